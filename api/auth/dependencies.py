@@ -1,0 +1,130 @@
+"""Authentication at the edge: `Authorization: Bearer <session token | API key>`, then scope checks."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from redis.exceptions import RedisError
+
+from api.auth import repository
+from api.auth.principal import ROLE_SCOPES, Principal
+from api.config import Settings
+from api.db import SessionDep
+from api.kit.crypto import token_digest
+from api.kit.errors import Forbidden, TooManyRequests, Unauthorized
+from api.kit.time import utc_now
+
+log = logging.getLogger(__name__)
+
+bearer = HTTPBearer(
+    auto_error=False,
+    description="A session token from `POST /v1/auth/login` (SPA) or an API key (ERPs).",
+)
+
+
+async def authenticate(
+    request: Request,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    if credentials is None or not credentials.credentials:
+        raise Unauthorized("Send `Authorization: Bearer <token>` with a session token or an API key.")
+    principal = await principal_for_token(session, credentials.credentials)
+    if principal is None:
+        raise Unauthorized("The token is unknown, expired or revoked.")
+    if principal.api_key_id is not None:
+        await enforce_rate_limit(request, principal)
+    request.state.principal = principal
+    return principal
+
+
+async def principal_for_token(session: SessionDep, token: str) -> Principal | None:
+    """Resolve a bearer token; shared by HTTP and the WebSocket handshake."""
+    digest = token_digest(token)
+    now = utc_now()
+    if token.startswith("hgs_"):
+        found = await repository.live_session(session, digest, now)
+        if found is None:
+            return None
+        _, user = found
+        return Principal(
+            organization_id=user.organization_id,
+            user_id=user.id,
+            role=user.role,
+            name=user.name,
+            scopes=ROLE_SCOPES[user.role],
+        )
+    key = await repository.live_api_key(session, digest)
+    if key is None:
+        return None
+    # Stamp usage at most once a minute: a write per request would serialise on the key's row.
+    if key.last_used_at is None or now - key.last_used_at > timedelta(minutes=1):
+        await repository.touch_api_key(session, key.id, now)
+    return Principal(
+        organization_id=key.organization_id,
+        api_key_id=key.id,
+        name=key.name,
+        scopes=frozenset(key.scopes),
+        rate_limit_per_minute=key.rate_limit_per_minute,
+    )
+
+
+async def enforce_rate_limit(request: Request, principal: Principal) -> None:
+    """Fixed one-minute window per API key in Redis; fails open if Redis is unreachable."""
+    settings: Settings = request.app.state.settings
+    limit = principal.rate_limit_per_minute or settings.api_rate_limit_per_minute
+    now = time.time()
+    window = int(now // 60)
+    key = f"hg:rl:{principal.api_key_id}:{window}"
+    try:
+        redis = request.app.state.redis
+        pipe = redis.pipeline(transaction=False)
+        pipe.incr(key)
+        pipe.expire(key, 61)
+        count, _ = await pipe.execute()
+    except (RedisError, OSError) as exc:
+        log.warning("rate limiter unavailable, letting request through: %s", exc)
+        return
+    remaining = max(0, limit - int(count))
+    request.state.rate_limit_headers = {
+        "RateLimit-Limit": str(limit),
+        "RateLimit-Remaining": str(remaining),
+        "RateLimit-Reset": str(int((window + 1) * 60 - now) + 1),
+    }
+    if int(count) > limit:
+        retry_after = int((window + 1) * 60 - now) + 1
+        raise TooManyRequests(
+            f"This API key is limited to {limit} requests per minute.",
+            headers={"Retry-After": str(retry_after), **request.state.rate_limit_headers},
+        )
+
+
+CurrentPrincipal = Annotated[Principal, Depends(authenticate)]
+
+
+def require(*scopes: str) -> Callable[..., Awaitable[Principal]]:
+    """Dependency factory: the caller must hold every listed scope."""
+
+    async def checker(principal: CurrentPrincipal) -> Principal:
+        missing = [s for s in scopes if not principal.has(s)]
+        if missing:
+            raise Forbidden(f"This credential lacks the scope(s): {', '.join(missing)}.")
+        return principal
+
+    checker.__name__ = "require_" + "_".join(s.replace(":", "_") for s in scopes)
+    return checker
+
+
+def require_role(*roles: str) -> Callable[..., Awaitable[Principal]]:
+    async def checker(principal: CurrentPrincipal) -> Principal:
+        if principal.role not in roles:
+            raise Forbidden(f"Only {' or '.join(roles)} users may do this.")
+        return principal
+
+    return checker

@@ -1,0 +1,218 @@
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, status
+from fastapi.security import HTTPAuthorizationCredentials
+from sqlalchemy import select
+
+from api import audit
+from api.auth import service
+from api.auth.dependencies import CurrentPrincipal, bearer, require, require_role
+from api.auth.principal import SCOPES, Principal
+from api.auth.schemas import (
+    ApiKeyCreate,
+    ApiKeyCreated,
+    ApiKeyRead,
+    LoginRequest,
+    LoginResponse,
+    Me,
+    PresenceUpdate,
+    TeamCreate,
+    TeamRead,
+    TeamUpdate,
+    UserCreate,
+    UserRead,
+    UserUpdate,
+)
+from api.db import SessionDep
+from api.kit.crypto import hash_password
+from api.kit.errors import Conflict, InvalidInput, NotFound, field_error, problem_responses
+from api.kit.time import utc_now
+from api.models import ApiKey, Team, TeamMember
+from api.team import repository as team_repository
+from api.user import repository as user_repository
+
+router = APIRouter(tags=["auth"], responses=problem_responses(401, 403, 422, 429))
+Admin = Annotated[Principal, Depends(require_role("admin"))]
+SettingsReader = Annotated[Principal, Depends(require("settings:read"))]
+SettingsWriter = Annotated[Principal, Depends(require("settings:write"))]
+
+
+@router.post("/v1/auth/login", response_model=LoginResponse)
+async def login(body: LoginRequest, request: Request, session: SessionDep) -> LoginResponse:
+    """Exchange an agent's email and password for a session token (the SPA's credential)."""
+    ttl = timedelta(hours=request.app.state.settings.session_ttl_hours)
+    token, expires_at, user = await service.login(session, body.email, body.password, ttl)
+    return LoginResponse(token=token, expires_at=expires_at, user=UserRead.model_validate(user))
+
+
+@router.post("/v1/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
+async def logout(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> None:
+    """End this session (its token stops working at once)."""
+    if credentials and principal.user_id:
+        await service.logout(session, credentials.credentials)
+
+
+@router.get("/v1/auth/me", response_model=Me)
+async def me(session: SessionDep, principal: CurrentPrincipal) -> Me:
+    """Who this credential is, and its scopes."""
+    user = await user_repository.get(session, principal.organization_id, principal.user_id) if principal.user_id else None
+    return Me(
+        organization_id=principal.organization_id,
+        user=UserRead.model_validate(user) if user else None,
+        api_key_id=principal.api_key_id,
+        scopes=sorted(principal.scopes),
+    )
+
+
+@router.get("/v1/auth/scopes", response_model=dict[str, str])
+async def list_scopes(principal: CurrentPrincipal) -> dict[str, str]:
+    """The scopes an API key can carry, with what each allows."""
+    return SCOPES
+
+
+@router.get("/v1/api-keys", response_model=list[ApiKeyRead])
+async def list_api_keys(session: SessionDep, principal: Admin) -> list[ApiKeyRead]:
+    """The organization's API keys (prefixes only; secrets are never shown again)."""
+    rows = await session.execute(
+        select(ApiKey).where(ApiKey.organization_id == principal.organization_id).order_by(ApiKey.created_at)
+    )
+    return [ApiKeyRead.model_validate(k) for k in rows.scalars()]
+
+
+@router.post("/v1/api-keys", status_code=status.HTTP_201_CREATED, response_model=ApiKeyCreated)
+async def create_api_key(body: ApiKeyCreate, session: SessionDep, principal: Admin) -> ApiKeyCreated:
+    """Create an API key with the given scopes. The secret is in this response only."""
+    api_key, secret = await service.create_api_key(
+        session, principal.organization_id, body.name, body.scopes,
+        created_by=principal, rate_limit_per_minute=body.rate_limit_per_minute,
+    )
+    return ApiKeyCreated.model_validate({**ApiKeyRead.model_validate(api_key).model_dump(), "key": secret})
+
+
+@router.post("/v1/api-keys/{api_key_id}/revoke", response_model=ApiKeyRead, responses=problem_responses(404))
+async def revoke_api_key(api_key_id: uuid.UUID, session: SessionDep, principal: Admin) -> ApiKeyRead:
+    """Revoke a key; requests with it fail with 401 from now on."""
+    key = (await session.execute(
+        select(ApiKey).where(ApiKey.id == api_key_id, ApiKey.organization_id == principal.organization_id)
+    )).scalar_one_or_none()
+    if key is None:
+        raise NotFound(f"No API key {api_key_id}.")
+    if key.revoked_at is None:
+        key.revoked_at = utc_now()
+        audit.record(session, principal, principal.organization_id, "api_key.revoked", "api_key", key.id)
+        await session.flush()
+    return ApiKeyRead.model_validate(key)
+
+
+@router.get("/v1/users", response_model=list[UserRead], tags=["users"])
+async def list_users(session: SessionDep, principal: SettingsReader) -> list[UserRead]:
+    """Everyone in the organization, with role, presence and capacity."""
+    return [UserRead.model_validate(u) for u in await user_repository.list_all(session, principal.organization_id)]
+
+
+@router.post("/v1/users", status_code=status.HTTP_201_CREATED, response_model=UserRead, tags=["users"],
+             responses=problem_responses(409))
+async def create_user(body: UserCreate, session: SessionDep, principal: Admin) -> UserRead:
+    """Add an agent, supervisor or admin."""
+    user = await service.create_user(
+        session, principal.organization_id, email=body.email, name=body.name, password=body.password,
+        role=body.role, capacity=body.capacity, locale=body.locale,
+    )
+    audit.record(session, principal, principal.organization_id, "user.created", "user", user.id, {"role": user.role})
+    return UserRead.model_validate(user)
+
+
+@router.patch("/v1/users/{user_id}", response_model=UserRead, tags=["users"], responses=problem_responses(404))
+async def update_user(user_id: uuid.UUID, body: UserUpdate, session: SessionDep, principal: Admin) -> UserRead:
+    """Change a user's name, role, capacity, locale, password, or deactivate them."""
+    user = await user_repository.get(session, principal.organization_id, user_id)
+    changes = body.model_dump(exclude_unset=True, exclude={"password"})
+    if user.id == principal.user_id and (changes.get("is_active") is False or changes.get("role", "admin") != "admin"):
+        raise Conflict("Admins cannot demote or deactivate themselves.")
+    for field, value in changes.items():
+        if value is not None:
+            setattr(user, field, value)
+    if body.password:
+        user.password_hash = hash_password(body.password)
+    await session.flush()
+    await session.refresh(user)
+    audit.record(session, principal, principal.organization_id, "user.updated", "user", user.id,
+                 {"fields": sorted(body.model_dump(exclude_unset=True))})
+    return UserRead.model_validate(user)
+
+
+@router.put("/v1/users/me/status", response_model=UserRead, tags=["users"])
+async def set_my_status(body: PresenceUpdate, session: SessionDep, principal: CurrentPrincipal) -> UserRead:
+    """An agent sets their own presence: online, away or offline (assignment uses it)."""
+    if principal.user_id is None:
+        raise InvalidInput("Only a user session has a presence.", errors=field_error("authorization", "API key"))
+    user = await user_repository.get(session, principal.organization_id, principal.user_id)
+    user.status = body.status
+    user.last_seen_at = utc_now()
+    await session.flush()
+    await session.refresh(user)
+    audit.record(session, principal, principal.organization_id, "user.status", "user", user.id, {"status": body.status})
+    return UserRead.model_validate(user)
+
+
+async def _team_read(session: SessionDep, principal: Principal, team: Team) -> TeamRead:
+    members = await team_repository.members(session, principal.organization_id, [team.id])
+    return TeamRead(id=team.id, name=team.name, member_ids=members[team.id], created_at=team.created_at)
+
+
+async def _set_members(session: SessionDep, principal: Principal, team: Team, member_ids: list[uuid.UUID]) -> None:
+    for i, uid in enumerate(dict.fromkeys(member_ids)):
+        await user_repository.get(session, principal.organization_id, uid, field=f"body.member_ids.{i}")
+    from sqlalchemy import delete
+
+    await session.execute(delete(TeamMember).where(TeamMember.team_id == team.id))
+    session.add_all(
+        TeamMember(organization_id=principal.organization_id, team_id=team.id, user_id=uid)
+        for uid in dict.fromkeys(member_ids)
+    )
+    await session.flush()
+
+
+@router.get("/v1/teams", response_model=list[TeamRead], tags=["teams"])
+async def list_teams(session: SessionDep, principal: SettingsReader) -> list[TeamRead]:
+    """Teams with their members."""
+    teams = await team_repository.list_all(session, principal.organization_id)
+    members = await team_repository.members(session, principal.organization_id, [t.id for t in teams])
+    return [TeamRead(id=t.id, name=t.name, member_ids=members[t.id], created_at=t.created_at) for t in teams]
+
+
+@router.post("/v1/teams", status_code=status.HTTP_201_CREATED, response_model=TeamRead, tags=["teams"],
+             responses=problem_responses(409))
+async def create_team(body: TeamCreate, session: SessionDep, principal: SettingsWriter) -> TeamRead:
+    """Create a team (e.g. pre-sale specialists, supervisors)."""
+    existing = [t for t in await team_repository.list_all(session, principal.organization_id) if t.name == body.name]
+    if existing:
+        raise Conflict(f"A team named {body.name!r} exists.", errors=field_error("body.name", "already used"))
+    team = Team(id=uuid.uuid4(), organization_id=principal.organization_id, name=body.name)
+    session.add(team)
+    await session.flush()
+    await session.refresh(team)
+    await _set_members(session, principal, team, body.member_ids)
+    audit.record(session, principal, principal.organization_id, "team.created", "team", team.id, {"name": team.name})
+    return await _team_read(session, principal, team)
+
+
+@router.patch("/v1/teams/{team_id}", response_model=TeamRead, tags=["teams"], responses=problem_responses(404))
+async def update_team(team_id: uuid.UUID, body: TeamUpdate, session: SessionDep, principal: SettingsWriter) -> TeamRead:
+    """Rename a team or replace its members."""
+    team = await team_repository.get(session, principal.organization_id, team_id)
+    if body.name is not None:
+        team.name = body.name
+    if body.member_ids is not None:
+        await _set_members(session, principal, team, body.member_ids)
+    await session.flush()
+    audit.record(session, principal, principal.organization_id, "team.updated", "team", team.id)
+    return await _team_read(session, principal, team)

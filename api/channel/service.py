@@ -1,0 +1,109 @@
+"""Channels: store accounts on marketplaces. Credentials are encrypted at rest and never read back."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api import audit
+from api.auth.principal import Principal
+from api.channel import repository
+from api.channel.schemas import ChannelCreate, ChannelRead, ChannelUpdate, SyncStatus
+from api.kit.crypto import CredentialCipher
+from api.kit.time import utc_now
+from api.models import Channel
+from api.team import repository as team_repository
+
+
+def to_read(channel: Channel) -> ChannelRead:
+    return ChannelRead(
+        id=channel.id,
+        marketplace=channel.marketplace,  # type: ignore[arg-type]
+        name=channel.name,
+        external_account_id=channel.external_account_id,
+        region=channel.region,
+        settings=channel.settings or {},
+        status=channel.status,  # type: ignore[arg-type]
+        has_credentials=bool(channel.credentials_encrypted),
+        default_team_id=channel.default_team_id,
+        created_at=channel.created_at,
+        updated_at=channel.updated_at,
+        disabled_at=channel.disabled_at,
+        sync=SyncStatus.model_validate(channel),
+    )
+
+
+async def create(
+    session: AsyncSession, principal: Principal, data: ChannelCreate, cipher: CredentialCipher
+) -> Channel:
+    if data.default_team_id:
+        await team_repository.get(session, principal.organization_id, data.default_team_id, field="default_team_id")
+    channel = Channel(
+        id=uuid.uuid4(),
+        organization_id=principal.organization_id,
+        marketplace=data.marketplace,
+        name=data.name,
+        external_account_id=data.external_account_id,
+        region=data.region,
+        settings=data.settings,
+        credentials_encrypted=cipher.encrypt(data.credentials) if data.credentials else None,
+        default_team_id=data.default_team_id,
+        status="active",
+    )
+    session.add(channel)
+    await session.flush()
+    await session.refresh(channel)
+    audit.record(session, principal, principal.organization_id, "channel.created", "channel", channel.id,
+                 {"marketplace": channel.marketplace, "name": channel.name})
+    return channel
+
+
+async def update(
+    session: AsyncSession,
+    principal: Principal,
+    channel_id: uuid.UUID,
+    data: ChannelUpdate,
+    cipher: CredentialCipher,
+) -> Channel:
+    channel = await repository.get(session, principal.organization_id, channel_id)
+    changes = data.model_dump(exclude_unset=True)
+    if changes.get("default_team_id"):
+        await team_repository.get(session, principal.organization_id, changes["default_team_id"], field="default_team_id")
+    audited: dict[str, Any] = {}
+    for field in ("name", "external_account_id", "region", "settings", "default_team_id"):
+        if field in changes:
+            setattr(channel, field, changes[field])
+            audited[field] = str(changes[field]) if field != "settings" else "changed"
+    if "credentials" in changes and changes["credentials"] is not None:
+        channel.credentials_encrypted = cipher.encrypt(changes["credentials"])
+        audited["credentials"] = "replaced"
+    if "status" in changes and changes["status"] != channel.status:
+        set_status(channel, changes["status"])
+        audited["status"] = changes["status"]
+    await session.flush()
+    await session.refresh(channel)
+    audit.record(session, principal, principal.organization_id, "channel.updated", "channel", channel.id, audited)
+    return channel
+
+
+def set_status(channel: Channel, status: str) -> None:
+    channel.status = status
+    channel.disabled_at = utc_now() if status == "disabled" else None
+
+
+async def disable(session: AsyncSession, principal: Principal, channel_id: uuid.UUID) -> Channel:
+    channel = await repository.get(session, principal.organization_id, channel_id)
+    if channel.status != "disabled":
+        set_status(channel, "disabled")
+        await session.flush()
+        await session.refresh(channel)
+        audit.record(session, principal, principal.organization_id, "channel.disabled", "channel", channel.id)
+    return channel
+
+
+def delivered_by_erp(channel: Channel) -> bool:
+    """Replies on `api` channels, and on channels without connector credentials, are collected and
+    confirmed by the ERP through the REST API; the others are delivered by the sync workers."""
+    return channel.marketplace == "api" or not channel.credentials_encrypted

@@ -1,0 +1,247 @@
+"""The `hourglass` command: serve, worker, migrate, demo, sandbox, admin."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from api.config import get_settings
+from api.embedded import export_urls, resolve_service_urls
+
+app = typer.Typer(help="Hourglass: the multi-marketplace customer-service hub.", no_args_is_help=True)
+admin = typer.Typer(help="Administration: organizations, users, API keys.", no_args_is_help=True)
+app.add_typer(admin, name="admin")
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _setup_logging() -> None:
+    logging.basicConfig(level=get_settings().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def _ensure_services() -> dict[str, str]:
+    """Resolve (or start) PostgreSQL and Redis and export their URLs for this process and its children."""
+    env = export_urls(resolve_service_urls(get_settings()))
+    os.environ.update(env)
+    get_settings.cache_clear()
+    return env
+
+
+def run_migrations(database_url: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.set_main_option("sqlalchemy.url", database_url)
+    command.upgrade(cfg, "head")
+
+
+@app.command()
+def migrate() -> None:
+    """Apply database migrations (alembic upgrade head)."""
+    _setup_logging()
+    env = _ensure_services()
+    run_migrations(env["HOURGLASS_DATABASE_URL"])
+    typer.echo("database is at the latest revision")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address")] = None,
+    port: Annotated[int | None, typer.Option(help="Port")] = None,
+    workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 1,
+) -> None:
+    """Run the HTTP API (and the SPA when built)."""
+    import uvicorn
+
+    _setup_logging()
+    _ensure_services()
+    settings = get_settings()
+    uvicorn.run(
+        "api.main:create_app", factory=True, host=host or settings.host, port=port or settings.port,
+        workers=workers, log_level=settings.log_level.lower(), proxy_headers=True,
+    )
+
+
+@app.command()
+def worker() -> None:
+    """Run an arq worker (sync, delivery, SLA timers, webhooks, housekeeping)."""
+    _setup_logging()
+    _ensure_services()
+    from arq.worker import run_worker
+
+    # Imported by name: the API package never imports worker code (import-linter contract).
+    module = importlib.import_module("workers.settings")
+    run_worker(module.WorkerSettings, redis_settings=module.redis_settings())
+
+
+async def _create_org(name: str, slug: str | None) -> str:
+    from api.auth import service
+    from api.db import create_engine, create_sessionmaker
+
+    settings = get_settings()
+    engine = create_engine(settings.database_url or "", settings, pool_size=1)
+    try:
+        async with create_sessionmaker(engine).begin() as session:
+            org = await service.create_organization(session, name, slug)
+            return f"{org.id} {org.slug}"
+    finally:
+        await engine.dispose()
+
+
+async def _org_id(session: object, slug: str) -> object:
+    from api.auth import repository
+
+    org = await repository.org_by_slug(session, slug)  # type: ignore[arg-type]
+    if org is None:
+        raise typer.BadParameter(f"no organization with slug {slug!r}")
+    return org.id
+
+
+@admin.command("create-org")
+def create_org(name: str, slug: Annotated[str | None, typer.Option()] = None) -> None:
+    """Create an organization (a tenant)."""
+    _ensure_services()
+    typer.echo(asyncio.run(_create_org(name, slug)))
+
+
+@admin.command("create-user")
+def create_user(
+    org: Annotated[str, typer.Option(help="Organization slug")],
+    email: Annotated[str, typer.Option()],
+    name: Annotated[str, typer.Option()],
+    role: Annotated[str, typer.Option(help="agent | supervisor | admin")] = "agent",
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)] = "",
+) -> None:
+    """Create a user who can log in to the SPA."""
+    if role not in ("agent", "supervisor", "admin"):
+        raise typer.BadParameter("role must be agent, supervisor or admin")
+    if len(password) < 10:
+        raise typer.BadParameter("password must be at least 10 characters")
+    _ensure_services()
+
+    async def run() -> str:
+        from api.auth import service
+        from api.db import create_engine, create_sessionmaker
+
+        settings = get_settings()
+        engine = create_engine(settings.database_url or "", settings, pool_size=1)
+        try:
+            async with create_sessionmaker(engine).begin() as session:
+                org_id = await _org_id(session, org)
+                user = await service.create_user(session, org_id, email=email, name=name, password=password, role=role)  # type: ignore[arg-type]
+                return str(user.id)
+        finally:
+            await engine.dispose()
+
+    typer.echo(asyncio.run(run()))
+
+
+@admin.command("create-api-key")
+def create_api_key(
+    org: Annotated[str, typer.Option(help="Organization slug")],
+    name: Annotated[str, typer.Option()],
+    scope: Annotated[list[str] | None, typer.Option(help="Repeat for each scope; default: all")] = None,
+) -> None:
+    """Create an API key; the key is printed once."""
+    from api.auth.principal import SCOPES
+
+    scopes = scope or list(SCOPES)
+    unknown = [s for s in scopes if s not in SCOPES]
+    if unknown:
+        raise typer.BadParameter(f"unknown scopes {unknown}; known: {list(SCOPES)}")
+    _ensure_services()
+
+    async def run() -> str:
+        from api.auth import service
+        from api.db import create_engine, create_sessionmaker
+
+        settings = get_settings()
+        engine = create_engine(settings.database_url or "", settings, pool_size=1)
+        try:
+            async with create_sessionmaker(engine).begin() as session:
+                org_id = await _org_id(session, org)
+                _, key = await service.create_api_key(session, org_id, name, scopes)  # type: ignore[arg-type]
+                return key
+        finally:
+            await engine.dispose()
+
+    typer.echo(asyncio.run(run()))
+
+
+@app.command()
+def demo(
+    port: Annotated[int, typer.Option(help="API port")] = 8000,
+    with_worker: Annotated[bool, typer.Option("--worker/--no-worker")] = True,
+) -> None:
+    """Everything for a first look: embedded servers if needed, migrations, a demo organization,
+    the API on http://127.0.0.1:PORT and a worker. Stops with Ctrl+C."""
+    from api.demo import seed_demo
+
+    _setup_logging()
+    env = _ensure_services()
+    run_migrations(env["HOURGLASS_DATABASE_URL"])
+    creds = asyncio.run(seed_demo(env["HOURGLASS_DATABASE_URL"]))
+    child_env = {**os.environ, **env}
+    procs: list[subprocess.Popen[bytes]] = []
+    exe = [sys.executable, "-m", "api.cli"]
+    procs.append(subprocess.Popen([*exe, "serve", "--port", str(port)], env=child_env))  # noqa: S603
+    if with_worker:
+        procs.append(subprocess.Popen([*exe, "worker"], env=child_env))  # noqa: S603
+    url = f"http://127.0.0.1:{port}"
+    typer.echo(
+        "\n".join(
+            [
+                "",
+                "Hourglass demo is starting.",
+                f"  Open:      {url}",
+                f"  Log in:    {creds.email} / {creds.password}",
+                f"  API key:   {creds.api_key}   (all scopes; shown once)",
+                f"  API docs:  {url}/v1/docs",
+                f"  Data dir:  {get_settings().data_dir.resolve()}",
+                "Press Ctrl+C to stop.",
+                "",
+            ]
+        )
+    )
+    stop = False
+
+    def _stop(*_: object) -> None:
+        nonlocal stop
+        stop = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        while not stop and all(p.poll() is None for p in procs):
+            time.sleep(0.5)
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+    failed = [p for p in procs if p.returncode not in (0, -signal.SIGTERM, None)]
+    if failed and not stop:
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

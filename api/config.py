@@ -1,0 +1,56 @@
+"""Application settings: the only place that reads the environment."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every knob of Hourglass, read from `HOURGLASS_*` environment variables (or a `.env` file)."""
+
+    model_config = SettingsConfigDict(env_prefix="HOURGLASS_", env_file=".env", extra="ignore")
+
+    # When unset, `hourglass` starts embedded PostgreSQL / Redis servers under `data_dir`.
+    database_url: str | None = None
+    redis_url: str | None = None
+    data_dir: Path = Path(".hourglass")
+    embedded_redis_port: int = 0  # 0: pick a free port once and remember it in data_dir
+
+    # Signs nothing by itself: it is the root from which credential-encryption keys are derived.
+    secret_key: SecretStr = SecretStr("dev-insecure-change-me-dev-insecure-change-me")
+
+    environment: str = "development"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str = "http://127.0.0.1:8000"
+
+    session_ttl_hours: int = 12
+    api_rate_limit_per_minute: int = 1200
+    idempotency_ttl_hours: int = 24
+    max_request_bytes: int = 1_048_576
+
+    db_pool_size: int = 20
+    db_max_overflow: int = 20
+
+    frontend_dist: Path | None = None  # served at / when built
+
+    # Mail used by the escalation ladder (SMTP). Empty host: escalation email is recorded, not sent.
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_sender: str = "hourglass@localhost"
+
+    # Webhook SSRF guard: networks explicitly allowed despite being non-global (tests, demo).
+    webhook_allowed_networks: list[str] = Field(default_factory=list)
+
+    log_level: str = "INFO"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

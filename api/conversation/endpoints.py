@@ -1,0 +1,197 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, status
+
+from api.auth.dependencies import require
+from api.auth.principal import Principal
+from api.conversation import repository, service
+from api.conversation.schemas import (
+    Category,
+    ConversationDetail,
+    ConversationPage,
+    ConversationRead,
+    ConversationUpdate,
+    NoteCreate,
+    NoteRead,
+    Priority,
+    SpamFlag,
+    Status,
+    View,
+    ViewCounts,
+)
+from api.conversation.views import ConversationFilters
+from api.db import SessionDep
+from api.kit.errors import InvalidInput, field_error, problem_responses
+from api.kit.pagination import decode_keyset, keyset_cursor
+from api.message import repository as message_repository
+from api.message.schemas import MessagePage, MessageRead, ReplyCreate
+
+router = APIRouter(
+    prefix="/v1/conversations", tags=["conversations"], responses=problem_responses(401, 403, 422, 429)
+)
+
+Reader = Annotated[Principal, Depends(require("conversations:read"))]
+Writer = Annotated[Principal, Depends(require("conversations:write"))]
+Marketplace = Literal["walmart", "amazon", "ebay", "shopee", "tiktok", "email", "api"]
+
+
+def _filters(
+    principal: Reader,
+    channel_id: uuid.UUID | None = None,
+    marketplace: Marketplace | None = None,
+    assignee: str | None = Query(default=None, description="A user id, `me`, or `none` for unassigned"),
+    team_id: uuid.UUID | None = None,
+    status: Status | None = None,
+    category: Category | None = None,
+    priority: Priority | None = None,
+    label: str | None = Query(default=None, max_length=64),
+    customer_id: uuid.UUID | None = None,
+    q: str | None = Query(
+        default=None, min_length=1, max_length=200,
+        description="Order id (prefix), subject, customer name or words of any message, Chinese included",
+    ),
+) -> ConversationFilters:
+    assignee_id = None
+    unassigned = False
+    if assignee == "me":
+        if principal.user_id is None:
+            raise InvalidInput("`me` needs a user session.", errors=field_error("query.assignee", "no user"))
+        assignee_id = principal.user_id
+    elif assignee == "none":
+        unassigned = True
+    elif assignee:
+        try:
+            assignee_id = uuid.UUID(assignee)
+        except ValueError as exc:
+            raise InvalidInput("assignee must be a user id, `me` or `none`.",
+                               errors=field_error("query.assignee", "not a user id, me or none")) from exc
+    return ConversationFilters(
+        channel_id=channel_id, marketplace=marketplace, assignee_id=assignee_id, unassigned=unassigned,
+        team_id=team_id, status=status, category=category, priority=priority, label=label,
+        customer_id=customer_id, q=q,
+    )
+
+
+Filters = Annotated[ConversationFilters, Depends(_filters)]
+
+
+@router.get("", response_model=ConversationPage)
+async def list_conversations(
+    session: SessionDep,
+    principal: Reader,
+    filters: Filters,
+    view: View = "all",
+    cursor: str | None = Query(default=None, max_length=500),
+    limit: int = Query(default=50, ge=1, le=200),
+) -> ConversationPage:
+    """The inbox: one of the views of R1, narrowed by filters and search, newest activity first.
+
+    Pass `next_cursor` back as `cursor` for the next page; pages stay stable while messages arrive.
+    """
+    after = decode_keyset(cursor) if cursor else None
+    rows = await repository.page(session, principal.organization_id, view, filters, after, limit + 1)
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    return ConversationPage(
+        items=await service.read_many(session, principal.organization_id, rows),
+        next_cursor=keyset_cursor(rows[-1].last_message_at, rows[-1].id) if has_more else None,
+    )
+
+
+@router.get("/counts", response_model=ViewCounts)
+async def count_conversations(session: SessionDep, principal: Reader, filters: Filters) -> ViewCounts:
+    """How many conversations each view holds, under the same filters as the list."""
+    return ViewCounts.model_validate(await repository.counts(session, principal.organization_id, filters))
+
+
+@router.get("/{conversation_id}", response_model=ConversationDetail, responses=problem_responses(404))
+async def get_conversation(conversation_id: uuid.UUID, session: SessionDep, principal: Reader) -> ConversationDetail:
+    """One conversation with its latest messages, notes, order (items, tracking) and customer."""
+    return await service.detail(session, principal.organization_id, conversation_id)
+
+
+@router.patch("/{conversation_id}", response_model=ConversationRead, responses=problem_responses(404))
+async def update_conversation(
+    conversation_id: uuid.UUID, body: ConversationUpdate, session: SessionDep, principal: Writer
+) -> ConversationRead:
+    """Change status, priority, category, assignee, team or labels. Only the fields sent change."""
+    c = await service.update(session, principal, conversation_id, body)
+    return (await service.read_many(session, principal.organization_id, [c]))[0]
+
+
+@router.post("/{conversation_id}/read", response_model=ConversationRead, responses=problem_responses(404))
+async def mark_read(conversation_id: uuid.UUID, session: SessionDep, principal: Writer) -> ConversationRead:
+    """Mark the conversation read (it leaves the Unread view)."""
+    c = await service.set_read(session, principal, conversation_id, True)
+    return (await service.read_many(session, principal.organization_id, [c]))[0]
+
+
+@router.post("/{conversation_id}/unread", response_model=ConversationRead, responses=problem_responses(404))
+async def mark_unread(conversation_id: uuid.UUID, session: SessionDep, principal: Writer) -> ConversationRead:
+    """Mark the conversation unread again."""
+    c = await service.set_read(session, principal, conversation_id, False)
+    return (await service.read_many(session, principal.organization_id, [c]))[0]
+
+
+@router.post(
+    "/{conversation_id}/notes", status_code=status.HTTP_201_CREATED, response_model=NoteRead,
+    responses=problem_responses(404),
+)
+async def add_note(conversation_id: uuid.UUID, body: NoteCreate, session: SessionDep, principal: Writer) -> NoteRead:
+    """Add an internal note (never sent to the buyer), or log a contact that happened off the marketplace."""
+    return NoteRead.model_validate(await service.add_note(session, principal, conversation_id, body))
+
+
+@router.post(
+    "/{conversation_id}/replies", status_code=status.HTTP_201_CREATED, response_model=MessageRead,
+    responses=problem_responses(404, 409),
+)
+async def create_reply(
+    conversation_id: uuid.UUID, body: ReplyCreate, session: SessionDep, principal: Writer
+) -> MessageRead:
+    """Queue a reply to the buyer. It shows `delivery_status=queued` until the marketplace (or, on
+    ERP-delivered channels, the ERP through `POST /v1/messages/{id}/delivery`) confirms it."""
+    message = await service.reply(
+        session, principal, conversation_id, body.body, author_kind=body.author_kind, template_id=body.template_id
+    )
+    return MessageRead.model_validate(message)
+
+
+@router.get("/{conversation_id}/messages", response_model=MessagePage, responses=problem_responses(404))
+async def list_conversation_messages(
+    conversation_id: uuid.UUID,
+    session: SessionDep,
+    principal: Reader,
+    cursor: str | None = Query(default=None, max_length=500, description="Page towards older messages"),
+    limit: int = Query(default=100, ge=1, le=200),
+) -> MessagePage:
+    """The thread, oldest first within a page; `next_cursor` pages back in time."""
+    await repository.get(session, principal.organization_id, conversation_id)
+    before = decode_keyset(cursor) if cursor else None
+    rows = await message_repository.for_conversation(
+        session, principal.organization_id, conversation_id, limit + 1, before
+    )
+    has_more = len(rows) > limit
+    rows = rows[-limit:]
+    return MessagePage(
+        items=[MessageRead.model_validate(m) for m in rows],
+        next_cursor=keyset_cursor(rows[0].sent_at, rows[0].id) if has_more else None,
+    )
+
+
+@router.post("/{conversation_id}/spam", response_model=ConversationRead, responses=problem_responses(404, 409))
+async def flag_spam(conversation_id: uuid.UUID, body: SpamFlag, session: SessionDep, principal: Writer) -> ConversationRead:
+    """Flag an unreplied pre-sale conversation as spam, fraud or inappropriate (it moves to Spam).
+    Conversations about an order are refused with 409."""
+    c = await service.flag_spam(session, principal, conversation_id, body.reason)
+    return (await service.read_many(session, principal.organization_id, [c]))[0]
+
+
+@router.delete("/{conversation_id}/spam", response_model=ConversationRead, responses=problem_responses(404))
+async def unflag_spam(conversation_id: uuid.UUID, session: SessionDep, principal: Writer) -> ConversationRead:
+    """Take the spam flag off; the conversation returns to All."""
+    c = await service.unflag_spam(session, principal, conversation_id)
+    return (await service.read_many(session, principal.organization_id, [c]))[0]

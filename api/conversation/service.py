@@ -1,0 +1,226 @@
+"""Conversation operations: reading with context, triage updates, notes, spam, replies."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api import audit, events
+from api.auth.principal import Principal
+from api.channel import repository as channel_repository
+from api.conversation import repository
+from api.conversation.schemas import (
+    ConversationDetail,
+    ConversationRead,
+    ConversationUpdate,
+    NoteCreate,
+    NoteRead,
+)
+from api.customer import repository as customer_repository
+from api.customer.schemas import CustomerRead, CustomerSummary
+from api.kit.errors import Conflict, InvalidInput, field_error
+from api.kit.time import utc_now
+from api.message import repository as message_repository
+from api.message.outbound import queue_reply
+from api.message.schemas import MessageRead
+from api.models import Conversation, Message, Note
+from api.order import repository as order_repository
+from api.order import service as order_service
+from api.team import repository as team_repository
+from api.user import repository as user_repository
+
+DETAIL_MESSAGE_LIMIT = 200
+
+
+def payload(c: Conversation) -> dict[str, Any]:
+    """The conversation as events carry it (webhooks, WebSocket)."""
+    return {
+        "id": str(c.id),
+        "channel_id": str(c.channel_id),
+        "marketplace": c.marketplace,
+        "subject": c.subject,
+        "status": c.status,
+        "priority": c.priority,
+        "category": c.category,
+        "labels": list(c.labels or []),
+        "assignee_id": str(c.assignee_id) if c.assignee_id else None,
+        "team_id": str(c.team_id) if c.team_id else None,
+        "unread": c.unread,
+        "waiting_since": c.waiting_since.isoformat() if c.waiting_since else None,
+        "order_id": c.order_external_id,
+        "has_failed_delivery": c.has_failed_delivery,
+        "spam_reason": c.spam_reason,
+        "last_message_at": c.last_message_at.isoformat(),
+    }
+
+
+def _read(c: Conversation, customer: CustomerSummary | None) -> dict[str, Any]:
+    return {
+        **{k: getattr(c, k) for k in (
+            "id", "channel_id", "marketplace", "external_thread_id", "subject", "category", "priority", "status",
+            "assignee_id", "team_id", "unread", "waiting_since", "last_message_at", "last_message_preview",
+            "message_count", "has_failed_delivery", "spam_reason", "created_at", "updated_at", "resolved_at")},
+        "labels": list(c.labels or []),
+        "customer": customer,
+        "order_id": c.order_external_id,
+        "item_id": c.item_external_id,
+    }
+
+
+async def read_many(session: AsyncSession, organization_id: uuid.UUID, items: list[Conversation]) -> list[ConversationRead]:
+    customers = await customer_repository.get_many(
+        session, organization_id, {c.customer_id for c in items if c.customer_id}
+    )
+    return [
+        ConversationRead.model_validate(
+            _read(c, CustomerSummary.model_validate(customers[c.customer_id]) if c.customer_id in customers else None)
+        )
+        for c in items
+    ]
+
+
+async def detail(session: AsyncSession, organization_id: uuid.UUID, conversation_id: uuid.UUID) -> ConversationDetail:
+    c = await repository.get(session, organization_id, conversation_id)
+    messages = await message_repository.for_conversation(session, organization_id, c.id, DETAIL_MESSAGE_LIMIT + 1)
+    truncated = len(messages) > DETAIL_MESSAGE_LIMIT
+    messages = messages[-DETAIL_MESSAGE_LIMIT:]
+    notes = await repository.notes(session, organization_id, c.id)
+    customer = await customer_repository.get(session, organization_id, c.customer_id) if c.customer_id else None
+    order = await order_repository.get(session, organization_id, c.order_id) if c.order_id else None
+    base = _read(c, CustomerSummary.model_validate(customer) if customer else None)
+    return ConversationDetail.model_validate(
+        {
+            **base,
+            "messages": [MessageRead.model_validate(m) for m in messages],
+            "messages_truncated": truncated,
+            "notes": [NoteRead.model_validate(n) for n in notes],
+            "order": await order_service.read_one(session, order) if order else None,
+            "customer_profile": CustomerRead.model_validate(customer) if customer else None,
+        }
+    )
+
+
+async def update(
+    session: AsyncSession, principal: Principal, conversation_id: uuid.UUID, data: ConversationUpdate
+) -> Conversation:
+    org = principal.organization_id
+    c = await repository.get(session, org, conversation_id, lock=True)
+    changes = data.model_dump(exclude_unset=True)
+    before = payload(c)
+    if "assignee_id" in changes and changes["assignee_id"] is not None:
+        user = await user_repository.get(session, org, changes["assignee_id"], field="body.assignee_id")
+        if not user.is_active:
+            raise InvalidInput("That user is deactivated.", errors=field_error("body.assignee_id", "user is inactive"))
+    if changes.get("team_id") is not None:
+        await team_repository.get(session, org, changes["team_id"], field="body.team_id")
+    for field, value in changes.items():
+        setattr(c, field, value)
+    if "status" in changes:
+        c.resolved_at = utc_now() if changes["status"] == "resolved" else None
+    await session.flush()
+    await session.refresh(c)
+    after = payload(c)
+    changed = {k: after[k] for k in after if after[k] != before[k]}
+    if not changed:
+        return c
+    audit.record(session, principal, org, "conversation.updated", "conversation", c.id,
+                 {k: {"from": before[k], "to": after[k]} for k in changed})
+    if "assignee_id" in changed or "team_id" in changed:
+        events.emit(session, org, "conversation.assigned", after, conversation_id=c.id)
+    if changed.get("status") == "resolved":
+        events.emit(session, org, "conversation.resolved", after, conversation_id=c.id)
+    events.emit(session, org, "conversation.updated", {**after, "changed": sorted(changed)}, conversation_id=c.id)
+    return c
+
+
+async def set_read(session: AsyncSession, principal: Principal, conversation_id: uuid.UUID, read: bool) -> Conversation:
+    c = await repository.get(session, principal.organization_id, conversation_id, lock=True)
+    if c.unread == (not read):
+        return c
+    c.unread = not read
+    await session.flush()
+    await session.refresh(c)
+    events.emit(session, c.organization_id, "conversation.updated", {**payload(c), "changed": ["unread"]},
+                conversation_id=c.id)
+    return c
+
+
+async def add_note(session: AsyncSession, principal: Principal, conversation_id: uuid.UUID, data: NoteCreate) -> Note:
+    c = await repository.get(session, principal.organization_id, conversation_id)
+    note = Note(
+        id=uuid.uuid4(),
+        organization_id=c.organization_id,
+        conversation_id=c.id,
+        author_user_id=principal.user_id,
+        author_api_key_id=principal.api_key_id,
+        kind=data.kind,
+        body=data.body,
+    )
+    session.add(note)
+    await session.flush()
+    await session.refresh(note)
+    audit.record(session, principal, c.organization_id, "note.created", "conversation", c.id,
+                 {"note_id": str(note.id), "kind": note.kind})
+    events.emit(session, c.organization_id, "note.created",
+                {"conversation_id": str(c.id), "note_id": str(note.id), "kind": note.kind}, conversation_id=c.id)
+    return note
+
+
+async def flag_spam(session: AsyncSession, principal: Principal, conversation_id: uuid.UUID, reason: str) -> Conversation:
+    """Only unreplied pre-sale conversations can be flagged (R9): order threads must be answered."""
+    c = await repository.get(session, principal.organization_id, conversation_id, lock=True)
+    if c.order_external_id or c.order_id:
+        raise Conflict(
+            "Conversations about an order cannot be flagged as spam; the buyer must be answered.",
+            errors=field_error("conversation", "has an order"),
+        )
+    if await _has_outbound(session, c):
+        raise Conflict(
+            "This conversation was already replied to; only unreplied pre-sale messages can be flagged.",
+            errors=field_error("conversation", "already replied"),
+        )
+    c.spam_reason = reason
+    c.spam_flagged_at = utc_now()
+    await session.flush()
+    await session.refresh(c)
+    audit.record(session, principal, c.organization_id, "conversation.spam_flagged", "conversation", c.id,
+                 {"reason": reason})
+    events.emit(session, c.organization_id, "conversation.updated", {**payload(c), "changed": ["spam_reason"]},
+                conversation_id=c.id)
+    return c
+
+
+async def unflag_spam(session: AsyncSession, principal: Principal, conversation_id: uuid.UUID) -> Conversation:
+    c = await repository.get(session, principal.organization_id, conversation_id, lock=True)
+    if c.spam_reason is not None:
+        c.spam_reason = None
+        c.spam_flagged_at = None
+        await session.flush()
+        await session.refresh(c)
+        audit.record(session, principal, c.organization_id, "conversation.spam_unflagged", "conversation", c.id)
+        events.emit(session, c.organization_id, "conversation.updated", {**payload(c), "changed": ["spam_reason"]},
+                    conversation_id=c.id)
+    return c
+
+
+async def _has_outbound(session: AsyncSession, c: Conversation) -> bool:
+    from sqlalchemy import exists, select
+
+    return bool((await session.execute(
+        select(exists().where(Message.conversation_id == c.id, Message.direction == "outbound"))
+    )).scalar())
+
+
+async def reply(
+    session: AsyncSession, principal: Principal, conversation_id: uuid.UUID, body: str,
+    *, author_kind: str, template_id: uuid.UUID | None,
+) -> Message:
+    c = await repository.get(session, principal.organization_id, conversation_id, lock=True)
+    channel = await channel_repository.get(session, principal.organization_id, c.channel_id)
+    if channel.status != "active":
+        raise Conflict("The conversation's channel is disabled; enable it to send replies.")
+    if principal.user_id is not None and author_kind != "human":
+        raise InvalidInput("People's replies are always human.", errors=field_error("body.author_kind", "must be human"))
+    return await queue_reply(session, principal, c, body, author_kind=author_kind, template_id=template_id)

@@ -1,0 +1,81 @@
+"""The inbox views of R1 (Walmart's Message Center filters) and list filters, as SQL predicates."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, or_, true
+
+from api.kit.search import query_terms, to_tsquery_text
+from api.models import Conversation
+
+C = Conversation
+
+VIEWS: dict[str, ColumnElement[bool]] = {
+    "all": C.spam_reason.is_(None),
+    "unread": and_(C.unread.is_(True), C.spam_reason.is_(None)),
+    "response_needed": and_(C.waiting_since.is_not(None), C.spam_reason.is_(None)),
+    "customer_care": and_(C.category == "walmart_customer_care", C.spam_reason.is_(None)),
+    "failed": C.has_failed_delivery.is_(True),
+    "spam": C.spam_reason.is_not(None),
+}
+
+
+@dataclass(frozen=True)
+class ConversationFilters:
+    channel_id: uuid.UUID | None = None
+    marketplace: str | None = None
+    assignee_id: uuid.UUID | None = None
+    unassigned: bool = False
+    team_id: uuid.UUID | None = None
+    status: str | None = None
+    category: str | None = None
+    priority: str | None = None
+    label: str | None = None
+    customer_id: uuid.UUID | None = None
+    q: str | None = None
+
+    def predicates(self) -> list[ColumnElement[bool]]:
+        p: list[ColumnElement[bool]] = []
+        if self.channel_id:
+            p.append(C.channel_id == self.channel_id)
+        if self.marketplace:
+            p.append(C.marketplace == self.marketplace)
+        if self.unassigned:
+            p.append(C.assignee_id.is_(None))
+        elif self.assignee_id:
+            p.append(C.assignee_id == self.assignee_id)
+        if self.team_id:
+            p.append(C.team_id == self.team_id)
+        if self.status:
+            p.append(C.status == self.status)
+        if self.category:
+            p.append(C.category == self.category)
+        if self.priority:
+            p.append(C.priority == self.priority)
+        if self.label:
+            p.append(C.labels.any(self.label))  # type: ignore[arg-type]
+        if self.customer_id:
+            p.append(C.customer_id == self.customer_id)
+        if self.q:
+            p.append(search_predicate(self.q))
+        return p
+
+
+def search_predicate(q: str) -> ColumnElement[bool]:
+    """Order id prefix, or every query token in the conversation's index (subject, buyer, bodies)."""
+    terms = query_terms(q)
+    text_match: ColumnElement[bool] = (
+        C.search_vector.op("@@")(func.to_tsquery("simple", to_tsquery_text(terms))) if terms else true()
+    )
+    stripped = q.strip()
+    if stripped and " " not in stripped:
+        escaped = stripped.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return or_(C.order_external_id.like(escaped + "%", escape="\\"), text_match)
+    return text_match
+
+
+def counts_columns() -> list[Any]:
+    return [func.count().filter(pred).label(name) for name, pred in VIEWS.items()]

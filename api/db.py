@@ -1,0 +1,47 @@
+"""Engine, sessions, and the request-scoped session dependency that owns the transaction."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from api.config import Settings
+
+
+def create_engine(database_url: str, settings: Settings, *, pool_size: int | None = None) -> AsyncEngine:
+    return create_async_engine(
+        database_url,
+        pool_size=pool_size or settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_pre_ping=True,
+        # asyncpg caches prepared statements per connection; keep the cache bounded.
+        connect_args={"server_settings": {"application_name": "hourglass", "timezone": "UTC"}},
+    )
+
+
+def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One session per request; committed when the endpoint returns, rolled back if it raises.
+
+    Services never commit: the edge does, so a request is one transaction (and the outbox rows it
+    writes commit with it).
+    """
+    maker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    async with maker() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+# scope="function": the commit happens before the response is sent, so a client never sees a 2xx
+# for a change that then fails to commit.
+SessionDep = Annotated[AsyncSession, Depends(_request_session, scope="function")]

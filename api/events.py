@@ -1,0 +1,48 @@
+"""Domain events, written to the transactional outbox by services (never by ORM callbacks)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.kit.time import utc_now
+from api.models import OutboxEvent
+
+# The event vocabulary; webhooks subscribe to these names.
+EVENT_TYPES: dict[str, str] = {
+    "conversation.created": "A new conversation started (first buyer message on a thread)",
+    "conversation.updated": "Status, priority, labels, category, read state or spam flag changed",
+    "conversation.assigned": "The assignee or team changed",
+    "conversation.resolved": "The conversation was resolved",
+    "message.received": "A buyer (or marketplace) message arrived",
+    "message.queued": "A reply was queued for delivery",
+    "message.sent": "The marketplace confirmed delivery of a reply",
+    "message.failed": "Delivery of a reply failed",
+    "note.created": "An internal note was added",
+    "sla.updated": "A conversation's SLA clocks changed (deadlines and state)",
+    "sla.warning": "An SLA clock reached an escalation tier before its deadline",
+    "sla.overdue": "An SLA clock passed its deadline without a qualifying reply",
+    "notification": "An in-app notification for a user (escalations)",
+}
+
+
+def emit(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    event_type: str,
+    payload: dict[str, Any],
+    *,
+    conversation_id: uuid.UUID | None = None,
+) -> None:
+    if event_type not in EVENT_TYPES:
+        raise ValueError(f"unknown event type {event_type!r}")
+    session.add(
+        OutboxEvent(
+            organization_id=organization_id,
+            event_type=event_type,
+            conversation_id=conversation_id,
+            payload={"type": event_type, "occurred_at": utc_now().isoformat(), "data": payload},
+        )
+    )

@@ -1,0 +1,138 @@
+"""create_app(): lifespan (engine, Redis), middleware, routers, problem+json errors."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from redis.asyncio import Redis
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.auth.endpoints import router as auth_router
+from api.channel.endpoints import router as channel_router
+from api.config import Settings, get_settings
+from api.conversation.endpoints import router as conversation_router
+from api.customer.endpoints import router as customer_router
+from api.db import create_engine, create_sessionmaker
+from api.embedded import resolve_service_urls
+from api.kit.crypto import CredentialCipher
+from api.kit.errors import PROBLEM_BASE, PROBLEM_MEDIA_TYPE, HourglassError
+from api.message.endpoints import router as message_router
+from api.ops.audit_endpoints import router as audit_router
+from api.ops.health import router as health_router
+from api.ops.idempotency import BodyLimitMiddleware, IdempotencyMiddleware
+from api.ops.metrics import MetricsMiddleware
+from api.order.endpoints import router as order_router
+
+log = logging.getLogger(__name__)
+
+API_DESCRIPTION = """\
+Hourglass: one inbox for buyer messages from Walmart, Amazon, eBay, Shopee and TikTok Shop, with a
+live deadline on every conversation.
+
+* Authenticate with `Authorization: Bearer <API key>` (ERPs) or a session token from `/v1/auth/login`.
+* Every POST accepts an `Idempotency-Key` header (replayed for 24 h).
+* Errors are RFC 9457 `application/problem+json` documents; input errors list each field and reason.
+* Lists use opaque cursors: pass `next_cursor` back as `cursor`.
+"""
+
+
+def _operation_id(route: APIRoute) -> str:
+    return f"{route.tags[0]}-{route.name}" if route.tags else route.name
+
+
+def _problem_response(status: int, problem: dict[str, Any], headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(problem, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(p) for p in loc)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(HourglassError)
+    async def _hourglass(request: Request, exc: HourglassError) -> JSONResponse:
+        headers = dict(exc.headers)
+        headers.update(getattr(request.state, "rate_limit_headers", {}) or {})
+        return _problem_response(exc.status_code, exc.to_problem(request.url.path), headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = []
+        for err in exc.errors():
+            reason = str(err.get("msg", "invalid"))
+            if err.get("type") == "extra_forbidden":
+                reason = "unknown field"
+            errors.append({"field": _field_path(tuple(err.get("loc", ()))), "reason": reason})
+        detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors[:5])
+        return _problem_response(
+            422,
+            {"type": PROBLEM_BASE + "invalid-input", "title": "Invalid input", "status": 422,
+             "detail": detail, "instance": request.url.path, "errors": errors},
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        titles = {404: "Not found", 405: "Method not allowed", 401: "Authentication required"}
+        return _problem_response(
+            exc.status_code,
+            {"type": PROBLEM_BASE + str(exc.status_code), "title": titles.get(exc.status_code, "Error"),
+             "status": exc.status_code, "detail": str(exc.detail), "instance": request.url.path},
+            getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return _problem_response(
+            500,
+            {"type": PROBLEM_BASE + "internal", "title": "Internal error", "status": 500,
+             "detail": "Something went wrong on our side; the request was not applied.",
+             "instance": request.url.path},
+        )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        urls = resolve_service_urls(settings)
+        app.state.engine = create_engine(urls.database_url, settings)
+        app.state.sessionmaker = create_sessionmaker(app.state.engine)
+        app.state.redis = Redis.from_url(urls.redis_url, decode_responses=False)
+        try:
+            yield
+        finally:
+            await app.state.redis.aclose()
+            await app.state.engine.dispose()
+
+    app = FastAPI(
+        title="Hourglass API",
+        version="1.0.0",
+        description=API_DESCRIPTION,
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+        openapi_url="/v1/openapi.json",
+        docs_url="/v1/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.cipher = CredentialCipher(settings.secret_key.get_secret_value())
+    install_error_handlers(app)
+    for router in (
+        health_router, auth_router, channel_router, conversation_router, message_router, order_router,
+        customer_router, audit_router,
+    ):
+        app.include_router(router)
+    # Outermost first: metrics see everything; the body limit runs before idempotency buffers a body.
+    app.add_middleware(IdempotencyMiddleware, max_bytes=settings.max_request_bytes)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
+    app.add_middleware(MetricsMiddleware)
+    return app

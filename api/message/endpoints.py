@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Response, status
+
+from api.auth.dependencies import require
+from api.auth.principal import Principal
+from api.channel import repository as channel_repository
+from api.channel.service import delivered_by_erp
+from api.conversation import repository as conversation_repository
+from api.db import SessionDep
+from api.kit.errors import Conflict, problem_responses
+from api.kit.pagination import decode_keyset, keyset_cursor
+from api.message import outbound, repository
+from api.message.ingest import InboundMessage, ingest
+from api.message.schemas import DeliveryReport, InboundMessageCreate, MessagePage, MessageRead
+
+router = APIRouter(tags=["messages"], responses=problem_responses(401, 403, 422, 429))
+
+Pusher = Annotated[Principal, Depends(require("messages:write"))]
+Reader = Annotated[Principal, Depends(require("conversations:read"))]
+Writer = Annotated[Principal, Depends(require("conversations:write"))]
+
+
+@router.post(
+    "/v1/channels/{channel_id}/messages",
+    status_code=status.HTTP_201_CREATED,
+    response_model=MessageRead,
+    responses={200: {"model": MessageRead, "description": "Already received: the stored message"},
+               **problem_responses(404, 409)},
+)
+async def push_inbound_message(
+    channel_id: uuid.UUID, body: InboundMessageCreate, response: Response, session: SessionDep, principal: Pusher
+) -> MessageRead:
+    """An ERP pushes a buyer message into one of its channels.
+
+    Idempotent on `external_message_id`: sending the same message again returns the stored one
+    (200); reusing the id for different content is a 409. The message joins the conversation of
+    its `external_thread_id`, else of the same order and buyer, else starts a new one.
+    """
+    channel = await channel_repository.get(session, principal.organization_id, channel_id)
+    result = await ingest(
+        session,
+        channel,
+        InboundMessage(
+            external_message_id=body.external_message_id,
+            external_thread_id=body.external_thread_id,
+            order_id=body.order_id,
+            item_id=body.item_id,
+            buyer_external_id=body.buyer.external_id,
+            buyer_name=body.buyer.name,
+            buyer_email=body.buyer.email,
+            subject=body.subject,
+            body=body.body,
+            sent_at=body.sent_at,
+            author_kind=body.author_kind,
+        ),
+    )
+    if not result.created:
+        response.status_code = status.HTTP_200_OK
+    return MessageRead.model_validate(result.message)
+
+
+@router.get("/v1/messages", response_model=MessagePage)
+async def list_messages(
+    session: SessionDep,
+    principal: Reader,
+    direction: Literal["inbound", "outbound"] | None = None,
+    delivery_status: Literal["queued", "sending", "sent", "failed"] | None = None,
+    channel_id: uuid.UUID | None = None,
+    conversation_id: uuid.UUID | None = None,
+    cursor: str | None = Query(default=None, max_length=500),
+    limit: int = Query(default=100, ge=1, le=200),
+) -> MessagePage:
+    """Messages oldest first. ERPs collect replies to deliver with
+    `direction=outbound&delivery_status=queued` and confirm each through `/delivery`."""
+    after = decode_keyset(cursor) if cursor else None
+    rows = await repository.page(
+        session, principal.organization_id, direction=direction, delivery_status=delivery_status,
+        channel_id=channel_id, conversation_id=conversation_id, after=after, limit=limit + 1,
+    )
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    return MessagePage(
+        items=[MessageRead.model_validate(m) for m in rows],
+        next_cursor=keyset_cursor(rows[-1].created_at, rows[-1].id) if has_more else None,
+    )
+
+
+@router.get("/v1/messages/{message_id}", response_model=MessageRead, responses=problem_responses(404))
+async def get_message(message_id: uuid.UUID, session: SessionDep, principal: Reader) -> MessageRead:
+    """One message with its delivery status."""
+    return MessageRead.model_validate(await repository.get(session, principal.organization_id, message_id))
+
+
+@router.post("/v1/messages/{message_id}/delivery", response_model=MessageRead, responses=problem_responses(404, 409))
+async def report_delivery(
+    message_id: uuid.UUID, body: DeliveryReport, session: SessionDep, principal: Pusher
+) -> MessageRead:
+    """The ERP reports the outcome of delivering a reply on a channel it delivers for.
+
+    `sent` (with the marketplace's message id) stops the buyer's wait; `failed` (with the error)
+    lists the conversation under Failed until the reply is retried. Repeating a report is harmless.
+    """
+    message = await repository.get(session, principal.organization_id, message_id, lock=True)
+    conversation = await conversation_repository.get(session, principal.organization_id, message.conversation_id, lock=True)
+    channel = await channel_repository.get(session, principal.organization_id, message.channel_id)
+    if not delivered_by_erp(channel):
+        raise Conflict("This channel's replies are delivered by its marketplace connector, not by the ERP.")
+    await outbound.record_delivery(
+        session, principal, message, conversation, channel, status=body.status,
+        external_id=body.external_message_id, error=body.error, delivered_at=body.delivered_at,
+    )
+    return MessageRead.model_validate(message)
+
+
+@router.post("/v1/messages/{message_id}/retry", response_model=MessageRead, responses=problem_responses(404, 409))
+async def retry_message(message_id: uuid.UUID, session: SessionDep, principal: Writer) -> MessageRead:
+    """Queue a failed reply for delivery again."""
+    message = await repository.get(session, principal.organization_id, message_id, lock=True)
+    conversation = await conversation_repository.get(session, principal.organization_id, message.conversation_id, lock=True)
+    await outbound.retry(session, principal, message, conversation)
+    return MessageRead.model_validate(message)

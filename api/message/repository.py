@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import and_, func, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.kit.errors import NotFound
+from api.models import Message
+
+
+async def get(session: AsyncSession, organization_id: uuid.UUID, message_id: uuid.UUID, *, lock: bool = False) -> Message:
+    stmt = select(Message).where(Message.id == message_id, Message.organization_id == organization_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    message = (await session.execute(stmt)).scalar_one_or_none()
+    if message is None:
+        raise NotFound(f"No message {message_id}.")
+    return message
+
+
+async def by_external_id(session: AsyncSession, channel_id: uuid.UUID, external_id: str) -> Message | None:
+    result = await session.execute(
+        select(Message).where(Message.channel_id == channel_id, Message.external_id == external_id)
+    )
+    return result.scalar_one_or_none()
+
+
+async def for_conversation(
+    session: AsyncSession, organization_id: uuid.UUID, conversation_id: uuid.UUID, limit: int,
+    before: tuple[Any, uuid.UUID] | None = None,
+) -> list[Message]:
+    """The latest `limit` messages (older than `before`), returned oldest first."""
+    stmt = select(Message).where(
+        Message.organization_id == organization_id, Message.conversation_id == conversation_id
+    )
+    if before:
+        stmt = stmt.where(tuple_(Message.sent_at, Message.id) < tuple_(before[0], before[1]))
+    stmt = stmt.order_by(Message.sent_at.desc(), Message.id.desc()).limit(limit)
+    return list(reversed(list((await session.execute(stmt)).scalars())))
+
+
+async def page(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    *,
+    direction: str | None,
+    delivery_status: str | None,
+    channel_id: uuid.UUID | None,
+    conversation_id: uuid.UUID | None,
+    after: tuple[Any, uuid.UUID] | None,
+    limit: int,
+) -> list[Message]:
+    """Messages oldest first (FIFO for ERPs collecting queued replies)."""
+    conditions = [Message.organization_id == organization_id]
+    if direction:
+        conditions.append(Message.direction == direction)
+    if delivery_status:
+        conditions.append(Message.delivery_status == delivery_status)
+    if channel_id:
+        conditions.append(Message.channel_id == channel_id)
+    if conversation_id:
+        conditions.append(Message.conversation_id == conversation_id)
+    if after:
+        conditions.append(tuple_(Message.created_at, Message.id) > tuple_(after[0], after[1]))
+    stmt = select(Message).where(and_(*conditions)).order_by(Message.created_at, Message.id).limit(limit)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def has_failed_outbound(session: AsyncSession, conversation_id: uuid.UUID) -> bool:
+    result = await session.execute(
+        select(func.count()).select_from(Message).where(
+            Message.conversation_id == conversation_id,
+            Message.direction == "outbound",
+            Message.delivery_status == "failed",
+        )
+    )
+    return bool(result.scalar_one())

@@ -1,0 +1,37 @@
+"""All ORM models; importing this package registers every table on `Base.metadata` (for Alembic)."""
+
+from api.models.api_key import ApiKey
+from api.models.audit import AuditEntry
+from api.models.base import Base
+from api.models.channel import Channel
+from api.models.conversation import Conversation
+from api.models.customer import Customer
+from api.models.idempotency import IdempotencyRecord
+from api.models.message import Message
+from api.models.note import Note
+from api.models.order import Order, OrderItem, Shipment
+from api.models.organization import Organization
+from api.models.outbox import OutboxEvent
+from api.models.team import Team, TeamMember
+from api.models.user import User, UserSession
+
+__all__ = [
+    "ApiKey",
+    "AuditEntry",
+    "Base",
+    "Channel",
+    "Conversation",
+    "Customer",
+    "IdempotencyRecord",
+    "Message",
+    "Note",
+    "Order",
+    "OrderItem",
+    "Organization",
+    "OutboxEvent",
+    "Shipment",
+    "Team",
+    "TeamMember",
+    "User",
+    "UserSession",
+]

@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import (
+    ARRAY,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.orm import Mapped, mapped_column
+
+from api.models.base import Base, IdMixin, TenantMixin, TimestampMixin, enum_check
+
+CONVERSATION_STATUSES = ("open", "pending", "resolved")
+PRIORITIES = ("low", "normal", "high", "urgent")
+CATEGORIES = (
+    "uncategorized",
+    "pre_sale",
+    "order_status",
+    "shipping",
+    "return_refund",
+    "complaint",
+    "product_question",
+    "walmart_customer_care",
+    "platform_notice",
+    "spam_likely",
+)
+SPAM_REASONS = ("spam", "fraud", "inappropriate")
+
+_INBOX_ORDER = (text("last_message_at DESC"), text("id DESC"))
+
+
+class Conversation(IdMixin, TenantMixin, TimestampMixin, Base):
+    """A buyer thread on one channel.
+
+    The inbox columns are denormalised here (last message, unread, waiting_since, failed flag) so
+    every view of R1 is one indexed scan over this table, never a join over messages.
+    """
+
+    __tablename__ = "conversations"
+    __table_args__ = (
+        # Threading key: marketplace thread id, else order+buyer, else the first message id.
+        UniqueConstraint("channel_id", "thread_key"),
+        CheckConstraint(enum_check("status", CONVERSATION_STATUSES), name="status"),
+        CheckConstraint(enum_check("priority", PRIORITIES), name="priority"),
+        CheckConstraint(enum_check("category", CATEGORIES), name="category"),
+        CheckConstraint(f"spam_reason IS NULL OR {enum_check('spam_reason', SPAM_REASONS)}", name="spam_reason"),
+        # One partial index per view, each in inbox order, so listing is an index range scan.
+        Index("ix_conv_view_all", "organization_id", *_INBOX_ORDER, postgresql_where=text("spam_reason IS NULL")),
+        Index(
+            "ix_conv_view_unread", "organization_id", *_INBOX_ORDER,
+            postgresql_where=text("unread AND spam_reason IS NULL"),
+        ),
+        Index(
+            "ix_conv_view_response_needed", "organization_id", *_INBOX_ORDER,
+            postgresql_where=text("waiting_since IS NOT NULL AND spam_reason IS NULL"),
+        ),
+        Index("ix_conv_view_failed", "organization_id", *_INBOX_ORDER, postgresql_where=text("has_failed_delivery")),
+        Index("ix_conv_view_spam", "organization_id", *_INBOX_ORDER, postgresql_where=text("spam_reason IS NOT NULL")),
+        Index("ix_conv_org_category", "organization_id", "category", *_INBOX_ORDER),
+        Index("ix_conv_org_assignee", "organization_id", "assignee_id", *_INBOX_ORDER),
+        Index("ix_conv_org_channel", "organization_id", "channel_id", *_INBOX_ORDER),
+        Index("ix_conv_org_order", "organization_id", "order_external_id",
+              postgresql_ops={"order_external_id": "text_pattern_ops"}),
+        Index("ix_conv_customer", "customer_id"),
+        Index("ix_conv_search", "search_vector", postgresql_using="gin"),
+    )
+
+    channel_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
+    marketplace: Mapped[str] = mapped_column(String(20))
+    thread_key: Mapped[str] = mapped_column(String(400))
+    external_thread_id: Mapped[str | None] = mapped_column(String(200))
+    customer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
+    order_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"))
+    order_external_id: Mapped[str | None] = mapped_column(String(100))
+    item_external_id: Mapped[str | None] = mapped_column(String(100))
+    subject: Mapped[str] = mapped_column(String(1024), server_default="")
+    category: Mapped[str] = mapped_column(String(40), server_default="uncategorized")
+    priority: Mapped[str] = mapped_column(String(10), server_default="normal")
+    status: Mapped[str] = mapped_column(String(10), server_default="open")
+    labels: Mapped[list[str]] = mapped_column(ARRAY(String(64)), server_default="{}")
+    assignee_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    team_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
+    unread: Mapped[bool] = mapped_column(Boolean, server_default="true")
+    # Marketplace timestamp of the oldest buyer message not yet answered; NULL when nothing waits.
+    waiting_since: Mapped[datetime | None] = mapped_column()
+    first_inbound_at: Mapped[datetime | None] = mapped_column()
+    last_inbound_at: Mapped[datetime | None] = mapped_column()
+    # created_at of the latest delivered reply that counts as a response (see message.rules).
+    last_response_at: Mapped[datetime | None] = mapped_column()
+    last_message_at: Mapped[datetime] = mapped_column()
+    last_message_preview: Mapped[str] = mapped_column(String(300), server_default="")
+    message_count: Mapped[int] = mapped_column(Integer, server_default="0")
+    has_failed_delivery: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    spam_reason: Mapped[str | None] = mapped_column(String(20))
+    spam_flagged_at: Mapped[datetime | None] = mapped_column()
+    language: Mapped[str | None] = mapped_column(String(10))
+    resolved_at: Mapped[datetime | None] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+    search_vector: Mapped[str | None] = mapped_column(TSVECTOR, deferred=True)

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from api.models.base import Base, IdMixin, TenantMixin, enum_check
+
+DIRECTIONS = ("inbound", "outbound")
+AUTHOR_KINDS = ("buyer", "human", "auto", "system")
+DELIVERY_STATUSES = ("queued", "sending", "sent", "failed")
+
+
+class Message(IdMixin, TenantMixin, Base):
+    __tablename__ = "messages"
+    __table_args__ = (
+        # The idempotency of ingestion: a marketplace message id appears once per channel.
+        UniqueConstraint("channel_id", "external_id"),
+        CheckConstraint(enum_check("direction", DIRECTIONS), name="direction"),
+        CheckConstraint(enum_check("author_kind", AUTHOR_KINDS), name="author_kind"),
+        CheckConstraint(
+            f"delivery_status IS NULL OR {enum_check('delivery_status', DELIVERY_STATUSES)}", name="delivery_status"
+        ),
+        Index("ix_messages_conversation", "conversation_id", "sent_at", "id"),
+        Index(
+            "ix_messages_outbound_queue", "organization_id", "delivery_status", "created_at",
+            postgresql_where=text("direction = 'outbound'"),
+        ),
+    )
+
+    conversation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    channel_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
+    direction: Mapped[str] = mapped_column(String(10))
+    author_kind: Mapped[str] = mapped_column(String(10))
+    author_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    subject: Mapped[str | None] = mapped_column(String(1024))
+    body: Mapped[str] = mapped_column(Text)
+    # Sanitised HTML of e-mail bodies (nh3); rendered in a sandboxed iframe by the SPA.
+    body_html: Mapped[str | None] = mapped_column(Text)
+    # When the marketplace says the message was sent (inbound) or when delivery was confirmed (outbound).
+    sent_at: Mapped[datetime] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    # SHA-256 of the canonical inbound payload: the same external id with other content is a conflict.
+    content_digest: Mapped[str | None] = mapped_column(String(64))
+    delivery_status: Mapped[str | None] = mapped_column(String(10))
+    delivery_error: Mapped[str | None] = mapped_column(Text)
+    delivery_attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    delivered_at: Mapped[datetime | None] = mapped_column()
+    no_response_needed: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    # The inbound message a reply answers: the SLA engine needs to know which wait it ends.
+    in_reply_to_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
+    template_id: Mapped[uuid.UUID | None] = mapped_column()
+    attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default="[]")
+    meta: Mapped[dict[str, Any]] = mapped_column("metadata", JSONB, server_default="{}")

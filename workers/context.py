@@ -1,0 +1,45 @@
+"""Worker start-up: engine and sessionmaker in the arq context; refuse to run on an old schema."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import text
+
+from api.config import get_settings
+from api.db import create_engine, create_sessionmaker
+from api.embedded import resolve_service_urls
+
+log = logging.getLogger(__name__)
+
+
+def expected_revision() -> str | None:
+    from pathlib import Path
+
+    cfg = Config(str(Path(__file__).resolve().parent.parent / "alembic.ini"))
+    return ScriptDirectory.from_config(cfg).get_current_head()
+
+
+async def startup(ctx: dict[str, Any]) -> None:
+    settings = get_settings()
+    urls = resolve_service_urls(settings)
+    engine = create_engine(urls.database_url, settings, pool_size=10)
+    async with engine.connect() as conn:
+        current = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar_one_or_none()
+    head = expected_revision()
+    if current != head:
+        await engine.dispose()
+        raise RuntimeError(f"database schema is at {current}, this worker needs {head}: run `hourglass migrate`")
+    ctx["settings"] = settings
+    ctx["engine"] = engine
+    ctx["sessionmaker"] = create_sessionmaker(engine)
+    log.info("worker ready (schema %s)", head)
+
+
+async def shutdown(ctx: dict[str, Any]) -> None:
+    engine = ctx.get("engine")
+    if engine is not None:
+        await engine.dispose()

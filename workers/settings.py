@@ -1,0 +1,36 @@
+"""arq WorkerSettings: the functions and cron jobs every worker process runs."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from arq import cron
+from arq.connections import RedisSettings
+
+from api.config import get_settings
+from api.embedded import resolve_service_urls
+from workers.context import shutdown, startup
+from workers.tasks.housekeeping import purge_expired_job
+
+
+def redis_settings() -> RedisSettings:
+    return RedisSettings.from_dsn(resolve_service_urls(get_settings()).redis_url)
+
+
+class WorkerSettings:
+    """Run with `hourglass worker` (which passes `redis_settings()`), or `arq workers.settings.WorkerSettings`
+    with HOURGLASS_REDIS_URL set."""
+
+    queue_name = "hourglass"
+    functions: ClassVar[list[Any]] = [purge_expired_job]
+    cron_jobs: ClassVar[list[Any]] = [
+        # unique=True: with several workers, one run per tick cluster-wide.
+        cron(purge_expired_job, minute={7, 37}, unique=True, run_at_startup=False),
+    ]
+    on_startup = startup
+    on_shutdown = shutdown
+    max_jobs = 50
+    poll_delay = 0.05
+    job_timeout = 60
+    keep_result = 60
+
