@@ -56,7 +56,7 @@ class ConversationFilters:
         if self.priority:
             p.append(C.priority == self.priority)
         if self.label:
-            p.append(C.labels.any(self.label))  # type: ignore[arg-type]
+            p.append(C.labels.contains([self.label]))
         if self.customer_id:
             p.append(C.customer_id == self.customer_id)
         if self.q:

@@ -1,0 +1,149 @@
+"""The inbox: views, counts, filters, search (Chinese included), pagination, triage, spam."""
+
+import asyncio
+
+from tests.helpers import make_channel, push
+
+
+async def test_views_and_counts(tenant):
+    channel = await make_channel(tenant.api)
+    a = await push(tenant.api, channel["id"])
+    b = await push(tenant.api, channel["id"])
+    c = await push(tenant.api, channel["id"], order_id=None)
+    await tenant.agent.post(f"/v1/conversations/{a['conversation_id']}/read")
+    await tenant.agent.patch(f"/v1/conversations/{b['conversation_id']}", json={"category": "walmart_customer_care"})
+    await tenant.agent.post(f"/v1/conversations/{c['conversation_id']}/spam", json={"reason": "fraud"})
+
+    counts = (await tenant.api.get("/v1/conversations/counts")).json()
+    assert counts == {"all": 2, "unread": 1, "response_needed": 2, "customer_care": 1, "failed": 0, "spam": 1}
+    ids = lambda r: {x["id"] for x in r.json()["items"]}  # noqa: E731
+    assert ids(await tenant.api.get("/v1/conversations", params={"view": "unread"})) == {b["conversation_id"]}
+    assert ids(await tenant.api.get("/v1/conversations", params={"view": "spam"})) == {c["conversation_id"]}
+    assert c["conversation_id"] not in ids(await tenant.api.get("/v1/conversations"))
+
+
+async def test_spam_rules(tenant):
+    channel = await make_channel(tenant.api)
+    order_msg = await push(tenant.api, channel["id"], order_id="111-0000000-0000001")
+    r = await tenant.agent.post(f"/v1/conversations/{order_msg['conversation_id']}/spam", json={"reason": "spam"})
+    assert r.status_code == 409 and "order" in r.json()["detail"]
+    presale = await push(tenant.api, channel["id"])
+    r = await tenant.agent.post(f"/v1/conversations/{presale['conversation_id']}/spam", json={"reason": "nonsense"})
+    assert r.status_code == 422
+    r = await tenant.agent.post(f"/v1/conversations/{presale['conversation_id']}/spam", json={"reason": "spam"})
+    assert r.json()["spam_reason"] == "spam"
+    # Replying brings it back.
+    await tenant.agent.post(f"/v1/conversations/{presale['conversation_id']}/replies", json={"body": "Hello!"})
+    r = await tenant.api.get("/v1/conversations", params={"view": "all"})
+    assert presale["conversation_id"] in {x["id"] for x in r.json()["items"]}
+    # Replied conversations can no longer be flagged.
+    r = await tenant.agent.post(f"/v1/conversations/{presale['conversation_id']}/spam", json={"reason": "spam"})
+    assert r.status_code == 409
+
+
+async def test_search_order_subject_name_and_chinese(tenant):
+    channel = await make_channel(tenant.api)
+    zh = await push(tenant.api, channel["id"], body="你好，我想退货，商品有破损。", subject="退货申请")
+    en = await push(tenant.api, channel["id"], body="The lamp arrived broken", subject="Damaged lamp",
+                    buyer={"external_id": "b-77", "name": "Margarita Alvarez"}, order_id="200012345678901")
+
+    async def found(q):
+        r = await tenant.api.get("/v1/conversations", params={"q": q})
+        assert r.status_code == 200, r.text
+        return {x["id"] for x in r.json()["items"]}
+
+    assert await found("退货") == {zh["conversation_id"]}
+    assert await found("破损") == {zh["conversation_id"]}
+    assert await found("lamp broken") == {en["conversation_id"]}
+    assert await found("margarita") == {en["conversation_id"]}
+    assert await found("2000123") == {en["conversation_id"]}  # order id prefix
+    assert await found("退款") == set()
+    # Query syntax characters are data, never tsquery operators (and never a 500).
+    r = await tenant.api.get("/v1/conversations", params={"q": "'\"&|!():*"})
+    assert r.status_code == 200
+
+
+async def test_cursor_pagination_is_complete_and_stable(tenant):
+    channel = await make_channel(tenant.api)
+    created = set()
+    for i in range(7):
+        m = await push(tenant.api, channel["id"], sent_at=f"2026-11-01T00:00:0{i}+00:00")
+        created.add(m["conversation_id"])
+    seen: list[str] = []
+    cursor = None
+    first_page = True
+    while True:
+        params = {"limit": 3, **({"cursor": cursor} if cursor else {})}
+        r = (await tenant.api.get("/v1/conversations", params=params)).json()
+        seen += [x["id"] for x in r["items"]]
+        if first_page:  # a message arriving mid-pagination does not shift later pages
+            await push(tenant.api, channel["id"], sent_at="2026-11-02T00:00:00+00:00")
+            first_page = False
+        cursor = r["next_cursor"]
+        if not cursor:
+            break
+    assert len(seen) == len(set(seen)) == 7 and set(seen) == created
+    bad = await tenant.api.get("/v1/conversations", params={"cursor": "garbage!"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "query.cursor"
+    too_big = await tenant.api.get("/v1/conversations", params={"limit": 201})
+    assert too_big.status_code == 422
+
+
+async def test_filters_and_triage_updates(tenant):
+    channel = await make_channel(tenant.api)
+    other = await make_channel(tenant.api, marketplace="walmart")
+    a = await push(tenant.api, channel["id"])
+    b = await push(tenant.api, other["id"])
+    r = await tenant.agent.patch(
+        f"/v1/conversations/{a['conversation_id']}",
+        json={"assignee_id": str(tenant.agent_id), "priority": "high", "labels": ["vip", "退货"], "status": "pending"},
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["labels"] == ["vip", "退货"]
+    q = lambda **p: tenant.api.get("/v1/conversations", params=p)  # noqa: E731
+    assert [x["id"] for x in (await q(assignee=str(tenant.agent_id))).json()["items"]] == [a["conversation_id"]]
+    assert [x["id"] for x in (await q(assignee="none")).json()["items"]] == [b["conversation_id"]]
+    assert [x["id"] for x in (await tenant.agent.get("/v1/conversations", params={"assignee": "me"})).json()["items"]] == [a["conversation_id"]]
+    assert [x["id"] for x in (await q(marketplace="walmart")).json()["items"]] == [b["conversation_id"]]
+    assert [x["id"] for x in (await q(priority="high", label="退货")).json()["items"]] == [a["conversation_id"]]
+    assert [x["id"] for x in (await q(status="pending")).json()["items"]] == [a["conversation_id"]]
+    r = await tenant.agent.patch(f"/v1/conversations/{a['conversation_id']}", json={"assignee_id": str(tenant.org_id)})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.assignee_id"
+    r = await tenant.agent.patch(f"/v1/conversations/{a['conversation_id']}", json={"status": "closed"})
+    assert r.status_code == 422
+
+
+async def test_detail_notes_order_and_audit(tenant):
+    channel = await make_channel(tenant.api)
+    await tenant.api.put("/v1/orders/ORD-9", json={
+        "marketplace": "api", "status": "shipped", "currency": "USD", "total_amount": "19.99",
+        "items": [{"title": "Desk lamp", "quantity": 1, "unit_price": "19.99", "sku": "L-1"}],
+        "shipments": [{"carrier": "UPS", "tracking_number": "1Z999", "tracking_url": "https://ups.example/1Z999"}],
+    })
+    m = await push(tenant.api, channel["id"], order_id="ORD-9")
+    r = await tenant.agent.post(f"/v1/conversations/{m['conversation_id']}/notes",
+                                json={"body": "Called the buyer on WhatsApp", "kind": "offline_contact"})
+    assert r.status_code == 201
+    detail = (await tenant.agent.get(f"/v1/conversations/{m['conversation_id']}")).json()
+    assert detail["order"]["items"][0]["title"] == "Desk lamp"
+    assert detail["order"]["shipments"][0]["tracking_number"] == "1Z999"
+    assert detail["notes"][0]["kind"] == "offline_contact"
+    assert detail["messages"][0]["body"] == m["body"]
+    assert detail["customer_profile"]["display_name"].startswith("Buyer ")
+    assert detail["customer"]["id"] == detail["customer_profile"]["id"]
+    audit = (await tenant.admin.get("/v1/audit", params={"entity_type": "conversation"})).json()
+    assert "note.created" in {e["action"] for e in audit["items"]}
+
+
+async def test_concurrent_pushes_to_one_thread_create_one_conversation(tenant):
+    channel = await make_channel(tenant.api)
+    results = await asyncio.gather(*[
+        tenant.api.post(f"/v1/channels/{channel['id']}/messages", json={
+            "external_message_id": f"c-{i}", "external_thread_id": "same", "buyer": {"external_id": "b"},
+            "body": f"msg {i}", "sent_at": "2026-11-01T00:00:00+00:00"})
+        for i in range(10)
+    ])
+    assert all(r.status_code == 201 for r in results)
+    assert len({r.json()["conversation_id"] for r in results}) == 1
+    conv = (await tenant.api.get(f"/v1/conversations/{results[0].json()['conversation_id']}")).json()
+    assert conv["message_count"] == 10

@@ -1,0 +1,86 @@
+"""Every route that takes an id answers 404 for another organization's ids (OWASP API1).
+
+The test walks the OpenAPI spec, so a new route with a path parameter fails here until it is
+covered: add a sample body below if it needs one.
+"""
+
+import re
+
+from tests.helpers import make_channel, push
+
+# Minimal valid bodies, so requests get past validation and reach the tenant-scoped lookup.
+BODIES = {
+    ("patch", "/v1/channels/{channel_id}"): {"name": "stolen"},
+    ("post", "/v1/channels/{channel_id}/messages"): {
+        "external_message_id": "x", "buyer": {"external_id": "b"}, "body": "hi", "sent_at": "2026-01-01T00:00:00Z"},
+    ("patch", "/v1/conversations/{conversation_id}"): {"priority": "urgent"},
+    ("post", "/v1/conversations/{conversation_id}/notes"): {"body": "n"},
+    ("post", "/v1/conversations/{conversation_id}/replies"): {"body": "r"},
+    ("post", "/v1/conversations/{conversation_id}/spam"): {"reason": "spam"},
+    ("post", "/v1/messages/{message_id}/delivery"): {"status": "sent"},
+    ("patch", "/v1/customers/{customer_id}"): {"tags": ["x"]},
+    ("patch", "/v1/users/{user_id}"): {"name": "x"},
+    ("patch", "/v1/teams/{team_id}"): {"name": "x"},
+    ("put", "/v1/orders/{order_id}"): {"status": "cancelled"},
+}
+# Upserts keyed by the caller's own namespace: another org's id creates the caller's own row.
+OWN_NAMESPACE = {("put", "/v1/orders/{order_id}")}
+
+
+async def _victim_ids(victim):
+    channel = await make_channel(victim.api)
+    await victim.api.put("/v1/orders/VICTIM-1", json={"status": "shipped"})
+    msg = await push(victim.api, channel["id"], order_id="VICTIM-1")
+    reply = (await victim.agent.post(f"/v1/conversations/{msg['conversation_id']}/replies", json={"body": "x"})).json()
+    conv = (await victim.api.get(f"/v1/conversations/{msg['conversation_id']}")).json()
+    key = (await victim.admin.get("/v1/api-keys")).json()[0]
+    team = (await victim.admin.post("/v1/teams", json={"name": "T"})).json()
+    return {
+        "channel_id": channel["id"], "conversation_id": msg["conversation_id"], "message_id": reply["id"],
+        "order_id": "VICTIM-1", "customer_id": conv["customer"]["id"], "api_key_id": key["id"],
+        "user_id": str(victim.agent_id), "team_id": team["id"],
+    }
+
+
+async def test_every_id_route_hides_other_tenants(app, tenant, other_tenant):
+    ids = await _victim_ids(other_tenant)
+    spec = app.openapi()
+    checked = 0
+    operations = [(path, method, ops) for path, ops in spec["paths"].items() for method in ops]
+    # Upserts into the caller's own namespace run last, so they cannot mask a leak on the reads.
+    operations.sort(key=lambda o: (o[1], o[0]) in OWN_NAMESPACE)
+    for path, method, ops in operations:
+        params = re.findall(r"{(\w+)}", path)
+        if not params:
+            continue
+        url = path.format(**{p: ids[p] for p in params})
+        for _ in (0,):
+            body = BODIES.get((method, path))
+            if method in ("post", "put", "patch") and body is None and ops[method].get("requestBody"):
+                raise AssertionError(f"add a sample body for {method.upper()} {path} to BODIES")
+            r = await tenant.admin.request(method.upper(), url, json=body)
+            if (method, path) in OWN_NAMESPACE:
+                assert r.status_code in (200, 201), (method, path, r.status_code, r.text)
+            else:
+                assert r.status_code == 404, (method, path, r.status_code, r.text)
+                assert r.json()["status"] == 404
+            checked += 1
+    assert checked >= 20
+
+    # And nothing of the victim's changed.
+    order = (await other_tenant.api.get("/v1/orders/VICTIM-1")).json()
+    assert order["status"] == "shipped"
+    conv = (await other_tenant.api.get(f"/v1/conversations/{ids['conversation_id']}")).json()
+    assert conv["priority"] == "normal" and conv["spam_reason"] is None and conv["notes"] == []
+
+
+async def test_lists_never_show_other_tenants(tenant, other_tenant):
+    channel = await make_channel(other_tenant.api)
+    await push(other_tenant.api, channel["id"], body="secret 机密")
+    for path in ("/v1/conversations", "/v1/customers", "/v1/orders", "/v1/messages", "/v1/channels"):
+        r = await tenant.api.get(path)
+        assert r.json()["items"] == [], path
+    r = await tenant.api.get("/v1/conversations", params={"q": "机密"})
+    assert r.json()["items"] == []
+    counts = (await tenant.api.get("/v1/conversations/counts")).json()
+    assert counts["all"] == 0
