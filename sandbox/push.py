@@ -39,6 +39,9 @@ class PushJob:
     url: str
     # attempt number -> (raw body, headers); the body may carry the attempt count (eBay does).
     render: Callable[[int], tuple[bytes, dict[str, str]]]
+    # Called with the body when the push was dropped or every attempt failed (Shopee keeps those
+    # for v2.push.get_lost_push_message).
+    on_lost: Callable[[bytes], None] | None = None
 
 
 class PushDispatcher:
@@ -77,6 +80,8 @@ class PushDispatcher:
         copies = state.faults.push_copies(job.marketplace, job.store_id)
         if copies == 0:
             self._record(job, attempt=0, duplicate=False, status=None, error="dropped by fault")
+            if job.on_lost is not None:
+                job.on_lost(job.render(1)[0])
             return
         for copy in range(copies):
             task = asyncio.get_running_loop().create_task(self._deliver(job, duplicate=copy > 0))
@@ -101,7 +106,11 @@ class PushDispatcher:
             delivered = status is not None and (
                 status in ok_statuses if ok_statuses else 200 <= status < 300
             )
-            if delivered or attempt > len(schedule):
+            if delivered:
+                return
+            if attempt > len(schedule):
+                if job.on_lost is not None and not duplicate:
+                    job.on_lost(body)
                 return
             await asyncio.sleep(schedule[attempt - 1] * self._retry_scale)
             attempt += 1

@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from pydantic import BaseModel
+
 from sandbox.catalog import Catalog, CatalogBuyer
 from sandbox.clock import Clock
 from sandbox.config import SandboxConfig
@@ -24,6 +26,16 @@ from sandbox.truth import ReadRecord, RejectionRecord, Truth
 if TYPE_CHECKING:
     from sandbox.push import PushDispatcher
     from sandbox.traffic import TrafficRunner
+
+
+class LostPush(BaseModel):
+    seq: int
+    marketplace: str
+    store_id: str
+    code: int
+    at: datetime
+    data: str
+    consumed: bool = False
 
 
 class SandboxState:
@@ -46,6 +58,9 @@ class SandboxState:
         self.smtp_port = 0
         self.pushes: PushDispatcher | None = None
         self.traffic: TrafficRunner | None = None
+        # Pushes that never got through, for marketplaces that let a consumer fetch them later
+        # (Shopee's v2.push.get_lost_push_message).
+        self.lost_pushes: list[LostPush] = []
         self._buyer_keys: dict[tuple[str, str], str] = {}
         self._relay_index: dict[str, str] = {}
         self._mail_index: dict[str, str] = {}

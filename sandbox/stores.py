@@ -125,6 +125,8 @@ def _generate(state: SandboxState, marketplace: str, name: str, store_id: str, r
             "partner_id": int(ids.digits(7, first="12")),
             "partner_key": "shpk" + ids.hex(60),
             "shop_id": int(ids.digits(9)),
+            # The shop owner's chat user id: what buyers' messages are addressed to (to_id).
+            "shop_user_id": int(ids.digits(9)),
             "access_token": ids.hex(32),
             "refresh_token": ids.hex(32),
             "auth_code": ids.hex(32),
@@ -137,6 +139,8 @@ def _generate(state: SandboxState, marketplace: str, name: str, store_id: str, r
             "shop_id": ids.digits(19, first="7"),
             "shop_cipher": "ROW_" + alnum(32, string.ascii_letters + string.digits + "_-"),
             "shop_code": "US" + alnum(6, string.ascii_uppercase + string.digits),
+            # The shop's IM id: the sender of its messages in conversations (not a credential).
+            "shop_im_user_id": ids.digits(19, first="7"),
             "access_token": "TTP_" + alnum(86, string.ascii_letters + string.digits + "_-"),
             "refresh_token": "TTP_" + alnum(86, string.ascii_letters + string.digits + "_-"),
             "auth_code": "TTP_" + alnum(40, string.ascii_letters + string.digits),

@@ -7,6 +7,7 @@ fresh database, migrated once; each test starts from empty tables.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -47,24 +48,30 @@ def service_urls() -> tuple[str, str]:
 
 
 @pytest.fixture(scope="session")
-async def database_url(service_urls: tuple[str, str]) -> str:
-    """A fresh database for this run, migrated with Alembic (the real migrations, not create_all)."""
+def database_url(service_urls: tuple[str, str]) -> str:
+    """A fresh database for this run, migrated with Alembic (the real migrations, not create_all).
+
+    Session fixtures that need no event loop are synchronous on purpose: the autouse cleaner can
+    then request them from inside a running test loop.
+    """
     base = make_url(service_urls[0])
     name = f"hourglass_test_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
-    admin = create_async_engine(base, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    await admin.dispose()
+
+    async def recreate() -> None:
+        admin = create_async_engine(base, isolation_level="AUTOCOMMIT")
+        async with admin.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            await conn.execute(text(f'CREATE DATABASE "{name}"'))
+        await admin.dispose()
+
+    asyncio.run(recreate())
     url = base.set(database=name).render_as_string(hide_password=False)
     from alembic import command
     from alembic.config import Config
 
     cfg = Config(str(ROOT / "alembic.ini"))
     cfg.set_main_option("sqlalchemy.url", url)
-    import asyncio
-
-    await asyncio.to_thread(command.upgrade, cfg, "head")
+    command.upgrade(cfg, "head")
     return url
 
 
@@ -88,10 +95,9 @@ def settings(database_url: str, redis_url: str) -> Settings:
 
 
 @pytest.fixture(scope="session")
-async def engine(settings: Settings):  # type: ignore[no-untyped-def]
-    engine = create_engine(settings.database_url or "", settings, pool_size=5)
-    yield engine
-    await engine.dispose()
+def engine(settings: Settings):  # type: ignore[no-untyped-def]
+    # Connections are created lazily on the test loop; the process exit closes them.
+    return create_engine(settings.database_url or "", settings, pool_size=5)
 
 
 @pytest.fixture(scope="session")
@@ -114,12 +120,10 @@ async def _clean_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
 
 
 @pytest.fixture(scope="session")
-async def redis(redis_url: str):  # type: ignore[no-untyped-def]
+def redis(redis_url: str):  # type: ignore[no-untyped-def]
     from redis.asyncio import Redis
 
-    client = Redis.from_url(redis_url)
-    yield client
-    await client.aclose()
+    return Redis.from_url(redis_url)
 
 
 @pytest.fixture(scope="session")

@@ -126,9 +126,7 @@ class TestLunchBreak:
 
 
 class TestNightShift:
-    cal = BusinessCalendar(
-        time_zone="Asia/Shanghai", intervals={d: ((time(22), time(6)),) for d in WEEKDAYS}
-    )
+    cal = BusinessCalendar(time_zone="Asia/Shanghai", intervals={d: ((time(22), time(6)),) for d in WEEKDAYS})
 
     def test_crosses_midnight(self) -> None:
         assert add_business_time(sh(*MON, 23), 2 * H, self.cal) == sh(2026, 3, 3, 1)
@@ -155,12 +153,16 @@ class TestNightShift:
 
 class TestDaylightSaving:
     # 2026-03-08 and 2026-11-01 are Sundays: New York springs forward and falls back at 02:00.
-    nightly = BusinessCalendar(time_zone="America/New_York", intervals={d: ((time(1), time(3)),) for d in range(7)})
+    nightly = BusinessCalendar(
+        time_zone="America/New_York", intervals={d: ((time(1), time(3)),) for d in range(7)}
+    )
 
     def test_spring_forward_interval_lasts_one_real_hour(self) -> None:
         assert business_elapsed(ny(2026, 3, 8), ny(2026, 3, 9), self.nightly) == H
         assert business_elapsed(ny(2026, 3, 7), ny(2026, 3, 8), self.nightly) == 2 * H
-        assert self.nightly.open_intervals(ny(2026, 3, 8), ny(2026, 3, 9)) == [(utc(2026, 3, 8, 6), utc(2026, 3, 8, 7))]
+        assert self.nightly.open_intervals(ny(2026, 3, 8), ny(2026, 3, 9)) == [
+            (utc(2026, 3, 8, 6), utc(2026, 3, 8, 7))
+        ]
 
     def test_fall_back_interval_lasts_three_real_hours(self) -> None:
         assert business_elapsed(ny(2026, 11, 1), ny(2026, 11, 2), self.nightly) == 3 * H
@@ -183,7 +185,9 @@ class TestDaylightSaving:
     def test_wall_time_in_the_gap_moves_forward(self) -> None:
         cal = BusinessCalendar(time_zone="America/New_York", intervals={6: ((time(2, 30), time(4)),)})
         # 02:30 does not exist on 2026-03-08; it is read as 03:30 EDT.
-        assert cal.open_intervals(ny(2026, 3, 8), ny(2026, 3, 9)) == [(ny(2026, 3, 8, 3, 30), ny(2026, 3, 8, 4))]
+        assert cal.open_intervals(ny(2026, 3, 8), ny(2026, 3, 9)) == [
+            (ny(2026, 3, 8, 3, 30), ny(2026, 3, 8, 4))
+        ]
 
     def test_interval_entirely_in_the_gap_is_empty_that_day(self) -> None:
         cal = BusinessCalendar(time_zone="America/New_York", intervals={6: ((time(2), time(3)),)})
@@ -303,7 +307,11 @@ class TestPauses:
         assert add_business_time(sh(*FRI, 17), 4 * H, self.cal, [weekend]) == sh(2026, 3, 9, 12)
 
     def test_overlapping_and_empty_pauses(self) -> None:
-        pauses = [(sh(*MON, 11), sh(*MON, 12)), (sh(*MON, 11, 30), sh(*MON, 13)), (sh(*MON, 14), sh(*MON, 14))]
+        pauses = [
+            (sh(*MON, 11), sh(*MON, 12)),
+            (sh(*MON, 11, 30), sh(*MON, 13)),
+            (sh(*MON, 14), sh(*MON, 14)),
+        ]
         assert add_business_time(sh(*MON, 10), 3 * H, self.cal, pauses) == sh(*MON, 15)
 
     def test_long_pause_is_skipped_quickly(self) -> None:
@@ -392,10 +400,19 @@ WEEK_9_TO_6 = {d: [("09:00", "18:00")] for d in WEEKDAYS}
         ({"time_zone": ""}, "time zone must be a non-empty IANA name"),
         ({"intervals": {}}, "no working intervals"),
         ({"intervals": {0: [], 6: []}}, "no working intervals"),
-        ({"intervals": {0: [("09:00", "12:00"), ("11:00", "13:00")]}}, "overlap: Monday 09:00–12:00 and Monday 11:00–13:00"),
+        (
+            {"intervals": {0: [("09:00", "12:00"), ("11:00", "13:00")]}},
+            "overlap: Monday 09:00–12:00 and Monday 11:00–13:00",
+        ),
         ({"intervals": {0: [("09:00", "12:00"), ("09:00", "12:00")]}}, "overlap"),
-        ({"intervals": {0: [("22:00", "06:00")], 1: [("05:00", "09:00")]}}, "overlap: Monday 22:00–06:00 and Tuesday 05:00–09:00"),
-        ({"intervals": {6: [("22:00", "06:00")], 0: [("05:00", "09:00")]}}, "overlap: Sunday 22:00–06:00 and Monday 05:00–09:00"),
+        (
+            {"intervals": {0: [("22:00", "06:00")], 1: [("05:00", "09:00")]}},
+            "overlap: Monday 22:00–06:00 and Tuesday 05:00–09:00",
+        ),
+        (
+            {"intervals": {6: [("22:00", "06:00")], 0: [("05:00", "09:00")]}},
+            "overlap: Sunday 22:00–06:00 and Monday 05:00–09:00",
+        ),
         ({"intervals": {7: [("09:00", "18:00")]}}, "weekday must be 0"),
         ({"intervals": {"someday": [("09:00", "18:00")]}}, "unknown weekday 'someday'"),
         ({"intervals": {0: [("09:00", "18:00")], "mon": []}}, "Monday is given more than once"),
@@ -422,7 +439,9 @@ def test_direct_construction_is_validated_too() -> None:
     with pytest.raises(ValueError, match="naive local time"):
         BusinessCalendar(time_zone="UTC", intervals={0: ((time(9, tzinfo=UTC), time(17)),)})
     with pytest.raises(ValueError, match="not a valid month/day"):
-        BusinessCalendar(time_zone="UTC", intervals={0: ((time(9), time(17)),)}, recurring_holidays=frozenset({(13, 1)}))
+        BusinessCalendar(
+            time_zone="UTC", intervals={0: ((time(9), time(17)),)}, recurring_holidays=frozenset({(13, 1)})
+        )
 
 
 def test_from_spec_accepts_loose_input_and_compares_equal() -> None:
