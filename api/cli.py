@@ -68,8 +68,13 @@ def serve(
     _ensure_services()
     settings = get_settings()
     uvicorn.run(
-        "api.main:create_app", factory=True, host=host or settings.host, port=port or settings.port,
-        workers=workers, log_level=settings.log_level.lower(), proxy_headers=True,
+        "api.main:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        log_level=settings.log_level.lower(),
+        proxy_headers=True,
     )
 
 

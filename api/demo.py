@@ -46,7 +46,12 @@ async def seed_demo(database_url: str) -> DemoCredentials:
                 user = await auth_repository.user_by_email(session, email)
                 if user is None:
                     user = await auth_service.create_user(
-                        session, org.id, email=email, name=name, password=DEMO_PASSWORD, role=role,
+                        session,
+                        org.id,
+                        email=email,
+                        name=name,
+                        password=DEMO_PASSWORD,
+                        role=role,
                         locale="zh-CN" if name in ("Li Na", "Wang Fang") else "en",
                     )
                 users[email] = user
@@ -57,15 +62,25 @@ async def seed_demo(database_url: str) -> DemoCredentials:
                 await session.flush()
                 session.add_all(
                     TeamMember(organization_id=org.id, team_id=team.id, user_id=u.id)
-                    for u in users.values() if u.role == "agent"
+                    for u in users.values()
+                    if u.role == "agent"
                 )
-            channel = (await session.execute(
-                select(Channel).where(Channel.organization_id == org.id, Channel.marketplace == "api")
-            )).scalars().first()
+            channel = (
+                (
+                    await session.execute(
+                        select(Channel).where(Channel.organization_id == org.id, Channel.marketplace == "api")
+                    )
+                )
+                .scalars()
+                .first()
+            )
             if channel is None:
-                session.add(Channel(organization_id=org.id, marketplace="api", name="ERP feed", default_team_id=team.id))
+                session.add(
+                    Channel(organization_id=org.id, marketplace="api", name="ERP feed", default_team_id=team.id)
+                )
             await session.execute(
-                update(ApiKey).where(ApiKey.organization_id == org.id, ApiKey.name == "demo", ApiKey.revoked_at.is_(None))
+                update(ApiKey)
+                .where(ApiKey.organization_id == org.id, ApiKey.name == "demo", ApiKey.revoked_at.is_(None))
                 .values(revoked_at=utc_now())
             )
             _, key = await auth_service.create_api_key(session, org.id, "demo", list(SCOPES))

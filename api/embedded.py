@@ -85,14 +85,22 @@ def start_embedded_redis(data_dir: Path, preferred_port: int = 0) -> str:
     subprocess.run(  # noqa: S603 - fixed argv, no shell
         [
             server_bin,
-            "--port", str(port),
-            "--bind", "127.0.0.1",
-            "--daemonize", "yes",
-            "--dir", str(redis_dir),
-            "--dbfilename", "dump.rdb",
-            "--save", "60 1",
-            "--pidfile", str(redis_dir / "redis.pid"),
-            "--logfile", str(redis_dir / "redis.log"),
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--daemonize",
+            "yes",
+            "--dir",
+            str(redis_dir),
+            "--dbfilename",
+            "dump.rdb",
+            "--save",
+            "60 1",
+            "--pidfile",
+            str(redis_dir / "redis.pid"),
+            "--logfile",
+            str(redis_dir / "redis.log"),
         ],
         check=True,
     )
@@ -132,7 +140,7 @@ def normalise_database_url(url: str) -> str:
     """Accept postgres:// and postgresql:// URLs and use the asyncpg driver."""
     for prefix in ("postgres://", "postgresql://", "postgresql+psycopg://"):
         if url.startswith(prefix):
-            return "postgresql+asyncpg://" + url[len(prefix):]
+            return "postgresql+asyncpg://" + url[len(prefix) :]
     return url
 
 

@@ -73,8 +73,14 @@ def install_error_handlers(app: FastAPI) -> None:
         detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors[:5])
         return _problem_response(
             422,
-            {"type": PROBLEM_BASE + "invalid-input", "title": "Invalid input", "status": 422,
-             "detail": detail, "instance": request.url.path, "errors": errors},
+            {
+                "type": PROBLEM_BASE + "invalid-input",
+                "title": "Invalid input",
+                "status": 422,
+                "detail": detail,
+                "instance": request.url.path,
+                "errors": errors,
+            },
         )
 
     @app.exception_handler(StarletteHTTPException)
@@ -82,8 +88,13 @@ def install_error_handlers(app: FastAPI) -> None:
         titles = {404: "Not found", 405: "Method not allowed", 401: "Authentication required"}
         return _problem_response(
             exc.status_code,
-            {"type": PROBLEM_BASE + str(exc.status_code), "title": titles.get(exc.status_code, "Error"),
-             "status": exc.status_code, "detail": str(exc.detail), "instance": request.url.path},
+            {
+                "type": PROBLEM_BASE + str(exc.status_code),
+                "title": titles.get(exc.status_code, "Error"),
+                "status": exc.status_code,
+                "detail": str(exc.detail),
+                "instance": request.url.path,
+            },
             getattr(exc, "headers", None),
         )
 
@@ -92,9 +103,13 @@ def install_error_handlers(app: FastAPI) -> None:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return _problem_response(
             500,
-            {"type": PROBLEM_BASE + "internal", "title": "Internal error", "status": 500,
-             "detail": "Something went wrong on our side; the request was not applied.",
-             "instance": request.url.path},
+            {
+                "type": PROBLEM_BASE + "internal",
+                "title": "Internal error",
+                "status": 500,
+                "detail": "Something went wrong on our side; the request was not applied.",
+                "instance": request.url.path,
+            },
         )
 
 
@@ -127,8 +142,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.cipher = CredentialCipher(settings.secret_key.get_secret_value())
     install_error_handlers(app)
     for router in (
-        health_router, auth_router, channel_router, conversation_router, message_router, order_router,
-        customer_router, audit_router,
+        health_router,
+        auth_router,
+        channel_router,
+        conversation_router,
+        message_router,
+        order_router,
+        customer_router,
+        audit_router,
     ):
         app.include_router(router)
     # Outermost first: metrics see everything; the body limit runs before idempotency buffers a body.

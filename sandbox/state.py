@@ -6,6 +6,7 @@ API (/_sandbox) is a thin JSON layer over the same object.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -138,16 +139,20 @@ class SandboxState:
             buyer.user_id = ids.digits(19, first="7")
             buyer.im_user_id = ids.digits(19, first="7")
         elif store.marketplace == "amazon":
-            # One stable anonymised alias per buyer per seller.
-            local = "".join(ids.rng().choices("abcdefghijklmnopqrstuvwxyz0123456789", k=15))
-            buyer.address = f"{local}+{ids.hex(8)}@{AMAZON_RELAY_DOMAIN}"
+            # One stable anonymised alias per buyer per seller (derived, so it survives re-creation).
+            digest = self._stable_hex(store.id, source.key)
+            local = "".join("abcdefghijklmnopqrstuvwxyz0123456789"[int(digest[i:i + 2], 16) % 36] for i in range(0, 30, 2))
+            buyer.address = f"{local}+{digest[30:38]}@{AMAZON_RELAY_DOMAIN}"
         elif store.marketplace == "walmart":
-            buyer.address = f"pc-{ids.hex(32)}@{WALMART_RELAY_DOMAIN}"
+            buyer.address = f"pc-{self._stable_hex(store.id, source.key)[:32]}@{WALMART_RELAY_DOMAIN}"
         self.buyers[buyer.id] = buyer
         self._buyer_keys[(store.id, source.key)] = buyer.id
         if buyer.address:
             self._relay_index[buyer.address.lower()] = buyer.id
         return buyer
+
+    def _stable_hex(self, store_id: str, key: str) -> str:
+        return hashlib.sha256(f"{self.config.seed}:{store_id}:{key}".encode()).hexdigest()
 
     def rebuild_indexes(self) -> None:
         self._relay_index = {b.address.lower(): b.id for b in self.buyers.values() if b.address}

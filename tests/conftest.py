@@ -171,13 +171,21 @@ async def make_tenant(app, sessionmaker, name: str) -> Tenant:  # type: ignore[n
 
     def client_for(token: str) -> httpx.AsyncClient:
         return httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://test",
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://test",
             headers={"Authorization": f"Bearer {token}"},
         )
 
     return Tenant(
-        org_id=org.id, admin_id=admin.id, agent_id=agent.id, api_key=key, admin_token=admin_token,
-        agent_token=agent_token, api=client_for(key), admin=client_for(admin_token), agent=client_for(agent_token),
+        org_id=org.id,
+        admin_id=admin.id,
+        agent_id=agent.id,
+        api_key=key,
+        admin_token=admin_token,
+        agent_token=agent_token,
+        api=client_for(key),
+        admin=client_for(admin_token),
+        agent=client_for(agent_token),
     )
 
 

@@ -25,11 +25,17 @@ def test_serve_in_embedded_mode(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("HOURGLASS_")}
     env["HOURGLASS_DATA_DIR"] = str(tmp_path / "data")
     port = _free_port()
-    migrate = subprocess.run([sys.executable, "-m", "api.cli", "migrate"], cwd=ROOT, env=env,
-                             capture_output=True, text=True, timeout=180)
+    migrate = subprocess.run(
+        [sys.executable, "-m", "api.cli", "migrate"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180
+    )
     assert migrate.returncode == 0, migrate.stderr[-2000:]
-    proc = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline = time.monotonic() + 60
         status = None

@@ -33,4 +33,3 @@ class WorkerSettings:
     poll_delay = 0.05
     job_timeout = 60
     keep_result = 60
-

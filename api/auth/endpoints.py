@@ -63,7 +63,9 @@ async def logout(
 @router.get("/v1/auth/me", response_model=Me)
 async def me(session: SessionDep, principal: CurrentPrincipal) -> Me:
     """Who this credential is, and its scopes."""
-    user = await user_repository.get(session, principal.organization_id, principal.user_id) if principal.user_id else None
+    user = (
+        await user_repository.get(session, principal.organization_id, principal.user_id) if principal.user_id else None
+    )
     return Me(
         organization_id=principal.organization_id,
         user=UserRead.model_validate(user) if user else None,
@@ -91,8 +93,12 @@ async def list_api_keys(session: SessionDep, principal: Admin) -> list[ApiKeyRea
 async def create_api_key(body: ApiKeyCreate, session: SessionDep, principal: Admin) -> ApiKeyCreated:
     """Create an API key with the given scopes. The secret is in this response only."""
     api_key, secret = await service.create_api_key(
-        session, principal.organization_id, body.name, body.scopes,
-        created_by=principal, rate_limit_per_minute=body.rate_limit_per_minute,
+        session,
+        principal.organization_id,
+        body.name,
+        body.scopes,
+        created_by=principal,
+        rate_limit_per_minute=body.rate_limit_per_minute,
     )
     return ApiKeyCreated.model_validate({**ApiKeyRead.model_validate(api_key).model_dump(), "key": secret})
 
@@ -100,9 +106,11 @@ async def create_api_key(body: ApiKeyCreate, session: SessionDep, principal: Adm
 @router.post("/v1/api-keys/{api_key_id}/revoke", response_model=ApiKeyRead, responses=problem_responses(404))
 async def revoke_api_key(api_key_id: uuid.UUID, session: SessionDep, principal: Admin) -> ApiKeyRead:
     """Revoke a key; requests with it fail with 401 from now on."""
-    key = (await session.execute(
-        select(ApiKey).where(ApiKey.id == api_key_id, ApiKey.organization_id == principal.organization_id)
-    )).scalar_one_or_none()
+    key = (
+        await session.execute(
+            select(ApiKey).where(ApiKey.id == api_key_id, ApiKey.organization_id == principal.organization_id)
+        )
+    ).scalar_one_or_none()
     if key is None:
         raise NotFound(f"No API key {api_key_id}.")
     if key.revoked_at is None:
@@ -118,13 +126,24 @@ async def list_users(session: SessionDep, principal: SettingsReader) -> list[Use
     return [UserRead.model_validate(u) for u in await user_repository.list_all(session, principal.organization_id)]
 
 
-@router.post("/v1/users", status_code=status.HTTP_201_CREATED, response_model=UserRead, tags=["users"],
-             responses=problem_responses(409))
+@router.post(
+    "/v1/users",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UserRead,
+    tags=["users"],
+    responses=problem_responses(409),
+)
 async def create_user(body: UserCreate, session: SessionDep, principal: Admin) -> UserRead:
     """Add an agent, supervisor or admin."""
     user = await service.create_user(
-        session, principal.organization_id, email=body.email, name=body.name, password=body.password,
-        role=body.role, capacity=body.capacity, locale=body.locale,
+        session,
+        principal.organization_id,
+        email=body.email,
+        name=body.name,
+        password=body.password,
+        role=body.role,
+        capacity=body.capacity,
+        locale=body.locale,
     )
     audit.record(session, principal, principal.organization_id, "user.created", "user", user.id, {"role": user.role})
     return UserRead.model_validate(user)
@@ -144,8 +163,15 @@ async def update_user(user_id: uuid.UUID, body: UserUpdate, session: SessionDep,
         user.password_hash = hash_password(body.password)
     await session.flush()
     await session.refresh(user)
-    audit.record(session, principal, principal.organization_id, "user.updated", "user", user.id,
-                 {"fields": sorted(body.model_dump(exclude_unset=True))})
+    audit.record(
+        session,
+        principal,
+        principal.organization_id,
+        "user.updated",
+        "user",
+        user.id,
+        {"fields": sorted(body.model_dump(exclude_unset=True))},
+    )
     return UserRead.model_validate(user)
 
 
@@ -189,8 +215,13 @@ async def list_teams(session: SessionDep, principal: SettingsReader) -> list[Tea
     return [TeamRead(id=t.id, name=t.name, member_ids=members[t.id], created_at=t.created_at) for t in teams]
 
 
-@router.post("/v1/teams", status_code=status.HTTP_201_CREATED, response_model=TeamRead, tags=["teams"],
-             responses=problem_responses(409))
+@router.post(
+    "/v1/teams",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TeamRead,
+    tags=["teams"],
+    responses=problem_responses(409),
+)
 async def create_team(body: TeamCreate, session: SessionDep, principal: SettingsWriter) -> TeamRead:
     """Create a team (e.g. pre-sale specialists, supervisors)."""
     existing = [t for t in await team_repository.list_all(session, principal.organization_id) if t.name == body.name]

@@ -30,9 +30,7 @@ async def live_session(session: AsyncSession, digest: str, now: datetime) -> tup
 
 
 async def live_api_key(session: AsyncSession, digest: str) -> ApiKey | None:
-    result = await session.execute(
-        select(ApiKey).where(ApiKey.key_digest == digest, ApiKey.revoked_at.is_(None))
-    )
+    result = await session.execute(select(ApiKey).where(ApiKey.key_digest == digest, ApiKey.revoked_at.is_(None)))
     return result.scalar_one_or_none()
 
 

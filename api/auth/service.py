@@ -39,14 +39,27 @@ async def create_organization(session: AsyncSession, name: str, slug: str | None
 
 
 async def create_user(
-    session: AsyncSession, organization_id: uuid.UUID, *, email: str, name: str, password: str,
-    role: str = "agent", capacity: int = 20, locale: str = "en",
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    *,
+    email: str,
+    name: str,
+    password: str,
+    role: str = "agent",
+    capacity: int = 20,
+    locale: str = "en",
 ) -> User:
     if await repository.user_by_email(session, email) is not None:
         raise Conflict(f"A user with email {email!r} exists.", errors=field_error("body.email", "already registered"))
     user = User(
-        id=uuid.uuid4(), organization_id=organization_id, email=email, name=name, role=role,
-        password_hash=hash_password(password), capacity=capacity, locale=locale,
+        id=uuid.uuid4(),
+        organization_id=organization_id,
+        email=email,
+        name=name,
+        role=role,
+        password_hash=hash_password(password),
+        capacity=capacity,
+        locale=locale,
     )
     session.add(user)
     await session.flush()
@@ -62,8 +75,14 @@ async def login(session: AsyncSession, email: str, password: str, ttl: timedelta
         raise Unauthorized("Wrong email or password.")
     token = new_session_token()
     expires_at = utc_now() + ttl
-    session.add(UserSession(organization_id=user.organization_id, user_id=user.id,
-                            token_digest=token_digest(token), expires_at=expires_at))
+    session.add(
+        UserSession(
+            organization_id=user.organization_id,
+            user_id=user.id,
+            token_digest=token_digest(token),
+            expires_at=expires_at,
+        )
+    )
     user.last_seen_at = utc_now()
     audit.record(session, None, user.organization_id, "user.login", "user", user.id, actor_type="user")
     await session.flush()
@@ -77,18 +96,36 @@ async def logout(session: AsyncSession, token: str) -> None:
 
 
 async def create_api_key(
-    session: AsyncSession, organization_id: uuid.UUID, name: str, scopes: list[str],
-    *, created_by: Principal | None = None, rate_limit_per_minute: int | None = None,
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    name: str,
+    scopes: list[str],
+    *,
+    created_by: Principal | None = None,
+    rate_limit_per_minute: int | None = None,
 ) -> tuple[ApiKey, str]:
     key, prefix = new_api_key()
     api_key = ApiKey(
-        id=uuid.uuid4(), organization_id=organization_id, name=name, prefix=prefix, key_digest=token_digest(key),
-        scopes=scopes, rate_limit_per_minute=rate_limit_per_minute,
+        id=uuid.uuid4(),
+        organization_id=organization_id,
+        name=name,
+        prefix=prefix,
+        key_digest=token_digest(key),
+        scopes=scopes,
+        rate_limit_per_minute=rate_limit_per_minute,
         created_by_id=created_by.user_id if created_by else None,
     )
     session.add(api_key)
     await session.flush()
     await session.refresh(api_key)
-    audit.record(session, created_by, organization_id, "api_key.created", "api_key", api_key.id,
-                 {"name": name, "scopes": scopes}, actor_type=None if created_by else "system")
+    audit.record(
+        session,
+        created_by,
+        organization_id,
+        "api_key.created",
+        "api_key",
+        api_key.id,
+        {"name": name, "scopes": scopes},
+        actor_type=None if created_by else "system",
+    )
     return api_key, key

@@ -35,9 +35,7 @@ def to_read(channel: Channel) -> ChannelRead:
     )
 
 
-async def create(
-    session: AsyncSession, principal: Principal, data: ChannelCreate, cipher: CredentialCipher
-) -> Channel:
+async def create(session: AsyncSession, principal: Principal, data: ChannelCreate, cipher: CredentialCipher) -> Channel:
     if data.default_team_id:
         await team_repository.get(session, principal.organization_id, data.default_team_id, field="default_team_id")
     channel = Channel(
@@ -55,8 +53,15 @@ async def create(
     session.add(channel)
     await session.flush()
     await session.refresh(channel)
-    audit.record(session, principal, principal.organization_id, "channel.created", "channel", channel.id,
-                 {"marketplace": channel.marketplace, "name": channel.name})
+    audit.record(
+        session,
+        principal,
+        principal.organization_id,
+        "channel.created",
+        "channel",
+        channel.id,
+        {"marketplace": channel.marketplace, "name": channel.name},
+    )
     return channel
 
 
@@ -70,7 +75,9 @@ async def update(
     channel = await repository.get(session, principal.organization_id, channel_id)
     changes = data.model_dump(exclude_unset=True)
     if changes.get("default_team_id"):
-        await team_repository.get(session, principal.organization_id, changes["default_team_id"], field="default_team_id")
+        await team_repository.get(
+            session, principal.organization_id, changes["default_team_id"], field="default_team_id"
+        )
     audited: dict[str, Any] = {}
     for field in ("name", "external_account_id", "region", "settings", "default_team_id"):
         if field in changes:

@@ -29,9 +29,7 @@ from api.kit.pagination import decode_keyset, keyset_cursor
 from api.message import repository as message_repository
 from api.message.schemas import MessagePage, MessageRead, ReplyCreate
 
-router = APIRouter(
-    prefix="/v1/conversations", tags=["conversations"], responses=problem_responses(401, 403, 422, 429)
-)
+router = APIRouter(prefix="/v1/conversations", tags=["conversations"], responses=problem_responses(401, 403, 422, 429))
 
 Reader = Annotated[Principal, Depends(require("conversations:read"))]
 Writer = Annotated[Principal, Depends(require("conversations:write"))]
@@ -50,7 +48,9 @@ def _filters(
     label: str | None = Query(default=None, max_length=64),
     customer_id: uuid.UUID | None = None,
     q: str | None = Query(
-        default=None, min_length=1, max_length=200,
+        default=None,
+        min_length=1,
+        max_length=200,
         description="Order id (prefix), subject, customer name or words of any message, Chinese included",
     ),
 ) -> ConversationFilters:
@@ -66,12 +66,22 @@ def _filters(
         try:
             assignee_id = uuid.UUID(assignee)
         except ValueError as exc:
-            raise InvalidInput("assignee must be a user id, `me` or `none`.",
-                               errors=field_error("query.assignee", "not a user id, me or none")) from exc
+            raise InvalidInput(
+                "assignee must be a user id, `me` or `none`.",
+                errors=field_error("query.assignee", "not a user id, me or none"),
+            ) from exc
     return ConversationFilters(
-        channel_id=channel_id, marketplace=marketplace, assignee_id=assignee_id, unassigned=unassigned,
-        team_id=team_id, status=status, category=category, priority=priority, label=label,
-        customer_id=customer_id, q=q,
+        channel_id=channel_id,
+        marketplace=marketplace,
+        assignee_id=assignee_id,
+        unassigned=unassigned,
+        team_id=team_id,
+        status=status,
+        category=category,
+        priority=priority,
+        label=label,
+        customer_id=customer_id,
+        q=q,
     )
 
 
@@ -137,7 +147,9 @@ async def mark_unread(conversation_id: uuid.UUID, session: SessionDep, principal
 
 
 @router.post(
-    "/{conversation_id}/notes", status_code=status.HTTP_201_CREATED, response_model=NoteRead,
+    "/{conversation_id}/notes",
+    status_code=status.HTTP_201_CREATED,
+    response_model=NoteRead,
     responses=problem_responses(404),
 )
 async def add_note(conversation_id: uuid.UUID, body: NoteCreate, session: SessionDep, principal: Writer) -> NoteRead:
@@ -146,7 +158,9 @@ async def add_note(conversation_id: uuid.UUID, body: NoteCreate, session: Sessio
 
 
 @router.post(
-    "/{conversation_id}/replies", status_code=status.HTTP_201_CREATED, response_model=MessageRead,
+    "/{conversation_id}/replies",
+    status_code=status.HTTP_201_CREATED,
+    response_model=MessageRead,
     responses=problem_responses(404, 409),
 )
 async def create_reply(
@@ -183,7 +197,9 @@ async def list_conversation_messages(
 
 
 @router.post("/{conversation_id}/spam", response_model=ConversationRead, responses=problem_responses(404, 409))
-async def flag_spam(conversation_id: uuid.UUID, body: SpamFlag, session: SessionDep, principal: Writer) -> ConversationRead:
+async def flag_spam(
+    conversation_id: uuid.UUID, body: SpamFlag, session: SessionDep, principal: Writer
+) -> ConversationRead:
     """Flag an unreplied pre-sale conversation as spam, fraud or inappropriate (it moves to Spam).
     Conversations about an order are refused with 409."""
     c = await service.flag_spam(session, principal, conversation_id, body.reason)

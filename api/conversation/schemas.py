@@ -15,8 +15,16 @@ View = Literal["all", "unread", "response_needed", "customer_care", "failed", "s
 Status = Literal["open", "pending", "resolved"]
 Priority = Literal["low", "normal", "high", "urgent"]
 Category = Literal[
-    "uncategorized", "pre_sale", "order_status", "shipping", "return_refund", "complaint",
-    "product_question", "walmart_customer_care", "platform_notice", "spam_likely",
+    "uncategorized",
+    "pre_sale",
+    "order_status",
+    "shipping",
+    "return_refund",
+    "complaint",
+    "product_question",
+    "walmart_customer_care",
+    "platform_notice",
+    "spam_likely",
 ]
 SpamReason = Literal["spam", "fraud", "inappropriate"]
 

@@ -58,10 +58,31 @@ def payload(c: Conversation) -> dict[str, Any]:
 
 def _read(c: Conversation, customer: CustomerSummary | None) -> dict[str, Any]:
     return {
-        **{k: getattr(c, k) for k in (
-            "id", "channel_id", "marketplace", "external_thread_id", "subject", "category", "priority", "status",
-            "assignee_id", "team_id", "unread", "waiting_since", "last_message_at", "last_message_preview",
-            "message_count", "has_failed_delivery", "spam_reason", "created_at", "updated_at", "resolved_at")},
+        **{
+            k: getattr(c, k)
+            for k in (
+                "id",
+                "channel_id",
+                "marketplace",
+                "external_thread_id",
+                "subject",
+                "category",
+                "priority",
+                "status",
+                "assignee_id",
+                "team_id",
+                "unread",
+                "waiting_since",
+                "last_message_at",
+                "last_message_preview",
+                "message_count",
+                "has_failed_delivery",
+                "spam_reason",
+                "created_at",
+                "updated_at",
+                "resolved_at",
+            )
+        },
         "labels": list(c.labels or []),
         "customer": customer,
         "order_id": c.order_external_id,
@@ -69,7 +90,9 @@ def _read(c: Conversation, customer: CustomerSummary | None) -> dict[str, Any]:
     }
 
 
-async def read_many(session: AsyncSession, organization_id: uuid.UUID, items: list[Conversation]) -> list[ConversationRead]:
+async def read_many(
+    session: AsyncSession, organization_id: uuid.UUID, items: list[Conversation]
+) -> list[ConversationRead]:
     customers = await customer_repository.get_many(
         session, organization_id, {c.customer_id for c in items if c.customer_id}
     )
@@ -125,8 +148,15 @@ async def update(
     changed = {k: after[k] for k in after if after[k] != before[k]}
     if not changed:
         return c
-    audit.record(session, principal, org, "conversation.updated", "conversation", c.id,
-                 {k: {"from": before[k], "to": after[k]} for k in changed})
+    audit.record(
+        session,
+        principal,
+        org,
+        "conversation.updated",
+        "conversation",
+        c.id,
+        {k: {"from": before[k], "to": after[k]} for k in changed},
+    )
     if "assignee_id" in changed or "team_id" in changed:
         events.emit(session, org, "conversation.assigned", after, conversation_id=c.id)
     if changed.get("status") == "resolved":
@@ -142,8 +172,9 @@ async def set_read(session: AsyncSession, principal: Principal, conversation_id:
     c.unread = not read
     await session.flush()
     await session.refresh(c)
-    events.emit(session, c.organization_id, "conversation.updated", {**payload(c), "changed": ["unread"]},
-                conversation_id=c.id)
+    events.emit(
+        session, c.organization_id, "conversation.updated", {**payload(c), "changed": ["unread"]}, conversation_id=c.id
+    )
     return c
 
 
@@ -161,14 +192,28 @@ async def add_note(session: AsyncSession, principal: Principal, conversation_id:
     session.add(note)
     await session.flush()
     await session.refresh(note)
-    audit.record(session, principal, c.organization_id, "note.created", "conversation", c.id,
-                 {"note_id": str(note.id), "kind": note.kind})
-    events.emit(session, c.organization_id, "note.created",
-                {"conversation_id": str(c.id), "note_id": str(note.id), "kind": note.kind}, conversation_id=c.id)
+    audit.record(
+        session,
+        principal,
+        c.organization_id,
+        "note.created",
+        "conversation",
+        c.id,
+        {"note_id": str(note.id), "kind": note.kind},
+    )
+    events.emit(
+        session,
+        c.organization_id,
+        "note.created",
+        {"conversation_id": str(c.id), "note_id": str(note.id), "kind": note.kind},
+        conversation_id=c.id,
+    )
     return note
 
 
-async def flag_spam(session: AsyncSession, principal: Principal, conversation_id: uuid.UUID, reason: str) -> Conversation:
+async def flag_spam(
+    session: AsyncSession, principal: Principal, conversation_id: uuid.UUID, reason: str
+) -> Conversation:
     """Only unreplied pre-sale conversations can be flagged (R9): order threads must be answered."""
     c = await repository.get(session, principal.organization_id, conversation_id, lock=True)
     if c.order_external_id or c.order_id:
@@ -185,10 +230,16 @@ async def flag_spam(session: AsyncSession, principal: Principal, conversation_id
     c.spam_flagged_at = utc_now()
     await session.flush()
     await session.refresh(c)
-    audit.record(session, principal, c.organization_id, "conversation.spam_flagged", "conversation", c.id,
-                 {"reason": reason})
-    events.emit(session, c.organization_id, "conversation.updated", {**payload(c), "changed": ["spam_reason"]},
-                conversation_id=c.id)
+    audit.record(
+        session, principal, c.organization_id, "conversation.spam_flagged", "conversation", c.id, {"reason": reason}
+    )
+    events.emit(
+        session,
+        c.organization_id,
+        "conversation.updated",
+        {**payload(c), "changed": ["spam_reason"]},
+        conversation_id=c.id,
+    )
     return c
 
 
@@ -200,27 +251,43 @@ async def unflag_spam(session: AsyncSession, principal: Principal, conversation_
         await session.flush()
         await session.refresh(c)
         audit.record(session, principal, c.organization_id, "conversation.spam_unflagged", "conversation", c.id)
-        events.emit(session, c.organization_id, "conversation.updated", {**payload(c), "changed": ["spam_reason"]},
-                    conversation_id=c.id)
+        events.emit(
+            session,
+            c.organization_id,
+            "conversation.updated",
+            {**payload(c), "changed": ["spam_reason"]},
+            conversation_id=c.id,
+        )
     return c
 
 
 async def _has_outbound(session: AsyncSession, c: Conversation) -> bool:
     from sqlalchemy import exists, select
 
-    return bool((await session.execute(
-        select(exists().where(Message.conversation_id == c.id, Message.direction == "outbound"))
-    )).scalar())
+    return bool(
+        (
+            await session.execute(
+                select(exists().where(Message.conversation_id == c.id, Message.direction == "outbound"))
+            )
+        ).scalar()
+    )
 
 
 async def reply(
-    session: AsyncSession, principal: Principal, conversation_id: uuid.UUID, body: str,
-    *, author_kind: str, template_id: uuid.UUID | None,
+    session: AsyncSession,
+    principal: Principal,
+    conversation_id: uuid.UUID,
+    body: str,
+    *,
+    author_kind: str,
+    template_id: uuid.UUID | None,
 ) -> Message:
     c = await repository.get(session, principal.organization_id, conversation_id, lock=True)
     channel = await channel_repository.get(session, principal.organization_id, c.channel_id)
     if channel.status != "active":
         raise Conflict("The conversation's channel is disabled; enable it to send replies.")
     if principal.user_id is not None and author_kind != "human":
-        raise InvalidInput("People's replies are always human.", errors=field_error("body.author_kind", "must be human"))
+        raise InvalidInput(
+            "People's replies are always human.", errors=field_error("body.author_kind", "must be human")
+        )
     return await queue_reply(session, principal, c, body, author_kind=author_kind, template_id=template_id)

@@ -31,13 +31,13 @@ class CustomerDetail(CustomerRead):
     orders: list[OrderRead]
 
 
-
-
 @router.get("", response_model=CustomerPage)
 async def list_customers(
     session: SessionDep,
     principal: Reader,
-    q: str | None = Query(default=None, min_length=1, max_length=200, description="Name prefix, exact email or buyer id"),
+    q: str | None = Query(
+        default=None, min_length=1, max_length=200, description="Name prefix, exact email or buyer id"
+    ),
     cursor: str | None = Query(default=None, max_length=500),
     limit: int = Query(default=50, ge=1, le=200),
 ) -> CustomerPage:
@@ -82,7 +82,14 @@ async def update_customer(
         if value is not None or field == "notes":
             setattr(customer, field, value)
     await session.flush()
-    audit.record(session, principal, principal.organization_id, "customer.updated", "customer", customer.id,
-                 {"fields": sorted(changes)})
+    audit.record(
+        session,
+        principal,
+        principal.organization_id,
+        "customer.updated",
+        "customer",
+        customer.id,
+        {"fields": sorted(changes)},
+    )
     await session.refresh(customer)
     return await _detail(session, principal, customer_id)

@@ -27,7 +27,7 @@ async def upsert(
         display_name=name or "",
         email=email,
     )
-    stmt = stmt.on_conflict_do_update(
+    upsert_stmt = stmt.on_conflict_do_update(
         index_elements=[Customer.organization_id, Customer.marketplace, Customer.external_buyer_id],
         set_={
             "display_name": func.coalesce(func.nullif(stmt.excluded.display_name, ""), Customer.display_name),
@@ -39,7 +39,7 @@ async def upsert(
             | (func.coalesce(stmt.excluded.email, Customer.email).is_distinct_from(Customer.email))
         ),
     ).returning(Customer.id)
-    result = await session.execute(stmt)
+    result = await session.execute(upsert_stmt)
     found = result.scalar_one_or_none()
     if found is not None:
         return found

@@ -15,7 +15,8 @@ class BuyerIn(RequestModel):
     """The buyer as the marketplace identifies them."""
 
     external_id: str = Field(
-        min_length=1, max_length=320,
+        min_length=1,
+        max_length=320,
         description="Marketplace buyer id, relay alias (e.g. Amazon's anonymised address) or email.",
     )
     name: str | None = Field(default=None, max_length=300)

@@ -19,9 +19,13 @@ def decode_cursor(cursor: str) -> dict[str, Any]:
         padded = cursor + "=" * (-len(cursor) % 4)
         value = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidInput("The cursor is not one this API issued.", errors=field_error("query.cursor", "malformed cursor")) from exc
+        raise InvalidInput(
+            "The cursor is not one this API issued.", errors=field_error("query.cursor", "malformed cursor")
+        ) from exc
     if not isinstance(value, dict):
-        raise InvalidInput("The cursor is not one this API issued.", errors=field_error("query.cursor", "malformed cursor"))
+        raise InvalidInput(
+            "The cursor is not one this API issued.", errors=field_error("query.cursor", "malformed cursor")
+        )
     return value
 
 

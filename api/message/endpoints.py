@@ -28,8 +28,10 @@ Writer = Annotated[Principal, Depends(require("conversations:write"))]
     "/v1/channels/{channel_id}/messages",
     status_code=status.HTTP_201_CREATED,
     response_model=MessageRead,
-    responses={200: {"model": MessageRead, "description": "Already received: the stored message"},
-               **problem_responses(404, 409)},
+    responses={
+        200: {"model": MessageRead, "description": "Already received: the stored message"},
+        **problem_responses(404, 409),
+    },
 )
 async def push_inbound_message(
     channel_id: uuid.UUID, body: InboundMessageCreate, response: Response, session: SessionDep, principal: Pusher
@@ -78,8 +80,14 @@ async def list_messages(
     `direction=outbound&delivery_status=queued` and confirm each through `/delivery`."""
     after = decode_keyset(cursor) if cursor else None
     rows = await repository.page(
-        session, principal.organization_id, direction=direction, delivery_status=delivery_status,
-        channel_id=channel_id, conversation_id=conversation_id, after=after, limit=limit + 1,
+        session,
+        principal.organization_id,
+        direction=direction,
+        delivery_status=delivery_status,
+        channel_id=channel_id,
+        conversation_id=conversation_id,
+        after=after,
+        limit=limit + 1,
     )
     has_more = len(rows) > limit
     rows = rows[:limit]
@@ -105,13 +113,22 @@ async def report_delivery(
     lists the conversation under Failed until the reply is retried. Repeating a report is harmless.
     """
     message = await repository.get(session, principal.organization_id, message_id, lock=True)
-    conversation = await conversation_repository.get(session, principal.organization_id, message.conversation_id, lock=True)
+    conversation = await conversation_repository.get(
+        session, principal.organization_id, message.conversation_id, lock=True
+    )
     channel = await channel_repository.get(session, principal.organization_id, message.channel_id)
     if not delivered_by_erp(channel):
         raise Conflict("This channel's replies are delivered by its marketplace connector, not by the ERP.")
     await outbound.record_delivery(
-        session, principal, message, conversation, channel, status=body.status,
-        external_id=body.external_message_id, error=body.error, delivered_at=body.delivered_at,
+        session,
+        principal,
+        message,
+        conversation,
+        channel,
+        status=body.status,
+        external_id=body.external_message_id,
+        error=body.error,
+        delivered_at=body.delivered_at,
     )
     return MessageRead.model_validate(message)
 
@@ -120,6 +137,8 @@ async def report_delivery(
 async def retry_message(message_id: uuid.UUID, session: SessionDep, principal: Writer) -> MessageRead:
     """Queue a failed reply for delivery again."""
     message = await repository.get(session, principal.organization_id, message_id, lock=True)
-    conversation = await conversation_repository.get(session, principal.organization_id, message.conversation_id, lock=True)
+    conversation = await conversation_repository.get(
+        session, principal.organization_id, message.conversation_id, lock=True
+    )
     await outbound.retry(session, principal, message, conversation)
     return MessageRead.model_validate(message)

@@ -98,12 +98,15 @@ async def ingest(session: AsyncSession, channel: Channel, inbound: InboundMessag
     )
     order_uuid = None
     if inbound.order_id:
-        order_uuid = (await session.execute(
-            select(Order.id).where(Order.organization_id == org, Order.external_id == inbound.order_id)
-        )).scalar_one_or_none()
+        order_uuid = (
+            await session.execute(
+                select(Order.id).where(Order.organization_id == org, Order.external_id == inbound.order_id)
+            )
+        ).scalar_one_or_none()
 
-    key = thread_key(inbound.external_thread_id, inbound.order_id, inbound.buyer_external_id,
-                     inbound.external_message_id)
+    key = thread_key(
+        inbound.external_thread_id, inbound.order_id, inbound.buyer_external_id, inbound.external_message_id
+    )
     conv_insert = insert(Conversation).values(
         id=uuid.uuid4(),
         organization_id=org,
@@ -122,30 +125,35 @@ async def ingest(session: AsyncSession, channel: Channel, inbound: InboundMessag
             "simple", index_document(inbound.subject, inbound.buyer_name, inbound.order_id, inbound.item_id)
         ),
     )
-    conv_upsert = conv_insert.on_conflict_do_update(
+    conv_upsert: Any = conv_insert.on_conflict_do_update(
         index_elements=[Conversation.channel_id, Conversation.thread_key],
         set_={"thread_key": conv_insert.excluded.thread_key},  # no-op write that locks the thread's row
     ).returning(Conversation.id, literal_column("(xmax = 0)").label("inserted"))
     conversation_id, conversation_created = (await session.execute(conv_upsert)).one()
 
     message_id = uuid.uuid4()
-    msg_insert = insert(Message).values(
-        id=message_id,
-        organization_id=org,
-        conversation_id=conversation_id,
-        channel_id=channel.id,
-        direction="inbound",
-        author_kind=inbound.author_kind,
-        external_id=inbound.external_message_id,
-        subject=inbound.subject or None,
-        body=inbound.body,
-        body_html=nh3.clean(inbound.body_html) if inbound.body_html else None,
-        sent_at=inbound.sent_at,
-        content_digest=digest,
-        no_response_needed=inbound.no_response_needed,
-        attachments=inbound.attachments,
-        meta=inbound.metadata,
-    ).on_conflict_do_nothing(index_elements=[Message.channel_id, Message.external_id]).returning(Message.id)
+    msg_insert = (
+        insert(Message)
+        .values(
+            id=message_id,
+            organization_id=org,
+            conversation_id=conversation_id,
+            channel_id=channel.id,
+            direction="inbound",
+            author_kind=inbound.author_kind,
+            external_id=inbound.external_message_id,
+            subject=inbound.subject or None,
+            body=inbound.body,
+            body_html=nh3.clean(inbound.body_html) if inbound.body_html else None,
+            sent_at=inbound.sent_at,
+            content_digest=digest,
+            no_response_needed=inbound.no_response_needed,
+            attachments=inbound.attachments,
+            meta=inbound.metadata,
+        )
+        .on_conflict_do_nothing(index_elements=[Message.channel_id, Message.external_id])
+        .returning(Message.id)
+    )
     inserted_id = (await session.execute(msg_insert)).scalar_one_or_none()
     if inserted_id is None:  # lost a race with a concurrent copy of the same message
         existing = await repository.by_external_id(session, channel.id, inbound.external_message_id)
@@ -166,8 +174,9 @@ async def ingest(session: AsyncSession, channel: Channel, inbound: InboundMessag
         "unread": True,
         "subject": case((Conversation.subject == "", inbound.subject), else_=Conversation.subject),
         "order_external_id": func.coalesce(Conversation.order_external_id, inbound.order_id),
-        "search_vector": func.coalesce(Conversation.search_vector, func.to_tsvector("simple", ""))
-        .op("||")(func.to_tsvector("simple", index_document(inbound.body))),
+        "search_vector": func.coalesce(Conversation.search_vector, func.to_tsvector("simple", "")).op("||")(
+            func.to_tsvector("simple", index_document(inbound.body))
+        ),
     }
     if needs_reply:
         # The wait starts at the oldest buyer message not answered yet; later ones do not reset it.
@@ -181,10 +190,17 @@ async def ingest(session: AsyncSession, channel: Channel, inbound: InboundMessag
     await session.execute(update(Conversation).where(Conversation.id == conversation_id).values(**changes))
     message = await repository.get(session, org, message_id)
     if conversation_created:
-        events.emit(session, org, "conversation.created",
-                    {"conversation_id": str(conversation_id), "channel_id": str(channel.id),
-                     "marketplace": channel.marketplace},
-                    conversation_id=conversation_id)
+        events.emit(
+            session,
+            org,
+            "conversation.created",
+            {
+                "conversation_id": str(conversation_id),
+                "channel_id": str(channel.id),
+                "marketplace": channel.marketplace,
+            },
+            conversation_id=conversation_id,
+        )
     events.emit(session, org, "message.received", message_payload(message), conversation_id=conversation_id)
     return IngestResult(message=message, created=True, conversation_created=bool(conversation_created))
 

@@ -60,9 +60,16 @@ async def queue_reply(
     await session.flush()
     await session.refresh(message)
     events.emit(session, org, "message.queued", message_payload(message), conversation_id=conversation.id)
-    audit.record(session, principal, org, "message.reply_queued", "conversation", conversation.id,
-                 {"message_id": str(message.id), "author_kind": author_kind},
-                 actor_type=None if principal else "automation")
+    audit.record(
+        session,
+        principal,
+        org,
+        "message.reply_queued",
+        "conversation",
+        conversation.id,
+        {"message_id": str(message.id), "author_kind": author_kind},
+        actor_type=None if principal else "automation",
+    )
     return message
 
 
@@ -128,10 +135,17 @@ async def record_delivery(
     await session.flush()
     conversation.has_failed_delivery = await repository.has_failed_outbound(session, conversation.id)
     await session.flush()
-    events.emit(session, conversation.organization_id, event, message_payload(message),
-                conversation_id=conversation.id)
-    audit.record(session, actor, conversation.organization_id, event, "message", message.id,
-                 {"status": status, "error": message.delivery_error}, actor_type=None if actor else "system")
+    events.emit(session, conversation.organization_id, event, message_payload(message), conversation_id=conversation.id)
+    audit.record(
+        session,
+        actor,
+        conversation.organization_id,
+        event,
+        "message",
+        message.id,
+        {"status": status, "error": message.delivery_error},
+        actor_type=None if actor else "system",
+    )
     return message
 
 
@@ -142,8 +156,12 @@ async def retry(session: AsyncSession, actor: Principal, message: Message, conve
     await session.flush()
     conversation.has_failed_delivery = await repository.has_failed_outbound(session, conversation.id)
     await session.flush()
-    events.emit(session, conversation.organization_id, "message.queued", message_payload(message),
-                conversation_id=conversation.id)
+    events.emit(
+        session,
+        conversation.organization_id,
+        "message.queued",
+        message_payload(message),
+        conversation_id=conversation.id,
+    )
     audit.record(session, actor, conversation.organization_id, "message.retried", "message", message.id)
     return message
-

@@ -10,7 +10,9 @@ from api.kit.errors import NotFound
 from api.models import Message
 
 
-async def get(session: AsyncSession, organization_id: uuid.UUID, message_id: uuid.UUID, *, lock: bool = False) -> Message:
+async def get(
+    session: AsyncSession, organization_id: uuid.UUID, message_id: uuid.UUID, *, lock: bool = False
+) -> Message:
     stmt = select(Message).where(Message.id == message_id, Message.organization_id == organization_id)
     if lock:
         stmt = stmt.with_for_update()
@@ -28,13 +30,14 @@ async def by_external_id(session: AsyncSession, channel_id: uuid.UUID, external_
 
 
 async def for_conversation(
-    session: AsyncSession, organization_id: uuid.UUID, conversation_id: uuid.UUID, limit: int,
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    conversation_id: uuid.UUID,
+    limit: int,
     before: tuple[Any, uuid.UUID] | None = None,
 ) -> list[Message]:
     """The latest `limit` messages (older than `before`), returned oldest first."""
-    stmt = select(Message).where(
-        Message.organization_id == organization_id, Message.conversation_id == conversation_id
-    )
+    stmt = select(Message).where(Message.organization_id == organization_id, Message.conversation_id == conversation_id)
     if before:
         stmt = stmt.where(tuple_(Message.sent_at, Message.id) < tuple_(before[0], before[1]))
     stmt = stmt.order_by(Message.sent_at.desc(), Message.id.desc()).limit(limit)
@@ -70,7 +73,9 @@ async def page(
 
 async def has_failed_outbound(session: AsyncSession, conversation_id: uuid.UUID) -> bool:
     result = await session.execute(
-        select(func.count()).select_from(Message).where(
+        select(func.count())
+        .select_from(Message)
+        .where(
             Message.conversation_id == conversation_id,
             Message.direction == "outbound",
             Message.delivery_status == "failed",

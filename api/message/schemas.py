@@ -16,7 +16,9 @@ SUBJECT_LIMIT = 1_024
 class InboundMessageCreate(RequestModel):
     """A buyer message pushed by an ERP into one of its `api` channels."""
 
-    external_message_id: str = Field(min_length=1, max_length=200, description="Unique per channel; the idempotency key")
+    external_message_id: str = Field(
+        min_length=1, max_length=200, description="Unique per channel; the idempotency key"
+    )
     external_thread_id: str | None = Field(default=None, min_length=1, max_length=200)
     order_id: str | None = Field(default=None, min_length=1, max_length=100)
     item_id: str | None = Field(default=None, min_length=1, max_length=100)
@@ -45,7 +47,8 @@ class ReplyCreate(RequestModel):
     body: str = Field(min_length=1, description="At most 64 KB of UTF-8")
     template_id: uuid.UUID | None = None
     author_kind: Literal["human", "auto"] = Field(
-        default="human", description="API keys may mark a reply as automated; it then never counts as a response "
+        default="human",
+        description="API keys may mark a reply as automated; it then never counts as a response "
         "where the marketplace ignores automation.",
     )
 

@@ -36,9 +36,7 @@ class TimestampMixin:
 class TenantMixin:
     """Every row belongs to one organization; repositories always filter on it."""
 
-    organization_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("organizations.id", ondelete="CASCADE"), index=False
-    )
+    organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=False)
 
 
 def enum_check(column: str, values: tuple[str, ...]) -> str:

@@ -56,11 +56,15 @@ class Conversation(IdMixin, TenantMixin, TimestampMixin, Base):
         # One partial index per view, each in inbox order, so listing is an index range scan.
         Index("ix_conv_view_all", "organization_id", *_INBOX_ORDER, postgresql_where=text("spam_reason IS NULL")),
         Index(
-            "ix_conv_view_unread", "organization_id", *_INBOX_ORDER,
+            "ix_conv_view_unread",
+            "organization_id",
+            *_INBOX_ORDER,
             postgresql_where=text("unread AND spam_reason IS NULL"),
         ),
         Index(
-            "ix_conv_view_response_needed", "organization_id", *_INBOX_ORDER,
+            "ix_conv_view_response_needed",
+            "organization_id",
+            *_INBOX_ORDER,
             postgresql_where=text("waiting_since IS NOT NULL AND spam_reason IS NULL"),
         ),
         Index("ix_conv_view_failed", "organization_id", *_INBOX_ORDER, postgresql_where=text("has_failed_delivery")),
@@ -68,8 +72,12 @@ class Conversation(IdMixin, TenantMixin, TimestampMixin, Base):
         Index("ix_conv_org_category", "organization_id", "category", *_INBOX_ORDER),
         Index("ix_conv_org_assignee", "organization_id", "assignee_id", *_INBOX_ORDER),
         Index("ix_conv_org_channel", "organization_id", "channel_id", *_INBOX_ORDER),
-        Index("ix_conv_org_order", "organization_id", "order_external_id",
-              postgresql_ops={"order_external_id": "text_pattern_ops"}),
+        Index(
+            "ix_conv_org_order",
+            "organization_id",
+            "order_external_id",
+            postgresql_ops={"order_external_id": "text_pattern_ops"},
+        ),
         Index("ix_conv_customer", "customer_id"),
         Index("ix_conv_search", "search_vector", postgresql_using="gin"),
     )

@@ -38,7 +38,10 @@ class Message(IdMixin, TenantMixin, Base):
         ),
         Index("ix_messages_conversation", "conversation_id", "sent_at", "id"),
         Index(
-            "ix_messages_outbound_queue", "organization_id", "delivery_status", "created_at",
+            "ix_messages_outbound_queue",
+            "organization_id",
+            "delivery_status",
+            "created_at",
             postgresql_where=text("direction = 'outbound'"),
         ),
     )

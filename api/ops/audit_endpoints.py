@@ -60,7 +60,9 @@ async def list_audit(
     if cursor:
         after = decode_cursor(cursor).get("i")
         if not isinstance(after, int):
-            raise InvalidInput("The cursor is not one this API issued.", errors=field_error("query.cursor", "malformed"))
+            raise InvalidInput(
+                "The cursor is not one this API issued.", errors=field_error("query.cursor", "malformed")
+            )
         stmt = stmt.where(AuditEntry.id > after)
     rows = list((await session.execute(stmt.order_by(AuditEntry.id).limit(limit + 1))).scalars())
     has_more = len(rows) > limit

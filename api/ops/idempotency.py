@@ -83,8 +83,9 @@ class BodyLimitMiddleware:
 
 
 class IdempotencyMiddleware:
-    def __init__(self, app: ASGIApp, sessionmaker: async_sessionmaker[AsyncSession] | None = None,
-                 max_bytes: int = 1_048_576) -> None:
+    def __init__(
+        self, app: ASGIApp, sessionmaker: async_sessionmaker[AsyncSession] | None = None, max_bytes: int = 1_048_576
+    ) -> None:
         self.app = app
         self._sessionmaker = sessionmaker
         self.max_bytes = max_bytes
@@ -101,8 +102,14 @@ class IdempotencyMiddleware:
             return
         path = scope["path"]
         if not 1 <= len(key) <= 255:
-            await _problem(send, InvalidInput("Idempotency-Key must be 1 to 255 characters.",
-                                              errors=field_error("header.Idempotency-Key", "length 1 to 255")), path)
+            await _problem(
+                send,
+                InvalidInput(
+                    "Idempotency-Key must be 1 to 255 characters.",
+                    errors=field_error("header.Idempotency-Key", "length 1 to 255"),
+                ),
+                path,
+            )
             return
         try:
             body = await read_body(receive, self.max_bytes)
@@ -150,16 +157,22 @@ class IdempotencyMiddleware:
         self, maker: async_sessionmaker[AsyncSession], principal: str, key: str, path: str, digest: str
     ) -> Any:
         async with maker.begin() as session:
-            stmt = insert(IdempotencyRecord).values(
-                principal=principal, key=key, method="POST", path=path, request_digest=digest
-            ).on_conflict_do_nothing(index_elements=["principal", "key"]).returning(IdempotencyRecord.id)
+            stmt = (
+                insert(IdempotencyRecord)
+                .values(principal=principal, key=key, method="POST", path=path, request_digest=digest)
+                .on_conflict_do_nothing(index_elements=["principal", "key"])
+                .returning(IdempotencyRecord.id)
+            )
             new_id = (await session.execute(stmt)).scalar_one_or_none()
             if new_id is not None:
                 return new_id
-            record = (await session.execute(
-                select(IdempotencyRecord).where(IdempotencyRecord.principal == principal, IdempotencyRecord.key == key)
-                .with_for_update()
-            )).scalar_one()
+            record = (
+                await session.execute(
+                    select(IdempotencyRecord)
+                    .where(IdempotencyRecord.principal == principal, IdempotencyRecord.key == key)
+                    .with_for_update()
+                )
+            ).scalar_one()
             if record.request_digest != digest:
                 return InvalidInput(
                     "This Idempotency-Key was used for a different request.",
@@ -168,8 +181,10 @@ class IdempotencyMiddleware:
             if record.response_status is not None:
                 return record
             if utc_now() - record.created_at < STALE_AFTER:
-                return Conflict("A request with this Idempotency-Key is still being processed; retry later.",
-                                headers={"Retry-After": "1"})
+                return Conflict(
+                    "A request with this Idempotency-Key is still being processed; retry later.",
+                    headers={"Retry-After": "1"},
+                )
             record.created_at = utc_now()  # the first attempt died mid-flight: take it over
             return record.id
 
@@ -181,11 +196,16 @@ class IdempotencyMiddleware:
                 return
             headers = {
                 k.decode("latin-1"): v.decode("latin-1")
-                for k, v in captured["headers"] if k.decode("latin-1").lower() in REPLAYED_HEADERS
+                for k, v in captured["headers"]
+                if k.decode("latin-1").lower() in REPLAYED_HEADERS
             }
             await session.execute(
-                update(IdempotencyRecord).where(IdempotencyRecord.id == record_id).values(
-                    response_status=status, response_headers=headers, response_body=b"".join(captured["body"]),
+                update(IdempotencyRecord)
+                .where(IdempotencyRecord.id == record_id)
+                .values(
+                    response_status=status,
+                    response_headers=headers,
+                    response_body=b"".join(captured["body"]),
                     completed_at=utc_now(),
                 )
             )

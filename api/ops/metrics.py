@@ -9,7 +9,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUESTS = Counter("hourglass_http_requests_total", "HTTP requests", ["method", "route", "status"])
 LATENCY = Histogram(
-    "hourglass_http_request_seconds", "HTTP request latency", ["method", "route"],
+    "hourglass_http_request_seconds",
+    "HTTP request latency",
+    ["method", "route"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
 

@@ -29,18 +29,20 @@ async def get(session: AsyncSession, organization_id: uuid.UUID, order_id: uuid.
     return result.scalar_one_or_none()
 
 
-async def lines(session: AsyncSession, order_ids: list[uuid.UUID]) -> tuple[dict[uuid.UUID, list[OrderItem]], dict[uuid.UUID, list[Shipment]]]:
+async def lines(
+    session: AsyncSession, order_ids: list[uuid.UUID]
+) -> tuple[dict[uuid.UUID, list[OrderItem]], dict[uuid.UUID, list[Shipment]]]:
     items: dict[uuid.UUID, list[OrderItem]] = {o: [] for o in order_ids}
     shipments: dict[uuid.UUID, list[Shipment]] = {o: [] for o in order_ids}
     if not order_ids:
         return items, shipments
-    for item in (await session.execute(
-        select(OrderItem).where(OrderItem.order_id.in_(order_ids)).order_by(OrderItem.position)
-    )).scalars():
+    for item in (
+        await session.execute(select(OrderItem).where(OrderItem.order_id.in_(order_ids)).order_by(OrderItem.position))
+    ).scalars():
         items[item.order_id].append(item)
-    for shipment in (await session.execute(
-        select(Shipment).where(Shipment.order_id.in_(order_ids)).order_by(Shipment.position)
-    )).scalars():
+    for shipment in (
+        await session.execute(select(Shipment).where(Shipment.order_id.in_(order_ids)).order_by(Shipment.position))
+    ).scalars():
         shipments[shipment.order_id].append(shipment)
     return items, shipments
 

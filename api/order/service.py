@@ -21,7 +21,7 @@ async def upsert(
     session: AsyncSession, principal: Principal, external_id: str, data: OrderUpsert
 ) -> tuple[Order, bool]:
     org = principal.organization_id
-    marketplace = data.marketplace
+    marketplace: str | None = data.marketplace
     if data.channel_id:
         try:
             channel = await channel_repository.get(session, org, data.channel_id)
@@ -51,27 +51,58 @@ async def upsert(
     order.marketplace = marketplace or order.marketplace
     order.channel_id = data.channel_id or order.channel_id
     order.customer_id = customer_id or order.customer_id
-    for field in ("status", "currency", "total_amount", "placed_at", "ship_by", "estimated_delivery",
-                  "ship_to_country", "buyer_locale"):
+    for field in (
+        "status",
+        "currency",
+        "total_amount",
+        "placed_at",
+        "ship_by",
+        "estimated_delivery",
+        "ship_to_country",
+        "buyer_locale",
+    ):
         setattr(order, field, getattr(data, field))
     await session.flush()
     items = [
-        OrderItem(organization_id=org, order_id=order.id, position=i, sku=it.sku, item_external_id=it.item_id,
-                  title=it.title, quantity=it.quantity, unit_price=it.unit_price)
+        OrderItem(
+            organization_id=org,
+            order_id=order.id,
+            position=i,
+            sku=it.sku,
+            item_external_id=it.item_id,
+            title=it.title,
+            quantity=it.quantity,
+            unit_price=it.unit_price,
+        )
         for i, it in enumerate(data.items)
     ]
     shipments = [
-        Shipment(organization_id=org, order_id=order.id, position=i, carrier=s.carrier,
-                 tracking_number=s.tracking_number, tracking_url=s.tracking_url, status=s.status,
-                 shipped_at=s.shipped_at, estimated_delivery=s.estimated_delivery)
+        Shipment(
+            organization_id=org,
+            order_id=order.id,
+            position=i,
+            carrier=s.carrier,
+            tracking_number=s.tracking_number,
+            tracking_url=s.tracking_url,
+            status=s.status,
+            shipped_at=s.shipped_at,
+            estimated_delivery=s.estimated_delivery,
+        )
         for i, s in enumerate(data.shipments)
     ]
     await repository.replace_lines(session, order, items, shipments)
     await repository.link_conversations(session, order)
     await session.flush()
     await session.refresh(order)
-    audit.record(session, principal, org, "order.created" if created else "order.updated", "order", order.id,
-                 {"order_id": external_id, "status": order.status})
+    audit.record(
+        session,
+        principal,
+        org,
+        "order.created" if created else "order.updated",
+        "order",
+        order.id,
+        {"order_id": external_id, "status": order.status},
+    )
     return order, created
 
 
@@ -80,10 +111,26 @@ async def read_many(session: AsyncSession, orders: list[Order]) -> list[OrderRea
     return [
         OrderRead.model_validate(
             {
-                **{c: getattr(o, c) for c in ("id", "external_id", "marketplace", "channel_id", "customer_id", "status",
-                                                "currency", "total_amount", "placed_at", "ship_by",
-                                                "estimated_delivery", "ship_to_country", "buyer_locale",
-                                                "created_at", "updated_at")},
+                **{
+                    c: getattr(o, c)
+                    for c in (
+                        "id",
+                        "external_id",
+                        "marketplace",
+                        "channel_id",
+                        "customer_id",
+                        "status",
+                        "currency",
+                        "total_amount",
+                        "placed_at",
+                        "ship_by",
+                        "estimated_delivery",
+                        "ship_to_country",
+                        "buyer_locale",
+                        "created_at",
+                        "updated_at",
+                    )
+                },
                 "items": [OrderItemRead.model_validate(i) for i in items[o.id]],
                 "shipments": [ShipmentRead.model_validate(s) for s in shipments[o.id]],
             }

@@ -9,7 +9,9 @@ from api.kit.errors import InvalidInput, NotFound, field_error
 from api.models import Team, TeamMember
 
 
-async def get(session: AsyncSession, organization_id: uuid.UUID, team_id: uuid.UUID, *, field: str | None = None) -> Team:
+async def get(
+    session: AsyncSession, organization_id: uuid.UUID, team_id: uuid.UUID, *, field: str | None = None
+) -> Team:
     result = await session.execute(select(Team).where(Team.id == team_id, Team.organization_id == organization_id))
     team = result.scalar_one_or_none()
     if team is None:
@@ -24,7 +26,9 @@ async def list_all(session: AsyncSession, organization_id: uuid.UUID) -> list[Te
     return list(result.scalars())
 
 
-async def members(session: AsyncSession, organization_id: uuid.UUID, team_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:
+async def members(
+    session: AsyncSession, organization_id: uuid.UUID, team_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[uuid.UUID]]:
     result = await session.execute(
         select(TeamMember.team_id, TeamMember.user_id).where(
             TeamMember.organization_id == organization_id, TeamMember.team_id.in_(team_ids)

@@ -9,10 +9,12 @@ from api.kit.errors import InvalidInput, NotFound, field_error
 from api.models import User
 
 
-async def get(session: AsyncSession, organization_id: uuid.UUID, user_id: uuid.UUID, *, field: str | None = None) -> User:
-    user = (await session.execute(
-        select(User).where(User.id == user_id, User.organization_id == organization_id)
-    )).scalar_one_or_none()
+async def get(
+    session: AsyncSession, organization_id: uuid.UUID, user_id: uuid.UUID, *, field: str | None = None
+) -> User:
+    user = (
+        await session.execute(select(User).where(User.id == user_id, User.organization_id == organization_id))
+    ).scalar_one_or_none()
     if user is None:
         if field:
             raise InvalidInput(f"No user {user_id}.", errors=field_error(field, "no such user"))
@@ -21,5 +23,7 @@ async def get(session: AsyncSession, organization_id: uuid.UUID, user_id: uuid.U
 
 
 async def list_all(session: AsyncSession, organization_id: uuid.UUID) -> list[User]:
-    result = await session.execute(select(User).where(User.organization_id == organization_id).order_by(User.name, User.id))
+    result = await session.execute(
+        select(User).where(User.organization_id == organization_id).order_by(User.name, User.id)
+    )
     return list(result.scalars())

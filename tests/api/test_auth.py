@@ -54,7 +54,9 @@ async def test_revoked_key_stops_working(tenant):
 
 
 async def test_rate_limit_per_key(tenant):
-    r = await tenant.admin.post("/v1/api-keys", json={"name": "slow", "scopes": ["orders:read"], "rate_limit_per_minute": 3})
+    r = await tenant.admin.post(
+        "/v1/api-keys", json={"name": "slow", "scopes": ["orders:read"], "rate_limit_per_minute": 3}
+    )
     headers = {"Authorization": f"Bearer {r.json()['key']}"}
     statuses = [(await tenant.api.get("/v1/orders", headers=headers)).status_code for _ in range(4)]
     assert statuses[:3] == [200, 200, 200]
@@ -76,9 +78,13 @@ async def test_teams_and_users(tenant):
     assert r.status_code == 201 and r.json()["member_ids"] == [str(tenant.agent_id)]
     r = await tenant.admin.post("/v1/teams", json={"name": "Supervisors"})
     assert r.status_code == 409
-    r = await tenant.admin.post("/v1/users", json={"email": "new@acme.test", "name": "New", "password": "long-enough-pw", "role": "supervisor"})
+    r = await tenant.admin.post(
+        "/v1/users", json={"email": "new@acme.test", "name": "New", "password": "long-enough-pw", "role": "supervisor"}
+    )
     assert r.status_code == 201
-    r = await tenant.admin.post("/v1/users", json={"email": "new@acme.test", "name": "Dup", "password": "long-enough-pw"})
+    r = await tenant.admin.post(
+        "/v1/users", json={"email": "new@acme.test", "name": "Dup", "password": "long-enough-pw"}
+    )
     assert r.status_code == 409
     r = await tenant.admin.patch(f"/v1/users/{tenant.admin_id}", json={"role": "agent"})
     assert r.status_code == 409

@@ -13,7 +13,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_openapi_file_is_current():
     assert SPEC_PATH.exists(), "run `make openapi`"
-    assert SPEC_PATH.read_text(encoding="utf-8") == render(build_spec()), "openapi/openapi.json is stale: run `make openapi`"
+    assert SPEC_PATH.read_text(encoding="utf-8") == render(build_spec()), (
+        "openapi/openapi.json is stale: run `make openapi`"
+    )
 
 
 def test_openapi_is_3_1_and_every_operation_documents_problems():

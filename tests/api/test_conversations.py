@@ -44,8 +44,14 @@ async def test_spam_rules(tenant):
 async def test_search_order_subject_name_and_chinese(tenant):
     channel = await make_channel(tenant.api)
     zh = await push(tenant.api, channel["id"], body="你好，我想退货，商品有破损。", subject="退货申请")
-    en = await push(tenant.api, channel["id"], body="The lamp arrived broken", subject="Damaged lamp",
-                    buyer={"external_id": "b-77", "name": "Margarita Alvarez"}, order_id="200012345678901")
+    en = await push(
+        tenant.api,
+        channel["id"],
+        body="The lamp arrived broken",
+        subject="Damaged lamp",
+        buyer={"external_id": "b-77", "name": "Margarita Alvarez"},
+        order_id="200012345678901",
+    )
 
     async def found(q):
         r = await tenant.api.get("/v1/conversations", params={"q": q})
@@ -103,7 +109,9 @@ async def test_filters_and_triage_updates(tenant):
     q = lambda **p: tenant.api.get("/v1/conversations", params=p)  # noqa: E731
     assert [x["id"] for x in (await q(assignee=str(tenant.agent_id))).json()["items"]] == [a["conversation_id"]]
     assert [x["id"] for x in (await q(assignee="none")).json()["items"]] == [b["conversation_id"]]
-    assert [x["id"] for x in (await tenant.agent.get("/v1/conversations", params={"assignee": "me"})).json()["items"]] == [a["conversation_id"]]
+    assert [
+        x["id"] for x in (await tenant.agent.get("/v1/conversations", params={"assignee": "me"})).json()["items"]
+    ] == [a["conversation_id"]]
     assert [x["id"] for x in (await q(marketplace="walmart")).json()["items"]] == [b["conversation_id"]]
     assert [x["id"] for x in (await q(priority="high", label="退货")).json()["items"]] == [a["conversation_id"]]
     assert [x["id"] for x in (await q(status="pending")).json()["items"]] == [a["conversation_id"]]
@@ -115,14 +123,22 @@ async def test_filters_and_triage_updates(tenant):
 
 async def test_detail_notes_order_and_audit(tenant):
     channel = await make_channel(tenant.api)
-    await tenant.api.put("/v1/orders/ORD-9", json={
-        "marketplace": "api", "status": "shipped", "currency": "USD", "total_amount": "19.99",
-        "items": [{"title": "Desk lamp", "quantity": 1, "unit_price": "19.99", "sku": "L-1"}],
-        "shipments": [{"carrier": "UPS", "tracking_number": "1Z999", "tracking_url": "https://ups.example/1Z999"}],
-    })
+    await tenant.api.put(
+        "/v1/orders/ORD-9",
+        json={
+            "marketplace": "api",
+            "status": "shipped",
+            "currency": "USD",
+            "total_amount": "19.99",
+            "items": [{"title": "Desk lamp", "quantity": 1, "unit_price": "19.99", "sku": "L-1"}],
+            "shipments": [{"carrier": "UPS", "tracking_number": "1Z999", "tracking_url": "https://ups.example/1Z999"}],
+        },
+    )
     m = await push(tenant.api, channel["id"], order_id="ORD-9")
-    r = await tenant.agent.post(f"/v1/conversations/{m['conversation_id']}/notes",
-                                json={"body": "Called the buyer on WhatsApp", "kind": "offline_contact"})
+    r = await tenant.agent.post(
+        f"/v1/conversations/{m['conversation_id']}/notes",
+        json={"body": "Called the buyer on WhatsApp", "kind": "offline_contact"},
+    )
     assert r.status_code == 201
     detail = (await tenant.agent.get(f"/v1/conversations/{m['conversation_id']}")).json()
     assert detail["order"]["items"][0]["title"] == "Desk lamp"
@@ -137,12 +153,21 @@ async def test_detail_notes_order_and_audit(tenant):
 
 async def test_concurrent_pushes_to_one_thread_create_one_conversation(tenant):
     channel = await make_channel(tenant.api)
-    results = await asyncio.gather(*[
-        tenant.api.post(f"/v1/channels/{channel['id']}/messages", json={
-            "external_message_id": f"c-{i}", "external_thread_id": "same", "buyer": {"external_id": "b"},
-            "body": f"msg {i}", "sent_at": "2026-11-01T00:00:00+00:00"})
-        for i in range(10)
-    ])
+    results = await asyncio.gather(
+        *[
+            tenant.api.post(
+                f"/v1/channels/{channel['id']}/messages",
+                json={
+                    "external_message_id": f"c-{i}",
+                    "external_thread_id": "same",
+                    "buyer": {"external_id": "b"},
+                    "body": f"msg {i}",
+                    "sent_at": "2026-11-01T00:00:00+00:00",
+                },
+            )
+            for i in range(10)
+        ]
+    )
     assert all(r.status_code == 201 for r in results)
     assert len({r.json()["conversation_id"] for r in results}) == 1
     conv = (await tenant.api.get(f"/v1/conversations/{results[0].json()['conversation_id']}")).json()

@@ -13,8 +13,10 @@ async def test_failed_delivery_lists_under_failed_and_retry_clears(tenant):
     channel = await make_channel(tenant.api)
     msg = await push(tenant.api, channel["id"])
     reply = await _reply(tenant.agent, msg["conversation_id"])
-    r = await tenant.api.post(f"/v1/messages/{reply['id']}/delivery",
-                              json={"status": "failed", "error": "Marketplace said: 355013 text too long"})
+    r = await tenant.api.post(
+        f"/v1/messages/{reply['id']}/delivery",
+        json={"status": "failed", "error": "Marketplace said: 355013 text too long"},
+    )
     assert r.json()["delivery_status"] == "failed"
     failed = await tenant.api.get("/v1/conversations", params={"view": "failed"})
     assert [c["id"] for c in failed.json()["items"]] == [msg["conversation_id"]]
@@ -56,8 +58,10 @@ async def test_buyer_message_after_reply_was_written_keeps_waiting(tenant):
 async def test_automated_reply_does_not_answer_on_amazon_style_channels(tenant):
     channel = await make_channel(tenant.api, marketplace="walmart")
     msg = await push(tenant.api, channel["id"])
-    r = await tenant.api.post(f"/v1/conversations/{msg['conversation_id']}/replies",
-                              json={"body": "We got your message.", "author_kind": "auto"})
+    r = await tenant.api.post(
+        f"/v1/conversations/{msg['conversation_id']}/replies",
+        json={"body": "We got your message.", "author_kind": "auto"},
+    )
     await tenant.api.post(f"/v1/messages/{r.json()['id']}/delivery", json={"status": "sent"})
     conv = await tenant.api.get(f"/v1/conversations/{msg['conversation_id']}")
     assert conv.json()["waiting_since"] is not None
@@ -66,13 +70,16 @@ async def test_automated_reply_does_not_answer_on_amazon_style_channels(tenant):
 async def test_agents_cannot_mark_their_replies_automated(tenant):
     channel = await make_channel(tenant.api)
     msg = await push(tenant.api, channel["id"])
-    r = await tenant.agent.post(f"/v1/conversations/{msg['conversation_id']}/replies",
-                                json={"body": "hi", "author_kind": "auto"})
+    r = await tenant.agent.post(
+        f"/v1/conversations/{msg['conversation_id']}/replies", json={"body": "hi", "author_kind": "auto"}
+    )
     assert r.status_code == 422
 
 
 async def test_connector_channels_refuse_erp_delivery_reports(tenant):
-    r = await tenant.api.post("/v1/channels", json={"marketplace": "ebay", "name": "eBay", "credentials": {"token": "t"}})
+    r = await tenant.api.post(
+        "/v1/channels", json={"marketplace": "ebay", "name": "eBay", "credentials": {"token": "t"}}
+    )
     channel = r.json()
     assert channel["has_credentials"] is True and "credentials" not in channel
     msg = await push(tenant.api, channel["id"])

@@ -40,9 +40,15 @@ async def test_same_key_other_body_is_422(tenant):
 
 async def test_key_in_flight_is_409(tenant, sessionmaker):
     async with sessionmaker.begin() as s:
-        await s.execute(insert(IdempotencyRecord).values(
-            principal=token_digest(tenant.api_key), key="busy", method="POST", path="/v1/channels",
-            request_digest="x" * 64))
+        await s.execute(
+            insert(IdempotencyRecord).values(
+                principal=token_digest(tenant.api_key),
+                key="busy",
+                method="POST",
+                path="/v1/channels",
+                request_digest="x" * 64,
+            )
+        )
     channel_body = {"marketplace": "api", "name": "x"}
     r = await tenant.api.post("/v1/channels", json=channel_body, headers={"Idempotency-Key": "busy"})
     # Different digest from the in-flight record: the mismatch wins over "in flight".
@@ -51,11 +57,20 @@ async def test_key_in_flight_is_409(tenant, sessionmaker):
 
     digest = hashlib.sha256(b"POST\n/v1/channels?\n" + b'{"marketplace":"api","name":"x"}').hexdigest()
     async with sessionmaker.begin() as s:
-        await s.execute(insert(IdempotencyRecord).values(
-            principal=token_digest(tenant.api_key), key="busy2", method="POST", path="/v1/channels",
-            request_digest=digest))
-    r = await tenant.api.post("/v1/channels", content=b'{"marketplace":"api","name":"x"}',
-                              headers={"Idempotency-Key": "busy2", "content-type": "application/json"})
+        await s.execute(
+            insert(IdempotencyRecord).values(
+                principal=token_digest(tenant.api_key),
+                key="busy2",
+                method="POST",
+                path="/v1/channels",
+                request_digest=digest,
+            )
+        )
+    r = await tenant.api.post(
+        "/v1/channels",
+        content=b'{"marketplace":"api","name":"x"}',
+        headers={"Idempotency-Key": "busy2", "content-type": "application/json"},
+    )
     assert r.status_code == 409 and r.headers["retry-after"] == "1"
 
 

@@ -34,8 +34,7 @@ async def test_threading_by_thread_id_then_order_and_buyer(tenant):
     buyer = {"external_id": "buyer-x", "name": "X"}
     c = await push(tenant.api, channel["id"], external_thread_id=None, order_id="O-1", buyer=buyer)
     d = await push(tenant.api, channel["id"], external_thread_id=None, order_id="O-1", buyer=buyer)
-    e = await push(tenant.api, channel["id"], external_thread_id=None, order_id="O-1",
-                   buyer={"external_id": "buyer-y"})
+    e = await push(tenant.api, channel["id"], external_thread_id=None, order_id="O-1", buyer={"external_id": "buyer-y"})
     assert c["conversation_id"] == d["conversation_id"] != e["conversation_id"]
     lone1 = await push(tenant.api, channel["id"], external_thread_id=None)
     lone2 = await push(tenant.api, channel["id"], external_thread_id=None)
@@ -77,8 +76,9 @@ async def test_size_caps_are_bytes(tenant):
 
 async def test_oversized_request_is_413(tenant):
     channel = await make_channel(tenant.api)
-    r = await tenant.api.post(f"/v1/channels/{channel['id']}/messages", content=b"x" * 2_000_000,
-                              headers={"content-type": "application/json"})
+    r = await tenant.api.post(
+        f"/v1/channels/{channel['id']}/messages", content=b"x" * 2_000_000, headers={"content-type": "application/json"}
+    )
     assert r.status_code == 413
     assert r.json()["status"] == 413
 

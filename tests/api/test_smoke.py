@@ -24,7 +24,9 @@ async def test_erp_round_trip(tenant):
 
     r = await tenant.api.get("/v1/messages", params={"direction": "outbound", "delivery_status": "queued"})
     assert [m["id"] for m in r.json()["items"]] == [reply["id"]]
-    r = await tenant.api.post(f"/v1/messages/{reply['id']}/delivery", json={"status": "sent", "external_message_id": "out-1"})
+    r = await tenant.api.post(
+        f"/v1/messages/{reply['id']}/delivery", json={"status": "sent", "external_message_id": "out-1"}
+    )
     assert r.status_code == 200, r.text
     assert r.json()["delivery_status"] == "sent"
 

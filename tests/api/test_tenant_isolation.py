@@ -12,7 +12,11 @@ from tests.helpers import make_channel, push
 BODIES = {
     ("patch", "/v1/channels/{channel_id}"): {"name": "stolen"},
     ("post", "/v1/channels/{channel_id}/messages"): {
-        "external_message_id": "x", "buyer": {"external_id": "b"}, "body": "hi", "sent_at": "2026-01-01T00:00:00Z"},
+        "external_message_id": "x",
+        "buyer": {"external_id": "b"},
+        "body": "hi",
+        "sent_at": "2026-01-01T00:00:00Z",
+    },
     ("patch", "/v1/conversations/{conversation_id}"): {"priority": "urgent"},
     ("post", "/v1/conversations/{conversation_id}/notes"): {"body": "n"},
     ("post", "/v1/conversations/{conversation_id}/replies"): {"body": "r"},
@@ -36,9 +40,14 @@ async def _victim_ids(victim):
     key = (await victim.admin.get("/v1/api-keys")).json()[0]
     team = (await victim.admin.post("/v1/teams", json={"name": "T"})).json()
     return {
-        "channel_id": channel["id"], "conversation_id": msg["conversation_id"], "message_id": reply["id"],
-        "order_id": "VICTIM-1", "customer_id": conv["customer"]["id"], "api_key_id": key["id"],
-        "user_id": str(victim.agent_id), "team_id": team["id"],
+        "channel_id": channel["id"],
+        "conversation_id": msg["conversation_id"],
+        "message_id": reply["id"],
+        "order_id": "VICTIM-1",
+        "customer_id": conv["customer"]["id"],
+        "api_key_id": key["id"],
+        "user_id": str(victim.agent_id),
+        "team_id": team["id"],
     }
 
 
