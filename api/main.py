@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from redis.asyncio import Redis
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -152,6 +152,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         audit_router,
     ):
         app.include_router(router)
+    @app.get("/", include_in_schema=False)
+    async def root() -> RedirectResponse:
+        # The agents' SPA is served here once built; until then the API documentation is the front door.
+        return RedirectResponse("/v1/docs")
+
     # Outermost first: metrics see everything; the body limit runs before idempotency buffers a body.
     app.add_middleware(IdempotencyMiddleware, max_bytes=settings.max_request_bytes)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)

@@ -1,0 +1,121 @@
+"""Shared benchmark plumbing: a scratch database, a live API process, and result files."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import platform
+import socket
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
+
+
+def machine() -> dict[str, Any]:
+    mem_kb = 0
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                mem_kb = int(line.split()[1])
+    except OSError:
+        pass
+    return {"cores": os.cpu_count(), "memory_gb": round(mem_kb / 1024 / 1024, 1), "python": platform.python_version()}
+
+
+def save(name: str, figures: list[dict[str, Any]], parameters: dict[str, Any]) -> None:
+    """Print each figure beside its limit and write benchmarks/results/<name>.json."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    doc = {"benchmark": name, "date": datetime.now(UTC).isoformat(), "machine": machine(),
+           "parameters": parameters, "figures": figures}
+    (RESULTS / f"{name}.json").write_text(json.dumps(doc, indent=2) + "\n")
+    for f in figures:
+        print(f"{name}: {f['name']}: {f['value']:.1f} {f['unit']}  |  limit {f['limit']:.1f} {f['unit']} "
+              f"({f['limit_name']})  |  ratio {f['ratio']:.3f}")
+
+
+def figure(name: str, value: float, unit: str, limit: float, limit_name: str, higher_is_better: bool = True) -> dict[str, Any]:
+    ratio = (value / limit if higher_is_better else limit / value) if value and limit else 0.0
+    return {"name": name, "value": value, "unit": unit, "limit": limit, "limit_name": limit_name, "ratio": ratio}
+
+
+def server_url() -> str:
+    """The PostgreSQL server to benchmark on: HOURGLASS_BENCH_DATABASE_URL, the test URL, or embedded."""
+    url = os.environ.get("HOURGLASS_BENCH_DATABASE_URL") or os.environ.get("HOURGLASS_TEST_DATABASE_URL")
+    if not url:
+        from api.embedded import start_embedded_postgres
+
+        url = start_embedded_postgres(ROOT / ".hourglass-bench")
+    return url.replace("postgresql+asyncpg://", "postgresql://")
+
+
+def redis_url() -> str:
+    url = os.environ.get("HOURGLASS_BENCH_REDIS_URL") or os.environ.get("HOURGLASS_TEST_REDIS_URL")
+    if not url:
+        from api.embedded import start_embedded_redis
+
+        url = start_embedded_redis(ROOT / ".hourglass-bench")
+    return url
+
+
+async def fresh_database(name: str) -> str:
+    """Drop and recreate `name` on the bench server, migrate it, return its asyncpg-style URL."""
+    from sqlalchemy.engine import make_url
+
+    base = make_url(server_url())
+    conn = await asyncpg.connect(base.set(drivername="postgresql").render_as_string(hide_password=False))
+    await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await conn.execute(f'CREATE DATABASE "{name}"')
+    await conn.close()
+    url = base.set(database=name).render_as_string(hide_password=False)
+    subprocess.run([sys.executable, "-m", "alembic", "-x", "url=" + url.replace("postgresql://", "postgresql+asyncpg://"),
+                    "upgrade", "head"], cwd=ROOT, check=True, capture_output=True)
+    return url
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class ApiProcess:
+    """`hourglass serve` on a free loopback port against the given database."""
+
+    def __init__(self, database_url: str) -> None:
+        self.port = free_port()
+        env = {**os.environ, "HOURGLASS_DATABASE_URL": database_url, "HOURGLASS_REDIS_URL": redis_url(),
+               "HOURGLASS_LOG_LEVEL": "WARNING", "HOURGLASS_API_RATE_LIMIT_PER_MINUTE": "100000000"}
+        self.proc = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--port", str(self.port)],
+                                     cwd=ROOT, env=env)
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    async def wait_ready(self) -> None:
+        deadline = time.monotonic() + 60
+        async with httpx.AsyncClient() as c:
+            while time.monotonic() < deadline:
+                try:
+                    if (await c.get(self.url + "/readyz")).status_code == 200:
+                        return
+                except httpx.HTTPError:
+                    pass
+                await asyncio.sleep(0.2)
+        raise RuntimeError("API did not become ready")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=20)
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]

@@ -1,0 +1,107 @@
+"""Inbound push: messages/s through POST /v1/channels/{id}/messages at 32 concurrent clients, beside raw
+asyncpg single-row INSERTs into the messages table at the same concurrency, in the same run."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from datetime import UTC, datetime
+
+import asyncpg
+import httpx
+
+from benchmarks.common import ApiProcess, figure, fresh_database, save
+
+CONCURRENCY = int(__import__("os").environ.get("BENCH_CONCURRENCY", "32"))
+DURATION_S = float(__import__("os").environ.get("BENCH_DURATION_S", "10"))
+
+
+async def _seed(url: str) -> tuple[str, str, uuid.UUID, uuid.UUID]:
+    from api.auth import service
+    from api.auth.principal import SCOPES
+    from api.config import Settings
+    from api.db import create_engine, create_sessionmaker
+    from api.models import Channel
+
+    engine = create_engine(url.replace("postgresql://", "postgresql+asyncpg://"), Settings(), pool_size=1)
+    async with create_sessionmaker(engine).begin() as s:
+        org = await service.create_organization(s, "Bench", "bench")
+        _, key = await service.create_api_key(s, org.id, "bench", list(SCOPES))
+        channel = Channel(organization_id=org.id, marketplace="api", name="bench")
+        s.add(channel)
+        await s.flush()
+        org_id, channel_id = org.id, channel.id
+    await engine.dispose()
+    return key, str(channel_id), org_id, channel_id
+
+
+async def api_rate(api_url: str, key: str, channel_id: str) -> tuple[float, int]:
+    done = 0
+    errors = 0
+    stop_at = time.monotonic() + DURATION_S
+    limits = httpx.Limits(max_connections=CONCURRENCY)
+    async with httpx.AsyncClient(base_url=api_url, headers={"Authorization": f"Bearer {key}"}, limits=limits,
+                                 timeout=60) as c:
+        async def client(n: int) -> None:
+            nonlocal done, errors
+            i = 0
+            while time.monotonic() < stop_at:
+                i += 1
+                r = await c.post(f"/v1/channels/{channel_id}/messages", json={
+                    "external_message_id": f"c{n}-{i}", "external_thread_id": f"t{n}-{i % 50}",
+                    "buyer": {"external_id": f"b{n}-{i % 50}", "name": "Bench Buyer"},
+                    "subject": "Where is my order?", "body": "Hello, when will my order ship? 请尽快发货，谢谢。",
+                    "sent_at": datetime.now(UTC).isoformat()})
+                if r.status_code == 201:
+                    done += 1
+                else:
+                    errors += 1
+        start = time.monotonic()
+        await asyncio.gather(*(client(n) for n in range(CONCURRENCY)))
+        elapsed = time.monotonic() - start
+    return done / elapsed, errors
+
+
+async def raw_rate(url: str, org_id: uuid.UUID, channel_id: uuid.UUID) -> float:
+    pool = await asyncpg.create_pool(url, min_size=CONCURRENCY, max_size=CONCURRENCY)
+    conv_id = await pool.fetchval("SELECT id FROM conversations LIMIT 1")
+    done = 0
+    stop_at = time.monotonic() + DURATION_S
+
+    async def client(n: int) -> None:
+        nonlocal done
+        i = 0
+        while time.monotonic() < stop_at:
+            i += 1
+            await pool.execute(
+                "INSERT INTO messages (id, organization_id, conversation_id, channel_id, direction, author_kind, "
+                "external_id, body, sent_at) VALUES ($1, $2, $3, $4, 'inbound', 'buyer', $5, $6, now())",
+                uuid.uuid4(), org_id, conv_id, channel_id, f"raw{n}-{i}",
+                "Hello, when will my order ship? 请尽快发货，谢谢。")
+            done += 1
+
+    start = time.monotonic()
+    await asyncio.gather(*(client(n) for n in range(CONCURRENCY)))
+    elapsed = time.monotonic() - start
+    await pool.close()
+    return done / elapsed
+
+
+async def main() -> None:
+    url = await fresh_database("hourglass_bench_push")
+    key, channel_str, org_id, channel_id = await _seed(url)
+    api = ApiProcess(url.replace("postgresql://", "postgresql+asyncpg://"))
+    try:
+        await api.wait_ready()
+        ours, errors = await api_rate(api.url, key, channel_str)
+    finally:
+        api.stop()
+    raw = await raw_rate(url, org_id, channel_id)
+    save("inbound_push", [
+        figure("POST /v1/channels/{id}/messages", ours, "messages/s", raw, "raw asyncpg single-row INSERT, same table"),
+    ], {"concurrency": CONCURRENCY, "duration_s": DURATION_S, "api_workers": 1, "errors": errors})
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,21 @@
+"""`make bench`: run every benchmark program in turn (each prints and saves its figures)."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import sys
+
+BENCHMARKS = ["benchmarks.inbound_push"]
+
+
+def main() -> None:
+    selected = sys.argv[1:] or BENCHMARKS
+    for name in selected:
+        module = importlib.import_module(name if name.startswith("benchmarks.") else f"benchmarks.{name}")
+        print(f"== {module.__name__}", flush=True)
+        asyncio.run(module.main())
+
+
+if __name__ == "__main__":
+    main()
