@@ -35,15 +35,24 @@ def machine() -> dict[str, Any]:
 def save(name: str, figures: list[dict[str, Any]], parameters: dict[str, Any]) -> None:
     """Print each figure beside its limit and write benchmarks/results/<name>.json."""
     RESULTS.mkdir(parents=True, exist_ok=True)
-    doc = {"benchmark": name, "date": datetime.now(UTC).isoformat(), "machine": machine(),
-           "parameters": parameters, "figures": figures}
+    doc = {
+        "benchmark": name,
+        "date": datetime.now(UTC).isoformat(),
+        "machine": machine(),
+        "parameters": parameters,
+        "figures": figures,
+    }
     (RESULTS / f"{name}.json").write_text(json.dumps(doc, indent=2) + "\n")
     for f in figures:
-        print(f"{name}: {f['name']}: {f['value']:.1f} {f['unit']}  |  limit {f['limit']:.1f} {f['unit']} "
-              f"({f['limit_name']})  |  ratio {f['ratio']:.3f}")
+        print(
+            f"{name}: {f['name']}: {f['value']:.1f} {f['unit']}  |  limit {f['limit']:.1f} {f['unit']} "
+            f"({f['limit_name']})  |  ratio {f['ratio']:.3f}"
+        )
 
 
-def figure(name: str, value: float, unit: str, limit: float, limit_name: str, higher_is_better: bool = True) -> dict[str, Any]:
+def figure(
+    name: str, value: float, unit: str, limit: float, limit_name: str, higher_is_better: bool = True
+) -> dict[str, Any]:
     ratio = (value / limit if higher_is_better else limit / value) if value and limit else 0.0
     return {"name": name, "value": value, "unit": unit, "limit": limit, "limit_name": limit_name, "ratio": ratio}
 
@@ -77,8 +86,8 @@ async def fresh_database(name: str) -> str:
     await conn.execute(f'CREATE DATABASE "{name}"')
     await conn.close()
     url = base.set(database=name).render_as_string(hide_password=False)
-    subprocess.run([sys.executable, "-m", "alembic", "-x", "url=" + url.replace("postgresql://", "postgresql+asyncpg://"),
-                    "upgrade", "head"], cwd=ROOT, check=True, capture_output=True)
+    alembic = [sys.executable, "-m", "alembic", "-x", "url=" + url.replace("postgresql://", "postgresql+asyncpg://")]
+    await asyncio.to_thread(subprocess.run, [*alembic, "upgrade", "head"], cwd=ROOT, check=True, capture_output=True)
     return url
 
 
@@ -93,10 +102,16 @@ class ApiProcess:
 
     def __init__(self, database_url: str) -> None:
         self.port = free_port()
-        env = {**os.environ, "HOURGLASS_DATABASE_URL": database_url, "HOURGLASS_REDIS_URL": redis_url(),
-               "HOURGLASS_LOG_LEVEL": "WARNING", "HOURGLASS_API_RATE_LIMIT_PER_MINUTE": "100000000"}
-        self.proc = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--port", str(self.port)],
-                                     cwd=ROOT, env=env)
+        env = {
+            **os.environ,
+            "HOURGLASS_DATABASE_URL": database_url,
+            "HOURGLASS_REDIS_URL": redis_url(),
+            "HOURGLASS_LOG_LEVEL": "WARNING",
+            "HOURGLASS_API_RATE_LIMIT_PER_MINUTE": "100000000",
+        }
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "api.cli", "serve", "--port", str(self.port)], cwd=ROOT, env=env
+        )
         self.url = f"http://127.0.0.1:{self.port}"
 
     async def wait_ready(self) -> None:
@@ -118,4 +133,4 @@ class ApiProcess:
 
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]

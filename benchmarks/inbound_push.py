@@ -41,22 +41,31 @@ async def api_rate(api_url: str, key: str, channel_id: str) -> tuple[float, int]
     errors = 0
     stop_at = time.monotonic() + DURATION_S
     limits = httpx.Limits(max_connections=CONCURRENCY)
-    async with httpx.AsyncClient(base_url=api_url, headers={"Authorization": f"Bearer {key}"}, limits=limits,
-                                 timeout=60) as c:
+    async with httpx.AsyncClient(
+        base_url=api_url, headers={"Authorization": f"Bearer {key}"}, limits=limits, timeout=60
+    ) as c:
+
         async def client(n: int) -> None:
             nonlocal done, errors
             i = 0
             while time.monotonic() < stop_at:
                 i += 1
-                r = await c.post(f"/v1/channels/{channel_id}/messages", json={
-                    "external_message_id": f"c{n}-{i}", "external_thread_id": f"t{n}-{i % 50}",
-                    "buyer": {"external_id": f"b{n}-{i % 50}", "name": "Bench Buyer"},
-                    "subject": "Where is my order?", "body": "Hello, when will my order ship? 请尽快发货，谢谢。",
-                    "sent_at": datetime.now(UTC).isoformat()})
+                r = await c.post(
+                    f"/v1/channels/{channel_id}/messages",
+                    json={
+                        "external_message_id": f"c{n}-{i}",
+                        "external_thread_id": f"t{n}-{i % 50}",
+                        "buyer": {"external_id": f"b{n}-{i % 50}", "name": "Bench Buyer"},
+                        "subject": "Where is my order?",
+                        "body": "Hello, when will my order ship? 请尽快发货，谢谢。",
+                        "sent_at": datetime.now(UTC).isoformat(),
+                    },
+                )
                 if r.status_code == 201:
                     done += 1
                 else:
                     errors += 1
+
         start = time.monotonic()
         await asyncio.gather(*(client(n) for n in range(CONCURRENCY)))
         elapsed = time.monotonic() - start
@@ -77,8 +86,13 @@ async def raw_rate(url: str, org_id: uuid.UUID, channel_id: uuid.UUID) -> float:
             await pool.execute(
                 "INSERT INTO messages (id, organization_id, conversation_id, channel_id, direction, author_kind, "
                 "external_id, body, sent_at) VALUES ($1, $2, $3, $4, 'inbound', 'buyer', $5, $6, now())",
-                uuid.uuid4(), org_id, conv_id, channel_id, f"raw{n}-{i}",
-                "Hello, when will my order ship? 请尽快发货，谢谢。")
+                uuid.uuid4(),
+                org_id,
+                conv_id,
+                channel_id,
+                f"raw{n}-{i}",
+                "Hello, when will my order ship? 请尽快发货，谢谢。",
+            )
             done += 1
 
     start = time.monotonic()
@@ -98,9 +112,15 @@ async def main() -> None:
     finally:
         api.stop()
     raw = await raw_rate(url, org_id, channel_id)
-    save("inbound_push", [
-        figure("POST /v1/channels/{id}/messages", ours, "messages/s", raw, "raw asyncpg single-row INSERT, same table"),
-    ], {"concurrency": CONCURRENCY, "duration_s": DURATION_S, "api_workers": 1, "errors": errors})
+    save(
+        "inbound_push",
+        [
+            figure(
+                "POST /v1/channels/{id}/messages", ours, "messages/s", raw, "raw asyncpg single-row INSERT, same table"
+            ),
+        ],
+        {"concurrency": CONCURRENCY, "duration_s": DURATION_S, "api_workers": 1, "errors": errors},
+    )
 
 
 if __name__ == "__main__":
