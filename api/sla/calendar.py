@@ -144,7 +144,7 @@ class BusinessCalendar:
         intervals: Mapping[int | str, Iterable[Sequence[time | str] | str]],
         *,
         holidays: Iterable[date | str] = (),
-        recurring_holidays: Iterable[tuple[int, int] | str] = (),
+        recurring_holidays: Iterable[Sequence[int] | str] = (),
         country_holidays: str | None = None,
         subdivision: str | None = None,
     ) -> BusinessCalendar:
@@ -522,7 +522,7 @@ def _parse_date(value: date | str) -> date:
     raise ValueError(f"holiday {value!r} is not a date like '2026-10-01'")
 
 
-def _parse_month_day(value: tuple[int, int] | str) -> tuple[int, int]:
+def _parse_month_day(value: Sequence[int] | str) -> tuple[int, int]:
     candidate: object = value
     if isinstance(value, str):
         try:

@@ -21,16 +21,16 @@ H = timedelta(hours=1)
 WEEKDAYS = range(5)
 
 
-def sh(*args: int) -> datetime:
-    return datetime(*args, tzinfo=SHANGHAI)  # type: ignore[misc]
+def sh(y: int, mo: int, d: int, h: int = 0, mi: int = 0, s: int = 0) -> datetime:
+    return datetime(y, mo, d, h, mi, s, tzinfo=SHANGHAI)
 
 
-def ny(*args: int, fold: int = 0) -> datetime:
-    return datetime(*args, tzinfo=NEW_YORK, fold=fold)  # type: ignore[misc]
+def ny(y: int, mo: int, d: int, h: int = 0, mi: int = 0, s: int = 0, fold: int = 0) -> datetime:
+    return datetime(y, mo, d, h, mi, s, tzinfo=NEW_YORK, fold=fold)
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+def utc(y: int, mo: int, d: int, h: int = 0, mi: int = 0, s: int = 0) -> datetime:
+    return datetime(y, mo, d, h, mi, s, tzinfo=UTC)
 
 
 def office(tz: str = "Asia/Shanghai", **kwargs: object) -> BusinessCalendar:
@@ -108,9 +108,7 @@ class TestOfficeHours:
 
 
 class TestLunchBreak:
-    cal = BusinessCalendar.from_spec(
-        "Asia/Shanghai", {d: [("09:00", "12:00"), ("13:00", "18:00")] for d in WEEKDAYS}
-    )
+    cal = BusinessCalendar.from_spec("Asia/Shanghai", {d: [("09:00", "12:00"), ("13:00", "18:00")] for d in WEEKDAYS})
 
     def test_skips_lunch(self) -> None:
         assert add_business_time(sh(*MON, 11), 2 * H, self.cal) == sh(*MON, 14)
@@ -153,16 +151,12 @@ class TestNightShift:
 
 class TestDaylightSaving:
     # 2026-03-08 and 2026-11-01 are Sundays: New York springs forward and falls back at 02:00.
-    nightly = BusinessCalendar(
-        time_zone="America/New_York", intervals={d: ((time(1), time(3)),) for d in range(7)}
-    )
+    nightly = BusinessCalendar(time_zone="America/New_York", intervals={d: ((time(1), time(3)),) for d in range(7)})
 
     def test_spring_forward_interval_lasts_one_real_hour(self) -> None:
         assert business_elapsed(ny(2026, 3, 8), ny(2026, 3, 9), self.nightly) == H
         assert business_elapsed(ny(2026, 3, 7), ny(2026, 3, 8), self.nightly) == 2 * H
-        assert self.nightly.open_intervals(ny(2026, 3, 8), ny(2026, 3, 9)) == [
-            (utc(2026, 3, 8, 6), utc(2026, 3, 8, 7))
-        ]
+        assert self.nightly.open_intervals(ny(2026, 3, 8), ny(2026, 3, 9)) == [(utc(2026, 3, 8, 6), utc(2026, 3, 8, 7))]
 
     def test_fall_back_interval_lasts_three_real_hours(self) -> None:
         assert business_elapsed(ny(2026, 11, 1), ny(2026, 11, 2), self.nightly) == 3 * H
@@ -185,9 +179,7 @@ class TestDaylightSaving:
     def test_wall_time_in_the_gap_moves_forward(self) -> None:
         cal = BusinessCalendar(time_zone="America/New_York", intervals={6: ((time(2, 30), time(4)),)})
         # 02:30 does not exist on 2026-03-08; it is read as 03:30 EDT.
-        assert cal.open_intervals(ny(2026, 3, 8), ny(2026, 3, 9)) == [
-            (ny(2026, 3, 8, 3, 30), ny(2026, 3, 8, 4))
-        ]
+        assert cal.open_intervals(ny(2026, 3, 8), ny(2026, 3, 9)) == [(ny(2026, 3, 8, 3, 30), ny(2026, 3, 8, 4))]
 
     def test_interval_entirely_in_the_gap_is_empty_that_day(self) -> None:
         cal = BusinessCalendar(time_zone="America/New_York", intervals={6: ((time(2), time(3)),)})
@@ -352,9 +344,7 @@ class TestAlwaysOpen:
         assert business_elapsed(start, start + 365 * 24 * H, self.cal) == 365 * 24 * H
 
     def test_full_days_in_any_zone_take_the_fast_path(self) -> None:
-        cal = BusinessCalendar.from_spec(
-            "America/New_York", {d: ["00:00-12:00", ("12:00", "24:00")] for d in range(7)}
-        )
+        cal = BusinessCalendar.from_spec("America/New_York", {d: ["00:00-12:00", ("12:00", "24:00")] for d in range(7)})
         assert cal.is_always_open
         assert add_business_time(ny(2026, 3, 7, 12), 24 * H, cal) == ny(2026, 3, 8, 13)
 

@@ -104,9 +104,7 @@ def instants(zone: str, whole_minutes: bool = False) -> st.SearchStrategy[dateti
     else:
         anywhere = st.datetimes(datetime(2025, 12, 25), datetime(2027, 1, 5), timezones=st.just(UTC))
     on_grid = st.builds(
-        lambda day, slot, fold: datetime.combine(day, _slot_time(slot), tzinfo=ZoneInfo(zone)).replace(
-            fold=fold
-        ),
+        lambda day, slot, fold: datetime.combine(day, _slot_time(slot), tzinfo=ZoneInfo(zone)).replace(fold=fold),
         st.dates(date(2025, 12, 25), date(2027, 1, 5)),
         st.integers(0, SLOTS_PER_DAY - 1),
         st.integers(0, 1),
@@ -247,9 +245,7 @@ def _open_at(cal: BusinessCalendar, instant: datetime) -> bool:
 
 @settings(max_examples=100, deadline=None)
 @given(cal=calendars(), minutes=st.integers(0, 2 * 24 * 60), data=st.data())
-def test_elapsed_matches_minute_by_minute_count(
-    cal: BusinessCalendar, minutes: int, data: st.DataObject
-) -> None:
+def test_elapsed_matches_minute_by_minute_count(cal: BusinessCalendar, minutes: int, data: st.DataObject) -> None:
     # Every zone here has offsets in whole half-hours, so with intervals on a 15-minute grid
     # and starts on whole UTC minutes, each minute is entirely open or entirely closed.
     start = data.draw(instants(cal.time_zone, whole_minutes=True)).astimezone(UTC)
