@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.auth.endpoints import router as auth_router
 from api.channel.endpoints import router as channel_router
+from api.compliance.endpoints import router as compliance_router
 from api.config import Settings, get_settings
 from api.conversation.endpoints import router as conversation_router
 from api.customer.endpoints import router as customer_router
@@ -150,8 +151,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         order_router,
         customer_router,
         audit_router,
+        compliance_router,
     ):
         app.include_router(router)
+
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:
         # The agents' SPA is served here once built; until then the API documentation is the front door.

@@ -172,9 +172,7 @@ AMAZON_HOSTS: Final = (
     "a.co",
 )
 WALMART_HOSTS: Final = ("walmart.com", "walmart.ca", "walmart.com.mx")
-EBAY_HOSTS: Final = _domains(
-    "ebay", "com co.uk de fr it es ca com.au at ch be ie nl pl com.hk com.sg com.my ph in us"
-)
+EBAY_HOSTS: Final = _domains("ebay", "com co.uk de fr it es ca com.au at ch be ie nl pl com.hk com.sg com.my ph in us")
 SHOPEE_HOSTS: Final = (
     *_domains("shopee", "sg co.id com.my ph vn co.th tw com.br com.mx cl com.co cn"),
     "shp.ee",
@@ -199,9 +197,7 @@ SRC_WALMART_POLICY = (
 SRC_EBAY = f"{_REF} §3: sendMessage error 355013 (text over 2000 characters); body plain text, no HTML [3p]"
 SRC_TIKTOK = f"{_REF} §5: send message type TEXT, max 2000 characters [doc]"
 SRC_BRIEF_R7 = "PRODUCT.md R7 (brief); not stated in the reference, UNVERIFIED"
-SRC_PLAIN_TEXT = (
-    "hub policy: the channel delivers plain text, so markup would reach the buyer as literal tags"
-)
+SRC_PLAIN_TEXT = "hub policy: the channel delivers plain text, so markup would reach the buyer as literal tags"
 SRC_UNVERIFIED_OFFPLATFORM = (
     "hub policy: marketplaces discourage moving buyers off-platform; not stated in the reference, "
     "UNVERIFIED, so a warning only"
@@ -214,13 +210,9 @@ SRC_EMPTY = "hub policy: an empty message is never a response"
 
 _D_LINK = "Links to sites outside the marketplace (with or without https://, www., or a bare domain)."
 _D_EMAIL = "Email addresses."
-_D_PHONE = (
-    "Phone numbers (international +CC, North-American and dashed local numbers, numbers after 'call'/'tel')."
-)
+_D_PHONE = "Phone numbers (international +CC, North-American and dashed local numbers, numbers after 'call'/'tel')."
 _D_HTML = "HTML tags such as <a href>, <b>, <br>, <script>; messages must be plain text."
-_D_PROMO = (
-    "Marketing and promotional language (coupons, discount codes, buy now, visit our store, follow us…)."
-)
+_D_PROMO = "Marketing and promotional language (coupons, discount codes, buy now, visit our store, follow us…)."
 _D_REVIEW = "Asking for positive / 5-star reviews, or for a review to be removed or changed (好评, 五星)."
 _D_EMPTY = "The message must not be empty or whitespace only."
 
@@ -233,9 +225,7 @@ _M_PHONE_WARN = "{marketplace} discourages sharing phone numbers with buyers ({f
 _M_HTML = "{marketplace} messages must be plain text; HTML markup is not allowed ({found})."
 _M_PROMO_ERR = "{marketplace} does not allow marketing or promotional content ({found})."
 _M_PROMO_WARN = "{marketplace} discourages marketing or promotional content in buyer messages ({found})."
-_M_REVIEW = (
-    "{marketplace} does not allow asking for positive reviews or for a review to be changed ({found})."
-)
+_M_REVIEW = "{marketplace} does not allow asking for positive reviews or for a review to be changed ({found})."
 _M_LONG = "{marketplace} messages are limited to {limit} characters; this one has {length} ({over} over)."
 _M_EMPTY = "{marketplace} messages must not be empty."
 _M_MIXED = "{marketplace} replies in English should not contain non-English text ({found})."
@@ -315,8 +305,7 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
         Rule(
             "external_link",
             "error",
-            f"{_D_LINK} Amazon domains and carrier tracking (ups.com, fedex.com, usps.com, dhl.com) "
-            "are allowed.",
+            f"{_D_LINK} Amazon domains and carrier tracking (ups.com, fedex.com, usps.com, dhl.com) are allowed.",
             _M_LINK_ERR,
             SRC_AMAZON_SPEC,
             hosts=AMAZON_HOSTS + CARRIER_HOSTS,
@@ -445,9 +434,7 @@ _TLDS: Final = _word_set(
 )
 
 # Email addresses
-_EMAIL = re.compile(
-    rf"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]+@(?:{_LABEL}\.)+[A-Za-z]{{2,24}}(?![A-Za-z0-9\-])"
-)
+_EMAIL = re.compile(rf"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]+@(?:{_LABEL}\.)+[A-Za-z]{{2,24}}(?![A-Za-z0-9\-])")
 
 # Phone numbers
 _NB = r"(?<![A-Za-z0-9_+#$€£¥./\-])"  # not glued to a token, an id, a price or a decimal
@@ -456,9 +443,7 @@ _PHONE_SHAPES = (
     # international +CC: 8-15 digits checked afterwards
     re.compile(rf"{_NB}\+\d{{1,3}}(?:[ .\-\u00a0]?\(?\d{{1,4}}\)?){{2,6}}{_NA}"),
     # North America: (555) 123-4567, 555-123-4567, 555.123.4567, 1-800-555-0199
-    re.compile(
-        rf"{_NB}(?:1[ .\-])?(?:\(\d{{3}}\)[ .\-\u00a0]?|\d{{3}}[ .\-\u00a0])\d{{3}}[ .\-\u00a0]\d{{4}}{_NA}"
-    ),
+    re.compile(rf"{_NB}(?:1[ .\-])?(?:\(\d{{3}}\)[ .\-\u00a0]?|\d{{3}}[ .\-\u00a0])\d{{3}}[ .\-\u00a0]\d{{4}}{_NA}"),
     # dashed local number 555-1234 (dots would be decimals)
     re.compile(rf"{_NB}\d{{3}}-\d{{4}}{_NA}"),
     # Chinese mobile with separators: 138 0013 8000, 138-0013-8000
@@ -858,9 +843,7 @@ _CHECKS: Final[dict[str, Callable[[str, Rule], Iterator[_Span]]]] = {
 def _normalise(marketplace: str) -> str:
     key = marketplace.strip().lower()
     if key not in RULES:
-        raise UnknownMarketplaceError(
-            f"unknown marketplace {marketplace!r}; expected one of {', '.join(MARKETPLACES)}"
-        )
+        raise UnknownMarketplaceError(f"unknown marketplace {marketplace!r}; expected one of {', '.join(MARKETPLACES)}")
     return key
 
 

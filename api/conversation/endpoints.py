@@ -167,7 +167,10 @@ async def create_reply(
     conversation_id: uuid.UUID, body: ReplyCreate, session: SessionDep, principal: Writer
 ) -> MessageRead:
     """Queue a reply to the buyer. It shows `delivery_status=queued` until the marketplace (or, on
-    ERP-delivered channels, the ERP through `POST /v1/messages/{id}/delivery`) confirms it."""
+    ERP-delivered channels, the ERP through `POST /v1/messages/{id}/delivery`) confirms it.
+
+    The text is checked against the marketplace's rules first: a reply with blocking violations
+    (e.g. an outside link on Amazon) is refused with 422 listing each violation and its offsets."""
     message = await service.reply(
         session, principal, conversation_id, body.body, author_kind=body.author_kind, template_id=body.template_id
     )

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api import audit, events
 from api.auth.principal import Principal
 from api.channel import repository as channel_repository
+from api.compliance import service as compliance
 from api.conversation import repository
 from api.conversation.schemas import (
     ConversationDetail,
@@ -290,4 +291,6 @@ async def reply(
         raise InvalidInput(
             "People's replies are always human.", errors=field_error("body.author_kind", "must be human")
         )
+    # Every outbound message is linted before it leaves (R7); blocking violations refuse the reply.
+    compliance.enforce(await compliance.lint_for_conversation(session, c, body))
     return await queue_reply(session, principal, c, body, author_kind=author_kind, template_id=template_id)
