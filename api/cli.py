@@ -90,6 +90,16 @@ def worker() -> None:
     run_worker(module.WorkerSettings, redis_settings=module.redis_settings())
 
 
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []})
+def sandbox(ctx: typer.Context) -> None:
+    """Run the local marketplace sandbox (eBay, Shopee, TikTok APIs, Amazon/Walmart mail relays).
+
+    Options are the sandbox's own: `hourglass sandbox --help` lists them."""
+    # Imported by name: the sandbox stands in for the outside world and shares no code with the app.
+    module = importlib.import_module("sandbox.cli")
+    raise typer.Exit(module.main(list(ctx.args)) or 0)
+
+
 async def _create_org(name: str, slug: str | None) -> str:
     from api.auth import service
     from api.db import create_engine, create_sessionmaker

@@ -124,8 +124,12 @@ def make_buyer(rng: random.Random, marketplace: str, region: str, key: str) -> C
         handle = f"{base[:5]}{''.join(rng.choices(string.ascii_lowercase, k=3))}{rng.randrange(1, 9)}"
     handle = handle.translate(str.maketrans("áéíóúñü", "aeiounu"))
     return CatalogBuyer(
-        key=key, name=first.split()[0], full_name=f"{first} {last}", language=language,
-        handle=handle, email_hint=base,
+        key=key,
+        name=first.split()[0],
+        full_name=f"{first} {last}",
+        language=language,
+        handle=handle,
+        email_hint=base,
     )
 
 
@@ -143,7 +147,8 @@ def _listing_id(rng: random.Random, marketplace: str) -> str:
 
 def _order_id(rng: random.Random, marketplace: str, created: datetime) -> str:
     if marketplace == "amazon":
-        return f"{rng.choice(['111', '112', '113', '114'])}-{_digits(rng, 7, string.digits)}-{_digits(rng, 7, string.digits)}"
+        prefix = rng.choice(["111", "112", "113", "114"])
+        return f"{prefix}-{_digits(rng, 7, string.digits)}-{_digits(rng, 7, string.digits)}"
     if marketplace == "walmart":
         return _digits(rng, rng.choice([13, 14, 15]))
     if marketplace == "ebay":
@@ -157,8 +162,11 @@ def _tracking_number(rng: random.Random, carrier: str, region: str) -> str:
     if carrier == "USPS":
         return "9400" + _digits(rng, 18, string.digits)
     if carrier == "UPS":
-        return "1Z" + "".join(rng.choices(string.ascii_uppercase + string.digits, k=6)) + "03" + _digits(
-            rng, 8, string.digits
+        return (
+            "1Z"
+            + "".join(rng.choices(string.ascii_uppercase + string.digits, k=6))
+            + "03"
+            + _digits(rng, 8, string.digits)
         )
     if carrier == "FedEx":
         return _digits(rng, 12, "27")
@@ -231,12 +239,19 @@ class Catalog:
             else:
                 buyer = make_buyer(rng, store.marketplace, store.region, key=f"{store.id}-o{n}")
                 buyers.append(buyer)
-            created = self.anchor - timedelta(days=rng.uniform(0.5, 40), minutes=rng.randrange(0, 600))
+            # Recent orders are the ones buyers write about most: ages skew young (mean 12 days).
+            age = min(45.0, 0.3 + rng.expovariate(1 / 12))
+            created = self.anchor - timedelta(days=age, minutes=rng.randrange(0, 600))
             lines = rng.sample(listings, k=rng.choices([1, 2, 3], weights=[70, 22, 8])[0])
             items = [
                 OrderItem(
-                    line_number=i + 1, product_key=x.product_key, listing_id=x.listing_id, sku=x.sku,
-                    title=x.title, quantity=rng.choices([1, 2, 3], weights=[80, 15, 5])[0], unit_price=x.price,
+                    line_number=i + 1,
+                    product_key=x.product_key,
+                    listing_id=x.listing_id,
+                    sku=x.sku,
+                    title=x.title,
+                    quantity=rng.choices([1, 2, 3], weights=[80, 15, 5])[0],
+                    unit_price=x.price,
                 )
                 for i, x in enumerate(lines)
             ]
@@ -282,8 +297,12 @@ class Catalog:
         eta = shipped + timedelta(days=rng.uniform(8, 16) if cross_border else rng.uniform(3, 7))
         delivered = eta - timedelta(hours=rng.uniform(0, 30)) if status == "Delivered" else None
         return Shipment(
-            carrier=carrier, tracking_number=number, tracking_url=TRACKING_URLS[carrier].format(n=number),
-            shipped_at=shipped, estimated_delivery=eta, delivered_at=delivered,
+            carrier=carrier,
+            tracking_number=number,
+            tracking_url=TRACKING_URLS[carrier].format(n=number),
+            shipped_at=shipped,
+            estimated_delivery=eta,
+            delivered_at=delivered,
         )
 
     @staticmethod
@@ -294,8 +313,13 @@ class Catalog:
         else:
             city, state, postal = rng.choice(US_CITIES)
             country = "US"
-        street = f"{rng.randrange(10, 9999)} {rng.choice(['Oak', 'Maple', 'Cedar', 'Pine', 'Elm', 'Lake'])} " + rng.choice(
-            ["St", "Ave", "Dr", "Ln", "Blvd"]
-        )
-        return {"name": buyer.full_name, "address1": street, "city": city, "state": state,
-                "postal_code": postal, "country": country}
+        street_name = rng.choice(["Oak", "Maple", "Cedar", "Pine", "Elm", "Lake"])
+        street = f"{rng.randrange(10, 9999)} {street_name} {rng.choice(['St', 'Ave', 'Dr', 'Ln', 'Blvd'])}"
+        return {
+            "name": buyer.full_name,
+            "address1": street,
+            "city": city,
+            "state": state,
+            "postal_code": postal,
+            "country": country,
+        }

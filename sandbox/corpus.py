@@ -12,23 +12,55 @@ import random
 import string
 
 INTENTS: tuple[str, ...] = (
-    "pre_sale", "where_is_my_order", "return", "complaint", "order_change",
-    "walmart_customer_care", "bbb_complaint", "attorney_general_complaint", "spam", "system_notice",
+    "pre_sale",
+    "where_is_my_order",
+    "return",
+    "complaint",
+    "order_change",
+    "walmart_customer_care",
+    "bbb_complaint",
+    "attorney_general_complaint",
+    "spam",
+    "system_notice",
 )
 # Intents that are about an order (they need one from the catalogue).
-ORDER_INTENTS = frozenset({
-    "where_is_my_order", "return", "complaint", "order_change",
-    "walmart_customer_care", "bbb_complaint", "attorney_general_complaint",
-})
+ORDER_INTENTS = frozenset(
+    {
+        "where_is_my_order",
+        "return",
+        "complaint",
+        "order_change",
+        "walmart_customer_care",
+        "bbb_complaint",
+        "attorney_general_complaint",
+    }
+)
 
 GREETINGS: dict[str, tuple[str, ...]] = {
-    "en": ("Hi,", "Hello,", "Hi there,", "Hello {seller},", "Good morning,", "Hey,", "Dear seller,", "Hi {seller} team,"),
+    "en": (
+        "Hi,",
+        "Hello,",
+        "Hi there,",
+        "Hello {seller},",
+        "Good morning,",
+        "Hey,",
+        "Dear seller,",
+        "Hi {seller} team,",
+    ),
     "zh": ("你好，", "您好，", "卖家你好，", "老板你好，", "亲，"),
     "es": ("Hola,", "Buenas tardes,", "Hola, buen día.", "Estimado vendedor:", "Buenos días,"),
 }
 CLOSINGS: dict[str, tuple[str, ...]] = {
-    "en": ("Thanks!", "Thank you.", "Thanks in advance.", "Appreciate your help.", "Please let me know.",
-           "Thanks for your time.", "Looking forward to hearing from you.", "Thank you so much!"),
+    "en": (
+        "Thanks!",
+        "Thank you.",
+        "Thanks in advance.",
+        "Appreciate your help.",
+        "Please let me know.",
+        "Thanks for your time.",
+        "Looking forward to hearing from you.",
+        "Thank you so much!",
+    ),
     "zh": ("谢谢！", "麻烦了，谢谢。", "请尽快回复，谢谢。", "辛苦了。", "等你回复。"),
     "es": ("Gracias.", "¡Muchas gracias!", "Quedo atento a su respuesta.", "Saludos.", "Gracias de antemano."),
 }
@@ -162,7 +194,8 @@ CORES: dict[str, dict[str, tuple[str, ...]]] = {
     "spam": {
         "en": (
             "Hello seller, we can boost your store ranking with verified 5-star reviews. WhatsApp +1 302 555 01{n2}.",
-            "Dear partner, we are a factory direct supplier of phone accessories. Please send your email for our catalog.",
+            "Dear partner, we are a factory direct supplier of phone accessories. Please send your email for "
+            "our catalog.",
             "Hi dear, I'm an influencer with 200k followers. Send me a free {item} and I'll post a review!",
             "I want to buy 500 pcs. Please give me your personal email and phone number so we can arrange payment.",
             "Your store has been selected for a premium promotion program. Reply YES to activate.",
@@ -178,13 +211,22 @@ CORES: dict[str, dict[str, tuple[str, ...]]] = {
 
 FOLLOW_UPS: dict[str, tuple[str, ...]] = {
     "en": (
-        "Any update on this?", "Hello? Still waiting to hear back.", "Just following up on my message from {when}.",
-        "It's been {n1} days, can someone please respond?", "Is anyone there?",
-        "Please reply, I really need this sorted out.", "Following up again. Order {order}.",
+        "Any update on this?",
+        "Hello? Still waiting to hear back.",
+        "Just following up on my message from {when}.",
+        "It's been {n1} days, can someone please respond?",
+        "Is anyone there?",
+        "Please reply, I really need this sorted out.",
+        "Following up again. Order {order}.",
         "Hi, just checking in on my question above.",
     ),
     "zh": ("请问有进展吗？", "还在等回复，麻烦尽快处理。", "你好？有人在吗？", "已经{n1}天了，怎么还没人回复？"),
-    "es": ("¿Alguna novedad?", "Sigo esperando respuesta.", "¿Hay alguien ahí?", "Por favor respondan, ya pasaron {n1} días."),
+    "es": (
+        "¿Alguna novedad?",
+        "Sigo esperando respuesta.",
+        "¿Hay alguien ahí?",
+        "Por favor respondan, ya pasaron {n1} días.",
+    ),
 }
 
 SIGNATURES: dict[str, tuple[str, ...]] = {
@@ -195,7 +237,7 @@ SIGNATURES: dict[str, tuple[str, ...]] = {
 
 CARE_BODIES: tuple[str, ...] = (
     "Hello Seller,\n\nThe customer {full_name} contacted Walmart Customer Care regarding purchase order "
-    "#{order}. The customer states: \"{quote}\"\n\nPlease review this order and respond to the customer "
+    '#{order}. The customer states: "{quote}"\n\nPlease review this order and respond to the customer '
     "within 48 hours with a resolution.\n\nCase number: {case}\n\nThank you,\nWalmart Customer Care",
     "Hi Partner,\n\nWe are reaching out on behalf of our customer {full_name} (PO #{order}). {quote_sentence}\n\n"
     "Please contact the customer directly and update us on the resolution. Responses are expected within "
@@ -212,7 +254,7 @@ BBB_BODIES: dict[str, str] = {
     "bbb_complaint": (
         "IMPORTANT - ACTION REQUIRED WITHIN 1 HOUR\n\nWalmart has received notice of a complaint filed with the "
         "Better Business Bureau (BBB) by customer {full_name} regarding purchase order #{order}.\n\n"
-        "Customer complaint summary: \"{quote}\"\n\nAs required by the Walmart Marketplace Customer Care "
+        'Customer complaint summary: "{quote}"\n\nAs required by the Walmart Marketplace Customer Care '
         "Policy, you must respond to this complaint within 1 hour of receipt. Failure to respond may result "
         "in order cancellation, refund and account review.\n\nCase number: {case}\nWalmart Marketplace "
         "Partner Escalations"
@@ -220,28 +262,54 @@ BBB_BODIES: dict[str, str] = {
     "attorney_general_complaint": (
         "IMPORTANT - ACTION REQUIRED WITHIN 1 HOUR\n\nWalmart has been contacted by the Office of the Attorney "
         "General of the State of {state_name} about a consumer complaint from {full_name} concerning purchase "
-        "order #{order}.\n\nComplaint summary: \"{quote}\"\n\nPer Walmart policy, Attorney General complaints "
+        'order #{order}.\n\nComplaint summary: "{quote}"\n\nPer Walmart policy, Attorney General complaints '
         "require a response within 1 hour. Reply to this message with the resolution you have provided to "
         "the customer.\n\nCase number: {case}\nWalmart Marketplace Partner Escalations"
     ),
 }
-STATE_NAMES = {"TX": "Texas", "AZ": "Arizona", "OH": "Ohio", "NC": "North Carolina", "CO": "Colorado",
-               "TN": "Tennessee", "FL": "Florida", "CA": "California", "NY": "New York", "WA": "Washington",
-               "NE": "Nebraska", "WI": "Wisconsin"}
+STATE_NAMES = {
+    "TX": "Texas",
+    "AZ": "Arizona",
+    "OH": "Ohio",
+    "NC": "North Carolina",
+    "CO": "Colorado",
+    "TN": "Tennessee",
+    "FL": "Florida",
+    "CA": "California",
+    "NY": "New York",
+    "WA": "Washington",
+    "NE": "Nebraska",
+    "WI": "Wisconsin",
+}
 
 EBAY_NOTICES: tuple[tuple[str, str], ...] = (
-    ("Your item sold! Ship it by {eta}", "Congratulations, your item sold to {handle}. Please ship the {item} by {eta} "
-     "and upload tracking so the buyer can follow the package."),
-    ("Reminder: upload tracking for a recent sale", "We noticed you haven't uploaded tracking for a recent sale of "
-     "{title}. Uploading tracking helps protect you under eBay seller protections."),
-    ("A buyer has requested a return", "{handle} has requested to return {title}. Reason: Doesn't fit. Please respond "
-     "within 3 business days so eBay doesn't have to step in."),
-    ("Your payout has been initiated", "We've initiated a payout to your bank account. It may take 1-3 business days "
-     "to arrive. No action is needed."),
-    ("Important information about your listing", "Your listing {title} may be missing item specifics that buyers "
-     "search for. Add them to improve visibility."),
-    ("An item not received request was opened", "{handle} says they haven't received {title}. Respond within 3 "
-     "business days with tracking or a refund."),
+    (
+        "Your item sold! Ship it by {eta}",
+        "Congratulations, your item sold to {handle}. Please ship the {item} by {eta} "
+        "and upload tracking so the buyer can follow the package.",
+    ),
+    (
+        "Reminder: upload tracking for a recent sale",
+        "We noticed you haven't uploaded tracking for a recent sale of "
+        "{title}. Uploading tracking helps protect you under eBay seller protections.",
+    ),
+    (
+        "A buyer has requested a return",
+        "{handle} has requested to return {title}. Reason: Doesn't fit. Please respond "
+        "within 3 business days so eBay doesn't have to step in.",
+    ),
+    (
+        "Your payout has been initiated",
+        "We've initiated a payout to your bank account. It may take 1-3 business days to arrive. No action is needed.",
+    ),
+    (
+        "Important information about your listing",
+        "Your listing {title} may be missing item specifics that buyers search for. Add them to improve visibility.",
+    ),
+    (
+        "An item not received request was opened",
+        "{handle} says they haven't received {title}. Respond within 3 business days with tracking or a refund.",
+    ),
 )
 
 AMAZON_TOPICS: dict[str, tuple[str, ...]] = {
@@ -273,13 +341,20 @@ def _pick(rng: random.Random, options: tuple[str, ...], context: dict[str, str])
     return rng.choice(usable).format_map(context)
 
 
-def compose(rng: random.Random, intent: str, language: str, context: dict[str, str]) -> str:
-    """A buyer message for `intent` in `language`, written the way buyers write."""
+def compose(rng: random.Random, intent: str, language: str, context: dict[str, str], chat: bool = False) -> str:
+    """A buyer message for `intent` in `language`, written the way buyers write.
+
+    `chat` is for Shopee and TikTok, where a greeting runs into the question on one line; in mail
+    (Amazon, Walmart, eBay) it stands on its own line.
+    """
     pool = CORES[intent].get(language) or CORES[intent]["en"]
     core = _pick(rng, pool, context) or _pick(rng, CORES[intent]["en"], context) or ""
     parts: list[str] = []
+    greeting = ""
     if intent != "spam" and rng.random() < 0.6:
-        parts.append(_pick(rng, GREETINGS[language], context) or "")
+        greeting = _pick(rng, GREETINGS[language], context) or ""
+        if chat and language != "zh" and greeting.endswith(","):
+            greeting = greeting[:-1] + ("!" if language == "en" else ".")
     parts.append(core)
     if intent in ("where_is_my_order", "complaint") and rng.random() < 0.35:
         extra = _pick(rng, CORES[intent].get(language, CORES[intent]["en"]), context)
@@ -288,6 +363,9 @@ def compose(rng: random.Random, intent: str, language: str, context: dict[str, s
     if intent != "spam" and rng.random() < 0.55:
         parts.append(rng.choice(CLOSINGS[language]))
     text = ("" if language == "zh" else " ").join(p for p in parts if p)
+    if greeting:
+        separator = "" if language == "zh" else (" " if chat else "\n\n")
+        text = greeting + separator + text
     if intent != "spam" and rng.random() < 0.35:
         signature = _pick(rng, SIGNATURES[language], context)
         if signature:

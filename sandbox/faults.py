@@ -183,7 +183,9 @@ class FaultBook:
             value(marketplace, store_id, "error_rate")
         ):
             return Decision(
-                kind="error", status=value(marketplace, store_id, "error_status"), injected=True,
+                kind="error",
+                status=value(marketplace, store_id, "error_status"),
+                injected=True,
                 reason="injected server error",
             )
         retry_after = float(value(marketplace, store_id, "retry_after_seconds"))
@@ -205,7 +207,10 @@ class FaultBook:
             wait = bucket.take()
             if wait > 0:
                 return Decision(
-                    kind="throttle", status=429, retry_after=max(wait, 1.0 / rate), injected=injected,
+                    kind="throttle",
+                    status=429,
+                    retry_after=max(wait, 1.0 / rate),
+                    injected=injected,
                     reason="rate limit exceeded",
                 )
         return Decision()

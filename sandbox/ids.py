@@ -13,9 +13,14 @@ import string
 
 class IdFactory:
     def __init__(self, seed: int) -> None:
+        self._seed = seed
         self._rng = random.Random(f"ids:{seed}")
         self._issued: set[str] = set()
         self._sequence = 0
+
+    def reseed(self, generation: int) -> None:
+        """A restored world draws from a new stream, so it never re-issues a token of its past life."""
+        self._rng = random.Random(f"ids:{self._seed}:{generation}")
 
     def _unique(self, make) -> str:  # type: ignore[no-untyped-def]
         while True:
@@ -25,9 +30,7 @@ class IdFactory:
                 return value
 
     def digits(self, length: int, first: str = "123456789") -> str:
-        return self._unique(
-            lambda: self._rng.choice(first) + "".join(self._rng.choices(string.digits, k=length - 1))
-        )
+        return self._unique(lambda: self._rng.choice(first) + "".join(self._rng.choices(string.digits, k=length - 1)))
 
     def hex(self, length: int) -> str:
         return self._unique(lambda: "".join(self._rng.choices("0123456789abcdef", k=length)))

@@ -66,9 +66,9 @@ class PushDispatcher:
             await self._client.aclose()
             self._client = None
 
-    async def drain(self, timeout: float = 10.0) -> None:
+    async def drain(self, wait_seconds: float = 10.0) -> None:
         """Wait until every push in flight has been delivered (or given up); tests use this."""
-        deadline = asyncio.get_running_loop().time() + timeout
+        deadline = asyncio.get_running_loop().time() + wait_seconds
         while self._tasks:
             remaining = deadline - asyncio.get_running_loop().time()
             if remaining <= 0:
@@ -103,9 +103,7 @@ class PushDispatcher:
             except httpx.HTTPError as exc:
                 error = f"{type(exc).__name__}: {exc}"
             self._record(job, attempt=attempt, duplicate=duplicate, status=status, error=error)
-            delivered = status is not None and (
-                status in ok_statuses if ok_statuses else 200 <= status < 300
-            )
+            delivered = status is not None and (status in ok_statuses if ok_statuses else 200 <= status < 300)
             if delivered:
                 return
             if attempt > len(schedule):
@@ -118,8 +116,17 @@ class PushDispatcher:
     def _record(self, job: PushJob, *, attempt: int, duplicate: bool, status: int | None, error: str | None) -> None:
         self._state.truth.pushes.append(
             PushRecord(
-                push_id=job.push_id, marketplace=job.marketplace, store_id=job.store_id, event=job.event,
-                message_id=job.message_id, thread_id=job.thread_id, url=job.url, attempt=attempt,
-                duplicate=duplicate, status_code=status, error=error, at=self._state.clock.now(),
+                push_id=job.push_id,
+                marketplace=job.marketplace,
+                store_id=job.store_id,
+                event=job.event,
+                message_id=job.message_id,
+                thread_id=job.thread_id,
+                url=job.url,
+                attempt=attempt,
+                duplicate=duplicate,
+                status_code=status,
+                error=error,
+                at=self._state.clock.now(),
             )
         )

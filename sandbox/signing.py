@@ -79,8 +79,12 @@ class EbayNotificationKey:
 
 
 def shopee_api_sign(
-    partner_key: str, partner_id: int | str, path: str, timestamp: int | str,
-    access_token: str = "", shop_id: int | str = "",
+    partner_key: str,
+    partner_id: int | str,
+    path: str,
+    timestamp: int | str,
+    access_token: str = "",
+    shop_id: int | str = "",
 ) -> str:
     """Shop API: hex HMAC-SHA256(partner_key, f"{partner_id}{path}{timestamp}{access_token}{shop_id}").
 

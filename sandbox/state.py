@@ -44,6 +44,8 @@ class SandboxState:
         self.config = config
         self.clock = Clock()
         self.ids = IdFactory(config.seed)
+        # Bumped each time the world is restored from data_dir.
+        self.generation = 0
         self.truth = Truth()
         self.faults = FaultBook(config.seed)
         self.catalog = Catalog(config.seed, anchor=self.clock.now(), orders_per_store=config.orders_per_store)
@@ -130,8 +132,12 @@ class SandboxState:
             return self.buyers[existing]
         ids = self.ids
         buyer = Buyer(
-            id=f"b-{ids.hex(10)}", store_id=store.id, name=source.name, full_name=source.full_name,
-            language=source.language, handle=source.handle,
+            id=f"b-{ids.hex(10)}",
+            store_id=store.id,
+            name=source.name,
+            full_name=source.full_name,
+            language=source.language,
+            handle=source.handle,
         )
         if store.marketplace == "shopee":
             buyer.user_id = ids.digits(9)
@@ -141,7 +147,8 @@ class SandboxState:
         elif store.marketplace == "amazon":
             # One stable anonymised alias per buyer per seller (derived, so it survives re-creation).
             digest = self._stable_hex(store.id, source.key)
-            local = "".join("abcdefghijklmnopqrstuvwxyz0123456789"[int(digest[i:i + 2], 16) % 36] for i in range(0, 30, 2))
+            alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+            local = "".join(alphabet[int(digest[i : i + 2], 16) % 36] for i in range(0, 30, 2))
             buyer.address = f"{local}+{digest[30:38]}@{AMAZON_RELAY_DOMAIN}"
         elif store.marketplace == "walmart":
             buyer.address = f"pc-{self._stable_hex(store.id, source.key)[:32]}@{WALMART_RELAY_DOMAIN}"
@@ -150,6 +157,12 @@ class SandboxState:
         if buyer.address:
             self._relay_index[buyer.address.lower()] = buyer.id
         return buyer
+
+    def buyer_keys(self) -> dict[tuple[str, str], str]:
+        return dict(self._buyer_keys)
+
+    def restore_buyer_keys(self, keys: dict[tuple[str, str], str]) -> None:
+        self._buyer_keys = dict(keys)
 
     def _stable_hex(self, store_id: str, key: str) -> str:
         return hashlib.sha256(f"{self.config.seed}:{store_id}:{key}".encode()).hexdigest()
@@ -163,20 +176,40 @@ class SandboxState:
     # -- truth helpers --------------------------------------------------------------------------
 
     def reject(
-        self, marketplace: str, store_id: str | None, channel: str, operation: str, status: int | str,
-        code: str | None, message: str, injected: bool = False,
+        self,
+        marketplace: str,
+        store_id: str | None,
+        channel: str,
+        operation: str,
+        status: int | str,
+        code: str | None,
+        message: str,
+        injected: bool = False,
     ) -> None:
         self.truth.rejections.append(
             RejectionRecord(
-                at=self.clock.now(), marketplace=marketplace, store_id=store_id, channel=channel,
-                operation=operation, status=status, error_code=code, message=message, injected=injected,
+                at=self.clock.now(),
+                marketplace=marketplace,
+                store_id=store_id,
+                channel=channel,
+                operation=operation,
+                status=status,
+                error_code=code,
+                message=message,
+                injected=injected,
             )
         )
 
     def record_read(self, store: Store, thread_id: str | None, operation: str, detail: str = "") -> None:
         self.truth.reads.append(
-            ReadRecord(at=self.clock.now(), marketplace=store.marketplace, store_id=store.id,
-                       thread_id=thread_id, operation=operation, detail=detail)
+            ReadRecord(
+                at=self.clock.now(),
+                marketplace=store.marketplace,
+                store_id=store.id,
+                thread_id=thread_id,
+                operation=operation,
+                detail=detail,
+            )
         )
 
 

@@ -1,12 +1,13 @@
 """Creating stores: the credentials a connector must be configured with, per marketplace.
 
-| marketplace | credentials |
-|---|---|
-| ebay | client_id, client_secret, ru_name, refresh_token (user, scope commerce.message), access_token (2 h), seller_username |
-| shopee | partner_id, partner_key, shop_id, access_token (4 h), refresh_token, auth_code, region |
-| tiktok | app_key, app_secret, shop_id, shop_cipher, access_token (7 days), refresh_token, auth_code |
-| walmart | client_id, client_secret (for /v3/token), seller_email, imap_username/imap_password, smtp_username/smtp_password |
-| amazon | lwa_client_id, lwa_client_secret, refresh_token, access_token (1 h), seller_id, marketplace_id, seller_email (registered sender), approved_senders, imap/smtp logins |
+- ebay: client_id, client_secret, ru_name, refresh_token (user token, scope commerce.message),
+  access_token (2 h), seller_username.
+- shopee: partner_id, partner_key, shop_id, access_token (4 h), refresh_token, auth_code, region.
+- tiktok: app_key, app_secret, shop_id, shop_cipher, access_token (7 days), refresh_token, auth_code.
+- walmart: client_id, client_secret (for /v3/token), seller_email, imap_username/imap_password,
+  smtp_username/smtp_password.
+- amazon: lwa_client_id, lwa_client_secret, refresh_token, access_token (1 h), seller_id,
+  marketplace_id, seller_email (the registered sender), approved_senders, imap/smtp logins.
 
 Values given by the caller override the generated ones (a demo can pin them).
 """
@@ -49,8 +50,14 @@ def slug(name: str) -> str:
 
 
 def create_store(
-    state: SandboxState, marketplace: str, *, name: str | None = None, store_id: str | None = None,
-    region: str | None = None, push_target: str | None = None, credentials: dict[str, Any] | None = None,
+    state: SandboxState,
+    marketplace: str,
+    *,
+    name: str | None = None,
+    store_id: str | None = None,
+    region: str | None = None,
+    push_target: str | None = None,
+    credentials: dict[str, Any] | None = None,
 ) -> Store:
     if marketplace not in MARKETPLACES:
         raise ValueError(f"unknown marketplace {marketplace!r}")
@@ -70,8 +77,14 @@ def create_store(
     if push_target is None and state.config.push_target and marketplace not in MAIL_MARKETPLACES:
         push_target = state.config.push_target.format(marketplace=marketplace, store_id=store_id)
     store = Store(
-        id=store_id, marketplace=marketplace, name=name, seller_handle=str(handle), region=region,
-        push_target=push_target, credentials=creds, created_at=state.clock.now(),
+        id=store_id,
+        marketplace=marketplace,
+        name=name,
+        seller_handle=str(handle),
+        region=region,
+        push_target=push_target,
+        credentials=creds,
+        created_at=state.clock.now(),
     )
     state.stores[store.id] = store
     _register(state, store)

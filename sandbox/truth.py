@@ -122,9 +122,7 @@ class Truth(BaseModel):
             if mid not in received_message_ids
         ]
 
-    def response_stats(
-        self, store_id: str, since: datetime, now: datetime, window: timedelta
-    ) -> dict[str, int]:
+    def response_stats(self, store_id: str, since: datetime, now: datetime, window: timedelta) -> dict[str, int]:
         """Buyer messages since `since` and how many got a counted seller reply within `window`.
 
         A message still inside its window and unanswered is pending, not missed, as a marketplace's
@@ -138,9 +136,7 @@ class Truth(BaseModel):
         for record in self.buyer_messages:
             if record.store_id != store_id or not record.expects_reply or record.world_at < since:
                 continue
-            answer = next(
-                (r for r in replies if r.thread_id == record.thread_id and r.at >= record.world_at), None
-            )
+            answer = next((r for r in replies if r.thread_id == record.thread_id and r.at >= record.world_at), None)
             if answer is not None and answer.at - record.world_at <= window:
                 total += 1
                 responded += 1

@@ -24,17 +24,28 @@ from email.utils import format_datetime, formataddr, getaddresses, parseaddr
 
 AMAZON_RELAY_DOMAIN = "marketplace.amazon.com"
 WALMART_RELAY_DOMAIN = "relay.walmart.com"
+# SMTP line endings; headers folded at 200 rather than 78 so long Message-IDs stay on one line,
+# as Amazon SES writes them (RFC 5322 allows up to 998).
+MAIL_POLICY = policy.SMTP.clone(max_line_length=200)
 WALMART_CARE_ADDRESS = "marketplacecare@walmart.com"
 WALMART_ESCALATIONS_ADDRESS = "partnerescalations@walmart.com"
 AMAZON_NO_RESPONSE_URL = "https://sellercentral.amazon.com/gp/communication-manager/no-response-needed.html"
 
 
 def _message(
-    *, sender: tuple[str, str], to: str, subject: str, date: datetime, message_id: str,
-    in_reply_to: str | None, references: list[str], text: str, html_text: str | None,
+    *,
+    sender: tuple[str, str],
+    to: str,
+    subject: str,
+    date: datetime,
+    message_id: str,
+    in_reply_to: str | None,
+    references: list[str],
+    text: str,
+    html_text: str | None,
     extra_headers: dict[str, str] | None = None,
 ) -> bytes:
-    msg = EmailMessage(policy=policy.SMTP)
+    msg = EmailMessage(policy=MAIL_POLICY)
     msg["From"] = formataddr(sender)
     msg["To"] = to
     msg["Subject"] = subject
@@ -54,7 +65,7 @@ def _message(
 
 def _html(paragraphs: list[str]) -> str:
     body = "".join(f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>" for p in paragraphs if p)
-    return f"<html><body style=\"font-family:Arial,sans-serif\">{body}</body></html>"
+    return f'<html><body style="font-family:Arial,sans-serif">{body}</body></html>'
 
 
 def amazon_subject(topic: str, buyer_name: str, order_id: str | None) -> str:
@@ -63,9 +74,20 @@ def amazon_subject(topic: str, buyer_name: str, order_id: str | None) -> str:
 
 
 def amazon_buyer_mail(
-    *, alias: str, buyer_name: str, seller_address: str, subject: str, body: str, date: datetime,
-    message_id: str, comm_token: str, order_id: str | None, item_title: str | None, asin: str | None,
-    in_reply_to: str | None = None, references: list[str] | None = None,
+    *,
+    alias: str,
+    buyer_name: str,
+    seller_address: str,
+    subject: str,
+    body: str,
+    date: datetime,
+    message_id: str,
+    comm_token: str,
+    order_id: str | None,
+    item_title: str | None,
+    asin: str | None,
+    in_reply_to: str | None = None,
+    references: list[str] | None = None,
 ) -> bytes:
     order_lines = []
     if order_id:
@@ -87,15 +109,30 @@ def amazon_buyer_mail(
     ]
     text = "\n\n".join(p for p in paragraphs if p) + "\n"
     return _message(
-        sender=(f"{buyer_name} - Amazon Marketplace", alias), to=seller_address, subject=subject, date=date,
-        message_id=message_id, in_reply_to=in_reply_to, references=references or [], text=text,
+        sender=(f"{buyer_name} - Amazon Marketplace", alias),
+        to=seller_address,
+        subject=subject,
+        date=date,
+        message_id=message_id,
+        in_reply_to=in_reply_to,
+        references=references or [],
+        text=text,
         html_text=_html(paragraphs),
     )
 
 
 def walmart_buyer_mail(
-    *, relay_address: str, buyer_name: str, seller_address: str, subject: str, body: str, date: datetime,
-    message_id: str, order_id: str | None, in_reply_to: str | None = None, references: list[str] | None = None,
+    *,
+    relay_address: str,
+    buyer_name: str,
+    seller_address: str,
+    subject: str,
+    body: str,
+    date: datetime,
+    message_id: str,
+    order_id: str | None,
+    in_reply_to: str | None = None,
+    references: list[str] | None = None,
 ) -> bytes:
     footer = [
         f"Purchase Order #: {order_id}" if order_id else "This customer has not placed an order yet (pre-transaction).",
@@ -106,14 +143,28 @@ def walmart_buyer_mail(
     paragraphs = [body, "----", *footer]
     text = "\n\n".join(paragraphs) + "\n"
     return _message(
-        sender=(buyer_name, relay_address), to=seller_address, subject=subject, date=date, message_id=message_id,
-        in_reply_to=in_reply_to, references=references or [], text=text, html_text=None,
+        sender=(buyer_name, relay_address),
+        to=seller_address,
+        subject=subject,
+        date=date,
+        message_id=message_id,
+        in_reply_to=in_reply_to,
+        references=references or [],
+        text=text,
+        html_text=None,
     )
 
 
 def walmart_care_mail(
-    *, seller_address: str, subject: str, body: str, date: datetime, message_id: str, escalation: bool,
-    in_reply_to: str | None = None, references: list[str] | None = None,
+    *,
+    seller_address: str,
+    subject: str,
+    body: str,
+    date: datetime,
+    message_id: str,
+    escalation: bool,
+    in_reply_to: str | None = None,
+    references: list[str] | None = None,
 ) -> bytes:
     if escalation:
         sender = ("Walmart Marketplace Partner Escalations", WALMART_ESCALATIONS_ADDRESS)
@@ -122,8 +173,15 @@ def walmart_care_mail(
         sender = ("Walmart Customer Care", WALMART_CARE_ADDRESS)
         headers = {}
     return _message(
-        sender=sender, to=seller_address, subject=subject, date=date, message_id=message_id,
-        in_reply_to=in_reply_to, references=references or [], text=body + "\n", html_text=None,
+        sender=sender,
+        to=seller_address,
+        subject=subject,
+        date=date,
+        message_id=message_id,
+        in_reply_to=in_reply_to,
+        references=references or [],
+        text=body + "\n",
+        html_text=None,
         extra_headers=headers,
     )
 

@@ -52,7 +52,9 @@ class MailStore:
 
     def create_account(self, login: str, password: str, store_id: str) -> MailAccount:
         account = MailAccount(
-            login=login, password=password, store_id=store_id,
+            login=login,
+            password=password,
+            store_id=store_id,
             mailboxes={"INBOX": Mailbox(uidvalidity=int(time.time()) + len(self.accounts))},
         )
         self.accounts[login.lower()] = account

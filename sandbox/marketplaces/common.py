@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
@@ -24,8 +25,15 @@ class MarketError(Exception):
     """A marketplace error response; the app's handler records it in the truth and returns it."""
 
     def __init__(
-        self, marketplace: str, status: int, body: Any, *, code: str | int | None = None, message: str = "",
-        headers: dict[str, str] | None = None, injected: bool = False,
+        self,
+        marketplace: str,
+        status: int,
+        body: Any,
+        *,
+        code: str | int | None = None,
+        message: str = "",
+        headers: dict[str, str] | None = None,
+        injected: bool = False,
     ) -> None:
         super().__init__(f"{marketplace} {status} {code}: {message}")
         self.marketplace = marketplace
@@ -63,7 +71,11 @@ def set_context(request: Request, marketplace: str, store_id: str | None, operat
 
 
 async def gate(
-    request: Request, state: SandboxState, marketplace: str, store_id: str | None, operation: str,
+    request: Request,
+    state: SandboxState,
+    marketplace: str,
+    store_id: str | None,
+    operation: str,
     errors: FaultErrors,
 ) -> Ticket:
     set_context(request, marketplace, store_id, operation)
@@ -100,6 +112,11 @@ async def json_body(request: Request, invalid: Callable[[str], MarketError]) -> 
     return data
 
 
+async def form_body(request: Request) -> dict[str, str]:
+    """An application/x-www-form-urlencoded body (token endpoints), without python-multipart."""
+    return dict(parse_qsl((await request.body()).decode("utf-8", errors="replace"), keep_blank_values=True))
+
+
 def int_param(value: str | None, default: int) -> int | None:
     """Parse an integer query parameter; None when present but not an integer."""
     if value is None or value == "":
@@ -117,6 +134,7 @@ def bearer(request: Request) -> str | None:
     return None
 
 
-def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None,
-                  media_type: str | None = None) -> JSONResponse:
+def json_response(
+    body: Any, status: int = 200, headers: dict[str, str] | None = None, media_type: str | None = None
+) -> JSONResponse:
     return JSONResponse(body, status_code=status, headers=headers, media_type=media_type)

@@ -23,7 +23,16 @@ from fastapi.responses import JSONResponse, Response
 
 from sandbox.clock import iso_millis, parse_iso
 from sandbox.delivery import open_thread, record_seller_message
-from sandbox.marketplaces.common import FaultErrors, MarketError, bearer, gate, int_param, json_body, set_context
+from sandbox.marketplaces.common import (
+    FaultErrors,
+    MarketError,
+    bearer,
+    form_body,
+    gate,
+    int_param,
+    json_body,
+    set_context,
+)
 from sandbox.models import Message, Store, Thread
 from sandbox.push import PushJob
 from sandbox.state import SandboxState
@@ -38,8 +47,15 @@ STATUSES = {"ACTIVE", "ARCHIVE", "DELETE", "READ", "UNREAD"}
 TYPES = {"FROM_MEMBERS", "FROM_EBAY"}
 
 
-def error(status: int, error_id: int, message: str, *, domain: str = "API_MESSAGE", category: str = "REQUEST",
-          headers: dict[str, str] | None = None) -> MarketError:
+def error(
+    status: int,
+    error_id: int,
+    message: str,
+    *,
+    domain: str = "API_MESSAGE",
+    category: str = "REQUEST",
+    headers: dict[str, str] | None = None,
+) -> MarketError:
     body = {"errors": [{"errorId": error_id, "domain": domain, "category": category, "message": message}]}
     return MarketError(MARKET, status, body, code=error_id, message=message, headers=headers)
 
@@ -53,8 +69,10 @@ ERRORS = FaultErrors(
         429, 2001, "Too many requests. The request limit has been reached for the resource.", domain="ACCESS"
     ),
     server_error=lambda status: error(
-        status, 335000, "Internal server error encountered. If this problem persists, contact the eBay "
-        "Developers Program for support.", category="APPLICATION",
+        status,
+        335000,
+        "Internal server error encountered. If this problem persists, contact the eBay Developers Program for support.",
+        category="APPLICATION",
     ),
     timeout=lambda: error(504, 335000, "Gateway timeout.", category="APPLICATION"),
 )
@@ -122,17 +140,22 @@ def _page_params(request: Request) -> tuple[int, int]:
     limit = int_param(request.query_params.get("limit"), 25)
     offset = int_param(request.query_params.get("offset"), 0)
     if limit is None or limit < 1 or limit > 50:
-        raise request_error(355009, "Invalid limit. The limit value must be a positive integer value that does "
-                                    "not exceed 50.")
+        raise request_error(
+            355009, "Invalid limit. The limit value must be a positive integer value that does not exceed 50."
+        )
     if offset is None or offset < 0 or offset % limit != 0:
-        raise request_error(355008, "Invalid offset. The offset value must be a positive integer value and "
-                                    f"synchronized up with the limit value. If the limit value is {limit}, value "
-                                    f"offset values would be 0, {limit}, {2 * limit}, etc.")
+        raise request_error(
+            355008,
+            "Invalid offset. The offset value must be a positive integer value and "
+            f"synchronized up with the limit value. If the limit value is {limit}, value "
+            f"offset values would be 0, {limit}, {2 * limit}, etc.",
+        )
     return limit, offset
 
 
-def _page_links(state: SandboxState, path: str, params: dict[str, str], limit: int, offset: int,
-                total: int) -> dict[str, Any]:
+def _page_links(
+    state: SandboxState, path: str, params: dict[str, str], limit: int, offset: int, total: int
+) -> dict[str, Any]:
     def href(off: int) -> str:
         return f"{state.http_url}{path}?" + urlencode({**params, "limit": limit, "offset": off})
 
@@ -159,26 +182,43 @@ def router(state: SandboxState) -> APIRouter:
         """OAuth2 token endpoint: client_credentials (application token) or refresh_token (user token)."""
         set_context(request, MARKET, None, "oauth2.token")
         store = _client_store(request, state)
-        form = dict(await request.form())
+        form = await form_body(request)
         grant = form.get("grant_type")
         now = state.clock.now()
         if grant == "client_credentials":
             token = "v^1.1#i^1#p^1#r^0#I^3#f^0#t^" + state.ids.secret(140)
             state.tokens.add(token, store.id, "app", now, TOKEN_TTL["ebay_app"])
-            return JSONResponse({"access_token": token, "expires_in": TOKEN_TTL["ebay_app"],
-                                 "token_type": "Application Access Token"})
+            return JSONResponse(
+                {"access_token": token, "expires_in": TOKEN_TTL["ebay_app"], "token_type": "Application Access Token"}
+            )
         if grant == "refresh_token":
             status, record = state.tokens.check(str(form.get("refresh_token", "")), now, ("refresh",))
             if status != "ok" or record is None or record.store_id != store.id:
-                raise MarketError(MARKET, 400, {"error": "invalid_grant", "error_description": "the provided "
-                                  "authorization refresh token is invalid or was issued to another client"},
-                                  code="invalid_grant", message="invalid refresh token")
+                raise MarketError(
+                    MARKET,
+                    400,
+                    {
+                        "error": "invalid_grant",
+                        "error_description": "the provided "
+                        "authorization refresh token is invalid or was issued to another client",
+                    },
+                    code="invalid_grant",
+                    message="invalid refresh token",
+                )
             token = "v^1.1#i^1#f^0#p^3#I^3#r^0#t^" + state.ids.secret(160)
             state.tokens.add(token, store.id, "user", now, TOKEN_TTL["ebay"])
-            return JSONResponse({"access_token": token, "expires_in": TOKEN_TTL["ebay"],
-                                 "token_type": "User Access Token"})
-        raise MarketError(MARKET, 400, {"error": "unsupported_grant_type", "error_description": "grant type in "
-                          "request is not supported by the authorization server"}, code="unsupported_grant_type")
+            return JSONResponse(
+                {"access_token": token, "expires_in": TOKEN_TTL["ebay"], "token_type": "User Access Token"}
+            )
+        raise MarketError(
+            MARKET,
+            400,
+            {
+                "error": "unsupported_grant_type",
+                "error_description": "grant type in request is not supported by the authorization server",
+            },
+            code="unsupported_grant_type",
+        )
 
     @api.get(f"{BASE}/conversation")
     async def get_conversations(request: Request) -> Response:
@@ -188,8 +228,11 @@ def router(state: SandboxState) -> APIRouter:
         q = request.query_params
         conversation_type = q.get("conversation_type")
         if not conversation_type:
-            raise request_error(355017, "The required conversation_type query parameter is either missing or has "
-                                        "an invalid value. Please include this parameter and use a supported value.")
+            raise request_error(
+                355017,
+                "The required conversation_type query parameter is either missing or has "
+                "an invalid value. Please include this parameter and use a supported value.",
+            )
         if conversation_type not in TYPES:
             raise request_error(355002, "Invalid conversation_type value. Please see documentation for valid values.")
         status = q.get("conversation_status")
@@ -200,18 +243,22 @@ def router(state: SandboxState) -> APIRouter:
             raise request_error(355003, "Invalid reference_type value. Please see documentation for valid values.")
         if reference_id is not None:
             if reference_type is None:
-                raise request_error(355022, "The parameter reference_type is required whenever reference_id is "
-                                            "provided.")
+                raise request_error(
+                    355022, "The parameter reference_type is required whenever reference_id is provided."
+                )
             if not reference_id.isdigit() or int(reference_id) <= 0:
-                raise request_error(355016, "Invalid reference_id. The reference_id value must be a positive "
-                                            "integer value.")
+                raise request_error(
+                    355016, "Invalid reference_id. The reference_id value must be a positive integer value."
+                )
         start, end = q.get("start_time"), q.get("end_time")
         try:
             start_at = parse_iso(start) if start else None
             end_at = parse_iso(end) if end else None
         except ValueError as exc:
-            raise request_error(355005, "Invalid date format used for one or both date filters. Please use ISO "
-                                        "8601 dates with UTC offset.") from exc
+            raise request_error(
+                355005,
+                "Invalid date format used for one or both date filters. Please use ISO 8601 dates with UTC offset.",
+            ) from exc
         if start_at and end_at and start_at >= end_at:
             raise request_error(355004, "The start_time must be an earlier date than end_time.")
         other = q.get("other_party_username")
@@ -240,7 +287,7 @@ def router(state: SandboxState) -> APIRouter:
         threads.sort(key=lambda t: t.last_activity(), reverse=True)
         params = {k: v for k, v in q.items() if k not in ("limit", "offset")}
         body = _page_links(state, f"{BASE}/conversation", params, limit, offset, len(threads))
-        body["conversations"] = [conversation_detail(state, store, t) for t in threads[offset:offset + limit]]
+        body["conversations"] = [conversation_detail(state, store, t) for t in threads[offset : offset + limit]]
         await ticket.finish()
         return JSONResponse(body)
 
@@ -262,9 +309,15 @@ def router(state: SandboxState) -> APIRouter:
             "conversationTitle": thread.item_title or thread.subject,
             "conversationType": thread.conversation_type,
         }
-        body |= _page_links(state, f"{BASE}/conversation/{thread.id}", {"conversation_type": conversation_type},
-                            limit, offset, len(messages))
-        body["messages"] = [message_detail(state, store, thread, m) for m in messages[offset:offset + limit]]
+        body |= _page_links(
+            state,
+            f"{BASE}/conversation/{thread.id}",
+            {"conversation_type": conversation_type},
+            limit,
+            offset,
+            len(messages),
+        )
+        body["messages"] = [message_detail(state, store, thread, m) for m in messages[offset : offset + limit]]
         await ticket.finish()
         return JSONResponse(body)
 
@@ -279,12 +332,18 @@ def router(state: SandboxState) -> APIRouter:
         if not isinstance(text, str) or not isinstance(media, list):
             raise request_error(355015, "Please pass message text or upload one of more media attachments.")
         if len(text) > MAX_TEXT:
-            raise request_error(355013, f"The messageText string exceeds the maximum character threshold of "
-                                        f"{MAX_TEXT}. Please modify the message text to meet this requirement.")
+            raise request_error(
+                355013,
+                f"The messageText string exceeds the maximum character threshold of "
+                f"{MAX_TEXT}. Please modify the message text to meet this requirement.",
+            )
         if len(media) > MAX_MEDIA:
-            raise request_error(355010, f"The maximum amount of media that may be sent is {MAX_MEDIA}. Please "
-                                        f"reduce the number of media in the messageMedia array to {MAX_MEDIA} and "
-                                        "try again.")
+            raise request_error(
+                355010,
+                f"The maximum amount of media that may be sent is {MAX_MEDIA}. Please "
+                f"reduce the number of media in the messageMedia array to {MAX_MEDIA} and "
+                "try again.",
+            )
         for item in media:
             if not isinstance(item, dict) or not all(item.get(k) for k in ("mediaName", "mediaType", "mediaUrl")):
                 raise request_error(355012, "All fields under messageMedia are required. Please add missing field(s).")
@@ -297,13 +356,15 @@ def router(state: SandboxState) -> APIRouter:
         reference = data.get("reference")
         listing = None
         if reference is not None:
-            if not isinstance(reference, dict) or not reference.get("referenceType") or not reference.get("referenceId"):
+            complete = isinstance(reference, dict) and reference.get("referenceType") and reference.get("referenceId")
+            if not complete:
                 raise request_error(355021, "All fields under reference are required. Please add missing field(s).")
             if reference["referenceType"] != "LISTING":
                 raise request_error(355003, "Invalid referenceType value. Please see documentation for valid values.")
             if not str(reference["referenceId"]).isdigit():
-                raise request_error(355016, "Invalid referenceId. The referenceId value must be a positive integer "
-                                            "value.")
+                raise request_error(
+                    355016, "Invalid referenceId. The referenceId value must be a positive integer value."
+                )
             listing = state.catalog.listing(store, str(reference["referenceId"]))
             if listing is None:
                 raise request_error(355020, "The referenceId is invalid, no listing can be found by this referenceId.")
@@ -320,17 +381,33 @@ def router(state: SandboxState) -> APIRouter:
             if buyer is None:
                 raise request_error(355006, "Invalid or unrecognized otherPartyUsername value.")
             thread = next(
-                (t for t in sorted(state.threads_of(store.id), key=lambda t: t.last_activity(), reverse=True)
-                 if t.buyer_id == buyer.id and t.conversation_type == "FROM_MEMBERS"
-                 and (listing is None or t.listing_id == listing.listing_id)),
+                (
+                    t
+                    for t in sorted(state.threads_of(store.id), key=lambda t: t.last_activity(), reverse=True)
+                    if t.buyer_id == buyer.id
+                    and t.conversation_type == "FROM_MEMBERS"
+                    and (listing is None or t.listing_id == listing.listing_id)
+                ),
                 None,
             )
             if thread is None:
-                thread = open_thread(state, store, buyer, category="seller_initiated", language=buyer.language,
-                                     subject=listing.title if listing else f"Message from {store.seller_handle}",
-                                     listing=listing)
+                thread = open_thread(
+                    state,
+                    store,
+                    buyer,
+                    category="seller_initiated",
+                    language=buyer.language,
+                    subject=listing.title if listing else f"Message from {store.seller_handle}",
+                    listing=listing,
+                )
         message = record_seller_message(
-            state, store, thread, body=text, operation="ebay.sendMessage", channel="api", matched_by="conversation",
+            state,
+            store,
+            thread,
+            body=text,
+            operation="ebay.sendMessage",
+            channel="api",
+            matched_by="conversation",
         )
         assert message is not None
         message.media = media
@@ -368,8 +445,11 @@ def router(state: SandboxState) -> APIRouter:
         data = await json_body(request, lambda m: request_error(355007, m))
         items = data.get("conversations") or []
         if len(items) > 10:
-            raise request_error(355019, "The number of conversations for batch update exceeds the limit, a maximum "
-                                        "of 10 conversations is allowed per request.")
+            raise request_error(
+                355019,
+                "The number of conversations for batch update exceeds the limit, a maximum "
+                "of 10 conversations is allowed per request.",
+            )
         results = []
         for item in items:
             try:
@@ -379,11 +459,16 @@ def router(state: SandboxState) -> APIRouter:
                 results.append({"conversationId": (item or {}).get("conversationId"), "updateStatus": "FAILURE"})
         ok = sum(1 for r in results if r["updateStatus"] == "SUCCESS")
         await ticket.finish()
-        return JSONResponse({
-            "conversationsMetadata": {"totalConversationsCount": len(results), "updateSuccessCount": ok,
-                                      "updateFailureCount": len(results) - ok},
-            "conversationsResponse": results,
-        })
+        return JSONResponse(
+            {
+                "conversationsMetadata": {
+                    "totalConversationsCount": len(results),
+                    "updateSuccessCount": ok,
+                    "updateFailureCount": len(results) - ok,
+                },
+                "conversationsResponse": results,
+            }
+        )
 
     @api.get("/commerce/notification/v1/public_key/{public_key_id}")
     async def get_public_key(request: Request, public_key_id: str) -> Response:
@@ -393,8 +478,13 @@ def router(state: SandboxState) -> APIRouter:
         if public_key_id != state.ebay_key.kid:
             raise error(404, 195001, "The specified key id is invalid.", domain="API_NOTIFICATION")
         await ticket.finish()
-        return JSONResponse({"algorithm": state.ebay_key.algorithm, "digest": state.ebay_key.digest,
-                             "key": state.ebay_key.public_key_field()})
+        return JSONResponse(
+            {
+                "algorithm": state.ebay_key.algorithm,
+                "digest": state.ebay_key.digest,
+                "key": state.ebay_key.public_key_field(),
+            }
+        )
 
     return api
 
@@ -404,12 +494,20 @@ def _client_store(request: Request, state: SandboxState) -> Store:
     try:
         client_id, _, secret = base64.b64decode(header.split(" ", 1)[1]).decode().partition(":")
     except (IndexError, ValueError) as exc:
-        raise MarketError(MARKET, 401, {"error": "invalid_client", "error_description": "client authentication "
-                          "failed"}, code="invalid_client") from exc
+        raise MarketError(
+            MARKET,
+            401,
+            {"error": "invalid_client", "error_description": "client authentication failed"},
+            code="invalid_client",
+        ) from exc
     store = state.store_by_credential(MARKET, "client_id", client_id)
     if store is None or store.credentials.get("client_secret") != secret:
-        raise MarketError(MARKET, 401, {"error": "invalid_client", "error_description": "client authentication "
-                          "failed"}, code="invalid_client")
+        raise MarketError(
+            MARKET,
+            401,
+            {"error": "invalid_client", "error_description": "client authentication failed"},
+            code="invalid_client",
+        )
     set_context(request, MARKET, store.id, "oauth2.token")
     return store
 
@@ -460,8 +558,12 @@ def publish(state: SandboxState, store: Store, thread: Thread, messages: list[Me
             "readStatus": False,
         }
 
-        def render(attempt: int, data: dict[str, Any] = data, notification_id: str = notification_id,
-                   event_at: Any = message.created_at) -> tuple[bytes, dict[str, str]]:
+        def render(
+            attempt: int,
+            data: dict[str, Any] = data,
+            notification_id: str = notification_id,
+            event_at: Any = message.created_at,
+        ) -> tuple[bytes, dict[str, str]]:
             envelope = {
                 "metadata": {"topic": "NEW_MESSAGE", "schemaVersion": "1.0", "deprecated": False},
                 "notification": {
@@ -473,13 +575,20 @@ def publish(state: SandboxState, store: Store, thread: Thread, messages: list[Me
                 },
             }
             body = json.dumps(envelope, separators=(",", ":"), ensure_ascii=False).encode()
-            return body, {"Content-Type": "application/json",
-                          "X-EBAY-SIGNATURE": state.ebay_key.signature_header(body)}
+            return body, {"Content-Type": "application/json", "X-EBAY-SIGNATURE": state.ebay_key.signature_header(body)}
 
-        state.pushes.submit(PushJob(
-            push_id=notification_id, marketplace=MARKET, store_id=store.id, event="NEW_MESSAGE",
-            message_id=message.id, thread_id=thread.id, url=store.push_target, render=render,
-        ))
+        state.pushes.submit(
+            PushJob(
+                push_id=notification_id,
+                marketplace=MARKET,
+                store_id=store.id,
+                event="NEW_MESSAGE",
+                message_id=message.id,
+                thread_id=thread.id,
+                url=store.push_target,
+                render=render,
+            )
+        )
 
 
 def _uuid(state: SandboxState) -> str:

@@ -36,8 +36,15 @@ from sandbox.stores import TOKEN_TTL
 MARKET = "shopee"
 CHAT = "/api/v2/sellerchat"
 MESSAGE_TYPES = {"text", "sticker", "image", "item", "order"}
-STATUS = {"error_param": 400, "error_auth": 403, "error_sign": 403, "error_shop": 403, "error_data": 400,
-          "error_permission": 403, "error_server": 500}
+STATUS = {
+    "error_param": 400,
+    "error_auth": 403,
+    "error_sign": 403,
+    "error_shop": 403,
+    "error_data": 400,
+    "error_permission": 403,
+    "error_server": 500,
+}
 
 
 def _request_id(state: SandboxState) -> str:
@@ -56,8 +63,9 @@ def ok(state: SandboxState, response: Any) -> JSONResponse:
 def fault_errors(state: SandboxState) -> FaultErrors:
     return FaultErrors(
         # Shopee's throttling error code is not documented (UNVERIFIED).
-        throttled=lambda retry_after: error(state, "error_too_many_request", "Too many requests, please try "
-                                            "again later.", 429),
+        throttled=lambda retry_after: error(
+            state, "error_too_many_request", "Too many requests, please try again later.", 429
+        ),
         server_error=lambda status: error(state, "error_server", "Something wrong. Please try later.", status),
         timeout=lambda: error(state, "error_network", "Inner http call failed", 504),
     )
@@ -112,8 +120,14 @@ def _shop_auth(request: Request, state: SandboxState, operation: str) -> Store:
         raise error(state, "error_shop", "shopid is invalid")
     set_context(request, MARKET, store.id, operation)
     _check_timestamp(state, store, q["timestamp"])
-    expected = shopee_api_sign(store.credentials["partner_key"], q["partner_id"], request.url.path,
-                               q["timestamp"], q["access_token"], q["shop_id"])
+    expected = shopee_api_sign(
+        store.credentials["partner_key"],
+        q["partner_id"],
+        request.url.path,
+        q["timestamp"],
+        q["access_token"],
+        q["shop_id"],
+    )
     if not constant_time_equal(expected, q["sign"]):
         raise error(state, "error_sign", "Wrong sign.")
     status, record = state.tokens.check(q["access_token"], state.clock.now(), ("access",))
@@ -224,9 +238,16 @@ def router(state: SandboxState) -> APIRouter:
             raise error(state, "error_auth", "Invalid refresh_token.")
         state.tokens.revoke(record.token)
         issued = _issue(state, store)
-        return JSONResponse(issued | {"partner_id": int(store.credentials["partner_id"]),
-                                      "shop_id": int(store.credentials["shop_id"]),
-                                      "request_id": _request_id(state), "error": "", "message": ""})
+        return JSONResponse(
+            issued
+            | {
+                "partner_id": int(store.credentials["partner_id"]),
+                "shop_id": int(store.credentials["shop_id"]),
+                "request_id": _request_id(state),
+                "error": "",
+                "message": "",
+            }
+        )
 
     @api.get(f"{CHAT}/get_conversation_list")
     async def get_conversation_list(request: Request) -> Response:
@@ -257,13 +278,18 @@ def router(state: SandboxState) -> APIRouter:
         more = len(threads) > page_size
         next_cursor = {"next_message_time_nano": "0", "conversation_id": "0"}
         if page:
-            next_cursor = {"next_message_time_nano": str(to_epoch_nanos(page[-1].last_activity())),
-                           "conversation_id": page[-1].id}
+            next_cursor = {
+                "next_message_time_nano": str(to_epoch_nanos(page[-1].last_activity())),
+                "conversation_id": page[-1].id,
+            }
         await ticket.finish()
-        return ok(state, {
-            "page_result": {"page_size": len(page), "more": more, "next_cursor": next_cursor},
-            "conversations": [conversation_json(state, store, t) for t in page],
-        })
+        return ok(
+            state,
+            {
+                "page_result": {"page_size": len(page), "more": more, "next_cursor": next_cursor},
+                "conversations": [conversation_json(state, store, t) for t in page],
+            },
+        )
 
     @api.get(f"{CHAT}/get_one_conversation")
     async def get_one_conversation(request: Request) -> Response:
@@ -290,13 +316,16 @@ def router(state: SandboxState) -> APIRouter:
             if position is None:
                 raise invalid("offset is invalid.")
             start = position
-        page = newest_first[start:start + page_size]
-        following = newest_first[start + page_size:start + page_size + 1]
+        page = newest_first[start : start + page_size]
+        following = newest_first[start + page_size : start + page_size + 1]
         await ticket.finish()
-        return ok(state, {
-            "messages": [message_json(state, store, thread, m) for m in page],
-            "page_result": {"page_size": len(page), "next_offset": following[0].id if following else ""},
-        })
+        return ok(
+            state,
+            {
+                "messages": [message_json(state, store, thread, m) for m in page],
+                "page_result": {"page_size": len(page), "next_offset": following[0].id if following else ""},
+            },
+        )
 
     async def _send(request: Request, operation: str, auto_reply: bool) -> Response:
         store = _shop_auth(request, state, operation)
@@ -323,30 +352,45 @@ def router(state: SandboxState) -> APIRouter:
         if data.get("conversation_id") not in (None, "", 0):
             thread = _store_thread(state, store, data["conversation_id"])
         if thread is None:
-            thread = next((t for t in sorted(state.threads_of(store.id), key=lambda t: t.last_activity(),
-                                             reverse=True) if t.buyer_id == buyer.id), None)
+            thread = next(
+                (
+                    t
+                    for t in sorted(state.threads_of(store.id), key=lambda t: t.last_activity(), reverse=True)
+                    if t.buyer_id == buyer.id
+                ),
+                None,
+            )
         if thread is None:
-            thread = open_thread(state, store, buyer, category="seller_initiated", language=buyer.language,
-                                 subject="")
+            thread = open_thread(state, store, buyer, category="seller_initiated", language=buyer.language, subject="")
         message = record_seller_message(
-            state, store, thread, body=text or json.dumps(content), operation=f"shopee.{operation}",
-            channel="api", kind=str(message_type).upper(), content=content, auto_reply=auto_reply,
+            state,
+            store,
+            thread,
+            body=text or json.dumps(content),
+            operation=f"shopee.{operation}",
+            channel="api",
+            kind=str(message_type).upper(),
+            content=content,
+            auto_reply=auto_reply,
             matched_by="conversation",
         )
         assert message is not None
         await ticket.finish()
-        return ok(state, {
-            "to_id": to_id,
-            "message_id": message.id,
-            "message_type": message_type,
-            "content": content,
-            # A bare int64 JSON number, as Shopee answers it (above 2**53).
-            "conversation_id": int(thread.id),
-            "created_timestamp": to_epoch(message.created_at),
-            "message_option": 0,
-            "region": store.region,
-            "source_content": {},
-        })
+        return ok(
+            state,
+            {
+                "to_id": to_id,
+                "message_id": message.id,
+                "message_type": message_type,
+                "content": content,
+                # A bare int64 JSON number, as Shopee answers it (above 2**53).
+                "conversation_id": int(thread.id),
+                "created_timestamp": to_epoch(message.created_at),
+                "message_option": 0,
+                "region": store.region,
+                "source_content": {},
+            },
+        )
 
     @api.post(f"{CHAT}/send_message")
     async def send_message(request: Request) -> Response:
@@ -419,18 +463,28 @@ def router(state: SandboxState) -> APIRouter:
         stores = _public_auth(request, state, "push.get_lost_push_message")
         store_ids = {s.id for s in stores}
         horizon = state.clock.now().timestamp() - 3 * 86400
-        lost = [p for p in state.lost_pushes if p.marketplace == MARKET and p.store_id in store_ids
-                and not p.consumed and p.at.timestamp() >= horizon]
+        lost = [
+            p
+            for p in state.lost_pushes
+            if p.marketplace == MARKET and p.store_id in store_ids and not p.consumed and p.at.timestamp() >= horizon
+        ]
         page = lost[:100]
-        return ok(state, {
-            "push_message_list": [
-                {"shop_id": int(state.stores[p.store_id].credentials["shop_id"]), "code": p.code,
-                 "timestamp": to_epoch(p.at), "data": p.data}
-                for p in page
-            ],
-            "has_next_page": len(lost) > 100,
-            "last_message_id": page[-1].seq if page else 0,
-        })
+        return ok(
+            state,
+            {
+                "push_message_list": [
+                    {
+                        "shop_id": int(state.stores[p.store_id].credentials["shop_id"]),
+                        "code": p.code,
+                        "timestamp": to_epoch(p.at),
+                        "data": p.data,
+                    }
+                    for p in page
+                ],
+                "has_next_page": len(lost) > 100,
+                "last_message_id": page[-1].seq if page else 0,
+            },
+        )
 
     @api.post("/api/v2/push/confirm_consumed_lost_push_message")
     async def confirm_consumed_lost_push_message(request: Request) -> Response:
@@ -492,16 +546,36 @@ def publish(state: SandboxState, store: Store, thread: Thread, messages: list[Me
         }
         body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
         url = store.push_target
-        headers = {"Content-Type": "application/json",
-                   "Authorization": shopee_push_authorization(store.credentials["partner_key"], url, body)}
+        headers = {
+            "Content-Type": "application/json",
+            "Authorization": shopee_push_authorization(store.credentials["partner_key"], url, body),
+        }
 
         def lost(raw: bytes, store_id: str = store.id) -> None:
-            state.lost_pushes.append(LostPush(
-                seq=len(state.lost_pushes) + 1, marketplace=MARKET, store_id=store_id, code=10,
-                at=state.clock.now(), data=raw.decode(),
-            ))
+            state.lost_pushes.append(
+                LostPush(
+                    seq=len(state.lost_pushes) + 1,
+                    marketplace=MARKET,
+                    store_id=store_id,
+                    code=10,
+                    at=state.clock.now(),
+                    data=raw.decode(),
+                )
+            )
 
-        state.pushes.submit(PushJob(
-            push_id=message.id, marketplace=MARKET, store_id=store.id, event="code 10", message_id=message.id,
-            thread_id=thread.id, url=url, render=lambda attempt, b=body, h=headers: (b, h), on_lost=lost,
-        ))
+        def render(attempt: int, body: bytes = body, headers: dict[str, str] = headers) -> tuple[bytes, dict[str, str]]:
+            return body, headers
+
+        state.pushes.submit(
+            PushJob(
+                push_id=message.id,
+                marketplace=MARKET,
+                store_id=store.id,
+                event="code 10",
+                message_id=message.id,
+                thread_id=thread.id,
+                url=url,
+                render=render,
+                on_lost=lost,
+            )
+        )

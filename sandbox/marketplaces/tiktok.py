@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -66,16 +66,23 @@ def ok(state: SandboxState, data: Any) -> JSONResponse:
 
 def fault_errors(state: SandboxState) -> FaultErrors:
     return FaultErrors(
-        throttled=lambda retry_after: error(state, 36009002, "Too many requests. You've made too many requests "
-                                            "in a short period of time.", 429),
-        server_error=lambda status: error(state, 36009003, "Internal error. Please try again. If the issue "
-                                          "persists after multiple attempts, please contact platform support.", status),
+        throttled=lambda retry_after: error(
+            state, 36009002, "Too many requests. You've made too many requests in a short period of time.", 429
+        ),
+        server_error=lambda status: error(
+            state,
+            36009003,
+            "Internal error. Please try again. If the issue "
+            "persists after multiple attempts, please contact platform support.",
+            status,
+        ),
         timeout=lambda: error(state, 36009007, "Request timeout. The request to the endpoint timed out.", 504),
     )
 
 
-def _authenticate(request: Request, state: SandboxState, operation: str, body: bytes, *,
-                  needs_cipher: bool = True) -> Store:
+def _authenticate(
+    request: Request, state: SandboxState, operation: str, body: bytes, *, needs_cipher: bool = True
+) -> Store:
     set_context(request, MARKET, None, operation)
     q = request.query_params
     app_key = q.get("app_key")
@@ -83,27 +90,43 @@ def _authenticate(request: Request, state: SandboxState, operation: str, body: b
     if not app_key or not app_stores:
         raise error(state, 36009004, "Invalid credentials. Invalid `app_key` query parameter.", 401)
     if not q.get("sign"):
-        raise error(state, 36009004, "Missing credentials. The request does not include a required signature in "
-                                     "the query.", 401)
+        raise error(
+            state, 36009004, "Missing credentials. The request does not include a required signature in the query.", 401
+        )
     timestamp = int_param(q.get("timestamp"), -1)
     now = state.signature_epoch(MARKET, app_stores[0].id)
     if timestamp is None or timestamp < 0:
-        raise error(state, 36009004, "Invalid timestamp. The value of the `timestamp` query parameter must not be "
-                                     "lesser than 0.", 401)
+        raise error(
+            state,
+            36009004,
+            "Invalid timestamp. The value of the `timestamp` query parameter must not be lesser than 0.",
+            401,
+        )
     if timestamp < now - 300:
-        raise error(state, 36009004, "Invalid timestamp. The value of the `timestamp` query parameter must not be "
-                                     "earlier than 5 minutes before the current time.", 401)
+        raise error(
+            state,
+            36009004,
+            "Invalid timestamp. The value of the `timestamp` query parameter must not be "
+            "earlier than 5 minutes before the current time.",
+            401,
+        )
     if timestamp > now + 30:
-        raise error(state, 36009004, "Invalid timestamp. The value of the `timestamp` query parameter must not "
-                                     "exceed the current time by more than 30 seconds.", 401)
+        raise error(
+            state,
+            36009004,
+            "Invalid timestamp. The value of the `timestamp` query parameter must not "
+            "exceed the current time by more than 30 seconds.",
+            401,
+        )
     secret = app_stores[0].credentials["app_secret"]
     expected = tiktok_api_sign(secret, request.url.path, dict(q), body, request.headers.get("content-type", ""))
     if not constant_time_equal(expected, q["sign"]):
         raise error(state, 106001, "Invalid credentials. The `sign` query parameter is invalid.", 401)
     status, record = state.tokens.check(request.headers.get("x-tts-access-token"), state.clock.now(), ("access",))
     if status == "expired":
-        raise error(state, 105002, "Expired credentials. The `access_token` or `x-tts-access-token` header has "
-                                   "expired.", 401)
+        raise error(
+            state, 105002, "Expired credentials. The `access_token` or `x-tts-access-token` header has expired.", 401
+        )
     store = state.store(record.store_id) if record else None
     if status != "ok" or store is None or store.credentials["app_key"] != app_key:
         raise error(state, 36009004, "Invalid credentials. The `x-tts-access-token` header is invalid.", 401)
@@ -111,18 +134,27 @@ def _authenticate(request: Request, state: SandboxState, operation: str, body: b
     if needs_cipher:
         cipher = q.get("shop_cipher")
         if not cipher:
-            raise error(state, 106013, "Missing identifier. The `shop_cipher` query parameter is required to "
-                                       "identify the target shop.")
+            raise error(
+                state,
+                106013,
+                "Missing identifier. The `shop_cipher` query parameter is required to identify the target shop.",
+            )
         if cipher != store.credentials["shop_cipher"]:
-            raise error(state, 101000, "Invalid query or header. The `category_asset_cipher` query parameter or "
-                                       "`x-tts-access-token` header is invalid.", 401)
+            raise error(
+                state,
+                101000,
+                "Invalid query or header. The `category_asset_cipher` query parameter or "
+                "`x-tts-access-token` header is invalid.",
+                401,
+            )
     return store
 
 
 def _quota(state: SandboxState, store: Store) -> None:
     if not state.faults.take_daily_quota(MARKET, store.id, TIKTOK_DAILY_QUOTA):
-        raise error(state, 45101004, "The query quota has been reached (10000 request per day). Please try again "
-                                     "tomorrow.", 429)
+        raise error(
+            state, 45101004, "The query quota has been reached (10000 request per day). Please try again tomorrow.", 429
+        )
 
 
 # -- conversation rules -----------------------------------------------------------------------
@@ -176,11 +208,19 @@ def _content_string(message: Message, compact: bool = False) -> str:
 
 def _sender(state: SandboxState, store: Store, thread: Thread, message: Message) -> dict[str, Any]:
     if message.direction == "seller":
-        return {"im_user_id": store.credentials["shop_im_user_id"], "role": "SHOP", "nickname": store.name,
-                "avatar": f"https://p16-oec-ttp.tiktokcdn-us.com/shop/{store.id}.image"}
+        return {
+            "im_user_id": store.credentials["shop_im_user_id"],
+            "role": "SHOP",
+            "nickname": store.name,
+            "avatar": f"https://p16-oec-ttp.tiktokcdn-us.com/shop/{store.id}.image",
+        }
     buyer = state.buyer(thread.buyer_id)
-    return {"im_user_id": buyer.im_user_id, "role": "BUYER", "nickname": buyer.handle,
-            "avatar": f"https://p16-oec-ttp.tiktokcdn-us.com/avatar/{buyer.id}.image"}
+    return {
+        "im_user_id": buyer.im_user_id,
+        "role": "BUYER",
+        "nickname": buyer.handle,
+        "avatar": f"https://p16-oec-ttp.tiktokcdn-us.com/avatar/{buyer.id}.image",
+    }
 
 
 def message_json(state: SandboxState, store: Store, thread: Thread, message: Message) -> dict[str, Any]:
@@ -205,11 +245,20 @@ def conversation_json(state: SandboxState, store: Store, thread: Thread) -> dict
         "unread_count": thread.unread_count(),
         "create_time": to_epoch(thread.created_at),
         "participants": [
-            {"im_user_id": buyer.im_user_id, "user_id": buyer.user_id, "role": "BUYER", "nickname": buyer.handle,
-             "avatar": f"https://p16-oec-ttp.tiktokcdn-us.com/avatar/{buyer.id}.image"},
-            {"im_user_id": store.credentials["shop_im_user_id"], "user_id": store.credentials["shop_id"],
-             "role": "SHOP", "nickname": store.name,
-             "avatar": f"https://p16-oec-ttp.tiktokcdn-us.com/shop/{store.id}.image"},
+            {
+                "im_user_id": buyer.im_user_id,
+                "user_id": buyer.user_id,
+                "role": "BUYER",
+                "nickname": buyer.handle,
+                "avatar": f"https://p16-oec-ttp.tiktokcdn-us.com/avatar/{buyer.id}.image",
+            },
+            {
+                "im_user_id": store.credentials["shop_im_user_id"],
+                "user_id": store.credentials["shop_id"],
+                "role": "SHOP",
+                "nickname": store.name,
+                "avatar": f"https://p16-oec-ttp.tiktokcdn-us.com/shop/{store.id}.image",
+            },
         ],
     }
     if last is not None:
@@ -245,8 +294,9 @@ def router(state: SandboxState) -> APIRouter:
         status, record = state.tokens.check(request.query_params.get("auth_code"), state.clock.now(), ("code",))
         if status != "ok" or record is None or record.store_id != store.id:
             raise error(state, 36004004, "Invalid auth_code.")
-        return JSONResponse({"code": 0, "message": "success", "request_id": _request_id(state),
-                             "data": _issue(state, store)})
+        return JSONResponse(
+            {"code": 0, "message": "success", "request_id": _request_id(state), "data": _issue(state, store)}
+        )
 
     @api.get("/api/v2/token/refresh")
     async def token_refresh(request: Request) -> Response:
@@ -254,12 +304,12 @@ def router(state: SandboxState) -> APIRouter:
         store = _app_secret_store(request, state, "token.refresh")
         if request.query_params.get("grant_type") != "refresh_token":
             raise error(state, 36004004, "Invalid grant_type.")
-        status, record = state.tokens.check(request.query_params.get("refresh_token"), state.clock.now(),
-                                            ("refresh",))
+        status, record = state.tokens.check(request.query_params.get("refresh_token"), state.clock.now(), ("refresh",))
         if status != "ok" or record is None or record.store_id != store.id:
             raise error(state, 36004004, "Invalid refresh_token.")
-        return JSONResponse({"code": 0, "message": "success", "request_id": _request_id(state),
-                             "data": _issue(state, store)})
+        return JSONResponse(
+            {"code": 0, "message": "success", "request_id": _request_id(state), "data": _issue(state, store)}
+        )
 
     @api.get("/authorization/202309/shops")
     async def authorized_shops(request: Request) -> Response:
@@ -267,11 +317,21 @@ def router(state: SandboxState) -> APIRouter:
         store = _authenticate(request, state, "get_authorized_shops", b"", needs_cipher=False)
         ticket = await gate(request, state, MARKET, store.id, "get_authorized_shops", errors)
         await ticket.finish()
-        return ok(state, {"shops": [{
-            "id": store.credentials["shop_id"], "name": store.name, "region": store.region,
-            "seller_type": "CROSS_BORDER", "cipher": store.credentials["shop_cipher"],
-            "code": store.credentials["shop_code"],
-        }]})
+        return ok(
+            state,
+            {
+                "shops": [
+                    {
+                        "id": store.credentials["shop_id"],
+                        "name": store.name,
+                        "region": store.region,
+                        "seller_type": "CROSS_BORDER",
+                        "cipher": store.credentials["shop_cipher"],
+                        "code": store.credentials["shop_code"],
+                    }
+                ]
+            },
+        )
 
     @api.get(f"{CS}/conversations")
     async def get_conversations(request: Request) -> Response:
@@ -284,13 +344,16 @@ def router(state: SandboxState) -> APIRouter:
         if size is None or not 1 <= size <= 20 or start is None:
             raise invalid()
         threads = sorted(state.threads_of(store.id), key=lambda t: (t.last_activity(), t.id), reverse=True)
-        page = threads[start:start + size]
+        page = threads[start : start + size]
         more = start + size < len(threads)
         await ticket.finish()
-        return ok(state, {
-            "next_page_token": str(start + size) if more else "",
-            "conversations": [conversation_json(state, store, t) for t in page],
-        })
+        return ok(
+            state,
+            {
+                "next_page_token": str(start + size) if more else "",
+                "conversations": [conversation_json(state, store, t) for t in page],
+            },
+        )
 
     @api.post(f"{CS}/conversations")
     async def create_conversation(request: Request) -> Response:
@@ -303,14 +366,16 @@ def router(state: SandboxState) -> APIRouter:
         buyer = state.buyer_by_user_id(store.id, str(data.get("buyer_user_id") or ""))
         now = state.clock.now()
         if buyer is None or not may_initiate(state, store, buyer.id, now):
-            raise error(state, 45109003, "Unable to create a conversation as you did not meet the criteria for "
-                                         "initiating conversations.")
+            raise error(
+                state,
+                45109003,
+                "Unable to create a conversation as you did not meet the criteria for initiating conversations.",
+            )
         thread = next((t for t in state.threads_of(store.id) if t.buyer_id == buyer.id), None)
         if thread is None:
             from sandbox.delivery import open_thread
 
-            thread = open_thread(state, store, buyer, category="seller_initiated", language=buyer.language,
-                                 subject="")
+            thread = open_thread(state, store, buyer, category="seller_initiated", language=buyer.language, subject="")
         thread.reopened_at = now
         await ticket.finish()
         return ok(state, {"conversation_id": thread.id})
@@ -325,20 +390,31 @@ def router(state: SandboxState) -> APIRouter:
         size = int_param(q.get("page_size"), 0)
         start = _page(q.get("page_token"))
         order, field = q.get("sort_order", "DESC"), q.get("sort_field", "create_time")
-        if size is None or not 1 <= size <= 10 or start is None or order not in ("ASC", "DESC") \
-                or field not in ("create_time", "index"):
+        if (
+            size is None
+            or not 1 <= size <= 10
+            or start is None
+            or order not in ("ASC", "DESC")
+            or field not in ("create_time", "index")
+        ):
             raise invalid()
         thread = store_thread(store, conversation_id)
-        messages = sorted(thread.messages, key=lambda m: (m.created_at, m.index or 0) if field == "create_time"
-                          else (m.index or 0,), reverse=order == "DESC")
-        page = messages[start:start + size]
+        messages = sorted(
+            thread.messages,
+            key=lambda m: (m.created_at, m.index or 0) if field == "create_time" else (m.index or 0,),
+            reverse=order == "DESC",
+        )
+        page = messages[start : start + size]
         more = start + size < len(messages)
         await ticket.finish()
-        return ok(state, {
-            "next_page_token": str(start + size) if more else "",
-            "unsupported_msg_tips": "Please check this message in Seller Center.\n",
-            "messages": [message_json(state, store, thread, m) for m in page],
-        })
+        return ok(
+            state,
+            {
+                "next_page_token": str(start + size) if more else "",
+                "unsupported_msg_tips": "Please check this message in Seller Center.\n",
+                "messages": [message_json(state, store, thread, m) for m in page],
+            },
+        )
 
     @api.post(f"{CS}/conversations/{{conversation_id}}/messages")
     async def send_message(request: Request, conversation_id: str) -> Response:
@@ -361,14 +437,22 @@ def router(state: SandboxState) -> APIRouter:
         if kind == "TEXT" and (not isinstance(text, str) or not text or len(text) > MAX_TEXT):
             raise invalid()
         if text and SENSITIVE.search(text):
-            raise error(state, 45101006, "You cannot send the message containing sensitive content. Please check "
-                                         "the message.")
+            raise error(
+                state, 45101006, "You cannot send the message containing sensitive content. Please check the message."
+            )
         thread = store_thread(store, conversation_id)
         if is_closed(thread, state.clock.now()):
             raise error(state, 45109001, "Unable to send messages due to conversation rules.")
         message = record_seller_message(
-            state, store, thread, body=text or content, operation="tiktok.send_message", channel="api",
-            kind=kind, content=parsed if kind != "TEXT" else None, matched_by="conversation",
+            state,
+            store,
+            thread,
+            body=text or content,
+            operation="tiktok.send_message",
+            channel="api",
+            kind=kind,
+            content=parsed if kind != "TEXT" else None,
+            matched_by="conversation",
         )
         assert message is not None
         await ticket.finish()
@@ -387,6 +471,48 @@ def router(state: SandboxState) -> APIRouter:
         await ticket.finish()
         return ok(state, {})
 
+    @api.get("/customer_service/202407/performance")
+    async def performance(request: Request) -> Response:
+        """Sessions started in [support_date_ge, support_date_lt) and the share first answered within 24 h.
+
+        Automated answers count (TikTok's metric says FAQ cards are responses); the sandbox has no
+        buyer ratings, so satisfaction_percentage is empty.
+        """
+        store = _authenticate(request, state, "get_customer_service_performance", await request.body())
+        ticket = await gate(request, state, MARKET, store.id, "get_customer_service_performance", errors)
+        _quota(state, store)
+        try:
+            since = date.fromisoformat(request.query_params.get("support_date_ge", ""))
+            until = date.fromisoformat(request.query_params.get("support_date_lt", ""))
+        except ValueError as exc:
+            raise invalid() from exc
+        sessions = answered = 0
+        minutes: list[float] = []
+        for thread in state.threads_of(store.id):
+            first = next((m for m in thread.messages if m.direction == "buyer" and m.kind == "TEXT"), None)
+            if first is None or not since <= first.world_at.date() < until:
+                continue
+            sessions += 1
+            response = next(
+                (m for m in thread.messages if m.direction == "seller" and m.world_at >= first.world_at), None
+            )
+            if response is not None:
+                waited = (response.world_at - first.world_at).total_seconds() / 60
+                minutes.append(waited)
+                answered += waited <= 24 * 60
+        await ticket.finish()
+        return ok(
+            state,
+            {
+                "performance": {
+                    "support_session_count": sessions,
+                    "response_percentage": f"{100 * answered / sessions:.1f}" if sessions else "0.0",
+                    "satisfaction_percentage": "",
+                    "response_time_mins": f"{sum(minutes) / len(minutes):.1f}" if minutes else "0.0",
+                }
+            },
+        )
+
     return api
 
 
@@ -403,13 +529,19 @@ def _json(raw: bytes, invalid: Any) -> dict[str, Any]:
 def _app_secret_store(request: Request, state: SandboxState, operation: str) -> Store:
     set_context(request, MARKET, None, operation)
     q = request.query_params
-    store = next((s for s in state.stores_of(MARKET) if s.credentials["app_key"] == q.get("app_key")
-                  and s.credentials["app_secret"] == q.get("app_secret")), None)
+    store = next(
+        (
+            s
+            for s in state.stores_of(MARKET)
+            if s.credentials["app_key"] == q.get("app_key") and s.credentials["app_secret"] == q.get("app_secret")
+        ),
+        None,
+    )
     if store is None:
         raise error(state, 36004004, "Invalid app_key or app_secret.", 401)
     # Tokens belong to the shop whose code or refresh token is presented; find it.
     for name, kind in (("auth_code", "code"), ("refresh_token", "refresh")):
-        status, record = state.tokens.check(q.get(name), state.clock.now(), (kind,))
+        _, record = state.tokens.check(q.get(name), state.clock.now(), (kind,))
         if record is not None and record.store_id in state.stores:
             candidate = state.stores[record.store_id]
             if candidate.credentials["app_key"] == store.credentials["app_key"]:
@@ -445,34 +577,62 @@ def publish(state: SandboxState, store: Store, thread: Thread, messages: list[Me
     if not store.push_target or state.pushes is None:
         return
     if new_thread:
-        _submit(state, store, thread, None, 13, {"conversation_id": thread.id,
-                                                 "create_time": to_epoch(thread.created_at)})
+        _submit(
+            state, store, thread, None, 13, {"conversation_id": thread.id, "create_time": to_epoch(thread.created_at)}
+        )
     for message in messages:
         sender = _sender(state, store, thread, message)
-        _submit(state, store, thread, message, 14, {
-            "content": _content_string(message, compact=True),
-            "conversation_id": thread.id,
-            "create_time": to_epoch(message.created_at),
-            "is_visible": message.is_visible,
-            "message_id": message.id,
-            "index": str(message.index),
-            "type": message.kind,
-            "sender": {"im_user_id": sender["im_user_id"], "role": sender["role"]},
-        })
+        _submit(
+            state,
+            store,
+            thread,
+            message,
+            14,
+            {
+                "content": _content_string(message, compact=True),
+                "conversation_id": thread.id,
+                "create_time": to_epoch(message.created_at),
+                "is_visible": message.is_visible,
+                "message_id": message.id,
+                "index": str(message.index),
+                "type": message.kind,
+                "sender": {"im_user_id": sender["im_user_id"], "role": sender["role"]},
+            },
+        )
 
 
-def _submit(state: SandboxState, store: Store, thread: Thread, message: Message | None, kind: int,
-            data: dict[str, Any]) -> None:
+def _submit(
+    state: SandboxState, store: Store, thread: Thread, message: Message | None, kind: int, data: dict[str, Any]
+) -> None:
     assert state.pushes is not None and store.push_target is not None
     notification_id = state.ids.digits(19, first="7")
-    payload = {"type": kind, "tts_notification_id": notification_id, "shop_id": store.credentials["shop_id"],
-               "timestamp": to_epoch(state.market_time(MARKET, store.id)), "data": data}
+    payload = {
+        "type": kind,
+        "tts_notification_id": notification_id,
+        "shop_id": store.credentials["shop_id"],
+        "timestamp": to_epoch(state.market_time(MARKET, store.id)),
+        "data": data,
+    }
     body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
-    headers = {"Content-Type": "application/json",
-               "Authorization": tiktok_webhook_authorization(store.credentials["app_key"],
-                                                             store.credentials["app_secret"], body)}
-    state.pushes.submit(PushJob(
-        push_id=notification_id, marketplace=MARKET, store_id=store.id, event=f"type {kind}",
-        message_id=message.id if message else None, thread_id=thread.id, url=store.push_target,
-        render=lambda attempt, b=body, h=headers: (b, h),
-    ))
+    headers = {
+        "Content-Type": "application/json",
+        "Authorization": tiktok_webhook_authorization(
+            store.credentials["app_key"], store.credentials["app_secret"], body
+        ),
+    }
+
+    def render(attempt: int) -> tuple[bytes, dict[str, str]]:
+        return body, headers
+
+    state.pushes.submit(
+        PushJob(
+            push_id=notification_id,
+            marketplace=MARKET,
+            store_id=store.id,
+            event=f"type {kind}",
+            message_id=message.id if message else None,
+            thread_id=thread.id,
+            url=store.push_target,
+            render=render,
+        )
+    )

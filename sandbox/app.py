@@ -1,0 +1,48 @@
+"""The one HTTP app: every marketplace under its real path layout, plus /_sandbox.
+
+A connector only changes its base URL: eBay `/commerce/message/v1/...`, `/identity/v1/oauth2/token`,
+`/commerce/notification/v1/public_key/{kid}`; Shopee `/api/v2/sellerchat/...`, `/api/v2/auth/...`;
+TikTok `/customer_service/202309/...`, `/authorization/202309/shops`, `/api/v2/token/...`; Walmart
+`/v3/token`, `/v3/orders`, `/v3/insights/performance/srr/summary`; Amazon
+`/messaging/v1/orders/...`, `/auth/o2/token`.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from sandbox import admin
+from sandbox.marketplaces import amazon, ebay, shopee, tiktok, walmart
+from sandbox.marketplaces.common import MarketError
+from sandbox.state import SandboxState
+
+
+def create_app(state: SandboxState) -> FastAPI:
+    app = FastAPI(
+        title="Hourglass marketplace sandbox",
+        docs_url="/_sandbox/docs",
+        openapi_url="/_sandbox/openapi.json",
+        redoc_url=None,
+    )
+
+    @app.exception_handler(MarketError)
+    async def market_error(request: Request, exc: MarketError) -> JSONResponse:
+        # Every refused call is part of the ground truth: tests count them.
+        context = getattr(request.state, "market", {}) or {}
+        state.reject(
+            exc.marketplace,
+            context.get("store_id"),
+            "http",
+            context.get("operation") or f"{request.method} {request.url.path}",
+            exc.status,
+            exc.code,
+            exc.message,
+            injected=exc.injected,
+        )
+        return JSONResponse(exc.body, status_code=exc.status, headers=exc.headers)
+
+    for module in (ebay, shopee, tiktok, walmart, amazon):
+        app.include_router(module.router(state))
+    app.include_router(admin.router(state))
+    return app
