@@ -2,12 +2,17 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import func, literal_column, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.kit.errors import NotFound
 from api.models import Customer
+
+# `insert().excluded` builds an alias of the whole table on every call; naming the two columns we
+# need is equivalent SQL without that per-request cost on the ingest hot path.
+_EXCLUDED_NAME = literal_column("excluded.display_name")
+_EXCLUDED_EMAIL = literal_column("excluded.email")
 
 
 async def upsert(
@@ -30,13 +35,13 @@ async def upsert(
     upsert_stmt = stmt.on_conflict_do_update(
         index_elements=[Customer.organization_id, Customer.marketplace, Customer.external_buyer_id],
         set_={
-            "display_name": func.coalesce(func.nullif(stmt.excluded.display_name, ""), Customer.display_name),
-            "email": func.coalesce(stmt.excluded.email, Customer.email),
+            "display_name": func.coalesce(func.nullif(_EXCLUDED_NAME, ""), Customer.display_name),
+            "email": func.coalesce(_EXCLUDED_EMAIL, Customer.email),
         },
         # Skip the write (and the row lock churn) when nothing new was learned.
         where=(
-            (func.coalesce(func.nullif(stmt.excluded.display_name, ""), Customer.display_name) != Customer.display_name)
-            | (func.coalesce(stmt.excluded.email, Customer.email).is_distinct_from(Customer.email))
+            (func.coalesce(func.nullif(_EXCLUDED_NAME, ""), Customer.display_name) != Customer.display_name)
+            | (func.coalesce(_EXCLUDED_EMAIL, Customer.email).is_distinct_from(Customer.email))
         ),
     ).returning(Customer.id)
     result = await session.execute(upsert_stmt)

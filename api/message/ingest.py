@@ -127,7 +127,9 @@ async def ingest(session: AsyncSession, channel: Channel, inbound: InboundMessag
     )
     conv_upsert: Any = conv_insert.on_conflict_do_update(
         index_elements=[Conversation.channel_id, Conversation.thread_key],
-        set_={"thread_key": conv_insert.excluded.thread_key},  # no-op write that locks the thread's row
+        # A no-op write that locks the thread's row. (literal_column, not `.excluded`, which would
+        # build an alias of the 35-column table on every message.)
+        set_={"thread_key": literal_column("excluded.thread_key")},
     ).returning(Conversation.id, literal_column("(xmax = 0)").label("inserted"))
     conversation_id, conversation_created = (await session.execute(conv_upsert)).one()
 
@@ -152,10 +154,10 @@ async def ingest(session: AsyncSession, channel: Channel, inbound: InboundMessag
             meta=inbound.metadata,
         )
         .on_conflict_do_nothing(index_elements=[Message.channel_id, Message.external_id])
-        .returning(Message.id)
+        .returning(Message)
     )
-    inserted_id = (await session.execute(msg_insert)).scalar_one_or_none()
-    if inserted_id is None:  # lost a race with a concurrent copy of the same message
+    message = (await session.execute(msg_insert)).scalar_one_or_none()
+    if message is None:  # lost a race with a concurrent copy of the same message
         existing = await repository.by_external_id(session, channel.id, inbound.external_message_id)
         assert existing is not None
         return _replay(existing, digest)
@@ -188,7 +190,6 @@ async def ingest(session: AsyncSession, channel: Channel, inbound: InboundMessag
         changes["status"] = case((Conversation.status == "resolved", "open"), else_=Conversation.status)
         changes["resolved_at"] = None
     await session.execute(update(Conversation).where(Conversation.id == conversation_id).values(**changes))
-    message = await repository.get(session, org, message_id)
     if conversation_created:
         events.emit(
             session,
