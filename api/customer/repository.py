@@ -5,14 +5,15 @@ import uuid
 from sqlalchemy import func, literal_column, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnClause
 
 from api.kit.errors import NotFound
 from api.models import Customer
 
 # `insert().excluded` builds an alias of the whole table on every call; naming the two columns we
 # need is equivalent SQL without that per-request cost on the ingest hot path.
-_EXCLUDED_NAME = literal_column("excluded.display_name")
-_EXCLUDED_EMAIL = literal_column("excluded.email")
+_EXCLUDED_NAME: ColumnClause[str] = literal_column("excluded.display_name")
+_EXCLUDED_EMAIL: ColumnClause[str | None] = literal_column("excluded.email")
 
 
 async def upsert(
