@@ -36,7 +36,8 @@ class Settings(BaseSettings):
     db_pool_size: int = 20
     db_max_overflow: int = 20
 
-    frontend_dist: Path | None = None  # served at / when built
+    # The built SPA, served at / (default: frontend/dist of this checkout, when it exists).
+    frontend_dist: Path | None = None
 
     # Mail used by the escalation ladder (SMTP). Empty host: escalation email is recorded, not sent.
     smtp_host: str = ""
