@@ -1,4 +1,5 @@
-"""Prometheus request metrics, labelled by route template (not raw path) to bound cardinality."""
+"""Prometheus request metrics (labelled by route template, not raw path, to bound cardinality), and the
+server clock on every response (`X-Server-Time`, epoch milliseconds)."""
 
 from __future__ import annotations
 
@@ -31,6 +32,10 @@ class MetricsMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                # Clients run SLA countdowns locally; this lets them correct for their clock's offset.
+                headers = list(message.get("headers", []))
+                headers.append((b"x-server-time", str(int(time.time() * 1000)).encode()))
+                message = {**message, "headers": headers}
             await send(message)
 
         try:

@@ -32,3 +32,10 @@ async def test_erp_round_trip(tenant):
 
     r = await tenant.api.get("/v1/conversations", params={"view": "response_needed"})
     assert r.json()["items"] == []
+
+
+async def test_every_response_carries_server_time(client):
+    import time
+
+    r = await client.get("/healthz")
+    assert abs(int(r.headers["x-server-time"]) - time.time() * 1000) < 5000
