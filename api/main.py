@@ -27,11 +27,13 @@ from api.embedded import resolve_service_urls
 from api.kit.crypto import CredentialCipher
 from api.kit.errors import PROBLEM_BASE, PROBLEM_MEDIA_TYPE, HourglassError
 from api.message.endpoints import router as message_router
+from api.notification.endpoints import router as notification_router
 from api.ops.audit_endpoints import router as audit_router
 from api.ops.health import router as health_router
 from api.ops.idempotency import BodyLimitMiddleware, IdempotencyMiddleware
 from api.ops.metrics import MetricsMiddleware
 from api.order.endpoints import router as order_router
+from api.sla.endpoints import router as sla_router
 
 log = logging.getLogger(__name__)
 
@@ -182,6 +184,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         customer_router,
         audit_router,
         compliance_router,
+        sla_router,
+        notification_router,
     ):
         app.include_router(router)
 

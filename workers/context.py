@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -36,10 +37,18 @@ async def startup(ctx: dict[str, Any]) -> None:
     ctx["settings"] = settings
     ctx["engine"] = engine
     ctx["sessionmaker"] = create_sessionmaker(engine)
+    # The SLA timer loop runs beside the arq jobs: timers live in Postgres, not in Redis.
+    from workers.tasks.sla_timers import run_timer_loop
+
+    ctx["stop"] = asyncio.Event()
+    ctx["timer_loop"] = asyncio.create_task(run_timer_loop(ctx["sessionmaker"], ctx["stop"]))
     log.info("worker ready (schema %s)", head)
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
+    if "stop" in ctx:
+        ctx["stop"].set()
+        await asyncio.wait_for(ctx["timer_loop"], timeout=10)
     engine = ctx.get("engine")
     if engine is not None:
         await engine.dispose()

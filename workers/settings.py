@@ -11,6 +11,8 @@ from api.config import get_settings
 from api.embedded import resolve_service_urls
 from workers.context import shutdown, startup
 from workers.tasks.housekeeping import purge_expired_job
+from workers.tasks.mail import send_mail_job
+from workers.tasks.sla_timers import sla_sweep_job
 
 
 def redis_settings() -> RedisSettings:
@@ -22,10 +24,12 @@ class WorkerSettings:
     with HOURGLASS_REDIS_URL set."""
 
     queue_name = "hourglass"
-    functions: ClassVar[list[Any]] = [purge_expired_job]
+    functions: ClassVar[list[Any]] = [purge_expired_job, sla_sweep_job, send_mail_job]
     cron_jobs: ClassVar[list[Any]] = [
         # unique=True: with several workers, one run per tick cluster-wide.
         cron(purge_expired_job, minute={7, 37}, unique=True, run_at_startup=False),
+        cron(sla_sweep_job, second={0}, unique=True, run_at_startup=True),
+        cron(send_mail_job, second=set(range(0, 60, 5)), unique=True),
     ]
     on_startup = startup
     on_shutdown = shutdown

@@ -47,6 +47,9 @@ def _filters(
     priority: Priority | None = None,
     label: str | None = Query(default=None, max_length=64),
     customer_id: uuid.UUID | None = None,
+    sla_state: Literal["none", "ok", "due_soon", "overdue"] | None = Query(
+        default=None, description="Deadline state now: ok, due_soon (amber), overdue (red), or none"
+    ),
     q: str | None = Query(
         default=None,
         min_length=1,
@@ -81,6 +84,7 @@ def _filters(
         priority=priority,
         label=label,
         customer_id=customer_id,
+        sla_state=sla_state,
         q=q,
     )
 
@@ -94,6 +98,10 @@ async def list_conversations(
     principal: Reader,
     filters: Filters,
     view: View = "all",
+    sort: Literal["last_message", "deadline"] = Query(
+        default="last_message",
+        description="`deadline`: soonest SLA deadline first (conversations with a running clock)",
+    ),
     cursor: str | None = Query(default=None, max_length=500),
     limit: int = Query(default=50, ge=1, le=200),
 ) -> ConversationPage:
@@ -102,12 +110,14 @@ async def list_conversations(
     Pass `next_cursor` back as `cursor` for the next page; pages stay stable while messages arrive.
     """
     after = decode_keyset(cursor) if cursor else None
-    rows = await repository.page(session, principal.organization_id, view, filters, after, limit + 1)
+    rows = await repository.page(session, principal.organization_id, view, filters, after, limit + 1, sort)
     has_more = len(rows) > limit
     rows = rows[:limit]
+    last = rows[-1] if rows else None
+    key = (last.sla_deadline if sort == "deadline" else last.last_message_at) if last else None
     return ConversationPage(
         items=await service.read_many(session, principal.organization_id, rows),
-        next_cursor=keyset_cursor(rows[-1].last_message_at, rows[-1].id) if has_more else None,
+        next_cursor=keyset_cursor(key, last.id) if has_more and last else None,
     )
 
 

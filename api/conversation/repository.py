@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,17 +33,22 @@ async def page(
     filters: ConversationFilters,
     after: tuple[datetime, uuid.UUID] | None,
     limit: int,
+    sort: str = "last_message",
 ) -> list[Conversation]:
-    """Newest activity first, keyset-paginated on (last_message_at, id): stable under inserts."""
+    """Keyset-paginated (stable under inserts): newest activity first, or soonest deadline first
+    (`deadline`: only conversations with a running clock, most urgent on top)."""
     conditions = [Conversation.organization_id == organization_id, VIEWS[view], *filters.predicates()]
-    if after:
-        conditions.append(tuple_(Conversation.last_message_at, Conversation.id) < tuple_(after[0], after[1]))
-    stmt = (
-        select(Conversation)
-        .where(and_(*conditions))
-        .order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
-        .limit(limit)
-    )
+    order: tuple[Any, ...]
+    if sort == "deadline":
+        conditions.append(Conversation.sla_deadline.is_not(None))
+        if after:
+            conditions.append(tuple_(Conversation.sla_deadline, Conversation.id) > tuple_(after[0], after[1]))
+        order = (Conversation.sla_deadline.asc(), Conversation.id.asc())
+    else:
+        if after:
+            conditions.append(tuple_(Conversation.last_message_at, Conversation.id) < tuple_(after[0], after[1]))
+        order = (Conversation.last_message_at.desc(), Conversation.id.desc())
+    stmt = select(Conversation).where(and_(*conditions)).order_by(*order).limit(limit)
     return list((await session.execute(stmt)).scalars())
 
 

@@ -27,6 +27,7 @@ Category = Literal[
     "spam_likely",
 ]
 SpamReason = Literal["spam", "fraud", "inappropriate"]
+SlaState = Literal["none", "ok", "due_soon", "overdue"]
 
 
 class ConversationRead(ResponseModel):
@@ -56,6 +57,33 @@ class ConversationRead(ResponseModel):
     created_at: datetime
     updated_at: datetime
     resolved_at: datetime | None
+    sla_state: SlaState = Field(description="At read time: none, ok, due_soon (amber) or overdue (red)")
+    sla_deadline: datetime | None = Field(description="Earliest deadline among running clocks; count down from it")
+    sla_due_soon_at: datetime | None = Field(description="When the conversation turns due soon")
+
+
+class ClockRead(ResponseModel):
+    id: uuid.UUID
+    kind: Literal[
+        "marketplace_first_response",
+        "marketplace_next_response",
+        "internal_first_response",
+        "internal_next_response",
+        "internal_resolution",
+    ]
+    state: Literal["running", "met", "breached", "stopped"]
+    started_at: datetime = Field(description="Marketplace timestamp of the buyer message that started the wait")
+    due_at: datetime | None = Field(description="Null while paused")
+    due_soon_at: datetime | None
+    stopped_at: datetime | None
+    breached_at: datetime | None
+    stop_reason: str | None
+    paused: bool
+    seconds_remaining: int | None = Field(description="At read time; clients count down from due_at")
+    policy_id: uuid.UUID | None
+    policy_name: str | None
+    target_seconds: int
+    reason: str = Field(description="Why this policy applied")
 
 
 class ConversationPage(ResponseModel):
@@ -87,6 +115,7 @@ class ConversationDetail(ConversationRead):
     notes: list[NoteRead]
     order: OrderRead | None
     customer_profile: CustomerRead | None
+    clocks: list[ClockRead] = Field(description="Every SLA clock of the conversation, running and ended")
 
 
 def _clean_labels(v: list[str] | None) -> list[str] | None:

@@ -29,6 +29,8 @@ from api.message.schemas import MessageRead
 from api.models import Conversation, Message, Note
 from api.order import repository as order_repository
 from api.order import service as order_service
+from api.sla import repository as sla_repository
+from api.sla import service as sla_service
 from api.team import repository as team_repository
 from api.user import repository as user_repository
 
@@ -88,6 +90,9 @@ def _read(c: Conversation, customer: CustomerSummary | None) -> dict[str, Any]:
         "customer": customer,
         "order_id": c.order_external_id,
         "item_id": c.item_external_id,
+        "sla_deadline": c.sla_deadline,
+        "sla_due_soon_at": c.sla_due_soon_at,
+        "sla_state": sla_service.state_at(c.sla_deadline, c.sla_due_soon_at, utc_now()),
     }
 
 
@@ -122,6 +127,10 @@ async def detail(session: AsyncSession, organization_id: uuid.UUID, conversation
             "notes": [NoteRead.model_validate(n) for n in notes],
             "order": await order_service.read_one(session, order) if order else None,
             "customer_profile": CustomerRead.model_validate(customer) if customer else None,
+            "clocks": [
+                sla_service.clock_view(k, utc_now())
+                for k in await sla_repository.clocks_of(session, organization_id, c.id)
+            ],
         }
     )
 
@@ -144,6 +153,9 @@ async def update(
     if "status" in changes:
         c.resolved_at = utc_now() if changes["status"] == "resolved" else None
     await session.flush()
+    if changes.keys() & {"status", "category", "priority", "labels", "team_id"}:
+        # Status drives the resolution clock and pauses; the rest can select another SLA policy.
+        await sla_service.reconcile(session, c)
     await session.refresh(c)
     after = payload(c)
     changed = {k: after[k] for k in after if after[k] != before[k]}

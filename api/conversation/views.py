@@ -23,6 +23,16 @@ VIEWS: dict[str, ColumnElement[bool]] = {
 }
 
 
+_now = func.now()
+# Evaluated in the database at query time, matching sla.service.state_at.
+SLA_STATES: dict[str, ColumnElement[bool]] = {
+    "none": C.sla_deadline.is_(None),
+    "ok": and_(C.sla_deadline > _now, or_(C.sla_due_soon_at.is_(None), C.sla_due_soon_at > _now)),
+    "due_soon": and_(C.sla_due_soon_at <= _now, C.sla_deadline > _now),
+    "overdue": C.sla_deadline <= _now,
+}
+
+
 @dataclass(frozen=True)
 class ConversationFilters:
     channel_id: uuid.UUID | None = None
@@ -35,6 +45,7 @@ class ConversationFilters:
     priority: str | None = None
     label: str | None = None
     customer_id: uuid.UUID | None = None
+    sla_state: str | None = None
     q: str | None = None
 
     def predicates(self) -> list[ColumnElement[bool]]:
@@ -59,6 +70,8 @@ class ConversationFilters:
             p.append(C.labels.contains([self.label]))
         if self.customer_id:
             p.append(C.customer_id == self.customer_id)
+        if self.sla_state:
+            p.append(SLA_STATES[self.sla_state])
         if self.q:
             p.append(search_predicate(self.q))
         return p

@@ -142,3 +142,17 @@ async def retry_message(message_id: uuid.UUID, session: SessionDep, principal: W
     )
     await outbound.retry(session, principal, message, conversation)
     return MessageRead.model_validate(message)
+
+
+@router.post(
+    "/v1/messages/{message_id}/no-response-needed", response_model=MessageRead, responses=problem_responses(404, 409)
+)
+async def mark_no_response_needed(message_id: uuid.UUID, session: SessionDep, principal: Writer) -> MessageRead:
+    """Mark a buyer message as needing no response (e.g. "thanks!"): it stops the clocks it started
+    and leaves the response-rate figures, as the marketplaces do."""
+    message = await repository.get(session, principal.organization_id, message_id, lock=True)
+    conversation = await conversation_repository.get(
+        session, principal.organization_id, message.conversation_id, lock=True
+    )
+    await outbound.mark_no_response_needed(session, principal, message, conversation)
+    return MessageRead.model_validate(message)

@@ -24,6 +24,7 @@ from api.kit.search import index_document
 from api.message import repository
 from api.message.rules import content_digest, preview, thread_key
 from api.models import Channel, Conversation, Message, Order
+from api.sla import service as sla_service
 
 
 @dataclass(frozen=True)
@@ -190,6 +191,13 @@ async def ingest(session: AsyncSession, channel: Channel, inbound: InboundMessag
         changes["status"] = case((Conversation.status == "resolved", "open"), else_=Conversation.status)
         changes["resolved_at"] = None
     await session.execute(update(Conversation).where(Conversation.id == conversation_id).values(**changes))
+    conversation = (
+        await session.execute(
+            select(Conversation).where(Conversation.id == conversation_id).execution_options(populate_existing=True)
+        )
+    ).scalar_one()
+    if needs_reply or conversation_created:
+        await sla_service.reconcile(session, conversation)
     if conversation_created:
         events.emit(
             session,

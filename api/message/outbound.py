@@ -21,6 +21,8 @@ from api.message import repository
 from api.message.ingest import message_payload
 from api.message.rules import counts_as_response, preview
 from api.models import Channel, Conversation, Message
+from api.sla import escalation
+from api.sla import service as sla_service
 
 
 async def queue_reply(
@@ -126,12 +128,27 @@ async def record_delivery(
             if conversation.last_response_at is None or message.created_at > conversation.last_response_at:
                 conversation.last_response_at = message.created_at
             await recompute_waiting(session, conversation)
+            # Confirmed delivery of a qualifying reply is what stops the clocks.
+            await sla_service.reconcile(
+                session, conversation, stop_reason="reply", stop_message_id=message.id, at=message.delivered_at
+            )
         event = "message.sent"
     else:
         message.delivery_status = "failed"
         message.delivery_error = error or "delivery failed"
         conversation.has_failed_delivery = True
         event = "message.failed"
+        # The buyer is still waiting and the clock still runs: tell the people who own the thread.
+        if conversation.assignee_id:
+            escalation.notify(
+                session,
+                conversation,
+                conversation.assignee_id,
+                "delivery.failed",
+                f"Reply not delivered: {conversation.order_external_id or conversation.subject}",
+                f"The marketplace refused the reply: {message.delivery_error}",
+                {"message_id": str(message.id)},
+            )
     await session.flush()
     conversation.has_failed_delivery = await repository.has_failed_outbound(session, conversation.id)
     await session.flush()
@@ -146,6 +163,33 @@ async def record_delivery(
         {"status": status, "error": message.delivery_error},
         actor_type=None if actor else "system",
     )
+    return message
+
+
+async def mark_no_response_needed(
+    session: AsyncSession, actor: Principal, message: Message, conversation: Conversation
+) -> Message:
+    """The buyer's message needs no answer: it leaves the wait (and the response rate)."""
+    if message.direction != "inbound":
+        raise Conflict("Only inbound messages can be marked as needing no response.")
+    if message.no_response_needed:
+        return message
+    message.no_response_needed = True
+    await session.flush()
+    await recompute_waiting(session, conversation)
+    await sla_service.reconcile(session, conversation, stop_reason="no_response_needed", stop_message_id=message.id)
+    events.emit(
+        session,
+        conversation.organization_id,
+        "conversation.updated",
+        {
+            "id": str(conversation.id),
+            "changed": ["waiting_since"],
+            "waiting_since": conversation.waiting_since.isoformat() if conversation.waiting_since else None,
+        },
+        conversation_id=conversation.id,
+    )
+    audit.record(session, actor, conversation.organization_id, "message.no_response_needed", "message", message.id)
     return message
 
 

@@ -12,6 +12,7 @@ from api.models.note import Note
 from api.models.order import Order, OrderItem, Shipment
 from api.models.organization import Organization
 from api.models.outbox import OutboxEvent
+from api.models.sla import BusinessCalendar, Notification, OutboundEmail, SlaClock, SlaPolicy, SlaTimer
 from api.models.team import Team, TeamMember
 from api.models.user import User, UserSession
 
@@ -19,17 +20,23 @@ __all__ = [
     "ApiKey",
     "AuditEntry",
     "Base",
+    "BusinessCalendar",
     "Channel",
     "Conversation",
     "Customer",
     "IdempotencyRecord",
     "Message",
     "Note",
+    "Notification",
     "Order",
     "OrderItem",
     "Organization",
+    "OutboundEmail",
     "OutboxEvent",
     "Shipment",
+    "SlaClock",
+    "SlaPolicy",
+    "SlaTimer",
     "Team",
     "TeamMember",
     "User",

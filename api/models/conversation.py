@@ -79,6 +79,13 @@ class Conversation(IdMixin, TenantMixin, TimestampMixin, Base):
             postgresql_ops={"order_external_id": "text_pattern_ops"},
         ),
         Index("ix_conv_customer", "customer_id"),
+        Index(
+            "ix_conv_org_sla_deadline",
+            "organization_id",
+            "sla_deadline",
+            "id",
+            postgresql_where=text("sla_deadline IS NOT NULL"),
+        ),
         Index("ix_conv_search", "search_vector", postgresql_using="gin"),
     )
 
@@ -113,4 +120,8 @@ class Conversation(IdMixin, TenantMixin, TimestampMixin, Base):
     language: Mapped[str | None] = mapped_column(String(10))
     resolved_at: Mapped[datetime | None] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+    # The earliest deadline among open SLA clocks, and when it turns "due soon" (amber); NULL when
+    # no clock runs. The list's sla_state filter and deadline sort read these.
+    sla_deadline: Mapped[datetime | None] = mapped_column()
+    sla_due_soon_at: Mapped[datetime | None] = mapped_column()
     search_vector: Mapped[str | None] = mapped_column(TSVECTOR, deferred=True)

@@ -13,6 +13,8 @@ class Team(IdMixin, TenantMixin, TimestampMixin, Base):
     __table_args__ = (UniqueConstraint("organization_id", "name"),)
 
     name: Mapped[str] = mapped_column(String(200))
+    # Working hours of the team's internal clocks (else the organization's default calendar, else 24/7).
+    calendar_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("business_calendars.id", ondelete="SET NULL"))
 
 
 class TeamMember(TenantMixin, Base):

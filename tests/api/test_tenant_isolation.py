@@ -26,6 +26,8 @@ BODIES = {
     ("patch", "/v1/users/{user_id}"): {"name": "x"},
     ("patch", "/v1/teams/{team_id}"): {"name": "x"},
     ("put", "/v1/orders/{order_id}"): {"status": "cancelled"},
+    ("patch", "/v1/sla/policies/{policy_id}"): {"first_response_seconds": 3600},
+    ("patch", "/v1/sla/calendars/{calendar_id}"): {"name": "stolen"},
 }
 # Path parameters that name reference data shared by every tenant, not a tenant's row.
 REFERENCE_PARAMS = {"marketplace"}
@@ -33,7 +35,7 @@ REFERENCE_PARAMS = {"marketplace"}
 OWN_NAMESPACE = {("put", "/v1/orders/{order_id}")}
 
 
-async def _victim_ids(victim):
+async def _victim_ids(victim, sessionmaker):
     channel = await make_channel(victim.api)
     await victim.api.put("/v1/orders/VICTIM-1", json={"status": "shipped"})
     msg = await push(victim.api, channel["id"], order_id="VICTIM-1")
@@ -41,7 +43,24 @@ async def _victim_ids(victim):
     conv = (await victim.api.get(f"/v1/conversations/{msg['conversation_id']}")).json()
     key = (await victim.admin.get("/v1/api-keys")).json()[0]
     team = (await victim.admin.post("/v1/teams", json={"name": "T"})).json()
+    policy = (await victim.admin.get("/v1/sla/policies")).json()[0]
+    calendar = (
+        await victim.admin.post(
+            "/v1/sla/calendars",
+            json={"name": "Office", "time_zone": "Asia/Shanghai", "intervals": {"mon": ["09:00-18:00"]}},
+        )
+    ).json()
+    from api.models import Notification
+
+    async with sessionmaker.begin() as s:
+        note = Notification(organization_id=victim.org_id, user_id=victim.agent_id, kind="x", title="t")
+        s.add(note)
+        await s.flush()
+        note_id = str(note.id)
     return {
+        "policy_id": policy["id"],
+        "calendar_id": calendar["id"],
+        "notification_id": note_id,
         "channel_id": channel["id"],
         "conversation_id": msg["conversation_id"],
         "message_id": reply["id"],
@@ -53,8 +72,8 @@ async def _victim_ids(victim):
     }
 
 
-async def test_every_id_route_hides_other_tenants(app, tenant, other_tenant):
-    ids = await _victim_ids(other_tenant)
+async def test_every_id_route_hides_other_tenants(app, sessionmaker, tenant, other_tenant):
+    ids = await _victim_ids(other_tenant, sessionmaker)
     spec = app.openapi()
     checked = 0
     operations = [(path, method, ops) for path, ops in spec["paths"].items() for method in ops]

@@ -1,0 +1,368 @@
+"""SLA clocks per conversation: started, stopped and re-planned as the conversation changes.
+
+Two families of clocks run side by side:
+- marketplace clocks count 24/7 from the marketplace's own timestamp of the oldest unanswered buyer
+  message, never pause, and stop only on a delivered reply that the marketplace counts;
+- internal clocks count business time on the team's calendar (first/next response, resolution) and
+  may pause while the conversation is pending on the buyer.
+
+`reconcile()` is the one entry point: it compares the open clocks with what the conversation's state
+calls for (its `waiting_since`, status) and stops, starts or re-plans clocks. It is idempotent, so
+every event (message in, reply delivered, no-response-needed, status change) just calls it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api import events
+from api.kit.time import utc_now
+from api.models import Conversation, Customer, SlaClock, SlaPolicy
+from api.models.sla import BREACH_TIER
+from api.sla import repository
+from api.sla.calendar import BusinessCalendar as Calendar
+from api.sla.calendar import DeadlineUnreachable, add_business_time
+from api.sla.catalog import DUE_SOON_FRACTION
+from api.sla.policy import PolicyContext, choose, tier_due_times
+
+MARKETPLACE_RESPONSE = ("marketplace_first_response", "marketplace_next_response")
+INTERNAL_RESPONSE = ("internal_first_response", "internal_next_response")
+RESPONSE_KINDS = MARKETPLACE_RESPONSE + INTERNAL_RESPONSE
+
+
+def calendar_from_row(row: Any) -> Calendar:
+    return Calendar.from_spec(
+        row.time_zone,
+        row.intervals,
+        holidays=row.holidays,
+        recurring_holidays=row.recurring_holidays,
+        country_holidays=row.country_holidays,
+        subdivision=row.subdivision,
+    )
+
+
+def _pauses(clock: SlaClock) -> list[tuple[datetime, datetime | None]]:
+    return [
+        (datetime.fromisoformat(str(p[0])), datetime.fromisoformat(str(p[1])) if p[1] else None)
+        for p in clock.pauses or []
+    ]
+
+
+def plan_deadline(clock: SlaClock) -> tuple[datetime | None, datetime | None]:
+    """(due_at, due_soon_at) from the clock's snapshot: None while an open-ended pause holds it."""
+    snap = clock.policy_snapshot
+    target = timedelta(seconds=int(snap["target_seconds"]))
+    started = clock.started_at
+    if snap.get("calendar") is None and not clock.pauses:
+        due = started + target
+        return due, started + target * DUE_SOON_FRACTION
+    cal = Calendar.from_spec(**snap["calendar"]) if snap.get("calendar") else Calendar.always_open()
+    try:
+        due = add_business_time(started, target, cal, _pauses(clock))
+        soon = add_business_time(started, target * DUE_SOON_FRACTION, cal, _pauses(clock))
+    except DeadlineUnreachable:
+        return None, None
+    return due, soon
+
+
+async def _context(session: AsyncSession, c: Conversation) -> PolicyContext:
+    tier = "standard"
+    if c.customer_id:
+        tier = (await session.execute(select(Customer.tier).where(Customer.id == c.customer_id))).scalar_one()
+    return PolicyContext(
+        marketplace=c.marketplace,
+        channel_id=str(c.channel_id),
+        category=c.category,
+        priority=c.priority,
+        customer_tier=tier,
+        labels=frozenset(c.labels or []),
+    )
+
+
+async def _choose_policy(session: AsyncSession, c: Conversation) -> tuple[SlaPolicy, str]:
+    policies = [p for p in await repository.policies(session, c.organization_id) if p.is_active]
+    choice = choose(((p.id, p.position, p.conditions, p.name) for p in policies), await _context(session, c))
+    return next(p for p in policies if p.id == choice.policy_id), choice.reason
+
+
+def _snapshot(policy: SlaPolicy, target_seconds: int, calendar: Any | None) -> dict[str, Any]:
+    return {
+        "policy_id": str(policy.id),
+        "name": policy.name,
+        "version": policy.version,
+        "source": policy.source,
+        "target_seconds": target_seconds,
+        "tiers": policy.tiers,
+        "pause_while_pending": policy.pause_while_pending,
+        "calendar": None
+        if calendar is None
+        else {
+            "time_zone": calendar.time_zone,
+            "intervals": calendar.intervals,
+            "holidays": calendar.holidays,
+            "recurring_holidays": calendar.recurring_holidays,
+            "country_holidays": calendar.country_holidays,
+            "subdivision": calendar.subdivision,
+        },
+    }
+
+
+async def _start(
+    session: AsyncSession,
+    c: Conversation,
+    kind: str,
+    started_at: datetime,
+    policy: SlaPolicy,
+    reason: str,
+    target: int,
+    calendar: Any | None,
+    now: datetime,
+) -> SlaClock | None:
+    clock = SlaClock(
+        organization_id=c.organization_id,
+        conversation_id=c.id,
+        kind=kind,
+        policy_id=policy.id,
+        policy_snapshot=_snapshot(policy, target, calendar),
+        reason=reason,
+        marketplace=c.marketplace,
+        channel_id=c.channel_id,
+        started_at=started_at,
+        pauses=[],
+    )
+    if calendar is not None and policy.pause_while_pending and c.status == "pending":
+        clock.pauses = [[now.isoformat(), None]]
+    due, soon = plan_deadline(clock)
+    created = await repository.insert_clock(
+        session,
+        {
+            "id": uuid.uuid4(),
+            "organization_id": c.organization_id,
+            "conversation_id": c.id,
+            "kind": kind,
+            "policy_id": policy.id,
+            "policy_snapshot": clock.policy_snapshot,
+            "reason": reason,
+            "marketplace": c.marketplace,
+            "channel_id": c.channel_id,
+            "started_at": started_at,
+            "due_at": due,
+            "due_soon_at": soon,
+            "pauses": clock.pauses,
+        },
+    )
+    if created is not None:
+        await _schedule(session, created, now)
+    return created
+
+
+async def _schedule(session: AsyncSession, clock: SlaClock, now: datetime) -> None:
+    """Timers for the breach and (marketplace clocks) the escalation ladder. Tiers already past when
+    the clock is planned (a message synced late) are skipped: only the breach still fires."""
+    if clock.due_at is None:
+        await repository.cancel_timers(session, clock.id)
+        return
+    timers: list[tuple[int, datetime, str]] = [(BREACH_TIER, clock.due_at, "breach")]
+    if clock.kind in MARKETPLACE_RESPONSE:
+        tiers = tier_due_times(clock.started_at, clock.due_at, clock.policy_snapshot.get("tiers") or [])
+        timers += [t for t in tiers if t[1] > now]
+    await repository.schedule_timers(session, clock, timers)
+
+
+def _stop(clock: SlaClock, at: datetime, reason: str, message_id: uuid.UUID | None) -> None:
+    clock.stopped_at = at
+    clock.stop_reason = reason
+    clock.stop_message_id = message_id
+    if reason == "no_response_needed":
+        # Marketplaces drop such messages from their rates, late or not; so do we.
+        clock.state = "stopped"
+    elif clock.state == "running":
+        if clock.due_at is not None and at > clock.due_at:
+            clock.state = "breached"
+            clock.breached_at = clock.due_at
+        else:
+            clock.state = "met" if reason in ("reply", "resolved") else "stopped"
+
+
+async def reconcile(
+    session: AsyncSession,
+    c: Conversation,
+    *,
+    stop_reason: str = "reply",
+    stop_message_id: uuid.UUID | None = None,
+    at: datetime | None = None,
+) -> None:
+    """Bring the conversation's open clocks in line with its state, then refresh its SLA columns."""
+    now = utc_now()
+    at = at or now
+    open_clocks = {clk.kind: clk for clk in await repository.open_clocks(session, c.id)}
+    changed = False
+    policy = reason = calendar = None
+    if c.waiting_since is not None or (c.status != "resolved" and c.first_inbound_at is not None):
+        policy, reason = await _choose_policy(session, c)
+        calendar = await repository.calendar_for(session, c.organization_id, policy, c.team_id)
+
+    for kind in RESPONSE_KINDS:
+        clk = open_clocks.get(kind)
+        if clk is None:
+            continue
+        if policy is not None and clk.policy_id != policy.id and c.waiting_since is not None:
+            # The conversation now falls under another policy (e.g. labelled a BBB complaint): the
+            # old clock ends, recorded as re-planned, and one under the new policy starts below.
+            _stop(clk, at, "replanned", None)
+            await repository.cancel_timers(session, clk.id, from_time=at)
+            del open_clocks[kind]
+            changed = True
+            continue
+        if c.waiting_since is not None and c.waiting_since < clk.started_at:
+            # An older buyer message arrived late: the wait began earlier, so the same clock moves back.
+            clk.started_at = c.waiting_since
+            clk.due_at, clk.due_soon_at = plan_deadline(clk)
+            await _schedule(session, clk, now)
+            changed = True
+            continue
+        if c.waiting_since is None or clk.started_at != c.waiting_since:
+            _stop(clk, at, stop_reason, stop_message_id)
+            await repository.cancel_timers(session, clk.id, from_time=at)
+            del open_clocks[kind]
+            changed = True
+
+    await session.flush()  # stopped clocks must leave the open-clock unique index before new ones start
+    if policy is not None and reason is not None and c.waiting_since is not None:
+        first = c.last_response_at is None
+        families = (
+            (MARKETPLACE_RESPONSE, policy.first_response_seconds if first else policy.next_response_seconds, None),
+            (
+                INTERNAL_RESPONSE,
+                policy.internal_first_response_seconds if first else policy.internal_next_response_seconds,
+                calendar,
+            ),
+        )
+        for kinds, target, cal in families:
+            if target and not any(k in open_clocks for k in kinds):
+                kind = kinds[0] if first else kinds[1]
+                created = await _start(session, c, kind, c.waiting_since, policy, reason, target, cal, now)
+                changed = changed or created is not None
+
+    # Resolution clock: from the first buyer message until resolved; a reopened thread starts anew.
+    res = open_clocks.get("internal_resolution")
+    if res is not None and c.status == "resolved":
+        _stop(res, c.resolved_at or at, "resolved", None)
+        await repository.cancel_timers(session, res.id, from_time=res.stopped_at)
+        changed = True
+    elif (
+        res is None
+        and policy is not None
+        and reason is not None
+        and policy.internal_resolution_seconds
+        and c.status != "resolved"
+        and c.first_inbound_at is not None
+    ):
+        reopened = (
+            await session.execute(
+                select(func.max(SlaClock.stopped_at)).where(
+                    SlaClock.conversation_id == c.id, SlaClock.kind == "internal_resolution"
+                )
+            )
+        ).scalar_one_or_none()
+        start = c.first_inbound_at if reopened is None else max(reopened, c.waiting_since or at)
+        created = await _start(
+            session, c, "internal_resolution", start, policy, reason, policy.internal_resolution_seconds, calendar, now
+        )
+        changed = changed or created is not None
+
+    changed = await _apply_pause(session, c, now) or changed
+    await session.flush()
+    await refresh_conversation(session, c, emit=changed)
+
+
+async def _apply_pause(session: AsyncSession, c: Conversation, now: datetime) -> bool:
+    """Internal clocks of pausing policies stop counting while the conversation is pending."""
+    changed = False
+    for clk in await repository.open_clocks(session, c.id):
+        if clk.kind in MARKETPLACE_RESPONSE or not clk.policy_snapshot.get("pause_while_pending"):
+            continue
+        pauses = list(clk.pauses or [])
+        open_pause = bool(pauses) and pauses[-1][1] is None
+        if c.status == "pending" and not open_pause:
+            pauses.append([now.isoformat(), None])
+        elif c.status != "pending" and open_pause:
+            pauses[-1] = [pauses[-1][0], now.isoformat()]
+        else:
+            continue
+        clk.pauses = pauses
+        clk.due_at, clk.due_soon_at = plan_deadline(clk)
+        await _schedule(session, clk, now)
+        changed = True
+    return changed
+
+
+async def refresh_conversation(session: AsyncSession, c: Conversation, *, emit: bool) -> None:
+    """Denormalise the earliest open deadline onto the conversation and tell the listeners."""
+    row = (
+        await session.execute(
+            select(func.min(SlaClock.due_at), func.min(SlaClock.due_soon_at)).where(
+                SlaClock.conversation_id == c.id, SlaClock.stopped_at.is_(None)
+            )
+        )
+    ).one()
+    deadline, soon = row
+    if (deadline, soon) != (c.sla_deadline, c.sla_due_soon_at):
+        c.sla_deadline, c.sla_due_soon_at = deadline, soon
+        emit = True
+    if emit:
+        events.emit(session, c.organization_id, "sla.updated", await sla_payload(session, c), conversation_id=c.id)
+
+
+def state_at(deadline: datetime | None, due_soon_at: datetime | None, now: datetime) -> str:
+    if deadline is None:
+        return "none"
+    if now >= deadline:
+        return "overdue"
+    if due_soon_at is not None and now >= due_soon_at:
+        return "due_soon"
+    return "ok"
+
+
+def clock_view(clock: SlaClock, now: datetime) -> dict[str, Any]:
+    remaining = None
+    if clock.stopped_at is None and clock.due_at is not None:
+        remaining = int((clock.due_at - now).total_seconds())
+    state = clock.state
+    if state == "running" and clock.due_at is not None and now >= clock.due_at:
+        state = "breached"  # the breach timer fires within a second; reads never lag behind it
+    return {
+        "id": str(clock.id),
+        "kind": clock.kind,
+        "state": state,
+        "started_at": clock.started_at.isoformat(),
+        "due_at": clock.due_at.isoformat() if clock.due_at else None,
+        "due_soon_at": clock.due_soon_at.isoformat() if clock.due_soon_at else None,
+        "stopped_at": clock.stopped_at.isoformat() if clock.stopped_at else None,
+        "breached_at": clock.breached_at.isoformat() if clock.breached_at else None,
+        "stop_reason": clock.stop_reason,
+        "paused": bool(clock.pauses) and clock.pauses[-1][1] is None,
+        "seconds_remaining": remaining,
+        "policy_name": clock.policy_snapshot.get("name"),
+        "policy_id": clock.policy_snapshot.get("policy_id"),
+        "target_seconds": clock.policy_snapshot["target_seconds"],
+        "reason": clock.reason,
+    }
+
+
+async def sla_payload(session: AsyncSession, c: Conversation) -> dict[str, Any]:
+    """Deadlines and states, never a ticking number: clients count down themselves."""
+    now = datetime.now(UTC)
+    clocks = await repository.open_clocks(session, c.id, lock=False)
+    return {
+        "conversation_id": str(c.id),
+        "sla_deadline": c.sla_deadline.isoformat() if c.sla_deadline else None,
+        "sla_due_soon_at": c.sla_due_soon_at.isoformat() if c.sla_due_soon_at else None,
+        "sla_state": state_at(c.sla_deadline, c.sla_due_soon_at, now),
+        "clocks": [{k: v for k, v in clock_view(clk, now).items() if k != "seconds_remaining"} for clk in clocks],
+    }
