@@ -6,7 +6,7 @@ import asyncio
 import importlib
 import sys
 
-BENCHMARKS = ["benchmarks.inbound_push"]
+BENCHMARKS = ["benchmarks.inbound_push", "benchmarks.inbox_list"]
 
 
 def main() -> None:
