@@ -96,10 +96,8 @@ async def pick_supervisor(session: AsyncSession, organization_id: uuid.UUID) -> 
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def apply(session: AsyncSession, timer: SlaTimer, clock: SlaClock) -> None:
-    c = (
-        await session.execute(select(Conversation).where(Conversation.id == clock.conversation_id).with_for_update())
-    ).scalar_one()
+async def apply(session: AsyncSession, timer: SlaTimer, clock: SlaClock, c: Conversation) -> None:
+    """Apply one fired timer; `c` is the clock's conversation, already locked by the caller."""
     data = _event_data(c, clock, timer)
     what = KIND_LABELS.get(clock.kind, clock.kind)
     title_ref = c.order_external_id or c.subject or str(c.id)[:8]
@@ -108,20 +106,31 @@ async def apply(session: AsyncSession, timer: SlaTimer, clock: SlaClock) -> None
             clock.state = "breached"
             clock.breached_at = clock.due_at
         events.emit(session, c.organization_id, "sla.overdue", data, conversation_id=c.id)
-        for user_id in {u for u in [c.assignee_id] if u}:
+        if c.assignee_id:
             notify(
                 session,
                 c,
-                user_id,
+                c.assignee_id,
                 "sla.overdue",
                 f"Overdue: {title_ref}",
                 f"The {what} deadline passed without a reply.",
                 data,
             )
-        from api.sla.service import refresh_conversation
-
-        await session.flush()
-        await refresh_conversation(session, c, emit=True)
+        # The deadline itself does not move (the clock stays open until answered); clients learn
+        # that the state is now overdue without another query.
+        events.emit(
+            session,
+            c.organization_id,
+            "sla.updated",
+            {
+                "conversation_id": str(c.id),
+                "sla_deadline": c.sla_deadline.isoformat() if c.sla_deadline else None,
+                "sla_due_soon_at": c.sla_due_soon_at.isoformat() if c.sla_due_soon_at else None,
+                "sla_state": "overdue",
+                "changed_clock": {"id": str(clock.id), "kind": clock.kind, "state": clock.state},
+            },
+            conversation_id=c.id,
+        )
         return
 
     events.emit(session, c.organization_id, "sla.warning", data, conversation_id=c.id)

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.models import SlaClock, SlaTimer
+from api.models import Conversation, SlaClock, SlaTimer
 from api.sla import escalation
 
 CLAIM_SQL = text(
@@ -58,9 +58,22 @@ async def fire_due(session: AsyncSession, now: datetime, limit: int = 200) -> li
             .order_by(SlaTimer.due_at)
         )
     ).all()
+    # One locking read for the whole batch: effects may reassign or change SLA state.
+    conversation_ids = {clock.conversation_id for _, clock in rows}
+    conversations = {
+        c.id: c
+        for c in (
+            await session.execute(
+                select(Conversation)
+                .where(Conversation.id.in_(conversation_ids))
+                .order_by(Conversation.id)
+                .with_for_update()
+            )
+        ).scalars()
+    }
     fired: list[Fired] = []
     for timer, clock in rows:
-        await escalation.apply(session, timer, clock)
+        await escalation.apply(session, timer, clock, conversations[clock.conversation_id])
         assert timer.fired_at is not None
         fired.append(Fired(timer_id=timer.id, action=timer.action, due_at=timer.due_at, fired_at=timer.fired_at))
     return fired
