@@ -22,7 +22,7 @@ from api.conversation.schemas import (
     View,
     ViewCounts,
 )
-from api.conversation.views import ConversationFilters
+from api.conversation.views import COUNT_CAP, ConversationFilters
 from api.db import SessionDep
 from api.kit.errors import InvalidInput, field_error, problem_responses
 from api.kit.pagination import decode_keyset, keyset_cursor
@@ -124,7 +124,8 @@ async def list_conversations(
 @router.get("/counts", response_model=ViewCounts)
 async def count_conversations(session: SessionDep, principal: Reader, filters: Filters) -> ViewCounts:
     """How many conversations each view holds, under the same filters as the list."""
-    return ViewCounts.model_validate(await repository.counts(session, principal.organization_id, filters))
+    counts = await repository.counts(session, principal.organization_id, filters)
+    return ViewCounts.model_validate({"cap": COUNT_CAP, **counts})
 
 
 @router.get("/{conversation_id}", response_model=ConversationDetail, responses=problem_responses(404))

@@ -92,6 +92,9 @@ class ConversationPage(ResponseModel):
 
 
 class ViewCounts(ResponseModel):
+    """Conversations per view. Counting stops past `cap`: a value of cap + 1 means "more than cap"."""
+
+    cap: int
     all: int
     unread: int
     response_needed: int

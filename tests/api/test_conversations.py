@@ -15,7 +15,15 @@ async def test_views_and_counts(tenant):
     await tenant.agent.post(f"/v1/conversations/{c['conversation_id']}/spam", json={"reason": "fraud"})
 
     counts = (await tenant.api.get("/v1/conversations/counts")).json()
-    assert counts == {"all": 2, "unread": 1, "response_needed": 2, "customer_care": 1, "failed": 0, "spam": 1}
+    assert counts == {
+        "cap": 10_000,
+        "all": 2,
+        "unread": 1,
+        "response_needed": 2,
+        "customer_care": 1,
+        "failed": 0,
+        "spam": 1,
+    }
     ids = lambda r: {x["id"] for x in r.json()["items"]}  # noqa: E731
     assert ids(await tenant.api.get("/v1/conversations", params={"view": "unread"})) == {b["conversation_id"]}
     assert ids(await tenant.api.get("/v1/conversations", params={"view": "spam"})) == {c["conversation_id"]}
@@ -172,3 +180,28 @@ async def test_concurrent_pushes_to_one_thread_create_one_conversation(tenant):
     assert len({r.json()["conversation_id"] for r in results}) == 1
     conv = (await tenant.api.get(f"/v1/conversations/{results[0].json()['conversation_id']}")).json()
     assert conv["message_count"] == 10
+
+
+async def test_counts_stop_at_the_cap(tenant, monkeypatch):
+    import api.conversation.endpoints as endpoints
+    import api.conversation.views as views
+
+    monkeypatch.setattr(views, "COUNT_CAP", 2)
+    monkeypatch.setattr(endpoints, "COUNT_CAP", 2)
+    channel = await make_channel(tenant.api)
+    for _ in range(4):
+        await push(tenant.api, channel["id"])
+    counts = (await tenant.api.get("/v1/conversations/counts")).json()
+    assert counts["cap"] == 2 and counts["all"] == 3 and counts["spam"] == 0  # 3 = "more than 2"
+
+
+async def test_search_falls_back_beyond_the_newest_window(tenant, monkeypatch):
+    import api.conversation.repository as repository
+
+    monkeypatch.setattr(repository, "SEARCH_WINDOW", 2)
+    channel = await make_channel(tenant.api)
+    old = await push(tenant.api, channel["id"], body="ceramic vase cracked", sent_at="2026-01-01T00:00:00+00:00")
+    for i in range(3):
+        await push(tenant.api, channel["id"], body=f"newer message {i}", sent_at=f"2026-06-0{i + 1}T00:00:00+00:00")
+    r = await tenant.api.get("/v1/conversations", params={"q": "vase cracked"})
+    assert [c["id"] for c in r.json()["items"]] == [old["conversation_id"]]
