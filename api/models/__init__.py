@@ -7,6 +7,7 @@ from api.models.channel import Channel
 from api.models.conversation import Conversation
 from api.models.customer import Customer
 from api.models.idempotency import IdempotencyRecord
+from api.models.inbound_push import InboundPush
 from api.models.message import Message
 from api.models.note import Note
 from api.models.order import Order, OrderItem, Shipment
@@ -15,6 +16,7 @@ from api.models.outbox import OutboxEvent
 from api.models.sla import BusinessCalendar, Notification, OutboundEmail, SlaClock, SlaPolicy, SlaTimer
 from api.models.team import Team, TeamMember
 from api.models.user import User, UserSession
+from api.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ApiKey",
@@ -25,6 +27,7 @@ __all__ = [
     "Conversation",
     "Customer",
     "IdempotencyRecord",
+    "InboundPush",
     "Message",
     "Note",
     "Notification",
@@ -41,4 +44,7 @@ __all__ = [
     "TeamMember",
     "User",
     "UserSession",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]
