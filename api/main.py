@@ -17,6 +17,7 @@ from redis.asyncio import Redis
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.auth.endpoints import router as auth_router
+from api.automation.endpoints import router as automation_router
 from api.channel.endpoints import router as channel_router
 from api.compliance.endpoints import router as compliance_router
 from api.config import Settings, get_settings
@@ -34,6 +35,7 @@ from api.ops.idempotency import BodyLimitMiddleware, IdempotencyMiddleware
 from api.ops.metrics import MetricsMiddleware
 from api.order.endpoints import router as order_router
 from api.sla.endpoints import router as sla_router
+from api.template.endpoints import router as template_router
 
 log = logging.getLogger(__name__)
 
@@ -186,6 +188,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         compliance_router,
         sla_router,
         notification_router,
+        template_router,
+        automation_router,
     ):
         app.include_router(router)
 

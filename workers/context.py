@@ -42,6 +42,9 @@ async def startup(ctx: dict[str, Any]) -> None:
 
     ctx["stop"] = asyncio.Event()
     ctx["timer_loop"] = asyncio.create_task(run_timer_loop(ctx["sessionmaker"], ctx["stop"]))
+    from workers.tasks.automation import run_automation_loop
+
+    ctx["automation_loop"] = asyncio.create_task(run_automation_loop(ctx["sessionmaker"], ctx["stop"]))
     log.info("worker ready (schema %s)", head)
 
 
@@ -49,6 +52,7 @@ async def shutdown(ctx: dict[str, Any]) -> None:
     if "stop" in ctx:
         ctx["stop"].set()
         await asyncio.wait_for(ctx["timer_loop"], timeout=10)
+        await asyncio.wait_for(ctx["automation_loop"], timeout=10)
     engine = ctx.get("engine")
     if engine is not None:
         await engine.dispose()

@@ -191,7 +191,14 @@ async def set_my_status(body: PresenceUpdate, session: SessionDep, principal: Cu
 
 async def _team_read(session: SessionDep, principal: Principal, team: Team) -> TeamRead:
     members = await team_repository.members(session, principal.organization_id, [team.id])
-    return TeamRead(id=team.id, name=team.name, member_ids=members[team.id], created_at=team.created_at)
+    return TeamRead(
+        id=team.id,
+        name=team.name,
+        member_ids=members[team.id],
+        created_at=team.created_at,
+        assignment_strategy=team.assignment_strategy,
+        calendar_id=team.calendar_id,
+    )
 
 
 async def _set_members(session: SessionDep, principal: Principal, team: Team, member_ids: list[uuid.UUID]) -> None:
@@ -212,7 +219,17 @@ async def list_teams(session: SessionDep, principal: SettingsReader) -> list[Tea
     """Teams with their members."""
     teams = await team_repository.list_all(session, principal.organization_id)
     members = await team_repository.members(session, principal.organization_id, [t.id for t in teams])
-    return [TeamRead(id=t.id, name=t.name, member_ids=members[t.id], created_at=t.created_at) for t in teams]
+    return [
+        TeamRead(
+            id=t.id,
+            name=t.name,
+            member_ids=members[t.id],
+            created_at=t.created_at,
+            assignment_strategy=t.assignment_strategy,
+            calendar_id=t.calendar_id,
+        )
+        for t in teams
+    ]
 
 
 @router.post(
@@ -242,6 +259,16 @@ async def update_team(team_id: uuid.UUID, body: TeamUpdate, session: SessionDep,
     team = await team_repository.get(session, principal.organization_id, team_id)
     if body.name is not None:
         team.name = body.name
+    if body.assignment_strategy is not None:
+        team.assignment_strategy = body.assignment_strategy
+    if "calendar_id" in body.model_fields_set:
+        if body.calendar_id is not None:
+            from api.models import BusinessCalendar
+
+            cal = await session.get(BusinessCalendar, body.calendar_id)
+            if cal is None or cal.organization_id != principal.organization_id:
+                raise InvalidInput("No such calendar.", errors=field_error("body.calendar_id", "not found"))
+        team.calendar_id = body.calendar_id
     if body.member_ids is not None:
         await _set_members(session, principal, team, body.member_ids)
     await session.flush()

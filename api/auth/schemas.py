@@ -102,11 +102,15 @@ class TeamCreate(RequestModel):
 
 class TeamUpdate(RequestModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
+    assignment_strategy: Literal["load_balanced", "round_robin"] | None = None
+    calendar_id: uuid.UUID | None = None
     member_ids: list[uuid.UUID] | None = Field(default=None, max_length=500)
 
 
 class TeamRead(ResponseModel):
     id: uuid.UUID
     name: str
+    assignment_strategy: str = "load_balanced"
+    calendar_id: uuid.UUID | None = None
     member_ids: list[uuid.UUID]
     created_at: datetime

@@ -32,6 +32,7 @@ from api.order import service as order_service
 from api.sla import repository as sla_repository
 from api.sla import service as sla_service
 from api.team import repository as team_repository
+from api.template import service as templates
 from api.user import repository as user_repository
 
 DETAIL_MESSAGE_LIMIT = 200
@@ -305,4 +306,7 @@ async def reply(
         )
     # Every outbound message is linted before it leaves (R7); blocking violations refuse the reply.
     compliance.enforce(await compliance.lint_for_conversation(session, c, body))
+    if template_id is not None:
+        await templates.get(session, principal.organization_id, template_id)  # 404 for another org's
+        await templates.count_use(session, template_id)
     return await queue_reply(session, principal, c, body, author_kind=author_kind, template_id=template_id)

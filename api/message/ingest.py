@@ -18,6 +18,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import events
+from api.automation.classify import DEFAULT_CLASSIFIER, ClassificationInput
+from api.automation.language import detect_language
 from api.customer import repository as customer_repository
 from api.kit.errors import Conflict, field_error
 from api.kit.search import index_document
@@ -44,6 +46,11 @@ class InboundMessage:
     no_response_needed: bool = False
     attachments: list[dict[str, Any]] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)
+    # Marketplace metadata a connector knows: a category it implies (Walmart Customer Care, platform
+    # notice), labels (bbb_complaint, attorney_general_complaint), and RFC 3834 Auto-Submitted mail.
+    category: str | None = None
+    labels: tuple[str, ...] = ()
+    auto_submitted: bool = False
 
     def digest(self) -> str:
         return content_digest(
@@ -122,6 +129,8 @@ async def ingest(session: AsyncSession, channel: Channel, inbound: InboundMessag
         subject=inbound.subject,
         last_message_at=inbound.sent_at,
         team_id=channel.default_team_id,
+        **({"category": inbound.category} if inbound.category else {}),
+        **({"labels": list(inbound.labels)} if inbound.labels else {}),
         search_vector=func.to_tsvector(
             "simple", index_document(inbound.subject, inbound.buyer_name, inbound.order_id, inbound.item_id)
         ),
@@ -152,7 +161,7 @@ async def ingest(session: AsyncSession, channel: Channel, inbound: InboundMessag
             content_digest=digest,
             no_response_needed=inbound.no_response_needed,
             attachments=inbound.attachments,
-            meta=inbound.metadata,
+            meta={**inbound.metadata, **({"auto_submitted": True} if inbound.auto_submitted else {})},
         )
         .on_conflict_do_nothing(index_elements=[Message.channel_id, Message.external_id])
         .returning(Message)
@@ -196,6 +205,10 @@ async def ingest(session: AsyncSession, channel: Channel, inbound: InboundMessag
             select(Conversation).where(Conversation.id == conversation_id).execution_options(populate_existing=True)
         )
     ).scalar_one()
+    if conversation_created:
+        await _classify_new(session, conversation, inbound, order_uuid)
+    elif inbound.labels:
+        conversation.labels = sorted(set(conversation.labels or []) | set(inbound.labels))
     if needs_reply or conversation_created:
         await sla_service.reconcile(session, conversation)
     if conversation_created:
@@ -221,3 +234,32 @@ def _replay(existing: Message, digest: str) -> IngestResult:
             errors=field_error("body.external_message_id", "already used for a different message"),
         )
     return IngestResult(message=existing, created=False, conversation_created=False)
+
+
+async def _classify_new(
+    session: AsyncSession, conversation: Conversation, inbound: InboundMessage, order_uuid: uuid.UUID | None
+) -> None:
+    """Category, priority and language of a new conversation, before its SLA policy is chosen (the
+    policy may depend on them)."""
+    order_status = None
+    if order_uuid is not None:
+        order_status = (await session.execute(select(Order.status).where(Order.id == order_uuid))).scalar_one_or_none()
+    result = DEFAULT_CLASSIFIER.classify(
+        ClassificationInput(
+            subject=inbound.subject,
+            body=inbound.body,
+            marketplace=conversation.marketplace,
+            author_kind=inbound.author_kind,
+            labels=frozenset(inbound.labels),
+            has_order=bool(inbound.order_id),
+            order_status=order_status,
+            preset_category=inbound.category,
+        )
+    )
+    conversation.category = result.category
+    conversation.priority = result.priority
+    conversation.classification_reason = result.reason[:300]
+    conversation.language = detect_language(f"{inbound.subject} {inbound.body}")
+    if inbound.labels:
+        conversation.labels = sorted(set(inbound.labels))
+    await session.flush()

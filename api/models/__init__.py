@@ -2,6 +2,7 @@
 
 from api.models.api_key import ApiKey
 from api.models.audit import AuditEntry
+from api.models.automation import AssignmentRule, AutomationRun, AutoReplyRule, Reminder, Template
 from api.models.base import Base
 from api.models.channel import Channel
 from api.models.conversation import Conversation
@@ -20,7 +21,10 @@ from api.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ApiKey",
+    "AssignmentRule",
     "AuditEntry",
+    "AutoReplyRule",
+    "AutomationRun",
     "Base",
     "BusinessCalendar",
     "Channel",
@@ -36,12 +40,14 @@ __all__ = [
     "Organization",
     "OutboundEmail",
     "OutboxEvent",
+    "Reminder",
     "Shipment",
     "SlaClock",
     "SlaPolicy",
     "SlaTimer",
     "Team",
     "TeamMember",
+    "Template",
     "User",
     "UserSession",
     "WebhookAttempt",

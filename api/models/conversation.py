@@ -118,6 +118,8 @@ class Conversation(IdMixin, TenantMixin, TimestampMixin, Base):
     spam_reason: Mapped[str | None] = mapped_column(String(20))
     spam_flagged_at: Mapped[datetime | None] = mapped_column()
     language: Mapped[str | None] = mapped_column(String(10))
+    # Which rule decided the category and priority (classification is explainable).
+    classification_reason: Mapped[str | None] = mapped_column(String(300))
     resolved_at: Mapped[datetime | None] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
     # The earliest deadline among open SLA clocks, and when it turns "due soon" (amber); NULL when

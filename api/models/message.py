@@ -38,6 +38,11 @@ class Message(IdMixin, TenantMixin, Base):
         ),
         Index("ix_messages_conversation", "conversation_id", "sent_at", "id"),
         Index(
+            "ix_messages_unprocessed",
+            "created_at",
+            postgresql_where=text("processed_at IS NULL AND direction = 'inbound'"),
+        ),
+        Index(
             "ix_messages_outbound_queue",
             "organization_id",
             "delivery_status",
@@ -71,3 +76,6 @@ class Message(IdMixin, TenantMixin, Base):
     template_id: Mapped[uuid.UUID | None] = mapped_column()
     attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default="[]")
     meta: Mapped[dict[str, Any]] = mapped_column("metadata", JSONB, server_default="{}")
+    # When the automation pipeline (classification follow-ups, assignment, auto-replies) handled
+    # this inbound message; NULL means still to do (a partial index makes that a cheap queue).
+    processed_at: Mapped[datetime | None] = mapped_column()

@@ -15,6 +15,9 @@ class Team(IdMixin, TenantMixin, TimestampMixin, Base):
     name: Mapped[str] = mapped_column(String(200))
     # Working hours of the team's internal clocks (else the organization's default calendar, else 24/7).
     calendar_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("business_calendars.id", ondelete="SET NULL"))
+    # How conversations routed to the team are spread: by open load within capacity, or in turn.
+    assignment_strategy: Mapped[str] = mapped_column(String(20), server_default="load_balanced")
+    last_assigned_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
 
 class TeamMember(TenantMixin, Base):

@@ -28,6 +28,10 @@ BODIES = {
     ("put", "/v1/orders/{order_id}"): {"status": "cancelled"},
     ("patch", "/v1/sla/policies/{policy_id}"): {"first_response_seconds": 3600},
     ("patch", "/v1/sla/calendars/{calendar_id}"): {"name": "stolen"},
+    ("patch", "/v1/templates/{template_id}"): {"name": "stolen"},
+    ("post", "/v1/templates/{template_id}/preview"): "PREVIEW",
+    ("patch", "/v1/automation/rules/{rule_id}"): {"name": "stolen"},
+    ("patch", "/v1/assignment/rules/{rule_id}"): {"name": "stolen"},
 }
 # Path parameters that name reference data shared by every tenant, not a tenant's row.
 REFERENCE_PARAMS = {"marketplace"}
@@ -57,7 +61,13 @@ async def _victim_ids(victim, sessionmaker):
         s.add(note)
         await s.flush()
         note_id = str(note.id)
+    template = (await victim.admin.get("/v1/templates")).json()[0]
+    auto_rule = (await victim.admin.post("/v1/automation/rules", json={
+        "name": "r", "position": 1, "actions": [{"type": "add_label", "label": "x"}]})).json()
+    assign_rule = (await victim.admin.post("/v1/assignment/rules", json={
+        "name": "a", "position": 1, "team_id": team["id"]})).json()
     return {
+        "template_id": template["id"], "rule_id": auto_rule["id"], "assignment_rule_id": assign_rule["id"],
         "policy_id": policy["id"],
         "calendar_id": calendar["id"],
         "notification_id": note_id,
@@ -74,6 +84,8 @@ async def _victim_ids(victim, sessionmaker):
 
 async def test_every_id_route_hides_other_tenants(app, sessionmaker, tenant, other_tenant):
     ids = await _victim_ids(other_tenant, sessionmaker)
+    own_channel = await make_channel(tenant.api)
+    own_conversation = (await push(tenant.api, own_channel["id"]))["conversation_id"]
     spec = app.openapi()
     checked = 0
     operations = [(path, method, ops) for path, ops in spec["paths"].items() for method in ops]
@@ -83,9 +95,12 @@ async def test_every_id_route_hides_other_tenants(app, sessionmaker, tenant, oth
         params = re.findall(r"{(\w+)}", path)
         if not params or set(params) <= REFERENCE_PARAMS:
             continue
-        url = path.format(**{p: ids[p] for p in params})
+        path_ids = {**ids, "rule_id": ids["assignment_rule_id"]} if path.startswith("/v1/assignment") else ids
+        url = path.format(**{p: path_ids[p] for p in params})
         for _ in (0,):
             body = BODIES.get((method, path))
+            if body == "PREVIEW":  # the caller's own conversation, the victim's template
+                body = {"conversation_id": own_conversation}
             if method in ("post", "put", "patch") and body is None and ops[method].get("requestBody"):
                 raise AssertionError(f"add a sample body for {method.upper()} {path} to BODIES")
             r = await tenant.admin.request(method.upper(), url, json=body)

@@ -1,0 +1,145 @@
+"""Routing a conversation to a team or agent (R8), safely under concurrency.
+
+Concurrency: the conversation row is locked by the caller and only an unassigned conversation is
+assigned (never two owners); the target team's row is locked while its members' loads are counted
+and the choice is written, so two workers assigning into one team take turns and can never push an
+agent past capacity.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api import audit, events
+from api.assignment.selectors import Candidate, pick_least_loaded, pick_round_robin, sticky
+from api.automation.matcher import keyword_pattern
+from api.models import AssignmentRule, Conversation, Customer, Team, TeamMember, User
+
+
+def rule_matches(conditions: dict[str, Any], c: Conversation, text: str, tier: str) -> tuple[bool, str]:
+    checks = (
+        ("categories", c.category),
+        ("marketplaces", c.marketplace),
+        ("languages", c.language or "en"),
+        ("customer_tiers", tier),
+    )
+    why = []
+    for key, value in checks:
+        allowed = conditions.get(key) or []
+        if allowed:
+            if value not in allowed:
+                return False, ""
+            why.append(f"{key[:-1].replace('_', ' ')} {value}")
+    keywords = conditions.get("keywords") or []
+    if keywords:
+        hit = next((k for k in keywords if keyword_pattern(k).search(text)), None)
+        if hit is None:
+            return False, ""
+        why.append(f"keyword '{hit}'")
+    return True, ", ".join(why) or "catch-all rule"
+
+
+async def _candidates(session: AsyncSession, team_id: uuid.UUID) -> list[Candidate]:
+    open_count = (
+        select(func.count())
+        .select_from(Conversation)
+        .where(and_(Conversation.assignee_id == User.id, Conversation.status != "resolved"))
+        .scalar_subquery()
+    )
+    rows = await session.execute(
+        select(User.id, User.status, User.capacity, open_count)
+        .join(TeamMember, TeamMember.user_id == User.id)
+        .where(TeamMember.team_id == team_id, User.is_active.is_(True))
+    )
+    return [Candidate(user_id=r[0], status=r[1], capacity=r[2], open_count=int(r[3])) for r in rows]
+
+
+async def _previous_agent(session: AsyncSession, c: Conversation) -> uuid.UUID | None:
+    if c.customer_id is None:
+        return None
+    return (
+        await session.execute(
+            select(Conversation.assignee_id)
+            .where(
+                Conversation.customer_id == c.customer_id,
+                Conversation.id != c.id,
+                Conversation.assignee_id.is_not(None),
+            )
+            .order_by(Conversation.last_message_at.desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+
+
+async def assign_in_team(session: AsyncSession, c: Conversation, team_id: uuid.UUID) -> tuple[uuid.UUID | None, str]:
+    team = (await session.execute(select(Team).where(Team.id == team_id).with_for_update())).scalar_one()
+    candidates = await _candidates(session, team_id)
+    chosen = sticky(candidates, await _previous_agent(session, c))
+    how = "same buyer's previous agent"
+    if chosen is None:
+        if team.assignment_strategy == "round_robin":
+            chosen, how = pick_round_robin(candidates, team.last_assigned_user_id), "round-robin"
+        else:
+            chosen, how = pick_least_loaded(candidates), "least loaded within capacity"
+    c.team_id = team_id
+    if chosen is None:
+        return None, f"team {team.name}: no online agent with capacity; left in the team queue"
+    c.assignee_id = chosen.user_id
+    team.last_assigned_user_id = chosen.user_id
+    return chosen.user_id, f"team {team.name}: {how}"
+
+
+async def route(session: AsyncSession, c: Conversation, text: str) -> str | None:
+    """Apply the first matching assignment rule (else the channel's default team). `c` is locked."""
+    if c.assignee_id is not None:
+        return None
+    tier = "standard"
+    if c.customer_id:
+        tier = (await session.execute(select(Customer.tier).where(Customer.id == c.customer_id))).scalar_one()
+    rules = (
+        await session.execute(
+            select(AssignmentRule)
+            .where(AssignmentRule.organization_id == c.organization_id, AssignmentRule.is_active.is_(True))
+            .order_by(AssignmentRule.position)
+        )
+    ).scalars()
+    reason = None
+    for rule in rules:
+        ok, why = rule_matches(rule.conditions, c, text, tier)
+        if not ok:
+            continue
+        if rule.user_id is not None:
+            user = await session.get(User, rule.user_id)
+            if user is not None and user.is_active:
+                c.assignee_id = user.id
+                reason = f"rule '{rule.name}' ({why}) -> {user.name}"
+                break
+            continue
+        if rule.team_id is not None:
+            _, how = await assign_in_team(session, c, rule.team_id)
+            reason = f"rule '{rule.name}' ({why}) -> {how}"
+            break
+    if reason is None and c.team_id is not None:
+        _, how = await assign_in_team(session, c, c.team_id)
+        reason = f"channel's default team -> {how}"
+    if reason is None:
+        return None
+    await session.flush()
+    from api.conversation.service import payload
+
+    audit.record(
+        session,
+        None,
+        c.organization_id,
+        "conversation.routed",
+        "conversation",
+        c.id,
+        {"reason": reason, "assignee_id": str(c.assignee_id) if c.assignee_id else None},
+        actor_type="automation",
+    )
+    events.emit(session, c.organization_id, "conversation.assigned", payload(c), conversation_id=c.id)
+    return reason

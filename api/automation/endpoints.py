@@ -1,0 +1,172 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, status
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api import audit
+from api.auth.dependencies import require
+from api.auth.principal import Principal
+from api.automation.schemas import (
+    AssignmentRuleCreate,
+    AssignmentRuleRead,
+    AssignmentRuleUpdate,
+    AutomationRunRead,
+    AutoReplyRuleCreate,
+    AutoReplyRuleRead,
+    AutoReplyRuleUpdate,
+)
+from api.db import SessionDep
+from api.kit.errors import InvalidInput, NotFound, field_error, problem_responses
+from api.models import AssignmentRule, AutomationRun, AutoReplyRule, Team, Template, User
+
+router = APIRouter(tags=["automation"], responses=problem_responses(401, 403, 422, 429))
+Reader = Annotated[Principal, Depends(require("settings:read"))]
+Writer = Annotated[Principal, Depends(require("settings:write"))]
+
+
+async def _check_refs(session: AsyncSession, org: uuid.UUID, actions: list[dict[str, Any]], base: str) -> None:
+    """Templates, users and teams named in a rule must belong to the organization."""
+    for i, action in enumerate(actions):
+        models: tuple[tuple[str, type[Template] | type[User] | type[Team]], ...] = (
+            ("template_id", Template),
+            ("user_id", User),
+            ("team_id", Team),
+        )
+        for key, model in models:
+            ref = action.get(key)
+            if ref is None:
+                continue
+            row = await session.get(model, uuid.UUID(str(ref)))
+            if row is None or getattr(row, "organization_id", None) != org:
+                raise InvalidInput(f"No such {key[:-3]}.", errors=field_error(f"{base}.{i}.{key}", "not found"))
+
+
+async def _rule(session: AsyncSession, org: uuid.UUID, rule_id: uuid.UUID) -> AutoReplyRule:
+    rule = await session.get(AutoReplyRule, rule_id)
+    if rule is None or rule.organization_id != org:
+        raise NotFound(f"No auto-reply rule {rule_id}.")
+    return rule
+
+
+@router.get("/v1/automation/rules", response_model=list[AutoReplyRuleRead])
+async def list_auto_reply_rules(session: SessionDep, principal: Reader) -> list[AutoReplyRuleRead]:
+    """Auto-reply rules in the order they run on each inbound buyer message."""
+    rows = await session.execute(
+        select(AutoReplyRule)
+        .where(AutoReplyRule.organization_id == principal.organization_id)
+        .order_by(AutoReplyRule.position)
+    )
+    return [AutoReplyRuleRead.model_validate(r) for r in rows.scalars()]
+
+
+@router.post("/v1/automation/rules", status_code=status.HTTP_201_CREATED, response_model=AutoReplyRuleRead)
+async def create_auto_reply_rule(
+    body: AutoReplyRuleCreate, session: SessionDep, principal: Writer
+) -> AutoReplyRuleRead:
+    """Add a rule: conditions (business hours, holidays, keywords in English and Chinese, marketplace,
+    category, first message, customer tier) and actions (send a template, label, priority, assign,
+    remind a person). Automatic texts always pass the compliance linter first."""
+    data = body.model_dump(mode="json")
+    await _check_refs(session, principal.organization_id, data["actions"], "body.actions")
+    rule = AutoReplyRule(id=uuid.uuid4(), organization_id=principal.organization_id, **data)
+    session.add(rule)
+    await session.flush()
+    await session.refresh(rule)
+    audit.record(session, principal, principal.organization_id, "automation_rule.created", "auto_reply_rule", rule.id)
+    return AutoReplyRuleRead.model_validate(rule)
+
+
+@router.patch("/v1/automation/rules/{rule_id}", response_model=AutoReplyRuleRead, responses=problem_responses(404))
+async def update_auto_reply_rule(
+    rule_id: uuid.UUID, body: AutoReplyRuleUpdate, session: SessionDep, principal: Writer
+) -> AutoReplyRuleRead:
+    """Change a rule; only the fields sent change."""
+    rule = await _rule(session, principal.organization_id, rule_id)
+    data = body.model_dump(mode="json", exclude_unset=True)
+    if data.get("actions"):
+        await _check_refs(session, principal.organization_id, data["actions"], "body.actions")
+    for field, value in data.items():
+        if value is not None:
+            setattr(rule, field, value)
+    await session.flush()
+    await session.refresh(rule)
+    audit.record(session, principal, principal.organization_id, "automation_rule.updated", "auto_reply_rule", rule.id)
+    return AutoReplyRuleRead.model_validate(rule)
+
+
+@router.get("/v1/automation/runs", response_model=list[AutomationRunRead])
+async def list_automation_runs(
+    session: SessionDep,
+    principal: Reader,
+    conversation_id: uuid.UUID | None = None,
+    rule_id: uuid.UUID | None = None,
+    limit: int = Query(default=100, ge=1, le=200),
+) -> list[AutomationRunRead]:
+    """Every firing and every suppression, with its reason, newest first."""
+    stmt = select(AutomationRun).where(AutomationRun.organization_id == principal.organization_id)
+    if conversation_id:
+        stmt = stmt.where(AutomationRun.conversation_id == conversation_id)
+    if rule_id:
+        stmt = stmt.where(AutomationRun.rule_id == rule_id)
+    rows = await session.execute(stmt.order_by(AutomationRun.id.desc()).limit(limit))
+    return [AutomationRunRead.model_validate(r) for r in rows.scalars()]
+
+
+async def _assignment_target(session: AsyncSession, principal: Principal, data: dict[str, Any]) -> None:
+    if (data.get("team_id") is None) == (data.get("user_id") is None):
+        raise InvalidInput(
+            "Route to exactly one of a team or a user.", errors=field_error("body.team_id", "give team_id or user_id")
+        )
+    await _check_refs(session, principal.organization_id, [data], "body")
+
+
+@router.get("/v1/assignment/rules", response_model=list[AssignmentRuleRead])
+async def list_assignment_rules(session: SessionDep, principal: Reader) -> list[AssignmentRuleRead]:
+    """Routing rules in order; the first match sends a new conversation to its team or agent, else
+    the channel's default team."""
+    rows = await session.execute(
+        select(AssignmentRule)
+        .where(AssignmentRule.organization_id == principal.organization_id)
+        .order_by(AssignmentRule.position)
+    )
+    return [AssignmentRuleRead.model_validate(r) for r in rows.scalars()]
+
+
+@router.post("/v1/assignment/rules", status_code=status.HTTP_201_CREATED, response_model=AssignmentRuleRead)
+async def create_assignment_rule(
+    body: AssignmentRuleCreate, session: SessionDep, principal: Writer
+) -> AssignmentRuleRead:
+    """Route by category, keyword, marketplace, language or customer tier to a team or an agent."""
+    data = body.model_dump(mode="json")
+    await _assignment_target(session, principal, data)
+    rule = AssignmentRule(id=uuid.uuid4(), organization_id=principal.organization_id, **body.model_dump())
+    rule.conditions = data["conditions"]
+    session.add(rule)
+    await session.flush()
+    await session.refresh(rule)
+    audit.record(session, principal, principal.organization_id, "assignment_rule.created", "assignment_rule", rule.id)
+    return AssignmentRuleRead.model_validate(rule)
+
+
+@router.patch("/v1/assignment/rules/{rule_id}", response_model=AssignmentRuleRead, responses=problem_responses(404))
+async def update_assignment_rule(
+    rule_id: uuid.UUID, body: AssignmentRuleUpdate, session: SessionDep, principal: Writer
+) -> AssignmentRuleRead:
+    """Change a routing rule."""
+    rule = await session.get(AssignmentRule, rule_id)
+    if rule is None or rule.organization_id != principal.organization_id:
+        raise NotFound(f"No assignment rule {rule_id}.")
+    data = body.model_dump(mode="json", exclude_unset=True)
+    if "team_id" in data or "user_id" in data:
+        merged = {"team_id": data.get("team_id", rule.team_id), "user_id": data.get("user_id", rule.user_id)}
+        await _assignment_target(session, principal, merged)
+    for field, value in body.model_dump(exclude_unset=True).items():
+        setattr(rule, field, data[field] if field == "conditions" else value)
+    await session.flush()
+    await session.refresh(rule)
+    audit.record(session, principal, principal.organization_id, "assignment_rule.updated", "assignment_rule", rule.id)
+    return AssignmentRuleRead.model_validate(rule)

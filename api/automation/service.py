@@ -1,0 +1,298 @@
+"""The automation pipeline run by the worker on each inbound message: routing, then auto-reply rules.
+
+Every rule that matches either fires or is suppressed, and both are recorded (AutomationRun, unique
+per rule and message, so a job that runs twice acts once) with the reason. Guardrails: only buyer
+messages trigger rules (never marketplace system mail, never RFC 3834 auto-submitted mail, never our
+own messages, so no loops); at most once per conversation per cooldown; never when a person replied
+moments ago; never on stale messages synced late; every automatic text passes the compliance linter.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import exists, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api import audit, events
+from api.assignment import service as assignment
+from api.automation.matcher import MessageContext, evaluate
+from api.compliance import service as compliance
+from api.compliance.rules import has_blocking
+from api.kit.time import utc_now
+from api.message.outbound import queue_reply
+from api.models import AutomationRun, AutoReplyRule, Conversation, Customer, Message, Reminder, Team, User
+from api.sla import repository as sla_repository
+from api.sla import service as sla_service
+from api.template import service as templates
+from api.template.render import TemplateError, render
+
+log = logging.getLogger(__name__)
+
+STALE_AFTER = timedelta(hours=24)
+
+
+async def process_message(session: AsyncSession, message: Message) -> None:
+    """Route and run rules for one inbound message, then mark it processed."""
+    c = (
+        await session.execute(select(Conversation).where(Conversation.id == message.conversation_id).with_for_update())
+    ).scalar_one()
+    if message.author_kind == "buyer" and c.spam_reason is None:
+        await assignment.route(session, c, f"{message.subject or ''}\n{message.body}")
+    await run_rules(session, c, message)
+    message.processed_at = utc_now()
+
+
+async def _context(session: AsyncSession, c: Conversation, message: Message) -> MessageContext:
+    tier = "standard"
+    if c.customer_id:
+        tier = (await session.execute(select(Customer.tier).where(Customer.id == c.customer_id))).scalar_one()
+    calendar = None
+    policy, _ = await sla_service._choose_policy(session, c)
+    row = await sla_repository.calendar_for(session, c.organization_id, policy, c.team_id)
+    if row is not None:
+        calendar = sla_service.calendar_from_row(row)
+    first = not (
+        await session.execute(
+            select(
+                exists().where(
+                    Message.conversation_id == c.id,
+                    Message.direction == "inbound",
+                    Message.id != message.id,
+                    Message.sent_at <= message.sent_at,
+                )
+            )
+        )
+    ).scalar()
+    return MessageContext(
+        text=f"{message.subject or ''}\n{message.body}",
+        marketplace=c.marketplace,
+        channel_id=str(c.channel_id),
+        category=c.category,
+        customer_tier=tier,
+        first_message=bool(first),
+        sent_at=message.sent_at,
+        calendar=calendar,
+        labels=frozenset(c.labels or []),
+    )
+
+
+async def _suppression(session: AsyncSession, rule: AutoReplyRule, c: Conversation, message: Message) -> str | None:
+    now = utc_now()
+    if message.author_kind != "buyer":
+        return f"not a buyer message ({message.author_kind}): marketplace system mail is never answered"
+    if (message.meta or {}).get("auto_submitted"):
+        return "the message is auto-submitted (RFC 3834): answering it could start a loop"
+    if c.spam_reason is not None:
+        return "the conversation is flagged as spam"
+    if now - message.sent_at > STALE_AFTER:
+        return "the message is older than 24 h (synced late); a person should answer it"
+    quiet = timedelta(minutes=rule.quiet_after_agent_minutes)
+    agent_recent = (
+        await session.execute(
+            select(
+                exists().where(
+                    Message.conversation_id == c.id,
+                    Message.direction == "outbound",
+                    Message.author_kind == "human",
+                    Message.created_at > now - quiet,
+                )
+            )
+        )
+    ).scalar()
+    if agent_recent:
+        return f"an agent replied in the last {rule.quiet_after_agent_minutes} minutes"
+    cooldown = timedelta(minutes=rule.cooldown_minutes)
+    fired_recently = (
+        await session.execute(
+            select(
+                exists().where(
+                    AutomationRun.rule_id == rule.id,
+                    AutomationRun.conversation_id == c.id,
+                    AutomationRun.outcome == "fired",
+                    AutomationRun.created_at > now - cooldown,
+                )
+            )
+        )
+    ).scalar()
+    if fired_recently:
+        return f"already fired on this conversation within its {rule.cooldown_minutes}-minute cooldown"
+    return None
+
+
+async def _record(
+    session: AsyncSession,
+    rule: AutoReplyRule,
+    c: Conversation,
+    message: Message,
+    outcome: str,
+    reason: str,
+    done: list[str],
+) -> bool:
+    """Insert the run; False when this rule already handled this message (a repeated job)."""
+    row = (
+        await session.execute(
+            insert(AutomationRun)
+            .values(
+                organization_id=c.organization_id,
+                rule_id=rule.id,
+                conversation_id=c.id,
+                message_id=message.id,
+                outcome=outcome,
+                reason=reason[:2000],
+                actions_done=done,
+            )
+            .on_conflict_do_nothing(index_elements=[AutomationRun.rule_id, AutomationRun.message_id])
+            .returning(AutomationRun.id)
+        )
+    ).scalar_one_or_none()
+    if row is not None:
+        audit.record(
+            session,
+            None,
+            c.organization_id,
+            f"automation.{outcome}",
+            "conversation",
+            c.id,
+            {
+                "rule_id": str(rule.id),
+                "rule": rule.name,
+                "message_id": str(message.id),
+                "reason": reason,
+                "actions": done,
+            },
+            actor_type="automation",
+        )
+    return row is not None
+
+
+async def _already_ran(session: AsyncSession, rule: AutoReplyRule, message: Message) -> bool:
+    return bool(
+        (
+            await session.execute(
+                select(exists().where(AutomationRun.rule_id == rule.id, AutomationRun.message_id == message.id))
+            )
+        ).scalar()
+    )
+
+
+async def run_rules(session: AsyncSession, c: Conversation, message: Message) -> None:
+    rules = list(
+        (
+            await session.execute(
+                select(AutoReplyRule)
+                .where(AutoReplyRule.organization_id == c.organization_id, AutoReplyRule.is_active.is_(True))
+                .order_by(AutoReplyRule.position)
+            )
+        ).scalars()
+    )
+    if not rules:
+        return
+    ctx = await _context(session, c, message)
+    for rule in rules:
+        matched, why = evaluate(rule.conditions, ctx)
+        if not matched or await _already_ran(session, rule, message):
+            continue
+        blocked = await _suppression(session, rule, c, message)
+        if blocked:
+            await _record(session, rule, c, message, "suppressed", f"matched ({why}) but {blocked}", [])
+            continue
+        try:
+            done = await _apply_actions(session, rule, c)
+        except _Suppressed as exc:
+            await _record(session, rule, c, message, "suppressed", f"matched ({why}) but {exc}", [])
+            continue
+        await _record(session, rule, c, message, "fired", f"matched: {why}", done)
+        if rule.stop_after_match:
+            break
+
+
+class _Suppressed(Exception):
+    pass
+
+
+async def _apply_actions(session: AsyncSession, rule: AutoReplyRule, c: Conversation) -> list[str]:
+    """Render and lint before changing anything, so a refused text suppresses the whole rule."""
+    texts: dict[int, tuple[str, uuid.UUID]] = {}
+    for i, action in enumerate(rule.actions):
+        if action["type"] == "send_template":
+            template_id = uuid.UUID(str(action["template_id"]))
+            template = await templates.get(session, c.organization_id, template_id)
+            try:
+                rendered = render(template.body, await templates.values_for(session, c))
+            except TemplateError as exc:
+                raise _Suppressed(f"template '{template.name}' failed: {exc}") from exc
+            violations = await compliance.lint_for_conversation(session, c, rendered.text)
+            if has_blocking(violations):
+                reasons = "; ".join(v.message for v in violations if v.severity == "error")
+                raise _Suppressed(f"the compliance linter refused template '{template.name}': {reasons}")
+            texts[i] = (rendered.text, template_id)
+    done: list[str] = []
+    changed: list[str] = []
+    for i, action in enumerate(rule.actions):
+        kind = action["type"]
+        if kind == "send_template":
+            text, template_id = texts[i]
+            await queue_reply(session, None, c, text, author_kind="auto", template_id=template_id)
+            await templates.count_use(session, template_id)
+            done.append(f"sent template {template_id}")
+        elif kind == "add_label":
+            label = str(action["label"])
+            if label not in (c.labels or []):
+                c.labels = [*(c.labels or []), label]
+                changed.append("labels")
+            done.append(f"label {label}")
+        elif kind == "set_priority":
+            c.priority = str(action["priority"])
+            changed.append("priority")
+            done.append(f"priority {c.priority}")
+        elif kind == "assign":
+            await _assign(session, c, action)
+            done.append("assigned")
+        elif kind == "remind":
+            minutes = int(action.get("after_minutes", 60))
+            user_id = action.get("user_id") or c.assignee_id
+            session.add(
+                Reminder(
+                    organization_id=c.organization_id,
+                    conversation_id=c.id,
+                    user_id=user_id,
+                    team_id=None if user_id else c.team_id,
+                    due_at=utc_now() + timedelta(minutes=minutes),
+                    note=str(action.get("note") or f"Follow up: rule '{rule.name}'"),
+                )
+            )
+            done.append(f"reminder in {minutes} min")
+    if changed:
+        await session.flush()
+        from api.conversation.service import payload
+
+        events.emit(
+            session,
+            c.organization_id,
+            "conversation.updated",
+            {**payload(c), "changed": sorted(set(changed))},
+            conversation_id=c.id,
+        )
+        await sla_service.reconcile(session, c)  # a new priority or label may select another policy
+    return done
+
+
+async def _assign(session: AsyncSession, c: Conversation, action: dict[str, Any]) -> None:
+    if action.get("user_id"):
+        user = await session.get(User, uuid.UUID(str(action["user_id"])))
+        if user is not None and user.organization_id == c.organization_id and user.is_active:
+            c.assignee_id = user.id
+    elif action.get("team_id"):
+        team = await session.get(Team, uuid.UUID(str(action["team_id"])))
+        if team is not None and team.organization_id == c.organization_id:
+            c.assignee_id = None
+            await assignment.assign_in_team(session, c, team.id)
+    await session.flush()
+    from api.conversation.service import payload
+
+    events.emit(session, c.organization_id, "conversation.assigned", payload(c), conversation_id=c.id)

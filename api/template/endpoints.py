@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, status
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+
+from api import audit
+from api.auth.dependencies import require
+from api.auth.principal import Principal
+from api.compliance import service as compliance
+from api.compliance.rules import has_blocking
+from api.compliance.schemas import ViolationRead
+from api.conversation import repository as conversation_repository
+from api.db import SessionDep
+from api.kit.errors import Conflict, InvalidInput, field_error, problem_responses
+from api.models import Template, User
+from api.template import service
+from api.template.render import VARIABLES, TemplateError, render
+from api.template.schemas import Preview, PreviewRequest, TemplateCreate, TemplateRead, TemplateUpdate, VariableInfo
+
+router = APIRouter(prefix="/v1/templates", tags=["templates"], responses=problem_responses(401, 403, 422, 429))
+Reader = Annotated[Principal, Depends(require("conversations:read"))]
+Writer = Annotated[Principal, Depends(require("settings:write"))]
+
+
+@router.get("", response_model=list[TemplateRead])
+async def list_templates(
+    session: SessionDep,
+    principal: Reader,
+    category: str | None = Query(default=None, max_length=40),
+    language: str | None = Query(default=None, max_length=10),
+    q: str | None = Query(default=None, max_length=100, description="Words in the name or text"),
+    include_inactive: bool = False,
+) -> list[TemplateRead]:
+    """The template library by category and language, most used first. A new organization starts
+    with an English starter library."""
+    await service.ensure_starters(session, principal.organization_id)
+    stmt = select(Template).where(Template.organization_id == principal.organization_id)
+    if category:
+        stmt = stmt.where(Template.category == category)
+    if language:
+        stmt = stmt.where(Template.language == language)
+    if not include_inactive:
+        stmt = stmt.where(Template.is_active.is_(True))
+    if q:
+        like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(or_(Template.name.ilike(like, escape="\\"), Template.body.ilike(like, escape="\\")))
+    rows = await session.execute(stmt.order_by(Template.usage_count.desc(), Template.name))
+    return [TemplateRead.model_validate(t) for t in rows.scalars()]
+
+
+@router.get("/variables", response_model=list[VariableInfo])
+async def list_variables(principal: Reader) -> list[VariableInfo]:
+    """The variables templates may use."""
+    return [VariableInfo(name=k, description=v) for k, v in VARIABLES.items()]
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=TemplateRead, responses=problem_responses(409))
+async def create_template(body: TemplateCreate, session: SessionDep, principal: Writer) -> TemplateRead:
+    """Add a template. Its syntax and variables are checked now, not when an agent uses it."""
+    template = Template(id=uuid.uuid4(), organization_id=principal.organization_id, **body.model_dump())
+    session.add(template)
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:
+        raise Conflict(
+            "A template with this name and language exists.",
+            errors=field_error("body.name", "already used for this language"),
+        ) from exc
+    await session.refresh(template)
+    audit.record(session, principal, principal.organization_id, "template.created", "template", template.id)
+    return TemplateRead.model_validate(template)
+
+
+@router.get("/{template_id}", response_model=TemplateRead, responses=problem_responses(404))
+async def get_template(template_id: uuid.UUID, session: SessionDep, principal: Reader) -> TemplateRead:
+    """One template with its usage count."""
+    return TemplateRead.model_validate(await service.get(session, principal.organization_id, template_id))
+
+
+@router.patch("/{template_id}", response_model=TemplateRead, responses=problem_responses(404))
+async def update_template(
+    template_id: uuid.UUID, body: TemplateUpdate, session: SessionDep, principal: Writer
+) -> TemplateRead:
+    """Edit a template (or deactivate it)."""
+    template = await service.get(session, principal.organization_id, template_id)
+    for field, value in body.model_dump(exclude_unset=True).items():
+        if value is not None:
+            setattr(template, field, value)
+    await session.flush()
+    await session.refresh(template)
+    audit.record(session, principal, principal.organization_id, "template.updated", "template", template.id)
+    return TemplateRead.model_validate(template)
+
+
+@router.post("/{template_id}/preview", response_model=Preview, responses=problem_responses(404))
+async def preview_template(
+    template_id: uuid.UUID, body: PreviewRequest, session: SessionDep, principal: Reader
+) -> Preview:
+    """Render a template with a real conversation's data, with warnings for empty variables and the
+    marketplace's compliance verdict on the result."""
+    template = await service.get(session, principal.organization_id, template_id)
+    conversation = await conversation_repository.get(session, principal.organization_id, body.conversation_id)
+    agent = await session.get(User, principal.user_id) if principal.user_id else None
+    try:
+        rendered = render(template.body, await service.values_for(session, conversation, agent))
+    except TemplateError as exc:
+        raise InvalidInput(str(exc), errors=field_error("template.body", str(exc))) from exc
+    violations = await compliance.lint_for_conversation(session, conversation, rendered.text)
+    return Preview(
+        text=rendered.text,
+        warnings=rendered.warnings,
+        blocking=has_blocking(violations),
+        violations=[ViolationRead.model_validate(v, from_attributes=True) for v in violations],
+    )

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from api.compliance.schemas import ViolationRead
+from api.kit.schema import RequestModel, ResponseModel
+from api.template.render import check
+
+Language = Literal["en", "zh", "es", "de", "fr", "ja", "ko"]
+
+
+def _valid_body(v: str | None) -> str | None:
+    if v is not None:
+        problems = check(v)
+        if problems:
+            raise ValueError(" ".join(problems))
+    return v
+
+
+class TemplateCreate(RequestModel):
+    name: str = Field(min_length=1, max_length=200)
+    category: str = Field(min_length=1, max_length=40)
+    language: Language = "en"
+    body: str = Field(min_length=1, max_length=20_000, description="Jinja text; variables as {{ order_id }}")
+    is_active: bool = True
+
+    @field_validator("body")
+    @classmethod
+    def _body(cls, v: str) -> str:
+        return _valid_body(v) or v
+
+
+class TemplateUpdate(RequestModel):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    category: str | None = Field(default=None, min_length=1, max_length=40)
+    language: Language | None = None
+    body: str | None = Field(default=None, min_length=1, max_length=20_000)
+    is_active: bool | None = None
+
+    @field_validator("body")
+    @classmethod
+    def _body(cls, v: str | None) -> str | None:
+        return _valid_body(v)
+
+
+class TemplateRead(ResponseModel):
+    id: uuid.UUID
+    name: str
+    category: str
+    language: str
+    body: str
+    is_active: bool
+    starter_key: str | None
+    usage_count: int
+    last_used_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class PreviewRequest(RequestModel):
+    conversation_id: uuid.UUID
+
+
+class Preview(ResponseModel):
+    text: str
+    warnings: list[str] = Field(description="Variables without a value for this conversation")
+    blocking: bool = Field(description="True when the marketplace's rules would refuse this text")
+    violations: list[ViolationRead]
+
+
+class VariableInfo(ResponseModel):
+    name: str
+    description: str

@@ -1,0 +1,125 @@
+"""Templates: the library, the values a conversation gives them, previews, and usage counts."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.kit.errors import NotFound
+from api.kit.time import utc_now
+from api.models import Channel, Conversation, Customer, Order, OrderItem, Shipment, Template, User
+from api.template.starter import STARTERS
+
+MARKETPLACE_NAMES = {
+    "walmart": "Walmart",
+    "amazon": "Amazon",
+    "ebay": "eBay",
+    "shopee": "Shopee",
+    "tiktok": "TikTok Shop",
+    "email": "email",
+    "api": "our store",
+}
+
+
+async def ensure_starters(session: AsyncSession, organization_id: uuid.UUID) -> None:
+    exists = (
+        await session.execute(select(Template.id).where(Template.organization_id == organization_id).limit(1))
+    ).scalar_one_or_none()
+    if exists is not None:
+        return
+    await session.execute(
+        insert(Template)
+        .values(
+            [
+                {
+                    "id": uuid.uuid4(),
+                    "organization_id": organization_id,
+                    "name": name,
+                    "category": category,
+                    "language": "en",
+                    "body": body,
+                    "starter_key": key,
+                }
+                for key, name, category, body in STARTERS
+            ]
+        )
+        .on_conflict_do_nothing(index_elements=[Template.organization_id, Template.name, Template.language])
+    )
+
+
+async def get(session: AsyncSession, organization_id: uuid.UUID, template_id: uuid.UUID) -> Template:
+    row = (
+        await session.execute(
+            select(Template).where(Template.id == template_id, Template.organization_id == organization_id)
+        )
+    ).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"No template {template_id}.")
+    return row
+
+
+async def values_for(
+    session: AsyncSession, conversation: Conversation, agent: User | None = None
+) -> dict[str, str | None]:
+    """The template variables a conversation provides (strings only, so templates reach no objects)."""
+    values: dict[str, str | None] = {
+        "marketplace": MARKETPLACE_NAMES.get(conversation.marketplace),
+        "order_id": conversation.order_external_id,
+        "agent_name": agent.name if agent else None,
+    }
+    channel = (await session.execute(select(Channel.name).where(Channel.id == conversation.channel_id))).scalar_one()
+    values["store_name"] = channel
+    if conversation.customer_id:
+        values["customer_name"] = (
+            await session.execute(select(Customer.display_name).where(Customer.id == conversation.customer_id))
+        ).scalar_one() or None
+    if conversation.order_id:
+        order = (await session.execute(select(Order).where(Order.id == conversation.order_id))).scalar_one()
+        values["order_status"] = order.status
+        item = (
+            await session.execute(
+                select(OrderItem.title).where(OrderItem.order_id == order.id).order_by(OrderItem.position).limit(1)
+            )
+        ).scalar_one_or_none()
+        values["item_title"] = item
+        ship = (
+            await session.execute(
+                select(Shipment).where(Shipment.order_id == order.id).order_by(Shipment.position.desc()).limit(1)
+            )
+        ).scalar_one_or_none()
+        eta = ship.estimated_delivery if ship and ship.estimated_delivery else order.estimated_delivery
+        values["ship_eta"] = eta.date().isoformat() if eta else None
+        if ship:
+            values.update(tracking_number=ship.tracking_number, tracking_url=ship.tracking_url, carrier=ship.carrier)
+    return values
+
+
+async def count_use(session: AsyncSession, template_id: uuid.UUID) -> None:
+    await session.execute(
+        update(Template)
+        .where(Template.id == template_id)
+        .values(usage_count=Template.usage_count + 1, last_used_at=utc_now())
+    )
+
+
+def to_dict(t: Template) -> dict[str, Any]:
+    return {
+        k: getattr(t, k)
+        for k in (
+            "id",
+            "name",
+            "category",
+            "language",
+            "body",
+            "is_active",
+            "starter_key",
+            "usage_count",
+            "last_used_at",
+            "created_at",
+            "updated_at",
+        )
+    }

@@ -1,0 +1,132 @@
+"""The automation loop: each new inbound message goes through routing and the auto-reply rules, and
+due follow-up reminders notify their people. Both queues are rows in Postgres (a partial index on
+unprocessed messages; due reminders), claimed with SKIP LOCKED, so several workers share the work and
+a flushed Redis loses nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from api import events
+from api.automation.service import process_message
+from api.kit.time import utc_now
+from api.models import Conversation, Message, Notification, Reminder, TeamMember
+
+log = logging.getLogger(__name__)
+IDLE_SLEEP = 0.25
+
+
+async def process_next(session: AsyncSession) -> bool:
+    """Claim and process one unprocessed inbound message; False when there is none."""
+    message = (
+        await session.execute(
+            select(Message)
+            .where(Message.processed_at.is_(None), Message.direction == "inbound")
+            .order_by(Message.created_at)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
+    ).scalar_one_or_none()
+    if message is None:
+        return False
+    await process_message(session, message)
+    return True
+
+
+async def fire_reminders(session: AsyncSession, limit: int = 100) -> int:
+    due = list(
+        (
+            await session.execute(
+                select(Reminder)
+                .where(Reminder.fired_at.is_(None), Reminder.due_at <= utc_now())
+                .order_by(Reminder.due_at)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        ).scalars()
+    )
+    for reminder in due:
+        reminder.fired_at = utc_now()
+        conversation = await session.get(Conversation, reminder.conversation_id)
+        if conversation is None:
+            continue
+        users = (
+            [reminder.user_id]
+            if reminder.user_id
+            else [
+                r[0]
+                for r in await session.execute(select(TeamMember.user_id).where(TeamMember.team_id == reminder.team_id))
+            ]
+        )
+        for user_id in users:
+            note = Notification(
+                id=uuid.uuid4(),
+                organization_id=reminder.organization_id,
+                user_id=user_id,
+                kind="reminder",
+                conversation_id=conversation.id,
+                title=f"Follow up: {conversation.order_external_id or conversation.subject}",
+                body=reminder.note,
+                data={"reminder_id": str(reminder.id)},
+            )
+            session.add(note)
+            events.emit(
+                session,
+                reminder.organization_id,
+                "notification",
+                {
+                    "notification_id": str(note.id),
+                    "user_id": str(user_id),
+                    "kind": "reminder",
+                    "title": note.title,
+                    "body": note.body,
+                    "conversation_id": str(conversation.id),
+                },
+                conversation_id=conversation.id,
+            )
+    return len(due)
+
+
+async def run_automation_loop(sessionmaker: async_sessionmaker[AsyncSession], stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        busy = False
+        try:
+            async with sessionmaker.begin() as session:
+                busy = await process_next(session)
+            async with sessionmaker.begin() as session:
+                busy = bool(await fire_reminders(session)) or busy
+        except (OperationalError, DBAPIError, OSError) as exc:
+            log.warning("automation loop: database unavailable (%s); retrying", type(exc).__name__)
+        except Exception:
+            # A message that breaks the pipeline must not block the queue: mark it and move on.
+            log.exception("automation pipeline failed; skipping the message")
+            await _skip_poison(sessionmaker)
+        if not busy:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=IDLE_SLEEP)
+
+
+async def _skip_poison(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    async with sessionmaker.begin() as session:
+        message = (
+            await session.execute(
+                select(Message.id)
+                .where(Message.processed_at.is_(None), Message.direction == "inbound")
+                .order_by(Message.created_at)
+                .limit(1)
+                .with_for_update(skip_locked=True)
+            )
+        ).scalar_one_or_none()
+        if message is not None:
+            await session.execute(
+                update(Message)
+                .where(Message.id == message)
+                .values(processed_at=utc_now(), meta=Message.meta.op("||")({"automation_error": True}))
+            )
