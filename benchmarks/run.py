@@ -6,7 +6,7 @@ import asyncio
 import importlib
 import sys
 
-BENCHMARKS = ["benchmarks.inbound_push", "benchmarks.sla_timers", "benchmarks.inbox_list"]
+BENCHMARKS = ["benchmarks.inbound_push", "benchmarks.sla_timers", "benchmarks.inbox_list", "benchmarks.automation"]
 
 
 def main() -> None:

@@ -123,3 +123,14 @@ def to_dict(t: Template) -> dict[str, Any]:
             "updated_at",
         )
     }
+
+
+async def get_by_starter(session: AsyncSession, organization_id: uuid.UUID, starter_key: str) -> Template:
+    row = (
+        await session.execute(
+            select(Template).where(Template.organization_id == organization_id, Template.starter_key == starter_key)
+        )
+    ).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"No starter template {starter_key!r}.")
+    return row
