@@ -276,7 +276,9 @@ async def reconcile(
         )
         changed = changed or created is not None
 
-    changed = await _apply_pause(session, c, now) or changed
+    # Pauses only matter while pending, or to close a pause when the conversation leaves pending.
+    if c.status == "pending" or any(clk.pauses for clk in open_clocks.values()):
+        changed = await _apply_pause(session, c, now) or changed
     await session.flush()
     await refresh_conversation(session, c, emit=changed)
 
