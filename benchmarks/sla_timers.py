@@ -127,6 +127,8 @@ async def run_scale(n: int) -> list[dict[str, object]]:
     try:
         wait = (stream_start - datetime.now(UTC)).total_seconds() + STREAM / STREAM_RATE + 5
         await asyncio.sleep(max(wait, 1))
+        if worker.poll() is not None:
+            raise RuntimeError(f"the worker exited with {worker.returncode}")
         rows = await conn.fetch(
             "SELECT extract(epoch FROM fired_at - due_at) AS late FROM sla_timers "
             "WHERE due_at <= $1 AND fired_at IS NOT NULL",
@@ -147,6 +149,8 @@ async def run_scale(n: int) -> list[dict[str, object]]:
         )
         t = time.monotonic()
         while await conn.fetchval("SELECT count(*) FROM sla_timers WHERE fired_at IS NULL AND due_at <= now()"):
+            if worker.poll() is not None or time.monotonic() - t > 300:
+                raise RuntimeError("the worker died or could not drain the backlog within 5 minutes")
             await asyncio.sleep(0.05)
         engine_rate = BACKLOG / (time.monotonic() - t)
     finally:
