@@ -48,14 +48,15 @@ def service_urls() -> tuple[str, str]:
 
 
 @pytest.fixture(scope="session")
-def database_url(service_urls: tuple[str, str]) -> str:
+def database_url(service_urls: tuple[str, str]):  # type: ignore[no-untyped-def]
     """A fresh database for this run, migrated with Alembic (the real migrations, not create_all).
 
     Session fixtures that need no event loop are synchronous on purpose: the autouse cleaner can
     then request them from inside a running test loop.
     """
     base = make_url(service_urls[0])
-    name = f"hourglass_test_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    # One database per test process, so concurrent runs on one server never share tables.
+    name = f"hourglass_test_{os.getpid()}"
 
     async def recreate() -> None:
         admin = create_async_engine(base, isolation_level="AUTOCOMMIT")
@@ -72,7 +73,15 @@ def database_url(service_urls: tuple[str, str]) -> str:
     cfg = Config(str(ROOT / "alembic.ini"))
     cfg.set_main_option("sqlalchemy.url", url)
     command.upgrade(cfg, "head")
-    return url
+    yield url
+
+    async def drop() -> None:
+        admin = create_async_engine(base, isolation_level="AUTOCOMMIT")
+        async with admin.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()
+
+    asyncio.run(drop())
 
 
 @pytest.fixture(scope="session")

@@ -243,6 +243,7 @@ async def flag_spam(
     c.spam_reason = reason
     c.spam_flagged_at = utc_now()
     await session.flush()
+    await sla_service.reconcile(session, c, stop_reason="spam")
     await session.refresh(c)
     audit.record(
         session, principal, c.organization_id, "conversation.spam_flagged", "conversation", c.id, {"reason": reason}
@@ -263,6 +264,7 @@ async def unflag_spam(session: AsyncSession, principal: Principal, conversation_
         c.spam_reason = None
         c.spam_flagged_at = None
         await session.flush()
+        await sla_service.reconcile(session, c)
         await session.refresh(c)
         audit.record(session, principal, c.organization_id, "conversation.spam_unflagged", "conversation", c.id)
         events.emit(

@@ -59,6 +59,8 @@ async def queue_reply(
         # Replying to a conversation means it was not spam after all (R9).
         conversation.spam_reason = None
         conversation.spam_flagged_at = None
+        await session.flush()
+        await sla_service.reconcile(session, conversation)
     await session.flush()
     await session.refresh(message)
     events.emit(session, org, "message.queued", message_payload(message), conversation_id=conversation.id)

@@ -178,7 +178,7 @@ def _stop(clock: SlaClock, at: datetime, reason: str, message_id: uuid.UUID | No
     clock.stopped_at = at
     clock.stop_reason = reason
     clock.stop_message_id = message_id
-    if reason == "no_response_needed":
+    if reason in ("no_response_needed", "spam"):
         # Marketplaces drop such messages from their rates, late or not; so do we.
         clock.state = "stopped"
     elif clock.state == "running":
@@ -200,10 +200,12 @@ async def reconcile(
     """Bring the conversation's open clocks in line with its state, then refresh its SLA columns."""
     now = utc_now()
     at = at or now
+    # A conversation flagged as spam waits for nothing: its response clocks stop until unflagged.
+    waiting = c.waiting_since if c.spam_reason is None else None
     open_clocks = {clk.kind: clk for clk in await repository.open_clocks(session, c.id)}
     changed = False
     policy = reason = calendar = None
-    if c.waiting_since is not None or (c.status != "resolved" and c.first_inbound_at is not None):
+    if waiting is not None or (c.status != "resolved" and c.first_inbound_at is not None):
         policy, reason = await _choose_policy(session, c)
         calendar = await repository.calendar_for(session, c.organization_id, policy, c.team_id)
 
@@ -211,7 +213,7 @@ async def reconcile(
         clk = open_clocks.get(kind)
         if clk is None:
             continue
-        if policy is not None and clk.policy_id != policy.id and c.waiting_since is not None:
+        if policy is not None and clk.policy_id != policy.id and waiting is not None:
             # The conversation now falls under another policy (e.g. labelled a BBB complaint): the
             # old clock ends, recorded as re-planned, and one under the new policy starts below.
             _stop(clk, at, "replanned", None)
@@ -219,21 +221,21 @@ async def reconcile(
             del open_clocks[kind]
             changed = True
             continue
-        if c.waiting_since is not None and c.waiting_since < clk.started_at:
+        if waiting is not None and waiting < clk.started_at:
             # An older buyer message arrived late: the wait began earlier, so the same clock moves back.
-            clk.started_at = c.waiting_since
+            clk.started_at = waiting
             clk.due_at, clk.due_soon_at = plan_deadline(clk)
             await _schedule(session, clk, now)
             changed = True
             continue
-        if c.waiting_since is None or clk.started_at != c.waiting_since:
+        if waiting is None or clk.started_at != waiting:
             _stop(clk, at, stop_reason, stop_message_id)
             await repository.cancel_timers(session, clk.id, from_time=at)
             del open_clocks[kind]
             changed = True
 
     await session.flush()  # stopped clocks must leave the open-clock unique index before new ones start
-    if policy is not None and reason is not None and c.waiting_since is not None:
+    if policy is not None and reason is not None and waiting is not None:
         first = c.last_response_at is None
         families = (
             (MARKETPLACE_RESPONSE, policy.first_response_seconds if first else policy.next_response_seconds, None),
@@ -246,7 +248,7 @@ async def reconcile(
         for kinds, target, cal in families:
             if target and not any(k in open_clocks for k in kinds):
                 kind = kinds[0] if first else kinds[1]
-                created = await _start(session, c, kind, c.waiting_since, policy, reason, target, cal, now)
+                created = await _start(session, c, kind, waiting, policy, reason, target, cal, now)
                 changed = changed or created is not None
 
     # Resolution clock: from the first buyer message until resolved; a reopened thread starts anew.
@@ -270,7 +272,7 @@ async def reconcile(
                 )
             )
         ).scalar_one_or_none()
-        start = c.first_inbound_at if reopened is None else max(reopened, c.waiting_since or at)
+        start = c.first_inbound_at if reopened is None else max(reopened, waiting or at)
         created = await _start(
             session, c, "internal_resolution", start, policy, reason, policy.internal_resolution_seconds, calendar, now
         )
@@ -316,6 +318,7 @@ async def refresh_conversation(session: AsyncSession, c: Conversation, *, emit: 
     deadline, soon = row
     if (deadline, soon) != (c.sla_deadline, c.sla_due_soon_at):
         c.sla_deadline, c.sla_due_soon_at = deadline, soon
+        await session.flush()  # callers may refresh the row next; the new deadline must be in it
         emit = True
     if emit:
         events.emit(session, c.organization_id, "sla.updated", await sla_payload(session, c), conversation_id=c.id)

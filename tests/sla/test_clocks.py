@@ -278,3 +278,15 @@ async def test_overview_counts(tenant):
     o = (await tenant.admin.get("/v1/metrics/overview")).json()
     assert (o["pending"], o["overdue"], o["about_to_breach"], o["handled_today"]) == (2, 1, 1, 1)
     assert 3500 < o["average_first_response_seconds"] < 3700
+
+
+async def test_spam_stops_response_clocks_and_unflagging_restarts_them(tenant):
+    channel = await make_channel(tenant.api, marketplace="amazon")
+    msg = await push(tenant.api, channel["id"], body="Buy cheap followers!!!")
+    await tenant.agent.post(f"/v1/conversations/{msg['conversation_id']}/spam", json={"reason": "spam"})
+    conv = (await tenant.api.get(f"/v1/conversations/{msg['conversation_id']}")).json()
+    assert conv["sla_state"] == "none"
+    assert [(c["state"], c["stop_reason"]) for c in conv["clocks"]] == [("stopped", "spam")]
+    await tenant.agent.delete(f"/v1/conversations/{msg['conversation_id']}/spam")
+    conv = (await tenant.api.get(f"/v1/conversations/{msg['conversation_id']}")).json()
+    assert conv["sla_state"] == "ok" and sum(c["stopped_at"] is None for c in conv["clocks"]) == 1
