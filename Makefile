@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test test-python lint openapi migrate bench clean
+.PHONY: install run test test-python test-frontend frontend client lint openapi migrate bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -13,13 +13,31 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+FRONTEND_STAMP := frontend/node_modules/.installed-stamp
+
 install: $(STAMP)
 
-run: install
+$(FRONTEND_STAMP): frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	@touch $(FRONTEND_STAMP)
+
+# The SPA's API client is generated from openapi/openapi.json, never written by hand.
+client: $(FRONTEND_STAMP)
+	cd frontend && npm run --silent generate
+
+frontend: $(FRONTEND_STAMP) client
+	cd frontend && npm run --silent build
+
+run: install frontend
 	$(VENV)/bin/hourglass demo
 
-test: install
+test: install frontend
 	$(PY) -m pytest -q
+	$(MAKE) --no-print-directory test-frontend
+
+test-frontend: $(FRONTEND_STAMP)
+	cd frontend && npm run --silent test
+	cd frontend && npm run --silent e2e
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -1,0 +1,77 @@
+import type { Page, Route } from '@playwright/test';
+import { expect, openConversation, row, test } from '../support/fixtures';
+
+const HOUR = 3_600_000;
+const countdownIn = (page: Page, conversationId: string) => row(page, conversationId).getByTestId('sla-countdown');
+
+test.describe('SLA countdown', () => {
+  test('from the server’s SLA fields: ticks every second, disappears once the reply is delivered', async ({ inbox: page, api, shot }) => {
+    test.skip(!(await api.hasSlaFields()), 'the API does not send sla_deadline yet');
+    const erp = await api.channel('api', 'ERP feed');
+    // Received an hour ago on a 24 h clock: about 23 h left, so the badge is green.
+    const pushed = await api.pushBuyerMessage(erp, {
+      subject: 'Countdown check',
+      body: 'Is the blue one back in stock?',
+      buyerName: 'Clock Watcher',
+      orderId: '500-0000001-0000001',
+      sentAt: new Date(Date.now() - HOUR),
+    });
+    const badge = countdownIn(page, pushed.conversation_id);
+    await expect(badge).toBeVisible({ timeout: 20_000 });
+    await expect(badge).toHaveAttribute('data-tone', 'green');
+    await expect(badge).toHaveText(/^2[23]:\d\d:\d\d$/);
+    const first = await badge.textContent();
+    await expect(badge).not.toHaveText(first ?? '', { timeout: 3_000 });
+    await shot('07-countdown-green');
+
+    await openConversation(page, pushed.conversation_id);
+    await page.getByTestId('composer-input').fill('Yes, it is back in stock and ships within a day.');
+    await expect(page.getByTestId('lint-status')).toHaveText('Meets the marketplace’s rules');
+    await page.getByTestId('composer-input').press('Control+Enter');
+    const outbound = page.locator('[data-testid="message"][data-direction="outbound"]');
+    await expect(outbound).toHaveCount(1);
+    const id = await outbound.getAttribute('data-message-id');
+    // The ERP confirms delivery: only a delivered reply stops the clock (R3).
+    await api.reportDelivery(id ?? '', 'sent');
+    await expect(outbound.getByTestId('delivery-status')).toHaveAttribute('data-status', 'sent', { timeout: 20_000 });
+    await expect(badge).toHaveCount(0, { timeout: 20_000 });
+    await shot('07-countdown-gone');
+  });
+
+  test('turns red locally at the deadline, without waiting for the server', async ({ inbox: page, api, shot }) => {
+    const erp = await api.channel('api', 'ERP feed');
+    const pushed = await api.pushBuyerMessage(erp, {
+      subject: 'Local deadline check',
+      body: 'Please answer quickly.',
+      buyerName: 'Deadline Dana',
+      orderId: '500-0000002-0000002',
+    });
+    // The server's answer is pinned to "due soon, deadline in 4 s" for this conversation, so any
+    // change to red can only come from the browser's own clock.
+    const deadline = new Date(Date.now() + 4_000).toISOString();
+    const pin = (item: Record<string, unknown>) =>
+      item['id'] === pushed.conversation_id
+        ? { ...item, sla_state: 'due_soon', sla_deadline: deadline, sla_due_soon_at: null }
+        : item;
+    const patchList = async (route: Route) => {
+      try {
+        const response = await route.fetch();
+        const body = (await response.json()) as { items: Record<string, unknown>[] };
+        await route.fulfill({ response, json: { ...body, items: body.items.map(pin) } });
+      } catch {
+        // The app cancelled the request (a reload, a newer refetch): nothing left to patch.
+        await route.abort().catch(() => undefined);
+      }
+    };
+    await page.route(/\/v1\/conversations(\?|$)/, patchList);
+    await page.reload();
+
+    const badge = countdownIn(page, pushed.conversation_id);
+    await expect(badge).toHaveAttribute('data-tone', 'amber', { timeout: 20_000 });
+    await expect(badge).toHaveText(/^00:00:0[0-4]$/);
+    await shot('07-countdown-amber');
+    await expect(badge).toHaveAttribute('data-tone', 'red', { timeout: 8_000 });
+    await expect(badge).toHaveText(/^-00:00:0\d$/);
+    await shot('07-countdown-red');
+  });
+});

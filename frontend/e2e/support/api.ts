@@ -1,0 +1,103 @@
+/**
+ * The test's side door: the real REST API, used the way an ERP would (with the demo API key) to
+ * create channels and push buyer messages, and the way the SPA would (with a session) to check state.
+ */
+export interface PushedMessage {
+  id: string;
+  conversation_id: string;
+}
+
+export interface BuyerMessage {
+  subject: string;
+  body: string;
+  buyerName?: string;
+  orderId?: string;
+  threadId?: string;
+  sentAt?: Date;
+}
+
+let counter = 0;
+export const uniqueId = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${(counter++).toString(36)}`;
+
+export class HourglassApi {
+  constructor(
+    readonly baseUrl: string,
+    private readonly apiKey: string,
+  ) {}
+
+  async request<T>(method: string, path: string, body?: unknown, token?: string): Promise<T> {
+    const response = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers: {
+        Authorization: `Bearer ${token ?? this.apiKey}`,
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`${method} ${path} -> ${response.status}: ${text}`);
+    return (text ? JSON.parse(text) : null) as T;
+  }
+
+  async channels(): Promise<{ id: string; marketplace: string; name: string }[]> {
+    return (await this.request<{ items: { id: string; marketplace: string; name: string }[] }>('GET', '/v1/channels')).items;
+  }
+
+  /** The demo's ERP channel, or a marketplace channel created once per run (admin API key). */
+  async channel(marketplace: string, name: string): Promise<string> {
+    const existing = (await this.channels()).find((c) => c.marketplace === marketplace && c.name === name);
+    if (existing) return existing.id;
+    return (await this.request<{ id: string }>('POST', '/v1/channels', { marketplace, name })).id;
+  }
+
+  async pushBuyerMessage(channelId: string, message: BuyerMessage): Promise<PushedMessage> {
+    const buyer = message.buyerName ?? 'Test Buyer';
+    return this.request<PushedMessage>('POST', `/v1/channels/${channelId}/messages`, {
+      external_message_id: uniqueId('msg'),
+      external_thread_id: message.threadId ?? uniqueId('thread'),
+      order_id: message.orderId ?? null,
+      buyer: { external_id: `buyer-${buyer.toLowerCase().replace(/\W+/g, '-')}`, name: buyer },
+      subject: message.subject,
+      body: message.body,
+      sent_at: (message.sentAt ?? new Date()).toISOString(),
+    });
+  }
+
+  async login(email: string, password: string): Promise<string> {
+    const response = await fetch(`${this.baseUrl}/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email, password }),
+    });
+    if (!response.ok) throw new Error(`login failed: ${response.status}`);
+    return ((await response.json()) as { token: string }).token;
+  }
+
+  async conversation(id: string): Promise<Record<string, unknown> & { messages: { id: string; direction: string; delivery_status: string | null }[] }> {
+    return this.request('GET', `/v1/conversations/${id}`);
+  }
+
+  /** Confirms delivery of a reply, as the ERP does on channels it delivers for. */
+  async reportDelivery(messageId: string, status: 'sent' | 'failed', error?: string): Promise<void> {
+    await this.request('POST', `/v1/messages/${messageId}/delivery`, {
+      status,
+      external_message_id: status === 'sent' ? uniqueId('ext') : null,
+      error: error ?? null,
+    });
+  }
+
+  /** Whether this server has the template API (the picker hides itself where it does not). */
+  async hasTemplates(token: string): Promise<boolean> {
+    const response = await fetch(`${this.baseUrl}/v1/templates`, { headers: { Authorization: `Bearer ${token}` } });
+    return response.ok;
+  }
+
+  /** Whether the API already sends the announced SLA fields (tests for them skip until it does). */
+  async hasSlaFields(): Promise<boolean> {
+    const spec = await this.request<{ components: { schemas: Record<string, { properties?: Record<string, unknown> }> } }>(
+      'GET',
+      '/v1/openapi.json',
+    );
+    return Boolean(spec.components.schemas['ConversationRead']?.properties?.['sla_deadline']);
+  }
+}

@@ -1,0 +1,64 @@
+import { useCallback } from 'react';
+import { NavLink, Outlet, useNavigate } from 'react-router';
+import { useTranslation } from 'react-i18next';
+import { LanguageSwitch } from '@/components/language-switch';
+import { Logo } from '@/components/logo';
+import { Toasts } from '@/components/toasts';
+import { StatusSelect, useLogout, useSession } from '@/features/auth';
+import { useEscalationNotices, useNotificationPoll, useRealtime } from '@/features/realtime';
+import { useMe } from '@/hooks/use-directory';
+import { ConnectionIndicator } from './connection-indicator';
+import { NotificationToggle } from './notification-toggle';
+
+export function AppShell() {
+  const { t } = useTranslation();
+  const session = useSession();
+  const me = useMe();
+  const logout = useLogout();
+  const navigate = useNavigate();
+  const token = session?.token ?? null;
+
+  const openConversation = useCallback((id: string) => navigate(`/inbox/${id}`), [navigate]);
+  const notify = useEscalationNotices(me.data?.user?.id ?? null, openConversation);
+  useRealtime(token, notify);
+  useNotificationPoll(token, notify);
+
+  return (
+    <div className="shell">
+      <header className="topbar">
+        <div className="topbar__brand">
+          <Logo />
+          Hourglass
+        </div>
+        <nav className="topbar__nav">
+          <NavLink to="/inbox" className={({ isActive }) => `topbar__link${isActive ? ' is-active' : ''}`}>
+            {t('nav.inbox')}
+          </NavLink>
+          <NavLink to="/settings" className={({ isActive }) => `topbar__link${isActive ? ' is-active' : ''}`}>
+            {t('nav.settings')}
+          </NavLink>
+        </nav>
+        <div className="topbar__end">
+          <ConnectionIndicator />
+          <NotificationToggle />
+          <LanguageSwitch />
+          <span className="topbar__user" data-testid="current-user">
+            {me.data?.user?.name ?? ''}
+          </span>
+          <StatusSelect />
+          <button
+            type="button"
+            className="btn btn--ghost btn--sm"
+            onClick={() => logout.mutate(undefined, { onSettled: () => navigate('/login') })}
+          >
+            {t('header.logout')}
+          </button>
+        </div>
+      </header>
+      <main className="shell__main">
+        <Outlet />
+      </main>
+      <Toasts onOpenConversation={openConversation} />
+    </div>
+  );
+}

@@ -1,0 +1,38 @@
+import { useCallback } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useLocation, useNavigate, useParams } from 'react-router';
+import { EmptyState } from '@/components/feedback';
+import { Composer } from '@/features/composer';
+import { ConversationWorkspace } from '@/features/conversation';
+import { InboxPanel, ViewNav } from '@/features/inbox';
+
+/** Views on the left, the list in the middle, the open conversation on the right. */
+export function InboxRoute() {
+  const { t } = useTranslation();
+  const { conversationId } = useParams();
+  const navigate = useNavigate();
+  const location = useLocation();
+
+  // Opening a conversation keeps the current view, filters and search in the URL.
+  const open = useCallback((id: string) => navigate({ pathname: `/inbox/${id}`, search: location.search }), [navigate, location.search]);
+  const close = useCallback(() => navigate({ pathname: '/inbox', search: location.search }), [navigate, location.search]);
+
+  return (
+    <div className="inbox">
+      <ViewNav />
+      <InboxPanel selectedId={conversationId ?? null} onOpen={open} />
+      <section className="inbox__workspace">
+        {conversationId ? (
+          <ConversationWorkspace
+            key={conversationId}
+            conversationId={conversationId}
+            onClose={close}
+            renderComposer={(conversation) => <Composer conversation={conversation} />}
+          />
+        ) : (
+          <EmptyState title={t('workspace.pick')} hint={t('workspace.pickHint')} />
+        )}
+      </section>
+    </div>
+  );
+}

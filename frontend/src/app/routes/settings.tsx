@@ -1,0 +1,5 @@
+import { SettingsPage } from '@/features/settings';
+
+export function SettingsRoute() {
+  return <SettingsPage />;
+}

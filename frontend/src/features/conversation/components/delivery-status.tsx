@@ -1,0 +1,29 @@
+import { useTranslation } from 'react-i18next';
+import { ErrorNotice } from '@/components/feedback';
+import { useRetryMessage } from '../api/retry-message';
+import type { Message } from '../api/get-conversation';
+
+/** queued / sending / sent / failed on every reply, with a retry for failed ones (R2). */
+export function DeliveryStatus({ message }: { message: Message }) {
+  const { t } = useTranslation();
+  const retry = useRetryMessage();
+  const status = message.delivery_status;
+  if (!status) return null;
+  return (
+    <div className="delivery" data-testid="delivery-status" data-status={status}>
+      <span className={`delivery__chip delivery__chip--${status}`}>{t(`delivery.${status}`)}</span>
+      {status === 'failed' && message.delivery_error ? <span className="delivery__error">{message.delivery_error}</span> : null}
+      {status === 'failed' ? (
+        <button
+          type="button"
+          className="btn btn--sm btn--danger-ghost"
+          disabled={retry.isPending}
+          onClick={() => retry.mutate(message.id)}
+        >
+          {retry.isPending ? t('delivery.retrying') : t('delivery.retry')}
+        </button>
+      ) : null}
+      {retry.error ? <ErrorNotice error={retry.error} /> : null}
+    </div>
+  );
+}

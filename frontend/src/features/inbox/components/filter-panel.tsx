@@ -1,0 +1,77 @@
+import type { ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useChannels, useTeams, useUsers } from '@/hooks/use-directory';
+import { CATEGORIES, MARKETPLACES, PRIORITIES, SLA_FILTERS, SORTS, STATUSES } from '@/lib/enums';
+import { hasSlaFields } from '@/lib/sla-fields';
+import { useConversations } from '../api/get-conversations';
+import { useInboxFilters, type FilterKey } from '../hooks/use-inbox-filters';
+
+interface Option {
+  value: string;
+  label: string;
+}
+
+/** Marketplace, store, assignee, team, status, category, priority and SLA state. */
+export function FilterPanel() {
+  const { t } = useTranslation();
+  const { filters, setFilter, clearFilters, activeFilterCount } = useInboxFilters();
+  const users = useUsers();
+  const teams = useTeams();
+  const channels = useChannels();
+  const list = useConversations(filters);
+  // The SLA filter appears once the API sends SLA fields (or when a link already carries it).
+  const slaAvailable =
+    filters.sla_state !== undefined || (list.data?.pages[0]?.items.some((c) => hasSlaFields(c)) ?? false);
+
+  const field = (key: FilterKey, label: string, options: Option[]): ReactNode => (
+    <label className="filter" key={key}>
+      <span className="filter__label">{label}</span>
+      <select
+        data-testid={`filter-${key}`}
+        value={filters[key] ?? ''}
+        onChange={(e) => setFilter(key, e.target.value || undefined)}
+      >
+        <option value="">{t('filters.any')}</option>
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+
+  return (
+    <div className="filter-panel" data-testid="filter-panel">
+      {field('marketplace', t('filters.marketplace'), MARKETPLACES.map((m) => ({ value: m, label: t(`marketplace.${m}`) })))}
+      {field('channel_id', t('filters.store'), (channels.data ?? []).map((c) => ({ value: c.id, label: c.name })))}
+      {field('assignee', t('filters.assignee'), [
+        { value: 'me', label: t('filters.me') },
+        { value: 'none', label: t('inbox.unassigned') },
+        ...(users.data ?? []).map((u) => ({ value: u.id, label: u.name })),
+      ])}
+      {field('team_id', t('filters.team'), (teams.data ?? []).map((tm) => ({ value: tm.id, label: tm.name })))}
+      {field('status', t('filters.status'), STATUSES.map((s) => ({ value: s, label: t(`status.${s}`) })))}
+      {field('category', t('filters.category'), CATEGORIES.map((c) => ({ value: c, label: t(`category.${c}`) })))}
+      {field('priority', t('filters.priority'), PRIORITIES.map((p) => ({ value: p, label: t(`priority.${p}`) })))}
+      {slaAvailable ? field('sla_state', t('filters.sla'), SLA_FILTERS.map((s) => ({ value: s, label: t(`sla.state.${s}`) }))) : null}
+      {slaAvailable ? (
+        <label className="filter">
+          <span className="filter__label">{t('filters.sort')}</span>
+          <select data-testid="filter-sort" value={filters.sort ?? 'last_message'} onChange={(e) => setFilter('sort', e.target.value === 'last_message' ? undefined : e.target.value)}>
+            {SORTS.map((s) => (
+              <option key={s} value={s}>
+                {t(`sort.${s}`)}
+              </option>
+            ))}
+          </select>
+        </label>
+      ) : null}
+      {activeFilterCount > 0 ? (
+        <button type="button" className="btn btn--link filter-panel__clear" onClick={clearFilters}>
+          {t('filters.clear')}
+        </button>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,2 @@
+export { InboxPanel } from './components/inbox-panel';
+export { ViewNav } from './components/view-nav';

@@ -1,0 +1,170 @@
+import type { QueryClient } from '@tanstack/react-query';
+import { invalidateInbox, patchConversation, patchMessage } from '@/lib/conversation-cache';
+import { queryKeys } from '@/lib/query-keys';
+import { setViewers, type Viewer } from '@/lib/realtime-state';
+import { slaPatch } from '@/lib/sla-fields';
+import type { RealtimeFrame } from './connection';
+
+/**
+ * Event type -> TanStack Query cache update (the shape of polar's SSE ACTIONS map).
+ * Payloads are patches, not whole resources, so each handler applies what it carries at once and
+ * asks the server for the rest; list membership (which view a conversation is in) is always the
+ * server's call. Both vocabularies are understood: the announced WebSocket names
+ * (message.created, message.delivery_updated) and the outbox's (message.received/queued/sent/failed).
+ */
+export interface EscalationNotice {
+  id: string | null;
+  kind: string;
+  title: string;
+  body: string;
+  conversationId: string | null;
+  userId: string | null;
+}
+
+export interface HandlerDeps {
+  queryClient: QueryClient;
+  notify: (notice: EscalationNotice) => void;
+  /** batches list/count refetches: a burst of 50 events costs one refetch, not 50 */
+  scheduleInboxRefresh: () => void;
+}
+
+type Data = Record<string, unknown>;
+type Handler = (data: Data, deps: HandlerDeps) => void;
+
+const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+
+// Fields of ConversationRead an event may carry; anything else in the payload stays out of the cache.
+const CONVERSATION_FIELDS = [
+  'status',
+  'priority',
+  'category',
+  'labels',
+  'assignee_id',
+  'team_id',
+  'unread',
+  'waiting_since',
+  'has_failed_delivery',
+  'spam_reason',
+  'last_message_at',
+  'last_message_preview',
+  'subject',
+  'sla_state',
+  'sla_deadline',
+  'sla_due_soon_at',
+];
+
+function pick(data: Data, fields: readonly string[]): Data {
+  const out: Data = {};
+  for (const f of fields) if (f in data) out[f] = data[f];
+  return out;
+}
+
+const conversationIdOf = (data: Data): string | null => str(data['conversation_id']) ?? str(data['id']);
+
+const onConversationChanged: Handler = (data, { queryClient, scheduleInboxRefresh }) => {
+  const id = conversationIdOf(data);
+  if (id) {
+    patchConversation(queryClient, id, pick(data, CONVERSATION_FIELDS));
+    void queryClient.invalidateQueries({ queryKey: queryKeys.conversations.activity(id) });
+  }
+  scheduleInboxRefresh();
+};
+
+const onConversationCreated: Handler = (_data, { scheduleInboxRefresh }) => scheduleInboxRefresh();
+
+const onMessageCreated: Handler = (data, { queryClient, scheduleInboxRefresh }) => {
+  const id = str(data['conversation_id']);
+  // The event carries a preview, not the body: the open thread refetches the real message.
+  if (id) void queryClient.invalidateQueries({ queryKey: queryKeys.conversations.detail(id) });
+  scheduleInboxRefresh();
+};
+
+const DELIVERY_STATUSES = ['queued', 'sending', 'sent', 'failed'] as const;
+
+const onDeliveryUpdated: Handler = (data, { queryClient, scheduleInboxRefresh }) => {
+  const conversationId = str(data['conversation_id']);
+  const messageId = str(data['id']) ?? str(data['message_id']);
+  const status = DELIVERY_STATUSES.find((s) => s === data['delivery_status']);
+  if (conversationId && messageId && status) {
+    patchMessage(queryClient, conversationId, messageId, {
+      delivery_status: status,
+      delivery_error: str(data['delivery_error']),
+    });
+  }
+  if (conversationId) void queryClient.invalidateQueries({ queryKey: queryKeys.conversations.detail(conversationId) });
+  scheduleInboxRefresh();
+};
+
+const onSlaUpdated: Handler = (data, { queryClient, scheduleInboxRefresh }) => {
+  const id = conversationIdOf(data);
+  if (id) {
+    const patch = slaPatch(data);
+    patchConversation(queryClient, id, patch);
+    // The clocks list is richer than the summary; refetch it unless the event carried it.
+    if (!('clocks' in patch)) void queryClient.invalidateQueries({ queryKey: queryKeys.conversations.detail(id) });
+  }
+  scheduleInboxRefresh();
+};
+
+const onNoteCreated: Handler = (data, { queryClient }) => {
+  const id = str(data['conversation_id']);
+  if (!id) return;
+  void queryClient.invalidateQueries({ queryKey: queryKeys.conversations.detail(id) });
+  void queryClient.invalidateQueries({ queryKey: queryKeys.conversations.activity(id) });
+};
+
+const onNotification: Handler = (data, { notify }) => {
+  notify({
+    id: str(data['notification_id']) ?? str(data['id']),
+    kind: str(data['kind']) ?? 'notification',
+    title: str(data['title']) ?? '',
+    body: str(data['body']) ?? '',
+    conversationId: str(data['conversation_id']),
+    userId: str(data['user_id']),
+  });
+};
+
+function parseViewers(raw: unknown): Viewer[] {
+  if (!Array.isArray(raw)) return [];
+  return raw.flatMap((v): Viewer[] => {
+    if (typeof v === 'string') return [{ userId: v, name: null }];
+    if (typeof v !== 'object' || v === null) return [];
+    const record = v as Data;
+    const userId = str(record['user_id']) ?? str(record['id']);
+    return userId ? [{ userId, name: str(record['name']) }] : [];
+  });
+}
+
+const onPresence: Handler = (data) => {
+  const id = str(data['conversation_id']);
+  if (id) setViewers(id, parseViewers(data['viewers']));
+};
+
+export const ACTIONS: Readonly<Record<string, Handler>> = {
+  'conversation.created': onConversationCreated,
+  'conversation.updated': onConversationChanged,
+  'conversation.assigned': onConversationChanged,
+  'conversation.resolved': onConversationChanged,
+  'message.created': onMessageCreated,
+  'message.received': onMessageCreated,
+  'message.queued': onMessageCreated,
+  'message.delivery_updated': onDeliveryUpdated,
+  'message.sent': onDeliveryUpdated,
+  'message.failed': onDeliveryUpdated,
+  'sla.updated': onSlaUpdated,
+  'sla.warning': onSlaUpdated,
+  'sla.overdue': onSlaUpdated,
+  'note.created': onNoteCreated,
+  notification: onNotification,
+  presence: onPresence,
+};
+
+export function handleFrame(frame: RealtimeFrame, deps: HandlerDeps): void {
+  ACTIONS[frame.type]?.(frame.data, deps);
+}
+
+/** Everything may be stale (a gap in seq, or the first connect after polling): refetch what is shown. */
+export function resync(queryClient: QueryClient): void {
+  void queryClient.invalidateQueries({ queryKey: queryKeys.conversations.all });
+  void invalidateInbox(queryClient);
+}
