@@ -32,6 +32,7 @@ from api.kit.crypto import hash_password
 from api.kit.errors import Conflict, InvalidInput, NotFound, field_error, problem_responses
 from api.kit.time import utc_now
 from api.models import ApiKey, Team, TeamMember
+from api.sla import cache as sla_cache
 from api.team import repository as team_repository
 from api.user import repository as user_repository
 
@@ -269,6 +270,7 @@ async def update_team(team_id: uuid.UUID, body: TeamUpdate, session: SessionDep,
             if cal is None or cal.organization_id != principal.organization_id:
                 raise InvalidInput("No such calendar.", errors=field_error("body.calendar_id", "not found"))
         team.calendar_id = body.calendar_id
+        sla_cache.forget(principal.organization_id)
     if body.member_ids is not None:
         await _set_members(session, principal, team, body.member_ids)
     await session.flush()

@@ -26,7 +26,6 @@ from api.compliance.rules import has_blocking
 from api.kit.time import utc_now
 from api.message.outbound import queue_reply
 from api.models import AutomationRun, AutoReplyRule, Conversation, Customer, Message, Reminder, Team, User
-from api.sla import repository as sla_repository
 from api.sla import service as sla_service
 from api.template import service as templates
 from api.template.render import TemplateError, render
@@ -53,7 +52,7 @@ async def _context(session: AsyncSession, c: Conversation, message: Message) -> 
         tier = (await session.execute(select(Customer.tier).where(Customer.id == c.customer_id))).scalar_one()
     calendar = None
     policy, _ = await sla_service._choose_policy(session, c)
-    row = await sla_repository.calendar_for(session, c.organization_id, policy, c.team_id)
+    row = await sla_service.calendar_for(session, c.organization_id, policy, c.team_id)
     if row is not None:
         calendar = sla_service.calendar_from_row(row)
     first = not (

@@ -16,7 +16,7 @@ from api.db import SessionDep
 from api.kit.errors import InvalidInput, NotFound, field_error, problem_responses
 from api.kit.time import utc_now
 from api.models import BusinessCalendar, Conversation, Message, Organization, SlaClock, SlaPolicy
-from api.sla import rates, repository
+from api.sla import cache, rates, repository
 from api.sla.catalog import RESPONSE_RATE_THRESHOLDS
 from api.sla.schemas import (
     CalendarCreate,
@@ -89,6 +89,7 @@ async def create_policy(body: PolicyCreate, session: SessionDep, principal: Sett
     session.add(policy)
     await session.flush()
     await session.refresh(policy)
+    cache.forget(principal.organization_id)
     audit.record(
         session,
         principal,
@@ -125,6 +126,7 @@ async def update_policy(
     policy.version += 1
     await session.flush()
     await session.refresh(policy)
+    cache.forget(principal.organization_id)
     audit.record(
         session,
         principal,
@@ -176,6 +178,7 @@ async def create_calendar(body: CalendarCreate, session: SessionDep, principal: 
     if cal.is_default:
         await _unset_other_defaults(session, principal, cal.id)
     await session.refresh(cal)
+    cache.forget(principal.organization_id)
     audit.record(session, principal, principal.organization_id, "calendar.created", "calendar", cal.id)
     return CalendarRead.model_validate(cal)
 
@@ -209,6 +212,7 @@ async def update_calendar(
     if cal.is_default:
         await _unset_other_defaults(session, principal, cal.id)
     await session.refresh(cal)
+    cache.forget(principal.organization_id)
     audit.record(session, principal, principal.organization_id, "calendar.updated", "calendar", cal.id)
     return CalendarRead.model_validate(cal)
 

@@ -24,7 +24,7 @@ from api import events
 from api.kit.time import utc_now
 from api.models import Conversation, Customer, SlaClock, SlaPolicy
 from api.models.sla import BREACH_TIER
-from api.sla import repository
+from api.sla import cache, repository
 from api.sla.calendar import BusinessCalendar as Calendar
 from api.sla.calendar import DeadlineUnreachable, add_business_time
 from api.sla.catalog import DUE_SOON_FRACTION
@@ -85,9 +85,23 @@ async def _context(session: AsyncSession, c: Conversation) -> PolicyContext:
 
 
 async def _choose_policy(session: AsyncSession, c: Conversation) -> tuple[SlaPolicy, str]:
-    policies = [p for p in await repository.policies(session, c.organization_id) if p.is_active]
+    hit, policies = cache.get(("policies", c.organization_id))
+    if not hit:
+        policies = [p for p in await repository.policies(session, c.organization_id) if p.is_active]
+        cache.put(("policies", c.organization_id), policies)
     choice = choose(((p.id, p.position, p.conditions, p.name) for p in policies), await _context(session, c))
     return next(p for p in policies if p.id == choice.policy_id), choice.reason
+
+
+async def calendar_for(
+    session: AsyncSession, organization_id: uuid.UUID, policy: SlaPolicy, team_id: uuid.UUID | None
+) -> Any | None:
+    key = ("calendar", organization_id, policy.id, policy.calendar_id, team_id)
+    hit, row = cache.get(key)
+    if not hit:
+        row = await repository.calendar_for(session, organization_id, policy, team_id)
+        cache.put(key, row)
+    return row
 
 
 def _snapshot(policy: SlaPolicy, target_seconds: int, calendar: Any | None) -> dict[str, Any]:
@@ -207,7 +221,7 @@ async def reconcile(
     policy = reason = calendar = None
     if waiting is not None or (c.status != "resolved" and c.first_inbound_at is not None):
         policy, reason = await _choose_policy(session, c)
-        calendar = await repository.calendar_for(session, c.organization_id, policy, c.team_id)
+        calendar = await calendar_for(session, c.organization_id, policy, c.team_id)
 
     for kind in RESPONSE_KINDS:
         clk = open_clocks.get(kind)
@@ -308,20 +322,15 @@ async def _apply_pause(session: AsyncSession, c: Conversation, now: datetime) ->
 
 async def refresh_conversation(session: AsyncSession, c: Conversation, *, emit: bool) -> None:
     """Denormalise the earliest open deadline onto the conversation and tell the listeners."""
-    row = (
-        await session.execute(
-            select(func.min(SlaClock.due_at), func.min(SlaClock.due_soon_at)).where(
-                SlaClock.conversation_id == c.id, SlaClock.stopped_at.is_(None)
-            )
-        )
-    ).one()
-    deadline, soon = row
+    clocks = await repository.open_clocks(session, c.id, lock=False)
+    deadline = min((k.due_at for k in clocks if k.due_at is not None), default=None)
+    soon = min((k.due_soon_at for k in clocks if k.due_soon_at is not None), default=None)
     if (deadline, soon) != (c.sla_deadline, c.sla_due_soon_at):
         c.sla_deadline, c.sla_due_soon_at = deadline, soon
         await session.flush()  # callers may refresh the row next; the new deadline must be in it
         emit = True
     if emit:
-        events.emit(session, c.organization_id, "sla.updated", await sla_payload(session, c), conversation_id=c.id)
+        events.emit(session, c.organization_id, "sla.updated", sla_payload(c, clocks), conversation_id=c.id)
 
 
 def state_at(deadline: datetime | None, due_soon_at: datetime | None, now: datetime) -> str:
@@ -360,14 +369,13 @@ def clock_view(clock: SlaClock, now: datetime) -> dict[str, Any]:
     }
 
 
-async def sla_payload(session: AsyncSession, c: Conversation) -> dict[str, Any]:
+def sla_payload(c: Conversation, open_clocks: list[SlaClock]) -> dict[str, Any]:
     """Deadlines and states, never a ticking number: clients count down themselves."""
     now = datetime.now(UTC)
-    clocks = await repository.open_clocks(session, c.id, lock=False)
     return {
         "conversation_id": str(c.id),
         "sla_deadline": c.sla_deadline.isoformat() if c.sla_deadline else None,
         "sla_due_soon_at": c.sla_due_soon_at.isoformat() if c.sla_due_soon_at else None,
         "sla_state": state_at(c.sla_deadline, c.sla_due_soon_at, now),
-        "clocks": [{k: v for k, v in clock_view(clk, now).items() if k != "seconds_remaining"} for clk in clocks],
+        "clocks": [{k: v for k, v in clock_view(clk, now).items() if k != "seconds_remaining"} for clk in open_clocks],
     }
