@@ -75,6 +75,8 @@ def serve(
         workers=workers,
         log_level=settings.log_level.lower(),
         proxy_headers=True,
+        # Browsers ask for per-message deflate; it costs ~64 KiB per socket for small JSON frames.
+        ws_per_message_deflate=False,
     )
 
 

@@ -6,7 +6,14 @@ import asyncio
 import importlib
 import sys
 
-BENCHMARKS = ["benchmarks.inbound_push", "benchmarks.sla_timers", "benchmarks.inbox_list", "benchmarks.automation"]
+BENCHMARKS = [
+    "benchmarks.inbound_push",
+    "benchmarks.sla_timers",
+    "benchmarks.inbox_list",
+    "benchmarks.automation",
+]
+
+BENCHMARKS += ["benchmarks.ws_fanout", "benchmarks.webhooks"]
 
 
 def main() -> None:

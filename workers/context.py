@@ -42,6 +42,17 @@ async def startup(ctx: dict[str, Any]) -> None:
 
     ctx["stop"] = asyncio.Event()
     ctx["timer_loop"] = asyncio.create_task(run_timer_loop(ctx["sessionmaker"], ctx["stop"]))
+    # The outbox relay and the webhook dispatcher run beside the jobs too (their work is rows in Postgres).
+    from workers.tasks.outbox import run_relay_loop
+    from workers.tasks.webhooks import build_dispatcher, run_dispatch_loop
+
+    dispatcher = build_dispatcher(settings, ctx["sessionmaker"])
+    ctx["relay_loop"] = asyncio.create_task(
+        run_relay_loop(
+            ctx["sessionmaker"], ctx["redis"], ctx["stop"], jobs=ctx["redis"], wake_dispatcher=dispatcher.wake
+        )
+    )
+    ctx["webhook_loop"] = asyncio.create_task(run_dispatch_loop(dispatcher, ctx["stop"]))
     from workers.tasks.automation import run_automation_loop
 
     ctx["automation_loop"] = asyncio.create_task(run_automation_loop(ctx["sessionmaker"], ctx["stop"]))
@@ -52,6 +63,8 @@ async def shutdown(ctx: dict[str, Any]) -> None:
     if "stop" in ctx:
         ctx["stop"].set()
         await asyncio.wait_for(ctx["timer_loop"], timeout=10)
+        await asyncio.wait_for(ctx["relay_loop"], timeout=10)
+        await asyncio.wait_for(ctx["webhook_loop"], timeout=30)
         await asyncio.wait_for(ctx["automation_loop"], timeout=10)
     engine = ctx.get("engine")
     if engine is not None:

@@ -60,6 +60,15 @@ class CredentialCipher:
     def encrypt(self, data: dict[str, Any]) -> bytes:
         return self._fernet.encrypt(json.dumps(data, separators=(",", ":")).encode())
 
+    def encrypt_bytes(self, data: bytes) -> bytes:
+        return self._fernet.encrypt(data)
+
+    def decrypt_bytes(self, token: bytes) -> bytes:
+        try:
+            return self._fernet.decrypt(token)
+        except InvalidToken as exc:
+            raise RuntimeError("stored data cannot be decrypted with the configured secret key") from exc
+
     def decrypt(self, token: bytes | None) -> dict[str, Any]:
         if not token:
             return {}

@@ -22,6 +22,7 @@ class OutboxEvent(Base):
     __table_args__ = (
         Index("ix_outbox_unpublished", "id", postgresql_where=text("published_at IS NULL")),
         Index("ix_outbox_org_id", "organization_id", "id"),
+        Index("ix_outbox_org_seq", "organization_id", "seq", postgresql_where=text("seq IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -31,3 +32,7 @@ class OutboxEvent(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     published_at: Mapped[datetime | None] = mapped_column()
+    # Publication order, assigned by the relay while it alone holds the publish lock: the WebSocket
+    # `seq` and the resume point of catch-up. Ids follow insert order, not commit order, so a
+    # client resuming after id N could miss a row with a smaller id that committed later.
+    seq: Mapped[int | None] = mapped_column(BigInteger)

@@ -19,6 +19,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.kit.crypto import CredentialCipher
 from api.kit.errors import PROBLEM_MEDIA_TYPE, Conflict, HourglassError, InvalidInput, PayloadTooLarge, field_error
 from api.kit.time import utc_now
 from api.models import IdempotencyRecord
@@ -84,9 +85,14 @@ class BodyLimitMiddleware:
 
 class IdempotencyMiddleware:
     def __init__(
-        self, app: ASGIApp, sessionmaker: async_sessionmaker[AsyncSession] | None = None, max_bytes: int = 1_048_576
+        self,
+        app: ASGIApp,
+        cipher: CredentialCipher,
+        sessionmaker: async_sessionmaker[AsyncSession] | None = None,
+        max_bytes: int = 1_048_576,
     ) -> None:
         self.app = app
+        self._cipher = cipher
         self._sessionmaker = sessionmaker
         self.max_bytes = max_bytes
 
@@ -205,13 +211,14 @@ class IdempotencyMiddleware:
                 .values(
                     response_status=status,
                     response_headers=headers,
-                    response_body=b"".join(captured["body"]),
+                    # Encrypted: some responses carry secrets shown once (API keys, webhook secrets).
+                    response_body=self._cipher.encrypt_bytes(b"".join(captured["body"])),
                     completed_at=utc_now(),
                 )
             )
 
     async def _replay(self, send: Send, record: IdempotencyRecord) -> None:
-        body = record.response_body or b""
+        body = self._cipher.decrypt_bytes(record.response_body) if record.response_body else b""
         headers = [(k.encode(), v.encode()) for k, v in (record.response_headers or {}).items()]
         headers += [(b"content-length", str(len(body)).encode()), (b"idempotent-replayed", b"true")]
         await send({"type": "http.response.start", "status": record.response_status, "headers": headers})

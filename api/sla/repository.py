@@ -16,6 +16,11 @@ from api.sla.catalog import BUILTINS
 
 async def policies(session: AsyncSession, organization_id: uuid.UUID) -> list[SlaPolicy]:
     """The organization's policies, materialising the built-in catalog on first use."""
+    return (await policies_with_origin(session, organization_id))[0]
+
+
+async def policies_with_origin(session: AsyncSession, organization_id: uuid.UUID) -> tuple[list[SlaPolicy], bool]:
+    """The policies, and whether this call inserted the built-ins (so they are not committed yet)."""
     rows = list(
         (
             await session.execute(
@@ -24,7 +29,7 @@ async def policies(session: AsyncSession, organization_id: uuid.UUID) -> list[Sl
         ).scalars()
     )
     if any(p.builtin_key == "default" for p in rows):
-        return rows
+        return rows, False
     await session.execute(
         insert(SlaPolicy)
         .values(
@@ -47,13 +52,14 @@ async def policies(session: AsyncSession, organization_id: uuid.UUID) -> list[Sl
         )
         .on_conflict_do_nothing(index_elements=[SlaPolicy.organization_id, SlaPolicy.builtin_key])
     )
-    return list(
+    rows = list(
         (
             await session.execute(
                 select(SlaPolicy).where(SlaPolicy.organization_id == organization_id).order_by(SlaPolicy.position)
             )
         ).scalars()
     )
+    return rows, True
 
 
 async def calendar_for(

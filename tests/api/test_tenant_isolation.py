@@ -32,6 +32,8 @@ BODIES = {
     ("post", "/v1/templates/{template_id}/preview"): "PREVIEW",
     ("patch", "/v1/automation/rules/{rule_id}"): {"name": "stolen"},
     ("patch", "/v1/assignment/rules/{rule_id}"): {"name": "stolen"},
+    ("patch", "/v1/webhooks/{endpoint_id}"): {"description": "stolen"},
+    ("post", "/v1/webhooks/{endpoint_id}/replay"): {"since": "2026-01-01T00:00:00Z"},
 }
 # Path parameters that name reference data shared by every tenant, not a tenant's row.
 REFERENCE_PARAMS = {"marketplace"}
@@ -66,7 +68,21 @@ async def _victim_ids(victim, sessionmaker):
         "name": "r", "position": 1, "actions": [{"type": "add_label", "label": "x"}]})).json()
     assign_rule = (await victim.admin.post("/v1/assignment/rules", json={
         "name": "a", "position": 1, "team_id": team["id"]})).json()
+    webhook = (
+        await victim.admin.post("/v1/webhooks", json={"url": "http://127.0.0.1:9/", "event_types": ["sla.overdue"]})
+    ).json()
+    from api.models import WebhookDelivery
+
+    async with sessionmaker.begin() as s:
+        delivery = WebhookDelivery(
+            organization_id=victim.org_id, endpoint_id=webhook["id"], event_id=1, event_type="sla.overdue", payload={}
+        )
+        s.add(delivery)
+        await s.flush()
+        delivery_id = str(delivery.id)
     return {
+        "endpoint_id": webhook["id"],
+        "delivery_id": delivery_id,
         "template_id": template["id"], "rule_id": auto_rule["id"], "assignment_rule_id": assign_rule["id"],
         "policy_id": policy["id"],
         "calendar_id": calendar["id"],

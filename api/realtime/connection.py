@@ -1,0 +1,194 @@
+"""One WebSocket from handshake to close: hello, catch-up, then live frames, heartbeats, presence and
+a lifetime cap. Holds no database session: authentication and catch-up each use a short one."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import random
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from fastapi import WebSocket
+from redis.exceptions import RedisError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.websockets import WebSocketDisconnect, WebSocketState
+
+from api.auth.principal import Principal
+from api.kit.time import utc_now
+from api.realtime import presence
+from api.realtime.catchup import catch_up
+from api.realtime.frames import control, render, visible_to
+from api.realtime.hub import RealtimeHub, Subscriber
+
+log = logging.getLogger(__name__)
+
+MAX_VIEWING = 20  # conversations one socket may announce at once
+
+# Close codes (RFC 6455 §7.4.1): the client reconnects on all but POLICY_VIOLATION.
+NORMAL = 1000
+POLICY_VIOLATION = 1008
+SERVER_ERROR = 1011
+TRY_AGAIN_LATER = 1013
+
+
+class SocketSession:
+    def __init__(
+        self,
+        websocket: WebSocket,
+        hub: RealtimeHub,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        principal: Principal,
+    ) -> None:
+        self.ws = websocket
+        self.hub = hub
+        self.config = hub.config
+        self.sessionmaker = sessionmaker
+        self.principal = principal
+        user = str(principal.user_id) if principal.user_id else None
+        self.sub = Subscriber(str(principal.organization_id), user, self.config.queue_limit, principal.name)
+        self.viewing = self.sub.viewing
+
+    async def run(self, since: int | None) -> None:
+        await self.hub.join(self.sub)  # raises HubUnavailable
+        try:
+            last_seq = await self._start(since)
+            lifetime = self.config.max_lifetime_seconds * random.uniform(0.9, 1.1)
+            timer = asyncio.get_running_loop().call_later(lifetime, self.sub.kick, "connection lifetime reached")
+            sender = asyncio.create_task(self._send_loop(last_seq))
+            receiver = asyncio.create_task(self._receive_loop())
+            try:
+                done, _ = await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
+                if receiver in done and not sender.done():
+                    sender.cancel()
+                elif sender in done and not receiver.done():
+                    # The sender closed the socket: give the receiver a moment to see the close.
+                    await asyncio.wait({receiver}, timeout=1.0)
+                    receiver.cancel()
+                for task in (sender, receiver):
+                    with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
+                        await task
+            finally:
+                timer.cancel()
+                sender.cancel()
+                receiver.cancel()
+        finally:
+            self.hub.leave(self.sub)
+            await self._withdraw_all()
+
+    async def _start(self, since: int | None) -> int:
+        """hello, then what was missed; returns the seq after which live frames continue."""
+        async with self.sessionmaker.begin() as session:
+            result = await catch_up(
+                session,
+                self.principal.organization_id,
+                since,
+                now=utc_now(),
+                limit=self.config.catch_up_limit,
+                max_age=timedelta(seconds=self.config.catch_up_max_age_seconds),
+            )
+        now = utc_now()
+        await self.ws.send_text(
+            control(
+                "hello",
+                now,
+                seq=result.start_seq,
+                data={
+                    "organization_id": str(self.principal.organization_id),
+                    "user_id": self.sub.user_id,
+                    "heartbeat_seconds": self.config.heartbeat_seconds,
+                    "resumed": since is not None and not result.resync,
+                },
+            )
+        )
+        if result.resync:
+            await self.ws.send_text(control("resync", now))
+        last = result.start_seq
+        for message in result.messages:
+            if visible_to(message, self.sub.user_id):
+                await self.ws.send_text(render(message, now))
+            last = message["seq"]
+        return last
+
+    async def _send_loop(self, last_seq: int) -> None:
+        """Frames the hub queued (events, presence, heartbeats), in order; no timer of its own."""
+        queue = self.sub.queue
+        while True:
+            seq, text = queue.get_nowait() if not queue.empty() else await queue.get()
+            if self.sub.kicked:
+                await self._close_for_reconnect(self.sub.kicked)
+                return
+            if seq is not None:
+                if seq <= last_seq:
+                    continue  # already sent by catch-up
+                last_seq = seq
+            assert text is not None
+            await self.ws.send_text(text)
+
+    async def _close_for_reconnect(self, reason: str) -> None:
+        with contextlib.suppress(Exception):
+            await self.ws.send_text(control("reconnect", utc_now(), data={"reason": reason}))
+        code = TRY_AGAIN_LATER if reason == "too far behind" else NORMAL
+        with contextlib.suppress(Exception):
+            if self.ws.application_state != WebSocketState.DISCONNECTED:
+                await self.ws.close(code=code, reason="reconnect")
+
+    async def _receive_loop(self) -> None:
+        while True:
+            message = await self.ws.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            raw = message.get("text")
+            if raw is None and message.get("bytes") is not None:
+                raw = message["bytes"].decode("utf-8", errors="replace")
+            if not raw or len(raw) > self.config.max_client_frame_bytes:
+                continue
+            try:
+                frame = json.loads(raw)
+            except ValueError:
+                continue
+            if isinstance(frame, dict):
+                await self._on_client_frame(frame)
+
+    async def _on_client_frame(self, frame: dict[str, Any]) -> None:
+        """`{"type":"viewing"|"left","conversation_id":…}`, or the SPA's
+        `{"type":"presence","data":{"conversation_id":…,"state":"viewing"|"left"}}`."""
+        kind = frame.get("type")
+        raw_data = frame.get("data")
+        data: dict[str, Any] = raw_data if isinstance(raw_data, dict) else {}
+        if kind == "presence":
+            kind, conversation = data.get("state"), data.get("conversation_id")
+        else:
+            conversation = frame.get("conversation_id")
+        if kind not in ("viewing", "left") or self.sub.user_id is None:
+            return
+        try:
+            conversation = str(uuid.UUID(str(conversation)))
+        except ValueError:
+            return
+        try:
+            if kind == "viewing" and (conversation in self.viewing or len(self.viewing) < MAX_VIEWING):
+                self.viewing.add(conversation)
+                await presence.announce(
+                    self.hub.redis,
+                    self.sub.organization_id,
+                    conversation,
+                    self.sub.id,
+                    self.sub.user_id,
+                    self.principal.name,
+                    self.config.presence_ttl_seconds,
+                )
+            elif kind == "left" and conversation in self.viewing:
+                self.viewing.discard(conversation)
+                await presence.withdraw(self.hub.redis, self.sub.organization_id, conversation, self.sub.id)
+        except (RedisError, OSError) as exc:
+            log.warning("presence update failed: %s", exc)
+
+    async def _withdraw_all(self) -> None:
+        for conversation in list(self.viewing):
+            with contextlib.suppress(RedisError, OSError):
+                await presence.withdraw(self.hub.redis, self.sub.organization_id, conversation, self.sub.id)
+        self.viewing.clear()

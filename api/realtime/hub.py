@@ -1,0 +1,304 @@
+"""Per-process fan-out. One Redis pub/sub connection per API process, subscribed to the channel of
+each organization that has a socket here; every message is rendered once (per distinct viewer where
+it must be) and queued to each local socket that may see it.
+
+A socket joins only once Redis has confirmed its organization's subscription, and only then runs its
+catch-up query, so every event is either in the replay or arrives live (see catchup.py). If the
+pub/sub connection breaks, events may have been missed: every local socket is asked to reconnect,
+which resumes it from PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+import uuid
+from collections import deque
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.asyncio.client import PubSub
+from redis.exceptions import RedisError
+
+from api.kit.time import utc_now
+from api.realtime import presence
+from api.realtime.config import RealtimeConfig
+from api.realtime.frames import CONTROL_CHANNEL, control, for_viewer, org_channel, render, visible_to
+
+log = logging.getLogger(__name__)
+
+_PING_EVERY = 10.0
+_SILENCE_LIMIT = 30.0  # no message, not even a pong: the connection is dead even if TCP says not
+
+
+class HubUnavailable(RuntimeError):
+    """Redis pub/sub is not connected: the socket should retry later."""
+
+
+class Subscriber:
+    """One open socket as the hub sees it: its organization, its user (None for an API key) and a
+    queue of rendered frames that its sender drains."""
+
+    def __init__(self, organization_id: str, user_id: str | None, queue_limit: int, name: str = "") -> None:
+        self.id = uuid.uuid4().hex
+        self.organization_id = organization_id
+        self.user_id = user_id
+        self.name = name
+        self.queue: asyncio.Queue[tuple[int | None, str | None]] = asyncio.Queue()
+        self.queue_limit = queue_limit
+        self.kicked: str | None = None
+        self.viewing: set[str] = set()  # conversations it announced (presence)
+
+    def offer(self, seq: int | None, text: str) -> None:
+        if self.kicked:
+            return
+        if self.queue.qsize() >= self.queue_limit:
+            self.kick("too far behind")
+            return
+        self.queue.put_nowait((seq, text))
+
+    def kick(self, reason: str) -> None:
+        """Ask the socket to reconnect (and resume from PostgreSQL); wakes its sender."""
+        if self.kicked is None:
+            self.kicked = reason
+            self.queue.put_nowait((None, None))
+
+
+class RealtimeHub:
+    def __init__(self, redis: Redis, config: RealtimeConfig | None = None) -> None:
+        self.redis = redis
+        self.config = config or RealtimeConfig()
+        self._subscribers: dict[str, set[Subscriber]] = {}
+        self._active: set[str] = set()  # channels Redis confirmed (and not unsubscribed since)
+        self._requested: dict[str, asyncio.Future[None]] = {}  # SUBSCRIBE in flight, per channel
+        self._confirmations: dict[str, deque[asyncio.Future[None]]] = {}  # in the order sent
+        self._linger: dict[str, asyncio.TimerHandle] = {}
+        self._pubsub: PubSub | None = None
+        self._ready = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._ticker: asyncio.Task[None] | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Connect in the background: the API serves HTTP even while Redis is away."""
+        self._task = asyncio.create_task(self._run(), name="realtime-hub")
+        self._ticker = asyncio.create_task(self._tick(), name="realtime-heartbeat")
+
+    async def stop(self) -> None:
+        for task in (self._task, self._ticker):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._reset("server shutting down")
+
+    @property
+    def connected(self) -> bool:
+        return self._ready.is_set()
+
+    def socket_count(self) -> int:
+        return sum(len(s) for s in self._subscribers.values())
+
+    # -- sockets -----------------------------------------------------------------------------------
+
+    async def join(self, subscriber: Subscriber) -> None:
+        """Returns once events of the subscriber's organization published from now on reach it."""
+        if not self._ready.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._ready.wait(), timeout=2.0)
+        if not self._ready.is_set() or self._pubsub is None:
+            raise HubUnavailable("realtime is not connected to Redis")
+        channel = org_channel(subscriber.organization_id)
+        self._subscribers.setdefault(channel, set()).add(subscriber)
+        handle = self._linger.pop(channel, None)
+        if handle is not None:
+            handle.cancel()
+        if channel in self._active:
+            return
+        confirmed = self._requested.get(channel)
+        first = confirmed is None  # the first joiner sends SUBSCRIBE; later ones wait for the same reply
+        if confirmed is None:
+            confirmed = asyncio.get_running_loop().create_future()
+            self._requested[channel] = confirmed
+            self._confirmations.setdefault(channel, deque()).append(confirmed)
+        try:
+            if first:
+                await self._pubsub.subscribe(channel)
+            await asyncio.wait_for(asyncio.shield(confirmed), timeout=5.0)
+        except (TimeoutError, HubUnavailable, OSError, RedisError) as exc:
+            self.leave(subscriber)
+            raise HubUnavailable("Redis did not confirm the subscription") from exc
+
+    def leave(self, subscriber: Subscriber) -> None:
+        channel = org_channel(subscriber.organization_id)
+        members = self._subscribers.get(channel)
+        if not members:
+            return
+        members.discard(subscriber)
+        if not members and channel not in self._linger:
+            loop = asyncio.get_running_loop()
+            self._linger[channel] = loop.call_later(self.config.unsubscribe_linger_seconds, self._unsubscribe, channel)
+
+    def kick_all(self, reason: str) -> None:
+        for members in self._subscribers.values():
+            for s in members:
+                s.kick(reason)
+
+    def _unsubscribe(self, channel: str) -> None:
+        self._linger.pop(channel, None)
+        if self._subscribers.get(channel):
+            return
+        self._subscribers.pop(channel, None)
+        self._active.discard(channel)
+        self._requested.pop(channel, None)  # a later join must send its own SUBSCRIBE
+        if self._pubsub is not None:
+            task = asyncio.get_running_loop().create_task(_unsubscribe(self._pubsub, channel))
+            task.add_done_callback(lambda t: t.cancelled() or t.exception())
+
+    async def _tick(self) -> None:
+        """One timer for every socket of the process (rather than one per socket): a heartbeat frame,
+        rendered once, and one pipeline that keeps the presence of every viewing socket alive."""
+        last = time.monotonic()
+        while True:
+            # Wake at least every second so a changed interval applies without waiting out the old one.
+            await asyncio.sleep(min(1.0, self.config.heartbeat_seconds))
+            if time.monotonic() - last < self.config.heartbeat_seconds:
+                continue
+            last = time.monotonic()
+            text = control("heartbeat", utc_now())
+            viewers = []
+            for members in list(self._subscribers.values()):
+                for s in members:
+                    s.offer(None, text)
+                    if s.user_id is not None:
+                        viewers += [(s.organization_id, c, s.id, s.user_id, s.name) for c in s.viewing]
+            if viewers:
+                try:
+                    await presence.refresh(self.redis, viewers, self.config.presence_ttl_seconds)
+                except (RedisError, OSError) as exc:
+                    log.warning("realtime: presence refresh failed (%s)", exc)
+
+    # -- the pub/sub connection ------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        backoff = 0.2
+        while True:
+            pubsub = self.redis.pubsub()
+            try:
+                await pubsub.subscribe(CONTROL_CHANNEL)
+                self._pubsub = pubsub
+                await self._listen(pubsub)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if self._ready.is_set():
+                    log.warning("realtime: Redis pub/sub lost (%s); sockets will reconnect", exc)
+                    backoff = 0.2
+            finally:
+                self._pubsub = None
+                self._reset("realtime connection lost")
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 5.0)
+
+    async def _listen(self, pubsub: PubSub) -> None:
+        last_heard = last_ping = time.monotonic()
+        while True:
+            message = await pubsub.get_message(timeout=2.0)
+            now = time.monotonic()
+            if message is None:
+                if now - last_heard > _SILENCE_LIMIT:
+                    raise ConnectionError("pub/sub connection silent")
+                if now - last_ping > _PING_EVERY:
+                    last_ping = now
+                    await pubsub.ping()
+                continue
+            last_heard = now
+            kind = message["type"]
+            channel = _text(message.get("channel"))
+            if kind == "message":
+                if channel == CONTROL_CHANNEL:
+                    self._control(message["data"])
+                else:
+                    self._dispatch(channel, message["data"])
+            elif kind == "subscribe":
+                if channel == CONTROL_CHANNEL:
+                    self._ready.set()
+                else:
+                    self._confirmed(channel)
+
+    def _confirmed(self, channel: str) -> None:
+        # Redis confirms SUBSCRIBEs in the order they were sent; pair them up the same way.
+        waiting = self._confirmations.get(channel)
+        if not waiting:
+            return
+        future = waiting.popleft()
+        if self._requested.get(channel) is future:
+            del self._requested[channel]
+            self._active.add(channel)
+        if not future.done():
+            future.set_result(None)
+
+    def _reset(self, reason: str) -> None:
+        self._ready.clear()
+        self.kick_all(reason)
+        for waiting in self._confirmations.values():
+            for future in waiting:
+                if not future.done():
+                    future.set_exception(HubUnavailable(reason))
+                    future.exception()  # retrieved: nobody may be waiting any more
+        for handle in self._linger.values():
+            handle.cancel()
+        self._subscribers.clear()
+        self._active.clear()
+        self._requested.clear()
+        self._confirmations.clear()
+        self._linger.clear()
+
+    def _control(self, data: bytes | str) -> None:
+        try:
+            message = json.loads(data)
+        except ValueError:
+            return
+        if message.get("type") == "reconnect":
+            self.kick_all(str(message.get("reason") or "requested"))
+
+    def _dispatch(self, channel: str, data: bytes | str) -> None:
+        members = self._subscribers.get(channel)
+        if not members:
+            return
+        try:
+            message: dict[str, Any] = json.loads(data)
+        except ValueError:
+            log.warning("realtime: unreadable message on %s", channel)
+            return
+        now = utc_now()
+        seq = message.get("seq")
+        per_viewer = message.get("type") == "presence"
+        shared: str | None = None
+        rendered: dict[str | None, str] = {}
+        for s in list(members):
+            if not visible_to(message, s.user_id):
+                continue
+            if per_viewer:
+                text = rendered.get(s.user_id)
+                if text is None:
+                    text = rendered[s.user_id] = render(for_viewer(message, s.user_id), now)
+            else:
+                text = shared = shared or render(message, now)
+            s.offer(seq, text)
+
+
+async def _unsubscribe(pubsub: PubSub, channel: str) -> None:
+    await pubsub.unsubscribe(channel)
+
+
+def _text(value: bytes | str | None) -> str:
+    if isinstance(value, bytes):
+        return value.decode()
+    return value or ""

@@ -1,0 +1,309 @@
+"""Delivering due webhook deliveries: claim with a lease, send outside any transaction, record.
+
+A claim (SKIP LOCKED on the partial index of pending deliveries) pushes `next_attempt_at` a lease
+ahead and commits, so no row lock is held during a 15 s request and several dispatchers share the
+work. A dispatcher killed mid-request loses nothing: the lease runs out and the delivery is sent
+again (at least once; `webhook-id` lets the receiver drop the duplicate). Results are recorded in
+batches: the attempt log row, the delivery's new state and the endpoint's failure run, and the
+endpoint is disabled (with the admins told) on 410 or after five days of failures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import random
+import uuid
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, select, text, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from api.kit.crypto import CredentialCipher
+from api.kit.time import utc_now
+from api.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from api.webhook import service
+from api.webhook.retry import decide, parse_retry_after
+from api.webhook.sender import SendResult, WebhookSender
+from api.webhook.signing import signed_headers
+
+log = logging.getLogger(__name__)
+
+# Longer than the request timeout: a delivery is only re-claimed once its sender must be gone.
+LEASE = timedelta(seconds=60)
+
+_CANDIDATES = text(
+    """
+    SELECT d.id, d.endpoint_id FROM webhook_deliveries d
+    JOIN webhook_endpoints e ON e.id = d.endpoint_id
+    WHERE d.status = 'pending' AND d.next_attempt_at <= :now AND e.is_active
+      AND d.endpoint_id <> ALL(CAST(:busy AS uuid[]))
+    ORDER BY d.next_attempt_at
+    LIMIT :limit
+    FOR UPDATE OF d SKIP LOCKED
+    """
+)
+_LEASE = text(
+    """
+    UPDATE webhook_deliveries SET next_attempt_at = :until WHERE id = ANY(CAST(:ids AS uuid[]))
+    RETURNING id, organization_id, endpoint_id, payload, attempts
+    """
+)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: uuid.UUID
+    organization_id: uuid.UUID
+    endpoint_id: uuid.UUID
+    url: str
+    secrets: tuple[str, ...]
+    body: str
+    attempts: int  # made before this one
+
+
+@dataclass(frozen=True)
+class Outcome:
+    claimed: Claimed
+    result: SendResult
+    finished_at: datetime
+
+
+async def claim_due(
+    session: AsyncSession,
+    cipher: CredentialCipher,
+    now: datetime,
+    limit: int,
+    *,
+    in_flight: Counter[uuid.UUID] | None = None,
+    per_endpoint: int = 32,
+) -> list[Claimed]:
+    """Lease up to `limit` due deliveries, at most `per_endpoint` in flight per endpoint, so one slow
+    receiver cannot take every slot."""
+    in_flight = in_flight or Counter()
+    busy = [e for e, n in in_flight.items() if n >= per_endpoint]
+    candidates = (
+        await session.execute(_CANDIDATES, {"now": now, "busy": busy, "limit": limit * 4})
+    ).all()  # over-fetch: the per-endpoint cap may drop some
+    taken: Counter[uuid.UUID] = Counter()
+    chosen: list[uuid.UUID] = []
+    for delivery_id, endpoint_id in candidates:
+        if len(chosen) == limit:
+            break
+        if in_flight[endpoint_id] + taken[endpoint_id] < per_endpoint:
+            taken[endpoint_id] += 1
+            chosen.append(delivery_id)
+    if not chosen:
+        return []
+    rows = (await session.execute(_LEASE, {"until": now + LEASE, "ids": chosen})).all()
+    endpoints = {
+        e.id: e
+        for e in (
+            await session.execute(select(WebhookEndpoint).where(WebhookEndpoint.id.in_({r.endpoint_id for r in rows})))
+        ).scalars()
+    }
+    signing = {eid: tuple(service.active_secrets(e, cipher, now)) for eid, e in endpoints.items()}
+    return [
+        Claimed(
+            id=r.id,
+            organization_id=r.organization_id,
+            endpoint_id=r.endpoint_id,
+            url=endpoints[r.endpoint_id].url,
+            secrets=signing[r.endpoint_id],
+            body=json.dumps(r.payload, separators=(",", ":"), ensure_ascii=False),
+            attempts=r.attempts,
+        )
+        for r in rows
+    ]
+
+
+async def send(sender: WebhookSender, claimed: Claimed) -> SendResult:
+    # The signature's timestamp is the real clock even when tests move `now`: receivers check it.
+    headers = signed_headers(claimed.secrets, str(claimed.id), utc_now(), claimed.body)
+    return await sender.post(claimed.url, claimed.body.encode(), headers)
+
+
+_deliveries = cast(Table, WebhookDelivery.__table__)
+_UPDATE_DELIVERY = (
+    update(_deliveries)
+    .where(_deliveries.c.id == bindparam("b_id"), _deliveries.c.status == "pending")
+    .values(
+        status=bindparam("b_status"),
+        attempts=bindparam("b_attempts"),
+        next_attempt_at=bindparam("b_next"),
+        last_attempt_at=bindparam("b_at"),
+        last_status_code=bindparam("b_code"),
+        last_error=bindparam("b_error"),
+    )
+)
+
+
+async def record(session: AsyncSession, outcomes: Iterable[Outcome], rng: random.Random) -> None:
+    """Apply a batch of attempt outcomes (in the order they finished) in the caller's transaction."""
+    ordered = sorted(outcomes, key=lambda o: o.finished_at)
+    if not ordered:
+        return
+    endpoint_ids = sorted({o.claimed.endpoint_id for o in ordered})
+    endpoints = {
+        e.id: e
+        for e in (
+            await session.execute(
+                select(WebhookEndpoint)
+                .where(WebhookEndpoint.id.in_(endpoint_ids))
+                .order_by(WebhookEndpoint.id)  # one lock order for every dispatcher: no deadlocks
+                .with_for_update()
+            )
+        ).scalars()
+    }
+    attempts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    to_disable: dict[uuid.UUID, tuple[str, datetime]] = {}
+    for o in ordered:
+        endpoint = endpoints.get(o.claimed.endpoint_id)
+        if endpoint is None:  # deleted meanwhile; its deliveries went with it
+            continue
+        r, now = o.result, o.finished_at
+        made = o.claimed.attempts + 1
+        decision = decide(
+            status_code=r.status_code,
+            retry_after=parse_retry_after(r.retry_after, now),
+            attempts_made=made,
+            now=now,
+            failing_since=endpoint.failing_since,
+            rng=rng,
+        )
+        endpoint.failing_since = decision.failing_since
+        if decision.disable_reason and endpoint.is_active:
+            to_disable.setdefault(endpoint.id, (decision.disable_reason, now))
+        attempts.append(
+            {
+                "organization_id": o.claimed.organization_id,
+                "delivery_id": o.claimed.id,
+                "attempted_at": now,
+                "duration_ms": r.duration_ms,
+                "status_code": r.status_code,
+                "request_excerpt": r.request_excerpt,
+                "response_excerpt": r.response_excerpt,
+                "error": r.error,
+            }
+        )
+        updates.append(
+            {
+                "b_id": o.claimed.id,
+                "b_status": decision.status,
+                "b_attempts": made,
+                "b_next": decision.next_attempt_at,
+                "b_at": now,
+                "b_code": r.status_code,
+                "b_error": r.error if decision.status != "succeeded" else None,
+            }
+        )
+    if attempts:
+        await session.execute(insert(WebhookAttempt), attempts)
+        await session.execute(_UPDATE_DELIVERY, updates)
+    for endpoint_id, (reason, when) in to_disable.items():
+        await service.disable(session, endpoints[endpoint_id], reason, when)
+
+
+class Dispatcher:
+    """Sends due deliveries with bounded concurrency, recording outcomes in batches."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        sender: WebhookSender,
+        cipher: CredentialCipher,
+        *,
+        concurrency: int = 200,
+        per_endpoint: int = 32,
+        idle_poll: float = 0.1,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.sessionmaker = sessionmaker
+        self.sender = sender
+        self.cipher = cipher
+        self.concurrency = concurrency
+        self.per_endpoint = per_endpoint
+        self.idle_poll = idle_poll
+        self.rng = rng or random.Random()  # jitter, not secrecy
+        self.wake = asyncio.Event()
+
+    async def deliver_due(self, now: datetime | None = None, limit: int = 500) -> list[Outcome]:
+        """Claim what is due at `now`, send it all, record the outcomes as of `now`; for tests and
+        one-shot runs (the loop below streams instead)."""
+        now = now or utc_now()
+        async with self.sessionmaker.begin() as session:
+            claimed = await claim_due(session, self.cipher, now, limit, per_endpoint=limit)
+        results = await asyncio.gather(*(send(self.sender, c) for c in claimed))
+        outcomes = [Outcome(c, r, now) for c, r in zip(claimed, results, strict=True)]
+        async with self.sessionmaker.begin() as session:
+            await record(session, outcomes, self.rng)
+        return outcomes
+
+    async def run(self, stop: asyncio.Event) -> None:
+        in_flight: Counter[uuid.UUID] = Counter()
+        tasks: set[asyncio.Task[None]] = set()
+        finished: list[Outcome] = []
+        progress = asyncio.Event()
+
+        async def deliver(c: Claimed) -> None:
+            try:
+                result = await send(self.sender, c)
+            except Exception as exc:  # a bug must not lose the lease bookkeeping
+                log.exception("webhook delivery %s crashed", c.id)
+                result = SendResult(None, 0, "", "", f"internal error: {type(exc).__name__}")
+            finished.append(Outcome(c, result, utc_now()))
+            in_flight[c.endpoint_id] -= 1
+            progress.set()
+
+        while not stop.is_set():
+            progress.clear()  # set again by any request that finishes from here on
+            claimed: list[Claimed] = []
+            try:
+                if finished:
+                    batch, finished[:] = list(finished), []
+                    try:
+                        async with self.sessionmaker.begin() as session:
+                            await record(session, batch, self.rng)
+                    except BaseException:
+                        finished[:0] = batch  # recorded nothing: try again next round
+                        raise
+                free = self.concurrency - len(tasks)
+                if free > 0:
+                    async with self.sessionmaker.begin() as session:
+                        claimed = await claim_due(
+                            session, self.cipher, utc_now(), free, in_flight=in_flight, per_endpoint=self.per_endpoint
+                        )
+            except (OperationalError, DBAPIError, OSError) as exc:
+                log.warning("webhook dispatcher: database unavailable (%s); retrying", type(exc).__name__)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=1.0)
+                continue
+            for c in claimed:
+                in_flight[c.endpoint_id] += 1
+                task = asyncio.create_task(deliver(c))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+            if claimed and len(claimed) == free:
+                continue  # more may be due right now
+            waiters = [asyncio.ensure_future(progress.wait()), asyncio.ensure_future(self.wake.wait())]
+            waiters.append(asyncio.ensure_future(stop.wait()))
+            await asyncio.wait(waiters, timeout=self.idle_poll, return_when=asyncio.FIRST_COMPLETED)
+            for w in waiters:
+                w.cancel()
+            self.wake.clear()
+        # Shutting down: let requests in flight finish (bounded by the sender's timeout), record them.
+        if tasks:
+            await asyncio.wait(tasks, timeout=self.sender.timeout + 1)
+        if finished:
+            with contextlib.suppress(Exception):
+                async with self.sessionmaker.begin() as session:
+                    await record(session, finished, self.rng)

@@ -1,0 +1,190 @@
+"""The webhook payload schema, version `2026-11-01`: one envelope, one `data` model per event type.
+
+The envelope follows the Standard Webhooks recommendation (`type`, `timestamp`, `data`) and adds
+`api_version`, the `event_id` of the outbox event (the same for every endpoint; `webhook-id` is per
+delivery) and the organization. `data` is the event as the domain emitted it. Fields are only ever
+added within a version; renaming or removing one means a new `api_version`.
+
+These models document the payloads (OpenAPI `webhooks` section, `GET /v1/webhooks/event-types`) and
+a test validates real deliveries against them, so the documentation cannot drift from the producers.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Final, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.events import EVENT_TYPES
+
+API_VERSION: Final = "2026-11-01"
+
+# Notifications are addressed to one user of the SPA; subscribers get the sla.* events instead.
+WEBHOOK_EVENT_TYPES: dict[str, str] = {k: v for k, v in EVENT_TYPES.items() if k != "notification"}
+TEST_EVENT_TYPE = "webhook.test"
+
+
+class _Data(BaseModel):
+    # Consumers must ignore fields they do not know; so does this schema (additions are not breaking).
+    model_config = ConfigDict(extra="allow")
+
+
+class ConversationCreatedData(_Data):
+    conversation_id: uuid.UUID
+    channel_id: uuid.UUID
+    marketplace: str
+
+
+class ConversationData(_Data):
+    id: uuid.UUID
+    channel_id: uuid.UUID
+    marketplace: str
+    subject: str | None
+    status: str = Field(description="open | pending | resolved")
+    priority: str
+    category: str | None
+    labels: list[str]
+    assignee_id: uuid.UUID | None
+    team_id: uuid.UUID | None
+    unread: bool
+    waiting_since: datetime | None = Field(description="Oldest unanswered buyer message, if any")
+    order_id: str | None = Field(description="The marketplace order id")
+    has_failed_delivery: bool
+    spam_reason: str | None
+    last_message_at: datetime
+
+
+class ConversationUpdatedData(_Data):
+    id: uuid.UUID
+    changed: list[str] = Field(description="Names of the fields that changed")
+    # The conversation as it is now. Absent only when nothing but `waiting_since` changed (a buyer
+    # message marked as needing no response), in which case `waiting_since` is present.
+    channel_id: uuid.UUID | None = None
+    marketplace: str | None = None
+    subject: str | None = None
+    status: str | None = None
+    priority: str | None = None
+    category: str | None = None
+    labels: list[str] | None = None
+    assignee_id: uuid.UUID | None = None
+    team_id: uuid.UUID | None = None
+    unread: bool | None = None
+    waiting_since: datetime | None = None
+    order_id: str | None = None
+    has_failed_delivery: bool | None = None
+    spam_reason: str | None = None
+    last_message_at: datetime | None = None
+
+
+class MessageData(_Data):
+    id: uuid.UUID
+    conversation_id: uuid.UUID
+    channel_id: uuid.UUID
+    direction: str = Field(description="inbound | outbound")
+    author_kind: str
+    external_id: str | None
+    sent_at: datetime
+    delivery_status: str | None = Field(description="queued | sending | sent | failed for outbound messages")
+    delivery_error: str | None
+    preview: str = Field(description="The first 200 characters of the body")
+
+
+class NoteCreatedData(_Data):
+    conversation_id: uuid.UUID
+    note_id: uuid.UUID
+    kind: str
+
+
+class SlaClockState(_Data):
+    id: uuid.UUID
+    kind: str
+    state: str = Field(description="running | met | breached | stopped")
+
+
+class SlaUpdatedData(_Data):
+    """Deadlines and states, never a ticking number: count down from `sla_deadline` yourself."""
+
+    conversation_id: uuid.UUID
+    sla_deadline: datetime | None
+    sla_due_soon_at: datetime | None
+    sla_state: str = Field(description="none | ok | due_soon | overdue")
+    clocks: list[dict[str, Any]] | None = Field(default=None, description="Open clocks, when they were recomputed")
+    changed_clock: SlaClockState | None = Field(default=None, description="The clock that just breached")
+
+
+class SlaTimerData(_Data):
+    conversation_id: uuid.UUID
+    clock_id: uuid.UUID
+    clock_kind: str = Field(description="e.g. marketplace_first_response, internal_resolution")
+    marketplace: str
+    channel_id: uuid.UUID
+    subject: str | None
+    order_id: str | None
+    assignee_id: uuid.UUID | None
+    started_at: datetime
+    due_at: datetime | None
+    tier: int | None = Field(description="The escalation tier (null for the breach itself)")
+    action: str = Field(description="email_assignee | notify_assignee_and_team | escalate_supervisor | breach")
+    policy: str | None
+    fired_at: datetime | None
+
+
+class TestData(_Data):
+    endpoint_id: uuid.UUID
+    message: str
+
+
+DATA_MODELS: dict[str, type[_Data]] = {
+    "conversation.created": ConversationCreatedData,
+    "conversation.updated": ConversationUpdatedData,
+    "conversation.assigned": ConversationData,
+    "conversation.resolved": ConversationData,
+    "message.received": MessageData,
+    "message.queued": MessageData,
+    "message.sent": MessageData,
+    "message.failed": MessageData,
+    "note.created": NoteCreatedData,
+    "sla.updated": SlaUpdatedData,
+    "sla.warning": SlaTimerData,
+    "sla.overdue": SlaTimerData,
+    TEST_EVENT_TYPE: TestData,
+}
+
+
+class WebhookEnvelope(BaseModel):
+    type: str
+    timestamp: datetime = Field(description="When the event happened")
+    api_version: Literal["2026-11-01"] = API_VERSION
+    event_id: int = Field(description="The event; the same for every endpoint that receives it")
+    organization_id: uuid.UUID
+    data: dict[str, Any]
+
+
+def _envelope(event_type: str, data_model: type[_Data]) -> type[BaseModel]:
+    name = "".join(part.capitalize() for part in event_type.replace(".", "_").split("_")) + "Event"
+    annotations = {"type": Literal[event_type], "data": data_model}  # type: ignore[valid-type]
+    namespace: dict[str, Any] = {
+        "__annotations__": annotations,
+        "__doc__": WEBHOOK_EVENT_TYPES.get(event_type, "A test delivery sent from the API"),
+        "__module__": __name__,
+    }
+    return type(name, (WebhookEnvelope,), namespace)
+
+
+EVENT_MODELS: dict[str, type[BaseModel]] = {t: _envelope(t, m) for t, m in DATA_MODELS.items()}
+
+
+def build_payload(
+    event_id: int, organization_id: uuid.UUID, event_type: str, outbox_payload: dict[str, Any]
+) -> dict[str, Any]:
+    """The body of every delivery of one event (stored, so each retry sends the same bytes)."""
+    return {
+        "type": event_type,
+        "timestamp": outbox_payload.get("occurred_at"),
+        "api_version": API_VERSION,
+        "event_id": event_id,
+        "organization_id": str(organization_id),
+        "data": outbox_payload.get("data", {}),
+    }

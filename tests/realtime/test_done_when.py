@@ -1,0 +1,103 @@
+"""Issue 6, done when: an `sla.overdue` event reaches a subscriber signed and verifiable, survives the
+subscriber being down for a while, and appears within a second on every open agent socket, whichever
+API process holds it. Everything real: a worker process (timer loop, relay, dispatcher), two API
+processes, a receiver on loopback that is down for the first attempt."""
+
+import asyncio
+import json
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from standardwebhooks import Webhook
+from websockets.asyncio.client import connect
+
+from tests.realtime.processes import ApiProcess, Process, environment
+from tests.webhook.receiver import Receiver, bound_socket, serve
+
+pytestmark = pytest.mark.slow
+
+
+async def _next(conn, kind, within=15):
+    async with asyncio.timeout(within):
+        while True:
+            frame = json.loads(await conn.recv())
+            if frame["type"] == kind:
+                return frame, datetime.now(UTC)
+
+
+async def test_sla_overdue_end_to_end(tenant, settings, tmp_path):
+    env = environment(settings, tmp_path)
+    sock = bound_socket()  # the subscriber's port: nothing listens yet, so the first attempt is refused
+    port = sock.getsockname()[1]
+    apis = [ApiProcess(env, tmp_path / f"api{i}.log") for i in (1, 2)]
+    worker = Process(["worker"], env, tmp_path / "worker.log")
+    try:
+        await asyncio.gather(*(a.ready() for a in apis))
+        headers = {"Authorization": f"Bearer {tenant.api_key}"}
+        api = httpx.AsyncClient(base_url=apis[0].url, headers=headers)
+        endpoint = (
+            await api.post(
+                "/v1/webhooks", json={"url": f"http://127.0.0.1:{port}/hook", "event_types": ["sla.overdue"]}
+            )
+        ).json()
+        sockets = [await connect(f"{a.ws}?token={tenant.agent_token}", compression=None) for a in apis]
+        channel = (await api.post("/v1/channels", json={"marketplace": "api", "name": "ERP"})).json()
+
+        async def push(n, sent_at):
+            body = {"external_message_id": f"m-{n}", "external_thread_id": f"t-{n}", "buyer": {"external_id": "b"}}
+            body |= {"body": "Where is my parcel?", "sent_at": sent_at.isoformat()}
+            r = await api.post(f"/v1/channels/{channel['id']}/messages", json=body)
+            assert r.status_code == 201, r.text
+            return r.json()
+
+        # The worker is relaying once a first event reaches both sockets.
+        await push(0, datetime.now(UTC))
+        for conn in sockets:
+            await _next(conn, "message.created", within=60)
+
+        # 24 h default policy: a message sent 24 h minus 4 s ago falls overdue in 4 s.
+        msg = await push(1, datetime.now(UTC) - timedelta(hours=24) + timedelta(seconds=4))
+        conv = (await api.get(f"/v1/conversations/{msg['conversation_id']}")).json()
+        due = datetime.fromisoformat(conv["sla_deadline"])
+
+        arrivals = await asyncio.gather(*(_next(conn, "sla.overdue") for conn in sockets))
+        lateness = [(at - due).total_seconds() for _, at in arrivals]
+        for frame, _ in arrivals:
+            assert frame["conversation_id"] == msg["conversation_id"]
+            assert frame["data"]["action"] == "breach"
+        assert arrivals[0][0]["seq"] == arrivals[1][0]["seq"]
+        print(f"sla.overdue on the sockets {lateness[0]:.3f} s and {lateness[1]:.3f} s after the deadline")
+        assert max(lateness) < 1.0
+
+        # The subscriber was down: the first attempt failed. It comes back; the retry (5 s) arrives.
+        deliveries_url = f"/v1/webhooks/{endpoint['id']}/deliveries"
+        for _ in range(150):
+            items = (await api.get(deliveries_url)).json()["items"]
+            if items and items[0]["attempts"] >= 1:
+                break
+            await asyncio.sleep(0.1)
+        assert items[0]["status"] == "pending" and items[0]["last_error"]
+        receiver = Receiver()
+        async with serve(receiver, sock):
+            for _ in range(200):
+                if receiver.requests:
+                    break
+                await asyncio.sleep(0.1)
+        request = receiver.requests[0]
+        payload = Webhook(endpoint["secret"]).verify(request.body, request.headers)
+        assert payload["type"] == "sla.overdue" and payload["data"]["conversation_id"] == msg["conversation_id"]
+        assert request.headers["webhook-id"] == items[0]["id"]
+        for _ in range(100):
+            detail = (await api.get(f"{deliveries_url}/{items[0]['id']}")).json()
+            if detail["status"] == "succeeded":
+                break
+            await asyncio.sleep(0.1)
+        assert [a["status_code"] for a in detail["attempt_log"]] == [200, None]
+        for conn in sockets:
+            await conn.close()
+        await api.aclose()
+    finally:
+        worker.stop()
+        for a in apis:
+            a.stop()

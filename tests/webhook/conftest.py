@@ -1,0 +1,24 @@
+import random
+
+import pytest
+
+from api.realtime.relay import relay_once
+from api.webhook.dispatcher import Dispatcher
+from api.webhook.sender import WebhookSender
+from api.webhook.ssrf import SsrfGuard
+
+
+@pytest.fixture
+async def dispatcher(app, sessionmaker, settings):
+    sender = WebhookSender(SsrfGuard(settings.webhook_allowed_networks), timeout=2.0)
+    yield Dispatcher(sessionmaker, sender, app.state.cipher, rng=random.Random(7))
+    await sender.aclose()
+
+
+@pytest.fixture
+def relay(sessionmaker, redis):
+    async def run(**kwargs):
+        async with sessionmaker.begin() as session:
+            return await relay_once(session, redis, **kwargs)
+
+    return run
