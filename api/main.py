@@ -34,8 +34,12 @@ from api.ops.health import router as health_router
 from api.ops.idempotency import BodyLimitMiddleware, IdempotencyMiddleware
 from api.ops.metrics import MetricsMiddleware
 from api.order.endpoints import router as order_router
+from api.realtime.endpoints import router as realtime_router
+from api.realtime.hub import RealtimeHub
 from api.sla.endpoints import router as sla_router
 from api.template.endpoints import router as template_router
+from api.webhook.docs import webhooks_router
+from api.webhook.endpoints import router as webhook_router
 
 log = logging.getLogger(__name__)
 
@@ -157,9 +161,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = create_engine(urls.database_url, settings)
         app.state.sessionmaker = create_sessionmaker(app.state.engine)
         app.state.redis = Redis.from_url(urls.redis_url, decode_responses=False)
+        # Fan-out of live events to this process's WebSockets (connects in the background).
+        app.state.realtime = RealtimeHub(app.state.redis)
+        await app.state.realtime.start()
         try:
             yield
         finally:
+            await app.state.realtime.stop()
             await app.state.redis.aclose()
             await app.state.engine.dispose()
 
@@ -188,15 +196,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         compliance_router,
         sla_router,
         notification_router,
+        webhook_router,
+        realtime_router,
         template_router,
         automation_router,
     ):
         app.include_router(router)
 
+    # The OpenAPI `webhooks` section: the payload of each event type subscribers receive.
+    app.webhooks.include_router(webhooks_router())
+
     install_frontend(app, settings)
 
     # Outermost first: metrics see everything; the body limit runs before idempotency buffers a body.
-    app.add_middleware(IdempotencyMiddleware, max_bytes=settings.max_request_bytes)
+    app.add_middleware(IdempotencyMiddleware, cipher=app.state.cipher, max_bytes=settings.max_request_bytes)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
     app.add_middleware(MetricsMiddleware)
     return app
