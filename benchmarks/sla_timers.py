@@ -29,7 +29,10 @@ UPDATE sla_timers SET fired_at = clock_timestamp() FROM due WHERE sla_timers.id 
 """
 
 
-async def _load(conn: asyncpg.Connection, n: int, stream_start: datetime) -> tuple[uuid.UUID, list[uuid.UUID]]:
+async def _load(conn: asyncpg.Connection, n: int) -> tuple[uuid.UUID, list[uuid.UUID]]:
+    """COPY n conversations with one open clock and one breach timer each, all due tomorrow or
+    later; returns the stream's clock ids (scheduled later by _schedule_stream, once the worker is
+    up: the load of 1M rows takes minutes, and a stream planned before it would start in the past)."""
     org = uuid.uuid4()
     channel = uuid.uuid4()
     await conn.execute("INSERT INTO organizations (id, name, slug) VALUES ($1, 'Bench', 'bench')", org)
@@ -55,8 +58,6 @@ async def _load(conn: asyncpg.Connection, n: int, stream_start: datetime) -> tup
     snapshot = json.dumps({"name": "Shopee (12 h)", "target_seconds": 43200, "tiers": []})
 
     def due(i: int) -> datetime:
-        if i < STREAM:
-            return stream_start + timedelta(seconds=i / STREAM_RATE)
         return now + timedelta(days=1, seconds=i)
 
     await conn.copy_records_to_table(
@@ -97,7 +98,32 @@ async def _load(conn: asyncpg.Connection, n: int, stream_start: datetime) -> tup
         records=((org, clock_ids[i], 1000, "breach", due(i)) for i in range(n)),
     )
     await conn.execute("ANALYZE")
-    return org, conv_ids
+    return org, clock_ids[:STREAM]
+
+
+async def _wait_until_firing(conn: asyncpg.Connection, worker: subprocess.Popen[bytes], clock_id: uuid.UUID) -> None:
+    """Make one timer due now (a canary) and wait until the worker has fired it."""
+    await conn.execute("UPDATE sla_timers SET due_at = now() WHERE clock_id = $1", clock_id)
+    deadline = time.monotonic() + 120
+    while not await conn.fetchval("SELECT fired_at IS NOT NULL FROM sla_timers WHERE clock_id = $1", clock_id):
+        if worker.poll() is not None:
+            raise RuntimeError(f"the worker exited with {worker.returncode}")
+        if time.monotonic() > deadline:
+            raise RuntimeError("the worker fired nothing within 2 minutes of starting")
+        await asyncio.sleep(0.05)
+
+
+async def _schedule_stream(conn: asyncpg.Connection, clock_ids: list[uuid.UUID], start: datetime) -> None:
+    """The stream: one timer falling due every 1/STREAM_RATE s from `start`."""
+    for table in ("sla_clocks", "sla_timers"):
+        key = "id" if table == "sla_clocks" else "clock_id"
+        await conn.execute(
+            f"UPDATE {table} t SET due_at = $1::timestamptz + (x.i - 1) / $3::float8 * interval '1 second' "
+            f"FROM unnest($2::uuid[]) WITH ORDINALITY AS x(clock_id, i) WHERE t.{key} = x.clock_id",
+            start,
+            clock_ids,
+            STREAM_RATE,
+        )
 
 
 def _worker(database_url: str) -> subprocess.Popen[bytes]:
@@ -119,23 +145,27 @@ def _worker(database_url: str) -> subprocess.Popen[bytes]:
 async def run_scale(n: int) -> list[dict[str, object]]:
     url = await fresh_database("hourglass_bench_timers")
     conn = await asyncpg.connect(url)
-    stream_start = datetime.now(UTC) + timedelta(seconds=25 + n / 100_000 * 8)
     t = time.monotonic()
-    await _load(conn, n, stream_start)
+    _, stream = await _load(conn, n)
     load_s = time.monotonic() - t
     worker = _worker(url)
     try:
-        wait = (stream_start - datetime.now(UTC)).total_seconds() + STREAM / STREAM_RATE + 5
-        await asyncio.sleep(max(wait, 1))
+        canary, stream = stream[0], stream[1:]
+        await _wait_until_firing(conn, worker, canary)
+        stream_start = datetime.now(UTC) + timedelta(seconds=3)
+        await _schedule_stream(conn, stream, stream_start)
+        await asyncio.sleep((stream_start - datetime.now(UTC)).total_seconds() + len(stream) / STREAM_RATE + 5)
         if worker.poll() is not None:
             raise RuntimeError(f"the worker exited with {worker.returncode}")
         rows = await conn.fetch(
             "SELECT extract(epoch FROM fired_at - due_at) AS late FROM sla_timers "
-            "WHERE due_at <= $1 AND fired_at IS NOT NULL",
-            stream_start + timedelta(seconds=STREAM / STREAM_RATE),
+            "WHERE clock_id = ANY($1::uuid[]) AND fired_at IS NOT NULL",
+            stream,
         )
         lateness = [max(0.0, float(r["late"])) for r in rows]
-        missed = STREAM - len(lateness)
+        if not lateness:
+            raise RuntimeError("no timer of the stream fired")
+        missed = len(stream) - len(lateness)
         duplicates = await conn.fetchval(
             "SELECT coalesce(sum(c - 1), 0) FROM (SELECT count(*) c FROM outbox_events "
             "WHERE event_type = 'sla.overdue' "
