@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -200,9 +200,15 @@ def create_api_key(
 def demo(
     port: Annotated[int, typer.Option(help="API port")] = 8000,
     with_worker: Annotated[bool, typer.Option("--worker/--no-worker")] = True,
+    with_sandbox: Annotated[
+        bool, typer.Option("--sandbox/--no-sandbox", help="Run the marketplace sandbox with traffic")
+    ] = True,
+    sandbox_port: Annotated[int, typer.Option(help="Sandbox HTTP port (marketplace APIs, /_sandbox)")] = 8100,
+    traffic: Annotated[float, typer.Option(help="Sandbox buyer messages per minute, all stores")] = 12.0,
 ) -> None:
     """Everything for a first look: embedded servers if needed, migrations, a demo organization,
-    the API on http://127.0.0.1:PORT and a worker. Stops with Ctrl+C."""
+    the marketplace sandbox (one store per marketplace, connected as channels, with traffic), the
+    API on http://127.0.0.1:PORT and a worker. Stops with Ctrl+C."""
     from api.demo import seed_demo
 
     _setup_logging()
@@ -212,10 +218,21 @@ def demo(
     child_env = {**os.environ, **env}
     procs: list[subprocess.Popen[bytes]] = []
     exe = [sys.executable, "-m", "api.cli"]
+    url = f"http://127.0.0.1:{port}"
+    sandbox_lines: list[str] = []
+    connected: list[Any] = []
+    if with_sandbox:
+        sandbox_proc, sandbox_url, connected = _start_sandbox(env, child_env, sandbox_port)
+        procs.append(sandbox_proc)
+    else:
+        from api.demo import pause_sandbox_channels
+
+        asyncio.run(pause_sandbox_channels(env["HOURGLASS_DATABASE_URL"]))
     procs.append(subprocess.Popen([*exe, "serve", "--port", str(port)], env=child_env))  # noqa: S603
     if with_worker:
         procs.append(subprocess.Popen([*exe, "worker"], env=child_env))  # noqa: S603
-    url = f"http://127.0.0.1:{port}"
+    if with_sandbox:
+        sandbox_lines = _feed_sandbox(sandbox_url, url, creds.api_key, connected, traffic)
     typer.echo(
         "\n".join(
             [
@@ -226,6 +243,7 @@ def demo(
                 f"  API key:   {creds.api_key}   (all scopes; shown once)",
                 f"  API docs:  {url}/v1/docs",
                 f"  Data dir:  {get_settings().data_dir.resolve()}",
+                *sandbox_lines,
                 "Press Ctrl+C to stop.",
                 "",
             ]
@@ -254,6 +272,52 @@ def demo(
     failed = [p for p in procs if p.returncode not in (0, -signal.SIGTERM, None)]
     if failed and not stop:
         raise typer.Exit(1)
+
+
+def _start_sandbox(
+    env: dict[str, str], child_env: dict[str, str], http_port: int
+) -> tuple[subprocess.Popen[bytes], str, list[Any]]:
+    """The sandbox as its own process (it stands in for the outside world), then one channel per
+    store in the demo organization, its credentials checked by a call to the sandbox."""
+    import socket
+
+    from api.demo import connect_sandbox, sandbox_stores, wait_for
+
+    def free_port() -> int:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return int(s.getsockname()[1])
+
+    data_dir = (get_settings().data_dir / "sandbox").resolve()
+    command = [
+        sys.executable, "-m", "sandbox", "--http-port", str(http_port), "--imap-port", str(free_port()),
+        "--smtp-port", str(free_port()), "--seed", "1", "--data-dir", str(data_dir),
+    ]  # fmt: skip
+    proc = subprocess.Popen(command, env=child_env, stdout=subprocess.DEVNULL)  # noqa: S603
+    sandbox_url = f"http://127.0.0.1:{http_port}"
+    try:
+        asyncio.run(wait_for(f"{sandbox_url}/_sandbox/health"))
+        stores = asyncio.run(sandbox_stores(sandbox_url))
+        connected = asyncio.run(connect_sandbox(env["HOURGLASS_DATABASE_URL"], stores))
+    except Exception:
+        proc.terminate()
+        raise
+    return proc, sandbox_url, connected
+
+
+def _feed_sandbox(sandbox_url: str, api_url: str, api_key: str, connected: list[Any], rate: float) -> list[str]:
+    from api.demo import start_sandbox_traffic, wait_for
+
+    asyncio.run(wait_for(f"{api_url}/readyz", 60))
+    orders = asyncio.run(start_sandbox_traffic(sandbox_url, api_url, api_key, connected, rate))
+    lines = [
+        f"  Sandbox:   {sandbox_url}/_sandbox/truth   (stores: {sandbox_url}/_sandbox/stores)",
+        f"             {orders} orders pushed as the ERP would; {rate:g} buyer messages a minute",
+    ]
+    for store in connected:
+        note = f"  ! {store.warning}" if store.warning else ""
+        lines.append(f"    {store.marketplace:<8} {store.name:<26} channel {store.channel_id}{note}")
+    return lines
 
 
 def main() -> None:

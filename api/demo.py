@@ -1,8 +1,10 @@
-"""The demo organization: a team, an admin, two agents, a supervisor and an ERP channel."""
+"""The demo organization: an admin, two agents and a supervisor in two teams, office hours, automation
+and routing rules (api.demo_rules), an ERP channel, and one store per sandbox marketplace."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select, update
 
@@ -11,12 +13,15 @@ from api.auth import service as auth_service
 from api.auth.principal import SCOPES
 from api.config import get_settings
 from api.db import create_engine, create_sessionmaker
+from api.demo_rules import seed_working_setup
 from api.kit.time import utc_now
-from api.models import ApiKey, Channel, Team, TeamMember
+from api.models import ApiKey, Channel, Team
 
 DEMO_SLUG = "demo"
 DEMO_EMAIL = "demo@hourglass.local"
 DEMO_PASSWORD = "hourglass-demo"  # noqa: S105 - a printed demo credential, local only
+# Sandbox stores whose marketplace pushes to Hourglass (the mail relays are polled over IMAP).
+PUSH_MARKETPLACES = ("ebay", "shopee", "tiktok")
 
 
 @dataclass(frozen=True)
@@ -60,11 +65,7 @@ async def seed_demo(database_url: str) -> DemoCredentials:
                 team = Team(organization_id=org.id, name="Frontline")
                 session.add(team)
                 await session.flush()
-                session.add_all(
-                    TeamMember(organization_id=org.id, team_id=team.id, user_id=u.id)
-                    for u in users.values()
-                    if u.role == "agent"
-                )
+            await seed_working_setup(session, org.id, team, users)
             channel = (
                 (
                     await session.execute(
@@ -85,5 +86,181 @@ async def seed_demo(database_url: str) -> DemoCredentials:
             )
             _, key = await auth_service.create_api_key(session, org.id, "demo", list(SCOPES))
         return DemoCredentials(email=DEMO_EMAIL, password=DEMO_PASSWORD, api_key=key)
+    finally:
+        await engine.dispose()
+
+
+@dataclass(frozen=True)
+class ConnectedStore:
+    store_id: str
+    marketplace: str
+    name: str
+    channel_id: str
+    warning: str | None
+
+
+async def connect_sandbox(database_url: str, stores: list[dict[str, Any]]) -> list[ConnectedStore]:
+    """One channel per sandbox store in the demo organization, checked with a real call to the
+    sandbox (as onboarding does), updated in place on later runs (matched by the store id)."""
+    from api.channel.connectors.profiles import sandbox_channel
+    from api.kit.crypto import CredentialCipher
+    from api.sync import onboarding
+
+    settings = get_settings()
+    cipher = CredentialCipher(settings.secret_key.get_secret_value())
+    engine = create_engine(database_url, settings, pool_size=1)
+    connected = []
+    try:
+        async with create_sessionmaker(engine).begin() as session:
+            org = await auth_repository.org_by_slug(session, DEMO_SLUG)
+            assert org is not None, "seed_demo first"
+            team = (await session.execute(select(Team).where(Team.organization_id == org.id))).scalars().first()
+            for store in stores:
+                marketplace = str(store["marketplace"])
+                body = sandbox_channel(store, push=marketplace in PUSH_MARKETPLACES)
+                checked = await onboarding.check(marketplace, body["settings"], body["credentials"], verify=True)
+                assert checked is not None
+                channel = (
+                    (
+                        await session.execute(
+                            select(Channel).where(
+                                Channel.organization_id == org.id,
+                                Channel.marketplace == marketplace,
+                                Channel.external_account_id == body["external_account_id"],
+                            )
+                        )
+                    )
+                    .scalars()
+                    .first()
+                )
+                if channel is None:
+                    channel = Channel(
+                        organization_id=org.id,
+                        marketplace=marketplace,
+                        external_account_id=body["external_account_id"],
+                        default_team_id=team.id if team else None,
+                        sync_cursor={},
+                    )
+                    session.add(channel)
+                channel.name = body["name"]
+                channel.region = body["region"]
+                channel.settings = body["settings"]
+                channel.credentials_encrypted = cipher.encrypt(checked.credentials)
+                channel.status, channel.disabled_at = "active", None
+                channel.last_sync_error = checked.warning
+                channel.last_sync_error_at = utc_now() if checked.warning else None
+                # Poll at once (the sandbox's mail ports may have changed since the last run).
+                channel.sync_cursor = {**(channel.sync_cursor or {}), "next_poll_at": utc_now().isoformat()}
+                await session.flush()
+                connected.append(
+                    ConnectedStore(str(store["id"]), marketplace, channel.name, str(channel.id), checked.warning)
+                )
+        return connected
+    finally:
+        await engine.dispose()
+
+
+# -- the sandbox side of the demo (over its admin API: the product never imports the sandbox) --------
+
+WELCOME = {
+    "amazon": ("Hi, my order hasn't arrived yet and the tracking hasn't moved for 3 days. Can you check?", True),
+    "walmart": ("Hello, I ordered last week. When will it ship? I need it before the weekend.", True),
+    "ebay": ("Hi! Is this still available, and do you ship to Canada?", False),
+    "shopee": ("您好，请问这个有其他颜色吗？什么时候发货？", False),
+    "tiktok": ("Does this come with a charger in the box?", False),
+}
+
+
+async def wait_for(url: str, seconds: float = 30.0) -> None:
+    import asyncio
+
+    import httpx
+
+    async with httpx.AsyncClient(timeout=2, trust_env=False) as client:
+        for _ in range(int(seconds / 0.2)):
+            try:
+                if (await client.get(url)).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer within {seconds:.0f} s")
+
+
+async def sandbox_stores(sandbox_url: str) -> list[dict[str, Any]]:
+    import httpx
+
+    async with httpx.AsyncClient(base_url=sandbox_url, timeout=10, trust_env=False) as client:
+        return list((await client.get("/_sandbox/stores")).json()["stores"])
+
+
+async def start_sandbox_traffic(
+    sandbox_url: str, api_url: str, api_key: str, connected: list[ConnectedStore], rate_per_min: float
+) -> int:
+    """Point the pushing stores at Hourglass, push the order catalogue as the ERP would (PUT
+    /v1/orders), send one buyer message per store so every marketplace shows up at once, then start
+    the traffic. Returns the number of orders pushed."""
+    import asyncio
+
+    import httpx
+
+    from api.channel.connectors.profiles import sandbox_order
+
+    by_store = {c.store_id: c for c in connected}
+    async with (
+        httpx.AsyncClient(base_url=sandbox_url, timeout=10, trust_env=False) as sandbox,
+        httpx.AsyncClient(
+            base_url=api_url, timeout=30, trust_env=False, headers={"Authorization": f"Bearer {api_key}"}
+        ) as api,
+    ):
+        for store in connected:
+            if store.marketplace in PUSH_MARKETPLACES:
+                target = f"{api_url}/v1/hooks/{store.marketplace}/{store.channel_id}"
+                (
+                    await sandbox.patch(f"/_sandbox/stores/{store.store_id}", json={"push_target": target})
+                ).raise_for_status()
+        orders = (await sandbox.get("/_sandbox/orders")).json()["orders"]
+        gate = asyncio.Semaphore(8)
+
+        async def put(order: dict[str, Any]) -> None:
+            store = by_store.get(str(order.get("store_id")))
+            order_id, body = sandbox_order(order, store.channel_id if store else None)
+            async with gate:
+                (await api.put(f"/v1/orders/{order_id}", json=body)).raise_for_status()
+
+        await asyncio.gather(*(put(o) for o in orders))
+        for store in connected:
+            text, with_order = WELCOME.get(store.marketplace, ("Hello!", False))
+            request: dict[str, Any] = {"body": text, "category": "where_is_my_order" if with_order else "pre_sale"}
+            if with_order:
+                mine = [o for o in orders if o.get("store_id") == store.store_id and o.get("status") == "Shipped"]
+                if mine:
+                    request["order_id"] = mine[0]["order_id"]
+            await sandbox.post(f"/_sandbox/stores/{store.store_id}/messages", json=request)
+        if rate_per_min > 0:
+            await sandbox.post("/_sandbox/traffic/start", json={"rate_per_min": rate_per_min})
+        return len(orders)
+
+
+async def pause_sandbox_channels(database_url: str) -> int:
+    """`hourglass demo --no-sandbox`: the demo's sandbox channels would only fail to connect, so they
+    are disabled (the next run with the sandbox enables them again)."""
+    engine = create_engine(database_url, get_settings(), pool_size=1)
+    try:
+        async with create_sessionmaker(engine).begin() as session:
+            org = await auth_repository.org_by_slug(session, DEMO_SLUG)
+            if org is None:
+                return 0
+            result = await session.execute(
+                update(Channel)
+                .where(
+                    Channel.organization_id == org.id,
+                    Channel.marketplace != "api",
+                    Channel.status == "active",
+                    Channel.settings["base_url"].astext.like("http://127.0.0.1:%"),
+                )
+                .values(status="disabled", disabled_at=utc_now())
+            )
+            return int(result.rowcount or 0)  # type: ignore[attr-defined]
     finally:
         await engine.dispose()

@@ -25,6 +25,7 @@ from api.conversation.endpoints import router as conversation_router
 from api.customer.endpoints import router as customer_router
 from api.db import create_engine, create_sessionmaker
 from api.embedded import resolve_service_urls
+from api.hooks.endpoints import router as hooks_router
 from api.kit.crypto import CredentialCipher
 from api.kit.errors import PROBLEM_BASE, PROBLEM_MEDIA_TYPE, HourglassError
 from api.message.endpoints import router as message_router
@@ -198,6 +199,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         notification_router,
         webhook_router,
         realtime_router,
+        hooks_router,
         template_router,
         automation_router,
     ):

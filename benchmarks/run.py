@@ -11,6 +11,7 @@ BENCHMARKS = [
     "benchmarks.sla_timers",
     "benchmarks.inbox_list",
     "benchmarks.automation",
+    "benchmarks.sync",
 ]
 
 BENCHMARKS += ["benchmarks.ws_fanout", "benchmarks.webhooks"]

@@ -56,6 +56,10 @@ async def startup(ctx: dict[str, Any]) -> None:
     from workers.tasks.automation import run_automation_loop
 
     ctx["automation_loop"] = asyncio.create_task(run_automation_loop(ctx["sessionmaker"], ctx["stop"]))
+    # Marketplace sync: the poll scheduler, the push processor and reply delivery (state in Postgres).
+    from workers.tasks import sync
+
+    sync.start(ctx)
     log.info("worker ready (schema %s)", head)
 
 
@@ -66,6 +70,9 @@ async def shutdown(ctx: dict[str, Any]) -> None:
         await asyncio.wait_for(ctx["relay_loop"], timeout=10)
         await asyncio.wait_for(ctx["webhook_loop"], timeout=30)
         await asyncio.wait_for(ctx["automation_loop"], timeout=10)
+        from workers.tasks import sync
+
+        await sync.stop(ctx)
     engine = ctx.get("engine")
     if engine is not None:
         await engine.dispose()

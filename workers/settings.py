@@ -13,6 +13,7 @@ from workers.context import shutdown, startup
 from workers.tasks.housekeeping import purge_expired_job
 from workers.tasks.mail import send_mail_job
 from workers.tasks.sla_timers import sla_sweep_job
+from workers.tasks.sync import purge_pushes_job, sync_channel_job
 
 
 def redis_settings() -> RedisSettings:
@@ -24,12 +25,19 @@ class WorkerSettings:
     with HOURGLASS_REDIS_URL set."""
 
     queue_name = "hourglass"
-    functions: ClassVar[list[Any]] = [purge_expired_job, sla_sweep_job, send_mail_job]
+    functions: ClassVar[list[Any]] = [
+        purge_expired_job,
+        sla_sweep_job,
+        send_mail_job,
+        sync_channel_job,
+        purge_pushes_job,
+    ]
     cron_jobs: ClassVar[list[Any]] = [
         # unique=True: with several workers, one run per tick cluster-wide.
         cron(purge_expired_job, minute={7, 37}, unique=True, run_at_startup=False),
         cron(sla_sweep_job, second={0}, unique=True, run_at_startup=True),
         cron(send_mail_job, second=set(range(0, 60, 5)), unique=True),
+        cron(purge_pushes_job, minute={17}, unique=True, run_at_startup=False),
     ]
     on_startup = startup
     on_shutdown = shutdown

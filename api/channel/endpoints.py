@@ -8,14 +8,31 @@ from fastapi import APIRouter, Depends, Request, status
 from api.auth.dependencies import require
 from api.auth.principal import Principal
 from api.channel import repository, service
-from api.channel.schemas import ChannelCreate, ChannelList, ChannelRead, ChannelUpdate
+from api.channel.schemas import (
+    ChannelCreate,
+    ChannelList,
+    ChannelRead,
+    ChannelUpdate,
+    ProactiveMessageCreate,
+    ProactiveMessageSent,
+    ProactiveMessageTypes,
+)
 from api.db import SessionDep
 from api.kit.errors import problem_responses
+from api.models import Channel
+from api.sync import proactive
+from api.sync.onboarding import backlogs
 
 router = APIRouter(prefix="/v1/channels", tags=["channels"], responses=problem_responses(401, 403, 422, 429))
 
 Reader = Annotated[Principal, Depends(require("channels:read"))]
 Writer = Annotated[Principal, Depends(require("channels:write"))]
+
+
+async def _read(session: SessionDep, request: Request, channel: Channel) -> ChannelRead:
+    """A channel with its live sync status (backlog counts, lag, push URL)."""
+    counts = await backlogs(session, [channel])
+    return service.to_read(channel, counts.get(channel.id), request.app.state.settings.public_url)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ChannelRead)
@@ -25,20 +42,23 @@ async def create_channel(body: ChannelCreate, request: Request, session: Session
     Credentials are encrypted at rest and never returned; `has_credentials` tells whether some are set.
     """
     channel = await service.create(session, principal, body, request.app.state.cipher)
-    return service.to_read(channel)
+    return await _read(session, request, channel)
 
 
 @router.get("", response_model=ChannelList)
-async def list_channels(session: SessionDep, principal: Reader) -> ChannelList:
+async def list_channels(session: SessionDep, request: Request, principal: Reader) -> ChannelList:
     """All channels of the organization, oldest first, with their sync status."""
     channels = await repository.list_all(session, principal.organization_id)
-    return ChannelList(items=[service.to_read(c) for c in channels])
+    counts = await backlogs(session, channels)
+    public_url = request.app.state.settings.public_url
+    return ChannelList(items=[service.to_read(c, counts.get(c.id), public_url) for c in channels])
 
 
 @router.get("/{channel_id}", response_model=ChannelRead, responses=problem_responses(404))
-async def get_channel(channel_id: uuid.UUID, session: SessionDep, principal: Reader) -> ChannelRead:
-    """One channel with its sync status (last success, last error)."""
-    return service.to_read(await repository.get(session, principal.organization_id, channel_id))
+async def get_channel(channel_id: uuid.UUID, request: Request, session: SessionDep, principal: Reader) -> ChannelRead:
+    """One channel with its sync status: last success, lag, backlog (pending pushes, replies queued or
+    failed), last error, next poll, and where the marketplace should push."""
+    return await _read(session, request, await repository.get(session, principal.organization_id, channel_id))
 
 
 @router.patch("/{channel_id}", response_model=ChannelRead, responses=problem_responses(404))
@@ -47,10 +67,61 @@ async def update_channel(
 ) -> ChannelRead:
     """Rename, re-configure, replace credentials, or re-enable a channel. Only the fields sent change."""
     channel = await service.update(session, principal, channel_id, body, request.app.state.cipher)
-    return service.to_read(channel)
+    return await _read(session, request, channel)
 
 
 @router.post("/{channel_id}/disable", response_model=ChannelRead, responses=problem_responses(404))
-async def disable_channel(channel_id: uuid.UUID, session: SessionDep, principal: Writer) -> ChannelRead:
+async def disable_channel(
+    channel_id: uuid.UUID, request: Request, session: SessionDep, principal: Writer
+) -> ChannelRead:
     """Stop syncing a channel. Its conversations stay; pushes to it are refused until it is re-enabled."""
-    return service.to_read(await service.disable(session, principal, channel_id))
+    return await _read(session, request, await service.disable(session, principal, channel_id))
+
+
+@router.post(
+    "/{channel_id}/sync",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=ChannelRead,
+    responses=problem_responses(404, 409),
+)
+async def sync_channel(channel_id: uuid.UUID, request: Request, session: SessionDep, principal: Writer) -> ChannelRead:
+    """Poll the marketplace now rather than at the next interval (a worker starts within a second);
+    watch `sync.last_sync_at` and `sync.last_error` for the outcome."""
+    return await _read(session, request, await service.request_sync(session, principal, channel_id))
+
+
+@router.get(
+    "/{channel_id}/amazon/orders/{order_id}/message-types",
+    response_model=ProactiveMessageTypes,
+    responses=problem_responses(404, 409),
+)
+async def amazon_message_types(
+    channel_id: uuid.UUID, order_id: str, request: Request, session: SessionDep, principal: Reader
+) -> ProactiveMessageTypes:
+    """Amazon SP-API Messaging: the proactive message types Amazon allows for this order now."""
+    channel = await repository.get(session, principal.organization_id, channel_id)
+    types = await proactive.message_types(channel, request.app.state.cipher, order_id)
+    return ProactiveMessageTypes(order_id=order_id, message_types=types)
+
+
+@router.post(
+    "/{channel_id}/amazon/orders/{order_id}/messages",
+    response_model=ProactiveMessageSent,
+    responses=problem_responses(404, 409),
+)
+async def amazon_send_proactive(
+    channel_id: uuid.UUID,
+    order_id: str,
+    body: ProactiveMessageCreate,
+    request: Request,
+    session: SessionDep,
+    principal: Writer,
+) -> ProactiveMessageSent:
+    """Send one Amazon SP-API proactive message (e.g. `confirmDeliveryDetails`) about an order. Amazon
+    says these are not replies to buyers: they stop no SLA clock. Sent at once; Amazon's refusal is
+    a 422 with its words, an unreachable Amazon a 502."""
+    channel = await repository.get(session, principal.organization_id, channel_id)
+    result = await proactive.send(
+        session, principal, channel, request.app.state.cipher, order_id, body.message_type, body.text
+    )
+    return ProactiveMessageSent.model_validate(result)

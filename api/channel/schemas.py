@@ -28,6 +28,11 @@ class ChannelCreate(RequestModel):
         default=None, description="Marketplace credentials; encrypted at rest and never returned."
     )
     default_team_id: uuid.UUID | None = None
+    verify: bool = Field(
+        default=True,
+        description="Check the credentials with one call to the marketplace before saving (refused with 422 "
+        "when the marketplace rejects them). False stores them unchecked.",
+    )
 
     @field_validator("settings")
     @classmethod
@@ -48,6 +53,7 @@ class ChannelUpdate(RequestModel):
     credentials: dict[str, str] | None = None
     default_team_id: uuid.UUID | None = None
     status: Literal["active", "disabled"] | None = None
+    verify: bool = Field(default=True, description="Check changed credentials or settings with the marketplace.")
 
     @field_validator("settings")
     @classmethod
@@ -55,10 +61,30 @@ class ChannelUpdate(RequestModel):
         return _cap_json(v, 16_384, "settings") if v is not None else v
 
 
+class SyncBacklog(ResponseModel):
+    pending_pushes: int = Field(0, description="Marketplace pushes stored and not yet processed")
+    queued_replies: int = Field(0, description="Replies waiting for delivery (including retries)")
+    sending_replies: int = 0
+    failed_replies: int = Field(0, description="Replies that failed for good (the Failed view)")
+
+
 class SyncStatus(ResponseModel):
-    last_sync_at: datetime | None
+    last_sync_at: datetime | None = Field(description="Last successful poll or fetch")
     last_error: str | None = Field(validation_alias="last_sync_error")
     last_error_at: datetime | None = Field(validation_alias="last_sync_error_at")
+    state: Literal["ok", "failing", "waiting", "not_synced", "disabled"] = Field(
+        "not_synced",
+        description="`ok`: the last attempt succeeded; `failing`: it failed (see last_error); `waiting`: "
+        "never synced yet; `not_synced`: no connector (ERP-fed channel); `disabled`.",
+    )
+    lag_seconds: float | None = Field(None, description="Seconds since the last successful sync")
+    next_poll_at: datetime | None = None
+    consecutive_failures: int = 0
+    backlog: SyncBacklog = Field(default_factory=SyncBacklog)
+    push_url: str | None = Field(None, description="Where to point the marketplace's pushes (webhooks)")
+    response_rate: dict[str, Any] | None = Field(
+        None, description="The marketplace's own response-rate figure beside Hourglass's (Walmart SRR)"
+    )
 
 
 class ChannelRead(ResponseModel):
@@ -79,3 +105,19 @@ class ChannelRead(ResponseModel):
 
 class ChannelList(ResponseModel):
     items: list[ChannelRead]
+
+
+class ProactiveMessageTypes(ResponseModel):
+    order_id: str
+    message_types: list[str] = Field(description="What Amazon offers for this order now (e.g. confirmDeliveryDetails)")
+
+
+class ProactiveMessageCreate(RequestModel):
+    message_type: str = Field(min_length=1, max_length=60, description="One of the order's message types")
+    text: str = Field(min_length=1, max_length=2000)
+
+
+class ProactiveMessageSent(ResponseModel):
+    order_id: str
+    message_type: str
+    status: Literal["sent"]

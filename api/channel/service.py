@@ -12,12 +12,23 @@ from api.auth.principal import Principal
 from api.channel import repository
 from api.channel.schemas import ChannelCreate, ChannelRead, ChannelUpdate, SyncStatus
 from api.kit.crypto import CredentialCipher
+from api.kit.errors import Conflict
 from api.kit.time import utc_now
 from api.models import Channel
+from api.sync import onboarding
+from api.sync import state as sync_state
 from api.team import repository as team_repository
 
 
-def to_read(channel: Channel) -> ChannelRead:
+def to_read(channel: Channel, backlog: dict[str, int] | None = None, public_url: str | None = None) -> ChannelRead:
+    sync = SyncStatus.model_validate(
+        {
+            "last_sync_at": channel.last_sync_at,
+            "last_sync_error": channel.last_sync_error,
+            "last_sync_error_at": channel.last_sync_error_at,
+            **onboarding.status_fields(channel, backlog, public_url),
+        }
+    )
     return ChannelRead(
         id=channel.id,
         marketplace=channel.marketplace,  # type: ignore[arg-type]
@@ -31,24 +42,30 @@ def to_read(channel: Channel) -> ChannelRead:
         created_at=channel.created_at,
         updated_at=channel.updated_at,
         disabled_at=channel.disabled_at,
-        sync=SyncStatus.model_validate(channel),
+        sync=sync,
     )
 
 
 async def create(session: AsyncSession, principal: Principal, data: ChannelCreate, cipher: CredentialCipher) -> Channel:
     if data.default_team_id:
         await team_repository.get(session, principal.organization_id, data.default_team_id, field="default_team_id")
+    checked = await onboarding.check(data.marketplace, data.settings, data.credentials or {}, verify=data.verify)
+    credentials = checked.credentials if checked else data.credentials
     channel = Channel(
         id=uuid.uuid4(),
         organization_id=principal.organization_id,
         marketplace=data.marketplace,
         name=data.name,
-        external_account_id=data.external_account_id,
+        external_account_id=data.external_account_id or (checked.account if checked else None),
         region=data.region,
         settings=data.settings,
-        credentials_encrypted=cipher.encrypt(data.credentials) if data.credentials else None,
+        credentials_encrypted=cipher.encrypt(credentials) if credentials else None,
         default_team_id=data.default_team_id,
         status="active",
+        # A connector channel is due for its first poll at once.
+        sync_cursor={"next_poll_at": utc_now().isoformat()} if checked else {},
+        last_sync_error=checked.warning if checked else None,
+        last_sync_error_at=utc_now() if checked and checked.warning else None,
     )
     session.add(channel)
     await session.flush()
@@ -83,8 +100,19 @@ async def update(
         if field in changes:
             setattr(channel, field, changes[field])
             audited[field] = str(changes[field]) if field != "settings" else "changed"
-    if "credentials" in changes and changes["credentials"] is not None:
-        channel.credentials_encrypted = cipher.encrypt(changes["credentials"])
+    new_credentials = changes.get("credentials")
+    if new_credentials is not None or ("settings" in changes and channel.credentials_encrypted):
+        credentials = new_credentials if new_credentials is not None else cipher.decrypt(channel.credentials_encrypted)
+        checked = await onboarding.check(
+            channel.marketplace, dict(channel.settings or {}), credentials, verify=data.verify
+        )
+        if checked is not None:
+            new_credentials = checked.credentials if new_credentials is not None else None
+            if checked.warning:
+                channel.last_sync_error, channel.last_sync_error_at = checked.warning, utc_now()
+            await sync_state.patch(session, channel.id, {"next_poll_at": utc_now().isoformat(), "failures": 0})
+    if new_credentials is not None:
+        channel.credentials_encrypted = cipher.encrypt(new_credentials)
         audited["credentials"] = "replaced"
     if "status" in changes and changes["status"] != channel.status:
         set_status(channel, changes["status"])
@@ -107,6 +135,20 @@ async def disable(session: AsyncSession, principal: Principal, channel_id: uuid.
         await session.flush()
         await session.refresh(channel)
         audit.record(session, principal, principal.organization_id, "channel.disabled", "channel", channel.id)
+    return channel
+
+
+async def request_sync(session: AsyncSession, principal: Principal, channel_id: uuid.UUID) -> Channel:
+    """Make the channel due for a poll now; a worker picks it up within a second."""
+    channel = await repository.get(session, principal.organization_id, channel_id)
+    if not onboarding.has_connector(channel):
+        raise Conflict("This channel has no marketplace connector (or no credentials) to sync with.")
+    if channel.status != "active":
+        raise Conflict("The channel is disabled; enable it to sync.")
+    await sync_state.patch(session, channel.id, {"next_poll_at": utc_now().isoformat()})
+    audit.record(session, principal, principal.organization_id, "channel.sync_requested", "channel", channel.id)
+    await session.flush()
+    await session.refresh(channel)
     return channel
 
 

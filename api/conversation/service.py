@@ -278,15 +278,14 @@ async def unflag_spam(session: AsyncSession, principal: Principal, conversation_
 
 
 async def _has_outbound(session: AsyncSession, c: Conversation) -> bool:
+    """Whether a person (or the ERP) has answered. An automatic acknowledgement is not an answer:
+    out-of-hours spam gets one too, and the agent must still be able to flag it in the morning."""
     from sqlalchemy import exists, select
 
-    return bool(
-        (
-            await session.execute(
-                select(exists().where(Message.conversation_id == c.id, Message.direction == "outbound"))
-            )
-        ).scalar()
+    answered = exists().where(
+        Message.conversation_id == c.id, Message.direction == "outbound", Message.author_kind != "auto"
     )
+    return bool((await session.execute(select(answered))).scalar())
 
 
 async def reply(

@@ -49,6 +49,19 @@ async def test_spam_rules(tenant):
     assert r.status_code == 409
 
 
+
+async def test_an_automatic_acknowledgement_does_not_prevent_flagging_spam(tenant):
+    # Out-of-hours spam gets the acknowledgement too; in the morning the agent must still flag it.
+    channel = await make_channel(tenant.api)
+    presale = await push(tenant.api, channel["id"], body="Cheap followers, visit my site")
+    r = await tenant.api.post(
+        f"/v1/conversations/{presale['conversation_id']}/replies",
+        json={"body": "Thanks, we will reply soon.", "author_kind": "auto"},
+    )
+    assert r.status_code == 201, r.text
+    r = await tenant.agent.post(f"/v1/conversations/{presale['conversation_id']}/spam", json={"reason": "spam"})
+    assert r.status_code == 200 and r.json()["spam_reason"] == "spam", r.text
+
 async def test_search_order_subject_name_and_chinese(tenant):
     channel = await make_channel(tenant.api)
     zh = await push(tenant.api, channel["id"], body="你好，我想退货，商品有破损。", subject="退货申请")

@@ -78,7 +78,13 @@ async def test_agents_cannot_mark_their_replies_automated(tenant):
 
 async def test_connector_channels_refuse_erp_delivery_reports(tenant):
     r = await tenant.api.post(
-        "/v1/channels", json={"marketplace": "ebay", "name": "eBay", "credentials": {"token": "t"}}
+        "/v1/channels", json={
+            "marketplace": "ebay",
+            "name": "eBay",
+            "credentials": {"access_token": "t"},
+            "settings": {"seller_username": "shop"},
+            "verify": False,
+        },
     )
     channel = r.json()
     assert channel["has_credentials"] is True and "credentials" not in channel

@@ -32,6 +32,7 @@ BODIES = {
     ("post", "/v1/templates/{template_id}/preview"): "PREVIEW",
     ("patch", "/v1/automation/rules/{rule_id}"): {"name": "stolen"},
     ("patch", "/v1/assignment/rules/{rule_id}"): {"name": "stolen"},
+    ("post", "/v1/channels/{channel_id}/amazon/orders/{order_id}/messages"): {"message_type": "x", "text": "x"},
     ("patch", "/v1/webhooks/{endpoint_id}"): {"description": "stolen"},
     ("post", "/v1/webhooks/{endpoint_id}/replay"): {"since": "2026-01-01T00:00:00Z"},
 }
@@ -95,6 +96,9 @@ async def _victim_ids(victim, sessionmaker):
         "api_key_id": key["id"],
         "user_id": str(victim.agent_id),
         "team_id": team["id"],
+        # Push hooks are signed by the marketplace, not tenant-scoped: a channel of another marketplace
+        # (the victim's is an ERP channel) or without credentials is a 404 like any unknown channel.
+        "marketplace": "ebay",
     }
 
 

@@ -1,0 +1,279 @@
+"""The connector interface, its typed errors and the small value types it trades in."""
+
+from __future__ import annotations
+
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar
+
+import httpx
+
+from api.message.ingest import InboundMessage
+
+# -- errors: what the caller does next depends only on the class ------------------------------------
+
+
+class ConnectorError(Exception):
+    """A marketplace call failed; `str(error)` is the marketplace's own error text for people to read."""
+
+    def __init__(self, message: str, *, status: int | str | None = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.code = code
+
+    def describe(self) -> str:
+        """`<status> <code>: <message>` as shown on a failed reply."""
+        head = " ".join(str(p) for p in (self.status, self.code) if p not in (None, ""))
+        return f"{head}: {self.message}" if head else self.message
+
+
+class Transient(ConnectorError):
+    """Worth retrying later: 5xx, timeouts, connection failures, SMTP 4xx.
+
+    `ambiguous`: the request may have been carried out (a timeout after sending, a gateway timeout),
+    so before sending a reply again the delivery code looks whether it arrived."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, ambiguous: bool = False, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.retry_after = retry_after
+        self.ambiguous = ambiguous
+
+
+class RateLimited(Transient):
+    """429 (or a quota): retry no sooner than `retry_after` seconds when the marketplace says so."""
+
+
+class Permanent(ConnectorError):
+    """Retrying the same request cannot succeed: invalid input, refused content, closed conversation."""
+
+
+class AuthError(Permanent):
+    """The marketplace refused the credentials (after a token refresh, when one was possible)."""
+
+
+# -- values ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class FetchResult:
+    messages: list[InboundMessage]
+    # Persisted with the ingested messages in one transaction: a crash re-fetches, never skips.
+    cursor: dict[str, Any]
+    # More is ready now (the page was full): poll again at once instead of waiting an interval.
+    more: bool = False
+
+
+@dataclass(frozen=True)
+class ReplyTarget:
+    """What a connector needs to answer in a conversation, read from the conversation and its
+    latest inbound message (whose metadata carries marketplace specifics such as Shopee's to_id or a
+    relay address)."""
+
+    message_id: uuid.UUID  # our outbound message: idempotency key / Message-ID seed
+    external_thread_id: str | None
+    order_id: str | None
+    item_id: str | None
+    buyer_external_id: str | None
+    buyer_email: str | None
+    buyer_name: str | None
+    subject: str
+    last_inbound_external_id: str | None = None
+    last_inbound_meta: Mapping[str, Any] = field(default_factory=dict)
+    # Message ids of the thread, oldest first (mail References).
+    references: tuple[str, ...] = ()
+    author_kind: str = "human"  # human | auto (auto-replies are sent as such where a marketplace can tell)
+    # eBay FROM_EBAY and other system threads: nobody can answer them.
+    system_thread: bool = False
+
+
+@dataclass(frozen=True)
+class SentReply:
+    external_id: str
+    sent_at: datetime | None = None
+
+
+@dataclass
+class ParsedPush:
+    """A verified push turned into messages; `fetch` asks for a poll when the push only hints."""
+
+    messages: list[InboundMessage] = field(default_factory=list)
+    fetch: bool = False
+    # (thread id, kind) the connector should read now because the push only names them.
+    threads: list[tuple[str, str]] = field(default_factory=list)
+    note: str = ""
+
+
+CredentialsSaver = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+async def bounded_gather(limit: int, calls: list[Callable[[], Awaitable[Any]]]) -> list[Any]:
+    """Run `calls` with at most `limit` in flight; results in order. Marketplace calls are
+    latency-bound: a few in parallel per channel is what keeps a poll short (well under the
+    marketplaces' rate limits)."""
+    import asyncio
+
+    gate = asyncio.Semaphore(max(1, limit))
+
+    async def run(call: Callable[[], Awaitable[Any]]) -> Any:
+        async with gate:
+            return await call()
+
+    return list(await asyncio.gather(*(run(c) for c in calls)))
+
+
+class _Pacer:
+    """A token bucket shared by every connector of one account in this process (connectors are
+    rebuilt per poll; the marketplace's limit is per account), so we stay under a documented rate
+    limit instead of learning it from 429s."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        import time
+
+        self.rate, self.burst = rate, burst
+        self.tokens = float(burst)
+        self.stamp = time.monotonic()
+
+    async def take(self) -> None:
+        import asyncio
+        import time
+
+        while True:
+            now = time.monotonic()
+            self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+            self.stamp = now
+            if self.tokens >= 1:
+                self.tokens -= 1
+                return
+            await asyncio.sleep((1 - self.tokens) / self.rate)
+
+
+_PACERS: dict[tuple[str, str], _Pacer] = {}
+
+
+class Connector(ABC):
+    """One store account on one marketplace."""
+
+    # Documented request rate to stay under (per account), e.g. TikTok's 50 QPS; None: unpaced.
+    requests_per_second: ClassVar[float | None] = None
+
+    marketplace: ClassVar[str]
+    # Credentials without which nothing works; alternatives are checked in `validate`.
+    required_credentials: ClassVar[tuple[str, ...]] = ()
+    required_settings: ClassVar[tuple[str, ...]] = ()
+    supports_push: ClassVar[bool] = False
+    # Seconds between polls when the marketplace pushes (a safety net) and when it does not.
+    poll_interval_with_push: ClassVar[float] = 60.0
+    poll_interval: ClassVar[float] = 5.0
+
+    def __init__(
+        self,
+        settings: Mapping[str, Any],
+        credentials: Mapping[str, Any],
+        *,
+        http: httpx.AsyncClient | None = None,
+        save_credentials: CredentialsSaver | None = None,
+    ) -> None:
+        self.settings = dict(settings)
+        self.credentials = dict(credentials)
+        self._own_http = http is None
+        timeout = float(self.settings.get("timeout_seconds", 20))
+        self.http = http or httpx.AsyncClient(timeout=timeout, trust_env=False)
+        self.timeout = timeout
+        self._save_credentials = save_credentials
+
+    @classmethod
+    def validate(cls, settings: Mapping[str, Any], credentials: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """(field, reason) for each missing or malformed setting or credential."""
+        problems = [(f"credentials.{k}", "required") for k in cls.required_credentials if not credentials.get(k)]
+        problems += [(f"settings.{k}", "required") for k in cls.required_settings if not settings.get(k)]
+        for key in ("base_url", "auth_base_url"):
+            value = settings.get(key)
+            if value is not None and not (isinstance(value, str) and value.startswith(("http://", "https://"))):
+                problems.append((f"settings.{key}", "must be an http(s) URL"))
+        return problems
+
+    @property
+    def fetch_concurrency(self) -> int:
+        return int(self.settings.get("fetch_concurrency", 4))
+
+    @property
+    def interval(self) -> float:
+        default = (
+            self.poll_interval_with_push if self.supports_push and self.settings.get("push") else self.poll_interval
+        )
+        return float(self.settings.get("poll_interval_seconds", default))
+
+    async def credentials_updated(self, **changes: Any) -> None:
+        """A refreshed token: persist it at once (Shopee and TikTok rotate refresh tokens, so losing
+        the new one would lock the channel out)."""
+        self.credentials.update(changes)
+        if self._save_credentials is not None:
+            await self._save_credentials(dict(self.credentials))
+
+    def account_key(self) -> str:
+        """What identifies the account to the marketplace's rate limiter (a digest: no secrets kept)."""
+        import hashlib
+        import json
+
+        return hashlib.sha256(json.dumps(sorted(self.credentials.items()), default=str).encode()).hexdigest()[:16]
+
+    async def send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """One HTTP call with this channel's timeout (the client may be shared by every channel)."""
+        from api.channel.connectors.http import request
+
+        rate = self.settings.get("requests_per_second", self.requests_per_second)
+        if rate:
+            key = (self.marketplace, self.account_key())
+            pacer = _PACERS.get(key)
+            if pacer is None:
+                pacer = _PACERS[key] = _Pacer(float(rate), max(1, int(float(rate))))
+            await pacer.take()
+        return await request(self.http, method, url, timeout=self.timeout, **kwargs)
+
+    async def aclose(self) -> None:
+        if self._own_http:
+            await self.http.aclose()
+
+    # -- the interface ------------------------------------------------------------------------------
+
+    @abstractmethod
+    async def check_credentials(self) -> dict[str, Any]:
+        """One cheap authenticated call; returns what the marketplace says about the account."""
+
+    @abstractmethod
+    async def fetch(self, cursor: Mapping[str, Any]) -> FetchResult:
+        """Buyer messages since the cursor (with an overlap: ingestion is idempotent)."""
+
+    @abstractmethod
+    async def send_reply(self, target: ReplyTarget, text: str) -> SentReply:
+        """Deliver a reply; the marketplace's id of the sent message when it gives one."""
+
+    async def find_sent(self, target: ReplyTarget, text: str, since: datetime) -> SentReply | None:
+        """After an ambiguous attempt (a timeout, a worker killed mid-send): the seller message with
+        this text sent since `since`, if the marketplace shows it, so it is not sent twice. None
+        where the marketplace offers no way to look (mail relays: at-least-once, same Message-ID)."""
+        return None
+
+    async def mark_read(self, target: ReplyTarget) -> None:
+        """Tell the marketplace the seller read the conversation (no-op where it has no such call)."""
+        return None
+
+    async def verify_push(self, headers: Mapping[str, str], body: bytes, url: str) -> bool:
+        """Whether a push really comes from the marketplace (signature over the raw body)."""
+        return False
+
+    def parse_push(self, body: bytes) -> ParsedPush:
+        """Messages carried by a verified push (pure: tested without a network)."""
+        return ParsedPush(fetch=True)
+
+    async def resolve_push(self, parsed: ParsedPush) -> list[InboundMessage]:
+        """The messages a push stands for: its own, plus those of the threads it names."""
+        return list(parsed.messages)
+
+    def push_dedupe_key(self, body: bytes) -> str | None:
+        """The marketplace's notification id, so a re-sent push is stored once."""
+        return None

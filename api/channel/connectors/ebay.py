@@ -1,0 +1,368 @@
+"""eBay: Commerce Message API v1 (REST), OAuth user tokens, Notification API NEW_MESSAGE pushes.
+
+Quirks handled (reference/marketplaces.md §3):
+- MessageDetail spells `senderUsername` while sendMessage's answer and the NEW_MESSAGE push spell
+  `senderUserName`: `_sender` reads both;
+- `offset` must be a multiple of `limit` (error 355008): every page request keeps it so, and the
+  last page of a long conversation is reached by jumping to `(total - 1) // limit * limit`;
+- FROM_EBAY conversations are eBay's own mail: ingested as `system` (no clock, no auto-reply) and
+  never answered (a reply is refused before any call);
+- conversations reference a LISTING, never an order: the item id is kept so the sync service can
+  link the conversation to the buyer's order of that item;
+- pushes carry no subject or listing: a push makes the connector fetch that one conversation, so a
+  message looks the same whether it came by push or by poll.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from api.channel.connectors.base import (
+    AuthError,
+    Connector,
+    FetchResult,
+    ParsedPush,
+    Permanent,
+    ReplyTarget,
+    SentReply,
+    bounded_gather,
+)
+from api.channel.connectors.http import raise_for_status
+from api.channel.connectors.window import PollWindow, parse_time
+from api.message.ingest import InboundMessage
+
+DEFAULT_BASE = "https://api.ebay.com"
+MESSAGE_PATH = "/commerce/message/v1"
+SCOPE = "https://api.ebay.com/oauth/api_scope/commerce.message"
+PAGE = 50  # the API's maximum; offsets stay multiples of it (355008)
+TYPES = ("FROM_MEMBERS", "FROM_EBAY")
+# Public keys by (host, kid): eBay rotates them rarely; one fetch per process and key.
+_PUBLIC_KEYS: dict[tuple[str, str], ec.EllipticCurvePublicKey] = {}
+
+
+def read_error(body: Any) -> tuple[str | None, str]:
+    if isinstance(body, dict):
+        errors = body.get("errors")
+        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+            return str(errors[0].get("errorId", "")) or None, str(errors[0].get("message", ""))
+        if "error" in body:  # OAuth endpoints
+            return str(body["error"]), str(body.get("error_description", ""))
+    return None, ""
+
+
+def _sender(detail: Mapping[str, Any]) -> str:
+    """`senderUsername` (MessageDetail) or `senderUserName` (sendMessage, NEW_MESSAGE)."""
+    return str(detail.get("senderUsername") or detail.get("senderUserName") or "")
+
+
+def to_inbound(conversation: Mapping[str, Any], message: Mapping[str, Any], conversation_type: str) -> InboundMessage:
+    """One MessageDetail of a conversation as Hourglass ingests it (pure)."""
+    system = conversation_type == "FROM_EBAY"
+    sender = _sender(message) or ("eBay" if system else "unknown")
+    media = [
+        {"name": m.get("mediaName"), "type": m.get("mediaType"), "url": m.get("mediaUrl")}
+        for m in message.get("messageMedia") or []
+        if isinstance(m, dict)
+    ]
+    reference = conversation.get("referenceId") if conversation.get("referenceType") == "LISTING" else None
+    sent_at = parse_time(message.get("createdDate")) or datetime.now(UTC)
+    return InboundMessage(
+        external_message_id=str(message["messageId"]),
+        external_thread_id=str(conversation["conversationId"]),
+        buyer_external_id=sender,
+        buyer_name=sender,
+        item_id=str(reference) if reference else None,
+        subject=str(message.get("subject") or conversation.get("conversationTitle") or ""),
+        body=str(message.get("messageBody") or ""),
+        sent_at=sent_at,
+        author_kind="system" if system else "buyer",
+        auto_submitted=system,
+        category="platform_notice" if system else None,
+        attachments=media,
+        metadata={"conversation_type": conversation_type},
+    )
+
+
+class EbayConnector(Connector):
+    marketplace = "ebay"
+    supports_push = True
+    poll_interval = 10.0
+
+    @classmethod
+    def validate(cls, settings: Mapping[str, Any], credentials: Mapping[str, Any]) -> list[tuple[str, str]]:
+        problems = super().validate(settings, credentials)
+        refreshable = all(credentials.get(k) for k in ("client_id", "client_secret", "refresh_token"))
+        if not credentials.get("access_token") and not refreshable:
+            problems.append(("credentials.access_token", "required (or client_id, client_secret and refresh_token)"))
+        if not (settings.get("seller_username") or credentials.get("seller_username")):
+            problems.append(("settings.seller_username", "required: the store's eBay user name"))
+        return problems
+
+    @property
+    def base(self) -> str:
+        return str(self.settings.get("base_url") or DEFAULT_BASE).rstrip("/")
+
+    @property
+    def seller(self) -> str:
+        return str(self.settings.get("seller_username") or self.credentials.get("seller_username") or "")
+
+    # -- auth ---------------------------------------------------------------------------------------
+
+    async def _refresh(self) -> bool:
+        creds = self.credentials
+        if not all(creds.get(k) for k in ("client_id", "client_secret", "refresh_token")):
+            return False
+        basic = base64.b64encode(f"{creds['client_id']}:{creds['client_secret']}".encode()).decode()
+        auth_base = str(self.settings.get("auth_base_url") or self.base).rstrip("/")
+        response = await self.send(
+            "POST",
+            f"{auth_base}/identity/v1/oauth2/token",
+            data={"grant_type": "refresh_token", "refresh_token": creds["refresh_token"], "scope": SCOPE},
+            headers={"Authorization": f"Basic {basic}"},
+        )
+        raise_for_status(response, read_error)
+        await self.credentials_updated(access_token=response.json()["access_token"])
+        return True
+
+    async def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        """An authenticated call; an expired token is refreshed once."""
+        for attempt in (1, 2):
+            token = self.credentials.get("access_token")
+            if not token and attempt == 1 and await self._refresh():
+                continue
+            headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+            response = await self.send(method, f"{self.base}{path}", headers=headers, **kwargs)
+            if response.status_code == 401 and attempt == 1 and await self._refresh():
+                continue
+            raise_for_status(response, read_error)
+            return response.json() if response.content else None
+        raise AuthError("eBay refused the refreshed token")
+
+    async def check_credentials(self) -> dict[str, Any]:
+        data = await self._call(
+            "GET", f"{MESSAGE_PATH}/conversation", params={"conversation_type": "FROM_MEMBERS", "limit": 1}
+        )
+        return {"account": self.seller, "conversations": data.get("total")}
+
+    # -- inbound ------------------------------------------------------------------------------------
+
+    async def _conversation_messages(
+        self, conversation_id: str, conversation_type: str, start: datetime
+    ) -> list[dict[str, Any]]:
+        """The conversation's messages created at or after `start`, oldest first."""
+        path = f"{MESSAGE_PATH}/conversation/{conversation_id}"
+        params: dict[str, Any] = {"conversation_type": conversation_type, "limit": PAGE, "offset": 0}
+        first = await self._call("GET", path, params=params)
+        total = int(first.get("total") or 0)
+        if total <= PAGE:
+            pages = [first.get("messages") or []]
+        else:
+            # Newest last: start at the last page (offset a multiple of the limit) and walk back.
+            pages = []
+            offset = (total - 1) // PAGE * PAGE
+            while offset >= 0:
+                page = (await self._call("GET", path, params={**params, "offset": offset})).get("messages") or []
+                pages.insert(0, page)
+                oldest = parse_time(page[0].get("createdDate")) if page else None
+                if oldest is None or oldest < start:
+                    break
+                offset -= PAGE
+        messages = [m for page in pages for m in page]
+        return [m for m in messages if (parse_time(m.get("createdDate")) or start) >= start]
+
+    def _wanted(self, message: Mapping[str, Any]) -> bool:
+        # The seller's own messages (our replies, or sent from eBay's site) are not buyer messages.
+        return _sender(message).lower() != self.seller.lower()
+
+    async def fetch(self, cursor: Mapping[str, Any]) -> FetchResult:
+        window = PollWindow(cursor, self.settings, datetime.now(UTC))
+        budget = int(self.settings.get("page_budget", 500))
+        out: list[InboundMessage] = []
+        for conversation_type in TYPES:
+            offset = 0
+            while True:
+                params: dict[str, Any] = {"conversation_type": conversation_type, "limit": PAGE, "offset": offset}
+                if conversation_type == "FROM_MEMBERS":  # eBay filters by time for member mail only
+                    params["start_time"] = window.start.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+                data = await self._call("GET", f"{MESSAGE_PATH}/conversation", params=params)
+                conversations = data.get("conversations") or []
+                reached_start = full = False
+                wanted: list[tuple[dict[str, Any], str, str | None, datetime | None]] = []
+                for conversation in conversations:
+                    latest = conversation.get("latestMessage") or {}
+                    latest_at = parse_time(latest.get("createdDate") or conversation.get("createdDate"))
+                    if latest_at is not None and latest_at < window.start:
+                        reached_start = True
+                        break
+                    cid = str(conversation["conversationId"])
+                    latest_id = str(latest["messageId"]) if latest.get("messageId") else None
+                    if window.known(cid, latest_id):
+                        continue
+                    if len(out) + len(wanted) >= budget:
+                        full = True
+                        break
+                    wanted.append((conversation, cid, latest_id, latest_at))
+                details = await bounded_gather(
+                    self.fetch_concurrency,
+                    [
+                        partial(self._conversation_messages, cid, conversation_type, window.start)
+                        for _, cid, _, _ in wanted
+                    ],
+                )
+                for (conversation, cid, latest_id, latest_at), messages in zip(wanted, details, strict=True):
+                    out += [to_inbound(conversation, m, conversation_type) for m in messages if self._wanted(m)]
+                    window.done(cid, latest_id, latest_at)
+                if full:
+                    return FetchResult(out, window.cursor(complete=False), more=True)
+                if reached_start or not data.get("next") or not conversations:
+                    break
+                offset += PAGE
+        return FetchResult(out, window.cursor(complete=True))
+
+    async def fetch_conversation(self, conversation_id: str, conversation_type: str) -> list[InboundMessage]:
+        """One conversation's recent messages (a push names it)."""
+        start = datetime.now(UTC) - PollWindow({}, self.settings, datetime.now(UTC)).overlap
+        path = f"{MESSAGE_PATH}/conversation/{conversation_id}"
+        head = await self._call("GET", path, params={"conversation_type": conversation_type, "limit": PAGE})
+        conversation = {
+            "conversationId": conversation_id,
+            "conversationTitle": head.get("conversationTitle"),
+            "referenceType": head.get("referenceType"),
+            "referenceId": head.get("referenceId"),
+        }
+        if not conversation["referenceId"]:
+            # getConversation carries no reference: find it in the conversation list (one call).
+            listed = await self._call(
+                "GET",
+                f"{MESSAGE_PATH}/conversation",
+                params={"conversation_type": conversation_type, "limit": PAGE, "offset": 0},
+            )
+            match = next(
+                (c for c in listed.get("conversations") or [] if str(c.get("conversationId")) == conversation_id), None
+            )
+            if match:
+                conversation.update({k: match.get(k) for k in ("referenceType", "referenceId")})
+        messages = await self._conversation_messages(conversation_id, conversation_type, start)
+        return [to_inbound(conversation, m, conversation_type) for m in messages if self._wanted(m)]
+
+    # -- outbound -----------------------------------------------------------------------------------
+
+    async def send_reply(self, target: ReplyTarget, text: str) -> SentReply:
+        if target.system_thread or target.last_inbound_meta.get("conversation_type") == "FROM_EBAY":
+            raise Permanent("eBay system messages (FROM_EBAY) cannot be answered", code="FROM_EBAY")
+        if not target.external_thread_id:
+            raise Permanent("no eBay conversation id to answer in")
+        data = await self._call(
+            "POST",
+            f"{MESSAGE_PATH}/send_message",
+            json={"conversationId": target.external_thread_id, "messageText": text},
+        )
+        return SentReply(external_id=str(data["messageId"]), sent_at=parse_time(data.get("createdDate")))
+
+    async def find_sent(self, target: ReplyTarget, text: str, since: datetime) -> SentReply | None:
+        if not target.external_thread_id:
+            return None
+        messages = await self._conversation_messages(target.external_thread_id, "FROM_MEMBERS", since)
+        for message in reversed(messages):
+            if not self._wanted(message) and (message.get("messageBody") or "") == text:
+                return SentReply(external_id=str(message["messageId"]), sent_at=parse_time(message.get("createdDate")))
+        return None
+
+    async def mark_read(self, target: ReplyTarget) -> None:
+        if not target.external_thread_id:
+            return
+        await self._call(
+            "POST",
+            f"{MESSAGE_PATH}/update_conversation",
+            json={
+                "conversationId": target.external_thread_id,
+                "conversationType": target.last_inbound_meta.get("conversation_type", "FROM_MEMBERS"),
+                "read": True,
+            },
+        )
+
+    # -- pushes -------------------------------------------------------------------------------------
+
+    async def _public_key(self, kid: str) -> ec.EllipticCurvePublicKey:
+        cache_key = (self.base, kid)
+        if cache_key not in _PUBLIC_KEYS:
+            data = await self._call("GET", f"/commerce/notification/v1/public_key/{kid}")
+            _PUBLIC_KEYS[cache_key] = load_public_key(str(data["key"]))
+        return _PUBLIC_KEYS[cache_key]
+
+    async def verify_push(self, headers: Mapping[str, str], body: bytes, url: str) -> bool:
+        header = headers.get("x-ebay-signature")
+        if not header:
+            return False
+        try:
+            signature = json.loads(base64.b64decode(header))
+            kid, der = str(signature["kid"]), base64.b64decode(signature["signature"])
+        except (ValueError, KeyError, TypeError):
+            return False
+        key = await self._public_key(kid)
+        return verify_signature(key, der, body, str(signature.get("digest", "SHA256")))
+
+    def push_dedupe_key(self, body: bytes) -> str | None:
+        try:
+            return "n:" + str(json.loads(body)["notification"]["notificationId"])
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    def parse_push(self, body: bytes) -> ParsedPush:
+        return parse_push(body, self.seller)
+
+    async def resolve_push(self, parsed: ParsedPush) -> list[InboundMessage]:
+        messages = list(parsed.messages)
+        for conversation_id, conversation_type in parsed.threads:
+            messages += await self.fetch_conversation(conversation_id, conversation_type)
+        return messages
+
+
+def load_public_key(field: str) -> ec.EllipticCurvePublicKey:
+    """eBay serves the PEM on one line; put the markers back on lines of their own."""
+    pem = field.replace("-----BEGIN PUBLIC KEY-----", "-----BEGIN PUBLIC KEY-----\n").replace(
+        "-----END PUBLIC KEY-----", "\n-----END PUBLIC KEY-----"
+    )
+    key = serialization.load_pem_public_key(pem.encode())
+    if not isinstance(key, ec.EllipticCurvePublicKey):
+        raise Permanent("eBay's notification key is not an EC key")
+    return key
+
+
+def verify_signature(key: ec.EllipticCurvePublicKey, der: bytes, body: bytes, digest: str) -> bool:
+    algorithm = {"SHA256": hashes.SHA256(), "SHA1": hashes.SHA1()}.get(digest.upper())  # noqa: S303
+    if algorithm is None:
+        return False
+    try:
+        key.verify(der, body, ec.ECDSA(algorithm))
+    except InvalidSignature:
+        return False
+    return True
+
+
+def parse_push(body: bytes, seller: str) -> ParsedPush:
+    """NEW_MESSAGE: the conversation to fetch (the push lacks subject and listing); others ignored."""
+    try:
+        envelope = json.loads(body)
+        topic = envelope["metadata"]["topic"]
+        data = envelope["notification"]["data"]
+    except (ValueError, KeyError, TypeError):
+        return ParsedPush(note="not a notification envelope")
+    if topic not in ("NEW_MESSAGE", "BUYER_QUESTION"):
+        return ParsedPush(note=f"topic {topic} ignored")
+    if _sender(data).lower() == seller.lower():
+        return ParsedPush(note="the seller's own message")
+    return ParsedPush(
+        fetch=True,
+        threads=[(str(data["conversationId"]), str(data.get("conversationType") or "FROM_MEMBERS"))],
+        note="NEW_MESSAGE",
+    )

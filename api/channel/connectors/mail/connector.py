@@ -1,0 +1,132 @@
+"""The mail-relay connector: IMAP polling with a UID cursor, SMTP replies on the same thread.
+
+Cursor: {"uidvalidity", "last_uid"}. IMAP UIDs only grow within one UIDVALIDITY, so a UID cursor
+misses nothing; if the mailbox is recreated the connector re-reads by date and the Message-ID (the
+external id) keeps ingestion idempotent.
+
+Replies: From the seller's registered address, To the relay alias (or care address) the buyer
+wrote from, `In-Reply-To`/`References` so the relay files them on the buyer's thread, and a
+Message-ID derived from our message id, so a retry after an ambiguous failure carries the same id
+(mail is at-least-once: a relay cannot be asked whether it got a mail; the shared Message-ID lets
+mail clients fold a rare duplicate). Our auto-replies carry `Auto-Submitted: auto-replied`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
+from typing import Any
+
+from api.channel.connectors.base import Connector, FetchResult, Permanent, ReplyTarget, SentReply
+from api.channel.connectors.mail.parse import Mail, parse_mail
+from api.channel.connectors.mail.transport import imap_check, imap_fetch, imap_mark_seen, smtp_send
+from api.message.ingest import InboundMessage
+
+
+class MailConnector(Connector):
+    required_credentials = ("imap_username", "imap_password")
+    required_settings = ("imap_host", "smtp_host")
+    poll_interval = 5.0
+
+    @classmethod
+    def validate(cls, settings: Mapping[str, Any], credentials: Mapping[str, Any]) -> list[tuple[str, str]]:
+        problems = super().validate(settings, credentials)
+        if not settings.get("seller_email"):
+            problems.append(("settings.seller_email", "required: the address replies are sent from"))
+        if settings.get("smtp_security", "starttls") not in ("ssl", "starttls", "none"):
+            problems.append(("settings.smtp_security", "must be ssl, starttls or none"))
+        return problems
+
+    @property
+    def seller_email(self) -> str:
+        return str(self.settings.get("seller_email") or "")
+
+    def to_inbound(self, mail: Mail) -> InboundMessage | None:
+        """The marketplace's reading of one relay mail; None for mail that is not for the inbox."""
+        raise NotImplementedError
+
+    async def check_credentials(self) -> dict[str, Any]:
+        info = await asyncio.to_thread(imap_check, self.settings, self.credentials, self.timeout)
+        return {"account": self.seller_email, **info}
+
+    async def fetch(self, cursor: Mapping[str, Any]) -> FetchResult:
+        backfill = timedelta(hours=float(self.settings.get("backfill_hours", 72)))
+        raw_validity = cursor.get("uidvalidity")
+        batch = await asyncio.to_thread(
+            imap_fetch,
+            self.settings,
+            self.credentials,
+            self.timeout,
+            int(raw_validity) if raw_validity is not None else None,
+            int(cursor.get("last_uid") or 0),
+            datetime.now(UTC) - backfill,
+            int(self.settings.get("page_budget", 200)),
+        )
+        messages = []
+        for uid, raw in batch.mails:
+            mail = parse_mail(raw)
+            if mail.from_address == self.seller_email.lower():
+                continue  # a copy of our own mail
+            inbound = self.to_inbound(mail)
+            if inbound is not None:
+                messages.append(inbound)
+            del uid
+        return FetchResult(messages, {"uidvalidity": batch.uidvalidity, "last_uid": batch.last_uid}, more=batch.more)
+
+    def compose(self, target: ReplyTarget, text: str) -> EmailMessage:
+        to = str(target.last_inbound_meta.get("reply_to") or target.buyer_email or "")
+        if "@" not in to:
+            raise Permanent("no relay address to reply to")
+        msg = EmailMessage()
+        msg["From"] = formataddr((str(self.settings.get("sender_name") or ""), self.seller_email))
+        msg["To"] = to
+        subject = target.subject or "Your message"
+        msg["Subject"] = subject if subject.lower().startswith("re:") else f"Re: {subject}"
+        msg["Date"] = format_datetime(datetime.now(UTC))
+        domain = self.seller_email.rpartition("@")[2] or "hourglass.local"
+        msg["Message-ID"] = f"<{target.message_id}@{domain}>"
+        parent = target.last_inbound_external_id
+        if parent and parent.startswith("<"):
+            msg["In-Reply-To"] = parent
+        references = [r for r in target.references if r.startswith("<")][-20:]
+        if references:
+            msg["References"] = " ".join(references)
+        if target.author_kind == "auto":
+            msg["Auto-Submitted"] = "auto-replied"  # RFC 3834: relays and buyers see it is automatic
+        msg.set_content(text)
+        return msg
+
+    async def send_reply(self, target: ReplyTarget, text: str) -> SentReply:
+        message = self.compose(target, text)
+        await asyncio.to_thread(smtp_send, self.settings, self.credentials, self.timeout, message)
+        return SentReply(external_id=str(message["Message-ID"]))
+
+    async def mark_read(self, target: ReplyTarget) -> None:
+        if target.last_inbound_external_id:
+            await asyncio.to_thread(
+                imap_mark_seen, self.settings, self.credentials, self.timeout, target.last_inbound_external_id
+            )
+
+
+def base_inbound(mail: Mail, **fields: Any) -> InboundMessage:
+    """Fields every relay mail shares; marketplace modules override what they know better."""
+    system = mail.auto_submitted
+    values: dict[str, Any] = {
+        "external_message_id": mail.message_id,
+        "external_thread_id": mail.thread_root,
+        "buyer_external_id": mail.from_address,
+        "buyer_name": mail.from_name or None,
+        "buyer_email": mail.from_address,
+        "subject": mail.subject[:1024],
+        "body": mail.text,
+        "body_html": mail.html,
+        "sent_at": mail.date or datetime.now(UTC),
+        "author_kind": "system" if system else "buyer",
+        "auto_submitted": system,
+        "metadata": {"reply_to": mail.from_address},
+    }
+    values.update(fields)
+    return InboundMessage(**values)

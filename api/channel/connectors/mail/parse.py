@@ -1,0 +1,102 @@
+"""Parsing one relay mail into what the connectors need (pure: tested on raw bytes)."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.utils import getaddresses, parseaddr, parsedate_to_datetime
+
+import nh3
+
+_MSGID = re.compile(r"<[^<>\s]+>")
+# RFC 3834 §2: mail that is not from a person; answering it automatically would loop.
+_BULK_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
+
+
+@dataclass
+class Mail:
+    message_id: str
+    from_name: str
+    from_address: str
+    to_addresses: list[str]
+    subject: str
+    date: datetime | None
+    in_reply_to: list[str]
+    references: list[str]
+    text: str
+    html: str | None
+    auto_submitted: bool
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def thread_root(self) -> str:
+        """The first message of the mail thread: References' head, else what it answers, else itself."""
+        if self.references:
+            return self.references[0]
+        if self.in_reply_to:
+            return self.in_reply_to[0]
+        return self.message_id
+
+
+def html_to_text(markup: str) -> str:
+    """Visible text of an HTML body (no tags survive; block ends become line breaks)."""
+    marked = re.sub(r"(?i)<\s*(br|/p|/div|/li|/tr|/h\d)\s*/?>", "\n", markup)
+    stripped = nh3.clean(marked, tags=set(), clean_content_tags={"script", "style", "head", "title"})
+    text = html.unescape(stripped)
+    return re.sub(r"\n\s*\n\s*\n+", "\n\n", re.sub(r"[ \t]+", " ", text)).strip()
+
+
+def _part_text(part: EmailMessage) -> str:
+    try:
+        return str(part.get_content())
+    except (LookupError, UnicodeDecodeError):
+        payload = part.get_payload(decode=True)
+        return payload.decode("utf-8", errors="replace") if isinstance(payload, bytes) else ""
+
+
+def parse_mail(raw: bytes) -> Mail:
+    msg = BytesParser(policy=policy.default).parsebytes(raw)
+    assert isinstance(msg, EmailMessage)
+    plain = msg.get_body(preferencelist=("plain",))
+    rich = msg.get_body(preferencelist=("html",))
+    html_body = _part_text(rich) if isinstance(rich, EmailMessage) else None
+    if isinstance(plain, EmailMessage):
+        text = _part_text(plain)
+    elif html_body is not None:
+        text = html_to_text(html_body)
+    else:
+        text = ""
+    name, address = parseaddr(str(msg.get("From", "")))
+    message_id = str(msg.get("Message-ID") or "").strip()
+    if not _MSGID.fullmatch(message_id):
+        # No usable Message-ID: a stable one from the content, so a re-fetch is still recognised.
+        message_id = f"<{hashlib.sha256(raw).hexdigest()[:40]}@hourglass.missing-id>"
+    date = None
+    if msg.get("Date"):
+        try:
+            date = parsedate_to_datetime(str(msg["Date"]))
+            date = date if date.tzinfo else date.replace(tzinfo=UTC)
+        except (TypeError, ValueError):
+            date = None
+    auto = str(msg.get("Auto-Submitted", "no")).strip().lower()
+    precedence = str(msg.get("Precedence", "")).strip().lower()
+    return Mail(
+        message_id=message_id,
+        from_name=name.strip(),
+        from_address=address.strip().lower(),
+        to_addresses=[a.lower() for _, a in getaddresses([str(v) for v in msg.get_all("To", [])]) if a],
+        subject=str(msg.get("Subject", "")).strip(),
+        date=date.astimezone(UTC) if date else None,
+        in_reply_to=_MSGID.findall(str(msg.get("In-Reply-To", ""))),
+        references=_MSGID.findall(str(msg.get("References", ""))),
+        text=text.replace("\r\n", "\n").strip(),
+        html=html_body,
+        auto_submitted=auto not in ("", "no") or precedence in _BULK_PRECEDENCE,
+        headers={k: str(v) for k, v in msg.items() if k.lower() in ("importance", "x-priority", "auto-submitted")},
+    )

@@ -1,0 +1,188 @@
+"""IMAP and SMTP, blocking (stdlib imaplib/smtplib) and run in a thread by the mail connector.
+
+Errors map to the connector's types: SMTP 4xx and broken connections are Transient, 5xx Permanent,
+a refused login AuthError, so delivery retries a greylisting relay and fails a rejected reply.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import imaplib
+import re
+import smtplib
+import ssl
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from typing import Any
+
+from api.channel.connectors.base import AuthError, Permanent, Transient
+
+_UID = re.compile(rb"UID (\d+)")
+
+
+@dataclass
+class ImapBatch:
+    uidvalidity: int
+    mails: list[tuple[int, bytes]]  # (uid, raw) oldest first
+    last_uid: int
+    more: bool
+
+
+def _imap(settings: Mapping[str, Any], credentials: Mapping[str, Any], timeout: float) -> imaplib.IMAP4:
+    host = str(settings.get("imap_host") or "")
+    port = int(settings.get("imap_port") or (993 if settings.get("imap_tls", True) else 143))
+    try:
+        if settings.get("imap_tls", True):
+            conn: imaplib.IMAP4 = imaplib.IMAP4_SSL(
+                host, port, ssl_context=ssl.create_default_context(), timeout=timeout
+            )
+        else:
+            conn = imaplib.IMAP4(host, port, timeout=timeout)
+    except (OSError, imaplib.IMAP4.error) as exc:
+        raise Transient(f"cannot reach IMAP {host}:{port}: {exc}", status="imap") from exc
+    try:
+        conn.login(str(credentials.get("imap_username") or ""), str(credentials.get("imap_password") or ""))
+    except imaplib.IMAP4.abort as exc:
+        raise Transient(f"IMAP connection dropped: {exc}", status="imap") from exc
+    except imaplib.IMAP4.error as exc:
+        _logout(conn)
+        raise AuthError(f"IMAP login refused: {_text(exc)}", status="imap") from exc
+    return conn
+
+
+def _text(exc: BaseException) -> str:
+    value = exc.args[0] if exc.args else exc
+    return value.decode(errors="replace") if isinstance(value, bytes) else str(value)
+
+
+def _logout(conn: imaplib.IMAP4) -> None:
+    with contextlib.suppress(OSError, imaplib.IMAP4.error):
+        conn.logout()
+
+
+def _select(conn: imaplib.IMAP4, mailbox: str, readonly: bool) -> int:
+    typ, data = conn.select(mailbox, readonly=readonly)
+    if typ != "OK":
+        raise Permanent(f"mailbox {mailbox} cannot be opened: {data!r}", status="imap")
+    _, values = conn.response("UIDVALIDITY")
+    return int(values[0]) if values and values[0] else 0
+
+
+def imap_check(settings: Mapping[str, Any], credentials: Mapping[str, Any], timeout: float) -> dict[str, Any]:
+    conn = _imap(settings, credentials, timeout)
+    try:
+        uidvalidity = _select(conn, str(settings.get("mailbox") or "INBOX"), readonly=True)
+        typ, data = conn.uid("SEARCH", None, "ALL")  # type: ignore[arg-type]
+        count = len(data[0].split()) if typ == "OK" and data and data[0] else 0
+        return {"uidvalidity": uidvalidity, "messages": count}
+    finally:
+        _logout(conn)
+
+
+def imap_fetch(
+    settings: Mapping[str, Any],
+    credentials: Mapping[str, Any],
+    timeout: float,
+    uidvalidity: int | None,
+    last_uid: int,
+    since: datetime,
+    batch: int,
+) -> ImapBatch:
+    """Mail after `last_uid` (or, when the mailbox was recreated or never read, since `since`)."""
+    conn = _imap(settings, credentials, timeout)
+    try:
+        current = _select(conn, str(settings.get("mailbox") or "INBOX"), readonly=True)
+        try:
+            if uidvalidity != current:
+                # UIDs of another mailbox generation mean nothing: start over by date (Message-IDs
+                # make the re-read idempotent).
+                last_uid = 0
+                typ, data = conn.uid("SEARCH", None, "SINCE", since.strftime("%d-%b-%Y"))  # type: ignore[arg-type]
+            else:
+                typ, data = conn.uid("SEARCH", None, f"UID {last_uid + 1}:*")  # type: ignore[arg-type]
+            if typ != "OK":
+                raise Transient(f"IMAP SEARCH failed: {data!r}", status="imap")
+            uids = sorted(int(u) for u in (data[0] or b"").split() if int(u) > last_uid)
+            chosen = uids[:batch]
+            mails: list[tuple[int, bytes]] = []
+            if chosen:
+                typ, fetched = conn.uid("FETCH", ",".join(map(str, chosen)), "(UID BODY.PEEK[])")
+                if typ != "OK":
+                    raise Transient(f"IMAP FETCH failed: {fetched!r}", status="imap")
+                for item in fetched:
+                    if isinstance(item, tuple) and (found := _UID.search(item[0])):
+                        mails.append((int(found.group(1)), item[1]))
+            mails.sort()
+            return ImapBatch(
+                uidvalidity=current,
+                mails=mails,
+                last_uid=max([last_uid, *chosen]) if chosen else last_uid,
+                more=len(uids) > batch,
+            )
+        except imaplib.IMAP4.abort as exc:
+            raise Transient(f"IMAP connection dropped: {exc}", status="imap") from exc
+        except (OSError, imaplib.IMAP4.error) as exc:
+            raise Transient(f"IMAP failed: {_text(exc)}", status="imap") from exc
+    finally:
+        _logout(conn)
+
+
+def imap_mark_seen(
+    settings: Mapping[str, Any], credentials: Mapping[str, Any], timeout: float, message_id: str
+) -> None:
+    conn = _imap(settings, credentials, timeout)
+    try:
+        _select(conn, str(settings.get("mailbox") or "INBOX"), readonly=False)
+        typ, data = conn.uid("SEARCH", None, "HEADER", "Message-ID", f'"{message_id}"')  # type: ignore[arg-type]
+        uids = (data[0] or b"").split() if typ == "OK" and data else []
+        if uids:
+            conn.uid("STORE", b",".join(uids).decode(), "+FLAGS", "(\\Seen)")
+    except (OSError, imaplib.IMAP4.error) as exc:
+        raise Transient(f"IMAP failed: {_text(exc)}", status="imap") from exc
+    finally:
+        _logout(conn)
+
+
+def smtp_send(
+    settings: Mapping[str, Any], credentials: Mapping[str, Any], timeout: float, message: EmailMessage
+) -> None:
+    host = str(settings.get("smtp_host") or "")
+    security = str(settings.get("smtp_security") or "starttls")  # ssl | starttls | none
+    port = int(settings.get("smtp_port") or {"ssl": 465, "starttls": 587}.get(security, 25))
+    try:
+        if security == "ssl":
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
+        else:
+            smtp = smtplib.SMTP(host, port, timeout=timeout)
+        with smtp:
+            if security == "starttls":
+                smtp.starttls(context=ssl.create_default_context())
+            if credentials.get("smtp_username"):
+                smtp.login(str(credentials["smtp_username"]), str(credentials.get("smtp_password") or ""))
+            refused = smtp.send_message(message)
+        if refused:
+            code, text = next(iter(refused.values()))
+            raise _smtp_error(code, text)
+    except smtplib.SMTPAuthenticationError as exc:
+        raise AuthError(f"SMTP login refused: {exc.smtp_code} {_decode(exc.smtp_error)}", status=exc.smtp_code) from exc
+    except smtplib.SMTPRecipientsRefused as exc:
+        code, text = next(iter(exc.recipients.values()))
+        raise _smtp_error(code, text) from exc
+    except smtplib.SMTPResponseException as exc:  # connect, MAIL, DATA answers
+        raise _smtp_error(exc.smtp_code, exc.smtp_error) from exc
+    except (smtplib.SMTPException, OSError) as exc:
+        # The connection broke: if it broke after DATA the mail may have gone.
+        raise Transient(f"SMTP failed: {type(exc).__name__}: {exc}", status="smtp", ambiguous=True) from exc
+
+
+def _decode(value: bytes | str) -> str:
+    return value.decode(errors="replace") if isinstance(value, bytes) else str(value)
+
+
+def _smtp_error(code: int, text: bytes | str) -> Transient | Permanent:
+    message = f"{code} {_decode(text)}"
+    if 400 <= code < 500:
+        return Transient(message, status=code, code="smtp")
+    return Permanent(message, status=code, code="smtp")

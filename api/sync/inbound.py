@@ -1,0 +1,138 @@
+"""Ingesting what a connector fetched: idempotent, tolerant of copies, isolated per message.
+
+The unique constraint on (channel, external id) makes a push and a poll of the same message one row.
+A copy whose content differs (a push that lacked the subject, a mail re-read without its Date) is a
+copy, not a conflict: the first one stands.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.kit.errors import Conflict
+from api.message.ingest import InboundMessage, ingest
+from api.models import Channel, Conversation, Order, OrderItem
+from api.sla import cache as sla_cache
+from api.sla import repository as sla_repository
+
+log = logging.getLogger(__name__)
+
+# Column widths (see api.models): a marketplace's longer value is cut, not a reason to lose the message.
+_LIMITS = {
+    "external_message_id": 200,
+    "external_thread_id": 200,
+    "order_id": 100,
+    "item_id": 100,
+    "buyer_external_id": 320,
+    "buyer_name": 300,
+    "buyer_email": 320,
+    "subject": 1024,
+}
+
+
+@dataclass
+class IngestTally:
+    created: int = 0
+    duplicates: int = 0
+    conversations: int = 0
+    # (external id, error) of messages the database refused; never dropped silently (see polling).
+    refused: list[tuple[str, str]] = field(default_factory=list)
+
+
+def fit(message: InboundMessage) -> InboundMessage:
+    changes: dict[str, Any] = {}
+    for name, limit in _LIMITS.items():
+        value = getattr(message, name)
+        if isinstance(value, str) and len(value) > limit:
+            changes[name] = value[:limit]
+    if message.external_thread_id == "":
+        changes["external_thread_id"] = None
+    return replace(message, **changes) if changes else message
+
+
+async def ingest_one(session: AsyncSession, channel: Channel, message: InboundMessage, tally: IngestTally) -> None:
+    try:
+        result = await ingest(session, channel, fit(message))
+    except Conflict:
+        tally.duplicates += 1
+        return
+    if not result.created:
+        tally.duplicates += 1
+        return
+    tally.created += 1
+    if result.conversation_created:
+        tally.conversations += 1
+        if channel.marketplace == "ebay" and message.item_id:
+            await link_listing_order(session, result.message.conversation_id, message.item_id)
+
+
+async def ingest_batch(
+    session: AsyncSession, channel: Channel, messages: list[InboundMessage], *, isolate: bool = False
+) -> IngestTally:
+    """Ingest in order. With `isolate`, each message gets a savepoint: one the database refuses is
+    reported in `refused` while the others are kept; the caller decides whether to retry it."""
+    tally = IngestTally()
+    for message in messages:
+        if not isolate:
+            await ingest_one(session, channel, message, tally)
+            continue
+        try:
+            async with session.begin_nested():
+                await ingest_one(session, channel, message, tally)
+        except (IntegrityError, DBAPIError) as exc:
+            # The SLA engine caches policies per process; a rolled-back savepoint may have created
+            # (or expired) the cached rows, so the cache must not outlive it.
+            sla_cache.forget(channel.organization_id)
+            log.warning("message %s of channel %s refused: %s", message.external_message_id, channel.id, exc)
+            reason = str(getattr(exc, "orig", exc)).splitlines()[0][:300]
+            tally.refused.append((message.external_message_id, f"{type(exc).__name__}: {reason}"))
+    return tally
+
+
+async def link_listing_order(session: AsyncSession, conversation_id: object, item_id: str) -> None:
+    """eBay conversations name a listing, never an order: the buyer's latest order of that item
+    (pushed by the ERP) is the best guess, and only fills an empty order."""
+    conversation = (await session.execute(select(Conversation).where(Conversation.id == conversation_id))).scalar_one()
+    if conversation.order_id is not None or conversation.customer_id is None:
+        return
+    found = (
+        await session.execute(
+            select(Order.id, Order.external_id)
+            .join(OrderItem, OrderItem.order_id == Order.id)
+            .where(
+                Order.organization_id == conversation.organization_id,
+                Order.customer_id == conversation.customer_id,
+                OrderItem.item_external_id == item_id,
+            )
+            .order_by(Order.placed_at.desc().nulls_last())
+            .limit(1)
+        )
+    ).first()
+    if found is not None:
+        await session.execute(
+            update(Conversation)
+            .where(Conversation.id == conversation.id, Conversation.order_id.is_(None))
+            .values(order_id=found.id, order_external_id=found.external_id)
+        )
+
+
+_PREPARED: set[uuid.UUID] = set()
+
+
+async def prepare_organization(sessionmaker: Any, organization_id: uuid.UUID) -> None:
+    """Materialise the organization's built-in SLA policies in a transaction of their own before
+    concurrent ingestion starts: the SLA engine creates them on first use and caches them per
+    process, and concurrent first uses could otherwise reference rows another transaction has not
+    committed (a foreign-key refusal). Once per organization and process."""
+    if organization_id in _PREPARED:
+        return
+    async with sessionmaker.begin() as session:
+        await sla_repository.policies(session, organization_id)
+    _PREPARED.add(organization_id)

@@ -1,0 +1,206 @@
+"""Polling one channel: fetch since the persisted cursor, ingest, advance the cursor — page by page,
+each page and its cursor in one transaction, so a worker killed mid-page re-fetches that page (and
+ingestion, idempotent on the marketplace's ids, keeps one copy) and never skips one.
+
+After a successful poll: read marks made in Hourglass go to the marketplace, and Walmart's order
+context and response-rate summary are refreshed (see `context`).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.channel.connectors.base import Connector, ConnectorError, FetchResult, Transient
+from api.kit.time import utc_now
+from api.models import Channel
+from api.sla import cache as sla_cache
+from api.sync import context, reads, state
+from api.sync.inbound import IngestTally, ingest_batch, prepare_organization
+from api.sync.runtime import SyncRuntime, syncable
+
+log = logging.getLogger(__name__)
+
+MAX_PAGES_PER_RUN = 20
+MAX_REFUSALS = 5
+
+
+@dataclass
+class PollOutcome:
+    channel_id: uuid.UUID
+    pages: int = 0
+    fetched: int = 0
+    created: int = 0
+    duplicates: int = 0
+    error: str | None = None
+    skipped: bool = False
+
+
+async def poll_channel(rt: SyncRuntime, channel_id: uuid.UUID) -> PollOutcome:
+    """Poll one channel unless another worker is polling it right now."""
+    outcome = PollOutcome(channel_id)
+    async with rt.leases.hold("poll", channel_id) as held:
+        if not held:
+            outcome.skipped = True
+            return outcome
+        async with rt.sessionmaker() as session:
+            channel = (await session.execute(select(Channel).where(Channel.id == channel_id))).scalar_one_or_none()
+        if channel is None or not syncable(channel):
+            outcome.skipped = True
+            return outcome
+        await prepare_organization(rt.sessionmaker, channel.organization_id)
+        connector = rt.connector(channel)
+        try:
+            await _poll(rt, channel, connector, outcome)
+        finally:
+            await connector.aclose()
+    return outcome
+
+
+async def _poll(rt: SyncRuntime, channel: Channel, connector: Connector, outcome: PollOutcome) -> None:
+    sync_state: dict[str, Any] = dict(channel.sync_cursor or {})
+    cursor: dict[str, Any] = dict(sync_state.get("poll") or {})
+    started = time.monotonic()
+    more = False
+    try:
+        while outcome.pages < MAX_PAGES_PER_RUN:
+            result = await connector.fetch(cursor)
+            outcome.pages += 1
+            outcome.fetched += len(result.messages)
+            tally = await _commit_page(rt, channel, result)
+            outcome.created += tally.created
+            outcome.duplicates += tally.duplicates
+            cursor, more = result.cursor, result.more
+            if not more:
+                break
+    except ConnectorError as exc:
+        outcome.error = exc.describe()
+        await _record_failure(rt, channel, connector, sync_state, exc)
+        return
+    except (IntegrityError, DBAPIError):
+        raise  # the database is the problem, not the marketplace: the scheduler retries
+    except Exception as exc:
+        # A payload we could not read (a marketplace changed a field?): back off like any failure,
+        # never retry in a tight loop; the traceback goes to the log.
+        log.exception("channel %s: unexpected error while polling", channel.id)
+        outcome.error = f"unexpected {type(exc).__name__}: {exc}"
+        await _record_failure(rt, channel, connector, sync_state, Transient(outcome.error, status="bug"))
+        return
+    now = utc_now()
+    delay = timedelta(0) if more else timedelta(seconds=connector.interval)
+    async with rt.sessionmaker.begin() as session:
+        await state.patch(
+            session,
+            channel.id,
+            {
+                "next_poll_at": state.iso(now + delay),
+                "failures": 0,
+                "last_poll": {
+                    "at": state.iso(now),
+                    "pages": outcome.pages,
+                    "fetched": outcome.fetched,
+                    "created": outcome.created,
+                    "duplicates": outcome.duplicates,
+                    "ms": round((time.monotonic() - started) * 1000),
+                },
+            },
+        )
+    # Secondary work: a failure here is logged, never a reason to re-poll.
+    for step in (reads.push_read_marks, context.refresh):
+        try:
+            await step(rt, channel, connector)
+        except ConnectorError as exc:
+            log.info("channel %s: %s failed: %s", channel.id, step.__name__, exc.describe())
+
+
+class PageIncomplete(Transient):
+    """The database refused some messages of a page: the others are kept, the cursor stays, and
+    the page is read again after the backoff."""
+
+
+async def _commit_page(rt: SyncRuntime, channel: Channel, result: FetchResult) -> IngestTally:
+    """The page's messages and the cursor after them, in one transaction.
+
+    A message the database refuses is never dropped on the spot: the page is kept back and retried
+    (a refusal is usually a race that clears). Only a message refused on MAX_REFUSALS successive
+    reads is skipped, and that is recorded in the sync status (`last_error`, `sync_cursor.skipped`)."""
+    for isolate in (False, True):
+        try:
+            async with rt.sessionmaker.begin() as session:
+                bound = (await session.execute(select(Channel).where(Channel.id == channel.id))).scalar_one()
+                tally = await ingest_batch(session, bound, result.messages, isolate=isolate)
+                held = await _account_refusals(session, bound, result, tally)
+            if held:
+                raise PageIncomplete(f"{len(held)} message(s) refused by the database, retrying: {held[0]}")
+            return tally
+        except (IntegrityError, DBAPIError) as exc:
+            sla_cache.forget(channel.organization_id)  # cached rows may come from the rolled-back work
+            if isolate:
+                raise
+            log.warning("channel %s: page refused (%s); retrying message by message", channel.id, type(exc).__name__)
+    raise AssertionError("unreachable")
+
+
+async def _account_refusals(
+    session: AsyncSession, channel: Channel, result: FetchResult, tally: IngestTally
+) -> list[str]:
+    """Write the cursor unless a refused message still deserves another try; returns those held."""
+    state_now: dict[str, Any] = dict(channel.sync_cursor or {})
+    previous: dict[str, Any] = dict(state_now.get("refused") or {})
+    refused: dict[str, Any] = {}
+    held: list[str] = []
+    skipped: list[dict[str, Any]] = list(state_now.get("skipped") or [])
+    now = utc_now()
+    for external_id, error in tally.refused:
+        attempts = int((previous.get(external_id) or {}).get("attempts", 0)) + 1
+        if attempts < MAX_REFUSALS:
+            refused[external_id] = {"attempts": attempts, "error": error}
+            held.append(f"{external_id}: {error}")
+        else:
+            skipped = [*skipped, {"external_id": external_id, "error": error, "at": now.isoformat()}][-20:]
+    patch: dict[str, Any] = {"refused": refused}
+    columns: dict[str, Any] = {}
+    if not held:
+        patch |= {"poll": result.cursor, "skipped": skipped}
+        columns["last_sync_at"] = now
+        if len(skipped) > len(state_now.get("skipped") or []):
+            columns |= {"last_sync_error": f"skipped after {MAX_REFUSALS} refusals: {skipped[-1]}"[:2000]}
+            columns["last_sync_error_at"] = now
+    await state.patch(session, channel.id, patch, **columns)
+    return held
+
+
+async def defer(rt: SyncRuntime, channel_id: uuid.UUID, seconds: float) -> None:
+    """Push a channel's next poll out (after an error that is not the marketplace's), best effort."""
+    try:
+        async with rt.sessionmaker.begin() as session:
+            await state.patch(session, channel_id, {"next_poll_at": state.iso(utc_now() + timedelta(seconds=seconds))})
+    except (IntegrityError, DBAPIError, OSError):
+        log.debug("could not defer channel %s", channel_id, exc_info=True)
+
+
+async def _record_failure(
+    rt: SyncRuntime, channel: Channel, connector: Connector, sync_state: dict[str, Any], exc: ConnectorError
+) -> None:
+    failures = int(sync_state.get("failures") or 0) + 1
+    retry_after = exc.retry_after if isinstance(exc, Transient) else None
+    delay = state.backoff(connector.interval, failures, retry_after)
+    now = utc_now()
+    kind = type(exc).__name__
+    log.warning("channel %s (%s): poll failed (%s): %s", channel.id, channel.marketplace, kind, exc.describe())
+    async with rt.sessionmaker.begin() as session:
+        await state.patch(
+            session,
+            channel.id,
+            {"next_poll_at": state.iso(now + delay), "failures": failures},
+            last_sync_error=f"{kind}: {exc.describe()}"[:2000],
+            last_sync_error_at=now,
+        )

@@ -1,0 +1,62 @@
+"""A channel's sync state in `channels.sync_cursor` (JSONB): the connector's cursor under "poll",
+the schedule ("next_poll_at", "failures"), the read-sync watermark, marketplace metrics. Written
+with a JSONB merge (`||`), so the poller, the push handler and the API never overwrite each other's
+keys."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import DateTime, cast, func, literal, select, text, update
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.channel.connectors.registry import CONNECTORS
+from api.models import Channel
+
+MAX_BACKOFF = timedelta(minutes=15)
+
+
+def next_poll_column() -> Any:
+    return func.coalesce(
+        cast(Channel.sync_cursor["next_poll_at"].astext, DateTime(timezone=True)),
+        text("'-infinity'::timestamptz"),
+    )
+
+
+async def patch(session: AsyncSession, channel_id: uuid.UUID, state: dict[str, Any], **columns: Any) -> None:
+    values: dict[str, Any] = {
+        "sync_cursor": func.coalesce(Channel.sync_cursor, text("'{}'::jsonb")).op("||")(literal(state, JSONB)),
+        # Sync bookkeeping is not a change of the channel's configuration.
+        "updated_at": Channel.updated_at,
+        **columns,
+    }
+    await session.execute(update(Channel).where(Channel.id == channel_id).values(**values))
+
+
+async def due_channels(session: AsyncSession, limit: int) -> list[uuid.UUID]:
+    rows = await session.execute(
+        select(Channel.id)
+        .where(
+            Channel.status == "active",
+            Channel.credentials_encrypted.is_not(None),
+            Channel.marketplace.in_(list(CONNECTORS)),
+            next_poll_column() <= func.now(),
+        )
+        .order_by(next_poll_column())
+        .limit(limit)
+    )
+    return list(rows.scalars())
+
+
+def backoff(interval: float, failures: int, retry_after: float | None) -> timedelta:
+    delay = min(timedelta(seconds=interval * 2 ** min(failures, 12)), MAX_BACKOFF)
+    if retry_after is not None:
+        delay = max(delay, timedelta(seconds=retry_after))
+    return delay
+
+
+def iso(value: datetime) -> str:
+    return value.isoformat()

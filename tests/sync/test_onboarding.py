@@ -1,0 +1,120 @@
+"""Channel onboarding: settings and credentials checked by a call to the marketplace; sync status."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from tests.connectors.helpers import channel_body
+from tests.sync.conftest import connect, deliver_all, poll
+
+
+async def test_valid_credentials_connect_and_status_follows_the_sync(tenant, sb, rt):
+    channel = await connect(tenant.api, sb, "ebay")
+    assert channel["has_credentials"] and "credentials" not in channel
+    assert channel["external_account_id"] == sb.store("ebay").id  # from the sandbox profile
+    sync = channel["sync"]
+    assert sync["state"] == "waiting" and sync["last_sync_at"] is None
+    assert sync["push_url"].endswith(f"/v1/hooks/ebay/{channel['id']}")
+    assert datetime.fromisoformat(sync["next_poll_at"]) <= datetime.now(UTC)
+
+    sb.inject("ebay", "Hello, is this available?")
+    await poll(rt, channel)
+    read = (await tenant.api.get(f"/v1/channels/{channel['id']}")).json()["sync"]
+    assert read["state"] == "ok" and read["last_sync_at"] and read["lag_seconds"] < 60
+    assert read["backlog"] == {"pending_pushes": 0, "queued_replies": 0, "sending_replies": 0, "failed_replies": 0}
+
+    conversation = (await tenant.api.get("/v1/conversations")).json()["items"][0]
+    await tenant.agent.post(f"/v1/conversations/{conversation['id']}/replies", json={"body": "Yes it is."})
+    listed = (await tenant.api.get("/v1/channels")).json()["items"]
+    assert listed[0]["sync"]["backlog"]["queued_replies"] == 1
+
+
+async def test_refused_credentials_are_a_422_with_the_marketplaces_words(tenant, sb):
+    body = channel_body(sb, "shopee")
+    body["credentials"]["access_token"] = "0" * 32
+    body["credentials"]["refresh_token"] = "0" * 32
+    r = await tenant.api.post("/v1/channels", json=body)
+    assert r.status_code == 422, r.text
+    assert "Shopee refused these credentials" in r.json()["detail"]
+    assert r.json()["errors"][0]["field"] == "body.credentials"
+
+
+async def test_incomplete_settings_list_each_field(tenant, sb):
+    body = channel_body(sb, "amazon")
+    del body["settings"]["imap_host"]
+    del body["credentials"]["imap_password"]
+    r = await tenant.api.post("/v1/channels", json=body)
+    assert r.status_code == 422
+    fields = {e["field"] for e in r.json()["errors"]}
+    assert fields == {"body.settings.imap_host", "body.credentials.imap_password"}
+
+
+async def test_unreachable_marketplace_saves_the_channel_with_a_warning(tenant, sb):
+    body = channel_body(sb, "tiktok", base_url="http://127.0.0.1:9", timeout_seconds=1)
+    r = await tenant.api.post("/v1/channels", json=body)
+    assert r.status_code == 201, r.text
+    sync = r.json()["sync"]
+    assert sync["state"] == "failing" and sync["last_error"].startswith("Credentials not verified yet")
+
+
+async def test_verify_false_skips_the_call_but_not_the_shape(tenant, sb):
+    body = channel_body(sb, "tiktok", base_url="http://127.0.0.1:9") | {"verify": False}
+    r = await tenant.api.post("/v1/channels", json=body)
+    assert r.status_code == 201 and r.json()["sync"]["last_error"] is None
+
+
+async def test_replacing_credentials_rechecks_them(tenant, sb):
+    channel = await connect(tenant.api, sb, "walmart")
+    bad = channel_body(sb, "walmart")["credentials"] | {"imap_password": "wrong"}
+    r = await tenant.api.patch(f"/v1/channels/{channel['id']}", json={"credentials": bad})
+    assert r.status_code == 422 and "IMAP login refused" in r.json()["detail"]
+
+
+async def test_sync_now_and_failing_status(tenant, sb, rt):
+    channel = await connect(tenant.api, sb, "shopee")
+    sb.set_fault("shopee", error_next=1, error_status=502)
+    outcome = await poll(rt, channel)
+    assert outcome.error and "502" in outcome.error
+    read = (await tenant.api.get(f"/v1/channels/{channel['id']}")).json()["sync"]
+    assert read["state"] == "failing" and "Something wrong" in read["last_error"]
+    assert read["consecutive_failures"] == 1
+    assert datetime.fromisoformat(read["next_poll_at"]) > datetime.now(UTC)  # backing off
+    r = await tenant.api.post(f"/v1/channels/{channel['id']}/sync")
+    assert r.status_code == 202
+    assert datetime.fromisoformat(r.json()["sync"]["next_poll_at"]) <= datetime.now(UTC)
+    await poll(rt, channel)
+    assert (await tenant.api.get(f"/v1/channels/{channel['id']}")).json()["sync"]["state"] == "ok"
+    erp = (await tenant.api.post("/v1/channels", json={"marketplace": "api", "name": "ERP"})).json()
+    assert (await tenant.api.post(f"/v1/channels/{erp['id']}/sync")).status_code == 409
+
+
+async def test_walmart_orders_and_response_rate_beside_ours(tenant, sb, rt):
+    channel = await connect(tenant.api, sb, "walmart")
+    store = sb.store("walmart")
+    order = sb.state.catalog.orders_for_store(store)[0]
+    sb.inject("walmart", "Where is my order?", order_id=order.order_id, age_seconds=3 * 86400)
+    await poll(rt, channel)
+    synced = (await tenant.api.get(f"/v1/orders/{order.order_id}")).json()
+    assert synced["channel_id"] == channel["id"] and synced["items"]
+    conversation = (await tenant.api.get("/v1/conversations")).json()["items"][0]
+    assert conversation["order_id"] == order.order_id
+    rate = (await tenant.api.get(f"/v1/channels/{channel['id']}")).json()["sync"]["response_rate"]
+    assert rate["marketplace"]["rate"] == 0.0 and rate["window_days"] == 30
+    assert rate["ours"]["missed"] == 1 and rate["gap_points"] == 0.0
+    await deliver_all(rt)
+
+
+async def test_amazon_proactive_messages(tenant, sb):
+    channel = await connect(tenant.api, sb, "amazon")
+    order = next(o for o in sb.state.catalog.orders_for_store(sb.store("amazon")) if o.status == "Shipped")
+    base = f"/v1/channels/{channel['id']}/amazon/orders/{order.order_id}"
+    types = (await tenant.api.get(f"{base}/message-types")).json()["message_types"]
+    assert "confirmDeliveryDetails" in types
+    r = await tenant.api.post(
+        f"{base}/messages", json={"message_type": "confirmDeliveryDetails", "text": "Arrives Friday."}
+    )
+    assert r.status_code == 200 and r.json()["status"] == "sent"
+    refused = await tenant.api.post(f"{base}/messages", json={"message_type": "confirmOrderDetails", "text": "x"})
+    assert refused.status_code == 422 and "Amazon refused" in refused.json()["detail"]
+    [sent] = sb.state.truth.seller_replies
+    assert sent.operation == "amazon.confirmDeliveryDetails" and not sent.counts_as_reply
