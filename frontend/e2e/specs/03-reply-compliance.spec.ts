@@ -23,7 +23,7 @@ test('an outside link on Amazon is flagged while typing and refused; the fixed r
   await input.press('Control+Enter');
   await page.waitForTimeout(500);
   const afterBlocked = await api.conversation(pushed.conversation_id);
-  expect(afterBlocked.messages.filter((m) => m.direction === 'outbound')).toHaveLength(0);
+  expect(afterBlocked.messages.filter((m) => m.direction === 'outbound' && m.author_kind === 'human')).toHaveLength(0);
   await shot('03-compliance-error');
 
   await input.fill('Yes, it fits the 2019 Civic sedan. Your order ships today. Thank you!');
@@ -31,14 +31,14 @@ test('an outside link on Amazon is flagged while typing and refused; the fixed r
   await expect(page.getByTestId('lint-status')).toHaveText('Meets the marketplace’s rules');
   await input.press('Control+Enter');
 
-  const outbound = page.locator('[data-testid="message"][data-direction="outbound"]');
+  const outbound = page.locator('[data-testid="message"][data-direction="outbound"][data-author="human"]');
   await expect(outbound).toHaveCount(1);
   await expect(outbound).toContainText('Your order ships today');
   await expect(outbound.getByTestId('delivery-status')).toHaveAttribute('data-status', /queued|sending|sent|failed/);
   await expect(outbound.getByTestId('delivery-status')).toContainText(/Queued|Sending|Sent|Failed/);
   await expect(input).toHaveValue('');
   const detail = await api.conversation(pushed.conversation_id);
-  const sent = detail.messages.filter((m) => m.direction === 'outbound');
+  const sent = detail.messages.filter((m) => m.direction === 'outbound' && m.author_kind === 'human');
   expect(sent).toHaveLength(1);
   await shot('03-reply-queued');
 });

@@ -25,6 +25,19 @@ test('switching to 中文 translates the whole UI and survives a reload', async 
   await page.reload();
   await expect(page.getByTestId('view-all')).toContainText('全部');
 
+  // Settings and the dashboard speak Chinese too.
+  await page.getByTestId('nav-settings').click();
+  await page.getByTestId('settings-nav-sla').click();
+  await expect(page.getByRole('heading', { name: '时限与升级' })).toBeVisible();
+  await expect(page.getByTestId('policy-row').first()).toContainText('平台规则');
+  await shot('05-zh-settings-sla');
+  await page.getByTestId('settings-nav-channels').click();
+  await expect(page.getByTestId('sync-state').first()).toHaveText(/同步正常|通过 API 推送|等待首次同步|同步失败/);
+  await shot('05-zh-settings-channels');
+  await page.getByTestId('nav-dashboard').click();
+  await expect(page.getByRole('heading', { name: '各平台回复率' })).toBeVisible();
+  await page.getByTestId('nav-inbox').click();
+
   await page.getByRole('button', { name: 'English' }).click();
   await expect(page.getByTestId('view-all')).toContainText('All');
 });

@@ -16,6 +16,8 @@ test.describe('SLA countdown', () => {
       orderId: '500-0000001-0000001',
       sentAt: new Date(Date.now() - HOUR),
     });
+    // Received an hour ago, it sorts below the sandbox's fresh traffic: find it by its order id.
+    await page.getByTestId('search').fill('500-0000001-0000001');
     const badge = countdownIn(page, pushed.conversation_id);
     await expect(badge).toBeVisible({ timeout: 20_000 });
     await expect(badge).toHaveAttribute('data-tone', 'green');
@@ -28,7 +30,7 @@ test.describe('SLA countdown', () => {
     await page.getByTestId('composer-input').fill('Yes, it is back in stock and ships within a day.');
     await expect(page.getByTestId('lint-status')).toHaveText('Meets the marketplace’s rules');
     await page.getByTestId('composer-input').press('Control+Enter');
-    const outbound = page.locator('[data-testid="message"][data-direction="outbound"]');
+    const outbound = page.locator('[data-testid="message"][data-direction="outbound"][data-author="human"]');
     await expect(outbound).toHaveCount(1);
     const id = await outbound.getAttribute('data-message-id');
     // The ERP confirms delivery: only a delivered reply stops the clock (R3).

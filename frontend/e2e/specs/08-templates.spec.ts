@@ -56,7 +56,7 @@ test('reply with a template: search, preview filled with the conversation’s da
   await expect(page.getByTestId('lint-status')).toHaveText('Meets the marketplace’s rules');
   await input.press('Control+Enter');
 
-  const outbound = page.locator('[data-testid="message"][data-direction="outbound"]');
+  const outbound = page.locator('[data-testid="message"][data-direction="outbound"][data-author="human"]');
   await expect(outbound).toHaveCount(1);
   await expect(outbound).toContainText(orderId);
   await expect(outbound).toContainText('Template');

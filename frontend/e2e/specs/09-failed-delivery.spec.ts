@@ -18,7 +18,7 @@ test('a reply the marketplace refused shows as failed, lands in Failed Messages 
   await page.getByTestId('composer-input').fill('Sorry about that, we are sending the screws today.');
   await expect(page.getByTestId('lint-status')).toHaveText('Meets the marketplace’s rules');
   await page.getByTestId('composer-input').press('Control+Enter');
-  const outbound = page.locator('[data-testid="message"][data-direction="outbound"]');
+  const outbound = page.locator('[data-testid="message"][data-direction="outbound"][data-author="human"]');
   await expect(outbound).toHaveCount(1);
   const messageId = (await outbound.getAttribute('data-message-id')) ?? '';
 

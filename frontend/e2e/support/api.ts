@@ -73,7 +73,7 @@ export class HourglassApi {
     return ((await response.json()) as { token: string }).token;
   }
 
-  async conversation(id: string): Promise<Record<string, unknown> & { messages: { id: string; direction: string; delivery_status: string | null }[] }> {
+  async conversation(id: string): Promise<Record<string, unknown> & { messages: { id: string; direction: string; author_kind: string; delivery_status: string | null }[] }> {
     return this.request('GET', `/v1/conversations/${id}`);
   }
 
@@ -84,6 +84,28 @@ export class HourglassApi {
       external_message_id: status === 'sent' ? uniqueId('ext') : null,
       error: error ?? null,
     });
+  }
+
+  async users(): Promise<{ id: string; name: string; email: string; role: string }[]> {
+    return this.request('GET', '/v1/users');
+  }
+
+  async userId(email: string): Promise<string> {
+    const user = (await this.users()).find((u) => u.email === email);
+    if (!user) throw new Error(`no user ${email}`);
+    return user.id;
+  }
+
+  /** PATCH /v1/conversations/{id} as someone (a session token) or as the ERP (the API key). */
+  async updateConversation(id: string, body: Record<string, unknown>, token?: string): Promise<void> {
+    await this.request('PATCH', `/v1/conversations/${id}`, body, token);
+  }
+
+  /** A reply as the ERP sends it (counts as a person's reply), then its delivery confirmed. */
+  async replyDelivered(conversationId: string, body: string): Promise<string> {
+    const reply = await this.request<{ id: string }>('POST', `/v1/conversations/${conversationId}/replies`, { body });
+    await this.reportDelivery(reply.id, 'sent');
+    return reply.id;
   }
 
   /** Whether this server has the template API (the picker hides itself where it does not). */

@@ -122,10 +122,14 @@ export async function startBackend(logDir: string): Promise<Backend> {
   }
 
   const port = await freePort();
+  // Never the default 8100: a developer's `make run` (or a second checkout) may hold it.
+  const sandboxPort = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
+  // The webhook tests deliver to a receiver on this machine: allow loopback (plain http) for them.
+  env['HOURGLASS_WEBHOOK_ALLOWED_NETWORKS'] = '["127.0.0.0/8"]';
   const log = createWriteStream(path.join(logDir, 'backend.log'));
   // detached: its own process group, so teardown stops the API and the worker with one signal.
-  const child = spawn(HOURGLASS, ['demo', '--port', String(port)], {
+  const child = spawn(HOURGLASS, ['demo', '--port', String(port), '--sandbox-port', String(sandboxPort)], {
     cwd: dataDir,
     env,
     detached: true,

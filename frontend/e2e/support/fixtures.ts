@@ -56,3 +56,7 @@ export async function openConversation(page: Page, conversationId: string): Prom
 }
 
 export { expect };
+
+let names = 0;
+/** A name no earlier run used (tests share one database per run). */
+export const uniqueName = (prefix: string) => `${prefix} ${Date.now().toString(36)}${(names++).toString(36)}`;

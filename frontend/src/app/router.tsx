@@ -1,10 +1,18 @@
+import { lazy, Suspense, type ReactNode } from 'react';
 import { createBrowserRouter, Navigate } from 'react-router';
+import { Spinner } from '@/components/feedback';
 import { AppShell } from './layout/app-shell';
 import { RequireSession } from './layout/require-session';
 import { InboxRoute } from './routes/inbox';
 import { LoginRoute } from './routes/login';
 import { NotFoundRoute } from './routes/not-found';
-import { SettingsRoute } from './routes/settings';
+
+// The inbox is what agents live in and loads first; the dashboard (with its charting library)
+// and the settings pages load on first visit.
+const DashboardRoute = lazy(() => import('./routes/dashboard'));
+const SettingsRoute = lazy(() => import('./routes/settings'));
+
+const later = (node: ReactNode) => <Suspense fallback={<Spinner />}>{node}</Suspense>;
 
 export function createAppRouter() {
   return createBrowserRouter([
@@ -19,7 +27,9 @@ export function createAppRouter() {
         { index: true, element: <Navigate to="/inbox" replace /> },
         { path: 'inbox', element: <InboxRoute /> },
         { path: 'inbox/:conversationId', element: <InboxRoute /> },
-        { path: 'settings', element: <SettingsRoute /> },
+        { path: 'dashboard', element: later(<DashboardRoute />) },
+        { path: 'settings', element: later(<SettingsRoute />) },
+        { path: 'settings/:section', element: later(<SettingsRoute />) },
         { path: '*', element: <NotFoundRoute /> },
       ],
     },

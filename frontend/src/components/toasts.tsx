@@ -1,6 +1,25 @@
 import { useSyncExternalStore } from 'react';
 import { useTranslation } from 'react-i18next';
-import { dismissToast, toastStore } from '@/lib/toasts';
+import { describeNotice } from '@/lib/notifications';
+import { dismissToast, toastStore, type Toast } from '@/lib/toasts';
+
+/** A notice's words in the language the UI shows now (the agent may switch after it arrived). */
+function useToastText(toast: Toast): { title: string; body: string } {
+  const { t, i18n } = useTranslation();
+  if (!toast.notice) return { title: toast.title, body: toast.body };
+  const text = describeNotice(toast.notice, t, i18n.language);
+  return { title: text.title, body: [text.reference, text.detail].filter(Boolean).join(' — ') };
+}
+
+function ToastTitle({ toast }: { toast: Toast }) {
+  const { title, body } = useToastText(toast);
+  return (
+    <>
+      <div className="toast__title">{title}</div>
+      {body ? <div className="toast__body">{body}</div> : null}
+    </>
+  );
+}
 
 export function Toasts({ onOpenConversation }: { onOpenConversation: (id: string) => void }) {
   const { t } = useTranslation();
@@ -10,8 +29,7 @@ export function Toasts({ onOpenConversation }: { onOpenConversation: (id: string
     <div className="toasts" role="status" aria-live="polite">
       {toasts.map((toast) => (
         <div key={toast.id} className={`toast toast--${toast.tone}`} data-testid="toast">
-          <div className="toast__title">{toast.title}</div>
-          {toast.body ? <div className="toast__body">{toast.body}</div> : null}
+          <ToastTitle toast={toast} />
           <div className="toast__actions">
             {toast.conversationId ? (
               <button

@@ -32,3 +32,23 @@ export function formatMoney(amount: string | null, currency: string | null, loca
     return `${amount} ${currency}`;
   }
 }
+
+/** "3 min ago", "in 2 h", "刚刚"-style relative times in the UI language. */
+export function formatRelative(iso: string | null | undefined, nowMs: number, locale: string): string {
+  if (!iso) return '';
+  const t = Date.parse(iso.replace(/(\.\d{3})\d+/, '$1'));
+  if (Number.isNaN(t)) return '';
+  const diff = t - nowMs;
+  const abs = Math.abs(diff);
+  const rtf = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
+  if (abs < MINUTE) return rtf.format(Math.round(diff / 1000), 'second');
+  if (abs < HOUR) return rtf.format(Math.round(diff / MINUTE), 'minute');
+  if (abs < DAY) return rtf.format(Math.round(diff / HOUR), 'hour');
+  return rtf.format(Math.round(diff / DAY), 'day');
+}
+
+/** 0.9523 -> "95.2%" (one decimal, the precision marketplaces report). */
+export function formatPercent(ratio: number | null | undefined, locale: string, digits = 1): string {
+  if (ratio === null || ratio === undefined || Number.isNaN(ratio)) return '—';
+  return new Intl.NumberFormat(locale, { style: 'percent', minimumFractionDigits: digits, maximumFractionDigits: digits }).format(ratio);
+}

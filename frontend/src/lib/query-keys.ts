@@ -35,5 +35,38 @@ export const queryKeys = {
   templates: {
     all: ['templates'] as const,
     preview: (templateId: string, conversationId: string) => ['templates', 'preview', templateId, conversationId] as const,
+    library: ['templates', 'library'] as const,
+    variables: ['templates', 'variables'] as const,
   },
+  metrics: {
+    all: ['metrics'] as const,
+    overview: ['metrics', 'overview'] as const,
+    responseRate: (windowDays: number) => ['metrics', 'response-rate', windowDays] as const,
+    workload: (userId: string) => ['metrics', 'workload', userId] as const,
+  },
+  notifications: {
+    all: ['notifications'] as const,
+    list: ['notifications', 'list'] as const,
+    unread: ['notifications', 'unread'] as const,
+  },
+  sla: {
+    policies: ['sla', 'policies'] as const,
+    calendars: ['sla', 'calendars'] as const,
+  },
+  automation: {
+    rules: ['automation', 'rules'] as const,
+    runs: (ruleId: string | null) => ['automation', 'runs', ruleId] as const,
+  },
+  assignment: {
+    rules: ['assignment', 'rules'] as const,
+  },
+  webhooks: {
+    all: ['webhooks'] as const,
+    list: ['webhooks', 'list'] as const,
+    eventTypes: ['webhooks', 'event-types'] as const,
+    deliveries: (endpointId: string, status: string | null) => ['webhooks', 'deliveries', endpointId, status] as const,
+    delivery: (endpointId: string, deliveryId: string) => ['webhooks', 'delivery', endpointId, deliveryId] as const,
+  },
+  apiKeys: ['api-keys'] as const,
+  scopes: ['scopes'] as const,
 } as const;

@@ -43,7 +43,7 @@ export function setViewers(conversationId: string, viewers: readonly Viewer[]): 
 }
 
 /** A message for the server over the socket; dropped when it is not connected. */
-export type OutgoingFrame = { type: 'presence'; data: { conversation_id: string | null; state: 'viewing' | 'left' } };
+export type OutgoingFrame = { type: 'viewing' | 'left'; conversation_id: string };
 
 let sender: ((frame: OutgoingFrame) => void) | null = null;
 let lastViewing: string | null = null;
@@ -51,13 +51,11 @@ let lastViewing: string | null = null;
 export function registerSender(send: ((frame: OutgoingFrame) => void) | null): void {
   sender = send;
   // Re-announce after a reconnect so the others see us again.
-  if (send && lastViewing) send({ type: 'presence', data: { conversation_id: lastViewing, state: 'viewing' } });
+  if (send && lastViewing) send({ type: 'viewing', conversation_id: lastViewing });
 }
 
 export function announceViewing(conversationId: string | null): void {
-  if (lastViewing && lastViewing !== conversationId) {
-    sender?.({ type: 'presence', data: { conversation_id: lastViewing, state: 'left' } });
-  }
+  if (lastViewing && lastViewing !== conversationId) sender?.({ type: 'left', conversation_id: lastViewing });
   lastViewing = conversationId;
-  if (conversationId) sender?.({ type: 'presence', data: { conversation_id: conversationId, state: 'viewing' } });
+  if (conversationId) sender?.({ type: 'viewing', conversation_id: conversationId });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { bestOffset, parseServerTime, sampleFromTiming, ServerClock } from './server-clock';
+import { bestOffset, parseIsoMs, parseServerTime, sampleFromTiming, ServerClock } from './server-clock';
 
 describe('parseServerTime', () => {
   it('reads epoch milliseconds', () => {
@@ -69,5 +69,40 @@ describe('ServerClock', () => {
     local = 11 * 60_000;
     clock.record(sampleFromTiming(local - 500, local, local + 2_000 - 250)); // offset 2000, rtt 500
     expect(clock.offsetMs()).toBe(2_000);
+  });
+});
+
+describe('parseIsoMs', () => {
+  it('reads the server’s microsecond timestamps', () => {
+    expect(parseIsoMs('2026-11-23T19:20:49.677959+00:00')).toBe(Date.UTC(2026, 10, 23, 19, 20, 49, 677));
+    expect(parseIsoMs('2026-11-23T19:20:49Z')).toBe(Date.UTC(2026, 10, 23, 19, 20, 49));
+    expect(parseIsoMs('soon')).toBeNull();
+    expect(parseIsoMs(null)).toBeNull();
+  });
+});
+
+describe('ServerClock with pushed frames', () => {
+  it('uses frame times as a floor: raises an estimate below it, ignores frames consistent with it', () => {
+    let local = 1_000_000;
+    const clock = new ServerClock(() => local);
+    clock.record(sampleFromTiming(local - 200, local, local + 4_900)); // offset 5000 ± 100
+    // A frame stamped 5_050 ms ahead of our clock on arrival: the server was at least that far ahead.
+    local += 1_000;
+    clock.recordPushed(local + 5_050, local);
+    expect(clock.offsetMs()).toBe(5_050);
+    // A frame that spent 300 ms in flight says "at least 4_700": no news.
+    local += 1_000;
+    clock.recordPushed(local + 4_700, local);
+    expect(clock.offsetMs()).toBe(5_050);
+  });
+
+  it('works from frames alone before any HTTP response, and forgets old floors', () => {
+    let local = 0;
+    const clock = new ServerClock(() => local);
+    clock.recordPushed(local + 2_000, local);
+    expect(clock.offsetMs()).toBe(2_000);
+    local = 3 * 60_000;
+    clock.recordPushed(local + 1_000, local); // the old floor (2 s) expired
+    expect(clock.offsetMs()).toBe(1_000);
   });
 });

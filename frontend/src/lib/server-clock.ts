@@ -23,6 +23,17 @@ export function parseServerTime(header: string | null | undefined): number | nul
   return Number.isFinite(value) && value > 0 ? value : null;
 }
 
+/**
+ * An ISO 8601 instant as epoch ms. The server writes microseconds ("…:49.677959+00:00"), which not
+ * every engine's Date.parse accepts: the fraction is cut to milliseconds first.
+ */
+export function parseIsoMs(iso: string | null | undefined): number | null {
+  if (!iso) return null;
+  const trimmed = iso.trim().replace(/(\.\d{3})\d+/, '$1');
+  const ms = Date.parse(trimmed);
+  return Number.isNaN(ms) ? null : ms;
+}
+
 export function sampleFromTiming(sentAt: number, receivedAt: number, serverTimeMs: number): ClockSample {
   const rttMs = Math.max(0, receivedAt - sentAt);
   return { offsetMs: serverTimeMs - (sentAt + rttMs / 2), rttMs, takenAt: receivedAt };
@@ -40,9 +51,18 @@ export function bestOffset(samples: readonly ClockSample[]): number {
 const MAX_SAMPLES = 16;
 // Samples older than this are dropped: the browser clock can be stepped (NTP, sleep, manual change).
 const SAMPLE_TTL_MS = 10 * 60 * 1000;
+// Floors from pushed frames come every 25 s (heartbeats); a short memory follows a stepped clock fast.
+const FLOOR_TTL_MS = 2 * 60 * 1000;
+
+/** A lower bound on the offset: `server_time` of a pushed frame minus the local time it arrived. */
+export interface ClockFloor {
+  offsetMs: number;
+  takenAt: number;
+}
 
 export class ServerClock {
   private samples: ClockSample[] = [];
+  private floors: ClockFloor[] = [];
   private offset = 0;
   private readonly listeners = new Set<() => void>();
 
@@ -51,7 +71,27 @@ export class ServerClock {
   record(sample: ClockSample): void {
     const cutoff = sample.takenAt - SAMPLE_TTL_MS;
     this.samples = [...this.samples.filter((s) => s.takenAt >= cutoff), sample].slice(-MAX_SAMPLES);
-    const next = bestOffset(this.samples);
+    this.update(sample.takenAt);
+  }
+
+  /**
+   * A frame pushed over the WebSocket: the server stamped `server_time` before it reached us, so
+   * the server's clock at arrival was at least that. The estimate from HTTP round trips is raised
+   * to this floor when it falls below (the midpoint guess was wrong, or the browser clock moved);
+   * without HTTP samples yet, the floor is the best there is.
+   */
+  recordPushed(serverTimeMs: number, receivedAt: number): void {
+    const floor = { offsetMs: serverTimeMs - receivedAt, takenAt: receivedAt };
+    const cutoff = receivedAt - FLOOR_TTL_MS;
+    this.floors = [...this.floors.filter((f) => f.takenAt >= cutoff), floor].slice(-MAX_SAMPLES);
+    this.update(receivedAt);
+  }
+
+  private update(at: number): void {
+    const floors = this.floors.filter((f) => f.takenAt >= at - FLOOR_TTL_MS);
+    const floor = floors.length > 0 ? Math.max(...floors.map((f) => f.offsetMs)) : null;
+    const estimate = this.samples.length > 0 ? bestOffset(this.samples) : null;
+    const next = estimate === null ? (floor ?? 0) : floor === null ? estimate : Math.max(estimate, floor);
     if (Math.round(next) !== Math.round(this.offset)) {
       this.offset = next;
       this.listeners.forEach((l) => l());

@@ -1,3 +1,5 @@
+import type { IncomingNotice } from './notifications';
+
 /** In-app notices (escalations): always shown, whether or not the browser allows notifications. */
 export interface Toast {
   id: string;
@@ -5,6 +7,8 @@ export interface Toast {
   body: string;
   conversationId: string | null;
   tone: 'info' | 'warn' | 'danger';
+  /** when set, the toast words it in the current UI language at render (title/body are the fallback) */
+  notice?: IncomingNotice;
 }
 
 type Listener = () => void;

@@ -5,10 +5,12 @@ import { LanguageSwitch } from '@/components/language-switch';
 import { Logo } from '@/components/logo';
 import { Toasts } from '@/components/toasts';
 import { StatusSelect, useLogout, useSession } from '@/features/auth';
-import { useEscalationNotices, useNotificationPoll, useRealtime } from '@/features/realtime';
+import { NotificationBell, useNotificationCenter } from '@/features/notifications';
+import { useRealtime } from '@/features/realtime';
 import { useMe } from '@/hooks/use-directory';
 import { ConnectionIndicator } from './connection-indicator';
-import { NotificationToggle } from './notification-toggle';
+
+const linkClass = ({ isActive }: { isActive: boolean }) => `topbar__link${isActive ? ' is-active' : ''}`;
 
 export function AppShell() {
   const { t } = useTranslation();
@@ -17,11 +19,11 @@ export function AppShell() {
   const logout = useLogout();
   const navigate = useNavigate();
   const token = session?.token ?? null;
+  const scopes = me.data?.scopes ?? [];
 
   const openConversation = useCallback((id: string) => navigate(`/inbox/${id}`), [navigate]);
-  const notify = useEscalationNotices(me.data?.user?.id ?? null, openConversation);
+  const notify = useNotificationCenter(me.data?.user?.id ?? null, openConversation);
   useRealtime(token, notify);
-  useNotificationPoll(token, notify);
 
   return (
     <div className="shell">
@@ -31,16 +33,21 @@ export function AppShell() {
           Hourglass
         </div>
         <nav className="topbar__nav">
-          <NavLink to="/inbox" className={({ isActive }) => `topbar__link${isActive ? ' is-active' : ''}`}>
+          <NavLink to="/inbox" className={linkClass} data-testid="nav-inbox">
             {t('nav.inbox')}
           </NavLink>
-          <NavLink to="/settings" className={({ isActive }) => `topbar__link${isActive ? ' is-active' : ''}`}>
+          {scopes.includes('metrics:read') ? (
+            <NavLink to="/dashboard" className={linkClass} data-testid="nav-dashboard">
+              {t('nav.dashboard')}
+            </NavLink>
+          ) : null}
+          <NavLink to="/settings" className={linkClass} data-testid="nav-settings">
             {t('nav.settings')}
           </NavLink>
         </nav>
         <div className="topbar__end">
           <ConnectionIndicator />
-          <NotificationToggle />
+          <NotificationBell onOpenConversation={openConversation} />
           <LanguageSwitch />
           <span className="topbar__user" data-testid="current-user">
             {me.data?.user?.name ?? ''}

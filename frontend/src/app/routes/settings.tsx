@@ -1,5 +1,68 @@
-import { SettingsPage } from '@/features/settings';
+import type { ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Navigate, NavLink, useParams } from 'react-router';
+import { Spinner } from '@/components/feedback';
+import { AssignmentPage, AutoRepliesPage } from '@/features/automation';
+import { ApiKeysPage, ChannelsPage, PeoplePage } from '@/features/settings';
+import { CalendarsPage, PoliciesPage } from '@/features/sla';
+import { TemplatesPage } from '@/features/templates';
+import { WebhooksPage } from '@/features/webhooks';
+import { useMe } from '@/hooks/use-directory';
 
-export function SettingsRoute() {
-  return <SettingsPage />;
+interface Section {
+  key: string;
+  /** scope needed to see it; `admin` means the admin role */
+  read: string;
+  render: (can: (scope: string) => boolean) => ReactNode;
+}
+
+const SECTIONS: readonly Section[] = [
+  { key: 'channels', read: 'channels:read', render: (can) => <ChannelsPage canEdit={can('channels:write')} /> },
+  { key: 'sla', read: 'settings:read', render: (can) => <PoliciesPage canEdit={can('settings:write')} /> },
+  { key: 'calendars', read: 'settings:read', render: (can) => <CalendarsPage canEdit={can('settings:write')} /> },
+  { key: 'templates', read: 'conversations:read', render: (can) => <TemplatesPage canEdit={can('settings:write')} /> },
+  { key: 'auto-replies', read: 'settings:read', render: (can) => <AutoRepliesPage canEdit={can('settings:write')} /> },
+  { key: 'assignment', read: 'settings:read', render: (can) => <AssignmentPage canEdit={can('settings:write')} /> },
+  { key: 'webhooks', read: 'webhooks:read', render: (can) => <WebhooksPage canEdit={can('webhooks:write')} /> },
+  { key: 'people', read: 'settings:read', render: (can) => <PeoplePage canEdit={can('admin')} /> },
+  { key: 'api-keys', read: 'admin', render: () => <ApiKeysPage /> },
+];
+
+const NAV_KEY: Record<string, string> = {
+  channels: 'channels',
+  sla: 'sla',
+  calendars: 'calendars',
+  templates: 'templates',
+  'auto-replies': 'autoReplies',
+  assignment: 'assignment',
+  webhooks: 'webhooks',
+  people: 'people',
+  'api-keys': 'apiKeys',
+};
+
+/** Settings: one page per area, listed by what the signed-in role may see. */
+export default function SettingsRoute() {
+  const { t } = useTranslation();
+  const { section } = useParams();
+  const me = useMe();
+  if (!me.data) return <Spinner />;
+  const scopes = me.data.scopes;
+  const isAdmin = me.data.user?.role === 'admin';
+  const can = (scope: string) => (scope === 'admin' ? isAdmin : scopes.includes(scope));
+  const visible = SECTIONS.filter((s) => can(s.read));
+  const current = visible.find((s) => s.key === section);
+  if (!current) return visible[0] ? <Navigate to={`/settings/${visible[0].key}`} replace /> : null;
+  return (
+    <div className="settings" data-testid="settings">
+      <nav className="settings__nav" aria-label={t('settings.title')}>
+        <h1>{t('settings.title')}</h1>
+        {visible.map((s) => (
+          <NavLink key={s.key} to={`/settings/${s.key}`} className={({ isActive }) => `settings__link${isActive ? ' is-active' : ''}`} data-testid={`settings-nav-${s.key}`}>
+            {t(`settings.nav.${NAV_KEY[s.key]}`)}
+          </NavLink>
+        ))}
+      </nav>
+      <div className="settings__body">{current.render(can)}</div>
+    </div>
+  );
 }

@@ -1,1 +1,3 @@
-export { SettingsPage } from './components/settings-page';
+export { ChannelsPage } from './components/channels-page';
+export { PeoplePage } from './components/people-page';
+export { ApiKeysPage } from './components/api-keys-page';

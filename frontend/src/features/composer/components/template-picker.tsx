@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useTemplatePreview, useTemplates, type Template } from '../api/templates';
-import { fillTemplate, type TemplateContext } from '../lib/fill-template';
+import { fillTemplate, type TemplateContext } from '@/lib/fill-template';
 import { ViolationList } from './violation-list';
 
 interface TemplatePickerProps {

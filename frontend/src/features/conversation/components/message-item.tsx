@@ -33,6 +33,7 @@ export function MessageItem({ message: m, conversationSubject, buyerName, author
       className={`msg msg--${outbound ? 'out' : 'in'} msg--${m.author_kind}`}
       data-testid="message"
       data-direction={m.direction}
+      data-author={m.author_kind}
       data-message-id={m.id}
     >
       <header className="msg__head">

@@ -24,7 +24,8 @@ function setup() {
   queryClient.setQueryData<InfiniteData<Page>>(listKey, { pages: [{ items: [conversation, other], next_cursor: null }], pageParams: [null] });
   queryClient.setQueryData(queryKeys.conversations.detail('c1'), detail);
   const deps = { queryClient, notify: vi.fn(), scheduleInboxRefresh: vi.fn() };
-  const send = (type: string, data: Record<string, unknown>) => handleFrame({ type, seq: 1, serverTime: null, data } as RealtimeFrame, deps);
+  const send = (type: string, data: Record<string, unknown>, conversationId: string | null = null) =>
+    handleFrame({ type, seq: 1, serverTime: null, conversationId, data } as RealtimeFrame, deps);
   const row = (id: string) => queryClient.getQueryData<InfiniteData<Page>>(listKey)?.pages[0]?.items.find((c) => c.id === id);
   const open = () => queryClient.getQueryData<Detail>(queryKeys.conversations.detail('c1'));
   return { queryClient, deps, send, row, open };
@@ -55,6 +56,15 @@ describe('realtime event handlers', () => {
     expect(row('c1')).toMatchObject({ sla_state: 'due_soon', sla_deadline: '2026-11-24T00:00:00Z' });
   });
 
+  it('sla.updated keeps the ended clocks of the open detail and refetches them', () => {
+    const { send, open, queryClient } = setup();
+    queryClient.setQueryData(queryKeys.conversations.detail('c1'), { ...detail, clocks: [{ id: 'k0', state: 'met' }] });
+    const spy = vi.spyOn(queryClient, 'invalidateQueries');
+    send('sla.updated', { sla_state: 'overdue', sla_deadline: null, clocks: [] }, 'c1');
+    expect(open()).toMatchObject({ sla_state: 'overdue', clocks: [{ id: 'k0', state: 'met' }] });
+    expect(spy).toHaveBeenCalledWith({ queryKey: queryKeys.conversations.detail('c1') });
+  });
+
   it('message.created refetches the open thread (the event carries only a preview)', async () => {
     const { send, queryClient, deps } = setup();
     const spy = vi.spyOn(queryClient, 'invalidateQueries');
@@ -66,7 +76,9 @@ describe('realtime event handlers', () => {
   it('notification reaches the notifier; presence updates who is viewing', () => {
     const { send, deps } = setup();
     send('notification', { notification_id: 'n1', user_id: 'u1', kind: 'sla.due_soon', title: 'About to breach: 111', body: 'b', conversation_id: 'c1' });
-    expect(deps.notify).toHaveBeenCalledWith({ id: 'n1', kind: 'sla.due_soon', title: 'About to breach: 111', body: 'b', conversationId: 'c1', userId: 'u1' });
+    expect(deps.notify).toHaveBeenCalledWith(
+      expect.objectContaining({ id: 'n1', kind: 'sla.due_soon', title: 'About to breach: 111', body: 'b', conversationId: 'c1', userId: 'u1' }),
+    );
     send('presence', { conversation_id: 'c1', viewers: [{ user_id: 'u2', name: 'Li Na' }, 'u3'] });
     expect(presence.get().get('c1')).toEqual([
       { userId: 'u2', name: 'Li Na' },

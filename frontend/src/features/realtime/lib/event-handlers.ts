@@ -1,5 +1,6 @@
 import type { QueryClient } from '@tanstack/react-query';
 import { invalidateInbox, patchConversation, patchMessage } from '@/lib/conversation-cache';
+import { noticeFromFrame, type IncomingNotice } from '@/lib/notifications';
 import { queryKeys } from '@/lib/query-keys';
 import { setViewers, type Viewer } from '@/lib/realtime-state';
 import { slaPatch } from '@/lib/sla-fields';
@@ -12,18 +13,9 @@ import type { RealtimeFrame } from './connection';
  * server's call. Both vocabularies are understood: the announced WebSocket names
  * (message.created, message.delivery_updated) and the outbox's (message.received/queued/sent/failed).
  */
-export interface EscalationNotice {
-  id: string | null;
-  kind: string;
-  title: string;
-  body: string;
-  conversationId: string | null;
-  userId: string | null;
-}
-
 export interface HandlerDeps {
   queryClient: QueryClient;
-  notify: (notice: EscalationNotice) => void;
+  notify: (notice: IncomingNotice) => void;
   /** batches list/count refetches: a burst of 50 events costs one refetch, not 50 */
   scheduleInboxRefresh: () => void;
 }
@@ -98,10 +90,11 @@ const onDeliveryUpdated: Handler = (data, { queryClient, scheduleInboxRefresh })
 const onSlaUpdated: Handler = (data, { queryClient, scheduleInboxRefresh }) => {
   const id = conversationIdOf(data);
   if (id) {
-    const patch = slaPatch(data);
-    patchConversation(queryClient, id, patch);
-    // The clocks list is richer than the summary; refetch it unless the event carried it.
-    if (!('clocks' in patch)) void queryClient.invalidateQueries({ queryKey: queryKeys.conversations.detail(id) });
+    // The summary (state, deadline) is applied at once; the event's `clocks` lists only the open
+    // ones while the workspace shows ended clocks too, so the detail refetches its own list.
+    const { clocks: _clocks, ...summary } = slaPatch(data);
+    patchConversation(queryClient, id, summary);
+    void queryClient.invalidateQueries({ queryKey: queryKeys.conversations.detail(id) });
   }
   scheduleInboxRefresh();
 };
@@ -113,16 +106,7 @@ const onNoteCreated: Handler = (data, { queryClient }) => {
   void queryClient.invalidateQueries({ queryKey: queryKeys.conversations.activity(id) });
 };
 
-const onNotification: Handler = (data, { notify }) => {
-  notify({
-    id: str(data['notification_id']) ?? str(data['id']),
-    kind: str(data['kind']) ?? 'notification',
-    title: str(data['title']) ?? '',
-    body: str(data['body']) ?? '',
-    conversationId: str(data['conversation_id']),
-    userId: str(data['user_id']),
-  });
-};
+const onNotification: Handler = (data, { notify }) => notify(noticeFromFrame(data));
 
 function parseViewers(raw: unknown): Viewer[] {
   if (!Array.isArray(raw)) return [];
@@ -160,10 +144,12 @@ export const ACTIONS: Readonly<Record<string, Handler>> = {
 };
 
 export function handleFrame(frame: RealtimeFrame, deps: HandlerDeps): void {
-  ACTIONS[frame.type]?.(frame.data, deps);
+  // Event frames name their conversation beside the data; handlers read it from the data.
+  const data = frame.conversationId && !('conversation_id' in frame.data) ? { ...frame.data, conversation_id: frame.conversationId } : frame.data;
+  ACTIONS[frame.type]?.(data, deps);
 }
 
-/** Everything may be stale (a gap in seq, or the first connect after polling): refetch what is shown. */
+/** Everything may be stale (a fresh connection, or the server's `resync`): refetch what is shown. */
 export function resync(queryClient: QueryClient): void {
   void queryClient.invalidateQueries({ queryKey: queryKeys.conversations.all });
   void invalidateInbox(queryClient);

@@ -1,0 +1,2 @@
+export { AutoRepliesPage } from './components/auto-replies-page';
+export { AssignmentPage } from './components/assignment-page';

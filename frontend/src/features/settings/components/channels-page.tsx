@@ -1,0 +1,169 @@
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { ErrorNotice, Spinner } from '@/components/feedback';
+import { MarketplaceBadge } from '@/components/marketplace-badge';
+import { useServerNow } from '@/hooks/use-server-now';
+import { useTeams } from '@/hooks/use-directory';
+import { formatDuration } from '@/lib/duration';
+import { formatRelative } from '@/lib/format';
+import { useChannelsWithSync, useDisableChannel, useSyncChannel, useUpdateChannel, type Channel } from '../api/channels';
+import { ConnectChannelDialog } from './connect-channel-dialog';
+
+/** Stores: who is connected, whether each one syncs, and what is stuck. */
+export function ChannelsPage({ canEdit }: { canEdit: boolean }) {
+  const { t } = useTranslation();
+  const channels = useChannelsWithSync();
+  const [connecting, setConnecting] = useState(false);
+  return (
+    <section className="settings-page" data-testid="settings-channels">
+      <header className="settings-page__head">
+        <div>
+          <h2>{t('settings.nav.channels')}</h2>
+          <p className="muted">{t('channels.intro')}</p>
+        </div>
+        {canEdit ? (
+          <button type="button" className="btn btn--primary btn--sm" onClick={() => setConnecting(true)} data-testid="connect-channel">
+            {t('channels.connect')}
+          </button>
+        ) : null}
+      </header>
+      {channels.error ? <ErrorNotice error={channels.error} /> : null}
+      {channels.isLoading ? (
+        <Spinner />
+      ) : (
+        <table className="table">
+          <thead>
+            <tr>
+              <th>{t('channels.store')}</th>
+              <th>{t('channels.sync')}</th>
+              <th>{t('channels.lastSuccess')}</th>
+              <th>{t('channels.backlog')}</th>
+              <th>{t('channels.lastError')}</th>
+              {canEdit ? <th /> : null}
+            </tr>
+          </thead>
+          <tbody>
+            {(channels.data ?? []).map((c) => (
+              <ChannelRow key={c.id} channel={c} canEdit={canEdit} />
+            ))}
+          </tbody>
+        </table>
+      )}
+      {connecting ? <ConnectChannelDialog onClose={() => setConnecting(false)} /> : null}
+    </section>
+  );
+}
+
+const STATE_TONE: Record<string, string> = { ok: 'ok', failing: 'danger', waiting: 'high', not_synced: 'muted', disabled: 'muted' };
+
+function ChannelRow({ channel: c, canEdit }: { channel: Channel; canEdit: boolean }) {
+  const [editing, setEditing] = useState(false);
+  const { t, i18n } = useTranslation();
+  const now = useServerNow();
+  const teams = useTeams();
+  const sync = useSyncChannel();
+  const disable = useDisableChannel();
+  const update = useUpdateChannel();
+  const units = { d: t('units.d'), h: t('units.h'), min: t('units.min'), s: t('units.s') };
+  const backlog = c.sync.backlog;
+  const b = {
+    pending_pushes: backlog?.pending_pushes ?? 0,
+    queued_replies: backlog?.queued_replies ?? 0,
+    sending_replies: backlog?.sending_replies ?? 0,
+    failed_replies: backlog?.failed_replies ?? 0,
+  };
+  const failures = c.sync.consecutive_failures ?? 0;
+  const team = (teams.data ?? []).find((x) => x.id === c.default_team_id);
+  const state = c.status === 'disabled' ? 'disabled' : (c.sync.state ?? 'not_synced');
+  const error = sync.error ?? disable.error ?? update.error;
+  return (
+    <tr data-testid="channel-row" data-channel-id={c.id} className={c.status === 'disabled' ? 'is-inactive' : ''}>
+      <td>
+        <div className="cell-title">
+          <MarketplaceBadge marketplace={c.marketplace} /> <strong>{c.name}</strong>
+          {c.region ? <span className="muted">{c.region}</span> : null}
+        </div>
+        <div className="cell-sub muted">
+          {c.external_account_id ? <span className="mono">{c.external_account_id}</span> : null}
+          {team ? <span>{t('channels.team', { name: team.name })}</span> : null}
+        </div>
+        {c.sync.push_url ? (
+          <div className="cell-sub push-url" title={`${t('channels.pushUrlHint')} ${c.sync.push_url}`}>
+            <span className="muted">{t('channels.pushUrl')}</span> <code className="mono">{c.sync.push_url}</code>
+          </div>
+        ) : null}
+      </td>
+      <td>
+        <span className={`tag tag--${STATE_TONE[state] ?? 'muted'}`} data-testid="sync-state">
+          {t(`channels.state.${state}`)}
+        </span>
+        {failures > 1 ? <div className="cell-sub muted">{t('channels.failures', { count: failures })}</div> : null}
+      </td>
+      <td>
+        {c.sync.last_sync_at ? (
+          <>
+            <div title={c.sync.last_sync_at}>{formatRelative(c.sync.last_sync_at, now, i18n.language)}</div>
+            {c.sync.lag_seconds !== null && c.sync.lag_seconds !== undefined ? (
+              <div className="cell-sub muted">{t('channels.lag', { lag: formatDuration(c.sync.lag_seconds, units) })}</div>
+            ) : null}
+          </>
+        ) : (
+          <span className="muted">—</span>
+        )}
+        {c.sync.next_poll_at && c.status === 'active' ? (
+          <div className="cell-sub muted">
+            {Date.parse(c.sync.next_poll_at) <= now ? t('channels.pollDue') : t('channels.nextPoll', { when: formatRelative(c.sync.next_poll_at, now, i18n.language) })}
+          </div>
+        ) : null}
+      </td>
+      <td>
+        <div className="backlog">
+        <span title={t('channels.pendingPushes')} className={b.pending_pushes ? '' : 'muted'}>
+          ⇣ {b.pending_pushes}
+        </span>
+        <span title={t('channels.queuedReplies')} className={b.queued_replies + b.sending_replies ? '' : 'muted'}>
+          ⇡ {b.queued_replies + b.sending_replies}
+        </span>
+        <span title={t('channels.failedReplies')} className={b.failed_replies ? 'is-bad' : 'muted'}>
+          ✕ {b.failed_replies}
+        </span>
+        </div>
+      </td>
+      <td className="cell-error">
+        {c.sync.last_error ? (
+          <>
+            <div className="is-bad clamp-2" title={c.sync.last_error}>
+              {c.sync.last_error}
+            </div>
+            {c.sync.last_error_at ? <div className="cell-sub muted">{formatRelative(c.sync.last_error_at, now, i18n.language)}</div> : null}
+          </>
+        ) : (
+          <span className="muted">—</span>
+        )}
+      </td>
+      {canEdit ? (
+        <td className="row-actions">
+          <button type="button" className="btn btn--sm" onClick={() => setEditing(true)}>
+            {t('form.edit')}
+          </button>
+          {c.status === 'active' && c.has_credentials ? (
+            <button type="button" className="btn btn--sm" disabled={sync.isPending} onClick={() => sync.mutate(c.id)}>
+              {t('channels.syncNow')}
+            </button>
+          ) : null}
+          {c.status === 'active' ? (
+            <button type="button" className="btn btn--sm btn--ghost" disabled={disable.isPending} onClick={() => disable.mutate(c.id)}>
+              {t('channels.disable')}
+            </button>
+          ) : (
+            <button type="button" className="btn btn--sm" disabled={update.isPending} onClick={() => update.mutate({ id: c.id, body: { status: 'active', verify: false } })}>
+              {t('channels.enable')}
+            </button>
+          )}
+          {error ? <ErrorNotice error={error} /> : null}
+          {editing ? <ConnectChannelDialog channel={c} onClose={() => setEditing(false)} /> : null}
+        </td>
+      ) : null}
+    </tr>
+  );
+}

@@ -1,0 +1,153 @@
+import { useState, type ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import { ErrorNotice, Spinner } from '@/components/feedback';
+import { MarketplaceBadge } from '@/components/marketplace-badge';
+import { useChannelNames } from '@/hooks/use-directory';
+import { formatDuration } from '@/lib/duration';
+import { usePolicies, useTogglePolicy, type Policy } from '../api/sla';
+import { firesAfterSeconds, tierToDraft } from '../lib/tiers';
+import { PolicyDialog } from './policy-dialog';
+
+/** SLA policies in the order they are tried, with their targets and escalation ladders. */
+export function PoliciesPage({ canEdit }: { canEdit: boolean }) {
+  const { t } = useTranslation();
+  const policies = usePolicies();
+  const toggle = useTogglePolicy();
+  const [editing, setEditing] = useState<Policy | 'new' | null>(null);
+  const rows = [...(policies.data ?? [])].sort((a, b) => a.position - b.position);
+  const firstPosition = rows.length ? Math.max(0, Math.min(...rows.map((p) => p.position)) - 1) : 1;
+  return (
+    <section className="settings-page" data-testid="settings-sla">
+      <header className="settings-page__head">
+        <div>
+          <h2>{t('settings.nav.sla')}</h2>
+          <p className="muted">{t('sla.intro')}</p>
+        </div>
+        {canEdit ? (
+          <button type="button" className="btn btn--primary btn--sm" onClick={() => setEditing('new')} data-testid="new-policy">
+            {t('sla.newPolicy')}
+          </button>
+        ) : null}
+      </header>
+      {policies.error ? <ErrorNotice error={policies.error} /> : null}
+      {toggle.error ? <ErrorNotice error={toggle.error} /> : null}
+      {policies.isLoading ? (
+        <Spinner />
+      ) : (
+        <table className="table">
+          <thead>
+            <tr>
+              <th className="num">#</th>
+              <th>{t('settings.name')}</th>
+              <th>{t('sla.appliesTo')}</th>
+              <th>{t('sla.targets')}</th>
+              <th>{t('sla.tiers.title')}</th>
+              <th>{t('form.active')}</th>
+              {canEdit ? <th /> : null}
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((p) => (
+              <PolicyRow key={p.id} policy={p} canEdit={canEdit} onEdit={() => setEditing(p)} onToggle={(v) => toggle.mutate({ id: p.id, isActive: v })} />
+            ))}
+          </tbody>
+        </table>
+      )}
+      {editing ? <PolicyDialog policy={editing === 'new' ? null : editing} defaultPosition={firstPosition} onClose={() => setEditing(null)} /> : null}
+    </section>
+  );
+}
+
+function PolicyRow({ policy: p, canEdit, onEdit, onToggle }: { policy: Policy; canEdit: boolean; onEdit: () => void; onToggle: (v: boolean) => void }) {
+  const { t } = useTranslation();
+  const channelNames = useChannelNames();
+  const units = { d: t('units.d'), h: t('units.h'), min: t('units.min'), s: t('units.s') };
+  const d = (s: number | null) => (s === null ? '—' : formatDuration(s, units));
+  const c = p.conditions;
+  const chips: ReactNode[] = [
+    ...(c['marketplaces'] ?? []).map((m) => <MarketplaceBadge key={`m${m}`} marketplace={m} />),
+    ...(c['channel_ids'] ?? []).map((id) => (
+      <span key={`c${id}`} className="tag tag--muted">
+        {channelNames.get(id) ?? id.slice(0, 8)}
+      </span>
+    )),
+    ...(c['categories'] ?? []).map((x) => (
+      <span key={`k${x}`} className="tag tag--muted">
+        {t(`category.${x}`, { defaultValue: x })}
+      </span>
+    )),
+    ...(c['priorities'] ?? []).map((x) => (
+      <span key={`p${x}`} className="tag tag--muted">
+        {t(`priority.${x}`, { defaultValue: x })}
+      </span>
+    )),
+    ...(c['customer_tiers'] ?? []).map((x) => (
+      <span key={`t${x}`} className="tag tag--muted">
+        {t(`customer.tier.${x}`, { defaultValue: x })}
+      </span>
+    )),
+    ...(c['labels_any'] ?? []).map((x) => (
+      <span key={`l${x}`} className="chip">
+        {x}
+      </span>
+    )),
+  ];
+  const ladder = p.tiers
+    .map((x) => tierToDraft(x as Record<string, unknown>))
+    .map((x) => ({ action: x.action, at: firesAfterSeconds(x, p.first_response_seconds) }))
+    .sort((a, b) => a.at - b.at);
+  return (
+    <tr className={p.is_active ? '' : 'is-inactive'} data-testid="policy-row" data-policy-id={p.id}>
+      <td className="num muted">{p.position}</td>
+      <td>
+        <div className="cell-title">
+          <strong>{p.name}</strong>
+        </div>
+        <div className="cell-sub muted" title={p.source}>
+          {p.builtin_key ? t('sla.builtin') : t('sla.custom')} · v{p.version}
+        </div>
+      </td>
+      <td>
+        <div className="tag-list">{chips.length ? chips : <span className="muted">{t('sla.everything')}</span>}</div>
+      </td>
+      <td className="nowrap">
+        <div>
+          {t('sla.firstShort')} <strong>{d(p.first_response_seconds)}</strong>
+          {p.next_response_seconds !== null ? (
+            <>
+              {' '}
+              · {t('sla.nextShort')} {d(p.next_response_seconds)}
+            </>
+          ) : null}
+        </div>
+        {p.internal_first_response_seconds || p.internal_resolution_seconds ? (
+          <div className="cell-sub muted">
+            {t('sla.internalShort')} {d(p.internal_first_response_seconds)} / {d(p.internal_resolution_seconds)}
+            {p.pause_while_pending ? ` · ${t('sla.pausesShort')}` : ''}
+          </div>
+        ) : null}
+        {p.automation_counts ? <div className="cell-sub muted">{t('sla.automationCounts')}</div> : null}
+      </td>
+      <td>
+        <ol className="ladder">
+          {ladder.map((x, i) => (
+            <li key={i} title={t(`sla.action.${x.action}`)}>
+              <span className={`ladder__dot ladder__dot--${x.action}`} />
+              {d(x.at)} <span className="muted">{t(`sla.actionShort.${x.action}`)}</span>
+            </li>
+          ))}
+        </ol>
+      </td>
+      <td>
+        <input type="checkbox" checked={p.is_active} disabled={!canEdit || p.builtin_key === 'default'} aria-label={t('form.active')} onChange={(e) => onToggle(e.target.checked)} />
+      </td>
+      {canEdit ? (
+        <td className="row-actions">
+          <button type="button" className="btn btn--sm" onClick={onEdit}>
+            {t('form.edit')}
+          </button>
+        </td>
+      ) : null}
+    </tr>
+  );
+}

@@ -1,0 +1,2 @@
+export { PoliciesPage } from './components/policies-page';
+export { CalendarsPage } from './components/calendars-page';

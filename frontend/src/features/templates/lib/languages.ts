@@ -1,0 +1,1 @@
+export const TEMPLATE_LANGUAGES = ['en', 'zh', 'es', 'de', 'fr', 'ja', 'ko'] as const;
