@@ -44,19 +44,33 @@ async def upsert(
             (func.coalesce(func.nullif(_EXCLUDED_NAME, ""), Customer.display_name) != Customer.display_name)
             | (func.coalesce(_EXCLUDED_EMAIL, Customer.email).is_distinct_from(Customer.email))
         ),
-    ).returning(Customer.id)
-    result = await session.execute(upsert_stmt)
-    found = result.scalar_one_or_none()
-    if found is not None:
-        return found
-    existing = await session.execute(
-        select(Customer.id).where(
-            Customer.organization_id == organization_id,
-            Customer.marketplace == marketplace,
-            Customer.external_buyer_id == external_buyer_id,
-        )
+    ).returning(Customer.id, Customer.tier)
+    # One round trip whether or not the row was written: the upsert in a CTE, else the row as it is.
+    written = upsert_stmt.cte("written")
+    same = (
+        (Customer.organization_id == organization_id)
+        & (Customer.marketplace == marketplace)
+        & (Customer.external_buyer_id == external_buyer_id)
     )
-    return existing.scalar_one()
+    unchanged = select(Customer.id, Customer.tier).where(same, ~select(written.c.id).exists())
+    row = (await session.execute(select(written.c.id, written.c.tier).union_all(unchanged))).first()
+    if row is None:
+        # Inserted by a transaction that committed after this statement's snapshot was taken.
+        row = (await session.execute(select(Customer.id, Customer.tier).where(same))).one()
+    # The SLA policy choice right after ingest needs the tier: remembered for this transaction only.
+    session.info.setdefault(TIER_MEMO, {})[row.id] = row.tier
+    return row.id
+
+
+TIER_MEMO = "customer_tier"
+
+
+async def tier(session: AsyncSession, customer_id: uuid.UUID) -> str:
+    """The buyer's tier, from this transaction's upsert when it just happened."""
+    known = session.info.get(TIER_MEMO, {}).get(customer_id)
+    if known is not None:
+        return str(known)
+    return str((await session.execute(select(Customer.tier).where(Customer.id == customer_id))).scalar_one())
 
 
 async def get(session: AsyncSession, organization_id: uuid.UUID, customer_id: uuid.UUID) -> Customer:

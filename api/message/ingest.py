@@ -104,13 +104,20 @@ async def ingest(session: AsyncSession, channel: Channel, inbound: InboundMessag
     customer_id = await customer_repository.upsert(
         session, org, channel.marketplace, inbound.buyer_external_id, inbound.buyer_name, inbound.buyer_email
     )
-    order_uuid = None
+    order_uuid = order_status = None
     if inbound.order_id:
-        order_uuid = (
+        order_row = (
             await session.execute(
-                select(Order.id).where(Order.organization_id == org, Order.external_id == inbound.order_id)
+                select(Order.id, Order.status).where(
+                    Order.organization_id == org, Order.external_id == inbound.order_id
+                )
             )
-        ).scalar_one_or_none()
+        ).one_or_none()
+        if order_row is not None:
+            order_uuid, order_status = order_row
+    # Classified before the upsert, so a new conversation is born with its category, priority and
+    # language (its SLA policy may depend on them); the values are ignored when the thread exists.
+    classification = _classify(channel.marketplace, inbound, order_status)
 
     key = thread_key(
         inbound.external_thread_id, inbound.order_id, inbound.buyer_external_id, inbound.external_message_id
@@ -129,8 +136,8 @@ async def ingest(session: AsyncSession, channel: Channel, inbound: InboundMessag
         subject=inbound.subject,
         last_message_at=inbound.sent_at,
         team_id=channel.default_team_id,
-        **({"category": inbound.category} if inbound.category else {}),
-        **({"labels": list(inbound.labels)} if inbound.labels else {}),
+        **classification,
+        **({"labels": sorted(set(inbound.labels))} if inbound.labels else {}),
         search_vector=func.to_tsvector(
             "simple", index_document(inbound.subject, inbound.buyer_name, inbound.order_id, inbound.item_id)
         ),
@@ -199,15 +206,16 @@ async def ingest(session: AsyncSession, channel: Channel, inbound: InboundMessag
         )
         changes["status"] = case((Conversation.status == "resolved", "open"), else_=Conversation.status)
         changes["resolved_at"] = None
-    await session.execute(update(Conversation).where(Conversation.id == conversation_id).values(**changes))
     conversation = (
         await session.execute(
-            select(Conversation).where(Conversation.id == conversation_id).execution_options(populate_existing=True)
+            update(Conversation)
+            .where(Conversation.id == conversation_id)
+            .values(**changes)
+            .returning(Conversation)
+            .execution_options(populate_existing=True, synchronize_session=False)
         )
     ).scalar_one()
-    if conversation_created:
-        await _classify_new(session, conversation, inbound, order_uuid)
-    elif inbound.labels:
+    if not conversation_created and inbound.labels:
         conversation.labels = sorted(set(conversation.labels or []) | set(inbound.labels))
     if needs_reply or conversation_created:
         await sla_service.reconcile(session, conversation)
@@ -236,19 +244,13 @@ def _replay(existing: Message, digest: str) -> IngestResult:
     return IngestResult(message=existing, created=False, conversation_created=False)
 
 
-async def _classify_new(
-    session: AsyncSession, conversation: Conversation, inbound: InboundMessage, order_uuid: uuid.UUID | None
-) -> None:
-    """Category, priority and language of a new conversation, before its SLA policy is chosen (the
-    policy may depend on them)."""
-    order_status = None
-    if order_uuid is not None:
-        order_status = (await session.execute(select(Order.status).where(Order.id == order_uuid))).scalar_one_or_none()
+def _classify(marketplace: str, inbound: InboundMessage, order_status: str | None) -> dict[str, Any]:
+    """Category, priority and language of a new conversation, with the rule that decided."""
     result = DEFAULT_CLASSIFIER.classify(
         ClassificationInput(
             subject=inbound.subject,
             body=inbound.body,
-            marketplace=conversation.marketplace,
+            marketplace=marketplace,
             author_kind=inbound.author_kind,
             labels=frozenset(inbound.labels),
             has_order=bool(inbound.order_id),
@@ -256,10 +258,9 @@ async def _classify_new(
             preset_category=inbound.category,
         )
     )
-    conversation.category = result.category
-    conversation.priority = result.priority
-    conversation.classification_reason = result.reason[:300]
-    conversation.language = detect_language(f"{inbound.subject} {inbound.body}")
-    if inbound.labels:
-        conversation.labels = sorted(set(inbound.labels))
-    await session.flush()
+    return {
+        "category": result.category,
+        "priority": result.priority,
+        "classification_reason": result.reason[:300],
+        "language": detect_language(f"{inbound.subject} {inbound.body}"),
+    }

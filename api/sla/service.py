@@ -21,8 +21,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import events
+from api.customer import repository as customer_repository
 from api.kit.time import utc_now
-from api.models import Conversation, Customer, SlaClock, SlaPolicy
+from api.models import Conversation, SlaClock, SlaPolicy
 from api.models.sla import BREACH_TIER
 from api.sla import cache, repository
 from api.sla.calendar import BusinessCalendar as Calendar
@@ -71,9 +72,7 @@ def plan_deadline(clock: SlaClock) -> tuple[datetime | None, datetime | None]:
 
 
 async def _context(session: AsyncSession, c: Conversation) -> PolicyContext:
-    tier = "standard"
-    if c.customer_id:
-        tier = (await session.execute(select(Customer.tier).where(Customer.id == c.customer_id))).scalar_one()
+    tier = await customer_repository.tier(session, c.customer_id) if c.customer_id else "standard"
     return PolicyContext(
         marketplace=c.marketplace,
         channel_id=str(c.channel_id),
@@ -220,6 +219,7 @@ async def reconcile(
     # A conversation flagged as spam waits for nothing: its response clocks stop until unflagged.
     waiting = c.waiting_since if c.spam_reason is None else None
     open_clocks = {clk.kind: clk for clk in await repository.open_clocks(session, c.id)}
+    open_clocks_known = True
     changed = False
     policy = reason = calendar = None
     if waiting is not None or (c.status != "resolved" and c.first_inbound_at is not None):
@@ -267,6 +267,10 @@ async def reconcile(
                 kind = kinds[0] if first else kinds[1]
                 created = await _start(session, c, kind, waiting, policy, reason, target, cal, now)
                 changed = changed or created is not None
+                if created is None:
+                    open_clocks_known = False
+                else:
+                    open_clocks[kind] = created
 
     # Resolution clock: from the first buyer message until resolved; a reopened thread starts anew.
     res = open_clocks.get("internal_resolution")
@@ -294,12 +298,22 @@ async def reconcile(
             session, c, "internal_resolution", start, policy, reason, policy.internal_resolution_seconds, calendar, now
         )
         changed = changed or created is not None
+        if created is None:
+            open_clocks_known = False
+        else:
+            open_clocks["internal_resolution"] = created
 
     # Pauses only matter while pending, or to close a pause when the conversation leaves pending.
     if c.status == "pending" or any(clk.pauses for clk in open_clocks.values()):
         changed = await _apply_pause(session, c, now) or changed
     await session.flush()
-    await refresh_conversation(session, c, emit=changed)
+    # What is open is known without a re-read, unless an insert lost to a concurrent clock.
+    await refresh_conversation(
+        session,
+        c,
+        emit=changed,
+        clocks=[k for k in open_clocks.values() if k.stopped_at is None] if open_clocks_known else None,
+    )
 
 
 async def _apply_pause(session: AsyncSession, c: Conversation, now: datetime) -> bool:
@@ -323,9 +337,13 @@ async def _apply_pause(session: AsyncSession, c: Conversation, now: datetime) ->
     return changed
 
 
-async def refresh_conversation(session: AsyncSession, c: Conversation, *, emit: bool) -> None:
-    """Denormalise the earliest open deadline onto the conversation and tell the listeners."""
-    clocks = await repository.open_clocks(session, c.id, lock=False)
+async def refresh_conversation(
+    session: AsyncSession, c: Conversation, *, emit: bool, clocks: list[SlaClock] | None = None
+) -> None:
+    """Denormalise the earliest open deadline onto the conversation and tell the listeners.
+    `clocks`: the open clocks when the caller knows them (saves a read on the ingest path)."""
+    if clocks is None:
+        clocks = await repository.open_clocks(session, c.id, lock=False)
     deadline = min((k.due_at for k in clocks if k.due_at is not None), default=None)
     soon = min((k.due_soon_at for k in clocks if k.due_soon_at is not None), default=None)
     if (deadline, soon) != (c.sla_deadline, c.sla_due_soon_at):
