@@ -1,7 +1,9 @@
 """Smoke test: with no database or Redis configured, `hourglass serve` starts embedded servers,
 migrates, and answers /readyz with 200."""
 
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -57,3 +59,9 @@ def test_serve_in_embedded_mode(tmp_path):
         from api.embedded import stop_embedded_redis
 
         stop_embedded_redis(tmp_path / "data")
+        # The embedded PostgreSQL outlives the processes that joined it (by design, for `make run`);
+        # a test must not leave one behind: fast shutdown by its postmaster pid.
+        pid_file = tmp_path / "data" / "pg" / "postmaster.pid"
+        if pid_file.exists():
+            with contextlib.suppress(ProcessLookupError, ValueError):
+                os.kill(int(pid_file.read_text().split()[0]), signal.SIGINT)

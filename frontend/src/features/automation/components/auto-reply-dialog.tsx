@@ -65,7 +65,7 @@ export function AutoReplyDialog({ rule, defaultPosition, onClose }: { rule: Auto
             <input value={name} required onChange={(e) => setName(e.target.value)} data-testid="rule-name" />
           </Field>
           <Field label={t('sla.position')} errors={errorsAt(errors, 'position')} hint={t('rules.positionHint')}>
-            <input type="number" min={0} max={100000} value={position} onChange={(e) => setPosition(e.target.value)} />
+            <input type="number" min={0} max={100000} value={position} onChange={(e) => setPosition(e.target.value)} data-testid="rule-position" />
           </Field>
           <div className="ffield">
             <span className="ffield__label">&nbsp;</span>
