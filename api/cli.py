@@ -27,6 +27,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _setup_logging() -> None:
     logging.basicConfig(level=get_settings().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # httpx logs every request's full URL at INFO, and some marketplaces put tokens in the query
+    # string (Shopee's access_token, TikTok's app_secret on refresh): never below WARNING.
+    for noisy in ("httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
 def _ensure_services() -> dict[str, str]:

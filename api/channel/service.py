@@ -12,7 +12,7 @@ from api.auth.principal import Principal
 from api.channel import repository
 from api.channel.schemas import ChannelCreate, ChannelRead, ChannelUpdate, SyncStatus
 from api.kit.crypto import CredentialCipher
-from api.kit.errors import Conflict
+from api.kit.errors import Conflict, InvalidInput, field_error
 from api.kit.time import utc_now
 from api.models import Channel
 from api.sync import onboarding
@@ -95,6 +95,14 @@ async def update(
         await team_repository.get(
             session, principal.organization_id, changes["default_team_id"], field="default_team_id"
         )
+    moved = endpoint_changes(channel.settings or {}, changes.get("settings"))
+    if moved and channel.credentials_encrypted and changes.get("credentials") is None:
+        # Otherwise anyone allowed to edit a channel could point it at their own host and have the
+        # stored secrets (which are never shown) sent there by the credential check.
+        raise InvalidInput(
+            "Changing where the channel connects requires entering its credentials again.",
+            errors=field_error("body.credentials", f"required when {', '.join(moved)} change"),
+        )
     audited: dict[str, Any] = {}
     for field in ("name", "external_account_id", "region", "settings", "default_team_id"):
         if field in changes:
@@ -121,6 +129,14 @@ async def update(
     await session.refresh(channel)
     audit.record(session, principal, principal.organization_id, "channel.updated", "channel", channel.id, audited)
     return channel
+
+
+def endpoint_changes(old: dict[str, Any], new: dict[str, Any] | None) -> list[str]:
+    """Settings that decide where credentials are sent (hosts, ports, URLs, TLS) and differ."""
+    if new is None:
+        return []
+    keys = {k for k in (*old, *new) if k.endswith(("_url", "_host", "_port", "_tls", "_security"))}
+    return sorted(k for k in keys if old.get(k) != new.get(k))
 
 
 def set_status(channel: Channel, status: str) -> None:

@@ -277,6 +277,17 @@ async def unflag_spam(session: AsyncSession, principal: Principal, conversation_
     return c
 
 
+async def _only_notices(session: AsyncSession, c: Conversation) -> bool:
+    """Marketplace system mail (FROM_EBAY, Amazon and Walmart notices) cannot be answered: a reply
+    would fail at the marketplace or go to a no-reply address. Refused here, before it is queued."""
+    from sqlalchemy import exists, select
+
+    inbound = (Message.conversation_id == c.id) & (Message.direction == "inbound")
+    notices = exists().where(inbound, Message.author_kind == "system")
+    buyers = exists().where(inbound, Message.author_kind == "buyer")
+    return bool((await session.execute(select(notices & ~buyers))).scalar())
+
+
 async def _has_outbound(session: AsyncSession, c: Conversation) -> bool:
     """Whether a person (or the ERP) has answered. An automatic acknowledgement is not an answer:
     out-of-hours spam gets one too, and the agent must still be able to flag it in the morning."""
@@ -304,6 +315,12 @@ async def reply(
     if principal.user_id is not None and author_kind != "human":
         raise InvalidInput(
             "People's replies are always human.", errors=field_error("body.author_kind", "must be human")
+        )
+    if await _only_notices(session, c):
+        raise Conflict(
+            "This conversation holds only marketplace notices (no buyer wrote in it); "
+            "there is no one to reply to.",
+            errors=field_error("conversation", "marketplace notices only"),
         )
     # Every outbound message is linted before it leaves (R7); blocking violations refuse the reply.
     compliance.enforce(await compliance.lint_for_conversation(session, c, body))

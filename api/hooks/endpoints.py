@@ -12,13 +12,22 @@ import uuid
 from typing import Literal
 
 import httpx
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from sqlalchemy import select
 
+from api.channel.connectors import ebay
 from api.channel.connectors.base import ConnectorError
 from api.channel.connectors.registry import build
 from api.db import SessionDep
-from api.kit.errors import Conflict, HourglassError, NotFound, Unauthorized, problem_responses
+from api.kit.errors import (
+    Conflict,
+    HourglassError,
+    InvalidInput,
+    NotFound,
+    Unauthorized,
+    field_error,
+    problem_responses,
+)
 from api.kit.schema import ResponseModel
 from api.models import Channel
 from api.sync import pushes
@@ -45,6 +54,42 @@ def _http(request: Request) -> httpx.AsyncClient:
     if client is None:
         client = request.app.state.hooks_http = httpx.AsyncClient(timeout=10, trust_env=False)
     return client
+
+
+class ChallengeResponse(ResponseModel):
+    challengeResponse: str
+
+
+@router.get(
+    "/ebay/{channel_id}",
+    response_model=ChallengeResponse,
+    responses=problem_responses(404, 409, 422),
+    openapi_extra={"security": []},
+)
+async def ebay_endpoint_challenge(
+    channel_id: uuid.UUID,
+    request: Request,
+    session: SessionDep,
+    challenge_code: str | None = Query(default=None, max_length=512),
+) -> ChallengeResponse:
+    """eBay's destination check: before sending notifications to this URL, eBay GETs it with a
+    `challenge_code`; the answer proves we hold the channel's `verification_token` (a credential
+    chosen when the destination is created at eBay)."""
+    channel = (await session.execute(select(Channel).where(Channel.id == channel_id))).scalar_one_or_none()
+    if channel is None or channel.marketplace != "ebay" or not channel.credentials_encrypted:
+        raise NotFound(f"No ebay channel {channel_id}.")
+    if not challenge_code:
+        raise InvalidInput(
+            "eBay's endpoint check sends a challenge_code.", errors=field_error("query.challenge_code", "required")
+        )
+    token = str(request.app.state.cipher.decrypt(channel.credentials_encrypted).get("verification_token") or "")
+    if not token:
+        raise Conflict(
+            "Set the channel's verification_token credential (the one given to eBay for this destination).",
+            errors=field_error("credentials.verification_token", "required for eBay's endpoint check"),
+        )
+    endpoint = str((channel.settings or {}).get("push_url") or request.url.remove_query_params("challenge_code"))
+    return ChallengeResponse(challengeResponse=ebay.challenge_response(challenge_code, token, endpoint))
 
 
 @router.post(

@@ -28,7 +28,7 @@ from sqlalchemy import DateTime, cast, exists, func, select, text, tuple_, updat
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from api.channel.connectors.base import ConnectorError, Permanent, SentReply, Transient
+from api.channel.connectors.base import ConnectorError, Permanent, SentReply, Transient, within
 from api.channel.connectors.registry import CONNECTORS
 from api.channel.connectors.window import parse_time
 from api.kit.time import utc_now
@@ -164,12 +164,20 @@ async def _deliver(rt: SyncRuntime, message_id: uuid.UUID) -> Outcome:
             sent = SentReply(external_id=str(accepted))
         ambiguous_since = parse_time(meta.get("ambiguous_since"))
         if sent is None and ambiguous_since is not None:
-            found = await connector.find_sent(target, message.body, ambiguous_since - FIND_SLACK)
+            found = await within(
+                connector.timeout * 4,
+                connector.find_sent(target, message.body, ambiguous_since - FIND_SLACK),
+                "looking for an earlier copy",
+                ambiguous=True,
+            )
             if found is not None and await _unclaimed(rt, channel.id, found.external_id, message.id):
                 sent = found
                 log.info("reply %s was already delivered as %s: recorded, not re-sent", message.id, found.external_id)
         if sent is None:
-            sent = await connector.send_reply(target, message.body)
+            # Several calls at most (a token refresh, a reopened TikTok conversation): bounded as one.
+            sent = await within(
+                connector.timeout * 4, connector.send_reply(target, message.body), "sending", ambiguous=True
+            )
             await _mark_accepted(rt, message_id, sent.external_id)
     except ConnectorError as exc:
         error = exc

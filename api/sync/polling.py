@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.channel.connectors.base import Connector, ConnectorError, FetchResult, Transient
+from api.channel.connectors.base import Connector, ConnectorError, FetchResult, Transient, within
 from api.kit.time import utc_now
 from api.models import Channel
 from api.sla import cache as sla_cache
@@ -72,7 +72,7 @@ async def _poll(rt: SyncRuntime, channel: Channel, connector: Connector, outcome
     more = False
     try:
         while outcome.pages < MAX_PAGES_PER_RUN:
-            result = await connector.fetch(cursor)
+            result = await within(max(60.0, connector.timeout * 6), connector.fetch(cursor), "one page")
             outcome.pages += 1
             outcome.fetched += len(result.messages)
             tally = await _commit_page(rt, channel, result)

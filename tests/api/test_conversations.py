@@ -49,7 +49,6 @@ async def test_spam_rules(tenant):
     assert r.status_code == 409
 
 
-
 async def test_an_automatic_acknowledgement_does_not_prevent_flagging_spam(tenant):
     # Out-of-hours spam gets the acknowledgement too; in the morning the agent must still flag it.
     channel = await make_channel(tenant.api)
@@ -61,6 +60,22 @@ async def test_an_automatic_acknowledgement_does_not_prevent_flagging_spam(tenan
     assert r.status_code == 201, r.text
     r = await tenant.agent.post(f"/v1/conversations/{presale['conversation_id']}/spam", json={"reason": "spam"})
     assert r.status_code == 200 and r.json()["spam_reason"] == "spam", r.text
+
+
+async def test_a_conversation_of_marketplace_notices_only_cannot_be_replied_to(tenant):
+    channel = await make_channel(tenant.api)
+    notice = await push(
+        tenant.api, channel["id"], author_kind="system", body="Your listing was updated.", external_thread_id="n-1"
+    )
+    r = await tenant.agent.post(f"/v1/conversations/{notice['conversation_id']}/replies", json={"body": "Thanks"})
+    assert r.status_code == 409 and r.json()["errors"][0]["reason"] == "marketplace notices only", r.text
+    queued = (await tenant.api.get("/v1/messages", params={"direction": "outbound"})).json()["items"]
+    assert queued == []  # refused before anything was queued
+    # Once a buyer writes in the thread, it can be answered.
+    await push(tenant.api, channel["id"], external_thread_id="n-1", body="Is it in stock?")
+    r = await tenant.agent.post(f"/v1/conversations/{notice['conversation_id']}/replies", json={"body": "Yes"})
+    assert r.status_code == 201, r.text
+
 
 async def test_search_order_subject_name_and_chinese(tenant):
     channel = await make_channel(tenant.api)

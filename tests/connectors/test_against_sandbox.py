@@ -104,6 +104,19 @@ async def test_ebay_push_signature(sb):
     assert await connector.verify_push({"x-ebay-signature": header}, body, "")
     assert not await connector.verify_push({"x-ebay-signature": header}, body + b" ", "")
     assert not await connector.verify_push({"x-ebay-signature": base64.b64encode(b"{}").decode()}, body, "")
+
+    def forged(kid: str) -> str:
+        claim = json.loads(base64.b64decode(header)) | {"kid": kid}
+        return base64.b64encode(json.dumps(claim).encode()).decode()
+
+    # A kid goes into the key URL: path tricks are refused without any call to eBay.
+    assert not await connector.verify_push({"x-ebay-signature": forged("../../sell/account")}, body, "")
+    # An unknown kid: eBay says 404 once; the answer is remembered, so a flood costs one call.
+    from api.channel.connectors import ebay
+
+    assert not await connector.verify_push({"x-ebay-signature": forged("no-such-key")}, body, "")
+    assert (connector.base, "no-such-key") in ebay._UNKNOWN_KEYS
+    assert not await connector.verify_push({"x-ebay-signature": forged("no-such-key")}, body, "")
     await connector.aclose()
 
 
@@ -154,6 +167,13 @@ async def test_tiktok_discovers_the_shop_cipher_and_reopens_a_closed_conversatio
     assert [r.body for r in sb.state.truth.seller_replies] == ["Yes, it is."]
     # Eight days on, the 7-day token had expired too (refreshed), and the send was refused once, then reopened.
     assert [r.error_code for r in sb.state.truth.rejections] == ["105002", "45109001"]
+    # A buyer message that first came by webhook carries no buyer user id: the conversation list
+    # supplies it, and the reply still reaches the (reopened) conversation.
+    sb.state.clock.advance(8 * 86400)
+    pushed = dict(message.metadata)
+    pushed.pop("buyer_user_id")
+    sent = await connector.send_reply(target(message, last_inbound_meta=pushed), "Still here to help.")
+    assert sent.external_id and sb.state.truth.seller_replies[-1].body == "Still here to help."
     await connector.aclose()
 
 

@@ -97,6 +97,9 @@ def test_shopee_int64_ids_stay_exact_strings():
     assert message.external_thread_id == "709122092476686867"
     assert message.order_id == "240915ABCD1234" and message.metadata["to_id"] == "165105353"
     assert message.sent_at == datetime.fromtimestamp(1726044721, UTC)
+    # Signed with the app's partner key, so a push for another shop of the app verifies too: refused.
+    assert len(shopee.parse_push(raw, shop_id="947042923").messages) == 1
+    assert shopee.parse_push(raw, shop_id="111").messages == []
 
 
 def test_shopee_push_of_the_shops_own_message_and_notifications():
@@ -116,6 +119,11 @@ def test_shopee_push_of_the_shops_own_message_and_notifications():
         }
     ).encode()
     assert shopee.parse_push(raw, shop_user_id="5").messages == []
+    # Without the shop's user id, the sending shop tells: our own message is never a buyer's.
+    ours = json.loads(raw)
+    ours["data"]["content"] |= {"from_id": 6, "from_shop_id": 77}
+    assert shopee.parse_push(json.dumps(ours).encode(), shop_id="77").messages == []
+    assert len(shopee.parse_push(json.dumps(ours).encode(), shop_id="78").messages) == 1
     assert shopee.parse_push(b'{"code":10,"data":{"type":"notification"}}').fetch
     assert shopee.parse_push(b'{"code":3,"data":{}}').messages == []
 
@@ -139,6 +147,9 @@ def test_tiktok_content_is_a_json_string():
     }
     [message] = tiktok.parse_push(json.dumps({"type": 14, "tts_notification_id": "1", "data": data}).encode()).messages
     assert message.body == "444" and message.buyer_external_id == "77" and message.external_thread_id == "7494"
+    other_shop = json.dumps({"type": 14, "tts_notification_id": "2", "shop_id": "9", "data": data}).encode()
+    assert tiktok.parse_push(other_shop, shop_id="8").messages == []
+    assert len(tiktok.parse_push(other_shop, shop_id="9").messages) == 1
     polled = tiktok.to_inbound(
         "7494",
         {
@@ -334,6 +345,36 @@ def test_mail_without_message_id_gets_a_stable_one():
     assert parse_mail(raw).message_id == parse_mail(raw).message_id
 
 
+
+def test_hostile_headers_never_stop_parsing_and_never_break_a_reply():
+    # Headers the structured parser chokes on (IndexError / AttributeError inside the email package),
+    # and an encoded subject that decodes to a line break.
+    raw = (
+        b"From: <@>\r\nTo: <\r\nCc: a@[\r\nSubject: =?utf-8?q?Refund=0AInjected:_header?=\r\n"
+        b"Message-ID: <h1@relay.example>\r\nDate: not a date\r\n\r\nplease help\r\n"
+    )
+    parsed = parse_mail(raw)
+    assert parsed.message_id == "<h1@relay.example>" and parsed.text == "please help"
+    assert "\n" not in parsed.subject and "\r" not in parsed.subject and parsed.date is None
+
+
+def test_a_mail_that_cannot_be_read_is_kept_as_a_placeholder():
+    from api.channel.connectors.mail.connector import unreadable
+
+    placeholder = unreadable(7, 42, b"From: x\r\n\r\n\xff\xfe<script>", ValueError("boom"))
+    assert placeholder.external_message_id == "<unreadable-7-42@hourglass.invalid>"  # stable across re-reads
+    assert "unreadable" in placeholder.labels and "ValueError" in placeholder.body
+    assert "<script>" in placeholder.body and placeholder.body_html is None  # shown as text, never rendered
+
+
+def test_retry_after_is_capped_and_never_overflows():
+    assert retry_after_seconds("120") == 120.0
+    assert retry_after_seconds("1e12") == 24 * 3600.0
+    assert retry_after_seconds("inf") is None and retry_after_seconds("nan") is None
+    assert retry_after_seconds("-5") == 0.0
+    assert retry_after_seconds("Fri, 31 Dec 9999 23:59:59 GMT", NOW) == 24 * 3600.0
+
+
 # -- cursors and backoff ----------------------------------------------------------------------------------
 
 
@@ -359,3 +400,16 @@ def test_retry_after_and_backoff():
     assert backoff(10, 1, None) == timedelta(seconds=20)
     assert backoff(10, 30, None) == timedelta(minutes=15)
     assert backoff(10, 0, 120) == timedelta(seconds=120)
+
+
+async def test_a_whole_connector_call_is_bounded_not_just_each_phase():
+    import asyncio
+
+    import pytest
+
+    from api.channel.connectors.base import Transient, within
+
+    assert await within(1.0, asyncio.sleep(0, result="ok"), "fast") == "ok"
+    with pytest.raises(Transient, match="sending took longer than 0 s") as caught:
+        await within(0.05, asyncio.sleep(5), "sending", ambiguous=True)
+    assert caught.value.ambiguous  # it may have reached the marketplace: look before resending

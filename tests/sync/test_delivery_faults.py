@@ -110,12 +110,21 @@ async def test_timeout_after_the_work_is_recorded_not_resent(tenant, sb, rt, mar
     assert sent["external_id"] == copy.message_id
 
 
-async def test_permanent_refusal_fails_at_once(tenant, sb, rt):
+async def test_permanent_refusal_fails_at_once(tenant, sb, rt, sessionmaker):
     channel = await connect(tenant.api, sb, "ebay", **FAST)
     sb.inject("ebay", "Our policies changed.", conversation_type="FROM_EBAY")
     await poll(rt, channel)
     [conversation] = (await tenant.api.get("/v1/conversations")).json()["items"]
-    await _reply(tenant, conversation, "ok")
+    # The API refuses a reply to marketplace notices before queueing it...
+    r = await tenant.agent.post(f"/v1/conversations/{conversation['id']}/replies", json={"body": "ok"})
+    assert r.status_code == 409, r.text
+    # ...and one queued anyway (say, before that rule existed) fails at once at eBay, never retried.
+    from api.message.outbound import queue_reply
+    from api.models import Conversation
+
+    async with sessionmaker.begin() as session:
+        row = await session.get(Conversation, uuid.UUID(conversation["id"]))
+        await queue_reply(session, None, row, "ok")
     [outcome] = await deliver_all(rt)
     assert outcome.status == "failed" and "FROM_EBAY" in outcome.detail
     assert sb.state.truth.seller_replies == []

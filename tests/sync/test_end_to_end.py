@@ -81,3 +81,23 @@ async def test_forged_push_is_refused(tenant, sb, live_url):
         f"/v1/hooks/shopee/{channel['id']}", content=b'{"code":10}', headers={"Authorization": "0" * 64}
     )
     assert r.status_code == 401
+
+
+async def test_ebay_checks_the_destination_with_a_challenge(tenant, sb):
+    import hashlib
+    import uuid
+
+    from tests.connectors.helpers import channel_body
+
+    body = channel_body(sb, "ebay")
+    body["credentials"]["verification_token"] = "hg_verify_" + "x" * 32
+    r = await tenant.api.post("/v1/channels", json=body)
+    assert r.status_code == 201, r.text
+    url = f"/v1/hooks/ebay/{r.json()['id']}"
+    r = await tenant.api.get(url, params={"challenge_code": "a8628072-3d33-45ee-9004-bee86830a22d"})
+    expected = hashlib.sha256(
+        ("a8628072-3d33-45ee-9004-bee86830a22d" + "hg_verify_" + "x" * 32 + "http://test" + url).encode()
+    ).hexdigest()
+    assert r.status_code == 200 and r.json() == {"challengeResponse": expected}, r.text
+    assert (await tenant.api.get(url)).status_code == 422
+    assert (await tenant.api.get(f"/v1/hooks/ebay/{uuid.uuid4()}", params={"challenge_code": "x"})).status_code == 404

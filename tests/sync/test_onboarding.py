@@ -118,3 +118,17 @@ async def test_amazon_proactive_messages(tenant, sb):
     assert refused.status_code == 422 and "Amazon refused" in refused.json()["detail"]
     [sent] = sb.state.truth.seller_replies
     assert sent.operation == "amazon.confirmDeliveryDetails" and not sent.counts_as_reply
+
+
+async def test_moving_a_channel_to_another_host_requires_its_credentials_again(tenant, sb):
+    # Otherwise an editor could point the channel at their own host and have the stored (never
+    # shown) secrets sent there by the credential check.
+    channel = await connect(tenant.api, sb, "shopee")
+    settings = channel_body(sb, "shopee")["settings"]
+    moved = settings | {"base_url": "http://127.0.0.1:9"}
+    r = await tenant.api.patch(f"/v1/channels/{channel['id']}", json={"settings": moved})
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"] == [{"field": "body.credentials", "reason": "required when base_url change"}]
+    # Other settings can change without them, and the channel keeps its credentials.
+    r = await tenant.api.patch(f"/v1/channels/{channel['id']}", json={"settings": settings | {"page_budget": 50}})
+    assert r.status_code == 200 and r.json()["has_credentials"], r.text

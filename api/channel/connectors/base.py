@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import httpx
 
 from api.message.ingest import InboundMessage
+
+T = TypeVar("T")
 
 # -- errors: what the caller does next depends only on the class ------------------------------------
 
@@ -41,6 +44,16 @@ class Transient(ConnectorError):
         super().__init__(message, **kw)
         self.retry_after = retry_after
         self.ambiguous = ambiguous
+
+
+async def within(seconds: float, awaitable: Awaitable[T], what: str, *, ambiguous: bool = False) -> T:
+    """Bound a whole connector call. Timeouts of httpx and sockets are per phase, so a server that
+    drips a byte at a time would otherwise hold a poll lease or a delivery slot for ever."""
+    try:
+        async with asyncio.timeout(seconds):
+            return await awaitable
+    except TimeoutError:
+        raise Transient(f"{what} took longer than {seconds:.0f} s", status="timeout", ambiguous=ambiguous) from None
 
 
 class RateLimited(Transient):

@@ -16,7 +16,10 @@ Quirks handled (reference/marketplaces.md §3):
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
+import re
+import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from functools import partial
@@ -47,6 +50,12 @@ PAGE = 50  # the API's maximum; offsets stay multiples of it (355008)
 TYPES = ("FROM_MEMBERS", "FROM_EBAY")
 # Public keys by (host, kid): eBay rotates them rarely; one fetch per process and key.
 _PUBLIC_KEYS: dict[tuple[str, str], ec.EllipticCurvePublicKey] = {}
+# Key ids eBay did not know, until a monotonic deadline: anyone can post a made-up kid to the push
+# endpoint, and each must not cost a call to eBay (nor a token refresh).
+_UNKNOWN_KEYS: dict[tuple[str, str], float] = {}
+UNKNOWN_KEY_TTL = 300.0
+# Key ids go into the URL path: only the characters eBay's ids use (no '/', '..', '?', '%').
+_KID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 
 
 def read_error(body: Any) -> tuple[str | None, str]:
@@ -292,12 +301,24 @@ class EbayConnector(Connector):
 
     # -- pushes -------------------------------------------------------------------------------------
 
-    async def _public_key(self, kid: str) -> ec.EllipticCurvePublicKey:
+    async def _public_key(self, kid: str) -> ec.EllipticCurvePublicKey | None:
+        """The key, or None when eBay does not know this id (remembered for a few minutes).
+        Network trouble raises (the push is answered 503 and eBay retries it)."""
         cache_key = (self.base, kid)
-        if cache_key not in _PUBLIC_KEYS:
+        if cache_key in _PUBLIC_KEYS:
+            return _PUBLIC_KEYS[cache_key]
+        if _UNKNOWN_KEYS.get(cache_key, 0.0) > time.monotonic():
+            return None
+        try:
             data = await self._call("GET", f"/commerce/notification/v1/public_key/{kid}")
-            _PUBLIC_KEYS[cache_key] = load_public_key(str(data["key"]))
-        return _PUBLIC_KEYS[cache_key]
+            key = load_public_key(str(data["key"]))
+        except (Permanent, KeyError, TypeError, ValueError):
+            if len(_UNKNOWN_KEYS) > 10_000:
+                _UNKNOWN_KEYS.clear()
+            _UNKNOWN_KEYS[cache_key] = time.monotonic() + UNKNOWN_KEY_TTL
+            return None
+        _PUBLIC_KEYS[cache_key] = key
+        return key
 
     async def verify_push(self, headers: Mapping[str, str], body: bytes, url: str) -> bool:
         header = headers.get("x-ebay-signature")
@@ -308,8 +329,10 @@ class EbayConnector(Connector):
             kid, der = str(signature["kid"]), base64.b64decode(signature["signature"])
         except (ValueError, KeyError, TypeError):
             return False
+        if not _KID.fullmatch(kid):
+            return False
         key = await self._public_key(kid)
-        return verify_signature(key, der, body, str(signature.get("digest", "SHA256")))
+        return key is not None and verify_signature(key, der, body, str(signature.get("digest", "SHA256")))
 
     def push_dedupe_key(self, body: bytes) -> str | None:
         try:
@@ -325,6 +348,12 @@ class EbayConnector(Connector):
         for conversation_id, conversation_type in parsed.threads:
             messages += await self.fetch_conversation(conversation_id, conversation_type)
         return messages
+
+
+def challenge_response(challenge_code: str, verification_token: str, endpoint: str) -> str:
+    """eBay validates a notification destination before using it: a GET with `challenge_code`,
+    answered with SHA-256 hex of challenge code + verification token + the endpoint URL as registered."""
+    return hashlib.sha256((challenge_code + verification_token + endpoint).encode()).hexdigest()
 
 
 def load_public_key(field: str) -> ec.EllipticCurvePublicKey:

@@ -4,6 +4,7 @@ codes into the typed errors (`Transient`, `RateLimited`, `AuthError`, `Permanent
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -17,22 +18,30 @@ from api.channel.connectors.base import AuthError, Permanent, RateLimited, Trans
 ErrorReader = Callable[[Any], tuple[str | None, str]]
 
 
+# A marketplace asking for more than a day is garbled or hostile ("inf", "1e12"): honouring it would
+# overflow datetime arithmetic or park a reply for years. Waits are capped here, once, for everyone.
+MAX_RETRY_AFTER = 24 * 3600.0
+
+
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
-    """Retry-After as delta-seconds or an HTTP date (RFC 9110 §10.2.3); None when absent or garbled."""
+    """Retry-After as delta-seconds or an HTTP date (RFC 9110 §10.2.3), capped at a day; None when
+    absent or garbled."""
     if not value:
         return None
     value = value.strip()
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - (now or datetime.now(UTC))).total_seconds()
+    if not math.isfinite(seconds):
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+    return min(MAX_RETRY_AFTER, max(0.0, seconds))
 
 
 def body_json(response: httpx.Response) -> Any:

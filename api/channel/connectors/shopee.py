@@ -317,21 +317,26 @@ class ShopeeConnector(Connector):
             return None
 
     def parse_push(self, body: bytes) -> ParsedPush:
-        return parse_push(body, str(self.credentials.get("shop_user_id") or ""))
+        return parse_push(body, str(self.credentials.get("shop_user_id") or ""), str(self.credentials["shop_id"]))
 
 
-def parse_push(body: bytes, shop_user_id: str = "") -> ParsedPush:
-    """Code 10 `message`: the message itself (same fields as get_message); other pushes ignored."""
+def parse_push(body: bytes, shop_user_id: str = "", shop_id: str = "") -> ParsedPush:
+    """Code 10 `message`: the message itself (same fields as get_message); other pushes ignored.
+    The signature is keyed on the partner (app), not the shop: a push for another shop of the same
+    app verifies too, so the shop is checked before anything lands in this channel."""
     try:
         payload = json.loads(body)
         code, data = int(payload["code"]), payload["data"]
     except (ValueError, KeyError, TypeError):
         return ParsedPush(note="not a Shopee push")
+    if shop_id and str(payload.get("shop_id", shop_id)) != shop_id:
+        return ParsedPush(note=f"push for shop {payload.get('shop_id')}, not this channel's shop: ignored")
     if code != 10:
         return ParsedPush(note=f"push code {code} ignored")
     if data.get("type") != "message":
         return ParsedPush(fetch=True, note=f"webchat {data.get('type')}: poll")
     content = data.get("content") or {}
-    if shop_user_id and str(content.get("from_id")) == shop_user_id:
+    own_shop = shop_id and str(content.get("from_shop_id") or "0") == shop_id
+    if own_shop or (shop_user_id and str(content.get("from_id")) == shop_user_id):
         return ParsedPush(note="the shop's own message")
     return ParsedPush(messages=[to_inbound(content)], note="webchat message")

@@ -290,6 +290,25 @@ class TiktokConnector(Connector):
 
     # -- outbound -----------------------------------------------------------------------------------
 
+    async def _buyer_of(self, conversation_id: str, pages: int = 5) -> str | None:
+        """The BUYER participant's user id, from the newest conversations (a reply goes to a recent one)."""
+        token = ""
+        for _ in range(pages):
+            params: dict[str, Any] = {"page_size": 20}
+            if token:
+                params["page_token"] = token
+            data = await self._call("GET", f"{CS}/conversations", params)
+            for conversation in data.get("conversations") or []:
+                if str(conversation.get("id")) == conversation_id:
+                    buyer: dict[str, Any] = next(
+                        (p for p in conversation.get("participants") or [] if p.get("role") == "BUYER"), {}
+                    )
+                    return str(buyer["user_id"]) if buyer.get("user_id") else None
+            token = str(data.get("next_page_token") or "")
+            if not token:
+                return None
+        return None
+
     async def send_reply(self, target: ReplyTarget, text: str) -> SentReply:
         if not target.external_thread_id:
             raise Permanent("no TikTok conversation id to answer in")
@@ -298,12 +317,19 @@ class TiktokConnector(Connector):
         try:
             data = await self._call("POST", path, body=body)
         except Permanent as exc:
-            buyer_user_id = target.last_inbound_meta.get("buyer_user_id")
-            if exc.code != str(CLOSED) or not buyer_user_id:
+            if exc.code != str(CLOSED):
                 raise
-            # The conversation closed (6 h of buyer silence, or 7 days): reopen it once, then send.
-            await self._call("POST", f"{CS}/conversations", body={"buyer_user_id": str(buyer_user_id)})
-            data = await self._call("POST", path, body=body)
+            # The conversation closed (6 h of buyer silence, or 7 days): open one with the buyer
+            # (allowed within 30 days of a chat) and send there. The buyer's user id is known from
+            # polling; a message that first arrived by webhook lacks it, so the list is consulted.
+            buyer_user_id = target.last_inbound_meta.get("buyer_user_id") or await self._buyer_of(
+                target.external_thread_id
+            )
+            if not buyer_user_id:
+                raise
+            created = await self._call("POST", f"{CS}/conversations", body={"buyer_user_id": str(buyer_user_id)})
+            reopened = str(created.get("conversation_id") or target.external_thread_id)
+            data = await self._call("POST", f"{CS}/conversations/{reopened}/messages", body=body)
         return SentReply(external_id=str(data["message_id"]))
 
     async def find_sent(self, target: ReplyTarget, text: str, since: datetime) -> SentReply | None:
@@ -338,16 +364,20 @@ class TiktokConnector(Connector):
             return None
 
     def parse_push(self, body: bytes) -> ParsedPush:
-        return parse_push(body)
+        return parse_push(body, str(self.credentials.get("shop_id") or ""))
 
 
-def parse_push(body: bytes) -> ParsedPush:
-    """Type 14: the message (skipped when the shop sent it); type 13: nothing to ingest (14 follows)."""
+def parse_push(body: bytes, shop_id: str = "") -> ParsedPush:
+    """Type 14: the message (skipped when the shop sent it); type 13: nothing to ingest (14 follows).
+    Webhooks are signed with the app's secret, not the shop's: one for another shop of the same app
+    verifies too, so the shop is checked before anything lands in this channel."""
     try:
         payload = json.loads(body)
         kind, data = int(payload["type"]), payload["data"]
     except (ValueError, KeyError, TypeError):
         return ParsedPush(note="not a TikTok webhook")
+    if shop_id and str(payload.get("shop_id", shop_id)) != shop_id:
+        return ParsedPush(note=f"webhook for shop {payload.get('shop_id')}, not this channel's shop: ignored")
     if kind == 13:
         return ParsedPush(note="conversation created")
     if kind != 14:

@@ -14,6 +14,7 @@ mail clients fold a rare duplicate). Our auto-replies carry `Auto-Submitted: aut
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -24,6 +25,24 @@ from api.channel.connectors.base import Connector, FetchResult, Permanent, Reply
 from api.channel.connectors.mail.parse import Mail, parse_mail
 from api.channel.connectors.mail.transport import imap_check, imap_fetch, imap_mark_seen, smtp_send
 from api.message.ingest import InboundMessage
+
+log = logging.getLogger(__name__)
+
+
+def unreadable(uidvalidity: int, uid: int, raw: bytes, exc: Exception) -> InboundMessage:
+    """A mail our parser could not read, kept visible instead of lost or blocking the cursor: the
+    agent sees the start of its source (as plain text, never rendered) and answers in the back office."""
+    source = raw[:4000].decode("utf-8", errors="replace")
+    return InboundMessage(
+        external_message_id=f"<unreadable-{uidvalidity}-{uid}@hourglass.invalid>",
+        buyer_external_id="unreadable-mail",
+        buyer_name="Unreadable email",
+        subject="(an email Hourglass could not read)",
+        body=f"This email could not be read ({type(exc).__name__}). Its source begins:\n\n{source}",
+        sent_at=datetime.now(UTC),
+        labels=("unreadable",),
+        metadata={"imap_uid": uid, "uidvalidity": uidvalidity},
+    )
 
 
 class MailConnector(Connector):
@@ -67,13 +86,16 @@ class MailConnector(Connector):
         )
         messages = []
         for uid, raw in batch.mails:
-            mail = parse_mail(raw)
-            if mail.from_address == self.seller_email.lower():
-                continue  # a copy of our own mail
-            inbound = self.to_inbound(mail)
+            try:
+                mail = parse_mail(raw)
+                if mail.from_address == self.seller_email.lower():
+                    continue  # a copy of our own mail
+                inbound = self.to_inbound(mail)
+            except Exception as exc:  # one hostile mail must not stall the mailbox
+                log.warning("channel mail uid %s unreadable (%s); kept as a placeholder", uid, type(exc).__name__)
+                inbound = unreadable(batch.uidvalidity, uid, raw, exc)
             if inbound is not None:
                 messages.append(inbound)
-            del uid
         return FetchResult(messages, {"uidvalidity": batch.uidvalidity, "last_uid": batch.last_uid}, more=batch.more)
 
     def compose(self, target: ReplyTarget, text: str) -> EmailMessage:
@@ -83,7 +105,8 @@ class MailConnector(Connector):
         msg = EmailMessage()
         msg["From"] = formataddr((str(self.settings.get("sender_name") or ""), self.seller_email))
         msg["To"] = to
-        subject = target.subject or "Your message"
+        # A decoded subject may carry line breaks, which no header may contain.
+        subject = " ".join((target.subject or "Your message").split())
         msg["Subject"] = subject if subject.lower().startswith("re:") else f"Re: {subject}"
         msg["Date"] = format_datetime(datetime.now(UTC))
         domain = self.seller_email.rpartition("@")[2] or "hourglass.local"

@@ -60,6 +60,24 @@ def _part_text(part: EmailMessage) -> str:
         return payload.decode("utf-8", errors="replace") if isinstance(payload, bytes) else ""
 
 
+def _header(msg: EmailMessage, name: str, default: str = "") -> str:
+    """A header as text, never raising: the structured parser chokes on hostile values such as
+    `To: <`; then the raw value is used. Line breaks are folded, so the value is safe to reuse."""
+    try:
+        value = msg.get(name)
+        text = default if value is None else str(value)
+    except Exception:  # any parser defect: the raw value is the fallback
+        text = next((str(v) for k, v in msg.raw_items() if k.lower() == name.lower()), default)
+    return " ".join(text.split()) if "\n" in text or "\r" in text else text
+
+
+def _headers(msg: EmailMessage, name: str) -> list[str]:
+    try:
+        return [str(v) for v in msg.get_all(name, [])]
+    except Exception:  # see _header
+        return [str(v) for k, v in msg.raw_items() if k.lower() == name.lower()]
+
+
 def parse_mail(raw: bytes) -> Mail:
     msg = BytesParser(policy=policy.default).parsebytes(raw)
     assert isinstance(msg, EmailMessage)
@@ -72,31 +90,31 @@ def parse_mail(raw: bytes) -> Mail:
         text = html_to_text(html_body)
     else:
         text = ""
-    name, address = parseaddr(str(msg.get("From", "")))
-    message_id = str(msg.get("Message-ID") or "").strip()
+    name, address = parseaddr(_header(msg, "From"))
+    message_id = _header(msg, "Message-ID").strip()
     if not _MSGID.fullmatch(message_id):
         # No usable Message-ID: a stable one from the content, so a re-fetch is still recognised.
         message_id = f"<{hashlib.sha256(raw).hexdigest()[:40]}@hourglass.missing-id>"
     date = None
-    if msg.get("Date"):
+    if _header(msg, "Date"):
         try:
-            date = parsedate_to_datetime(str(msg["Date"]))
+            date = parsedate_to_datetime(_header(msg, "Date"))
             date = date if date.tzinfo else date.replace(tzinfo=UTC)
         except (TypeError, ValueError):
             date = None
-    auto = str(msg.get("Auto-Submitted", "no")).strip().lower()
-    precedence = str(msg.get("Precedence", "")).strip().lower()
+    auto = _header(msg, "Auto-Submitted", "no").strip().lower()
+    precedence = _header(msg, "Precedence").strip().lower()
     return Mail(
         message_id=message_id,
         from_name=name.strip(),
         from_address=address.strip().lower(),
-        to_addresses=[a.lower() for _, a in getaddresses([str(v) for v in msg.get_all("To", [])]) if a],
-        subject=str(msg.get("Subject", "")).strip(),
+        to_addresses=[a.lower() for _, a in getaddresses(_headers(msg, "To")) if a],
+        subject=_header(msg, "Subject").strip(),
         date=date.astimezone(UTC) if date else None,
-        in_reply_to=_MSGID.findall(str(msg.get("In-Reply-To", ""))),
-        references=_MSGID.findall(str(msg.get("References", ""))),
+        in_reply_to=_MSGID.findall(_header(msg, "In-Reply-To")),
+        references=_MSGID.findall(_header(msg, "References")),
         text=text.replace("\r\n", "\n").strip(),
         html=html_body,
         auto_submitted=auto not in ("", "no") or precedence in _BULK_PRECEDENCE,
-        headers={k: str(v) for k, v in msg.items() if k.lower() in ("importance", "x-priority", "auto-submitted")},
+        headers={k: _header(msg, k) for k in ("Importance", "X-Priority", "Auto-Submitted") if k in msg},
     )
