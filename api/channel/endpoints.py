@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Annotated
 
@@ -18,7 +19,7 @@ from api.channel.schemas import (
     ProactiveMessageTypes,
 )
 from api.db import SessionDep
-from api.kit.errors import problem_responses
+from api.kit.errors import InvalidInput, field_error, problem_responses
 from api.models import Channel
 from api.sync import proactive
 from api.sync.onboarding import backlogs
@@ -90,6 +91,18 @@ async def sync_channel(channel_id: uuid.UUID, request: Request, session: Session
     return await _read(session, request, await service.request_sync(session, principal, channel_id))
 
 
+_AMAZON_ORDER_ID = re.compile(r"\d{3}-\d{7}-\d{7}")
+
+
+def _check_amazon_order_id(order_id: str) -> None:
+    # The id goes into an SP-API path: only Amazon's own shape (after the channel lookup, so another
+    # organization's channel is a 404 whatever the id).
+    if not _AMAZON_ORDER_ID.fullmatch(order_id):
+        raise InvalidInput(
+            "Not an Amazon order id.", errors=field_error("path.order_id", "expected 123-1234567-1234567")
+        )
+
+
 @router.get(
     "/{channel_id}/amazon/orders/{order_id}/message-types",
     response_model=ProactiveMessageTypes,
@@ -100,6 +113,7 @@ async def amazon_message_types(
 ) -> ProactiveMessageTypes:
     """Amazon SP-API Messaging: the proactive message types Amazon allows for this order now."""
     channel = await repository.get(session, principal.organization_id, channel_id)
+    _check_amazon_order_id(order_id)
     types = await proactive.message_types(channel, request.app.state.cipher, order_id)
     return ProactiveMessageTypes(order_id=order_id, message_types=types)
 
@@ -121,6 +135,7 @@ async def amazon_send_proactive(
     says these are not replies to buyers: they stop no SLA clock. Sent at once; Amazon's refusal is
     a 422 with its words, an unreachable Amazon a 502."""
     channel = await repository.get(session, principal.organization_id, channel_id)
+    _check_amazon_order_id(order_id)
     result = await proactive.send(
         session, principal, channel, request.app.state.cipher, order_id, body.message_type, body.text
     )

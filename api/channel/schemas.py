@@ -113,7 +113,9 @@ class ProactiveMessageTypes(ResponseModel):
 
 
 class ProactiveMessageCreate(RequestModel):
-    message_type: str = Field(min_length=1, max_length=60, description="One of the order's message types")
+    message_type: str = Field(
+        min_length=1, max_length=60, pattern=r"^[A-Za-z]+$", description="One of the order's message types"
+    )
     text: str = Field(min_length=1, max_length=2000)
 
 

@@ -147,6 +147,10 @@ def test_tiktok_content_is_a_json_string():
     }
     [message] = tiktok.parse_push(json.dumps({"type": 14, "tts_notification_id": "1", "data": data}).encode()).messages
     assert message.body == "444" and message.buyer_external_id == "77" and message.external_thread_id == "7494"
+    # Only BUYER senders wait for an answer: the shop's agents and bots are echoes, others notices.
+    for role, expected in (("CUSTOMER_SERVICE", None), ("ROBOT", None), ("SYSTEM", "system"), ("BUYER", "buyer")):
+        parsed = tiktok.to_inbound("7494", data | {"sender": {"im_user_id": "1", "role": role}})
+        assert (parsed.author_kind if parsed else None) == expected, role
     other_shop = json.dumps({"type": 14, "tts_notification_id": "2", "shop_id": "9", "data": data}).encode()
     assert tiktok.parse_push(other_shop, shop_id="8").messages == []
     assert len(tiktok.parse_push(other_shop, shop_id="9").messages) == 1
@@ -331,6 +335,11 @@ def test_auto_submitted_mail_is_system_and_html_is_text():
     assert auto is not None and auto.author_kind == "system" and auto.auto_submitted
     bulk = parse_mail(mail("list@else.example", "News", "x", Precedence="bulk"))
     assert bulk.auto_submitted
+    # Machine mail that does not say so: bounces and old-style autoresponders never get an auto-reply.
+    assert parse_mail(mail("MAILER-DAEMON@relay.example", "Undelivered Mail", "x")).auto_submitted
+    assert parse_mail(mail("a@b.example", "Re: hi", "x", Return_Path="<>")).auto_submitted
+    assert parse_mail(mail("a@b.example", "Re: hi", "x", X_Autoreply="yes")).auto_submitted
+    assert not parse_mail(mail("buyer@b.example", "Re: hi", "x", Return_Path="<buyer@b.example>")).auto_submitted
     html_only = EmailMessage()
     html_only["From"] = "a@b.example"
     html_only["Message-ID"] = "<h@b>"
@@ -343,7 +352,6 @@ def test_auto_submitted_mail_is_system_and_html_is_text():
 def test_mail_without_message_id_gets_a_stable_one():
     raw = b"From: a@b.example\r\nSubject: x\r\n\r\nbody\r\n"
     assert parse_mail(raw).message_id == parse_mail(raw).message_id
-
 
 
 def test_hostile_headers_never_stop_parsing_and_never_break_a_reply():
@@ -389,6 +397,10 @@ def test_poll_window_overlaps_and_resumes():
     assert complete["since"] == (NOW - timedelta(minutes=5)).isoformat()
     nxt = PollWindow(complete, {"overlap_seconds": 60}, NOW)
     assert nxt.start == NOW - timedelta(minutes=6)  # the overlap re-reads the last minute
+    # A message stamped a year ahead (a skewed or hostile clock) cannot move the window past now.
+    skewed = PollWindow(complete, {"overlap_seconds": 60}, NOW)
+    skewed.done("c2", "m9", NOW + timedelta(days=365))
+    assert skewed.cursor(complete=True)["since"] == NOW.isoformat()
 
 
 def test_retry_after_and_backoff():

@@ -118,6 +118,14 @@ async def test_amazon_proactive_messages(tenant, sb):
     assert refused.status_code == 422 and "Amazon refused" in refused.json()["detail"]
     [sent] = sb.state.truth.seller_replies
     assert sent.operation == "amazon.confirmDeliveryDetails" and not sent.counts_as_reply
+    # Both go into SP-API paths: only Amazon's shapes get there.
+    odd = await tenant.api.get(f"/v1/channels/{channel['id']}/amazon/orders/..%2F..%2Forders/message-types")
+    assert odd.status_code in (404, 422)
+    r = await tenant.api.get(f"/v1/channels/{channel['id']}/amazon/orders/111-ABC/message-types")
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "path.order_id"
+    r = await tenant.api.post(f"{base}/messages", json={"message_type": "../orders", "text": "x"})
+    assert r.status_code == 422
+    assert len(sb.state.truth.seller_replies) == 1
 
 
 async def test_moving_a_channel_to_another_host_requires_its_credentials_again(tenant, sb):

@@ -69,12 +69,17 @@ def decode_content(raw: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {"content": str(value)}
 
 
+# Senders on the seller's side: their messages are ours (echoes), never a buyer's.
+SHOP_SIDE = frozenset({"SHOP", "CUSTOMER_SERVICE", "ROBOT"})
+
+
 def to_inbound(
     conversation_id: str, message: Mapping[str, Any], buyer_user_id: str | None = None
 ) -> InboundMessage | None:
     """A message from the API or webhook 14 (same fields); None for the shop's own messages."""
     sender = message.get("sender") or {}
-    if sender.get("role") == "SHOP":
+    role = str(sender.get("role") or "BUYER").upper()
+    if role in SHOP_SIDE:
         return None
     kind = str(message.get("type") or "TEXT")
     content = decode_content(message.get("content"))
@@ -90,7 +95,8 @@ def to_inbound(
         body = f"[product {product_id}]"
     else:
         body = str(content.get("content") or f"[{kind.lower()}]")
-    system = kind in CARD_KINDS
+    # Only a BUYER's words wait for an answer; anything else (platform, unknown roles) is a notice.
+    system = kind in CARD_KINDS or role != "BUYER"
     metadata: dict[str, Any] = {"type": kind, "im_user_id": sender.get("im_user_id")}
     if buyer_user_id:
         metadata["buyer_user_id"] = buyer_user_id

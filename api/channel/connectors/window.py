@@ -35,6 +35,7 @@ class PollWindow:
         self.seen: dict[str, list[str]] = {k: list(v) for k, v in (cursor.get("seen") or {}).items()}
         self.newest = parse_time(cursor.get("pass_newest")) or self.since
         self.fetched = 0
+        self.now = now
 
     def known(self, thread_id: str, latest_message_id: str | None) -> bool:
         entry = self.seen.get(thread_id)
@@ -46,6 +47,10 @@ class PollWindow:
         self.saw(latest_at)
 
     def saw(self, at: datetime | None) -> None:
+        # A timestamp from the future (a skewed or hostile clock) must not carry the window past
+        # messages not fetched yet: the high-water mark never goes beyond our own now.
+        if at is not None:
+            at = min(at, self.now)
         if at is not None and (self.newest is None or at > self.newest):
             self.newest = at
 

@@ -78,6 +78,18 @@ def _headers(msg: EmailMessage, name: str) -> list[str]:
         return [str(v) for k, v in msg.raw_items() if k.lower() == name.lower()]
 
 
+def _machine_mail(msg: EmailMessage, sender: str) -> bool:
+    """Bounces and autoresponders that do not say Auto-Submitted (RFC 3834 §3.1.5 asks responders to
+    skip them anyway): a null Return-Path, MAILER-DAEMON/postmaster, delivery reports, X-Autoreply."""
+    local = sender.partition("@")[0].lower()
+    return (
+        _header(msg, "Return-Path").strip() == "<>"
+        or local in ("mailer-daemon", "postmaster")
+        or msg.get_content_type() == "multipart/report"
+        or any(_header(msg, h) for h in ("X-Autoreply", "X-Autorespond"))
+    )
+
+
 def parse_mail(raw: bytes) -> Mail:
     msg = BytesParser(policy=policy.default).parsebytes(raw)
     assert isinstance(msg, EmailMessage)
@@ -115,6 +127,6 @@ def parse_mail(raw: bytes) -> Mail:
         references=_MSGID.findall(_header(msg, "References")),
         text=text.replace("\r\n", "\n").strip(),
         html=html_body,
-        auto_submitted=auto not in ("", "no") or precedence in _BULK_PRECEDENCE,
+        auto_submitted=auto not in ("", "no") or precedence in _BULK_PRECEDENCE or _machine_mail(msg, address),
         headers={k: _header(msg, k) for k in ("Importance", "X-Priority", "Auto-Submitted") if k in msg},
     )
