@@ -178,14 +178,22 @@ async def test_killed_workers_lose_and_duplicate_nothing(stack_urls, tmp_path):
             assert Counter(rows) == Counter({k: 1 for k in expected}), "lost or duplicated messages"
 
             # -- phase 2: SIGKILL mid-delivery, through a 429 storm, with Redis flushed ---------------------
-            async with maker.begin() as s:
-                conversations = (
-                    (await s.execute(select(Conversation).where(Conversation.waiting_since.is_not(None)).limit(60)))
+            async with maker() as s:
+                waiting = (
+                    (await s.execute(select(Conversation.id).where(Conversation.waiting_since.is_not(None)).limit(60)))
                     .scalars()
                     .all()
                 )
-                bodies = {}
-                for i, conversation in enumerate(conversations):
+            bodies = {}
+            # One transaction per reply, the conversation locked first, as the API does: the workers
+            # are still running, and one transaction over 60 rows would deadlock with them.
+            for i, conversation_id in enumerate(waiting):
+                async with maker.begin() as s:
+                    conversation = (
+                        await s.execute(
+                            select(Conversation).where(Conversation.id == conversation_id).with_for_update()
+                        )
+                    ).scalar_one()
                     message = await queue_reply(s, None, conversation, f"Reply {i}: thank you, it is on its way.")
                     bodies[message.id] = (conversation.marketplace, message.body)
             for marketplace in ("ebay", "shopee", "tiktok"):
