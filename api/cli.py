@@ -29,7 +29,8 @@ def _setup_logging() -> None:
     logging.basicConfig(level=get_settings().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # httpx logs every request's full URL at INFO, and some marketplaces put tokens in the query
     # string (Shopee's access_token, TikTok's app_secret on refresh): never below WARNING.
-    for noisy in ("httpx", "httpcore"):
+    # pgserver prints initdb's whole output at INFO when it creates the embedded database.
+    for noisy in ("httpx", "httpcore", "pgserver"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
@@ -78,6 +79,7 @@ def serve(
         port=port or settings.port,
         workers=workers,
         log_level=settings.log_level.lower(),
+        access_log=settings.access_log,
         proxy_headers=True,
         # Browsers ask for per-message deflate; it costs ~64 KiB per socket for small JSON frames.
         ws_per_message_deflate=False,
@@ -220,6 +222,10 @@ def demo(
     run_migrations(env["HOURGLASS_DATABASE_URL"])
     creds = asyncio.run(seed_demo(env["HOURGLASS_DATABASE_URL"]))
     child_env = {**os.environ, **env}
+    # The banner below is what a new user needs; per-request and per-job lines would scroll it away.
+    # (Set HOURGLASS_LOG_LEVEL / HOURGLASS_ACCESS_LOG to see them.)
+    child_env.setdefault("HOURGLASS_ACCESS_LOG", "false")
+    child_env.setdefault("HOURGLASS_LOG_LEVEL", "WARNING")
     procs: list[subprocess.Popen[bytes]] = []
     exe = [sys.executable, "-m", "api.cli"]
     url = f"http://127.0.0.1:{port}"

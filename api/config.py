@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     webhook_allowed_networks: list[str] = Field(default_factory=list)
 
     log_level: str = "INFO"
+    access_log: bool = True  # one line per HTTP request (the demo turns it off to keep its banner readable)
 
 
 @lru_cache

@@ -269,6 +269,9 @@ async def _record(
                 meta["ambiguous_since"] = utc_now().isoformat()
             message.meta = meta
             message.delivery_status = "queued"
+            # Visible while it retries: the agent sees "attempt 3: eBay 500" instead of a silent queue.
+            message.delivery_attempts = attempts
+            message.delivery_error = detail
             log.info("reply %s: attempt %d failed (%s); next in %.1f s", message_id, attempts, detail, delay)
             return Outcome(message_id, "retry", detail)
         # Final: the next manual retry starts a fresh series of attempts.

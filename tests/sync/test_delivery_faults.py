@@ -58,6 +58,11 @@ async def test_outage_ends_failed_and_visible_then_retry_delivers_once(tenant, s
         sb.set_fault(marketplace, error_rate=1.0, error_status=503)
     body = f"Sorry for the wait, your {marketplace} parcel ships today."
     reply = await _reply(tenant, conversation, body)
+    # While it retries, the agent sees the attempt count and the marketplace's error, not a silent queue.
+    await deliver_all(rt)
+    retrying = (await tenant.api.get(f"/v1/messages/{reply['id']}")).json()
+    assert retrying["delivery_status"] == "queued" and retrying["delivery_attempts"] == 1, retrying
+    assert "503" in retrying["delivery_error"] or "421" in retrying["delivery_error"]
     failed = await _until_final(rt, reply["id"], tenant)
     assert failed["delivery_status"] == "failed"
     assert failed["delivery_error"] and ("503" in failed["delivery_error"] or "421" in failed["delivery_error"])

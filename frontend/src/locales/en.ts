@@ -271,6 +271,7 @@ export const en = {
     failed: 'Failed',
     retry: 'Retry',
     retrying: 'Retrying…',
+    willRetry: 'Attempt {{attempt}} failed; retrying automatically: {{error}}',
   },
   presence: {
     viewing_one: '{{names}} is viewing',

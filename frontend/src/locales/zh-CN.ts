@@ -273,6 +273,7 @@ export const zhCN: Messages = {
     failed: '发送失败',
     retry: '重试',
     retrying: '重试中…',
+    willRetry: '第 {{attempt}} 次发送失败，系统将自动重试：{{error}}',
   },
   presence: {
     viewing_one: '{{names}} 正在查看',

@@ -13,6 +13,11 @@ export function DeliveryStatus({ message }: { message: Message }) {
     <div className="delivery" data-testid="delivery-status" data-status={status}>
       <span className={`delivery__chip delivery__chip--${status}`}>{t(`delivery.${status}`)}</span>
       {status === 'failed' && message.delivery_error ? <span className="delivery__error">{message.delivery_error}</span> : null}
+      {status === 'queued' && message.delivery_error && message.delivery_attempts > 0 ? (
+        <span className="delivery__error delivery__error--retrying" data-testid="delivery-retrying">
+          {t('delivery.willRetry', { attempt: message.delivery_attempts, error: message.delivery_error })}
+        </span>
+      ) : null}
       {status === 'failed' ? (
         <button
           type="button"
