@@ -3,18 +3,20 @@ across channels), the credential cipher and the advisory-lock connection."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from sqlalchemy import update
+from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from api.channel.connectors.base import Connector
 from api.channel.connectors.registry import CONNECTORS, build
 from api.kit.crypto import CredentialCipher
 from api.models import Channel
-from api.sync.leases import Leases
+from api.sync.leases import Leases, lock_key
 
 
 def syncable(channel: Channel) -> bool:
@@ -46,6 +48,21 @@ class SyncRuntime:
                     update(Channel).where(Channel.id == channel_id).values(credentials_encrypted=cipher.encrypt(kept))
                 )
 
+        engine = self.engine
+
+        @asynccontextmanager
+        async def guard() -> AsyncIterator[dict[str, Any] | None]:
+            # A transaction-level advisory lock held across the refresh call (pollers and deliverers
+            # of this channel in other processes wait here); it ends with the transaction, even if
+            # this task is cancelled. Read committed: the read below sees a refresh committed by
+            # whoever held the lock before.
+            async with engine.begin() as conn:
+                await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_key("refresh", channel_id)})
+                stored = (
+                    await conn.execute(select(Channel.credentials_encrypted).where(Channel.id == channel_id))
+                ).scalar_one_or_none()
+                yield cipher.decrypt(stored) if stored else None
+
         settings = dict(channel.settings or {})
         return build(
             channel.marketplace,
@@ -53,6 +70,7 @@ class SyncRuntime:
             self.cipher.decrypt(channel.credentials_encrypted),
             http=self.http,
             save_credentials=save,
+            credentials_guard=guard,
         )
 
     async def aclose(self) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.channel.connectors.registry import CONNECTORS
+from api.kit.time import utc_now
 from api.models import Channel
 
 MAX_BACKOFF = timedelta(minutes=15)
@@ -36,8 +37,12 @@ async def patch(session: AsyncSession, channel_id: uuid.UUID, state: dict[str, A
     await session.execute(update(Channel).where(Channel.id == channel_id).values(**values))
 
 
-async def due_channels(session: AsyncSession, limit: int) -> list[uuid.UUID]:
-    rows = await session.execute(
+async def claim_due_channels(session: AsyncSession, limit: int, hold: timedelta) -> list[uuid.UUID]:
+    """Due channels for this worker: each one's next poll is pushed `hold` ahead as it is claimed
+    (the poll sets the real one when it ends), so other workers' lists skip it and move on to the
+    next channels instead of all taking the same earliest ones. SKIP LOCKED: no waiting on a row
+    another worker is claiming; a worker that dies mid-poll delays that channel by `hold` at most."""
+    due = (
         select(Channel.id)
         .where(
             Channel.status == "active",
@@ -47,6 +52,17 @@ async def due_channels(session: AsyncSession, limit: int) -> list[uuid.UUID]:
         )
         .order_by(next_poll_column())
         .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    held = literal({"next_poll_at": (utc_now() + hold).isoformat()}, JSONB)
+    rows = await session.execute(
+        update(Channel)
+        .where(Channel.id.in_(due))
+        .values(
+            sync_cursor=func.coalesce(Channel.sync_cursor, text("'{}'::jsonb")).op("||")(held),
+            updated_at=Channel.updated_at,
+        )
+        .returning(Channel.id)
     )
     return list(rows.scalars())
 

@@ -104,6 +104,10 @@ async def test_ebay_push_signature(sb):
     assert await connector.verify_push({"x-ebay-signature": header}, body, "")
     assert not await connector.verify_push({"x-ebay-signature": header}, body + b" ", "")
     assert not await connector.verify_push({"x-ebay-signature": base64.b64encode(b"{}").decode()}, body, "")
+    # The key was fetched with an application token (client-credentials grant), as getPublicKey asks.
+    from api.channel.connectors import ebay as ebay_module
+
+    assert any(client == connector.credentials["client_id"] for _, client in ebay_module._APP_TOKENS)
 
     def forged(kid: str) -> str:
         claim = json.loads(base64.b64decode(header)) | {"kid": kid}

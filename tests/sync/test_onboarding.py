@@ -140,3 +140,47 @@ async def test_moving_a_channel_to_another_host_requires_its_credentials_again(t
     # Other settings can change without them, and the channel keeps its credentials.
     r = await tenant.api.patch(f"/v1/channels/{channel['id']}", json={"settings": settings | {"page_budget": 50}})
     assert r.status_code == 200 and r.json()["has_credentials"], r.text
+
+
+async def test_two_processes_refreshing_one_rotating_token_both_succeed(tenant, sb, rt, sessionmaker):
+    # Shopee refresh tokens are single-use (the sandbox revokes them, as Shopee does): a poller and
+    # a deliverer finding the access token expired at once must not both spend the same one.
+    import asyncio
+    import uuid
+
+    from api.models import Channel
+    from api.sync.runtime import SyncRuntime
+
+    channel = await connect(tenant.api, sb, "shopee")
+    sb.state.clock.advance(5 * 3600)  # access tokens last 4 hours
+    other_process = SyncRuntime(rt.engine, rt.sessionmaker, rt.cipher)
+    async with sessionmaker() as s:
+        row = await s.get(Channel, uuid.UUID(channel["id"]))
+        first, second = rt.connector(row), other_process.connector(row)
+    results = await asyncio.gather(first.check_credentials(), second.check_credentials(), return_exceptions=True)
+    assert not [r for r in results if isinstance(r, BaseException)], results
+    async with sessionmaker() as s:
+        stored = rt.cipher.decrypt((await s.get(Channel, uuid.UUID(channel["id"]))).credentials_encrypted)
+    # One refresh: the second waited, saw the new token and used it.
+    assert first.credentials["access_token"] == second.credentials["access_token"] == stored["access_token"]
+    for connector in (first, second):
+        await connector.aclose()
+    await other_process.aclose()
+
+
+async def test_workers_claim_different_due_channels(tenant, sb, sessionmaker):
+    # Each worker pushes what it claims ahead, so a second worker takes the next channels instead of
+    # the same earliest ones (which the first is already polling).
+    from datetime import timedelta
+
+    from api.sync.state import claim_due_channels
+
+    ids = {(await connect(tenant.api, sb, m))["id"] for m in ("ebay", "shopee", "tiktok")}
+    async with sessionmaker.begin() as s:
+        first = await claim_due_channels(s, 2, timedelta(minutes=2))
+    async with sessionmaker.begin() as s:
+        second = await claim_due_channels(s, 2, timedelta(minutes=2))
+    async with sessionmaker.begin() as s:
+        third = await claim_due_channels(s, 2, timedelta(minutes=2))
+    assert len(first) == 2 and len(second) == 1 and third == []
+    assert {str(i) for i in first + second} == ids

@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -31,6 +32,10 @@ log = logging.getLogger(__name__)
 SCHEDULER_TICK = 0.25
 PUSH_SWEEP = 1.0
 MAX_CONCURRENT_POLLS = 6
+# A claimed channel is skipped by other workers this long (its poll then sets the real next time).
+# Short on purpose: it only spreads work; if this worker dies, the channel is due again this soon
+# (a longer poll is protected by its lease, and a worker that claims it meanwhile just skips it).
+CLAIM_HOLD = timedelta(seconds=10)
 PUSH_WORKERS = 4
 
 
@@ -40,20 +45,18 @@ async def _sleep(stop: asyncio.Event, seconds: float) -> None:
 
 
 async def run_poll_scheduler(rt: SyncRuntime, stop: asyncio.Event) -> None:
-    from api.sync.state import due_channels
+    from api.sync.state import claim_due_channels
 
     running: dict[uuid.UUID, asyncio.Task[Any]] = {}
     while not stop.is_set():
         try:
             free = MAX_CONCURRENT_POLLS - len(running)
             if free > 0:
-                async with rt.sessionmaker() as session:
-                    due = await due_channels(session, MAX_CONCURRENT_POLLS * 2)
+                async with rt.sessionmaker.begin() as session:
+                    due = await claim_due_channels(session, free, CLAIM_HOLD)
                 for channel_id in due:
-                    if channel_id in running or free <= 0:
-                        continue
-                    running[channel_id] = asyncio.create_task(_poll_safely(rt, channel_id, running))
-                    free -= 1
+                    if channel_id not in running:
+                        running[channel_id] = asyncio.create_task(_poll_safely(rt, channel_id, running))
         except (OperationalError, DBAPIError, OSError) as exc:
             log.warning("poll scheduler: database unavailable (%s); retrying", type(exc).__name__)
         await _sleep(stop, SCHEDULER_TICK)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar
@@ -121,6 +122,14 @@ class ParsedPush:
 
 
 CredentialsSaver = Callable[[dict[str, Any]], Awaitable[None]]
+# Held around a token refresh: serialises refreshes of one channel across processes and yields the
+# credentials as stored now (another process may have refreshed a moment ago).
+CredentialsGuard = Callable[[], AbstractAsyncContextManager[dict[str, Any] | None]]
+
+
+@asynccontextmanager
+async def _no_guard() -> AsyncIterator[dict[str, Any] | None]:
+    yield None
 
 
 async def bounded_gather(limit: int, calls: list[Callable[[], Awaitable[Any]]]) -> list[Any]:
@@ -189,8 +198,10 @@ class Connector(ABC):
         *,
         http: httpx.AsyncClient | None = None,
         save_credentials: CredentialsSaver | None = None,
+        credentials_guard: CredentialsGuard | None = None,
     ) -> None:
         self.settings = dict(settings)
+        self._credentials_guard = credentials_guard or _no_guard
         self.credentials = dict(credentials)
         self._own_http = http is None
         timeout = float(self.settings.get("timeout_seconds", 20))
@@ -226,6 +237,17 @@ class Connector(ABC):
         self.credentials.update(changes)
         if self._save_credentials is not None:
             await self._save_credentials(dict(self.credentials))
+
+    async def refresh_once(self, token_key: str, used: Any, refresh: Callable[[], Awaitable[bool]]) -> bool:
+        """Refresh an expired token, at most one process per channel at a time. Rotating refresh
+        tokens (Shopee, TikTok) are single-use: two processes refreshing with the same one would
+        leave the loser locked out. Under the guard, a token changed since `used` was sent means
+        another process refreshed: take it instead of refreshing again."""
+        async with self._credentials_guard() as stored:
+            if stored and stored.get(token_key) and stored.get(token_key) != used:
+                self.credentials.update(stored)
+                return True
+            return await refresh()
 
     def account_key(self) -> str:
         """What identifies the account to the marketplace's rate limiter (a digest: no secrets kept)."""

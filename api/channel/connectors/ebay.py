@@ -54,6 +54,9 @@ _PUBLIC_KEYS: dict[tuple[str, str], ec.EllipticCurvePublicKey] = {}
 # endpoint, and each must not cost a call to eBay (nor a token refresh).
 _UNKNOWN_KEYS: dict[tuple[str, str], float] = {}
 UNKNOWN_KEY_TTL = 300.0
+# Application tokens (client-credentials grant) by (auth host, client id): what getPublicKey asks for.
+_APP_TOKENS: dict[tuple[str, str], tuple[str, float]] = {}
+APP_SCOPE = "https://api.ebay.com/oauth/api_scope"
 # Key ids go into the URL path: only the characters eBay's ids use (no '/', '..', '?', '%').
 _KID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 
@@ -141,6 +144,30 @@ class EbayConnector(Connector):
         raise_for_status(response, read_error)
         await self.credentials_updated(access_token=response.json()["access_token"])
         return True
+
+    async def _app_token(self) -> str | None:
+        """An application access token (client-credentials grant), cached until shortly before it
+        expires; None when the channel has no client id and secret (then the user token is used)."""
+        creds = self.credentials
+        if not (creds.get("client_id") and creds.get("client_secret")):
+            return None
+        auth_base = str(self.settings.get("auth_base_url") or self.base).rstrip("/")
+        key = (auth_base, str(creds["client_id"]))
+        cached = _APP_TOKENS.get(key)
+        if cached is not None and cached[1] > time.monotonic():
+            return cached[0]
+        basic = base64.b64encode(f"{creds['client_id']}:{creds['client_secret']}".encode()).decode()
+        response = await self.send(
+            "POST",
+            f"{auth_base}/identity/v1/oauth2/token",
+            data={"grant_type": "client_credentials", "scope": APP_SCOPE},
+            headers={"Authorization": f"Basic {basic}"},
+        )
+        raise_for_status(response, read_error)
+        body = response.json()
+        token = str(body["access_token"])
+        _APP_TOKENS[key] = (token, time.monotonic() + max(60.0, float(body.get("expires_in") or 7200) - 300))
+        return token
 
     async def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         """An authenticated call; an expired token is refreshed once."""
@@ -310,7 +337,18 @@ class EbayConnector(Connector):
         if _UNKNOWN_KEYS.get(cache_key, 0.0) > time.monotonic():
             return None
         try:
-            data = await self._call("GET", f"/commerce/notification/v1/public_key/{kid}")
+            # eBay's getPublicKey wants an application token (api_scope), not the seller's user token.
+            app = await self._app_token()
+            if app is None:
+                data = await self._call("GET", f"/commerce/notification/v1/public_key/{kid}")
+            else:
+                response = await self.send(
+                    "GET",
+                    f"{self.base}/commerce/notification/v1/public_key/{kid}",
+                    headers={"Authorization": f"Bearer {app}"},
+                )
+                raise_for_status(response, read_error)
+                data = response.json()
             key = load_public_key(str(data["key"]))
         except (Permanent, KeyError, TypeError, ValueError):
             if len(_UNKNOWN_KEYS) > 10_000:

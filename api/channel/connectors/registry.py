@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from api.channel.connectors.amazon import AmazonConnector
-from api.channel.connectors.base import Connector, CredentialsSaver
+from api.channel.connectors.base import Connector, CredentialsGuard, CredentialsSaver
 from api.channel.connectors.ebay import EbayConnector
 from api.channel.connectors.email import EmailConnector
 from api.channel.connectors.shopee import ShopeeConnector
@@ -32,8 +32,9 @@ def build(
     *,
     http: httpx.AsyncClient | None = None,
     save_credentials: CredentialsSaver | None = None,
+    credentials_guard: CredentialsGuard | None = None,
 ) -> Connector:
     cls = CONNECTORS.get(marketplace)
     if cls is None:
         raise LookupError(f"no connector for {marketplace!r}")
-    return cls(settings, credentials, http=http, save_credentials=save_credentials)
+    return cls(settings, credentials, http=http, save_credentials=save_credentials, credentials_guard=credentials_guard)

@@ -180,13 +180,14 @@ class ShopeeConnector(Connector):
         self, method: str, path: str, *, params: dict[str, Any] | None = None, json_body: Any = None
     ) -> Any:
         for attempt in (1, 2):
+            used = self.credentials.get("access_token")
             response = await self.send(
                 method, f"{self.base}{path}", params={**self._params(path), **(params or {})}, json=json_body
             )
             try:
                 return self._check(response)
             except AuthError:
-                if attempt == 1 and await self._refresh():
+                if attempt == 1 and await self.refresh_once("access_token", used, self._refresh):
                     continue
                 raise
         raise AuthError("Shopee refused the refreshed token")

@@ -197,10 +197,11 @@ class TiktokConnector(Connector):
     async def _call(
         self, method: str, path: str, params: dict[str, Any] | None = None, body: Any = None, *, cipher: bool = True
     ) -> Any:
+        used = self.credentials.get("access_token")
         try:
             return await self._raw(method, path, params, body, cipher)
         except AuthError as exc:
-            if exc.code in {str(c) for c in EXPIRED} and await self._refresh():
+            if exc.code in {str(c) for c in EXPIRED} and await self.refresh_once("access_token", used, self._refresh):
                 return await self._raw(method, path, params, body, cipher)
             raise
 
