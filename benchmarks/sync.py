@@ -33,35 +33,10 @@ LATENCY_RATE = float(os.environ.get("BENCH_SYNC_LATENCY_RATE", "4"))  # injected
 POLL_S = float(os.environ.get("BENCH_SYNC_POLL_S", "2"))
 
 
-def run_sandbox(argv: list[str]) -> int:
-    """`python -m sandbox` with its listening socket created as IPPROTO_TCP.
-
-    sandbox.server._bind creates it with protocol 0, and asyncio only sets TCP_NODELAY on sockets
-    whose protocol is IPPROTO_TCP: every keep-alive response then waits ~40 ms for the client's
-    delayed ACK (measured: 44 ms per call instead of 3 ms). Real marketplaces do not behave so; until
-    the sandbox is fixed (a one-line change), the benchmark measures Hourglass, not that stall."""
-    import socket
-
-    import sandbox.server
-    from sandbox.cli import main as sandbox_main
-
-    def bind(host: str, port: int) -> socket.socket:
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
-        sock.listen(128)
-        sock.setblocking(False)
-        return sock
-
-    sandbox.server._bind = bind  # type: ignore[attr-defined]
-    return sandbox_main(argv)
-
-
 class SandboxProcess:
     def __init__(self) -> None:
         self.port = free_port()
-        cmd = [sys.executable, "-m", "benchmarks.sync", "--sandbox", "--http-port", str(self.port), "--imap-port",
+        cmd = [sys.executable, "-m", "sandbox", "--http-port", str(self.port), "--imap-port",
                str(free_port()), "--smtp-port", str(free_port()), "--seed", "11"]  # fmt: skip
         self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL)
         self.url = f"http://127.0.0.1:{self.port}"
@@ -271,6 +246,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["--sandbox"]:
-        sys.exit(run_sandbox(sys.argv[2:]))
     asyncio.run(main())

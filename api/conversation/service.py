@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import audit, events
@@ -280,8 +281,6 @@ async def unflag_spam(session: AsyncSession, principal: Principal, conversation_
 async def _only_notices(session: AsyncSession, c: Conversation) -> bool:
     """Marketplace system mail (FROM_EBAY, Amazon and Walmart notices) cannot be answered: a reply
     would fail at the marketplace or go to a no-reply address. Refused here, before it is queued."""
-    from sqlalchemy import exists, select
-
     inbound = (Message.conversation_id == c.id) & (Message.direction == "inbound")
     notices = exists().where(inbound, Message.author_kind == "system")
     buyers = exists().where(inbound, Message.author_kind == "buyer")
@@ -291,8 +290,6 @@ async def _only_notices(session: AsyncSession, c: Conversation) -> bool:
 async def _has_outbound(session: AsyncSession, c: Conversation) -> bool:
     """Whether a person (or the ERP) has answered. An automatic acknowledgement is not an answer:
     out-of-hours spam gets one too, and the agent must still be able to flag it in the morning."""
-    from sqlalchemy import exists, select
-
     answered = exists().where(
         Message.conversation_id == c.id, Message.direction == "outbound", Message.author_kind != "auto"
     )

@@ -14,6 +14,7 @@ from typing import Literal
 import httpx
 from fastapi import APIRouter, Query, Request
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.channel.connectors import ebay
 from api.channel.connectors.base import ConnectorError
@@ -56,6 +57,15 @@ def _http(request: Request) -> httpx.AsyncClient:
     return client
 
 
+async def _connected_channel(session: AsyncSession, marketplace: str, channel_id: uuid.UUID) -> Channel:
+    """Hooks are not tenant-scoped (the marketplace signs them): any channel of another marketplace,
+    or one without credentials to check a signature with, is a 404 like an unknown id."""
+    channel = (await session.execute(select(Channel).where(Channel.id == channel_id))).scalar_one_or_none()
+    if channel is None or channel.marketplace != marketplace or not channel.credentials_encrypted:
+        raise NotFound(f"No {marketplace} channel {channel_id}.")
+    return channel
+
+
 class ChallengeResponse(ResponseModel):
     challengeResponse: str
 
@@ -75,9 +85,7 @@ async def ebay_endpoint_challenge(
     """eBay's destination check: before sending notifications to this URL, eBay GETs it with a
     `challenge_code`; the answer proves we hold the channel's `verification_token` (a credential
     chosen when the destination is created at eBay)."""
-    channel = (await session.execute(select(Channel).where(Channel.id == channel_id))).scalar_one_or_none()
-    if channel is None or channel.marketplace != "ebay" or not channel.credentials_encrypted:
-        raise NotFound(f"No ebay channel {channel_id}.")
+    channel = await _connected_channel(session, "ebay", channel_id)
     if not challenge_code:
         raise InvalidInput(
             "eBay's endpoint check sends a challenge_code.", errors=field_error("query.challenge_code", "required")
@@ -105,9 +113,7 @@ async def receive_push(
     channel's `sync.push_url`. No API key: the marketplace's signature (`X-EBAY-SIGNATURE`, or the
     `Authorization` HMAC of Shopee and TikTok) is checked against the channel's credentials; a bad
     signature is 401. 200 means stored: processing follows within a second."""
-    channel = (await session.execute(select(Channel).where(Channel.id == channel_id))).scalar_one_or_none()
-    if channel is None or channel.marketplace != marketplace or not channel.credentials_encrypted:
-        raise NotFound(f"No {marketplace} channel {channel_id}.")
+    channel = await _connected_channel(session, marketplace, channel_id)
     if channel.status != "active":
         raise Conflict("This channel is disabled; pushes are refused until it is re-enabled.")
     body = await request.body()

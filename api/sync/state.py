@@ -27,14 +27,17 @@ def next_poll_column() -> Any:
     )
 
 
-async def patch(session: AsyncSession, channel_id: uuid.UUID, state: dict[str, Any], **columns: Any) -> None:
-    values: dict[str, Any] = {
+def _merged(state: dict[str, Any]) -> dict[str, Any]:
+    """Column values that merge `state` into the channel's sync state. Sync bookkeeping is not a
+    change of the channel's configuration: `updated_at` stays."""
+    return {
         "sync_cursor": func.coalesce(Channel.sync_cursor, text("'{}'::jsonb")).op("||")(literal(state, JSONB)),
-        # Sync bookkeeping is not a change of the channel's configuration.
         "updated_at": Channel.updated_at,
-        **columns,
     }
-    await session.execute(update(Channel).where(Channel.id == channel_id).values(**values))
+
+
+async def patch(session: AsyncSession, channel_id: uuid.UUID, state: dict[str, Any], **columns: Any) -> None:
+    await session.execute(update(Channel).where(Channel.id == channel_id).values(**_merged(state), **columns))
 
 
 async def claim_due_channels(session: AsyncSession, limit: int, hold: timedelta) -> list[uuid.UUID]:
@@ -54,14 +57,10 @@ async def claim_due_channels(session: AsyncSession, limit: int, hold: timedelta)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    held = literal({"next_poll_at": (utc_now() + hold).isoformat()}, JSONB)
     rows = await session.execute(
         update(Channel)
         .where(Channel.id.in_(due))
-        .values(
-            sync_cursor=func.coalesce(Channel.sync_cursor, text("'{}'::jsonb")).op("||")(held),
-            updated_at=Channel.updated_at,
-        )
+        .values(**_merged({"next_poll_at": (utc_now() + hold).isoformat()}))
         .returning(Channel.id)
     )
     return list(rows.scalars())

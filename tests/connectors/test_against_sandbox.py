@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from api.channel.connectors import ebay
 from api.channel.connectors.amazon import AmazonConnector
 from api.channel.connectors.base import AuthError, Connector, Permanent, RateLimited, ReplyTarget, Transient
 from api.channel.connectors.registry import build
@@ -105,9 +106,7 @@ async def test_ebay_push_signature(sb):
     assert not await connector.verify_push({"x-ebay-signature": header}, body + b" ", "")
     assert not await connector.verify_push({"x-ebay-signature": base64.b64encode(b"{}").decode()}, body, "")
     # The key was fetched with an application token (client-credentials grant), as getPublicKey asks.
-    from api.channel.connectors import ebay as ebay_module
-
-    assert any(client == connector.credentials["client_id"] for _, client in ebay_module._APP_TOKENS)
+    assert any(client == connector.credentials["client_id"] for _, client in ebay._APP_TOKENS)
 
     def forged(kid: str) -> str:
         claim = json.loads(base64.b64decode(header)) | {"kid": kid}
@@ -116,8 +115,6 @@ async def test_ebay_push_signature(sb):
     # A kid goes into the key URL: path tricks are refused without any call to eBay.
     assert not await connector.verify_push({"x-ebay-signature": forged("../../sell/account")}, body, "")
     # An unknown kid: eBay says 404 once; the answer is remembered, so a flood costs one call.
-    from api.channel.connectors import ebay
-
     assert not await connector.verify_push({"x-ebay-signature": forged("no-such-key")}, body, "")
     assert (connector.base, "no-such-key") in ebay._UNKNOWN_KEYS
     assert not await connector.verify_push({"x-ebay-signature": forged("no-such-key")}, body, "")

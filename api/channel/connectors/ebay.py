@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
+import httpx
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -133,17 +134,28 @@ class EbayConnector(Connector):
         creds = self.credentials
         if not all(creds.get(k) for k in ("client_id", "client_secret", "refresh_token")):
             return False
+        response = await self._token_request(
+            {"grant_type": "refresh_token", "refresh_token": creds["refresh_token"], "scope": SCOPE}
+        )
+        await self.credentials_updated(access_token=response.json()["access_token"])
+        return True
+
+    @property
+    def _auth_base(self) -> str:
+        return str(self.settings.get("auth_base_url") or self.base).rstrip("/")
+
+    async def _token_request(self, form: dict[str, str]) -> httpx.Response:
+        """eBay's OAuth token endpoint, authenticated with the app's client id and secret."""
+        creds = self.credentials
         basic = base64.b64encode(f"{creds['client_id']}:{creds['client_secret']}".encode()).decode()
-        auth_base = str(self.settings.get("auth_base_url") or self.base).rstrip("/")
         response = await self.send(
             "POST",
-            f"{auth_base}/identity/v1/oauth2/token",
-            data={"grant_type": "refresh_token", "refresh_token": creds["refresh_token"], "scope": SCOPE},
+            f"{self._auth_base}/identity/v1/oauth2/token",
+            data=form,
             headers={"Authorization": f"Basic {basic}"},
         )
         raise_for_status(response, read_error)
-        await self.credentials_updated(access_token=response.json()["access_token"])
-        return True
+        return response
 
     async def _app_token(self) -> str | None:
         """An application access token (client-credentials grant), cached until shortly before it
@@ -151,20 +163,11 @@ class EbayConnector(Connector):
         creds = self.credentials
         if not (creds.get("client_id") and creds.get("client_secret")):
             return None
-        auth_base = str(self.settings.get("auth_base_url") or self.base).rstrip("/")
-        key = (auth_base, str(creds["client_id"]))
+        key = (self._auth_base, str(creds["client_id"]))
         cached = _APP_TOKENS.get(key)
         if cached is not None and cached[1] > time.monotonic():
             return cached[0]
-        basic = base64.b64encode(f"{creds['client_id']}:{creds['client_secret']}".encode()).decode()
-        response = await self.send(
-            "POST",
-            f"{auth_base}/identity/v1/oauth2/token",
-            data={"grant_type": "client_credentials", "scope": APP_SCOPE},
-            headers={"Authorization": f"Basic {basic}"},
-        )
-        raise_for_status(response, read_error)
-        body = response.json()
+        body = (await self._token_request({"grant_type": "client_credentials", "scope": APP_SCOPE})).json()
         token = str(body["access_token"])
         _APP_TOKENS[key] = (token, time.monotonic() + max(60.0, float(body.get("expires_in") or 7200) - 300))
         return token

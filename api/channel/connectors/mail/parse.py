@@ -108,9 +108,10 @@ def parse_mail(raw: bytes) -> Mail:
         # No usable Message-ID: a stable one from the content, so a re-fetch is still recognised.
         message_id = f"<{hashlib.sha256(raw).hexdigest()[:40]}@hourglass.missing-id>"
     date = None
-    if _header(msg, "Date"):
+    raw_date = _header(msg, "Date")
+    if raw_date:
         try:
-            date = parsedate_to_datetime(_header(msg, "Date"))
+            date = parsedate_to_datetime(raw_date)
             date = date if date.tzinfo else date.replace(tzinfo=UTC)
         except (TypeError, ValueError):
             date = None
