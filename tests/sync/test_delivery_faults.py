@@ -84,23 +84,53 @@ async def test_outage_ends_failed_and_visible_then_retry_delivers_once(tenant, s
 
 
 @pytest.mark.parametrize("marketplace", ["ebay", "shopee", "tiktok"])
-async def test_429_storm_honours_retry_after_and_delivers_once(tenant, sb, rt, marketplace):
+async def test_429_storm_honours_retry_after_and_delivers_once(tenant, sb, rt, sessionmaker, marketplace):
     _, _, conversation = await _conversation_with_buyer(tenant, sb, rt, marketplace, delivery_max_attempts=10)
     sb.set_fault(marketplace, throttle_next=3, retry_after_seconds=1)
     body = "Thanks for your patience."
     reply = await _reply(tenant, conversation, body)
-    started = datetime.now(UTC)
-    [outcome] = await deliver_all(rt)
-    assert outcome.status == "retry"
-    queued = (await tenant.api.get(f"/v1/messages/{reply['id']}")).json()
-    assert queued["delivery_status"] == "queued"
-    assert await deliver_all(rt) == []  # not before Retry-After
+
+    # Order and outcome, never a stopwatch: after each 429 the reply is re-queued for no earlier
+    # than the rejection plus Retry-After, and the marketplace sees the next attempt only after
+    # that instant. The delivery backoff (0.05 s) is shorter than Retry-After, so it is the header
+    # that sets the schedule.
+    scheduled = []
+    for attempt in (1, 2, 3):
+        outcomes = await _attempt(rt)
+        assert [o.status for o in outcomes] == ["retry"]
+        throttle = _throttles(sb, marketplace)[-1]
+        assert len(_throttles(sb, marketplace)) == attempt
+        message = await _stored(sessionmaker, reply["id"])
+        assert message.delivery_status == "queued" and message.delivery_attempts == attempt
+        next_attempt = datetime.fromisoformat(message.meta["next_attempt_at"])
+        assert next_attempt >= throttle.at + timedelta(seconds=1)
+        scheduled.append(next_attempt)
     sent = await _until_final(rt, reply["id"], tenant)
     assert sent["delivery_status"] == "sent"
-    assert datetime.now(UTC) - started >= timedelta(seconds=3)  # three throttles, a second each
-    assert len(_copies(sb, marketplace, body)) == 1
-    throttles = [r for r in sb.state.truth.rejections if r.marketplace == marketplace and r.status == 429]
-    assert len(throttles) == 3
+    [copy] = _copies(sb, marketplace, body)  # exactly once
+    attempts_seen = [t.at for t in _throttles(sb, marketplace)] + [copy.at]
+    assert attempts_seen == sorted(attempts_seen)
+    assert all(seen >= due for seen, due in zip(attempts_seen[1:], scheduled, strict=True))
+
+
+def _throttles(sb, marketplace):
+    return [r for r in sb.state.truth.rejections if r.marketplace == marketplace and r.status == 429]
+
+
+async def _attempt(rt, seconds=20.0):
+    """The next delivery attempt, waiting (bounded) until the reply falls due."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not (outcomes := await deliver_all(rt)):
+        assert asyncio.get_running_loop().time() < deadline, "the reply never fell due again"
+        await asyncio.sleep(0.05)
+    return outcomes
+
+
+async def _stored(sessionmaker, message_id):
+    from api.models import Message
+
+    async with sessionmaker() as session:
+        return await session.get(Message, uuid.UUID(message_id))
 
 
 @pytest.mark.parametrize("marketplace", ["ebay", "shopee", "tiktok"])

@@ -53,6 +53,7 @@ class Receiver:
     body: bytes = b"ok"
     delay: float = 0.0
     requests: list[Received] = field(default_factory=list)
+    answered: int = 0  # responses fully sent, so a test can tell "gave up waiting" from "got an answer"
     port: int = 0
 
     @property
@@ -75,6 +76,7 @@ class Receiver:
         out = [(k.encode(), v.encode()) for k, v in self.headers.items()]
         await send({"type": "http.response.start", "status": self.status, "headers": out})
         await send({"type": "http.response.body", "body": self.body})
+        self.answered += 1
 
 
 @asynccontextmanager
