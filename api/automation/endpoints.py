@@ -21,7 +21,8 @@ from api.automation.schemas import (
 )
 from api.db import SessionDep
 from api.kit.errors import InvalidInput, NotFound, field_error, problem_responses
-from api.models import AssignmentRule, AutomationRun, AutoReplyRule, Team, Template, User
+from api.kit.tenancy import require_own
+from api.models import AssignmentRule, AutomationRun, AutoReplyRule, Channel, Team, Template, User
 
 router = APIRouter(tags=["automation"], responses=problem_responses(401, 403, 422, 429))
 Reader = Annotated[Principal, Depends(require("settings:read"))]
@@ -43,6 +44,12 @@ async def _check_refs(session: AsyncSession, org: uuid.UUID, actions: list[dict[
             row = await session.get(model, uuid.UUID(str(ref)))
             if row is None or getattr(row, "organization_id", None) != org:
                 raise InvalidInput(f"No such {key[:-3]}.", errors=field_error(f"{base}.{i}.{key}", "not found"))
+
+
+async def _check_channels(session: AsyncSession, org: uuid.UUID, conditions: dict[str, Any]) -> None:
+    await require_own(
+        session, Channel, org, conditions.get("channel_ids") or [], "body.conditions.channel_ids", "channel"
+    )
 
 
 async def _rule(session: AsyncSession, org: uuid.UUID, rule_id: uuid.UUID) -> AutoReplyRule:
@@ -72,6 +79,7 @@ async def create_auto_reply_rule(
     remind a person). Automatic texts always pass the compliance linter first."""
     data = body.model_dump(mode="json")
     await _check_refs(session, principal.organization_id, data["actions"], "body.actions")
+    await _check_channels(session, principal.organization_id, data["conditions"])
     rule = AutoReplyRule(id=uuid.uuid4(), organization_id=principal.organization_id, **data)
     session.add(rule)
     await session.flush()
@@ -89,6 +97,8 @@ async def update_auto_reply_rule(
     data = body.model_dump(mode="json", exclude_unset=True)
     if data.get("actions"):
         await _check_refs(session, principal.organization_id, data["actions"], "body.actions")
+    if data.get("conditions"):
+        await _check_channels(session, principal.organization_id, data["conditions"])
     for field, value in data.items():
         if value is not None:
             setattr(rule, field, value)

@@ -14,8 +14,9 @@ from api.auth.dependencies import require
 from api.auth.principal import Principal
 from api.db import SessionDep
 from api.kit.errors import InvalidInput, NotFound, field_error, problem_responses
+from api.kit.tenancy import require_own
 from api.kit.time import utc_now
-from api.models import BusinessCalendar, Conversation, Message, Organization, SlaClock, SlaPolicy
+from api.models import BusinessCalendar, Channel, Conversation, Message, Organization, SlaClock, SlaPolicy
 from api.sla import cache, rates, repository
 from api.sla.catalog import RESPONSE_RATE_THRESHOLDS
 from api.sla.schemas import (
@@ -63,6 +64,13 @@ async def _check_calendar(session: AsyncSession, principal: Principal, calendar_
         raise InvalidInput("No such calendar.", errors=field_error("body.calendar_id", "no such calendar"))
 
 
+async def _check_channels(session: AsyncSession, principal: Principal, conditions: Any) -> None:
+    channel_ids = getattr(conditions, "channel_ids", None) or []
+    await require_own(
+        session, Channel, principal.organization_id, channel_ids, "body.conditions.channel_ids", "channel"
+    )
+
+
 def _apply(policy: SlaPolicy, data: dict[str, Any]) -> None:
     for field, value in data.items():
         if field == "conditions":
@@ -82,6 +90,7 @@ async def create_policy(body: PolicyCreate, session: SessionDep, principal: Sett
     """Add a policy (e.g. 4 h for high-value customers on Amazon). Clocks already running keep theirs."""
     await repository.policies(session, principal.organization_id)
     await _check_calendar(session, principal, body.calendar_id)
+    await _check_channels(session, principal, body.conditions)
     data = body.model_dump(exclude_none=True, mode="json")
     policy = SlaPolicy(id=uuid.uuid4(), organization_id=principal.organization_id, source="organization policy")
     data.setdefault("tiers", [t for t in (await repository.policies(session, principal.organization_id))[0].tiers])
@@ -122,6 +131,7 @@ async def update_policy(
             "A policy needs a first-response target.", errors=field_error("body.first_response_seconds", "required")
         )
     await _check_calendar(session, principal, body.calendar_id)
+    await _check_channels(session, principal, body.conditions)
     _apply(policy, data)
     policy.version += 1
     await session.flush()
