@@ -47,19 +47,6 @@ class Socket:
                 if not types and frame["type"] not in skip:
                     return frame
 
-    async def nothing_for(self, seconds, skip=("heartbeat",)):
-        """Frames other than `skip` received within `seconds` (should be none)."""
-        got = []
-        try:
-            async with asyncio.timeout(seconds):
-                while True:
-                    frame = json.loads(await self.conn.recv())
-                    if frame["type"] not in skip:
-                        got.append(frame)
-        except TimeoutError:
-            pass
-        return got
-
     async def send(self, frame):
         await self.conn.send(json.dumps(frame))
 

@@ -59,7 +59,12 @@ async def test_other_organizations_see_nothing(tenant, other_tenant, open_socket
     await _emit(sessionmaker, tenant.org_id)
     await relay()
     await ours.next("note.created")
-    assert await theirs.nothing_for(0.5) == []
+    # Order, not a quiet period: an event of their own, relayed after ours, is the first frame they
+    # get; had ours leaked, it would have come first.
+    await _emit(sessionmaker, other_tenant.org_id, data={"sentinel": True})
+    await relay()
+    first = await theirs.next()
+    assert first["type"] == "note.created" and first["data"] == {"sentinel": True}
 
 
 @pytest.mark.parametrize("token", [None, "hgs_not-a-session", "hg_deadbeef_nope"])
@@ -138,7 +143,9 @@ async def test_reconnecting_while_events_flow_loses_nothing(tenant, open_socket,
     producer = asyncio.create_task(produce())
     while not stop.is_set() or len(seen) < 60:
         try:
-            frame = await sock.next("note.created", within=0.15)
+            # A short poll while the producer runs; once it is done, a generous wait for the rest, so a
+            # slow relay fails nothing and a lost event fails after the wait, not after a guess.
+            frame = await sock.next("note.created", within=10 if stop.is_set() else 0.15)
             seen.append(frame)
         except TimeoutError:
             if stop.is_set():
