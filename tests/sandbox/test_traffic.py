@@ -108,7 +108,11 @@ async def test_runner_sends_at_a_rate_and_follow_ups_share_threads() -> None:
     async with running() as sb, httpx.AsyncClient(base_url=sb.http_url) as client:
         started = await client.post("/_sandbox/traffic/start", json={"rate_per_min": 6000})
         assert started.json()["running"] is True
-        await asyncio.sleep(0.5)
+        # Until it has sent a few (bounded, generous), not for a fixed time: a busy machine sends later.
+        for _ in range(200):
+            if (await client.get("/_sandbox/traffic")).json()["sent"] > 5:
+                break
+            await asyncio.sleep(0.05)
         stopped = (await client.post("/_sandbox/traffic/stop")).json()
         assert stopped["running"] is False and stopped["sent"] > 5
         burst = (await client.post("/_sandbox/traffic/burst", json={"count": 120})).json()
