@@ -18,7 +18,7 @@ from typing import Any
 from jinja2 import filters as jinja_filters
 from jinja2 import pass_environment, pass_eval_context
 from jinja2.exceptions import SecurityError
-from markupsafe import Markup
+from markupsafe import Markup, soft_str
 
 MAX_OUTPUT_CHARS = 65_536
 MAX_RANGE = 1_000  # items a range(), batch() or slice() may produce
@@ -231,7 +231,7 @@ def slice_filter(value: Any, slices: int, fill_with: Any = None) -> Any:
 
 def string_filter(value: Any) -> str:
     ensure_weight(value, "the text")
-    return jinja_filters.do_string(value)
+    return soft_str(value)
 
 
 # --- arithmetic --------------------------------------------------------------------------------

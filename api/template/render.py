@@ -299,7 +299,8 @@ def _literal(node: nodes.Node | None) -> Any:
     return None
 
 
-def _argument(args: list[nodes.Expr], kwargs: list[nodes.Keyword], position: int, keyword: str) -> Any:
+def _argument(args: list[nodes.Expr], kwargs: list[Any], position: int, keyword: str) -> Any:
+    # `kwargs` holds nodes.Keyword at run time (Jinja types a filter's as Pair).
     if position < len(args):
         return _literal(args[position])
     return next((_literal(k.value) for k in kwargs if k.key == keyword), None)
@@ -315,8 +316,8 @@ def _refusals(ast: nodes.Template) -> list[str]:
     for node in ast.find_all(nodes.Node):
         if isinstance(node, nodes.Getattr) and node.attr.startswith("_"):
             problems.append(f"'.{node.attr}' is not allowed: names starting with '_' are internal.")
-        elif isinstance(node, nodes.Getitem) and isinstance(_literal(node.arg), str) and node.arg.value.startswith("_"):
-            problems.append(f"'[{node.arg.value!r}]' is not allowed: names starting with '_' are internal.")
+        elif isinstance(node, nodes.Getitem) and isinstance(key := _literal(node.arg), str) and key.startswith("_"):
+            problems.append(f"'[{key!r}]' is not allowed: names starting with '_' are internal.")
         elif isinstance(node, nodes.Filter):
             problems.extend(_filter_refusals(node))
         elif isinstance(node, nodes.Call):

@@ -120,3 +120,8 @@ def test_ordinary_uses_of_the_bounded_operations_still_work():
     )
     assert check(source) == []
     assert render(source, VALUES).text == "Li  |111-1: 003.1|Acme!|Li/Amazon|LI..|0,1,2|a+b|x, y|---|  Acme|13|3|ab"
+
+
+def test_short_containers_still_print_and_convert():
+    source = "{{ [customer_name, order_id]|string }}|{{ {'a': 1}|string }}|{{ [1, 2] }}"
+    assert render(source, VALUES).text == "['Li', '111-1']|{'a': 1}|[1, 2]"
