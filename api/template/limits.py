@@ -11,8 +11,9 @@ The worker process's memory limit (api/template/pool.py) is the backstop for any
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from jinja2 import filters as jinja_filters
@@ -232,6 +233,20 @@ def slice_filter(value: Any, slices: int, fill_with: Any = None) -> Any:
 def string_filter(value: Any) -> str:
     ensure_weight(value, "the text")
     return soft_str(value)
+
+
+def weighed_filter(f: Callable[..., Any]) -> Callable[..., Any]:
+    """Weigh a filter's input first: almost every filter turns its input into text (`upper`, `e`,
+    `tojson`, ...), and a literal list of references to one long string is cheap until then."""
+    value_at = 1 if getattr(f, "jinja_pass_arg", None) is not None else 0
+
+    @functools.wraps(f)  # keeps `jinja_pass_arg`, so Jinja still passes the environment or context
+    def weighed(*args: Any, **kwargs: Any) -> Any:
+        if len(args) > value_at:
+            ensure_weight(args[value_at], "a filter's input")
+        return f(*args, **kwargs)
+
+    return weighed
 
 
 # --- arithmetic --------------------------------------------------------------------------------

@@ -104,7 +104,7 @@ _PLAIN_FILTERS = [
     "urlencode",
     "wordcount",
 ]
-FILTERS_ALLOWED: dict[str, Callable[..., Any]] = {name: FILTERS[name] for name in _PLAIN_FILTERS} | {
+_FILTERS: dict[str, Callable[..., Any]] = {name: FILTERS[name] for name in _PLAIN_FILTERS} | {
     "batch": limits.batch,
     "center": limits.center,
     "format": limits.format_filter,
@@ -116,6 +116,7 @@ FILTERS_ALLOWED: dict[str, Callable[..., Any]] = {name: FILTERS[name] for name i
     "truncate": limits.truncate,
     "wordwrap": limits.wordwrap,
 }
+FILTERS_ALLOWED = {name: limits.weighed_filter(f) for name, f in _FILTERS.items()}
 # The literal size arguments of filters that can be refused when a template is saved:
 # filter -> (position among the arguments after the value, keyword, limit).
 _SIZED_FILTERS: dict[str, tuple[int, str, int]] = {

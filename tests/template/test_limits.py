@@ -69,6 +69,10 @@ def test_issue_payloads_are_refused_on_save_and_never_allocate(source):
         "{% set x = 10 ** 60 %}{% set x = x * x %}{% set x = x * x %}{% set x = x * x %}"
         "{% set x = x * x %}{% set x = x * x %}{% set x = x * x %}{{ x }}",
         "{{ range(3)|map('center', 200000000)|list }}",
+        # A literal list of references to one long string is cheap; turning it into text is not.
+        "{% set a = 'a' * 6000 %}{{ [a, a, a, a, a, a, a, a, a, a, a, a]|upper|length }}",
+        "{% set a = 'a' * 6000 %}{{ [a, a, a, a, a, a, a, a, a, a, a, a]|tojson|length }}",
+        "{% set a = 'a' * 6000 %}{{ [a, a, a, a, a, a, a, a, a, a, a, a]|e|length }}",
     ],
 )
 def test_sizes_computed_at_render_time_are_refused_before_they_run(source):
