@@ -59,3 +59,17 @@ async def test_memory_is_capped(pool):
     with pytest.raises(TemplateError, match="needed more than 256 MB"):
         await pool.render("{# allocate #}Hi", {})
     assert (await pool.render(*HELLO)).text == "Hi Li"
+
+
+async def test_a_real_template_the_sandbox_deadline_cannot_interrupt_is_stopped():
+    # Loops without calls never reach the sandbox's deadline check; 200 nests of a million empty
+    # iterations each pass every static check and would run for minutes.
+    source = "{% for i in range(1000) %}{% for j in range(1000) %}{% endfor %}{% endfor %}" * 200
+    pool = RenderPool(size=1, timeout=1.0)
+    try:
+        assert await pool.check(source) == []
+        with pytest.raises(TemplateError, match="took longer than 1 s and was stopped"):
+            await pool.render(source, {})
+        assert (await pool.render(*HELLO)).text == "Hi Li"
+    finally:
+        pool.close()
