@@ -23,6 +23,7 @@ import logging
 import os
 import queue
 import resource
+import signal
 import socket
 import subprocess
 import sys
@@ -37,7 +38,11 @@ from api.template.render import Rendered, TemplateError
 log = logging.getLogger(__name__)
 
 POOL_SIZE = 2
-HARD_TIMEOUT_SECONDS = 5.0  # the sandbox's own deadline is MAX_SECONDS; this catches what it cannot
+# Three clocks, from gentle to final: the sandbox's deadline (render.MAX_SECONDS) is checked at every
+# call and operator; a timer signal in the renderer interrupts pure-Python loops that make no call
+# (a template looping over a string); the hard timeout kills a renderer stuck where neither reaches.
+ALARM_SECONDS = 1.0
+HARD_TIMEOUT_SECONDS = 5.0
 MEMORY_LIMIT_BYTES = 256 * 1024 * 1024  # address space, so it includes the interpreter (~30 MB)
 START_TIMEOUT_SECONDS = 60.0
 
@@ -54,9 +59,18 @@ def _resolve(target: str) -> Callable[..., Any]:
     return function
 
 
-def _serve(conn: Connection, memory_limit: int, operations: dict[str, Callable[..., Any]]) -> None:
+class _Overrun(BaseException):
+    """Raised by the timer signal; a BaseException so no `except Exception` in Jinja swallows it."""
+
+
+def _on_alarm(signum: int, frame: Any) -> None:
+    raise _Overrun
+
+
+def _serve(conn: Connection, memory_limit: int, alarm: float, operations: dict[str, Callable[..., Any]]) -> None:
     """The worker process: set the memory limit, then answer requests until the pipe closes."""
     resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
+    signal.signal(signal.SIGALRM, _on_alarm)
     conn.send(("ready", os.getpid()))
     while True:
         try:
@@ -64,7 +78,14 @@ def _serve(conn: Connection, memory_limit: int, operations: dict[str, Callable[.
         except (EOFError, OSError):
             return
         try:
-            conn.send(("ok", operations[operation](*args)))
+            try:
+                signal.setitimer(signal.ITIMER_REAL, alarm)
+                result = operations[operation](*args)
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+            conn.send(("ok", result))
+        except _Overrun:
+            conn.send(("error", _overrun_message(alarm)))
         except TemplateError as exc:
             conn.send(("error", str(exc)))
         except MemoryError:
@@ -76,6 +97,10 @@ def _serve(conn: Connection, memory_limit: int, operations: dict[str, Callable[.
             conn.send(("error", f"Rendering failed: {type(exc).__name__}: {exc}"))
 
 
+def _overrun_message(seconds: float) -> str:
+    return f"Rendering took longer than {seconds:g} s and was stopped; simplify the template."
+
+
 class _Worker:
     def __init__(self, pool: RenderPool) -> None:
         self.pool = pool
@@ -85,6 +110,7 @@ class _Worker:
     def start(self) -> None:
         ours, theirs = socket.socketpair()
         command = [sys.executable, "-m", "api.template.pool", str(theirs.fileno()), str(self.pool.memory_limit)]
+        command.append(str(self.pool.alarm))
         command += [f"{name}={target}" for name, target in self.pool.operations.items()]
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
         try:
@@ -127,9 +153,7 @@ class _Worker:
             self.conn.send((operation, args))
             if not self.conn.poll(self.pool.timeout):
                 self.stop()
-                raise TemplateError(
-                    f"Rendering took longer than {self.pool.timeout:g} s and was stopped; simplify the template."
-                )
+                raise TemplateError(_overrun_message(self.pool.timeout))
             status, payload = self.conn.recv()
         except (EOFError, OSError) as exc:
             self.stop()
@@ -157,8 +181,10 @@ class RenderPool:
         timeout: float = HARD_TIMEOUT_SECONDS,
         memory_limit: int = MEMORY_LIMIT_BYTES,
         operations: dict[str, str] | None = None,
+        alarm: float = ALARM_SECONDS,
     ) -> None:
         self.timeout = timeout
+        self.alarm = min(alarm, timeout)
         self.memory_limit = memory_limit
         self.operations = operations or DEFAULT_OPERATIONS
         self.workers = [_Worker(self) for _ in range(size)]
@@ -234,7 +260,7 @@ async def check(source: str) -> list[str]:
 
 
 if __name__ == "__main__":
-    # python -m api.template.pool FD MEMORY_LIMIT name=module:function ...
-    fd, limit, *targets = sys.argv[1:]
+    # python -m api.template.pool FD MEMORY_LIMIT ALARM_SECONDS name=module:function ...
+    fd, limit, alarm_seconds, *targets = sys.argv[1:]
     ops = {name: _resolve(target) for name, target in (t.split("=", 1) for t in targets)}
-    _serve(Connection(int(fd)), int(limit), ops)
+    _serve(Connection(int(fd)), int(limit), float(alarm_seconds), ops)

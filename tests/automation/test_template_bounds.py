@@ -111,7 +111,7 @@ async def test_healthz_answers_while_a_template_is_being_rendered(
     tenant, sessionmaker, swap_pool, tmp_path, monkeypatch
 ):
     monkeypatch.setenv(GATE_ENV, str(tmp_path))
-    swap_pool(RenderPool(size=1, timeout=120.0, operations=OPERATIONS))
+    swap_pool(RenderPool(size=1, timeout=120.0, alarm=120.0, operations=OPERATIONS))
     conversation_id = await _conversation(tenant)
     template_id = await _stored_template(sessionmaker, tenant.org_id, "{# gate #}Hi {{ customer_name }}")
     preview = asyncio.create_task(

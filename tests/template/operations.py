@@ -14,11 +14,13 @@ GATE_ENV = "HOURGLASS_TEST_RENDER_GATE"
 
 
 def misbehaving_render(source: str, values: dict[str, str | None]) -> Rendered:
-    """`{# die #}` kills the renderer, `{# hang #}` never returns, `{# allocate #}` asks for 1 GB,
-    `{# gate #}` announces that it started and waits for the test to let it finish."""
+    """`{# die #}` kills the renderer, `{# hang #}` never returns (nor lets a signal in),
+    `{# allocate #}` asks for 1 GB, `{# gate #}` announces that it started and waits for the test to let it finish."""
     if "{# die #}" in source:
         os.kill(os.getpid(), signal.SIGKILL)
     if "{# hang #}" in source:
+        # Stuck where no signal reaches, as a long C-level operation would be: only a kill ends it.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
         while True:
             time.sleep(1)
     if "{# allocate #}" in source:
