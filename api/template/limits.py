@@ -41,7 +41,6 @@ def weight(value: Any, budget: int = MAX_OUTPUT_CHARS) -> int:
     """An upper estimate of len(str(value)), computed without building the string; stops counting
     once `budget` is passed (the caller refuses then anyway), so weighing is cheap too."""
     if isinstance(value, str):
-        # repr() of a string inside a container escapes at most 4 characters per character.
         return len(value)
     if isinstance(value, bool) or value is None:
         return 5
@@ -174,11 +173,9 @@ def _materialise(seq: Iterable[Any], what: str) -> list[Any]:
 @pass_eval_context
 def join_filter(eval_ctx: Any, value: Iterable[Any], d: str = "", attribute: Any = None) -> str:
     items = _materialise(value, "join")
-    if attribute is None:
-        check_result_length(weight(items) + len(str(d)) * len(items), "join")
-    result = jinja_filters.do_join(eval_ctx, items, d, attribute)
-    check_result_length(len(result), "join")
-    return result
+    # An attribute's value is part of its item, so the items' weight bounds the attributes' too.
+    check_result_length(weight(items) + len(str(d)) * len(items), "join")
+    return jinja_filters.do_join(eval_ctx, items, d, attribute)
 
 
 def str_join(sep: str, items: Iterable[Any]) -> str:

@@ -338,9 +338,17 @@ def _refusals(ast: nodes.Template) -> list[str]:
     return problems
 
 
+_BY_ATTRIBUTE = frozenset({"selectattr", "rejectattr", "groupby"})
+
+
 def _filter_refusals(node: nodes.Filter) -> list[str]:
     if node.name not in FILTERS_ALLOWED:
         return [f"The filter '{node.name}' is not available in templates."]
+    # map(attribute=...), sort(attribute=...), selectattr('...'), groupby('...') read attributes by name.
+    attribute = _argument(node.args, node.kwargs, 0, "attribute") if node.name in _BY_ATTRIBUTE else None
+    for name in (attribute, *(_literal(k.value) for k in node.kwargs if k.key == "attribute")):
+        if isinstance(name, str) and name.split(".")[0].startswith("_"):
+            return [f"'{name}' is not allowed: names starting with '_' are internal."]
     if node.name in _SIZED_FILTERS:
         position, keyword, limit = _SIZED_FILTERS[node.name]
         size = _argument(node.args, node.kwargs, position, keyword)

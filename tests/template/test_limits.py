@@ -86,6 +86,8 @@ def test_sizes_computed_at_render_time_are_refused_before_they_run(source):
         ("{{ customer_name['__class__'] }}", "is not allowed"),
         ("{{ customer_name|attr('upper') }}", "attr"),
         ("{{ customer_name|pprint }}", "pprint"),
+        ("{{ [customer_name]|map(attribute='__class__')|list }}", "names starting with '_' are internal"),
+        ("{{ [customer_name]|selectattr('__class__')|list }}", "names starting with '_' are internal"),
         ("{{ '{:>200000000}'.format(customer_name) }}", ".format() is not allowed"),
         ("{{ '\\t'.expandtabs(10) }}", ".expandtabs() is not allowed"),
         ("{{ (1).to_bytes(200000000, 'big') }}", ".to_bytes() is not allowed"),
