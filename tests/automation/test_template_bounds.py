@@ -26,13 +26,13 @@ FORMAT = "{{ '%*s'|format(200000000, customer_name)|length }}"
 def swap_pool():
     """Install a pool for the test (the API and the automation code both use this process's pool)."""
     installed: list[RenderPool] = []
+    previous: list[RenderPool | None] = []
 
     def install(pool: RenderPool) -> RenderPool:
         installed.append(pool)
         previous.append(template_pool.set_pool(pool))
         return pool
 
-    previous: list[RenderPool | None] = []
     yield install
     if previous:
         template_pool.set_pool(previous[0])
