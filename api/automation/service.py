@@ -27,8 +27,9 @@ from api.kit.time import utc_now
 from api.message.outbound import queue_reply
 from api.models import AutomationRun, AutoReplyRule, Conversation, Customer, Message, Reminder, Team, User
 from api.sla import service as sla_service
+from api.template import pool as template_pool
 from api.template import service as templates
-from api.template.render import TemplateError, render
+from api.template.render import TemplateError
 
 log = logging.getLogger(__name__)
 
@@ -222,7 +223,9 @@ async def _apply_actions(session: AsyncSession, rule: AutoReplyRule, c: Conversa
             template_id = uuid.UUID(str(action["template_id"]))
             template = await templates.get(session, c.organization_id, template_id)
             try:
-                rendered = render(template.body, await templates.values_for(session, c))
+                # The same bounded renderer as previews: a separate process with a memory limit and a
+                # hard timeout, so a hostile template suppresses this rule instead of stalling the worker.
+                rendered = await template_pool.render(template.body, await templates.values_for(session, c))
             except TemplateError as exc:
                 raise _Suppressed(f"template '{template.name}' failed: {exc}") from exc
             violations = await compliance.lint_for_conversation(session, c, rendered.text)

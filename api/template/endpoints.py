@@ -15,10 +15,10 @@ from api.compliance.rules import has_blocking
 from api.compliance.schemas import ViolationRead
 from api.conversation import repository as conversation_repository
 from api.db import SessionDep
-from api.kit.errors import Conflict, InvalidInput, field_error, problem_responses
+from api.kit.errors import Conflict, field_error, problem_responses
 from api.models import Template, User
 from api.template import service
-from api.template.render import VARIABLES, TemplateError, render
+from api.template.render import VARIABLES
 from api.template.schemas import Preview, PreviewRequest, TemplateCreate, TemplateRead, TemplateUpdate, VariableInfo
 
 router = APIRouter(prefix="/v1/templates", tags=["templates"], responses=problem_responses(401, 403, 422, 429))
@@ -60,7 +60,10 @@ async def list_variables(principal: Reader) -> list[VariableInfo]:
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=TemplateRead, responses=problem_responses(409))
 async def create_template(body: TemplateCreate, session: SessionDep, principal: Writer) -> TemplateRead:
-    """Add a template. Its syntax and variables are checked now, not when an agent uses it."""
+    """Add a template. Its syntax, its variables and what the sandbox would refuse (internal names,
+    filters and methods that are not available, sizes above the limits) are checked now, not when an
+    agent uses it."""
+    await service.ensure_usable(body.body)
     template = Template(id=uuid.uuid4(), organization_id=principal.organization_id, **body.model_dump())
     session.add(template)
     try:
@@ -88,6 +91,8 @@ async def update_template(
 ) -> TemplateRead:
     """Edit a template (or deactivate it)."""
     template = await service.get(session, principal.organization_id, template_id)
+    if body.body is not None:
+        await service.ensure_usable(body.body)
     for field, value in body.model_dump(exclude_unset=True).items():
         if value is not None:
             setattr(template, field, value)
@@ -102,14 +107,12 @@ async def preview_template(
     template_id: uuid.UUID, body: PreviewRequest, session: SessionDep, principal: Reader
 ) -> Preview:
     """Render a template with a real conversation's data, with warnings for empty variables and the
-    marketplace's compliance verdict on the result."""
+    marketplace's compliance verdict on the result. Rendering runs in a separate process with a
+    memory limit and a hard timeout; a template that exceeds either is a 422."""
     template = await service.get(session, principal.organization_id, template_id)
     conversation = await conversation_repository.get(session, principal.organization_id, body.conversation_id)
     agent = await session.get(User, principal.user_id) if principal.user_id else None
-    try:
-        rendered = render(template.body, await service.values_for(session, conversation, agent))
-    except TemplateError as exc:
-        raise InvalidInput(str(exc), errors=field_error("template.body", str(exc))) from exc
+    rendered = await service.render(template.body, await service.values_for(session, conversation, agent))
     violations = await compliance.lint_for_conversation(session, conversation, rendered.text)
     return Preview(
         text=rendered.text,

@@ -4,21 +4,12 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from api.compliance.schemas import ViolationRead
 from api.kit.schema import RequestModel, ResponseModel
-from api.template.render import check
 
 Language = Literal["en", "zh", "es", "de", "fr", "ja", "ko"]
-
-
-def _valid_body(v: str | None) -> str | None:
-    if v is not None:
-        problems = check(v)
-        if problems:
-            raise ValueError(" ".join(problems))
-    return v
 
 
 class TemplateCreate(RequestModel):
@@ -28,11 +19,6 @@ class TemplateCreate(RequestModel):
     body: str = Field(min_length=1, max_length=20_000, description="Jinja text; variables as {{ order_id }}")
     is_active: bool = True
 
-    @field_validator("body")
-    @classmethod
-    def _body(cls, v: str) -> str:
-        return _valid_body(v) or v
-
 
 class TemplateUpdate(RequestModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
@@ -40,11 +26,6 @@ class TemplateUpdate(RequestModel):
     language: Language | None = None
     body: str | None = Field(default=None, min_length=1, max_length=20_000)
     is_active: bool | None = None
-
-    @field_validator("body")
-    @classmethod
-    def _body(cls, v: str | None) -> str | None:
-        return _valid_body(v)
 
 
 class TemplateRead(ResponseModel):

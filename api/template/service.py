@@ -9,9 +9,11 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.kit.errors import NotFound
+from api.kit.errors import InvalidInput, NotFound, field_error
 from api.kit.time import utc_now
 from api.models import Channel, Conversation, Customer, Order, OrderItem, Shipment, Template, User
+from api.template import pool
+from api.template.render import Rendered, TemplateError
 from api.template.starter import STARTERS
 
 MARKETPLACE_NAMES = {
@@ -49,6 +51,27 @@ async def ensure_starters(session: AsyncSession, organization_id: uuid.UUID) -> 
         )
         .on_conflict_do_nothing(index_elements=[Template.organization_id, Template.name, Template.language])
     )
+
+
+async def ensure_usable(source: str, field: str = "body.body") -> None:
+    """Refuse, when it is saved, a template that could never render: syntax, unknown variables, and
+    whatever the sandbox would refuse that is visible without rendering (`''.__class__`, `center(10**9)`).
+    Checked in the render pool, so not even parsing a hostile template runs in the event loop."""
+    try:
+        problems = await pool.check(source)
+    except TemplateError as exc:
+        problems = [str(exc)]
+    if problems:
+        reason = " ".join(problems)
+        raise InvalidInput(f"The template cannot be used: {reason}", errors=field_error(field, reason))
+
+
+async def render(source: str, values: dict[str, str | None], field: str = "template.body") -> Rendered:
+    """Render in the bounded pool; a refusal, a timeout or a memory overrun is a 422 naming `field`."""
+    try:
+        return await pool.render(source, values)
+    except TemplateError as exc:
+        raise InvalidInput(str(exc), errors=field_error(field, str(exc))) from exc
 
 
 async def get(session: AsyncSession, organization_id: uuid.UUID, template_id: uuid.UUID) -> Template:
