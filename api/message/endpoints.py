@@ -12,7 +12,7 @@ from api.channel.service import delivered_by_erp
 from api.conversation import repository as conversation_repository
 from api.db import SessionDep
 from api.kit.errors import Conflict, problem_responses
-from api.kit.pagination import decode_keyset, keyset_cursor
+from api.kit.pagination import CursorScope
 from api.message import outbound, repository
 from api.message.ingest import InboundMessage, ingest
 from api.message.schemas import DeliveryReport, InboundMessageCreate, MessagePage, MessageRead
@@ -76,9 +76,25 @@ async def list_messages(
     cursor: str | None = Query(default=None, max_length=500),
     limit: int = Query(default=100, ge=1, le=200),
 ) -> MessagePage:
-    """Messages oldest first. ERPs collect replies to deliver with
-    `direction=outbound&delivery_status=queued` and confirm each through `/delivery`."""
-    after = decode_keyset(cursor) if cursor else None
+    """Messages in the order they were stored (`created_at`, then id), oldest first. ERPs collect
+    replies to deliver with `direction=outbound&delivery_status=queued` and confirm each through
+    `/delivery`.
+
+    A cursor belongs to the filters it was issued for: repeat the same query with only `cursor`
+    changed (another list's or another filter's cursor is a 422 naming `cursor`). Paging with a
+    `delivery_status` filter follows the rows that have that status when each page is read: a reply
+    confirmed meanwhile leaves the list, which is what a delivery queue wants."""
+    scope = CursorScope(
+        "messages:created",
+        {
+            "org": principal.organization_id,
+            "direction": direction,
+            "delivery_status": delivery_status,
+            "channel_id": channel_id,
+            "conversation_id": conversation_id,
+        },
+    )
+    after = scope.read(cursor)
     rows = await repository.page(
         session,
         principal.organization_id,
@@ -93,7 +109,7 @@ async def list_messages(
     rows = rows[:limit]
     return MessagePage(
         items=[MessageRead.model_validate(m) for m in rows],
-        next_cursor=keyset_cursor(rows[-1].created_at, rows[-1].id) if has_more else None,
+        next_cursor=scope.issue(rows[-1].created_at, rows[-1].id) if has_more else None,
     )
 
 
