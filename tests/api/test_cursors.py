@@ -67,7 +67,7 @@ async def _message_cursor(tenant):
 
 
 async def test_a_messages_cursor_is_refused_by_every_other_list(tenant, sessionmaker):
-    channel, cursor = await _message_cursor(tenant)
+    _, cursor = await _message_cursor(tenant)
     conversation_id = (await tenant.api.get("/v1/conversations")).json()["items"][0]["id"]
     async with sessionmaker.begin() as s:  # a row, not the API: creating one is not what is tested here
         hook = WebhookEndpoint(
