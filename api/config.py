@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     api_rate_limit_per_minute: int = 1200
     idempotency_ttl_hours: int = 24
     max_request_bytes: int = 1_048_576
+    # WebSockets (/v1/ws) per user or API key across all API processes, and resumes with `since`
+    # (catch-up replays from PostgreSQL) per user or API key and minute.
+    realtime_max_sockets_per_credential: int = Field(default=20, ge=1)
+    realtime_catch_ups_per_minute: int = Field(default=30, ge=1)
 
     db_pool_size: int = 20
     db_max_overflow: int = 20
