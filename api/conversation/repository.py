@@ -8,6 +8,7 @@ from sqlalchemy import and_, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.conversation.views import VIEWS, ConversationFilters, counts_columns, search_predicate
+from api.kit import changefeed
 from api.kit.errors import NotFound
 from api.models import Conversation, Note
 
@@ -56,10 +57,6 @@ async def page(
     return list((await session.execute(stmt)).scalars())
 
 
-# The nil UUID sorts before every id: (horizon, NIL) is the position just before everything at the horizon.
-_NIL = uuid.UUID(int=0)
-
-
 async def changed_since(
     session: AsyncSession,
     organization_id: uuid.UUID,
@@ -68,43 +65,12 @@ async def changed_since(
     *,
     updated_since: datetime | None = None,
 ) -> tuple[list[Conversation], tuple[int, uuid.UUID]]:
-    """Conversations whose latest write comes after `after` in change order, and the position a
-    caller that has read every returned row resumes from.
-
-    Why transaction ids and not `updated_at` or a sequence: both are taken when a row is written,
-    not when it commits. A transaction that wrote at 10:00:00 and commits at 10:00:05 makes its row
-    visible after rows stamped 10:00:03 that a client may already have paged past, and the client
-    never sees it. A safety lag only makes that rarer. Instead each write stamps the row with its
-    transaction's id (`change_xid`, a trigger), and a page returns only rows written by transactions
-    older than the snapshot's xmin, the oldest transaction still running. Every transaction below
-    xmin has ended, and every transaction that writes later gets a larger id than any that exists
-    now, so once the feed has passed a position, no row can appear behind it: nothing is missed,
-    however commits interleave. The cost is that one long transaction holds the feed back.
-
-    xmin is read in a statement before the rows: whatever ended before that snapshot is visible to
-    the later one, so no row below the horizon is hidden from the page (READ COMMITTED takes a new
-    snapshot per statement; under REPEATABLE READ both share one).
-    """
-    horizon = (await session.execute(text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint"))).scalar_one()
-    conditions = [Conversation.organization_id == organization_id, Conversation.change_xid < horizon]
-    if after:
-        conditions.append(tuple_(Conversation.change_xid, Conversation.id) > tuple_(after[0], after[1]))
-    elif updated_since is not None:
+    """The organization's conversations in change order after `after` (see api/kit/changefeed.py),
+    and where to resume. `updated_since` only narrows the first page of a new sync."""
+    conditions = [Conversation.organization_id == organization_id]
+    if after is None and updated_since is not None:
         conditions.append(Conversation.updated_at >= updated_since)
-    stmt = (
-        select(Conversation)
-        .where(and_(*conditions))
-        .order_by(Conversation.change_xid, Conversation.id)
-        .limit(limit)
-        .execution_options(populate_existing=True)
-    )
-    rows = list((await session.execute(stmt)).scalars())
-    # Caught up: every row below the horizon has been returned, so the next call starts there
-    # (not at the last row, which would re-read nothing but cost an index range each time).
-    resume = (horizon, _NIL) if len(rows) < limit else (rows[-1].change_xid, rows[-1].id)
-    if after and resume < after:  # a horizon behind the cursor (a long transaction): stay put
-        resume = after
-    return rows, resume
+    return await changefeed.changed_since(session, Conversation, conditions, after, limit)
 
 
 async def counts(session: AsyncSession, organization_id: uuid.UUID, filters: ConversationFilters) -> dict[str, int]:

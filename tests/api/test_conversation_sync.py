@@ -164,3 +164,40 @@ async def test_the_feed_is_per_organization(tenant, other_tenant):
     await _conversations(other_tenant, 2)
     items, _ = await _collect(tenant.api, None, 2)
     assert sorted(x["id"] for x in items) == sorted(mine)
+
+
+async def _collect_messages(client, cursor, want, **params):
+    items = []
+    for _ in range(300):
+        r = await client.get("/v1/messages/sync", params={**params, **({"cursor": cursor} if cursor else {})})
+        assert r.status_code == 200, r.text
+        page = r.json()
+        items += page["items"]
+        cursor = page["next_cursor"]
+        if len({x["id"] for x in items}) >= want and not page["has_more"]:
+            return items, cursor
+        if not page["has_more"]:
+            await asyncio.sleep(0.05)
+    raise AssertionError(f"the feed did not deliver {want} messages: {items}")
+
+
+async def test_the_message_feed_delivers_late_commits_and_binds_its_filters(tenant, sessionmaker):
+    channel = await make_channel(tenant.api)
+    first, second = [await push(tenant.api, channel["id"]) for _ in range(2)]
+    items, cursor = await _collect_messages(tenant.api, None, 2, direction="inbound")
+    assert {x["id"] for x in items} == {first["id"], second["id"]}
+    edit = text("UPDATE messages SET no_response_needed = true WHERE id = :id")
+    async with sessionmaker() as a, sessionmaker() as b:
+        await a.begin()
+        await a.execute(edit, {"id": uuid.UUID(first["id"])})  # writes first, commits last
+        await b.begin()
+        await b.execute(edit, {"id": uuid.UUID(second["id"])})
+        await b.commit()
+        r = await tenant.api.get("/v1/messages/sync", params={"cursor": cursor, "direction": "inbound"})
+        assert r.json()["items"] == []
+        cursor = r.json()["next_cursor"]
+        await a.commit()
+    done, cursor = await _collect_messages(tenant.api, cursor, 2, direction="inbound")
+    assert {x["id"]: x["no_response_needed"] for x in done} == {first["id"]: True, second["id"]: True}
+    other = await tenant.api.get("/v1/messages/sync", params={"cursor": cursor})
+    assert other.status_code == 422 and other.json()["errors"][0]["field"] == "query.cursor"
