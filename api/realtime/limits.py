@@ -51,7 +51,8 @@ def _slots_key(credential: str) -> str:
 async def claim_socket(redis: Redis, credential: str, socket_id: str, cap: int, ttl: float) -> bool:
     """Take one of the credential's `cap` socket slots; False when all are held."""
     try:
-        taken = await redis.eval(_CLAIM, 1, _slots_key(credential), time.time(), ttl, cap, socket_id)  # type: ignore[misc]
+        args = (_slots_key(credential), str(time.time()), str(ttl), str(cap), socket_id)
+        taken = await redis.eval(_CLAIM, 1, *args)  # type: ignore[misc]
     except (RedisError, OSError) as exc:
         log.warning("socket limiter unavailable, letting the socket through: %s", exc)
         return True
