@@ -20,7 +20,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".hourglass")
     embedded_redis_port: int = 0  # 0: pick a free port once and remember it in data_dir
 
-    # Signs nothing by itself: it is the root from which credential-encryption keys are derived.
+    # The root from which credential-encryption keys and the list-cursor signing key are derived
+    # (changing it invalidates stored credentials and outstanding cursors).
     secret_key: SecretStr = SecretStr("dev-insecure-change-me-dev-insecure-change-me")
 
     environment: str = "development"

@@ -142,8 +142,9 @@ async def sync_conversations(
     ),
     updated_since: AwareDatetime | None = Query(
         default=None,
-        description="Where a new sync starts: conversations whose `updated_at` is at or after this time. "
-        "Only without `cursor`; resume with `next_cursor`, never with a time.",
+        description="Where a new sync starts: its first page holds only conversations whose `updated_at` is "
+        "at or after this time (later pages may include earlier ones). Only without `cursor`; resume with "
+        "`next_cursor`, never with a time.",
     ),
     limit: int = Query(default=100, ge=1, le=500),
 ) -> ConversationSyncPage:
