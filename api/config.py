@@ -20,7 +20,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".hourglass")
     embedded_redis_port: int = 0  # 0: pick a free port once and remember it in data_dir
 
-    # Signs nothing by itself: it is the root from which credential-encryption keys are derived.
+    # The root from which credential-encryption keys and the list-cursor signing key are derived
+    # (changing it invalidates stored credentials and outstanding cursors).
     secret_key: SecretStr = SecretStr("dev-insecure-change-me-dev-insecure-change-me")
 
     environment: str = "development"
@@ -32,6 +33,10 @@ class Settings(BaseSettings):
     api_rate_limit_per_minute: int = 1200
     idempotency_ttl_hours: int = 24
     max_request_bytes: int = 1_048_576
+    # WebSockets (/v1/ws) per user or API key across all API processes, and resumes with `since`
+    # (catch-up replays from PostgreSQL) per user or API key and minute.
+    realtime_max_sockets_per_credential: int = Field(default=20, ge=1)
+    realtime_catch_ups_per_minute: int = Field(default=30, ge=1)
 
     db_pool_size: int = 20
     db_max_overflow: int = 20

@@ -28,6 +28,7 @@ from api.embedded import resolve_service_urls
 from api.hooks.endpoints import router as hooks_router
 from api.kit.crypto import CredentialCipher
 from api.kit.errors import PROBLEM_BASE, PROBLEM_MEDIA_TYPE, HourglassError
+from api.kit.pagination import configure_cursor_key
 from api.message.endpoints import router as message_router
 from api.notification.endpoints import router as notification_router
 from api.ops.audit_endpoints import router as audit_router
@@ -35,6 +36,7 @@ from api.ops.health import router as health_router
 from api.ops.idempotency import BodyLimitMiddleware, IdempotencyMiddleware
 from api.ops.metrics import MetricsMiddleware
 from api.order.endpoints import router as order_router
+from api.realtime.config import RealtimeConfig
 from api.realtime.endpoints import router as realtime_router
 from api.realtime.hub import RealtimeHub
 from api.sla.endpoints import router as sla_router
@@ -163,7 +165,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.sessionmaker = create_sessionmaker(app.state.engine)
         app.state.redis = Redis.from_url(urls.redis_url, decode_responses=False)
         # Fan-out of live events to this process's WebSockets (connects in the background).
-        app.state.realtime = RealtimeHub(app.state.redis)
+        app.state.realtime = RealtimeHub(
+            app.state.redis,
+            RealtimeConfig(
+                max_sockets_per_credential=settings.realtime_max_sockets_per_credential,
+                catch_ups_per_minute=settings.realtime_catch_ups_per_minute,
+            ),
+        )
         await app.state.realtime.start()
         try:
             yield
@@ -184,6 +192,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.cipher = CredentialCipher(settings.secret_key.get_secret_value())
+    configure_cursor_key(settings.secret_key.get_secret_value())
     install_error_handlers(app)
     for router in (
         health_router,

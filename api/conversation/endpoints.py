@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, status
+from pydantic import AwareDatetime
 
 from api.auth.dependencies import require
 from api.auth.principal import Principal
@@ -13,6 +15,7 @@ from api.conversation.schemas import (
     ConversationDetail,
     ConversationPage,
     ConversationRead,
+    ConversationSyncPage,
     ConversationUpdate,
     NoteCreate,
     NoteRead,
@@ -25,7 +28,7 @@ from api.conversation.schemas import (
 from api.conversation.views import COUNT_CAP, ConversationFilters
 from api.db import SessionDep
 from api.kit.errors import InvalidInput, field_error, problem_responses
-from api.kit.pagination import decode_keyset, keyset_cursor
+from api.kit.pagination import CursorScope
 from api.message import repository as message_repository
 from api.message.schemas import MessagePage, MessageRead, ReplyCreate
 
@@ -107,9 +110,18 @@ async def list_conversations(
 ) -> ConversationPage:
     """The inbox: one of the views of R1, narrowed by filters and search, newest activity first.
 
-    Pass `next_cursor` back as `cursor` for the next page; pages stay stable while messages arrive.
+    Pass `next_cursor` back as `cursor` for the next page, repeating the same query otherwise: a
+    cursor belongs to this list, its sort and its filters (any other is a 422 naming `cursor`).
+
+    Ordering guarantee: pages follow (`last_message_at`, id) descending, or (`sla_deadline`, id)
+    ascending with `sort=deadline`, as they are when each page is read. A conversation that moves
+    while you page (a new message, an automatic acknowledgement, a deadline that changes) can be
+    skipped or listed twice; new conversations appear on top and do not shift later pages. This
+    list is for people looking at an inbox. To mirror every conversation (ERPs), use
+    `GET /v1/conversations/sync`, which never misses a change.
     """
-    after = decode_keyset(cursor) if cursor else None
+    scope = CursorScope(f"conversations:{sort}", {"org": principal.organization_id, "view": view, **asdict(filters)})
+    after = scope.read(cursor)
     rows = await repository.page(session, principal.organization_id, view, filters, after, limit + 1, sort)
     has_more = len(rows) > limit
     rows = rows[:limit]
@@ -117,7 +129,57 @@ async def list_conversations(
     key = (last.sla_deadline if sort == "deadline" else last.last_message_at) if last else None
     return ConversationPage(
         items=await service.read_many(session, principal.organization_id, rows),
-        next_cursor=keyset_cursor(key, last.id) if has_more and last else None,
+        next_cursor=scope.issue(key, last.id) if has_more and last else None,
+    )
+
+
+@router.get("/sync", response_model=ConversationSyncPage)
+async def sync_conversations(
+    session: SessionDep,
+    principal: Reader,
+    cursor: str | None = Query(
+        default=None, max_length=500, description="The `next_cursor` of the previous call; omit to start a sync"
+    ),
+    updated_since: AwareDatetime | None = Query(
+        default=None,
+        description="Where a new sync starts: its first page holds only conversations whose `updated_at` is "
+        "at or after this time (later pages may include earlier ones). Only without `cursor`; resume with "
+        "`next_cursor`, never with a time.",
+    ),
+    limit: int = Query(default=100, ge=1, le=500),
+) -> ConversationSyncPage:
+    """Every conversation that changed since the cursor, in change order: the feed an ERP mirrors
+    conversations from without missing any.
+
+    Call without `cursor` (optionally with `updated_since`) to start, then keep calling with the
+    `next_cursor` of the last answer: while `has_more` is true straight away, afterwards on a
+    schedule. `next_cursor` is always present; store it with the rows you saved.
+
+    Guarantee: every change committed after a conversation was returned brings it back in a later
+    page (at least once; a conversation can come again with the same content, so upsert by id).
+    Pages follow the order in which changes became visible, not `updated_at`: a change made in a
+    transaction that commits later than newer ones is still delivered after the cursor, never
+    behind it. A change in a transaction that is still open holds the feed back until it ends, so
+    the feed can trail the database by the length of the longest running transaction. Deleted
+    conversations are not reported.
+    """
+    if cursor is not None and updated_since is not None:
+        raise InvalidInput(
+            "updated_since only chooses where a new sync starts; resume with the cursor alone.",
+            errors=field_error("query.updated_since", "not allowed together with cursor"),
+        )
+    scope = CursorScope("conversations:sync", {"org": principal.organization_id}, key_kind="int")
+    after = scope.read(cursor)
+    rows, resume = await repository.changed_since(
+        session, principal.organization_id, after, limit + 1, updated_since=updated_since
+    )
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    position = (rows[-1].change_xid, rows[-1].id) if has_more else resume
+    return ConversationSyncPage(
+        items=await service.read_many(session, principal.organization_id, rows),
+        next_cursor=scope.issue(*position),
+        has_more=has_more,
     )
 
 
@@ -196,9 +258,10 @@ async def list_conversation_messages(
     cursor: str | None = Query(default=None, max_length=500, description="Page towards older messages"),
     limit: int = Query(default=100, ge=1, le=200),
 ) -> MessagePage:
-    """The thread, oldest first within a page; `next_cursor` pages back in time."""
+    """The thread, oldest first within a page; `next_cursor` pages back in time, by (`sent_at`, id)."""
     await repository.get(session, principal.organization_id, conversation_id)
-    before = decode_keyset(cursor) if cursor else None
+    scope = CursorScope("conversation_messages:sent_desc", {"org": principal.organization_id, "c": conversation_id})
+    before = scope.read(cursor)
     rows = await message_repository.for_conversation(
         session, principal.organization_id, conversation_id, limit + 1, before
     )
@@ -206,7 +269,7 @@ async def list_conversation_messages(
     rows = rows[-limit:]
     return MessagePage(
         items=[MessageRead.model_validate(m) for m in rows],
-        next_cursor=keyset_cursor(rows[0].sent_at, rows[0].id) if has_more else None,
+        next_cursor=scope.issue(rows[0].sent_at, rows[0].id) if has_more else None,
     )
 
 

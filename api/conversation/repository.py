@@ -8,6 +8,7 @@ from sqlalchemy import and_, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.conversation.views import VIEWS, ConversationFilters, counts_columns, search_predicate
+from api.kit import changefeed
 from api.kit.errors import NotFound
 from api.models import Conversation, Note
 
@@ -54,6 +55,22 @@ async def page(
         conditions.append(search_predicate(filters.q))
     stmt = select(Conversation).where(and_(*conditions)).order_by(*order).limit(limit)
     return list((await session.execute(stmt)).scalars())
+
+
+async def changed_since(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    after: tuple[int, uuid.UUID] | None,
+    limit: int,
+    *,
+    updated_since: datetime | None = None,
+) -> tuple[list[Conversation], tuple[int, uuid.UUID]]:
+    """The organization's conversations in change order after `after` (see api/kit/changefeed.py),
+    and where to resume. `updated_since` only narrows the first page of a new sync."""
+    conditions = [Conversation.organization_id == organization_id]
+    if after is None and updated_since is not None:
+        conditions.append(Conversation.updated_at >= updated_since)
+    return await changefeed.changed_since(session, Conversation, conditions, after, limit)
 
 
 async def counts(session: AsyncSession, organization_id: uuid.UUID, filters: ConversationFilters) -> dict[str, int]:

@@ -91,6 +91,12 @@ class ConversationPage(ResponseModel):
     next_cursor: str | None
 
 
+class ConversationSyncPage(ResponseModel):
+    items: list[ConversationRead]
+    next_cursor: str = Field(description="Where the next call continues; always present, store it")
+    has_more: bool = Field(description="More changes are ready now: call again straight away")
+
+
 class ViewCounts(ResponseModel):
     """Conversations per view. Counting stops past `cap`: a value of cap + 1 means "more than cap"."""
 

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, literal_column, or_, true
+from sqlalchemy import ColumnElement, and_, false, func, literal_column, or_
 
 from api.kit.search import query_terms, to_tsquery_text
 from api.models import Conversation
@@ -84,10 +84,16 @@ class ConversationFilters:
 
 
 def search_predicate(q: str) -> ColumnElement[bool]:
-    """Order id prefix, or every query token in the conversation's index (subject, buyer, bodies)."""
+    """Order id prefix, or every query token in the conversation's index (subject, buyer, bodies).
+
+    A query with no searchable token (`!!!`, `--`, spaces) matches no text: an empty AND of terms
+    would otherwise be true and list every conversation. It is answered with no rows rather than a
+    422 because it is still a valid order-id prefix (checked below), and because the inbox searches
+    as the user types, where a first `#` or `-` must not flash an error.
+    """
     terms = query_terms(q)
     text_match: ColumnElement[bool] = (
-        C.search_vector.op("@@")(func.to_tsquery("simple", to_tsquery_text(terms))) if terms else true()
+        C.search_vector.op("@@")(func.to_tsquery("simple", to_tsquery_text(terms))) if terms else false()
     )
     stripped = q.strip()
     if stripped and " " not in stripped:

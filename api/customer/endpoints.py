@@ -15,7 +15,7 @@ from api.customer import repository
 from api.customer.schemas import CustomerPage, CustomerRead, CustomerUpdate
 from api.db import SessionDep
 from api.kit.errors import problem_responses
-from api.kit.pagination import decode_keyset, keyset_cursor
+from api.kit.pagination import CursorScope
 from api.order import repository as order_repository
 from api.order import service as order_service
 from api.order.schemas import OrderRead
@@ -42,13 +42,14 @@ async def list_customers(
     limit: int = Query(default=50, ge=1, le=200),
 ) -> CustomerPage:
     """Buyer profiles, by name."""
-    after = decode_keyset(cursor, first_is_time=False) if cursor else None
+    scope = CursorScope("customers:name", {"org": principal.organization_id, "q": q}, key_kind="text")
+    after = scope.read(cursor)
     rows = await repository.page(session, principal.organization_id, q, after, limit + 1)
     has_more = len(rows) > limit
     rows = rows[:limit]
     return CustomerPage(
         items=[CustomerRead.model_validate(c) for c in rows],
-        next_cursor=keyset_cursor(rows[-1].display_name.lower(), rows[-1].id) if has_more else None,
+        next_cursor=scope.issue(rows[-1].display_name.lower(), rows[-1].id) if has_more else None,
     )
 
 

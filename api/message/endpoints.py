@@ -12,10 +12,10 @@ from api.channel.service import delivered_by_erp
 from api.conversation import repository as conversation_repository
 from api.db import SessionDep
 from api.kit.errors import Conflict, problem_responses
-from api.kit.pagination import decode_keyset, keyset_cursor
+from api.kit.pagination import CursorScope
 from api.message import outbound, repository
 from api.message.ingest import InboundMessage, ingest
-from api.message.schemas import DeliveryReport, InboundMessageCreate, MessagePage, MessageRead
+from api.message.schemas import DeliveryReport, InboundMessageCreate, MessagePage, MessageRead, MessageSyncPage
 
 router = APIRouter(tags=["messages"], responses=problem_responses(401, 403, 422, 429))
 
@@ -76,9 +76,27 @@ async def list_messages(
     cursor: str | None = Query(default=None, max_length=500),
     limit: int = Query(default=100, ge=1, le=200),
 ) -> MessagePage:
-    """Messages oldest first. ERPs collect replies to deliver with
-    `direction=outbound&delivery_status=queued` and confirm each through `/delivery`."""
-    after = decode_keyset(cursor) if cursor else None
+    """Messages in the order they were stored (`created_at`, then id), oldest first. ERPs collect
+    replies to deliver with `direction=outbound&delivery_status=queued` and confirm each through
+    `/delivery`.
+
+    A cursor belongs to the filters it was issued for: repeat the same query with only `cursor`
+    changed (another list's or another filter's cursor is a 422 naming `cursor`). Paging with a
+    `delivery_status` filter follows the rows that have that status when each page is read: a reply
+    confirmed meanwhile leaves the list, which is what a delivery queue wants. `created_at` is when
+    the storing transaction started, so a message whose transaction commits late can appear behind
+    a page already read: to mirror every message, use `GET /v1/messages/sync`."""
+    scope = CursorScope(
+        "messages:created",
+        {
+            "org": principal.organization_id,
+            "direction": direction,
+            "delivery_status": delivery_status,
+            "channel_id": channel_id,
+            "conversation_id": conversation_id,
+        },
+    )
+    after = scope.read(cursor)
     rows = await repository.page(
         session,
         principal.organization_id,
@@ -93,7 +111,47 @@ async def list_messages(
     rows = rows[:limit]
     return MessagePage(
         items=[MessageRead.model_validate(m) for m in rows],
-        next_cursor=keyset_cursor(rows[-1].created_at, rows[-1].id) if has_more else None,
+        next_cursor=scope.issue(rows[-1].created_at, rows[-1].id) if has_more else None,
+    )
+
+
+@router.get("/v1/messages/sync", response_model=MessageSyncPage)
+async def sync_messages(
+    session: SessionDep,
+    principal: Reader,
+    direction: Literal["inbound", "outbound"] | None = None,
+    channel_id: uuid.UUID | None = None,
+    cursor: str | None = Query(
+        default=None, max_length=500, description="The `next_cursor` of the previous call; omit to start a sync"
+    ),
+    limit: int = Query(default=100, ge=1, le=500),
+) -> MessageSyncPage:
+    """Every message that was stored or changed (delivery status, retries) since the cursor, in
+    change order: the feed an ERP mirrors messages from without missing any.
+
+    Call without `cursor` to start, then keep calling with the `next_cursor` of the last answer:
+    while `has_more` is true straight away, afterwards on a schedule. `next_cursor` is always
+    present, and belongs to the filters it was issued for.
+
+    Guarantee: as for `GET /v1/conversations/sync`, every change committed after a message was
+    returned brings it back in a later page (at least once: upsert by id), whatever order
+    concurrent transactions commit in; an open transaction holds the feed back until it ends.
+    `GET /v1/messages` pages by `created_at` instead, and can skip a message whose transaction
+    commits after a later one was listed."""
+    scope = CursorScope(
+        "messages:sync",
+        {"org": principal.organization_id, "direction": direction, "channel_id": channel_id},
+        key_kind="int",
+    )
+    after = scope.read(cursor)
+    rows, resume = await repository.changed_since(
+        session, principal.organization_id, after, limit + 1, direction=direction, channel_id=channel_id
+    )
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    position = (rows[-1].change_xid, rows[-1].id) if has_more else resume
+    return MessageSyncPage(
+        items=[MessageRead.model_validate(m) for m in rows], next_cursor=scope.issue(*position), has_more=has_more
     )
 
 

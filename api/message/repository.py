@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import and_, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.kit import changefeed
 from api.kit.errors import NotFound
 from api.models import Message
 
@@ -69,6 +70,25 @@ async def page(
         conditions.append(tuple_(Message.created_at, Message.id) > tuple_(after[0], after[1]))
     stmt = select(Message).where(and_(*conditions)).order_by(Message.created_at, Message.id).limit(limit)
     return list((await session.execute(stmt)).scalars())
+
+
+async def changed_since(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    after: tuple[int, uuid.UUID] | None,
+    limit: int,
+    *,
+    direction: str | None,
+    channel_id: uuid.UUID | None,
+) -> tuple[list[Message], tuple[int, uuid.UUID]]:
+    """The organization's messages in change order after `after` (see api/kit/changefeed.py). Only
+    filters on what never changes, so a message cannot leave the feed by changing."""
+    conditions = [Message.organization_id == organization_id]
+    if direction:
+        conditions.append(Message.direction == direction)
+    if channel_id:
+        conditions.append(Message.channel_id == channel_id)
+    return await changefeed.changed_since(session, Message, conditions, after, limit)
 
 
 async def has_failed_outbound(session: AsyncSession, conversation_id: uuid.UUID) -> bool:

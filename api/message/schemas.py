@@ -92,3 +92,9 @@ class MessageRead(ResponseModel):
 class MessagePage(ResponseModel):
     items: list[MessageRead]
     next_cursor: str | None
+
+
+class MessageSyncPage(ResponseModel):
+    items: list[MessageRead]
+    next_cursor: str = Field(description="Where the next call continues; always present, store it")
+    has_more: bool = Field(description="More changes are ready now: call again straight away")

@@ -4,6 +4,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     ForeignKey,
@@ -87,6 +88,7 @@ class Conversation(IdMixin, TenantMixin, TimestampMixin, Base):
             postgresql_where=text("sla_deadline IS NOT NULL"),
         ),
         Index("ix_conv_search", "search_vector", postgresql_using="gin"),
+        Index("ix_conv_org_change", "organization_id", "change_xid", "id"),
     )
 
     channel_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
@@ -127,3 +129,7 @@ class Conversation(IdMixin, TenantMixin, TimestampMixin, Base):
     sla_deadline: Mapped[datetime | None] = mapped_column()
     sla_due_soon_at: Mapped[datetime | None] = mapped_column()
     search_vector: Mapped[str | None] = mapped_column(TSVECTOR, deferred=True)
+    # The id of the transaction that last inserted or updated the row, set by a trigger on every
+    # write (whoever writes, ORM or SQL): the position of the row in the sync feed
+    # (GET /v1/conversations/sync, see conversation.repository.changed_since).
+    change_xid: Mapped[int] = mapped_column(BigInteger, server_default="0")

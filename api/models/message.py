@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     ForeignKey,
@@ -49,6 +50,7 @@ class Message(IdMixin, TenantMixin, Base):
             "created_at",
             postgresql_where=text("direction = 'outbound'"),
         ),
+        Index("ix_messages_org_change", "organization_id", "change_xid", "id"),
     )
 
     conversation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
@@ -79,3 +81,5 @@ class Message(IdMixin, TenantMixin, Base):
     # When the automation pipeline (classification follow-ups, assignment, auto-replies) handled
     # this inbound message; NULL means still to do (a partial index makes that a cheap queue).
     processed_at: Mapped[datetime | None] = mapped_column()
+    # The transaction that last wrote the row (a trigger): its position in GET /v1/messages/sync.
+    change_xid: Mapped[int] = mapped_column(BigInteger, server_default="0")

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from api.auth.dependencies import require
 from api.auth.principal import Principal
 from api.db import SessionDep
-from api.kit.errors import InvalidInput, field_error, problem_responses
-from api.kit.pagination import decode_cursor, encode_cursor
+from api.kit.errors import problem_responses
+from api.kit.pagination import CursorScope
 from api.kit.schema import ResponseModel
 from api.models import AuditEntry
 
@@ -57,17 +57,23 @@ async def list_audit(
         stmt = stmt.where(AuditEntry.created_at >= since)
     if until:
         stmt = stmt.where(AuditEntry.created_at < until)
-    if cursor:
-        after = decode_cursor(cursor).get("i")
-        if not isinstance(after, int):
-            raise InvalidInput(
-                "The cursor is not one this API issued.", errors=field_error("query.cursor", "malformed")
-            )
-        stmt = stmt.where(AuditEntry.id > after)
+    scope = CursorScope(
+        "audit:id",
+        {
+            "org": principal.organization_id,
+            "entity_type": entity_type,
+            "entity_id": entity_id,
+            "since": since,
+            "until": until,
+        },
+        key_kind="int",
+    )
+    if after := scope.read(cursor):
+        stmt = stmt.where(AuditEntry.id > after[0])
     rows = list((await session.execute(stmt.order_by(AuditEntry.id).limit(limit + 1))).scalars())
     has_more = len(rows) > limit
     rows = rows[:limit]
     return AuditPage(
         items=[AuditRead.model_validate(r) for r in rows],
-        next_cursor=encode_cursor({"i": rows[-1].id}) if has_more else None,
+        next_cursor=scope.issue(rows[-1].id, rows[-1].id) if has_more else None,
     )

@@ -9,7 +9,7 @@ from api.auth.dependencies import require
 from api.auth.principal import Principal
 from api.db import SessionDep
 from api.kit.errors import problem_responses
-from api.kit.pagination import decode_keyset, keyset_cursor
+from api.kit.pagination import CursorScope
 from api.order import repository, service
 from api.order.schemas import OrderPage, OrderRead, OrderUpsert
 
@@ -51,9 +51,10 @@ async def list_orders(
     limit: int = Query(default=50, ge=1, le=200),
 ) -> OrderPage:
     """Orders, newest first, optionally for one customer."""
-    after = decode_keyset(cursor) if cursor else None
+    scope = CursorScope("orders:created", {"org": principal.organization_id, "customer_id": customer_id})
+    after = scope.read(cursor)
     orders = await repository.page(session, principal.organization_id, customer_id, after, limit + 1)
     has_more = len(orders) > limit
     orders = orders[:limit]
-    next_cursor = keyset_cursor(orders[-1].created_at, orders[-1].id) if has_more else None
+    next_cursor = scope.issue(orders[-1].created_at, orders[-1].id) if has_more else None
     return OrderPage(items=await service.read_many(session, orders), next_cursor=next_cursor)

@@ -26,3 +26,12 @@ class RealtimeConfig:
     unsubscribe_linger_seconds: float = 30.0
     # A client frame (presence) larger than this is refused.
     max_client_frame_bytes: int = 4096
+    # Open sockets per user (all sessions and tabs) or API key, across API processes; more are
+    # closed with 1008 (settings: realtime_max_sockets_per_credential). The SPA opens one per tab.
+    max_sockets_per_credential: int = 20
+    # A socket's slot lapses this long after its process stopped renewing it (it died); the
+    # heartbeat renews it, so this must stay well above heartbeat_seconds.
+    socket_slot_ttl_seconds: float = 90.0
+    # Resumes with `since=` per credential and minute; more are closed with 1013, to retry later
+    # (settings: realtime_catch_ups_per_minute).
+    catch_ups_per_minute: int = 30

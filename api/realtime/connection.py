@@ -19,7 +19,7 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from api.auth.principal import Principal
 from api.kit.time import utc_now
-from api.realtime import presence
+from api.realtime import limits, presence
 from api.realtime.catchup import catch_up
 from api.realtime.frames import control, render, visible_to
 from api.realtime.hub import RealtimeHub, Subscriber
@@ -49,7 +49,13 @@ class SocketSession:
         self.sessionmaker = sessionmaker
         self.principal = principal
         user = str(principal.user_id) if principal.user_id else None
-        self.sub = Subscriber(str(principal.organization_id), user, self.config.queue_limit, principal.name)
+        self.sub = Subscriber(
+            str(principal.organization_id),
+            user,
+            self.config.queue_limit,
+            principal.name,
+            credential=limits.credential_key(principal),
+        )
         self.viewing = self.sub.viewing
 
     async def run(self, since: int | None) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from api.auth.dependencies import principal_for_token
 from api.auth.principal import Principal
+from api.realtime import limits
 from api.realtime.connection import POLICY_VIOLATION, SERVER_ERROR, TRY_AGAIN_LATER, SocketSession
 from api.realtime.hub import HubUnavailable, RealtimeHub
 
@@ -62,7 +63,12 @@ async def realtime_socket(websocket: WebSocket) -> None:
     """Live updates for one organization (see api/realtime/frames.py for the frames).
 
     Connect with `?token=<session token or API key>` (API keys need `conversations:read`) and, to
-    resume, `&since=<last seq seen>`. A refused credential closes the socket with 1008."""
+    resume, `&since=<last seq seen>`. A refused credential closes the socket with 1008.
+
+    Limits per user (all their sessions) or API key: at most `realtime_max_sockets_per_credential`
+    open sockets (one more is closed with 1008, reason `too many sockets`: close another first), and
+    at most `realtime_catch_ups_per_minute` resumes with `since` (one more is closed with 1013,
+    reason `catch-up rate limited, retry in N s`: reconnect after that, with the same `since`)."""
     token, subprotocol = credentials(websocket)
     raw_since = websocket.query_params.get("since")
     await websocket.accept(subprotocol=subprotocol)
@@ -82,8 +88,19 @@ async def realtime_socket(websocket: WebSocket) -> None:
         await websocket.close(code=POLICY_VIOLATION, reason="unauthorized")
         return
     hub: RealtimeHub = websocket.app.state.realtime
+    socket = SocketSession(websocket, hub, websocket.app.state.sessionmaker, principal)
+    credential, config = socket.sub.credential, hub.config
+    cap = config.max_sockets_per_credential
+    if not await limits.claim_socket(hub.redis, credential, socket.sub.id, cap, config.socket_slot_ttl_seconds):
+        await websocket.close(code=POLICY_VIOLATION, reason=f"too many sockets for this credential (at most {cap})")
+        return
     try:
-        await SocketSession(websocket, hub, websocket.app.state.sessionmaker, principal).run(since)
+        if since is not None:  # counted only for sockets that got a slot
+            retry_after = await limits.catch_up_retry_after(hub.redis, credential, config.catch_ups_per_minute)
+            if retry_after is not None:
+                await websocket.close(code=TRY_AGAIN_LATER, reason=f"catch-up rate limited, retry in {retry_after} s")
+                return
+        await socket.run(since)
     except HubUnavailable:
         await websocket.close(code=TRY_AGAIN_LATER, reason="realtime unavailable")
     except WebSocketDisconnect:
@@ -92,3 +109,5 @@ async def realtime_socket(websocket: WebSocket) -> None:
         log.warning("WebSocket catch-up failed: %s", exc)
         with contextlib.suppress(RuntimeError, WebSocketDisconnect):
             await websocket.close(code=SERVER_ERROR, reason="try again")
+    finally:
+        await limits.release_socket(hub.redis, credential, socket.sub.id)

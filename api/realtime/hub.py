@@ -24,7 +24,7 @@ from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
 
 from api.kit.time import utc_now
-from api.realtime import presence
+from api.realtime import limits, presence
 from api.realtime.config import RealtimeConfig
 from api.realtime.frames import CONTROL_CHANNEL, control, for_viewer, org_channel, render, visible_to
 
@@ -42,8 +42,11 @@ class Subscriber:
     """One open socket as the hub sees it: its organization, its user (None for an API key) and a
     queue of rendered frames that its sender drains."""
 
-    def __init__(self, organization_id: str, user_id: str | None, queue_limit: int, name: str = "") -> None:
+    def __init__(
+        self, organization_id: str, user_id: str | None, queue_limit: int, name: str = "", credential: str = ""
+    ) -> None:
         self.id = uuid.uuid4().hex
+        self.credential = credential  # whose socket budget it counts against (realtime.limits)
         self.organization_id = organization_id
         self.user_id = user_id
         self.name = name
@@ -161,7 +164,8 @@ class RealtimeHub:
 
     async def _tick(self) -> None:
         """One timer for every socket of the process (rather than one per socket): a heartbeat frame,
-        rendered once, and one pipeline that keeps the presence of every viewing socket alive."""
+        rendered once, one pipeline that keeps the presence of every viewing socket alive, and one
+        that renews the socket slots (realtime.limits) of every socket of the process."""
         last = time.monotonic()
         while True:
             # Wake at least every second so a changed interval applies without waiting out the old one.
@@ -171,9 +175,12 @@ class RealtimeHub:
             last = time.monotonic()
             text = control("heartbeat", utc_now())
             viewers = []
+            slots = []
             for members in list(self._subscribers.values()):
                 for s in members:
                     s.offer(None, text)
+                    if s.credential:
+                        slots.append((s.credential, s.id))
                     if s.user_id is not None:
                         viewers += [(s.organization_id, c, s.id, s.user_id, s.name) for c in s.viewing]
             if viewers:
@@ -181,6 +188,11 @@ class RealtimeHub:
                     await presence.refresh(self.redis, viewers, self.config.presence_ttl_seconds)
                 except (RedisError, OSError) as exc:
                     log.warning("realtime: presence refresh failed (%s)", exc)
+            if slots:
+                try:
+                    await limits.renew_sockets(self.redis, slots, self.config.socket_slot_ttl_seconds)
+                except (RedisError, OSError) as exc:
+                    log.warning("realtime: socket slot renewal failed (%s)", exc)
 
     # -- the pub/sub connection ------------------------------------------------------------------
 

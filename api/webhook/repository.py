@@ -9,7 +9,7 @@ from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.kit.errors import NotFound
-from api.kit.pagination import decode_keyset, keyset_cursor
+from api.kit.pagination import CursorScope
 from api.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 
@@ -71,12 +71,15 @@ async def list_deliveries(
     )
     if status:
         stmt = stmt.where(WebhookDelivery.status == status)
-    if cursor:
-        created_at, delivery_id = decode_keyset(cursor)
+    scope = CursorScope(
+        "webhook_deliveries:created_desc", {"org": organization_id, "endpoint_id": endpoint_id, "status": status}
+    )
+    if after := scope.read(cursor):
+        created_at, delivery_id = after
         stmt = stmt.where(tuple_(WebhookDelivery.created_at, WebhookDelivery.id) < tuple_(created_at, delivery_id))
     stmt = stmt.order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc()).limit(limit + 1)
     rows = list((await session.execute(stmt)).scalars())
-    next_cursor = keyset_cursor(rows[limit - 1].created_at, rows[limit - 1].id) if len(rows) > limit else None
+    next_cursor = scope.issue(rows[limit - 1].created_at, rows[limit - 1].id) if len(rows) > limit else None
     return rows[:limit], next_cursor
 
 
