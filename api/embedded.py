@@ -94,7 +94,7 @@ def start_embedded_postgres(data_dir: Path) -> str:
 
 def _stop_postgres_at(pgdata: Path, system_user: str | None) -> Callable[[], None]:
     def stop() -> None:
-        from pgserver._commands import pg_ctl
+        from pgserver._commands import pg_ctl  # type: ignore[attr-defined]  # generated at import time
 
         if not _postmaster_running(pgdata):
             return
