@@ -115,6 +115,28 @@ def test_oversize_headers_sent_in_pieces_are_refused(server):
     assert answer == b"" or answer.startswith(b"HTTP/1.1 431 "), answer[:200]
 
 
+def test_a_body_arriving_with_its_headers_does_not_count_as_headers(server):
+    """Headers and a large body in one write: the server reads them together, the body is not a header."""
+    body = b"x" * (MAX_HEADER_BYTES * 25)
+    with _connect(server) as sock:
+        sock.sendall(
+            b"POST /v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Connection: close\r\nContent-Length: %d\r\n\r\n" % len(body) + body
+        )
+        answer = _read_until_closed(sock)
+    assert answer.startswith(b"HTTP/1.1 4") and not answer.startswith(b"HTTP/1.1 431"), answer[:200]
+
+
+def test_pipelined_requests_are_all_served(server):
+    with _connect(server) as sock:
+        sock.sendall(
+            b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n" * 2
+            + b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+        answer = _read_until_closed(sock)
+    assert answer.count(b"HTTP/1.1 200 OK") == 3, answer[:600]
+
+
 def test_a_connection_that_sends_nothing_is_closed(server):
     with _connect(server) as sock:
         assert _read_until_closed(sock) == b""

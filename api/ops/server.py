@@ -48,6 +48,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self.header_timeout = settings.http_header_timeout_seconds
         self._awaiting_headers = True
         self._header_bytes = 0
+        self._tail = b""
         self._header_timer: asyncio.TimerHandle | None = None
 
     # Arm: the server is now waiting for a request.
@@ -65,11 +66,13 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         # Whatever the client sends next (pipelined) belongs to the headers of its next request.
         self._awaiting_headers = True
         self._header_bytes = 0
+        self._tail = b""
 
     # Disarm: the headers are complete (or the connection is gone).
     def on_headers_complete(self) -> None:
         self._awaiting_headers = False
         self._header_bytes = 0
+        self._tail = b""
         self._cancel_header_timer()
         super().on_headers_complete()
 
@@ -79,13 +82,16 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def data_received(self, data: bytes) -> None:
         if self._awaiting_headers:
-            self._header_bytes += len(data)
-            # Counted before parsing, so the limit also holds for headers that arrive in one read.
-            # The bytes of a request's body that come in the same read as its headers count too:
-            # a request whose headers fit cannot be refused for that, as the limit is far above them.
+            # Count only up to the blank line that ends the headers: the same read may carry the start
+            # of the body, which is not header bytes (BodyLimitMiddleware bounds it). Checked before
+            # parsing, so headers that arrive whole in one read are refused too.
+            seen = self._tail + data
+            end = seen.find(b"\r\n\r\n")
+            self._header_bytes += len(data) if end < 0 else max(0, end + 4 - len(self._tail))
             if self._header_bytes > self.max_header_bytes:
                 self._refuse_headers()
                 return
+            self._tail = seen[-3:]  # the terminator may straddle two reads
         super().data_received(data)
 
     def _refuse_headers(self) -> None:
