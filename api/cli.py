@@ -52,8 +52,11 @@ def _demo_secret_key() -> None:
     """The demo's secret: HOURGLASS_SECRET_KEY when it is a real one, else a random one kept in the data
     directory (created on the first run, owner-only), exported to this process and its children."""
     settings = get_settings()
-    if secret_key_problem(settings) is None:
+    problem = secret_key_problem(settings)
+    if problem is None:
         return
+    if os.environ.get("HOURGLASS_SECRET_KEY"):
+        typer.echo(f"warning: {problem}; the demo uses its own secret from the data directory instead.", err=True)
     path = settings.data_dir / "secret_key"
     if not path.exists():
         import secrets
