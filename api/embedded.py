@@ -176,7 +176,7 @@ def stop_embedded_redis(data_dir: Path) -> None:
 
 def _is_redis_on(pid: int, port: int) -> bool:
     """Is `pid` a redis-server listening on `port`? (It retitles itself `redis-server 127.0.0.1:PORT`.)"""
-    import psutil  # a dependency of pgserver
+    import psutil
 
     try:
         title = " ".join(psutil.Process(pid).cmdline()).strip()
