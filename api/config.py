@@ -8,6 +8,9 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+DEV_SECRET_KEY = "dev-insecure-change-me-dev-insecure-change-me"  # noqa: S105 - public on purpose, refused at start
+MIN_SECRET_KEY_LENGTH = 32
+
 
 class Settings(BaseSettings):
     """Every knob of Hourglass, read from `HOURGLASS_*` environment variables (or a `.env` file)."""
@@ -21,8 +24,10 @@ class Settings(BaseSettings):
     embedded_redis_port: int = 0  # 0: pick a free port once and remember it in data_dir
 
     # The root from which credential-encryption keys and the list-cursor signing key are derived
-    # (changing it invalidates stored credentials and outstanding cursors).
-    secret_key: SecretStr = SecretStr("dev-insecure-change-me-dev-insecure-change-me")
+    # (changing it invalidates stored credentials and outstanding cursors). The default only serves the
+    # tests' and the demo's code paths: `hourglass serve|worker|migrate|admin` refuse to start with it
+    # (see `secret_key_problem`); the demo generates its own in data_dir.
+    secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
 
     environment: str = "development"
     host: str = "127.0.0.1"
@@ -56,6 +61,27 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
     access_log: bool = True  # one line per HTTP request (the demo turns it off to keep its banner readable)
+
+    # HTTP server limits (`hourglass serve`, see api/ops/server.py): the request line and headers of one
+    # request may take this many bytes (beyond: 431) and must arrive within this many seconds of the
+    # connection opening or the previous response (beyond: closed, so slow-header clients cannot hold
+    # sockets); an idle keep-alive connection is closed after `http_keep_alive_seconds`.
+    http_max_header_bytes: int = Field(default=32_768, ge=1024)
+    http_header_timeout_seconds: float = Field(default=10.0, gt=0)
+    http_keep_alive_seconds: int = Field(default=5, ge=1)
+
+    # /metrics answers only `Authorization: Bearer <metrics_token>`; unset, it is not served (404).
+    metrics_token: SecretStr | None = None
+
+
+def secret_key_problem(settings: Settings) -> str | None:
+    """Why the configured secret cannot protect stored credentials, or None when it can."""
+    secret = settings.secret_key.get_secret_value()
+    if secret == DEV_SECRET_KEY:
+        return "HOURGLASS_SECRET_KEY is not set (the built-in development value is public)"
+    if len(secret) < MIN_SECRET_KEY_LENGTH:
+        return f"HOURGLASS_SECRET_KEY is {len(secret)} characters long; at least {MIN_SECRET_KEY_LENGTH} are required"
+    return None
 
 
 @lru_cache

@@ -20,6 +20,10 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
 
+# `hourglass serve|worker` refuse the built-in development secret. The benchmarks' processes inherit
+# this one, and so does every Settings() a benchmark builds to encrypt what its workers decrypt.
+os.environ.setdefault("HOURGLASS_SECRET_KEY", "bench-secret-key-for-local-benchmarks-0123456789")
+
 
 def machine() -> dict[str, Any]:
     mem_kb = 0

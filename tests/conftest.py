@@ -27,6 +27,7 @@ from api.db import create_engine, create_sessionmaker
 from api.embedded import normalise_database_url, start_embedded_postgres, start_embedded_redis
 from api.main import create_app
 from api.models import Base
+from api.ops.migrations import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DATA_DIR = ROOT / ".hourglass-test"
@@ -66,13 +67,10 @@ def database_url(service_urls: tuple[str, str]):  # type: ignore[no-untyped-def]
         await admin.dispose()
 
     asyncio.run(recreate())
+    # Rendered URLs percent-encode the embedded server's socket path (`?host=%2F...`): the helper
+    # escapes it for Alembic's configparser.
     url = base.set(database=name).render_as_string(hide_password=False)
-    from alembic import command
-    from alembic.config import Config
-
-    cfg = Config(str(ROOT / "alembic.ini"))
-    cfg.set_main_option("sqlalchemy.url", url)
-    command.upgrade(cfg, "head")
+    upgrade(url)
     yield url
 
     async def drop() -> None:

@@ -7,6 +7,9 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
+from api.kit.crypto import constant_time_equal
+from api.kit.errors import NotFound, Unauthorized
+
 router = APIRouter(tags=["ops"])
 
 
@@ -40,5 +43,18 @@ async def readyz(request: Request) -> JSONResponse:
 
 
 @router.get("/metrics", include_in_schema=False)
-async def metrics() -> Response:
+async def metrics(request: Request) -> Response:
+    """Prometheus metrics, for a scraper holding `HOURGLASS_METRICS_TOKEN` only.
+
+    Route templates, status counts and latencies describe the deployment's traffic: not for the public.
+    With no token configured the endpoint does not exist (404), so a forgotten setting fails closed."""
+    token = request.app.state.settings.metrics_token
+    if token is None or not token.get_secret_value():
+        raise NotFound("No route /metrics.")
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not constant_time_equal(given.strip(), token.get_secret_value()):
+        raise Unauthorized(
+            "/metrics needs `Authorization: Bearer <HOURGLASS_METRICS_TOKEN>`.",
+            headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+        )
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -4,8 +4,8 @@ import json
 from pathlib import Path
 
 from alembic import command
-from alembic.config import Config
 
+from api.ops.migrations import alembic_config
 from api.ops.openapi import SPEC_PATH, build_spec, render
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,6 +35,4 @@ def test_openapi_is_3_1_and_every_operation_documents_problems():
 
 def test_migrations_match_models(database_url):
     """`alembic upgrade head` ran for the suite; `alembic check` finds nothing left to generate."""
-    cfg = Config(str(ROOT / "alembic.ini"))
-    cfg.set_main_option("sqlalchemy.url", database_url)
-    command.check(cfg)
+    command.check(alembic_config(database_url))

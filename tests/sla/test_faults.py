@@ -41,6 +41,8 @@ class Stack:
             "HOURGLASS_REDIS_URL": self.redis_url,
             "HOURGLASS_DATA_DIR": str(tmp),
             "HOURGLASS_LOG_LEVEL": "WARNING",
+            # `hourglass migrate|worker` refuse the built-in development secret.
+            "HOURGLASS_SECRET_KEY": "sla-fault-test-secret-key-0123456789abcdef",
         }
         subprocess.run(
             [sys.executable, "-m", "api.cli", "migrate"],

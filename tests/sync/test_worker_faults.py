@@ -59,12 +59,9 @@ def stack_urls(service_urls):  # type: ignore[no-untyped-def]
 
     asyncio.run(recreate())
     url = base.set(database=name).render_as_string(hide_password=False)
-    from alembic import command
-    from alembic.config import Config
+    from api.ops.migrations import upgrade
 
-    cfg = Config(str(ROOT / "alembic.ini"))
-    cfg.set_main_option("sqlalchemy.url", url)
-    command.upgrade(cfg, "head")
+    upgrade(url)
     redis = service_urls[1].rsplit("/", 1)[0] + "/11"
     return url, redis
 
