@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from api.kit.schema import RequestModel, ResponseModel
+from api.kit.schema import PatchModel, RequestModel, ResponseModel
 from api.sla.calendar import BusinessCalendar as Calendar
 from api.sla.catalog import TIER_ACTIONS
 from api.sla.policy import CONDITION_KEYS, validate_tiers
@@ -40,7 +40,16 @@ def seconds(default: int | None = None) -> Any:
     return Field(default=default, ge=60, le=60 * 60 * 24 * 60)
 
 
-class PolicyFields(RequestModel):
+class PolicyFields(PatchModel):
+    clearable = frozenset(
+        {
+            "next_response_seconds",
+            "internal_first_response_seconds",
+            "internal_next_response_seconds",
+            "internal_resolution_seconds",
+            "calendar_id",
+        }
+    )
     name: str | None = Field(default=None, min_length=1, max_length=200)
     position: int | None = Field(default=None, ge=0, le=100_000)
     is_active: bool | None = None
@@ -82,7 +91,8 @@ class PolicyRead(ResponseModel):
     updated_at: datetime
 
 
-class CalendarFields(RequestModel):
+class CalendarFields(PatchModel):
+    clearable = frozenset({"country_holidays", "subdivision"})
     name: str | None = Field(default=None, min_length=1, max_length=200)
     time_zone: str | None = Field(default=None, max_length=64)
     intervals: dict[str, list[str | list[str]]] | None = Field(

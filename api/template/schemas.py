@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from api.compliance.schemas import ViolationRead
-from api.kit.schema import RequestModel, ResponseModel
+from api.kit.schema import PatchModel, RequestModel, ResponseModel
 from api.template.render import check
 
 Language = Literal["en", "zh", "es", "de", "fr", "ja", "ko"]
@@ -34,7 +34,7 @@ class TemplateCreate(RequestModel):
         return _valid_body(v) or v
 
 
-class TemplateUpdate(RequestModel):
+class TemplateUpdate(PatchModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     category: str | None = Field(default=None, min_length=1, max_length=40)
     language: Language | None = None
