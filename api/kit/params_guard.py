@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from urllib.parse import parse_qsl
 
-from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.kit.errors import PROBLEM_MEDIA_TYPE, FieldError, InvalidInput
@@ -15,13 +14,22 @@ from api.kit.schema import unstorable_reason
 
 
 def _path_field(scope: Scope) -> str:
-    """`path.<parameter>` when a route matches (only looked up when something is wrong)."""
+    """`path.<parameter>` for the documented route the path fits (looked up only when something is
+    wrong); the OpenAPI paths are the stable list of routes and their parameter names."""
     app = scope.get("app")
-    for route in getattr(getattr(app, "router", None), "routes", []):
-        match, child = route.matches(scope)
-        if match is Match.FULL:
-            for name, value in child.get("path_params", {}).items():
-                if isinstance(value, str) and unstorable_reason(value):
+    segments = scope.get("path", "").split("/")
+    try:
+        templates = list(app.openapi().get("paths", {})) if app is not None else []
+    except Exception:  # a spec that cannot be built must not turn a 422 into a 500
+        templates = []
+    for template in templates:
+        parts = template.split("/")
+        if len(parts) != len(segments):
+            continue
+        names = [t[1:-1] if t.startswith("{") and t.endswith("}") else None for t in parts]
+        if all(n is not None or t == s for n, t, s in zip(names, parts, segments, strict=True)):
+            for name, segment in zip(names, segments, strict=True):
+                if name and unstorable_reason(segment):
                     return f"path.{name}"
     return "path"
 

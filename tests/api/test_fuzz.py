@@ -71,7 +71,9 @@ async def _seed(tenant: Any) -> dict[str, str]:
     messages = (await tenant.api.get(f"/v1/conversations/{conversation_id}/messages")).json()
     team = (await tenant.api.post("/v1/teams", json={"name": "fuzz team"})).json()
     template = (
-        await tenant.api.post("/v1/templates", json={"name": "fuzz", "category": "general", "body": "Hi {{ buyer_name }}"})
+        await tenant.api.post(
+            "/v1/templates", json={"name": "fuzz", "category": "general", "body": "Hi {{ customer_name }}"}
+        )
     ).json()
     customers = (await tenant.api.get("/v1/customers")).json()
     ids = {
