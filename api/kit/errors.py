@@ -197,7 +197,9 @@ def document_problems(spec: dict[str, Any]) -> dict[str, Any]:
     - an operation that takes a body answers 400 when the body is not valid UTF-8 (FastAPI's parser),
       422 when it does not validate, and 409 when the write collides with existing data."""
     problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
-    for methods in spec.get("paths", {}).values():
+    # The `webhooks` section is built by the same machinery (and would otherwise keep a dangling
+    # reference to the validation-error schema removed below).
+    for methods in [*spec.get("paths", {}).values(), *spec.get("webhooks", {}).values()]:
         for operation in methods.values():
             responses = operation.get("responses", {})
             if "requestBody" in operation:
