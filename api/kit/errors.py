@@ -140,7 +140,8 @@ _UNIQUE, _NOT_NULL, _FOREIGN_KEY, _CHECK = "23505", "23502", "23503", "23514"
 def _sqlstate(exc: BaseException) -> tuple[str | None, Any]:
     """(SQLSTATE, driver exception) of a SQLAlchemy DBAPIError raised by asyncpg (or psycopg)."""
     orig = getattr(exc, "orig", None)
-    for candidate in (orig, getattr(orig, "__cause__", None)):
+    # SQLAlchemy's asyncpg adapter wraps the driver's exception, which carries the column and detail.
+    for candidate in (getattr(orig, "__cause__", None), orig):
         state = getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None)
         if state:
             return str(state), candidate

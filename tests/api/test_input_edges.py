@@ -233,3 +233,55 @@ def test_every_reference_in_the_spec_resolves():
     prefix = '"#/components/schemas/'
     refs = {chunk.split('"', 1)[0] for chunk in text.split(prefix)[1:]}
     assert refs and refs <= set(schemas), refs - set(schemas)
+
+
+def test_every_request_body_uses_the_shared_bases():
+    """A body schema that bypasses `RequestModel` (or a PATCH body `PatchModel`) would lose the rules."""
+    from api.kit.schema import PatchModel, RequestModel
+    from api.ops.openapi import build_spec
+
+    def names(base: type) -> set[str]:
+        found, todo = set(), [base]
+        while todo:
+            for sub in todo.pop().__subclasses__():
+                found.add(sub.__name__)
+                todo.append(sub)
+        return found
+
+    spec = build_spec()  # imports every endpoint module, so every schema class exists for the walk
+    request_models, patch_models = names(RequestModel), names(PatchModel)
+    for path, methods in spec["paths"].items():
+        for method, operation in methods.items():
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+            if body is None:
+                continue
+            name = body["$ref"].rsplit("/", 1)[1]
+            assert name in request_models, (method, path, name)
+            if method == "patch":
+                assert name in patch_models, (method, path, name)
+
+
+async def test_database_refusals_become_problems_not_500s(sessionmaker, tenant):
+    """The backstop for a check a service forgot: PostgreSQL's own refusal, mapped to 409/422."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from api.kit.errors import Conflict, InvalidInput, database_refusal
+
+    async def refusal(sql: str) -> object:
+        async with sessionmaker() as session:
+            with pytest.raises(DBAPIError) as caught:
+                await session.execute(text(sql), {"org": tenant.org_id})
+            await session.rollback()
+        return database_refusal(caught.value)
+
+    insert = "INSERT INTO teams (id, organization_id, name) VALUES (gen_random_uuid(), :org, {})"
+    not_null = await refusal(insert.format("NULL"))
+    assert isinstance(not_null, InvalidInput) and not_null.errors[0].field == "body.name"
+    async with sessionmaker.begin() as session:
+        await session.execute(text(insert.format("'Taken'")), {"org": tenant.org_id})
+    unique = await refusal(insert.format("'Taken'"))
+    assert isinstance(unique, Conflict) and [e.field for e in unique.errors] == ["body.name"]
+    assert "Taken" not in unique.detail  # the values are not echoed
+    out_of_range = await refusal("SELECT 2147483647::int4 + 1")
+    assert isinstance(out_of_range, InvalidInput) and out_of_range.status_code == 422
