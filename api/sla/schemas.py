@@ -15,8 +15,9 @@ from api.sla.policy import CONDITION_KEYS, validate_tiers
 class Tier(RequestModel):
     action: Literal["email_assignee", "notify_assignee_and_team", "escalate_supervisor"]
     at_fraction: float | None = Field(default=None, gt=0, lt=1, description="Share of the clock's span")
-    after_seconds: int | None = Field(default=None, gt=0)
-    before_deadline_seconds: int | None = Field(default=None, gt=0)
+    # Bounded like the targets (60 days): they are added to datetimes, where an unbounded int overflows.
+    after_seconds: int | None = Field(default=None, gt=0, le=60 * 60 * 24 * 60)
+    before_deadline_seconds: int | None = Field(default=None, gt=0, le=60 * 60 * 24 * 60)
 
     @model_validator(mode="after")
     def _one_position(self) -> Tier:

@@ -285,3 +285,12 @@ async def test_database_refusals_become_problems_not_500s(sessionmaker, tenant):
     assert "Taken" not in unique.detail  # the values are not echoed
     out_of_range = await refusal("SELECT 2147483647::int4 + 1")
     assert isinstance(out_of_range, InvalidInput) and out_of_range.status_code == 422
+
+
+async def test_seconds_added_to_datetimes_are_bounded(tenant):
+    """An escalation tier's offset is added to a clock's start: an unbounded int overflowed there."""
+    policy = {"name": "p", "position": 5, "first_response_seconds": 3600}
+    for key in ("after_seconds", "before_deadline_seconds"):
+        tier = {"action": "email_assignee", key: 10**12}
+        r = await tenant.api.post("/v1/sla/policies", json={**policy, "tiers": [tier]})
+        assert_problem(r, 422, f"body.tiers.0.{key}")
