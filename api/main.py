@@ -119,7 +119,8 @@ def install_error_handlers(app: FastAPI) -> None:
         refusal = database_refusal(exc)
         if refusal is None:
             return await _unexpected(request, exc)
-        log.info("database refused %s %s: %s", request.method, request.url.path, exc.orig)
+        # Warning, not info: a refusal here means a check is missing in front of the database.
+        log.warning("database refused %s %s: %s", request.method, request.url.path, exc.orig)
         return _problem_response(refusal.status_code, refusal.to_problem(request.url.path))
 
     @app.exception_handler(Exception)
@@ -231,6 +232,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # Outermost first: metrics see everything; the body limit runs before idempotency buffers a body.
     app.add_middleware(IdempotencyMiddleware, cipher=app.state.cipher, max_bytes=settings.max_request_bytes)
+    # Before idempotency, which stores the path: NUL in a path or query is a 422 before anything uses it.
     app.add_middleware(UnstorableParamsMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
     app.add_middleware(MetricsMiddleware)
