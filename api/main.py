@@ -14,6 +14,7 @@ from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from redis.asyncio import Redis
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.auth.endpoints import router as auth_router
@@ -27,8 +28,9 @@ from api.db import create_engine, create_sessionmaker
 from api.embedded import resolve_service_urls
 from api.hooks.endpoints import router as hooks_router
 from api.kit.crypto import CredentialCipher
-from api.kit.errors import PROBLEM_BASE, PROBLEM_MEDIA_TYPE, HourglassError
+from api.kit.errors import PROBLEM_BASE, PROBLEM_MEDIA_TYPE, HourglassError, database_refusal, document_problems
 from api.kit.pagination import configure_cursor_key
+from api.kit.params_guard import UnstorableParamsMiddleware
 from api.message.endpoints import router as message_router
 from api.notification.endpoints import router as notification_router
 from api.ops.audit_endpoints import router as audit_router
@@ -83,7 +85,9 @@ def install_error_handlers(app: FastAPI) -> None:
             reason = str(err.get("msg", "invalid"))
             if err.get("type") == "extra_forbidden":
                 reason = "unknown field"
-            errors.append({"field": _field_path(tuple(err.get("loc", ()))), "reason": reason})
+            # The shared request-model rules (api/kit/schema.py) say where inside a field they looked.
+            subpath = tuple((err.get("ctx") or {}).get("subpath", ()))
+            errors.append({"field": _field_path(tuple(err.get("loc", ())) + subpath), "reason": reason})
         detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors[:5])
         return _problem_response(
             422,
@@ -111,6 +115,15 @@ def install_error_handlers(app: FastAPI) -> None:
             },
             getattr(exc, "headers", None),
         )
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        refusal = database_refusal(exc)
+        if refusal is None:
+            return await _unexpected(request, exc)
+        # Warning, not info: a refusal here means a check is missing in front of the database.
+        log.warning("database refused %s %s: %s", request.method, request.url.path, exc.orig)
+        return _problem_response(refusal.status_code, refusal.to_problem(request.url.path))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -219,8 +232,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     install_frontend(app, settings)
 
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_problems(FastAPI.openapi(app))
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
     # Outermost first: metrics see everything; the body limit runs before idempotency buffers a body.
     app.add_middleware(IdempotencyMiddleware, cipher=app.state.cipher, max_bytes=settings.max_request_bytes)
+    # Before idempotency, which stores the path: NUL in a path or query is a 422 before anything uses it.
+    app.add_middleware(UnstorableParamsMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
     app.add_middleware(MetricsMiddleware)
     return app

@@ -150,7 +150,7 @@ async def create_user(body: UserCreate, session: SessionDep, principal: Admin) -
     return UserRead.model_validate(user)
 
 
-@router.patch("/v1/users/{user_id}", response_model=UserRead, tags=["users"], responses=problem_responses(404))
+@router.patch("/v1/users/{user_id}", response_model=UserRead, tags=["users"], responses=problem_responses(404, 409))
 async def update_user(user_id: uuid.UUID, body: UserUpdate, session: SessionDep, principal: Admin) -> UserRead:
     """Change a user's name, role, capacity, locale, password, or deactivate them."""
     user = await user_repository.get(session, principal.organization_id, user_id)
@@ -254,11 +254,13 @@ async def create_team(body: TeamCreate, session: SessionDep, principal: Settings
     return await _team_read(session, principal, team)
 
 
-@router.patch("/v1/teams/{team_id}", response_model=TeamRead, tags=["teams"], responses=problem_responses(404))
+@router.patch("/v1/teams/{team_id}", response_model=TeamRead, tags=["teams"], responses=problem_responses(404, 409))
 async def update_team(team_id: uuid.UUID, body: TeamUpdate, session: SessionDep, principal: SettingsWriter) -> TeamRead:
     """Rename a team or replace its members."""
     team = await team_repository.get(session, principal.organization_id, team_id)
-    if body.name is not None:
+    if body.name is not None and body.name != team.name:
+        if any(t.name == body.name for t in await team_repository.list_all(session, principal.organization_id)):
+            raise Conflict(f"A team named {body.name!r} exists.", errors=field_error("body.name", "already used"))
         team.name = body.name
     if body.assignment_strategy is not None:
         team.assignment_strategy = body.assignment_strategy

@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from api.auth.principal import SCOPES
-from api.kit.schema import RequestModel, ResponseModel
+from api.kit.schema import PatchModel, RequestModel, ResponseModel
 
 Role = Literal["agent", "supervisor", "admin"]
 Presence = Literal["online", "away", "offline"]
@@ -82,7 +82,7 @@ class UserCreate(RequestModel):
     locale: Literal["en", "zh-CN"] = "en"
 
 
-class UserUpdate(RequestModel):
+class UserUpdate(PatchModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     role: Role | None = None
     capacity: int | None = Field(default=None, ge=0, le=1000)
@@ -100,7 +100,8 @@ class TeamCreate(RequestModel):
     member_ids: list[uuid.UUID] = Field(default_factory=list, max_length=500)
 
 
-class TeamUpdate(RequestModel):
+class TeamUpdate(PatchModel):
+    clearable = frozenset({"calendar_id"})
     name: str | None = Field(default=None, min_length=1, max_length=200)
     assignment_strategy: Literal["load_balanced", "round_robin"] | None = None
     calendar_id: uuid.UUID | None = None

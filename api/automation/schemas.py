@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, field_validator
 
 from api.automation.matcher import validate_pattern
-from api.kit.schema import RequestModel, ResponseModel
+from api.kit.schema import PatchModel, RequestModel, ResponseModel
 
 
 class SendTemplate(RequestModel):
@@ -76,7 +76,7 @@ class AutoReplyRuleCreate(RequestModel):
     stop_after_match: bool = False
 
 
-class AutoReplyRuleUpdate(RequestModel):
+class AutoReplyRuleUpdate(PatchModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     position: int | None = Field(default=None, ge=0, le=100_000)
     is_active: bool | None = None
@@ -129,7 +129,8 @@ class AssignmentRuleCreate(RequestModel):
     user_id: uuid.UUID | None = None
 
 
-class AssignmentRuleUpdate(RequestModel):
+class AssignmentRuleUpdate(PatchModel):
+    clearable = frozenset({"team_id", "user_id"})
     name: str | None = Field(default=None, min_length=1, max_length=200)
     position: int | None = Field(default=None, ge=0, le=100_000)
     is_active: bool | None = None

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from api.kit.schema import RequestModel, ResponseModel
+from api.kit.schema import PatchModel, RequestModel, ResponseModel
 
 Marketplace = Literal["walmart", "amazon", "ebay", "shopee", "tiktok", "email", "api"]
 
@@ -45,7 +45,8 @@ class ChannelCreate(RequestModel):
         return _cap_json(v, 16_384, "credentials") if v is not None else v
 
 
-class ChannelUpdate(RequestModel):
+class ChannelUpdate(PatchModel):
+    clearable = frozenset({"external_account_id", "region", "default_team_id"})
     name: str | None = Field(default=None, min_length=1, max_length=200)
     external_account_id: str | None = Field(default=None, max_length=200)
     region: str | None = Field(default=None, max_length=10)

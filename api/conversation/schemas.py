@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from api.customer.schemas import CustomerRead, CustomerSummary
-from api.kit.schema import RequestModel, ResponseModel
+from api.kit.schema import PatchModel, RequestModel, ResponseModel
 from api.message.schemas import MessageRead
 from api.order.schemas import OrderRead
 
@@ -136,7 +136,8 @@ def _clean_labels(v: list[str] | None) -> list[str] | None:
     return list(dict.fromkeys(v))
 
 
-class ConversationUpdate(RequestModel):
+class ConversationUpdate(PatchModel):
+    clearable = frozenset({"assignee_id", "team_id"})
     status: Status | None = None
     priority: Priority | None = None
     category: Category | None = None

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from api.kit.schema import RequestModel, ResponseModel
+from api.kit.schema import PatchModel, RequestModel, ResponseModel
 
 Tier = Literal["standard", "high_value", "potential", "low_activity"]
 
@@ -50,7 +50,8 @@ class CustomerRead(ResponseModel):
     updated_at: datetime
 
 
-class CustomerUpdate(RequestModel):
+class CustomerUpdate(PatchModel):
+    clearable = frozenset({"notes"})
     display_name: str | None = Field(default=None, max_length=300)
     tier: Tier | None = None
     tags: list[str] | None = Field(default=None, max_length=50)

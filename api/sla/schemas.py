@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from api.kit.schema import RequestModel, ResponseModel
+from api.kit.schema import PatchModel, RequestModel, ResponseModel
 from api.sla.calendar import BusinessCalendar as Calendar
 from api.sla.catalog import TIER_ACTIONS
 from api.sla.policy import CONDITION_KEYS, validate_tiers
@@ -15,8 +15,9 @@ from api.sla.policy import CONDITION_KEYS, validate_tiers
 class Tier(RequestModel):
     action: Literal["email_assignee", "notify_assignee_and_team", "escalate_supervisor"]
     at_fraction: float | None = Field(default=None, gt=0, lt=1, description="Share of the clock's span")
-    after_seconds: int | None = Field(default=None, gt=0)
-    before_deadline_seconds: int | None = Field(default=None, gt=0)
+    # Bounded like the targets (60 days): they are added to datetimes, where an unbounded int overflows.
+    after_seconds: int | None = Field(default=None, gt=0, le=60 * 60 * 24 * 60)
+    before_deadline_seconds: int | None = Field(default=None, gt=0, le=60 * 60 * 24 * 60)
 
     @model_validator(mode="after")
     def _one_position(self) -> Tier:
@@ -40,7 +41,16 @@ def seconds(default: int | None = None) -> Any:
     return Field(default=default, ge=60, le=60 * 60 * 24 * 60)
 
 
-class PolicyFields(RequestModel):
+class PolicyFields(PatchModel):
+    clearable = frozenset(
+        {
+            "next_response_seconds",
+            "internal_first_response_seconds",
+            "internal_next_response_seconds",
+            "internal_resolution_seconds",
+            "calendar_id",
+        }
+    )
     name: str | None = Field(default=None, min_length=1, max_length=200)
     position: int | None = Field(default=None, ge=0, le=100_000)
     is_active: bool | None = None
@@ -82,7 +92,8 @@ class PolicyRead(ResponseModel):
     updated_at: datetime
 
 
-class CalendarFields(RequestModel):
+class CalendarFields(PatchModel):
+    clearable = frozenset({"country_holidays", "subdivision"})
     name: str | None = Field(default=None, min_length=1, max_length=200)
     time_zone: str | None = Field(default=None, max_length=64)
     intervals: dict[str, list[str | list[str]]] | None = Field(

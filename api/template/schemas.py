@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from api.compliance.schemas import ViolationRead
-from api.kit.schema import RequestModel, ResponseModel
+from api.kit.schema import PatchModel, RequestModel, ResponseModel
 
 Language = Literal["en", "zh", "es", "de", "fr", "ja", "ko"]
 
@@ -20,7 +20,7 @@ class TemplateCreate(RequestModel):
     is_active: bool = True
 
 
-class TemplateUpdate(RequestModel):
+class TemplateUpdate(PatchModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     category: str | None = Field(default=None, min_length=1, max_length=40)
     language: Language | None = None

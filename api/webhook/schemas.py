@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, field_validator
 
-from api.kit.schema import RequestModel, ResponseModel
+from api.kit.schema import PatchModel, RequestModel, ResponseModel
 from api.webhook.payloads import WEBHOOK_EVENT_TYPES
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ class WebhookEndpointCreate(RequestModel):
         return _unique(v)
 
 
-class WebhookEndpointUpdate(RequestModel):
+class WebhookEndpointUpdate(PatchModel):
     url: str | None = Field(default=None, min_length=1, max_length=2000)
     event_types: list[EventType] | None = Field(default=None, min_length=1)
     description: str | None = Field(default=None, max_length=500)
