@@ -1,1 +1,1 @@
-"""Outbound webhooks (R12): subscriptions, Standard Webhooks signing, delivery with retries, SSRF guard."""
+"""Outbound webhooks (R12): subscriptions, Standard Webhooks signing, delivery with retries; destinations checked by api.kit.outbound."""
