@@ -9,6 +9,7 @@ from api.auth.dependencies import require
 from api.auth.principal import Principal
 from api.db import SessionDep
 from api.kit.errors import problem_responses
+from api.kit.outbound import OutboundPolicy, policy_for
 from api.webhook import repository, service
 from api.webhook.payloads import EVENT_MODELS, WEBHOOK_EVENT_TYPES
 from api.webhook.schemas import (
@@ -27,7 +28,6 @@ from api.webhook.schemas import (
     WebhookEndpointWithSecret,
 )
 from api.webhook.sender import WebhookSender
-from api.kit.outbound import OutboundPolicy, policy_for
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"], responses=problem_responses(401, 403, 422, 429))
 

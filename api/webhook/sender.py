@@ -1,5 +1,6 @@
-"""The HTTP side of a delivery: connect to the address the outbound policy (api.kit.outbound) validated (Host header and TLS
-server name set from the URL), never follow redirects, bound time and what is read and logged."""
+"""The HTTP side of a delivery: connect to the address the outbound policy (api.kit.outbound)
+validated (Host header and TLS server name set from the URL), never follow redirects, bound time and
+what is read and logged."""
 
 from __future__ import annotations
 

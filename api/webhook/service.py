@@ -17,6 +17,7 @@ from api import audit, events
 from api.auth.principal import Principal
 from api.kit.crypto import CredentialCipher
 from api.kit.errors import Conflict, InvalidInput, field_error
+from api.kit.outbound import OutboundPolicy, OutboundRefused
 from api.kit.time import utc_now
 from api.models import Notification, OutboxEvent, User, WebhookDelivery, WebhookEndpoint
 from api.webhook import repository
@@ -25,7 +26,6 @@ from api.webhook.payloads import API_VERSION, TEST_EVENT_TYPE
 from api.webhook.schemas import ReplayRange, TestDeliveryResult, WebhookEndpointCreate, WebhookEndpointUpdate
 from api.webhook.sender import WebhookSender
 from api.webhook.signing import new_secret, signed_headers
-from api.kit.outbound import OutboundPolicy, OutboundRefused
 
 MAX_ENDPOINTS_PER_ORG = 50
 ROTATION_OVERLAP = timedelta(hours=24)

@@ -2,10 +2,10 @@ import random
 
 import pytest
 
+from api.kit.outbound import OutboundPolicy
 from api.realtime.relay import relay_once
 from api.webhook.dispatcher import Dispatcher
 from api.webhook.sender import WebhookSender
-from api.kit.outbound import OutboundPolicy
 
 
 @pytest.fixture
