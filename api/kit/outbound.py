@@ -46,7 +46,7 @@ _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _CGNAT = ipaddress.ip_network("100.64.0.0/10")
 _RESOLVE_CACHE_SECONDS = 30.0
 # What a DNS name may contain (after IDNA): letters, digits, hyphens, underscores, dots.
-_NUMERIC_LABEL = re.compile(r"^(0x[0-9a-f]*|[0-9]+)$")
+_NUMERIC_LABEL = re.compile(r"^(0x.*|[0-9]+)$")
 _NAME = re.compile(r"^[a-z0-9_]([a-z0-9_-]{0,62})(\.[a-z0-9_]([a-z0-9_-]{0,62}))*$")
 
 
