@@ -45,6 +45,7 @@ Resolver = Callable[[str, int], Awaitable[list[str]]]
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _CGNAT = ipaddress.ip_network("100.64.0.0/10")
 _RESOLVE_CACHE_SECONDS = 30.0
+_RESOLVE_TIMEOUT_SECONDS = 10.0
 # What a DNS name may contain (after IDNA): letters, digits, hyphens, underscores, dots.
 _NUMERIC_LABEL = re.compile(r"^(0x.*|[0-9]+)$")
 _NAME = re.compile(r"^[a-z0-9_]([a-z0-9_-]{0,62})(\.[a-z0-9_]([a-z0-9_-]{0,62}))*$")
@@ -363,8 +364,10 @@ class OutboundPolicy:
             raw = cached[1]
         else:
             try:
-                raw = await self._resolver(host, port)
-            except (OSError, UnicodeError) as exc:
+                # Resolving happens before any client timeout applies: bound it here.
+                async with asyncio.timeout(_RESOLVE_TIMEOUT_SECONDS):
+                    raw = await self._resolver(host, port)
+            except (OSError, UnicodeError, TimeoutError) as exc:
                 raise unresolved from exc
             if len(self._cache) > 10_000:
                 self._cache.clear()

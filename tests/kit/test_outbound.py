@@ -259,3 +259,18 @@ async def test_an_allow_listed_name_admits_what_it_resolves_to_on_that_port_only
     assert await policy.check_host("Sandbox.Lan.", 993) == "10.9.8.7"
     with pytest.raises(OutboundRefused):
         await policy.check_host("sandbox.lan", 25)
+
+
+async def test_a_resolver_that_never_answers_is_a_refusal(monkeypatch):
+    import asyncio
+
+    from api.kit import outbound
+
+    monkeypatch.setattr(outbound, "_RESOLVE_TIMEOUT_SECONDS", 0.01)
+
+    async def hangs(host: str, port: int) -> list[str]:
+        await asyncio.Event().wait()
+        return []
+
+    with pytest.raises(OutboundRefused, match="does not resolve to a public address"):
+        await OutboundPolicy(resolver=hangs).check_host("slow.example", 443)
