@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime
 import socket
 import ssl
 from collections.abc import AsyncIterator, Iterator
@@ -23,6 +22,7 @@ import pytest
 from api.kit.outbound import OutboundPolicy, OutboundRefused, OutboundTransport, outbound_client
 from api.sync.runtime import SyncRuntime
 from tests.connectors.helpers import channel_body
+from tests.kit.certs import self_signed
 from tests.sync.conftest import poll
 from tests.webhook.receiver import receiver
 
@@ -262,37 +262,10 @@ async def test_every_redirect_is_checked_again():
         assert counter.accepted == 0
 
 
-def _certificate(name: str) -> tuple[bytes, bytes]:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(hours=1))
-        .not_valid_after(now + datetime.timedelta(hours=1))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    pem_key = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    return cert.public_bytes(serialization.Encoding.PEM), pem_key
-
-
 async def test_tls_to_the_pinned_address_still_verifies_the_name(tmp_path):
     """Connecting to the checked IP must not weaken TLS: the server name sent and verified is the
     host's, so a certificate for the name passes and one for another name fails."""
-    cert, key = _certificate("api.test")
+    cert, key = self_signed("api.test")
     (tmp_path / "cert.pem").write_bytes(cert)
     (tmp_path / "key.pem").write_bytes(key)
     server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)

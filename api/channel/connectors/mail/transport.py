@@ -75,12 +75,12 @@ class _PinnedSMTP(smtplib.SMTP):
 
 class _PinnedSMTP_SSL(smtplib.SMTP_SSL):
     def __init__(self, host: str, address: str, port: int, timeout: float) -> None:
-        self._address = address
+        self._address, self._server_name = address, host
         super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
 
     def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
         sock = socket.create_connection((self._address, port), timeout, self.source_address)
-        return self.context.wrap_socket(sock, server_hostname=self._host)
+        return self.context.wrap_socket(sock, server_hostname=self._server_name)
 
 
 def _imap(settings: Mapping[str, Any], credentials: Mapping[str, Any], timeout: float, address: str) -> imaplib.IMAP4:
