@@ -220,7 +220,9 @@ def smtp_send(
             code, text = next(iter(refused.values()))
             raise _smtp_error(code, text)
     except smtplib.SMTPAuthenticationError as exc:
-        raise AuthError(f"SMTP login refused: {exc.smtp_code} {_decode(exc.smtp_error)}", status=exc.smtp_code) from exc
+        raise AuthError(
+            f"SMTP login refused: {exc.smtp_code} {_decode(exc.smtp_error)}", status=exc.smtp_code, code="smtp"
+        ) from exc
     except smtplib.SMTPRecipientsRefused as exc:
         code, text = next(iter(exc.recipients.values()))
         raise _smtp_error(code, text) from exc
