@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import json
 import logging
 import os
 import signal
@@ -346,7 +347,7 @@ def _start_sandbox(
     store in the demo organization, its credentials checked by a call to the sandbox."""
     import socket
 
-    from api.demo import connect_sandbox, sandbox_stores, wait_for
+    from api.demo import connect_sandbox, demo_outbound_allowed, sandbox_stores, wait_for
 
     def free_port() -> int:
         with socket.socket() as s:
@@ -363,6 +364,8 @@ def _start_sandbox(
     try:
         asyncio.run(wait_for(f"{sandbox_url}/_sandbox/health"))
         stores = asyncio.run(sandbox_stores(sandbox_url))
+        # The API and the worker may reach exactly the sandbox's host:ports (they are on loopback).
+        child_env["HOURGLASS_OUTBOUND_ALLOWED"] = json.dumps(demo_outbound_allowed(stores))
         connected = asyncio.run(connect_sandbox(env["HOURGLASS_DATABASE_URL"], stores))
     except Exception:
         proc.terminate()

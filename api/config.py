@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from api.kit.outbound import split_allow_setting
 
 DEV_SECRET_KEY = "dev-insecure-change-me-dev-insecure-change-me"  # noqa: S105 - public on purpose, refused at start
 MIN_SECRET_KEY_LENGTH = 32
@@ -56,8 +59,20 @@ class Settings(BaseSettings):
     smtp_password: SecretStr = SecretStr("")
     smtp_sender: str = "hourglass@localhost"
 
-    # Webhook SSRF guard: networks explicitly allowed despite being non-global (tests, demo).
-    webhook_allowed_networks: list[str] = Field(default_factory=list)
+    # Outbound policy (webhooks, channel hosts, IMAP/SMTP): destinations allowed despite being
+    # non-public, as networks (`10.0.0.0/8`) or exact `host:port` pairs (`127.0.0.1:8100`); a JSON
+    # list or comma-separated. HOURGLASS_WEBHOOK_ALLOWED_NETWORKS is its deprecated former name.
+    outbound_allowed: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        validation_alias=AliasChoices(
+            "outbound_allowed", "hourglass_outbound_allowed", "hourglass_webhook_allowed_networks"
+        ),
+    )
+
+    @field_validator("outbound_allowed", mode="before")
+    @classmethod
+    def _outbound_allowed(cls, value: object) -> object:
+        return split_allow_setting(value)
 
     log_level: str = "INFO"
     access_log: bool = True  # one line per HTTP request (the demo turns it off to keep its banner readable)

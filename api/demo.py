@@ -99,14 +99,41 @@ class ConnectedStore:
     warning: str | None
 
 
+def sandbox_destinations(stores: list[dict[str, Any]]) -> list[str]:
+    """The exact `host:port`s the demo's channels connect to (the sandbox's HTTP API and its mail
+    ports): what the demo adds to HOURGLASS_OUTBOUND_ALLOWED, and nothing wider."""
+    from urllib.parse import urlsplit
+
+    found: set[str] = set()
+    for store in stores:
+        endpoints = store.get("endpoints") or {}
+        if endpoints.get("http_base"):
+            url = urlsplit(str(endpoints["http_base"]))
+            found.add(f"{url.hostname}:{url.port or (443 if url.scheme == 'https' else 80)}")
+        for kind in ("imap", "smtp"):
+            mail = endpoints.get(kind) or {}
+            if mail.get("host") and mail.get("port"):
+                found.add(f"{mail['host']}:{mail['port']}")
+    return sorted(found)
+
+
+def demo_outbound_allowed(stores: list[dict[str, Any]]) -> list[str]:
+    """The configured allow-list plus the sandbox's own destinations."""
+    configured = get_settings().outbound_allowed
+    return [*configured, *(d for d in sandbox_destinations(stores) if d not in configured)]
+
+
 async def connect_sandbox(database_url: str, stores: list[dict[str, Any]]) -> list[ConnectedStore]:
     """One channel per sandbox store in the demo organization, checked with a real call to the
-    sandbox (as onboarding does), updated in place on later runs (matched by the store id)."""
+    sandbox (as onboarding does, through the outbound policy with the sandbox's `host:port`s
+    allowed), updated in place on later runs (matched by the store id)."""
     from api.channel.connectors.profiles import sandbox_channel
     from api.kit.crypto import CredentialCipher
+    from api.kit.outbound import OutboundPolicy
     from api.sync import onboarding
 
     settings = get_settings()
+    outbound = OutboundPolicy(demo_outbound_allowed(stores))
     cipher = CredentialCipher(settings.secret_key.get_secret_value())
     engine = create_engine(database_url, settings, pool_size=1)
     connected = []
@@ -118,7 +145,9 @@ async def connect_sandbox(database_url: str, stores: list[dict[str, Any]]) -> li
             for store in stores:
                 marketplace = str(store["marketplace"])
                 body = sandbox_channel(store, push=marketplace in PUSH_MARKETPLACES)
-                checked = await onboarding.check(marketplace, body["settings"], body["credentials"], verify=True)
+                checked = await onboarding.check(
+                    marketplace, body["settings"], body["credentials"], verify=True, outbound=outbound
+                )
                 assert checked is not None
                 channel = (
                     (

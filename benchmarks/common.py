@@ -112,6 +112,7 @@ class ApiProcess:
             "HOURGLASS_REDIS_URL": redis_url(),
             "HOURGLASS_LOG_LEVEL": "WARNING",
             "HOURGLASS_API_RATE_LIMIT_PER_MINUTE": "100000000",
+            "HOURGLASS_OUTBOUND_ALLOWED": "127.0.0.0/8",  # the sandbox and receivers run on loopback
         }
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "api.cli", "serve", "--port", str(self.port)], cwd=ROOT, env=env

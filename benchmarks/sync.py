@@ -61,7 +61,7 @@ class SandboxProcess:
 class WorkerProcess:
     def __init__(self, database_url: str) -> None:
         env = {**os.environ, "HOURGLASS_DATABASE_URL": database_url, "HOURGLASS_REDIS_URL": redis_url(),
-               "HOURGLASS_LOG_LEVEL": "WARNING"}  # fmt: skip
+               "HOURGLASS_LOG_LEVEL": "WARNING", "HOURGLASS_OUTBOUND_ALLOWED": "127.0.0.0/8"}  # fmt: skip
         self.proc = subprocess.Popen([sys.executable, "-m", "api.cli", "worker"], cwd=ROOT, env=env)
 
     def stop(self) -> None:
@@ -78,8 +78,11 @@ async def _channels(
     from api.config import Settings
     from api.db import create_engine, create_sessionmaker
     from api.kit.crypto import CredentialCipher
+    from api.kit.outbound import OutboundPolicy
     from api.models import Channel
     from api.sync import onboarding
+
+    loopback = OutboundPolicy(["127.0.0.0/8"])  # the sandbox runs on loopback
 
     config = Settings()
     cipher = CredentialCipher(config.secret_key.get_secret_value())
@@ -89,7 +92,9 @@ async def _channels(
         org = await service.create_organization(s, "Bench sync", f"bench-sync-{uuid.uuid4().hex[:6]}")
         for store in stores:
             body = sandbox_channel(store, **settings, **store.get("_settings", {}))
-            checked = await onboarding.check(body["marketplace"], body["settings"], body["credentials"], verify=True)
+            checked = await onboarding.check(
+                body["marketplace"], body["settings"], body["credentials"], verify=True, outbound=loopback
+            )
             assert checked is not None and checked.warning is None, checked
             channel = Channel(
                 organization_id=org.id, marketplace=body["marketplace"], name=body["name"],
@@ -109,6 +114,7 @@ async def throughput(url: str, sandbox: SandboxProcess) -> tuple[float, int, flo
     from api.config import Settings
     from api.db import create_engine, create_sessionmaker
     from api.kit.crypto import CredentialCipher
+    from api.kit.outbound import OutboundPolicy
     from api.sync import polling
     from api.sync.runtime import SyncRuntime
 
@@ -118,7 +124,8 @@ async def throughput(url: str, sandbox: SandboxProcess) -> tuple[float, int, flo
     expected = len((await sandbox.client.get("/_sandbox/truth")).json()["buyer_messages"])
     config = Settings()
     engine = create_engine(url.replace("postgresql://", "postgresql+asyncpg://"), config, pool_size=10)
-    rt = SyncRuntime(engine, create_sessionmaker(engine), CredentialCipher(config.secret_key.get_secret_value()))
+    cipher = CredentialCipher(config.secret_key.get_secret_value())
+    rt = SyncRuntime(engine, create_sessionmaker(engine), cipher, outbound=OutboundPolicy(["127.0.0.0/8"]))
     conn = await asyncpg.connect(url)
     start = time.monotonic()
     while True:

@@ -127,7 +127,7 @@ def _worker(url: str) -> subprocess.Popen[bytes]:
         "HOURGLASS_DATABASE_URL": url.replace("postgresql://", "postgresql+asyncpg://"),
         "HOURGLASS_REDIS_URL": redis_url(),
         "HOURGLASS_SECRET_KEY": SECRET_KEY,
-        "HOURGLASS_WEBHOOK_ALLOWED_NETWORKS": json.dumps(["127.0.0.0/8"]),
+        "HOURGLASS_OUTBOUND_ALLOWED": json.dumps(["127.0.0.0/8"]),
         "HOURGLASS_LOG_LEVEL": "WARNING",
     }
     return subprocess.Popen([sys.executable, "-m", "api.cli", "worker"], cwd=ROOT, env=env)

@@ -97,7 +97,7 @@ def settings(database_url: str, redis_url: str) -> Settings:
         secret_key="test-secret-key-test-secret-key-0123456789",  # type: ignore[arg-type]
         api_rate_limit_per_minute=100_000,
         data_dir=TEST_DATA_DIR,
-        webhook_allowed_networks=["127.0.0.0/8", "::1/128"],
+        outbound_allowed=["127.0.0.0/8", "::1/128"],
     )
 
 

@@ -20,6 +20,7 @@ from api.channel.schemas import (
 )
 from api.db import SessionDep
 from api.kit.errors import InvalidInput, field_error, problem_responses
+from api.kit.outbound import OutboundPolicy, policy_for
 from api.models import Channel
 from api.sync import proactive
 from api.sync.onboarding import backlogs
@@ -28,6 +29,11 @@ router = APIRouter(prefix="/v1/channels", tags=["channels"], responses=problem_r
 
 Reader = Annotated[Principal, Depends(require("channels:read"))]
 Writer = Annotated[Principal, Depends(require("channels:write"))]
+
+
+def _outbound(request: Request) -> OutboundPolicy:
+    """Every host a channel names goes through this policy (HOURGLASS_OUTBOUND_ALLOWED)."""
+    return policy_for(request.app.state.settings.outbound_allowed)
 
 
 async def _read(session: SessionDep, request: Request, channel: Channel) -> ChannelRead:
@@ -42,7 +48,7 @@ async def create_channel(body: ChannelCreate, request: Request, session: Session
 
     Credentials are encrypted at rest and never returned; `has_credentials` tells whether some are set.
     """
-    channel = await service.create(session, principal, body, request.app.state.cipher)
+    channel = await service.create(session, principal, body, request.app.state.cipher, _outbound(request))
     return await _read(session, request, channel)
 
 
@@ -67,7 +73,7 @@ async def update_channel(
     channel_id: uuid.UUID, body: ChannelUpdate, request: Request, session: SessionDep, principal: Writer
 ) -> ChannelRead:
     """Rename, re-configure, replace credentials, or re-enable a channel. Only the fields sent change."""
-    channel = await service.update(session, principal, channel_id, body, request.app.state.cipher)
+    channel = await service.update(session, principal, channel_id, body, request.app.state.cipher, _outbound(request))
     return await _read(session, request, channel)
 
 
@@ -114,7 +120,7 @@ async def amazon_message_types(
     """Amazon SP-API Messaging: the proactive message types Amazon allows for this order now."""
     channel = await repository.get(session, principal.organization_id, channel_id)
     _check_amazon_order_id(order_id)
-    types = await proactive.message_types(channel, request.app.state.cipher, order_id)
+    types = await proactive.message_types(channel, request.app.state.cipher, order_id, _outbound(request))
     return ProactiveMessageTypes(order_id=order_id, message_types=types)
 
 
@@ -133,10 +139,9 @@ async def amazon_send_proactive(
 ) -> ProactiveMessageSent:
     """Send one Amazon SP-API proactive message (e.g. `confirmDeliveryDetails`) about an order. Amazon
     says these are not replies to buyers: they stop no SLA clock. Sent at once; Amazon's refusal is
-    a 422 with its words, an unreachable Amazon a 502."""
+    a 422 (its status and error code, in our words), an unreachable Amazon a 502."""
     channel = await repository.get(session, principal.organization_id, channel_id)
     _check_amazon_order_id(order_id)
-    result = await proactive.send(
-        session, principal, channel, request.app.state.cipher, order_id, body.message_type, body.text
-    )
+    cipher, outbound = request.app.state.cipher, _outbound(request)
+    result = await proactive.send(session, principal, channel, cipher, order_id, body.message_type, body.text, outbound)
     return ProactiveMessageSent.model_validate(result)

@@ -13,6 +13,7 @@ from api.channel import repository
 from api.channel.schemas import ChannelCreate, ChannelRead, ChannelUpdate, SyncStatus
 from api.kit.crypto import CredentialCipher
 from api.kit.errors import Conflict, InvalidInput, field_error
+from api.kit.outbound import OutboundPolicy
 from api.kit.time import utc_now
 from api.models import Channel
 from api.sync import onboarding
@@ -46,10 +47,18 @@ def to_read(channel: Channel, backlog: dict[str, int] | None = None, public_url:
     )
 
 
-async def create(session: AsyncSession, principal: Principal, data: ChannelCreate, cipher: CredentialCipher) -> Channel:
+async def create(
+    session: AsyncSession,
+    principal: Principal,
+    data: ChannelCreate,
+    cipher: CredentialCipher,
+    outbound: OutboundPolicy | None = None,
+) -> Channel:
     if data.default_team_id:
         await team_repository.get(session, principal.organization_id, data.default_team_id, field="default_team_id")
-    checked = await onboarding.check(data.marketplace, data.settings, data.credentials or {}, verify=data.verify)
+    checked = await onboarding.check(
+        data.marketplace, data.settings, data.credentials or {}, verify=data.verify, outbound=outbound
+    )
     credentials = checked.credentials if checked else data.credentials
     channel = Channel(
         id=uuid.uuid4(),
@@ -88,6 +97,7 @@ async def update(
     channel_id: uuid.UUID,
     data: ChannelUpdate,
     cipher: CredentialCipher,
+    outbound: OutboundPolicy | None = None,
 ) -> Channel:
     channel = await repository.get(session, principal.organization_id, channel_id)
     changes = data.model_dump(exclude_unset=True)
@@ -112,7 +122,7 @@ async def update(
     if new_credentials is not None or ("settings" in changes and channel.credentials_encrypted):
         credentials = new_credentials if new_credentials is not None else cipher.decrypt(channel.credentials_encrypted)
         checked = await onboarding.check(
-            channel.marketplace, dict(channel.settings or {}), credentials, verify=data.verify
+            channel.marketplace, dict(channel.settings or {}), credentials, verify=data.verify, outbound=outbound
         )
         if checked is not None:
             new_credentials = checked.credentials if new_credentials is not None else None

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.channel.connectors import ebay
-from api.channel.connectors.base import ConnectorError
+from api.channel.connectors.base import ConnectorError, in_our_words
 from api.channel.connectors.registry import build
 from api.db import SessionDep
 from api.kit.errors import (
@@ -29,6 +29,7 @@ from api.kit.errors import (
     field_error,
     problem_responses,
 )
+from api.kit.outbound import outbound_client, policy_for
 from api.kit.schema import ResponseModel
 from api.models import Channel
 from api.sync import pushes
@@ -53,7 +54,9 @@ def _http(request: Request) -> httpx.AsyncClient:
     """One client per app for the few calls verification needs (eBay's public key, cached)."""
     client = getattr(request.app.state, "hooks_http", None)
     if client is None:
-        client = request.app.state.hooks_http = httpx.AsyncClient(timeout=10, trust_env=False)
+        # The channel's hosts (eBay's key endpoint) go through the outbound policy like every other.
+        policy = policy_for(request.app.state.settings.outbound_allowed)
+        client = request.app.state.hooks_http = outbound_client(policy, timeout=10)
     return client
 
 
@@ -122,12 +125,13 @@ async def receive_push(
         channel.settings or {},
         request.app.state.cipher.decrypt(channel.credentials_encrypted),
         http=_http(request),
+        outbound=policy_for(request.app.state.settings.outbound_allowed),
     )
     headers = {k.lower(): v for k, v in request.headers.items()}
     try:
         verified = await connector.verify_push(headers, body, str(request.url))
     except ConnectorError as exc:
-        raise VerificationUnavailable(f"Cannot verify the signature now: {exc.describe()}") from exc
+        raise VerificationUnavailable(f"Cannot verify the signature now: {in_our_words(exc, marketplace)}") from None
     if not verified:
         raise Unauthorized("The push signature does not verify with this channel's credentials.")
     stored = await pushes.store(session, channel, connector, headers, body)

@@ -10,10 +10,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.channel.connectors.base import AuthError, ConnectorError, Permanent
+from api.channel.connectors.base import AuthError, ConnectorError, HostRefused, Permanent, in_our_words
 from api.channel.connectors.registry import build, connector_class
 from api.channel.connectors.window import parse_time
 from api.kit.errors import FieldError, InvalidInput
+from api.kit.outbound import OutboundPolicy
 from api.kit.time import utc_now
 from api.models import Channel, InboundPush
 from api.sync import delivery
@@ -30,11 +31,19 @@ class CheckResult:
 
 
 async def check(
-    marketplace: str, settings: dict[str, Any], credentials: dict[str, Any], *, verify: bool
+    marketplace: str,
+    settings: dict[str, Any],
+    credentials: dict[str, Any],
+    *,
+    verify: bool,
+    outbound: OutboundPolicy | None = None,
 ) -> CheckResult | None:
-    """Validate the shape (422 listing each field), then, with `verify`, ask the marketplace: refused
-    credentials are a 422; an unreachable marketplace is not the user's fault, so the channel is
-    saved with the warning in its sync status and syncing starts when the marketplace answers."""
+    """Validate the shape (422 listing each field), then, with `verify`, check every host the
+    settings name against the outbound policy (a refused one is a 422 naming the setting; nothing is
+    contacted) and ask the marketplace: refused credentials are a 422; an unreachable marketplace is
+    not the user's fault, so the channel is saved with the warning in its sync status and syncing
+    starts when the marketplace answers. What the far side said never reaches the response, only
+    which check failed, in our words: a host pointed at an internal service would read it back."""
     cls = connector_class(marketplace)
     if cls is None or not credentials:
         return None
@@ -47,17 +56,27 @@ async def check(
     if not verify:
         return CheckResult(credentials=dict(credentials))
     timeout = min(float(settings.get("timeout_seconds", CHECK_TIMEOUT)), CHECK_TIMEOUT)
-    connector = build(marketplace, {**settings, "timeout_seconds": timeout}, credentials)
+    connector = build(marketplace, {**settings, "timeout_seconds": timeout}, credentials, outbound=outbound)
     name = NAMES.get(marketplace, marketplace)
     try:
+        await connector.check_destinations()
         info = await connector.check_credentials()
-    except (AuthError, Permanent) as exc:
+    except HostRefused as exc:
+        field = f"body.{exc.setting}" if exc.setting else "body.settings"
         raise InvalidInput(
-            f"{name} refused these credentials: {exc.describe()}",
-            errors=[FieldError(field="body.credentials", reason=f"refused by {name}: {exc.describe()}")],
-        ) from exc
+            f"Hourglass will not connect there: {exc.message}.",
+            errors=[FieldError(field=field, reason=f"refused: {exc.message}")],
+        ) from None
+    except (AuthError, Permanent) as exc:
+        words = in_our_words(exc, name)
+        raise InvalidInput(
+            f"{name} refused these credentials: {words}.",
+            errors=[FieldError(field="body.credentials", reason=words)],
+        ) from None
     except ConnectorError as exc:
-        return CheckResult(credentials=dict(credentials), warning=f"Credentials not verified yet: {exc.describe()}")
+        return CheckResult(
+            credentials=dict(credentials), warning=f"Credentials not verified yet: {in_our_words(exc, name)}"
+        )
     finally:
         await connector.aclose()
     kept = {k: v for k, v in connector.credentials.items() if not k.startswith("_")}

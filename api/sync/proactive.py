@@ -11,10 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api import audit
 from api.auth.principal import Principal
 from api.channel.connectors.amazon import AmazonConnector
-from api.channel.connectors.base import ConnectorError, Permanent
+from api.channel.connectors.base import ConnectorError, Permanent, in_our_words
 from api.channel.connectors.registry import build
 from api.kit.crypto import CredentialCipher
 from api.kit.errors import Conflict, HourglassError, InvalidInput, NotFound, field_error
+from api.kit.outbound import OutboundPolicy
 from api.models import Channel
 
 
@@ -24,26 +25,28 @@ class MarketplaceUnavailable(HourglassError):
     title = "The marketplace did not answer"
 
 
-def _connector(channel: Channel, cipher: CredentialCipher) -> AmazonConnector:
+def _connector(channel: Channel, cipher: CredentialCipher, outbound: OutboundPolicy | None) -> AmazonConnector:
     if channel.marketplace != "amazon":
         raise NotFound(f"No Amazon channel {channel.id}.")
     if not channel.credentials_encrypted or channel.status != "active":
         raise Conflict("The channel is disabled or has no credentials.")
-    connector = build("amazon", channel.settings or {}, cipher.decrypt(channel.credentials_encrypted))
+    credentials = cipher.decrypt(channel.credentials_encrypted)
+    connector = build("amazon", channel.settings or {}, credentials, outbound=outbound)
     assert isinstance(connector, AmazonConnector)
     return connector
 
 
-async def message_types(channel: Channel, cipher: CredentialCipher, order_id: str) -> list[str]:
-    connector = _connector(channel, cipher)
+async def message_types(
+    channel: Channel, cipher: CredentialCipher, order_id: str, outbound: OutboundPolicy | None = None
+) -> list[str]:
+    connector = _connector(channel, cipher, outbound)
     try:
         return await connector.messaging_actions(order_id)
     except Permanent as exc:
-        raise InvalidInput(
-            f"Amazon refused: {exc.describe()}", errors=field_error("path.order_id", exc.message)
-        ) from exc
+        words = in_our_words(exc, "Amazon")
+        raise InvalidInput(f"Amazon refused: {words}.", errors=field_error("path.order_id", words)) from None
     except ConnectorError as exc:
-        raise MarketplaceUnavailable(exc.describe()) from exc
+        raise MarketplaceUnavailable(in_our_words(exc, "Amazon")) from None
     finally:
         await connector.aclose()
 
@@ -56,14 +59,16 @@ async def send(
     order_id: str,
     message_type: str,
     text: str,
+    outbound: OutboundPolicy | None = None,
 ) -> dict[str, Any]:
-    connector = _connector(channel, cipher)
+    connector = _connector(channel, cipher, outbound)
     try:
         await connector.send_proactive(order_id, message_type, text)
     except Permanent as exc:
-        raise InvalidInput(f"Amazon refused: {exc.describe()}", errors=field_error("body.text", exc.message)) from exc
+        words = in_our_words(exc, "Amazon")
+        raise InvalidInput(f"Amazon refused: {words}.", errors=field_error("body.text", words)) from None
     except ConnectorError as exc:
-        raise MarketplaceUnavailable(exc.describe()) from exc
+        raise MarketplaceUnavailable(in_our_words(exc, "Amazon")) from None
     finally:
         await connector.aclose()
     audit.record(

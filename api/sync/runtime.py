@@ -1,5 +1,6 @@
 """What the sync services share in one process: the database, one HTTP client (connection reuse
-across channels), the credential cipher and the advisory-lock connection."""
+across channels), the credential cipher, the outbound policy every channel host goes through, and
+the advisory-lock connection."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from api.channel.connectors.base import Connector
 from api.channel.connectors.registry import CONNECTORS, build
 from api.kit.crypto import CredentialCipher
+from api.kit.outbound import OutboundPolicy, outbound_client
 from api.models import Channel
 from api.sync.leases import Leases, lock_key
 
@@ -29,10 +31,14 @@ class SyncRuntime:
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
     cipher: CredentialCipher
-    http: httpx.AsyncClient = field(default_factory=lambda: httpx.AsyncClient(timeout=20, trust_env=False))
+    # Without one, the strictest policy: public addresses only (the worker passes the configured one).
+    outbound: OutboundPolicy = field(default_factory=OutboundPolicy)
+    http: httpx.AsyncClient = field(init=False)
     leases: Leases = field(init=False)
 
     def __post_init__(self) -> None:
+        # Every request of every channel is checked and pinned by the policy (redirects included).
+        self.http = outbound_client(self.outbound, timeout=20)
         self.leases = Leases(self.engine)
 
     def connector(self, channel: Channel) -> Connector:
@@ -71,6 +77,7 @@ class SyncRuntime:
             http=self.http,
             save_credentials=save,
             credentials_guard=guard,
+            outbound=self.outbound,
         )
 
     async def aclose(self) -> None:

@@ -1,1 +1,2 @@
-"""Outbound webhooks (R12): subscriptions, Standard Webhooks signing, delivery with retries, SSRF guard."""
+"""Outbound webhooks (R12): subscriptions, Standard Webhooks signing, delivery with retries;
+destinations checked by the outbound policy (api.kit.outbound)."""

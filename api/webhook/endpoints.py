@@ -9,6 +9,7 @@ from api.auth.dependencies import require
 from api.auth.principal import Principal
 from api.db import SessionDep
 from api.kit.errors import problem_responses
+from api.kit.outbound import OutboundPolicy, policy_for
 from api.webhook import repository, service
 from api.webhook.payloads import EVENT_MODELS, WEBHOOK_EVENT_TYPES
 from api.webhook.schemas import (
@@ -27,7 +28,6 @@ from api.webhook.schemas import (
     WebhookEndpointWithSecret,
 )
 from api.webhook.sender import WebhookSender
-from api.webhook.ssrf import SsrfGuard
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"], responses=problem_responses(401, 403, 422, 429))
 
@@ -35,12 +35,8 @@ Reader = Annotated[Principal, Depends(require("webhooks:read"))]
 Writer = Annotated[Principal, Depends(require("webhooks:write"))]
 
 
-def _guard(request: Request) -> SsrfGuard:
-    guard: SsrfGuard | None = getattr(request.app.state, "webhook_guard", None)
-    if guard is None:
-        guard = SsrfGuard(request.app.state.settings.webhook_allowed_networks)
-        request.app.state.webhook_guard = guard
-    return guard
+def _guard(request: Request) -> OutboundPolicy:
+    return policy_for(request.app.state.settings.outbound_allowed)
 
 
 def _with_secret(endpoint: object, secret: str) -> WebhookEndpointWithSecret:

@@ -1,5 +1,6 @@
-"""The HTTP side of a delivery: connect to the address the SSRF guard validated (Host header and TLS
-server name set from the URL), never follow redirects, bound time and what is read and logged."""
+"""The HTTP side of a delivery: connect to the address the outbound policy (api.kit.outbound)
+validated (Host header and TLS server name set from the URL), never follow redirects, bound time and
+what is read and logged."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from api.webhook.ssrf import SsrfGuard, Target, TargetRefused
+from api.kit.outbound import OutboundPolicy, OutboundRefused, Target
 
 USER_AGENT = "Hourglass-Webhooks/1.0 (+https://www.standardwebhooks.com/)"
 EXCERPT_BYTES = 2048
@@ -46,7 +47,7 @@ class WebhookSender:
 
     def __init__(
         self,
-        guard: SsrfGuard,
+        guard: OutboundPolicy,
         *,
         timeout: float = 15.0,
         ssl_context: ssl.SSLContext | None = None,
@@ -76,7 +77,7 @@ class WebhookSender:
 
         try:
             target = await self.guard.resolve(url)
-        except TargetRefused as exc:
+        except OutboundRefused as exc:
             return result(None, error=f"refused: {exc}")
         client = self._client_for(target)
         request = client.build_request(

@@ -17,6 +17,7 @@ from api import audit, events
 from api.auth.principal import Principal
 from api.kit.crypto import CredentialCipher
 from api.kit.errors import Conflict, InvalidInput, field_error
+from api.kit.outbound import OutboundPolicy, OutboundRefused
 from api.kit.time import utc_now
 from api.models import Notification, OutboxEvent, User, WebhookDelivery, WebhookEndpoint
 from api.webhook import repository
@@ -25,7 +26,6 @@ from api.webhook.payloads import API_VERSION, TEST_EVENT_TYPE
 from api.webhook.schemas import ReplayRange, TestDeliveryResult, WebhookEndpointCreate, WebhookEndpointUpdate
 from api.webhook.sender import WebhookSender
 from api.webhook.signing import new_secret, signed_headers
-from api.webhook.ssrf import SsrfGuard, TargetRefused
 
 MAX_ENDPOINTS_PER_ORG = 50
 ROTATION_OVERLAP = timedelta(hours=24)
@@ -42,10 +42,10 @@ def active_secrets(endpoint: WebhookEndpoint, cipher: CredentialCipher, now: dat
     return found
 
 
-async def _checked_url(guard: SsrfGuard, url: str) -> str:
+async def _checked_url(guard: OutboundPolicy, url: str) -> str:
     try:
         await guard.resolve(url)
-    except TargetRefused as exc:
+    except OutboundRefused as exc:
         raise InvalidInput(
             f"This URL cannot receive webhooks: {exc}.", errors=field_error("body.url", str(exc))
         ) from exc
@@ -57,7 +57,7 @@ async def create(
     principal: Principal,
     body: WebhookEndpointCreate,
     cipher: CredentialCipher,
-    guard: SsrfGuard,
+    guard: OutboundPolicy,
 ) -> tuple[WebhookEndpoint, str]:
     if await repository.count_endpoints(session, principal.organization_id) >= MAX_ENDPOINTS_PER_ORG:
         raise Conflict(f"An organization can have at most {MAX_ENDPOINTS_PER_ORG} webhook endpoints.")
@@ -91,7 +91,7 @@ async def update(
     principal: Principal,
     endpoint_id: uuid.UUID,
     body: WebhookEndpointUpdate,
-    guard: SsrfGuard,
+    guard: OutboundPolicy,
 ) -> WebhookEndpoint:
     endpoint = await repository.get_endpoint(session, principal.organization_id, endpoint_id, lock=True)
     changes = body.model_dump(exclude_unset=True)

@@ -7,6 +7,7 @@ from typing import Any
 from api.channel.connectors.base import Connector
 from api.channel.connectors.profiles import sandbox_channel
 from api.channel.connectors.registry import build
+from api.kit.outbound import OutboundPolicy
 from sandbox import Sandbox, SandboxConfig
 from sandbox.admin import store_json
 
@@ -22,6 +23,14 @@ def channel_body(sb: Sandbox, marketplace: str, **settings: Any) -> dict[str, An
     return sandbox_channel(store_json(sb.state, store), **{"timeout_seconds": 5, **settings})
 
 
+def sandbox_outbound(sb: Sandbox) -> OutboundPolicy:
+    """The outbound policy allowing exactly the sandbox's HTTP, IMAP and SMTP `host:port`s."""
+    from urllib.parse import urlsplit
+
+    http = urlsplit(sb.http_url)
+    return OutboundPolicy([f"{http.hostname}:{http.port}", f"127.0.0.1:{sb.imap_port}", f"127.0.0.1:{sb.smtp_port}"])
+
+
 def connector(sb: Sandbox, marketplace: str, **settings: Any) -> Connector:
     body = channel_body(sb, marketplace, **settings)
-    return build(marketplace, body["settings"], body["credentials"])
+    return build(marketplace, body["settings"], body["credentials"], outbound=sandbox_outbound(sb))

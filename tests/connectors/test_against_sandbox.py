@@ -18,7 +18,7 @@ from api.channel.connectors.registry import build
 from api.channel.connectors.walmart import WalmartConnector
 from api.message.ingest import InboundMessage
 from sandbox import Sandbox
-from tests.connectors.helpers import channel_body, sandbox_config
+from tests.connectors.helpers import channel_body, sandbox_config, sandbox_outbound
 
 
 @pytest.fixture
@@ -34,7 +34,8 @@ def make(sb: Sandbox, marketplace: str, saved: list[dict[str, Any]] | None = Non
         if saved is not None:
             saved.append(credentials)
 
-    return build(marketplace, body["settings"], body["credentials"], save_credentials=save)
+    outbound = sandbox_outbound(sb)
+    return build(marketplace, body["settings"], body["credentials"], save_credentials=save, outbound=outbound)
 
 
 def target(m: InboundMessage, **overrides: Any) -> ReplyTarget:
@@ -158,7 +159,7 @@ async def test_tiktok_discovers_the_shop_cipher_and_reopens_a_closed_conversatio
     async def save(creds: dict[str, Any]) -> None:
         saved.append(creds)
 
-    connector = build("tiktok", body["settings"], credentials, save_credentials=save)
+    connector = build("tiktok", body["settings"], credentials, save_credentials=save, outbound=sandbox_outbound(sb))
     message = await first_buyer_message(connector)
     assert saved and saved[0]["shop_cipher"] == sb.store("tiktok").credentials["shop_cipher"]
     assert message.metadata.get("buyer_user_id")

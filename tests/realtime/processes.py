@@ -25,7 +25,7 @@ def environment(settings, tmp_path: Path) -> dict[str, str]:
         "HOURGLASS_DATA_DIR": str(tmp_path),
         "HOURGLASS_LOG_LEVEL": "WARNING",
         "HOURGLASS_API_RATE_LIMIT_PER_MINUTE": "100000",
-        "HOURGLASS_WEBHOOK_ALLOWED_NETWORKS": json.dumps(settings.webhook_allowed_networks),
+        "HOURGLASS_OUTBOUND_ALLOWED": json.dumps(settings.outbound_allowed),
     }
 
 

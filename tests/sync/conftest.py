@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import uvicorn
 
+from api.kit.outbound import OutboundPolicy
 from api.sync import delivery, polling, pushes
 from api.sync.runtime import SyncRuntime
 from sandbox import Sandbox
@@ -25,8 +26,8 @@ async def sb() -> AsyncIterator[Sandbox]:
 
 
 @pytest.fixture
-async def rt(app, engine, sessionmaker) -> AsyncIterator[SyncRuntime]:  # type: ignore[no-untyped-def]
-    runtime = SyncRuntime(engine, sessionmaker, app.state.cipher)
+async def rt(app, engine, sessionmaker, settings) -> AsyncIterator[SyncRuntime]:  # type: ignore[no-untyped-def]
+    runtime = SyncRuntime(engine, sessionmaker, app.state.cipher, outbound=OutboundPolicy(settings.outbound_allowed))
     yield runtime
     await runtime.aclose()
 

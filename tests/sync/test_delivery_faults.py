@@ -174,7 +174,7 @@ async def test_a_worker_dying_mid_send_is_recovered_without_a_second_copy(
     _, _, conversation = await _conversation_with_buyer(tenant, sb, rt, marketplace)
     body = "Replying before the crash."
     reply = await _reply(tenant, conversation, body)
-    dying = SyncRuntime(engine, sessionmaker, app.state.cipher)
+    dying = SyncRuntime(engine, sessionmaker, app.state.cipher, outbound=rt.outbound)
     [claimed] = await delivery.claim(dying, 10)
     assert (await tenant.api.get(f"/v1/messages/{reply['id']}")).json()["delivery_status"] == "sending"
     assert await delivery.recover_orphans(rt) == 0  # A is alive: hands off

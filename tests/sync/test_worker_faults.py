@@ -73,6 +73,7 @@ class Workers:
             "HOURGLASS_REDIS_URL": redis_url,
             "HOURGLASS_SECRET_KEY": SECRET,
             "HOURGLASS_LOG_LEVEL": "WARNING",
+            "HOURGLASS_OUTBOUND_ALLOWED": "127.0.0.0/8",  # the sandbox runs on loopback
         }
         self.logs = logs
         self.procs: list[subprocess.Popen[bytes]] = []

@@ -2,15 +2,15 @@ import random
 
 import pytest
 
+from api.kit.outbound import OutboundPolicy
 from api.realtime.relay import relay_once
 from api.webhook.dispatcher import Dispatcher
 from api.webhook.sender import WebhookSender
-from api.webhook.ssrf import SsrfGuard
 
 
 @pytest.fixture
 async def dispatcher(app, sessionmaker, settings):
-    sender = WebhookSender(SsrfGuard(settings.webhook_allowed_networks), timeout=2.0)
+    sender = WebhookSender(OutboundPolicy(settings.outbound_allowed), timeout=2.0)
     yield Dispatcher(sessionmaker, sender, app.state.cipher, rng=random.Random(7))
     await sender.aclose()
 

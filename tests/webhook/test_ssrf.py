@@ -5,8 +5,10 @@ import ipaddress
 
 import pytest
 
+from api.kit.outbound import OutboundPolicy as SsrfGuard
+from api.kit.outbound import OutboundRefused as TargetRefused
+from api.kit.outbound import forbidden_reason
 from api.webhook.sender import WebhookSender
-from api.webhook.ssrf import SsrfGuard, TargetRefused, forbidden_reason, parse_networks
 from tests.webhook.receiver import receiver
 
 REFUSED_URLS = [
@@ -64,8 +66,9 @@ async def test_a_name_with_one_private_address_among_public_ones_is_refused():
     async def resolver(host, port):
         return ["93.184.215.14", "10.0.0.7"]
 
-    with pytest.raises(TargetRefused, match=r"10\.0\.0\.7"):
+    with pytest.raises(TargetRefused) as refused:
         await SsrfGuard(resolver=resolver).resolve("https://mixed.example/")
+    assert "10.0.0.7" not in str(refused.value)  # never say what a name resolves to
 
 
 async def test_public_https_target_is_pinned_to_the_checked_address():
@@ -90,7 +93,7 @@ async def test_allow_list_admits_loopback_and_plain_http_there_only():
 
 
 def test_forbidden_reason_is_pure_and_explains():
-    allowed = parse_networks(["127.0.0.0/8"])
+    allowed = [ipaddress.ip_network("127.0.0.0/8")]
     assert forbidden_reason(ipaddress.ip_address("8.8.8.8")) is None
     assert "link-local" in forbidden_reason(ipaddress.ip_address("169.254.169.254"))
     assert "carrier-grade" in forbidden_reason(ipaddress.ip_address("100.100.1.1"))
@@ -119,7 +122,7 @@ async def test_redirects_are_never_followed(settings):
     attempt; the redirect target gets nothing."""
     async with receiver() as inner:
         async with receiver(status=302, headers={"location": inner.url}) as outer:
-            sender = WebhookSender(SsrfGuard(settings.webhook_allowed_networks))
+            sender = WebhookSender(SsrfGuard(settings.outbound_allowed))
             result = await sender.post(outer.url, b"{}", {})
             outer.headers["location"] = "http://169.254.169.254/latest/meta-data/"
             second = await sender.post(outer.url, b"{}", {})

@@ -142,11 +142,17 @@ async def _listen(rt: SyncRuntime, wake: asyncio.Event, stop: asyncio.Event) -> 
 def start(ctx: dict[str, Any]) -> None:
     """Start the sync and delivery loops in this worker (called from workers.context.startup)."""
     from api.kit.crypto import CredentialCipher
+    from api.kit.outbound import policy_for
     from api.sync.runtime import SyncRuntime
     from workers.tasks.delivery import run_delivery_loop
 
     settings = ctx["settings"]
-    rt = SyncRuntime(ctx["engine"], ctx["sessionmaker"], CredentialCipher(settings.secret_key.get_secret_value()))
+    rt = SyncRuntime(
+        ctx["engine"],
+        ctx["sessionmaker"],
+        CredentialCipher(settings.secret_key.get_secret_value()),
+        outbound=policy_for(settings.outbound_allowed),
+    )
     ctx["sync_runtime"] = rt
     ctx["sync_loops"] = [
         asyncio.create_task(run_poll_scheduler(rt, ctx["stop"])),

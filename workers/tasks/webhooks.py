@@ -8,13 +8,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.config import Settings
 from api.kit.crypto import CredentialCipher
+from api.kit.outbound import policy_for
 from api.webhook.dispatcher import Dispatcher
 from api.webhook.sender import WebhookSender
-from api.webhook.ssrf import SsrfGuard
 
 
 def build_dispatcher(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> Dispatcher:
-    sender = WebhookSender(SsrfGuard(settings.webhook_allowed_networks))
+    sender = WebhookSender(policy_for(settings.outbound_allowed))
     return Dispatcher(sessionmaker, sender, CredentialCipher(settings.secret_key.get_secret_value()))
 
 

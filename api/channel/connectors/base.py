@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -13,6 +14,7 @@ from typing import Any, ClassVar, TypeVar
 
 import httpx
 
+from api.kit.outbound import OutboundPolicy, OutboundRefused, host_problem, outbound_client, port_problem, url_problem
 from api.message.ingest import InboundMessage
 
 T = TypeVar("T")
@@ -67,6 +69,45 @@ class Permanent(ConnectorError):
 
 class AuthError(Permanent):
     """The marketplace refused the credentials (after a token refresh, when one was possible)."""
+
+
+class HostRefused(Permanent):
+    """The outbound policy refused the destination: nothing was contacted. The message is ours;
+    `setting` names the channel setting that points there, when known."""
+
+    def __init__(self, message: str, *, setting: str | None = None) -> None:
+        super().__init__(message, status="refused")
+        self.setting = setting
+
+
+_SAFE_CODE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+
+
+def in_our_words(exc: ConnectorError, name: str) -> str:
+    """What failed, for an API response: never the far side's text (a host pointed at an internal
+    service would otherwise read it back to us), only the class of failure, the status and a
+    marketplace error code when it looks like one."""
+    code = exc.code if exc.code and _SAFE_CODE.match(exc.code) else None
+    if isinstance(exc, HostRefused):
+        return f"refused to connect: {exc.message}"
+    if exc.status == "timeout":
+        return f"{name} did not answer in time"
+    if exc.status == "tls":
+        return f"TLS failure talking to {name} (certificate or handshake)"
+    if exc.status == "network":
+        return f"could not connect to {name}"
+    if exc.status in ("imap", "smtp") or exc.code in ("imap", "smtp"):
+        protocol = str(exc.status if exc.status in ("imap", "smtp") else exc.code).upper()
+        if isinstance(exc, AuthError):
+            return f"the {protocol} server rejected the login"
+        reply = f" (reply {exc.status})" if isinstance(exc.status, int) else ""
+        return f"the {protocol} server refused{reply}" if isinstance(exc, Permanent) else f"{protocol} failed{reply}"
+    what = "rejected the credentials" if isinstance(exc, AuthError) else "refused the request"
+    if not isinstance(exc, Permanent):
+        what = "failed"
+    details = [f"HTTP {exc.status}" if isinstance(exc.status, int) else None, f"error code {code}" if code else None]
+    shown = ", ".join(d for d in details if d)
+    return f"{name} {what}" + (f" ({shown})" if shown else "")
 
 
 # -- values ----------------------------------------------------------------------------------------
@@ -190,6 +231,9 @@ class Connector(ABC):
     # Seconds between polls when the marketplace pushes (a safety net) and when it does not.
     poll_interval_with_push: ClassVar[float] = 60.0
     poll_interval: ClassVar[float] = 5.0
+    # Settings that name a host we connect to: URLs, and host names (with a `_port` beside them).
+    url_settings: ClassVar[tuple[str, ...]] = ("base_url", "auth_base_url")
+    host_settings: ClassVar[tuple[str, ...]] = ()
 
     def __init__(
         self,
@@ -199,13 +243,17 @@ class Connector(ABC):
         http: httpx.AsyncClient | None = None,
         save_credentials: CredentialsSaver | None = None,
         credentials_guard: CredentialsGuard | None = None,
+        outbound: OutboundPolicy | None = None,
     ) -> None:
         self.settings = dict(settings)
+        # Without a policy, the strictest one: no allow-list, so only public addresses.
+        self.outbound = outbound or OutboundPolicy()
         self._credentials_guard = credentials_guard or _no_guard
         self.credentials = dict(credentials)
         self._own_http = http is None
         timeout = float(self.settings.get("timeout_seconds", 20))
-        self.http = http or httpx.AsyncClient(timeout=timeout, trust_env=False)
+        # A given client must be an outbound client too (the sync runtime shares one).
+        self.http = http or outbound_client(self.outbound, timeout)
         self.timeout = timeout
         self._save_credentials = save_credentials
 
@@ -214,11 +262,44 @@ class Connector(ABC):
         """(field, reason) for each missing or malformed setting or credential."""
         problems = [(f"credentials.{k}", "required") for k in cls.required_credentials if not credentials.get(k)]
         problems += [(f"settings.{k}", "required") for k in cls.required_settings if not settings.get(k)]
-        for key in ("base_url", "auth_base_url"):
+        for key in cls.url_settings:
             value = settings.get(key)
-            if value is not None and not (isinstance(value, str) and value.startswith(("http://", "https://"))):
-                problems.append((f"settings.{key}", "must be an http(s) URL"))
+            if value is not None and (reason := url_problem(value)):
+                problems.append((f"settings.{key}", reason))
+        for key in cls.host_settings:
+            value = settings.get(key)
+            if value is not None and (reason := host_problem(value)):
+                problems.append((f"settings.{key}", reason))
+            port = settings.get(key.replace("_host", "_port"))
+            if reason := port_problem(port):
+                problems.append((f"settings.{key.replace('_host', '_port')}", reason))
         return problems
+
+    async def check_destinations(self) -> None:
+        """Every host the settings name, through the outbound policy before anything is contacted;
+        HostRefused names the setting. (Each connection is checked again when it is made.)"""
+        for key in self.url_settings:
+            value = self.settings.get(key)
+            if value:
+                try:
+                    await self.outbound.resolve(str(value))
+                except OutboundRefused as exc:
+                    raise HostRefused(str(exc), setting=f"settings.{key}") from None
+        for key in self.host_settings:
+            if self.settings.get(key):
+                await self.destination(key.removesuffix("_host"))
+
+    def endpoint(self, kind: str) -> tuple[str, int]:
+        """(host, port) of a non-HTTP endpoint (`imap`, `smtp`) as the settings give it."""
+        raise LookupError(kind)
+
+    async def destination(self, kind: str) -> str:
+        """The checked address to connect to for a non-HTTP endpoint (`imap`, `smtp`)."""
+        host, port = self.endpoint(kind)
+        try:
+            return await self.outbound.check_host(host, port)
+        except OutboundRefused as exc:
+            raise HostRefused(str(exc), setting=f"settings.{kind}_host") from None
 
     @property
     def fetch_concurrency(self) -> int:

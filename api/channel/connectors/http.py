@@ -12,7 +12,8 @@ from typing import Any
 
 import httpx
 
-from api.channel.connectors.base import AuthError, Permanent, RateLimited, Transient
+from api.channel.connectors.base import AuthError, HostRefused, Permanent, RateLimited, Transient
+from api.kit.outbound import OutboundRefused, is_tls_failure
 
 # Extracts (code, message) from a marketplace error body.
 ErrorReader = Callable[[Any], tuple[str | None, str]]
@@ -71,9 +72,13 @@ def raise_for_status(response: httpx.Response, read_error: ErrorReader) -> None:
 
 async def request(client: httpx.AsyncClient, method: str, url: str, **kwargs: Any) -> httpx.Response:
     """Send; a timeout or a broken connection is Transient (the call may or may not have happened:
-    `ambiguous` tells the delivery code to look before sending again)."""
+    `ambiguous` tells the delivery code to look before sending again). A destination the outbound
+    policy refuses (checked by the client's transport, on every request) is HostRefused: Permanent,
+    and nothing was sent."""
     try:
         return await client.request(method, url, **kwargs)
+    except OutboundRefused as exc:
+        raise HostRefused(str(exc)) from None
     except httpx.TimeoutException as exc:
         raise Transient(
             f"no answer from {httpx.URL(url).host} ({type(exc).__name__})",
@@ -81,6 +86,8 @@ async def request(client: httpx.AsyncClient, method: str, url: str, **kwargs: An
             ambiguous=not isinstance(exc, httpx.ConnectTimeout),
         ) from exc
     except httpx.HTTPError as exc:
+        if is_tls_failure(exc):
+            raise Transient(f"TLS failure with {httpx.URL(url).host}", status="tls") from exc
         raise Transient(f"cannot reach {httpx.URL(url).host}: {type(exc).__name__}", status="network") from exc
 
 

@@ -14,6 +14,7 @@ from api.channel.connectors.email import EmailConnector
 from api.channel.connectors.shopee import ShopeeConnector
 from api.channel.connectors.tiktok import TiktokConnector
 from api.channel.connectors.walmart import WalmartConnector
+from api.kit.outbound import OutboundPolicy
 
 CONNECTORS: dict[str, type[Connector]] = {
     c.marketplace: c
@@ -33,8 +34,16 @@ def build(
     http: httpx.AsyncClient | None = None,
     save_credentials: CredentialsSaver | None = None,
     credentials_guard: CredentialsGuard | None = None,
+    outbound: OutboundPolicy | None = None,
 ) -> Connector:
     cls = CONNECTORS.get(marketplace)
     if cls is None:
         raise LookupError(f"no connector for {marketplace!r}")
-    return cls(settings, credentials, http=http, save_credentials=save_credentials, credentials_guard=credentials_guard)
+    return cls(
+        settings,
+        credentials,
+        http=http,
+        save_credentials=save_credentials,
+        credentials_guard=credentials_guard,
+        outbound=outbound,
+    )

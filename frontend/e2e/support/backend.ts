@@ -126,7 +126,7 @@ export async function startBackend(logDir: string): Promise<Backend> {
   const sandboxPort = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   // The webhook tests deliver to a receiver on this machine: allow loopback (plain http) for them.
-  env['HOURGLASS_WEBHOOK_ALLOWED_NETWORKS'] = '["127.0.0.0/8"]';
+  env['HOURGLASS_OUTBOUND_ALLOWED'] = '127.0.0.0/8';
   const log = createWriteStream(path.join(logDir, 'backend.log'));
   // detached: its own process group, so teardown stops the API and the worker with one signal.
   const child = spawn(HOURGLASS, ['demo', '--port', String(port), '--sandbox-port', String(sandboxPort)], {

@@ -23,7 +23,14 @@ from typing import Any
 
 from api.channel.connectors.base import Connector, FetchResult, Permanent, ReplyTarget, SentReply
 from api.channel.connectors.mail.parse import Mail, parse_mail
-from api.channel.connectors.mail.transport import imap_check, imap_fetch, imap_mark_seen, smtp_send
+from api.channel.connectors.mail.transport import (
+    imap_check,
+    imap_endpoint,
+    imap_fetch,
+    imap_mark_seen,
+    smtp_endpoint,
+    smtp_send,
+)
 from api.message.ingest import InboundMessage
 
 log = logging.getLogger(__name__)
@@ -48,7 +55,15 @@ def unreadable(uidvalidity: int, uid: int, raw: bytes, exc: Exception) -> Inboun
 class MailConnector(Connector):
     required_credentials = ("imap_username", "imap_password")
     required_settings = ("imap_host", "smtp_host")
+    host_settings = ("imap_host", "smtp_host")
     poll_interval = 5.0
+
+    def endpoint(self, kind: str) -> tuple[str, int]:
+        if kind == "imap":
+            return imap_endpoint(self.settings)
+        if kind == "smtp":
+            return smtp_endpoint(self.settings)
+        return super().endpoint(kind)
 
     @classmethod
     def validate(cls, settings: Mapping[str, Any], credentials: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -68,17 +83,20 @@ class MailConnector(Connector):
         raise NotImplementedError
 
     async def check_credentials(self) -> dict[str, Any]:
-        info = await asyncio.to_thread(imap_check, self.settings, self.credentials, self.timeout)
+        address = await self.destination("imap")
+        info = await asyncio.to_thread(imap_check, self.settings, self.credentials, self.timeout, address)
         return {"account": self.seller_email, **info}
 
     async def fetch(self, cursor: Mapping[str, Any]) -> FetchResult:
         backfill = timedelta(hours=float(self.settings.get("backfill_hours", 72)))
         raw_validity = cursor.get("uidvalidity")
+        address = await self.destination("imap")
         batch = await asyncio.to_thread(
             imap_fetch,
             self.settings,
             self.credentials,
             self.timeout,
+            address,
             int(raw_validity) if raw_validity is not None else None,
             int(cursor.get("last_uid") or 0),
             datetime.now(UTC) - backfill,
@@ -124,13 +142,15 @@ class MailConnector(Connector):
 
     async def send_reply(self, target: ReplyTarget, text: str) -> SentReply:
         message = self.compose(target, text)
-        await asyncio.to_thread(smtp_send, self.settings, self.credentials, self.timeout, message)
+        address = await self.destination("smtp")
+        await asyncio.to_thread(smtp_send, self.settings, self.credentials, self.timeout, address, message)
         return SentReply(external_id=str(message["Message-ID"]))
 
     async def mark_read(self, target: ReplyTarget) -> None:
         if target.last_inbound_external_id:
+            address = await self.destination("imap")
             await asyncio.to_thread(
-                imap_mark_seen, self.settings, self.credentials, self.timeout, target.last_inbound_external_id
+                imap_mark_seen, self.settings, self.credentials, self.timeout, address, target.last_inbound_external_id
             )
 
 

@@ -2,6 +2,9 @@
 
 Errors map to the connector's types: SMTP 4xx and broken connections are Transient, 5xx Permanent,
 a refused login AuthError, so delivery retries a greylisting relay and fails a rejected reply.
+
+Every connection goes to `address`, the one the outbound policy checked (api.kit.outbound), never to
+a fresh resolution of the host name; TLS still verifies the certificate against the host name.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import contextlib
 import imaplib
 import re
 import smtplib
+import socket
 import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -30,16 +34,64 @@ class ImapBatch:
     more: bool
 
 
-def _imap(settings: Mapping[str, Any], credentials: Mapping[str, Any], timeout: float) -> imaplib.IMAP4:
+def imap_endpoint(settings: Mapping[str, Any]) -> tuple[str, int]:
     host = str(settings.get("imap_host") or "")
-    port = int(settings.get("imap_port") or (993 if settings.get("imap_tls", True) else 143))
+    return host, int(settings.get("imap_port") or (993 if settings.get("imap_tls", True) else 143))
+
+
+def smtp_endpoint(settings: Mapping[str, Any]) -> tuple[str, int]:
+    security = str(settings.get("smtp_security") or "starttls")  # ssl | starttls | none
+    host = str(settings.get("smtp_host") or "")
+    return host, int(settings.get("smtp_port") or {"ssl": 465, "starttls": 587}.get(security, 25))
+
+
+class _PinnedIMAP4(imaplib.IMAP4):
+    def __init__(self, host: str, address: str, port: int, timeout: float) -> None:
+        self._address = address
+        super().__init__(host, port, timeout=timeout)
+
+    def _create_socket(self, timeout: float | None) -> socket.socket:
+        return socket.create_connection((self._address, self.port), timeout)
+
+
+class _PinnedIMAP4_SSL(imaplib.IMAP4_SSL):
+    def __init__(self, host: str, address: str, port: int, timeout: float) -> None:
+        self._address = address
+        super().__init__(host, port, ssl_context=ssl.create_default_context(), timeout=timeout)
+
+    def _create_socket(self, timeout: float | None) -> socket.socket:
+        sock = socket.create_connection((self._address, self.port), timeout)
+        return self.ssl_context.wrap_socket(sock, server_hostname=self.host)
+
+
+class _PinnedSMTP(smtplib.SMTP):
+    def __init__(self, host: str, address: str, port: int, timeout: float) -> None:
+        self._address = address
+        super().__init__(host, port, timeout=timeout)  # STARTTLS verifies against `host`
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        return socket.create_connection((self._address, port), timeout, self.source_address)
+
+
+class _PinnedSMTP_SSL(smtplib.SMTP_SSL):
+    def __init__(self, host: str, address: str, port: int, timeout: float) -> None:
+        self._address, self._server_name = address, host
+        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        sock = socket.create_connection((self._address, port), timeout, self.source_address)
+        return self.context.wrap_socket(sock, server_hostname=self._server_name)
+
+
+def _imap(settings: Mapping[str, Any], credentials: Mapping[str, Any], timeout: float, address: str) -> imaplib.IMAP4:
+    host, port = imap_endpoint(settings)
     try:
         if settings.get("imap_tls", True):
-            conn: imaplib.IMAP4 = imaplib.IMAP4_SSL(
-                host, port, ssl_context=ssl.create_default_context(), timeout=timeout
-            )
+            conn: imaplib.IMAP4 = _PinnedIMAP4_SSL(host, address, port, timeout)
         else:
-            conn = imaplib.IMAP4(host, port, timeout=timeout)
+            conn = _PinnedIMAP4(host, address, port, timeout)
+    except ssl.SSLError as exc:
+        raise Transient(f"TLS failure with IMAP {host}:{port}: {exc}", status="tls") from exc
     except (OSError, imaplib.IMAP4.error) as exc:
         raise Transient(f"cannot reach IMAP {host}:{port}: {exc}", status="imap") from exc
     try:
@@ -70,8 +122,10 @@ def _select(conn: imaplib.IMAP4, mailbox: str, readonly: bool) -> int:
     return int(values[0]) if values and values[0] else 0
 
 
-def imap_check(settings: Mapping[str, Any], credentials: Mapping[str, Any], timeout: float) -> dict[str, Any]:
-    conn = _imap(settings, credentials, timeout)
+def imap_check(
+    settings: Mapping[str, Any], credentials: Mapping[str, Any], timeout: float, address: str
+) -> dict[str, Any]:
+    conn = _imap(settings, credentials, timeout, address)
     try:
         uidvalidity = _select(conn, str(settings.get("mailbox") or "INBOX"), readonly=True)
         typ, data = conn.uid("SEARCH", None, "ALL")  # type: ignore[arg-type]
@@ -85,13 +139,14 @@ def imap_fetch(
     settings: Mapping[str, Any],
     credentials: Mapping[str, Any],
     timeout: float,
+    address: str,
     uidvalidity: int | None,
     last_uid: int,
     since: datetime,
     batch: int,
 ) -> ImapBatch:
     """Mail after `last_uid` (or, when the mailbox was recreated or never read, since `since`)."""
-    conn = _imap(settings, credentials, timeout)
+    conn = _imap(settings, credentials, timeout, address)
     try:
         current = _select(conn, str(settings.get("mailbox") or "INBOX"), readonly=True)
         try:
@@ -130,9 +185,9 @@ def imap_fetch(
 
 
 def imap_mark_seen(
-    settings: Mapping[str, Any], credentials: Mapping[str, Any], timeout: float, message_id: str
+    settings: Mapping[str, Any], credentials: Mapping[str, Any], timeout: float, address: str, message_id: str
 ) -> None:
-    conn = _imap(settings, credentials, timeout)
+    conn = _imap(settings, credentials, timeout, address)
     try:
         _select(conn, str(settings.get("mailbox") or "INBOX"), readonly=False)
         typ, data = conn.uid("SEARCH", None, "HEADER", "Message-ID", f'"{message_id}"')  # type: ignore[arg-type]
@@ -146,16 +201,15 @@ def imap_mark_seen(
 
 
 def smtp_send(
-    settings: Mapping[str, Any], credentials: Mapping[str, Any], timeout: float, message: EmailMessage
+    settings: Mapping[str, Any], credentials: Mapping[str, Any], timeout: float, address: str, message: EmailMessage
 ) -> None:
-    host = str(settings.get("smtp_host") or "")
     security = str(settings.get("smtp_security") or "starttls")  # ssl | starttls | none
-    port = int(settings.get("smtp_port") or {"ssl": 465, "starttls": 587}.get(security, 25))
+    host, port = smtp_endpoint(settings)
     try:
         if security == "ssl":
-            smtp: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
+            smtp: smtplib.SMTP = _PinnedSMTP_SSL(host, address, port, timeout)
         else:
-            smtp = smtplib.SMTP(host, port, timeout=timeout)
+            smtp = _PinnedSMTP(host, address, port, timeout)
         with smtp:
             if security == "starttls":
                 smtp.starttls(context=ssl.create_default_context())
@@ -166,12 +220,16 @@ def smtp_send(
             code, text = next(iter(refused.values()))
             raise _smtp_error(code, text)
     except smtplib.SMTPAuthenticationError as exc:
-        raise AuthError(f"SMTP login refused: {exc.smtp_code} {_decode(exc.smtp_error)}", status=exc.smtp_code) from exc
+        raise AuthError(
+            f"SMTP login refused: {exc.smtp_code} {_decode(exc.smtp_error)}", status=exc.smtp_code, code="smtp"
+        ) from exc
     except smtplib.SMTPRecipientsRefused as exc:
         code, text = next(iter(exc.recipients.values()))
         raise _smtp_error(code, text) from exc
     except smtplib.SMTPResponseException as exc:  # connect, MAIL, DATA answers
         raise _smtp_error(exc.smtp_code, exc.smtp_error) from exc
+    except ssl.SSLError as exc:
+        raise Transient(f"TLS failure with SMTP {host}:{port}: {exc}", status="tls", ambiguous=True) from exc
     except (smtplib.SMTPException, OSError) as exc:
         # The connection broke: if it broke after DATA the mail may have gone.
         raise Transient(f"SMTP failed: {type(exc).__name__}: {exc}", status="smtp", ambiguous=True) from exc

@@ -1,0 +1,26 @@
+"""The demo allow-lists exactly its sandbox's `host:port`s (HTTP, IMAP, SMTP), nothing wider, and
+its channels still connect through the outbound policy."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from api.demo import connect_sandbox, demo_outbound_allowed, sandbox_destinations, seed_demo
+from api.kit.outbound import parse_allow_entry
+from sandbox import Sandbox
+from sandbox.admin import store_json
+from tests.connectors.helpers import sandbox_config
+
+
+async def test_the_demo_allows_exactly_its_sandbox_and_its_channels_connect(database_url):
+    async with Sandbox(sandbox_config()) as sb:
+        stores = [store_json(sb.state, store) for store in sb.state.stores.values()]
+        http = urlsplit(sb.http_url)
+        expected = sorted({f"{http.hostname}:{http.port}", f"127.0.0.1:{sb.imap_port}", f"127.0.0.1:{sb.smtp_port}"})
+        assert sandbox_destinations(stores) == expected
+        # Exact pairs only: no network, so no other port of the machine is reachable.
+        assert all(isinstance(parse_allow_entry(e), tuple) for e in demo_outbound_allowed(stores))
+        await seed_demo(database_url)
+        connected = await connect_sandbox(database_url, stores)
+    assert {c.marketplace for c in connected} == {"ebay", "shopee", "tiktok", "amazon", "walmart"}
+    assert [c.warning for c in connected] == [None] * len(connected)
