@@ -15,8 +15,11 @@ import { fileURLToPath } from 'node:url';
 
 export const FRONTEND_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const REPO_DIR = path.resolve(FRONTEND_DIR, '..');
-const HOURGLASS = path.join(REPO_DIR, '.venv', 'bin', 'hourglass');
-const PYTHON = path.join(REPO_DIR, '.venv', 'bin', 'python');
+// The backend's virtualenv: the checkout's own .venv, or HOURGLASS_E2E_VENV (e.g. a git worktree
+// that shares another checkout's venv; put the worktree on PYTHONPATH so its code is what runs).
+const VENV = process.env['HOURGLASS_E2E_VENV'] || path.join(REPO_DIR, '.venv');
+const HOURGLASS = path.join(VENV, 'bin', 'hourglass');
+const PYTHON = path.join(VENV, 'bin', 'python');
 const E2E_DATABASE = 'hourglass_e2e';
 const E2E_REDIS_DB = '8';
 const STARTUP_TIMEOUT_MS = 180_000;

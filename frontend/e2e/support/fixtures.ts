@@ -22,7 +22,44 @@ interface Fixtures {
   inbox: Page;
 }
 
+export interface CspViolation {
+  directive: string;
+  blocked: string;
+  source: string;
+  sample: string;
+}
+
+/**
+ * Records every Content-Security-Policy violation in the page's top document (the SPA's own policy,
+ * sent by the API). Sandboxed email iframes are left out: their own stricter policy is meant to block.
+ */
+export async function watchCsp(page: Page): Promise<CspViolation[]> {
+  const violations: CspViolation[] = [];
+  await page.exposeBinding('__hourglassCspViolation', ({ frame }, violation: CspViolation) => {
+    if (frame === page.mainFrame()) violations.push(violation);
+  });
+  await page.addInitScript(() => {
+    if (window.top !== window) return;
+    document.addEventListener('securitypolicyviolation', (event) => {
+      const report = (window as unknown as { __hourglassCspViolation: (v: unknown) => void }).__hourglassCspViolation;
+      report({
+        directive: event.effectiveDirective,
+        blocked: event.blockedURI,
+        source: `${event.sourceFile}:${event.lineNumber}`,
+        sample: event.sample,
+      });
+    });
+  });
+  return violations;
+}
+
 export const test = base.extend<Fixtures>({
+  // Every test fails on a CSP violation: the built SPA must work under the policy the API sends.
+  page: async ({ page }, use) => {
+    const violations = await watchCsp(page);
+    await use(page);
+    expect(violations, 'Content-Security-Policy violations in the SPA').toEqual([]);
+  },
   baseURL: async ({}, use) => use(env('E2E_BASE_URL')),
   api: async ({}, use) => use(new HourglassApi(env('E2E_BASE_URL'), env('E2E_API_KEY'))),
   shot: async ({ page }, use) => {
