@@ -16,6 +16,11 @@ function env(name: string): string {
 
 interface Fixtures {
   api: HourglassApi;
+  /**
+   * The CSP violations seen so far in the test's page. It must be empty when the test ends; a test
+   * that provokes one on purpose asserts on it and removes what it expected.
+   */
+  cspViolations: CspViolation[];
   /** Saves a full-page screenshot as a test artefact: test-results/screenshots/<name>.png */
   shot: (name: string) => Promise<void>;
   /** A page already logged in as the demo admin, on the inbox. */
@@ -33,8 +38,7 @@ export interface CspViolation {
  * Records every Content-Security-Policy violation in the page's top document (the SPA's own policy,
  * sent by the API). Sandboxed email iframes are left out: their own stricter policy is meant to block.
  */
-export async function watchCsp(page: Page): Promise<CspViolation[]> {
-  const violations: CspViolation[] = [];
+export async function watchCsp(page: Page, violations: CspViolation[] = []): Promise<CspViolation[]> {
   await page.exposeBinding('__hourglassCspViolation', ({ frame }, violation: CspViolation) => {
     if (frame === page.mainFrame()) violations.push(violation);
   });
@@ -55,10 +59,11 @@ export async function watchCsp(page: Page): Promise<CspViolation[]> {
 
 export const test = base.extend<Fixtures>({
   // Every test fails on a CSP violation: the built SPA must work under the policy the API sends.
-  page: async ({ page }, use) => {
-    const violations = await watchCsp(page);
+  cspViolations: async ({}, use) => use([]),
+  page: async ({ page, cspViolations }, use) => {
+    await watchCsp(page, cspViolations);
     await use(page);
-    expect(violations, 'Content-Security-Policy violations in the SPA').toEqual([]);
+    expect(cspViolations, 'Content-Security-Policy violations in the SPA').toEqual([]);
   },
   baseURL: async ({}, use) => use(env('E2E_BASE_URL')),
   api: async ({}, use) => use(new HourglassApi(env('E2E_BASE_URL'), env('E2E_API_KEY'))),
