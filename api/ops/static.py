@@ -22,12 +22,13 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-# script-src 'self': no inline script and no eval. style-src needs 'unsafe-inline' for two reasons
-# that cannot be hashed: buyer emails keep their own style attributes inside the sandboxed srcdoc
-# iframe (a srcdoc document inherits this policy on top of its own), and Recharts writes style
-# attributes. img-src https: is there for the same email iframe, whose own policy allows remote
-# images. connect-src 'self' covers the WebSocket to the same host (CSP Level 3: 'self' matches
-# ws:/wss: on the page's host and port).
+# script-src 'self': no inline script and no eval (Vite emits one module script under /assets).
+# style-src needs 'unsafe-inline' for buyer emails: the sanitised email keeps its <style> and style
+# attributes inside the sandboxed srcdoc iframe, and a srcdoc document inherits this policy on top of
+# its own (which forbids everything but images and inline style). React's style props go through the
+# CSSOM, which CSP does not restrict. img-src https: is there for the same iframe, whose own policy
+# allows remote images. connect-src 'self' covers the WebSocket to the same host (CSP Level 3:
+# 'self' matches ws:/wss: on the page's host and port).
 CONTENT_SECURITY_POLICY = "; ".join(
     (
         "default-src 'self'",
