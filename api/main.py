@@ -5,14 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
-from fastapi.staticfiles import StaticFiles
 from redis.asyncio import Redis
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -37,6 +35,7 @@ from api.ops.audit_endpoints import router as audit_router
 from api.ops.health import router as health_router
 from api.ops.idempotency import BodyLimitMiddleware, IdempotencyMiddleware
 from api.ops.metrics import MetricsMiddleware
+from api.ops.static import install_frontend
 from api.order.endpoints import router as order_router
 from api.realtime.config import RealtimeConfig
 from api.realtime.endpoints import router as realtime_router
@@ -140,34 +139,6 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
 
-def install_frontend(app: FastAPI, settings: Settings) -> None:
-    """Serve the built SPA at / with client-side routes falling back to index.html.
-
-    Without a build, / points at the API documentation instead."""
-    dist = settings.frontend_dist or Path(__file__).resolve().parent.parent / "frontend" / "dist"
-    index = dist / "index.html"
-    if not index.is_file():
-
-        @app.get("/", include_in_schema=False)
-        async def root() -> RedirectResponse:
-            return RedirectResponse("/v1/docs")
-
-        return
-    if (dist / "assets").is_dir():
-        app.mount("/assets", StaticFiles(directory=dist / "assets"), name="assets")
-    reserved = ("v1/", "healthz", "readyz", "metrics", "assets/")
-
-    @app.get("/{path:path}", include_in_schema=False)
-    async def spa(path: str) -> FileResponse:
-        if path.startswith(reserved):
-            raise StarletteHTTPException(status_code=404, detail=f"No route /{path}.")
-        candidate = (dist / path).resolve()
-        # Top-level files of the build (favicon, locales...), never anything outside it.
-        if path and candidate.is_file() and candidate.parent == dist.resolve():
-            return FileResponse(candidate)
-        return FileResponse(index, headers={"Cache-Control": "no-cache"})
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -230,7 +201,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The OpenAPI `webhooks` section: the payload of each event type subscribers receive.
     app.webhooks.include_router(webhooks_router())
 
-    install_frontend(app, settings)
+    install_frontend(app, settings.frontend_dist)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

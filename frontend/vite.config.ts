@@ -27,7 +27,9 @@ export default defineConfig({
     chunkSizeWarningLimit: 800,
   },
   test: {
-    include: ['src/**/*.test.ts', 'src/**/*.test.tsx'],
+    include: ['src/**/*.test.ts', 'src/**/*.test.tsx', 'e2e/*.test.ts'],
+    // Unit tests run in Node; component tests ask for jsdom with a `@vitest-environment jsdom` comment.
     environment: 'node',
+    setupFiles: ['src/test/setup.ts'],
   },
 });

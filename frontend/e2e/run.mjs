@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 /**
  * `npm run e2e`: the Playwright suite in Debian's Chromium (never a downloaded browser).
- * No Chromium binary -> a clear skip, exit 0; anything else -> Playwright's own exit code.
+ * No Chromium binary -> on CI (CI set to anything but "false"/"0") the run fails, exit 1: a green
+ * run there must mean the browser tests ran; locally a clear skip, exit 0. Anything else ->
+ * Playwright's own exit code.
  */
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
@@ -32,9 +34,15 @@ function findChromium() {
   return '/usr/bin/chromium';
 }
 
+const onCi = !['', '0', 'false'].includes((process.env.CI ?? '').trim().toLowerCase());
 const chromium = findChromium();
 if (!executable(chromium)) {
-  console.log(`skipping browser tests: no Chromium found (looked for ${chromium}; install Debian's chromium or set CHROMIUM_PATH)`);
+  const where = `looked for ${chromium}; install Debian's chromium or set CHROMIUM_PATH`;
+  if (onCi) {
+    console.error(`e2e: FAILED: no Chromium found on CI (${where}); the browser tests cannot run`);
+    process.exit(1);
+  }
+  console.log(`skipping browser tests: no Chromium found (${where})`);
   process.exit(0);
 }
 

@@ -6,7 +6,8 @@ const countdownIn = (page: Page, conversationId: string) => row(page, conversati
 
 test.describe('SLA countdown', () => {
   test('from the server’s SLA fields: ticks every second, disappears once the reply is delivered', async ({ inbox: page, api, shot }) => {
-    test.skip(!(await api.hasSlaFields()), 'the API does not send sla_deadline yet');
+    // The deadline comes from the server: a missing field is a failure, never a skip.
+    expect(await api.hasSlaFields(), 'ConversationRead must document sla_deadline').toBe(true);
     const erp = await api.channel('api', 'ERP feed');
     // Received an hour ago on a 24 h clock: about 23 h left, so the badge is green.
     const pushed = await api.pushBuyerMessage(erp, {
@@ -18,6 +19,8 @@ test.describe('SLA countdown', () => {
     });
     // Received an hour ago, it sorts below the sandbox's fresh traffic: find it by its order id.
     await page.getByTestId('search').fill('500-0000001-0000001');
+    const listed = await api.conversation(pushed.conversation_id);
+    expect(listed['sla_deadline'], 'the pushed conversation must have a deadline (ERP channel on a 24 h clock)').toBeTruthy();
     const badge = countdownIn(page, pushed.conversation_id);
     await expect(badge).toBeVisible({ timeout: 20_000 });
     await expect(badge).toHaveAttribute('data-tone', 'green');

@@ -108,13 +108,13 @@ export class HourglassApi {
     return reply.id;
   }
 
-  /** Whether this server has the template API (the picker hides itself where it does not). */
+  /** Whether GET /v1/templates answers 2xx for this token. */
   async hasTemplates(token: string): Promise<boolean> {
     const response = await fetch(`${this.baseUrl}/v1/templates`, { headers: { Authorization: `Bearer ${token}` } });
     return response.ok;
   }
 
-  /** Whether the API already sends the announced SLA fields (tests for them skip until it does). */
+  /** Whether the OpenAPI spec documents the SLA fields on a conversation. */
   async hasSlaFields(): Promise<boolean> {
     const spec = await this.request<{ components: { schemas: Record<string, { properties?: Record<string, unknown> }> } }>(
       'GET',

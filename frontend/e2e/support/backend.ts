@@ -3,7 +3,7 @@
  * frontend/dist) on a free loopback port for the browser tests, and tears all of it down after.
  *
  * Database: with HOURGLASS_TEST_DATABASE_URL / HOURGLASS_TEST_REDIS_URL (CI sets them when the
- * machine's own servers answer) a fresh `hourglass_e2e` database and Redis db 8 are used; otherwise
+ * machine's own servers answer) a fresh `hourglass_e2e_<pid>` database and Redis db 8 are used; otherwise
  * the demo starts its embedded PostgreSQL and Redis inside a temporary data directory.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -15,9 +15,15 @@ import { fileURLToPath } from 'node:url';
 
 export const FRONTEND_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const REPO_DIR = path.resolve(FRONTEND_DIR, '..');
-const HOURGLASS = path.join(REPO_DIR, '.venv', 'bin', 'hourglass');
-const PYTHON = path.join(REPO_DIR, '.venv', 'bin', 'python');
-const E2E_DATABASE = 'hourglass_e2e';
+// The backend's virtualenv: the checkout's own .venv, or HOURGLASS_E2E_VENV (e.g. a git worktree
+// that shares another checkout's venv; put the worktree on PYTHONPATH so its code is what runs).
+const VENV = process.env['HOURGLASS_E2E_VENV'] || path.join(REPO_DIR, '.venv');
+const HOURGLASS = path.join(VENV, 'bin', 'hourglass');
+const PYTHON = path.join(VENV, 'bin', 'python');
+// One database per run: two runs against one server (two checkouts, two CI jobs) must never drop
+// each other's database mid-run, as one shared name did ("terminating connection due to
+// administrator command" while migrating).
+const E2E_DATABASE = `hourglass_e2e_${process.pid}`;
 const E2E_REDIS_DB = '8';
 const STARTUP_TIMEOUT_MS = 180_000;
 

@@ -16,13 +16,55 @@ function env(name: string): string {
 
 interface Fixtures {
   api: HourglassApi;
+  /**
+   * The CSP violations seen so far in the test's page. It must be empty when the test ends; a test
+   * that provokes one on purpose asserts on it and removes what it expected.
+   */
+  cspViolations: CspViolation[];
   /** Saves a full-page screenshot as a test artefact: test-results/screenshots/<name>.png */
   shot: (name: string) => Promise<void>;
   /** A page already logged in as the demo admin, on the inbox. */
   inbox: Page;
 }
 
+export interface CspViolation {
+  directive: string;
+  blocked: string;
+  source: string;
+  sample: string;
+}
+
+/**
+ * Records every Content-Security-Policy violation in the page's top document (the SPA's own policy,
+ * sent by the API). Sandboxed email iframes are left out: their own stricter policy is meant to block.
+ */
+export async function watchCsp(page: Page, violations: CspViolation[] = []): Promise<CspViolation[]> {
+  await page.exposeBinding('__hourglassCspViolation', ({ frame }, violation: CspViolation) => {
+    if (frame === page.mainFrame()) violations.push(violation);
+  });
+  await page.addInitScript(() => {
+    if (window.top !== window) return;
+    document.addEventListener('securitypolicyviolation', (event) => {
+      const report = (window as unknown as { __hourglassCspViolation: (v: unknown) => void }).__hourglassCspViolation;
+      report({
+        directive: event.effectiveDirective,
+        blocked: event.blockedURI,
+        source: `${event.sourceFile}:${event.lineNumber}`,
+        sample: event.sample,
+      });
+    });
+  });
+  return violations;
+}
+
 export const test = base.extend<Fixtures>({
+  // Every test fails on a CSP violation: the built SPA must work under the policy the API sends.
+  cspViolations: async ({}, use) => use([]),
+  page: async ({ page, cspViolations }, use) => {
+    await watchCsp(page, cspViolations);
+    await use(page);
+    expect(cspViolations, 'Content-Security-Policy violations in the SPA').toEqual([]);
+  },
   baseURL: async ({}, use) => use(env('E2E_BASE_URL')),
   api: async ({}, use) => use(new HourglassApi(env('E2E_BASE_URL'), env('E2E_API_KEY'))),
   shot: async ({ page }, use) => {

@@ -41,3 +41,26 @@ export function ErrorNotice({ error }: { error: unknown }) {
     </div>
   );
 }
+
+/**
+ * A part of the page whose data could not be loaded: says which part, in the agent's language, with
+ * the API's explanation and a retry. Never an empty list or a missing control, which would look like
+ * "nothing there" or "no such feature" when the backend is failing.
+ */
+export function LoadFailed({ what, error, onRetry, testId }: { what: string; error: unknown; onRetry?: () => void; testId?: string }) {
+  const { t } = useTranslation();
+  if (!error) return null;
+  const detail = error instanceof ApiError ? error.message : t('common.networkError');
+  return (
+    <div className="notice notice--error" role="alert" data-testid={testId ?? 'load-failed'}>
+      <div>
+        <strong>{t('common.loadFailed', { what })}</strong> {detail}
+      </div>
+      {onRetry ? (
+        <button type="button" className="btn btn--link btn--sm" onClick={onRetry}>
+          {t('common.retry')}
+        </button>
+      ) : null}
+    </div>
+  );
+}

@@ -6,6 +6,16 @@ export const en = {
     close: 'Close',
     dismiss: 'Dismiss',
     notFound: 'Page not found',
+    loadFailed: '{{what}} could not be loaded.',
+    retry: 'Try again',
+    part: {
+      templates: 'Templates',
+      people: 'People',
+      teams: 'Teams',
+      stores: 'Stores',
+      notifications: 'Notifications',
+      counts: 'View counts',
+    },
   },
   header: {
     status: 'Your status',

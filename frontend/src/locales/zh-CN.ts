@@ -8,6 +8,16 @@ export const zhCN: Messages = {
     close: '关闭',
     dismiss: '知道了',
     notFound: '页面不存在',
+    loadFailed: '无法加载{{what}}。',
+    retry: '重试',
+    part: {
+      templates: '模板',
+      people: '成员',
+      teams: '团队',
+      stores: '店铺',
+      notifications: '通知',
+      counts: '视图计数',
+    },
   },
   header: {
     status: '我的状态',

@@ -1,13 +1,12 @@
 import { useQuery } from '@tanstack/react-query';
 import type { components } from '@/api/schema';
 import { api, unwrap } from '@/lib/api-client';
-import { isNotFound } from '@/lib/problem';
 import { queryKeys } from '@/lib/query-keys';
 
 /**
  * Templates (R6): GET /v1/templates and POST /v1/templates/{id}/preview, which renders the template
- * with the conversation's real data and lints the result for its marketplace. A server without the
- * template API answers 404: the picker then hides itself instead of failing.
+ * with the conversation's real data and lints the result for its marketplace. A failure is an error
+ * the picker shows (any status, 404 included): it never passes for "no templates".
  */
 export type Template = components['schemas']['TemplateRead'];
 type PreviewResponse = components['schemas']['Preview'];
@@ -31,20 +30,12 @@ export function toPreview(response: PreviewResponse): TemplatePreview {
 }
 
 export function useTemplates() {
-  const query = useQuery({
+  return useQuery({
     queryKey: queryKeys.templates.all,
-    queryFn: async ({ signal }) => {
-      try {
-        return await unwrap(api.GET('/v1/templates', { signal }));
-      } catch (error) {
-        if (isNotFound(error)) return null; // no template API on this server
-        throw error;
-      }
-    },
+    queryFn: ({ signal }) => unwrap(api.GET('/v1/templates', { signal })),
     staleTime: 5 * 60_000,
     retry: false,
   });
-  return { ...query, available: query.data !== null && query.data !== undefined };
 }
 
 export function useTemplatePreview(templateId: string | null, conversationId: string) {

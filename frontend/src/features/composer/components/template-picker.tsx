@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { ErrorNotice, LoadFailed, Spinner } from '@/components/feedback';
 import { useTemplatePreview, useTemplates, type Template } from '../api/templates';
 import { fillTemplate, type TemplateContext } from '@/lib/fill-template';
 import { ViolationList } from './violation-list';
@@ -10,20 +11,29 @@ interface TemplatePickerProps {
   onInsert: (text: string, templateId: string) => void;
 }
 
-/** Search, pick, see it filled with this conversation's data, insert. Absent when the API has no templates. */
+/** Search, pick, see it filled with this conversation's data, insert. A failing template API shows as an error in the popover. */
 export function TemplatePicker({ conversationId, context, onInsert }: TemplatePickerProps) {
   const { t } = useTranslation();
   const templates = useTemplates();
   const [open, setOpen] = useState(false);
-  if (!templates.available) return null;
   return (
     <div className="template-picker">
       <button type="button" className="btn btn--sm" data-testid="template-picker" aria-expanded={open} onClick={() => setOpen((v) => !v)}>
         {t('composer.templates')}
       </button>
-      {open ? (
+      {open && templates.isError ? (
+        <div className="popover template-popover" role="dialog" aria-label={t('composer.templates')}>
+          <LoadFailed what={t('common.part.templates')} error={templates.error} onRetry={() => void templates.refetch()} testId="templates-failed" />
+        </div>
+      ) : null}
+      {open && templates.isPending ? (
+        <div className="popover template-popover" role="dialog" aria-label={t('composer.templates')}>
+          <Spinner />
+        </div>
+      ) : null}
+      {open && templates.data ? (
         <TemplatePopover
-          templates={templates.data ?? []}
+          templates={templates.data}
           conversationId={conversationId}
           context={context}
           onClose={() => setOpen(false)}
@@ -109,6 +119,8 @@ function TemplatePopover({
           {matches.length === 0 ? <li className="muted">{t('composer.noTemplates')}</li> : null}
         </ul>
         <div className="template-popover__preview" data-testid="template-preview">
+          {/* The local fill stays visible, but the server's preview failing (linting included) is said. */}
+          {preview.error ? <ErrorNotice error={preview.error} /> : null}
           {shown ? (
             <>
               <pre>{shown.body}</pre>

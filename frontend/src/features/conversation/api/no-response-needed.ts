@@ -1,16 +1,12 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '@/lib/api-client';
 import { invalidateInbox, upsertMessage } from '@/lib/conversation-cache';
-import { isNotFound } from '@/lib/problem';
 import { queryKeys } from '@/lib/query-keys';
 
 /**
  * POST /v1/messages/{id}/no-response-needed: the buyer's "thanks!" needs no answer, so its clocks
- * stop and it leaves the response rate. On a server without the endpoint (404) the action hides.
+ * stop and it leaves the response rate. A failure shows under the message (it never hides the action).
  */
-let unsupported = false;
-
-export const noResponseNeededSupported = () => !unsupported;
 
 export function useNoResponseNeeded(conversationId: string) {
   const queryClient = useQueryClient();
@@ -22,9 +18,6 @@ export function useNoResponseNeeded(conversationId: string) {
       // The clocks and the waiting state change server-side: fetch them.
       void queryClient.invalidateQueries({ queryKey: queryKeys.conversations.detail(conversationId) });
       void invalidateInbox(queryClient);
-    },
-    onError: (error) => {
-      if (isNotFound(error)) unsupported = true;
     },
   });
 }

@@ -1,5 +1,5 @@
 import { useTranslation } from 'react-i18next';
-import { ErrorNotice } from '@/components/feedback';
+import { ErrorNotice, LoadFailed } from '@/components/feedback';
 import { useMe, useTeams, useUsers } from '@/hooks/use-directory';
 import { CATEGORIES, oneOf, PRIORITIES, STATUSES } from '@/lib/enums';
 import { useSetRead } from '../api/read-state';
@@ -103,6 +103,8 @@ export function ActionBar({ conversation: c }: { conversation: ConversationDetai
         <SpamMenu conversation={c} />
       </div>
       {update.error ? <ErrorNotice error={update.error} /> : null}
+      <LoadFailed what={t('common.part.people')} error={users.error} onRetry={() => void users.refetch()} />
+      <LoadFailed what={t('common.part.teams')} error={teams.error} onRetry={() => void teams.refetch()} />
     </div>
   );
 }

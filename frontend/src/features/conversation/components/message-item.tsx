@@ -1,7 +1,7 @@
 import { useTranslation } from 'react-i18next';
 import { ErrorNotice } from '@/components/feedback';
 import { formatDateTime } from '@/lib/format';
-import { noResponseNeededSupported, useNoResponseNeeded } from '../api/no-response-needed';
+import { useNoResponseNeeded } from '../api/no-response-needed';
 import type { Message } from '../api/get-conversation';
 import { DeliveryStatus } from './delivery-status';
 import { EmailBodyFrame } from './email-body-frame';
@@ -26,7 +26,7 @@ export function MessageItem({ message: m, conversationSubject, buyerName, author
         : m.author_kind === 'auto'
           ? t('thread.autoReply')
           : (authorName ?? t('thread.agent'));
-  const canMarkNoResponse = !outbound && m.author_kind === 'buyer' && awaitingReply && !m.no_response_needed && noResponseNeededSupported();
+  const canMarkNoResponse = !outbound && m.author_kind === 'buyer' && awaitingReply && !m.no_response_needed;
 
   return (
     <article

@@ -1,6 +1,6 @@
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
-import { Spinner } from '@/components/feedback';
+import { LoadFailed, Spinner } from '@/components/feedback';
 import { useUsers } from '@/hooks/use-directory';
 import { useWorkload, type Workload } from '../api/workload';
 
@@ -23,6 +23,7 @@ export function WorkloadPanel() {
         <h2>{t('dashboard.workload')}</h2>
         <span className="muted">{t('dashboard.workloadHint')}</span>
       </header>
+      <LoadFailed what={t('common.part.people')} error={users.error} onRetry={() => void users.refetch()} testId="workload-failed" />
       {users.isLoading ? (
         <Spinner />
       ) : (

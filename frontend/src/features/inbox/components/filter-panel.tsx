@@ -1,9 +1,8 @@
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
+import { LoadFailed } from '@/components/feedback';
 import { useChannels, useTeams, useUsers } from '@/hooks/use-directory';
 import { CATEGORIES, MARKETPLACES, PRIORITIES, SLA_FILTERS, SORTS, STATUSES } from '@/lib/enums';
-import { hasSlaFields } from '@/lib/sla-fields';
-import { useConversations } from '../api/get-conversations';
 import { useInboxFilters, type FilterKey } from '../hooks/use-inbox-filters';
 
 interface Option {
@@ -11,17 +10,21 @@ interface Option {
   label: string;
 }
 
-/** Marketplace, store, assignee, team, status, category, priority and SLA state. */
+/**
+ * Marketplace, store, assignee, team, status, category, priority and SLA state. Options that come
+ * from the API (stores, people, teams) say so when they could not be loaded, instead of an empty list.
+ */
 export function FilterPanel() {
   const { t } = useTranslation();
   const { filters, setFilter, clearFilters, activeFilterCount } = useInboxFilters();
   const users = useUsers();
   const teams = useTeams();
   const channels = useChannels();
-  const list = useConversations(filters);
-  // The SLA filter appears once the API sends SLA fields (or when a link already carries it).
-  const slaAvailable =
-    filters.sla_state !== undefined || (list.data?.pages[0]?.items.some((c) => hasSlaFields(c)) ?? false);
+  const failures = [
+    { what: t('common.part.stores'), query: channels },
+    { what: t('common.part.people'), query: users },
+    { what: t('common.part.teams'), query: teams },
+  ].filter((f) => f.query.isError);
 
   const field = (key: FilterKey, label: string, options: Option[]): ReactNode => (
     <label className="filter" key={key}>
@@ -54,24 +57,25 @@ export function FilterPanel() {
       {field('status', t('filters.status'), STATUSES.map((s) => ({ value: s, label: t(`status.${s}`) })))}
       {field('category', t('filters.category'), CATEGORIES.map((c) => ({ value: c, label: t(`category.${c}`) })))}
       {field('priority', t('filters.priority'), PRIORITIES.map((p) => ({ value: p, label: t(`priority.${p}`) })))}
-      {slaAvailable ? field('sla_state', t('filters.sla'), SLA_FILTERS.map((s) => ({ value: s, label: t(`sla.state.${s}`) }))) : null}
-      {slaAvailable ? (
-        <label className="filter">
-          <span className="filter__label">{t('filters.sort')}</span>
-          <select data-testid="filter-sort" value={filters.sort ?? 'last_message'} onChange={(e) => setFilter('sort', e.target.value === 'last_message' ? undefined : e.target.value)}>
-            {SORTS.map((s) => (
-              <option key={s} value={s}>
-                {t(`sort.${s}`)}
-              </option>
-            ))}
-          </select>
-        </label>
-      ) : null}
+      {field('sla_state', t('filters.sla'), SLA_FILTERS.map((s) => ({ value: s, label: t(`sla.state.${s}`) })))}
+      <label className="filter">
+        <span className="filter__label">{t('filters.sort')}</span>
+        <select data-testid="filter-sort" value={filters.sort ?? 'last_message'} onChange={(e) => setFilter('sort', e.target.value === 'last_message' ? undefined : e.target.value)}>
+          {SORTS.map((s) => (
+            <option key={s} value={s}>
+              {t(`sort.${s}`)}
+            </option>
+          ))}
+        </select>
+      </label>
       {activeFilterCount > 0 ? (
         <button type="button" className="btn btn--link filter-panel__clear" onClick={clearFilters}>
           {t('filters.clear')}
         </button>
       ) : null}
+      {failures.map((f) => (
+        <LoadFailed key={f.what} what={f.what} error={f.query.error} onRetry={() => void f.query.refetch()} testId="filter-options-failed" />
+      ))}
     </div>
   );
 }

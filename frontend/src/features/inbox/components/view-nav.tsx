@@ -1,4 +1,5 @@
 import { useTranslation } from 'react-i18next';
+import { LoadFailed } from '@/components/feedback';
 import { MarketplaceBadge } from '@/components/marketplace-badge';
 import { useChannels } from '@/hooks/use-directory';
 import { VIEWS, type View } from '@/lib/enums';
@@ -34,6 +35,7 @@ export function ViewNav() {
             </button>
           );
         })}
+        <LoadFailed what={t('common.part.counts')} error={counts.error} onRetry={() => void counts.refetch()} testId="counts-failed" />
       </div>
 
       <div className="view-nav__heading">{t('nav.quick')}</div>
@@ -44,6 +46,7 @@ export function ViewNav() {
 
       <div className="view-nav__heading">{t('nav.stores')}</div>
       <div className="view-nav__section">
+        <LoadFailed what={t('common.part.stores')} error={channels.error} onRetry={() => void channels.refetch()} testId="stores-failed" />
         {(channels.data ?? []).map((ch) => (
           <button
             key={ch.id}

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { LoadFailed } from '@/components/feedback';
 import { useServerNow } from '@/hooks/use-server-now';
 import { notificationPermission, requestNotificationPermission, type Permission } from '@/lib/browser-notifications';
 import { formatRelative } from '@/lib/format';
@@ -86,7 +87,8 @@ function NotificationPanel({ onOpen }: { onOpen: (conversationId: string) => voi
         </button>
       </header>
       <DesktopAlerts />
-      {items.length === 0 ? (
+      <LoadFailed what={t('common.part.notifications')} error={list.error ?? unread.error} onRetry={() => void list.refetch()} testId="notifications-failed" />
+      {items.length === 0 && !list.isError ? (
         <div className="bell__empty">{list.isLoading ? t('common.loading') : t('bell.empty')}</div>
       ) : (
         <ul className="bell__list">
