@@ -32,7 +32,7 @@ from api.message.endpoints import router as message_router
 from api.notification.endpoints import router as notification_router
 from api.ops.audit_endpoints import router as audit_router
 from api.ops.health import router as health_router
-from api.ops.idempotency import BodyLimitMiddleware, IdempotencyMiddleware
+from api.ops.idempotency import BodyLimitMiddleware, IdempotencyMiddleware, install_idempotency
 from api.ops.metrics import MetricsMiddleware
 from api.order.endpoints import router as order_router
 from api.realtime.endpoints import router as realtime_router
@@ -209,9 +209,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.webhooks.include_router(webhooks_router())
 
     install_frontend(app, settings)
+    install_idempotency(app)
 
-    # Outermost first: metrics see everything; the body limit runs before idempotency buffers a body.
-    app.add_middleware(IdempotencyMiddleware, cipher=app.state.cipher, max_bytes=settings.max_request_bytes)
+    # Outermost first: metrics see everything; the body limit runs before any body is read.
+    app.add_middleware(IdempotencyMiddleware, cipher=app.state.cipher)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
     app.add_middleware(MetricsMiddleware)
     return app
