@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import timedelta
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -95,7 +95,7 @@ class _Pending:
     captured_body: list[bytes] = field(default_factory=list)
 
 
-class IdempotentReplay(Exception):  # noqa: N818 - a control-flow signal, not an error
+class IdempotentReplay(Exception):
     """Raised by the gate to answer with a stored response instead of running the endpoint again."""
 
     def __init__(self, record: IdempotencyRecord) -> None:

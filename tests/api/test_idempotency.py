@@ -85,10 +85,16 @@ async def test_key_in_flight_is_409(tenant, sessionmaker):
         )
         await s.execute(
             insert(IdempotencyRecord).values(
-                principal=scope, key="busy2", method="POST", path="/v1/channels", request_digest=_digest("/v1/channels", body)
+                principal=scope,
+                key="busy2",
+                method="POST",
+                path="/v1/channels",
+                request_digest=_digest("/v1/channels", body),
             )
         )
-    r = await tenant.api.post("/v1/channels", json={"marketplace": "api", "name": "x"}, headers={"Idempotency-Key": "busy"})
+    r = await tenant.api.post(
+        "/v1/channels", json={"marketplace": "api", "name": "x"}, headers={"Idempotency-Key": "busy"}
+    )
     # Different digest from the in-flight record: the mismatch wins over "in flight".
     assert r.status_code == 422
     r = await tenant.api.post(
