@@ -291,3 +291,37 @@ async def test_sequential_replay_never_sees_in_flight(app, tenant, operation):
     # And a plain sequential double POST, as a client would send it.
     third = await direct.post(path, json=body)
     assert third.status_code == 201 and third.json() == first.json()
+
+
+def _api_routes(routes):  # type: ignore[no-untyped-def]
+    from fastapi.routing import APIRoute
+
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        elif hasattr(route, "original_router"):  # an included router
+            yield from _api_routes(route.original_router.routes)
+
+
+def _calls(dependant):  # type: ignore[no-untyped-def]
+    for sub in dependant.dependencies:
+        yield sub.call
+        yield from _calls(sub)
+
+
+def test_every_authenticated_post_route_goes_through_the_gate(app):
+    """A POST route that authenticates must take its principal from a dependency that ends with the
+    idempotency gate (`authenticated`, `require(...)`, `require_role(...)`), never from `authenticate`
+    alone, or its replays would skip authorisation. Unauthenticated routes store nothing."""
+    from api.auth.dependencies import authenticate
+
+    unauthenticated = {"/v1/auth/login"}
+    checked = 0
+    for route in _api_routes(app.router.routes):
+        if "POST" not in route.methods or route.path in unauthenticated or route.path.startswith("/v1/hooks/"):
+            continue
+        calls = list(_calls(route.dependant))
+        assert authenticate in calls, f"POST {route.path} does not authenticate"
+        assert any(getattr(c, "authorises", False) for c in calls), f"POST {route.path} bypasses the gate"
+        checked += 1
+    assert checked >= 20
