@@ -36,7 +36,6 @@ from api.kit.errors import (
     InvalidInput,
     NotFound,
     TooManyRequests,
-    Unauthorized,
     field_error,
     problem_responses,
 )
@@ -66,7 +65,8 @@ def _client_address(request: Request) -> str:
 
 
 async def _throttled(request: Request, email: str) -> None:
-    verdict = await _login_throttle(request).check(email, _client_address(request))
+    """Count a password attempt, or refuse it (429) while the account or address is blocked."""
+    verdict = await _login_throttle(request).attempt(email, _client_address(request))
     if not verdict.allowed:
         raise TooManyRequests(
             f"Login refused: {verdict.reason}. Retry in {verdict.retry_after} s.",
@@ -85,8 +85,8 @@ async def login(body: LoginRequest, request: Request, session: SessionDep) -> Lo
     ttl = timedelta(hours=request.app.state.settings.session_ttl_hours)
     try:
         token, expires_at, user = await service.login(session, body.email, body.password, ttl, body.organization)
-    except Unauthorized:
-        await _login_throttle(request).failed(body.email, _client_address(request))
+    except InvalidInput:  # the password was right, for several organizations: not a failure
+        await _login_throttle(request).succeeded(body.email, _client_address(request))
         raise
     await _login_throttle(request).succeeded(body.email, _client_address(request))
     return LoginResponse(token=token, expires_at=expires_at, user=UserRead.model_validate(user))
@@ -104,10 +104,10 @@ async def change_my_password(
     user = await user_repository.get(session, principal.organization_id, principal.user_id)
     await _throttled(request, user.email)
     if not verify_password(user.password_hash, body.current_password):
-        await _login_throttle(request).failed(user.email, _client_address(request))
         raise InvalidInput(
             "The current password is wrong.", errors=field_error("body.current_password", "wrong password")
         )
+    await _login_throttle(request).succeeded(user.email, _client_address(request))
     await service.set_password(
         session, user, body.new_password, keep_session_id=principal.session_id, field="body.new_password"
     )

@@ -17,7 +17,10 @@ Three counters of failed logins, each forgotten `WINDOW_SECONDS` after its last 
   guesses or more) keeps that rate far from useful.
 
 A blocked attempt is answered 429 with `Retry-After` and does not check the password at all (no
-argon2 cost, and no answer about the password).
+argon2 cost, and no answer about the password). An allowed attempt is counted as a failure in the same
+atomic step as the check (a Lua script in Redis), before the password is verified, and un-counted if it
+succeeds: otherwise many guesses sent in parallel would all pass the check before the first failure
+was recorded.
 
 Redis holds the counters (nothing here must survive). If Redis is flushed, counts restart: an attacker
 gains one more set of free attempts per flush. If Redis is unreachable, each API process falls back to
@@ -71,74 +74,109 @@ class Verdict:
     reason: str = ""
 
 
+REFUSALS = {
+    1: "too many failed logins for this account from here",
+    2: "too many failed logins from this address",
+    3: "too many failed logins for this account",
+    4: "too many failed logins for this account",
+}
+
+RULES = (PAIR, ADDRESS, ACCOUNT)
+
+# KEYS: pair, address, account, this minute's clean-address counter of the account.
+# ARGV: now, window, clean limit, then free/base/max for pair, address, account.
+# Returns {0, 0} when allowed (and counted), else {refusal code, blocked-until}.
+_ATTEMPT_LUA = """
+local now = tonumber(ARGV[1])
+local function blocked_until(key) return tonumber(redis.call('HGET', key, 'until') or '0') end
+local pair_until = blocked_until(KEYS[1])
+if pair_until > now then return {1, tostring(pair_until)} end
+local address_until = blocked_until(KEYS[2])
+if address_until > now then return {2, tostring(address_until)} end
+local account_until = blocked_until(KEYS[3])
+if account_until > now then
+  if tonumber(redis.call('HGET', KEYS[2], 'n') or '0') > 0 then return {3, tostring(account_until)} end
+  local clean = redis.call('INCR', KEYS[4])
+  redis.call('EXPIRE', KEYS[4], 120)
+  if clean > tonumber(ARGV[3]) then return {4, tostring((math.floor(now / 60) + 1) * 60)} end
+end
+for i = 1, 3 do
+  local n = redis.call('HINCRBY', KEYS[i], 'n', 1)
+  redis.call('EXPIRE', KEYS[i], tonumber(ARGV[2]))
+  local free, base, cap = tonumber(ARGV[1 + 3 * i]), tonumber(ARGV[2 + 3 * i]), tonumber(ARGV[3 + 3 * i])
+  if n > free then
+    local delay = math.min(cap, base * 2 ^ math.min(n - free - 1, 30))
+    redis.call('HSET', KEYS[i], 'until', tostring(now + delay))
+  end
+end
+return {0, '0'}
+"""
+
+
 class _MemoryStore:
-    """Fallback counters while Redis is unreachable: per process, least recently used dropped first."""
+    """Fallback counters while Redis is unreachable: per process, least recently used dropped first.
+
+    The same logic as the Lua script; no await inside `attempt`, so it is atomic on the event loop."""
 
     def __init__(self, max_keys: int = 10_000) -> None:
-        self._data: OrderedDict[str, tuple[int, float, float]] = OrderedDict()  # n, until, expires
+        self._data: OrderedDict[str, list[float]] = OrderedDict()  # key -> [n, until, expires]
         self._max_keys = max_keys
 
-    def _get(self, key: str, now: float) -> tuple[int, float]:
+    def _entry(self, key: str, now: float, ttl: int) -> list[float]:
         item = self._data.get(key)
         if item is None or item[2] <= now:
-            self._data.pop(key, None)
-            return 0, 0.0
-        self._data.move_to_end(key)
-        return item[0], item[1]
-
-    def _set(self, key: str, n: int, until: float, expires: float) -> None:
-        self._data[key] = (n, until, expires)
+            item = self._data[key] = [0, 0.0, now + ttl]
         self._data.move_to_end(key)
         while len(self._data) > self._max_keys:
             self._data.popitem(last=False)
+        return item
 
-    async def read(self, keys: list[str], now: float) -> list[tuple[int, float]]:
-        return [self._get(k, now) for k in keys]
+    async def attempt(self, keys: list[str], now: float) -> tuple[int, float]:
+        pair, address, account = (self._entry(k, now, WINDOW_SECONDS) for k in keys[:3])
+        if pair[1] > now:
+            return 1, pair[1]
+        if address[1] > now:
+            return 2, address[1]
+        if account[1] > now:
+            if address[0] > 0:
+                return 3, account[1]
+            clean = self._entry(keys[3], now, 120)
+            clean[0] += 1
+            if clean[0] > CLEAN_PER_MINUTE:
+                return 4, (now // 60 + 1) * 60
+        for entry, rule in zip((pair, address, account), RULES, strict=True):
+            entry[0] += 1
+            entry[2] = now + WINDOW_SECONDS
+            delay = delay_after(int(entry[0]), rule)
+            if delay:
+                entry[1] = now + delay
+        return 0, 0.0
 
-    async def fail(self, key: str, rule: Rule, now: float) -> None:
-        n, _ = self._get(key, now)
-        n += 1
-        delay = delay_after(n, rule)
-        self._set(key, n, now + delay if delay else 0.0, now + WINDOW_SECONDS)
-
-    async def clear(self, key: str) -> None:
-        self._data.pop(key, None)
-
-    async def count(self, key: str, ttl: int, now: float) -> int:
-        n, _ = self._get(key, now)
-        self._set(key, n + 1, 0.0, now + ttl)
-        return n + 1
+    async def succeeded(self, keys: list[str]) -> None:
+        self._data.pop(keys[0], None)
+        for key in keys[1:3]:
+            if key in self._data:
+                self._data[key][0] = max(0, self._data[key][0] - 1)
 
 
 class _RedisStore:
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
+        self._script = redis.register_script(_ATTEMPT_LUA)
 
-    async def read(self, keys: list[str], now: float) -> list[tuple[int, float]]:
+    async def attempt(self, keys: list[str], now: float) -> tuple[int, float]:
+        args: list[float] = [now, WINDOW_SECONDS, CLEAN_PER_MINUTE]
+        for rule in RULES:
+            args += [rule.free_failures, rule.base_seconds, rule.max_seconds]
+        code, until = await self._script(keys=keys, args=args)
+        return int(code), float(until)
+
+    async def succeeded(self, keys: list[str]) -> None:
         pipe = self._redis.pipeline(transaction=False)
-        for key in keys:
-            pipe.hmget(key, "n", "until")
-        rows = await pipe.execute()
-        return [(int(n or 0), float(until or 0)) for n, until in rows]
-
-    async def fail(self, key: str, rule: Rule, now: float) -> None:
-        pipe = self._redis.pipeline(transaction=False)
-        pipe.hincrby(key, "n", 1)
-        pipe.expire(key, WINDOW_SECONDS)
-        n, _ = await pipe.execute()
-        delay = delay_after(int(n), rule)
-        if delay:
-            await self._redis.hset(key, "until", now + delay)
-
-    async def clear(self, key: str) -> None:
-        await self._redis.delete(key)
-
-    async def count(self, key: str, ttl: int, now: float) -> int:
-        pipe = self._redis.pipeline(transaction=False)
-        pipe.incr(key)
-        pipe.expire(key, ttl)
-        n, _ = await pipe.execute()
-        return int(n)
+        pipe.delete(keys[0])
+        for key in keys[1:3]:
+            pipe.hincrby(key, "n", -1)
+        await pipe.execute()
 
 
 class LoginThrottle:
@@ -147,46 +185,34 @@ class LoginThrottle:
         self._memory = _MemoryStore()
 
     @staticmethod
-    def _keys(email: str, address: str) -> tuple[str, str, str]:
+    def _keys(email: str, address: str, now: float) -> list[str]:
         account = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
         addr = hashlib.sha256(address.encode()).hexdigest()[:32]
-        return f"hg:login:pair:{account}:{addr}", f"hg:login:address:{addr}", f"hg:login:account:{account}"
+        return [
+            f"hg:login:pair:{account}:{addr}",
+            f"hg:login:address:{addr}",
+            f"hg:login:account:{account}",
+            f"hg:login:clean:{account}:{int(now // 60)}",
+        ]
 
-    async def _call(self, method: str, *args: object) -> object:
+    async def attempt(self, email: str, address: str, now: float | None = None) -> Verdict:
+        """Check and count one login attempt; call `succeeded` if the password then proves right."""
+        now = time.time() if now is None else now
+        keys = self._keys(email, address, now)
         try:
-            return await getattr(self._redis, method)(*args)
+            code, until = await self._redis.attempt(keys, now)
         except (RedisError, OSError) as exc:
             log.warning("login throttle: Redis unavailable, using this process's counters: %s", exc)
-            return await getattr(self._memory, method)(*args)
-
-    async def check(self, email: str, address: str, now: float | None = None) -> Verdict:
-        now = time.time() if now is None else now
-        pair_key, address_key, account_key = self._keys(email, address)
-        rows = await self._call("read", [pair_key, address_key, account_key], now)
-        (_, pair_until), (address_failures, address_until), (_, account_until) = rows  # type: ignore[misc]
-        if pair_until > now:
-            return Verdict(False, math.ceil(pair_until - now), "too many failed logins for this account from here")
-        if address_until > now:
-            return Verdict(False, math.ceil(address_until - now), "too many failed logins from this address")
-        if account_until > now:
-            if address_failures > 0:
-                return Verdict(False, math.ceil(account_until - now), "too many failed logins for this account")
-            minute = int(now // 60)
-            clean = await self._call("count", f"{account_key}:clean:{minute}", 120, now)
-            if int(clean) > CLEAN_PER_MINUTE:  # type: ignore[call-overload]
-                return Verdict(
-                    False, max(1, math.ceil((minute + 1) * 60 - now)), "too many failed logins for this account"
-                )
-        return Verdict(True)
-
-    async def failed(self, email: str, address: str, now: float | None = None) -> None:
-        now = time.time() if now is None else now
-        pair_key, address_key, account_key = self._keys(email, address)
-        for key, rule in ((pair_key, PAIR), (address_key, ADDRESS), (account_key, ACCOUNT)):
-            await self._call("fail", key, rule, now)
+            code, until = await self._memory.attempt(keys, now)
+        if code == 0:
+            return Verdict(True)
+        return Verdict(False, max(1, math.ceil(until - now)), REFUSALS[code])
 
     async def succeeded(self, email: str, address: str) -> None:
-        """The pair starts over; the account and address counters keep running (a success from one
-        address says nothing about guesses from others)."""
-        pair_key, _, _ = self._keys(email, address)
-        await self._call("clear", pair_key)
+        """Undo the attempt's provisional failure. The pair starts over; the account and address counters
+        keep their real failures (a success from one address says nothing about guesses from others)."""
+        keys = self._keys(email, address, time.time())
+        try:
+            await self._redis.succeeded(keys)
+        except (RedisError, OSError):
+            await self._memory.succeeded(keys)

@@ -3,6 +3,7 @@ addresses that do not leak across organizations."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -80,6 +81,15 @@ async def test_distributed_guessing_does_not_lock_out_the_real_user(app, tenant)
         assert statuses == [401] * (CLEAN_PER_MINUTE - 2) + [429] * 5
 
 
+async def test_parallel_guesses_cannot_outrun_the_count(app, tenant):
+    """Each attempt is counted in the same atomic step as the check, before the password is verified."""
+    with time_machine.travel(datetime(2026, 12, 4, 12, 0, tzinfo=UTC), tick=False):
+        async with _from(app, "198.51.100.8") as c:
+            responses = await asyncio.gather(*(_login(c, AGENT, f"parallel-{i}") for i in range(20)))
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [401] * (PAIR.free_failures + 1) + [429] * (20 - PAIR.free_failures - 1)
+
+
 async def test_one_address_spraying_many_accounts_is_throttled(app, tenant):
     with time_machine.travel(datetime(2026, 12, 4, 12, 0, tzinfo=UTC), tick=False):
         async with _from(app, "198.51.100.99") as c:
@@ -95,11 +105,10 @@ async def test_throttle_keeps_counting_in_process_when_redis_is_down():
     throttle = LoginThrottle(Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.5))
     now = 1_800_000_000.0
     for _ in range(PAIR.free_failures + 1):
-        assert (await throttle.check("a@b.test", "192.0.2.1", now)).allowed
-        await throttle.failed("a@b.test", "192.0.2.1", now)
-    verdict = await throttle.check("a@b.test", "192.0.2.1", now)
+        assert (await throttle.attempt("a@b.test", "192.0.2.1", now)).allowed
+    verdict = await throttle.attempt("a@b.test", "192.0.2.1", now)
     assert not verdict.allowed and verdict.retry_after == 2
-    assert (await throttle.check("a@b.test", "192.0.2.2", now)).allowed
+    assert (await throttle.attempt("a@b.test", "192.0.2.2", now)).allowed
 
 
 # --- password strength --------------------------------------------------------------------------
