@@ -176,6 +176,7 @@ class _RedisStore:
         pipe.delete(keys[0])
         for key in keys[1:3]:
             pipe.hincrby(key, "n", -1)
+            pipe.expire(key, WINDOW_SECONDS)  # never leave a key without expiry if it lapsed meanwhile
         await pipe.execute()
 
 
