@@ -26,6 +26,9 @@ from api.kit.errors import Conflict, InvalidInput, Unauthorized, field_error
 from api.kit.time import utc_now
 from api.models import ApiKey, Organization, User, UserSession
 
+# Password verifications per login, at least: see `login`.
+LOGIN_VERIFICATIONS = 2
+
 
 async def create_organization(session: AsyncSession, name: str, slug: str | None = None) -> Organization:
     slug = slug or re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "org"
@@ -111,9 +114,11 @@ async def login(
     """An address may belong to users in several organizations: the password tells them apart, and
     if it opens more than one account the caller must name the organization (its slug)."""
     candidates = await repository.users_by_email(session, email, organization)
-    # Verify against a dummy hash for unknown users so timing does not reveal who has an account.
     matches = [u for u in candidates if verify_password(u.password_hash, password)]
-    if not candidates:
+    # Pad with verifications against a dummy hash so the time taken does not tell an unknown address
+    # from a known one, nor an address in one organization from one in two (an admin could otherwise
+    # add an address to their own organization and time logins to learn it exists in another).
+    for _ in range(LOGIN_VERIFICATIONS - len(candidates)):
         verify_password(DUMMY_PASSWORD_HASH, password)
     matches = [u for u in matches if u.is_active]
     if not matches:
