@@ -202,6 +202,11 @@ def create_user(
     if len(password) < 10:
         raise typer.BadParameter("password must be at least 10 characters")
     _require_secret_key()
+    from api.auth.passwords import password_weakness, user_inputs
+
+    weakness = password_weakness(password, user_inputs(email, name))
+    if weakness is not None:
+        raise typer.BadParameter(f"password is {weakness}", param_hint="--password")
     _ensure_services()
 
     async def run() -> str:

@@ -33,7 +33,7 @@ from api.message.endpoints import router as message_router
 from api.notification.endpoints import router as notification_router
 from api.ops.audit_endpoints import router as audit_router
 from api.ops.health import router as health_router
-from api.ops.idempotency import BodyLimitMiddleware, IdempotencyMiddleware
+from api.ops.idempotency import BodyLimitMiddleware, IdempotencyMiddleware, install_idempotency
 from api.ops.metrics import MetricsMiddleware
 from api.ops.static import install_frontend
 from api.order.endpoints import router as order_router
@@ -202,6 +202,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.webhooks.include_router(webhooks_router())
 
     install_frontend(app, settings.frontend_dist)
+    install_idempotency(app)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -210,8 +211,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.openapi = openapi  # type: ignore[method-assign]
 
-    # Outermost first: metrics see everything; the body limit runs before idempotency buffers a body.
-    app.add_middleware(IdempotencyMiddleware, cipher=app.state.cipher, max_bytes=settings.max_request_bytes)
+    # Outermost first: metrics see everything; the body limit runs before any body is read.
+    app.add_middleware(IdempotencyMiddleware, cipher=app.state.cipher)
     # Before idempotency, which stores the path: NUL in a path or query is a 422 before anything uses it.
     app.add_middleware(UnstorableParamsMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)

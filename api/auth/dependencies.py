@@ -19,6 +19,7 @@ from api.db import SessionDep
 from api.kit.crypto import token_digest
 from api.kit.errors import Forbidden, TooManyRequests, Unauthorized
 from api.kit.time import utc_now
+from api.ops.idempotency import idempotency_gate
 
 log = logging.getLogger(__name__)
 
@@ -52,10 +53,11 @@ async def principal_for_token(session: SessionDep, token: str) -> Principal | No
         found = await repository.live_session(session, digest, now)
         if found is None:
             return None
-        _, user = found
+        user_session, user = found
         return Principal(
             organization_id=user.organization_id,
             user_id=user.id,
+            session_id=user_session.id,
             role=user.role,
             name=user.name,
             scopes=ROLE_SCOPES[user.role],
@@ -105,26 +107,46 @@ async def enforce_rate_limit(request: Request, principal: Principal) -> None:
         )
 
 
-CurrentPrincipal = Annotated[Principal, Depends(authenticate)]
+Authenticated = Annotated[Principal, Depends(authenticate)]
+
+# Each dependency a route can take its principal from ends with the idempotency gate: only once the
+# caller is authenticated (rate limit included) AND authorised for this route may a stored response be
+# replayed or a new one claimed. Routes take exactly one of them; a test walks every POST route.
+
+
+async def authenticated(request: Request, principal: Authenticated) -> Principal:
+    """Any valid credential (routes that check nothing more, e.g. logout, own notifications)."""
+    await idempotency_gate(request, principal)
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(authenticated)]
 
 
 def require(*scopes: str) -> Callable[..., Awaitable[Principal]]:
     """Dependency factory: the caller must hold every listed scope."""
 
-    async def checker(principal: CurrentPrincipal) -> Principal:
+    async def checker(request: Request, principal: Authenticated) -> Principal:
         missing = [s for s in scopes if not principal.has(s)]
         if missing:
             raise Forbidden(f"This credential lacks the scope(s): {', '.join(missing)}.")
+        await idempotency_gate(request, principal)
         return principal
 
     checker.__name__ = "require_" + "_".join(s.replace(":", "_") for s in scopes)
+    checker.authorises = True  # type: ignore[attr-defined]
     return checker
 
 
 def require_role(*roles: str) -> Callable[..., Awaitable[Principal]]:
-    async def checker(principal: CurrentPrincipal) -> Principal:
+    async def checker(request: Request, principal: Authenticated) -> Principal:
         if principal.role not in roles:
             raise Forbidden(f"Only {' or '.join(roles)} users may do this.")
+        await idempotency_gate(request, principal)
         return principal
 
+    checker.authorises = True  # type: ignore[attr-defined]
     return checker
+
+
+authenticated.authorises = True  # type: ignore[attr-defined]

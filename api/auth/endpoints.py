@@ -19,6 +19,7 @@ from api.auth.schemas import (
     LoginRequest,
     LoginResponse,
     Me,
+    PasswordChange,
     PresenceUpdate,
     TeamCreate,
     TeamRead,
@@ -27,9 +28,17 @@ from api.auth.schemas import (
     UserRead,
     UserUpdate,
 )
+from api.auth.throttle import LoginThrottle
 from api.db import SessionDep
-from api.kit.crypto import hash_password
-from api.kit.errors import Conflict, InvalidInput, NotFound, field_error, problem_responses
+from api.kit.crypto import verify_password
+from api.kit.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    TooManyRequests,
+    field_error,
+    problem_responses,
+)
 from api.kit.time import utc_now
 from api.models import ApiKey, Team, TeamMember
 from api.sla import cache as sla_cache
@@ -42,12 +51,67 @@ SettingsReader = Annotated[Principal, Depends(require("settings:read"))]
 SettingsWriter = Annotated[Principal, Depends(require("settings:write"))]
 
 
+def _login_throttle(request: Request) -> LoginThrottle:
+    throttle: LoginThrottle | None = getattr(request.app.state, "login_throttle", None)
+    if throttle is None:
+        throttle = request.app.state.login_throttle = LoginThrottle(request.app.state.redis)
+    return throttle
+
+
+def _client_address(request: Request) -> str:
+    # Behind a reverse proxy, run uvicorn with --proxy-headers (and --forwarded-allow-ips) so this is
+    # the client's address, not the proxy's.
+    return request.client.host if request.client else "unknown"
+
+
+async def _throttled(request: Request, email: str) -> None:
+    """Count a password attempt, or refuse it (429) while the account or address is blocked."""
+    verdict = await _login_throttle(request).attempt(email, _client_address(request))
+    if not verdict.allowed:
+        raise TooManyRequests(
+            f"Login refused: {verdict.reason}. Retry in {verdict.retry_after} s.",
+            headers={"Retry-After": str(verdict.retry_after)},
+        )
+
+
 @router.post("/v1/auth/login", response_model=LoginResponse)
 async def login(body: LoginRequest, request: Request, session: SessionDep) -> LoginResponse:
-    """Exchange an agent's email and password for a session token (the SPA's credential)."""
+    """Exchange an agent's email and password for a session token (the SPA's credential).
+
+    Failed logins are throttled per account, per client address and per both, with growing delays:
+    429 with `Retry-After` while blocked. If the address belongs to accounts in several organizations
+    and the password opens more than one, name the organization's slug in `organization`."""
+    await _throttled(request, body.email)
     ttl = timedelta(hours=request.app.state.settings.session_ttl_hours)
-    token, expires_at, user = await service.login(session, body.email, body.password, ttl)
+    try:
+        token, expires_at, user = await service.login(session, body.email, body.password, ttl, body.organization)
+    except InvalidInput:  # the password was right, for several organizations: not a failure
+        await _login_throttle(request).succeeded(body.email, _client_address(request))
+        raise
+    await _login_throttle(request).succeeded(body.email, _client_address(request))
     return LoginResponse(token=token, expires_at=expires_at, user=UserRead.model_validate(user))
+
+
+@router.post("/v1/auth/password", status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(403))
+async def change_my_password(
+    body: PasswordChange, request: Request, session: SessionDep, principal: CurrentPrincipal
+) -> None:
+    """Change your own password. Every other session of yours ends; this one stays signed in.
+
+    Wrong current passwords count as failed logins (a stolen session cannot guess it freely)."""
+    if principal.user_id is None:
+        raise InvalidInput("Only a user session has a password.", errors=field_error("authorization", "API key"))
+    user = await user_repository.get(session, principal.organization_id, principal.user_id)
+    await _throttled(request, user.email)
+    if not verify_password(user.password_hash, body.current_password):
+        raise InvalidInput(
+            "The current password is wrong.", errors=field_error("body.current_password", "wrong password")
+        )
+    await _login_throttle(request).succeeded(user.email, _client_address(request))
+    await service.set_password(
+        session, user, body.new_password, keep_session_id=principal.session_id, field="body.new_password"
+    )
+    audit.record(session, principal, principal.organization_id, "user.password_changed", "user", user.id)
 
 
 @router.post("/v1/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
@@ -152,7 +216,9 @@ async def create_user(body: UserCreate, session: SessionDep, principal: Admin) -
 
 @router.patch("/v1/users/{user_id}", response_model=UserRead, tags=["users"], responses=problem_responses(404, 409))
 async def update_user(user_id: uuid.UUID, body: UserUpdate, session: SessionDep, principal: Admin) -> UserRead:
-    """Change a user's name, role, capacity, locale, password, or deactivate them."""
+    """Change a user's name, role, capacity, locale, password, or deactivate them.
+
+    A new password ends every session of that user (but the caller's own, if they change their own)."""
     user = await user_repository.get(session, principal.organization_id, user_id)
     changes = body.model_dump(exclude_unset=True, exclude={"password"})
     if user.id == principal.user_id and (changes.get("is_active") is False or changes.get("role", "admin") != "admin"):
@@ -161,7 +227,9 @@ async def update_user(user_id: uuid.UUID, body: UserUpdate, session: SessionDep,
         if value is not None:
             setattr(user, field, value)
     if body.password:
-        user.password_hash = hash_password(body.password)
+        await service.set_password(
+            session, user, body.password, keep_session_id=principal.session_id, field="body.password"
+        )
     await session.flush()
     await session.refresh(user)
     audit.record(

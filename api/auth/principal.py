@@ -37,6 +37,7 @@ class Principal:
     scopes: frozenset[str]
     user_id: uuid.UUID | None = None
     api_key_id: uuid.UUID | None = None
+    session_id: uuid.UUID | None = None  # the login session a user principal came from
     role: str | None = None
     name: str = ""
     rate_limit_per_minute: int | None = field(default=None, compare=False)
@@ -51,7 +52,9 @@ class Principal:
 
     @property
     def idempotency_scope(self) -> str:
-        return f"user:{self.user_id}" if self.user_id else f"key:{self.api_key_id}"
+        # The credential, not the person: a replay (which may carry a one-time secret) is served only
+        # to the very session or API key that made the request, and only while it is still valid.
+        return f"session:{self.session_id}" if self.session_id else f"key:{self.api_key_id}"
 
     def has(self, scope: str) -> bool:
         return scope in self.scopes

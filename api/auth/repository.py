@@ -8,10 +8,28 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.models import ApiKey, Organization, User, UserSession
 
+# Login verifies a password per candidate (argon2, ~50 ms each): an address in more organizations
+# than this is not a real case, and the bound keeps one login request cheap.
+MAX_LOGIN_CANDIDATES = 10
 
-async def user_by_email(session: AsyncSession, email: str) -> User | None:
-    result = await session.execute(select(User).where(func.lower(User.email) == email.lower()))
+
+async def user_by_email(session: AsyncSession, organization_id: uuid.UUID, email: str) -> User | None:
+    """The user with this address in one organization (addresses are unique per organization)."""
+    result = await session.execute(
+        select(User).where(User.organization_id == organization_id, func.lower(User.email) == email.lower())
+    )
     return result.scalar_one_or_none()
+
+
+async def users_by_email(session: AsyncSession, email: str, organization_slug: str | None = None) -> list[User]:
+    """Every user with this address, across organizations (or in the one named): login candidates."""
+    stmt = select(User).where(func.lower(User.email) == email.lower())
+    if organization_slug is not None:
+        stmt = stmt.join(Organization, Organization.id == User.organization_id).where(
+            Organization.slug == organization_slug
+        )
+    result = await session.execute(stmt.order_by(User.created_at, User.id).limit(MAX_LOGIN_CANDIDATES))
+    return list(result.scalars())
 
 
 async def live_session(session: AsyncSession, digest: str, now: datetime) -> tuple[UserSession, User] | None:

@@ -16,6 +16,19 @@ Presence = Literal["online", "away", "offline"]
 class LoginRequest(RequestModel):
     email: str = Field(min_length=3, max_length=320)
     password: str = Field(min_length=1, max_length=1024)
+    organization: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="Organization slug; needed only when the email and password open accounts in several",
+    )
+
+
+class PasswordChange(RequestModel):
+    current_password: str = Field(min_length=1, max_length=1024)
+    new_password: str = Field(
+        min_length=10, max_length=1024, description="Judged by a strength estimator (zxcvbn); weak ones get 422"
+    )
 
 
 class UserRead(ResponseModel):
@@ -77,7 +90,9 @@ class UserCreate(RequestModel):
     email: str = Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
     name: str = Field(min_length=1, max_length=200)
     role: Role = "agent"
-    password: str = Field(min_length=10, max_length=1024)
+    password: str = Field(
+        min_length=10, max_length=1024, description="Judged by a strength estimator (zxcvbn); weak ones get 422"
+    )
     capacity: int = Field(default=20, ge=0, le=1000)
     locale: Literal["en", "zh-CN"] = "en"
 

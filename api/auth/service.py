@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import audit
 from api.auth import repository
+from api.auth.passwords import password_weakness, user_inputs
 from api.auth.principal import Principal
 from api.kit.crypto import (
     DUMMY_PASSWORD_HASH,
@@ -21,9 +22,12 @@ from api.kit.crypto import (
     token_digest,
     verify_password,
 )
-from api.kit.errors import Conflict, Unauthorized, field_error
+from api.kit.errors import Conflict, InvalidInput, Unauthorized, field_error
 from api.kit.time import utc_now
 from api.models import ApiKey, Organization, User, UserSession
+
+# Password verifications per login, at least: see `login`.
+LOGIN_VERIFICATIONS = 2
 
 
 async def create_organization(session: AsyncSession, name: str, slug: str | None = None) -> Organization:
@@ -48,9 +52,18 @@ async def create_user(
     role: str = "agent",
     capacity: int = 20,
     locale: str = "en",
+    check_strength: bool = True,
 ) -> User:
-    if await repository.user_by_email(session, email) is not None:
-        raise Conflict(f"A user with email {email!r} exists.", errors=field_error("body.email", "already registered"))
+    """Add a user to an organization. `check_strength=False` only for fixed, printed local credentials
+    (the demo's); every password a person chooses goes through `require_strong_password`."""
+    if check_strength:
+        require_strong_password(password, email=email, name=name)
+    # Unique per organization only: the answer never depends on other tenants' users.
+    if await repository.user_by_email(session, organization_id, email) is not None:
+        raise Conflict(
+            "A user with this email exists in your organization.",
+            errors=field_error("body.email", "already registered in this organization"),
+        )
     user = User(
         id=uuid.uuid4(),
         organization_id=organization_id,
@@ -62,17 +75,60 @@ async def create_user(
         locale=locale,
     )
     session.add(user)
-    await session.flush()
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:  # a concurrent create of the same address in this organization
+        raise Conflict(
+            "A user with this email exists in your organization.",
+            errors=field_error("body.email", "already registered in this organization"),
+        ) from exc
     await session.refresh(user)
     return user
 
 
-async def login(session: AsyncSession, email: str, password: str, ttl: timedelta) -> tuple[str, datetime, User]:
-    user = await repository.user_by_email(session, email)
-    # Verify against a dummy hash for unknown users so timing does not reveal who has an account.
-    ok = verify_password(user.password_hash if user else DUMMY_PASSWORD_HASH, password)
-    if user is None or not ok or not user.is_active:
+def require_strong_password(password: str, *, email: str, name: str, field: str = "body.password") -> None:
+    reason = password_weakness(password, user_inputs(email, name))
+    if reason is not None:
+        raise InvalidInput(f"The password is {reason}", errors=field_error(field, reason))
+
+
+async def set_password(
+    session: AsyncSession, user: User, password: str, *, keep_session_id: uuid.UUID | None, field: str
+) -> int:
+    """Change a user's password and end every other session of theirs (all but `keep_session_id`, the
+    session making the change, if it is theirs): whoever held the old password loses access now.
+    Returns how many sessions were revoked."""
+    require_strong_password(password, email=user.email, name=user.name, field=field)
+    user.password_hash = hash_password(password)
+    stmt = update(UserSession).where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+    if keep_session_id is not None:
+        stmt = stmt.where(UserSession.id != keep_session_id)
+    result = await session.execute(stmt.values(revoked_at=utc_now()))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def login(
+    session: AsyncSession, email: str, password: str, ttl: timedelta, organization: str | None = None
+) -> tuple[str, datetime, User]:
+    """An address may belong to users in several organizations: the password tells them apart, and
+    if it opens more than one account the caller must name the organization (its slug)."""
+    candidates = await repository.users_by_email(session, email, organization)
+    matches = [u for u in candidates if verify_password(u.password_hash, password)]
+    # Pad with verifications against a dummy hash so the time taken does not tell an unknown address
+    # from a known one, nor an address in one organization from one in two (an admin could otherwise
+    # add an address to their own organization and time logins to learn it exists in another).
+    for _ in range(LOGIN_VERIFICATIONS - len(candidates)):
+        verify_password(DUMMY_PASSWORD_HASH, password)
+    matches = [u for u in matches if u.is_active]
+    if not matches:
         raise Unauthorized("Wrong email or password.")
+    if len(matches) > 1:
+        raise InvalidInput(
+            "This email and password open accounts in several organizations; name one in `organization`.",
+            errors=field_error("body.organization", "required: the account exists in several organizations"),
+        )
+    user = matches[0]
     token = new_session_token()
     expires_at = utc_now() + ttl
     session.add(

@@ -19,8 +19,9 @@ class IdempotencyRecord(IdMixin, Base):
         Index("ix_idempotency_created", "created_at"),
     )
 
-    # SHA-256 of the bearer credential: keys are scoped per client, and the middleware can check
-    # them before the endpoint (and its tenant lookup) runs.
+    # The authenticated credential the key belongs to: `session:<id>` or `key:<id>` (Principal's
+    # idempotency_scope). Set only after authentication and authorisation passed; a replay needs the
+    # same credential, still valid.
     principal: Mapped[str] = mapped_column(String(64))
     key: Mapped[str] = mapped_column(String(255))
     method: Mapped[str] = mapped_column(String(10))

@@ -17,8 +17,12 @@ class User(IdMixin, TenantMixin, TimestampMixin, Base):
     __table_args__ = (
         CheckConstraint(enum_check("role", USER_ROLES), name="role"),
         CheckConstraint(enum_check("status", USER_STATUSES), name="status"),
-        # Login is by email alone, so an address identifies one user across organizations.
-        Index("uq_users_email_lower", func.lower(text("email")), unique=True),
+        # An address is unique within an organization only: a global constraint would let an admin
+        # probe other tenants' users (POST /v1/users answering "exists" for someone else's address).
+        # Login looks the address up across organizations and tells them apart by password (and, if
+        # that is not enough, by the organization the caller names).
+        Index("uq_users_org_email_lower", "organization_id", func.lower(text("email")), unique=True),
+        Index("ix_users_email_lower", func.lower(text("email"))),
         Index("ix_users_organization_id", "organization_id"),
     )
 

@@ -1,19 +1,33 @@
 """`Idempotency-Key` on POST (draft-ietf-httpapi-idempotency-key-header).
 
 Same key and same request: the stored response is replayed (`Idempotent-Replayed: true`). Same key,
-different request: 422. Same key while the first request is still running: 409. Keys are scoped to
-the credential that sent them. 5xx, 401 and 429 outcomes are not stored (nothing was done), so the
-client may retry with the same key. A record left "in flight" by a crashed process is taken over
-after `STALE_AFTER`.
+different request: 422. Same key while the first request is still running: 409. A record left "in
+flight" by a crashed process is taken over after `STALE_AFTER`.
+
+Order matters, and is the point of this module's shape:
+1. The route's own dependencies run first: authentication (a logged-out session or a revoked API key
+   is 401), the API key's rate limit (replays count), then authorisation (scopes, roles). Only then
+   does `idempotency_gate` — appended as the LAST dependency of every POST route — claim or replay the
+   key. So a stored response, including a one-time secret, is only ever handed to a caller who may make
+   the request now, and nothing is stored for a caller who could not be authenticated.
+2. Keys are scoped to the credential that was authenticated (one session, or one API key), not to the
+   bearer string, so the scope cannot outlive the credential's identity.
+3. `IdempotencyMiddleware` holds back the response until the outcome is stored: a client that got the
+   first answer and sends the same request again finds a complete record, never "still in flight".
+4. 5xx, 401 and 429 outcomes are not stored (nothing was done, or the caller may not act now), so the
+   client may retry with the same key.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -35,23 +49,6 @@ async def _problem(send: Send, error: HourglassError, path: str) -> None:
     headers += [(k.lower().encode(), v.encode()) for k, v in error.headers.items()]
     await send({"type": "http.response.start", "status": error.status_code, "headers": headers})
     await send({"type": "http.response.body", "body": body})
-
-
-async def read_body(receive: Receive, limit: int) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"The request body exceeds {limit} bytes.")
-        chunks.append(chunk)
-        if not message.get("more_body"):
-            break
-    return b"".join(chunks)
 
 
 class BodyLimitMiddleware:
@@ -83,143 +80,187 @@ class BodyLimitMiddleware:
         await self.app(scope, limited, send)
 
 
+SCOPE_KEY = "hourglass.idempotency"
+
+
+@dataclass
+class _Pending:
+    """What the middleware and the gate share for one request (kept in the ASGI scope)."""
+
+    key: str
+    maker: async_sessionmaker[AsyncSession]
+    cipher: CredentialCipher
+    record_id: Any = None  # set by the gate once it has claimed the key for this request
+    captured_start: Message | None = None
+    captured_body: list[bytes] = field(default_factory=list)
+
+
+class IdempotentReplay(Exception):
+    """Raised by the gate to answer with a stored response instead of running the endpoint again."""
+
+    def __init__(self, record: IdempotencyRecord) -> None:
+        super().__init__("idempotent replay")
+        self.record = record
+
+
 class IdempotencyMiddleware:
+    """Captures the response of a claimed request and stores it before any byte reaches the client."""
+
     def __init__(
         self,
         app: ASGIApp,
         cipher: CredentialCipher,
         sessionmaker: async_sessionmaker[AsyncSession] | None = None,
-        max_bytes: int = 1_048_576,
     ) -> None:
         self.app = app
         self._cipher = cipher
         self._sessionmaker = sessionmaker
-        self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        key = headers.get("idempotency-key")
-        auth = headers.get("authorization", "")
-        if key is None or not auth.lower().startswith("bearer "):
+        key = next((v.decode("latin-1") for k, v in scope["headers"] if k.lower() == b"idempotency-key"), None)
+        if key is None:
             await self.app(scope, receive, send)
             return
-        path = scope["path"]
-        if not 1 <= len(key) <= 255:
-            await _problem(
-                send,
-                InvalidInput(
-                    "Idempotency-Key must be 1 to 255 characters.",
-                    errors=field_error("header.Idempotency-Key", "length 1 to 255"),
-                ),
-                path,
-            )
-            return
-        try:
-            body = await read_body(receive, self.max_bytes)
-        except PayloadTooLarge as exc:
-            await _problem(send, exc, path)
-            return
-        principal = hashlib.sha256(auth[7:].strip().encode()).hexdigest()
-        query = scope.get("query_string", b"")
-        digest = hashlib.sha256(b"POST\n" + path.encode() + b"?" + query + b"\n" + body).hexdigest()
         maker: async_sessionmaker[AsyncSession] = self._sessionmaker or scope["app"].state.sessionmaker
+        pending = _Pending(key=key, maker=maker, cipher=self._cipher)
+        scope[SCOPE_KEY] = pending
 
-        outcome = await self._claim(maker, principal, key, path, digest)
-        if isinstance(outcome, HourglassError):
-            await _problem(send, outcome, path)
-            return
-        if isinstance(outcome, IdempotencyRecord):
-            await self._replay(send, outcome)
-            return
-
-        record_id = outcome
-        captured: dict[str, Any] = {"status": 500, "headers": [], "body": []}
-        replayed = False
-
-        async def replay_receive() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        async def capture_send(message: Message) -> None:
+        async def store_then_send(message: Message) -> None:
+            if pending.record_id is None:  # nothing claimed: unauthenticated, refused, or a replay
+                await send(message)
+                return
             if message["type"] == "http.response.start":
-                captured["status"] = message["status"]
-                captured["headers"] = message.get("headers", [])
-            elif message["type"] == "http.response.body":
-                captured["body"].append(message.get("body", b""))
+                pending.captured_start = message
+                return
+            if message["type"] == "http.response.body":
+                pending.captured_body.append(message.get("body", b""))
+                if message.get("more_body"):
+                    return
+                # The whole response is known: store it, then let the client see it.
+                await _finish(pending)
+                assert pending.captured_start is not None
+                await send(pending.captured_start)
+                await send({"type": "http.response.body", "body": b"".join(pending.captured_body)})
+                return
             await send(message)
 
         try:
-            await self.app(scope, replay_receive, capture_send)
-        finally:
-            await self._finish(maker, record_id, captured)
+            await self.app(scope, receive, store_then_send)
+        except BaseException:
+            if pending.record_id is not None:
+                # The endpoint blew up (the 500 is sent further out): free the key for a retry.
+                pending.captured_start = {"type": "http.response.start", "status": 500, "headers": []}
+                await _finish(pending)
+            raise
 
-    async def _claim(
-        self, maker: async_sessionmaker[AsyncSession], principal: str, key: str, path: str, digest: str
-    ) -> Any:
-        async with maker.begin() as session:
-            stmt = (
-                insert(IdempotencyRecord)
-                .values(principal=principal, key=key, method="POST", path=path, request_digest=digest)
-                .on_conflict_do_nothing(index_elements=["principal", "key"])
-                .returning(IdempotencyRecord.id)
-            )
-            new_id = (await session.execute(stmt)).scalar_one_or_none()
-            if new_id is not None:
-                return new_id
-            record = (
-                await session.execute(
-                    select(IdempotencyRecord)
-                    .where(IdempotencyRecord.principal == principal, IdempotencyRecord.key == key)
-                    .with_for_update()
-                )
-            ).scalar_one()
-            if record.request_digest != digest:
-                return InvalidInput(
-                    "This Idempotency-Key was used for a different request.",
-                    errors=field_error("header.Idempotency-Key", "reused with a different request"),
-                )
-            if record.response_status is not None:
-                return record
-            if utc_now() - record.created_at < STALE_AFTER:
-                return Conflict(
-                    "A request with this Idempotency-Key is still being processed; retry later.",
-                    headers={"Retry-After": "1"},
-                )
-            record.created_at = utc_now()  # the first attempt died mid-flight: take it over
-            return record.id
 
-    async def _finish(self, maker: async_sessionmaker[AsyncSession], record_id: Any, captured: dict[str, Any]) -> None:
-        status = captured["status"]
-        async with maker.begin() as session:
-            if status >= 500 or status in NOT_STORED:
-                await session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == record_id))
-                return
-            headers = {
-                k.decode("latin-1"): v.decode("latin-1")
-                for k, v in captured["headers"]
-                if k.decode("latin-1").lower() in REPLAYED_HEADERS
-            }
+def _request_digest(request: Request, body: bytes) -> str:
+    query = request.scope.get("query_string", b"")
+    return hashlib.sha256(b"POST\n" + request.url.path.encode() + b"?" + query + b"\n" + body).hexdigest()
+
+
+async def idempotency_gate(request: Request, principal: Any) -> None:
+    """Claim the key for this request, or replay its stored response.
+
+    Called by the auth dependencies (`api.auth.dependencies`) as their last step, i.e. after the caller
+    was authenticated and authorised for the route. Routes without a principal (login, signed pushes)
+    never reach it: there is no credential to scope a key to, and nothing is stored.
+    """
+    pending: _Pending | None = request.scope.get(SCOPE_KEY)
+    if pending is None or pending.record_id is not None:
+        return
+    if not 1 <= len(pending.key) <= 255:
+        raise InvalidInput(
+            "Idempotency-Key must be 1 to 255 characters.",
+            errors=field_error("header.Idempotency-Key", "length 1 to 255"),
+        )
+    digest = _request_digest(request, await request.body())
+    outcome = await _claim(pending.maker, principal.idempotency_scope, pending.key, request.url.path, digest)
+    if isinstance(outcome, HourglassError):
+        raise outcome
+    if isinstance(outcome, IdempotencyRecord):
+        raise IdempotentReplay(outcome)
+    pending.record_id = outcome
+
+
+async def _claim(maker: async_sessionmaker[AsyncSession], principal: str, key: str, path: str, digest: str) -> Any:
+    async with maker.begin() as session:
+        stmt = (
+            insert(IdempotencyRecord)
+            .values(principal=principal, key=key, method="POST", path=path, request_digest=digest)
+            .on_conflict_do_nothing(index_elements=["principal", "key"])
+            .returning(IdempotencyRecord.id)
+        )
+        new_id = (await session.execute(stmt)).scalar_one_or_none()
+        if new_id is not None:
+            return new_id
+        record = (
             await session.execute(
-                update(IdempotencyRecord)
-                .where(IdempotencyRecord.id == record_id)
-                .values(
-                    response_status=status,
-                    response_headers=headers,
-                    # Encrypted: some responses carry secrets shown once (API keys, webhook secrets).
-                    response_body=self._cipher.encrypt_bytes(b"".join(captured["body"])),
-                    completed_at=utc_now(),
-                )
+                select(IdempotencyRecord)
+                .where(IdempotencyRecord.principal == principal, IdempotencyRecord.key == key)
+                .with_for_update()
             )
+        ).scalar_one()
+        if record.request_digest != digest:
+            return InvalidInput(
+                "This Idempotency-Key was used for a different request.",
+                errors=field_error("header.Idempotency-Key", "reused with a different request"),
+            )
+        if record.response_status is not None:
+            return record
+        if utc_now() - record.created_at < STALE_AFTER:
+            return Conflict(
+                "A request with this Idempotency-Key is still being processed; retry later.",
+                headers={"Retry-After": "1"},
+            )
+        record.created_at = utc_now()  # the first attempt died mid-flight: take it over
+        return record.id
 
-    async def _replay(self, send: Send, record: IdempotencyRecord) -> None:
-        body = self._cipher.decrypt_bytes(record.response_body) if record.response_body else b""
-        headers = [(k.encode(), v.encode()) for k, v in (record.response_headers or {}).items()]
-        headers += [(b"content-length", str(len(body)).encode()), (b"idempotent-replayed", b"true")]
-        await send({"type": "http.response.start", "status": record.response_status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+
+def is_stored(status: int) -> bool:
+    """5xx: nothing was applied; 401/429: the caller may not act now. Either way a retry must run."""
+    return status < 500 and status not in NOT_STORED
+
+
+async def _finish(pending: _Pending) -> None:
+    start = pending.captured_start or {"status": 500, "headers": []}
+    status = start["status"]
+    async with pending.maker.begin() as session:
+        if not is_stored(status):
+            await session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == pending.record_id))
+            return
+        headers = {
+            k.decode("latin-1"): v.decode("latin-1")
+            for k, v in start.get("headers", [])
+            if k.decode("latin-1").lower() in REPLAYED_HEADERS
+        }
+        await session.execute(
+            update(IdempotencyRecord)
+            .where(IdempotencyRecord.id == pending.record_id)
+            .values(
+                response_status=status,
+                response_headers=headers,
+                # Encrypted: some responses carry secrets shown once (API keys, webhook secrets).
+                response_body=pending.cipher.encrypt_bytes(b"".join(pending.captured_body)),
+                completed_at=utc_now(),
+            )
+        )
+
+
+async def _replay_response(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, IdempotentReplay)
+    record = exc.record
+    cipher: CredentialCipher = request.app.state.cipher
+    body = cipher.decrypt_bytes(record.response_body) if record.response_body else b""
+    headers = dict(record.response_headers or {})
+    headers.update(getattr(request.state, "rate_limit_headers", {}) or {})
+    headers["Idempotent-Replayed"] = "true"
+    return Response(content=body, status_code=record.response_status or 200, headers=headers)
+
+
+def install_idempotency(app: FastAPI) -> None:
+    """Answer a replay signalled by the gate with the stored response."""
+    app.add_exception_handler(IdempotentReplay, _replay_response)

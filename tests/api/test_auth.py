@@ -1,5 +1,7 @@
 """Authentication, scopes, API keys, rate limits, presence."""
 
+from datetime import timedelta
+
 from tests.conftest import make_tenant  # noqa: F401 - documents where tenants come from
 
 
@@ -88,3 +90,37 @@ async def test_teams_and_users(tenant):
     assert r.status_code == 409
     r = await tenant.admin.patch(f"/v1/users/{tenant.admin_id}", json={"role": "agent"})
     assert r.status_code == 409
+
+
+async def test_expired_session_is_refused(tenant, sessionmaker):
+    from sqlalchemy import update
+
+    from api.kit.crypto import token_digest
+    from api.kit.time import utc_now
+    from api.models import UserSession
+
+    assert (await tenant.agent.get("/v1/auth/me")).status_code == 200
+    async with sessionmaker.begin() as s:
+        await s.execute(
+            update(UserSession)
+            .where(UserSession.token_digest == token_digest(tenant.agent_token))
+            .values(expires_at=utc_now() - timedelta(seconds=1))
+        )
+    r = await tenant.agent.get("/v1/auth/me")
+    assert r.status_code == 401
+    # Other sessions are untouched: the refusal is about this session's expiry.
+    assert (await tenant.admin.get("/v1/auth/me")).status_code == 200
+
+
+async def test_deactivated_users_session_is_refused(tenant, sessionmaker):
+    from sqlalchemy import update
+
+    from api.models import User
+
+    assert (await tenant.agent.get("/v1/auth/me")).status_code == 200
+    async with sessionmaker.begin() as s:
+        # Directly in the table, sessions left as they are: the check at authentication must catch it.
+        await s.execute(update(User).where(User.id == tenant.agent_id).values(is_active=False))
+    assert (await tenant.agent.get("/v1/auth/me")).status_code == 401
+    assert (await tenant.agent.post("/v1/conversations/x/notes", json={"body": "x"})).status_code == 401
+    assert (await tenant.admin.get("/v1/auth/me")).status_code == 200
