@@ -933,7 +933,7 @@ async def capture_sql(url: str, world: World, case: Case) -> None:
     from sqlalchemy import event
 
     from api.config import Settings
-    from api.conversation import repository, service
+    from api.conversation import repository
     from api.conversation.views import ConversationFilters
     from api.db import create_engine, create_sessionmaker
 
@@ -955,8 +955,9 @@ async def capture_sql(url: str, world: World, case: Case) -> None:
             await repository.counts(s, world.org_id, filters)
         else:
             after = case.after
-            rows = await repository.page(s, world.org_id, p.get("view", "all"), filters, after, PAGE + 1)
-            await service.read_many(s, world.org_id, rows[:PAGE])
+            # The list is one statement: the page with its customers joined (api/conversation/rows.py
+            # turns the rows into JSON without further SQL).
+            await repository.page(s, world.org_id, p.get("view", "all"), filters, after, PAGE + 1)
         case.statements = [(sql, args) for sql, args in seen if not sql.lstrip().upper().startswith("SELECT 1")]
         await s.rollback()
     await engine.dispose()
@@ -1259,7 +1260,7 @@ async def main() -> None:
                 "case_budget_s": CASE_BUDGET_S,
                 "page_limit": PAGE,
                 "api_workers": 1,
-                "direct_definition": "the statements the endpoint's repository/service issue (list + customers), "
+                "direct_definition": "the statements the endpoint's repository issues (the page, customers joined), "
                 "captured from SQLAlchemy and replayed with asyncpg prepared statements on a pool of "
                 "`concurrency` connections; no auth, transaction or JSON work",
                 "load": load_stats,
