@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, Select, and_, select, text, tuple_
+from sqlalchemy import Executable, RowMapping, Select, and_, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.conversation.views import VIEWS, ConversationFilters, counts_columns, search_predicate
@@ -97,7 +97,7 @@ def _DEADLINE_ORDER(t: Any) -> tuple[Any, ...]:
     return (t.sla_deadline.asc(), t.id.asc())
 
 
-def _with_customers(page: Select[Any], organization_id: uuid.UUID, order: Any) -> Select[Any]:
+def _with_customers(page: Select[*tuple[Any, ...]], organization_id: uuid.UUID, order: Any) -> Executable:
     """The page's customer summaries joined to the page, not to the table: the join runs on the
     `limit` rows already chosen (index order and LIMIT stay inside), so it costs ~50 key lookups
     whatever plan the page takes, and saves the second round trip a separate lookup would need."""
@@ -116,7 +116,7 @@ def _with_customers(page: Select[Any], organization_id: uuid.UUID, order: Any) -
     )
 
 
-async def _fetch(session: AsyncSession, stmt: Select[Any]) -> list[RowMapping]:
+async def _fetch(session: AsyncSession, stmt: Executable) -> list[RowMapping]:
     return list((await session.execute(stmt)).mappings())
 
 

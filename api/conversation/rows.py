@@ -32,7 +32,7 @@ NO_CUSTOMER: Mapping[str, Any] = {
 }
 
 
-def list_item(row: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+def list_item(row: Mapping[Any, Any], now: datetime) -> dict[str, Any]:
     """One `ConversationRead`, as JSON-ready values, from a row of `repository.LIST_COLUMNS`."""
     customer = None
     if row["customer_found"] is not None:
@@ -75,7 +75,7 @@ def list_item(row: Mapping[str, Any], now: datetime) -> dict[str, Any]:
     }
 
 
-def list_items(rows: Iterable[Mapping[str, Any]], now: datetime) -> list[dict[str, Any]]:
+def list_items(rows: Iterable[Mapping[Any, Any]], now: datetime) -> list[dict[str, Any]]:
     return [list_item(row, now) for row in rows]
 
 
