@@ -84,35 +84,41 @@ async def page(
         return await _search_page(session, organization_id, conditions, filters, limit)
     if filters.q:
         conditions.append(search_predicate(filters.q))
-    order = _DEADLINE_ORDER if sort == "deadline" else _INBOX_ORDER
-    stmt = select(*LIST_COLUMNS).where(and_(*conditions)).order_by(*order(C)).limit(limit)
-    return await _fetch(session, _with_customers(stmt, organization_id, order))
+    order = _deadline_order if sort == "deadline" else _inbox_order
+    page_ids = select(C.id).where(and_(*conditions)).order_by(*order(C)).limit(limit)
+    return await _fetch(session, _with_customers(page_ids, organization_id, order))
 
 
-def _INBOX_ORDER(t: Any) -> tuple[Any, ...]:
+def _inbox_order(t: Any) -> tuple[Any, ...]:
     return (t.last_message_at.desc(), t.id.desc())
 
 
-def _DEADLINE_ORDER(t: Any) -> tuple[Any, ...]:
+def _deadline_order(t: Any) -> tuple[Any, ...]:
     return (t.sla_deadline.asc(), t.id.asc())
 
 
-def _with_customers(page: Select[*tuple[Any, ...]], organization_id: uuid.UUID, order: Any) -> Executable:
-    """The page's customer summaries joined to the page, not to the table: the join runs on the
-    `limit` rows already chosen (index order and LIMIT stay inside), so it costs ~50 key lookups
-    whatever plan the page takes, and saves the second round trip a separate lookup would need."""
-    p = page.subquery("page")
+_CUSTOMER_COLUMNS = (
+    Customer.id.label("customer_found"),
+    Customer.display_name.label("customer_display_name"),
+    Customer.marketplace.label("customer_marketplace"),
+    Customer.tier.label("customer_tier"),
+)
+
+
+def _with_customers(page_ids: Select[*tuple[Any, ...]], organization_id: uuid.UUID, order: Any) -> Executable:
+    """The list columns and customer summaries of the rows `page_ids` chooses, in one statement.
+
+    The page is chosen by id alone (index order and LIMIT inside), then joined to its rows and
+    their customers: ~50 key lookups whatever plan the page takes, no second round trip. Choosing
+    ids rather than all LIST_COLUMNS in the subquery also keeps building the statement cheap:
+    SQLAlchemy copies every column a subquery exposes, per request (0.85 ms of CPU for 26, 0.35 ms
+    for the whole statement like this)."""
+    p = page_ids.subquery("page")
     return (
-        select(
-            *p.c,
-            Customer.id.label("customer_found"),
-            Customer.display_name.label("customer_display_name"),
-            Customer.marketplace.label("customer_marketplace"),
-            Customer.tier.label("customer_tier"),
-        )
-        .select_from(p)
-        .outerjoin(Customer, and_(Customer.id == p.c.customer_id, Customer.organization_id == organization_id))
-        .order_by(*order(p.c))
+        select(*LIST_COLUMNS, *_CUSTOMER_COLUMNS)
+        .join_from(C, p, C.id == p.c.id)
+        .outerjoin(Customer, and_(Customer.id == C.customer_id, Customer.organization_id == organization_id))
+        .order_by(*order(C))
     )
 
 
@@ -126,12 +132,7 @@ async def customer_summaries(
     """`CustomerSummary` columns of these customers of the organization, by id."""
     if not ids:
         return {}
-    stmt = select(
-        Customer.id.label("customer_found"),
-        Customer.display_name.label("customer_display_name"),
-        Customer.marketplace.label("customer_marketplace"),
-        Customer.tier.label("customer_tier"),
-    ).where(Customer.organization_id == organization_id, Customer.id.in_(ids))
+    stmt = select(*_CUSTOMER_COLUMNS).where(Customer.organization_id == organization_id, Customer.id.in_(ids))
     return {r["customer_found"]: r for r in await _fetch(session, stmt)}
 
 
@@ -205,18 +206,15 @@ async def _search_page(
         .limit(SEARCH_WINDOW)
     )
     first = (
-        select(*LIST_COLUMNS)
-        .where(C.id.in_(newest), text_match)
-        .order_by(C.last_message_at.desc(), C.id.desc())
-        .limit(limit)
+        select(C.id).where(C.id.in_(newest), text_match).order_by(C.last_message_at.desc(), C.id.desc()).limit(limit)
     )
-    rows = await _fetch(session, _with_customers(first, organization_id, _INBOX_ORDER))
+    rows = await _fetch(session, _with_customers(first, organization_id, _inbox_order))
     if len(rows) == limit:
         return rows
     full = (
-        select(*LIST_COLUMNS)
+        select(C.id)
         .where(and_(*without_q), text_match)
         .order_by((C.last_message_at + text("interval '0 s'")).desc(), C.id.desc())
         .limit(limit)
     )
-    return await _fetch(session, _with_customers(full, organization_id, _INBOX_ORDER))
+    return await _fetch(session, _with_customers(full, organization_id, _inbox_order))
