@@ -6,7 +6,9 @@ asyncpg (the statements SQLAlchemy emits for the endpoint, captured from api.con
 Scale: BENCH_CONVERSATIONS (1,000,000), BENCH_MESSAGES (5,000,000), BENCH_CUSTOMERS (conversations / 5),
 BENCH_REQUESTS per case and side (200), BENCH_CONCURRENCY clients (4), BENCH_CASE_BUDGET_S per case and side
 (30 s: a case stops early when its budget is spent, its count says so). BENCH_KEEP_DB=1 keeps the database
-for psql experiments; by default it is dropped at the end.
+for psql experiments; by default it is dropped at the end. BENCH_INBOX_DB names the scratch database
+(hourglass_bench_inbox), so runs sharing a server do not drop each other's. The API side also reports the
+API process's CPU ms per request (psutil, user + system, over the timed calls).
 """
 
 from __future__ import annotations
