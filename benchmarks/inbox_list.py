@@ -6,7 +6,9 @@ asyncpg (the statements SQLAlchemy emits for the endpoint, captured from api.con
 Scale: BENCH_CONVERSATIONS (1,000,000), BENCH_MESSAGES (5,000,000), BENCH_CUSTOMERS (conversations / 5),
 BENCH_REQUESTS per case and side (200), BENCH_CONCURRENCY clients (4), BENCH_CASE_BUDGET_S per case and side
 (30 s: a case stops early when its budget is spent, its count says so). BENCH_KEEP_DB=1 keeps the database
-for psql experiments; by default it is dropped at the end.
+for psql experiments; by default it is dropped at the end. BENCH_INBOX_DB names the scratch database
+(hourglass_bench_inbox), so runs sharing a server do not drop each other's. The API side also reports the
+API process's CPU ms per request (psutil, user + system, over the timed calls).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import httpx
 
 from benchmarks.common import ApiProcess, figure, fresh_database, percentile, save, server_url
 
-DB_NAME = "hourglass_bench_inbox"
+DB_NAME = os.environ.get("BENCH_INBOX_DB", "hourglass_bench_inbox")
 CONVERSATIONS = int(os.environ.get("BENCH_CONVERSATIONS", "1000000"))
 MESSAGES = int(os.environ.get("BENCH_MESSAGES", "5000000"))
 CUSTOMERS = int(os.environ.get("BENCH_CUSTOMERS", str(max(1, CONVERSATIONS // 5))))
@@ -924,6 +926,7 @@ class Case:
     path: str = "/v1/conversations"
     statements: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
     matches: int | None = None
+    after: tuple[Any, uuid.UUID] | None = None  # the keyset position `cursor` stands for
 
 
 async def capture_sql(url: str, world: World, case: Case) -> None:
@@ -932,10 +935,9 @@ async def capture_sql(url: str, world: World, case: Case) -> None:
     from sqlalchemy import event
 
     from api.config import Settings
-    from api.conversation import repository, service
+    from api.conversation import repository
     from api.conversation.views import ConversationFilters
     from api.db import create_engine, create_sessionmaker
-    from api.kit.pagination import decode_keyset
 
     engine = create_engine(url.replace("postgresql://", "postgresql+asyncpg://"), Settings(), pool_size=1)
     seen: list[tuple[str, tuple[Any, ...]]] = []
@@ -954,9 +956,10 @@ async def capture_sql(url: str, world: World, case: Case) -> None:
         if case.path.endswith("/counts"):
             await repository.counts(s, world.org_id, filters)
         else:
-            after = decode_keyset(p["cursor"]) if "cursor" in p else None
-            rows = await repository.page(s, world.org_id, p.get("view", "all"), filters, after, PAGE + 1)
-            await service.read_many(s, world.org_id, rows[:PAGE])
+            after = case.after
+            # The list is one statement: the page with its customers joined (api/conversation/rows.py
+            # turns the rows into JSON without further SQL).
+            await repository.page(s, world.org_id, p.get("view", "all"), filters, after, PAGE + 1)
         case.statements = [(sql, args) for sql, args in seen if not sql.lstrip().upper().startswith("SELECT 1")]
         await s.rollback()
     await engine.dispose()
@@ -995,7 +998,20 @@ async def _drive(op: Callable[[int], Any], n: int) -> Timing:
     return out
 
 
-async def measure_api(client: httpx.AsyncClient, case: Case) -> tuple[Timing, int]:
+def process_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of the API process (and any children) so far."""
+    import psutil
+
+    proc = psutil.Process(pid)
+    total = 0.0
+    for p in [proc, *proc.children(recursive=True)]:
+        t = p.cpu_times()
+        total += t.user + t.system
+    return total
+
+
+async def measure_api(client: httpx.AsyncClient, case: Case, pid: int) -> tuple[Timing, int, float]:
+    """Latencies, items per page, and the API process's CPU ms per request over the timed calls."""
     items = -1
 
     async def op(_: int) -> None:
@@ -1011,7 +1027,10 @@ async def measure_api(client: httpx.AsyncClient, case: Case) -> tuple[Timing, in
             await op(0)
         except RuntimeError as exc:
             print(f"inbox_list: {case.name}: warm-up error {exc}", flush=True)
-    return await _drive(op, REQUESTS), items
+    cpu_before = process_cpu_s(pid)
+    timing = await _drive(op, REQUESTS)
+    cpu_ms = (process_cpu_s(pid) - cpu_before) * 1000 / max(1, len(timing.latencies_ms) + timing.errors)
+    return timing, items, cpu_ms
 
 
 async def measure_direct(pool: asyncpg.Pool, case: Case) -> tuple[Timing, dict[str, int]]:
@@ -1049,8 +1068,16 @@ async def measure_direct(pool: asyncpg.Pool, case: Case) -> tuple[Timing, dict[s
 
 
 async def build_cases(url: str, world: World) -> list[Case]:
-    from api.kit.pagination import keyset_cursor
+    from dataclasses import asdict
 
+    from api.conversation.views import ConversationFilters
+    from api.kit.pagination import CursorScope, configure_cursor_key
+
+    # Signed the way the API process signs (it inherits HOURGLASS_SECRET_KEY, set by benchmarks.common).
+    configure_cursor_key(os.environ["HOURGLASS_SECRET_KEY"])
+    all_scope = CursorScope(
+        "conversations:last_message", {"org": world.org_id, "view": "all", **asdict(ConversationFilters())}
+    )
     conn = await asyncpg.connect(url)
     deep = await conn.fetchrow(
         "SELECT last_message_at, id FROM conversations WHERE organization_id = $1 AND spam_reason IS NULL "
@@ -1069,7 +1096,8 @@ async def build_cases(url: str, world: World) -> list[Case]:
         ),
         Case(
             "view=all deep page (cursor at 50%)",
-            {"view": "all", "cursor": keyset_cursor(deep["last_message_at"], deep["id"]), "limit": str(PAGE)},
+            {"view": "all", "cursor": all_scope.issue(deep["last_message_at"], deep["id"]), "limit": str(PAGE)},
+            after=(deep["last_message_at"], deep["id"]),
         ),
         Case("q=<order id prefix>", {"view": "all", "q": order_prefix, "limit": str(PAGE)}),
         Case(f"q={WORD_1} (~1%)", {"view": "all", "q": WORD_1, "limit": str(PAGE)}),
@@ -1157,7 +1185,7 @@ async def main() -> None:
                 timeout=120,
             ) as client:
                 for case in cases:
-                    api_t, items = await measure_api(client, case)
+                    api_t, items, cpu_ms = await measure_api(client, case, api.proc.pid)
                     direct_t, plans = await measure_direct(pool, case)
                     res = {
                         "case": case.name,
@@ -1171,6 +1199,7 @@ async def main() -> None:
                             "p99_ms": _p(api_t.latencies_ms, 99),
                             "wall_s": round(api_t.wall_s, 2),
                             "requests_per_s": round(len(api_t.latencies_ms) / api_t.wall_s, 1),
+                            "cpu_ms_per_request": round(cpu_ms, 2),
                         },
                         "direct": {
                             "count": len(direct_t.latencies_ms),
@@ -1187,7 +1216,7 @@ async def main() -> None:
                     results.append(res)
                     print(
                         f"inbox_list: {case.name}: api p50 {res['api']['p50_ms']:.1f} p99 {res['api']['p99_ms']:.1f}"
-                        f" ms (n={res['api']['count']}, err={api_t.errors}) | direct p50 "
+                        f" ms (n={res['api']['count']}, err={api_t.errors}, cpu {cpu_ms:.1f} ms/req) | direct p50 "
                         f"{res['direct']['p50_ms']:.1f} p99 {res['direct']['p99_ms']:.1f} ms "
                         f"(n={res['direct']['count']}, err={direct_t.errors}) items={items} {plans}",
                         flush=True,
@@ -1233,7 +1262,7 @@ async def main() -> None:
                 "case_budget_s": CASE_BUDGET_S,
                 "page_limit": PAGE,
                 "api_workers": 1,
-                "direct_definition": "the statements the endpoint's repository/service issue (list + customers), "
+                "direct_definition": "the statements the endpoint's repository issues (the page, customers joined), "
                 "captured from SQLAlchemy and replayed with asyncpg prepared statements on a pool of "
                 "`concurrency` connections; no auth, transaction or JSON work",
                 "load": load_stats,

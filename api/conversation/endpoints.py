@@ -4,12 +4,12 @@ import uuid
 from dataclasses import asdict
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import AwareDatetime
 
 from api.auth.dependencies import require
 from api.auth.principal import Principal
-from api.conversation import repository, service
+from api.conversation import repository, rows, service
 from api.conversation.schemas import (
     Category,
     ConversationDetail,
@@ -29,6 +29,7 @@ from api.conversation.views import COUNT_CAP, ConversationFilters
 from api.db import SessionDep
 from api.kit.errors import InvalidInput, field_error, problem_responses
 from api.kit.pagination import CursorScope
+from api.kit.time import utc_now
 from api.message import repository as message_repository
 from api.message.schemas import MessagePage, MessageRead, ReplyCreate
 
@@ -107,7 +108,7 @@ async def list_conversations(
     ),
     cursor: str | None = Query(default=None, max_length=500),
     limit: int = Query(default=50, ge=1, le=200),
-) -> ConversationPage:
+) -> Response:
     """The inbox: one of the views of R1, narrowed by filters and search, newest activity first.
 
     Pass `next_cursor` back as `cursor` for the next page, repeating the same query otherwise: a
@@ -122,15 +123,15 @@ async def list_conversations(
     """
     scope = CursorScope(f"conversations:{sort}", {"org": principal.organization_id, "view": view, **asdict(filters)})
     after = scope.read(cursor)
-    rows = await repository.page(session, principal.organization_id, view, filters, after, limit + 1, sort)
-    has_more = len(rows) > limit
-    rows = rows[:limit]
-    last = rows[-1] if rows else None
-    key = (last.sla_deadline if sort == "deadline" else last.last_message_at) if last else None
-    return ConversationPage(
-        items=await service.read_many(session, principal.organization_id, rows),
-        next_cursor=scope.issue(key, last.id) if has_more and last else None,
-    )
+    found = await repository.page(session, principal.organization_id, view, filters, after, limit + 1, sort)
+    has_more = len(found) > limit
+    found = found[:limit]
+    next_cursor = None
+    if has_more:
+        last = found[-1]
+        next_cursor = scope.issue(last["sla_deadline" if sort == "deadline" else "last_message_at"], last["id"])
+    # Rows straight to JSON (api/conversation/rows.py); response_model above still documents it.
+    return rows.json_response({"items": rows.list_items(found, utc_now()), "next_cursor": next_cursor})
 
 
 @router.get("/sync", response_model=ConversationSyncPage)
@@ -147,7 +148,7 @@ async def sync_conversations(
         "`next_cursor`, never with a time.",
     ),
     limit: int = Query(default=100, ge=1, le=500),
-) -> ConversationSyncPage:
+) -> Response:
     """Every conversation that changed since the cursor, in change order: the feed an ERP mirrors
     conversations from without missing any.
 
@@ -170,24 +171,25 @@ async def sync_conversations(
         )
     scope = CursorScope("conversations:sync", {"org": principal.organization_id}, key_kind="int")
     after = scope.read(cursor)
-    rows, resume = await repository.changed_since(
+    found, resume = await repository.changed_since(
         session, principal.organization_id, after, limit + 1, updated_since=updated_since
     )
-    has_more = len(rows) > limit
-    rows = rows[:limit]
-    position = (rows[-1].change_xid, rows[-1].id) if has_more else resume
-    return ConversationSyncPage(
-        items=await service.read_many(session, principal.organization_id, rows),
-        next_cursor=scope.issue(*position),
-        has_more=has_more,
+    has_more = len(found) > limit
+    found = found[:limit]
+    position = (found[-1]["change_xid"], found[-1]["id"]) if has_more else resume
+    customers = await repository.customer_summaries(
+        session, principal.organization_id, {r["customer_id"] for r in found if r["customer_id"]}
     )
+    now = utc_now()
+    items = [rows.list_item({**r, **customers.get(r["customer_id"], rows.NO_CUSTOMER)}, now) for r in found]
+    return rows.json_response({"items": items, "next_cursor": scope.issue(*position), "has_more": has_more})
 
 
 @router.get("/counts", response_model=ViewCounts)
-async def count_conversations(session: SessionDep, principal: Reader, filters: Filters) -> ViewCounts:
+async def count_conversations(session: SessionDep, principal: Reader, filters: Filters) -> Response:
     """How many conversations each view holds, under the same filters as the list."""
     counts = await repository.counts(session, principal.organization_id, filters)
-    return ViewCounts.model_validate({"cap": COUNT_CAP, **counts})
+    return rows.json_response({"cap": COUNT_CAP, **counts})
 
 
 @router.get("/{conversation_id}", response_model=ConversationDetail, responses=problem_responses(404))

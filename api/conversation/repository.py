@@ -4,13 +4,46 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, select, text, tuple_
+from sqlalchemy import Executable, RowMapping, Select, and_, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.conversation.views import VIEWS, ConversationFilters, counts_columns, search_predicate
 from api.kit import changefeed
 from api.kit.errors import NotFound
-from api.models import Conversation, Note
+from api.models import Conversation, Customer, Note
+
+C = Conversation
+
+# What a list item (`ConversationRead`, built by api/conversation/rows.py) needs and nothing more:
+# no entity, no deferred or unused columns (search_vector, thread_key, classification...).
+LIST_COLUMNS = (
+    C.id,
+    C.channel_id,
+    C.marketplace,
+    C.external_thread_id,
+    C.subject,
+    C.category,
+    C.priority,
+    C.status,
+    C.labels,
+    C.assignee_id,
+    C.team_id,
+    C.unread,
+    C.waiting_since,
+    C.customer_id,
+    C.order_external_id,
+    C.item_external_id,
+    C.last_message_at,
+    C.last_message_preview,
+    C.message_count,
+    C.has_failed_delivery,
+    C.spam_reason,
+    C.created_at,
+    C.updated_at,
+    C.resolved_at,
+    C.sla_deadline,
+    C.sla_due_soon_at,
+)
 
 
 async def get(
@@ -35,26 +68,72 @@ async def page(
     after: tuple[datetime, uuid.UUID] | None,
     limit: int,
     sort: str = "last_message",
-) -> list[Conversation]:
+) -> list[RowMapping]:
     """Keyset-paginated (stable under inserts): newest activity first, or soonest deadline first
-    (`deadline`: only conversations with a running clock, most urgent on top)."""
-    conditions = [Conversation.organization_id == organization_id, VIEWS[view], *filters.predicates(with_search=False)]
-    order: tuple[Any, ...]
+    (`deadline`: only conversations with a running clock, most urgent on top).
+
+    Rows of LIST_COLUMNS plus the customer summary, in one statement (see _with_customers)."""
+    conditions = [C.organization_id == organization_id, VIEWS[view], *filters.predicates(with_search=False)]
     if sort == "deadline":
-        conditions.append(Conversation.sla_deadline.is_not(None))
+        conditions.append(C.sla_deadline.is_not(None))
         if after:
-            conditions.append(tuple_(Conversation.sla_deadline, Conversation.id) > tuple_(after[0], after[1]))
-        order = (Conversation.sla_deadline.asc(), Conversation.id.asc())
-    else:
-        if after:
-            conditions.append(tuple_(Conversation.last_message_at, Conversation.id) < tuple_(after[0], after[1]))
-        order = (Conversation.last_message_at.desc(), Conversation.id.desc())
+            conditions.append(tuple_(C.sla_deadline, C.id) > tuple_(after[0], after[1]))
+    elif after:
+        conditions.append(tuple_(C.last_message_at, C.id) < tuple_(after[0], after[1]))
     if filters.q and sort != "deadline":
-        return await _search_page(session, conditions, filters, limit)
+        return await _search_page(session, organization_id, conditions, filters, limit)
     if filters.q:
         conditions.append(search_predicate(filters.q))
-    stmt = select(Conversation).where(and_(*conditions)).order_by(*order).limit(limit)
-    return list((await session.execute(stmt)).scalars())
+    order = _deadline_order if sort == "deadline" else _inbox_order
+    page_ids = select(C.id).where(and_(*conditions)).order_by(*order(C)).limit(limit)
+    return await _fetch(session, _with_customers(page_ids, organization_id, order))
+
+
+def _inbox_order(t: Any) -> tuple[Any, ...]:
+    return (t.last_message_at.desc(), t.id.desc())
+
+
+def _deadline_order(t: Any) -> tuple[Any, ...]:
+    return (t.sla_deadline.asc(), t.id.asc())
+
+
+_CUSTOMER_COLUMNS = (
+    Customer.id.label("customer_found"),
+    Customer.display_name.label("customer_display_name"),
+    Customer.marketplace.label("customer_marketplace"),
+    Customer.tier.label("customer_tier"),
+)
+
+
+def _with_customers(page_ids: Select[*tuple[Any, ...]], organization_id: uuid.UUID, order: Any) -> Executable:
+    """The list columns and customer summaries of the rows `page_ids` chooses, in one statement.
+
+    The page is chosen by id alone (index order and LIMIT inside), then joined to its rows and
+    their customers: ~50 key lookups whatever plan the page takes, no second round trip. Choosing
+    ids rather than all LIST_COLUMNS in the subquery also keeps building the statement cheap:
+    SQLAlchemy copies every column a subquery exposes, per request (0.85 ms of CPU for 26, 0.35 ms
+    for the whole statement like this)."""
+    p = page_ids.subquery("page")
+    return (
+        select(*LIST_COLUMNS, *_CUSTOMER_COLUMNS)
+        .join_from(C, p, C.id == p.c.id)
+        .outerjoin(Customer, and_(Customer.id == C.customer_id, Customer.organization_id == organization_id))
+        .order_by(*order(C))
+    )
+
+
+async def _fetch(session: AsyncSession, stmt: Executable) -> list[RowMapping]:
+    return list((await session.execute(stmt)).mappings())
+
+
+async def customer_summaries(
+    session: AsyncSession, organization_id: uuid.UUID, ids: set[uuid.UUID]
+) -> dict[uuid.UUID, RowMapping]:
+    """`CustomerSummary` columns of these customers of the organization, by id."""
+    if not ids:
+        return {}
+    stmt = select(*_CUSTOMER_COLUMNS).where(Customer.organization_id == organization_id, Customer.id.in_(ids))
+    return {r["customer_found"]: r for r in await _fetch(session, stmt)}
 
 
 async def changed_since(
@@ -64,13 +143,16 @@ async def changed_since(
     limit: int,
     *,
     updated_since: datetime | None = None,
-) -> tuple[list[Conversation], tuple[int, uuid.UUID]]:
+) -> tuple[list[RowMapping], tuple[int, uuid.UUID]]:
     """The organization's conversations in change order after `after` (see api/kit/changefeed.py),
-    and where to resume. `updated_since` only narrows the first page of a new sync."""
-    conditions = [Conversation.organization_id == organization_id]
+    and where to resume, as rows of LIST_COLUMNS and `change_xid` (customers: customer_summaries).
+    `updated_since` only narrows the first page of a new sync."""
+    conditions = [C.organization_id == organization_id]
     if after is None and updated_since is not None:
-        conditions.append(Conversation.updated_at >= updated_since)
-    return await changefeed.changed_since(session, Conversation, conditions, after, limit)
+        conditions.append(C.updated_at >= updated_since)
+    return await changefeed.changed_since(
+        session, Conversation, conditions, after, limit, columns=(*LIST_COLUMNS, C.change_xid)
+    )
 
 
 async def counts(session: AsyncSession, organization_id: uuid.UUID, filters: ConversationFilters) -> dict[str, int]:
@@ -105,8 +187,8 @@ SEARCH_WINDOW = 10_000
 
 
 async def _search_page(
-    session: AsyncSession, conditions: list[Any], filters: ConversationFilters, limit: int
-) -> list[Conversation]:
+    session: AsyncSession, organization_id: uuid.UUID, conditions: list[Any], filters: ConversationFilters, limit: int
+) -> list[RowMapping]:
     """Search in two steps, because the planner misjudges multi-word searches whose words are each
     common but rarely together: walking the inbox-order index then took a second at 1M rows.
 
@@ -124,18 +206,15 @@ async def _search_page(
         .limit(SEARCH_WINDOW)
     )
     first = (
-        select(Conversation)
-        .where(Conversation.id.in_(newest), text_match)
-        .order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
-        .limit(limit)
+        select(C.id).where(C.id.in_(newest), text_match).order_by(C.last_message_at.desc(), C.id.desc()).limit(limit)
     )
-    rows = list((await session.execute(first)).scalars())
+    rows = await _fetch(session, _with_customers(first, organization_id, _inbox_order))
     if len(rows) == limit:
         return rows
     full = (
-        select(Conversation)
+        select(C.id)
         .where(and_(*without_q), text_match)
-        .order_by((Conversation.last_message_at + text("interval '0 s'")).desc(), Conversation.id.desc())
+        .order_by((C.last_message_at + text("interval '0 s'")).desc(), C.id.desc())
         .limit(limit)
     )
-    return list((await session.execute(full)).scalars())
+    return await _fetch(session, _with_customers(full, organization_id, _inbox_order))

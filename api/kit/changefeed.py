@@ -22,6 +22,7 @@ per statement; under REPEATABLE READ both share one).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, and_, select, text, tuple_
@@ -40,26 +41,32 @@ async def changed_since(
     conditions: list[ColumnElement[bool]],
     after: Position | None,
     limit: int,
-) -> tuple[list[Row], Position]:
+    *,
+    columns: Sequence[Any] | None = None,
+) -> tuple[list[Any], Position]:
     """Rows of `model` (which has `change_xid` and `id`) matching `conditions` whose latest write
     comes after `after` in change order, at most `limit`; and the position a caller that has read
-    every returned row resumes from."""
+    every returned row resumes from.
+
+    With `columns` (which must include `change_xid` and `id`), plain row mappings of those columns
+    instead of entities: for feeds that go straight to JSON."""
     m: Any = model
     horizon = (await session.execute(text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint"))).scalar_one()
     where = [*conditions, m.change_xid < horizon]
     if after:
         where.append(tuple_(m.change_xid, m.id) > tuple_(after[0], after[1]))
-    stmt = (
-        select(m)
-        .where(and_(*where))
-        .order_by(m.change_xid, m.id)
-        .limit(limit)
-        .execution_options(populate_existing=True)
-    )
-    rows = list((await session.execute(stmt)).scalars())
+    base = select(m).execution_options(populate_existing=True) if columns is None else select(*columns)
+    result = await session.execute(base.where(and_(*where)).order_by(m.change_xid, m.id).limit(limit))
+    rows: list[Any]
+    if columns is None:
+        rows = list(result.scalars())
+        last = (rows[-1].change_xid, rows[-1].id) if rows else None
+    else:
+        rows = list(result.mappings())
+        last = (rows[-1]["change_xid"], rows[-1]["id"]) if rows else None
     # Not full: every row below the horizon has been returned, so the next call starts there (not
     # at the last row: the same rows would be walked past again on every poll).
-    resume: Position = (horizon, _NIL) if len(rows) < limit else (rows[-1].change_xid, rows[-1].id)
+    resume: Position = last if last is not None and len(rows) >= limit else (horizon, _NIL)
     if after and resume < after:  # a horizon behind the cursor (e.g. a replica lagging): stay put
         resume = after
     return rows, resume
