@@ -212,6 +212,9 @@ async def main() -> None:
     key, org_id = await _seed(url)
     channel = f"hg:org:{org_id}"
 
+    # Every benchmark socket uses the same API key: lift the per-credential socket cap
+    # (realtime_max_sockets_per_credential) above the largest step, or all but 20 are refused.
+    os.environ["HOURGLASS_REALTIME_MAX_SOCKETS_PER_CREDENTIAL"] = str(max(SIZES) + 100)
     api = ApiProcess(url.replace("postgresql://", "postgresql+asyncpg://"))
     try:
         await api.wait_ready()
