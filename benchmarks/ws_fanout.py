@@ -258,6 +258,14 @@ async def main() -> None:
                 higher_is_better=False,
             ),
             figure(
+                f"server memory per socket at {common} sockets (RSS growth over the idle process)",
+                ours_at["server_rss_kib_per_socket"],
+                "KiB",
+                bare_at["server_rss_kib_per_socket"],
+                "bare websockets broadcast() at the same size",
+                higher_is_better=False,
+            ),
+            figure(
                 f"burst fan-out at {common} sockets",
                 ours_at["burst_frames_per_s"],
                 "frames/s",

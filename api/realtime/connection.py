@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import WebSocket
 from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.types import Send
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from api.auth.principal import Principal
@@ -42,8 +43,12 @@ class SocketSession:
         hub: RealtimeHub,
         sessionmaker: async_sessionmaker[AsyncSession],
         principal: Principal,
+        send: Send | None = None,
     ) -> None:
         self.ws = websocket
+        # The socket's own ASGI send, which the hub's fan-out calls (Starlette's WebSocket adds
+        # per-call checks and wrappers that cost as much as the write); None: through `websocket`.
+        self.send = send
         self.hub = hub
         self.config = hub.config
         self.sessionmaker = sessionmaker
@@ -61,7 +66,7 @@ class SocketSession:
     async def run(self, since: int | None) -> None:
         """One task per socket, the ASGI one: it receives; the hub sends (see hub.Subscriber), and a
         kick (lifetime, too far behind, Redis lost) closes the socket, which ends the receive loop."""
-        self.sub.send = self.ws.send_text
+        self.sub.send = self.send or self.ws.send
         self.sub.on_kick = self._close_for_reconnect
         await self.hub.join(self.sub)  # raises HubUnavailable
         try:

@@ -40,6 +40,14 @@ class HubUnavailable(RuntimeError):
     """Redis pub/sub is not connected: the socket should retry later."""
 
 
+# An ASGI `websocket.send` message. Servers only read it, so one serves every socket.
+Frame = dict[str, Any]
+
+
+def text_frame(text: str) -> Frame:
+    return {"type": "websocket.send", "text": text}
+
+
 @types.coroutine
 def _finish(coro: Coroutine[Any, Any, None], waiting: Any) -> Generator[Any, Any, None]:
     """Let a task finish a coroutine that was started by hand and is suspended on `waiting` (what
@@ -60,8 +68,9 @@ def _finish(coro: Coroutine[Any, Any, None], waiting: Any) -> Generator[Any, Any
 
 
 class Subscriber:
-    """One open socket as the hub sees it: its organization, its user (None for an API key) and how
-    to send it a text frame.
+    """One open socket as the hub sees it: its organization, its user (None for an API key) and its
+    ASGI send, which is given the same `websocket.send` message (see `text_frame`) as every other
+    socket: nothing is rendered, encoded or allocated per socket.
 
     No task and no queue of its own while it keeps up: the hub calls `offer` with a frame rendered
     once for every socket, and the send runs right there, because writing to a socket whose client
@@ -93,7 +102,7 @@ class Subscriber:
         queue_limit: int,
         name: str = "",
         credential: str = "",
-        send: Callable[[str], Coroutine[Any, Any, None]] | None = None,
+        send: Callable[[Frame], Coroutine[Any, Any, None]] | None = None,
     ) -> None:
         self.id = uuid.uuid4().hex
         self.credential = credential  # whose socket budget it counts against (realtime.limits)
@@ -103,16 +112,16 @@ class Subscriber:
         self.queue_limit = queue_limit
         self.kicked: str | None = None
         self.viewing: set[str] = set()  # conversations it announced (presence)
-        self.send = send  # the ASGI send of one text frame
+        self.send = send  # the ASGI send
         # Called once when kicked (closes the socket); it runs as a task.
         self.on_kick: Callable[[str], Coroutine[Any, Any, None]] | None = None
         self.last_seq = 0  # live frames at or below it were already sent (by catch-up)
         # Frames waiting for the socket, in order, with their seq: until `release` (catch-up is
         # being sent) and while a send waits for the client. None otherwise: the fast path.
-        self.backlog: deque[tuple[int | None, str]] | None = deque()
+        self.backlog: deque[tuple[int | None, Frame]] | None = deque()
         self._task: asyncio.Task[None] | None = None
 
-    def offer(self, seq: int | None, text: str) -> None:
+    def offer(self, seq: int | None, frame: Frame) -> None:
         if self.kicked:
             return
         backlog = self.backlog
@@ -120,13 +129,13 @@ class Subscriber:
             if len(backlog) >= self.queue_limit:
                 self.kick("too far behind")
                 return
-            backlog.append((seq, text))
+            backlog.append((seq, frame))
             return
         if seq is not None:
             if seq <= self.last_seq:
                 return
             self.last_seq = seq
-        self._send_now(text)
+        self._send_now(frame)
 
     def release(self, last_seq: int) -> None:
         """Catch-up sent everything up to `last_seq`: send what arrived meanwhile, then go live."""
@@ -156,9 +165,9 @@ class Subscriber:
         if self._task is not None and self._task is not asyncio.current_task():
             self._task.cancel()
 
-    def _send_now(self, text: str) -> None:
+    def _send_now(self, frame: Frame) -> None:
         assert self.send is not None
-        coro = self.send(text)
+        coro = self.send(frame)
         try:
             waiting = coro.send(None)
         except StopIteration:
@@ -179,13 +188,13 @@ class Subscriber:
             if pending is not None:
                 await pending
             while self.backlog:
-                seq, text = self.backlog.popleft()
+                seq, frame = self.backlog.popleft()
                 if seq is not None:
                     if seq <= self.last_seq:
                         continue
                     self.last_seq = seq
                 assert self.send is not None
-                await self.send(text)
+                await self.send(frame)
         except asyncio.CancelledError:
             raise
         except Exception:  # the socket closed under us
@@ -309,12 +318,12 @@ class RealtimeHub:
             if time.monotonic() - last < self.config.heartbeat_seconds:
                 continue
             last = time.monotonic()
-            text = control("heartbeat", utc_now())
+            heartbeat = text_frame(control("heartbeat", utc_now()))
             viewers = []
             slots = []
             for members in list(self._subscribers.values()):
                 for s in members:
-                    s.offer(None, text)
+                    s.offer(None, heartbeat)
                     if s.credential:
                         slots.append((s.credential, s.id))
                     if s.user_id is not None:
@@ -435,18 +444,18 @@ class RealtimeHub:
         if addressee is not None:  # a notification: only its user's sockets
             sockets = self._by_user.get(channel, {}).get(addressee)
             if sockets:
-                text = render(message, now)
+                frame = text_frame(render(message, now))
                 for s in sockets:
-                    s.offer(seq, text)
+                    s.offer(seq, frame)
         elif message.get("type") == "presence":
             for user_id, sockets in self._by_user.get(channel, {}).items():
-                text = render(for_viewer(message, user_id), now)
+                frame = text_frame(render(for_viewer(message, user_id), now))
                 for s in sockets:
-                    s.offer(seq, text)
+                    s.offer(seq, frame)
         else:
-            text = render(message, now)
+            frame = text_frame(render(message, now))
             for s in members:
-                s.offer(seq, text)
+                s.offer(seq, frame)
 
 
 async def _unsubscribe(pubsub: PubSub, channel: str) -> None:

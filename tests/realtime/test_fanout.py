@@ -11,7 +11,7 @@ import pytest
 
 from api.realtime import hub as hub_module
 from api.realtime.frames import org_channel, presence_message
-from api.realtime.hub import RealtimeHub, Subscriber
+from api.realtime.hub import RealtimeHub, Subscriber, text_frame
 
 
 class FakeSocket:
@@ -24,11 +24,12 @@ class FakeSocket:
         self.stuck = stuck
         self.closed: str | None = None
 
-    async def send(self, text: str) -> None:
+    async def send(self, message: dict) -> None:
         if self.stuck:
             await asyncio.Event().wait()
-        self.texts.append(text)
-        self.frames.append(json.loads(text))
+        assert message["type"] == "websocket.send"
+        self.texts.append(message["text"])
+        self.frames.append(json.loads(message["text"]))
 
     async def close(self, reason: str) -> None:
         self.closed = reason
@@ -129,14 +130,14 @@ async def test_a_socket_that_falls_behind_and_catches_up_keeps_order(hub, redis)
     gate = asyncio.Event()
     frames = []
 
-    async def send(text):
+    async def send(message):
         if len(frames) == 1 and not gate.is_set():
             await gate.wait()
-        frames.append(json.loads(text)["seq"])
+        frames.append(json.loads(message["text"])["seq"])
 
     sub = Subscriber(org, "u", 100, send=send)
     await hub.join(sub)
-    sub.offer(1, '{"seq":0}')  # held: catch-up not sent yet
+    sub.offer(1, text_frame('{"seq":1}'))  # held: catch-up not sent yet
     sub.release(1)  # catch-up covered seq 1: the held frame is dropped
     for seq in range(2, 8):
         await redis.publish(org_channel(org), json.dumps({"type": "note.created", "seq": seq, "data": {}}))
