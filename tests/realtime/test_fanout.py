@@ -149,3 +149,17 @@ async def test_a_socket_that_falls_behind_and_catches_up_keeps_order(hub, redis)
     await redis.publish(org_channel(org), json.dumps({"type": "note.created", "seq": 9, "data": {}}))
     await _until(lambda: frames[-1] == 9)
     assert frames == list(range(2, 10)) and sub.kicked is None
+
+
+@pytest.mark.parametrize("count", [1, 6])
+async def test_through_real_sockets_an_event_is_rendered_once(tenant, open_socket, sessionmaker, relay, renders, count):
+    from api import events
+
+    tokens = [tenant.agent_token, tenant.admin_token, tenant.api_key]
+    socks = [await open_socket(tokens[i % 3]) for i in range(count)]
+    async with sessionmaker.begin() as s:
+        events.emit(s, tenant.org_id, "note.created", {"n": 1})
+    await relay()
+    for sock in socks:
+        assert (await sock.next("note.created"))["data"] == {"n": 1}
+    assert [m["type"] for m in renders] == ["note.created"]
