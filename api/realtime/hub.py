@@ -18,7 +18,7 @@ import time
 import types
 import uuid
 from collections import deque
-from collections.abc import Callable, Coroutine, Generator
+from collections.abc import Awaitable, Callable, Coroutine, Generator
 from typing import Any
 
 from redis.asyncio import Redis
@@ -49,7 +49,7 @@ def text_frame(text: str) -> Frame:
 
 
 @types.coroutine
-def _finish(coro: Coroutine[Any, Any, None], waiting: Any) -> Generator[Any, Any, None]:
+def _finish(coro: Generator[Any, Any, None], waiting: Any) -> Generator[Any, Any, None]:
     """Let a task finish a coroutine that was started by hand and is suspended on `waiting` (what
     Python 3.12's eager tasks do): values and exceptions (cancellation) are passed through."""
     while True:
@@ -102,7 +102,7 @@ class Subscriber:
         queue_limit: int,
         name: str = "",
         credential: str = "",
-        send: Callable[[Frame], Coroutine[Any, Any, None]] | None = None,
+        send: Callable[[Frame], Awaitable[None]] | None = None,
     ) -> None:
         self.id = uuid.uuid4().hex
         self.credential = credential  # whose socket budget it counts against (realtime.limits)
@@ -167,7 +167,7 @@ class Subscriber:
 
     def _send_now(self, frame: Frame) -> None:
         assert self.send is not None
-        coro = self.send(frame)
+        coro = self.send(frame).__await__()
         try:
             waiting = coro.send(None)
         except StopIteration:
