@@ -1,6 +1,7 @@
 """Per-process fan-out. One Redis pub/sub connection per API process, subscribed to the channel of
-each organization that has a socket here; every message is rendered once (per distinct viewer where
-it must be) and queued to each local socket that may see it.
+each organization that has a socket here; every message is decoded and rendered once (once per user
+where it must be: presence) and the same ASGI message is sent, in place, to each local socket that
+may see it (see Subscriber: no task or queue per socket unless its client falls behind).
 
 A socket joins only once Redis has confirmed its organization's subscription, and only then runs its
 catch-up query, so every event is either in the replay or arrives live (see catchup.py). If the
