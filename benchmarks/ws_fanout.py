@@ -114,6 +114,12 @@ def _spawn(*args: str) -> subprocess.Popen[str]:
     )
 
 
+def _cpu_s(pid: int) -> float:
+    """User + system CPU time of a process: unlike latency, barely moved by other load on the box."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _rss_kib(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS"):
@@ -142,6 +148,7 @@ async def run_step(url: str, n: int, channel: str, server_pid: int, idle_rss: in
         connect_s = time.monotonic() - started
         rss = _rss_kib(server_pid)
         await asyncio.sleep(0.5)
+        cpu_before = _cpu_s(server_pid)
         for i in range(BROADCASTS):
             frame = {"type": "bench", "seq": SEQ_BASE + i, "event_id": 0, "conversation_id": None}
             await redis.publish(channel, json.dumps({**frame, "data": {"t": time.time(), "i": i}}))
@@ -151,6 +158,7 @@ async def run_step(url: str, n: int, channel: str, server_pid: int, idle_rss: in
             frame = {"type": "bench", "seq": SEQ_BASE + BROADCASTS + i, "event_id": 0, "conversation_id": None}
             await redis.publish(channel, json.dumps({**frame, "data": {"t": time.time(), "burst": True}}))
         results = [json.loads(await _readline(c, 180)) for c in clients]
+        cpu = _cpu_s(server_pid) - cpu_before
     finally:
         for c in clients:
             if c.poll() is None:
@@ -171,6 +179,8 @@ async def run_step(url: str, n: int, channel: str, server_pid: int, idle_rss: in
         "p95_ms": round(percentile(latencies, 95) * 1000, 1) if latencies else None,
         "p99_ms": round(percentile(latencies, 99) * 1000, 1) if latencies else None,
         "burst_frames_per_s": round(burst_fps),
+        # Server CPU while it fanned out (broadcasts and burst; includes heartbeats and pings).
+        "server_cpu_us_per_frame": round(cpu * 1e6 / max(delivered + len(arrivals), 1), 1),
         # Growth over the idle process (allocator arenas freed by a previous step may be reused).
         "server_rss_kib_per_socket": round(max(rss - idle_rss, 0) / max(connected, 1), 1),
     }
@@ -212,6 +222,9 @@ async def main() -> None:
     key, org_id = await _seed(url)
     channel = f"hg:org:{org_id}"
 
+    # Every benchmark socket uses the same API key: lift the per-credential socket cap
+    # (realtime_max_sockets_per_credential) above the largest step, or all but 20 are refused.
+    os.environ["HOURGLASS_REALTIME_MAX_SOCKETS_PER_CREDENTIAL"] = str(max(SIZES) + 100)
     api = ApiProcess(url.replace("postgresql://", "postgresql+asyncpg://"))
     try:
         await api.wait_ready()
@@ -251,6 +264,22 @@ async def main() -> None:
                 ours_at["p95_ms"] or 0.0,
                 "ms",
                 bare_at["p95_ms"] or 0.0,
+                "bare websockets broadcast() at the same size",
+                higher_is_better=False,
+            ),
+            figure(
+                f"server CPU per delivered frame at {common} sockets",
+                ours_at["server_cpu_us_per_frame"],
+                "µs",
+                bare_at["server_cpu_us_per_frame"],
+                "bare websockets broadcast() at the same size",
+                higher_is_better=False,
+            ),
+            figure(
+                f"server memory per socket at {common} sockets (RSS growth over the idle process)",
+                ours_at["server_rss_kib_per_socket"],
+                "KiB",
+                bare_at["server_rss_kib_per_socket"],
                 "bare websockets broadcast() at the same size",
                 higher_is_better=False,
             ),

@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import WebSocket
 from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.types import Send
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from api.auth.principal import Principal
@@ -42,8 +43,12 @@ class SocketSession:
         hub: RealtimeHub,
         sessionmaker: async_sessionmaker[AsyncSession],
         principal: Principal,
+        send: Send | None = None,
     ) -> None:
         self.ws = websocket
+        # The socket's own ASGI send, which the hub's fan-out calls (Starlette's WebSocket adds
+        # per-call checks and wrappers that cost as much as the write); None: through `websocket`.
+        self.send = send
         self.hub = hub
         self.config = hub.config
         self.sessionmaker = sessionmaker
@@ -59,29 +64,22 @@ class SocketSession:
         self.viewing = self.sub.viewing
 
     async def run(self, since: int | None) -> None:
+        """One task per socket, the ASGI one: it receives; the hub sends (see hub.Subscriber), and a
+        kick (lifetime, too far behind, Redis lost) closes the socket, which ends the receive loop."""
+        self.sub.send = self.send or self.ws.send
+        self.sub.on_kick = self._close_for_reconnect
         await self.hub.join(self.sub)  # raises HubUnavailable
         try:
-            last_seq = await self._start(since)
+            self.sub.release(await self._start(since))
             lifetime = self.config.max_lifetime_seconds * random.uniform(0.9, 1.1)
             timer = asyncio.get_running_loop().call_later(lifetime, self.sub.kick, "connection lifetime reached")
-            sender = asyncio.create_task(self._send_loop(last_seq))
-            receiver = asyncio.create_task(self._receive_loop())
             try:
-                done, _ = await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
-                if receiver in done and not sender.done():
-                    sender.cancel()
-                elif sender in done and not receiver.done():
-                    # The sender closed the socket: give the receiver a moment to see the close.
-                    await asyncio.wait({receiver}, timeout=1.0)
-                    receiver.cancel()
-                for task in (sender, receiver):
-                    with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
-                        await task
+                with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+                    await self._receive_loop()
             finally:
                 timer.cancel()
-                sender.cancel()
-                receiver.cancel()
         finally:
+            self.sub.stop()
             self.hub.leave(self.sub)
             await self._withdraw_all()
 
@@ -118,21 +116,6 @@ class SocketSession:
                 await self.ws.send_text(render(message, now))
             last = message["seq"]
         return last
-
-    async def _send_loop(self, last_seq: int) -> None:
-        """Frames the hub queued (events, presence, heartbeats), in order; no timer of its own."""
-        queue = self.sub.queue
-        while True:
-            seq, text = queue.get_nowait() if not queue.empty() else await queue.get()
-            if self.sub.kicked:
-                await self._close_for_reconnect(self.sub.kicked)
-                return
-            if seq is not None:
-                if seq <= last_seq:
-                    continue  # already sent by catch-up
-                last_seq = seq
-            assert text is not None
-            await self.ws.send_text(text)
 
     async def _close_for_reconnect(self, reason: str) -> None:
         with contextlib.suppress(Exception):

@@ -8,6 +8,8 @@ import re
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from sqlalchemy.exc import DBAPIError, OperationalError
+from starlette.routing import WebSocketRoute
+from starlette.types import Receive, Scope, Send
 
 from api.auth.dependencies import principal_for_token
 from api.auth.principal import Principal
@@ -58,8 +60,7 @@ async def _authenticate(websocket: WebSocket, token: str | None) -> Principal | 
         return await principal_for_token(session, token)
 
 
-@router.websocket("/v1/ws")
-async def realtime_socket(websocket: WebSocket) -> None:
+async def realtime_socket(websocket: WebSocket, send: Send | None = None) -> None:
     """Live updates for one organization (see api/realtime/frames.py for the frames).
 
     Connect with `?token=<session token or API key>` (API keys need `conversations:read`) and, to
@@ -88,7 +89,7 @@ async def realtime_socket(websocket: WebSocket) -> None:
         await websocket.close(code=POLICY_VIOLATION, reason="unauthorized")
         return
     hub: RealtimeHub = websocket.app.state.realtime
-    socket = SocketSession(websocket, hub, websocket.app.state.sessionmaker, principal)
+    socket = SocketSession(websocket, hub, websocket.app.state.sessionmaker, principal, send)
     credential, config = socket.sub.credential, hub.config
     cap = config.max_sockets_per_credential
     if not await limits.claim_socket(hub.redis, credential, socket.sub.id, cap, config.socket_slot_ttl_seconds):
@@ -111,3 +112,16 @@ async def realtime_socket(websocket: WebSocket) -> None:
             await websocket.close(code=SERVER_ERROR, reason="try again")
     finally:
         await limits.release_socket(hub.redis, credential, socket.sub.id)
+
+
+class RealtimeApp:
+    """`realtime_socket` as a plain ASGI app (Starlette mounts an object as is, but wraps a function),
+    not `@router.websocket`: the endpoint takes no dependencies, and FastAPI's dependency machinery
+    and Starlette's session wrapper stay on the stack for the whole life of every socket (exit
+    stacks, a send wrapper per frame); and the hub's fan-out gets the socket's ASGI send."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await realtime_socket(WebSocket(scope, receive, send), send)
+
+
+router.routes.append(WebSocketRoute("/v1/ws", RealtimeApp()))

@@ -54,12 +54,21 @@ def presence_message(conversation_id: str, viewers: list[dict[str, str]]) -> dic
     }
 
 
+def addressed_to(message: dict[str, Any]) -> str | None:
+    """The one user a frame is for, or None when it is for every member of the organization:
+    notifications belong to the user they are addressed to (one naming nobody is for nobody, "")."""
+    if message.get("type") != "notification":
+        return None
+    data = message.get("data")
+    user = data.get("user_id") if isinstance(data, dict) else None
+    return user if isinstance(user, str) and user else ""
+
+
 def visible_to(message: dict[str, Any], user_id: str | None) -> bool:
     """Everything in the organization is visible to its members, except notifications, which belong
     to the one user they are addressed to (API keys have no notifications)."""
-    if message.get("type") == "notification":
-        return user_id is not None and message.get("data", {}).get("user_id") == user_id
-    return True
+    target = addressed_to(message)
+    return target is None or (user_id is not None and target == user_id)
 
 
 def for_viewer(message: dict[str, Any], user_id: str | None) -> dict[str, Any]:
