@@ -201,12 +201,13 @@ def create_user(
         raise typer.BadParameter("role must be agent, supervisor or admin")
     if len(password) < 10:
         raise typer.BadParameter("password must be at least 10 characters")
-    _require_secret_key()
+    # Bad input is reported before the environment is judged: the operator fixes one thing at a time.
     from api.auth.passwords import password_weakness, user_inputs
 
     weakness = password_weakness(password, user_inputs(email, name))
     if weakness is not None:
         raise typer.BadParameter(f"password is {weakness}", param_hint="--password")
+    _require_secret_key()
     _ensure_services()
 
     async def run() -> str:
