@@ -79,3 +79,6 @@ class Message(IdMixin, TenantMixin, Base):
     # When the automation pipeline (classification follow-ups, assignment, auto-replies) handled
     # this inbound message; NULL means still to do (a partial index makes that a cheap queue).
     processed_at: Mapped[datetime | None] = mapped_column()
+    # What the ingest pipeline decided for this message (api/message/pipeline.py, `Decision`), read by
+    # the automation pass instead of deriving the customer tier and SLA policy a second time.
+    ingest_decision: Mapped[dict[str, Any] | None] = mapped_column(JSONB)

@@ -6,11 +6,11 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import DateTime, Integer, String, column, func, select, text, update, values
+from sqlalchemy.dialects.postgresql import UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.models import BusinessCalendar, SlaClock, SlaPolicy, SlaTimer, Team
+from api.models import BusinessCalendar, Conversation, SlaClock, SlaPolicy, SlaTimer, Team
 from api.sla.catalog import BUILTINS
 
 
@@ -111,6 +111,72 @@ async def insert_clock(session: AsyncSession, values: dict[str, Any]) -> SlaCloc
         .returning(SlaClock)
     )
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+_CLOCK_COLUMNS = (
+    "id",
+    "organization_id",
+    "conversation_id",
+    "kind",
+    "policy_id",
+    "policy_snapshot",
+    "reason",
+    "marketplace",
+    "channel_id",
+    "started_at",
+    "due_at",
+    "due_soon_at",
+    "pauses",
+)
+
+
+async def insert_clocks(
+    session: AsyncSession,
+    planned: list[tuple[SlaClock, list[tuple[int, datetime, str]]]],
+    conversation_id: uuid.UUID,
+    deadline: datetime | None,
+    due_soon_at: datetime | None,
+) -> set[uuid.UUID]:
+    """Start clocks with their timers in one statement, and set the conversation's earliest deadline
+    when every clock went in. A clock of a kind already open is skipped (the partial unique index
+    decides), and so are its timers; returns the ids inserted."""
+    inserted = (
+        insert(SlaClock)
+        .values([{name: getattr(clock, name) for name in _CLOCK_COLUMNS} for clock, _ in planned])
+        .on_conflict_do_nothing(
+            index_elements=[SlaClock.conversation_id, SlaClock.kind], index_where=text("stopped_at IS NULL")
+        )
+        .returning(SlaClock.id)
+        .cte("inserted")
+    )
+    stmt = select(inserted.c.id)
+    timer_rows = [
+        (clock.id, clock.organization_id, tier, action, at) for clock, timers in planned for tier, at, action in timers
+    ]
+    if timer_rows:
+        rows = values(
+            column("clock_id", UUID(as_uuid=True)),
+            column("organization_id", UUID(as_uuid=True)),
+            column("tier", Integer),
+            column("action", String),
+            column("due_at", DateTime(timezone=True)),
+            name="planned_timers",
+        ).data(timer_rows)
+        timers = insert(SlaTimer).from_select(
+            ["clock_id", "organization_id", "tier", "action", "due_at"],
+            select(rows.c.clock_id, rows.c.organization_id, rows.c.tier, rows.c.action, rows.c.due_at).join(
+                inserted, inserted.c.id == rows.c.clock_id
+            ),
+        )
+        stmt = stmt.add_cte(timers.cte("timers"))
+    all_in = select(func.count()).select_from(inserted).scalar_subquery() == len(planned)
+    row = (
+        update(Conversation)
+        .where(Conversation.id == conversation_id, all_in)
+        .values(sla_deadline=deadline, sla_due_soon_at=due_soon_at)
+    )
+    stmt = stmt.add_cte(row.cte("deadline"))
+    return set((await session.execute(stmt)).scalars())
 
 
 async def schedule_timers(session: AsyncSession, clock: SlaClock, timers: list[tuple[int, datetime, str]]) -> None:

@@ -17,7 +17,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.kit.errors import Conflict
-from api.message.ingest import InboundMessage, ingest
+from api.message.inbound import InboundMessage
+from api.message.pipeline import receive
 from api.models import Channel, Conversation, Order, OrderItem
 from api.sla import cache as sla_cache
 from api.sla import repository as sla_repository
@@ -59,7 +60,7 @@ def fit(message: InboundMessage) -> InboundMessage:
 
 async def ingest_one(session: AsyncSession, channel: Channel, message: InboundMessage, tally: IngestTally) -> None:
     try:
-        result = await ingest(session, channel, fit(message))
+        result = await receive(session, channel, fit(message))
     except Conflict:
         tally.duplicates += 1
         return

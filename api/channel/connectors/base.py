@@ -13,7 +13,7 @@ from typing import Any, ClassVar, TypeVar
 
 import httpx
 
-from api.message.ingest import InboundMessage
+from api.message.inbound import InboundMessage
 
 T = TypeVar("T")
 

@@ -24,7 +24,7 @@ from typing import Any
 from api.channel.connectors.base import Connector, FetchResult, Permanent, ReplyTarget, SentReply
 from api.channel.connectors.mail.parse import Mail, parse_mail
 from api.channel.connectors.mail.transport import imap_check, imap_fetch, imap_mark_seen, smtp_send
-from api.message.ingest import InboundMessage
+from api.message.inbound import InboundMessage
 
 log = logging.getLogger(__name__)
 
