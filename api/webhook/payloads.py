@@ -13,15 +13,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Final, Literal, Self
+from typing import Any, Final, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.events import EVENT_TYPES
 from api.message.rules import preview
-
-if TYPE_CHECKING:
-    from api.models import Conversation, Message
+from api.models import Conversation, Message
 
 API_VERSION: Final = "2026-11-01"
 
