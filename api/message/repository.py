@@ -34,7 +34,11 @@ async def store_inbound(session: AsyncSession, decided: dict[str, Any]) -> dict[
     """Store an inbound message in one round trip (migration 0006, `hourglass_ingest`): returns
     `{"replay": message}` when its external id is known, else the message, its conversation as
     updated, whether that was created, the customer's id and tier, the order's status, the open SLA
-    clocks (locked) and when the last resolution clock stopped."""
+    clocks (locked) and when the last resolution clock stopped.
+
+    A text statement does not autoflush: the pipeline leaves nothing unflushed but outbox rows (the
+    SLA engine flushes what it changes), so a batch of one thread in one transaction reads its own
+    writes while its events still go in together at commit."""
     return dict((await session.execute(_STORE_INBOUND, {"p": decided})).scalar_one())
 
 

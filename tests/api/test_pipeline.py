@@ -6,13 +6,15 @@ import ast
 import subprocess
 import sys
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select, update
 
 from api.events import envelope
-from api.models import Conversation, Customer, Message
+from api.message.inbound import InboundMessage
+from api.models import Channel, Conversation, Customer, Message, SlaClock
+from api.sync.inbound import ingest_batch
 from api.webhook.payloads import ConversationData, MessageData
 from tests.api.test_ingest_cost import statements
 from tests.helpers import make_channel, push
@@ -165,3 +167,36 @@ def test_no_function_level_imports_on_the_message_path():
                         if isinstance(node, ast.Import | ast.ImportFrom):
                             found.append(f"{file.relative_to(ROOT)}:{node.lineno}")
     assert not found, found
+
+
+async def test_one_thread_ingested_in_one_transaction_sees_its_own_writes(tenant, sessionmaker):
+    """A connector's batch: several messages of one thread in one transaction, the last one labelled
+    a BBB complaint (another SLA policy). Each message's statement sees what the previous wrote."""
+    channel = await make_channel(tenant.api, marketplace="walmart")
+    start = datetime.now(UTC) - timedelta(minutes=30)
+    messages = [
+        InboundMessage(
+            external_message_id=f"batch-{i}",
+            external_thread_id="batch-thread",
+            buyer_external_id="batch-buyer",
+            body=f"Where is my order? ({i})",
+            sent_at=start + timedelta(minutes=i),
+            labels=("bbb_complaint",) if i == 2 else (),
+        )
+        for i in range(3)
+    ]
+    async with sessionmaker.begin() as s:
+        ch = await s.get(Channel, uuid.UUID(channel["id"]))
+        assert ch is not None
+        tally = await ingest_batch(s, ch, messages, isolate=True)
+    assert (tally.created, tally.conversations, tally.refused) == (3, 1, [])
+    async with sessionmaker() as s:
+        c = (await s.execute(select(Conversation).where(Conversation.thread_key == "t:batch-thread"))).scalar_one()
+        clocks = list((await s.execute(select(SlaClock).where(SlaClock.conversation_id == c.id))).scalars())
+    assert c.message_count == 3 and c.labels == ["bbb_complaint"] and c.waiting_since == start
+    running = [k for k in clocks if k.stopped_at is None]
+    assert running and len({k.policy_id for k in running}) == 1
+    # The clocks started under the first policy were re-planned under the complaint's.
+    assert {k.stop_reason for k in clocks if k.stopped_at is not None} == {"replanned"}
+    assert all(k.started_at == start for k in running)
+    assert c.sla_deadline == min(k.due_at for k in running if k.due_at is not None)
