@@ -321,7 +321,7 @@ async def reconcile(
         # statement (and only then): the common case costs one round trip for clocks, timers and row.
         after = [k for k in running.values() if k.stopped_at is None] + clocks
         deadline, soon = _earliest(after)
-        inserted = await repository.insert_clocks(session, planned, c.id, deadline, soon)
+        inserted = await repository.insert_clocks(session, planned, c, deadline, soon)
         if len(inserted) == len(planned):
             set_committed_value(c, "sla_deadline", deadline)
             set_committed_value(c, "sla_due_soon_at", soon)
