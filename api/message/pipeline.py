@@ -67,7 +67,9 @@ async def receive(session: AsyncSession, channel: Channel, inbound: InboundMessa
     if channel.status != "active":
         raise Conflict(f"Channel {channel.id} is disabled; enable it before pushing messages.")
     digest = inbound.digest()
+    # 1. classify (pure)
     classifications = _classify(channel.marketplace, inbound)
+    # 2. store: one statement
     stored = await repository.store_inbound(session, _statement_input(channel, inbound, digest, classifications))
     if "replay" in stored:
         return _replay(detached(Message, stored["replay"]), digest)
@@ -77,6 +79,7 @@ async def receive(session: AsyncSession, channel: Channel, inbound: InboundMessa
     created = bool(stored["conversation_created"])
     decided: dict[str, Any] = message.ingest_decision or {}
     tier = str(decided["customer_tier"])
+    # 3. SLA clocks, from what the store returned
     sla = None
     if inbound.needs_reply or created:
         open_clocks = [await attached(session, SlaClock, row) for row in stored["open_clocks"]]
@@ -88,6 +91,7 @@ async def receive(session: AsyncSession, channel: Channel, inbound: InboundMessa
             open_clocks=open_clocks,
             resolution_stopped_at=timestamp(stopped) if stopped else None,
         )
+    # 4. events, typed, to the outbox
     org = channel.organization_id
     if created:
         events.emit(

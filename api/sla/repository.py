@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import DateTime, Integer, String, Text, bindparam, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
@@ -99,19 +98,6 @@ async def clocks_of(session: AsyncSession, organization_id: uuid.UUID, conversat
             )
         ).scalars()
     )
-
-
-async def insert_clock(session: AsyncSession, values: dict[str, Any]) -> SlaClock | None:
-    """Insert unless a clock of that kind is already open (the partial unique index decides)."""
-    stmt = (
-        insert(SlaClock)
-        .values(**values)
-        .on_conflict_do_nothing(
-            index_elements=[SlaClock.conversation_id, SlaClock.kind], index_where=text("stopped_at IS NULL")
-        )
-        .returning(SlaClock)
-    )
-    return (await session.execute(stmt)).scalar_one_or_none()
 
 
 # One statement for the clocks reconcile() starts, their timers, and the conversation's deadline when
