@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.kit.time import utc_now
@@ -32,17 +34,39 @@ def emit(
     session: AsyncSession,
     organization_id: uuid.UUID,
     event_type: str,
-    payload: dict[str, Any],
+    payload: BaseModel | dict[str, Any],
     *,
     conversation_id: uuid.UUID | None = None,
 ) -> None:
-    if event_type not in EVENT_TYPES:
-        raise ValueError(f"unknown event type {event_type!r}")
+    """Queue an event in the outbox. `payload` is the event's `data` model (api/webhook/payloads.py);
+    plain dicts remain for the producers off the message path that are not typed yet."""
     session.add(
         OutboxEvent(
             organization_id=organization_id,
             event_type=event_type,
             conversation_id=conversation_id,
-            payload={"type": event_type, "occurred_at": utc_now().isoformat(), "data": payload},
+            payload=envelope(event_type, payload),
         )
     )
+
+
+def envelope(event_type: str, payload: BaseModel | dict[str, Any]) -> dict[str, Any]:
+    """The outbox row's payload. Models are dumped to the JSON the hand-built dicts produced (ids as
+    strings, datetimes in ISO 8601 with their offset), so typed and untyped producers are
+    byte-compatible for subscribers."""
+    if event_type not in EVENT_TYPES:
+        raise ValueError(f"unknown event type {event_type!r}")
+    data = _plain(payload.model_dump(exclude_unset=True)) if isinstance(payload, BaseModel) else payload
+    return {"type": event_type, "occurred_at": utc_now().isoformat(), "data": data}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value

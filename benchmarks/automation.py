@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 from api.auth import service as auth_service
 from api.config import Settings
 from api.db import create_engine, create_sessionmaker
-from api.message.ingest import InboundMessage, ingest
+from api.message.inbound import InboundMessage
+from api.message.pipeline import receive
 from api.models import AssignmentRule, AutoReplyRule, Channel, Team, TeamMember
 from api.template import service as templates
 from benchmarks.common import figure, fresh_database, save
@@ -72,7 +73,7 @@ async def main() -> None:
     t = time.monotonic()
     for i in range(MESSAGES):
         async with maker.begin() as s:
-            await ingest(
+            await receive(
                 s,
                 channel,
                 InboundMessage(

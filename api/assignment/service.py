@@ -18,6 +18,7 @@ from api import audit, events
 from api.assignment.selectors import Candidate, pick_least_loaded, pick_round_robin, sticky
 from api.automation.matcher import keyword_pattern
 from api.models import AssignmentRule, Conversation, Customer, Team, TeamMember, User
+from api.webhook.payloads import ConversationData
 
 
 def rule_matches(conditions: dict[str, Any], c: Conversation, text: str, tier: str) -> tuple[bool, str]:
@@ -93,13 +94,15 @@ async def assign_in_team(session: AsyncSession, c: Conversation, team_id: uuid.U
     return chosen.user_id, f"team {team.name}: {how}"
 
 
-async def route(session: AsyncSession, c: Conversation, text: str) -> str | None:
-    """Apply the first matching assignment rule (else the channel's default team). `c` is locked."""
+async def route(session: AsyncSession, c: Conversation, text: str, *, tier: str | None = None) -> str | None:
+    """Apply the first matching assignment rule (else the channel's default team). `c` is locked.
+    `tier`: the customer's tier as ingest decided it, when the caller has it."""
     if c.assignee_id is not None:
         return None
-    tier = "standard"
-    if c.customer_id:
-        tier = (await session.execute(select(Customer.tier).where(Customer.id == c.customer_id))).scalar_one()
+    if tier is None:
+        tier = "standard"
+        if c.customer_id:
+            tier = (await session.execute(select(Customer.tier).where(Customer.id == c.customer_id))).scalar_one()
     rules = (
         await session.execute(
             select(AssignmentRule)
@@ -129,8 +132,6 @@ async def route(session: AsyncSession, c: Conversation, text: str) -> str | None
     if reason is None:
         return None
     await session.flush()
-    from api.conversation.service import payload
-
     audit.record(
         session,
         None,
@@ -141,5 +142,5 @@ async def route(session: AsyncSession, c: Conversation, text: str) -> str | None
         {"reason": reason, "assignee_id": str(c.assignee_id) if c.assignee_id else None},
         actor_type="automation",
     )
-    events.emit(session, c.organization_id, "conversation.assigned", payload(c), conversation_id=c.id)
+    events.emit(session, c.organization_id, "conversation.assigned", ConversationData.of(c), conversation_id=c.id)
     return reason

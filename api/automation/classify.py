@@ -165,6 +165,11 @@ KEYWORD_RULES: tuple[tuple[str, str, str, re.Pattern[str]], ...] = (
 )
 
 
+# The order statuses whose answer differs from an unknown order's: ingest classifies once per status
+# listed here before it reads the order, and the database keeps the answer for the order it finds.
+ORDER_STATUSES_THAT_MATTER: tuple[str, ...] = ("delivered",)
+
+
 class RuleClassifier:
     def classify(self, item: ClassificationInput) -> Classification:
         if item.preset_category:

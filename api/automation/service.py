@@ -26,10 +26,13 @@ from api.compliance.rules import has_blocking
 from api.kit.time import utc_now
 from api.message.outbound import queue_reply
 from api.models import AutomationRun, AutoReplyRule, Conversation, Customer, Message, Reminder, Team, User
+from api.sla import repository as sla_repository
 from api.sla import service as sla_service
+from api.sla.calendar import BusinessCalendar as Calendar
 from api.template import pool as template_pool
 from api.template import service as templates
 from api.template.render import TemplateError
+from api.webhook.payloads import ConversationData, ConversationUpdatedData
 
 log = logging.getLogger(__name__)
 
@@ -37,26 +40,44 @@ STALE_AFTER = timedelta(hours=24)
 
 
 async def process_message(session: AsyncSession, message: Message) -> None:
-    """Route and run rules for one inbound message, then mark it processed."""
+    """Route and run rules for one inbound message, then mark it processed. What the ingest pipeline
+    decided for the message (api/message/pipeline.py: the customer's tier, whether it opened its
+    conversation) is read from the message, not derived again."""
     c = (
         await session.execute(select(Conversation).where(Conversation.id == message.conversation_id).with_for_update())
     ).scalar_one()
+    decided = message.ingest_decision or {}
+    tier = decided.get("customer_tier") or await _tier(session, c)
     if message.author_kind == "buyer" and c.spam_reason is None:
-        await assignment.route(session, c, f"{message.subject or ''}\n{message.body}")
-    await run_rules(session, c, message)
+        await assignment.route(session, c, f"{message.subject or ''}\n{message.body}", tier=tier)
+    await run_rules(session, c, message, tier)
     message.processed_at = utc_now()
 
 
-async def _context(session: AsyncSession, c: Conversation, message: Message) -> MessageContext:
-    tier = "standard"
-    if c.customer_id:
-        tier = (await session.execute(select(Customer.tier).where(Customer.id == c.customer_id))).scalar_one()
-    calendar = None
-    policy, _ = await sla_service._choose_policy(session, c)
+async def _tier(session: AsyncSession, c: Conversation) -> str:
+    """Messages stored before the pipeline kept its decision on them."""
+    if not c.customer_id:
+        return "standard"
+    return str((await session.execute(select(Customer.tier).where(Customer.id == c.customer_id))).scalar_one())
+
+
+async def _calendar(session: AsyncSession, c: Conversation) -> Calendar | None:
+    """The business calendar the SLA engine chose for the conversation, as its open internal clocks
+    recorded it; chosen afresh only when no such clock runs (a policy without internal targets)."""
+    for clock in await sla_repository.open_clocks(session, c.id, lock=False):
+        if clock.kind not in sla_service.MARKETPLACE_RESPONSE:
+            spec = clock.policy_snapshot.get("calendar")
+            return Calendar.from_spec(**spec) if spec else None
+    policy, _ = await sla_service.choose_policy(session, c)
     row = await sla_service.calendar_for(session, c.organization_id, policy, c.team_id)
-    if row is not None:
-        calendar = sla_service.calendar_from_row(row)
-    first = not (
+    return sla_service.calendar_from_row(row) if row is not None else None
+
+
+async def _first_message(session: AsyncSession, c: Conversation, message: Message) -> bool:
+    decided = message.ingest_decision
+    if decided is not None and "first_message" in decided:
+        return bool(decided["first_message"])
+    return not (
         await session.execute(
             select(
                 exists().where(
@@ -68,6 +89,11 @@ async def _context(session: AsyncSession, c: Conversation, message: Message) -> 
             )
         )
     ).scalar()
+
+
+async def _context(session: AsyncSession, c: Conversation, message: Message, tier: str) -> MessageContext:
+    calendar = await _calendar(session, c)
+    first = await _first_message(session, c, message)
     return MessageContext(
         text=f"{message.subject or ''}\n{message.body}",
         marketplace=c.marketplace,
@@ -180,7 +206,7 @@ async def _already_ran(session: AsyncSession, rule: AutoReplyRule, message: Mess
     )
 
 
-async def run_rules(session: AsyncSession, c: Conversation, message: Message) -> None:
+async def run_rules(session: AsyncSession, c: Conversation, message: Message, tier: str | None = None) -> None:
     rules = list(
         (
             await session.execute(
@@ -192,7 +218,7 @@ async def run_rules(session: AsyncSession, c: Conversation, message: Message) ->
     )
     if not rules:
         return
-    ctx = await _context(session, c, message)
+    ctx = await _context(session, c, message, tier or await _tier(session, c))
     for rule in rules:
         matched, why = evaluate(rule.conditions, ctx)
         if not matched or await _already_ran(session, rule, message):
@@ -271,13 +297,11 @@ async def _apply_actions(session: AsyncSession, rule: AutoReplyRule, c: Conversa
             done.append(f"reminder in {minutes} min")
     if changed:
         await session.flush()
-        from api.conversation.service import payload
-
         events.emit(
             session,
             c.organization_id,
             "conversation.updated",
-            {**payload(c), "changed": sorted(set(changed))},
+            ConversationUpdatedData.of(c, changed),
             conversation_id=c.id,
         )
         await sla_service.reconcile(session, c)  # a new priority or label may select another policy
@@ -295,6 +319,4 @@ async def _assign(session: AsyncSession, c: Conversation, action: dict[str, Any]
             c.assignee_id = None
             await assignment.assign_in_team(session, c, team.id)
     await session.flush()
-    from api.conversation.service import payload
-
-    events.emit(session, c.organization_id, "conversation.assigned", payload(c), conversation_id=c.id)
+    events.emit(session, c.organization_id, "conversation.assigned", ConversationData.of(c), conversation_id=c.id)

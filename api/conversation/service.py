@@ -35,30 +35,15 @@ from api.sla import service as sla_service
 from api.team import repository as team_repository
 from api.template import service as templates
 from api.user import repository as user_repository
+from api.webhook.payloads import ConversationData
 
 DETAIL_MESSAGE_LIMIT = 200
 
 
 def payload(c: Conversation) -> dict[str, Any]:
-    """The conversation as events carry it (webhooks, WebSocket)."""
-    return {
-        "id": str(c.id),
-        "channel_id": str(c.channel_id),
-        "marketplace": c.marketplace,
-        "subject": c.subject,
-        "status": c.status,
-        "priority": c.priority,
-        "category": c.category,
-        "labels": list(c.labels or []),
-        "assignee_id": str(c.assignee_id) if c.assignee_id else None,
-        "team_id": str(c.team_id) if c.team_id else None,
-        "unread": c.unread,
-        "waiting_since": c.waiting_since.isoformat() if c.waiting_since else None,
-        "order_id": c.order_external_id,
-        "has_failed_delivery": c.has_failed_delivery,
-        "spam_reason": c.spam_reason,
-        "last_message_at": c.last_message_at.isoformat(),
-    }
+    """The conversation as events carry it (webhooks, WebSocket), as a plain dict for the producers
+    that compare or extend it; the typed model is `api.webhook.payloads.ConversationData`."""
+    return events.envelope("conversation.updated", ConversationData.of(c))["data"]
 
 
 def _read(c: Conversation, customer: CustomerSummary | None) -> dict[str, Any]:

@@ -14,7 +14,8 @@ from api.db import SessionDep
 from api.kit.errors import Conflict, problem_responses
 from api.kit.pagination import CursorScope
 from api.message import outbound, repository
-from api.message.ingest import InboundMessage, ingest
+from api.message.inbound import InboundMessage
+from api.message.pipeline import receive
 from api.message.schemas import DeliveryReport, InboundMessageCreate, MessagePage, MessageRead, MessageSyncPage
 
 router = APIRouter(tags=["messages"], responses=problem_responses(401, 403, 422, 429))
@@ -43,7 +44,7 @@ async def push_inbound_message(
     its `external_thread_id`, else of the same order and buyer, else starts a new one.
     """
     channel = await channel_repository.get(session, principal.organization_id, channel_id)
-    result = await ingest(
+    result = await receive(
         session,
         channel,
         InboundMessage(

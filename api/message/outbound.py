@@ -18,11 +18,11 @@ from api.auth.principal import Principal
 from api.kit.errors import Conflict, field_error
 from api.kit.time import utc_now
 from api.message import repository
-from api.message.ingest import message_payload
 from api.message.rules import counts_as_response, preview
 from api.models import Channel, Conversation, Message
 from api.sla import escalation
 from api.sla import service as sla_service
+from api.webhook.payloads import MessageData
 
 
 async def queue_reply(
@@ -63,7 +63,7 @@ async def queue_reply(
         await sla_service.reconcile(session, conversation)
     await session.flush()
     await session.refresh(message)
-    events.emit(session, org, "message.queued", message_payload(message), conversation_id=conversation.id)
+    events.emit(session, org, "message.queued", MessageData.of(message), conversation_id=conversation.id)
     audit.record(
         session,
         principal,
@@ -154,7 +154,7 @@ async def record_delivery(
     await session.flush()
     conversation.has_failed_delivery = await repository.has_failed_outbound(session, conversation.id)
     await session.flush()
-    events.emit(session, conversation.organization_id, event, message_payload(message), conversation_id=conversation.id)
+    events.emit(session, conversation.organization_id, event, MessageData.of(message), conversation_id=conversation.id)
     audit.record(
         session,
         actor,
@@ -206,7 +206,7 @@ async def retry(session: AsyncSession, actor: Principal, message: Message, conve
         session,
         conversation.organization_id,
         "message.queued",
-        message_payload(message),
+        MessageData.of(message),
         conversation_id=conversation.id,
     )
     audit.record(session, actor, conversation.organization_id, "message.retried", "message", message.id)

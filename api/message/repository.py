@@ -3,7 +3,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import and_, func, select, tuple_
+from sqlalchemy import and_, bindparam, column, func, select, text, tuple_
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.kit import changefeed
@@ -21,6 +22,25 @@ async def get(
     if message is None:
         raise NotFound(f"No message {message_id}.")
     return message
+
+
+_STORE_INBOUND = (
+    text("SELECT hourglass_ingest(:p) AS stored")
+    .bindparams(bindparam("p", type_=JSONB))
+    .columns(column("stored", JSONB))
+)
+
+
+async def store_inbound(session: AsyncSession, decided: dict[str, Any]) -> dict[str, Any]:
+    """Store an inbound message in one round trip (migration 0006, `hourglass_ingest`): returns
+    `{"replay": message}` when its external id is known, else the message, its conversation as
+    updated, whether that was created, the customer's id and tier, the order's status, the open SLA
+    clocks (locked) and when the last resolution clock stopped.
+
+    A text statement does not autoflush: the pipeline leaves nothing unflushed but outbox rows (the
+    SLA engine flushes what it changes), so a batch of one thread in one transaction reads its own
+    writes while its events still go in together at commit."""
+    return dict((await session.execute(_STORE_INBOUND, {"p": decided})).scalar_one())
 
 
 async def by_external_id(session: AsyncSession, channel_id: uuid.UUID, external_id: str) -> Message | None:

@@ -83,3 +83,6 @@ class Message(IdMixin, TenantMixin, Base):
     processed_at: Mapped[datetime | None] = mapped_column()
     # The transaction that last wrote the row (a trigger): its position in GET /v1/messages/sync.
     change_xid: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    # What the ingest pipeline decided for this message (api/message/pipeline.py, `Decision`), read by
+    # the automation pass instead of deriving the customer tier and SLA policy a second time.
+    ingest_decision: Mapped[dict[str, Any] | None] = mapped_column(JSONB)

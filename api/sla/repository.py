@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import select, text, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import DateTime, Integer, String, Text, bindparam, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.models import BusinessCalendar, SlaClock, SlaPolicy, SlaTimer, Team
+from api.models import BusinessCalendar, Conversation, SlaClock, SlaPolicy, SlaTimer, Team
 from api.sla.catalog import BUILTINS
 
 
@@ -100,17 +100,88 @@ async def clocks_of(session: AsyncSession, organization_id: uuid.UUID, conversat
     )
 
 
-async def insert_clock(session: AsyncSession, values: dict[str, Any]) -> SlaClock | None:
-    """Insert unless a clock of that kind is already open (the partial unique index decides)."""
-    stmt = (
-        insert(SlaClock)
-        .values(**values)
-        .on_conflict_do_nothing(
-            index_elements=[SlaClock.conversation_id, SlaClock.kind], index_where=text("stopped_at IS NULL")
-        )
-        .returning(SlaClock)
+# One statement for the clocks reconcile() starts, their timers, and the conversation's deadline when
+# every clock went in (a clock of a kind already open is skipped by the partial unique index, and so
+# are its timers). Fixed SQL over arrays, so it is compiled once, not per message as a multi-row
+# VALUES of varying length would be.
+_INSERT_CLOCKS = text(
+    """
+    WITH inserted AS (
+        INSERT INTO sla_clocks (id, organization_id, conversation_id, kind, policy_id, policy_snapshot, reason,
+                                marketplace, channel_id, started_at, due_at, due_soon_at, pauses)
+        SELECT c.id, :organization_id, :conversation_id, c.kind, c.policy_id, c.policy_snapshot::jsonb, c.reason,
+               :marketplace, :channel_id, c.started_at, c.due_at, c.due_soon_at, c.pauses::jsonb
+        FROM unnest(:ids, :kinds, :policy_ids, :snapshots, :reasons, :started, :due, :due_soon, :pauses)
+             AS c(id, kind, policy_id, policy_snapshot, reason, started_at, due_at, due_soon_at, pauses)
+        ON CONFLICT (conversation_id, kind) WHERE stopped_at IS NULL DO NOTHING
+        RETURNING id
+    ), timers AS (
+        INSERT INTO sla_timers (organization_id, clock_id, tier, action, due_at)
+        SELECT :organization_id, t.clock_id, t.tier, t.action, t.due_at
+        FROM unnest(:timer_clocks, :timer_tiers, :timer_actions, :timer_due) AS t(clock_id, tier, action, due_at)
+        JOIN inserted ON inserted.id = t.clock_id
+    ), deadline AS (
+        UPDATE conversations SET sla_deadline = :deadline, sla_due_soon_at = :due_soon_at, updated_at = now()
+        WHERE id = :conversation_id AND (SELECT count(*) FROM inserted) = cardinality(:ids)
     )
-    return (await session.execute(stmt)).scalar_one_or_none()
+    SELECT id FROM inserted
+    """
+).bindparams(
+    bindparam("organization_id", type_=UUID(as_uuid=True)),
+    bindparam("conversation_id", type_=UUID(as_uuid=True)),
+    bindparam("marketplace", type_=String),
+    bindparam("channel_id", type_=UUID(as_uuid=True)),
+    bindparam("ids", type_=ARRAY(UUID(as_uuid=True))),
+    bindparam("kinds", type_=ARRAY(String)),
+    bindparam("policy_ids", type_=ARRAY(UUID(as_uuid=True))),
+    bindparam("snapshots", type_=ARRAY(Text)),
+    bindparam("reasons", type_=ARRAY(Text)),
+    bindparam("started", type_=ARRAY(DateTime(timezone=True))),
+    bindparam("due", type_=ARRAY(DateTime(timezone=True))),
+    bindparam("due_soon", type_=ARRAY(DateTime(timezone=True))),
+    bindparam("pauses", type_=ARRAY(Text)),
+    bindparam("timer_clocks", type_=ARRAY(UUID(as_uuid=True))),
+    bindparam("timer_tiers", type_=ARRAY(Integer)),
+    bindparam("timer_actions", type_=ARRAY(String)),
+    bindparam("timer_due", type_=ARRAY(DateTime(timezone=True))),
+    bindparam("deadline", type_=DateTime(timezone=True)),
+    bindparam("due_soon_at", type_=DateTime(timezone=True)),
+)
+
+
+async def insert_clocks(
+    session: AsyncSession,
+    planned: list[tuple[SlaClock, list[tuple[int, datetime, str]]]],
+    conversation: Conversation,
+    deadline: datetime | None,
+    due_soon_at: datetime | None,
+) -> set[uuid.UUID]:
+    """Start the planned clocks of one conversation with their timers, and set the conversation's
+    earliest deadline when every clock went in; returns the ids inserted."""
+    clocks = [clock for clock, _ in planned]
+    timers = [(clock.id, tier, action, at) for clock, due in planned for tier, at, action in due]
+    params = {
+        "organization_id": conversation.organization_id,
+        "conversation_id": conversation.id,
+        "marketplace": conversation.marketplace,
+        "channel_id": conversation.channel_id,
+        "ids": [k.id for k in clocks],
+        "kinds": [k.kind for k in clocks],
+        "policy_ids": [k.policy_id for k in clocks],
+        "snapshots": [json.dumps(k.policy_snapshot) for k in clocks],
+        "reasons": [k.reason for k in clocks],
+        "started": [k.started_at for k in clocks],
+        "due": [k.due_at for k in clocks],
+        "due_soon": [k.due_soon_at for k in clocks],
+        "pauses": [json.dumps(k.pauses) for k in clocks],
+        "timer_clocks": [t[0] for t in timers],
+        "timer_tiers": [t[1] for t in timers],
+        "timer_actions": [t[2] for t in timers],
+        "timer_due": [t[3] for t in timers],
+        "deadline": deadline,
+        "due_soon_at": due_soon_at,
+    }
+    return set((await session.execute(_INSERT_CLOCKS, params)).scalars())
 
 
 async def schedule_timers(session: AsyncSession, clock: SlaClock, timers: list[tuple[int, datetime, str]]) -> None:

@@ -14,11 +14,13 @@ every event (message in, reply delivered, no-response-needed, status change) jus
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from api import events
 from api.customer import repository as customer_repository
@@ -71,8 +73,9 @@ def plan_deadline(clock: SlaClock) -> tuple[datetime | None, datetime | None]:
     return due, soon
 
 
-async def _context(session: AsyncSession, c: Conversation) -> PolicyContext:
-    tier = await customer_repository.tier(session, c.customer_id) if c.customer_id else "standard"
+async def _context(session: AsyncSession, c: Conversation, tier: str | None) -> PolicyContext:
+    if tier is None:
+        tier = await customer_repository.tier(session, c.customer_id) if c.customer_id else "standard"
     return PolicyContext(
         marketplace=c.marketplace,
         channel_id=str(c.channel_id),
@@ -83,7 +86,17 @@ async def _context(session: AsyncSession, c: Conversation) -> PolicyContext:
     )
 
 
-async def _choose_policy(session: AsyncSession, c: Conversation) -> tuple[SlaPolicy, str]:
+@dataclass(frozen=True)
+class SlaChoice:
+    """What the engine chose for a conversation: the policy, why, and its calendar row (None: 24/7)."""
+
+    policy: SlaPolicy
+    reason: str
+    calendar: Any | None
+
+
+async def choose_policy(session: AsyncSession, c: Conversation, *, tier: str | None = None) -> tuple[SlaPolicy, str]:
+    """The conversation's policy. `tier`: the customer's tier when the caller knows it (ingest does)."""
     hit, policies = cache.get(("policies", c.organization_id))
     if not hit:
         rows, created = await repository.policies_with_origin(session, c.organization_id)
@@ -91,7 +104,7 @@ async def _choose_policy(session: AsyncSession, c: Conversation) -> tuple[SlaPol
         if not created:
             # Rows inserted by this (uncommitted) transaction must not reach other requests.
             cache.put(("policies", c.organization_id), policies)
-    choice = choose(((p.id, p.position, p.conditions, p.name) for p in policies), await _context(session, c))
+    choice = choose(((p.id, p.position, p.conditions, p.name) for p in policies), await _context(session, c, tier))
     return next(p for p in policies if p.id == choice.policy_id), choice.reason
 
 
@@ -128,8 +141,7 @@ def _snapshot(policy: SlaPolicy, target_seconds: int, calendar: Any | None) -> d
     }
 
 
-async def _start(
-    session: AsyncSession,
+def _plan(
     c: Conversation,
     kind: str,
     started_at: datetime,
@@ -138,8 +150,10 @@ async def _start(
     target: int,
     calendar: Any | None,
     now: datetime,
-) -> SlaClock | None:
+) -> tuple[SlaClock, list[tuple[int, datetime, str]]]:
+    """A clock to start and its timers, not written yet: reconcile() inserts all it starts at once."""
     clock = SlaClock(
+        id=uuid.uuid4(),
         organization_id=c.organization_id,
         conversation_id=c.id,
         kind=kind,
@@ -150,31 +164,15 @@ async def _start(
         channel_id=c.channel_id,
         started_at=started_at,
         pauses=[],
+        state="running",
+        stopped_at=None,
+        breached_at=None,
+        stop_reason=None,
     )
     if calendar is not None and policy.pause_while_pending and c.status == "pending":
         clock.pauses = [[now.isoformat(), None]]
-    due, soon = plan_deadline(clock)
-    created = await repository.insert_clock(
-        session,
-        {
-            "id": uuid.uuid4(),
-            "organization_id": c.organization_id,
-            "conversation_id": c.id,
-            "kind": kind,
-            "policy_id": policy.id,
-            "policy_snapshot": clock.policy_snapshot,
-            "reason": reason,
-            "marketplace": c.marketplace,
-            "channel_id": c.channel_id,
-            "started_at": started_at,
-            "due_at": due,
-            "due_soon_at": soon,
-            "pauses": clock.pauses,
-        },
-    )
-    if created is not None:
-        await _schedule(session, created, now)
-    return created
+    clock.due_at, clock.due_soon_at = plan_deadline(clock)
+    return clock, _timers(clock, now)
 
 
 async def _schedule(session: AsyncSession, clock: SlaClock, now: datetime) -> None:
@@ -183,11 +181,17 @@ async def _schedule(session: AsyncSession, clock: SlaClock, now: datetime) -> No
     if clock.due_at is None:
         await repository.cancel_timers(session, clock.id)
         return
+    await repository.schedule_timers(session, clock, _timers(clock, now))
+
+
+def _timers(clock: SlaClock, now: datetime) -> list[tuple[int, datetime, str]]:
+    if clock.due_at is None:
+        return []
     timers: list[tuple[int, datetime, str]] = [(BREACH_TIER, clock.due_at, "breach")]
     if clock.kind in MARKETPLACE_RESPONSE:
         tiers = tier_due_times(clock.started_at, clock.due_at, clock.policy_snapshot.get("tiers") or [])
         timers += [t for t in tiers if t[1] > now]
-    await repository.schedule_timers(session, clock, timers)
+    return timers
 
 
 def _stop(clock: SlaClock, at: datetime, reason: str, message_id: uuid.UUID | None) -> None:
@@ -205,6 +209,9 @@ def _stop(clock: SlaClock, at: datetime, reason: str, message_id: uuid.UUID | No
             clock.state = "met" if reason in ("reply", "resolved") else "stopped"
 
 
+_UNKNOWN: Any = object()
+
+
 async def reconcile(
     session: AsyncSession,
     c: Conversation,
@@ -212,31 +219,40 @@ async def reconcile(
     stop_reason: str = "reply",
     stop_message_id: uuid.UUID | None = None,
     at: datetime | None = None,
-) -> None:
-    """Bring the conversation's open clocks in line with its state, then refresh its SLA columns."""
+    tier: str | None = None,
+    open_clocks: list[SlaClock] | None = None,
+    resolution_stopped_at: datetime | None = _UNKNOWN,
+) -> SlaChoice | None:
+    """Bring the conversation's open clocks in line with its state, then refresh its SLA columns.
+
+    The ingest pipeline passes what it already read in its one statement (the customer's `tier`, the
+    locked `open_clocks`, when the last resolution clock stopped); other callers let it read them.
+    Returns the policy and calendar it chose, if the conversation needed one."""
     now = utc_now()
     at = at or now
     # A conversation flagged as spam waits for nothing: its response clocks stop until unflagged.
     waiting = c.waiting_since if c.spam_reason is None else None
-    open_clocks = {clk.kind: clk for clk in await repository.open_clocks(session, c.id)}
-    open_clocks_known = True
+    if open_clocks is None:
+        open_clocks = await repository.open_clocks(session, c.id)
+    running = {clk.kind: clk for clk in open_clocks}
     changed = False
-    policy = reason = calendar = None
+    choice = None
     if waiting is not None or (c.status != "resolved" and c.first_inbound_at is not None):
-        policy, reason = await _choose_policy(session, c)
-        calendar = await calendar_for(session, c.organization_id, policy, c.team_id)
+        policy, reason = await choose_policy(session, c, tier=tier)
+        choice = SlaChoice(policy, reason, await calendar_for(session, c.organization_id, policy, c.team_id))
 
+    stopped = False
     for kind in RESPONSE_KINDS:
-        clk = open_clocks.get(kind)
+        clk = running.get(kind)
         if clk is None:
             continue
-        if policy is not None and clk.policy_id != policy.id and waiting is not None:
+        if choice is not None and clk.policy_id != choice.policy.id and waiting is not None:
             # The conversation now falls under another policy (e.g. labelled a BBB complaint): the
             # old clock ends, recorded as re-planned, and one under the new policy starts below.
             _stop(clk, at, "replanned", None)
             await repository.cancel_timers(session, clk.id, from_time=at)
-            del open_clocks[kind]
-            changed = True
+            del running[kind]
+            changed = stopped = True
             continue
         if waiting is not None and waiting < clk.started_at:
             # An older buyer message arrived late: the wait began earlier, so the same clock moves back.
@@ -248,72 +264,92 @@ async def reconcile(
         if waiting is None or clk.started_at != waiting:
             _stop(clk, at, stop_reason, stop_message_id)
             await repository.cancel_timers(session, clk.id, from_time=at)
-            del open_clocks[kind]
-            changed = True
+            del running[kind]
+            changed = stopped = True
 
-    await session.flush()  # stopped clocks must leave the open-clock unique index before new ones start
-    if policy is not None and reason is not None and waiting is not None:
+    if stopped:
+        await session.flush()  # stopped clocks must leave the open-clock unique index before new ones start
+    planned: list[tuple[SlaClock, list[tuple[int, datetime, str]]]] = []
+    if choice is not None and waiting is not None:
+        policy = choice.policy
         first = c.last_response_at is None
         families = (
             (MARKETPLACE_RESPONSE, policy.first_response_seconds if first else policy.next_response_seconds, None),
             (
                 INTERNAL_RESPONSE,
                 policy.internal_first_response_seconds if first else policy.internal_next_response_seconds,
-                calendar,
+                choice.calendar,
             ),
         )
         for kinds, target, cal in families:
-            if target and not any(k in open_clocks for k in kinds):
+            if target and not any(k in running for k in kinds):
                 kind = kinds[0] if first else kinds[1]
-                created = await _start(session, c, kind, waiting, policy, reason, target, cal, now)
-                changed = changed or created is not None
-                if created is None:
-                    open_clocks_known = False
-                else:
-                    open_clocks[kind] = created
+                planned.append(_plan(c, kind, waiting, policy, choice.reason, target, cal, now))
 
     # Resolution clock: from the first buyer message until resolved; a reopened thread starts anew.
-    res = open_clocks.get("internal_resolution")
+    res = running.get("internal_resolution")
     if res is not None and c.status == "resolved":
         _stop(res, c.resolved_at or at, "resolved", None)
         await repository.cancel_timers(session, res.id, from_time=res.stopped_at)
         changed = True
     elif (
         res is None
-        and policy is not None
-        and reason is not None
-        and policy.internal_resolution_seconds
+        and choice is not None
+        and choice.policy.internal_resolution_seconds
         and c.status != "resolved"
         and c.first_inbound_at is not None
     ):
-        reopened = (
-            await session.execute(
-                select(func.max(SlaClock.stopped_at)).where(
-                    SlaClock.conversation_id == c.id, SlaClock.kind == "internal_resolution"
+        if resolution_stopped_at is _UNKNOWN:
+            resolution_stopped_at = (
+                await session.execute(
+                    select(func.max(SlaClock.stopped_at)).where(
+                        SlaClock.conversation_id == c.id, SlaClock.kind == "internal_resolution"
+                    )
                 )
-            )
-        ).scalar_one_or_none()
-        start = c.first_inbound_at if reopened is None else max(reopened, waiting or at)
-        created = await _start(
-            session, c, "internal_resolution", start, policy, reason, policy.internal_resolution_seconds, calendar, now
-        )
-        changed = changed or created is not None
-        if created is None:
-            open_clocks_known = False
+            ).scalar_one_or_none()
+        start = c.first_inbound_at if resolution_stopped_at is None else max(resolution_stopped_at, waiting or at)
+        policy = choice.policy
+        target = policy.internal_resolution_seconds
+        planned.append(_plan(c, "internal_resolution", start, policy, choice.reason, target, choice.calendar, now))
+
+    # What is open is known without a re-read, unless an insert lost to a concurrent clock.
+    open_clocks_known = True
+    if planned:
+        changed = True
+        clocks = [clk for clk, _ in planned]
+        # The conversation's deadline as it will be if every clock goes in, written in the same
+        # statement (and only then): the common case costs one round trip for clocks, timers and row.
+        after = [k for k in running.values() if k.stopped_at is None] + clocks
+        deadline, soon = _earliest(after)
+        inserted = await repository.insert_clocks(session, planned, c, deadline, soon)
+        if len(inserted) == len(planned):
+            set_committed_value(c, "sla_deadline", deadline)
+            set_committed_value(c, "sla_due_soon_at", soon)
         else:
-            open_clocks["internal_resolution"] = created
+            open_clocks_known = False
+        for clk in clocks:
+            if clk.id in inserted:
+                running[clk.kind] = clk
 
     # Pauses only matter while pending, or to close a pause when the conversation leaves pending.
-    if c.status == "pending" or any(clk.pauses for clk in open_clocks.values()):
+    if c.status == "pending" or any(clk.pauses for clk in running.values()):
         changed = await _apply_pause(session, c, now) or changed
-    await session.flush()
-    # What is open is known without a re-read, unless an insert lost to a concurrent clock.
+        open_clocks_known = False
+    if changed:
+        await session.flush()
     await refresh_conversation(
         session,
         c,
         emit=changed,
-        clocks=[k for k in open_clocks.values() if k.stopped_at is None] if open_clocks_known else None,
+        clocks=[k for k in running.values() if k.stopped_at is None] if open_clocks_known else None,
     )
+    return choice
+
+
+def _earliest(clocks: list[SlaClock]) -> tuple[datetime | None, datetime | None]:
+    deadline = min((k.due_at for k in clocks if k.due_at is not None), default=None)
+    soon = min((k.due_soon_at for k in clocks if k.due_soon_at is not None), default=None)
+    return deadline, soon
 
 
 async def _apply_pause(session: AsyncSession, c: Conversation, now: datetime) -> bool:
@@ -344,8 +380,7 @@ async def refresh_conversation(
     `clocks`: the open clocks when the caller knows them (saves a read on the ingest path)."""
     if clocks is None:
         clocks = await repository.open_clocks(session, c.id, lock=False)
-    deadline = min((k.due_at for k in clocks if k.due_at is not None), default=None)
-    soon = min((k.due_soon_at for k in clocks if k.due_soon_at is not None), default=None)
+    deadline, soon = _earliest(clocks)
     if (deadline, soon) != (c.sla_deadline, c.sla_due_soon_at):
         c.sla_deadline, c.sla_due_soon_at = deadline, soon
         await session.flush()  # callers may refresh the row next; the new deadline must be in it

@@ -15,9 +15,11 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from api.kit.errors import Conflict
-from api.message.ingest import InboundMessage, ingest
+from api.message.inbound import InboundMessage
+from api.message.pipeline import receive
 from api.models import Channel, Conversation, Order, OrderItem
 from api.sla import cache as sla_cache
 from api.sla import repository as sla_repository
@@ -59,7 +61,7 @@ def fit(message: InboundMessage) -> InboundMessage:
 
 async def ingest_one(session: AsyncSession, channel: Channel, message: InboundMessage, tally: IngestTally) -> None:
     try:
-        result = await ingest(session, channel, fit(message))
+        result = await receive(session, channel, fit(message))
     except Conflict:
         tally.duplicates += 1
         return
@@ -67,10 +69,10 @@ async def ingest_one(session: AsyncSession, channel: Channel, message: InboundMe
         tally.duplicates += 1
         return
     tally.created += 1
-    if result.conversation_created:
+    if result.conversation_created and result.conversation is not None:
         tally.conversations += 1
         if channel.marketplace == "ebay" and message.item_id:
-            await link_listing_order(session, result.message.conversation_id, message.item_id)
+            await link_listing_order(session, result.conversation, message.item_id)
 
 
 async def ingest_batch(
@@ -96,10 +98,9 @@ async def ingest_batch(
     return tally
 
 
-async def link_listing_order(session: AsyncSession, conversation_id: object, item_id: str) -> None:
+async def link_listing_order(session: AsyncSession, conversation: Conversation, item_id: str) -> None:
     """eBay conversations name a listing, never an order: the buyer's latest order of that item
     (pushed by the ERP) is the best guess, and only fills an empty order."""
-    conversation = (await session.execute(select(Conversation).where(Conversation.id == conversation_id))).scalar_one()
     if conversation.order_id is not None or conversation.customer_id is None:
         return
     found = (
@@ -121,6 +122,8 @@ async def link_listing_order(session: AsyncSession, conversation_id: object, ite
             .where(Conversation.id == conversation.id, Conversation.order_id.is_(None))
             .values(order_id=found.id, order_external_id=found.external_id)
         )
+        set_committed_value(conversation, "order_id", found.id)
+        set_committed_value(conversation, "order_external_id", found.external_id)
 
 
 _PREPARED: set[uuid.UUID] = set()

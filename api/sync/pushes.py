@@ -14,7 +14,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, text, update
+from sqlalchemy import and_, delete, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -159,8 +159,6 @@ RETENTION = timedelta(days=30)
 
 
 async def purge_processed(session: AsyncSession) -> int:
-    from sqlalchemy import delete
-
     result = await session.execute(
         delete(InboundPush).where(InboundPush.status != "pending", InboundPush.received_at < utc_now() - RETENTION)
     )

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.events import EVENT_TYPES
+from api.message.rules import preview
+from api.models import Conversation, Message
 
 API_VERSION: Final = "2026-11-01"
 
@@ -55,6 +57,28 @@ class ConversationData(_Data):
     spam_reason: str | None
     last_message_at: datetime
 
+    @classmethod
+    def of(cls, c: Conversation) -> Self:
+        """The conversation as events carry it (webhooks, WebSocket)."""
+        return cls(
+            id=c.id,
+            channel_id=c.channel_id,
+            marketplace=c.marketplace,
+            subject=c.subject,
+            status=c.status,
+            priority=c.priority,
+            category=c.category,
+            labels=list(c.labels or []),
+            assignee_id=c.assignee_id,
+            team_id=c.team_id,
+            unread=c.unread,
+            waiting_since=c.waiting_since,
+            order_id=c.order_external_id,
+            has_failed_delivery=c.has_failed_delivery,
+            spam_reason=c.spam_reason,
+            last_message_at=c.last_message_at,
+        )
+
 
 class ConversationUpdatedData(_Data):
     id: uuid.UUID
@@ -77,6 +101,10 @@ class ConversationUpdatedData(_Data):
     spam_reason: str | None = None
     last_message_at: datetime | None = None
 
+    @classmethod
+    def of(cls, c: Conversation, changed: list[str]) -> Self:
+        return cls(**ConversationData.of(c).model_dump(), changed=sorted(set(changed)))
+
 
 class MessageData(_Data):
     id: uuid.UUID
@@ -89,6 +117,21 @@ class MessageData(_Data):
     delivery_status: str | None = Field(description="queued | sending | sent | failed for outbound messages")
     delivery_error: str | None
     preview: str = Field(description="The first 200 characters of the body")
+
+    @classmethod
+    def of(cls, message: Message) -> Self:
+        return cls(
+            id=message.id,
+            conversation_id=message.conversation_id,
+            channel_id=message.channel_id,
+            direction=message.direction,
+            author_kind=message.author_kind,
+            external_id=message.external_id,
+            sent_at=message.sent_at,
+            delivery_status=message.delivery_status,
+            delivery_error=message.delivery_error,
+            preview=preview(message.body, 200),
+        )
 
 
 class NoteCreatedData(_Data):

@@ -7,7 +7,8 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from api.message.ingest import InboundMessage, ingest
+from api.message.inbound import InboundMessage
+from api.message.pipeline import receive
 from api.models import Channel
 from tests.helpers import inbound, make_channel, push
 
@@ -83,14 +84,14 @@ HOSTILE = (
 
 
 async def test_hostile_html_in_an_inbound_email_is_sanitised_before_it_is_stored(tenant, sessionmaker):
-    """The rule (api/message/ingest.py, nh3 defaults): no scripts or their text, no event handlers, no
+    """The rule (api/message/pipeline.py, nh3 defaults): no scripts or their text, no event handlers, no
     javascript: URLs, no frames, forms, styles, SVG or plugins; links get rel=noopener noreferrer.
     Plain formatting and images survive: the SPA shows the body in an empty-sandbox iframe whose CSP
     only lets images load, without a referrer."""
     channel = await make_channel(tenant.api, marketplace="walmart")
     async with sessionmaker.begin() as session:
         row = await session.get(Channel, uuid.UUID(channel["id"]))
-        result = await ingest(
+        result = await receive(
             session,
             row,
             InboundMessage(

@@ -16,7 +16,7 @@ from api.channel.connectors.amazon import AmazonConnector
 from api.channel.connectors.base import AuthError, Connector, Permanent, RateLimited, ReplyTarget, Transient
 from api.channel.connectors.registry import build
 from api.channel.connectors.walmart import WalmartConnector
-from api.message.ingest import InboundMessage
+from api.message.inbound import InboundMessage
 from sandbox import Sandbox
 from tests.connectors.helpers import channel_body, sandbox_config, sandbox_outbound
 

@@ -23,7 +23,8 @@ from api.auth import service as auth_service
 from api.config import Settings
 from api.db import create_engine, create_sessionmaker
 from api.embedded import start_embedded_postgres, start_embedded_redis, stop_embedded_redis
-from api.message.ingest import InboundMessage, ingest
+from api.message.inbound import InboundMessage
+from api.message.pipeline import receive
 from api.models import Channel, OutboxEvent, SlaTimer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -98,7 +99,7 @@ async def _seed(stack: Stack, due_in: float) -> tuple[object, set[uuid.UUID]]:
         await s.flush()
         conversations = set()
         for i in range(CONVERSATIONS):
-            result = await ingest(
+            result = await receive(
                 s,
                 channel,
                 InboundMessage(

@@ -21,7 +21,7 @@ from api.channel.connectors.base import AuthError, ConnectorError, Permanent
 from api.channel.connectors.http import raise_for_status, read_error_default
 from api.channel.connectors.mail.connector import MailConnector, base_inbound
 from api.channel.connectors.mail.parse import Mail
-from api.message.ingest import InboundMessage
+from api.message.inbound import InboundMessage
 
 RELAY_DOMAIN = "marketplace.amazon.com"
 DEFAULT_SP_API = "https://sellingpartnerapi-na.amazon.com"

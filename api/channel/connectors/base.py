@@ -15,7 +15,7 @@ from typing import Any, ClassVar, TypeVar
 import httpx
 
 from api.kit.outbound import OutboundPolicy, OutboundRefused, host_problem, outbound_client, port_problem, url_problem
-from api.message.ingest import InboundMessage
+from api.message.inbound import InboundMessage
 
 T = TypeVar("T")
 

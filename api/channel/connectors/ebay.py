@@ -42,7 +42,7 @@ from api.channel.connectors.base import (
 )
 from api.channel.connectors.http import raise_for_status
 from api.channel.connectors.window import PollWindow, parse_time
-from api.message.ingest import InboundMessage
+from api.message.inbound import InboundMessage
 
 DEFAULT_BASE = "https://api.ebay.com"
 MESSAGE_PATH = "/commerce/message/v1"

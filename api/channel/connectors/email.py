@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from api.channel.connectors.mail.connector import MailConnector, base_inbound
 from api.channel.connectors.mail.parse import Mail
-from api.message.ingest import InboundMessage
+from api.message.inbound import InboundMessage
 
 
 class EmailConnector(MailConnector):

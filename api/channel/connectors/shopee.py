@@ -41,7 +41,7 @@ from api.channel.connectors.base import (
 )
 from api.channel.connectors.http import body_json, raise_for_status, retry_after_seconds
 from api.channel.connectors.window import PollWindow
-from api.message.ingest import InboundMessage
+from api.message.inbound import InboundMessage
 
 DEFAULT_BASE = "https://partner.shopeemobile.com"
 CHAT = "/api/v2/sellerchat"

@@ -38,7 +38,7 @@ from api.channel.connectors.base import (
 )
 from api.channel.connectors.http import body_json, retry_after_seconds
 from api.channel.connectors.window import PollWindow
-from api.message.ingest import InboundMessage
+from api.message.inbound import InboundMessage
 
 DEFAULT_BASE = "https://open-api.tiktokglobalshop.com"
 DEFAULT_AUTH_BASE = "https://auth.tiktok-shops.com"

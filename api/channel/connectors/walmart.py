@@ -24,7 +24,7 @@ from api.channel.connectors.base import ConnectorError, Permanent
 from api.channel.connectors.http import raise_for_status
 from api.channel.connectors.mail.connector import MailConnector, base_inbound
 from api.channel.connectors.mail.parse import Mail
-from api.message.ingest import InboundMessage
+from api.message.inbound import InboundMessage
 
 RELAY_DOMAIN = "relay.walmart.com"
 CARE_ADDRESS = "marketplacecare@walmart.com"

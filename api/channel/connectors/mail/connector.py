@@ -31,7 +31,7 @@ from api.channel.connectors.mail.transport import (
     smtp_endpoint,
     smtp_send,
 )
-from api.message.ingest import InboundMessage
+from api.message.inbound import InboundMessage
 
 log = logging.getLogger(__name__)
 
