@@ -20,7 +20,7 @@ from api.sla.timers import fire_due, next_due
 
 log = logging.getLogger(__name__)
 
-BATCH = 200
+BATCH = 1000
 MAX_SLEEP = timedelta(milliseconds=250)
 
 
