@@ -6,9 +6,9 @@ transaction, so a killed worker, a flushed Redis or a restarted PostgreSQL can n
 (the claim rolls back and the rows are due again) nor repeat one (a fired row is never claimed
 again). Timers of stopped clocks fire only if they fell due before the clock stopped.
 
-A batch costs a fixed number of statements whatever its size: one claim, one read of clocks with
-their conversations, at most one read each of team members, assignee emails and supervisors, then
-one multi-row write per table (clocks, conversations, notifications, outbox events, emails, audit).
+A batch costs a fixed number of statements whatever its size: one claim that also returns the clocks
+and conversations, at most one read each of team members, assignee emails and supervisors, then one
+multi-row write per table (clocks, conversations, notifications, outbox events, emails, audit).
 What to write is decided by the pure `api.sla.effects.plan`.
 
 Locks: the claim locks the timers and their conversations together, skipping any that another
@@ -33,10 +33,17 @@ from api import events
 from api.kit.ids import uuid7
 from api.sla import effects
 
+# The claim returns what the effects read: the clock and the conversation, the latter as locked
+# (FOR UPDATE re-reads a row changed since the statement's snapshot before locking it).
 CLAIM_SQL = text(
     """
     WITH due AS (
-        SELECT t.id
+        SELECT t.id AS timer_id, c.id AS clock_id, c.kind, c.marketplace AS clock_marketplace,
+               c.channel_id AS clock_channel_id, c.started_at, c.due_at AS clock_due_at, c.state,
+               c.policy_snapshot ->> 'name' AS policy_name,
+               v.id, v.organization_id, v.channel_id, v.marketplace, v.subject, v.status, v.priority, v.category,
+               v.labels, v.assignee_id, v.team_id, v.unread, v.waiting_since, v.order_external_id,
+               v.has_failed_delivery, v.spam_reason, v.last_message_at, v.sla_deadline, v.sla_due_soon_at
         FROM sla_timers t
         JOIN sla_clocks c ON c.id = t.clock_id
         JOIN conversations v ON v.id = c.conversation_id
@@ -47,21 +54,8 @@ CLAIM_SQL = text(
         FOR UPDATE OF t, v SKIP LOCKED
     )
     UPDATE sla_timers SET fired_at = clock_timestamp()
-    FROM due WHERE sla_timers.id = due.id
-    RETURNING sla_timers.id, sla_timers.clock_id, sla_timers.tier, sla_timers.action,
-              sla_timers.due_at, sla_timers.fired_at
-    """
-)
-# Read after the claim: the conversations are locked by then, so their clocks are current.
-LOAD_SQL = text(
-    """
-    SELECT c.id AS clock_id, c.kind, c.marketplace AS clock_marketplace, c.channel_id AS clock_channel_id,
-           c.started_at, c.due_at AS clock_due_at, c.state, c.policy_snapshot ->> 'name' AS policy_name,
-           v.id, v.organization_id, v.channel_id, v.marketplace, v.subject, v.status, v.priority, v.category,
-           v.labels, v.assignee_id, v.team_id, v.unread, v.waiting_since, v.order_external_id,
-           v.has_failed_delivery, v.spam_reason, v.last_message_at, v.sla_deadline, v.sla_due_soon_at
-    FROM sla_clocks c JOIN conversations v ON v.id = c.conversation_id
-    WHERE c.id = ANY(CAST(:clock_ids AS uuid[]))
+    FROM due WHERE sla_timers.id = due.timer_id
+    RETURNING sla_timers.tier, sla_timers.action, sla_timers.due_at, sla_timers.fired_at, due.*
     """
 )
 TEAM_MEMBERS_SQL = text("SELECT team_id, user_id FROM team_members WHERE team_id = ANY(CAST(:team_ids AS uuid[]))")
@@ -130,14 +124,16 @@ class Fired:
 
 async def fire_due(session: AsyncSession, now: datetime, limit: int = 200) -> list[Fired]:
     """Claim up to `limit` due timers and apply their effects, in the caller's transaction."""
-    timers = [
-        effects.DueTimer(r.id, r.clock_id, r.tier, r.action, r.due_at, r.fired_at)
-        for r in await session.execute(CLAIM_SQL, {"now": now, "limit": limit})
-    ]
+    timers: list[effects.DueTimer] = []
+    clocks: dict[uuid.UUID, effects.Clock] = {}
+    conversations: dict[uuid.UUID, effects.Conversation] = {}
+    for r in await session.execute(CLAIM_SQL, {"now": now, "limit": limit}):
+        timers.append(effects.DueTimer(r.timer_id, r.clock_id, r.tier, r.action, r.due_at, r.fired_at))
+        clocks[r.clock_id] = _clock(r)
+        conversations[r.id] = _conversation(r)
     if not timers:
         return []
     timers.sort(key=lambda t: (t.due_at, t.id))
-    clocks, conversations = await _load(session, timers)
     # Read team members, emails and supervisors only for batches with timers that use them. Emails of
     # supervisors come with the supervisors (an escalation earlier in the batch may assign one).
     actions = {t.action for t in timers}
@@ -162,45 +158,42 @@ async def next_due(session: AsyncSession) -> datetime | None:
     return (await session.execute(NEXT_DUE_SQL)).scalar_one_or_none()
 
 
-async def _load(
-    session: AsyncSession, timers: Sequence[effects.DueTimer]
-) -> tuple[dict[uuid.UUID, effects.Clock], dict[uuid.UUID, effects.Conversation]]:
-    clocks: dict[uuid.UUID, effects.Clock] = {}
-    conversations: dict[uuid.UUID, effects.Conversation] = {}
-    for r in await session.execute(LOAD_SQL, {"clock_ids": list({t.clock_id for t in timers})}):
-        clocks[r.clock_id] = effects.Clock(
-            id=r.clock_id,
-            conversation_id=r.id,
-            kind=r.kind,
-            marketplace=r.clock_marketplace,
-            channel_id=r.clock_channel_id,
-            started_at=r.started_at,
-            due_at=r.clock_due_at,
-            state=r.state,
-            policy_name=r.policy_name,
-        )
-        conversations[r.id] = effects.Conversation(
-            id=r.id,
-            organization_id=r.organization_id,
-            channel_id=r.channel_id,
-            marketplace=r.marketplace,
-            subject=r.subject,
-            status=r.status,
-            priority=r.priority,
-            category=r.category,
-            labels=tuple(r.labels or ()),
-            assignee_id=r.assignee_id,
-            team_id=r.team_id,
-            unread=r.unread,
-            waiting_since=r.waiting_since,
-            order_external_id=r.order_external_id,
-            has_failed_delivery=r.has_failed_delivery,
-            spam_reason=r.spam_reason,
-            last_message_at=r.last_message_at,
-            sla_deadline=r.sla_deadline,
-            sla_due_soon_at=r.sla_due_soon_at,
-        )
-    return clocks, conversations
+def _clock(r: Any) -> effects.Clock:
+    return effects.Clock(
+        id=r.clock_id,
+        conversation_id=r.id,
+        kind=r.kind,
+        marketplace=r.clock_marketplace,
+        channel_id=r.clock_channel_id,
+        started_at=r.started_at,
+        due_at=r.clock_due_at,
+        state=r.state,
+        policy_name=r.policy_name,
+    )
+
+
+def _conversation(r: Any) -> effects.Conversation:
+    return effects.Conversation(
+        id=r.id,
+        organization_id=r.organization_id,
+        channel_id=r.channel_id,
+        marketplace=r.marketplace,
+        subject=r.subject,
+        status=r.status,
+        priority=r.priority,
+        category=r.category,
+        labels=tuple(r.labels or ()),
+        assignee_id=r.assignee_id,
+        team_id=r.team_id,
+        unread=r.unread,
+        waiting_since=r.waiting_since,
+        order_external_id=r.order_external_id,
+        has_failed_delivery=r.has_failed_delivery,
+        spam_reason=r.spam_reason,
+        last_message_at=r.last_message_at,
+        sla_deadline=r.sla_deadline,
+        sla_due_soon_at=r.sla_due_soon_at,
+    )
 
 
 async def _team_members(session: AsyncSession, team_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:
