@@ -1,6 +1,8 @@
 """SLA timer engine: lateness (fired_at - due_at) p50/p99/max with 100,000 and 1,000,000 open
 deadlines while a steady stream falls due, missed and duplicated fires (both must be 0), and the
-backlog fire rate beside the raw PostgreSQL SKIP LOCKED claim rate measured in the same run."""
+backlog fire rate beside the raw PostgreSQL SKIP LOCKED claim rate measured in the same run (same rows,
+same claim size as the worker's batch), and the seconds to drain BENCH_BACKLOG timers falling due at once
+(goal: 100,000 in 10 s, i.e. 10,000 timers/s)."""
 
 from __future__ import annotations
 
@@ -16,15 +18,17 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 
 from benchmarks.common import ROOT, figure, fresh_database, percentile, redis_url, save
+from workers.tasks.sla_timers import BATCH
 
 STREAM = int(os.environ.get("BENCH_STREAM", "3000"))
 STREAM_RATE = float(os.environ.get("BENCH_STREAM_RATE", "200"))  # timers falling due per second
 SCALES = [int(x) for x in os.environ.get("BENCH_OPEN_DEADLINES", "100000,1000000").split(",")]
-BACKLOG = int(os.environ.get("BENCH_BACKLOG", "20000"))
+BACKLOG = int(os.environ.get("BENCH_BACKLOG", "100000"))
+GOAL_RATE = 10_000.0  # timers/s: the issue's 100k due at once drained in 10 s
 
-RAW_CLAIM = """
+RAW_CLAIM = f"""
 WITH due AS (SELECT id FROM sla_timers WHERE fired_at IS NULL AND cancelled_at IS NULL AND due_at <= now()
-             ORDER BY due_at LIMIT 200 FOR UPDATE SKIP LOCKED)
+             ORDER BY due_at LIMIT {BATCH} FOR UPDATE SKIP LOCKED)
 UPDATE sla_timers SET fired_at = clock_timestamp() FROM due WHERE sla_timers.id = due.id RETURNING sla_timers.id
 """
 
@@ -171,27 +175,27 @@ async def run_scale(n: int) -> list[dict[str, object]]:
             "WHERE event_type = 'sla.overdue' "
             "GROUP BY conversation_id) x"
         )
-        # Backlog drain: BACKLOG timers become due at once; the worker's fire rate.
-        await conn.execute(
-            "UPDATE sla_timers SET due_at = now() WHERE id IN (SELECT id FROM sla_timers "
-            "WHERE fired_at IS NULL ORDER BY id LIMIT $1)",
-            BACKLOG,
-        )
+        # Backlog drain: BACKLOG timers (or as many as are still open) become due at once.
+        backlog = [
+            r["id"]
+            for r in await conn.fetch(
+                "UPDATE sla_timers SET due_at = now() WHERE id IN (SELECT id FROM sla_timers "
+                "WHERE fired_at IS NULL ORDER BY id LIMIT $1) RETURNING id",
+                BACKLOG,
+            )
+        ]
         t = time.monotonic()
         while await conn.fetchval("SELECT count(*) FROM sla_timers WHERE fired_at IS NULL AND due_at <= now()"):
             if worker.poll() is not None or time.monotonic() - t > 300:
                 raise RuntimeError("the worker died or could not drain the backlog within 5 minutes")
             await asyncio.sleep(0.05)
-        engine_rate = BACKLOG / (time.monotonic() - t)
+        drain_s = time.monotonic() - t
+        engine_rate = len(backlog) / drain_s
     finally:
         worker.terminate()
         worker.wait(timeout=30)
-    # Raw claim rate, same table, no effects, after the worker stopped.
-    await conn.execute(
-        "UPDATE sla_timers SET due_at = now() WHERE id IN (SELECT id FROM sla_timers "
-        "WHERE fired_at IS NULL ORDER BY id LIMIT $1)",
-        BACKLOG,
-    )
+    # Raw claim rate, no effects, after the worker stopped: the same rows made due and unfired again.
+    await conn.execute("UPDATE sla_timers SET due_at = now(), fired_at = NULL WHERE id = ANY($1::bigint[])", backlog)
     t = time.monotonic()
     claimed = 0
     while True:
@@ -203,17 +207,35 @@ async def run_scale(n: int) -> list[dict[str, object]]:
     await conn.close()
     tag = f"{n:,} open deadlines"
     p50, p99 = percentile(lateness, 50), percentile(lateness, 99)
-    limit_s = 1.0  # the issue's bound on p99 lateness
+    limit_s = 0.1  # the issue's bound on p99 lateness
     return [
-        figure(f"lateness p50 ({tag})", p50 * 1000, "ms", limit_s * 1000, "required p99 bound (1 s)", False),
-        figure(f"lateness p99 ({tag})", p99 * 1000, "ms", limit_s * 1000, "required p99 bound (1 s)", False),
-        figure(f"lateness max ({tag})", max(lateness) * 1000, "ms", limit_s * 1000, "required p99 bound (1 s)", False),
+        figure(f"lateness p50 ({tag})", p50 * 1000, "ms", limit_s * 1000, "required p99 bound (100 ms)", False),
+        figure(f"lateness p99 ({tag})", p99 * 1000, "ms", limit_s * 1000, "required p99 bound (100 ms)", False),
+        figure(
+            f"lateness max ({tag})", max(lateness) * 1000, "ms", limit_s * 1000, "required p99 bound (100 ms)", False
+        ),
         figure(
             f"backlog fire rate with effects ({tag})",
             engine_rate,
             "timers/s",
             raw_rate,
-            "raw SKIP LOCKED claim, same table, no effects",
+            "raw SKIP LOCKED claim, same rows and batch size, no effects",
+        ),
+        figure(
+            f"{len(backlog):,} due at once: seconds to drain ({tag})",
+            drain_s,
+            "s",
+            len(backlog) / GOAL_RATE,
+            "goal: 10,000 timers/s (100k in 10 s)",
+            False,
+        ),
+        figure(
+            f"{len(backlog):,} due at once: raw claim seconds ({tag})",
+            len(backlog) / raw_rate if raw_rate else 0.0,
+            "s",
+            len(backlog) / GOAL_RATE,
+            "goal: 10,000 timers/s (100k in 10 s)",
+            False,
         ),
         {
             "name": f"missed fires ({tag})",
@@ -255,6 +277,7 @@ async def main() -> None:
             "backlog": BACKLOG,
             "open_deadlines": SCALES,
             "worker_processes": 1,
+            "worker_batch": BATCH,
         },
     )
 

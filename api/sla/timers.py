@@ -1,38 +1,114 @@
-"""Firing due escalation tiers and breaches, exactly once, at their time.
+"""Firing due escalation tiers and breaches, exactly once, at their time, in batches.
 
-Due times live in Postgres (`sla_timers`, partial index on unfired rows). A poller claims due rows
-with `FOR UPDATE SKIP LOCKED`, stamps `fired_at` and applies the effects in the same transaction, so
-a killed worker, a flushed Redis or a restarted PostgreSQL can neither lose a firing (the claim rolls
-back and the row is due again) nor repeat one (a fired row is never claimed again). Timers of stopped
-clocks fire only if they fell due before the clock stopped.
+Due times live in Postgres (`sla_timers`, partial index on unfired rows). A poller claims a batch of
+due rows with `FOR UPDATE SKIP LOCKED`, stamps `fired_at` and applies the effects in the same
+transaction, so a killed worker, a flushed Redis or a restarted PostgreSQL can neither lose a firing
+(the claim rolls back and the rows are due again) nor repeat one (a fired row is never claimed
+again). Timers of stopped clocks fire only if they fell due before the clock stopped.
+
+A batch costs a fixed number of statements whatever its size: one claim that also returns the clocks
+and conversations, at most one read each of team members, assignee emails and supervisors, then one
+multi-row write per table (clocks, conversations, notifications, outbox events, emails, audit).
+What to write is decided by the pure `api.sla.effects.plan`.
+
+Locks: the claim locks the timers and their conversations together, skipping any that another
+transaction holds (an ingest, a reply, an API edit, another timer worker). It never waits for a row
+lock, so it cannot deadlock with paths that lock a conversation and then its timers; a timer whose
+conversation is busy simply stays due for the next batch, moments later.
 """
 
 from __future__ import annotations
 
+import json
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.models import Conversation, SlaClock, SlaTimer
-from api.sla import escalation
+from api import events
+from api.kit.ids import uuid7
+from api.sla import effects
 
+# The claim returns what the effects read: the clock and the conversation, the latter as locked
+# (FOR UPDATE re-reads a row changed since the statement's snapshot before locking it).
 CLAIM_SQL = text(
     """
     WITH due AS (
-        SELECT t.id
+        SELECT t.id AS timer_id, c.id AS clock_id, c.kind, c.marketplace AS clock_marketplace,
+               c.channel_id AS clock_channel_id, c.started_at, c.due_at AS clock_due_at, c.state,
+               c.policy_snapshot ->> 'name' AS policy_name,
+               v.id, v.organization_id, v.channel_id, v.marketplace, v.subject, v.status, v.priority, v.category,
+               v.labels, v.assignee_id, v.team_id, v.unread, v.waiting_since, v.order_external_id,
+               v.has_failed_delivery, v.spam_reason, v.last_message_at, v.sla_deadline, v.sla_due_soon_at
         FROM sla_timers t
         JOIN sla_clocks c ON c.id = t.clock_id
+        JOIN conversations v ON v.id = c.conversation_id
         WHERE t.fired_at IS NULL AND t.cancelled_at IS NULL AND t.due_at <= :now
           AND (c.stopped_at IS NULL OR t.due_at < c.stopped_at)
         ORDER BY t.due_at
         LIMIT :limit
-        FOR UPDATE OF t SKIP LOCKED
+        FOR UPDATE OF t, v SKIP LOCKED
     )
     UPDATE sla_timers SET fired_at = clock_timestamp()
-    FROM due WHERE sla_timers.id = due.id
-    RETURNING sla_timers.id
+    FROM due WHERE sla_timers.id = due.timer_id
+    RETURNING sla_timers.tier, sla_timers.action, sla_timers.due_at, sla_timers.fired_at, due.*
+    """
+)
+TEAM_MEMBERS_SQL = text("SELECT team_id, user_id FROM team_members WHERE team_id = ANY(CAST(:team_ids AS uuid[]))")
+EMAILS_SQL = text("SELECT id, email FROM users WHERE id = ANY(CAST(:user_ids AS uuid[]))")
+SUPERVISORS_SQL = text(
+    """
+    SELECT u.id, u.organization_id, u.name, u.email, u.status = 'online' AS online,
+           (SELECT count(*) FROM conversations o WHERE o.assignee_id = u.id AND o.status <> 'resolved') AS open_load
+    FROM users u
+    WHERE u.organization_id = ANY(CAST(:organization_ids AS uuid[])) AND u.role = 'supervisor' AND u.is_active
+    """
+)
+BREACH_SQL = text(
+    """
+    UPDATE sla_clocks SET state = 'breached', breached_at = x.breached_at, updated_at = now()
+    FROM unnest(CAST(:ids AS uuid[]), CAST(:breached_at AS timestamptz[])) AS x(id, breached_at)
+    WHERE sla_clocks.id = x.id AND sla_clocks.state = 'running'
+    """
+)
+REASSIGN_SQL = text(
+    """
+    UPDATE conversations SET assignee_id = x.assignee_id, updated_at = now()
+    FROM unnest(CAST(:ids AS uuid[]), CAST(:assignee_ids AS uuid[])) AS x(id, assignee_id)
+    WHERE conversations.id = x.id
+    """
+)
+NOTIFICATIONS_SQL = text(
+    """
+    INSERT INTO notifications (id, organization_id, user_id, kind, conversation_id, title, body, data)
+    SELECT x.id, x.organization_id, x.user_id, x.kind, x.conversation_id, x.title, x.body, x.data::jsonb
+    FROM unnest(CAST(:ids AS uuid[]), CAST(:organization_ids AS uuid[]), CAST(:user_ids AS uuid[]),
+                CAST(:kinds AS text[]), CAST(:conversation_ids AS uuid[]), CAST(:titles AS text[]),
+                CAST(:bodies AS text[]), CAST(:data AS text[]))
+         AS x(id, organization_id, user_id, kind, conversation_id, title, body, data)
+    """
+)
+EMAILS_INSERT_SQL = text(
+    """
+    INSERT INTO outbound_emails (id, organization_id, dedupe_key, to_address, subject, body)
+    SELECT x.id, x.organization_id, x.dedupe_key, x.to_address, x.subject, x.body
+    FROM unnest(CAST(:ids AS uuid[]), CAST(:organization_ids AS uuid[]), CAST(:dedupe_keys AS text[]),
+                CAST(:to_addresses AS text[]), CAST(:subjects AS text[]), CAST(:bodies AS text[]))
+         AS x(id, organization_id, dedupe_key, to_address, subject, body)
+    ON CONFLICT (dedupe_key) DO NOTHING
+    """
+)
+AUDIT_SQL = text(
+    """
+    INSERT INTO audit_log (organization_id, actor_type, action, entity_type, entity_id, data)
+    SELECT x.organization_id, 'automation', 'conversation.escalated', 'conversation', x.entity_id, x.data::jsonb
+    FROM unnest(CAST(:organization_ids AS uuid[]), CAST(:entity_ids AS text[]), CAST(:data AS text[]))
+         WITH ORDINALITY AS x(organization_id, entity_id, data, n)
+    ORDER BY x.n
     """
 )
 NEXT_DUE_SQL = text("SELECT min(due_at) FROM sla_timers WHERE fired_at IS NULL AND cancelled_at IS NULL")
@@ -47,37 +123,152 @@ class Fired:
 
 
 async def fire_due(session: AsyncSession, now: datetime, limit: int = 200) -> list[Fired]:
-    ids = [row[0] for row in await session.execute(CLAIM_SQL, {"now": now, "limit": limit})]
-    if not ids:
+    """Claim up to `limit` due timers and apply their effects, in the caller's transaction."""
+    timers: list[effects.DueTimer] = []
+    clocks: dict[uuid.UUID, effects.Clock] = {}
+    conversations: dict[uuid.UUID, effects.Conversation] = {}
+    for r in await session.execute(CLAIM_SQL, {"now": now, "limit": limit}):
+        timers.append(effects.DueTimer(r.timer_id, r.clock_id, r.tier, r.action, r.due_at, r.fired_at))
+        clocks[r.clock_id] = _clock(r)
+        conversations[r.id] = _conversation(r)
+    if not timers:
         return []
-    rows = (
-        await session.execute(
-            select(SlaTimer, SlaClock)
-            .join(SlaClock, SlaClock.id == SlaTimer.clock_id)
-            .where(SlaTimer.id.in_(ids))
-            .order_by(SlaTimer.due_at)
-        )
-    ).all()
-    # One locking read for the whole batch: effects may reassign or change SLA state.
-    conversation_ids = {clock.conversation_id for _, clock in rows}
-    conversations = {
-        c.id: c
-        for c in (
-            await session.execute(
-                select(Conversation)
-                .where(Conversation.id.in_(conversation_ids))
-                .order_by(Conversation.id)
-                .with_for_update()
-            )
-        ).scalars()
-    }
-    fired: list[Fired] = []
-    for timer, clock in rows:
-        await escalation.apply(session, timer, clock, conversations[clock.conversation_id])
-        assert timer.fired_at is not None
-        fired.append(Fired(timer_id=timer.id, action=timer.action, due_at=timer.due_at, fired_at=timer.fired_at))
-    return fired
+    timers.sort(key=lambda t: (t.due_at, t.id))
+    # Read team members, emails and supervisors only for batches with timers that use them. Emails of
+    # supervisors come with the supervisors (an escalation earlier in the batch may assign one).
+    actions = {t.action for t in timers}
+    convs = conversations.values()
+    team_ids = [c.team_id for c in convs if c.team_id] if "notify_assignee_and_team" in actions else []
+    assignees = {c.assignee_id for c in convs if c.assignee_id} if "email_assignee" in actions else set()
+    organization_ids = {c.organization_id for c in convs} if "escalate_supervisor" in actions else set()
+    plan = effects.plan(
+        timers,
+        clocks,
+        conversations,
+        team_members=await _team_members(session, team_ids),
+        emails=await _emails(session, assignees),
+        supervisors=await _supervisors(session, organization_ids),
+        new_id=uuid7,
+    )
+    await _write(session, plan)
+    return [Fired(timer_id=t.id, action=t.action, due_at=t.due_at, fired_at=t.fired_at) for t in timers]
 
 
 async def next_due(session: AsyncSession) -> datetime | None:
     return (await session.execute(NEXT_DUE_SQL)).scalar_one_or_none()
+
+
+def _clock(r: Any) -> effects.Clock:
+    return effects.Clock(
+        id=r.clock_id,
+        conversation_id=r.id,
+        kind=r.kind,
+        marketplace=r.clock_marketplace,
+        channel_id=r.clock_channel_id,
+        started_at=r.started_at,
+        due_at=r.clock_due_at,
+        state=r.state,
+        policy_name=r.policy_name,
+    )
+
+
+def _conversation(r: Any) -> effects.Conversation:
+    return effects.Conversation(
+        id=r.id,
+        organization_id=r.organization_id,
+        channel_id=r.channel_id,
+        marketplace=r.marketplace,
+        subject=r.subject,
+        status=r.status,
+        priority=r.priority,
+        category=r.category,
+        labels=tuple(r.labels or ()),
+        assignee_id=r.assignee_id,
+        team_id=r.team_id,
+        unread=r.unread,
+        waiting_since=r.waiting_since,
+        order_external_id=r.order_external_id,
+        has_failed_delivery=r.has_failed_delivery,
+        spam_reason=r.spam_reason,
+        last_message_at=r.last_message_at,
+        sla_deadline=r.sla_deadline,
+        sla_due_soon_at=r.sla_due_soon_at,
+    )
+
+
+async def _team_members(session: AsyncSession, team_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:
+    members: dict[uuid.UUID, list[uuid.UUID]] = {}
+    if team_ids:
+        for team_id, user_id in await session.execute(TEAM_MEMBERS_SQL, {"team_ids": list(set(team_ids))}):
+            members.setdefault(team_id, []).append(user_id)
+    return members
+
+
+async def _emails(session: AsyncSession, user_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    if not user_ids:
+        return {}
+    return {r.id: r.email for r in await session.execute(EMAILS_SQL, {"user_ids": list(user_ids)})}
+
+
+async def _supervisors(session: AsyncSession, organization_ids: set[uuid.UUID]) -> list[effects.Supervisor]:
+    if not organization_ids:
+        return []
+    rows = await session.execute(SUPERVISORS_SQL, {"organization_ids": list(organization_ids)})
+    return [effects.Supervisor(r.id, r.organization_id, r.name, r.email, r.online, r.open_load) for r in rows]
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value)
+
+
+async def _write(session: AsyncSession, plan: effects.Effects) -> None:
+    """One statement per table that has rows to write."""
+    if plan.breached_clocks:
+        await session.execute(
+            BREACH_SQL, {"ids": list(plan.breached_clocks), "breached_at": list(plan.breached_clocks.values())}
+        )
+    if plan.reassigned:
+        await session.execute(
+            REASSIGN_SQL, {"ids": list(plan.reassigned), "assignee_ids": list(plan.reassigned.values())}
+        )
+    if plan.notifications:
+        n = plan.notifications
+        await session.execute(
+            NOTIFICATIONS_SQL,
+            {
+                "ids": [x.id for x in n],
+                "organization_ids": [x.organization_id for x in n],
+                "user_ids": [x.user_id for x in n],
+                "kinds": [x.kind for x in n],
+                "conversation_ids": [x.conversation_id for x in n],
+                "titles": [x.title for x in n],
+                "bodies": [x.body for x in n],
+                "data": [_json(x.data) for x in n],
+            },
+        )
+    if plan.emails:
+        m = plan.emails
+        await session.execute(
+            EMAILS_INSERT_SQL,
+            {
+                "ids": [uuid7() for _ in m],
+                "organization_ids": [x.organization_id for x in m],
+                "dedupe_keys": [x.dedupe_key for x in m],
+                "to_addresses": [x.to_address for x in m],
+                "subjects": [x.subject for x in m],
+                "bodies": [x.body for x in m],
+            },
+        )
+    if plan.audits:
+        a = plan.audits
+        await session.execute(
+            AUDIT_SQL,
+            {
+                "organization_ids": [x.organization_id for x in a],
+                "entity_ids": [x.entity_id for x in a],
+                "data": [_json(x.data) for x in a],
+            },
+        )
+    await events.emit_many(
+        session, [events.PendingEvent(e.organization_id, e.event_type, e.data, e.conversation_id) for e in plan.events]
+    )

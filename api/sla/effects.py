@@ -1,0 +1,354 @@
+"""What a batch of fired timers does, as a pure function from the rows it read to the rows it writes.
+
+Each escalation tier (R4) emails the assignee, notifies assignee and team in the app, or escalates to
+a supervisor; a breach ends the clock overdue and emits `sla.overdue`. `plan` applies the timers of a
+batch in due order to an in-memory copy of the conversations and the supervisors' open load, so a
+later timer of the same batch sees what an earlier one changed (an escalation's new assignee gets the
+breach notification; the next escalation in the organization goes to the next least-loaded
+supervisor), exactly as firing them one by one would. The caller writes each list of rows with one
+statement per table (api/sla/timers.py). No I/O here: the rules are tested without a database.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+KIND_LABELS = {
+    "marketplace_first_response": "marketplace first response",
+    "marketplace_next_response": "marketplace next response",
+    "internal_first_response": "internal first response",
+    "internal_next_response": "internal next response",
+    "internal_resolution": "internal resolution",
+}
+
+
+@dataclass(frozen=True)
+class DueTimer:
+    id: int
+    clock_id: uuid.UUID
+    tier: int
+    action: str
+    due_at: datetime
+    fired_at: datetime
+
+
+@dataclass(frozen=True)
+class Clock:
+    id: uuid.UUID
+    conversation_id: uuid.UUID
+    kind: str
+    marketplace: str
+    channel_id: uuid.UUID
+    started_at: datetime
+    due_at: datetime | None
+    state: str
+    policy_name: str | None
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """The columns effects read, including everything `conversation.assigned` carries."""
+
+    id: uuid.UUID
+    organization_id: uuid.UUID
+    channel_id: uuid.UUID
+    marketplace: str
+    subject: str | None
+    status: str
+    priority: str
+    category: str | None
+    labels: tuple[str, ...]
+    assignee_id: uuid.UUID | None
+    team_id: uuid.UUID | None
+    unread: bool
+    waiting_since: datetime | None
+    order_external_id: str | None
+    has_failed_delivery: bool
+    spam_reason: str | None
+    last_message_at: datetime
+    sla_deadline: datetime | None
+    sla_due_soon_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Supervisor:
+    id: uuid.UUID
+    organization_id: uuid.UUID
+    name: str
+    email: str
+    online: bool
+    open_load: int  # conversations assigned to them that are not resolved
+
+
+@dataclass(frozen=True)
+class Event:
+    organization_id: uuid.UUID
+    event_type: str
+    data: dict[str, Any]
+    conversation_id: uuid.UUID | None
+
+
+@dataclass(frozen=True)
+class NotificationRow:
+    id: uuid.UUID
+    organization_id: uuid.UUID
+    user_id: uuid.UUID
+    kind: str
+    conversation_id: uuid.UUID
+    title: str
+    body: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class EmailRow:
+    organization_id: uuid.UUID
+    dedupe_key: str
+    to_address: str
+    subject: str
+    body: str
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    organization_id: uuid.UUID
+    entity_id: str
+    data: dict[str, Any]
+
+
+@dataclass
+class Effects:
+    """Rows to write, each list in the order firing one timer after another would have written them."""
+
+    breached_clocks: dict[uuid.UUID, datetime] = field(default_factory=dict)  # clock id -> breached_at
+    notifications: list[NotificationRow] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    emails: list[EmailRow] = field(default_factory=list)
+    audits: list[AuditRow] = field(default_factory=list)
+    reassigned: dict[uuid.UUID, uuid.UUID] = field(default_factory=dict)  # conversation id -> new assignee
+
+
+def conversation_payload(c: Conversation) -> dict[str, Any]:
+    """The conversation as events carry it; the same fields as api.conversation.service.payload."""
+    return {
+        "id": str(c.id),
+        "channel_id": str(c.channel_id),
+        "marketplace": c.marketplace,
+        "subject": c.subject,
+        "status": c.status,
+        "priority": c.priority,
+        "category": c.category,
+        "labels": list(c.labels or []),
+        "assignee_id": str(c.assignee_id) if c.assignee_id else None,
+        "team_id": str(c.team_id) if c.team_id else None,
+        "unread": c.unread,
+        "waiting_since": c.waiting_since.isoformat() if c.waiting_since else None,
+        "order_id": c.order_external_id,
+        "has_failed_delivery": c.has_failed_delivery,
+        "spam_reason": c.spam_reason,
+        "last_message_at": c.last_message_at.isoformat(),
+    }
+
+
+def notification_event_data(
+    notification_id: uuid.UUID,
+    user_id: uuid.UUID,
+    kind: str,
+    title: str,
+    body: str,
+    conversation_id: uuid.UUID,
+    data: dict[str, Any],
+) -> dict[str, Any]:
+    """The `notification` event for one in-app notification (the realtime client reads it as is)."""
+    return {
+        "notification_id": str(notification_id),
+        "user_id": str(user_id),
+        "kind": kind,
+        "title": title,
+        "body": body,
+        "conversation_id": str(conversation_id),
+        "sla": data,
+    }
+
+
+def timer_event_data(c: Conversation, clock: Clock, timer: DueTimer) -> dict[str, Any]:
+    return {
+        "conversation_id": str(c.id),
+        "clock_id": str(clock.id),
+        "clock_kind": clock.kind,
+        "marketplace": clock.marketplace,
+        "channel_id": str(clock.channel_id),
+        "subject": c.subject,
+        "order_id": c.order_external_id,
+        "assignee_id": str(c.assignee_id) if c.assignee_id else None,
+        "started_at": clock.started_at.isoformat(),
+        "due_at": clock.due_at.isoformat() if clock.due_at else None,
+        "tier": None if timer.action == "breach" else timer.tier,
+        "action": timer.action,
+        "policy": clock.policy_name,
+        "fired_at": timer.fired_at.isoformat(),
+    }
+
+
+def pick_supervisor(supervisors: Iterable[Supervisor]) -> Supervisor | None:
+    """An active supervisor, online first, then the one with the fewest open conversations."""
+    return min(supervisors, key=lambda s: (not s.online, s.open_load, s.id.hex), default=None)
+
+
+class _Batch:
+    def __init__(
+        self,
+        conversations: Mapping[uuid.UUID, Conversation],
+        team_members: Mapping[uuid.UUID, Sequence[uuid.UUID]],
+        emails: Mapping[uuid.UUID, str],
+        supervisors: Iterable[Supervisor],
+        new_id: Any,
+    ) -> None:
+        self.conversations = dict(conversations)
+        self.team_members = team_members
+        self.emails = dict(emails)
+        self.supervisors: dict[uuid.UUID, dict[uuid.UUID, Supervisor]] = {}
+        for s in supervisors:
+            self.supervisors.setdefault(s.organization_id, {})[s.id] = s
+            self.emails.setdefault(s.id, s.email)
+        self.clock_states: dict[uuid.UUID, str] = {}
+        self.new_id = new_id
+        self.out = Effects()
+
+    def emit(self, c: Conversation, event_type: str, data: dict[str, Any]) -> None:
+        self.out.events.append(Event(c.organization_id, event_type, data, c.id))
+
+    def notify(
+        self, c: Conversation, user_id: uuid.UUID, kind: str, title: str, body: str, data: dict[str, Any]
+    ) -> None:
+        note_id = self.new_id()
+        self.out.notifications.append(
+            NotificationRow(note_id, c.organization_id, user_id, kind, c.id, title, body, data)
+        )
+        self.emit(c, "notification", notification_event_data(note_id, user_id, kind, title, body, c.id, data))
+
+    def reassign(self, c: Conversation, supervisor: Supervisor) -> Conversation:
+        """Move the conversation to `supervisor`, keeping the open load that picks the next one true."""
+        org = self.supervisors[c.organization_id]
+        if c.status != "resolved":
+            if c.assignee_id in org:
+                old = org[c.assignee_id]
+                org[old.id] = replace(old, open_load=old.open_load - 1)
+            org[supervisor.id] = replace(org[supervisor.id], open_load=org[supervisor.id].open_load + 1)
+        moved = replace(c, assignee_id=supervisor.id)
+        self.conversations[c.id] = moved
+        self.out.reassigned[c.id] = supervisor.id
+        return moved
+
+    def apply(self, timer: DueTimer, clock: Clock) -> None:
+        c = self.conversations[clock.conversation_id]
+        data = timer_event_data(c, clock, timer)
+        what = KIND_LABELS.get(clock.kind, clock.kind)
+        title_ref = c.order_external_id or c.subject or str(c.id)[:8]
+        if timer.action == "breach":
+            state = self.clock_states.get(clock.id, clock.state)
+            if state == "running":
+                state = "breached"
+                self.clock_states[clock.id] = state
+                assert clock.due_at is not None  # a running clock with a breach timer has a deadline
+                self.out.breached_clocks[clock.id] = clock.due_at
+            self.emit(c, "sla.overdue", data)
+            if c.assignee_id:
+                title, body = f"Overdue: {title_ref}", f"The {what} deadline passed without a reply."
+                self.notify(c, c.assignee_id, "sla.overdue", title, body, data)
+            # The deadline itself does not move (the clock stays open until answered); clients learn
+            # that the state is now overdue without another query.
+            self.emit(
+                c,
+                "sla.updated",
+                {
+                    "conversation_id": str(c.id),
+                    "sla_deadline": c.sla_deadline.isoformat() if c.sla_deadline else None,
+                    "sla_due_soon_at": c.sla_due_soon_at.isoformat() if c.sla_due_soon_at else None,
+                    "sla_state": "overdue",
+                    "changed_clock": {"id": str(clock.id), "kind": clock.kind, "state": state},
+                },
+            )
+            return
+
+        self.emit(c, "sla.warning", data)
+        if timer.action == "email_assignee" and c.assignee_id:
+            email = self.emails.get(c.assignee_id)
+            if email:
+                due = f"{clock.due_at:%Y-%m-%d %H:%M}" if clock.due_at else "not set"
+                self.out.emails.append(
+                    EmailRow(
+                        organization_id=c.organization_id,
+                        dedupe_key=f"sla-timer:{timer.id}",
+                        to_address=email,
+                        subject=f"[Hourglass] Reply due: {title_ref}",
+                        body=(
+                            f"The {what} deadline for '{c.subject}' ({c.marketplace}) is {due} UTC.\n"
+                            f"Policy: {clock.policy_name}.\n"
+                        ),
+                    )
+                )
+        elif timer.action == "notify_assignee_and_team":
+            users = set(self.team_members.get(c.team_id, ()) if c.team_id else ())
+            if c.assignee_id:
+                users.add(c.assignee_id)
+            for user_id in sorted(users, key=lambda u: u.hex):
+                title, body = f"About to breach: {title_ref}", f"The {what} deadline is at {clock.due_at:%H:%M} UTC."
+                self.notify(c, user_id, "sla.due_soon", title, body, data)
+        elif timer.action == "escalate_supervisor":
+            supervisor = pick_supervisor(self.supervisors.get(c.organization_id, {}).values())
+            if supervisor is None:
+                return
+            previous = c.assignee_id
+            c = self.reassign(c, supervisor)
+            self.notify(
+                c,
+                supervisor.id,
+                "sla.escalated",
+                f"Escalated to you: {title_ref}",
+                f"The {what} deadline is at {clock.due_at:%H:%M} UTC; it was assigned to someone else.",
+                data,
+            )
+            if previous and previous != supervisor.id:
+                self.notify(
+                    c,
+                    previous,
+                    "sla.escalated",
+                    f"Escalated to a supervisor: {title_ref}",
+                    f"{supervisor.name} now owns this conversation.",
+                    data,
+                )
+            self.out.audits.append(
+                AuditRow(
+                    c.organization_id,
+                    str(c.id),
+                    {"from": str(previous) if previous else None, "to": str(supervisor.id), "timer": timer.id},
+                )
+            )
+            self.emit(c, "conversation.assigned", conversation_payload(c))
+
+
+def plan(
+    timers: Sequence[DueTimer],
+    clocks: Mapping[uuid.UUID, Clock],
+    conversations: Mapping[uuid.UUID, Conversation],
+    *,
+    team_members: Mapping[uuid.UUID, Sequence[uuid.UUID]],
+    emails: Mapping[uuid.UUID, str],
+    supervisors: Iterable[Supervisor],
+    new_id: Any = uuid.uuid4,
+) -> Effects:
+    """The effects of firing `timers` (in due order) against the rows read for them.
+
+    `team_members` maps a team to its users, `emails` a user to their address (assignees of
+    `email_assignee` timers), `supervisors` lists the active supervisors of the batch's organizations
+    with their open load. `new_id` makes notification ids (injectable for tests).
+    """
+    batch = _Batch(conversations, team_members, emails, supervisors, new_id)
+    for timer in sorted(timers, key=lambda t: (t.due_at, t.id)):
+        batch.apply(timer, clocks[timer.clock_id])
+    return batch.out
