@@ -40,21 +40,33 @@ log = logging.getLogger(__name__)
 # Longer than the request timeout: a delivery is only re-claimed once its sender must be gone.
 LEASE = timedelta(seconds=60)
 
-_CANDIDATES = text(
+# One statement claims a batch: rank the oldest due deliveries per endpoint (no lock taken while
+# looking), keep those within each endpoint's remaining room, and lease them. Only the leased rows
+# are locked. Two dispatchers that picked the same row serialise on its lock, and the second one's
+# UPDATE re-checks `next_attempt_at <= :now` against the leased version and skips it: never claimed
+# twice. Scanning more than `limit` lets busy endpoints' rows be passed over.
+_CLAIM = text(
     """
-    SELECT d.id, d.endpoint_id FROM webhook_deliveries d
-    JOIN webhook_endpoints e ON e.id = d.endpoint_id
-    WHERE d.status = 'pending' AND d.next_attempt_at <= :now AND e.is_active
-      AND d.endpoint_id <> ALL(CAST(:busy AS uuid[]))
-    ORDER BY d.next_attempt_at
-    LIMIT :limit
-    FOR UPDATE OF d SKIP LOCKED
-    """
-)
-_LEASE = text(
-    """
-    UPDATE webhook_deliveries SET next_attempt_at = :until WHERE id = ANY(CAST(:ids AS uuid[]))
-    RETURNING id, organization_id, endpoint_id, payload, attempts
+    WITH due AS (
+        SELECT d.id, d.endpoint_id, d.next_attempt_at,
+               row_number() OVER (PARTITION BY d.endpoint_id ORDER BY d.next_attempt_at, d.id) AS rank
+        FROM (
+            SELECT id, endpoint_id, next_attempt_at FROM webhook_deliveries
+            WHERE status = 'pending' AND next_attempt_at <= :now
+              AND endpoint_id <> ALL(CAST(:busy AS uuid[]))
+            ORDER BY next_attempt_at LIMIT :scan
+        ) d
+        JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.is_active
+    ), picked AS (
+        SELECT due.id FROM due
+        LEFT JOIN unnest(CAST(:flying AS uuid[]), CAST(:flying_n AS int[])) AS f(endpoint_id, n)
+          ON f.endpoint_id = due.endpoint_id
+        WHERE due.rank + coalesce(f.n, 0) <= :per_endpoint
+        ORDER BY due.next_attempt_at LIMIT :limit
+    )
+    UPDATE webhook_deliveries w SET next_attempt_at = :until
+    FROM picked WHERE w.id = picked.id AND w.status = 'pending' AND w.next_attempt_at <= :now
+    RETURNING w.id, w.organization_id, w.endpoint_id, w.payload, w.attempts
     """
 )
 
@@ -90,20 +102,20 @@ async def claim_due(
     receiver cannot take every slot."""
     in_flight = in_flight or Counter()
     busy = [e for e, n in in_flight.items() if n >= per_endpoint]
-    candidates = (
-        await session.execute(_CANDIDATES, {"now": now, "busy": busy, "limit": limit * 4})
-    ).all()  # over-fetch: the per-endpoint cap may drop some
-    taken: Counter[uuid.UUID] = Counter()
-    chosen: list[uuid.UUID] = []
-    for delivery_id, endpoint_id in candidates:
-        if len(chosen) == limit:
-            break
-        if in_flight[endpoint_id] + taken[endpoint_id] < per_endpoint:
-            taken[endpoint_id] += 1
-            chosen.append(delivery_id)
-    if not chosen:
+    flying = [(e, n) for e, n in in_flight.items() if 0 < n < per_endpoint]
+    params = {
+        "now": now,
+        "until": now + LEASE,
+        "busy": busy,
+        "flying": [e for e, _ in flying],
+        "flying_n": [n for _, n in flying],
+        "per_endpoint": per_endpoint,
+        "limit": limit,
+        "scan": limit * 4,
+    }
+    rows = (await session.execute(_CLAIM, params)).all()
+    if not rows:
         return []
-    rows = (await session.execute(_LEASE, {"until": now + LEASE, "ids": chosen})).all()
     endpoints = {
         e.id: e
         for e in (
@@ -121,7 +133,7 @@ async def claim_due(
             body=json.dumps(r.payload, separators=(",", ":"), ensure_ascii=False),
             attempts=r.attempts,
         )
-        for r in rows
+        for r in sorted(rows, key=lambda r: r.id)  # ids are UUIDv7: creation order
     ]
 
 
@@ -132,6 +144,7 @@ async def send(sender: WebhookSender, claimed: Claimed) -> SendResult:
 
 
 _deliveries = cast(Table, WebhookDelivery.__table__)
+_attempts = cast(Table, WebhookAttempt.__table__)
 _UPDATE_DELIVERY = (
     update(_deliveries)
     .where(_deliveries.c.id == bindparam("b_id"), _deliveries.c.status == "pending")
@@ -207,7 +220,7 @@ async def record(session: AsyncSession, outcomes: Iterable[Outcome], rng: random
             }
         )
     if attempts:
-        await session.execute(insert(WebhookAttempt), attempts)
+        await session.execute(insert(_attempts), attempts)  # Core executemany: no ORM bulk machinery
         await session.execute(_UPDATE_DELIVERY, updates)
     for endpoint_id, (reason, when) in to_disable.items():
         await service.disable(session, endpoints[endpoint_id], reason, when)
