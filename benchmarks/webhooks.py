@@ -18,13 +18,14 @@ from typing import Any
 
 import httpx
 
+from api.webhook.sender import PER_ENDPOINT
 from benchmarks.common import ROOT, figure, free_port, fresh_database, percentile, redis_url, save
 
 RATE = int(os.environ.get("BENCH_WEBHOOK_RATE", "500"))
 DURATION_S = float(os.environ.get("BENCH_WEBHOOK_DURATION_S", "10"))
 BACKLOG = int(os.environ.get("BENCH_WEBHOOK_BACKLOG", "5000"))
 SINK_DELAY_S = (0.0, 0.05)
-CONCURRENCY = 32  # the dispatcher's per-endpoint cap
+CONCURRENCY = PER_ENDPOINT  # the dispatcher's per-endpoint cap
 SECRET_KEY = "bench-secret-key-bench-secret-key-0123456789"
 LAG_LIMIT_S = 2.0
 

@@ -6,6 +6,13 @@ work. A dispatcher killed mid-request loses nothing: the lease runs out and the 
 again (at least once; `webhook-id` lets the receiver drop the duplicate). Results are recorded in
 batches: the attempt log row, the delivery's new state and the endpoint's failure run, and the
 endpoint is disabled (with the admins told) on 410 or after five days of failures.
+
+Concurrency and order. Up to `per_endpoint` requests are in flight per endpoint (each on a lane of
+its own in the sender), across as many endpoints as `concurrency` allows, so a slow receiver holds
+only its own share. No delivery order is promised, per endpoint or per conversation (as with Stripe
+and Svix): a retry waiting hours must not hold back the events after it. First attempts are started
+in event order within a claim; receivers order by the payload's `timestamp`/`event_id` and drop
+duplicates by `webhook-id`.
 """
 
 from __future__ import annotations
@@ -32,7 +39,7 @@ from api.kit.time import utc_now
 from api.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from api.webhook import service
 from api.webhook.retry import decide, parse_retry_after
-from api.webhook.sender import SendResult, WebhookSender
+from api.webhook.sender import PER_ENDPOINT, SendResult, WebhookSender
 from api.webhook.signing import signed_headers
 
 log = logging.getLogger(__name__)
@@ -96,7 +103,7 @@ async def claim_due(
     limit: int,
     *,
     in_flight: Counter[uuid.UUID] | None = None,
-    per_endpoint: int = 32,
+    per_endpoint: int = PER_ENDPOINT,
 ) -> list[Claimed]:
     """Lease up to `limit` due deliveries, at most `per_endpoint` in flight per endpoint, so one slow
     receiver cannot take every slot."""
@@ -236,7 +243,7 @@ class Dispatcher:
         cipher: CredentialCipher,
         *,
         concurrency: int = 200,
-        per_endpoint: int = 32,
+        per_endpoint: int = PER_ENDPOINT,
         idle_poll: float = 0.1,
         rng: random.Random | None = None,
     ) -> None:
