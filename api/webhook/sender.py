@@ -108,7 +108,9 @@ class WebhookSender:
                         )
                         response = await client.send(request, stream=True)
                         try:
-                            excerpt = await self._read_excerpt(response)
+                            # Decoded once: each lookup in httpx's Headers decodes every header again.
+                            answer = dict(response.headers.items())
+                            excerpt = await self._read_excerpt(response, answer)
                         finally:
                             await response.aclose()
                     finally:
@@ -119,12 +121,12 @@ class WebhookSender:
             return result(None, error=f"{type(exc).__name__}: {exc}"[:500])
         error = None
         if 300 <= response.status_code < 400:
-            error = f"redirect to {response.headers.get('location', '?')!r} not followed"
-        return result(response.status_code, excerpt, error, response.headers.get("retry-after"))
+            error = f"redirect to {answer.get('location', '?')!r} not followed"
+        return result(response.status_code, excerpt, error, answer.get("retry-after"))
 
-    async def _read_excerpt(self, response: httpx.Response) -> str:
+    async def _read_excerpt(self, response: httpx.Response, headers: dict[str, str]) -> str:
         head = f"HTTP {response.status_code} {response.reason_phrase}\n" + "".join(
-            f"{name}: {response.headers[name]}\n" for name in _LOGGED_RESPONSE_HEADERS if name in response.headers
+            f"{name}: {headers[name]}\n" for name in _LOGGED_RESPONSE_HEADERS if name in headers
         )
         body = b""
         async for chunk in response.aiter_bytes():
