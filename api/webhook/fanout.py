@@ -58,15 +58,15 @@ async def create_deliveries(session: AsyncSession, events: Sequence[RelayedEvent
         endpoints[org_id].append((endpoint_id, set(subscribed)))
     columns: dict[str, list[Any]] = {k: [] for k in ("ids", "orgs", "endpoints", "events", "types", "payloads")}
     for event in events:
-        subscribed = [eid for eid, types in endpoints.get(event.organization_id, ()) if event.event_type in types]
-        if not subscribed:
+        targets = [eid for eid, types in endpoints.get(event.organization_id, ()) if event.event_type in types]
+        if not targets:
             continue
         # Serialised once per event, whatever the number of endpoints.
         body = json.dumps(build_payload(event.id, event.organization_id, event.event_type, event.payload))
-        for endpoint_id in subscribed:
+        for target in targets:
             columns["ids"].append(uuid7())
             columns["orgs"].append(event.organization_id)
-            columns["endpoints"].append(endpoint_id)
+            columns["endpoints"].append(target)
             columns["events"].append(event.id)
             columns["types"].append(event.event_type)
             columns["payloads"].append(body)
