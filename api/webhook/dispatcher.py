@@ -47,11 +47,11 @@ log = logging.getLogger(__name__)
 # Longer than the request timeout: a delivery is only re-claimed once its sender must be gone.
 LEASE = timedelta(seconds=60)
 
-# One statement claims a batch: rank the oldest due deliveries per endpoint (no lock taken while
-# looking), keep those within each endpoint's remaining room, and lease them. Only the leased rows
-# are locked. Two dispatchers that picked the same row serialise on its lock, and the second one's
-# UPDATE re-checks `next_attempt_at <= :now` against the leased version and skips it: never claimed
-# twice. Scanning more than `limit` lets busy endpoints' rows be passed over.
+# One statement claims a batch: rank the oldest due deliveries per endpoint (looking takes no lock),
+# keep those within each endpoint's remaining room, lock just those (SKIP LOCKED: rows another
+# dispatcher is leasing are left to it, without waiting) and lease them. A row another dispatcher
+# leased and committed meanwhile is re-checked on its new version (`next_attempt_at` is ahead):
+# never claimed twice. Scanning more than `limit` lets busy endpoints' rows be passed over.
 _CLAIM = text(
     """
     WITH due AS (
@@ -70,9 +70,13 @@ _CLAIM = text(
           ON f.endpoint_id = due.endpoint_id
         WHERE due.rank + coalesce(f.n, 0) <= :per_endpoint
         ORDER BY due.next_attempt_at LIMIT :limit
+    ), locked AS (
+        SELECT w.id FROM webhook_deliveries w
+        WHERE w.id IN (SELECT id FROM picked) AND w.status = 'pending' AND w.next_attempt_at <= :now
+        FOR UPDATE OF w SKIP LOCKED
     )
     UPDATE webhook_deliveries w SET next_attempt_at = :until
-    FROM picked WHERE w.id = picked.id AND w.status = 'pending' AND w.next_attempt_at <= :now
+    FROM locked WHERE w.id = locked.id
     RETURNING w.id, w.organization_id, w.endpoint_id, w.payload, w.attempts
     """
 )

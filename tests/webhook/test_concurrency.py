@@ -13,8 +13,9 @@ from typing import Any
 from sqlalchemy import select
 
 from api.kit.outbound import OutboundPolicy
+from api.kit.time import utc_now
 from api.models import WebhookDelivery
-from api.webhook.dispatcher import Dispatcher
+from api.webhook.dispatcher import Dispatcher, claim_due
 from api.webhook.sender import WebhookSender
 from tests.helpers import make_channel, push
 from tests.webhook.receiver import serve
@@ -103,3 +104,27 @@ async def test_a_held_endpoint_does_not_delay_another_on_the_same_host(tenant, r
             stop.set()
             await asyncio.wait_for(loop, 30)
             await sender.aclose()
+
+
+async def test_two_dispatchers_claiming_at_once_never_share_a_delivery_nor_wait(tenant, relay, sessionmaker, app):
+    """One dispatcher's claim is still uncommitted while another claims the same due rows: the second
+    neither waits for the first nor takes any of its rows; what is left goes to the next claim."""
+    r = await tenant.admin.post(
+        "/v1/webhooks", json={"url": "http://127.0.0.1:9/hook", "event_types": ["message.received"]}
+    )
+    assert r.status_code == 201, r.text
+    channel = await make_channel(tenant.api)
+    for _ in range(EVENTS):
+        await push(tenant.api, channel["id"])
+    await relay()
+    now = utc_now()
+    async with sessionmaker.begin() as first:
+        mine = await claim_due(first, app.state.cipher, now, EVENTS // 2)
+        async with sessionmaker.begin() as second:
+            # Bounded, not a stopwatch: a claim that waited on the first's row locks would never return.
+            theirs = await asyncio.wait_for(claim_due(second, app.state.cipher, now, EVENTS // 2), 30)
+    async with sessionmaker.begin() as third:
+        rest = await claim_due(third, app.state.cipher, now, EVENTS)
+    ids = [c.id for c in mine + theirs + rest]
+    assert len(mine) == EVENTS // 2
+    assert len(ids) == len(set(ids)) == EVENTS
