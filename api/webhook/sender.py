@@ -157,7 +157,7 @@ class WebhookSender:
     def _new_client(self) -> httpx.AsyncClient:
         if self._ssl is None:
             # One context for every client: building one loads the CA bundle (~40 ms of CPU).
-            self._ssl = httpx.create_ssl_context()
+            self._ssl = httpx.create_ssl_context(trust_env=False)  # as the clients: no SSL_CERT_* from the env
         return httpx.AsyncClient(
             verify=self._ssl,
             follow_redirects=False,
