@@ -6,6 +6,13 @@ work. A dispatcher killed mid-request loses nothing: the lease runs out and the 
 again (at least once; `webhook-id` lets the receiver drop the duplicate). Results are recorded in
 batches: the attempt log row, the delivery's new state and the endpoint's failure run, and the
 endpoint is disabled (with the admins told) on 410 or after five days of failures.
+
+Concurrency and order. Up to `per_endpoint` requests are in flight per endpoint (each on a lane of
+its own in the sender), across as many endpoints as `concurrency` allows, so a slow receiver holds
+only its own share. No delivery order is promised, per endpoint or per conversation (as with Stripe
+and Svix): a retry waiting hours must not hold back the events after it. First attempts are started
+in event order within a claim; receivers order by the payload's `timestamp`/`event_id` and drop
+duplicates by `webhook-id`.
 """
 
 from __future__ import annotations
@@ -32,7 +39,7 @@ from api.kit.time import utc_now
 from api.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from api.webhook import service
 from api.webhook.retry import decide, parse_retry_after
-from api.webhook.sender import SendResult, WebhookSender
+from api.webhook.sender import PER_ENDPOINT, SendResult, WebhookSender
 from api.webhook.signing import signed_headers
 
 log = logging.getLogger(__name__)
@@ -40,21 +47,37 @@ log = logging.getLogger(__name__)
 # Longer than the request timeout: a delivery is only re-claimed once its sender must be gone.
 LEASE = timedelta(seconds=60)
 
-_CANDIDATES = text(
+# One statement claims a batch: rank the oldest due deliveries per endpoint (looking takes no lock),
+# keep those within each endpoint's remaining room, lock just those (SKIP LOCKED: rows another
+# dispatcher is leasing are left to it, without waiting) and lease them. A row another dispatcher
+# leased and committed meanwhile is re-checked on its new version (`next_attempt_at` is ahead):
+# never claimed twice. Scanning more than `limit` lets busy endpoints' rows be passed over.
+_CLAIM = text(
     """
-    SELECT d.id, d.endpoint_id FROM webhook_deliveries d
-    JOIN webhook_endpoints e ON e.id = d.endpoint_id
-    WHERE d.status = 'pending' AND d.next_attempt_at <= :now AND e.is_active
-      AND d.endpoint_id <> ALL(CAST(:busy AS uuid[]))
-    ORDER BY d.next_attempt_at
-    LIMIT :limit
-    FOR UPDATE OF d SKIP LOCKED
-    """
-)
-_LEASE = text(
-    """
-    UPDATE webhook_deliveries SET next_attempt_at = :until WHERE id = ANY(CAST(:ids AS uuid[]))
-    RETURNING id, organization_id, endpoint_id, payload, attempts
+    WITH due AS (
+        SELECT d.id, d.endpoint_id, d.next_attempt_at,
+               row_number() OVER (PARTITION BY d.endpoint_id ORDER BY d.next_attempt_at, d.id) AS rank
+        FROM (
+            SELECT id, endpoint_id, next_attempt_at FROM webhook_deliveries
+            WHERE status = 'pending' AND next_attempt_at <= :now
+              AND endpoint_id <> ALL(CAST(:busy AS uuid[]))
+            ORDER BY next_attempt_at LIMIT :scan
+        ) d
+        JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.is_active
+    ), picked AS (
+        SELECT due.id FROM due
+        LEFT JOIN unnest(CAST(:flying AS uuid[]), CAST(:flying_n AS int[])) AS f(endpoint_id, n)
+          ON f.endpoint_id = due.endpoint_id
+        WHERE due.rank + coalesce(f.n, 0) <= :per_endpoint
+        ORDER BY due.next_attempt_at LIMIT :limit
+    ), locked AS (
+        SELECT w.id FROM webhook_deliveries w
+        WHERE w.id IN (SELECT id FROM picked) AND w.status = 'pending' AND w.next_attempt_at <= :now
+        FOR UPDATE OF w SKIP LOCKED
+    )
+    UPDATE webhook_deliveries w SET next_attempt_at = :until
+    FROM locked WHERE w.id = locked.id
+    RETURNING w.id, w.organization_id, w.endpoint_id, w.payload, w.attempts
     """
 )
 
@@ -84,26 +107,26 @@ async def claim_due(
     limit: int,
     *,
     in_flight: Counter[uuid.UUID] | None = None,
-    per_endpoint: int = 32,
+    per_endpoint: int = PER_ENDPOINT,
 ) -> list[Claimed]:
     """Lease up to `limit` due deliveries, at most `per_endpoint` in flight per endpoint, so one slow
     receiver cannot take every slot."""
     in_flight = in_flight or Counter()
     busy = [e for e, n in in_flight.items() if n >= per_endpoint]
-    candidates = (
-        await session.execute(_CANDIDATES, {"now": now, "busy": busy, "limit": limit * 4})
-    ).all()  # over-fetch: the per-endpoint cap may drop some
-    taken: Counter[uuid.UUID] = Counter()
-    chosen: list[uuid.UUID] = []
-    for delivery_id, endpoint_id in candidates:
-        if len(chosen) == limit:
-            break
-        if in_flight[endpoint_id] + taken[endpoint_id] < per_endpoint:
-            taken[endpoint_id] += 1
-            chosen.append(delivery_id)
-    if not chosen:
+    flying = [(e, n) for e, n in in_flight.items() if 0 < n < per_endpoint]
+    params = {
+        "now": now,
+        "until": now + LEASE,
+        "busy": busy,
+        "flying": [e for e, _ in flying],
+        "flying_n": [n for _, n in flying],
+        "per_endpoint": per_endpoint,
+        "limit": limit,
+        "scan": limit * 4,
+    }
+    rows = (await session.execute(_CLAIM, params)).all()
+    if not rows:
         return []
-    rows = (await session.execute(_LEASE, {"until": now + LEASE, "ids": chosen})).all()
     endpoints = {
         e.id: e
         for e in (
@@ -121,7 +144,7 @@ async def claim_due(
             body=json.dumps(r.payload, separators=(",", ":"), ensure_ascii=False),
             attempts=r.attempts,
         )
-        for r in rows
+        for r in sorted(rows, key=lambda r: r.id)  # ids are UUIDv7: creation order
     ]
 
 
@@ -132,6 +155,7 @@ async def send(sender: WebhookSender, claimed: Claimed) -> SendResult:
 
 
 _deliveries = cast(Table, WebhookDelivery.__table__)
+_attempts = cast(Table, WebhookAttempt.__table__)
 _UPDATE_DELIVERY = (
     update(_deliveries)
     .where(_deliveries.c.id == bindparam("b_id"), _deliveries.c.status == "pending")
@@ -207,7 +231,7 @@ async def record(session: AsyncSession, outcomes: Iterable[Outcome], rng: random
             }
         )
     if attempts:
-        await session.execute(insert(WebhookAttempt), attempts)
+        await session.execute(insert(_attempts), attempts)  # Core executemany: no ORM bulk machinery
         await session.execute(_UPDATE_DELIVERY, updates)
     for endpoint_id, (reason, when) in to_disable.items():
         await service.disable(session, endpoints[endpoint_id], reason, when)
@@ -223,7 +247,7 @@ class Dispatcher:
         cipher: CredentialCipher,
         *,
         concurrency: int = 200,
-        per_endpoint: int = 32,
+        per_endpoint: int = PER_ENDPOINT,
         idle_poll: float = 0.1,
         rng: random.Random | None = None,
     ) -> None:

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.kit.ids import uuid7
-from api.models import WebhookDelivery, WebhookEndpoint
+from api.models import WebhookEndpoint
 from api.webhook.payloads import WEBHOOK_EVENT_TYPES, build_payload
 
 
@@ -28,7 +28,20 @@ class RelayedEvent(Protocol):
     def payload(self) -> dict[str, Any]: ...
 
 
-_CHUNK = 1000  # rows per INSERT: 8 parameters each stays far below PostgreSQL's 32,767
+# One statement for a whole relayed batch, whatever its size: a column per array parameter (no
+# per-row parameters, no statement compiled per batch size).
+_INSERT = text(
+    """
+    INSERT INTO webhook_deliveries
+        (id, organization_id, endpoint_id, event_id, event_type, payload, status, next_attempt_at)
+    SELECT v.id, v.org, v.endpoint_id, v.event_id, v.event_type, CAST(v.payload AS jsonb), 'pending', :now
+    FROM unnest(
+        CAST(:ids AS uuid[]), CAST(:orgs AS uuid[]), CAST(:endpoints AS uuid[]),
+        CAST(:events AS bigint[]), CAST(:types AS text[]), CAST(:payloads AS text[])
+    ) AS v(id, org, endpoint_id, event_id, event_type, payload)
+    ON CONFLICT (endpoint_id, event_id) DO NOTHING
+    """
+)
 
 
 async def create_deliveries(session: AsyncSession, events: Sequence[RelayedEvent], now: datetime) -> int:
@@ -43,15 +56,23 @@ async def create_deliveries(session: AsyncSession, events: Sequence[RelayedEvent
         )
     ):
         endpoints[org_id].append((endpoint_id, set(subscribed)))
-    rows: list[dict[str, Any]] = []
+    columns: dict[str, list[Any]] = {k: [] for k in ("ids", "orgs", "endpoints", "events", "types", "payloads")}
     for event in events:
-        for endpoint_id, types in endpoints.get(event.organization_id, ()):
-            if event.event_type in types:
-                rows.append(delivery_row(endpoint_id, event, now))
-    for start in range(0, len(rows), _CHUNK):
-        stmt = insert(WebhookDelivery).values(rows[start : start + _CHUNK])
-        await session.execute(stmt.on_conflict_do_nothing(index_elements=["endpoint_id", "event_id"]))
-    return len(rows)
+        targets = [eid for eid, types in endpoints.get(event.organization_id, ()) if event.event_type in types]
+        if not targets:
+            continue
+        # Serialised once per event, whatever the number of endpoints.
+        body = json.dumps(build_payload(event.id, event.organization_id, event.event_type, event.payload))
+        for target in targets:
+            columns["ids"].append(uuid7())
+            columns["orgs"].append(event.organization_id)
+            columns["endpoints"].append(target)
+            columns["events"].append(event.id)
+            columns["types"].append(event.event_type)
+            columns["payloads"].append(body)
+    if columns["ids"]:
+        await session.execute(_INSERT, {"now": now, **columns})
+    return len(columns["ids"])
 
 
 def delivery_row(endpoint_id: uuid.UUID, event: RelayedEvent, now: datetime) -> dict[str, Any]:
