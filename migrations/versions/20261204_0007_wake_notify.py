@@ -1,0 +1,61 @@
+"""wake notifications: writers NOTIFY the worker loops in the transaction of their change
+
+Statement-level triggers, so every writer counts (ORM, Core, raw SQL, a future CTE or PL/pgSQL ingest)
+and the wake-up costs no extra round trip. NOTIFY is delivered at commit, never for a rolled-back change,
+and PostgreSQL folds identical notifications of one transaction into one. The worker's single LISTEN
+connection (workers/loops.py) turns them into wake-ups:
+
+- hourglass_outbox: an event was written; wakes the relay (which wakes webhooks, automation and reply
+  delivery for the events it relays);
+- hourglass_timers: an SLA timer was scheduled or moved; wakes the timer loop, which otherwise sleeps
+  until the next due time;
+- hourglass_channels: a channel was added or its sync state changed (e.g. "sync now"); wakes the poll
+  scheduler, which otherwise sleeps until the next due poll.
+
+Revision ID: 0007_wake_notify
+Revises: 0006_change_xid
+Create Date: 2026-12-04 16:40:00.000000
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0007_wake_notify"
+down_revision: str | None = "0006_change_xid"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+TRIGGERS = (
+    ("outbox_events_wake", "outbox_events", "INSERT", "hourglass_outbox"),
+    ("sla_timers_wake", "sla_timers", "INSERT OR UPDATE OF due_at", "hourglass_timers"),
+    (
+        "channels_wake",
+        "channels",
+        "INSERT OR UPDATE OF sync_cursor, status, credentials_encrypted",
+        "hourglass_channels",
+    ),
+)
+
+
+def upgrade() -> None:
+    op.execute(
+        """
+        CREATE FUNCTION hg_wake() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            PERFORM pg_notify(TG_ARGV[0], '');
+            RETURN NULL;
+        END
+        $$
+        """
+    )
+    for name, table, events, channel in TRIGGERS:
+        op.execute(
+            f"CREATE TRIGGER {name} AFTER {events} ON {table} FOR EACH STATEMENT EXECUTE FUNCTION hg_wake('{channel}')"
+        )
+
+
+def downgrade() -> None:
+    for name, table, _, _ in TRIGGERS:
+        op.execute(f"DROP TRIGGER {name} ON {table}")
+    op.execute("DROP FUNCTION hg_wake()")
