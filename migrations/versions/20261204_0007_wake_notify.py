@@ -1,8 +1,10 @@
 """wake notifications: writers NOTIFY the worker loops in the transaction of their change
 
-Statement-level triggers, so every writer counts (ORM, Core, raw SQL, a future CTE or PL/pgSQL ingest)
-and the wake-up costs no extra round trip. NOTIFY is delivered at commit, never for a rolled-back change,
-and PostgreSQL folds identical notifications of one transaction into one. The worker's single LISTEN
+Triggers, so every writer counts (ORM, Core, raw SQL, a future CTE or PL/pgSQL ingest) and the wake-up
+costs no extra round trip. NOTIFY is delivered at commit, never for a rolled-back change, and PostgreSQL
+folds identical notifications of one transaction into one (so a row trigger on a batch sends one). Row
+triggers with WHEN conditions, not statement triggers: a statement trigger fires for an UPDATE that
+matched no row too, and a loop whose own empty claim woke itself would never sleep. The worker's single LISTEN
 connection (workers/loops.py) turns them into wake-ups:
 
 - hourglass_outbox: an event was written; wakes the relay (which wakes webhooks, automation and reply
@@ -27,12 +29,25 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 TRIGGERS = (
-    ("outbox_events_wake", "outbox_events", "INSERT", "hourglass_outbox"),
-    ("sla_timers_wake", "sla_timers", "INSERT OR UPDATE OF due_at", "hourglass_timers"),
+    ("outbox_events_wake", "outbox_events", "INSERT", "TRUE", "hourglass_outbox"),
+    ("sla_timers_wake_new", "sla_timers", "INSERT", "TRUE", "hourglass_timers"),
     (
-        "channels_wake",
+        # Moved or revived; not the loop's own firing (fired_at) nor a cancellation.
+        "sla_timers_wake_moved",
+        "sla_timers",
+        "UPDATE OF due_at, cancelled_at",
+        "NEW.fired_at IS NULL AND NEW.cancelled_at IS NULL"
+        " AND (OLD.due_at IS DISTINCT FROM NEW.due_at OR OLD.cancelled_at IS NOT NULL)",
+        "hourglass_timers",
+    ),
+    ("channels_wake_new", "channels", "INSERT", "TRUE", "hourglass_channels"),
+    (
+        "channels_wake_changed",
         "channels",
-        "INSERT OR UPDATE OF sync_cursor, status, credentials_encrypted",
+        "UPDATE OF sync_cursor, status, credentials_encrypted",
+        "OLD.sync_cursor -> 'next_poll_at' IS DISTINCT FROM NEW.sync_cursor -> 'next_poll_at'"
+        " OR OLD.status IS DISTINCT FROM NEW.status"
+        " OR OLD.credentials_encrypted IS DISTINCT FROM NEW.credentials_encrypted",
         "hourglass_channels",
     ),
 )
@@ -49,13 +64,14 @@ def upgrade() -> None:
         $$
         """
     )
-    for name, table, events, channel in TRIGGERS:
+    for name, table, events, when, channel in TRIGGERS:
         op.execute(
-            f"CREATE TRIGGER {name} AFTER {events} ON {table} FOR EACH STATEMENT EXECUTE FUNCTION hg_wake('{channel}')"
+            f"CREATE TRIGGER {name} AFTER {events} ON {table} FOR EACH ROW WHEN ({when})"
+            f" EXECUTE FUNCTION hg_wake('{channel}')"
         )
 
 
 def downgrade() -> None:
-    for name, table, _, _ in TRIGGERS:
+    for name, table, *_ in TRIGGERS:
         op.execute(f"DROP TRIGGER {name} ON {table}")
     op.execute("DROP FUNCTION hg_wake()")

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from api import events
 from api.auth import service as auth_service
 from api.ops.metrics import LOOP_ERRORS, LOOP_ITERATIONS
-from workers.loops import MORE, OUTBOX, Listener, Loop, LoopRunner, StepResult, asyncpg_connect, backoff
+from workers.loops import CHANNELS, MORE, OUTBOX, Listener, Loop, LoopRunner, StepResult, asyncpg_connect, backoff
 
 HOUR = 3600.0
 
@@ -173,3 +173,33 @@ async def test_loops_poll_on_the_fallback_interval_while_nobody_listens() -> Non
         assert not listener.connected
     finally:
         await asyncio.wait_for(runner.stop(), timeout=20)
+
+
+async def test_an_empty_claim_does_not_wake_the_scheduler_but_a_changed_schedule_does(engine, sessionmaker) -> None:  # type: ignore[no-untyped-def]
+    """Notifications reach a listener in commit order, so a barrier notified after the claim's commit
+    shows whether the claim notified (a statement trigger did, for an UPDATE of no row, and the poll
+    scheduler woke itself forever)."""
+    from datetime import timedelta
+
+    from api.models import Channel
+    from api.sync import state
+
+    async with sessionmaker.begin() as session:
+        org = await auth_service.create_organization(session, "Sched Org")
+        channel = Channel(organization_id=org.id, marketplace="api", name="feed")
+        session.add(channel)
+    conn = await asyncpg_connect(engine)()
+    heard: asyncio.Queue[str] = asyncio.Queue()
+    try:
+        for name in (CHANNELS, "hourglass_test_barrier"):
+            await conn.add_listener(name, lambda _c, _p, ch, _pl: heard.put_nowait(ch))
+        async with sessionmaker.begin() as session:
+            assert await state.claim_due_channels(session, 5, timedelta(seconds=10)) == []
+        async with engine.begin() as c:
+            await c.execute(text("SELECT pg_notify('hourglass_test_barrier', '')"))
+        assert await asyncio.wait_for(heard.get(), timeout=20) == "hourglass_test_barrier"
+        async with sessionmaker.begin() as session:
+            await state.patch(session, channel.id, {"next_poll_at": "2030-01-01T00:00:00+00:00"})
+        assert await asyncio.wait_for(heard.get(), timeout=20) == CHANNELS
+    finally:
+        await conn.close()
