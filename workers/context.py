@@ -53,6 +53,11 @@ async def startup(ctx: dict[str, Any]) -> None:
     sync.start(runner, ctx)
     runner.start()
     ctx["loops"] = runner
+    if settings.worker_metrics_port:
+        from prometheus_client import start_http_server
+
+        # Loopback only: the worker has no authentication of its own (scrape it from the same host).
+        start_http_server(settings.worker_metrics_port, addr="127.0.0.1")
     log.info("worker ready (schema %s)", head)
 
 
