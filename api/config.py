@@ -87,6 +87,8 @@ class Settings(BaseSettings):
 
     # /metrics answers only `Authorization: Bearer <metrics_token>`; unset, it is not served (404).
     metrics_token: SecretStr | None = None
+    # A worker serves its own metrics (loop iterations, errors, busy seconds) on 127.0.0.1:<port>; unset: none.
+    worker_metrics_port: int | None = Field(default=None, ge=1, le=65535)
 
 
 def secret_key_problem(settings: Settings) -> str | None:

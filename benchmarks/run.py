@@ -14,7 +14,7 @@ BENCHMARKS = [
     "benchmarks.sync",
 ]
 
-BENCHMARKS += ["benchmarks.ws_fanout", "benchmarks.webhooks"]
+BENCHMARKS += ["benchmarks.ws_fanout", "benchmarks.webhooks", "benchmarks.idle_worker"]
 
 
 def main() -> None:

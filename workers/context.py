@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
@@ -37,39 +36,35 @@ async def startup(ctx: dict[str, Any]) -> None:
     ctx["settings"] = settings
     ctx["engine"] = engine
     ctx["sessionmaker"] = create_sessionmaker(engine)
-    # The SLA timer loop runs beside the arq jobs: timers live in Postgres, not in Redis.
-    from workers.tasks.sla_timers import run_timer_loop
-
-    ctx["stop"] = asyncio.Event()
-    ctx["timer_loop"] = asyncio.create_task(run_timer_loop(ctx["sessionmaker"], ctx["stop"]))
-    # The outbox relay and the webhook dispatcher run beside the jobs too (their work is rows in Postgres).
-    from workers.tasks.outbox import run_relay_loop
-    from workers.tasks.webhooks import build_dispatcher, run_dispatch_loop
-
-    dispatcher = build_dispatcher(settings, ctx["sessionmaker"])
-    ctx["relay_loop"] = asyncio.create_task(
-        run_relay_loop(
-            ctx["sessionmaker"], ctx["redis"], ctx["stop"], jobs=ctx["redis"], wake_dispatcher=dispatcher.wake
-        )
-    )
-    ctx["webhook_loop"] = asyncio.create_task(run_dispatch_loop(dispatcher, ctx["stop"]))
-    from workers.tasks.automation import run_automation_loop
-
-    ctx["automation_loop"] = asyncio.create_task(run_automation_loop(ctx["sessionmaker"], ctx["stop"]))
-    # Marketplace sync: the poll scheduler, the push processor and reply delivery (state in Postgres).
+    # The loops beside the arq jobs (their work is rows in Postgres), in one runner woken by NOTIFY.
+    from workers.loops import Listener, LoopRunner, asyncpg_connect
     from workers.tasks import sync
+    from workers.tasks.automation import automation_loop
+    from workers.tasks.outbox import Relay, relay_loop
+    from workers.tasks.sla_timers import timer_loop
+    from workers.tasks.webhooks import build_dispatcher, dispatch_loop
 
-    sync.start(ctx)
+    runner = LoopRunner(Listener(asyncpg_connect(engine)))
+    runner.add(timer_loop(ctx["sessionmaker"]))
+    runner.add(relay_loop(Relay(ctx["sessionmaker"], ctx["redis"], jobs=ctx["redis"], wake=runner.wake)))
+    runner.add(dispatch_loop(build_dispatcher(settings, ctx["sessionmaker"])))
+    runner.add(automation_loop(ctx["sessionmaker"]))
+    # Marketplace sync: the poll scheduler, the push processor and reply delivery (state in Postgres).
+    sync.start(runner, ctx)
+    runner.start()
+    ctx["loops"] = runner
+    if settings.worker_metrics_port:
+        from prometheus_client import start_http_server
+
+        # Loopback only: the worker has no authentication of its own (scrape it from the same host).
+        start_http_server(settings.worker_metrics_port, addr="127.0.0.1")
     log.info("worker ready (schema %s)", head)
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
-    if "stop" in ctx:
-        ctx["stop"].set()
-        await asyncio.wait_for(ctx["timer_loop"], timeout=10)
-        await asyncio.wait_for(ctx["relay_loop"], timeout=10)
-        await asyncio.wait_for(ctx["webhook_loop"], timeout=30)
-        await asyncio.wait_for(ctx["automation_loop"], timeout=10)
+    runner = ctx.pop("loops", None)
+    if runner is not None:
+        await runner.stop(grace=30)
         from workers.tasks import sync
 
         await sync.stop(ctx)

@@ -15,6 +15,10 @@ LATENCY = Histogram(
     ["method", "route"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
+# The worker's loops (workers/loops.py): an idle worker shows iterations growing at its safety-poll rate.
+LOOP_ITERATIONS = Counter("hourglass_worker_loop_iterations_total", "Steps run by a worker loop", ["loop"])
+LOOP_ERRORS = Counter("hourglass_worker_loop_errors_total", "Steps of a worker loop that raised", ["loop"])
+LOOP_BUSY = Counter("hourglass_worker_loop_busy_seconds_total", "Seconds spent in a worker loop's steps", ["loop"])
 
 
 class MetricsMiddleware:

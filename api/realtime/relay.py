@@ -87,6 +87,8 @@ class RelayResult:
     published: bool = True
     # seconds from the business transaction's start (created_at) to publication, per event
     lags: list[float] = field(default_factory=list)
+    # what was relayed, so the worker can wake the loops that act on it (automation, reply delivery)
+    event_types: frozenset[str] = frozenset()
 
 
 class JobQueue(Protocol):
@@ -114,7 +116,10 @@ async def relay_once(
     if jobs is not None:
         await _enqueue_follow_ups(jobs, rows)
     result = RelayResult(
-        events=len(rows), deliveries=deliveries, lags=[(now - r.created_at).total_seconds() for r in rows]
+        events=len(rows),
+        deliveries=deliveries,
+        lags=[(now - r.created_at).total_seconds() for r in rows],
+        event_types=frozenset(r.event_type for r in rows),
     )
     try:
         # Bounded: the publish lock is held meanwhile, and sockets resuming wait on it.

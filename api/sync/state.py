@@ -66,6 +66,20 @@ async def claim_due_channels(session: AsyncSession, limit: int, hold: timedelta)
     return list(rows.scalars())
 
 
+async def seconds_to_next_poll(session: AsyncSession) -> float | None:
+    """Seconds until the earliest channel falls due for its next poll (negative: overdue; None: no
+    channel to poll)."""
+    return (
+        await session.execute(
+            select(func.extract("epoch", func.min(next_poll_column()) - func.now())).where(
+                Channel.status == "active",
+                Channel.credentials_encrypted.is_not(None),
+                Channel.marketplace.in_(list(CONNECTORS)),
+            )
+        )
+    ).scalar_one_or_none()
+
+
 def backoff(interval: float, failures: int, retry_after: float | None) -> timedelta:
     delay = min(timedelta(seconds=interval * 2 ** min(failures, 12)), MAX_BACKOFF)
     if retry_after is not None:

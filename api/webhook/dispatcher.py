@@ -31,7 +31,6 @@ from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, select, text, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.kit.crypto import CredentialCipher
@@ -248,7 +247,8 @@ class Dispatcher:
         *,
         concurrency: int = 200,
         per_endpoint: int = PER_ENDPOINT,
-        idle_poll: float = 0.1,
+        # Safety poll: new deliveries wake the loop (the relay); retries fall due with time.
+        idle_poll: float = 2.0,
         rng: random.Random | None = None,
     ) -> None:
         self.sessionmaker = sessionmaker
@@ -259,6 +259,9 @@ class Dispatcher:
         self.idle_poll = idle_poll
         self.rng = rng or random.Random()  # jitter, not secrecy
         self.wake = asyncio.Event()
+        self._in_flight: Counter[uuid.UUID] = Counter()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._finished: list[Outcome] = []
 
     async def deliver_due(self, now: datetime | None = None, limit: int = 500) -> list[Outcome]:
         """Claim what is due at `now`, send it all, record the outcomes as of `now`; for tests and
@@ -272,62 +275,51 @@ class Dispatcher:
             await record(session, outcomes, self.rng)
         return outcomes
 
-    async def run(self, stop: asyncio.Event) -> None:
-        in_flight: Counter[uuid.UUID] = Counter()
-        tasks: set[asyncio.Task[None]] = set()
-        finished: list[Outcome] = []
-        progress = asyncio.Event()
+    # The loop is run by the worker's loop runner (workers/tasks/webhooks.py): `step` once per round,
+    # `drain` at shutdown. A finished request sets `wake`, so its outcome is recorded promptly.
+    async def _deliver(self, c: Claimed) -> None:
+        try:
+            result = await send(self.sender, c)
+        except Exception as exc:  # a bug must not lose the lease bookkeeping
+            log.exception("webhook delivery %s crashed", c.id)
+            result = SendResult(None, 0, "", "", f"internal error: {type(exc).__name__}")
+        self._finished.append(Outcome(c, result, utc_now()))
+        self._in_flight[c.endpoint_id] -= 1
+        self.wake.set()
 
-        async def deliver(c: Claimed) -> None:
-            try:
-                result = await send(self.sender, c)
-            except Exception as exc:  # a bug must not lose the lease bookkeeping
-                log.exception("webhook delivery %s crashed", c.id)
-                result = SendResult(None, 0, "", "", f"internal error: {type(exc).__name__}")
-            finished.append(Outcome(c, result, utc_now()))
-            in_flight[c.endpoint_id] -= 1
-            progress.set()
-
-        while not stop.is_set():
-            progress.clear()  # set again by any request that finishes from here on
-            claimed: list[Claimed] = []
-            try:
-                if finished:
-                    batch, finished[:] = list(finished), []
-                    try:
-                        async with self.sessionmaker.begin() as session:
-                            await record(session, batch, self.rng)
-                    except BaseException:
-                        finished[:0] = batch  # recorded nothing: try again next round
-                        raise
-                free = self.concurrency - len(tasks)
-                if free > 0:
-                    async with self.sessionmaker.begin() as session:
-                        claimed = await claim_due(
-                            session, self.cipher, utc_now(), free, in_flight=in_flight, per_endpoint=self.per_endpoint
-                        )
-            except (OperationalError, DBAPIError, OSError) as exc:
-                log.warning("webhook dispatcher: database unavailable (%s); retrying", type(exc).__name__)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=1.0)
-                continue
-            for c in claimed:
-                in_flight[c.endpoint_id] += 1
-                task = asyncio.create_task(deliver(c))
-                tasks.add(task)
-                task.add_done_callback(tasks.discard)
-            if claimed and len(claimed) == free:
-                continue  # more may be due right now
-            waiters = [asyncio.ensure_future(progress.wait()), asyncio.ensure_future(self.wake.wait())]
-            waiters.append(asyncio.ensure_future(stop.wait()))
-            await asyncio.wait(waiters, timeout=self.idle_poll, return_when=asyncio.FIRST_COMPLETED)
-            for w in waiters:
-                w.cancel()
-            self.wake.clear()
-        # Shutting down: let requests in flight finish (bounded by the sender's timeout), record them.
-        if tasks:
-            await asyncio.wait(tasks, timeout=self.sender.timeout + 1)
+    async def step(self) -> float | None:
+        """Record what finished, claim what is due; 0 when more may be due right now, else None (the
+        runner sleeps until woken or `idle_poll`). Database errors propagate: the runner backs off."""
+        in_flight, tasks, finished = self._in_flight, self._tasks, self._finished
+        claimed: list[Claimed] = []
         if finished:
+            batch, finished[:] = list(finished), []
+            try:
+                async with self.sessionmaker.begin() as session:
+                    await record(session, batch, self.rng)
+            except BaseException:
+                finished[:0] = batch  # recorded nothing: try again next round
+                raise
+        free = self.concurrency - len(tasks)
+        if free > 0:
+            async with self.sessionmaker.begin() as session:
+                claimed = await claim_due(
+                    session, self.cipher, utc_now(), free, in_flight=in_flight, per_endpoint=self.per_endpoint
+                )
+        for c in claimed:
+            in_flight[c.endpoint_id] += 1
+            task = asyncio.create_task(self._deliver(c))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+        if claimed and len(claimed) == free:
+            return 0.0  # more may be due right now
+        return None
+
+    async def drain(self) -> None:
+        # Shutting down: let requests in flight finish (bounded by the sender's timeout), record them.
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=self.sender.timeout + 1)
+        if self._finished:
             with contextlib.suppress(Exception):
                 async with self.sessionmaker.begin() as session:
-                    await record(session, finished, self.rng)
+                    await record(session, self._finished, self.rng)

@@ -13,6 +13,7 @@ from api.webhook.dispatcher import LEASE, claim_due
 from api.webhook.retry import JITTER, SCHEDULE
 from tests.helpers import make_channel, push
 from tests.webhook.receiver import bound_socket, receiver, serve
+from workers.tasks.webhooks import run_dispatch_loop
 
 
 async def _subscribe(tenant, url, types=("message.received",)):
@@ -180,7 +181,7 @@ async def test_the_streaming_loop_delivers_as_events_arrive(tenant, relay, dispa
     async with receiver() as r:
         await _subscribe(tenant, r.url)
         stop = asyncio.Event()
-        loop = asyncio.create_task(dispatcher.run(stop))
+        loop = asyncio.create_task(run_dispatch_loop(dispatcher, stop))
         channel = await make_channel(tenant.api)
         for _ in range(20):
             await push(tenant.api, channel["id"])

@@ -5,22 +5,22 @@ a flushed Redis loses nothing."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import uuid
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api import events
 from api.automation.service import process_message
 from api.kit.time import utc_now
 from api.models import Conversation, Message, Notification, Reminder, TeamMember
+from workers.loops import MORE, TRANSIENT, Loop, StepResult
 
 log = logging.getLogger(__name__)
-IDLE_SLEEP = 0.25
+# Safety poll: the relay wakes this loop when it relays "message.received"; reminders fall due with the
+# passing of time and are fired within this many seconds.
+POLL = 5.0
 
 
 async def process_next(session: AsyncSession) -> bool:
@@ -94,23 +94,23 @@ async def fire_reminders(session: AsyncSession, limit: int = 100) -> int:
     return len(due)
 
 
-async def run_automation_loop(sessionmaker: async_sessionmaker[AsyncSession], stop: asyncio.Event) -> None:
-    while not stop.is_set():
-        busy = False
+def automation_loop(sessionmaker: async_sessionmaker[AsyncSession]) -> Loop:
+    async def step() -> StepResult:
         try:
             async with sessionmaker.begin() as session:
                 busy = await process_next(session)
             async with sessionmaker.begin() as session:
                 busy = bool(await fire_reminders(session)) or busy
-        except (OperationalError, DBAPIError, OSError) as exc:
-            log.warning("automation loop: database unavailable (%s); retrying", type(exc).__name__)
+        except TRANSIENT:
+            raise  # the runner backs off and retries; nothing was processed unless it committed
         except Exception:
             # A message that breaks the pipeline must not block the queue: mark it and move on.
             log.exception("automation pipeline failed; skipping the message")
             await _skip_poison(sessionmaker)
-        if not busy:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=IDLE_SLEEP)
+            return MORE
+        return MORE if busy else None
+
+    return Loop("automation", step, poll=POLL)
 
 
 async def _skip_poison(sessionmaker: async_sessionmaker[AsyncSession]) -> None:

@@ -1,9 +1,11 @@
-"""Sync loops that run beside the arq jobs in every worker process (like the SLA timer loop):
+"""Sync loops run by workers/loops.py in every worker process:
 
 - the poll scheduler claims channels whose `next_poll_at` has come and polls each under an advisory
-  lock (one poller per channel cluster-wide, freed at once if its process dies);
+  lock (one poller per channel cluster-wide, freed at once if its process dies); between claims it
+  sleeps until the next channel falls due, woken early by NOTIFY hourglass_channels (a channel was
+  added or its sync state changed, e.g. "sync now");
 - the push processor wakes on `NOTIFY hourglass_sync` (sent when a push is stored) and also sweeps
-  every second, so a lost notification or a flushed Redis delays a push by a second, never loses it.
+  every few seconds, so a lost notification or a flushed Redis delays a push, never loses it.
 
 State lives in Postgres (cursors in channels.sync_cursor, pushes in inbound_pushes): any number of
 workers share the work, and a worker killed mid-page leaves nothing half-done.
@@ -12,13 +14,12 @@ workers share the work, and a worker killed mid-page leaves nothing half-done.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.exc import DBAPIError, OperationalError
+from workers.loops import CHANNELS, Loop, LoopRunner, StepResult
 
 if TYPE_CHECKING:
     from api.sync.runtime import SyncRuntime
@@ -29,8 +30,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SCHEDULER_TICK = 0.25
-PUSH_SWEEP = 1.0
+# Sleep bounds of the scheduler: due channels that could not be claimed (locked by another worker)
+# are looked at again after MIN_WAIT; MAX_WAIT is the safety poll.
+MIN_WAIT = 0.25
+MAX_WAIT = 30.0
+PUSH_SWEEP = 5.0
 MAX_CONCURRENT_POLLS = 6
 # A claimed channel is skipped by other workers this long (its poll then sets the real next time).
 # Short on purpose: it only spreads work; if this worker dies, the channel is due again this soon
@@ -39,112 +43,74 @@ CLAIM_HOLD = timedelta(seconds=10)
 PUSH_WORKERS = 4
 
 
-async def _sleep(stop: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
+class PollScheduler:
+    def __init__(self, rt: SyncRuntime) -> None:
+        self.rt = rt
+        self.running: dict[uuid.UUID, asyncio.Task[Any]] = {}
+        self.loop = Loop("sync_polls", self.step, channels=(CHANNELS,), poll=MAX_WAIT, drain=self.drain)
 
+    async def step(self) -> StepResult:
+        from api.sync.state import claim_due_channels, seconds_to_next_poll
 
-async def run_poll_scheduler(rt: SyncRuntime, stop: asyncio.Event) -> None:
-    from api.sync.state import claim_due_channels
+        free = MAX_CONCURRENT_POLLS - len(self.running)
+        if free > 0:
+            async with self.rt.sessionmaker.begin() as session:
+                due = await claim_due_channels(session, free, CLAIM_HOLD)
+            for channel_id in due:
+                if channel_id not in self.running:
+                    self.running[channel_id] = asyncio.create_task(self._poll_safely(channel_id))
+        if len(self.running) >= MAX_CONCURRENT_POLLS:
+            return None  # a poll that ends frees a slot and wakes the loop
+        async with self.rt.sessionmaker() as session:
+            wait = await seconds_to_next_poll(session)
+        return None if wait is None else min(MAX_WAIT, max(MIN_WAIT, float(wait)))
 
-    running: dict[uuid.UUID, asyncio.Task[Any]] = {}
-    while not stop.is_set():
+    async def drain(self) -> None:
+        for task in list(self.running.values()):
+            task.cancel()
+        await asyncio.gather(*self.running.values(), return_exceptions=True)
+
+    async def _poll_safely(self, channel_id: uuid.UUID) -> None:
+        from api.sync import polling
+
         try:
-            free = MAX_CONCURRENT_POLLS - len(running)
-            if free > 0:
-                async with rt.sessionmaker.begin() as session:
-                    due = await claim_due_channels(session, free, CLAIM_HOLD)
-                for channel_id in due:
-                    if channel_id not in running:
-                        running[channel_id] = asyncio.create_task(_poll_safely(rt, channel_id, running))
-        except (OperationalError, DBAPIError, OSError) as exc:
-            log.warning("poll scheduler: database unavailable (%s); retrying", type(exc).__name__)
-        await _sleep(stop, SCHEDULER_TICK)
-    for task in list(running.values()):
-        task.cancel()
-    await asyncio.gather(*running.values(), return_exceptions=True)
-
-
-async def _poll_safely(rt: SyncRuntime, channel_id: uuid.UUID, running: dict[uuid.UUID, Any]) -> None:
-    from api.sync import polling
-
-    try:
-        outcome = await polling.poll_channel(rt, channel_id)
-        if outcome.created:
-            log.info("channel %s: %d new messages (%d pages)", channel_id, outcome.created, outcome.pages)
-    except asyncio.CancelledError:
-        raise
-    except Exception:
-        # A bug or an unreachable database must not kill the scheduler, nor make it spin on one channel.
-        log.exception("polling channel %s failed", channel_id)
-        await polling.defer(rt, channel_id, 5.0)
-    finally:
-        running.pop(channel_id, None)
-
-
-async def run_push_processor(rt: SyncRuntime, stop: asyncio.Event) -> None:
-    from api.sync import pushes
-
-    wake = asyncio.Event()
-    listener = asyncio.create_task(_listen(rt, wake, stop))
-    try:
-        while not stop.is_set():
-            wake.clear()
-            touched: set[uuid.UUID] = set()
-            try:
-                # A few claimers in parallel: pushes for different conversations do not wait on each other.
-                while not stop.is_set():
-                    done = await asyncio.gather(*(pushes.process_next(rt) for _ in range(PUSH_WORKERS)))
-                    touched |= {c for c in done if c is not None}
-                    if not any(done):
-                        break
-                await pushes.mark_synced(rt, touched)
-            except (OperationalError, DBAPIError, OSError) as exc:
-                log.warning("push processor: database unavailable (%s); retrying", type(exc).__name__)
-            except Exception:
-                log.exception("push processing failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), timeout=PUSH_SWEEP)
-    finally:
-        listener.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await listener
-
-
-async def _listen(rt: SyncRuntime, wake: asyncio.Event, stop: asyncio.Event) -> None:
-    """LISTEN on a connection of its own; reconnect after a database restart."""
-    from api.sync import pushes
-
-    while not stop.is_set():
-        try:
-            async with rt.engine.connect() as conn:
-                raw = await conn.get_raw_connection()
-                driver: Any = raw.driver_connection
-
-                def notified(*_: object) -> None:
-                    wake.set()
-
-                await driver.add_listener(pushes.NOTIFY_CHANNEL, notified)
-                try:
-                    while not stop.is_set() and not driver.is_closed():
-                        await _sleep(stop, 5.0)
-                finally:
-                    with contextlib.suppress(Exception):
-                        await driver.remove_listener(pushes.NOTIFY_CHANNEL, notified)
-                    await conn.invalidate()  # never hand a listening connection back to the pool
+            outcome = await polling.poll_channel(self.rt, channel_id)
+            if outcome.created:
+                log.info("channel %s: %d new messages (%d pages)", channel_id, outcome.created, outcome.pages)
         except asyncio.CancelledError:
             raise
-        except Exception as exc:
-            log.warning("push listener: %s; reconnecting", type(exc).__name__)
-            await _sleep(stop, 1.0)
+        except Exception:
+            # A bug or an unreachable database must not kill the scheduler, nor make it spin on one channel.
+            log.exception("polling channel %s failed", channel_id)
+            await polling.defer(self.rt, channel_id, 5.0)
+        finally:
+            self.running.pop(channel_id, None)
+            self.loop.wake.set()
 
 
-def start(ctx: dict[str, Any]) -> None:
-    """Start the sync and delivery loops in this worker (called from workers.context.startup)."""
+def push_loop(rt: SyncRuntime) -> Loop:
+    from api.sync import pushes
+
+    async def step() -> StepResult:
+        touched: set[uuid.UUID] = set()
+        # A few claimers in parallel: pushes for different conversations do not wait on each other.
+        while True:
+            done = await asyncio.gather(*(pushes.process_next(rt) for _ in range(PUSH_WORKERS)))
+            touched |= {c for c in done if c is not None}
+            if not any(done):
+                break
+        await pushes.mark_synced(rt, touched)
+        return None
+
+    return Loop("sync_pushes", step, channels=(pushes.NOTIFY_CHANNEL,), poll=PUSH_SWEEP)
+
+
+def start(runner: LoopRunner, ctx: dict[str, Any]) -> None:
+    """Register the sync and delivery loops of this worker (called from workers.context.startup)."""
     from api.kit.crypto import CredentialCipher
     from api.kit.outbound import policy_for
     from api.sync.runtime import SyncRuntime
-    from workers.tasks.delivery import run_delivery_loop
+    from workers.tasks.delivery import delivery_loop
 
     settings = ctx["settings"]
     rt = SyncRuntime(
@@ -154,17 +120,13 @@ def start(ctx: dict[str, Any]) -> None:
         outbound=policy_for(settings.outbound_allowed),
     )
     ctx["sync_runtime"] = rt
-    ctx["sync_loops"] = [
-        asyncio.create_task(run_poll_scheduler(rt, ctx["stop"])),
-        asyncio.create_task(run_push_processor(rt, ctx["stop"])),
-        asyncio.create_task(run_delivery_loop(rt, ctx["stop"])),
-    ]
+    runner.add(PollScheduler(rt).loop)
+    runner.add(push_loop(rt))
+    runner.add(delivery_loop(rt))
 
 
 async def stop(ctx: dict[str, Any]) -> None:
-    loops = ctx.pop("sync_loops", [])
-    if loops:
-        await asyncio.wait(loops, timeout=40)
+    """Close what the sync loops share (after the runner has stopped them)."""
     rt = ctx.pop("sync_runtime", None)
     if rt is not None:
         await rt.aclose()

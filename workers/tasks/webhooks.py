@@ -1,4 +1,5 @@
-"""The webhook dispatcher loop (beside the arq jobs): see api/webhook/dispatcher.py."""
+"""The webhook dispatcher loop (run by workers/loops.py, woken by the relay when it creates deliveries and
+by each finished request): see api/webhook/dispatcher.py."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from api.kit.crypto import CredentialCipher
 from api.kit.outbound import policy_for
 from api.webhook.dispatcher import Dispatcher
 from api.webhook.sender import WebhookSender
+from workers.loops import Loop, LoopRunner
 
 
 def build_dispatcher(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> Dispatcher:
@@ -18,8 +20,22 @@ def build_dispatcher(settings: Settings, sessionmaker: async_sessionmaker[AsyncS
     return Dispatcher(sessionmaker, sender, CredentialCipher(settings.secret_key.get_secret_value()))
 
 
+def dispatch_loop(dispatcher: Dispatcher) -> Loop:
+    async def drain() -> None:
+        try:
+            await dispatcher.drain()
+        finally:
+            await dispatcher.sender.aclose()
+
+    return Loop("webhooks", dispatcher.step, poll=dispatcher.idle_poll, drain=drain, wake=dispatcher.wake)
+
+
 async def run_dispatch_loop(dispatcher: Dispatcher, stop: asyncio.Event) -> None:
+    """The dispatcher alone until `stop` is set (tests and one-off runs)."""
+    runner = LoopRunner()
+    runner.add(dispatch_loop(dispatcher))
+    runner.start()
     try:
-        await dispatcher.run(stop)
+        await stop.wait()
     finally:
-        await dispatcher.sender.aclose()
+        await runner.stop()
