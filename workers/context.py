@@ -2,33 +2,65 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
+from pathlib import Path
 from typing import Any
 
 from alembic.config import Config
 from alembic.script import ScriptDirectory
+from prometheus_client import start_http_server
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.config import get_settings
 from api.db import create_engine, create_sessionmaker
 from api.embedded import resolve_service_urls
+from workers.loops import Listener, LoopRunner, asyncpg_connect
+from workers.tasks import sync
+from workers.tasks.automation import automation_loop
+from workers.tasks.outbox import Relay, relay_loop
+from workers.tasks.sla_timers import timer_loop
+from workers.tasks.webhooks import build_dispatcher, dispatch_loop
 
 log = logging.getLogger(__name__)
 
 
-def expected_revision() -> str | None:
-    from pathlib import Path
+# How long start-up waits for a PostgreSQL that is starting, restarting or in recovery ("the database
+# system is starting up"): a worker started beside its database must not die of the race.
+SCHEMA_WAIT_SECONDS = 60.0
 
+
+def expected_revision() -> str | None:
     cfg = Config(str(Path(__file__).resolve().parent.parent / "alembic.ini"))
     return ScriptDirectory.from_config(cfg).get_current_head()
+
+
+async def _schema_revision(engine: AsyncEngine) -> str | None:
+    """The database's Alembic revision, waiting (bounded) while PostgreSQL cannot take connections yet."""
+    deadline = time.monotonic() + SCHEMA_WAIT_SECONDS
+    while True:
+        try:
+            async with engine.connect() as conn:
+                revision: str | None = (
+                    await conn.execute(text("SELECT version_num FROM alembic_version"))
+                ).scalar_one_or_none()
+                return revision
+        except (OperationalError, DBAPIError, OSError) as exc:
+            # A missing alembic_version table is a schema problem, not a start-up race: fail at once.
+            if "alembic_version" in str(exc) or time.monotonic() > deadline:
+                raise
+            log.warning("worker start-up: database not ready (%s); retrying", type(exc).__name__)
+            await asyncio.sleep(0.5)
 
 
 async def startup(ctx: dict[str, Any]) -> None:
     settings = get_settings()
     urls = resolve_service_urls(settings)
     engine = create_engine(urls.database_url, settings, pool_size=10)
-    async with engine.connect() as conn:
-        current = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar_one_or_none()
+    current = await _schema_revision(engine)
     head = expected_revision()
     if current != head:
         await engine.dispose()
@@ -37,13 +69,6 @@ async def startup(ctx: dict[str, Any]) -> None:
     ctx["engine"] = engine
     ctx["sessionmaker"] = create_sessionmaker(engine)
     # The loops beside the arq jobs (their work is rows in Postgres), in one runner woken by NOTIFY.
-    from workers.loops import Listener, LoopRunner, asyncpg_connect
-    from workers.tasks import sync
-    from workers.tasks.automation import automation_loop
-    from workers.tasks.outbox import Relay, relay_loop
-    from workers.tasks.sla_timers import timer_loop
-    from workers.tasks.webhooks import build_dispatcher, dispatch_loop
-
     runner = LoopRunner(Listener(asyncpg_connect(engine)))
     runner.add(timer_loop(ctx["sessionmaker"]))
     runner.add(relay_loop(Relay(ctx["sessionmaker"], ctx["redis"], jobs=ctx["redis"], wake=runner.wake)))
@@ -54,8 +79,6 @@ async def startup(ctx: dict[str, Any]) -> None:
     runner.start()
     ctx["loops"] = runner
     if settings.worker_metrics_port:
-        from prometheus_client import start_http_server
-
         # Loopback only: the worker has no authentication of its own (scrape it from the same host).
         start_http_server(settings.worker_metrics_port, addr="127.0.0.1")
     log.info("worker ready (schema %s)", head)
@@ -65,8 +88,6 @@ async def shutdown(ctx: dict[str, Any]) -> None:
     runner = ctx.pop("loops", None)
     if runner is not None:
         await runner.stop(grace=30)
-        from workers.tasks import sync
-
         await sync.stop(ctx)
     engine = ctx.get("engine")
     if engine is not None:

@@ -28,6 +28,7 @@ def _columns(model: type) -> list[tuple[str, str, Callable[[Any], Any] | None]]:
     found = _CONVERTERS.get(model)
     if found is None:
         found = []
+        attr: Any
         for attr in inspect(model).column_attrs:
             col = attr.columns[0]
             convert: Callable[[Any], Any] | None = None

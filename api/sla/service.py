@@ -310,6 +310,7 @@ async def reconcile(
         start = c.first_inbound_at if resolution_stopped_at is None else max(resolution_stopped_at, waiting or at)
         policy = choice.policy
         target = policy.internal_resolution_seconds
+        assert target is not None  # the branch is taken only when the policy has a resolution target
         planned.append(_plan(c, "internal_resolution", start, policy, choice.reason, target, choice.calendar, now))
 
     # What is open is known without a re-read, unless an insert lost to a concurrent clock.
