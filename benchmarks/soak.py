@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
+import ctypes
 import json
 import os
 import random
@@ -68,6 +69,13 @@ WEBHOOK_TYPES = ["message.received", "sla.warning", "sla.overdue"]
 LOGS = Path(tempfile.mkdtemp(prefix="hourglass-soak-"))
 
 
+def _die_with_parent() -> None:
+    """In the child: set its own process group and take SIGKILL when the benchmark dies, even by SIGKILL."""
+    os.setsid()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
 class Proc:
     """A subprocess in its own process group, so SIGKILL reaches uvicorn/arq and anything they spawn."""
 
@@ -83,7 +91,7 @@ class Proc:
                 env=env or dict(os.environ),
                 stdout=out,
                 stderr=out,
-                start_new_session=True,
+                preexec_fn=_die_with_parent,
             )
         Proc.running.append(self)
 
@@ -455,7 +463,19 @@ def _count_figure(name: str, value: int, unit: str, limit_name: str = "must be 0
     }
 
 
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)  # unwinds through the finally blocks and atexit: children are killed
+
+
 async def main() -> None:
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        await _run()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+async def _run() -> None:
     url = await fresh_database("hourglass_bench_soak")
     sandbox_port, imap_port, smtp_port, receiver_port = free_port(), free_port(), free_port(), free_port()
     allowed = [f"127.0.0.1:{p}" for p in (sandbox_port, imap_port, smtp_port, receiver_port)]
