@@ -66,6 +66,7 @@ SLA_POLICY = {
     ],
 }
 WEBHOOK_TYPES = ["message.received", "sla.warning", "sla.overdue"]
+KILL_WINDOW_S = 2.0  # a duplicate delivery first sent this close to the SIGKILL is the killed worker's
 LOGS = Path(tempfile.mkdtemp(prefix="hourglass-soak-"))
 
 
@@ -415,6 +416,13 @@ class Load:
 # --- the run ------------------------------------------------------------------------------------
 
 
+async def _webhook_events(conn: asyncpg.Connection, org: uuid.UUID) -> set[int]:
+    rows = await conn.fetch(
+        "SELECT id FROM outbox_events WHERE organization_id = $1 AND event_type = ANY($2::text[])", org, WEBHOOK_TYPES
+    )
+    return {r[0] for r in rows}
+
+
 async def _drain(
     conn: asyncpg.Connection,
     org: uuid.UUID,
@@ -422,11 +430,13 @@ async def _drain(
     receiver_url: str,
     truth_count: int,
     sandbox_channels: list[uuid.UUID],
-) -> float:
-    """Wait (at most DRAIN_S) until every due timer fired, every sandbox message is stored, every
-    outbox event is published and every delivery reached the receiver."""
+) -> tuple[float, set[int], dict[str, Any]]:
+    """Wait (at most DRAIN_S) until every timer due by `until` fired, every sandbox message is stored
+    and every webhook event that exists reached the receiver. Clocks the pipeline started near the
+    end keep firing after the load stops, so the events are read first and the receiver after: the
+    pair returned is consistent (an event missing from the receiver's log is really missing)."""
     start = time.monotonic()
-    while time.monotonic() - start < DRAIN_S:
+    while True:
         unfired = await conn.fetchval(
             "SELECT count(*) FROM sla_timers WHERE organization_id = $1 AND fired_at IS NULL "
             "AND cancelled_at IS NULL AND due_at <= $2",
@@ -438,18 +448,12 @@ async def _drain(
             "AND direction = 'inbound'",
             sandbox_channels,
         )
-        unpublished = await conn.fetchval(
-            "SELECT count(*) FROM outbox_events WHERE organization_id = $1 AND published_at IS NULL", org
-        )
-        pending = await conn.fetchval(
-            "SELECT count(*) FROM webhook_deliveries WHERE organization_id = $1 AND status = 'pending'", org
-        )
-        deliveries = await conn.fetchval("SELECT count(*) FROM webhook_deliveries WHERE organization_id = $1", org)
-        received = len({a[0] for a in (await receiver_stats(receiver_url))["arrivals"]})
-        if not unfired and stored >= truth_count and not unpublished and not pending and received >= deliveries:
-            break
+        events = await _webhook_events(conn, org)
+        stats = await receiver_stats(receiver_url)
+        received = {a[1] for a in stats["arrivals"]}
+        if (not unfired and stored >= truth_count and events <= received) or time.monotonic() - start > DRAIN_S:
+            return time.monotonic() - start, events, stats
         await asyncio.sleep(1)
-    return time.monotonic() - start
 
 
 def _count_figure(name: str, value: int, unit: str, limit_name: str = "must be 0") -> dict[str, Any]:
@@ -560,11 +564,10 @@ async def _run() -> None:
             conn = await asyncpg.connect(url)
             truth = (await sb.get("/_sandbox/truth")).json()["buyer_messages"]
             sandbox_channels = list(seed["sandbox_channels"].values())
-            drained_s = await _drain(
+            drained_s, events, stats = await _drain(
                 conn, seed["org"], max(load_end, datetime.now(UTC)), receiver_url, len(truth), sandbox_channels
             )
-            stats = await receiver_stats(receiver_url)
-            results = await _measure(conn, seed, load, truth, stats, load_end)
+            results = await _measure(conn, seed, load, truth, events, stats, load_end, kill_at)
     finally:
         if conn is not None:
             await conn.close()
@@ -621,8 +624,10 @@ async def _measure(
     seed: dict[str, Any],
     load: Load,
     truth: list[dict[str, Any]],
+    events: set[int],
     stats: dict[str, Any],
     load_end: datetime,
+    kill_at: float,
 ) -> dict[str, Any]:
     org = seed["org"]
     # Pushed vs stored.
@@ -687,20 +692,19 @@ async def _measure(
         )
     ]
 
-    # Webhook events vs deliveries received.
-    events = {
-        r[0]
-        for r in await conn.fetch(
-            "SELECT id FROM outbox_events WHERE organization_id = $1 AND event_type = ANY($2::text[])",
-            org,
-            WEBHOOK_TYPES,
-        )
-    }
+    # Webhook events (read before the receiver's log, see _drain) vs deliveries received.
     arrivals = stats["arrivals"]
     received_events = Counter(a[1] for a in arrivals)
     wh_missing = len(events - set(received_events))
     wh_dup = sum(n - 1 for n in received_events.values())
     same_id_again = len(arrivals) - len({a[0] for a in arrivals})
+    # When each duplicate arrived, in seconds from the kill: a redelivery after a lease ran out on the
+    # killed worker arrives once before the kill and once a lease later; one far from the kill is not.
+    by_id: dict[str, list[float]] = {}
+    for webhook_id, _, _, at in arrivals:
+        by_id.setdefault(webhook_id, []).append(round(at - kill_at, 2))
+    duplicate_times = sorted(sorted(times) for times in by_id.values() if len(times) > 1)
+    not_near_kill = sum(len(t) - 1 for t in duplicate_times if not -KILL_WINDOW_S <= t[0] <= KILL_WINDOW_S)
     e2e: list[float] = []
     if arrivals:
         created = {
@@ -763,6 +767,8 @@ async def _measure(
             "webhook_events": len(events),
             "webhook_deliveries_received": len(arrivals),
             "webhook_same_delivery_id_again": same_id_again,
+            "webhook_duplicate_arrivals_s_from_kill": duplicate_times[:20],
+            "webhook_duplicates_first_sent_away_from_kill": not_near_kill,
             "webhook_bad_signatures": stats["bad_signatures"],
         },
     }
