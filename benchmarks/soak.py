@@ -391,8 +391,9 @@ class Load:
                 self.given_up.append(ext)
                 return
             self.retries += 1
-            turn += 1  # the same message, the same id, through the other process
-            await asyncio.sleep(0.2)
+            turn += 1  # the same message, the same id, through the other process: at once the first
+            if turn - n - i > 1:  # time, then with a pause (both processes failing is an outage)
+                await asyncio.sleep(0.2)
 
     async def run(self) -> None:
         interval = CLIENTS / PUSH_RATE
@@ -607,7 +608,7 @@ async def _run() -> None:
         "clients": CLIENTS,
         "push_rate_per_s": PUSH_RATE,
         "sandbox_rate_per_min": SANDBOX_RATE,
-        "timers": TIMERS * 2,
+        "timers_inserted": TIMERS * 2,
         "poll_interval_s": POLL_S,
         "push_retries": load.retries,
         "push_conflicts_409": load.conflicts,
