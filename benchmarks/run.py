@@ -15,6 +15,8 @@ BENCHMARKS = [
 ]
 
 BENCHMARKS += ["benchmarks.ws_fanout", "benchmarks.webhooks", "benchmarks.idle_worker"]
+# Last: 10 minutes of 2 API processes and 2 workers, one of each killed midway (BENCH_SOAK_SECONDS).
+BENCHMARKS += ["benchmarks.soak"]
 
 
 def main() -> None:
