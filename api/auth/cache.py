@@ -38,13 +38,19 @@ _PENDING = "hourglass_auth_forget"
 class _Entry:
     principal: Principal
     session_expires_at: datetime | None  # a user session's own expiry; None for API keys
-    fresh_until: float  # time.monotonic() after which the entry must be read again
+    fresh_until: float  # clock() after which the entry must be read again
 
 
 class PrincipalCache:
-    def __init__(self, ttl_seconds: float = DEFAULT_TTL_SECONDS, max_entries: int = MAX_ENTRIES) -> None:
+    def __init__(
+        self,
+        ttl_seconds: float = DEFAULT_TTL_SECONDS,
+        max_entries: int = MAX_ENTRIES,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.ttl_seconds = ttl_seconds
         self.max_entries = max_entries
+        self.clock = clock  # monotonic seconds: freshness never depends on the wall clock
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
 
     def get(self, digest: str, now: datetime) -> Principal | None:
@@ -52,7 +58,7 @@ class PrincipalCache:
         entry = self._entries.get(digest)
         if entry is None:
             return None
-        if entry.fresh_until <= time.monotonic() or (
+        if entry.fresh_until <= self.clock() or (
             entry.session_expires_at is not None and entry.session_expires_at <= now
         ):
             self._entries.pop(digest, None)
@@ -65,7 +71,7 @@ class PrincipalCache:
         self._entries.pop(digest, None)
         while len(self._entries) >= self.max_entries:
             self._entries.popitem(last=False)  # the oldest insertion first
-        self._entries[digest] = _Entry(principal, session_expires_at, time.monotonic() + self.ttl_seconds)
+        self._entries[digest] = _Entry(principal, session_expires_at, self.clock() + self.ttl_seconds)
 
     def forget(
         self,
