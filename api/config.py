@@ -39,6 +39,10 @@ class Settings(BaseSettings):
 
     session_ttl_hours: int = 12
     api_rate_limit_per_minute: int = 1200
+    # Resolved API keys and sessions are cached per process this long: a revocation made in another
+    # process counts within it (0 turns the cache off). Usage stamps are written every flush interval.
+    auth_cache_ttl_seconds: float = Field(default=5.0, ge=0, le=60)
+    auth_usage_flush_seconds: float = Field(default=5.0, gt=0)
     idempotency_ttl_hours: int = 24
     max_request_bytes: int = 1_048_576
     # WebSockets (/v1/ws) per user or API key across all API processes, and resumes with `since`

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,6 +16,8 @@ from redis.asyncio import Redis
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.auth import cache as auth_cache
+from api.auth import usage as auth_usage
 from api.auth.endpoints import router as auth_router
 from api.automation.endpoints import router as automation_router
 from api.channel.endpoints import router as channel_router
@@ -157,9 +160,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ),
         )
         await app.state.realtime.start()
+        auth_cache.principals.ttl_seconds = settings.auth_cache_ttl_seconds
+        usage_stop = asyncio.Event()
+        usage_flusher = asyncio.create_task(
+            auth_usage.flush_periodically(app.state.sessionmaker, settings.auth_usage_flush_seconds, usage_stop)
+        )
         try:
             yield
         finally:
+            usage_stop.set()
+            await usage_flusher  # writes the last stamps before the engine goes
             await app.state.realtime.stop()
             await app.state.redis.aclose()
             await app.state.engine.dispose()

@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from redis.exceptions import RedisError
 
-from api.auth import repository
+from api.auth import cache, repository, usage
 from api.auth.principal import ROLE_SCOPES, Principal
 from api.config import Settings
 from api.db import SessionDep
@@ -46,15 +46,31 @@ async def authenticate(
 
 
 async def principal_for_token(session: SessionDep, token: str) -> Principal | None:
-    """Resolve a bearer token; shared by HTTP and the WebSocket handshake."""
+    """Resolve a bearer token; shared by HTTP and the WebSocket handshake.
+
+    Served from the per-process cache when it can (no statement at all): revocations made through this
+    process count at once, those made elsewhere within `HOURGLASS_AUTH_CACHE_TTL_SECONDS`, and a session's
+    expiry is checked on every request (see api/auth/cache.py). An API key's use is only noted here; it is
+    stamped later, outside this request's transaction and its locks (see api/auth/usage.py)."""
     digest = token_digest(token)
     now = utc_now()
+    principal = cache.principals.get(digest, now)
+    if principal is None:
+        principal = await _read_principal(session, token, digest, now)
+        if principal is None:
+            return None
+    if principal.api_key_id is not None:
+        usage.stamps.record(principal.api_key_id, now)
+    return principal
+
+
+async def _read_principal(session: SessionDep, token: str, digest: str, now: datetime) -> Principal | None:
     if token.startswith("hgs_"):
         found = await repository.live_session(session, digest, now)
         if found is None:
             return None
         user_session, user = found
-        return Principal(
+        principal = Principal(
             organization_id=user.organization_id,
             user_id=user.id,
             session_id=user_session.id,
@@ -62,19 +78,21 @@ async def principal_for_token(session: SessionDep, token: str) -> Principal | No
             name=user.name,
             scopes=ROLE_SCOPES[user.role],
         )
+        cache.principals.put(digest, principal, session_expires_at=user_session.expires_at)
+        return principal
     key = await repository.live_api_key(session, digest)
     if key is None:
         return None
-    # Stamp usage at most once a minute: a write per request would serialise on the key's row.
-    if key.last_used_at is None or now - key.last_used_at > timedelta(minutes=1):
-        await repository.touch_api_key(session, key.id, now)
-    return Principal(
+    usage.stamps.seen(key.id, key.last_used_at)
+    principal = Principal(
         organization_id=key.organization_id,
         api_key_id=key.id,
         name=key.name,
         scopes=frozenset(key.scopes),
         rate_limit_per_minute=key.rate_limit_per_minute,
     )
+    cache.principals.put(digest, principal)
+    return principal
 
 
 async def enforce_rate_limit(request: Request, principal: Principal) -> None:

@@ -178,10 +178,7 @@ async def revoke_api_key(api_key_id: uuid.UUID, session: SessionDep, principal: 
     ).scalar_one_or_none()
     if key is None:
         raise NotFound(f"No API key {api_key_id}.")
-    if key.revoked_at is None:
-        key.revoked_at = utc_now()
-        audit.record(session, principal, principal.organization_id, "api_key.revoked", "api_key", key.id)
-        await session.flush()
+    await service.revoke_api_key(session, key, principal)
     return ApiKeyRead.model_validate(key)
 
 
@@ -226,6 +223,7 @@ async def update_user(user_id: uuid.UUID, body: UserUpdate, session: SessionDep,
     for field, value in changes.items():
         if value is not None:
             setattr(user, field, value)
+    service.user_changed(session, user.id)  # a new role or deactivation counts from the next request
     if body.password:
         await service.set_password(
             session, user, body.password, keep_session_id=principal.session_id, field="body.password"

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.models import ApiKey, Organization, User, UserSession
@@ -50,10 +50,6 @@ async def live_session(session: AsyncSession, digest: str, now: datetime) -> tup
 async def live_api_key(session: AsyncSession, digest: str) -> ApiKey | None:
     result = await session.execute(select(ApiKey).where(ApiKey.key_digest == digest, ApiKey.revoked_at.is_(None)))
     return result.scalar_one_or_none()
-
-
-async def touch_api_key(session: AsyncSession, key_id: uuid.UUID, now: datetime) -> None:
-    await session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=now))
 
 
 async def org_by_slug(session: AsyncSession, slug: str) -> Organization | None:

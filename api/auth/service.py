@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import audit
+from api.auth import cache as auth_cache
 from api.auth import repository
 from api.auth.passwords import password_weakness, user_inputs
 from api.auth.principal import Principal
@@ -105,6 +106,8 @@ async def set_password(
     if keep_session_id is not None:
         stmt = stmt.where(UserSession.id != keep_session_id)
     result = await session.execute(stmt.values(revoked_at=utc_now()))
+    # Cached sessions of this user go too (the kept one is simply read again): revoked on the next request.
+    auth_cache.forget(session, user_id=user.id)
     return int(getattr(result, "rowcount", 0) or 0)
 
 
@@ -146,9 +149,23 @@ async def login(
 
 
 async def logout(session: AsyncSession, token: str) -> None:
-    await session.execute(
-        update(UserSession).where(UserSession.token_digest == token_digest(token)).values(revoked_at=utc_now())
-    )
+    digest = token_digest(token)
+    await session.execute(update(UserSession).where(UserSession.token_digest == digest).values(revoked_at=utc_now()))
+    auth_cache.forget(session, digest=digest)
+
+
+async def revoke_api_key(session: AsyncSession, key: ApiKey, principal: Principal) -> None:
+    """Revoke a key; this process refuses it from the next request on (see api/auth/cache.py)."""
+    if key.revoked_at is None:
+        key.revoked_at = utc_now()
+        audit.record(session, principal, principal.organization_id, "api_key.revoked", "api_key", key.id)
+        await session.flush()
+    auth_cache.forget(session, api_key_id=key.id)
+
+
+def user_changed(session: AsyncSession, user_id: uuid.UUID) -> None:
+    """A user's role or active flag may have changed: their cached sessions are read again."""
+    auth_cache.forget(session, user_id=user_id)
 
 
 async def create_api_key(

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from api.auth.usage import stamps as usage_stamps
 from api.models import Base
 from tests.api.test_tenant_isolation import _victim_ids
 from tests.helpers import make_channel, push
@@ -184,6 +185,9 @@ async def _own_ids(tenant) -> dict[str, str]:
 
 async def _rows(sessionmaker, organization_id) -> dict[str, list[str]]:
     """Every row of every tenant table that belongs to one organization, as text."""
+    # API keys' usage stamps are written in the background (api/auth/usage.py): write them now, so a
+    # stamp landing between two snapshots is not mistaken for a change made across tenants.
+    await usage_stamps.flush(sessionmaker)
     out = {}
     async with sessionmaker() as s:
         for table in Base.metadata.sorted_tables:
