@@ -251,7 +251,7 @@ async def test_a_refused_message_is_retried_not_dropped_and_a_poison_one_is_skip
     _, poison = sb.inject("shopee", "Second question")
     _, fine = sb.inject("shopee", "Third question")
     refusals = {flaky.id: 2, poison.id: 99}
-    real = inbound.ingest
+    real = inbound.receive
 
     async def refusing(session, channel_row, message):
         if refusals.get(message.external_message_id, 0) > 0:
@@ -259,7 +259,7 @@ async def test_a_refused_message_is_retried_not_dropped_and_a_poison_one_is_skip
             raise IntegrityError("INSERT ...", {}, Exception("simulated refusal"))
         return await real(session, channel_row, message)
 
-    monkeypatch.setattr(inbound, "ingest", refusing)
+    monkeypatch.setattr(inbound, "receive", refusing)
 
     async def ids():
         items = (await tenant.api.get("/v1/messages", params={"direction": "inbound"})).json()["items"]

@@ -19,6 +19,7 @@ from api.webhook.dispatcher import Dispatcher, claim_due
 from api.webhook.sender import WebhookSender
 from tests.helpers import make_channel, push
 from tests.webhook.receiver import serve
+from workers.tasks.webhooks import run_dispatch_loop
 
 EVENTS = 12
 CAP = 2
@@ -79,7 +80,7 @@ async def test_a_held_endpoint_does_not_delay_another_on_the_same_host(tenant, r
         for _ in range(EVENTS):
             await push(tenant.api, channel["id"])
         await relay()
-        loop = asyncio.create_task(dispatcher.run(stop))
+        loop = asyncio.create_task(run_dispatch_loop(dispatcher, stop))
         try:
 
             async def fast_all_recorded() -> bool:
