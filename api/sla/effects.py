@@ -15,7 +15,10 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
+
+from api.events import envelope
+from api.webhook.payloads import ConversationData
 
 KIND_LABELS = {
     "marketplace_first_response": "marketplace first response",
@@ -133,25 +136,9 @@ class Effects:
 
 
 def conversation_payload(c: Conversation) -> dict[str, Any]:
-    """The conversation as events carry it; the same fields as api.conversation.service.payload."""
-    return {
-        "id": str(c.id),
-        "channel_id": str(c.channel_id),
-        "marketplace": c.marketplace,
-        "subject": c.subject,
-        "status": c.status,
-        "priority": c.priority,
-        "category": c.category,
-        "labels": list(c.labels or []),
-        "assignee_id": str(c.assignee_id) if c.assignee_id else None,
-        "team_id": str(c.team_id) if c.team_id else None,
-        "unread": c.unread,
-        "waiting_since": c.waiting_since.isoformat() if c.waiting_since else None,
-        "order_id": c.order_external_id,
-        "has_failed_delivery": c.has_failed_delivery,
-        "spam_reason": c.spam_reason,
-        "last_message_at": c.last_message_at.isoformat(),
-    }
+    """The conversation as events carry it: the one typed model (`ConversationData`), read from the
+    claimed row, which has the same attribute names as the ORM conversation."""
+    return envelope("conversation.assigned", ConversationData.of(cast(Any, c)))["data"]
 
 
 def notification_event_data(
