@@ -206,10 +206,6 @@ def _own(server: _OwnedServer) -> None:
     _OWNED.append(server)
 
 
-def owns_embedded_servers() -> bool:
-    return bool(_OWNED) and os.getpid() == _owner_pid
-
-
 def stop_owned_servers() -> None:
     """Stop every embedded server this process started (idempotent)."""
     if os.getpid() != _owner_pid:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import timedelta
 from typing import Annotated
@@ -103,7 +104,7 @@ async def change_my_password(
         raise InvalidInput("Only a user session has a password.", errors=field_error("authorization", "API key"))
     user = await user_repository.get(session, principal.organization_id, principal.user_id)
     await _throttled(request, user.email)
-    if not verify_password(user.password_hash, body.current_password):
+    if not await asyncio.to_thread(verify_password, user.password_hash, body.current_password):
         raise InvalidInput(
             "The current password is wrong.", errors=field_error("body.current_password", "wrong password")
         )

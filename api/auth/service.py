@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from datetime import datetime, timedelta
@@ -111,19 +112,26 @@ async def set_password(
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+def _verify_padded(hashes: list[str], password: str) -> list[bool]:
+    """Which hashes the password opens, padded with verifications against a dummy hash so the time
+    taken does not tell an unknown address from a known one, nor an address in one organization from
+    one in two (an admin could otherwise add an address to their own organization and time logins to
+    learn it exists in another). Argon2 is slow on purpose: callers run this off the event loop."""
+    opened = [verify_password(h, password) for h in hashes]
+    for _ in range(LOGIN_VERIFICATIONS - len(hashes)):
+        verify_password(DUMMY_PASSWORD_HASH, password)
+    return opened
+
+
 async def login(
     session: AsyncSession, email: str, password: str, ttl: timedelta, organization: str | None = None
 ) -> tuple[str, datetime, User]:
     """An address may belong to users in several organizations: the password tells them apart, and
     if it opens more than one account the caller must name the organization (its slug)."""
     candidates = await repository.users_by_email(session, email, organization)
-    matches = [u for u in candidates if verify_password(u.password_hash, password)]
-    # Pad with verifications against a dummy hash so the time taken does not tell an unknown address
-    # from a known one, nor an address in one organization from one in two (an admin could otherwise
-    # add an address to their own organization and time logins to learn it exists in another).
-    for _ in range(LOGIN_VERIFICATIONS - len(candidates)):
-        verify_password(DUMMY_PASSWORD_HASH, password)
-    matches = [u for u in matches if u.is_active]
+    hashes = [u.password_hash for u in candidates]
+    opened = await asyncio.to_thread(_verify_padded, hashes, password)
+    matches = [u for u, ok in zip(candidates, opened, strict=True) if ok and u.is_active]
     if not matches:
         raise Unauthorized("Wrong email or password.")
     if len(matches) > 1:

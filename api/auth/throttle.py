@@ -30,7 +30,6 @@ allowance separately: open, but bounded.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
 import time
@@ -39,6 +38,8 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
+
+from api.kit.crypto import token_digest
 
 log = logging.getLogger(__name__)
 
@@ -187,8 +188,8 @@ class LoginThrottle:
 
     @staticmethod
     def _keys(email: str, address: str, now: float) -> list[str]:
-        account = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
-        addr = hashlib.sha256(address.encode()).hexdigest()[:32]
+        account = token_digest(email.strip().lower())[:32]
+        addr = token_digest(address)[:32]
         return [
             f"hg:login:pair:{account}:{addr}",
             f"hg:login:address:{addr}",

@@ -14,7 +14,15 @@ from typing import Any, ClassVar, TypeVar
 
 import httpx
 
-from api.kit.outbound import OutboundPolicy, OutboundRefused, host_problem, outbound_client, port_problem, url_problem
+from api.kit.outbound import (
+    OutboundPolicy,
+    OutboundRefused,
+    host_problem,
+    outbound_client,
+    policy_for,
+    port_problem,
+    url_problem,
+)
 from api.message.inbound import InboundMessage
 
 T = TypeVar("T")
@@ -247,7 +255,7 @@ class Connector(ABC):
     ) -> None:
         self.settings = dict(settings)
         # Without a policy, the strictest one: no allow-list, so only public addresses.
-        self.outbound = outbound or OutboundPolicy()
+        self.outbound = outbound or policy_for(())
         self._credentials_guard = credentials_guard or _no_guard
         self.credentials = dict(credentials)
         self._own_http = http is None
