@@ -75,14 +75,14 @@ def emit(
     )
 
 
-def envelope(event_type: str, payload: BaseModel | dict[str, Any]) -> dict[str, Any]:
+def envelope(event_type: str, payload: BaseModel | dict[str, Any], occurred_at: str | None = None) -> dict[str, Any]:
     """The outbox row's payload. Models are dumped to the JSON the hand-built dicts produced (ids as
     strings, datetimes in ISO 8601 with their offset), so typed and untyped producers are
     byte-compatible for subscribers."""
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {event_type!r}")
     data = _plain(payload.model_dump(exclude_unset=True)) if isinstance(payload, BaseModel) else payload
-    return {"type": event_type, "occurred_at": utc_now().isoformat(), "data": data}
+    return {"type": event_type, "occurred_at": occurred_at or utc_now().isoformat(), "data": data}
 
 
 def _plain(value: Any) -> Any:
@@ -102,19 +102,16 @@ async def emit_many(session: AsyncSession, pending: Sequence[PendingEvent]) -> N
     same envelope as `emit`. Flushes first, so events added with `emit` keep their place in order."""
     if not pending:
         return
-    for e in pending:
-        if e.event_type not in EVENT_TYPES:
-            raise ValueError(f"unknown event type {e.event_type!r}")
-    await session.flush()
     occurred_at = utc_now().isoformat()
+    # Built before the flush, so an unknown event type raises before anything is written.
+    payloads = [json.dumps(envelope(e.event_type, e.data, occurred_at)) for e in pending]
+    await session.flush()
     await session.execute(
         _INSERT_MANY,
         {
             "organization_ids": [e.organization_id for e in pending],
             "event_types": [e.event_type for e in pending],
             "conversation_ids": [e.conversation_id for e in pending],
-            "payloads": [
-                json.dumps({"type": e.event_type, "occurred_at": occurred_at, "data": e.data}) for e in pending
-            ],
+            "payloads": payloads,
         },
     )

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, cast
 
-from api.events import envelope
+from api.events import PendingEvent, envelope
 from api.webhook.payloads import ConversationData
 
 KIND_LABELS = {
@@ -88,14 +88,6 @@ class Supervisor:
 
 
 @dataclass(frozen=True)
-class Event:
-    organization_id: uuid.UUID
-    event_type: str
-    data: dict[str, Any]
-    conversation_id: uuid.UUID | None
-
-
-@dataclass(frozen=True)
 class NotificationRow:
     id: uuid.UUID
     organization_id: uuid.UUID
@@ -129,7 +121,7 @@ class Effects:
 
     breached_clocks: dict[uuid.UUID, datetime] = field(default_factory=dict)  # clock id -> breached_at
     notifications: list[NotificationRow] = field(default_factory=list)
-    events: list[Event] = field(default_factory=list)
+    events: list[PendingEvent] = field(default_factory=list)
     emails: list[EmailRow] = field(default_factory=list)
     audits: list[AuditRow] = field(default_factory=list)
     reassigned: dict[uuid.UUID, uuid.UUID] = field(default_factory=dict)  # conversation id -> new assignee
@@ -207,7 +199,7 @@ class _Batch:
         self.out = Effects()
 
     def emit(self, c: Conversation, event_type: str, data: dict[str, Any]) -> None:
-        self.out.events.append(Event(c.organization_id, event_type, data, c.id))
+        self.out.events.append(PendingEvent(c.organization_id, event_type, data, c.id))
 
     def notify(
         self, c: Conversation, user_id: uuid.UUID, kind: str, title: str, body: str, data: dict[str, Any]

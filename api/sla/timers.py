@@ -269,6 +269,4 @@ async def _write(session: AsyncSession, plan: effects.Effects) -> None:
                 "data": [_json(x.data) for x in a],
             },
         )
-    await events.emit_many(
-        session, [events.PendingEvent(e.organization_id, e.event_type, e.data, e.conversation_id) for e in plan.events]
-    )
+    await events.emit_many(session, plan.events)
