@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
+import random
+import time
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -11,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from api.channel.connectors import ebay
+from api.channel.connectors import amazon, ebay
 from api.channel.connectors.amazon import AmazonConnector
 from api.channel.connectors.base import AuthError, Connector, Permanent, RateLimited, ReplyTarget, Transient
 from api.channel.connectors.registry import build
@@ -305,3 +307,37 @@ async def test_imap_cursor_is_incremental_and_survives_a_new_uidvalidity(sb):
     again = await connector.fetch({**second.cursor, "uidvalidity": 1})  # mailbox recreated: re-read by date
     assert sorted(m.body for m in again.messages) == ["one", "two"]
     await connector.aclose()
+
+
+async def test_amazon_sp_api_backs_off_on_its_own_when_429_says_nothing(sb, monkeypatch):
+    store = sb.store("amazon")
+    order = next(o for o in sb.state.catalog.orders_for_store(store) if o.status != "Cancelled")
+    connector = make(sb, "amazon")
+    assert isinstance(connector, AmazonConnector)
+    # Spend the usage plan's burst of five: the next call is throttled, with no Retry-After.
+    for _ in range(5):
+        await connector.messaging_actions(order.order_id)
+    started = time.monotonic()
+    actions = await connector.messaging_actions(order.order_id)
+    waited = time.monotonic() - started
+    assert "unexpectedProblem" in actions
+    throttles = [r for r in sb.state.truth.rejections if r.status == 429]
+    assert throttles and not any(r.injected for r in throttles)
+    assert waited >= 0.9  # it waited about the plan's refill interval before trying again
+    # Throttled every time: a few doubling waits (shortened here), then RateLimited carrying the
+    # wait it chose itself, for the caller's schedule.
+    monkeypatch.setattr(amazon, "SP_REFILL_SECONDS", 0.05)
+    sb.set_fault("amazon", throttle_next=10)
+    with pytest.raises(RateLimited) as caught:
+        await connector.messaging_actions(order.order_id)
+    assert caught.value.retry_after is not None and caught.value.retry_after >= 0.05 * 2**amazon.SP_THROTTLE_RETRIES
+    assert sum(1 for r in sb.state.truth.rejections if r.injected) == 1 + amazon.SP_THROTTLE_RETRIES
+    await connector.aclose()
+
+
+def test_sp_backoff_doubles_with_bounded_jitter():
+    rng = random.Random(1)
+    waits = [amazon.sp_backoff(n, rng) for n in range(4)]
+    for n, wait in enumerate(waits):
+        assert 2**n <= wait <= 2**n * 1.25
+    assert amazon.sp_backoff(50, rng) <= 64 * 1.25  # capped: never an absurd wait

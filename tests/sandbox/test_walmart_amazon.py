@@ -286,3 +286,35 @@ async def test_amazon_offers_customisation_key_and_service_actions_on_orders_wit
         )
         assert sent.status_code == 201
         assert sb.state.truth.seller_replies[-1].operation == "amazon.digitalAccessKey"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Write to help@brightnest.example for a refund.",
+        "mail me: a.b+c@mail.shop.co.uk",
+        "请联系abc@example.com谢谢",
+        "mailto:orders@brightnest-home.com",
+        "Contact <support@brightnest.example>",
+        "x@y",
+        "2 @ $5 each",
+        "name at domain dot com",
+        "@brightnest on every network",
+    ],
+)
+async def test_our_linter_blocks_every_text_amazon_refuses_for_an_address(text: str) -> None:
+    """The compliance linter must refuse first whatever Amazon's text rule refuses."""
+    from api.compliance.rules import check_message, has_blocking
+    from sandbox.marketplaces.amazon import _validate
+    from sandbox.marketplaces.common import MarketError
+
+    try:
+        _validate("confirmDeliveryDetails", {"text": text})
+        refused = False
+    except MarketError as exc:
+        refused = True
+        assert exc.body["errors"][0]["code"] == "InvalidInput"
+    violations = check_message(text, "amazon")
+    if refused:
+        assert has_blocking(violations), text
+        assert any(v.severity == "error" and v.code in ("email_address", "html_markup") for v in violations)

@@ -191,3 +191,20 @@ async def test_workers_claim_different_due_channels(tenant, sb, sessionmaker):
         third = await claim_due_channels(s, 2, timedelta(minutes=2))
     assert len(first) == 2 and len(second) == 1 and third == []
     assert {str(i) for i in first + second} == ids
+
+
+async def test_amazon_proactive_text_with_an_email_is_stopped_by_the_linter_before_amazon(tenant, sb):
+    channel = await connect(tenant.api, sb, "amazon")
+    order = next(o for o in sb.state.catalog.orders_for_store(sb.store("amazon")) if o.status == "Shipped")
+    base = f"/v1/channels/{channel['id']}/amazon/orders/{order.order_id}"
+    text = "Questions? Write to care@brightnest.example any time."
+    r = await tenant.api.post(f"{base}/messages", json={"message_type": "confirmDeliveryDetails", "text": text})
+    assert r.status_code == 422, r.text
+    problem = r.json()
+    assert problem["type"].endswith("compliance-violation")
+    [violation] = [v for v in problem["violations"] if v["code"] == "email_address"]
+    assert text[violation["start"] : violation["end"]] == "care@brightnest.example"
+    assert problem["errors"][0]["field"] == "body.text"
+    # Caught first: Amazon was never asked (no refusal, nothing sent).
+    assert not sb.state.truth.seller_replies
+    assert not [r for r in sb.state.truth.rejections if r.marketplace == "amazon"]
