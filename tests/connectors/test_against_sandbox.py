@@ -341,3 +341,39 @@ def test_sp_backoff_doubles_with_bounded_jitter():
     for n, wait in enumerate(waits):
         assert 2**n <= wait <= 2**n * 1.25
     assert amazon.sp_backoff(50, rng) <= 64 * 1.25  # capped: never an absurd wait
+
+
+async def test_ebay_token_without_the_message_scope_is_missing_scope_not_retried(sb):
+    from api.channel.connectors.base import MissingScope, in_our_words
+
+    sb.inject("ebay", "Hello?")
+    store = sb.store("ebay")
+    narrow = ["https://api.ebay.com/oauth/api_scope/sell.inventory"]
+    # Only the access token lacks the scope: one refresh asking for it mends the channel.
+    connector = make(sb, "ebay")
+    connector.credentials["access_token"] = sb.mint_token(store, "user", scopes=narrow).token
+    assert len((await connector.fetch({})).messages) == 1
+    await connector.aclose()
+
+    # The seller never consented to it (refresh token without it): MissingScope naming the scope.
+    connector = make(sb, "ebay")
+    connector.credentials["access_token"] = sb.mint_token(store, "user", scopes=narrow).token
+    connector.credentials["refresh_token"] = sb.mint_token(store, "refresh", scopes=narrow).token
+    before = len(sb.state.truth.rejections)
+    with pytest.raises(MissingScope) as caught:
+        await connector.fetch({})
+    assert caught.value.scopes == (ebay.SCOPE,)
+    assert isinstance(caught.value, AuthError) and isinstance(caught.value, Permanent)
+    # One 403, one refused refresh (invalid_scope), then it stopped.
+    refused = [(r.status, r.error_code) for r in sb.state.truth.rejections[before:]]
+    assert refused == [(403, "1100"), (400, "invalid_scope")]
+    assert in_our_words(caught.value, "eBay") == (
+        "the eBay token lacks the permission https://api.ebay.com/oauth/api_scope/commerce.message: "
+        "reconnect the store granting it"
+    )
+
+    # No refresh possible at all (only an access token): the 403 itself is MissingScope.
+    connector.credentials.pop("refresh_token")
+    with pytest.raises(MissingScope):
+        await connector.check_credentials()
+    await connector.aclose()
