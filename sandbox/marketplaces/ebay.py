@@ -366,11 +366,10 @@ def router(state: SandboxState) -> APIRouter:
         """sendMessage: reply in a conversation, or start one with otherPartyUsername (+ LISTING reference)."""
         store = _authenticate(request, state, "sendMessage")
         ticket = await gate(request, state, MARKET, store.id, "sendMessage", ERRORS)
-        data = await json_body(request, lambda m: request_error(355015, m))
+        data = await json_body(request, lambda m: invalid_request("body"))
+        _typed(data, SEND_SHAPE)
         text = data.get("messageText") or ""
-        media = data.get("messageMedia") or []
-        if not isinstance(text, str) or not isinstance(media, list):
-            raise request_error(355015, "Please pass message text or upload one of more media attachments.")
+        media = [item for item in data.get("messageMedia") or [] if item is not None]
         if len(text) > MAX_TEXT:
             raise request_error(
                 355013,
@@ -474,7 +473,7 @@ def router(state: SandboxState) -> APIRouter:
         store = _authenticate(request, state, "updateConversation")
         ticket = await gate(request, state, MARKET, store.id, "updateConversation", ERRORS)
         data = await json_body(request, lambda m: invalid_request("body"))
-        _typed(data)
+        _typed(data, UPDATE_SHAPE)
         _update(state, store, data)
         await ticket.finish()
         return Response(status_code=204)
@@ -486,15 +485,8 @@ def router(state: SandboxState) -> APIRouter:
         store = _authenticate(request, state, "bulkUpdateConversation")
         ticket = await gate(request, state, MARKET, store.id, "bulkUpdateConversation", ERRORS)
         data = await json_body(request, lambda m: invalid_request("body"))
-        items = data.get("conversations")
-        if items is None:
-            items = []
-        if not isinstance(items, list):
-            raise invalid_request("conversations")
-        for index, item in enumerate(items):
-            if not isinstance(item, dict):
-                raise invalid_request(f"conversations[{index}]")
-            _typed(item, f"conversations[{index}].")
+        _typed(data, BULK_SHAPE)
+        items = [item for item in data.get("conversations") or [] if item is not None]
         if len(items) > 10:
             raise request_error(
                 355019,
@@ -591,21 +583,44 @@ def invalid_request(field: str) -> MarketError:
     )
 
 
-# UpdateConversationRequest and BulkConversation: every field is a string except `read`.
-_UPDATE_FIELDS: dict[str, type] = {
+# The request bodies' JSON types, from the OAS3 model: a type, an object's fields, or [item shape].
+Shape = type | dict[str, "Shape"] | list["Shape"]
+UPDATE_SHAPE: dict[str, Shape] = {
     "conversationId": str,
     "conversationStatus": str,
     "conversationType": str,
     "read": bool,
 }
+BULK_SHAPE: dict[str, Shape] = {
+    "conversations": [{"conversationId": str, "conversationStatus": str, "conversationType": str}]
+}
+SEND_SHAPE: dict[str, Shape] = {
+    "conversationId": str,
+    "emailCopyToSender": bool,
+    "messageMedia": [{"mediaName": str, "mediaType": str, "mediaUrl": str}],
+    "messageText": str,
+    "otherPartyUsername": str,
+    "reference": {"referenceId": str, "referenceType": str},
+}
 
 
-def _typed(data: dict[str, Any], prefix: str = "") -> None:
-    """Refuse a field whose JSON type is not the model's (null counts as absent)."""
-    for name, kind in _UPDATE_FIELDS.items():
-        value = data.get(name)
-        if value is not None and not isinstance(value, kind):
-            raise invalid_request(prefix + name)
+def _typed(value: Any, shape: Shape, path: str = "") -> None:
+    """Refuse a value whose JSON type is not the model's, depth first (null counts as absent;
+    fields the model does not name are ignored, as eBay ignores them)."""
+    if value is None:
+        return
+    if isinstance(shape, dict):
+        if not isinstance(value, dict):
+            raise invalid_request(path or "body")
+        for name, inner in shape.items():
+            _typed(value.get(name), inner, f"{path}.{name}" if path else name)
+    elif isinstance(shape, list):
+        if not isinstance(value, list):
+            raise invalid_request(path)
+        for index, item in enumerate(value):
+            _typed(item, shape[0], f"{path}[{index}]")
+    elif not isinstance(value, shape) or (shape is not bool and isinstance(value, bool)):
+        raise invalid_request(path)
 
 
 def _update(state: SandboxState, store: Store, data: dict[str, Any], *, bulk: bool = False) -> None:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import base64
+import json
+from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -381,3 +384,60 @@ async def test_bulk_update_accepts_read_and_unread() -> None:
         assert sb.state.thread(first.id).unread_count() == 1
         assert sb.state.thread(first.id).status == "ACTIVE"  # READ/UNREAD are not conversation statuses
         assert [r.detail for r in sb.state.truth.reads if r.thread_id == first.id] == ["read", "unread"]
+
+
+WRONG = [1, 1.5, True, "x", [], ["a"], {}, {"a": 1}]
+
+
+def _mutations(body: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Any]]:
+    """Every body obtained by giving one field (nested ones too) a value of another JSON type."""
+    leaves = body.items() if isinstance(body, dict) else enumerate(body) if isinstance(body, list) else ()
+    for key, value in leaves:
+        for wrong in WRONG:
+            if type(wrong) is not type(value) and not (isinstance(value, list) and wrong == []):
+                yield (*path, key), _replace(body, key, wrong)
+        for inner_path, inner in _mutations(value, (*path, key)):
+            yield inner_path, _replace(body, key, inner)
+
+
+def _replace(container: Any, key: Any, value: Any) -> Any:
+    copy = dict(container) if isinstance(container, dict) else list(container)
+    copy[key] = value
+    return copy
+
+
+async def test_no_wrongly_typed_body_field_is_a_500_on_any_post() -> None:
+    async with running() as sb, httpx.AsyncClient(base_url=sb.http_url) as client:
+        store = sb.store("ebay")
+        headers = ebay_headers(store.credentials["access_token"])
+        thread, _ = sb.inject("ebay", "Hello?")
+        media = {"mediaName": "a.jpg", "mediaType": "IMAGE", "mediaUrl": "https://x/a.jpg"}
+        valid = {
+            "send_message": {
+                "conversationId": thread.id,
+                "messageText": "hi",
+                "messageMedia": [media],
+                "reference": {"referenceType": "LISTING", "referenceId": thread.listing_id},
+                "emailCopyToSender": False,
+            },
+            "update_conversation": {"conversationId": thread.id, "conversationType": "FROM_MEMBERS", "read": True},
+            "bulk_update_conversation": {
+                "conversations": [
+                    {"conversationId": thread.id, "conversationType": "FROM_MEMBERS", "conversationStatus": "READ"}
+                ]
+            },
+        }
+        tried = 0
+        for operation, body in valid.items():
+            for path, mutated in _mutations(body):
+                response = await client.post(f"{BASE}/{operation}", headers=headers, json=mutated)
+                tried += 1
+                assert response.status_code == 400, (operation, path, mutated, response.text)
+                [err] = response.json()["errors"]
+                assert err["errorId"] == 2004 and err["category"] == "REQUEST", (operation, path)
+            # The body itself of another type (an absent body is allowed: requestBody is optional).
+            for whole in (b"null", b"1", b'"x"', json.dumps([body]).encode(), b"{not json"):
+                response = await client.post(f"{BASE}/{operation}", headers=headers, content=whole)
+                assert response.status_code == 400 and response.json()["errors"], (operation, whole)
+        assert tried > 100
+        assert not sb.state.truth.seller_replies and not sb.state.truth.reads
