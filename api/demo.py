@@ -181,8 +181,10 @@ async def connect_sandbox(database_url: str, stores: list[dict[str, Any]]) -> li
                 channel.status, channel.disabled_at = "active", None
                 channel.last_sync_error = checked.warning
                 channel.last_sync_error_at = utc_now() if checked.warning else None
-                # Poll at once (the sandbox's mail ports may have changed since the last run).
-                channel.sync_cursor = {**(channel.sync_cursor or {}), "next_poll_at": utc_now().isoformat()}
+                # Poll at once (the sandbox's mail ports may have changed since the last run); fresh,
+                # checked credentials end any wait for a reconnect.
+                kept = {k: v for k, v in (channel.sync_cursor or {}).items() if k != "reconnect"}
+                channel.sync_cursor = {**kept, "next_poll_at": utc_now().isoformat()}
                 await session.flush()
                 connected.append(
                     ConnectedStore(str(store["id"]), marketplace, channel.name, str(channel.id), checked.warning)

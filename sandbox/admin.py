@@ -16,7 +16,7 @@ from sandbox.config import MAIL_MARKETPLACES, MARKETPLACES
 from sandbox.inject import InjectError, InjectRequest, inject_message
 from sandbox.models import Store
 from sandbox.state import SandboxState
-from sandbox.stores import create_store
+from sandbox.stores import create_store, mint_token
 
 
 class StoreCreate(BaseModel):
@@ -32,6 +32,14 @@ class StorePatch(BaseModel):
     name: str | None = None
     push_target: str | None = None
     approved_senders: list[str] | None = None
+
+
+class TokenMint(BaseModel):
+    kind: str = Field(description="eBay: user | refresh | app; Shopee, TikTok, Amazon: access | refresh")
+    scopes: list[str] | None = Field(
+        None, description="eBay OAuth scopes granted (default: the store's consented ones); others have none"
+    )
+    ttl_seconds: float | None = Field(None, gt=0, description="Default: the marketplace's lifetime for the kind")
 
 
 class TrafficStart(BaseModel):
@@ -138,6 +146,17 @@ def router(state: SandboxState) -> APIRouter:
         if "approved_senders" in fields:
             store.credentials["approved_senders"] = list(body.approved_senders or [])
         return store_json(state, store)
+
+    @api.post("/stores/{store_id}/tokens", status_code=201)
+    async def add_token(store_id: str, body: TokenMint) -> dict[str, Any]:
+        """Mint a token for a store, e.g. an eBay user token without the commerce.message scope (the
+        Message API answers it 403, errorId 1100, as eBay does)."""
+        store = get_store(store_id)
+        try:
+            record = mint_token(state, store, body.kind, scopes=body.scopes, ttl_seconds=body.ttl_seconds)
+        except ValueError as exc:
+            raise HTTPException(422, str(exc)) from exc
+        return record.model_dump(mode="json")
 
     @api.post("/stores/{store_id}/messages", status_code=201)
     async def inject(store_id: str, body: InjectRequest) -> dict[str, Any]:

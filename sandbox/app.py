@@ -40,7 +40,10 @@ def create_app(state: SandboxState) -> FastAPI:
             exc.message,
             injected=exc.injected,
         )
-        return JSONResponse(exc.body, status_code=exc.status, headers=exc.headers)
+        headers = dict(exc.headers)
+        if exc.request_id_header:
+            headers[exc.request_id_header] = state.ids.uuid()
+        return JSONResponse(exc.body, status_code=exc.status, headers=headers, media_type=exc.media_type)
 
     for module in (ebay, shopee, tiktok, walmart, amazon):
         app.include_router(module.router(state))

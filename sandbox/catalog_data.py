@@ -16,6 +16,12 @@ class Product:
     fragile: bool = False
     has_size: bool = False
     electric: bool = False
+    # What Amazon's messaging actions depend on (getMessagingActionsForOrder): a personalised item
+    # (engraving, printed name), one that comes with a digital access key (an app or software
+    # licence), and one sold with a home service (installation).
+    customizable: bool = False
+    digital_access: bool = False
+    home_service: bool = False
 
 
 PRODUCTS: tuple[Product, ...] = (
@@ -26,6 +32,7 @@ PRODUCTS: tuple[Product, ...] = (
         {"en": "LED strip lights", "zh": "LED灯带", "es": "la tira de luces LED"},
         "home",
         electric=True,
+        home_service=True,
     ),
     Product(
         "utensil-set",
@@ -69,6 +76,7 @@ PRODUCTS: tuple[Product, ...] = (
         18.95,
         {"en": "water bottle", "zh": "保温水杯", "es": "la botella de agua"},
         "outdoor",
+        customizable=True,
     ),
     Product(
         "phone-case",
@@ -100,6 +108,7 @@ PRODUCTS: tuple[Product, ...] = (
         {"en": "curtains", "zh": "遮光窗帘", "es": "las cortinas"},
         "home",
         has_size=True,
+        home_service=True,
     ),
     Product(
         "claw-clips",
@@ -123,6 +132,7 @@ PRODUCTS: tuple[Product, ...] = (
         {"en": "solar lights", "zh": "太阳能庭院灯", "es": "las luces solares"},
         "garden",
         electric=True,
+        home_service=True,
     ),
     Product(
         "kids-tablet",
@@ -131,6 +141,7 @@ PRODUCTS: tuple[Product, ...] = (
         {"en": "drawing tablet", "zh": "儿童手写板", "es": "la tableta de dibujo"},
         "toys",
         fragile=True,
+        digital_access=True,
     ),
     Product(
         "packing-cubes",
@@ -169,6 +180,7 @@ PRODUCTS: tuple[Product, ...] = (
         {"en": "keyboard", "zh": "机械键盘", "es": "el teclado"},
         "electronics",
         electric=True,
+        digital_access=True,
     ),
     Product(
         "cutting-board",
@@ -176,6 +188,7 @@ PRODUCTS: tuple[Product, ...] = (
         21.99,
         {"en": "cutting boards", "zh": "竹砧板", "es": "las tablas de cortar"},
         "kitchen",
+        customizable=True,
     ),
     Product(
         "smart-plug",
@@ -184,6 +197,7 @@ PRODUCTS: tuple[Product, ...] = (
         {"en": "smart plugs", "zh": "智能插座", "es": "los enchufes inteligentes"},
         "electronics",
         electric=True,
+        digital_access=True,
     ),
     Product(
         "eye-mask",
@@ -215,6 +229,7 @@ PRODUCTS: tuple[Product, ...] = (
         {"en": "pillow covers", "zh": "抱枕套", "es": "las fundas de cojín"},
         "home",
         has_size=True,
+        customizable=True,
     ),
     Product(
         "kitchen-scale",
@@ -239,6 +254,7 @@ PRODUCTS: tuple[Product, ...] = (
         {"en": "mugs", "zh": "陶瓷马克杯", "es": "las tazas de cerámica"},
         "kitchen",
         fragile=True,
+        customizable=True,
     ),
     Product(
         "dog-harness",
@@ -247,6 +263,7 @@ PRODUCTS: tuple[Product, ...] = (
         {"en": "dog harness", "zh": "狗狗胸背带", "es": "el arnés para perro"},
         "pets",
         has_size=True,
+        customizable=True,
     ),
 )
 

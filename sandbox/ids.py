@@ -41,6 +41,11 @@ class IdFactory:
     def secret(self, length: int = 32) -> str:
         return "".join(self._rng.choices(string.ascii_letters + string.digits, k=length))
 
+    def uuid(self) -> str:
+        """A UUID-shaped request id (x-amzn-RequestId)."""
+        h = self.hex(32)
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
     def next_sequence(self) -> int:
         """A strictly increasing counter (TikTok's message `index`, mail UIDs stay per mailbox)."""
         self._sequence += 1

@@ -28,7 +28,8 @@ from sandbox.models import Message, Store, Thread
 from sandbox.persistence import load, save
 from sandbox.push import PushDispatcher
 from sandbox.state import SandboxState
-from sandbox.stores import create_store
+from sandbox.stores import create_store, mint_token
+from sandbox.tokens import TokenRecord
 from sandbox.traffic import TrafficRunner
 
 log = logging.getLogger("sandbox")
@@ -197,6 +198,11 @@ class Sandbox:
         """Deliver one buyer message (see sandbox.inject.InjectRequest for the fields)."""
         target = store if isinstance(store, Store) else self.store(store)
         return inject_message(self.state, target, InjectRequest(body=body, **fields))
+
+    def mint_token(self, store: str | Store, kind: str, **fields: Any) -> TokenRecord:
+        """A new token for a store (see sandbox.stores.mint_token): e.g. eBay scopes withheld."""
+        target = store if isinstance(store, Store) else self.store(store)
+        return mint_token(self.state, target, kind, **fields)
 
     def set_fault(self, marketplace: str, store_id: str | None = None, **fields: Any) -> FaultSpec:
         return self.state.faults.set(marketplace, store_id, **fields)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from sandbox.config import MAIL_MARKETPLACES, MARKETPLACES
 from sandbox.models import Store
+from sandbox.tokens import TokenRecord
 
 if TYPE_CHECKING:
     from sandbox.state import SandboxState
@@ -97,8 +98,10 @@ def _register(state: SandboxState, store: Store) -> None:
     creds = store.credentials
     tokens = state.tokens
     if store.marketplace == "ebay":
-        tokens.add(creds["access_token"], store.id, "user", now, TOKEN_TTL["ebay"])
-        tokens.add(creds["refresh_token"], store.id, "refresh", now, TOKEN_TTL["ebay_refresh"])
+        # The seller consented to `scope` (space-separated, as OAuth writes it): both tokens carry it.
+        scopes = ebay_scopes(creds)
+        tokens.add(creds["access_token"], store.id, "user", now, TOKEN_TTL["ebay"], scopes)
+        tokens.add(creds["refresh_token"], store.id, "refresh", now, TOKEN_TTL["ebay_refresh"], scopes)
     elif store.marketplace == "shopee":
         tokens.add(creds["access_token"], store.id, "access", now, TOKEN_TTL["shopee"])
         tokens.add(creds["refresh_token"], store.id, "refresh", now, TOKEN_TTL["shopee_refresh"])
@@ -112,6 +115,48 @@ def _register(state: SandboxState, store: Store) -> None:
         tokens.add(creds["refresh_token"], store.id, "refresh", now, None)
     if store.marketplace in MAIL_MARKETPLACES:
         state.mail.create_account(creds["imap_username"], creds["imap_password"], store.id)
+
+
+def ebay_scopes(credentials: dict[str, Any]) -> list[str]:
+    return str(credentials.get("scope") or "").split()
+
+
+# Token kinds per marketplace, with their lifetime key in TOKEN_TTL and the shape of the value.
+MINTABLE: dict[str, dict[str, tuple[str | None, str]]] = {
+    "ebay": {
+        "user": ("ebay", "v^1.1#i^1#f^0#p^3#I^3#r^0#t^"),
+        "refresh": ("ebay_refresh", "v^1.1#i^1#r^1#p^3#I^3#f^0#t^"),
+        "app": ("ebay_app", "v^1.1#i^1#p^1#r^0#I^3#f^0#t^"),
+    },
+    "shopee": {"access": ("shopee", ""), "refresh": ("shopee_refresh", "")},
+    "tiktok": {"access": ("tiktok", "TTP_"), "refresh": ("tiktok_refresh", "TTP_")},
+    "amazon": {"access": ("amazon", "Atza|IwEB"), "refresh": (None, "Atzr|IwEB")},
+}
+
+
+def mint_token(
+    state: SandboxState,
+    store: Store,
+    kind: str,
+    *,
+    scopes: list[str] | None = None,
+    ttl_seconds: float | None = None,
+) -> TokenRecord:
+    """A new token for `store`, e.g. an eBay user token the seller granted fewer scopes: what a test
+    needs to see how a connector copes with a token the marketplace answers 403 for. Scopes default
+    to the store's consented ones (eBay) and are refused where the marketplace has none."""
+    kinds = MINTABLE.get(store.marketplace, {})
+    if kind not in kinds:
+        raise ValueError(f"{store.marketplace} issues no {kind!r} tokens (one of: {', '.join(kinds) or 'none'})")
+    if store.marketplace != "ebay" and scopes is not None:
+        raise ValueError(f"{store.marketplace} tokens carry no OAuth scopes")
+    ttl_key, prefix = kinds[kind]
+    if store.marketplace == "ebay" and scopes is None:
+        scopes = ebay_scopes(store.credentials) if kind != "app" else ["https://api.ebay.com/oauth/api_scope"]
+    if ttl_seconds is None and ttl_key is not None:
+        ttl_seconds = TOKEN_TTL[ttl_key]
+    value = prefix + (state.ids.hex(32) if store.marketplace == "shopee" else state.ids.secret(120))
+    return state.tokens.add(value, store.id, kind, state.clock.now(), ttl_seconds, scopes)
 
 
 def _generate(state: SandboxState, marketplace: str, name: str, store_id: str, region: str) -> dict[str, Any]:

@@ -69,14 +69,31 @@ class SyncBacklog(ResponseModel):
     failed_replies: int = Field(0, description="Replies that failed for good (the Failed view)")
 
 
+class ReconnectNeeded(ResponseModel):
+    """The marketplace accepted the credentials but they lack a permission: the seller must reconnect
+    the store granting it. Syncing is stopped until then."""
+
+    missing_scopes: list[str] = Field(
+        description="The permissions (OAuth scopes) to grant, e.g. "
+        "https://api.ebay.com/oauth/api_scope/commerce.message"
+    )
+    reason: str = Field(description="What failed, in Hourglass's words")
+    since: datetime | None = Field(None, description="When the missing permission was first seen")
+
+
 class SyncStatus(ResponseModel):
     last_sync_at: datetime | None = Field(description="Last successful poll or fetch")
     last_error: str | None = Field(validation_alias="last_sync_error")
     last_error_at: datetime | None = Field(validation_alias="last_sync_error_at")
-    state: Literal["ok", "failing", "waiting", "not_synced", "disabled"] = Field(
+    state: Literal["ok", "failing", "reconnect", "waiting", "not_synced", "disabled"] = Field(
         "not_synced",
-        description="`ok`: the last attempt succeeded; `failing`: it failed (see last_error); `waiting`: "
-        "never synced yet; `not_synced`: no connector (ERP-fed channel); `disabled`.",
+        description="`ok`: the last attempt succeeded; `failing`: it failed (see last_error); `reconnect`: "
+        "the credentials lack a permission (see `reconnect`), syncing stopped until the channel's "
+        "credentials are replaced; `waiting`: never synced yet; `not_synced`: no connector (ERP-fed "
+        "channel); `disabled`.",
+    )
+    reconnect: ReconnectNeeded | None = Field(
+        None, description="Set in state `reconnect`: which permissions to grant when reconnecting"
     )
     lag_seconds: float | None = Field(None, description="Seconds since the last successful sync")
     next_poll_at: datetime | None = None

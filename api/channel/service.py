@@ -132,6 +132,9 @@ async def update(
     if new_credentials is not None:
         channel.credentials_encrypted = cipher.encrypt(new_credentials)
         audited["credentials"] = "replaced"
+        # Reconnected: whatever permission was missing is the new credentials' to prove (the check
+        # above refused them if the marketplace still says so), and polling resumes now.
+        await sync_state.patch(session, channel.id, {"reconnect": None, "next_poll_at": utc_now().isoformat()})
     if "status" in changes and changes["status"] != channel.status:
         set_status(channel, changes["status"])
         audited["status"] = changes["status"]
@@ -171,7 +174,9 @@ async def request_sync(session: AsyncSession, principal: Principal, channel_id: 
         raise Conflict("This channel has no marketplace connector (or no credentials) to sync with.")
     if channel.status != "active":
         raise Conflict("The channel is disabled; enable it to sync.")
-    await sync_state.patch(session, channel.id, {"next_poll_at": utc_now().isoformat()})
+    # Asked for explicitly, a sync also retries a channel waiting for a reconnect (the permission may
+    # have been granted meanwhile; if not, the poll puts the channel back in that state).
+    await sync_state.patch(session, channel.id, {"next_poll_at": utc_now().isoformat(), "reconnect": None})
     audit.record(session, principal, principal.organization_id, "channel.sync_requested", "channel", channel.id)
     await session.flush()
     await session.refresh(channel)

@@ -108,10 +108,13 @@ def status_fields(channel: Channel, backlog: dict[str, int] | None, public_url: 
     """The computed part of a channel's sync status."""
     state: dict[str, Any] = dict(channel.sync_cursor or {})
     now = utc_now()
+    reconnect = state.get("reconnect") if isinstance(state.get("reconnect"), dict) else None
     if channel.status != "active":
         kind = "disabled"
     elif not has_connector(channel):
         kind = "not_synced"
+    elif reconnect is not None:
+        kind = "reconnect"
     elif channel.last_sync_at is None and channel.last_sync_error_at is None:
         kind = "waiting"
     elif channel.last_sync_error_at and (
@@ -127,8 +130,17 @@ def status_fields(channel: Channel, backlog: dict[str, int] | None, public_url: 
         push_url = f"{public_url.rstrip('/')}/v1/hooks/{channel.marketplace}/{channel.id}"
     return {
         "state": kind,
+        "reconnect": {
+            "missing_scopes": list(reconnect.get("scopes") or []),
+            "reason": str(reconnect.get("reason") or ""),
+            "since": parse_time(reconnect.get("since")),
+        }
+        if kind == "reconnect" and reconnect is not None
+        else None,
         "lag_seconds": round((now - channel.last_sync_at).total_seconds(), 1) if channel.last_sync_at else None,
-        "next_poll_at": parse_time(state.get("next_poll_at")) if kind not in ("disabled", "not_synced") else None,
+        "next_poll_at": parse_time(state.get("next_poll_at"))
+        if kind not in ("disabled", "not_synced", "reconnect")
+        else None,
         "consecutive_failures": int(state.get("failures") or 0),
         "backlog": {
             "pending_pushes": backlog.get("pending", 0),

@@ -25,6 +25,7 @@ from api.models import Channel
 from api.sla import cache as sla_cache
 from api.sync import context, reads, state
 from api.sync.inbound import IngestTally, ingest_batch, prepare_organization
+from api.sync.onboarding import NAMES
 from api.sync.runtime import SyncRuntime, syncable
 
 log = logging.getLogger(__name__)
@@ -196,11 +197,17 @@ async def _record_failure(
     now = utc_now()
     kind = type(exc).__name__
     log.warning("channel %s (%s): poll failed (%s): %s", channel.id, channel.marketplace, kind, exc.describe())
+    patch: dict[str, Any] = {"next_poll_at": state.iso(now + delay), "failures": failures}
+    # A permission the seller never granted: no retry can add it, so polling stops and the channel
+    # asks for a reconnect (cleared when the credentials are replaced or a sync is asked for).
+    reconnect = state.reconnect_state(exc, NAMES.get(channel.marketplace, channel.marketplace), now)
+    if reconnect is not None:
+        patch["reconnect"] = reconnect
     async with rt.sessionmaker.begin() as session:
         await state.patch(
             session,
             channel.id,
-            {"next_poll_at": state.iso(now + delay), "failures": failures},
+            patch,
             last_sync_error=f"{kind}: {exc.describe()}"[:2000],
             last_sync_error_at=now,
         )

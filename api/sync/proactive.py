@@ -1,6 +1,10 @@
 """Amazon SP-API Messaging: proactive, order-scoped messages (confirm delivery details, report an
 unexpected problem...). Amazon says these are not replies: they answer no buyer and stop no clock,
-so they are sent at once, not through the reply queue, and recorded in the audit log."""
+so they are sent at once, not through the reply queue, and recorded in the audit log.
+
+The text goes through the compliance linter first, as every outbound message does: what Amazon's
+model forbids (HTML, email addresses, outside links) is refused here with the offsets, before
+Amazon is asked."""
 
 from __future__ import annotations
 
@@ -13,6 +17,8 @@ from api.auth.principal import Principal
 from api.channel.connectors.amazon import AmazonConnector
 from api.channel.connectors.base import ConnectorError, Permanent, in_our_words
 from api.channel.connectors.registry import build
+from api.compliance import service as compliance
+from api.compliance.rules import check_message
 from api.kit.crypto import CredentialCipher
 from api.kit.errors import Conflict, HourglassError, InvalidInput, NotFound, field_error
 from api.kit.outbound import OutboundPolicy
@@ -63,6 +69,7 @@ async def send(
 ) -> dict[str, Any]:
     connector = _connector(channel, cipher, outbound)
     try:
+        compliance.enforce(check_message(text, "amazon"), field="body.text")
         await connector.send_proactive(order_id, message_type, text)
     except Permanent as exc:
         words = in_our_words(exc, "Amazon")

@@ -1,7 +1,8 @@
 """A channel's sync state in `channels.sync_cursor` (JSONB): the connector's cursor under "poll",
-the schedule ("next_poll_at", "failures"), the read-sync watermark, marketplace metrics. Written
-with a JSONB merge (`||`), so the poller, the push handler and the API never overwrite each other's
-keys."""
+the schedule ("next_poll_at", "failures"), the read-sync watermark, marketplace metrics, and
+"reconnect" when the marketplace needs the seller to reconnect granting a permission (polling
+stops until the credentials are replaced or a sync is asked for). Written with a JSONB merge (`||`),
+so the poller, the push handler and the API never overwrite each other's keys."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy import DateTime, cast, func, literal, select, text, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.channel.connectors.base import ConnectorError, MissingScope, in_our_words
 from api.channel.connectors.registry import CONNECTORS
 from api.kit.time import utc_now
 from api.models import Channel
@@ -25,6 +27,25 @@ def next_poll_column() -> Any:
         cast(Channel.sync_cursor["next_poll_at"].astext, DateTime(timezone=True)),
         text("'-infinity'::timestamptz"),
     )
+
+
+def _pollable() -> Any:
+    """Channels the scheduler may poll: active, with credentials, a connector, and not waiting for
+    the seller to reconnect (a missing permission no retry can add)."""
+    return (
+        Channel.status == "active",
+        Channel.credentials_encrypted.is_not(None),
+        Channel.marketplace.in_(list(CONNECTORS)),
+        Channel.sync_cursor["reconnect"].astext.is_(None),
+    )
+
+
+def reconnect_state(exc: ConnectorError, name: str, now: datetime) -> dict[str, Any] | None:
+    """The "reconnect" entry a connector error calls for, or None when retrying may help. The
+    reason is in our words (the scopes the connector needs), never the marketplace's text."""
+    if not isinstance(exc, MissingScope):
+        return None
+    return {"scopes": list(exc.scopes), "reason": in_our_words(exc, name), "since": now.isoformat()}
 
 
 def _merged(state: dict[str, Any]) -> dict[str, Any]:
@@ -47,12 +68,7 @@ async def claim_due_channels(session: AsyncSession, limit: int, hold: timedelta)
     another worker is claiming; a worker that dies mid-poll delays that channel by `hold` at most."""
     due = (
         select(Channel.id)
-        .where(
-            Channel.status == "active",
-            Channel.credentials_encrypted.is_not(None),
-            Channel.marketplace.in_(list(CONNECTORS)),
-            next_poll_column() <= func.now(),
-        )
+        .where(*_pollable(), next_poll_column() <= func.now())
         .order_by(next_poll_column())
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -71,11 +87,7 @@ async def seconds_to_next_poll(session: AsyncSession) -> float | None:
     channel to poll)."""
     return (
         await session.execute(
-            select(func.extract("epoch", func.min(next_poll_column()) - func.now())).where(
-                Channel.status == "active",
-                Channel.credentials_encrypted.is_not(None),
-                Channel.marketplace.in_(list(CONNECTORS)),
-            )
+            select(func.extract("epoch", func.min(next_poll_column()) - func.now())).where(*_pollable())
         )
     ).scalar_one_or_none()
 

@@ -9,11 +9,20 @@ answering 201 `{}`, the `{"errors": [{code, message, details}]}` envelope, `x-am
 and the usage plan of 1 request per second with a burst of 5 for every operation, reported in
 `x-amzn-RateLimit-Limit`. negativeFeedbackRemoval (removed 2025-08) and amazonMotors (removed
 2026-01) are gone: older SDKs still call them and get 404.
+
+Headers and content type per response, as the model lists them: every answer (errors included) is
+`application/hal+json` (the model's `produces`) and carries `x-amzn-RequestId`;
+`x-amzn-RateLimit-Limit` comes with 200/201/400/404 only; a 429 carries no Retry-After, so a
+client backs off on its own. Message text must hold no HTML and no email address ("Do not include
+HTML or email addresses"): refused 400 InvalidInput. The customisation, digital-access-key and
+service-details actions are offered only on orders with such an item (a personalised product, one
+with a licence key, one sold with installation).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -29,6 +38,10 @@ from sandbox.stores import TOKEN_TTL
 MARKET = "amazon"
 BASE = "/messaging/v1/orders"
 RATE_HEADER = {"x-amzn-RateLimit-Limit": "1.0"}
+HAL = "application/hal+json"
+REQUEST_ID = "x-amzn-RequestId"
+# An address as a person would write one; what the model forbids in message text.
+EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 # type -> (max text length or None for attachments-only, attachments allowed)
 MESSAGE_TYPES: dict[str, tuple[int | None, bool]] = {
     "confirmOrderDetails": (2000, False),
@@ -47,7 +60,16 @@ LOCALES = {"en": "en-US", "zh": "zh-CN", "es": "es-US"}
 def error(status: int, code: str, message: str, details: str = "", rate_header: bool = True) -> MarketError:
     headers = dict(RATE_HEADER) if rate_header else {}
     body = {"errors": [{"code": code, "message": message, "details": details}]}
-    return MarketError(MARKET, status, body, code=code, message=message, headers=headers)
+    return MarketError(
+        MARKET,
+        status,
+        body,
+        code=code,
+        message=message,
+        headers=headers,
+        media_type=HAL,
+        request_id_header=REQUEST_ID,
+    )
 
 
 ERRORS = FaultErrors(
@@ -61,12 +83,16 @@ ERRORS = FaultErrors(
         rate_header=False,
     ),
     timeout=lambda: error(504, "ServiceUnavailable", "Gateway timeout.", rate_header=False),
+    retry_after_header=False,
 )
 
 
 def _headers(state: SandboxState) -> dict[str, str]:
-    h = state.ids.hex(32)
-    return {**RATE_HEADER, "x-amzn-RequestId": f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"}
+    return {**RATE_HEADER, REQUEST_ID: state.ids.uuid()}
+
+
+def _answer(state: SandboxState, body: Any, status: int = 200) -> JSONResponse:
+    return JSONResponse(body, status_code=status, headers=_headers(state), media_type=HAL)
 
 
 def _authenticate(request: Request, state: SandboxState, operation: str) -> Store:
@@ -107,8 +133,19 @@ def _order(request: Request, state: SandboxState, store: Store, order_id: str) -
     return order
 
 
-def available_actions(order: Order) -> list[str]:
-    """Which message types Amazon offers for this order, by its state."""
+def order_features(state: SandboxState, order: Order) -> set[str]:
+    """What the order's items are: `customizable`, `digital_access`, `home_service`."""
+    features: set[str] = set()
+    for item in order.items:
+        product = state.catalog.product(item.product_key)
+        features |= {f for f in ("customizable", "digital_access", "home_service") if getattr(product, f)}
+    return features
+
+
+def available_actions(order: Order, features: set[str] | frozenset[str] = frozenset()) -> list[str]:
+    """Which message types Amazon offers for this order, by its state and its items: customisation
+    details while a personalised item is not yet delivered, a digital access key and service
+    details (an installation to arrange) for any live order with such an item."""
     if order.status == "Cancelled":
         return ["legalDisclosure"]
     actions = ["unexpectedProblem", "legalDisclosure"]
@@ -120,6 +157,12 @@ def available_actions(order: Order) -> list[str]:
             if order.status == "Shipped"
             else [*actions, "warranty", "invoice"]
         )
+    if "customizable" in features and order.status in ("Created", "Shipped"):
+        actions.append("confirmCustomizationDetails")
+    if "digital_access" in features:
+        actions.append("digitalAccessKey")
+    if "home_service" in features:
+        actions.append("confirmServiceDetails")
     return actions
 
 
@@ -179,7 +222,7 @@ def router(state: SandboxState) -> APIRouter:
         ticket = await gate(request, state, MARKET, store.id, "getMessagingActionsForOrder", ERRORS)
         order = _order(request, state, store, order_id)
         query = f"?marketplaceIds={store.credentials['marketplace_id']}"
-        actions = available_actions(order)
+        actions = available_actions(order, order_features(state, order))
         body = {
             "_links": {
                 "self": {"href": f"{BASE}/{order_id}{query}"},
@@ -198,7 +241,7 @@ def router(state: SandboxState) -> APIRouter:
             },
         }
         await ticket.finish()
-        return JSONResponse(body, headers=_headers(state), media_type="application/hal+json")
+        return _answer(state, body)
 
     @api.get(f"{BASE}/{{order_id}}/attributes")
     async def get_attributes(request: Request, order_id: str) -> Response:
@@ -207,7 +250,7 @@ def router(state: SandboxState) -> APIRouter:
         ticket = await gate(request, state, MARKET, store.id, "GetAttributes", ERRORS)
         order = _order(request, state, store, order_id)
         await ticket.finish()
-        return JSONResponse({"buyer": {"locale": LOCALES.get(order.buyer.language, "en-US")}}, headers=_headers(state))
+        return _answer(state, {"buyer": {"locale": LOCALES.get(order.buyer.language, "en-US")}})
 
     @api.post(f"{BASE}/{{order_id}}/messages/{{message_type}}")
     async def send(request: Request, order_id: str, message_type: str) -> Response:
@@ -220,7 +263,7 @@ def router(state: SandboxState) -> APIRouter:
         if "application/json" not in request.headers.get("content-type", ""):
             raise error(415, "Unsupported", "The request payload is in an unsupported format.", rate_header=False)
         order = _order(request, state, store, order_id)
-        if message_type not in available_actions(order):
+        if message_type not in available_actions(order, order_features(state, order)):
             raise error(400, "InvalidInput", "Invalid Input", f"{message_type} is not available for order {order_id}.")
         try:
             data: Any = json.loads(await request.body() or b"{}")
@@ -239,7 +282,7 @@ def router(state: SandboxState) -> APIRouter:
             counts_as_reply=False,
         )
         await ticket.finish()
-        return JSONResponse({}, status_code=201, headers=_headers(state))
+        return _answer(state, {}, 201)
 
     return api
 
@@ -253,6 +296,8 @@ def _validate(message_type: str, data: dict[str, Any]) -> str | None:
             raise error(400, "InvalidInput", "Invalid Input", f"text must be 1 to {max_text} characters.")
         if "<" in text and ">" in text:
             raise error(400, "InvalidInput", "Invalid Input", "text must not contain HTML.")
+        if EMAIL.search(text):
+            raise error(400, "InvalidInput", "Invalid Input", "text must not contain email addresses.")
     if attachments is not None or max_text is None:
         if not attachments_allowed or not isinstance(attachments, list) or not 1 <= len(attachments) <= 5:
             raise error(400, "InvalidInput", "Invalid Input", "attachments must hold 1 to 5 items.")

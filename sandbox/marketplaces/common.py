@@ -34,6 +34,8 @@ class MarketError(Exception):
         message: str = "",
         headers: dict[str, str] | None = None,
         injected: bool = False,
+        media_type: str | None = None,
+        request_id_header: str | None = None,
     ) -> None:
         super().__init__(f"{marketplace} {status} {code}: {message}")
         self.marketplace = marketplace
@@ -43,6 +45,10 @@ class MarketError(Exception):
         self.message = message
         self.headers = headers or {}
         self.injected = injected
+        # The content type of the error body (Amazon's model: application/hal+json for everything).
+        self.media_type = media_type
+        # A header carrying a fresh request id on every answer, errors included (x-amzn-RequestId).
+        self.request_id_header = request_id_header
 
 
 @dataclass
@@ -52,6 +58,9 @@ class FaultErrors:
     throttled: Callable[[float], MarketError]
     server_error: Callable[[int], MarketError]
     timeout: Callable[[], MarketError]
+    # Whether a 429 says when to come back. Amazon's SP-API model documents no Retry-After on 429
+    # (only x-amzn-RequestId): a client must back off on its own.
+    retry_after_header: bool = True
 
 
 @dataclass
@@ -93,7 +102,8 @@ async def gate(
         raise error
     if decision.kind == "throttle":
         error = errors.throttled(decision.retry_after)
-        error.headers.setdefault("Retry-After", str(max(1, round(decision.retry_after))))
+        if errors.retry_after_header:
+            error.headers.setdefault("Retry-After", str(max(1, round(decision.retry_after))))
         error.injected = decision.injected
         raise error
     return Ticket()

@@ -8,7 +8,12 @@ Quirks reproduced (see reference/marketplaces.md and the vendored OAS3 spec):
 - `offset` must be a multiple of `limit` (355008); text over 2,000 characters is 355013; an unknown
   conversation id is 355007;
 - FROM_EBAY conversations are eBay's own system mail: listed only with conversation_type=FROM_EBAY
-  and refusing replies (the sandbox answers 355007 and records the attempt as a rejection).
+  and refusing replies (the sandbox answers 355007 and records the attempt as a rejection);
+- every Message API operation needs the `commerce.message` scope: a token without it is answered
+  403 with errorId 1100 ("Access denied" / "Insufficient permissions to fulfill the request."),
+  and a refresh asking for more scopes than the seller consented to is `invalid_scope`;
+- a body field of the wrong JSON type is the gateway's 400 (errorId 2004), never a 500;
+  bulkUpdateConversation takes READ and UNREAD as statuses as well as ACTIVE/ARCHIVE/DELETE.
 """
 
 from __future__ import annotations
@@ -45,6 +50,10 @@ MAX_MEDIA = 5
 MEDIA_TYPES = {"IMAGE", "PDF", "DOC", "TXT"}
 STATUSES = {"ACTIVE", "ARCHIVE", "DELETE", "READ", "UNREAD"}
 TYPES = {"FROM_MEMBERS", "FROM_EBAY"}
+# Every Message API operation needs this scope (the OAS3 model's `security`); the application
+# scope is what client-credentials tokens carry.
+MESSAGE_SCOPE = "https://api.ebay.com/oauth/api_scope/commerce.message"
+APP_SCOPE = "https://api.ebay.com/oauth/api_scope"
 
 
 def error(
@@ -55,8 +64,15 @@ def error(
     domain: str = "API_MESSAGE",
     category: str = "REQUEST",
     headers: dict[str, str] | None = None,
+    long_message: str | None = None,
+    parameters: list[dict[str, str]] | None = None,
 ) -> MarketError:
-    body = {"errors": [{"errorId": error_id, "domain": domain, "category": category, "message": message}]}
+    detail: dict[str, Any] = {"errorId": error_id, "domain": domain, "category": category, "message": message}
+    if long_message:
+        detail["longMessage"] = long_message
+    if parameters:
+        detail["parameters"] = parameters
+    body = {"errors": [detail]}
     return MarketError(MARKET, status, body, code=error_id, message=message, headers=headers)
 
 
@@ -78,7 +94,15 @@ ERRORS = FaultErrors(
 )
 
 
-def _authenticate(request: Request, state: SandboxState, operation: str, kinds: tuple[str, ...] = ("user",)) -> Store:
+def _authenticate(
+    request: Request,
+    state: SandboxState,
+    operation: str,
+    kinds: tuple[str, ...] = ("user",),
+    scope: str | None = MESSAGE_SCOPE,
+) -> Store:
+    """The store behind the bearer token; 401 for a missing, unknown or expired token, and 403
+    (errorId 1100, eBay's gateway answer) when the token was not granted the operation's scope."""
     set_context(request, MARKET, None, operation)
     token = bearer(request)
     if not token:
@@ -90,6 +114,14 @@ def _authenticate(request: Request, state: SandboxState, operation: str, kinds: 
     if store is None or store.marketplace != MARKET:
         raise error(401, 1001, "Invalid access token", domain="OAuth")
     set_context(request, MARKET, store.id, operation)
+    if scope is not None and not record.grants(scope):
+        raise error(
+            403,
+            1100,
+            "Access denied",
+            domain="ACCESS",
+            long_message="Insufficient permissions to fulfill the request.",
+        )
     return store
 
 
@@ -185,9 +217,13 @@ def router(state: SandboxState) -> APIRouter:
         form = await form_body(request)
         grant = form.get("grant_type")
         now = state.clock.now()
+        requested = str(form.get("scope") or "").split()
         if grant == "client_credentials":
+            # Application tokens can only carry public (application) scopes.
+            if any(s != APP_SCOPE for s in requested):
+                raise _invalid_scope()
             token = "v^1.1#i^1#p^1#r^0#I^3#f^0#t^" + state.ids.secret(140)
-            state.tokens.add(token, store.id, "app", now, TOKEN_TTL["ebay_app"])
+            state.tokens.add(token, store.id, "app", now, TOKEN_TTL["ebay_app"], [APP_SCOPE])
             return JSONResponse(
                 {"access_token": token, "expires_in": TOKEN_TTL["ebay_app"], "token_type": "Application Access Token"}
             )
@@ -205,8 +241,12 @@ def router(state: SandboxState) -> APIRouter:
                     code="invalid_grant",
                     message="invalid refresh token",
                 )
+            # A refresh may ask for the consented scopes or fewer, never more (RFC 6749 §6).
+            granted = record.scopes if record.scopes is not None else requested
+            if any(s not in granted for s in requested):
+                raise _invalid_scope()
             token = "v^1.1#i^1#f^0#p^3#I^3#r^0#t^" + state.ids.secret(160)
-            state.tokens.add(token, store.id, "user", now, TOKEN_TTL["ebay"])
+            state.tokens.add(token, store.id, "user", now, TOKEN_TTL["ebay"], requested or list(granted))
             return JSONResponse(
                 {"access_token": token, "expires_in": TOKEN_TTL["ebay"], "token_type": "User Access Token"}
             )
@@ -326,11 +366,10 @@ def router(state: SandboxState) -> APIRouter:
         """sendMessage: reply in a conversation, or start one with otherPartyUsername (+ LISTING reference)."""
         store = _authenticate(request, state, "sendMessage")
         ticket = await gate(request, state, MARKET, store.id, "sendMessage", ERRORS)
-        data = await json_body(request, lambda m: request_error(355015, m))
+        data = await json_body(request, lambda m: invalid_request("body"))
+        _typed(data, SEND_SHAPE)
         text = data.get("messageText") or ""
-        media = data.get("messageMedia") or []
-        if not isinstance(text, str) or not isinstance(media, list):
-            raise request_error(355015, "Please pass message text or upload one of more media attachments.")
+        media = [item for item in data.get("messageMedia") or [] if item is not None]
         if len(text) > MAX_TEXT:
             raise request_error(
                 355013,
@@ -429,21 +468,25 @@ def router(state: SandboxState) -> APIRouter:
 
     @api.post(f"{BASE}/update_conversation")
     async def update_conversation(request: Request) -> Response:
-        """updateConversation: read/unread, or ACTIVE/ARCHIVE/DELETE; `read` wins when both are sent."""
+        """updateConversation: read/unread, or ACTIVE/ARCHIVE/DELETE; `read` wins when both are sent.
+        A field of the wrong JSON type is the gateway's 400 (errorId 2004)."""
         store = _authenticate(request, state, "updateConversation")
         ticket = await gate(request, state, MARKET, store.id, "updateConversation", ERRORS)
-        data = await json_body(request, lambda m: request_error(355007, m))
+        data = await json_body(request, lambda m: invalid_request("body"))
+        _typed(data, UPDATE_SHAPE)
         _update(state, store, data)
         await ticket.finish()
         return Response(status_code=204)
 
     @api.post(f"{BASE}/bulk_update_conversation")
     async def bulk_update_conversation(request: Request) -> Response:
-        """bulkUpdateConversation: up to 10 status changes, each reported SUCCESS or FAILURE."""
+        """bulkUpdateConversation: up to 10 status changes (ACTIVE, ARCHIVE, DELETE, READ, UNREAD), each
+        reported SUCCESS or FAILURE; a malformed body is refused whole (400, errors[])."""
         store = _authenticate(request, state, "bulkUpdateConversation")
         ticket = await gate(request, state, MARKET, store.id, "bulkUpdateConversation", ERRORS)
-        data = await json_body(request, lambda m: request_error(355007, m))
-        items = data.get("conversations") or []
+        data = await json_body(request, lambda m: invalid_request("body"))
+        _typed(data, BULK_SHAPE)
+        items = [item for item in data.get("conversations") or [] if item is not None]
         if len(items) > 10:
             raise request_error(
                 355019,
@@ -453,10 +496,10 @@ def router(state: SandboxState) -> APIRouter:
         results = []
         for item in items:
             try:
-                _update(state, store, item if isinstance(item, dict) else {})
+                _update(state, store, item, bulk=True)
                 results.append({"conversationId": item.get("conversationId"), "updateStatus": "SUCCESS"})
             except MarketError:
-                results.append({"conversationId": (item or {}).get("conversationId"), "updateStatus": "FAILURE"})
+                results.append({"conversationId": item.get("conversationId"), "updateStatus": "FAILURE"})
         ok = sum(1 for r in results if r["updateStatus"] == "SUCCESS")
         await ticket.finish()
         return JSONResponse(
@@ -473,7 +516,8 @@ def router(state: SandboxState) -> APIRouter:
     @api.get("/commerce/notification/v1/public_key/{public_key_id}")
     async def get_public_key(request: Request, public_key_id: str) -> Response:
         """getPublicKey: the key that verifies X-EBAY-SIGNATURE (needs an application or user token)."""
-        store = _authenticate(request, state, "getPublicKey", kinds=("app", "user"))
+        # The Notification API's own scope rules are not the Message API's: any token of the app.
+        store = _authenticate(request, state, "getPublicKey", kinds=("app", "user"), scope=None)
         ticket = await gate(request, state, MARKET, store.id, "getPublicKey", ERRORS)
         if public_key_id != state.ebay_key.kid:
             raise error(404, 195001, "The specified key id is invalid.", domain="API_NOTIFICATION")
@@ -487,6 +531,20 @@ def router(state: SandboxState) -> APIRouter:
         )
 
     return api
+
+
+def _invalid_scope() -> MarketError:
+    return MarketError(
+        MARKET,
+        400,
+        {
+            "error": "invalid_scope",
+            "error_description": "The requested scope is invalid, unknown, malformed, or exceeds the scope "
+            "granted to the client",
+        },
+        code="invalid_scope",
+        message="invalid scope",
+    )
 
 
 def _client_store(request: Request, state: SandboxState) -> Store:
@@ -512,15 +570,77 @@ def _client_store(request: Request, state: SandboxState) -> Store:
     return store
 
 
-def _update(state: SandboxState, store: Store, data: dict[str, Any]) -> None:
-    thread = _store_thread(state, store, str(data.get("conversationId") or ""))
+def invalid_request(field: str) -> MarketError:
+    """eBay's gateway refuses a body it cannot bind to the model (a field of the wrong JSON type)
+    before the API sees it: 400 with errorId 2004, never a 500."""
+    return error(
+        400,
+        2004,
+        "Invalid request",
+        domain="ACCESS",
+        long_message="The request has errors. For help, see the documentation for this API.",
+        parameters=[{"name": "reason", "value": f"Could not serialize field [{field}]"}],
+    )
+
+
+# The request bodies' JSON types, from the OAS3 model: a type, an object's fields, or [item shape].
+Shape = type | dict[str, "Shape"] | list["Shape"]
+UPDATE_SHAPE: dict[str, Shape] = {
+    "conversationId": str,
+    "conversationStatus": str,
+    "conversationType": str,
+    "read": bool,
+}
+BULK_SHAPE: dict[str, Shape] = {
+    "conversations": [{"conversationId": str, "conversationStatus": str, "conversationType": str}]
+}
+SEND_SHAPE: dict[str, Shape] = {
+    "conversationId": str,
+    "emailCopyToSender": bool,
+    "messageMedia": [{"mediaName": str, "mediaType": str, "mediaUrl": str}],
+    "messageText": str,
+    "otherPartyUsername": str,
+    "reference": {"referenceId": str, "referenceType": str},
+}
+
+
+def _typed(value: Any, shape: Shape, path: str = "") -> None:
+    """Refuse a value whose JSON type is not the model's, depth first (null counts as absent;
+    fields the model does not name are ignored, as eBay ignores them)."""
+    if value is None:
+        return
+    if isinstance(shape, dict):
+        if not isinstance(value, dict):
+            raise invalid_request(path or "body")
+        for name, inner in shape.items():
+            _typed(value.get(name), inner, f"{path}.{name}" if path else name)
+    elif isinstance(shape, list):
+        if not isinstance(value, list):
+            raise invalid_request(path)
+        for index, item in enumerate(value):
+            _typed(item, shape[0], f"{path}[{index}]")
+    elif not isinstance(value, shape) or (shape is not bool and isinstance(value, bool)):
+        raise invalid_request(path)
+
+
+def _update(state: SandboxState, store: Store, data: dict[str, Any], *, bulk: bool = False) -> None:
+    """One conversation's change. updateConversation takes `read` (which wins) or an
+    ACTIVE/ARCHIVE/DELETE status; bulkUpdateConversation has no `read` field but accepts READ and
+    UNREAD as statuses (BulkConversation in the model)."""
+    thread = _store_thread(state, store, data.get("conversationId") or "")
     conversation_type = data.get("conversationType")
     if conversation_type not in TYPES:
         raise request_error(355002, "Invalid conversationType value. Please see documentation for valid values.")
     if thread is None or thread.conversation_type != conversation_type:
         raise request_error(355007, "Invalid or unrecognized conversation_id value.")
-    if "read" in data and data["read"] is not None:
+    status = data.get("conversationStatus")
+    operation = "ebay.bulkUpdateConversation" if bulk else "ebay.updateConversation"
+    read: bool | None = None
+    if not bulk and data.get("read") is not None:
         read = bool(data["read"])
+    elif bulk and status in ("READ", "UNREAD"):
+        read = status == "READ"
+    if read is not None:
         if read:
             for m in thread.messages:
                 m.read = True
@@ -528,13 +648,12 @@ def _update(state: SandboxState, store: Store, data: dict[str, Any]) -> None:
             last = next((m for m in reversed(thread.messages) if m.direction != "seller"), None)
             if last:
                 last.read = False
-        state.record_read(store, thread.id, "ebay.updateConversation", "read" if read else "unread")
+        state.record_read(store, thread.id, operation, "read" if read else "unread")
         return
-    status = data.get("conversationStatus")
     if status not in ("ACTIVE", "ARCHIVE", "DELETE"):
         raise request_error(355001, "Invalid conversationStatus value. Please see documentation for valid values.")
     thread.status = status
-    state.record_read(store, thread.id, "ebay.updateConversation", f"status={status}")
+    state.record_read(store, thread.id, operation, f"status={status}")
 
 
 # -- pushes ---------------------------------------------------------------------------------------

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
+import random
+import time
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -11,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from api.channel.connectors import ebay
+from api.channel.connectors import amazon, ebay
 from api.channel.connectors.amazon import AmazonConnector
 from api.channel.connectors.base import AuthError, Connector, Permanent, RateLimited, ReplyTarget, Transient
 from api.channel.connectors.registry import build
@@ -304,4 +306,74 @@ async def test_imap_cursor_is_incremental_and_survives_a_new_uidvalidity(sb):
     assert [m.body for m in second.messages] == ["two"]
     again = await connector.fetch({**second.cursor, "uidvalidity": 1})  # mailbox recreated: re-read by date
     assert sorted(m.body for m in again.messages) == ["one", "two"]
+    await connector.aclose()
+
+
+async def test_amazon_sp_api_backs_off_on_its_own_when_429_says_nothing(sb, monkeypatch):
+    store = sb.store("amazon")
+    order = next(o for o in sb.state.catalog.orders_for_store(store) if o.status != "Cancelled")
+    connector = make(sb, "amazon")
+    assert isinstance(connector, AmazonConnector)
+    # Spend the usage plan's burst of five: the next call is throttled, with no Retry-After.
+    for _ in range(5):
+        await connector.messaging_actions(order.order_id)
+    started = time.monotonic()
+    actions = await connector.messaging_actions(order.order_id)
+    waited = time.monotonic() - started
+    assert "unexpectedProblem" in actions
+    throttles = [r for r in sb.state.truth.rejections if r.status == 429]
+    assert throttles and not any(r.injected for r in throttles)
+    assert waited >= 0.9  # it waited about the plan's refill interval before trying again
+    # Throttled every time: a few doubling waits (shortened here), then RateLimited carrying the
+    # wait it chose itself, for the caller's schedule.
+    monkeypatch.setattr(amazon, "SP_REFILL_SECONDS", 0.05)
+    sb.set_fault("amazon", throttle_next=10)
+    with pytest.raises(RateLimited) as caught:
+        await connector.messaging_actions(order.order_id)
+    assert caught.value.retry_after is not None and caught.value.retry_after >= 0.05 * 2**amazon.SP_THROTTLE_RETRIES
+    assert sum(1 for r in sb.state.truth.rejections if r.injected) == 1 + amazon.SP_THROTTLE_RETRIES
+    await connector.aclose()
+
+
+def test_sp_backoff_doubles_with_bounded_jitter():
+    rng = random.Random(1)
+    waits = [amazon.sp_backoff(n, rng) for n in range(4)]
+    for n, wait in enumerate(waits):
+        assert 2**n <= wait <= 2**n * 1.25
+    assert amazon.sp_backoff(50, rng) <= 64 * 1.25  # capped: never an absurd wait
+
+
+async def test_ebay_token_without_the_message_scope_is_missing_scope_not_retried(sb):
+    from api.channel.connectors.base import MissingScope, in_our_words
+
+    sb.inject("ebay", "Hello?")
+    store = sb.store("ebay")
+    narrow = ["https://api.ebay.com/oauth/api_scope/sell.inventory"]
+    # Only the access token lacks the scope: one refresh asking for it mends the channel.
+    connector = make(sb, "ebay")
+    connector.credentials["access_token"] = sb.mint_token(store, "user", scopes=narrow).token
+    assert len((await connector.fetch({})).messages) == 1
+    await connector.aclose()
+
+    # The seller never consented to it (refresh token without it): MissingScope naming the scope.
+    connector = make(sb, "ebay")
+    connector.credentials["access_token"] = sb.mint_token(store, "user", scopes=narrow).token
+    connector.credentials["refresh_token"] = sb.mint_token(store, "refresh", scopes=narrow).token
+    before = len(sb.state.truth.rejections)
+    with pytest.raises(MissingScope) as caught:
+        await connector.fetch({})
+    assert caught.value.scopes == (ebay.SCOPE,)
+    assert isinstance(caught.value, AuthError) and isinstance(caught.value, Permanent)
+    # One 403, one refused refresh (invalid_scope), then it stopped.
+    refused = [(r.status, r.error_code) for r in sb.state.truth.rejections[before:]]
+    assert refused == [(403, "1100"), (400, "invalid_scope")]
+    assert in_our_words(caught.value, "eBay") == (
+        "the eBay token lacks the permission https://api.ebay.com/oauth/api_scope/commerce.message: "
+        "reconnect the store granting it"
+    )
+
+    # No refresh possible at all (only an access token): the 403 itself is MissingScope.
+    connector.credentials.pop("refresh_token")
+    with pytest.raises(MissingScope):
+        await connector.check_credentials()
     await connector.aclose()

@@ -191,3 +191,87 @@ async def test_workers_claim_different_due_channels(tenant, sb, sessionmaker):
         third = await claim_due_channels(s, 2, timedelta(minutes=2))
     assert len(first) == 2 and len(second) == 1 and third == []
     assert {str(i) for i in first + second} == ids
+
+
+async def test_amazon_proactive_text_with_an_email_is_stopped_by_the_linter_before_amazon(tenant, sb):
+    channel = await connect(tenant.api, sb, "amazon")
+    order = next(o for o in sb.state.catalog.orders_for_store(sb.store("amazon")) if o.status == "Shipped")
+    base = f"/v1/channels/{channel['id']}/amazon/orders/{order.order_id}"
+    text = "Questions? Write to care@brightnest.example any time."
+    r = await tenant.api.post(f"{base}/messages", json={"message_type": "confirmDeliveryDetails", "text": text})
+    assert r.status_code == 422, r.text
+    problem = r.json()
+    assert problem["type"].endswith("compliance-violation")
+    [violation] = [v for v in problem["violations"] if v["code"] == "email_address"]
+    assert text[violation["start"] : violation["end"]] == "care@brightnest.example"
+    assert problem["errors"][0]["field"] == "body.text"
+    # Caught first: Amazon was never asked (no refusal, nothing sent).
+    assert not sb.state.truth.seller_replies
+    assert not [r for r in sb.state.truth.rejections if r.marketplace == "amazon"]
+
+
+async def test_ebay_token_without_the_message_scope_asks_for_a_reconnect_and_stops_syncing(
+    tenant, sb, rt, sessionmaker
+):
+    import uuid
+    from datetime import timedelta
+
+    from api.sync import state as sync_state
+    from api.sync.state import claim_due_channels, seconds_to_next_poll
+
+    scope = "https://api.ebay.com/oauth/api_scope/commerce.message"
+    store = sb.store("ebay")
+    narrow = ["https://api.ebay.com/oauth/api_scope/sell.inventory"]
+    body = channel_body(sb, "ebay")
+    good = dict(body["credentials"])
+    body["credentials"] |= {
+        "access_token": sb.mint_token(store, "user", scopes=narrow).token,
+        "refresh_token": sb.mint_token(store, "refresh", scopes=narrow).token,
+    }
+    # Checked at connect time: refused, naming the permission to grant.
+    refused = await tenant.api.post("/v1/channels", json=body)
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["reason"] == (
+        f"the eBay token lacks the permission {scope}: reconnect the store granting it"
+    )
+    # Saved unchecked, the first poll finds it: the channel asks for a reconnect instead of retrying.
+    channel = (await tenant.api.post("/v1/channels", json=body | {"verify": False})).json()
+    sb.inject("ebay", "Is this still available?")
+    outcome = await poll(rt, channel)
+    # The 403 led to one refresh asking for the scope, which eBay refused: no further retries.
+    assert outcome.error == f"400 invalid_scope: the eBay token was not granted {scope}"
+    sync = (await tenant.api.get(f"/v1/channels/{channel['id']}")).json()["sync"]
+    assert sync["state"] == "reconnect" and sync["next_poll_at"] is None
+    assert sync["reconnect"]["missing_scopes"] == [scope]
+    assert (
+        sync["reconnect"]["reason"] == f"the eBay token lacks the permission {scope}: reconnect the store granting it"
+    )
+    assert sync["reconnect"]["since"] is not None
+    listed = (await tenant.api.get("/v1/channels")).json()["items"]
+    assert [c["sync"]["state"] for c in listed if c["id"] == channel["id"]] == ["reconnect"]
+
+    # Syncing stopped: the scheduler neither claims it nor wakes up for it, however overdue.
+    async with sessionmaker.begin() as s:
+        await sync_state.patch(s, uuid.UUID(channel["id"]), {"next_poll_at": "2000-01-01T00:00:00+00:00"})
+    async with sessionmaker.begin() as s:
+        assert await claim_due_channels(s, 10, timedelta(minutes=1)) == []
+        assert await seconds_to_next_poll(s) is None
+    rejected = len(sb.state.truth.rejections)
+
+    # "Sync now" retries once: still missing, so the state comes straight back.
+    assert (await tenant.api.post(f"/v1/channels/{channel['id']}/sync")).json()["sync"]["state"] != "reconnect"
+    await poll(rt, channel)
+    assert (await tenant.api.get(f"/v1/channels/{channel['id']}")).json()["sync"]["state"] == "reconnect"
+    assert len(sb.state.truth.rejections) > rejected
+
+    # Reconnected (credentials replaced, checked): the state clears and syncing resumes.
+    r = await tenant.api.patch(f"/v1/channels/{channel['id']}", json={"credentials": good})
+    assert r.status_code == 200, r.text
+    assert r.json()["sync"]["state"] != "reconnect" and r.json()["sync"]["reconnect"] is None
+    async with sessionmaker.begin() as s:
+        assert [str(c) for c in await claim_due_channels(s, 10, timedelta(seconds=1))] == [channel["id"]]
+    async with sessionmaker.begin() as s:
+        await sync_state.patch(s, uuid.UUID(channel["id"]), {"next_poll_at": "2000-01-01T00:00:00+00:00"})
+    outcome = await poll(rt, channel)
+    assert outcome.error is None and outcome.created == 1
+    assert (await tenant.api.get(f"/v1/channels/{channel['id']}")).json()["sync"]["state"] == "ok"

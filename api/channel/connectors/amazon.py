@@ -10,14 +10,20 @@ Relay quirks handled (reference/marketplaces.md §1):
   "no response needed" link and a `[commMgrTok:…]` token: the body keeps the words, the link and
   token go to metadata (the link is where a person marks it so in Seller Central);
 - replies must come from the seller's registered (or an approved) address, on the same thread.
+
+SP-API quirk: its usage plan is 1 request/s with a burst of 5, and a 429 carries no Retry-After
+(the model lists only x-amzn-RequestId), so a throttled call backs off on its own, exponentially
+from the plan's refill interval, a few times before giving up with that wait as `retry_after`.
 """
 
 from __future__ import annotations
 
+import asyncio
+import random
 import re
 from typing import Any
 
-from api.channel.connectors.base import AuthError, ConnectorError, Permanent
+from api.channel.connectors.base import AuthError, ConnectorError, Permanent, RateLimited
 from api.channel.connectors.http import raise_for_status, read_error_default
 from api.channel.connectors.mail.connector import MailConnector, base_inbound
 from api.channel.connectors.mail.parse import Mail
@@ -31,8 +37,18 @@ _ORDER_IN_BODY = re.compile(r"Order ID:\s*(\d{3}-\d{7}-\d{7})")
 _ASIN = re.compile(r"ASIN:\s*([A-Z0-9]{10})")
 _NO_RESPONSE = re.compile(r"(https://\S+/no-response-needed\.html\S*)")
 _TOKEN = re.compile(r"\[commMgrTok:([A-Z0-9]+)\]")
+# The usage plan's refill interval (1 request/s) and how many throttled answers a call sits out.
+SP_REFILL_SECONDS = 1.0
+SP_THROTTLE_RETRIES = 3
 _BEGIN = "------------- Begin message -------------"
 _END = "------------- End message -------------"
+
+
+def sp_backoff(throttled: int, rng: random.Random | None = None) -> float:
+    """Seconds to wait after the `throttled`-th 429 in a row (0-based): the refill interval doubled
+    each time, with up to 25 % jitter so callers throttled together do not return together."""
+    jitter = 1 + 0.25 * (rng or random).random()
+    return SP_REFILL_SECONDS * 2 ** min(throttled, 6) * jitter
 
 
 def buyer_words(text: str) -> str:
@@ -111,7 +127,9 @@ class AmazonConnector(MailConnector):
                 self.settings.get("marketplace_id") or self.credentials.get("marketplace_id") or "ATVPDKIKX0DER"
             )
         }
-        for attempt in (1, 2):
+        renewed = False
+        throttled = 0
+        while True:
             token = self.credentials.get("access_token") or await self._lwa_token()
             response = await self.send(
                 method, f"{base}{path}", params=params, headers={"x-amz-access-token": str(token)}, **kwargs
@@ -119,12 +137,20 @@ class AmazonConnector(MailConnector):
             try:
                 raise_for_status(response, read_sp_error)
             except AuthError:
-                if attempt == 1:
+                if not renewed:
+                    renewed = True
                     self.credentials.pop("access_token", None)
                     continue
                 raise
+            except RateLimited as exc:
+                wait = exc.retry_after if exc.retry_after is not None else sp_backoff(throttled)
+                throttled += 1
+                if throttled > SP_THROTTLE_RETRIES:
+                    exc.retry_after = wait  # when to try again, since Amazon does not say
+                    raise
+                await asyncio.sleep(wait)
+                continue
             return response.json() if response.content else {}
-        raise AuthError("SP-API refused the renewed token")
 
     async def messaging_actions(self, order_id: str) -> list[str]:
         """The proactive message types Amazon offers for this order now (HAL `_links.actions`)."""

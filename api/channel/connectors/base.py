@@ -79,6 +79,16 @@ class AuthError(Permanent):
     """The marketplace refused the credentials (after a token refresh, when one was possible)."""
 
 
+class MissingScope(AuthError):
+    """The credentials work but were not granted a permission the call needs (eBay's 403 errorId
+    1100 for a token without `commerce.message`). No retry or refresh can add it: the seller must
+    reconnect the store and grant `scopes`, which the channel shows; syncing waits until then."""
+
+    def __init__(self, message: str, *, scopes: tuple[str, ...], **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.scopes = scopes
+
+
 class HostRefused(Permanent):
     """The outbound policy refused the destination: nothing was contacted. The message is ours;
     `setting` names the channel setting that points there, when known."""
@@ -110,6 +120,9 @@ def in_our_words(exc: ConnectorError, name: str) -> str:
             return f"the {protocol} server rejected the login"
         reply = f" (reply {exc.status})" if isinstance(exc.status, int) else ""
         return f"the {protocol} server refused{reply}" if isinstance(exc, Permanent) else f"{protocol} failed{reply}"
+    if isinstance(exc, MissingScope):
+        # The scopes are ours (the connector names what it needs), never the far side's text.
+        return f"the {name} token lacks the permission {', '.join(exc.scopes)}: reconnect the store granting it"
     what = "rejected the credentials" if isinstance(exc, AuthError) else "refused the request"
     if not isinstance(exc, Permanent):
         what = "failed"

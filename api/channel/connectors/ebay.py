@@ -10,7 +10,11 @@ Quirks handled (reference/marketplaces.md §3):
 - conversations reference a LISTING, never an order: the item id is kept so the sync service can
   link the conversation to the buyer's order of that item;
 - pushes carry no subject or listing: a push makes the connector fetch that one conversation, so a
-  message looks the same whether it came by push or by poll.
+  message looks the same whether it came by push or by poll;
+- a user token without the `commerce.message` scope is answered 403 errorId 1100 ("Access
+  denied"): one refresh asking for the scope is tried (the refresh token may carry it); when that
+  is impossible, or eBay answers `invalid_scope` or 1100 again, `MissingScope` names the scope so
+  the channel asks for a reconnect instead of retrying.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from api.channel.connectors.base import (
     AuthError,
     Connector,
     FetchResult,
+    MissingScope,
     ParsedPush,
     Permanent,
     ReplyTarget,
@@ -60,6 +65,22 @@ _APP_TOKENS: dict[tuple[str, str], tuple[str, float]] = {}
 APP_SCOPE = "https://api.ebay.com/oauth/api_scope"
 # Key ids go into the URL path: only the characters eBay's ids use (no '/', '..', '?', '%').
 _KID = re.compile(r"[A-Za-z0-9_-]{1,128}")
+
+
+# eBay's gateway answer to a token without the operation's scope: 403 "Access denied",
+# "Insufficient permissions to fulfill the request."
+ACCESS_DENIED = "1100"
+
+
+def missing_scope(status: int | str | None, code: str = ACCESS_DENIED) -> MissingScope:
+    return MissingScope(f"the eBay token was not granted {SCOPE}", scopes=(SCOPE,), status=status, code=code)
+
+
+def _error_id(response: httpx.Response) -> str | None:
+    try:
+        return read_error(response.json())[0]
+    except ValueError:
+        return None
 
 
 def read_error(body: Any) -> tuple[str | None, str]:
@@ -134,9 +155,14 @@ class EbayConnector(Connector):
         creds = self.credentials
         if not all(creds.get(k) for k in ("client_id", "client_secret", "refresh_token")):
             return False
-        response = await self._token_request(
-            {"grant_type": "refresh_token", "refresh_token": creds["refresh_token"], "scope": SCOPE}
-        )
+        try:
+            response = await self._token_request(
+                {"grant_type": "refresh_token", "refresh_token": creds["refresh_token"], "scope": SCOPE}
+            )
+        except Permanent as exc:
+            if exc.code == "invalid_scope":  # the seller never consented to the message scope
+                raise missing_scope(exc.status, "invalid_scope") from None
+            raise
         await self.credentials_updated(access_token=response.json()["access_token"])
         return True
 
@@ -173,15 +199,19 @@ class EbayConnector(Connector):
         return token
 
     async def _call(self, method: str, path: str, **kwargs: Any) -> Any:
-        """An authenticated call; an expired token is refreshed once."""
+        """An authenticated call; an expired token is refreshed once, and so is a token without the
+        message scope (a refresh asks for it). A scope still missing after that is MissingScope."""
         for attempt in (1, 2):
             token = self.credentials.get("access_token")
             if not token and attempt == 1 and await self._refresh():
                 continue
             headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
             response = await self.send(method, f"{self.base}{path}", headers=headers, **kwargs)
-            if response.status_code == 401 and attempt == 1 and await self._refresh():
+            denied = response.status_code == 403 and _error_id(response) == ACCESS_DENIED
+            if (response.status_code == 401 or denied) and attempt == 1 and await self._refresh():
                 continue
+            if denied:
+                raise missing_scope(response.status_code)
             raise_for_status(response, read_error)
             return response.json() if response.content else None
         raise AuthError("eBay refused the refreshed token")

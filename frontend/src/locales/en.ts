@@ -543,11 +543,15 @@ export const en = {
     erpHint: 'An ERP channel needs no credentials: your ERP pushes buyer messages and confirms deliveries through the REST API with an API key.',
     verify: 'Check the credentials with the marketplace before saving',
     checking: 'Checking with the marketplace…',
+    reconnectHint_one: 'Syncing stopped. Reconnect the store granting this permission:',
+    reconnectHint_other: 'Syncing stopped. Reconnect the store granting these permissions:',
+    reconnect: 'Reconnect',
     state: {
       ok: 'Syncing',
       failing: 'Failing',
       waiting: 'Waiting for first sync',
       not_synced: 'Fed by the API',
+      reconnect: 'Reconnect needed',
       disabled: 'Disabled',
     },
     fields: {

@@ -544,11 +544,15 @@ export const zhCN: Messages = {
     erpHint: 'ERP 渠道无需凭证：你的 ERP 通过 REST API（API 密钥）推送买家消息并确认送达。',
     verify: '保存前向平台校验凭证',
     checking: '正在向平台校验…',
+    reconnectHint_one: '同步已停止。请重新连接店铺并授予以下权限：',
+    reconnectHint_other: '同步已停止。请重新连接店铺并授予以下权限：',
+    reconnect: '重新连接',
     state: {
       ok: '同步正常',
       failing: '同步失败',
       waiting: '等待首次同步',
       not_synced: '通过 API 推送',
+      reconnect: '需要重新授权',
       disabled: '已停用',
     },
     fields: {

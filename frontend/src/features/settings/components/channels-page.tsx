@@ -54,7 +54,14 @@ export function ChannelsPage({ canEdit }: { canEdit: boolean }) {
   );
 }
 
-const STATE_TONE: Record<string, string> = { ok: 'ok', failing: 'danger', waiting: 'high', not_synced: 'muted', disabled: 'muted' };
+const STATE_TONE: Record<string, string> = {
+  ok: 'ok',
+  failing: 'danger',
+  reconnect: 'danger',
+  waiting: 'high',
+  not_synced: 'muted',
+  disabled: 'muted',
+};
 
 function ChannelRow({ channel: c, canEdit }: { channel: Channel; canEdit: boolean }) {
   const [editing, setEditing] = useState(false);
@@ -97,7 +104,25 @@ function ChannelRow({ channel: c, canEdit }: { channel: Channel; canEdit: boolea
         <span className={`tag tag--${STATE_TONE[state] ?? 'muted'}`} data-testid="sync-state">
           {t(`channels.state.${state}`)}
         </span>
-        {failures > 1 ? <div className="cell-sub muted">{t('channels.failures', { count: failures })}</div> : null}
+        {state === 'reconnect' && c.sync.reconnect ? (
+          <div className="cell-sub" data-testid="reconnect-needed">
+            <div>{t('channels.reconnectHint', { count: c.sync.reconnect.missing_scopes.length })}</div>
+            <ul className="plain-list">
+              {c.sync.reconnect.missing_scopes.map((scope) => (
+                <li key={scope}>
+                  <code className="mono">{scope}</code>
+                </li>
+              ))}
+            </ul>
+            {canEdit ? (
+              <button type="button" className="btn btn--sm btn--primary" onClick={() => setEditing(true)} data-testid="reconnect-channel">
+                {t('channels.reconnect')}
+              </button>
+            ) : null}
+          </div>
+        ) : failures > 1 ? (
+          <div className="cell-sub muted">{t('channels.failures', { count: failures })}</div>
+        ) : null}
       </td>
       <td>
         {c.sync.last_sync_at ? (
