@@ -38,7 +38,7 @@ EVENT_TYPES: dict[str, str] = {
 class PendingEvent:
     organization_id: uuid.UUID
     event_type: str
-    data: dict[str, Any]
+    data: BaseModel | dict[str, Any]
     conversation_id: uuid.UUID | None = None
 
 

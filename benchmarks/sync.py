@@ -4,6 +4,9 @@
    their APIs, Amazon and Walmart over IMAP), polled by the sync service into conversations in
    Postgres — messages/s beside raw asyncpg COPY of the same number of rows into the same table,
    measured in the same run.
+   Beside it, the ingest alone: the same number of messages handed to the pipeline in pages of
+   INGEST_PAGE (what a poll page costs once fetched: api/sync/inbound.py `ingest_batch`), with the
+   same COPY as its limit; the gap between the two figures is the fetching (sandbox, HTTP, IMAP).
 2. Inbound latency, marketplace timestamp -> visible through `GET /v1/messages`, with the API and a
    worker as processes: an eBay store pushing NEW_MESSAGE to the hook (push path) and another eBay
    store polled every POLL_S seconds (polling path), p50 / p99. eBay's timestamps carry
@@ -24,6 +27,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+from sqlalchemy import text
 
 from benchmarks.common import ROOT, ApiProcess, figure, free_port, fresh_database, percentile, redis_url, save
 
@@ -31,6 +35,7 @@ MESSAGES = int(os.environ.get("BENCH_SYNC_MESSAGES", "2000"))
 LATENCY_MESSAGES = int(os.environ.get("BENCH_SYNC_LATENCY_MESSAGES", "60"))
 LATENCY_RATE = float(os.environ.get("BENCH_SYNC_LATENCY_RATE", "4"))  # injected per second, per path
 POLL_S = float(os.environ.get("BENCH_SYNC_POLL_S", "2"))
+INGEST_PAGE = int(os.environ.get("BENCH_SYNC_INGEST_PAGE", "100"))
 
 
 class SandboxProcess:
@@ -143,6 +148,51 @@ async def throughput(url: str, sandbox: SandboxProcess) -> tuple[float, int, flo
     return expected / elapsed, expected, elapsed
 
 
+async def ingest_rate(url: str, rows: int) -> float:
+    """`rows` buyer messages (two per thread, a buyer per thread) ingested in pages of INGEST_PAGE,
+    one transaction per page as polling commits them."""
+    from api.config import Settings
+    from api.db import create_engine, create_sessionmaker
+    from api.message.inbound import InboundMessage
+    from api.models import Channel
+    from api.sync.inbound import ingest_batch, prepare_organization
+
+    engine = create_engine(url.replace("postgresql://", "postgresql+asyncpg://"), Settings(), pool_size=1)
+    maker = create_sessionmaker(engine)
+    async with maker.begin() as s:
+        org_id = (await s.execute(text("SELECT id FROM organizations LIMIT 1"))).scalar_one()
+        channel = Channel(organization_id=org_id, marketplace="shopee", name="Ingest only", settings={}, sync_cursor={})
+        s.add(channel)
+        await s.flush()
+        channel_id = channel.id
+    await prepare_organization(maker, org_id)
+    now = datetime.now(UTC)
+    pages = [
+        [
+            InboundMessage(
+                external_message_id=f"ingest-{i}",
+                external_thread_id=f"ingest-t{i // 2}",
+                buyer_external_id=f"ingest-b{i // 2}",
+                buyer_name="Bench buyer",
+                subject="Order question",
+                body="Hello, when will my order ship? 请尽快发货，谢谢。",
+                sent_at=now,
+            )
+            for i in range(start, min(start + INGEST_PAGE, rows))
+        ]
+        for start in range(0, rows, INGEST_PAGE)
+    ]
+    started = time.monotonic()
+    for page in pages:
+        async with maker.begin() as s:
+            bound = await s.get(Channel, channel_id)
+            assert bound is not None
+            await ingest_batch(s, bound, page)
+    elapsed = time.monotonic() - started
+    await engine.dispose()
+    return rows / elapsed
+
+
 async def copy_rate(url: str, rows: int) -> float:
     """Raw asyncpg COPY of `rows` inbound messages into the same messages table (same conversations)."""
     conn = await asyncpg.connect(url)
@@ -226,6 +276,7 @@ async def main() -> None:
         await sandbox.ready()
         rate, count, elapsed = await throughput(url, sandbox)
         copy = await copy_rate(url, count)
+        ingest = await ingest_rate(url, count)
         delays = await latency(url, sandbox)
     finally:
         await sandbox.stop()
@@ -236,7 +287,14 @@ async def main() -> None:
             "messages/s",
             copy,
             "raw asyncpg COPY into messages, same rows",
-        )
+        ),
+        figure(
+            f"sync ingest alone (pipeline, pages of {INGEST_PAGE})",
+            ingest,
+            "messages/s",
+            copy,
+            "raw asyncpg COPY into messages, same rows",
+        ),
     ]
     params: dict[str, Any] = {"messages": count, "seconds": round(elapsed, 2), "poll_interval_s": POLL_S}
     for path, target in (("push", 1000.0), ("poll", POLL_S * 1000)):

@@ -1,29 +1,34 @@
 """The life of an inbound message, in one place: classify -> store -> SLA -> events.
 
-Both ways a buyer message comes in go through `receive()`: the ERP push endpoint
-(`POST /v1/channels/{id}/messages`) and the marketplace connectors (api/sync/inbound.py, for polls and
-pushed batches). It returns a `Decision`, everything decided on the way, and keeps the part the
-automation pass (api/automation/service.py, run later by a worker) needs on the message row
-(`ingest_decision`: customer tier, first message of its conversation, classification); the SLA
-policy and calendar it chose are in the snapshots of the clocks it started.
+Both ways a buyer message comes in go through `receive_many()`: the ERP push endpoint
+(`POST /v1/channels/{id}/messages`, through `receive()`, the batch of one) and the marketplace
+connectors (api/sync/inbound.py: a poll page or a pushed batch at once). It returns a `Decision` per
+message, everything decided on the way, and keeps the part the automation pass
+(api/automation/service.py, run later by a worker) needs on the message row (`ingest_decision`:
+customer tier, first message of its conversation, classification); the SLA policy and calendar it
+chose are in the snapshots of the clocks it started. A batch is decided as its messages would be one
+by one, in order.
 
 1. Classify in Python (rules, language, sanitised HTML, search tokens): pure, before any I/O. The
    order's status changes a classification, and the order is only read by step 2, so the message is
    classified once per status that matters and the database keeps the one for the order it finds.
-2. Store in one statement (`hourglass_ingest`, migration 0006): the replay check (a replay costs only
-   this statement), customer, order, conversation upsert (threading; serialises one thread's
-   messages on its row), the message (idempotent on the marketplace's id), the conversation's
-   counters and wait, and the open SLA clocks, locked.
-3. Reconcile the SLA clocks with what step 2 returned (no re-read); clocks it starts go in with
-   their timers and the conversation's deadline in one statement.
-4. Emit the typed events to the outbox (written with the transaction).
+2. Store the batch in one round trip (`hourglass_ingest_many`, migration 0010), one set-based
+   statement per table: the replay check (a batch of replays costs only this), customers, orders,
+   conversation upserts (threading; serialises one thread's messages on its row), the messages
+   (idempotent on the marketplace's ids), the conversations' counters and wait, and the open SLA
+   clocks, locked.
+3. Reconcile each conversation's SLA clocks with what step 2 returned (no re-read); the clocks the
+   batch starts go in with their timers and the conversations' deadlines in one statement.
+4. Emit the typed events to the outbox (one insert at the flush, with the transaction).
 
-A new conversation costs 3 statements (store, clocks, outbox), a follow-up 2, a replay 1.
+A batch costs 3 statements (store, clocks, outbox) when it starts a clock, 2 when it does not, 1 when
+it is all replays.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,11 +52,13 @@ from api.webhook.payloads import ConversationCreatedData, MessageData
 
 @dataclass(frozen=True)
 class Decision:
-    """What the pipeline did with one inbound message. On a replay only `message` and `created`
-    (False) are meaningful: nothing was decided again."""
+    """What the pipeline did with one inbound message. On a replay only `message`, `created` (False)
+    and `conflicting` are meaningful: nothing was decided again."""
 
     message: Message
     created: bool
+    # A replay whose content differs from the stored message (the first copy stands).
+    conflicting: bool = False
     conversation_created: bool = False
     conversation: Conversation | None = None
     customer_id: uuid.UUID | None = None
@@ -64,66 +71,115 @@ class Decision:
 
 
 async def receive(session: AsyncSession, channel: Channel, inbound: InboundMessage) -> Decision:
-    if channel.status != "active":
-        raise Conflict(f"Channel {channel.id} is disabled; enable it before pushing messages.")
-    digest = inbound.digest()
-    # 1. classify (pure)
-    classifications = _classify(channel.marketplace, inbound)
-    # 2. store: one statement
-    stored = await repository.store_inbound(session, _statement_input(channel, inbound, digest, classifications))
-    if "replay" in stored:
-        return _replay(detached(Message, stored["replay"]), digest)
-
-    message = detached(Message, stored["message"])
-    conversation = await attached(session, Conversation, stored["conversation"])
-    created = bool(stored["conversation_created"])
-    decided: dict[str, Any] = message.ingest_decision or {}
-    tier = str(decided["customer_tier"])
-    # 3. SLA clocks, from what the store returned
-    sla = None
-    if inbound.needs_reply or created:
-        open_clocks = [await attached(session, SlaClock, row) for row in stored["open_clocks"]]
-        stopped = stored["resolution_stopped_at"]
-        sla = await sla_service.reconcile(
-            session,
-            conversation,
-            tier=tier,
-            open_clocks=open_clocks,
-            resolution_stopped_at=timestamp(stopped) if stopped else None,
-        )
-    # 4. events, typed, to the outbox
-    org = channel.organization_id
-    if created:
-        events.emit(
-            session,
-            org,
-            "conversation.created",
-            ConversationCreatedData(
-                conversation_id=conversation.id, channel_id=channel.id, marketplace=channel.marketplace
-            ),
-            conversation_id=conversation.id,
-        )
-    events.emit(session, org, "message.received", MessageData.of(message), conversation_id=conversation.id)
-    return Decision(
-        message=message,
-        created=True,
-        conversation_created=created,
-        conversation=conversation,
-        customer_id=conversation.customer_id,
-        customer_tier=tier,
-        classification=decided.get("classification"),
-        first_message=bool(decided.get("first_message")),
-        sla=sla,
-    )
-
-
-def _replay(existing: Message, digest: str) -> Decision:
-    if existing.content_digest != digest:
+    """One message: the batch of one. A replay with other content than the stored message is refused."""
+    decision = (await receive_many(session, channel, [inbound]))[0]
+    if decision.conflicting:
         raise Conflict(
-            f"Message {existing.external_id!r} was already received with different content.",
+            f"Message {decision.message.external_id!r} was already received with different content.",
             errors=field_error("body.external_message_id", "already used for a different message"),
         )
-    return Decision(message=existing, created=False)
+    return decision
+
+
+async def receive_many(session: AsyncSession, channel: Channel, inbounds: Sequence[InboundMessage]) -> list[Decision]:
+    """Messages of one channel (a poll page, a pushed batch), decided as if they came one by one in
+    this order, in one round trip for the store, one for the SLA clocks they start and one for the
+    outbox. Returns one Decision per message, in order; a copy of a message earlier in the batch is a
+    replay of it."""
+    if channel.status != "active":
+        raise Conflict(f"Channel {channel.id} is disabled; enable it before pushing messages.")
+    if not inbounds:
+        return []
+    digests = [inbound.digest() for inbound in inbounds]
+    # 1. classify (pure), once per distinct external id
+    entries: list[dict[str, Any]] = []
+    first_of: dict[str, int] = {}
+    for n, inbound in enumerate(inbounds):
+        if inbound.external_message_id not in first_of:
+            first_of[inbound.external_message_id] = n
+            entries.append(_entry(n, inbound, digests[n], _classify(channel.marketplace, inbound)))
+    # 2. store: one statement
+    stored = await repository.store_inbound(session, _page_input(channel, entries))
+    fresh = stored.get("messages") or {}
+    conversations: dict[str, Conversation] = {}
+    for key, row in (stored.get("conversations") or {}).items():
+        conversations[key] = await attached(session, Conversation, row)
+    messages = {external_id: detached(Message, row) for external_id, row in fresh.items()}
+    # 3. SLA clocks, once per conversation, from what the store returned; the clocks they start go in
+    #    together. A conversation is reconciled after its page's last message, with that message's
+    #    customer tier: the state the one-by-one order would leave.
+    clocks: dict[uuid.UUID, list[SlaClock]] = {}
+    for row in stored.get("open_clocks") or []:
+        clock = await attached(session, SlaClock, row)
+        clocks.setdefault(clock.conversation_id, []).append(clock)
+    resolution_stopped = stored.get("resolution_stopped_at") or {}
+    last_tier: dict[uuid.UUID, str] = {}
+    needs_sla: set[uuid.UUID] = set()
+    for n, inbound in enumerate(inbounds):
+        message = messages.get(inbound.external_message_id)
+        if message is None or first_of[inbound.external_message_id] != n:
+            continue
+        decided = message.ingest_decision or {}
+        last_tier[message.conversation_id] = str(decided["customer_tier"])
+        if inbound.needs_reply or decided.get("conversation_created"):
+            needs_sla.add(message.conversation_id)
+    choices: dict[uuid.UUID, SlaChoice | None] = {}
+    deferred = sla_service.Deferred()
+    for conversation_id in needs_sla:
+        conversation = conversations[str(conversation_id)]
+        stopped = resolution_stopped.get(str(conversation_id))
+        choices[conversation_id] = await sla_service.reconcile(
+            session,
+            conversation,
+            tier=last_tier[conversation_id],
+            open_clocks=clocks.get(conversation_id, []),
+            resolution_stopped_at=timestamp(stopped) if stopped else None,
+            defer=deferred,
+        )
+    await sla_service.start_planned(session, deferred)
+    # 4. events, typed, to the outbox; and what was decided, message by message
+    org = channel.organization_id
+    decisions: list[Decision] = []
+    pending = deferred.events  # the SLA updates first, as the messages one by one would
+    for n, inbound in enumerate(inbounds):
+        external_id = inbound.external_message_id
+        message = messages.get(external_id)
+        if message is None or first_of[external_id] != n:
+            existing = message if message is not None else detached(Message, stored["replays"][external_id])
+            decisions.append(
+                Decision(message=existing, created=False, conflicting=existing.content_digest != digests[n])
+            )
+            continue
+        conversation = conversations[str(message.conversation_id)]
+        decided = message.ingest_decision or {}
+        created = bool(decided.get("conversation_created"))
+        if created:
+            pending.append(
+                events.PendingEvent(
+                    org,
+                    "conversation.created",
+                    ConversationCreatedData(
+                        conversation_id=conversation.id, channel_id=channel.id, marketplace=channel.marketplace
+                    ),
+                    conversation.id,
+                )
+            )
+        pending.append(events.PendingEvent(org, "message.received", MessageData.of(message), conversation.id))
+        decisions.append(
+            Decision(
+                message=message,
+                created=True,
+                conversation_created=created,
+                conversation=conversation,
+                customer_id=conversation.customer_id,
+                customer_tier=str(decided["customer_tier"]),
+                classification=decided.get("classification"),
+                first_message=bool(decided.get("first_message")),
+                sla=choices.get(conversation.id),
+            )
+        )
+    await events.emit_many(session, pending)
+    return decisions
 
 
 def _classify(marketplace: str, inbound: InboundMessage) -> dict[str, dict[str, Any]]:
@@ -160,15 +216,21 @@ def _classify(marketplace: str, inbound: InboundMessage) -> dict[str, dict[str, 
     return answers
 
 
-def _statement_input(
-    channel: Channel, inbound: InboundMessage, digest: str, classifications: dict[str, dict[str, Any]]
-) -> dict[str, Any]:
-    """The values `hourglass_ingest` stores, every rule already applied."""
+def _page_input(channel: Channel, entries: list[dict[str, Any]]) -> dict[str, Any]:
+    """What `hourglass_ingest_many` stores, every rule already applied."""
     return {
         "organization_id": str(channel.organization_id),
         "channel_id": str(channel.id),
         "marketplace": channel.marketplace,
         "team_id": str(channel.default_team_id) if channel.default_team_id else None,
+        "messages": entries,
+    }
+
+
+def _entry(n: int, inbound: InboundMessage, digest: str, classifications: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """One message's values for `hourglass_ingest_many`; `n` is its place in the batch."""
+    return {
+        "n": n,
         "external_message_id": inbound.external_message_id,
         "external_thread_id": inbound.external_thread_id,
         "thread_key": thread_key(

@@ -25,22 +25,24 @@ async def get(
 
 
 _STORE_INBOUND = (
-    text("SELECT hourglass_ingest(:p) AS stored")
+    text("SELECT hourglass_ingest_many(:p) AS stored")
     .bindparams(bindparam("p", type_=JSONB))
     .columns(column("stored", JSONB))
 )
 
 
-async def store_inbound(session: AsyncSession, decided: dict[str, Any]) -> dict[str, Any]:
-    """Store an inbound message in one round trip (migration 0006, `hourglass_ingest`): returns
-    `{"replay": message}` when its external id is known, else the message, its conversation as
-    updated, whether that was created, the customer's id and tier, the order's status, the open SLA
-    clocks (locked) and when the last resolution clock stopped.
+async def store_inbound(session: AsyncSession, page: dict[str, Any]) -> dict[str, Any]:
+    """Store a batch of inbound messages of one channel in one round trip (migration 0010,
+    `hourglass_ingest_many`). Returns `replays` (external id -> stored message) for the messages
+    already known, and for the others `messages` (external id -> message, its `ingest_decision`
+    filled), `conversations` (id -> row as updated), `open_clocks` (of the conversations that
+    existed, locked) and `resolution_stopped_at` (conversation id -> when its last resolution clock
+    stopped).
 
     A text statement does not autoflush: the pipeline leaves nothing unflushed but outbox rows (the
     SLA engine flushes what it changes), so a batch of one thread in one transaction reads its own
     writes while its events still go in together at commit."""
-    return dict((await session.execute(_STORE_INBOUND, {"p": decided})).scalar_one())
+    return dict((await session.execute(_STORE_INBOUND, {"p": page})).scalar_one())
 
 
 async def by_external_id(session: AsyncSession, channel_id: uuid.UUID, external_id: str) -> Message | None:

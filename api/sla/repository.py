@@ -100,38 +100,45 @@ async def clocks_of(session: AsyncSession, organization_id: uuid.UUID, conversat
     )
 
 
-# One statement for the clocks reconcile() starts, their timers, and the conversation's deadline when
-# every clock went in (a clock of a kind already open is skipped by the partial unique index, and so
-# are its timers). Fixed SQL over arrays, so it is compiled once, not per message as a multi-row
-# VALUES of varying length would be.
+# One statement for the clocks reconcile() starts (of one conversation, or of every conversation of
+# an ingested batch), their timers, and each conversation's deadline when every one of its clocks went
+# in (a clock of a kind already open is skipped by the partial unique index, and so are its timers).
+# Fixed SQL over arrays, so it is compiled once, not per batch as a multi-row VALUES of varying length
+# would be.
 _INSERT_CLOCKS = text(
     """
     WITH inserted AS (
         INSERT INTO sla_clocks (id, organization_id, conversation_id, kind, policy_id, policy_snapshot, reason,
                                 marketplace, channel_id, started_at, due_at, due_soon_at, pauses)
-        SELECT c.id, :organization_id, :conversation_id, c.kind, c.policy_id, c.policy_snapshot::jsonb, c.reason,
-               :marketplace, :channel_id, c.started_at, c.due_at, c.due_soon_at, c.pauses::jsonb
-        FROM unnest(:ids, :kinds, :policy_ids, :snapshots, :reasons, :started, :due, :due_soon, :pauses)
-             AS c(id, kind, policy_id, policy_snapshot, reason, started_at, due_at, due_soon_at, pauses)
+        SELECT c.id, c.organization_id, c.conversation_id, c.kind, c.policy_id, c.policy_snapshot::jsonb, c.reason,
+               c.marketplace, c.channel_id, c.started_at, c.due_at, c.due_soon_at, c.pauses::jsonb
+        FROM unnest(:ids, :organization_ids, :conversation_ids, :marketplaces, :channel_ids, :kinds, :policy_ids,
+                    :snapshots, :reasons, :started, :due, :due_soon, :pauses)
+             AS c(id, organization_id, conversation_id, marketplace, channel_id, kind, policy_id, policy_snapshot,
+                  reason, started_at, due_at, due_soon_at, pauses)
+        ORDER BY c.conversation_id, c.kind
         ON CONFLICT (conversation_id, kind) WHERE stopped_at IS NULL DO NOTHING
-        RETURNING id
+        RETURNING id, organization_id, conversation_id
     ), timers AS (
         INSERT INTO sla_timers (organization_id, clock_id, tier, action, due_at)
-        SELECT :organization_id, t.clock_id, t.tier, t.action, t.due_at
+        SELECT inserted.organization_id, t.clock_id, t.tier, t.action, t.due_at
         FROM unnest(:timer_clocks, :timer_tiers, :timer_actions, :timer_due) AS t(clock_id, tier, action, due_at)
         JOIN inserted ON inserted.id = t.clock_id
     ), deadline AS (
-        UPDATE conversations SET sla_deadline = :deadline, sla_due_soon_at = :due_soon_at, updated_at = now()
-        WHERE id = :conversation_id AND (SELECT count(*) FROM inserted) = cardinality(:ids)
+        UPDATE conversations cv SET sla_deadline = d.deadline, sla_due_soon_at = d.due_soon_at, updated_at = now()
+        FROM unnest(:deadline_conversations, :deadlines, :due_soon_ats, :planned)
+             AS d(conversation_id, deadline, due_soon_at, planned)
+        WHERE cv.id = d.conversation_id
+          AND (SELECT count(*) FROM inserted WHERE inserted.conversation_id = d.conversation_id) = d.planned
     )
     SELECT id FROM inserted
     """
 ).bindparams(
-    bindparam("organization_id", type_=UUID(as_uuid=True)),
-    bindparam("conversation_id", type_=UUID(as_uuid=True)),
-    bindparam("marketplace", type_=String),
-    bindparam("channel_id", type_=UUID(as_uuid=True)),
     bindparam("ids", type_=ARRAY(UUID(as_uuid=True))),
+    bindparam("organization_ids", type_=ARRAY(UUID(as_uuid=True))),
+    bindparam("conversation_ids", type_=ARRAY(UUID(as_uuid=True))),
+    bindparam("marketplaces", type_=ARRAY(String)),
+    bindparam("channel_ids", type_=ARRAY(UUID(as_uuid=True))),
     bindparam("kinds", type_=ARRAY(String)),
     bindparam("policy_ids", type_=ARRAY(UUID(as_uuid=True))),
     bindparam("snapshots", type_=ARRAY(Text)),
@@ -144,42 +151,49 @@ _INSERT_CLOCKS = text(
     bindparam("timer_tiers", type_=ARRAY(Integer)),
     bindparam("timer_actions", type_=ARRAY(String)),
     bindparam("timer_due", type_=ARRAY(DateTime(timezone=True))),
-    bindparam("deadline", type_=DateTime(timezone=True)),
-    bindparam("due_soon_at", type_=DateTime(timezone=True)),
+    bindparam("deadline_conversations", type_=ARRAY(UUID(as_uuid=True))),
+    bindparam("deadlines", type_=ARRAY(DateTime(timezone=True))),
+    bindparam("due_soon_ats", type_=ARRAY(DateTime(timezone=True))),
+    bindparam("planned", type_=ARRAY(Integer)),
 )
 
 
 async def insert_clocks(
     session: AsyncSession,
-    planned: list[tuple[SlaClock, list[tuple[int, datetime, str]]]],
-    conversation: Conversation,
-    deadline: datetime | None,
-    due_soon_at: datetime | None,
+    batch: list[
+        tuple[Conversation, list[tuple[SlaClock, list[tuple[int, datetime, str]]]], datetime | None, datetime | None]
+    ],
 ) -> set[uuid.UUID]:
-    """Start the planned clocks of one conversation with their timers, and set the conversation's
-    earliest deadline when every clock went in; returns the ids inserted."""
-    clocks = [clock for clock, _ in planned]
-    timers = [(clock.id, tier, action, at) for clock, due in planned for tier, at, action in due]
+    """Start the planned clocks of one or more conversations with their timers, and set each
+    conversation's earliest deadline (and due-soon time) when every one of its clocks went in;
+    returns the ids inserted. `batch`: (conversation, planned clocks and their timers, deadline,
+    due soon)."""
+    clocks = [(c, clock) for c, planned, _, _ in batch for clock, _ in planned]
+    timers = [
+        (clock.id, tier, action, at) for _, planned, _, _ in batch for clock, due in planned for tier, at, action in due
+    ]
     params = {
-        "organization_id": conversation.organization_id,
-        "conversation_id": conversation.id,
-        "marketplace": conversation.marketplace,
-        "channel_id": conversation.channel_id,
-        "ids": [k.id for k in clocks],
-        "kinds": [k.kind for k in clocks],
-        "policy_ids": [k.policy_id for k in clocks],
-        "snapshots": [json.dumps(k.policy_snapshot) for k in clocks],
-        "reasons": [k.reason for k in clocks],
-        "started": [k.started_at for k in clocks],
-        "due": [k.due_at for k in clocks],
-        "due_soon": [k.due_soon_at for k in clocks],
-        "pauses": [json.dumps(k.pauses) for k in clocks],
+        "ids": [k.id for _, k in clocks],
+        "organization_ids": [c.organization_id for c, _ in clocks],
+        "conversation_ids": [c.id for c, _ in clocks],
+        "marketplaces": [c.marketplace for c, _ in clocks],
+        "channel_ids": [c.channel_id for c, _ in clocks],
+        "kinds": [k.kind for _, k in clocks],
+        "policy_ids": [k.policy_id for _, k in clocks],
+        "snapshots": [json.dumps(k.policy_snapshot) for _, k in clocks],
+        "reasons": [k.reason for _, k in clocks],
+        "started": [k.started_at for _, k in clocks],
+        "due": [k.due_at for _, k in clocks],
+        "due_soon": [k.due_soon_at for _, k in clocks],
+        "pauses": [json.dumps(k.pauses) for _, k in clocks],
         "timer_clocks": [t[0] for t in timers],
         "timer_tiers": [t[1] for t in timers],
         "timer_actions": [t[2] for t in timers],
         "timer_due": [t[3] for t in timers],
-        "deadline": deadline,
-        "due_soon_at": due_soon_at,
+        "deadline_conversations": [c.id for c, _, _, _ in batch],
+        "deadlines": [deadline for _, _, deadline, _ in batch],
+        "due_soon_ats": [soon for _, _, _, soon in batch],
+        "planned": [len(planned) for _, planned, _, _ in batch],
     }
     return set((await session.execute(_INSERT_CLOCKS, params)).scalars())
 

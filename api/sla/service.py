@@ -14,7 +14,7 @@ every event (message in, reply delivered, no-response-needed, status change) jus
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,6 +24,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from api import events
 from api.customer import repository as customer_repository
+from api.events import PendingEvent
 from api.kit.time import utc_now
 from api.models import Conversation, SlaClock, SlaPolicy
 from api.models.sla import BREACH_TIER
@@ -222,12 +223,16 @@ async def reconcile(
     tier: str | None = None,
     open_clocks: list[SlaClock] | None = None,
     resolution_stopped_at: datetime | None = _UNKNOWN,
+    defer: Deferred | None = None,
 ) -> SlaChoice | None:
     """Bring the conversation's open clocks in line with its state, then refresh its SLA columns.
 
     The ingest pipeline passes what it already read in its one statement (the customer's `tier`, the
     locked `open_clocks`, when the last resolution clock stopped); other callers let it read them.
-    Returns the policy and calendar it chose, if the conversation needed one."""
+    With `defer`, the clocks to start and the `sla.updated` event are left there instead of written,
+    and the caller writes those of many conversations at once (`start_planned`, `events.emit_many`);
+    the clocks of a conversation whose clocks pause (pending) are never deferred. Returns the policy
+    and calendar it chose, if the conversation needed one."""
     now = utc_now()
     at = at or now
     # A conversation flagged as spam waits for nothing: its response clocks stop until unflagged.
@@ -322,7 +327,13 @@ async def reconcile(
         # statement (and only then): the common case costs one round trip for clocks, timers and row.
         after = [k for k in running.values() if k.stopped_at is None] + clocks
         deadline, soon = _earliest(after)
-        inserted = await repository.insert_clocks(session, planned, c, deadline, soon)
+        if defer is not None and c.status != "pending" and not any(k.pauses for k in after):
+            # Assumed to go in (the conversation's row is locked by the caller); start_planned
+            # repairs the conversation when one does not.
+            defer.clocks.append(PlannedClocks(c, planned, deadline, soon, (c.sla_deadline, c.sla_due_soon_at)))
+            inserted = {clk.id for clk in clocks}
+        else:
+            inserted = await repository.insert_clocks(session, [(c, planned, deadline, soon)])
         if len(inserted) == len(planned):
             set_committed_value(c, "sla_deadline", deadline)
             set_committed_value(c, "sla_due_soon_at", soon)
@@ -343,8 +354,49 @@ async def reconcile(
         c,
         emit=changed,
         clocks=[k for k in running.values() if k.stopped_at is None] if open_clocks_known else None,
+        pending=defer.events if defer is not None else None,
     )
     return choice
+
+
+@dataclass(frozen=True)
+class PlannedClocks:
+    """Clocks reconcile() planned for one conversation and left to `start_planned`."""
+
+    conversation: Conversation
+    clocks: list[tuple[SlaClock, list[tuple[int, datetime, str]]]]
+    deadline: datetime | None
+    due_soon_at: datetime | None
+    before: tuple[datetime | None, datetime | None]  # the conversation's stored deadline and due-soon time
+
+
+@dataclass
+class Deferred:
+    """What reconcile() leaves to a caller reconciling many conversations: the clocks to start
+    (`start_planned`) and the events to write (`events.emit_many`), each in one statement."""
+
+    clocks: list[PlannedClocks] = field(default_factory=list)
+    events: list[PendingEvent] = field(default_factory=list)
+
+
+async def start_planned(session: AsyncSession, deferred: Deferred) -> None:
+    """Insert the clocks deferred by reconcile() for many conversations in one statement. A clock
+    that did not go in (one of its kind opened concurrently) leaves its conversation's deadline as
+    stored; that conversation is refreshed from the clocks that are open (and tells its listeners
+    again)."""
+    planned = deferred.clocks
+    if not planned:
+        return
+    inserted = await repository.insert_clocks(
+        session, [(p.conversation, p.clocks, p.deadline, p.due_soon_at) for p in planned]
+    )
+    for p in planned:
+        if all(clk.id in inserted for clk, _ in p.clocks):
+            continue
+        c = p.conversation
+        set_committed_value(c, "sla_deadline", p.before[0])
+        set_committed_value(c, "sla_due_soon_at", p.before[1])
+        await refresh_conversation(session, c, emit=True, pending=deferred.events)
 
 
 def _earliest(clocks: list[SlaClock]) -> tuple[datetime | None, datetime | None]:
@@ -375,10 +427,16 @@ async def _apply_pause(session: AsyncSession, c: Conversation, now: datetime) ->
 
 
 async def refresh_conversation(
-    session: AsyncSession, c: Conversation, *, emit: bool, clocks: list[SlaClock] | None = None
+    session: AsyncSession,
+    c: Conversation,
+    *,
+    emit: bool,
+    clocks: list[SlaClock] | None = None,
+    pending: list[PendingEvent] | None = None,
 ) -> None:
     """Denormalise the earliest open deadline onto the conversation and tell the listeners.
-    `clocks`: the open clocks when the caller knows them (saves a read on the ingest path)."""
+    `clocks`: the open clocks when the caller knows them (saves a read on the ingest path);
+    `pending`: where to leave the event when the caller writes many at once."""
     if clocks is None:
         clocks = await repository.open_clocks(session, c.id, lock=False)
     deadline, soon = _earliest(clocks)
@@ -386,7 +444,11 @@ async def refresh_conversation(
         c.sla_deadline, c.sla_due_soon_at = deadline, soon
         await session.flush()  # callers may refresh the row next; the new deadline must be in it
         emit = True
-    if emit:
+    if not emit:
+        return
+    if pending is not None:
+        pending.append(PendingEvent(c.organization_id, "sla.updated", sla_payload(c, clocks), c.id))
+    else:
         events.emit(session, c.organization_id, "sla.updated", sla_payload(c, clocks), conversation_id=c.id)
 
 

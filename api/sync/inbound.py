@@ -17,9 +17,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from api.kit.errors import Conflict
 from api.message.inbound import InboundMessage
-from api.message.pipeline import receive
+from api.message.pipeline import Decision, receive_many
 from api.models import Channel, Conversation, Order, OrderItem
 from api.sla import cache as sla_cache
 from api.sla import repository as sla_repository
@@ -59,35 +58,44 @@ def fit(message: InboundMessage) -> InboundMessage:
     return replace(message, **changes) if changes else message
 
 
-async def ingest_one(session: AsyncSession, channel: Channel, message: InboundMessage, tally: IngestTally) -> None:
-    try:
-        result = await receive(session, channel, fit(message))
-    except Conflict:
-        tally.duplicates += 1
-        return
-    if not result.created:
+async def _account(
+    session: AsyncSession, channel: Channel, decision: Decision, item_id: str | None, tally: IngestTally
+) -> None:
+    if not decision.created:
         tally.duplicates += 1
         return
     tally.created += 1
-    if result.conversation_created and result.conversation is not None:
+    if decision.conversation_created and decision.conversation is not None:
         tally.conversations += 1
-        if channel.marketplace == "ebay" and message.item_id:
-            await link_listing_order(session, result.conversation, message.item_id)
+        if channel.marketplace == "ebay" and item_id:
+            await link_listing_order(session, decision.conversation, item_id)
 
 
 async def ingest_batch(
     session: AsyncSession, channel: Channel, messages: list[InboundMessage], *, isolate: bool = False
 ) -> IngestTally:
-    """Ingest in order. With `isolate`, each message gets a savepoint: one the database refuses is
-    reported in `refused` while the others are kept; the caller decides whether to retry it."""
+    """Ingest in order: the whole batch in one pass of the pipeline (`receive_many`). With `isolate`,
+    the batch goes in a savepoint, and if the database refuses it each message is retried alone in a
+    savepoint of its own: one refused again is reported in `refused` while the others are kept; the
+    caller decides whether to retry it."""
     tally = IngestTally()
-    for message in messages:
-        if not isolate:
-            await ingest_one(session, channel, message, tally)
-            continue
+    fitted = [fit(message) for message in messages]
+    if isolate:
         try:
             async with session.begin_nested():
-                await ingest_one(session, channel, message, tally)
+                return await ingest_batch(session, channel, fitted)
+        except (IntegrityError, DBAPIError):
+            sla_cache.forget(channel.organization_id)  # cached rows may come from the rolled-back work
+            log.warning("batch of channel %s refused; retrying message by message", channel.id)
+    else:
+        for message, decision in zip(fitted, await receive_many(session, channel, fitted), strict=True):
+            await _account(session, channel, decision, message.item_id, tally)
+        return tally
+    for message in fitted:
+        try:
+            async with session.begin_nested():
+                [decision] = await receive_many(session, channel, [message])
+                await _account(session, channel, decision, message.item_id, tally)
         except (IntegrityError, DBAPIError) as exc:
             # The SLA engine caches policies per process; a rolled-back savepoint may have created
             # (or expired) the cached rows, so the cache must not outlive it.

@@ -51,12 +51,12 @@ async def test_a_new_conversation_a_follow_up_and_a_replay_cost_a_known_number_o
         r = await tenant.api.post(f"/v1/channels/{channel['id']}/messages", json=again)
     assert r.status_code == 200 and r.json()["id"] == second["id"]
     assert first["conversation_id"] == second["conversation_id"]
-    # hourglass_ingest (replay check, customer, order, conversation, message, counters, open clocks),
+    # hourglass_ingest_many (replays, customers, orders, conversations, messages, counters, open clocks),
     # then the SLA clocks with their timers and the deadline, then the outbox.
     assert len(_pipeline(new)) <= 3, "\n".join(new)
-    # hourglass_ingest, the outbox: the clocks already run for this wait.
+    # hourglass_ingest_many, the outbox: the clocks already run for this wait.
     assert len(_pipeline(follow_up)) <= 2, "\n".join(follow_up)
-    # hourglass_ingest finds the message and returns it.
+    # hourglass_ingest_many finds the message and returns it.
     assert len(_pipeline(replay)) == 1, "\n".join(replay)
     # The whole request, authentication and channel included.
     assert len(new) <= 5 and len(follow_up) <= 4 and len(replay) <= 3, "\n".join(new + follow_up + replay)
