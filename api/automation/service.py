@@ -261,6 +261,8 @@ async def _apply_actions(session: AsyncSession, rule: AutoReplyRule, c: Conversa
             texts[i] = (rendered.text, template_id)
     done: list[str] = []
     changed: list[str] = []
+    manual = set(c.manual_fields or ())
+    before = ConversationData.of(c).model_dump(mode="json")
     for i, action in enumerate(rule.actions):
         kind = action["type"]
         if kind == "send_template":
@@ -269,16 +271,23 @@ async def _apply_actions(session: AsyncSession, rule: AutoReplyRule, c: Conversa
             await templates.count_use(session, template_id)
             done.append(f"sent template {template_id}")
         elif kind == "add_label":
+            # Adding never takes away a label a person set, so labels stay open to rules.
             label = str(action["label"])
             if label not in (c.labels or []):
                 c.labels = [*(c.labels or []), label]
                 changed.append("labels")
             done.append(f"label {label}")
         elif kind == "set_priority":
+            if "priority" in manual:
+                done.append(f"kept priority {c.priority}: set by a person")
+                continue
             c.priority = str(action["priority"])
             changed.append("priority")
             done.append(f"priority {c.priority}")
         elif kind == "assign":
+            if manual & {"assignee_id", "team_id"}:
+                done.append("kept the assignee: set by a person")
+                continue
             await _assign(session, c, action)
             done.append("assigned")
         elif kind == "remind":
@@ -305,7 +314,27 @@ async def _apply_actions(session: AsyncSession, rule: AutoReplyRule, c: Conversa
             conversation_id=c.id,
         )
         await sla_service.reconcile(session, c)  # a new priority or label may select another policy
+    _audit_changes(session, rule, c, before)
     return done
+
+
+def _audit_changes(session: AsyncSession, rule: AutoReplyRule, c: Conversation, before: dict[str, Any]) -> None:
+    """The fields the rule changed, in the activity log's format of a person's change
+    (`{field: {from, to}}`), with the rule that did it."""
+    after = ConversationData.of(c).model_dump(mode="json")
+    changes = {k: {"from": before[k], "to": after[k]} for k in ("priority", "labels", "assignee_id", "team_id")}
+    changes = {k: v for k, v in changes.items() if v["from"] != v["to"]}
+    if changes:
+        audit.record(
+            session,
+            None,
+            c.organization_id,
+            "conversation.updated",
+            "conversation",
+            c.id,
+            {**changes, "by_rule": rule.name},
+            actor_type="automation",
+        )
 
 
 async def _assign(session: AsyncSession, c: Conversation, action: dict[str, Any]) -> None:
