@@ -117,7 +117,8 @@ async def list_conversations(
     cursor: str | None = Query(default=None, max_length=500),
     limit: int = Query(default=50, ge=1, le=200),
 ) -> Response:
-    """The inbox: one of the views of R1, narrowed by filters and search.
+    """The inbox: one of the views (all, unread, response needed, Walmart Customer Care, failed, spam),
+    narrowed by filters and search.
 
     Pass `next_cursor` back as `cursor` for the next page, repeating the same query otherwise: a
     cursor belongs to this list, its sort and its filters (any other is a 422 naming `cursor`).

@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, Field, computed_field, field_validator
 
 from api.customer.schemas import BuyerIn
-from api.kit.schema import RequestModel, ResponseModel, cap_bytes
+from api.kit.schema import RequestModel, ResponseModel, cap_bytes, datetime_reason
 from api.kit.time import utc_now
 from api.message.rules import contains_question
 
@@ -44,7 +44,7 @@ class InboundMessageCreate(RequestModel):
     def _sent_at(cls, v: datetime) -> datetime:
         # A row dated a day ahead (an ERP's wrong time zone) would sit on top of every list and start
         # clocks that end tomorrow; a few minutes of clock skew between machines is normal.
-        if v > utc_now() + FUTURE_SKEW:
+        if datetime_reason(v) is None and v > utc_now() + FUTURE_SKEW:  # out of range: the model's own rule says so
             raise ValueError(
                 f"sent_at is in the future (more than {FUTURE_SKEW.seconds // 60} minutes ahead of our clock); "
                 "send the time the buyer sent the message, with its time zone"

@@ -8,6 +8,7 @@
 - `conversations.manual_fields`: the fields a person set, which automation rules leave alone.
 - `messages.no_response_reason`: why a person said a buyer message needs no answer.
 - `saved_views`: named inbox lists, per person or shared with a team.
+- Built-in SLA policies no longer cite internal documents in their `source` (not restored on downgrade).
 
 Revision ID: 0010_h16triage
 Revises: 0009_wake_notify
@@ -69,6 +70,18 @@ WHERE latest.conversation_id = cv.id AND cv.last_message_preview IS DISTINCT FRO
 """
 
 
+# The built-in policies' copies cited internal documents ("marketplaces.md §2") in their source,
+# which the settings page shows; the catalog (api/sla/catalog.py) now cites only the marketplaces.
+SOURCES = (
+    "UPDATE sla_policies SET source = replace(source, ' (marketplaces.md §4, third-party sources).', "
+    "' (third-party sources).') WHERE builtin_key IS NOT NULL",
+    r"UPDATE sla_policies SET source = regexp_replace(source, ' \(marketplaces\.md §[^)]*\)', '', 'g') "
+    "WHERE builtin_key IS NOT NULL",
+    "UPDATE sla_policies SET source = replace(source, 'Seller Central 202152030/200549770: ', "
+    "'Amazon Seller Central: ') WHERE builtin_key IS NOT NULL",
+)
+
+
 def upgrade() -> None:
     op.add_column(
         "conversations",
@@ -100,6 +113,8 @@ def upgrade() -> None:
     op.create_index("ix_saved_views_team", "saved_views", ["organization_id", "team_id"], unique=False)
     _swap_in_ingest(OLD_PREVIEW, NEW_PREVIEW)
     op.execute(BACKFILL)
+    for statement in SOURCES:
+        op.execute(statement)
 
 
 def downgrade() -> None:
