@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.models import AssignmentRule, AutoReplyRule, BusinessCalendar, Team, TeamMember, User
+from api.models import AssignmentRule, AutoReplyRule, BusinessCalendar, Team, TeamMember, Template, User
+from api.sla import repository as sla_repository
 from api.template import service as template_service
 
 CALENDAR = {
@@ -51,6 +52,8 @@ async def seed_working_setup(
             user.capacity = CAPACITY[user.role]
     await session.flush()
     await template_service.ensure_starters(session, organization_id)
+    await _template_variants(session, organization_id)
+    await _internal_clocks(session, organization_id)
     await _auto_reply_rules(session, organization_id)
     await _assignment_rules(session, organization_id, supervisors.id)
 
@@ -86,6 +89,67 @@ async def _team(session: AsyncSession, organization_id: uuid.UUID, name: str) ->
         session.add(team)
         await session.flush()
     return team
+
+
+# The acknowledgements in the languages the demo's buyers write in (Shopee and TikTok buyers in
+# Chinese, Latin-American buyers in Spanish): a variant is a template of the same name in another
+# language, which automatic replies pick by the buyer's language.
+VARIANTS: dict[str, dict[str, str]] = {
+    "out_of_hours": {
+        "zh": "{{ customer_name or \"您\" }}好，\n\n感谢您的留言。"
+        "我们的团队目前不在线，回来后会在一个工作日内亲自回复您。\n\n此致\n{{ store_name }}",
+        "es": "Hola {{ customer_name or \"\" }},\n\nGracias por su mensaje. Nuestro equipo no está disponible en este "
+        "momento y le responderá personalmente en cuanto vuelva, en un día hábil.\n\nSaludos,\n{{ store_name }}",
+    },
+    "holiday_notice": {
+        "zh": "{{ customer_name or \"您\" }}好，\n\n感谢您的留言。我们的团队正在休假，回来后会亲自回复您。"
+        "现在下的订单将在下一个工作日发货。\n\n此致\n{{ store_name }}",
+        "es": "Hola {{ customer_name or \"\" }},\n\nGracias por su mensaje. Nuestro equipo está de vacaciones y le "
+        "responderá personalmente a su regreso. Los pedidos de hoy se envían el siguiente día hábil.\n\n"
+        "Saludos,\n{{ store_name }}",
+    },
+}
+# Internal targets on the office calendar, on top of each marketplace's own clock, so a conversation
+# shows both: what the marketplace measures and what the team promised itself.
+INTERNAL_TARGETS: dict[str, tuple[int, int]] = {"walmart_bbb_ag_complaint": (30 * 60, 30 * 60)}
+DEFAULT_INTERNAL = (4 * 3600, 8 * 3600)
+
+
+async def _template_variants(session: AsyncSession, organization_id: uuid.UUID) -> None:
+    for starter_key, bodies in VARIANTS.items():
+        original = await template_service.get_by_starter(session, organization_id, starter_key)
+        have = set(
+            (
+                await session.execute(
+                    select(Template.language).where(
+                        Template.organization_id == organization_id, Template.name == original.name
+                    )
+                )
+            ).scalars()
+        )
+        for language, body in bodies.items():
+            if language not in have:
+                session.add(
+                    Template(
+                        id=uuid.uuid4(),
+                        organization_id=organization_id,
+                        name=original.name,
+                        category=original.category,
+                        language=language,
+                        body=body,
+                    )
+                )
+    await session.flush()
+
+
+async def _internal_clocks(session: AsyncSession, organization_id: uuid.UUID) -> None:
+    for policy in await sla_repository.policies(session, organization_id):
+        if policy.builtin_key is None or policy.internal_first_response_seconds is not None:
+            continue
+        first, following = INTERNAL_TARGETS.get(policy.builtin_key, DEFAULT_INTERNAL)
+        policy.internal_first_response_seconds = first
+        policy.internal_next_response_seconds = following
+    await session.flush()
 
 
 async def _template_id(session: AsyncSession, organization_id: uuid.UUID, starter_key: str) -> str:

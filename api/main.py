@@ -43,6 +43,7 @@ from api.order.endpoints import router as order_router
 from api.realtime.config import RealtimeConfig
 from api.realtime.endpoints import router as realtime_router
 from api.realtime.hub import RealtimeHub
+from api.saved_view.endpoints import router as saved_view_router
 from api.sla.endpoints import router as sla_router
 from api.template.endpoints import router as template_router
 from api.webhook.docs import webhooks_router
@@ -205,6 +206,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         hooks_router,
         template_router,
         automation_router,
+        saved_view_router,
     ):
         app.include_router(router)
 

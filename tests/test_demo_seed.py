@@ -83,6 +83,9 @@ async def test_demo_org_works_as_the_issue_says(app, database_url, sessionmaker)
         clock = next(c for c in conv["clocks"] if c["kind"] == "marketplace_first_response")
         assert clock["state"] == "running"  # Walmart does not count automatic replies
         assert clock["due_at"].startswith((sent + timedelta(hours=48)).strftime("%Y-%m-%dT%H:%M"))
+        # Out of the box both clocks show: the marketplace's and the team's own, on office hours.
+        internal = next(c for c in conv["clocks"] if c["kind"] == "internal_first_response")
+        assert internal["state"] == "running" and internal["target_seconds"] == 4 * 3600
 
         # 2. Return requests in Chinese and in English: categorised, prioritised, supervisors' queue.
         zh = await push(api, walmart["id"], body="你好，我收到的商品坏了，我想退货退款。", buyer={"external_id": "wei"})

@@ -115,6 +115,9 @@ async def _suppression(session: AsyncSession, rule: AutoReplyRule, c: Conversati
         return "the message is auto-submitted (RFC 3834): answering it could start a loop"
     if c.spam_reason is not None:
         return "the conversation is flagged as spam"
+    if _sends(rule) and _classified(message, c).get("category") == "spam_likely":
+        # Answering spam confirms the address is read and invites more; a person decides instead.
+        return "the message looks like spam; automatic replies are never sent to it"
     if now - message.sent_at > STALE_AFTER:
         return "the message is older than 24 h (synced late); a person should answer it"
     quiet = timedelta(minutes=rule.quiet_after_agent_minutes)
@@ -228,7 +231,7 @@ async def run_rules(session: AsyncSession, c: Conversation, message: Message, ti
             await _record(session, rule, c, message, "suppressed", f"matched ({why}) but {blocked}", [])
             continue
         try:
-            done = await _apply_actions(session, rule, c)
+            done = await _apply_actions(session, rule, c, message)
         except _Suppressed as exc:
             await _record(session, rule, c, message, "suppressed", f"matched ({why}) but {exc}", [])
             continue
@@ -241,13 +244,28 @@ class _Suppressed(Exception):
     pass
 
 
-async def _apply_actions(session: AsyncSession, rule: AutoReplyRule, c: Conversation) -> list[str]:
-    """Render and lint before changing anything, so a refused text suppresses the whole rule."""
-    texts: dict[int, tuple[str, uuid.UUID]] = {}
+def _sends(rule: AutoReplyRule) -> bool:
+    return any(action.get("type") == "send_template" for action in rule.actions)
+
+
+def _classified(message: Message, c: Conversation) -> dict[str, Any]:
+    """The message's own classification as ingest decided it (category, language), else the conversation's."""
+    decided = (message.ingest_decision or {}).get("classification") or {}
+    return {"category": decided.get("category") or c.category, "language": decided.get("language") or c.language}
+
+
+async def _apply_actions(
+    session: AsyncSession, rule: AutoReplyRule, c: Conversation, message: Message
+) -> list[str]:
+    """Render and lint before changing anything, so a refused text suppresses the whole rule.
+    A template goes out in the buyer's language when the library has that variant of it."""
+    texts: dict[int, tuple[str, uuid.UUID, str]] = {}
+    language = _classified(message, c)["language"]
     for i, action in enumerate(rule.actions):
         if action["type"] == "send_template":
-            template_id = uuid.UUID(str(action["template_id"]))
-            template = await templates.get(session, c.organization_id, template_id)
+            chosen = await templates.get(session, c.organization_id, uuid.UUID(str(action["template_id"])))
+            template = await templates.variant_for(session, chosen, language)
+            template_id = template.id
             try:
                 # The same bounded renderer as previews: a separate process with a memory limit and a
                 # hard timeout, so a hostile template suppresses this rule instead of stalling the worker.
@@ -258,27 +276,36 @@ async def _apply_actions(session: AsyncSession, rule: AutoReplyRule, c: Conversa
             if has_blocking(violations):
                 reasons = "; ".join(v.message for v in violations if v.severity == "error")
                 raise _Suppressed(f"the compliance linter refused template '{template.name}': {reasons}")
-            texts[i] = (rendered.text, template_id)
+            texts[i] = (rendered.text, template_id, template.language)
     done: list[str] = []
     changed: list[str] = []
+    manual = set(c.manual_fields or ())
+    before = ConversationData.of(c).model_dump(mode="json")
     for i, action in enumerate(rule.actions):
         kind = action["type"]
         if kind == "send_template":
-            text, template_id = texts[i]
+            text, template_id, template_language = texts[i]
             await queue_reply(session, None, c, text, author_kind="auto", template_id=template_id)
             await templates.count_use(session, template_id)
-            done.append(f"sent template {template_id}")
+            done.append(f"sent template {template_id} ({template_language})")
         elif kind == "add_label":
+            # Adding never takes away a label a person set, so labels stay open to rules.
             label = str(action["label"])
             if label not in (c.labels or []):
                 c.labels = [*(c.labels or []), label]
                 changed.append("labels")
             done.append(f"label {label}")
         elif kind == "set_priority":
+            if "priority" in manual:
+                done.append(f"kept priority {c.priority}: set by a person")
+                continue
             c.priority = str(action["priority"])
             changed.append("priority")
             done.append(f"priority {c.priority}")
         elif kind == "assign":
+            if manual & {"assignee_id", "team_id"}:
+                done.append("kept the assignee: set by a person")
+                continue
             await _assign(session, c, action)
             done.append("assigned")
         elif kind == "remind":
@@ -305,7 +332,27 @@ async def _apply_actions(session: AsyncSession, rule: AutoReplyRule, c: Conversa
             conversation_id=c.id,
         )
         await sla_service.reconcile(session, c)  # a new priority or label may select another policy
+    _audit_changes(session, rule, c, before)
     return done
+
+
+def _audit_changes(session: AsyncSession, rule: AutoReplyRule, c: Conversation, before: dict[str, Any]) -> None:
+    """The fields the rule changed, in the activity log's format of a person's change
+    (`{field: {from, to}}`), with the rule that did it."""
+    after = ConversationData.of(c).model_dump(mode="json")
+    changes = {k: {"from": before[k], "to": after[k]} for k in ("priority", "labels", "assignee_id", "team_id")}
+    changes = {k: v for k, v in changes.items() if v["from"] != v["to"]}
+    if changes:
+        audit.record(
+            session,
+            None,
+            c.organization_id,
+            "conversation.updated",
+            "conversation",
+            c.id,
+            {**changes, "by_rule": rule.name},
+            actor_type="automation",
+        )
 
 
 async def _assign(session: AsyncSession, c: Conversation, action: dict[str, Any]) -> None:

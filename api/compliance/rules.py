@@ -183,20 +183,19 @@ TIKTOK_HOSTS: Final = ("tiktok.com", "tiktokshop.com", "tiktokglobalshop.com")
 # Sources and shared wording
 # --------------------------------------------------------------------------------------
 
-_REF = "reference/marketplaces.md"
 SRC_AMAZON_SPEC = (
-    f"{_REF} §1, SP-API Messaging model text rules [spec]: 'Only links related to [purpose] are "
+    "Amazon SP-API Messaging, text rules: 'Only links related to [purpose] are "
     "allowed. Do not include HTML or email addresses.'; text 1-2000 characters; 'written in the "
     "buyer's language of preference'"
 )
 SRC_WALMART_POLICY = (
-    f"{_REF} §2, Walmart Customer Care Policy [doc]: 'US support must be in English. Marketing and "
+    "Walmart Customer Care Policy: 'US support must be in English. Marketing and "
     "links to sites outside Walmart are prohibited. Do not initiate contact outside Walmart's "
-    "channels.'; seeds/001 guidelines 2, 6 and 10"
+    "channels.'"
 )
-SRC_EBAY = f"{_REF} §3: sendMessage error 355013 (text over 2000 characters); body plain text, no HTML [3p]"
-SRC_TIKTOK = f"{_REF} §5: send message type TEXT, max 2000 characters [doc]"
-SRC_BRIEF_R7 = "PRODUCT.md R7 (brief); not stated in the reference, UNVERIFIED"
+SRC_EBAY = "eBay sendMessage: error 355013 (text over 2000 characters); body plain text, no HTML"
+SRC_TIKTOK = "TikTok Shop send message: type TEXT, max 2000 characters"
+SRC_HUB_POLICY = "Hourglass policy: buyer contact stays on the marketplace; not a published marketplace rule"
 SRC_PLAIN_TEXT = "hub policy: the channel delivers plain text, so markup would reach the buyer as literal tags"
 SRC_UNVERIFIED_OFFPLATFORM = (
     "hub policy: marketplaces discourage moving buyers off-platform; not stated in the reference, "
@@ -204,7 +203,7 @@ SRC_UNVERIFIED_OFFPLATFORM = (
 )
 SRC_AMAZON_REVIEWS = (
     "Amazon Buyer-Seller Messaging and Community Guidelines forbid asking for positive reviews or "
-    "review changes; not in the reference, UNVERIFIED (error per R7's intent)"
+    "review changes; not a published messaging rule, blocked because it risks the account"
 )
 SRC_EMPTY = "hub policy: an empty message is never a response"
 
@@ -271,7 +270,7 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
         ),
         Rule("email_address", "error", _D_EMAIL, _M_EMAIL_ERR, SRC_WALMART_POLICY),
         Rule("phone_number", "error", _D_PHONE, _M_PHONE_ERR, SRC_WALMART_POLICY),
-        Rule("html_markup", "error", _D_HTML, _M_HTML, f"{SRC_BRIEF_R7}; {SRC_PLAIN_TEXT}"),
+        Rule("html_markup", "error", _D_HTML, _M_HTML, f"{SRC_HUB_POLICY}; {SRC_PLAIN_TEXT}"),
         Rule("promotional_language", "error", _D_PROMO, _M_PROMO_ERR, SRC_WALMART_POLICY),
         Rule(
             "review_manipulation",
@@ -311,9 +310,9 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             hosts=AMAZON_HOSTS + CARRIER_HOSTS,
         ),
         Rule("email_address", "error", _D_EMAIL, _M_EMAIL_ERR, SRC_AMAZON_SPEC),
-        Rule("phone_number", "error", _D_PHONE, _M_PHONE_ERR, SRC_BRIEF_R7),
+        Rule("phone_number", "error", _D_PHONE, _M_PHONE_ERR, SRC_HUB_POLICY),
         Rule("html_markup", "error", _D_HTML, _M_HTML, SRC_AMAZON_SPEC),
-        Rule("promotional_language", "warning", _D_PROMO, _M_PROMO_WARN, SRC_BRIEF_R7),
+        Rule("promotional_language", "warning", _D_PROMO, _M_PROMO_WARN, SRC_HUB_POLICY),
         Rule("review_manipulation", "error", _D_REVIEW, _M_REVIEW, SRC_AMAZON_REVIEWS),
         _too_long(2000, SRC_AMAZON_SPEC),
         Rule(
@@ -346,8 +345,8 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             SRC_UNVERIFIED_OFFPLATFORM,
             hosts=EBAY_HOSTS + CARRIER_HOSTS,
         ),
-        Rule("email_address", "error", _D_EMAIL, _M_EMAIL_ERR, SRC_BRIEF_R7),
-        Rule("phone_number", "error", _D_PHONE, _M_PHONE_ERR, SRC_BRIEF_R7),
+        Rule("email_address", "error", _D_EMAIL, _M_EMAIL_ERR, SRC_HUB_POLICY),
+        Rule("phone_number", "error", _D_PHONE, _M_PHONE_ERR, SRC_HUB_POLICY),
         Rule("html_markup", "error", _D_HTML, _M_HTML, SRC_EBAY),
         _too_long(2000, SRC_EBAY),
     ),
@@ -368,7 +367,7 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             "error",
             _D_HTML,
             _M_HTML,
-            f"{_REF} §4: send_message content {{text}} [3p]; {SRC_PLAIN_TEXT}",
+            f"Shopee send_message: content {{text}}; {SRC_PLAIN_TEXT}",
         ),
     ),
     "tiktok": (
@@ -386,7 +385,7 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             "error",
             _D_EMAIL,
             _M_EMAIL_ERR,
-            f"{SRC_BRIEF_R7}; the API rejects 'sensitive content' (45101006)",
+            f"{SRC_HUB_POLICY}; the API rejects 'sensitive content' (45101006)",
         ),
         Rule("phone_number", "warning", _D_PHONE, _M_PHONE_WARN, SRC_UNVERIFIED_OFFPLATFORM),
         Rule("html_markup", "error", _D_HTML, _M_HTML, f"{SRC_TIKTOK}; {SRC_PLAIN_TEXT}"),

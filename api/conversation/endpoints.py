@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import asdict
-from typing import Annotated, Literal
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import AwareDatetime
@@ -96,40 +97,65 @@ def _filters(
 Filters = Annotated[ConversationFilters, Depends(_filters)]
 
 
+def default_sort(view: str) -> str:
+    """Lists of work waiting for an answer put the most urgent deadline on top; the others, the latest activity."""
+    return "deadline" if view in ("response_needed", "customer_care") else "last_message"
+
+
 @router.get("", response_model=ConversationPage)
 async def list_conversations(
     session: SessionDep,
     principal: Reader,
     filters: Filters,
     view: View = "all",
-    sort: Literal["last_message", "deadline"] = Query(
-        default="last_message",
-        description="`deadline`: soonest SLA deadline first (conversations with a running clock)",
+    sort: Literal["last_message", "deadline"] | None = Query(
+        default=None,
+        description="`last_message`: newest activity first. `deadline`: soonest SLA deadline first (overdue on "
+        "top), then conversations with no running clock, newest first. Default: `deadline` for the "
+        "response_needed and customer_care views (work to do), `last_message` for the others.",
     ),
     cursor: str | None = Query(default=None, max_length=500),
     limit: int = Query(default=50, ge=1, le=200),
 ) -> Response:
-    """The inbox: one of the views of R1, narrowed by filters and search, newest activity first.
+    """The inbox: one of the views (all, unread, response needed, Walmart Customer Care, failed, spam),
+    narrowed by filters and search.
 
     Pass `next_cursor` back as `cursor` for the next page, repeating the same query otherwise: a
     cursor belongs to this list, its sort and its filters (any other is a 422 naming `cursor`).
 
-    Ordering guarantee: pages follow (`last_message_at`, id) descending, or (`sla_deadline`, id)
-    ascending with `sort=deadline`, as they are when each page is read. A conversation that moves
-    while you page (a new message, an automatic acknowledgement, a deadline that changes) can be
-    skipped or listed twice; new conversations appear on top and do not shift later pages. This
-    list is for people looking at an inbox. To mirror every conversation (ERPs), use
+    Ordering guarantee: pages follow (`last_message_at`, id) descending, or with `sort=deadline`
+    (`sla_deadline`, id) ascending and then (`last_message_at`, id) descending for the conversations
+    without a deadline, as they are when each page is read. A conversation that moves while you
+    page (a new message, an automatic acknowledgement, a deadline that changes) can be skipped or
+    listed twice; new conversations appear on top and do not shift later pages. This list is for
+    people looking at an inbox. To mirror every conversation (ERPs), use
     `GET /v1/conversations/sync`, which never misses a change.
     """
-    scope = CursorScope(f"conversations:{sort}", {"org": principal.organization_id, "view": view, **asdict(filters)})
-    after = scope.read(cursor)
-    found = await repository.page(session, principal.organization_id, view, filters, after, limit + 1, sort)
+    order = sort or default_sort(view)
+    filter_scope = {"org": principal.organization_id, "view": view, **asdict(filters)}
+    if order == "deadline":
+        scope = CursorScope("conversations:deadline_then_activity", filter_scope, key_kind="text")
+        read = scope.read(cursor)
+        after: tuple[Any, ...] | None = None
+        if read is not None:
+            # Signed, so only our own keys come back: "deadline|<time>" or "activity|<time>".
+            phase, _, when = str(read[0]).partition("|")
+            after = (phase, datetime.fromisoformat(when), read[1])
+    else:
+        scope = CursorScope("conversations:last_message", filter_scope)
+        after = scope.read(cursor)
+    found = await repository.page(session, principal.organization_id, view, filters, after, limit + 1, order)
     has_more = len(found) > limit
     found = found[:limit]
     next_cursor = None
     if has_more:
         last = found[-1]
-        next_cursor = scope.issue(last["sla_deadline" if sort == "deadline" else "last_message_at"], last["id"])
+        if order != "deadline":
+            next_cursor = scope.issue(last["last_message_at"], last["id"])
+        elif last["sla_deadline"] is not None:
+            next_cursor = scope.issue(f"deadline|{last['sla_deadline'].isoformat()}", last["id"])
+        else:
+            next_cursor = scope.issue(f"activity|{last['last_message_at'].isoformat()}", last["id"])
     # Rows straight to JSON (api/conversation/rows.py); response_model above still documents it.
     return rows.json_response({"items": rows.list_items(found, utc_now()), "next_cursor": next_cursor})
 

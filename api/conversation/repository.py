@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Executable, RowMapping, Select, and_, select, text, tuple_
+from sqlalchemy import Executable, RowMapping, Select, and_, case, select, text, tuple_, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.conversation.views import VIEWS, ConversationFilters, counts_columns, search_predicate
@@ -65,28 +65,61 @@ async def page(
     organization_id: uuid.UUID,
     view: str,
     filters: ConversationFilters,
-    after: tuple[datetime, uuid.UUID] | None,
+    after: tuple[Any, ...] | None,
     limit: int,
     sort: str = "last_message",
 ) -> list[RowMapping]:
-    """Keyset-paginated (stable under inserts): newest activity first, or soonest deadline first
-    (`deadline`: only conversations with a running clock, most urgent on top).
+    """Keyset-paginated (stable under inserts): newest activity first, or (`deadline`) the soonest
+    deadline first, overdue on top, then the conversations with no running clock, newest first.
 
     Rows of LIST_COLUMNS plus the customer summary, in one statement (see _with_customers)."""
-    conditions = [C.organization_id == organization_id, VIEWS[view], *filters.predicates(with_search=False)]
+    base = [C.organization_id == organization_id, VIEWS[view], *filters.predicates(with_search=False)]
     if sort == "deadline":
-        conditions.append(C.sla_deadline.is_not(None))
-        if after:
-            conditions.append(tuple_(C.sla_deadline, C.id) > tuple_(after[0], after[1]))
-    elif after:
+        return await _deadline_page(session, organization_id, base, filters, after, limit)
+    conditions = list(base)
+    if after:
         conditions.append(tuple_(C.last_message_at, C.id) < tuple_(after[0], after[1]))
-    if filters.q and sort != "deadline":
-        return await _search_page(session, organization_id, conditions, filters, limit)
     if filters.q:
-        conditions.append(search_predicate(filters.q))
-    order = _deadline_order if sort == "deadline" else _inbox_order
-    page_ids = select(C.id).where(and_(*conditions)).order_by(*order(C)).limit(limit)
-    return await _fetch(session, _with_customers(page_ids, organization_id, order))
+        return await _search_page(session, organization_id, conditions, filters, limit)
+    page_ids = select(C.id).where(and_(*conditions)).order_by(*_inbox_order(C)).limit(limit)
+    return await _fetch(session, _with_customers(page_ids, organization_id, _inbox_order))
+
+
+async def _deadline_page(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    base: list[Any],
+    filters: ConversationFilters,
+    after: tuple[Any, ...] | None,
+    limit: int,
+) -> list[RowMapping]:
+    """Two ranges, each an index range scan, in one statement: conversations with a running clock
+    by (deadline, id), then those without by inbox order. `after` is (`"deadline"`, deadline, id)
+    inside the first, (`"activity"`, last_message_at, id) inside the second."""
+    search = [search_predicate(filters.q)] if filters.q else []
+    untimed = [*base, C.sla_deadline.is_(None), *search]
+    if after is not None and after[0] == "activity":
+        untimed.append(tuple_(C.last_message_at, C.id) < tuple_(after[1], after[2]))
+        page_ids = select(C.id).where(and_(*untimed)).order_by(*_inbox_order(C)).limit(limit)
+        return await _fetch(session, _with_customers(page_ids, organization_id, _inbox_order))
+    timed = [*base, C.sla_deadline.is_not(None), *search]
+    if after is not None:
+        timed.append(tuple_(C.sla_deadline, C.id) > tuple_(after[1], after[2]))
+    first = select(C.id).where(and_(*timed)).order_by(*_deadline_order(C)).limit(limit)
+    then = select(C.id).where(and_(*untimed)).order_by(*_inbox_order(C)).limit(limit)
+    both = select(union_all(first.subquery().select(), then.subquery().select()).subquery().c.id)
+    return (await _fetch(session, _with_customers(both, organization_id, _deadline_then_activity)))[:limit]
+
+
+def _deadline_then_activity(t: Any) -> tuple[Any, ...]:
+    untimed = t.sla_deadline.is_(None)
+    return (
+        untimed.asc(),
+        t.sla_deadline.asc(),
+        case((untimed, t.last_message_at)).desc(),
+        case((untimed, t.id)).desc(),
+        t.id.asc(),
+    )
 
 
 def _inbox_order(t: Any) -> tuple[Any, ...]:

@@ -125,6 +125,10 @@ class ConversationDetail(ConversationRead):
     order: OrderRead | None
     customer_profile: CustomerRead | None
     clocks: list[ClockRead] = Field(description="Every SLA clock of the conversation, running and ended")
+    manual_fields: list[str] = Field(
+        description="Fields a person set (priority, assignee_id, team_id, status, category, labels); "
+        "automation rules leave them as they are"
+    )
 
 
 def _clean_labels(v: list[str] | None) -> list[str] | None:

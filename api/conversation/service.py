@@ -114,6 +114,7 @@ async def detail(session: AsyncSession, organization_id: uuid.UUID, conversation
             "notes": [NoteRead.model_validate(n) for n in notes],
             "order": await order_service.read_one(session, order) if order else None,
             "customer_profile": CustomerRead.model_validate(customer) if customer else None,
+            "manual_fields": list(c.manual_fields or ()),
             "clocks": [
                 sla_service.clock_view(k, utc_now())
                 for k in await sla_repository.clocks_of(session, organization_id, c.id)
@@ -137,6 +138,9 @@ async def update(
         await team_repository.get(session, org, changes["team_id"], field="body.team_id")
     for field, value in changes.items():
         setattr(c, field, value)
+    if changes:
+        # What a person (or the ERP acting for one) set stays set: automation rules skip these fields.
+        c.manual_fields = sorted(set(c.manual_fields or ()) | changes.keys())
     if "status" in changes:
         c.resolved_at = utc_now() if changes["status"] == "resolved" else None
     await session.flush()

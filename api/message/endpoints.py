@@ -16,7 +16,14 @@ from api.kit.pagination import CursorScope
 from api.message import outbound, repository
 from api.message.inbound import InboundMessage
 from api.message.pipeline import receive
-from api.message.schemas import DeliveryReport, InboundMessageCreate, MessagePage, MessageRead, MessageSyncPage
+from api.message.schemas import (
+    DeliveryReport,
+    InboundMessageCreate,
+    MessagePage,
+    MessageRead,
+    MessageSyncPage,
+    NoResponseNeededCreate,
+)
 
 router = APIRouter(tags=["messages"], responses=problem_responses(401, 403, 422, 429))
 
@@ -206,12 +213,38 @@ async def retry_message(message_id: uuid.UUID, session: SessionDep, principal: W
 @router.post(
     "/v1/messages/{message_id}/no-response-needed", response_model=MessageRead, responses=problem_responses(404, 409)
 )
-async def mark_no_response_needed(message_id: uuid.UUID, session: SessionDep, principal: Writer) -> MessageRead:
-    """Mark a buyer message as needing no response (e.g. "thanks!"): it stops the clocks it started
-    and leaves the response-rate figures, as the marketplaces do."""
+async def mark_no_response_needed(
+    message_id: uuid.UUID, body: NoResponseNeededCreate, session: SessionDep, principal: Writer
+) -> MessageRead:
+    """Mark a buyer message as needing no response (e.g. "thanks!"), with the reason: it stops the
+    clocks it started (the marketplace's included) and leaves the response-rate figures, as the
+    marketplaces do. A message that seems to ask something is refused with 409 naming
+    `body.confirm_question` unless that is true. Undo with DELETE on the same path. Audited."""
     message = await repository.get(session, principal.organization_id, message_id, lock=True)
     conversation = await conversation_repository.get(
         session, principal.organization_id, message.conversation_id, lock=True
     )
-    await outbound.mark_no_response_needed(session, principal, message, conversation)
+    await outbound.mark_no_response_needed(
+        session,
+        principal,
+        message,
+        conversation,
+        reason=body.reason,
+        note=body.note,
+        confirm_question=body.confirm_question,
+    )
+    return MessageRead.model_validate(message)
+
+
+@router.delete(
+    "/v1/messages/{message_id}/no-response-needed", response_model=MessageRead, responses=problem_responses(404)
+)
+async def undo_no_response_needed(message_id: uuid.UUID, session: SessionDep, principal: Writer) -> MessageRead:
+    """Undo "no response needed": the message waits for an answer again from when the buyer sent it
+    (the clock restarts with its original deadline) and counts in the response rate again. Audited."""
+    message = await repository.get(session, principal.organization_id, message_id, lock=True)
+    conversation = await conversation_repository.get(
+        session, principal.organization_id, message.conversation_id, lock=True
+    )
+    await outbound.undo_no_response_needed(session, principal, message, conversation)
     return MessageRead.model_validate(message)

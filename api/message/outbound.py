@@ -15,10 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import audit, events
 from api.auth.principal import Principal
-from api.kit.errors import Conflict, field_error
+from api.kit.errors import Conflict, InvalidInput, field_error
 from api.kit.time import utc_now
 from api.message import repository
-from api.message.rules import counts_as_response, preview
+from api.message.rules import contains_question, counts_as_response
 from api.models import Channel, Conversation, Message
 from api.sla import escalation
 from api.sla import service as sla_service
@@ -54,7 +54,8 @@ async def queue_reply(
     session.add(message)
     conversation.message_count += 1
     conversation.last_message_at = max(conversation.last_message_at, now)
-    conversation.last_message_preview = preview(body)
+    # The list preview stays on the buyer's last words: our own replies (the automatic
+    # acknowledgement above all) would otherwise hide what the buyer asked.
     if conversation.spam_reason is not None and author_kind == "human":
         # Replying to a conversation means it was not spam after all (R9).
         conversation.spam_reason = None
@@ -169,17 +170,72 @@ async def record_delivery(
 
 
 async def mark_no_response_needed(
-    session: AsyncSession, actor: Principal, message: Message, conversation: Conversation
+    session: AsyncSession,
+    actor: Principal,
+    message: Message,
+    conversation: Conversation,
+    *,
+    reason: str,
+    note: str | None = None,
+    confirm_question: bool = False,
 ) -> Message:
-    """The buyer's message needs no answer: it leaves the wait (and the response rate)."""
-    if message.direction != "inbound":
-        raise Conflict("Only inbound messages can be marked as needing no response.")
+    """The buyer's message needs no answer: it leaves the wait (and the response rate).
+
+    It stops a marketplace clock, so it is never a side effect of a click: a reason is required,
+    `other` needs a note, and a message that seems to ask something needs `confirm_question`."""
+    if message.direction != "inbound" or message.author_kind != "buyer":
+        raise Conflict("Only buyer messages can be marked as needing no response.")
     if message.no_response_needed:
         return message
+    if reason == "other" and not note:
+        raise InvalidInput("Say why this message needs no response.", errors=field_error("body.note", "required"))
+    if not confirm_question and contains_question(f"{message.subject or ''}\n{message.body}"):
+        raise Conflict(
+            "The buyer seems to ask a question. Confirm that it still needs no response.",
+            errors=field_error("body.confirm_question", "the message contains a question"),
+        )
     message.no_response_needed = True
+    message.no_response_reason = reason
+    await _rewait(session, conversation, message.id)
+    audit.record(
+        session,
+        actor,
+        conversation.organization_id,
+        "message.no_response_needed",
+        "conversation",
+        conversation.id,
+        {"message_id": str(message.id), "reason": reason, "note": note, "confirmed_question": confirm_question},
+    )
+    return message
+
+
+async def undo_no_response_needed(
+    session: AsyncSession, actor: Principal, message: Message, conversation: Conversation
+) -> Message:
+    """The message needs an answer after all: it waits again from when the buyer sent it, so the
+    clock that starts again keeps the deadline it had (and the message counts in the rate again)."""
+    if not message.no_response_needed or message.direction != "inbound":
+        return message
+    previous = message.no_response_reason
+    message.no_response_needed = False
+    message.no_response_reason = None
+    await _rewait(session, conversation, message.id)
+    audit.record(
+        session,
+        actor,
+        conversation.organization_id,
+        "message.no_response_undone",
+        "conversation",
+        conversation.id,
+        {"message_id": str(message.id), "reason": previous},
+    )
+    return message
+
+
+async def _rewait(session: AsyncSession, conversation: Conversation, message_id: uuid.UUID) -> None:
     await session.flush()
     await recompute_waiting(session, conversation)
-    await sla_service.reconcile(session, conversation, stop_reason="no_response_needed", stop_message_id=message.id)
+    await sla_service.reconcile(session, conversation, stop_reason="no_response_needed", stop_message_id=message_id)
     events.emit(
         session,
         conversation.organization_id,
@@ -191,8 +247,6 @@ async def mark_no_response_needed(
         },
         conversation_id=conversation.id,
     )
-    audit.record(session, actor, conversation.organization_id, "message.no_response_needed", "message", message.id)
-    return message
 
 
 async def retry(session: AsyncSession, actor: Principal, message: Message, conversation: Conversation) -> Message:

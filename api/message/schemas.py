@@ -1,15 +1,19 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, Field, field_validator
+from pydantic import AwareDatetime, Field, computed_field, field_validator
 
 from api.customer.schemas import BuyerIn
-from api.kit.schema import RequestModel, ResponseModel, cap_bytes
+from api.kit.schema import RequestModel, ResponseModel, cap_bytes, datetime_reason
+from api.kit.time import utc_now
+from api.message.rules import contains_question
 
 BODY_LIMIT = 65_536
+# How far ahead of our clock a pushed message's sent_at may be (clock skew between machines).
+FUTURE_SKEW = timedelta(minutes=5)
 SUBJECT_LIMIT = 1_024
 
 
@@ -34,6 +38,18 @@ class InboundMessageCreate(RequestModel):
     @classmethod
     def _subject(cls, v: str) -> str:
         return cap_bytes(v, SUBJECT_LIMIT, "subject")
+
+    @field_validator("sent_at")
+    @classmethod
+    def _sent_at(cls, v: datetime) -> datetime:
+        # A row dated a day ahead (an ERP's wrong time zone) would sit on top of every list and start
+        # clocks that end tomorrow; a few minutes of clock skew between machines is normal.
+        if datetime_reason(v) is None and v > utc_now() + FUTURE_SKEW:  # out of range: the model's own rule says so
+            raise ValueError(
+                f"sent_at is in the future (more than {FUTURE_SKEW.seconds // 60} minutes ahead of our clock); "
+                "send the time the buyer sent the message, with its time zone"
+            )
+        return v
 
     @field_validator("body")
     @classmethod
@@ -67,6 +83,25 @@ class DeliveryReport(RequestModel):
     delivered_at: AwareDatetime | None = None
 
 
+NoResponseReason = Literal["thanks_only", "answered_elsewhere", "duplicate", "not_for_us", "other"]
+
+
+class NoResponseNeededCreate(RequestModel):
+    """Why the buyer's message needs no answer. Marking it stops its marketplace clock and leaves it
+    out of the response rate, so a reason is required and a question must be confirmed."""
+
+    reason: NoResponseReason
+    note: str | None = Field(default=None, max_length=500, description="Required when the reason is `other`")
+    confirm_question: bool = Field(
+        default=False, description="The message seems to ask something; true confirms it still needs no answer"
+    )
+
+    @field_validator("note")
+    @classmethod
+    def _note(cls, v: str | None) -> str | None:
+        return v.strip() or None if v is not None else None
+
+
 class MessageRead(ResponseModel):
     id: uuid.UUID
     conversation_id: uuid.UUID
@@ -85,8 +120,15 @@ class MessageRead(ResponseModel):
     delivery_attempts: int
     delivered_at: datetime | None
     no_response_needed: bool
+    no_response_reason: NoResponseReason | None = Field(
+        description="Why a person marked the message as needing no response"
+    )
     template_id: uuid.UUID | None
     attachments: list[dict[str, Any]]
+
+    @computed_field(description="A buyer message that seems to ask something (marking it needs `confirm_question`)")
+    def contains_question(self) -> bool:
+        return self.direction == "inbound" and contains_question(f"{self.subject or ''}\n{self.body}")
 
 
 class MessagePage(ResponseModel):

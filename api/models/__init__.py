@@ -14,6 +14,7 @@ from api.models.note import Note
 from api.models.order import Order, OrderItem, Shipment
 from api.models.organization import Organization
 from api.models.outbox import OutboxEvent
+from api.models.saved_view import SavedView
 from api.models.sla import BusinessCalendar, Notification, OutboundEmail, SlaClock, SlaPolicy, SlaTimer
 from api.models.team import Team, TeamMember
 from api.models.user import User, UserSession
@@ -41,6 +42,7 @@ __all__ = [
     "OutboundEmail",
     "OutboxEvent",
     "Reminder",
+    "SavedView",
     "Shipment",
     "SlaClock",
     "SlaPolicy",

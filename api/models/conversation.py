@@ -133,3 +133,6 @@ class Conversation(IdMixin, TenantMixin, TimestampMixin, Base):
     # write (whoever writes, ORM or SQL): the position of the row in the sync feed
     # (GET /v1/conversations/sync, see conversation.repository.changed_since).
     change_xid: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    # Fields a person set (priority, assignee, team, status, category, labels): automation rules
+    # leave them alone until a person changes them again (see automation.service, "people first").
+    manual_fields: Mapped[list[str]] = mapped_column(ARRAY(String(20)), server_default="{}")

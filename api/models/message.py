@@ -73,6 +73,8 @@ class Message(IdMixin, TenantMixin, Base):
     delivery_attempts: Mapped[int] = mapped_column(Integer, server_default="0")
     delivered_at: Mapped[datetime | None] = mapped_column()
     no_response_needed: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    # Why a person said the message needs no answer (NO_RESPONSE_REASONS); NULL when it was not them.
+    no_response_reason: Mapped[str | None] = mapped_column(String(40))
     # The inbound message a reply answers: the SLA engine needs to know which wait it ends.
     in_reply_to_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
     template_id: Mapped[uuid.UUID | None] = mapped_column()

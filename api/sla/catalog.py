@@ -41,8 +41,7 @@ BUILTINS: tuple[BuiltinPolicy, ...] = (
     BuiltinPolicy(
         key="walmart_bbb_ag_complaint",
         name="Walmart — BBB / Attorney General complaint (1 h)",
-        source="Walmart Customer Care Policy: BBB or Attorney General complaints need a response within 1 hour "
-        "(marketplaces.md §2).",
+        source="Walmart Customer Care Policy: BBB or Attorney General complaints need a response within 1 hour.",
         first_response_seconds=1 * HOUR,
         next_response_seconds=1 * HOUR,
         automation_counts=False,
@@ -53,7 +52,7 @@ BUILTINS: tuple[BuiltinPolicy, ...] = (
         key="walmart",
         name="Walmart (48 h, weekends and days off included)",
         source="Walmart Customer Care Policy: 'send a high-quality response within 48 hours of receipt including "
-        "weekends and Additional Days Off'; auto-replies do not qualify (marketplaces.md §2, §6).",
+        "weekends and Additional Days Off'; auto-replies do not qualify.",
         first_response_seconds=48 * HOUR,
         next_response_seconds=48 * HOUR,
         automation_counts=False,
@@ -63,8 +62,8 @@ BUILTINS: tuple[BuiltinPolicy, ...] = (
     BuiltinPolicy(
         key="amazon",
         name="Amazon (24 h, weekends and holidays included)",
-        source="Seller Central 202152030/200549770: 'Respond to buyer messages within 24 hours, including weekends "
-        "and holidays. Auto-responders are not considered a valid response.' (marketplaces.md §1).",
+        source="Amazon Seller Central: 'Respond to buyer messages within 24 hours, including weekends "
+        "and holidays. Auto-responders are not considered a valid response.'.",
         first_response_seconds=24 * HOUR,
         next_response_seconds=24 * HOUR,
         automation_counts=False,
@@ -75,7 +74,7 @@ BUILTINS: tuple[BuiltinPolicy, ...] = (
         key="shopee",
         name="Shopee (12 h chat response)",
         source="Shopee Chat Response Rate counts replies within 12 hours; system auto-replies are excluded "
-        "(marketplaces.md §4, third-party sources).",
+        "(third-party sources).",
         first_response_seconds=12 * HOUR,
         next_response_seconds=12 * HOUR,
         automation_counts=False,
@@ -86,7 +85,7 @@ BUILTINS: tuple[BuiltinPolicy, ...] = (
         key="tiktok",
         name="TikTok Shop (24 h, FAQ automation counts)",
         source="TikTok Shop performance API: share of sessions with a first response within 24 h; 'Automated "
-        "responses such as FAQ cards are regarded as responses' (marketplaces.md §5).",
+        "responses such as FAQ cards are regarded as responses'.",
         first_response_seconds=24 * HOUR,
         next_response_seconds=24 * HOUR,
         automation_counts=True,
@@ -96,7 +95,7 @@ BUILTINS: tuple[BuiltinPolicy, ...] = (
     BuiltinPolicy(
         key="ebay",
         name="eBay (internal target, default 24 h)",
-        source="eBay has no message-response-time metric; the hub sets a configurable target (marketplaces.md §3).",
+        source="eBay has no message-response-time metric; the hub sets a configurable target.",
         first_response_seconds=24 * HOUR,
         next_response_seconds=24 * HOUR,
         automation_counts=False,

@@ -157,3 +157,21 @@ async def get_by_starter(session: AsyncSession, organization_id: uuid.UUID, star
     if row is None:
         raise NotFound(f"No starter template {starter_key!r}.")
     return row
+
+
+async def variant_for(session: AsyncSession, template: Template, language: str | None) -> Template:
+    """The same template (same name) in the buyer's language, if the library has an active one;
+    else the template itself. Variants are the library's rows that share a name (one per language)."""
+    if not language or language == template.language:
+        return template
+    row = (
+        await session.execute(
+            select(Template).where(
+                Template.organization_id == template.organization_id,
+                Template.name == template.name,
+                Template.language == language,
+                Template.is_active.is_(True),
+            )
+        )
+    ).scalar_one_or_none()
+    return row or template

@@ -22,6 +22,7 @@ BODIES = {
     ("post", "/v1/conversations/{conversation_id}/replies"): {"body": "r"},
     ("post", "/v1/conversations/{conversation_id}/spam"): {"reason": "spam"},
     ("post", "/v1/messages/{message_id}/delivery"): {"status": "sent"},
+    ("post", "/v1/messages/{message_id}/no-response-needed"): {"reason": "thanks_only", "confirm_question": True},
     ("patch", "/v1/customers/{customer_id}"): {"tags": ["x"]},
     ("patch", "/v1/users/{user_id}"): {"name": "x"},
     ("patch", "/v1/teams/{team_id}"): {"name": "x"},
@@ -96,6 +97,9 @@ async def _victim_ids(victim, sessionmaker):
         "api_key_id": key["id"],
         "user_id": str(victim.agent_id),
         "team_id": team["id"],
+        "view_id": (
+            await victim.agent.post("/v1/saved-views", json={"name": "Mine", "query": {"view": "unread"}})
+        ).json()["id"],
         # Push hooks are signed by the marketplace, not tenant-scoped: a channel of another marketplace
         # (the victim's is an ERP channel) or without credentials is a 404 like any unknown channel.
         "marketplace": "ebay",

@@ -68,6 +68,11 @@ SAMPLES: dict[tuple[str, str], list[dict[str, Any]]] = {
     ("post", "/v1/teams"): [{"name": "Team {n}", "member_ids": ["{user}"]}],
     ("patch", "/v1/teams/{team_id}"): [{"calendar_id": "{calendar}"}, {"member_ids": ["{user}"]}],
     ("post", "/v1/templates/{template_id}/preview"): [{"conversation_id": "{conversation}"}],
+    ("post", "/v1/saved-views"): [
+        {"name": "V {n}", "query": {"channel_id": "{channel}"}},
+        {"name": "V {n}", "query": {"team_id": "{team}"}},
+        {"name": "V {n}", "query": {"view": "all"}, "team_id": "{team}"},
+    ],
 }
 PLACEHOLDER = re.compile(r"^\{(team|user|template|channel|conversation|calendar)\}$")
 

@@ -98,7 +98,7 @@ async def test_next_response_clock_starts_at_oldest_unanswered(tenant):
     await tenant.api.post(f"/v1/messages/{reply['id']}/delivery", json={"status": "sent"})
     t1 = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1)
     await push(tenant.api, channel["id"], external_thread_id="N", sent_at=iso(t1))
-    await push(tenant.api, channel["id"], external_thread_id="N", sent_at=iso(t1 + timedelta(hours=1)))
+    await push(tenant.api, channel["id"], external_thread_id="N", sent_at=iso(t1 + timedelta(minutes=2)))
     clocks = await _clocks(tenant.api, conv_id)
     nxt = clocks["marketplace_next_response"]
     assert nxt["started_at"] == iso(t1) and nxt["due_at"] == iso(t1 + timedelta(hours=24))
@@ -108,7 +108,7 @@ async def test_next_response_clock_starts_at_oldest_unanswered(tenant):
 async def test_no_response_needed_stops_clock_and_leaves_rates(tenant):
     channel = await make_channel(tenant.api, marketplace="walmart")
     msg = await push(tenant.api, channel["id"], body="Thanks, got it!")
-    r = await tenant.agent.post(f"/v1/messages/{msg['id']}/no-response-needed")
+    r = await tenant.agent.post(f"/v1/messages/{msg['id']}/no-response-needed", json={"reason": "thanks_only"})
     assert r.status_code == 200 and r.json()["no_response_needed"] is True
     clock = (await _clocks(tenant.api, msg["conversation_id"]))["marketplace_first_response"]
     assert clock["state"] == "stopped" and clock["stop_reason"] == "no_response_needed"
@@ -249,7 +249,7 @@ async def test_response_rate_matches_hand_computed_example(tenant):
     await push(tenant.api, walmart["id"], sent_at=iso(now - timedelta(days=3)))  # overdue, unanswered
     await push(tenant.api, walmart["id"], sent_at=iso(now - timedelta(hours=1)))  # running, not due
     thanks = await push(tenant.api, walmart["id"], sent_at=iso(now - timedelta(days=4)), body="Thanks!")
-    await tenant.agent.post(f"/v1/messages/{thanks['id']}/no-response-needed")
+    await tenant.agent.post(f"/v1/messages/{thanks['id']}/no-response-needed", json={"reason": "thanks_only"})
     for i in range(9):
         await answered(amazon, now - timedelta(hours=2, minutes=i))
     await push(tenant.api, amazon["id"], sent_at=iso(now - timedelta(days=2)))

@@ -88,15 +88,16 @@ async def _office_setup(tenant, *, pause=False):
 async def test_internal_clock_follows_the_business_calendar(tenant):
     await _office_setup(tenant)
     channel = await make_channel(tenant.api, marketplace="api")
-    # Friday 2026-12-18 16:00 Shanghai: 2 working hours left that day, 2 more on Monday from 09:00.
-    msg = await push(tenant.api, channel["id"], sent_at="2026-12-18T16:00:00+08:00")
+    # Friday 2026-11-27 16:00 Shanghai (in the past: pushes may not be dated ahead).
+    # 2 working hours left that day, 2 more on Monday from 09:00.
+    msg = await push(tenant.api, channel["id"], sent_at="2026-11-27T16:00:00+08:00")
     clocks = {
         c["kind"]: c for c in (await tenant.api.get(f"/v1/conversations/{msg['conversation_id']}")).json()["clocks"]
     }
-    assert clocks["internal_first_response"]["due_at"] == "2026-12-21T03:00:00Z"  # Monday 11:00 +08
-    assert clocks["marketplace_first_response"]["due_at"] == "2026-12-19T08:00:00Z"  # 24/7
+    assert clocks["internal_first_response"]["due_at"] == "2026-11-30T03:00:00Z"  # Monday 11:00 +08
+    assert clocks["marketplace_first_response"]["due_at"] == "2026-11-28T08:00:00Z"  # 24/7
     # Resolution: 16 working hours = Fri 2 h + Mon 8 h + Tue 6 h -> Tuesday 16:00 +08.
-    assert clocks["internal_resolution"]["due_at"] == "2026-12-22T08:00:00Z"
+    assert clocks["internal_resolution"]["due_at"] == "2026-12-01T08:00:00Z"
 
 
 async def test_pending_pauses_internal_clocks_only(tenant):

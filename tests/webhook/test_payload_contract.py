@@ -21,7 +21,7 @@ async def test_every_delivered_payload_validates_against_its_schema(tenant, rela
     msg = await push(tenant.api, channel["id"], sent_at=sent_at.isoformat(), order_id="PO-1")
     conv = msg["conversation_id"]
     second = await push(tenant.api, channel["id"], external_thread_id=None, body="thanks")
-    await tenant.api.post(f"/v1/messages/{second['id']}/no-response-needed")
+    await tenant.api.post(f"/v1/messages/{second['id']}/no-response-needed", json={"reason": "thanks_only"})
     await tenant.admin.patch(f"/v1/conversations/{conv}", json={"assignee_id": str(tenant.agent_id)})
     await tenant.agent.post(f"/v1/conversations/{conv}/notes", json={"body": "call them"})
     ok = (await tenant.agent.post(f"/v1/conversations/{conv}/replies", json={"body": "On its way."})).json()

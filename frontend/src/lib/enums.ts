@@ -33,3 +33,4 @@ export const ROLES = ['agent', 'supervisor', 'admin'] as const satisfies readonl
 export function oneOf<T extends string>(allowed: readonly T[], value: string | null | undefined): T | undefined {
   return value !== null && value !== undefined && (allowed as readonly string[]).includes(value) ? (value as T) : undefined;
 }
+export const NO_RESPONSE_REASONS = ['thanks_only', 'answered_elsewhere', 'duplicate', 'not_for_us', 'other'] as const satisfies readonly components['schemas']['NoResponseNeededCreate']['reason'][];

@@ -118,6 +118,8 @@ export function message(id: string, conversationId: string, overrides: Partial<S
     delivery_attempts: 0,
     delivered_at: null,
     no_response_needed: false,
+    no_response_reason: null,
+    contains_question: false,
     template_id: null,
     attachments: [],
     ...overrides,
@@ -133,6 +135,7 @@ export function detail(id: string, overrides: Partial<S['ConversationDetail']> =
     order: null,
     customer_profile: null,
     clocks: [],
+    manual_fields: [],
     ...overrides,
   } as unknown as S['ConversationDetail'];
 }

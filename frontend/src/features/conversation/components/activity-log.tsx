@@ -1,17 +1,10 @@
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useUserNames } from '@/hooks/use-directory';
+import { useTeams, useUserNames } from '@/hooks/use-directory';
 import { formatDateTime } from '@/lib/format';
 import { ApiError } from '@/lib/problem';
 import { useActivity, type AuditEntry } from '../api/get-activity';
-
-const KNOWN_ACTIONS = [
-  'conversation.updated',
-  'conversation.spam_flagged',
-  'conversation.spam_unflagged',
-  'note.created',
-  'message.reply_queued',
-];
+import { describeActivity, type Directory } from '../lib/activity-text';
 
 /** Who did what, when (R15). Loaded only when opened: most agents never look. */
 export function ActivityLog({ conversationId }: { conversationId: string }) {
@@ -20,6 +13,12 @@ export function ActivityLog({ conversationId }: { conversationId: string }) {
   const activity = useActivity(conversationId, open);
   // Roles without settings:read cannot read the audit log; say so instead of showing an error.
   const forbidden = activity.error instanceof ApiError && activity.error.status === 403;
+  const userNames = useUserNames();
+  const teams = useTeams();
+  const directory = useMemo<Directory>(() => {
+    const teamNames = new Map((teams.data ?? []).map((team) => [team.id, team.name]));
+    return { userName: (id) => userNames.get(id), teamName: (id) => teamNames.get(id) };
+  }, [userNames, teams.data]);
 
   return (
     <details className="side-section" data-testid="activity-log" onToggle={(e) => setOpen(e.currentTarget.open)}>
@@ -28,7 +27,7 @@ export function ActivityLog({ conversationId }: { conversationId: string }) {
       {activity.isPending && open ? <div className="muted">{t('common.loading')}</div> : null}
       <ol className="activity">
         {(activity.data?.items ?? []).map((entry) => (
-          <ActivityItem key={entry.id} entry={entry} />
+          <ActivityItem key={entry.id} entry={entry} directory={directory} />
         ))}
       </ol>
       {activity.data && activity.data.items.length === 0 ? <div className="muted">{t('activity.empty')}</div> : null}
@@ -36,21 +35,15 @@ export function ActivityLog({ conversationId }: { conversationId: string }) {
   );
 }
 
-function ActivityItem({ entry }: { entry: AuditEntry }) {
+function ActivityItem({ entry, directory }: { entry: AuditEntry; directory: Directory }) {
   const { t, i18n } = useTranslation();
-  const userNames = useUserNames();
-  const actor =
-    entry.actor_type === 'user' && entry.actor_id
-      ? (userNames.get(entry.actor_id) ?? t('thread.agent'))
-      : t(`activity.actor.${entry.actor_type === 'api_key' ? 'api_key' : entry.actor_type === 'automation' ? 'automation' : 'system'}`);
-  const action = KNOWN_ACTIONS.includes(entry.action) ? t(`activity.action.${entry.action.replace('.', '_')}`) : entry.action;
-  const changed = entry.action === 'conversation.updated' ? Object.keys(entry.data).map((k) => t(`activity.field.${k}`, { defaultValue: k })) : [];
+  const { actor, changes, detail } = describeActivity(entry, t, directory);
   return (
-    <li className="activity__item">
+    <li className="activity__item" data-testid="activity-item">
       <time>{formatDateTime(entry.created_at, i18n.language)}</time>
       <span>
-        <strong>{actor}</strong> {action}
-        {changed.length > 0 ? <span className="muted"> · {changed.join(', ')}</span> : null}
+        <strong>{actor}</strong> {changes.join(i18n.language.startsWith('zh') ? '，' : ', ')}
+        {detail ? <span className="muted"> · {detail}</span> : null}
       </span>
     </li>
   );

@@ -84,11 +84,67 @@ describe('conversation workspace', () => {
     });
     renderWorkspace();
     const last = (await screen.findAllByTestId('message'))[2]!;
-    await userEvent.click(within(last).getByRole('button', { name: 'No response needed' }));
+    await userEvent.click(within(last).getByRole('button', { name: 'No response needed…' }));
+    await userEvent.click(within(last).getByTestId('no-response-reason-thanks_only'));
+    await userEvent.click(within(last).getByTestId('no-response-submit'));
     expect(await within(last).findByRole('alert')).toHaveTextContent('No route /v1/messages/m3/no-response-needed.');
     // Before: a 404 hid the action for the rest of the session, so a backend regression looked like a missing feature.
+    await userEvent.click(within(last).getByRole('button', { name: 'Cancel' }));
     const again = (await screen.findAllByTestId('message'))[2]!;
-    expect(within(again).getByRole('button', { name: 'No response needed' })).toBeInTheDocument();
+    expect(within(again).getByRole('button', { name: 'No response needed…' })).toBeInTheDocument();
+  });
+
+  it('“no response needed” asks for a reason, says what it does, and confirms a question first', async () => {
+    const question = detail('conv-9', {
+      subject: 'Missing screws',
+      messages: [message('m3', 'conv-9', { body: 'Do you ship to Canada?', contains_question: true })],
+    });
+    const api = mockApi({
+      ...quiet,
+      'GET /v1/conversations/:id': question,
+      'POST /v1/messages/:id/no-response-needed': (request) =>
+        message('m3', 'conv-9', { body: 'Do you ship to Canada?', contains_question: true, no_response_needed: true, no_response_reason: (request.body as { reason: 'answered_elsewhere' }).reason }),
+    });
+    renderWorkspace();
+    const msg = (await screen.findAllByTestId('message'))[0]!;
+    await userEvent.click(within(msg).getByRole('button', { name: 'No response needed…' }));
+    const dialog = within(msg).getByTestId('no-response-dialog');
+    expect(dialog).toHaveTextContent('Stops the marketplace’s reply clock');
+    expect(dialog).toHaveTextContent('Leaves the message out of the response rate');
+    const submit = within(dialog).getByTestId('no-response-submit');
+    expect(submit).toBeDisabled();
+    expect(dialog).toHaveTextContent('Choose a reason.');
+    await userEvent.click(within(dialog).getByTestId('no-response-reason-answered_elsewhere'));
+    // The buyer asked something: the clock cannot stop until the agent confirms.
+    expect(within(dialog).getByTestId('no-response-question')).toHaveTextContent('The buyer seems to ask a question.');
+    expect(submit).toBeDisabled();
+    await userEvent.click(within(dialog).getByTestId('no-response-confirm'));
+    expect(submit).toBeEnabled();
+    await userEvent.click(submit);
+    await waitFor(() => expect(api.to('POST', '/v1/messages/m3/no-response-needed')).toHaveLength(1));
+    expect(api.to('POST', '/v1/messages/m3/no-response-needed')[0]?.body).toEqual({ reason: 'answered_elsewhere', note: null, confirm_question: true });
+  });
+
+  it('“no response needed” with reason other needs a note; a marked message can be undone', async () => {
+    const marked = detail('conv-9', {
+      messages: [message('m3', 'conv-9', { body: 'Thanks!', no_response_needed: true, no_response_reason: 'thanks_only' }), message('m4', 'conv-9', { body: 'ok' })],
+    });
+    const api = mockApi({
+      ...quiet,
+      'GET /v1/conversations/:id': marked,
+      'DELETE /v1/messages/:id/no-response-needed': message('m3', 'conv-9', { body: 'Thanks!' }),
+    });
+    renderWorkspace();
+    const [first, second] = await screen.findAllByTestId('message');
+    expect(within(first!).getByTestId('no-response-tag')).toHaveTextContent('No response needed · Only thanks or an acknowledgement');
+    await userEvent.click(within(first!).getByTestId('no-response-undo'));
+    await waitFor(() => expect(api.to('DELETE', '/v1/messages/m3/no-response-needed')).toHaveLength(1));
+
+    await userEvent.click(within(second!).getByRole('button', { name: 'No response needed…' }));
+    await userEvent.click(within(second!).getByTestId('no-response-reason-other'));
+    expect(within(second!).getByTestId('no-response-submit')).toBeDisabled();
+    await userEvent.type(within(second!).getByTestId('no-response-note'), 'Phoned the buyer');
+    expect(within(second!).getByTestId('no-response-submit')).toBeEnabled();
   });
 
   it('a conversation that does not exist says so; a failing API shows its problem', async () => {

@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorNotice } from '@/components/feedback';
 import { formatDateTime } from '@/lib/format';
@@ -5,6 +6,7 @@ import { useNoResponseNeeded } from '../api/no-response-needed';
 import type { Message } from '../api/get-conversation';
 import { DeliveryStatus } from './delivery-status';
 import { EmailBodyFrame } from './email-body-frame';
+import { NoResponseDialog } from './no-response-dialog';
 
 interface MessageItemProps {
   message: Message;
@@ -16,7 +18,8 @@ interface MessageItemProps {
 
 export function MessageItem({ message: m, conversationSubject, buyerName, authorName, awaitingReply }: MessageItemProps) {
   const { t, i18n } = useTranslation();
-  const noResponse = useNoResponseNeeded(m.conversation_id);
+  const { mark, undo } = useNoResponseNeeded(m.conversation_id);
+  const [asking, setAsking] = useState(false);
   const outbound = m.direction === 'outbound';
   const author =
     m.author_kind === 'buyer'
@@ -49,20 +52,43 @@ export function MessageItem({ message: m, conversationSubject, buyerName, author
       {m.attachments.length > 0 ? <div className="msg__attachments">{t('thread.attachments', { count: m.attachments.length })}</div> : null}
       <footer className="msg__foot">
         {outbound ? <DeliveryStatus message={m} /> : null}
-        {m.no_response_needed ? <span className="tag tag--muted">{t('thread.noResponseNeeded')}</span> : null}
-        {canMarkNoResponse ? (
+        {m.no_response_needed ? (
+          <span className="tag tag--muted" data-testid="no-response-tag">
+            {t('thread.noResponseNeeded')}
+            {m.no_response_reason ? ` · ${t(`noResponse.reason.${m.no_response_reason}`)}` : null}
+          </span>
+        ) : null}
+        {m.no_response_needed && m.author_kind === 'buyer' ? (
+          <button type="button" className="btn btn--link btn--sm" data-testid="no-response-undo" disabled={undo.isPending} onClick={() => undo.mutate(m.id)}>
+            {t('noResponse.undo')}
+          </button>
+        ) : null}
+        {canMarkNoResponse && !asking ? (
           <button
             type="button"
             className="btn btn--link btn--sm"
-            disabled={noResponse.isPending}
-            onClick={() => noResponse.mutate(m.id)}
+            data-testid="no-response-open"
+            aria-expanded={false}
+            onClick={() => {
+              mark.reset();
+              setAsking(true);
+            }}
             title={t('thread.noResponseHint')}
           >
             {t('thread.markNoResponse')}
           </button>
         ) : null}
       </footer>
-      {noResponse.error ? <ErrorNotice error={noResponse.error} /> : null}
+      {canMarkNoResponse && asking ? (
+        <NoResponseDialog
+          containsQuestion={m.contains_question}
+          pending={mark.isPending}
+          error={mark.error}
+          onCancel={() => setAsking(false)}
+          onConfirm={(body) => mark.mutate({ messageId: m.id, body }, { onSuccess: () => setAsking(false) })}
+        />
+      ) : null}
+      {undo.error ? <ErrorNotice error={undo.error} /> : null}
     </article>
   );
 }

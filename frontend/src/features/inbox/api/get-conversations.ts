@@ -39,8 +39,10 @@ export function toListQuery(filters: ConversationFilters, cursor: string | null)
   };
   const slaState = oneOf(SLA_FILTERS, filters.sla_state);
   if (slaState) query.sla_state = slaState;
+  // Only a sort the person chose: without one the API applies the view's default (deadline first
+  // for Response Needed and Customer Care).
   const sort = oneOf(SORTS, filters.sort);
-  if (sort && sort !== 'last_message') query.sort = sort;
+  if (sort) query.sort = sort;
   return query;
 }
 

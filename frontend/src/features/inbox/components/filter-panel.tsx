@@ -2,7 +2,7 @@ import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { LoadFailed } from '@/components/feedback';
 import { useChannels, useTeams, useUsers } from '@/hooks/use-directory';
-import { CATEGORIES, MARKETPLACES, PRIORITIES, SLA_FILTERS, SORTS, STATUSES } from '@/lib/enums';
+import { CATEGORIES, MARKETPLACES, PRIORITIES, SLA_FILTERS, STATUSES } from '@/lib/enums';
 import { useInboxFilters, type FilterKey } from '../hooks/use-inbox-filters';
 
 interface Option {
@@ -58,16 +58,6 @@ export function FilterPanel() {
       {field('category', t('filters.category'), CATEGORIES.map((c) => ({ value: c, label: t(`category.${c}`) })))}
       {field('priority', t('filters.priority'), PRIORITIES.map((p) => ({ value: p, label: t(`priority.${p}`) })))}
       {field('sla_state', t('filters.sla'), SLA_FILTERS.map((s) => ({ value: s, label: t(`sla.state.${s}`) })))}
-      <label className="filter">
-        <span className="filter__label">{t('filters.sort')}</span>
-        <select data-testid="filter-sort" value={filters.sort ?? 'last_message'} onChange={(e) => setFilter('sort', e.target.value === 'last_message' ? undefined : e.target.value)}>
-          {SORTS.map((s) => (
-            <option key={s} value={s}>
-              {t(`sort.${s}`)}
-            </option>
-          ))}
-        </select>
-      </label>
       {activeFilterCount > 0 ? (
         <button type="button" className="btn btn--link filter-panel__clear" onClick={clearFilters}>
           {t('filters.clear')}

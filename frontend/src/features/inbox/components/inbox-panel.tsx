@@ -3,7 +3,9 @@ import { useTranslation } from 'react-i18next';
 import { useInboxFilters } from '../hooks/use-inbox-filters';
 import { ConversationList } from './conversation-list';
 import { FilterPanel } from './filter-panel';
+import { SaveViewButton } from './saved-views';
 import { SearchBox } from './search-box';
+import { SortControl } from './sort-control';
 
 interface InboxPanelProps {
   selectedId: string | null;
@@ -31,6 +33,10 @@ export function InboxPanel({ selectedId, onOpen }: InboxPanelProps) {
             {t('filters.title')}
             {activeFilterCount > 0 ? <span className="pill">{activeFilterCount}</span> : null}
           </button>
+        </div>
+        <div className="inbox-panel__tools">
+          <SortControl />
+          <SaveViewButton />
         </div>
         <SearchBox value={filters.q ?? ''} onSearch={(q) => setFilter('q', q)} />
         {showFilters ? <FilterPanel /> : null}

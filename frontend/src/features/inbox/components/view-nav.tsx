@@ -5,6 +5,7 @@ import { useChannels } from '@/hooks/use-directory';
 import { VIEWS, type View } from '@/lib/enums';
 import { useViewCounts } from '../api/get-counts';
 import { countFilters, useInboxFilters } from '../hooks/use-inbox-filters';
+import { SavedViews } from './saved-views';
 
 /** The left rail: Walmart's Message Center views with live counts, then quick filters and stores. */
 export function ViewNav() {
@@ -37,6 +38,8 @@ export function ViewNav() {
         })}
         <LoadFailed what={t('common.part.counts')} error={counts.error} onRetry={() => void counts.refetch()} testId="counts-failed" />
       </div>
+
+      <SavedViews />
 
       <div className="view-nav__heading">{t('nav.quick')}</div>
       <div className="view-nav__section">
