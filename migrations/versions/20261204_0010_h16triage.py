@@ -2,7 +2,7 @@
 
 - The list preview is the latest inbound message (the buyer's words, or a marketplace notice), never
   our own reply: 29 of 45 Response Needed rows of the demo previewed the out-of-hours
-  acknowledgement. Replies no longer write it (api/message/outbound.py); `hourglass_ingest` now
+  acknowledgement. Replies no longer write it (api/message/outbound.py); `hourglass_ingest_many` now
   writes it for the newest inbound message (compared with `last_inbound_at`, since replies still
   move `last_message_at`), and existing rows are backfilled from their latest inbound message.
 - `conversations.manual_fields`: the fields a person set, which automation rules leave alone.
@@ -11,7 +11,7 @@
 - Built-in SLA policies no longer cite internal documents in their `source` (not restored on downgrade).
 
 Revision ID: 0010_h16triage
-Revises: 0009_wake_notify
+Revises: 0010_h19_ingest_many
 Create Date: 2026-12-04 19:00:00.000000
 """
 
@@ -22,12 +22,12 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0010_h16triage"
-down_revision: str | None = "0009_wake_notify"
+down_revision: str | None = "0010_h19_ingest_many"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-OLD_PREVIEW = "CASE WHEN cv.last_message_at <= v_sent THEN p->>'preview'"
-NEW_PREVIEW = "CASE WHEN cv.last_inbound_at IS NULL OR cv.last_inbound_at <= v_sent THEN p->>'preview'"
+OLD_PREVIEW = "CASE WHEN cv.last_message_at <= a.last_sent THEN a.preview"
+NEW_PREVIEW = "CASE WHEN cv.last_inbound_at IS NULL OR cv.last_inbound_at <= a.last_sent THEN a.preview"
 
 
 def _swap_in_ingest(old: str, new: str) -> None:
@@ -39,10 +39,10 @@ def _swap_in_ingest(old: str, new: str) -> None:
             """
 DO $do$
 DECLARE
-    def text := pg_get_functiondef('hourglass_ingest(jsonb)'::regprocedure);
+    def text := pg_get_functiondef('hourglass_ingest_many(jsonb)'::regprocedure);
 BEGIN
     IF position(:old IN def) = 0 THEN
-        RAISE EXCEPTION 'hourglass_ingest: preview expression not found';
+        RAISE EXCEPTION 'hourglass_ingest_many: preview expression not found';
     END IF;
     EXECUTE replace(def, :old, :new);
 END
