@@ -10,7 +10,9 @@ Why not pymap: its in-memory backend is configured through argparse, expects its
 and would have to be fed through internal APIs to append relay mail; this server is small, has
 no dependency and records reads in the sandbox's truth.
 
-LOGIN is allowed without TLS: the server binds loopback only.
+LOGIN is allowed without TLS when the sandbox runs without TLS (it binds loopback only). In TLS mode
+(`mail_tls`) the plain port offers STARTTLS and advertises LOGINDISABLED until the session is
+secured (RFC 3501 §6.2.1, §6.2.3), and a second port speaks implicit TLS (993-style).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+import ssl
 from email import policy
 from email.parser import BytesHeaderParser
 from typing import TYPE_CHECKING
@@ -46,33 +49,50 @@ MAX_LITERAL = 20 * 1024 * 1024
 
 
 class IMAPServer:
-    def __init__(self, state: SandboxState) -> None:
+    def __init__(self, state: SandboxState, tls: ssl.SSLContext | None = None) -> None:
         self._state = state
-        self._server: asyncio.base_events.Server | None = None
+        self._tls = tls
+        self._servers: list[asyncio.base_events.Server] = []
         self._sessions: set[asyncio.Task[None]] = set()
 
     async def start(self, host: str, port: int) -> int:
-        self._server = await asyncio.start_server(self._accept, host, port)
-        return self._server.sockets[0].getsockname()[1]
+        """The plain port (with STARTTLS in TLS mode)."""
+        server = await asyncio.start_server(self._accept, host, port)
+        self._servers.append(server)
+        return int(server.sockets[0].getsockname()[1])
+
+    async def start_implicit_tls(self, host: str, port: int) -> int:
+        """The implicit-TLS port (IMAPS): TLS from the first byte."""
+        assert self._tls is not None
+        server = await asyncio.start_server(self._accept_secure, host, port, ssl=self._tls)
+        self._servers.append(server)
+        return int(server.sockets[0].getsockname()[1])
 
     async def close(self) -> None:
-        if self._server is not None:
-            self._server.close()
+        for server in self._servers:
+            server.close()
         for task in list(self._sessions):
             task.cancel()
         for task in list(self._sessions):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        if self._server is not None:
-            await self._server.wait_closed()
+        for server in self._servers:
+            await server.wait_closed()
+        self._servers.clear()
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await self._serve(reader, writer, secure=False)
+
+    async def _accept_secure(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await self._serve(reader, writer, secure=True)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *, secure: bool) -> None:
         task = asyncio.current_task()
         assert task is not None
         self._sessions.add(task)
         try:
-            await Session(self._state, reader, writer).run()
-        except (ConnectionError, asyncio.IncompleteReadError):
+            await Session(self._state, reader, writer, tls=self._tls, secure=secure).run()
+        except (ConnectionError, asyncio.IncompleteReadError, ssl.SSLError):
             pass
         finally:
             self._sessions.discard(task)
@@ -82,10 +102,20 @@ class IMAPServer:
 
 
 class Session:
-    def __init__(self, state: SandboxState, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    def __init__(
+        self,
+        state: SandboxState,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        *,
+        tls: ssl.SSLContext | None = None,
+        secure: bool = False,
+    ) -> None:
         self.state = state
         self.reader = reader
         self.writer = writer
+        self.tls = tls
+        self.secure = secure
         self.account: MailAccount | None = None
         self.mailbox: Mailbox | None = None
         self.read_only = False
@@ -125,7 +155,7 @@ class Session:
             await self.flush()
             self.state.reject("mail", None, "imap", "connect", "BYE", "outage", "IMAP outage", injected=True)
             return
-        self.send(f"* OK [CAPABILITY {CAPABILITIES}] Sandbox mail relay IMAP4rev1 ready\r\n".encode())
+        self.send(f"* OK [CAPABILITY {self.capabilities}] Sandbox mail relay IMAP4rev1 ready\r\n".encode())
         await self.flush()
         while True:
             raw = await self.read_command()
@@ -146,6 +176,9 @@ class Session:
                 if command == "IDLE":
                     await self.idle(tag)
                     continue
+                if command == "STARTTLS":
+                    await self.starttls(tag)
+                    continue
                 await self.dispatch(tag, command, tokenize(arguments))
             except ProtocolError as exc:
                 self.send(f"{tag} BAD {exc}\r\n".encode())
@@ -153,7 +186,7 @@ class Session:
 
     async def dispatch(self, tag: str, command: str, args: list[Token]) -> None:
         if command == "CAPABILITY":
-            self.send(f"* CAPABILITY {CAPABILITIES}\r\n{tag} OK CAPABILITY completed\r\n".encode())
+            self.send(f"* CAPABILITY {self.capabilities}\r\n{tag} OK CAPABILITY completed\r\n".encode())
             return
         if command in ("NOOP", "CHECK"):
             if command == "CHECK" and self.mailbox is None:
@@ -164,7 +197,7 @@ class Session:
         if command == "LOGIN":
             self.login(tag, args)
             return
-        if command in ("STARTTLS", "AUTHENTICATE"):
+        if command == "AUTHENTICATE":
             self.send(f"{tag} NO {command} not supported: use LOGIN\r\n".encode())
             return
         if self.account is None:
@@ -204,7 +237,26 @@ class Session:
 
     # -- commands -----------------------------------------------------------------------------
 
+    @property
+    def capabilities(self) -> str:
+        if self.tls is not None and not self.secure:
+            return f"{CAPABILITIES} STARTTLS LOGINDISABLED"
+        return CAPABILITIES
+
+    async def starttls(self, tag: str) -> None:
+        if self.tls is None or self.secure:
+            self.send(f"{tag} BAD STARTTLS not available\r\n".encode())
+            await self.flush()
+            return
+        self.send(f"{tag} OK Begin TLS negotiation now\r\n".encode())
+        await self.flush()
+        await self.writer.start_tls(self.tls)
+        self.secure = True
+
     def login(self, tag: str, args: list[Token]) -> None:
+        if self.tls is not None and not self.secure:
+            self.send(f"{tag} NO [PRIVACYREQUIRED] LOGIN is disabled until STARTTLS\r\n".encode())
+            return
         if len(args) != 2 or not all(isinstance(a, str) for a in args):
             raise ProtocolError("LOGIN needs a user name and a password")
         user, password = str(args[0]), str(args[1])

@@ -278,6 +278,11 @@ export const en = {
     queued: 'Queued',
     sending: 'Sending',
     sent: 'Sent',
+    accepted: 'Sent, awaiting confirmation',
+    acceptedHint:
+      'The marketplace’s mail relay took it. It counts as delivered (and stops the clock) at {{time}} if no bounce comes back.',
+    bounced: 'Bounced by the relay',
+    bouncedHint: 'The relay accepted the reply, then returned it. The buyer did not get it and the clock is running again.',
     failed: 'Failed',
     retry: 'Retry',
     retrying: 'Retrying…',
