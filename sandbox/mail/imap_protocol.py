@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from email import policy
 from email.header import decode_header, make_header
 from email.parser import BytesHeaderParser, BytesParser
@@ -134,6 +134,17 @@ def imap_string(value: str | bytes | None) -> bytes:
 def imap_datetime(value: datetime) -> str:
     value = value.astimezone(UTC)
     return f'"{value.day:2d}-{MONTHS[value.month - 1]}-{value.year} {value:%H:%M:%S} +0000"'
+
+
+def parse_append_date(text: str) -> datetime:
+    """An APPEND date-time: `"04-Dec-2026 19:00:00 +0000"` (RFC 3501 §9, date-time)."""
+    match = re.fullmatch(r"\s?(\d{1,2})-([A-Za-z]{3})-(\d{4}) (\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})", text)
+    if not match or match.group(2).title() not in MONTHS:
+        raise ProtocolError(f"bad date-time {text!r}")
+    day, month, year = int(match.group(1)), MONTHS.index(match.group(2).title()) + 1, int(match.group(3))
+    offset = (int(match.group(8)) * 60 + int(match.group(9))) * (1 if match.group(7) == "+" else -1)
+    local = datetime(year, month, day, int(match.group(4)), int(match.group(5)), int(match.group(6)))
+    return (local - timedelta(minutes=offset)).replace(tzinfo=UTC)
 
 
 def parse_search_date(text: str) -> date:

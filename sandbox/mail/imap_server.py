@@ -2,7 +2,8 @@
 
 Subset implemented (RFC 3501 syntax, literals in both directions, LITERAL+): CAPABILITY, NOOP,
 LOGOUT, LOGIN, SELECT, EXAMINE, LIST, LSUB, STATUS, IDLE (RFC 2177), CHECK, CLOSE, UNSELECT,
-EXPUNGE, SEARCH, FETCH, STORE and their UID forms. FETCH knows UID, FLAGS, INTERNALDATE,
+EXPUNGE, SEARCH, FETCH, STORE, COPY and their UID forms, CREATE and APPEND (with UIDPLUS's
+APPENDUID/COPYUID codes; each account has an INBOX and a \\Sent mailbox, "Sent"). FETCH knows UID, FLAGS, INTERNALDATE,
 RFC822(.SIZE/.HEADER/.TEXT), ENVELOPE, BODY[] / BODY.PEEK[] with HEADER, TEXT, HEADER.FIELDS(.NOT)
 and partials; BODYSTRUCTURE and MIME part numbers are refused with BAD.
 
@@ -33,6 +34,7 @@ from sandbox.mail.imap_protocol import (
     envelope,
     imap_datetime,
     is_sequence_set,
+    parse_append_date,
     parse_fetch_items,
     section_bytes,
     sequence_matcher,
@@ -43,7 +45,7 @@ from sandbox.mail.mailstore import SYSTEM_FLAGS, MailAccount, Mailbox, MailItem
 if TYPE_CHECKING:
     from sandbox.state import SandboxState
 
-CAPABILITIES = "IMAP4rev1 LITERAL+ IDLE UNSELECT"
+CAPABILITIES = "IMAP4rev1 LITERAL+ IDLE UNSELECT UIDPLUS"
 _LITERAL_AT_END = re.compile(rb"\{(\d+)(\+?)\}\r\n$")
 MAX_LITERAL = 20 * 1024 * 1024
 
@@ -215,20 +217,23 @@ class Session:
             "SEARCH": self.search,
             "FETCH": self.fetch,
             "STORE": self.store,
+            "COPY": self.copy,
+            "APPEND": self.append,
+            "CREATE": self.create,
         }
         uid = False
         if command == "UID":
             if not args or not isinstance(args[0], str):
                 raise ProtocolError("UID needs a command")
             command, args, uid = args[0].upper(), args[1:], True
-            if command not in ("SEARCH", "FETCH", "STORE"):
+            if command not in ("SEARCH", "FETCH", "STORE", "COPY"):
                 self.send(f"{tag} NO UID {command} not supported\r\n".encode())
                 return
         handler = handlers.get(command)
         if handler is None:
             self.send(f"{tag} NO {command} not supported\r\n".encode())
             return
-        if command in ("CLOSE", "UNSELECT", "EXPUNGE", "SEARCH", "FETCH", "STORE") and self.mailbox is None:
+        if command in ("CLOSE", "UNSELECT", "EXPUNGE", "SEARCH", "FETCH", "STORE", "COPY") and self.mailbox is None:
             self.send(f"{tag} NO No mailbox selected\r\n".encode())
             return
         await handler(tag, command, args, uid)  # type: ignore[operator]
@@ -303,10 +308,14 @@ class Session:
         if len(args) != 2:
             raise ProtocolError(f"{command} needs a reference and a pattern")
         pattern = str(args[1])
+        assert self.account is not None
         if pattern == "":
             self.send(f'* {command} (\\Noselect) "/" ""\r\n'.encode())
-        elif re.fullmatch(re.escape(pattern).replace(r"\*", ".*").replace("%", "[^/]*"), "INBOX", re.IGNORECASE):
-            self.send(f'* {command} (\\HasNoChildren) "/" INBOX\r\n'.encode())
+        matcher = re.escape(pattern).replace(r"\*", ".*").replace("%", "[^/]*")
+        for name in self.account.mailboxes if pattern else ():
+            if re.fullmatch(matcher, name, re.IGNORECASE if name == "INBOX" else 0):
+                special = " \\Sent" if name == "Sent" else ""
+                self.send(f'* {command} (\\HasNoChildren{special}) "/" {name}\r\n'.encode())
         self.send(f"{tag} OK {command} completed\r\n".encode())
 
     async def status(self, tag: str, command: str, args: list[Token], uid: bool) -> None:
@@ -329,7 +338,7 @@ class Session:
             if name not in values:
                 raise ProtocolError(f"unknown status item {item}")
             parts.append(f"{name} {values[name]}")
-        self.send(f"* STATUS INBOX ({' '.join(parts)})\r\n{tag} OK STATUS completed\r\n".encode())
+        self.send(f"* STATUS {mailbox.name} ({' '.join(parts)})\r\n{tag} OK STATUS completed\r\n".encode())
 
     async def close_mailbox(self, tag: str, command: str, args: list[Token], uid: bool) -> None:
         if command == "CLOSE" and not self.read_only:
@@ -440,6 +449,61 @@ class Session:
                 uid_part = f"UID {message.uid} " if uid else ""
                 self.send(f"* {seq} FETCH ({uid_part}FLAGS ({' '.join(message.flags)}))\r\n".encode())
         self.send(f"{tag} OK {'UID ' if uid else ''}STORE completed\r\n".encode())
+
+    async def create(self, tag: str, command: str, args: list[Token], uid: bool) -> None:
+        assert self.account is not None
+        if len(args) != 1 or not isinstance(args[0], str) or not args[0]:
+            raise ProtocolError("CREATE needs a mailbox name")
+        if self._mailbox(args[0]) is not None:
+            self.send(f"{tag} NO [ALREADYEXISTS] Mailbox exists\r\n".encode())
+            return
+        self.state.mail.create_mailbox(self.account.login, args[0])
+        self.send(f"{tag} OK CREATE completed\r\n".encode())
+
+    async def append(self, tag: str, command: str, args: list[Token], uid: bool) -> None:
+        """APPEND mailbox [(flags)] [date-time] literal (RFC 3501 §6.3.11); UIDPLUS's APPENDUID."""
+        assert self.account is not None
+        if len(args) < 2 or not isinstance(args[-1], str):
+            raise ProtocolError("APPEND needs a mailbox and a message literal")
+        target = self._mailbox(args[0])
+        if target is None:
+            self.send(f"{tag} NO [TRYCREATE] No such mailbox\r\n".encode())
+            return
+        flags: list[str] = []
+        internal = self.state.clock.now()
+        for extra in args[1:-1]:
+            if isinstance(extra, list):
+                flags = [_canonical_flag(str(f)) for f in extra]
+            else:
+                internal = parse_append_date(extra)
+        raw = args[-1].encode("utf-8")
+        new_uid = self.state.mail.append(
+            self.account.login, raw, internal_date=internal, flags=flags, mailbox_name=target.name
+        )
+        self.send(f"{tag} OK [APPENDUID {target.uidvalidity} {new_uid}] APPEND completed\r\n".encode())
+
+    async def copy(self, tag: str, command: str, args: list[Token], uid: bool) -> None:
+        """COPY (and UID COPY) to another mailbox, flags and internal date kept; UIDPLUS's COPYUID."""
+        assert self.account is not None
+        if len(args) != 2:
+            raise ProtocolError("COPY needs a sequence set and a mailbox")
+        target = self._mailbox(args[1])
+        if target is None:
+            self.send(f"{tag} NO [TRYCREATE] No such mailbox\r\n".encode())
+            return
+        sources, copies = [], []
+        for _, item in self._selected(args[0], uid):
+            new_uid = self.state.mail.append(
+                self.account.login,
+                item.raw,
+                internal_date=item.internal_date,
+                flags=list(item.flags),
+                mailbox_name=target.name,
+            )
+            sources.append(str(item.uid))
+            copies.append(str(new_uid))
+        code = f"[COPYUID {target.uidvalidity} {','.join(sources)} {','.join(copies)}] " if sources else ""
+        self.send(f"{tag} OK {code}{'UID ' if uid else ''}COPY completed\r\n".encode())
 
     async def idle(self, tag: str) -> None:
         if self.account is None:

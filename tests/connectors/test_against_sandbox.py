@@ -264,7 +264,7 @@ async def test_mail_connectors_read_and_reply_over_the_configured_transport(mail
     sb = mail_sb
     for marketplace in ("amazon", "walmart"):
         sb.inject(marketplace, "Is it waterproof?")
-        connector = make(sb, marketplace)
+        connector = make(sb, marketplace, sent_mailbox="Sent")
         assert connector.settings["imap_security"] == ("ssl" if sb.mail_tls else "none")
         info = await connector.check_credentials()
         assert info["messages"] == 1
@@ -274,6 +274,11 @@ async def test_mail_connectors_read_and_reply_over_the_configured_transport(mail
         assert sent.awaiting_confirmation and sent.external_id.startswith("<")
         await connector.mark_read(target(message))
         await connector.aclose()
+        # A copy went to the mailbox's Sent folder by IMAP APPEND, as a mail client files one.
+        account = sb.state.mail.account_for_store(sb.store(marketplace).id)
+        assert account is not None
+        [copy] = account.mailboxes["Sent"].items
+        assert sent.external_id.encode() in copy.raw and "\\Seen" in copy.flags
     assert [r.body for r in sb.state.truth.seller_replies] == ["Yes, fully.", "Yes, fully."]
     assert {r.marketplace for r in sb.state.truth.reads} == {"amazon", "walmart"}
 

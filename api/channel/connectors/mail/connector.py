@@ -22,10 +22,19 @@ from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from typing import Any
 
-from api.channel.connectors.base import Bounce, Connector, FetchResult, Permanent, ReplyTarget, SentReply
+from api.channel.connectors.base import (
+    Bounce,
+    Connector,
+    ConnectorError,
+    FetchResult,
+    Permanent,
+    ReplyTarget,
+    SentReply,
+)
 from api.channel.connectors.mail.bounce import read_bounce
 from api.channel.connectors.mail.parse import Mail, parse_mail
 from api.channel.connectors.mail.transport import (
+    imap_append,
     imap_check,
     imap_endpoint,
     imap_fetch,
@@ -169,6 +178,24 @@ class MailConnector(Connector):
         await asyncio.to_thread(
             smtp_send, self.settings, self.credentials, self.timeout, address, message, self.outbound.tls_context()
         )
+        sent_mailbox = str(self.settings.get("sent_mailbox") or "")
+        if sent_mailbox:
+            # A copy in the mailbox's Sent folder, as a mail client keeps one; the reply is already
+            # on its way, so failing to file the copy must not fail (and resend) the reply.
+            try:
+                imap_address = await self.destination("imap")
+                await asyncio.to_thread(
+                    imap_append,
+                    self.settings,
+                    self.credentials,
+                    self.timeout,
+                    imap_address,
+                    sent_mailbox,
+                    message,
+                    self.outbound.tls_context(),
+                )
+            except ConnectorError as exc:
+                log.warning("sent copy not saved to %s: %s", sent_mailbox, exc.describe())
         # A 250 is the relay taking the mail, not delivering it: a refusal may still come back as a bounce.
         return SentReply(external_id=str(message["Message-ID"]), sent_at=datetime.now(UTC), awaiting_confirmation=True)
 

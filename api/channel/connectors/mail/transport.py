@@ -240,6 +240,31 @@ def imap_mark_seen(
         _logout(conn)
 
 
+def imap_append(
+    settings: Mapping[str, Any],
+    credentials: Mapping[str, Any],
+    timeout: float,
+    address: str,
+    mailbox: str,
+    message: EmailMessage,
+    tls: ssl.SSLContext | None = None,
+) -> None:
+    """Save a copy of a sent mail in `mailbox` (APPEND, RFC 3501 §6.3.11), marked \\Seen."""
+    conn = _imap(settings, credentials, timeout, address, tls)
+    try:
+        typ, data = conn.append(
+            mailbox, "(\\Seen)", imaplib.Time2Internaldate(datetime.now().astimezone()), message.as_bytes()
+        )
+        if typ != "OK":
+            raise Permanent(f"IMAP APPEND to {mailbox} refused: {data!r}", status="imap")
+    except imaplib.IMAP4.abort as exc:
+        raise Transient(f"IMAP connection dropped: {exc}", status="imap") from exc
+    except (OSError, imaplib.IMAP4.error) as exc:
+        raise Transient(f"IMAP failed: {_text(exc)}", status="imap") from exc
+    finally:
+        _logout(conn)
+
+
 def smtp_send(
     settings: Mapping[str, Any],
     credentials: Mapping[str, Any],
