@@ -5,7 +5,8 @@ LOGOUT, LOGIN, SELECT, EXAMINE, LIST, LSUB, STATUS, IDLE (RFC 2177), CHECK, CLOS
 EXPUNGE, SEARCH, FETCH, STORE, COPY and their UID forms, CREATE and APPEND (with UIDPLUS's
 APPENDUID/COPYUID codes; each account has an INBOX and a \\Sent mailbox, "Sent"). FETCH knows UID, FLAGS, INTERNALDATE,
 RFC822(.SIZE/.HEADER/.TEXT), ENVELOPE, BODY[] / BODY.PEEK[] with HEADER, TEXT, HEADER.FIELDS(.NOT)
-and partials; BODYSTRUCTURE and MIME part numbers are refused with BAD.
+and partials, BODYSTRUCTURE / BODY, and MIME part sections (BODY[1.2], BODY[2.MIME], BODY[3.HEADER]
+of an attached message), cut byte-exact from the raw message.
 
 Why not pymap: its in-memory backend is configured through argparse, expects its own demo data
 and would have to be fed through internal APIs to append relay mail; this server is small, has
@@ -30,6 +31,7 @@ from sandbox.mail.imap_protocol import (
     FetchItem,
     ProtocolError,
     Token,
+    bodystructure,
     compile_search,
     envelope,
     imap_datetime,
@@ -417,6 +419,8 @@ class Session:
             return f"INTERNALDATE {imap_datetime(message.internal_date)}".encode()
         if item.kind == "RFC822.SIZE":
             return b"RFC822.SIZE %d" % len(message.raw)
+        if item.kind in ("BODYSTRUCTURE", "BODY"):
+            return item.name.encode() + b" " + bodystructure(message.raw, extensible=item.kind == "BODYSTRUCTURE")
         if item.kind == "ENVELOPE":
             return b"ENVELOPE " + envelope(message.raw)
         data = section_bytes(message.raw, item)
