@@ -78,6 +78,16 @@ class Settings(BaseSettings):
     def _outbound_allowed(cls, value: object) -> object:
         return split_allow_setting(value)
 
+    # Extra trust anchors (a PEM file of CA certificates) for TLS to channel hosts (IMAP, SMTP), on
+    # top of the system's: a mail server with a private CA is trusted by naming its CA, never by
+    # turning certificate verification off.
+    outbound_ca_file: Path | None = None
+    # Amazon and Walmart replies go by mail: an SMTP acceptance counts as delivered once this long
+    # has passed with the mailbox read and no bounce (a channel's `bounce_window_seconds` overrides
+    # it). A relay that refuses mail makes the seller's provider bounce it within seconds or
+    # minutes; a later bounce still fails the reply and restarts the clock.
+    mail_bounce_window_seconds: float = Field(default=900.0, ge=0)
+
     log_level: str = "INFO"
     access_log: bool = True  # one line per HTTP request (the demo turns it off to keep its banner readable)
 

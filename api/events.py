@@ -24,6 +24,7 @@ EVENT_TYPES: dict[str, str] = {
     "conversation.resolved": "The conversation was resolved",
     "message.received": "A buyer (or marketplace) message arrived",
     "message.queued": "A reply was queued for delivery",
+    "message.accepted": "A mail relay accepted a reply; it counts as delivered if no bounce comes back in time",
     "message.sent": "The marketplace confirmed delivery of a reply",
     "message.failed": "Delivery of a reply failed",
     "note.created": "An internal note was added",

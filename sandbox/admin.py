@@ -64,14 +64,18 @@ def store_json(state: SandboxState, store: Store) -> dict[str, Any]:
             "port": state.imap_port,
             "username": creds["imap_username"],
             "password": creds["imap_password"],
-            "tls": False,
+            # In TLS mode: STARTTLS here (LOGIN only after it), implicit TLS on `imaps_port`.
+            "tls": state.config.mail_tls,
+            "security": "starttls" if state.config.mail_tls else "none",
+            "imaps_port": state.imaps_port or None,
         }
         endpoints["smtp"] = {
             "host": state.config.host,
             "port": state.smtp_port,
             "username": creds["smtp_username"],
             "password": creds["smtp_password"],
-            "tls": False,
+            "tls": state.config.mail_tls,
+            "security": "starttls" if state.config.mail_tls else "none",
             "auth": ["PLAIN", "LOGIN"],
         }
     data["endpoints"] = endpoints

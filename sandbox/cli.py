@@ -36,6 +36,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="push URL template for every store, with {marketplace} and {store_id}, e.g. "
         "http://127.0.0.1:8000/v1/hooks/{marketplace}/{store_id}",
     )
+    parser.add_argument(
+        "--mail-tls",
+        action="store_true",
+        help="TLS for the mail servers: STARTTLS on IMAP and SMTP, implicit TLS on --imaps-port, with a "
+        "certificate signed by a CA generated at start (trust it with --mail-ca-file)",
+    )
+    parser.add_argument("--imaps-port", type=int, default=1993, help="implicit-TLS IMAP with --mail-tls (0 = any)")
+    parser.add_argument(
+        "--mail-ca-file", type=Path, default=None, help="with --mail-tls: write the CA certificate (PEM) here"
+    )
+    parser.add_argument(
+        "--mail-refusals",
+        choices=("dsn", "notice", "session"),
+        default="dsn",
+        help="how the relays refuse a reply: a bounce (RFC 3464) a few seconds after accepting it (default), "
+        "the relay's own rejection notice, or 550 during the SMTP session",
+    )
     parser.add_argument("--data-dir", type=Path, default=None, help="save the world here on exit and load it on start")
     parser.add_argument(
         "--no-default-stores", action="store_true", help="do not create one store per marketplace at start"
@@ -55,6 +72,10 @@ def main(argv: list[str] | None = None) -> int:
         push_target=args.push_target,
         data_dir=args.data_dir,
         default_stores=not args.no_default_stores,
+        mail_tls=args.mail_tls,
+        imaps_port=args.imaps_port,
+        mail_tls_ca_file=args.mail_ca_file,
+        mail_refusals=args.mail_refusals,
     )
     try:
         config.validate()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 MARKETPLACES: tuple[str, ...] = ("ebay", "shopee", "tiktok", "walmart", "amazon")
 
@@ -51,6 +52,19 @@ class SandboxConfig:
     # later; tests shrink it).
     push_retry_scale: float = 1.0
     push_timeout_seconds: float = 5.0
+    # How the mail relays refuse a reply (unknown alias, unregistered sender, prohibited link):
+    # `dsn` accepts it and returns an RFC 3464 bounce to the seller's mailbox after
+    # `mail_bounce_delay_seconds` (as production mostly does), `notice` the relay's own rejection
+    # notice instead, `session` answers 550 during the SMTP session.
+    mail_refusals: Literal["dsn", "notice", "session"] = "dsn"
+    mail_bounce_delay_seconds: float = 3.0
+    # TLS for the mail servers: STARTTLS on SMTP and IMAP, and implicit-TLS IMAP on `imaps_port`,
+    # with a certificate for `mail_tls_hostname` signed by a CA generated at start (its PEM is
+    # written to `mail_tls_ca_file` when set, and is `Sandbox.mail_ca_pem`). Off: plain only.
+    mail_tls: bool = False
+    imaps_port: int = 1993
+    mail_tls_hostname: str = "localhost"
+    mail_tls_ca_file: Path | None = None
 
     def validate(self) -> None:
         """Refuse anything but loopback: the sandbox stands in for the outside world on this machine."""
@@ -65,5 +79,9 @@ class SandboxConfig:
         for spec in self.stores:
             if spec.marketplace not in MARKETPLACES:
                 raise ValueError(f"unknown marketplace {spec.marketplace!r}")
+        if self.mail_refusals not in ("dsn", "notice", "session"):
+            raise ValueError("mail_refusals must be dsn, notice or session")
+        if self.mail_bounce_delay_seconds < 0:
+            raise ValueError("mail_bounce_delay_seconds must be >= 0")
         if self.traffic_per_min < 0:
             raise ValueError("traffic_per_min must be >= 0")

@@ -24,6 +24,7 @@ from sandbox.faults import FaultSpec
 from sandbox.inject import InjectRequest, inject_message
 from sandbox.mail.imap_server import IMAPServer
 from sandbox.mail.smtp_server import SMTPServer
+from sandbox.mail.tls import MailTLS
 from sandbox.models import Message, Store, Thread
 from sandbox.persistence import load, save
 from sandbox.push import PushDispatcher
@@ -82,8 +83,14 @@ class Sandbox:
         self.state = SandboxState(self.config)
         self._http: _EmbeddedServer | None = None
         self._http_task: asyncio.Task[None] | None = None
-        self._imap = IMAPServer(self.state)
-        self._smtp = SMTPServer(self.state)
+        self.mail_tls = (
+            MailTLS(self.config.mail_tls_hostname, self.config.host, self.config.mail_tls_ca_file)
+            if self.config.mail_tls
+            else None
+        )
+        tls = self.mail_tls.server_context if self.mail_tls else None
+        self._imap = IMAPServer(self.state, tls)
+        self._smtp = SMTPServer(self.state, tls)
         self._pushes = PushDispatcher(self.state, self.config.push_timeout_seconds, self.config.push_retry_scale)
         self._started = False
 
@@ -125,6 +132,8 @@ class Sandbox:
         await self._pushes.start()
         state.pushes = self._pushes
         state.imap_port = await self._imap.start(config.host, config.imap_port)
+        if self.mail_tls is not None:
+            state.imaps_port = await self._imap.start_implicit_tls(config.host, config.imaps_port)
         state.smtp_port = await self._smtp.start(config.host, config.smtp_port)
         sock = _bind(config.host, config.http_port)
         port = sock.getsockname()[1]
@@ -167,6 +176,8 @@ class Sandbox:
         await self._imap.close()
         await self._pushes.close()
         state.pushes = None
+        if self.mail_tls is not None and self.config.mail_tls_ca_file is None:
+            self.mail_tls.close()
 
     # -- where things are -------------------------------------------------------------------------
 
@@ -181,6 +192,16 @@ class Sandbox:
     @property
     def smtp_port(self) -> int:
         return self.state.smtp_port
+
+    @property
+    def imaps_port(self) -> int:
+        """The implicit-TLS IMAP port (TLS mode only; 0 otherwise)."""
+        return self.state.imaps_port
+
+    @property
+    def mail_ca_pem(self) -> str | None:
+        """The CA that signs the mail servers' certificate (TLS mode), for clients to trust."""
+        return self.mail_tls.ca_pem if self.mail_tls else None
 
     # -- conveniences for tests (the admin API offers the same over HTTP) ---------------------------
 
@@ -219,6 +240,11 @@ class Sandbox:
             "http_url": self.http_url,
             "imap": f"{self.config.host}:{self.imap_port}",
             "smtp": f"{self.config.host}:{self.smtp_port}",
+            **(
+                {"imaps": f"{self.config.host}:{self.imaps_port}", "mail_ca_file": str(self.mail_tls.ca_file)}
+                if self.mail_tls
+                else {}
+            ),
             "stores": [
                 {
                     "id": s.id,
@@ -242,6 +268,10 @@ async def run(config: SandboxConfig, ready: asyncio.Event | None = None) -> None
     async with Sandbox(config) as sandbox:
         info = sandbox.describe()
         print(f"sandbox http={info['http_url']} imap={info['imap']} smtp={info['smtp']}", flush=True)
+        if "imaps" in info:
+            print(
+                f"  mail TLS: imaps={info['imaps']}, STARTTLS on imap and smtp; CA {info['mail_ca_file']}", flush=True
+            )
         for store in info["stores"]:
             print(
                 f"  store {store['id']:<10} {store['marketplace']:<8} {store['name']}"

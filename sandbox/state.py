@@ -58,6 +58,7 @@ class SandboxState:
         # Set by the server once its parts are running.
         self.http_url = ""
         self.imap_port = 0
+        self.imaps_port = 0
         self.smtp_port = 0
         self.pushes: PushDispatcher | None = None
         self.traffic: TrafficRunner | None = None

@@ -33,7 +33,8 @@ Writer = Annotated[Principal, Depends(require("channels:write"))]
 
 def _outbound(request: Request) -> OutboundPolicy:
     """Every host a channel names goes through this policy (HOURGLASS_OUTBOUND_ALLOWED)."""
-    return policy_for(request.app.state.settings.outbound_allowed)
+    settings = request.app.state.settings
+    return policy_for(settings.outbound_allowed, ca_file=settings.outbound_ca_file)
 
 
 async def _read(session: SessionDep, request: Request, channel: Channel) -> ChannelRead:

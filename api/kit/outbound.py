@@ -34,6 +34,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
@@ -319,10 +320,22 @@ class OutboundPolicy:
     """Resolves and judges destinations; `allowed` entries may be contacted despite being non-global
     (the demo's sandbox, test doubles), and only those over plain http."""
 
-    def __init__(self, allowed: Iterable[str] = (), resolver: Resolver | None = None) -> None:
+    def __init__(
+        self, allowed: Iterable[str] = (), resolver: Resolver | None = None, *, ca_file: str | Path | None = None
+    ) -> None:
         self.allowed = parse_allow_list(allowed)
         self._resolver = resolver or system_resolver
         self._cache: dict[tuple[str, int], tuple[float, list[str]]] = {}
+        # Extra CA certificates trusted for TLS to channel hosts (IMAP, SMTP), on top of the system's.
+        self.ca_file = str(ca_file) if ca_file else None
+
+    def tls_context(self) -> ssl.SSLContext:
+        """A verifying client context: the system's trust plus `ca_file`. Verification and host-name
+        checks stay on (a private mail server is trusted by naming its CA, never by skipping checks)."""
+        context = ssl.create_default_context()
+        if self.ca_file:
+            context.load_verify_locations(cafile=self.ca_file)
+        return context
 
     async def check_host(self, host: str, port: int, *, plain: bool = False) -> str:
         """The address to connect to for `host:port`; OutboundRefused when it may not be contacted.
@@ -386,15 +399,16 @@ class OutboundPolicy:
         self._cache.clear()
 
 
-_POLICIES: dict[tuple[str, ...], OutboundPolicy] = {}
+_POLICIES: dict[tuple[tuple[str, ...], str | None], OutboundPolicy] = {}
 
 
-def policy_for(allowed: Iterable[str]) -> OutboundPolicy:
-    """One policy (and resolver cache) per allow-list in this process."""
-    key = tuple(allowed)
+def policy_for(allowed: Iterable[str], *, ca_file: str | Path | None = None) -> OutboundPolicy:
+    """One policy (and resolver cache) per allow-list and CA file in this process."""
+    entries = tuple(allowed)
+    key = (entries, str(ca_file) if ca_file else None)
     policy = _POLICIES.get(key)
     if policy is None:
-        policy = _POLICIES[key] = OutboundPolicy(key)
+        policy = _POLICIES[key] = OutboundPolicy(entries, ca_file=ca_file)
     return policy
 
 

@@ -78,7 +78,7 @@ async def list_messages(
     session: SessionDep,
     principal: Reader,
     direction: Literal["inbound", "outbound"] | None = None,
-    delivery_status: Literal["queued", "sending", "sent", "failed"] | None = None,
+    delivery_status: Literal["queued", "sending", "accepted", "sent", "failed"] | None = None,
     channel_id: uuid.UUID | None = None,
     conversation_id: uuid.UUID | None = None,
     cursor: str | None = Query(default=None, max_length=500),

@@ -3,12 +3,22 @@
 A reply stops the buyer's wait only when its delivery is confirmed and it counts as a response on
 that marketplace (see `rules.counts_as_response`); a failed delivery leaves the wait running and
 lists the conversation under Failed.
+
+Mail relays (Amazon, Walmart) confirm nothing: a relay that refuses a reply mostly answers later with
+a bounce rather than during the SMTP session. So an SMTP acceptance makes the reply `accepted` (sent,
+awaiting confirmation) and the clocks keep running; it becomes `sent` once the bounce window has
+passed with the mailbox read and no bounce (`confirm_accepted`), which stops the clocks as of the
+acceptance, when the relay had it. A bounce (`record_bounce`) fails it instead: while `accepted`
+the clocks never stopped; after a confirmation (a bounce later than the window) the stopped clocks
+are marked `bounced` and the wait starts again from the buyer's message. Each bounce is recorded by
+its own id, and the status moves only forward from `accepted`/`sent`, so one reply restarts the
+clocks at most once however often its bounce is read.
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,7 +29,7 @@ from api.kit.errors import Conflict, InvalidInput, field_error
 from api.kit.time import utc_now
 from api.message import repository
 from api.message.rules import contains_question, counts_as_response
-from api.models import Channel, Conversation, Message
+from api.models import Channel, Conversation, Message, SlaClock
 from api.sla import escalation
 from api.sla import service as sla_service
 from api.webhook.payloads import MessageData
@@ -112,9 +122,16 @@ async def record_delivery(
         raise Conflict("This message was already confirmed sent; its outcome cannot change.")
     if message.delivery_status == "failed" and status == "failed" and error == message.delivery_error:
         return message
+    if status == "accepted":
+        raise ValueError("use record_acceptance for a relay's acceptance")
 
-    message.delivery_attempts += 1
+    confirming = message.delivery_status == "accepted"
+    if not confirming:
+        message.delivery_attempts += 1
     if status == "sent":
+        if confirming and delivered_at is None:
+            # The relay had it when it accepted it; the window only told us it kept it.
+            delivered_at = message.accepted_at
         if external_id:
             clash = await repository.by_external_id(session, message.channel_id, external_id)
             if clash is not None and clash.id != message.id:
@@ -167,6 +184,121 @@ async def record_delivery(
         actor_type=None if actor else "system",
     )
     return message
+
+
+async def record_acceptance(
+    session: AsyncSession,
+    message: Message,
+    conversation: Conversation,
+    *,
+    external_id: str,
+    accepted_at: datetime,
+    window: timedelta,
+) -> Message:
+    """A mail relay accepted the reply by SMTP: `accepted` until `accepted_at + window` has passed
+    with the mailbox read and no bounce. The clocks keep running meanwhile."""
+    if message.delivery_status in ("accepted", "sent"):
+        return message
+    clash = await repository.by_external_id(session, message.channel_id, external_id)
+    if clash is not None and clash.id != message.id:
+        raise Conflict(f"External id {external_id!r} already belongs to another message of this channel.")
+    message.external_id = external_id
+    message.delivery_attempts += 1
+    message.delivery_status = "accepted"
+    message.delivery_error = None
+    meta = {k: v for k, v in (message.meta or {}).items() if k not in ("bounce", "confirmed_by")}
+    message.meta = meta | {
+        "accepted_at": accepted_at.isoformat(),
+        "confirm_after": (accepted_at + window).isoformat(),
+    }
+    await session.flush()
+    conversation.has_failed_delivery = await repository.has_failed_outbound(session, conversation.id)
+    await session.flush()
+    events.emit(
+        session,
+        conversation.organization_id,
+        "message.accepted",
+        MessageData.of(message),
+        conversation_id=conversation.id,
+    )
+    return message
+
+
+async def confirm_accepted(
+    session: AsyncSession, message: Message, conversation: Conversation, channel: Channel
+) -> Message:
+    """No bounce within the window (and the mailbox was read after it): the reply counts as delivered."""
+    if message.delivery_status != "accepted":
+        return message
+    message.meta = {**(message.meta or {}), "confirmed_by": "no_bounce"}
+    return await record_delivery(session, None, message, conversation, channel, status="sent")
+
+
+async def record_bounce(
+    session: AsyncSession,
+    message: Message,
+    conversation: Conversation,
+    channel: Channel,
+    *,
+    bounce_id: str,
+    reason: str,
+    source: str,
+    status_code: str | None = None,
+) -> bool:
+    """A bounce (a delivery status notification or the relay's rejection notice) for this reply.
+    Returns whether it changed anything: a bounce already seen, or one for a reply no longer
+    awaiting or confirmed by the window (retried since, or failed already), changes nothing."""
+    meta = dict(message.meta or {})
+    seen = list(meta.get("bounces") or [])
+    if bounce_id in seen:
+        return False
+    meta["bounces"] = [*seen, bounce_id][-20:]
+    late = message.delivery_status == "sent" and meta.get("confirmed_by") == "no_bounce"
+    if message.delivery_status != "accepted" and not late:
+        message.meta = meta
+        await session.flush()
+        return False
+    now = utc_now()
+    meta["bounce"] = {"at": now.isoformat(), "reason": reason[:1000], "source": source, "status": status_code}
+    meta.pop("confirmed_by", None)
+    message.meta = meta
+    error = f"Bounced: {reason}"[:2000]
+    if late:
+        # Confirmed by the window, refused after it: undo what the confirmation did.
+        message.delivery_status = "accepted"
+        message.delivered_at = None
+        await _reopen_wait(session, message, conversation, channel, now)
+    await record_delivery(session, None, message, conversation, channel, status="failed", error=error)
+    return True
+
+
+async def _reopen_wait(
+    session: AsyncSession, message: Message, conversation: Conversation, channel: Channel, now: datetime
+) -> None:
+    """The buyer is waiting again: the clocks this reply stopped did not end with a reply, and the
+    wait runs from the oldest buyer message not answered by another delivered reply."""
+    clocks = (
+        await session.execute(
+            select(SlaClock).where(
+                SlaClock.organization_id == conversation.organization_id,
+                SlaClock.conversation_id == conversation.id,
+                SlaClock.stop_message_id == message.id,
+            )
+        )
+    ).scalars()
+    for clock in clocks:
+        clock.state = "stopped"
+        clock.stop_reason = "bounced"
+    conversation.last_response_at = await repository.last_response_at(
+        session, conversation.id, _counting_authors(channel.marketplace), exclude=message.id
+    )
+    await session.flush()
+    await recompute_waiting(session, conversation)
+    await sla_service.reconcile(session, conversation, at=now)
+
+
+def _counting_authors(marketplace: str) -> list[str]:
+    return [kind for kind in ("human", "auto") if counts_as_response(marketplace, kind)]
 
 
 async def mark_no_response_needed(

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, column, func, select, text, tuple_
+from sqlalchemy import DateTime, and_, bindparam, cast, column, func, select, text, tuple_
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -124,3 +125,57 @@ async def has_failed_outbound(session: AsyncSession, conversation_id: uuid.UUID)
         )
     )
     return bool(result.scalar_one())
+
+
+async def last_response_at(
+    session: AsyncSession, conversation_id: uuid.UUID, authors: list[str], *, exclude: uuid.UUID | None = None
+) -> datetime | None:
+    """When the latest delivered reply that answers the buyer was written (what `last_response_at`
+    holds), leaving out `exclude` (a reply that turned out not to be delivered)."""
+    query = select(func.max(Message.created_at)).where(
+        Message.conversation_id == conversation_id,
+        Message.direction == "outbound",
+        Message.delivery_status == "sent",
+        Message.author_kind.in_(authors),
+    )
+    if exclude is not None:
+        query = query.where(Message.id != exclude)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def outbound_by_mail_ids(
+    session: AsyncSession, organization_id: uuid.UUID, channel_id: uuid.UUID, mail_ids: list[str]
+) -> list[Message]:
+    """Our replies on a mail channel whose Message-IDs are among `mail_ids`, locked (a bounce is
+    about to change one)."""
+    if not mail_ids:
+        return []
+    rows = await session.execute(
+        select(Message)
+        .where(
+            Message.organization_id == organization_id,
+            Message.channel_id == channel_id,
+            Message.direction == "outbound",
+            Message.external_id.in_(mail_ids),
+        )
+        .with_for_update()
+    )
+    return list(rows.scalars())
+
+
+async def accepted_replies(session: AsyncSession, organization_id: uuid.UUID, limit: int) -> list[Message]:
+    """Replies a mail relay accepted whose bounce window has passed (outbound-queue index range)."""
+    due = cast(Message.meta["confirm_after"].astext, DateTime(timezone=True))
+    rows = await session.execute(
+        select(Message)
+        .where(
+            Message.organization_id == organization_id,
+            Message.direction == "outbound",
+            Message.delivery_status == "accepted",
+            due <= func.now(),
+        )
+        .order_by(Message.created_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list(rows.scalars())

@@ -115,10 +115,19 @@ class MessageRead(ResponseModel):
     body_html: str | None
     sent_at: datetime
     created_at: datetime
-    delivery_status: Literal["queued", "sending", "sent", "failed"] | None
+    delivery_status: Literal["queued", "sending", "accepted", "sent", "failed"] | None = Field(
+        description="`accepted`: a mail relay took the reply; it becomes `sent` when no bounce came back "
+        "by `confirm_after`, `failed` when one did"
+    )
     delivery_error: str | None
     delivery_attempts: int
     delivered_at: datetime | None
+    confirm_after: datetime | None = Field(
+        default=None, description="While `accepted`: when it counts as delivered if no bounce has come back"
+    )
+    bounced_at: datetime | None = Field(
+        default=None, description="When a bounce (or the relay's rejection notice) came back for this reply"
+    )
     no_response_needed: bool
     no_response_reason: NoResponseReason | None = Field(
         description="Why a person marked the message as needing no response"

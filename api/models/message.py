@@ -24,7 +24,7 @@ from api.models.base import Base, IdMixin, TenantMixin, enum_check
 
 DIRECTIONS = ("inbound", "outbound")
 AUTHOR_KINDS = ("buyer", "human", "auto", "system")
-DELIVERY_STATUSES = ("queued", "sending", "sent", "failed")
+DELIVERY_STATUSES = ("queued", "sending", "accepted", "sent", "failed")
 
 
 class Message(IdMixin, TenantMixin, Base):
@@ -88,3 +88,21 @@ class Message(IdMixin, TenantMixin, Base):
     # What the ingest pipeline decided for this message (api/message/pipeline.py, `Decision`), read by
     # the automation pass instead of deriving the customer tier and SLA policy a second time.
     ingest_decision: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+
+    # Mail relays (api/message/outbound.py): when an `accepted` reply counts as delivered if no
+    # bounce has come back, and when a bounce came back for it.
+    @property
+    def accepted_at(self) -> datetime | None:
+        return _time((self.meta or {}).get("accepted_at"))
+
+    @property
+    def confirm_after(self) -> datetime | None:
+        return _time((self.meta or {}).get("confirm_after"))
+
+    @property
+    def bounced_at(self) -> datetime | None:
+        return _time(((self.meta or {}).get("bounce") or {}).get("at"))
+
+
+def _time(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) else None

@@ -16,6 +16,7 @@ from typing import Any
 WS_TYPES = {
     "message.received": "message.created",
     "message.queued": "message.created",
+    "message.accepted": "message.delivery_updated",
     "message.sent": "message.delivery_updated",
     "message.failed": "message.delivery_updated",
 }

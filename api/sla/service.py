@@ -202,6 +202,11 @@ def _stop(clock: SlaClock, at: datetime, reason: str, message_id: uuid.UUID | No
     if reason in ("no_response_needed", "spam"):
         # Marketplaces drop such messages from their rates, late or not; so do we.
         clock.state = "stopped"
+    elif clock.state == "breached" and reason == "reply" and clock.due_at is not None and at <= clock.due_at:
+        # A reply confirmed after the deadline that the marketplace had before it (a mail relay's
+        # acceptance, confirmed when its bounce window passed): the breach fired too early.
+        clock.state = "met"
+        clock.breached_at = None
     elif clock.state == "running":
         if clock.due_at is not None and at > clock.due_at:
             clock.state = "breached"

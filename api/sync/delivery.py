@@ -4,7 +4,9 @@
    locked (SKIP LOCKED), leased (an advisory lock on this process's lease connection, taken
    before the claim commits) and marked `sending`.
 2. Send, outside any transaction.
-3. Record: `sent` with the marketplace's id (confirmed delivery is what stops the SLA clocks); a
+3. Record: `sent` with the marketplace's id (confirmed delivery is what stops the SLA clocks), or for
+   a mail relay `accepted` until its bounce window passes (`confirm_accepted`, see
+   api.message.outbound); a
    rate limit or transient error goes back to `queued` with the next attempt time (Retry-After
    honoured, else exponential backoff); after the last attempt, or at once on a permanent error,
    `failed` with the marketplace's error (the Failed view; `POST /v1/messages/{id}/retry`).
@@ -33,7 +35,8 @@ from api.channel.connectors.registry import CONNECTORS
 from api.channel.connectors.window import parse_time
 from api.kit.time import utc_now
 from api.message import repository as message_repository
-from api.message.outbound import record_delivery
+from api.message.outbound import confirm_accepted as confirm_reply
+from api.message.outbound import record_acceptance, record_delivery
 from api.models import Channel, Conversation, Message
 from api.sync.runtime import SyncRuntime
 from api.sync.targets import reply_target
@@ -63,7 +66,7 @@ def _next_attempt() -> Any:
 @dataclass
 class Outcome:
     message_id: uuid.UUID
-    status: str  # sent | retry | failed | lost
+    status: str  # sent | accepted | retry | failed | lost
     detail: str = ""
 
 
@@ -161,7 +164,11 @@ async def _deliver(rt: SyncRuntime, message_id: uuid.UUID) -> Outcome:
         accepted = meta.get("accepted_as")
         if accepted:
             # The marketplace took it before a crash kept us from recording it: record, never resend.
-            sent = SentReply(external_id=str(accepted))
+            sent = SentReply(
+                external_id=str(accepted),
+                sent_at=parse_time(meta.get("accepted_at")),
+                awaiting_confirmation=connector.confirms_delivery_later,
+            )
         ambiguous_since = parse_time(meta.get("ambiguous_since"))
         if sent is None and ambiguous_since is not None:
             found = await within(
@@ -188,7 +195,49 @@ async def _deliver(rt: SyncRuntime, message_id: uuid.UUID) -> Outcome:
         error = Transient(f"unexpected answer: {type(exc).__name__}: {exc}", status="bug", ambiguous=True)
     finally:
         await connector.aclose()
-    return await _record(rt, message_id, channel.settings or {}, sent, error)
+    return await _record(rt, message_id, channel.settings or {}, sent, error, window=bounce_window(rt, channel))
+
+
+def bounce_window(rt: SyncRuntime, channel: Channel) -> timedelta:
+    """How long a mail relay's acceptance waits for a bounce: the channel's `bounce_window_seconds`,
+    else the process-wide setting."""
+    value = (channel.settings or {}).get("bounce_window_seconds")
+    try:
+        seconds = float(value) if value is not None else rt.bounce_window_seconds
+    except (TypeError, ValueError):
+        seconds = rt.bounce_window_seconds
+    return timedelta(seconds=max(0.0, seconds))
+
+
+async def confirm_accepted(rt: SyncRuntime, limit: int = 200) -> int:
+    """Replies a mail relay accepted whose bounce window has passed with no bounce become `sent`
+    (which stops the clocks) — but only once the channel's mailbox has been read successfully after
+    the window ended: a bounce sitting unread in a mailbox we could not reach is not "no bounce"."""
+    confirmed = 0
+    async with rt.sessionmaker.begin() as session:
+        for organization_id in await _organizations(session):
+            replies = await message_repository.accepted_replies(session, organization_id, limit)
+            if not replies:
+                continue
+            channels = {
+                c.id: c
+                for c in (
+                    await session.execute(select(Channel).where(Channel.id.in_({m.channel_id for m in replies})))
+                ).scalars()
+            }
+            for message in replies:
+                channel = channels[message.channel_id]
+                read_at = parse_time(((channel.sync_cursor or {}).get("last_poll") or {}).get("at"))
+                if message.confirm_after is None or read_at is None or read_at < message.confirm_after:
+                    continue
+                conversation = (
+                    await session.execute(
+                        select(Conversation).where(Conversation.id == message.conversation_id).with_for_update()
+                    )
+                ).scalar_one()
+                await confirm_reply(session, message, conversation, channel)
+                confirmed += 1
+    return confirmed
 
 
 async def _mark_accepted(rt: SyncRuntime, message_id: uuid.UUID, external_id: str) -> None:
@@ -201,7 +250,7 @@ async def _mark_accepted(rt: SyncRuntime, message_id: uuid.UUID, external_id: st
             .where(Message.id == message_id)
             .values(
                 meta=func.coalesce(Message.meta, text("'{}'::jsonb")).op("||")(
-                    func.jsonb_build_object("accepted_as", external_id)
+                    func.jsonb_build_object("accepted_as", external_id, "accepted_at", utc_now().isoformat())
                 )
             )
         )
@@ -220,6 +269,8 @@ async def _record(
     settings: dict[str, Any],
     sent: SentReply | None,
     error: ConnectorError | None,
+    *,
+    window: timedelta = timedelta(0),
 ) -> Outcome:
     max_attempts = int(settings.get("delivery_max_attempts", MAX_ATTEMPTS))
     base = float(settings.get("delivery_backoff_seconds", BACKOFF_BASE))
@@ -238,12 +289,22 @@ async def _record(
             meta = {
                 k: v
                 for k, v in meta.items()
-                if k not in ("next_attempt_at", "ambiguous_since", "last_error", "accepted_as")
+                if k not in ("next_attempt_at", "ambiguous_since", "last_error", "accepted_as", "accepted_at")
             }
             message.meta = {**meta, "attempts": int(meta.get("attempts", 0)) + 1}
-            if message.delivery_status == "sent":
+            if message.delivery_status in ("sent", "accepted"):
                 return Outcome(message_id, "sent", "already recorded")
             message.delivery_status = "sending"  # whatever a sweep did meanwhile: it was delivered
+            if sent.awaiting_confirmation:
+                await record_acceptance(
+                    session,
+                    message,
+                    conversation,
+                    external_id=sent.external_id,
+                    accepted_at=sent.sent_at or utc_now(),
+                    window=window,
+                )
+                return Outcome(message_id, "accepted", sent.external_id)
             await record_delivery(
                 session,
                 None,
@@ -276,7 +337,7 @@ async def _record(
             return Outcome(message_id, "retry", detail)
         # Final: the next manual retry starts a fresh series of attempts.
         message.meta = {k: v for k, v in meta.items() if k != "next_attempt_at"} | {"attempts": 0, "last_error": detail}
-        if message.delivery_status == "sent":
+        if message.delivery_status in ("sent", "accepted"):
             return Outcome(message_id, "sent", "already recorded")
         await record_delivery(session, None, message, conversation, channel, status="failed", error=detail)
         log.warning("reply %s failed for good: %s", message_id, detail)

@@ -24,6 +24,7 @@ from api.kit.time import utc_now
 from api.models import Channel
 from api.sla import cache as sla_cache
 from api.sync import context, reads, state
+from api.sync.bounces import apply_bounces
 from api.sync.inbound import IngestTally, ingest_batch, prepare_organization
 from api.sync.onboarding import NAMES
 from api.sync.runtime import SyncRuntime, syncable
@@ -137,7 +138,9 @@ async def _commit_page(rt: SyncRuntime, channel: Channel, result: FetchResult) -
         try:
             async with rt.sessionmaker.begin() as session:
                 bound = (await session.execute(select(Channel).where(Channel.id == channel.id))).scalar_one()
-                tally = await ingest_batch(session, bound, result.messages, isolate=isolate)
+                # Bounces of our replies (mail relays) fail those replies; the rest is mail to ingest.
+                others = await apply_bounces(session, bound, result.bounces) if result.bounces else []
+                tally = await ingest_batch(session, bound, result.messages + others, isolate=isolate)
                 held = await _account_refusals(session, bound, result, tally)
             if held:
                 raise PageIncomplete(f"{len(held)} message(s) refused by the database, retrying: {held[0]}")

@@ -33,6 +33,9 @@ class SyncRuntime:
     cipher: CredentialCipher
     # Without one, the strictest policy: public addresses only (the worker passes the configured one).
     outbound: OutboundPolicy = field(default_factory=OutboundPolicy)
+    # How long a mail relay's acceptance waits for a bounce before it counts as delivered (a
+    # channel's `bounce_window_seconds` setting overrides it); see api.message.outbound.
+    bounce_window_seconds: float = 900.0
     http: httpx.AsyncClient = field(init=False)
     leases: Leases = field(init=False)
 

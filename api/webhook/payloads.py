@@ -114,7 +114,7 @@ class MessageData(_Data):
     author_kind: str
     external_id: str | None
     sent_at: datetime
-    delivery_status: str | None = Field(description="queued | sending | sent | failed for outbound messages")
+    delivery_status: str | None = Field(description="queued | sending | accepted | sent | failed for outbound messages")
     delivery_error: str | None
     preview: str = Field(description="The first 200 characters of the body")
 
@@ -186,6 +186,7 @@ DATA_MODELS: dict[str, type[_Data]] = {
     "conversation.resolved": ConversationData,
     "message.received": MessageData,
     "message.queued": MessageData,
+    "message.accepted": MessageData,
     "message.sent": MessageData,
     "message.failed": MessageData,
     "note.created": NoteCreatedData,

@@ -220,3 +220,111 @@ def parse_mail(raw: bytes) -> ParsedMail:
         text=text.strip(),
         auto_submitted=str(msg.get("Auto-Submitted", "no")).lower() not in ("", "no"),
     )
+
+
+# -- refusals that come back later ------------------------------------------------------------------
+
+
+def delivery_status_notification(
+    *,
+    seller_address: str,
+    recipient: str,
+    remote_mta: str,
+    status: str,
+    diagnostic: str,
+    original: bytes,
+    date: datetime,
+    message_id: str,
+) -> bytes:
+    """An RFC 3464 bounce as the seller's own mail provider writes it when the relay refuses the
+    reply after accepting it for delivery (Postfix's wording): `multipart/report;
+    report-type=delivery-status` with a human part, the machine-readable status and the original
+    message's headers (RFC 6522 / RFC 3462)."""
+    domain = seller_address.rpartition("@")[2] or "seller.example"
+    boundary = f"=_bounce_{message_id.strip('<>').split('@')[0]}"
+    header_end = original.find(b"\r\n\r\n")
+    original_headers = (original if header_end < 0 else original[: header_end + 2]).decode("utf-8", errors="replace")
+    human = (
+        f"This is the mail system at host mail.{domain}.\r\n\r\n"
+        "I'm sorry to have to inform you that your message could not\r\n"
+        "be delivered to one or more recipients. It's attached below.\r\n\r\n"
+        f"<{recipient}>: host {remote_mta} said: {diagnostic}\r\n"
+    )
+    status_fields = (
+        f"Reporting-MTA: dns; mail.{domain}\r\n"
+        f"Arrival-Date: {format_datetime(date)}\r\n"
+        "\r\n"
+        f"Final-Recipient: rfc822; {recipient}\r\n"
+        f"Original-Recipient: rfc822; {recipient}\r\n"
+        "Action: failed\r\n"
+        f"Status: {status}\r\n"
+        f"Remote-MTA: dns; {remote_mta}\r\n"
+        f"Diagnostic-Code: smtp; {diagnostic}\r\n"
+    )
+    text = (
+        f'From: "Mail Delivery System" <MAILER-DAEMON@mail.{domain}>\r\n'
+        f"To: {seller_address}\r\n"
+        "Subject: Undelivered Mail Returned to Sender\r\n"
+        f"Date: {format_datetime(date)}\r\n"
+        f"Message-ID: {message_id}\r\n"
+        "Auto-Submitted: auto-replied\r\n"
+        "MIME-Version: 1.0\r\n"
+        f'Content-Type: multipart/report; report-type=delivery-status; boundary="{boundary}"\r\n'
+        "\r\n"
+        "This is a MIME-encapsulated message.\r\n\r\n"
+        f"--{boundary}\r\n"
+        "Content-Description: Notification\r\n"
+        "Content-Type: text/plain; charset=us-ascii\r\n\r\n"
+        f"{human}\r\n"
+        f"--{boundary}\r\n"
+        "Content-Description: Delivery report\r\n"
+        "Content-Type: message/delivery-status\r\n\r\n"
+        f"{status_fields}\r\n"
+        f"--{boundary}\r\n"
+        "Content-Description: Undelivered Message Headers\r\n"
+        "Content-Type: text/rfc822-headers\r\n\r\n"
+        f"{original_headers}\r\n"
+        f"--{boundary}--\r\n"
+    )
+    return text.encode("utf-8")
+
+
+# The relays' own notices: Amazon and Walmart document only that such mail is "rejected", not the
+# notice's shape (UNVERIFIED: sender, subject and wording are ours). What a consumer can rely on is
+# what any such notice carries: machine mail from the marketplace, answering the refused reply.
+AMAZON_NOTICE_SENDER = ("Amazon Seller Central", "donotreply@amazon.com")
+WALMART_NOTICE_SENDER = ("Walmart Marketplace", "noreply@walmart.com")
+
+
+def relay_rejection_notice(
+    *,
+    marketplace: str,
+    seller_address: str,
+    original_subject: str,
+    original_id: str | None,
+    references: list[str],
+    reason: str,
+    date: datetime,
+    message_id: str,
+) -> bytes:
+    sender = AMAZON_NOTICE_SENDER if marketplace == "amazon" else WALMART_NOTICE_SENDER
+    name = "Amazon" if marketplace == "amazon" else "Walmart"
+    body = (
+        f"Your message to a {name} customer was not delivered.\n\n"
+        f"Reason: {reason}\n\n"
+        f"Subject of your message: {original_subject}\n\n"
+        "Edit the message and send it again from the registered address, on the same thread.\n"
+    )
+    chain = [*references, *([original_id] if original_id else [])]
+    return _message(
+        sender=sender,
+        to=seller_address,
+        subject=f"Message not delivered: {original_subject}"[:900],
+        date=date,
+        message_id=message_id,
+        in_reply_to=original_id,
+        references=chain[-20:],
+        text=body,
+        html_text=None,
+        extra_headers={"Auto-Submitted": "auto-replied"},
+    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from email import policy
 from email.header import decode_header, make_header
 from email.parser import BytesHeaderParser, BytesParser
@@ -136,6 +136,17 @@ def imap_datetime(value: datetime) -> str:
     return f'"{value.day:2d}-{MONTHS[value.month - 1]}-{value.year} {value:%H:%M:%S} +0000"'
 
 
+def parse_append_date(text: str) -> datetime:
+    """An APPEND date-time: `"04-Dec-2026 19:00:00 +0000"` (RFC 3501 §9, date-time)."""
+    match = re.fullmatch(r"\s?(\d{1,2})-([A-Za-z]{3})-(\d{4}) (\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})", text)
+    if not match or match.group(2).title() not in MONTHS:
+        raise ProtocolError(f"bad date-time {text!r}")
+    day, month, year = int(match.group(1)), MONTHS.index(match.group(2).title()) + 1, int(match.group(3))
+    offset = (int(match.group(8)) * 60 + int(match.group(9))) * (1 if match.group(7) == "+" else -1)
+    local = datetime(year, month, day, int(match.group(4)), int(match.group(5)), int(match.group(6)))
+    return (local - timedelta(minutes=offset)).replace(tzinfo=UTC)
+
+
 def parse_search_date(text: str) -> date:
     match = re.fullmatch(r"(\d{1,2})-([A-Za-z]{3})-(\d{4})", text)
     if not match or match.group(2).title() not in MONTHS:
@@ -181,6 +192,7 @@ class FetchItem:
     exclude: bool = False
     partial: tuple[int, int | None] | None = None
     sets_seen: bool = False
+    part: tuple[int, ...] = ()  # MIME part number (BODY[1.2]); () for the whole message
 
 
 _SECTION = re.compile(r"^(BODY|BODY\.PEEK)\[([^\]]*)\](?:<(\d+)(?:\.(\d+))?>)?$", re.IGNORECASE)
@@ -204,7 +216,10 @@ def parse_fetch_items(spec: Token) -> list[FetchItem]:
         if not isinstance(name, str):
             raise ProtocolError("bad fetch attribute")
         upper = name.upper()
-        if upper in ("UID", "FLAGS", "INTERNALDATE", "RFC822.SIZE", "ENVELOPE", "RFC822.HEADER"):
+        if upper in ("UID", "FLAGS", "INTERNALDATE", "RFC822.SIZE", "ENVELOPE", "RFC822.HEADER", "BODYSTRUCTURE"):
+            items.append(FetchItem(name=upper, kind=upper))
+        elif upper == "BODY":  # the non-extensible BODYSTRUCTURE
+            items.append(FetchItem(name=upper, kind=upper))
             items.append(FetchItem(name=upper, kind=upper))
         elif upper in ("RFC822", "RFC822.TEXT"):
             items.append(FetchItem(name=upper, kind=upper, sets_seen=True))
@@ -213,18 +228,28 @@ def parse_fetch_items(spec: Token) -> list[FetchItem]:
             if not match:
                 raise ProtocolError(f"unsupported fetch attribute {name}")
             section = match.group(2).strip()
+            numbered = _PART.match(section)
+            part: tuple[int, ...] = ()
+            if numbered:
+                part = tuple(int(n) for n in numbered.group(1).split("."))
+                section = numbered.group(2) or ""
             upper_section = section.upper()
-            item = FetchItem(name="", kind="SECTION", section=upper_section, sets_seen=match.group(1).upper() == "BODY")
+            item = FetchItem(
+                name="", kind="SECTION", section=upper_section, sets_seen=match.group(1).upper() == "BODY", part=part
+            )
             fields = _FIELDS.match(section)
             if fields:
                 item.section = fields.group(1).upper()
                 item.fields = tuple(fields.group(2).split())
                 item.exclude = item.section.endswith(".NOT")
                 section_text = f"{item.section} ({' '.join(f.upper() for f in item.fields)})"
-            elif upper_section in ("", "HEADER", "TEXT"):
+            elif upper_section in ("", "HEADER", "TEXT") or (upper_section == "MIME" and part):
                 section_text = upper_section
             else:
                 raise ProtocolError(f"unsupported body section {section}")
+            if part:
+                number = ".".join(map(str, part))
+                section_text = f"{number}.{section_text}" if section_text else number
             if match.group(3) is not None:
                 item.partial = (int(match.group(3)), int(match.group(4)) if match.group(4) else None)
             item.name = f"BODY[{section_text}]" + (f"<{item.partial[0]}>" if item.partial else "")
@@ -233,6 +258,16 @@ def parse_fetch_items(spec: Token) -> list[FetchItem]:
 
 
 def section_bytes(raw: bytes, item: FetchItem) -> bytes:
+    if item.part:
+        entity = mime_part(raw, item.part)
+        if entity is None:
+            return b""  # RFC 3501 §6.4.5: a part that does not exist reads as empty
+        part_header, part_body = split_message(entity)
+        if item.section == "MIME":
+            return _cut(part_header, item)
+        if item.section == "":
+            return _cut(part_body, item)
+        raw = part_body  # HEADER / TEXT / HEADER.FIELDS of the encapsulated message
     header, body = split_message(raw)
     if item.kind == "RFC822":
         data = raw
@@ -248,10 +283,119 @@ def section_bytes(raw: bytes, item: FetchItem) -> bytes:
         data = body
     else:
         data = header_fields(header, list(item.fields), item.exclude)
+    return _cut(data, item)
+
+
+def _cut(data: bytes, item: FetchItem) -> bytes:
     if item.partial:
         start, count = item.partial
         data = data[start:] if count is None else data[start : start + count]
     return data
+
+
+# -- MIME structure (byte-exact: parts are cut from the raw message, never re-serialised) ----------
+
+_PART = re.compile(r"^((?:\d+\.)*\d+)(?:\.(.*))?$")
+
+
+def _content(header: bytes) -> tuple[str, str, list[tuple[str, str]]]:
+    parsed = BytesHeaderParser(policy=policy.compat32).parsebytes(header)
+    maintype, subtype = parsed.get_content_maintype(), parsed.get_content_subtype()
+    params = [(str(k), str(v)) for k, v in (parsed.get_params() or [])[1:]]
+    return maintype, subtype, params
+
+
+def children(entity: bytes) -> list[bytes]:
+    """The raw body parts of a multipart entity (headers and body each), in order."""
+    header, body = split_message(entity)
+    maintype, _, params = _content(header)
+    boundary = dict((k.lower(), v) for k, v in params).get("boundary")
+    if maintype != "multipart" or not boundary:
+        return []
+    delimiter = b"\r\n--" + boundary.encode()
+    pieces = (b"\r\n" + body).split(delimiter)
+    parts = []
+    for piece in pieces[1:]:
+        if piece.startswith(b"--"):
+            break
+        line_end = piece.find(b"\r\n")
+        parts.append(piece[line_end + 2 :] if line_end >= 0 else b"")
+    return parts
+
+
+def mime_part(raw: bytes, numbers: tuple[int, ...]) -> bytes | None:
+    """The entity a part number names (RFC 3501 §6.4.5): n-th part of a multipart; part 1 of a
+    non-multipart entity is the entity itself; inside a message/rfc822 part, numbering continues in
+    the encapsulated message."""
+    entity = raw
+    for depth, n in enumerate(numbers):
+        header, body = split_message(entity)
+        maintype, subtype, _ = _content(header)
+        if depth > 0 and (maintype, subtype) == ("message", "rfc822"):
+            entity = body
+            header, body = split_message(entity)
+            maintype, subtype, _ = _content(header)
+        if maintype == "multipart":
+            kids = children(entity)
+            if not 1 <= n <= len(kids):
+                return None
+            entity = kids[n - 1]
+        elif n != 1:
+            return None
+    return entity
+
+
+def _plist(params: list[tuple[str, str]]) -> bytes:
+    if not params:
+        return b"NIL"
+    return b"(" + b" ".join(imap_string(k.upper()) + b" " + imap_string(v) for k, v in params) + b")"
+
+
+def _lines(body: bytes) -> bytes:
+    """The size in text lines (a last line without its line end still counts)."""
+    return str(body.count(b"\n") + (1 if body and not body.endswith(b"\n") else 0)).encode()
+
+
+def bodystructure(entity: bytes, extensible: bool = True) -> bytes:
+    """BODYSTRUCTURE (or, not extensible, BODY) of an entity, RFC 3501 §7.4.2."""
+    header, body = split_message(entity)
+    maintype, subtype, params = _content(header)
+    if maintype == "multipart":
+        inner = b"".join(bodystructure(kid, extensible) for kid in children(entity))
+        tail = b" " + _plist(params) if extensible else b""
+        return (
+            b"("
+            + (inner or b'("text" "plain" NIL NIL NIL "7bit" 0 0)')
+            + b" "
+            + imap_string(subtype.upper())
+            + tail
+            + b")"
+        )
+    parsed = BytesHeaderParser(policy=policy.compat32).parsebytes(header)
+
+    def field(name: str) -> bytes:
+        value = parsed.get(name)
+        return imap_string(" ".join(str(value).split())) if value is not None else b"NIL"
+
+    encoding = str(parsed.get("Content-Transfer-Encoding", "7bit")).strip().upper() or "7BIT"
+    if not params and maintype == "text":
+        params = [("charset", "us-ascii")]
+    fields = [
+        imap_string(maintype.upper()),
+        imap_string(subtype.upper()),
+        _plist(params),
+        field("Content-ID"),
+        field("Content-Description"),
+        imap_string(encoding),
+        str(len(body)).encode(),
+    ]
+    if (maintype, subtype) == ("message", "rfc822"):
+        fields += [envelope(body), bodystructure(body, extensible), _lines(body)]
+    elif maintype == "text":
+        fields.append(_lines(body))
+    if extensible:
+        fields.append(b"NIL")  # body MD5
+    return b"(" + b" ".join(fields) + b")"
 
 
 def envelope(raw: bytes) -> bytes:

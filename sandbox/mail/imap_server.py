@@ -2,15 +2,19 @@
 
 Subset implemented (RFC 3501 syntax, literals in both directions, LITERAL+): CAPABILITY, NOOP,
 LOGOUT, LOGIN, SELECT, EXAMINE, LIST, LSUB, STATUS, IDLE (RFC 2177), CHECK, CLOSE, UNSELECT,
-EXPUNGE, SEARCH, FETCH, STORE and their UID forms. FETCH knows UID, FLAGS, INTERNALDATE,
+EXPUNGE, SEARCH, FETCH, STORE, COPY and their UID forms, CREATE and APPEND (with UIDPLUS's
+APPENDUID/COPYUID codes; each account has an INBOX and a \\Sent mailbox, "Sent"). FETCH knows UID, FLAGS, INTERNALDATE,
 RFC822(.SIZE/.HEADER/.TEXT), ENVELOPE, BODY[] / BODY.PEEK[] with HEADER, TEXT, HEADER.FIELDS(.NOT)
-and partials; BODYSTRUCTURE and MIME part numbers are refused with BAD.
+and partials, BODYSTRUCTURE / BODY, and MIME part sections (BODY[1.2], BODY[2.MIME], BODY[3.HEADER]
+of an attached message), cut byte-exact from the raw message.
 
 Why not pymap: its in-memory backend is configured through argparse, expects its own demo data
 and would have to be fed through internal APIs to append relay mail; this server is small, has
 no dependency and records reads in the sandbox's truth.
 
-LOGIN is allowed without TLS: the server binds loopback only.
+LOGIN is allowed without TLS when the sandbox runs without TLS (it binds loopback only). In TLS mode
+(`mail_tls`) the plain port offers STARTTLS and advertises LOGINDISABLED until the session is
+secured (RFC 3501 §6.2.1, §6.2.3), and a second port speaks implicit TLS (993-style).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+import ssl
 from email import policy
 from email.parser import BytesHeaderParser
 from typing import TYPE_CHECKING
@@ -26,10 +31,12 @@ from sandbox.mail.imap_protocol import (
     FetchItem,
     ProtocolError,
     Token,
+    bodystructure,
     compile_search,
     envelope,
     imap_datetime,
     is_sequence_set,
+    parse_append_date,
     parse_fetch_items,
     section_bytes,
     sequence_matcher,
@@ -40,39 +47,56 @@ from sandbox.mail.mailstore import SYSTEM_FLAGS, MailAccount, Mailbox, MailItem
 if TYPE_CHECKING:
     from sandbox.state import SandboxState
 
-CAPABILITIES = "IMAP4rev1 LITERAL+ IDLE UNSELECT"
+CAPABILITIES = "IMAP4rev1 LITERAL+ IDLE UNSELECT UIDPLUS"
 _LITERAL_AT_END = re.compile(rb"\{(\d+)(\+?)\}\r\n$")
 MAX_LITERAL = 20 * 1024 * 1024
 
 
 class IMAPServer:
-    def __init__(self, state: SandboxState) -> None:
+    def __init__(self, state: SandboxState, tls: ssl.SSLContext | None = None) -> None:
         self._state = state
-        self._server: asyncio.base_events.Server | None = None
+        self._tls = tls
+        self._servers: list[asyncio.base_events.Server] = []
         self._sessions: set[asyncio.Task[None]] = set()
 
     async def start(self, host: str, port: int) -> int:
-        self._server = await asyncio.start_server(self._accept, host, port)
-        return self._server.sockets[0].getsockname()[1]
+        """The plain port (with STARTTLS in TLS mode)."""
+        server = await asyncio.start_server(self._accept, host, port)
+        self._servers.append(server)
+        return int(server.sockets[0].getsockname()[1])
+
+    async def start_implicit_tls(self, host: str, port: int) -> int:
+        """The implicit-TLS port (IMAPS): TLS from the first byte."""
+        assert self._tls is not None
+        server = await asyncio.start_server(self._accept_secure, host, port, ssl=self._tls)
+        self._servers.append(server)
+        return int(server.sockets[0].getsockname()[1])
 
     async def close(self) -> None:
-        if self._server is not None:
-            self._server.close()
+        for server in self._servers:
+            server.close()
         for task in list(self._sessions):
             task.cancel()
         for task in list(self._sessions):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        if self._server is not None:
-            await self._server.wait_closed()
+        for server in self._servers:
+            await server.wait_closed()
+        self._servers.clear()
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await self._serve(reader, writer, secure=False)
+
+    async def _accept_secure(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await self._serve(reader, writer, secure=True)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *, secure: bool) -> None:
         task = asyncio.current_task()
         assert task is not None
         self._sessions.add(task)
         try:
-            await Session(self._state, reader, writer).run()
-        except (ConnectionError, asyncio.IncompleteReadError):
+            await Session(self._state, reader, writer, tls=self._tls, secure=secure).run()
+        except (ConnectionError, asyncio.IncompleteReadError, ssl.SSLError):
             pass
         finally:
             self._sessions.discard(task)
@@ -82,10 +106,20 @@ class IMAPServer:
 
 
 class Session:
-    def __init__(self, state: SandboxState, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    def __init__(
+        self,
+        state: SandboxState,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        *,
+        tls: ssl.SSLContext | None = None,
+        secure: bool = False,
+    ) -> None:
         self.state = state
         self.reader = reader
         self.writer = writer
+        self.tls = tls
+        self.secure = secure
         self.account: MailAccount | None = None
         self.mailbox: Mailbox | None = None
         self.read_only = False
@@ -125,7 +159,7 @@ class Session:
             await self.flush()
             self.state.reject("mail", None, "imap", "connect", "BYE", "outage", "IMAP outage", injected=True)
             return
-        self.send(f"* OK [CAPABILITY {CAPABILITIES}] Sandbox mail relay IMAP4rev1 ready\r\n".encode())
+        self.send(f"* OK [CAPABILITY {self.capabilities}] Sandbox mail relay IMAP4rev1 ready\r\n".encode())
         await self.flush()
         while True:
             raw = await self.read_command()
@@ -146,6 +180,9 @@ class Session:
                 if command == "IDLE":
                     await self.idle(tag)
                     continue
+                if command == "STARTTLS":
+                    await self.starttls(tag)
+                    continue
                 await self.dispatch(tag, command, tokenize(arguments))
             except ProtocolError as exc:
                 self.send(f"{tag} BAD {exc}\r\n".encode())
@@ -153,7 +190,7 @@ class Session:
 
     async def dispatch(self, tag: str, command: str, args: list[Token]) -> None:
         if command == "CAPABILITY":
-            self.send(f"* CAPABILITY {CAPABILITIES}\r\n{tag} OK CAPABILITY completed\r\n".encode())
+            self.send(f"* CAPABILITY {self.capabilities}\r\n{tag} OK CAPABILITY completed\r\n".encode())
             return
         if command in ("NOOP", "CHECK"):
             if command == "CHECK" and self.mailbox is None:
@@ -164,7 +201,7 @@ class Session:
         if command == "LOGIN":
             self.login(tag, args)
             return
-        if command in ("STARTTLS", "AUTHENTICATE"):
+        if command == "AUTHENTICATE":
             self.send(f"{tag} NO {command} not supported: use LOGIN\r\n".encode())
             return
         if self.account is None:
@@ -182,20 +219,23 @@ class Session:
             "SEARCH": self.search,
             "FETCH": self.fetch,
             "STORE": self.store,
+            "COPY": self.copy,
+            "APPEND": self.append,
+            "CREATE": self.create,
         }
         uid = False
         if command == "UID":
             if not args or not isinstance(args[0], str):
                 raise ProtocolError("UID needs a command")
             command, args, uid = args[0].upper(), args[1:], True
-            if command not in ("SEARCH", "FETCH", "STORE"):
+            if command not in ("SEARCH", "FETCH", "STORE", "COPY"):
                 self.send(f"{tag} NO UID {command} not supported\r\n".encode())
                 return
         handler = handlers.get(command)
         if handler is None:
             self.send(f"{tag} NO {command} not supported\r\n".encode())
             return
-        if command in ("CLOSE", "UNSELECT", "EXPUNGE", "SEARCH", "FETCH", "STORE") and self.mailbox is None:
+        if command in ("CLOSE", "UNSELECT", "EXPUNGE", "SEARCH", "FETCH", "STORE", "COPY") and self.mailbox is None:
             self.send(f"{tag} NO No mailbox selected\r\n".encode())
             return
         await handler(tag, command, args, uid)  # type: ignore[operator]
@@ -204,7 +244,26 @@ class Session:
 
     # -- commands -----------------------------------------------------------------------------
 
+    @property
+    def capabilities(self) -> str:
+        if self.tls is not None and not self.secure:
+            return f"{CAPABILITIES} STARTTLS LOGINDISABLED"
+        return CAPABILITIES
+
+    async def starttls(self, tag: str) -> None:
+        if self.tls is None or self.secure:
+            self.send(f"{tag} BAD STARTTLS not available\r\n".encode())
+            await self.flush()
+            return
+        self.send(f"{tag} OK Begin TLS negotiation now\r\n".encode())
+        await self.flush()
+        await self.writer.start_tls(self.tls)
+        self.secure = True
+
     def login(self, tag: str, args: list[Token]) -> None:
+        if self.tls is not None and not self.secure:
+            self.send(f"{tag} NO [PRIVACYREQUIRED] LOGIN is disabled until STARTTLS\r\n".encode())
+            return
         if len(args) != 2 or not all(isinstance(a, str) for a in args):
             raise ProtocolError("LOGIN needs a user name and a password")
         user, password = str(args[0]), str(args[1])
@@ -251,10 +310,14 @@ class Session:
         if len(args) != 2:
             raise ProtocolError(f"{command} needs a reference and a pattern")
         pattern = str(args[1])
+        assert self.account is not None
         if pattern == "":
             self.send(f'* {command} (\\Noselect) "/" ""\r\n'.encode())
-        elif re.fullmatch(re.escape(pattern).replace(r"\*", ".*").replace("%", "[^/]*"), "INBOX", re.IGNORECASE):
-            self.send(f'* {command} (\\HasNoChildren) "/" INBOX\r\n'.encode())
+        matcher = re.escape(pattern).replace(r"\*", ".*").replace("%", "[^/]*")
+        for name in self.account.mailboxes if pattern else ():
+            if re.fullmatch(matcher, name, re.IGNORECASE if name == "INBOX" else 0):
+                special = " \\Sent" if name == "Sent" else ""
+                self.send(f'* {command} (\\HasNoChildren{special}) "/" {name}\r\n'.encode())
         self.send(f"{tag} OK {command} completed\r\n".encode())
 
     async def status(self, tag: str, command: str, args: list[Token], uid: bool) -> None:
@@ -277,7 +340,7 @@ class Session:
             if name not in values:
                 raise ProtocolError(f"unknown status item {item}")
             parts.append(f"{name} {values[name]}")
-        self.send(f"* STATUS INBOX ({' '.join(parts)})\r\n{tag} OK STATUS completed\r\n".encode())
+        self.send(f"* STATUS {mailbox.name} ({' '.join(parts)})\r\n{tag} OK STATUS completed\r\n".encode())
 
     async def close_mailbox(self, tag: str, command: str, args: list[Token], uid: bool) -> None:
         if command == "CLOSE" and not self.read_only:
@@ -356,6 +419,8 @@ class Session:
             return f"INTERNALDATE {imap_datetime(message.internal_date)}".encode()
         if item.kind == "RFC822.SIZE":
             return b"RFC822.SIZE %d" % len(message.raw)
+        if item.kind in ("BODYSTRUCTURE", "BODY"):
+            return item.name.encode() + b" " + bodystructure(message.raw, extensible=item.kind == "BODYSTRUCTURE")
         if item.kind == "ENVELOPE":
             return b"ENVELOPE " + envelope(message.raw)
         data = section_bytes(message.raw, item)
@@ -388,6 +453,61 @@ class Session:
                 uid_part = f"UID {message.uid} " if uid else ""
                 self.send(f"* {seq} FETCH ({uid_part}FLAGS ({' '.join(message.flags)}))\r\n".encode())
         self.send(f"{tag} OK {'UID ' if uid else ''}STORE completed\r\n".encode())
+
+    async def create(self, tag: str, command: str, args: list[Token], uid: bool) -> None:
+        assert self.account is not None
+        if len(args) != 1 or not isinstance(args[0], str) or not args[0]:
+            raise ProtocolError("CREATE needs a mailbox name")
+        if self._mailbox(args[0]) is not None:
+            self.send(f"{tag} NO [ALREADYEXISTS] Mailbox exists\r\n".encode())
+            return
+        self.state.mail.create_mailbox(self.account.login, args[0])
+        self.send(f"{tag} OK CREATE completed\r\n".encode())
+
+    async def append(self, tag: str, command: str, args: list[Token], uid: bool) -> None:
+        """APPEND mailbox [(flags)] [date-time] literal (RFC 3501 §6.3.11); UIDPLUS's APPENDUID."""
+        assert self.account is not None
+        if len(args) < 2 or not isinstance(args[-1], str):
+            raise ProtocolError("APPEND needs a mailbox and a message literal")
+        target = self._mailbox(args[0])
+        if target is None:
+            self.send(f"{tag} NO [TRYCREATE] No such mailbox\r\n".encode())
+            return
+        flags: list[str] = []
+        internal = self.state.clock.now()
+        for extra in args[1:-1]:
+            if isinstance(extra, list):
+                flags = [_canonical_flag(str(f)) for f in extra]
+            else:
+                internal = parse_append_date(extra)
+        raw = args[-1].encode("utf-8")
+        new_uid = self.state.mail.append(
+            self.account.login, raw, internal_date=internal, flags=flags, mailbox_name=target.name
+        )
+        self.send(f"{tag} OK [APPENDUID {target.uidvalidity} {new_uid}] APPEND completed\r\n".encode())
+
+    async def copy(self, tag: str, command: str, args: list[Token], uid: bool) -> None:
+        """COPY (and UID COPY) to another mailbox, flags and internal date kept; UIDPLUS's COPYUID."""
+        assert self.account is not None
+        if len(args) != 2:
+            raise ProtocolError("COPY needs a sequence set and a mailbox")
+        target = self._mailbox(args[1])
+        if target is None:
+            self.send(f"{tag} NO [TRYCREATE] No such mailbox\r\n".encode())
+            return
+        sources, copies = [], []
+        for _, item in self._selected(args[0], uid):
+            new_uid = self.state.mail.append(
+                self.account.login,
+                item.raw,
+                internal_date=item.internal_date,
+                flags=list(item.flags),
+                mailbox_name=target.name,
+            )
+            sources.append(str(item.uid))
+            copies.append(str(new_uid))
+        code = f"[COPYUID {target.uidvalidity} {','.join(sources)} {','.join(copies)}] " if sources else ""
+        self.send(f"{tag} OK {code}{'UID ' if uid else ''}COPY completed\r\n".encode())
 
     async def idle(self, tag: str) -> None:
         if self.account is None:

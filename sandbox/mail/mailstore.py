@@ -55,7 +55,11 @@ class MailStore:
             login=login,
             password=password,
             store_id=store_id,
-            mailboxes={"INBOX": Mailbox(uidvalidity=int(time.time()) + len(self.accounts))},
+            mailboxes={
+                "INBOX": Mailbox(uidvalidity=int(time.time()) + len(self.accounts)),
+                # Where a mail client saves copies of what it sent (RFC 6154 \Sent), by APPEND.
+                "Sent": Mailbox(name="Sent", uidvalidity=int(time.time()) + len(self.accounts) + 1),
+            },
         )
         self.accounts[login.lower()] = account
         return account
@@ -72,9 +76,24 @@ class MailStore:
     def account_for_store(self, store_id: str) -> MailAccount | None:
         return next((a for a in self.accounts.values() if a.store_id == store_id), None)
 
-    def append(self, login: str, raw: bytes, internal_date: datetime, flags: list[str] | None = None) -> int:
+    def create_mailbox(self, login: str, name: str) -> Mailbox:
         account = self.accounts[login.lower()]
-        mailbox = account.mailboxes["INBOX"]
+        mailbox = account.mailboxes.get(name)
+        if mailbox is None:
+            # A new mailbox's UIDs start at 1: its UIDVALIDITY must differ from any earlier one of that name.
+            mailbox = account.mailboxes[name] = Mailbox(name=name, uidvalidity=int(time.time() * 1000) % 2**31)
+        return mailbox
+
+    def append(
+        self,
+        login: str,
+        raw: bytes,
+        internal_date: datetime,
+        flags: list[str] | None = None,
+        mailbox_name: str = "INBOX",
+    ) -> int:
+        account = self.accounts[login.lower()]
+        mailbox = account.mailboxes[mailbox_name]
         uid = mailbox.uidnext
         mailbox.uidnext += 1
         mailbox.items.append(MailItem(uid=uid, flags=list(flags or []), internal_date=internal_date, raw=raw))

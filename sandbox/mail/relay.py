@@ -4,10 +4,17 @@ becomes a reply on the buyer's thread.
 Replies are matched to a thread by In-Reply-To, then References, then the relay address the mail is
 sent to (the buyer's latest thread with this seller), then, for Walmart Customer Care, the care
 address (the store's latest care thread).
+
+Refusals (an unknown relay alias, a sender Amazon has not registered, a link Walmart prohibits, a
+reply that belongs to no conversation) happen one of three ways (`SandboxConfig.mail_refusals`):
+`dsn` (the default, as in production: the mail is accepted with 250 and, a few seconds later, the
+seller's provider returns an RFC 3464 bounce to the seller's mailbox), `notice` (accepted, then the
+relay's own rejection notice arrives), or `session` (550 during the SMTP session).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sandbox.delivery import record_seller_message
@@ -16,8 +23,11 @@ from sandbox.mail.formats import (
     WALMART_CARE_ADDRESS,
     WALMART_ESCALATIONS_ADDRESS,
     WALMART_RELAY_DOMAIN,
+    ParsedMail,
     amazon_buyer_mail,
+    delivery_status_notification,
     parse_mail,
+    relay_rejection_notice,
     walmart_buyer_mail,
     walmart_care_mail,
 )
@@ -94,10 +104,40 @@ def deliver_mail(state: SandboxState, store: Store, thread: Thread, message: Mes
     state.mail.append(store.credentials["imap_username"], raw, internal_date=message.created_at)
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """Why the relay will not deliver a reply: an SMTP reply code, enhanced status and text."""
+
+    code: int
+    status: str
+    text: str
+    recipient: str
+
+    @property
+    def diagnostic(self) -> str:
+        return f"{self.code} {self.status} {self.text}"
+
+
 @dataclass
 class ReplyOutcome:
     code: int
     text: str
+    # Accepted now, refused later: the bounce to deliver to the seller's mailbox after a delay.
+    bounce: bytes | None = None
+
+
+# Walmart: "Marketing and links to sites outside Walmart are prohibited" (reference §2).
+_LINK = re.compile(r"(?i)\b(?:https?://|www\.)([a-z0-9.-]+)")
+
+
+def prohibited_link(store: Store, text: str) -> str | None:
+    if store.marketplace != "walmart":
+        return None  # Amazon allows links needed to complete the order (its SP-API text rules)
+    for match in _LINK.finditer(text):
+        host = match.group(1).lower().rstrip(".")
+        if not (host == "walmart.com" or host.endswith(".walmart.com")):
+            return host
+    return None
 
 
 def accepts_recipient(state: SandboxState, store: Store, address: str) -> bool:
@@ -120,33 +160,22 @@ def receive_reply(
     recipients: list[str],
     raw: bytes,
 ) -> ReplyOutcome:
-    """Check and record a seller's reply; the outcome is the SMTP answer to give."""
+    """Check and record a seller's reply; the outcome is the SMTP answer to give (and, when the
+    refusal comes later, the bounce to deliver)."""
     parsed = parse_mail(raw)
-    sender = parsed.from_address or mail_from.lower()
-    if store.marketplace == "amazon":
-        allowed = {store.credentials["seller_email"].lower()}
-        allowed |= {a.lower() for a in store.credentials.get("approved_senders", [])}
-        if sender not in allowed:
-            # Amazon bounces mail that does not come from the seller's registered or approved address.
-            state.reject(
-                store.marketplace,
-                store.id,
-                "smtp",
-                "reply",
-                550,
-                "5.7.1",
-                f"sender {sender} is not the registered seller address",
-            )
-            return ReplyOutcome(
-                550, "5.7.1 Message rejected: sender address is not registered or approved for Buyer-Seller Messaging"
-            )
+    mode = state.config.mail_refusals
+    refusal = _refusal(state, store, parsed, mail_from, recipients)
+    if refusal is not None and mode == "session":
+        state.reject(store.marketplace, store.id, "smtp", "reply", refusal.code, refusal.status, refusal.text)
+        return ReplyOutcome(refusal.code, f"{refusal.status} {refusal.text}")
     if state.faults.smtp_tempfail(store.marketplace, store.id):
         state.reject(store.marketplace, store.id, "smtp", "reply", 451, "4.3.0", "temporary failure", injected=True)
         return ReplyOutcome(451, "4.3.0 Temporary failure, please try again later")
+    if refusal is not None:
+        state.reject(store.marketplace, store.id, "smtp", f"reply.{mode}", refusal.code, refusal.status, refusal.text)
+        return ReplyOutcome(250, "2.0.0 OK: queued", bounce=_bounce(state, store, parsed, raw, refusal))
     thread, matched_by, in_reply_to = _match(state, store, parsed.in_reply_to, parsed.references, recipients)
-    if thread is None:
-        state.reject(store.marketplace, store.id, "smtp", "reply", 550, "5.1.1", "no thread for this reply")
-        return ReplyOutcome(550, "5.1.1 Recipient address rejected: no conversation for this address")
+    assert thread is not None  # _refusal refuses replies that match no thread
     record_seller_message(
         state,
         store,
@@ -161,6 +190,63 @@ def receive_reply(
         auto_reply=parsed.auto_submitted,
     )
     return ReplyOutcome(250, "2.0.0 OK: message accepted for delivery")
+
+
+def _refusal(
+    state: SandboxState, store: Store, parsed: ParsedMail, mail_from: str, recipients: list[str]
+) -> Refusal | None:
+    recipient = recipients[0] if recipients else (parsed.to_addresses[0] if parsed.to_addresses else "")
+    unknown = [r for r in recipients if not accepts_recipient(state, store, r)]
+    if unknown:
+        return Refusal(550, "5.1.1", "Recipient address rejected: not a buyer of this seller", unknown[0])
+    sender = parsed.from_address or mail_from.lower()
+    if store.marketplace == "amazon":
+        allowed = {store.credentials["seller_email"].lower()}
+        allowed |= {a.lower() for a in store.credentials.get("approved_senders", [])}
+        if sender not in allowed:
+            # Amazon rejects mail that does not come from the seller's registered or approved address.
+            return Refusal(
+                550,
+                "5.7.1",
+                "Message rejected: sender address is not registered or approved for Buyer-Seller Messaging",
+                recipient,
+            )
+    host = prohibited_link(store, parsed.text)
+    if host is not None:
+        return Refusal(
+            550, "5.7.1", f"Message rejected: links to sites outside Walmart are not allowed ({host})", recipient
+        )
+    thread, _, _ = _match(state, store, parsed.in_reply_to, parsed.references, recipients)
+    if thread is None:
+        return Refusal(550, "5.1.1", "Recipient address rejected: no conversation for this address", recipient)
+    return None
+
+
+def _bounce(state: SandboxState, store: Store, parsed: ParsedMail, raw: bytes, refusal: Refusal) -> bytes:
+    seller = store.credentials["seller_email"]
+    now = state.market_time(store.marketplace, store.id)
+    if state.config.mail_refusals == "notice":
+        return relay_rejection_notice(
+            marketplace=store.marketplace,
+            seller_address=seller,
+            original_subject=parsed.subject,
+            original_id=parsed.message_id,
+            references=parsed.references,
+            reason=f"{refusal.status} {refusal.text}",
+            date=now,
+            message_id=f"<notice-{state.ids.hex(24)}@{store.marketplace}.sandbox.invalid>",
+        )
+    domain = AMAZON_RELAY_DOMAIN if store.marketplace == "amazon" else WALMART_RELAY_DOMAIN
+    return delivery_status_notification(
+        seller_address=seller,
+        recipient=refusal.recipient,
+        remote_mta=f"inbound-smtp.{domain}",
+        status=refusal.status,
+        diagnostic=refusal.diagnostic,
+        original=raw,
+        date=now,
+        message_id=f"<bounce-{state.ids.hex(24)}@{seller.rpartition('@')[2] or 'seller.example'}>",
+    )
 
 
 def _match(

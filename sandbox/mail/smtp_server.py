@@ -1,15 +1,18 @@
 """The SMTP server that receives sellers' replies (aiosmtpd, in the sandbox's own event loop).
 
-AUTH PLAIN or LOGIN is required (allowed without TLS: loopback only) with the store's mailbox
-login; the login is recorded with each reply. Recipients must be relay addresses of that store's
-buyers (or, for Walmart, the care addresses). Faults: `smtp_outage` answers 421 at connection,
-`smtp_tempfail_*` answers 451 at the end of DATA.
+AUTH PLAIN or LOGIN is required with the store's mailbox login; the login is recorded with each
+reply. Without TLS mode AUTH is allowed in clear (loopback only); in TLS mode (`mail_tls`) the
+server offers STARTTLS and requires it before AUTH, as submission servers do. Recipients must be
+relay addresses of that store's buyers (or, for Walmart, the care addresses): refused at RCPT in the
+`session` refusal mode, bounced later otherwise (see sandbox.mail.relay). Faults: `smtp_outage`
+answers 421 at connection, `smtp_tempfail_*` answers 451 at the end of DATA.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 import warnings
 from typing import TYPE_CHECKING, Any
 
@@ -55,6 +58,23 @@ class _RelaySMTP(SMTP):
 class RelayHandler:
     def __init__(self, state: SandboxState) -> None:
         self.state = state
+        self._later: set[asyncio.TimerHandle] = set()
+
+    def cancel_pending(self) -> None:
+        for handle in self._later:
+            handle.cancel()
+        self._later.clear()
+
+    def _deliver_later(self, login: str, bounce: bytes) -> None:
+        """The refusal comes back a few seconds after the 250, as a bounce in the seller's mailbox."""
+        loop = asyncio.get_running_loop()
+
+        def deliver() -> None:
+            self._later.discard(handle)
+            self.state.mail.append(login, bounce, internal_date=self.state.clock.now())
+
+        handle = loop.call_later(self.state.config.mail_bounce_delay_seconds, deliver)
+        self._later.add(handle)
 
     def authenticate(
         self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: Any
@@ -78,7 +98,7 @@ class RelayHandler:
         store = self._store(session)
         if store is None:
             return "530 5.7.0 Authentication required"
-        if not accepts_recipient(self.state, store, address):
+        if self.state.config.mail_refusals == "session" and not accepts_recipient(self.state, store, address):
             self.state.reject(
                 store.marketplace, store.id, "smtp", "RCPT", 550, "5.1.1", f"unknown relay recipient {address}"
             )
@@ -99,16 +119,23 @@ class RelayHandler:
             recipients=list(envelope.rcpt_tos),
             raw=raw,
         )
+        if outcome.bounce is not None:
+            account = self.state.mail.account_for_store(store.id)
+            if account is not None:
+                self._deliver_later(account.login, outcome.bounce)
         return f"{outcome.code} {outcome.text}"
 
 
 class SMTPServer:
-    def __init__(self, state: SandboxState) -> None:
+    def __init__(self, state: SandboxState, tls: ssl.SSLContext | None = None) -> None:
         self._state = state
+        self._tls = tls
         self._server: asyncio.base_events.Server | None = None
+        self._handler = RelayHandler(state)
 
     async def start(self, host: str, port: int) -> int:
-        handler = RelayHandler(self._state)
+        handler = self._handler
+        tls = self._tls
 
         def factory() -> SMTP:
             # aiosmtpd warns that AUTH without TLS is insecure; on loopback that is the intent.
@@ -119,7 +146,9 @@ class SMTPServer:
                     handler,
                     hostname="relay.sandbox.localhost",
                     auth_required=True,
-                    auth_require_tls=False,
+                    auth_require_tls=tls is not None,
+                    tls_context=tls,
+                    require_starttls=tls is not None,
                     authenticator=handler.authenticate,
                     data_size_limit=25 * 1024 * 1024,
                     loop=asyncio.get_running_loop(),
@@ -129,6 +158,7 @@ class SMTPServer:
         return self._server.sockets[0].getsockname()[1]
 
     async def close(self) -> None:
+        self._handler.cancel_pending()
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()

@@ -23,12 +23,21 @@ def channel_body(sb: Sandbox, marketplace: str, **settings: Any) -> dict[str, An
     return sandbox_channel(store_json(sb.state, store), **{"timeout_seconds": 5, **settings})
 
 
-def sandbox_outbound(sb: Sandbox) -> OutboundPolicy:
-    """The outbound policy allowing exactly the sandbox's HTTP, IMAP and SMTP `host:port`s."""
+def sandbox_allowed(sb: Sandbox) -> list[str]:
+    """The sandbox's HTTP, IMAP(S) and SMTP `host:port`s."""
     from urllib.parse import urlsplit
 
     http = urlsplit(sb.http_url)
-    return OutboundPolicy([f"{http.hostname}:{http.port}", f"127.0.0.1:{sb.imap_port}", f"127.0.0.1:{sb.smtp_port}"])
+    allowed = [f"{http.hostname}:{http.port}", f"127.0.0.1:{sb.imap_port}", f"127.0.0.1:{sb.smtp_port}"]
+    if sb.imaps_port:
+        allowed.append(f"127.0.0.1:{sb.imaps_port}")
+    return allowed
+
+
+def sandbox_outbound(sb: Sandbox) -> OutboundPolicy:
+    """The outbound policy allowing exactly the sandbox's endpoints, trusting the sandbox's mail CA
+    when it runs with TLS (through the CA-file setting: verification stays on)."""
+    return OutboundPolicy(sandbox_allowed(sb), ca_file=sb.mail_tls.ca_file if sb.mail_tls else None)
 
 
 def connector(sb: Sandbox, marketplace: str, **settings: Any) -> Connector:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import random
@@ -15,12 +16,21 @@ import pytest
 
 from api.channel.connectors import amazon, ebay
 from api.channel.connectors.amazon import AmazonConnector
-from api.channel.connectors.base import AuthError, Connector, Permanent, RateLimited, ReplyTarget, Transient
+from api.channel.connectors.base import (
+    AuthError,
+    Connector,
+    ConnectorError,
+    Permanent,
+    RateLimited,
+    ReplyTarget,
+    Transient,
+)
 from api.channel.connectors.registry import build
 from api.channel.connectors.walmart import WalmartConnector
+from api.kit.outbound import OutboundPolicy
 from api.message.inbound import InboundMessage
 from sandbox import Sandbox
-from tests.connectors.helpers import channel_body, sandbox_config, sandbox_outbound
+from tests.connectors.helpers import channel_body, sandbox_allowed, sandbox_config, sandbox_outbound
 
 
 @pytest.fixture
@@ -238,10 +248,74 @@ async def test_read_marks_reach_each_marketplace(sb):
     assert marked == {"ebay", "shopee", "tiktok", "amazon", "walmart"}
 
 
-# -- mail relays --------------------------------------------------------------------------------------------
+# -- mail relays (each test over plain and over TLS, certificates verified) ----------------------------------
 
 
-async def test_amazon_refuses_mail_from_an_unregistered_sender(sb):
+@pytest.fixture(params=["plain", "tls"])
+async def mail_sb(request: pytest.FixtureRequest) -> AsyncIterator[Sandbox]:
+    """A sandbox whose mail servers speak plain, or TLS (implicit TLS for IMAP, STARTTLS for SMTP)
+    with a certificate from a generated CA the connector trusts through its CA-file setting."""
+    overrides: dict[str, Any] = {"mail_bounce_delay_seconds": 0.2}
+    if request.param == "tls":
+        overrides |= {"mail_tls": True, "imaps_port": 0}
+    async with Sandbox(sandbox_config(**overrides)) as sandbox:
+        yield sandbox
+
+
+async def test_mail_connectors_read_and_reply_over_the_configured_transport(mail_sb):
+    sb = mail_sb
+    for marketplace in ("amazon", "walmart"):
+        sb.inject(marketplace, "Is it waterproof?")
+        connector = make(sb, marketplace, sent_mailbox="Sent")
+        assert connector.settings["imap_security"] == ("ssl" if sb.mail_tls else "none")
+        info = await connector.check_credentials()
+        assert info["messages"] == 1
+        message = await first_buyer_message(connector)
+        sent = await connector.send_reply(target(message), "Yes, fully.")
+        # A 250 is an acceptance, not a delivery: the relay may still bounce it.
+        assert sent.awaiting_confirmation and sent.external_id.startswith("<")
+        await connector.mark_read(target(message))
+        await connector.aclose()
+        # A copy went to the mailbox's Sent folder by IMAP APPEND, as a mail client files one.
+        account = sb.state.mail.account_for_store(sb.store(marketplace).id)
+        assert account is not None
+        [copy] = account.mailboxes["Sent"].items
+        assert sent.external_id.encode() in copy.raw and "\\Seen" in copy.flags
+    assert [r.body for r in sb.state.truth.seller_replies] == ["Yes, fully.", "Yes, fully."]
+    assert {r.marketplace for r in sb.state.truth.reads} == {"amazon", "walmart"}
+
+
+async def test_tls_is_verified_never_skipped():
+    """Without the sandbox's CA the connector refuses the server (no fallback to clear or unverified)."""
+    async with Sandbox(sandbox_config(mail_tls=True, imaps_port=0)) as sb:
+        await _tls_is_verified(sb)
+
+
+async def _tls_is_verified(sb: Sandbox) -> None:
+    sb.inject("walmart", "hello")
+    untrusting = make(sb, "walmart")
+    untrusting.outbound = OutboundPolicy(sandbox_allowed(sb))
+    with pytest.raises(Transient) as refused:
+        await untrusting.fetch({})
+    assert refused.value.status == "tls"
+    # IMAP with STARTTLS on the plain port (LOGIN is disabled there until the session is secured).
+    starttls = make(sb, "walmart", imap_security="starttls", imap_port=sb.imap_port)
+    assert [m.body for m in (await starttls.fetch({})).messages] == ["hello"]
+    cleartext = make(sb, "walmart", imap_security="none", imap_port=sb.imap_port)
+    with pytest.raises(AuthError, match="PRIVACYREQUIRED"):
+        await cleartext.fetch({})
+    plain_smtp = make(sb, "walmart", smtp_security="none")
+    message = (await starttls.fetch({})).messages[0]
+    with pytest.raises(ConnectorError, match=r"530|STARTTLS|AUTH"):
+        await plain_smtp.send_reply(target(message), "in clear?")
+    for connector in (untrusting, starttls, cleartext, plain_smtp):
+        await connector.aclose()
+    assert not sb.state.truth.seller_replies
+
+
+async def test_amazon_refuses_mail_from_an_unregistered_sender_in_session(mail_sb):
+    sb = mail_sb
+    sb.state.config.mail_refusals = "session"
     sb.inject("amazon", "Is it waterproof?")
     connector = make(sb, "amazon", seller_email="someone-else@brightnest.example")
     message = await first_buyer_message(connector)
@@ -250,20 +324,34 @@ async def test_amazon_refuses_mail_from_an_unregistered_sender(sb):
     await connector.aclose()
 
 
-async def test_amazon_sp_api_sends_proactive_messages_which_are_not_replies(sb):
-    store = sb.store("amazon")
-    order = next(o for o in sb.state.catalog.orders_for_store(store) if o.status == "Shipped")
-    connector = make(sb, "amazon")
-    assert isinstance(connector, AmazonConnector)
-    actions = await connector.messaging_actions(order.order_id)
-    assert "confirmDeliveryDetails" in actions
-    await connector.send_proactive(order.order_id, "confirmDeliveryDetails", "Your parcel arrives Friday.")
-    [sent] = sb.state.truth.seller_replies
-    assert sent.operation == "amazon.confirmDeliveryDetails" and sent.counts_as_reply is False
+@pytest.mark.parametrize("mode", ["dsn", "notice"])
+async def test_a_refusal_that_comes_back_later_is_read_as_a_bounce_of_that_reply(mail_sb, mode):
+    """Accepted with 250, then a bounce in the mailbox a moment later: the connector reports it as a
+    bounce naming the reply's Message-ID (not as a buyer message)."""
+    sb = mail_sb
+    sb.state.config.mail_refusals = mode
+    sb.inject("walmart", "Where is my parcel?")
+    connector = make(sb, "walmart")
+    first = await connector.fetch({})
+    [message] = first.messages
+    sent = await connector.send_reply(target(message), "Track it at https://www.ups.com/track?n=1Z999")
+    assert sent.awaiting_confirmation and not sb.state.truth.seller_replies
+    for _ in range(50):
+        later = await connector.fetch(first.cursor)
+        if later.bounces:
+            break
+        await asyncio.sleep(0.1)
+    assert later.messages == []
+    [bounce] = later.bounces
+    assert bounce.failed and bounce.refers_to[0] == sent.external_id
+    assert bounce.source == ("dsn" if mode == "dsn" else "relay-notice")
+    assert bounce.status == "5.7.1" and "links to sites outside Walmart" in bounce.reason
+    assert bounce.fallback is not None  # ingested as mail only if it names none of our replies
     await connector.aclose()
 
 
-async def test_mail_faults_are_typed(sb):
+async def test_mail_faults_are_typed(mail_sb):
+    sb = mail_sb
     sb.inject("walmart", "Where is my order?")
     connector = make(sb, "walmart")
     message = await first_buyer_message(connector)
@@ -285,6 +373,32 @@ async def test_mail_faults_are_typed(sb):
     assert [r.body for r in sb.state.truth.seller_replies] == ["Today"]
 
 
+async def test_imap_cursor_is_incremental_and_survives_a_new_uidvalidity(mail_sb):
+    sb = mail_sb
+    sb.inject("amazon", "one")
+    connector = make(sb, "amazon")
+    first = await connector.fetch({})
+    sb.inject("amazon", "two")
+    second = await connector.fetch(first.cursor)
+    assert [m.body for m in second.messages] == ["two"]
+    again = await connector.fetch({**second.cursor, "uidvalidity": 1})  # mailbox recreated: re-read by date
+    assert sorted(m.body for m in again.messages) == ["one", "two"]
+    await connector.aclose()
+
+
+async def test_amazon_sp_api_sends_proactive_messages_which_are_not_replies(sb):
+    store = sb.store("amazon")
+    order = next(o for o in sb.state.catalog.orders_for_store(store) if o.status == "Shipped")
+    connector = make(sb, "amazon")
+    assert isinstance(connector, AmazonConnector)
+    actions = await connector.messaging_actions(order.order_id)
+    assert "confirmDeliveryDetails" in actions
+    await connector.send_proactive(order.order_id, "confirmDeliveryDetails", "Your parcel arrives Friday.")
+    [sent] = sb.state.truth.seller_replies
+    assert sent.operation == "amazon.confirmDeliveryDetails" and sent.counts_as_reply is False
+    await connector.aclose()
+
+
 async def test_walmart_orders_and_response_rate(sb):
     connector = make(sb, "walmart")
     assert isinstance(connector, WalmartConnector)
@@ -294,18 +408,6 @@ async def test_walmart_orders_and_response_rate(sb):
     sb.inject("walmart", "Where is my order?", age_seconds=3 * 86400)
     rate = await connector.response_rate(30)
     assert rate is not None and rate["overallRate"] == 0.0
-    await connector.aclose()
-
-
-async def test_imap_cursor_is_incremental_and_survives_a_new_uidvalidity(sb):
-    sb.inject("amazon", "one")
-    connector = make(sb, "amazon")
-    first = await connector.fetch({})
-    sb.inject("amazon", "two")
-    second = await connector.fetch(first.cursor)
-    assert [m.body for m in second.messages] == ["two"]
-    again = await connector.fetch({**second.cursor, "uidvalidity": 1})  # mailbox recreated: re-read by date
-    assert sorted(m.body for m in again.messages) == ["one", "two"]
     await connector.aclose()
 
 

@@ -198,7 +198,8 @@ async def test_smtp_reply_is_recorded_against_the_thread() -> None:
 
 
 async def test_amazon_rejects_replies_not_from_the_registered_address() -> None:
-    async with running() as sb:
+    # In-session refusal mode (the default bounces later: tests/sandbox/test_mail_bounces.py).
+    async with running(mail_refusals="session") as sb:
         creds = sb.store("amazon").credentials
         thread, message = sb.inject("amazon", "Do you have this in blue?")
         alias = sb.state.buyer(thread.buyer_id).address
@@ -218,7 +219,7 @@ async def test_amazon_rejects_replies_not_from_the_registered_address() -> None:
 
 
 async def test_smtp_requires_auth_and_known_recipients() -> None:
-    async with running() as sb:
+    async with running(mail_refusals="session") as sb:
         creds = sb.store("walmart").credentials
         thread, _ = sb.inject("walmart", "Where is my stuff?")
         relay = sb.state.buyer(thread.buyer_id).address

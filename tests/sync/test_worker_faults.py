@@ -131,6 +131,9 @@ async def test_killed_workers_lose_and_duplicate_nothing(stack_urls, tmp_path):
                         timeout_seconds=3,
                         delivery_backoff_seconds=0.3,
                         delivery_max_attempts=30,
+                        # Mail replies count as delivered at the first read of the mailbox after
+                        # the relay took them (the delivery loop's confirmation sweep).
+                        bounce_window_seconds=0,
                     )
                     channel = Channel(
                         organization_id=org.id,

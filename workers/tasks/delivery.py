@@ -1,6 +1,7 @@
 """The reply delivery loop (run by workers/loops.py): claims queued replies on connector channels (SKIP
 LOCKED, leased by advisory locks), sends them concurrently, records each outcome, and sweeps replies left
-`sending` by a worker that died. See api.sync.delivery for the retry and duplicate rules.
+`sending` by a worker that died, and confirms mail-relay replies whose bounce window passed. See
+api.sync.delivery for the retry and duplicate rules.
 
 Woken by the relay when it relays "message.queued" and by a send that frees a slot; the safety poll
 picks up retries that fall due with time and replies queued through another worker."""
@@ -34,6 +35,7 @@ class Delivery:
         if time.monotonic() - self.last_recovery >= RECOVERY_EVERY:
             self.last_recovery = time.monotonic()
             await delivery.recover_orphans(self.rt)
+            await delivery.confirm_accepted(self.rt)
         free = MAX_IN_FLIGHT - len(self.in_flight)
         claimed = await delivery.claim(self.rt, free)
         for message_id in claimed:

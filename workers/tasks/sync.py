@@ -117,7 +117,8 @@ def start(runner: LoopRunner, ctx: dict[str, Any]) -> None:
         ctx["engine"],
         ctx["sessionmaker"],
         CredentialCipher(settings.secret_key.get_secret_value()),
-        outbound=policy_for(settings.outbound_allowed),
+        outbound=policy_for(settings.outbound_allowed, ca_file=settings.outbound_ca_file),
+        bounce_window_seconds=settings.mail_bounce_window_seconds,
     )
     ctx["sync_runtime"] = rt
     runner.add(PollScheduler(rt).loop)

@@ -94,6 +94,7 @@ def parse_relay_mail(mail: Mail) -> InboundMessage | None:
 
 class AmazonConnector(MailConnector):
     marketplace = "amazon"
+    notice_domains = ("amazon.com",)
 
     def to_inbound(self, mail: Mail) -> InboundMessage | None:
         return parse_relay_mail(mail)

@@ -134,6 +134,21 @@ def in_our_words(exc: ConnectorError, name: str) -> str:
 # -- values ----------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Bounce:
+    """Mail saying a reply of ours was not delivered (a mail relay's bounce), or for `failed=False`
+    a delivery report that changes nothing (delayed, relayed)."""
+
+    bounce_id: str  # the bounce's own id: the same bounce read twice is applied once
+    refers_to: tuple[str, ...]  # ids of the reply it may be about, most specific first
+    failed: bool
+    reason: str
+    status: str | None  # the enhanced status code (RFC 3463), e.g. 5.7.1
+    source: str  # dsn | mailer-daemon | relay-notice
+    # What to ingest instead when it names none of our replies (someone else's bounce in the mailbox).
+    fallback: InboundMessage | None = None
+
+
 @dataclass
 class FetchResult:
     messages: list[InboundMessage]
@@ -141,6 +156,8 @@ class FetchResult:
     cursor: dict[str, Any]
     # More is ready now (the page was full): poll again at once instead of waiting an interval.
     more: bool = False
+    # Bounces of our replies (mail relays), applied in the same transaction as the page.
+    bounces: list[Bounce] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -170,6 +187,8 @@ class ReplyTarget:
 class SentReply:
     external_id: str
     sent_at: datetime | None = None
+    # A mail relay took it by SMTP: delivered only if no bounce comes back within the window.
+    awaiting_confirmation: bool = False
 
 
 @dataclass
@@ -249,6 +268,8 @@ class Connector(ABC):
     required_credentials: ClassVar[tuple[str, ...]] = ()
     required_settings: ClassVar[tuple[str, ...]] = ()
     supports_push: ClassVar[bool] = False
+    # Accepted replies are confirmed later (mail relays bounce after the fact): see SentReply.
+    confirms_delivery_later: ClassVar[bool] = False
     # Seconds between polls when the marketplace pushes (a safety net) and when it does not.
     poll_interval_with_push: ClassVar[float] = 60.0
     poll_interval: ClassVar[float] = 5.0

@@ -37,13 +37,15 @@ def sandbox_channel(store: Mapping[str, Any], **settings_overrides: Any) -> dict
         settings["seller_username"] = creds.get("seller_username") or store.get("seller_handle")
     if marketplace in ("amazon", "walmart"):
         imap, smtp = endpoints.get("imap") or {}, endpoints.get("smtp") or {}
+        # A sandbox in TLS mode: implicit TLS for IMAP (its IMAPS port), STARTTLS for submission.
+        imap_tls = bool(imap.get("tls"))
         settings |= {
             "imap_host": imap.get("host"),
-            "imap_port": imap.get("port"),
-            "imap_tls": bool(imap.get("tls")),
+            "imap_port": (imap.get("imaps_port") or imap.get("port")) if imap_tls else imap.get("port"),
+            "imap_security": "ssl" if imap_tls else "none",
             "smtp_host": smtp.get("host"),
             "smtp_port": smtp.get("port"),
-            "smtp_security": "ssl" if smtp.get("tls") else "none",
+            "smtp_security": "starttls" if smtp.get("tls") else "none",
             "seller_email": creds.get("seller_email"),
         }
         if marketplace == "amazon":

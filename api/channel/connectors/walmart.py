@@ -70,6 +70,7 @@ def read_error(body: Any) -> tuple[str | None, str]:
 
 class WalmartConnector(MailConnector):
     marketplace = "walmart"
+    notice_domains = ("walmart.com",)
 
     def to_inbound(self, mail: Mail) -> InboundMessage | None:
         return parse_relay_mail(mail)

@@ -117,6 +117,8 @@ export function message(id: string, conversationId: string, overrides: Partial<S
     delivery_error: null,
     delivery_attempts: 0,
     delivered_at: null,
+    confirm_after: null,
+    bounced_at: null,
     no_response_needed: false,
     no_response_reason: null,
     contains_question: false,

@@ -16,14 +16,25 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from typing import Any
 
-from api.channel.connectors.base import Connector, FetchResult, Permanent, ReplyTarget, SentReply
+from api.channel.connectors.base import (
+    Bounce,
+    Connector,
+    ConnectorError,
+    FetchResult,
+    Permanent,
+    ReplyTarget,
+    SentReply,
+)
+from api.channel.connectors.mail.bounce import read_bounce
 from api.channel.connectors.mail.parse import Mail, parse_mail
 from api.channel.connectors.mail.transport import (
+    imap_append,
     imap_check,
     imap_endpoint,
     imap_fetch,
@@ -57,6 +68,9 @@ class MailConnector(Connector):
     required_settings = ("imap_host", "smtp_host")
     host_settings = ("imap_host", "smtp_host")
     poll_interval = 5.0
+    confirms_delivery_later = True
+    # Domains whose machine mail about an undelivered reply is the relay's own rejection notice.
+    notice_domains: tuple[str, ...] = ()
 
     def endpoint(self, kind: str) -> tuple[str, int]:
         if kind == "imap":
@@ -72,6 +86,11 @@ class MailConnector(Connector):
             problems.append(("settings.seller_email", "required: the address replies are sent from"))
         if settings.get("smtp_security", "starttls") not in ("ssl", "starttls", "none"):
             problems.append(("settings.smtp_security", "must be ssl, starttls or none"))
+        if settings.get("imap_security", "ssl") not in ("ssl", "starttls", "none"):
+            problems.append(("settings.imap_security", "must be ssl, starttls or none"))
+        window = settings.get("bounce_window_seconds")
+        if window is not None and (isinstance(window, bool) or not isinstance(window, int | float) or window < 0):
+            problems.append(("settings.bounce_window_seconds", "must be a number of seconds, 0 or more"))
         return problems
 
     @property
@@ -84,7 +103,9 @@ class MailConnector(Connector):
 
     async def check_credentials(self) -> dict[str, Any]:
         address = await self.destination("imap")
-        info = await asyncio.to_thread(imap_check, self.settings, self.credentials, self.timeout, address)
+        info = await asyncio.to_thread(
+            imap_check, self.settings, self.credentials, self.timeout, address, self.outbound.tls_context()
+        )
         return {"account": self.seller_email, **info}
 
     async def fetch(self, cursor: Mapping[str, Any]) -> FetchResult:
@@ -101,20 +122,31 @@ class MailConnector(Connector):
             int(cursor.get("last_uid") or 0),
             datetime.now(UTC) - backfill,
             int(self.settings.get("page_budget", 200)),
+            self.outbound.tls_context(),
         )
         messages = []
+        bounces: list[Bounce] = []
         for uid, raw in batch.mails:
             try:
                 mail = parse_mail(raw)
                 if mail.from_address == self.seller_email.lower():
                     continue  # a copy of our own mail
+                bounce = read_bounce(raw, mail, self.notice_domains) if mail.auto_submitted else None
                 inbound = self.to_inbound(mail)
             except Exception as exc:  # one hostile mail must not stall the mailbox
                 log.warning("channel mail uid %s unreadable (%s); kept as a placeholder", uid, type(exc).__name__)
-                inbound = unreadable(batch.uidvalidity, uid, raw, exc)
-            if inbound is not None:
+                bounce, inbound = None, unreadable(batch.uidvalidity, uid, raw, exc)
+            if bounce is not None:
+                # Ingested as mail only if it names none of our replies (decided against the database).
+                bounces.append(replace(bounce, fallback=inbound))
+            elif inbound is not None:
                 messages.append(inbound)
-        return FetchResult(messages, {"uidvalidity": batch.uidvalidity, "last_uid": batch.last_uid}, more=batch.more)
+        return FetchResult(
+            messages,
+            {"uidvalidity": batch.uidvalidity, "last_uid": batch.last_uid},
+            more=batch.more,
+            bounces=bounces,
+        )
 
     def compose(self, target: ReplyTarget, text: str) -> EmailMessage:
         to = str(target.last_inbound_meta.get("reply_to") or target.buyer_email or "")
@@ -143,14 +175,41 @@ class MailConnector(Connector):
     async def send_reply(self, target: ReplyTarget, text: str) -> SentReply:
         message = self.compose(target, text)
         address = await self.destination("smtp")
-        await asyncio.to_thread(smtp_send, self.settings, self.credentials, self.timeout, address, message)
-        return SentReply(external_id=str(message["Message-ID"]))
+        await asyncio.to_thread(
+            smtp_send, self.settings, self.credentials, self.timeout, address, message, self.outbound.tls_context()
+        )
+        sent_mailbox = str(self.settings.get("sent_mailbox") or "")
+        if sent_mailbox:
+            # A copy in the mailbox's Sent folder, as a mail client keeps one; the reply is already
+            # on its way, so failing to file the copy must not fail (and resend) the reply.
+            try:
+                imap_address = await self.destination("imap")
+                await asyncio.to_thread(
+                    imap_append,
+                    self.settings,
+                    self.credentials,
+                    self.timeout,
+                    imap_address,
+                    sent_mailbox,
+                    message,
+                    self.outbound.tls_context(),
+                )
+            except ConnectorError as exc:
+                log.warning("sent copy not saved to %s: %s", sent_mailbox, exc.describe())
+        # A 250 is the relay taking the mail, not delivering it: a refusal may still come back as a bounce.
+        return SentReply(external_id=str(message["Message-ID"]), sent_at=datetime.now(UTC), awaiting_confirmation=True)
 
     async def mark_read(self, target: ReplyTarget) -> None:
         if target.last_inbound_external_id:
             address = await self.destination("imap")
             await asyncio.to_thread(
-                imap_mark_seen, self.settings, self.credentials, self.timeout, address, target.last_inbound_external_id
+                imap_mark_seen,
+                self.settings,
+                self.credentials,
+                self.timeout,
+                address,
+                target.last_inbound_external_id,
+                self.outbound.tls_context(),
             )
 
 

@@ -4,7 +4,12 @@ Errors map to the connector's types: SMTP 4xx and broken connections are Transie
 a refused login AuthError, so delivery retries a greylisting relay and fails a rejected reply.
 
 Every connection goes to `address`, the one the outbound policy checked (api.kit.outbound), never to
-a fresh resolution of the host name; TLS still verifies the certificate against the host name.
+a fresh resolution of the host name; TLS still verifies the certificate against the host name, with
+the policy's trust (the system's CAs plus the configured CA file; `tls`), never unverified.
+
+IMAP security (`imap_security`): `ssl` (implicit TLS, port 993), `starttls` (port 143, upgraded
+before LOGIN; a server that does not offer it is refused, never used in clear) or `none`. The older
+`imap_tls` boolean still means ssl/none when `imap_security` is unset.
 """
 
 from __future__ import annotations
@@ -34,9 +39,16 @@ class ImapBatch:
     more: bool
 
 
+def imap_security(settings: Mapping[str, Any]) -> str:
+    value = settings.get("imap_security")
+    if value:
+        return str(value)
+    return "ssl" if settings.get("imap_tls", True) else "none"
+
+
 def imap_endpoint(settings: Mapping[str, Any]) -> tuple[str, int]:
     host = str(settings.get("imap_host") or "")
-    return host, int(settings.get("imap_port") or (993 if settings.get("imap_tls", True) else 143))
+    return host, int(settings.get("imap_port") or (993 if imap_security(settings) == "ssl" else 143))
 
 
 def smtp_endpoint(settings: Mapping[str, Any]) -> tuple[str, int]:
@@ -55,9 +67,11 @@ class _PinnedIMAP4(imaplib.IMAP4):
 
 
 class _PinnedIMAP4_SSL(imaplib.IMAP4_SSL):
-    def __init__(self, host: str, address: str, port: int, timeout: float) -> None:
+    def __init__(
+        self, host: str, address: str, port: int, timeout: float, context: ssl.SSLContext | None = None
+    ) -> None:
         self._address = address
-        super().__init__(host, port, ssl_context=ssl.create_default_context(), timeout=timeout)
+        super().__init__(host, port, ssl_context=context or ssl.create_default_context(), timeout=timeout)
 
     def _create_socket(self, timeout: float | None) -> socket.socket:
         sock = socket.create_connection((self._address, self.port), timeout)
@@ -74,22 +88,38 @@ class _PinnedSMTP(smtplib.SMTP):
 
 
 class _PinnedSMTP_SSL(smtplib.SMTP_SSL):
-    def __init__(self, host: str, address: str, port: int, timeout: float) -> None:
+    def __init__(
+        self, host: str, address: str, port: int, timeout: float, context: ssl.SSLContext | None = None
+    ) -> None:
         self._address, self._server_name = address, host
-        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
+        super().__init__(host, port, timeout=timeout, context=context or ssl.create_default_context())
 
     def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
         sock = socket.create_connection((self._address, port), timeout, self.source_address)
         return self.context.wrap_socket(sock, server_hostname=self._server_name)
 
 
-def _imap(settings: Mapping[str, Any], credentials: Mapping[str, Any], timeout: float, address: str) -> imaplib.IMAP4:
+def _imap(
+    settings: Mapping[str, Any],
+    credentials: Mapping[str, Any],
+    timeout: float,
+    address: str,
+    tls: ssl.SSLContext | None = None,
+) -> imaplib.IMAP4:
     host, port = imap_endpoint(settings)
+    security = imap_security(settings)
     try:
-        if settings.get("imap_tls", True):
-            conn: imaplib.IMAP4 = _PinnedIMAP4_SSL(host, address, port, timeout)
+        if security == "ssl":
+            conn: imaplib.IMAP4 = _PinnedIMAP4_SSL(host, address, port, timeout, tls)
         else:
             conn = _PinnedIMAP4(host, address, port, timeout)
+            if security == "starttls":
+                try:
+                    # imaplib refuses when STARTTLS is not offered: the login never goes in clear.
+                    conn.starttls(tls or ssl.create_default_context())
+                except BaseException:
+                    _logout(conn)
+                    raise
     except ssl.SSLError as exc:
         raise Transient(f"TLS failure with IMAP {host}:{port}: {exc}", status="tls") from exc
     except (OSError, imaplib.IMAP4.error) as exc:
@@ -123,9 +153,13 @@ def _select(conn: imaplib.IMAP4, mailbox: str, readonly: bool) -> int:
 
 
 def imap_check(
-    settings: Mapping[str, Any], credentials: Mapping[str, Any], timeout: float, address: str
+    settings: Mapping[str, Any],
+    credentials: Mapping[str, Any],
+    timeout: float,
+    address: str,
+    tls: ssl.SSLContext | None = None,
 ) -> dict[str, Any]:
-    conn = _imap(settings, credentials, timeout, address)
+    conn = _imap(settings, credentials, timeout, address, tls)
     try:
         uidvalidity = _select(conn, str(settings.get("mailbox") or "INBOX"), readonly=True)
         typ, data = conn.uid("SEARCH", None, "ALL")  # type: ignore[arg-type]
@@ -144,9 +178,10 @@ def imap_fetch(
     last_uid: int,
     since: datetime,
     batch: int,
+    tls: ssl.SSLContext | None = None,
 ) -> ImapBatch:
     """Mail after `last_uid` (or, when the mailbox was recreated or never read, since `since`)."""
-    conn = _imap(settings, credentials, timeout, address)
+    conn = _imap(settings, credentials, timeout, address, tls)
     try:
         current = _select(conn, str(settings.get("mailbox") or "INBOX"), readonly=True)
         try:
@@ -185,9 +220,14 @@ def imap_fetch(
 
 
 def imap_mark_seen(
-    settings: Mapping[str, Any], credentials: Mapping[str, Any], timeout: float, address: str, message_id: str
+    settings: Mapping[str, Any],
+    credentials: Mapping[str, Any],
+    timeout: float,
+    address: str,
+    message_id: str,
+    tls: ssl.SSLContext | None = None,
 ) -> None:
-    conn = _imap(settings, credentials, timeout, address)
+    conn = _imap(settings, credentials, timeout, address, tls)
     try:
         _select(conn, str(settings.get("mailbox") or "INBOX"), readonly=False)
         typ, data = conn.uid("SEARCH", None, "HEADER", "Message-ID", f'"{message_id}"')  # type: ignore[arg-type]
@@ -200,19 +240,51 @@ def imap_mark_seen(
         _logout(conn)
 
 
+def imap_append(
+    settings: Mapping[str, Any],
+    credentials: Mapping[str, Any],
+    timeout: float,
+    address: str,
+    mailbox: str,
+    message: EmailMessage,
+    tls: ssl.SSLContext | None = None,
+) -> None:
+    """Save a copy of a sent mail in `mailbox` (APPEND, RFC 3501 §6.3.11), marked \\Seen."""
+    conn = _imap(settings, credentials, timeout, address, tls)
+    try:
+        typ, data = conn.append(
+            mailbox, "(\\Seen)", imaplib.Time2Internaldate(datetime.now().astimezone()), message.as_bytes()
+        )
+        if typ != "OK":
+            raise Permanent(f"IMAP APPEND to {mailbox} refused: {data!r}", status="imap")
+    except imaplib.IMAP4.abort as exc:
+        raise Transient(f"IMAP connection dropped: {exc}", status="imap") from exc
+    except (OSError, imaplib.IMAP4.error) as exc:
+        raise Transient(f"IMAP failed: {_text(exc)}", status="imap") from exc
+    finally:
+        _logout(conn)
+
+
 def smtp_send(
-    settings: Mapping[str, Any], credentials: Mapping[str, Any], timeout: float, address: str, message: EmailMessage
+    settings: Mapping[str, Any],
+    credentials: Mapping[str, Any],
+    timeout: float,
+    address: str,
+    message: EmailMessage,
+    tls: ssl.SSLContext | None = None,
 ) -> None:
     security = str(settings.get("smtp_security") or "starttls")  # ssl | starttls | none
     host, port = smtp_endpoint(settings)
+    context = tls or ssl.create_default_context()
     try:
         if security == "ssl":
-            smtp: smtplib.SMTP = _PinnedSMTP_SSL(host, address, port, timeout)
+            smtp: smtplib.SMTP = _PinnedSMTP_SSL(host, address, port, timeout, context)
         else:
             smtp = _PinnedSMTP(host, address, port, timeout)
         with smtp:
             if security == "starttls":
-                smtp.starttls(context=ssl.create_default_context())
+                # smtplib refuses when STARTTLS is not offered: credentials never go in clear.
+                smtp.starttls(context=context)
             if credentials.get("smtp_username"):
                 smtp.login(str(credentials["smtp_username"]), str(credentials.get("smtp_password") or ""))
             refused = smtp.send_message(message)

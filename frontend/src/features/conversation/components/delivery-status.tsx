@@ -1,18 +1,34 @@
 import { useTranslation } from 'react-i18next';
 import { ErrorNotice } from '@/components/feedback';
+import { formatDateTime } from '@/lib/format';
 import { useRetryMessage } from '../api/retry-message';
 import type { Message } from '../api/get-conversation';
 
-/** queued / sending / sent / failed on every reply, with a retry for failed ones (R2). */
+/**
+ * queued / sending / accepted / sent / failed on every reply, with a retry for failed ones (R2).
+ * `accepted` is a mail relay's SMTP acceptance: delivered only if no bounce comes back by
+ * `confirm_after`; a bounce shows as failed with the relay's reason, marked as returned.
+ */
 export function DeliveryStatus({ message }: { message: Message }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const retry = useRetryMessage();
   const status = message.delivery_status;
   if (!status) return null;
+  const bounced = status === 'failed' && Boolean(message.bounced_at);
   return (
     <div className="delivery" data-testid="delivery-status" data-status={status}>
       <span className={`delivery__chip delivery__chip--${status}`}>{t(`delivery.${status}`)}</span>
+      {bounced ? (
+        <span className="delivery__chip delivery__chip--bounced" data-testid="delivery-bounced" title={t('delivery.bouncedHint')}>
+          {t('delivery.bounced')}
+        </span>
+      ) : null}
       {status === 'failed' && message.delivery_error ? <span className="delivery__error">{message.delivery_error}</span> : null}
+      {status === 'accepted' && message.confirm_after ? (
+        <span className="delivery__hint" data-testid="delivery-awaiting">
+          {t('delivery.acceptedHint', { time: formatDateTime(message.confirm_after, i18n.language) })}
+        </span>
+      ) : null}
       {status === 'queued' && message.delivery_error && message.delivery_attempts > 0 ? (
         <span className="delivery__error delivery__error--retrying" data-testid="delivery-retrying">
           {t('delivery.willRetry', { attempt: message.delivery_attempts, error: message.delivery_error })}

@@ -71,7 +71,7 @@ const onMessageCreated: Handler = (data, { queryClient, scheduleInboxRefresh }) 
   scheduleInboxRefresh();
 };
 
-const DELIVERY_STATUSES = ['queued', 'sending', 'sent', 'failed'] as const;
+const DELIVERY_STATUSES = ['queued', 'sending', 'accepted', 'sent', 'failed'] as const;
 
 const onDeliveryUpdated: Handler = (data, { queryClient, scheduleInboxRefresh }) => {
   const conversationId = str(data['conversation_id']);
@@ -133,6 +133,7 @@ export const ACTIONS: Readonly<Record<string, Handler>> = {
   'message.received': onMessageCreated,
   'message.queued': onMessageCreated,
   'message.delivery_updated': onDeliveryUpdated,
+  'message.accepted': onDeliveryUpdated,
   'message.sent': onDeliveryUpdated,
   'message.failed': onDeliveryUpdated,
   'sla.updated': onSlaUpdated,

@@ -8,13 +8,20 @@ describe('connectionBody', () => {
         'settings.seller_email': 'shop@example.com',
         'settings.imap_host': 'imap.example.com',
         'settings.imap_port': '993',
-        'settings.imap_tls': true,
+        'settings.imap_security': 'starttls',
+        'settings.bounce_window_seconds': '600',
         'credentials.imap_username': 'u',
         'credentials.imap_password': 'p',
         'credentials.client_id': '',
       }),
     ).toEqual({
-      settings: { seller_email: 'shop@example.com', imap_host: 'imap.example.com', imap_port: 993, imap_tls: true },
+      settings: {
+        seller_email: 'shop@example.com',
+        imap_host: 'imap.example.com',
+        imap_port: 993,
+        imap_security: 'starttls',
+        bounce_window_seconds: 600,
+      },
       credentials: { imap_username: 'u', imap_password: 'p' },
     });
   });

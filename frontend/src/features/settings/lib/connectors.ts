@@ -18,7 +18,8 @@ const mail: ConnectorField[] = [
   { key: 'seller_email', group: 'settings', kind: 'text', required: true },
   { key: 'imap_host', group: 'settings', kind: 'text', required: true },
   { key: 'imap_port', group: 'settings', kind: 'number' },
-  { key: 'imap_tls', group: 'settings', kind: 'bool' },
+  // ssl: implicit TLS (993); starttls: upgraded before LOGIN (143). Certificates are always verified.
+  { key: 'imap_security', group: 'settings', kind: 'select', options: ['ssl', 'starttls', 'none'] },
   { key: 'imap_username', group: 'credentials', kind: 'text', required: true },
   { key: 'imap_password', group: 'credentials', kind: 'secret', required: true },
   { key: 'smtp_host', group: 'settings', kind: 'text', required: true },
@@ -26,6 +27,9 @@ const mail: ConnectorField[] = [
   { key: 'smtp_security', group: 'settings', kind: 'select', options: ['starttls', 'ssl', 'none'] },
   { key: 'smtp_username', group: 'credentials', kind: 'text' },
   { key: 'smtp_password', group: 'credentials', kind: 'secret' },
+  // Seconds a relay's acceptance waits for a bounce before the reply counts as delivered.
+  { key: 'bounce_window_seconds', group: 'settings', kind: 'number' },
+  { key: 'sent_mailbox', group: 'settings', kind: 'text' },
 ];
 
 const baseUrl: ConnectorField = { key: 'base_url', group: 'settings', kind: 'text' };
