@@ -22,7 +22,7 @@ from api.message.rules import counts_as_response, preview
 from api.models import Channel, Conversation, Message
 from api.sla import escalation
 from api.sla import service as sla_service
-from api.webhook.payloads import MessageData
+from api.webhook.payloads import ConversationUpdatedData, MessageData
 
 
 async def queue_reply(
@@ -192,6 +192,43 @@ async def mark_no_response_needed(
         conversation_id=conversation.id,
     )
     audit.record(session, actor, conversation.organization_id, "message.no_response_needed", "message", message.id)
+    return message
+
+
+async def mark_response_needed(
+    session: AsyncSession, actor: Principal, message: Message, conversation: Conversation
+) -> Message:
+    """Undo "no response needed" (Hourglass's automatic decision or a person's): the buyer's message
+    waits for an answer again and its clocks start from when it was sent."""
+    if message.direction != "inbound" or message.author_kind != "buyer":
+        raise Conflict("Only a buyer's message can need a response.")
+    if not message.no_response_needed:
+        return message
+    undone = message.no_response_reason
+    message.no_response_needed = False
+    if "no_response_reason" in (message.meta or {}):
+        message.meta = {k: v for k, v in message.meta.items() if k != "no_response_reason"}
+    await session.flush()
+    await recompute_waiting(session, conversation)
+    await sla_service.reconcile(session, conversation)
+    events.emit(
+        session,
+        conversation.organization_id,
+        "conversation.updated",
+        ConversationUpdatedData(
+            id=conversation.id, changed=["waiting_since"], waiting_since=conversation.waiting_since
+        ),
+        conversation_id=conversation.id,
+    )
+    audit.record(
+        session,
+        actor,
+        conversation.organization_id,
+        "message.response_needed",
+        "message",
+        message.id,
+        {"undid": "automatic" if undone else "manual", **({"reason": undone} if undone else {})},
+    )
     return message
 
 

@@ -24,7 +24,7 @@ A new conversation costs 3 statements (store, clocks, outbox), a follow-up 2, a 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import nh3
@@ -69,6 +69,7 @@ async def receive(session: AsyncSession, channel: Channel, inbound: InboundMessa
     digest = inbound.digest()
     # 1. classify (pure)
     classifications = _classify(channel.marketplace, inbound)
+    inbound = _apply_classification(inbound, classifications[""])
     # 2. store: one statement
     stored = await repository.store_inbound(session, _statement_input(channel, inbound, digest, classifications))
     if "replay" in stored:
@@ -149,6 +150,8 @@ def _classify(marketplace: str, inbound: InboundMessage) -> dict[str, dict[str, 
             "priority": result.priority,
             "classification_reason": result.reason[:300],
             "language": language,
+            "labels": list(result.labels),
+            "no_response_reason": result.no_response_reason,
         }
 
     answers = {"": one(None)}
@@ -158,6 +161,20 @@ def _classify(marketplace: str, inbound: InboundMessage) -> dict[str, dict[str, 
             if answer != answers[""]:
                 answers[status] = answer
     return answers
+
+
+def _apply_classification(inbound: InboundMessage, decided: dict[str, Any]) -> InboundMessage:
+    """What the classifier read in the words, carried on the message (both are independent of the
+    order's status): risk labels join the conversation's labels (a BBB threat picks the 1-hour
+    policy), and a buyer's plain "thanks" needs no response, its reason kept for the agent who may
+    undo it (POST /v1/messages/{id}/response-needed)."""
+    labels = tuple(sorted(set(inbound.labels) | set(decided["labels"])))
+    reason = decided["no_response_reason"]
+    if reason is None or inbound.no_response_needed:
+        return replace(inbound, labels=labels) if labels != inbound.labels else inbound
+    return replace(
+        inbound, labels=labels, no_response_needed=True, metadata={**inbound.metadata, "no_response_reason": reason}
+    )
 
 
 def _statement_input(

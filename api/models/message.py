@@ -86,3 +86,12 @@ class Message(IdMixin, TenantMixin, Base):
     # What the ingest pipeline decided for this message (api/message/pipeline.py, `Decision`), read by
     # the automation pass instead of deriving the customer tier and SLA policy a second time.
     ingest_decision: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+
+    @property
+    def no_response_reason(self) -> str | None:
+        """Why Hourglass decided on its own that this buyer message needs no response (the classifier's
+        reason, kept in the metadata at ingest); None when it needs one or a person marked it."""
+        if not self.no_response_needed:
+            return None
+        reason = (self.meta or {}).get("no_response_reason")
+        return str(reason) if reason else None
