@@ -118,6 +118,7 @@ export function message(id: string, conversationId: string, overrides: Partial<S
     delivery_attempts: 0,
     delivered_at: null,
     no_response_needed: false,
+    no_response_reason: null,
     template_id: null,
     attachments: [],
     ...overrides,

@@ -2,6 +2,7 @@ import { useTranslation } from 'react-i18next';
 import { ErrorNotice } from '@/components/feedback';
 import { formatDateTime } from '@/lib/format';
 import { useNoResponseNeeded } from '../api/no-response-needed';
+import { useResponseNeeded } from '../api/response-needed';
 import type { Message } from '../api/get-conversation';
 import { DeliveryStatus } from './delivery-status';
 import { EmailBodyFrame } from './email-body-frame';
@@ -17,6 +18,7 @@ interface MessageItemProps {
 export function MessageItem({ message: m, conversationSubject, buyerName, authorName, awaitingReply }: MessageItemProps) {
   const { t, i18n } = useTranslation();
   const noResponse = useNoResponseNeeded(m.conversation_id);
+  const responseNeeded = useResponseNeeded(m.conversation_id);
   const outbound = m.direction === 'outbound';
   const author =
     m.author_kind === 'buyer'
@@ -49,7 +51,25 @@ export function MessageItem({ message: m, conversationSubject, buyerName, author
       {m.attachments.length > 0 ? <div className="msg__attachments">{t('thread.attachments', { count: m.attachments.length })}</div> : null}
       <footer className="msg__foot">
         {outbound ? <DeliveryStatus message={m} /> : null}
-        {m.no_response_needed ? <span className="tag tag--muted">{t('thread.noResponseNeeded')}</span> : null}
+        {m.no_response_needed ? (
+          <span className="tag tag--muted" data-testid="no-response-tag">
+            {t('thread.noResponseNeeded')}
+          </span>
+        ) : null}
+        {m.no_response_needed && m.no_response_reason ? (
+          <span className="msg__reason">{t('thread.noResponseAutomatic', { reason: m.no_response_reason })}</span>
+        ) : null}
+        {m.no_response_needed && !outbound && m.author_kind === 'buyer' ? (
+          <button
+            type="button"
+            className="btn btn--link btn--sm"
+            disabled={responseNeeded.isPending}
+            onClick={() => responseNeeded.mutate(m.id)}
+            title={t('thread.undoNoResponseHint')}
+          >
+            {t('thread.undoNoResponse')}
+          </button>
+        ) : null}
         {canMarkNoResponse ? (
           <button
             type="button"
@@ -63,6 +83,7 @@ export function MessageItem({ message: m, conversationSubject, buyerName, author
         ) : null}
       </footer>
       {noResponse.error ? <ErrorNotice error={noResponse.error} /> : null}
+      {responseNeeded.error ? <ErrorNotice error={responseNeeded.error} /> : null}
     </article>
   );
 }
