@@ -201,7 +201,7 @@ async def _assignment_rules(session: AsyncSession, organization_id: uuid.UUID, s
         {
             "name": "Returns and complaints go to the supervisors",
             "position": 10,
-            "conditions": {"categories": ["return_refund", "complaint"]},
+            "conditions": {"categories": ["return_refund", "damaged", "complaint"]},
             "team_id": supervisors_id,
         },
         {

@@ -7,6 +7,8 @@ import importlib
 import sys
 
 BENCHMARKS = [
+    # First: no database, deterministic (accuracy of the classifier on the labelled corpus).
+    "benchmarks.classification",
     "benchmarks.inbound_push",
     "benchmarks.sla_timers",
     "benchmarks.inbox_list",

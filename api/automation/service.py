@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import audit, events
 from api.assignment import service as assignment
+from api.automation.classify import PRIORITY_RANK
 from api.automation.matcher import MessageContext, evaluate
 from api.compliance import service as compliance
 from api.compliance.rules import has_blocking
@@ -48,10 +49,61 @@ async def process_message(session: AsyncSession, message: Message) -> None:
     ).scalar_one()
     decided = message.ingest_decision or {}
     tier = decided.get("customer_tier") or await _tier(session, c)
+    await _follow_classification(session, c, message, decided.get("classification") or {})
     if message.author_kind == "buyer" and c.spam_reason is None:
         await assignment.route(session, c, f"{message.subject or ''}\n{message.body}", tier=tier)
     await run_rules(session, c, message, tier)
     message.processed_at = utc_now()
+
+
+async def _follow_classification(
+    session: AsyncSession, c: Conversation, message: Message, classified: dict[str, Any]
+) -> None:
+    """What ingest classified that outlives the conversation's first message: a risk in a later
+    message (a threat, a safety hazard) raises the conversation's priority, and an automatic
+    "no response needed" is recorded in the audit log with its reason. The labels were merged at
+    ingest (api/message/pipeline.py), which is what picks the SLA policy."""
+    reason = (message.meta or {}).get("no_response_reason")
+    if message.no_response_needed and reason:
+        audit.record(
+            session,
+            None,
+            c.organization_id,
+            "message.no_response_needed",
+            "message",
+            message.id,
+            {"automatic": True, "reason": reason},
+            actor_type="automation",
+        )
+    wanted = str(classified.get("priority") or "")
+    if PRIORITY_RANK.get(wanted, -1) <= PRIORITY_RANK.get(c.priority, 0) or not classified.get("labels"):
+        return
+    before = c.priority
+    c.priority = wanted
+    await session.flush()
+    events.emit(
+        session,
+        c.organization_id,
+        "conversation.updated",
+        ConversationUpdatedData.of(c, ["priority"]),
+        conversation_id=c.id,
+    )
+    audit.record(
+        session,
+        None,
+        c.organization_id,
+        "conversation.priority_raised",
+        "conversation",
+        c.id,
+        {
+            "from": before,
+            "to": wanted,
+            "message_id": str(message.id),
+            "reason": classified.get("classification_reason"),
+        },
+        actor_type="automation",
+    )
+    await sla_service.reconcile(session, c)  # a priority may select another policy
 
 
 async def _tier(session: AsyncSession, c: Conversation) -> str:
@@ -118,6 +170,8 @@ async def _suppression(session: AsyncSession, rule: AutoReplyRule, c: Conversati
     if _sends(rule) and _classified(message, c).get("category") == "spam_likely":
         # Answering spam confirms the address is read and invites more; a person decides instead.
         return "the message looks like spam; automatic replies are never sent to it"
+    if message.no_response_needed:
+        return "the buyer's message needs no response"
     if now - message.sent_at > STALE_AFTER:
         return "the message is older than 24 h (synced late); a person should answer it"
     quiet = timedelta(minutes=rule.quiet_after_agent_minutes)

@@ -20,6 +20,8 @@ Category = Literal[
     "order_status",
     "shipping",
     "return_refund",
+    "cancel",
+    "damaged",
     "complaint",
     "product_question",
     "walmart_customer_care",

@@ -51,6 +51,7 @@ async def push_inbound_message(
     its `external_thread_id`, else of the same order and buyer, else starts a new one.
     """
     channel = await channel_repository.get(session, principal.organization_id, channel_id)
+    author_kind, category, labels = body.marketplace_metadata()
     result = await receive(
         session,
         channel,
@@ -65,7 +66,11 @@ async def push_inbound_message(
             subject=body.subject,
             body=body.body,
             sent_at=body.sent_at,
-            author_kind=body.author_kind,
+            author_kind=author_kind,
+            category=category,
+            labels=labels,
+            # A marketplace notice is information: like synced notices, it never triggers automation.
+            auto_submitted=author_kind == "system" and body.sender == "marketplace",
         ),
     )
     if not result.created:
@@ -247,4 +252,19 @@ async def undo_no_response_needed(message_id: uuid.UUID, session: SessionDep, pr
         session, principal.organization_id, message.conversation_id, lock=True
     )
     await outbound.undo_no_response_needed(session, principal, message, conversation)
+    return MessageRead.model_validate(message)
+
+
+@router.post(
+    "/v1/messages/{message_id}/response-needed", response_model=MessageRead, responses=problem_responses(404, 409)
+)
+async def mark_response_needed(message_id: uuid.UUID, session: SessionDep, principal: Writer) -> MessageRead:
+    """Undo "no response needed" on a buyer message, whether Hourglass decided it (a plain "thanks", see
+    `auto_no_response_reason`) or a person did: the message waits for an answer again, with its clocks
+    counting from when it was sent. Recorded in the audit log."""
+    message = await repository.get(session, principal.organization_id, message_id, lock=True)
+    conversation = await conversation_repository.get(
+        session, principal.organization_id, message.conversation_id, lock=True
+    )
+    await outbound.mark_response_needed(session, principal, message, conversation)
     return MessageRead.model_validate(message)

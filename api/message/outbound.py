@@ -32,7 +32,7 @@ from api.message.rules import contains_question, counts_as_response
 from api.models import Channel, Conversation, Message, SlaClock
 from api.sla import escalation
 from api.sla import service as sla_service
-from api.webhook.payloads import MessageData
+from api.webhook.payloads import ConversationUpdatedData, MessageData
 
 
 async def queue_reply(
@@ -379,6 +379,44 @@ async def _rewait(session: AsyncSession, conversation: Conversation, message_id:
         },
         conversation_id=conversation.id,
     )
+
+
+async def mark_response_needed(
+    session: AsyncSession, actor: Principal, message: Message, conversation: Conversation
+) -> Message:
+    """Undo "no response needed" (Hourglass's automatic decision or a person's): the buyer's message
+    waits for an answer again and its clocks start from when it was sent."""
+    if message.direction != "inbound" or message.author_kind != "buyer":
+        raise Conflict("Only a buyer's message can need a response.")
+    if not message.no_response_needed:
+        return message
+    undone = message.auto_no_response_reason
+    message.no_response_needed = False
+    message.no_response_reason = None
+    if "no_response_reason" in (message.meta or {}):
+        message.meta = {k: v for k, v in message.meta.items() if k != "no_response_reason"}
+    await session.flush()
+    await recompute_waiting(session, conversation)
+    await sla_service.reconcile(session, conversation)
+    events.emit(
+        session,
+        conversation.organization_id,
+        "conversation.updated",
+        ConversationUpdatedData(
+            id=conversation.id, changed=["waiting_since"], waiting_since=conversation.waiting_since
+        ),
+        conversation_id=conversation.id,
+    )
+    audit.record(
+        session,
+        actor,
+        conversation.organization_id,
+        "message.response_needed",
+        "message",
+        message.id,
+        {"undid": "automatic" if undone else "manual", **({"reason": undone} if undone else {})},
+    )
+    return message
 
 
 async def retry(session: AsyncSession, actor: Principal, message: Message, conversation: Conversation) -> Message:

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import nh3
@@ -90,14 +90,17 @@ async def receive_many(session: AsyncSession, channel: Channel, inbounds: Sequen
         raise Conflict(f"Channel {channel.id} is disabled; enable it before pushing messages.")
     if not inbounds:
         return []
+    # The digest is of what the marketplace sent, before the classifier's labels join it.
     digests = [inbound.digest() for inbound in inbounds]
-    # 1. classify (pure), once per distinct external id
+    # 1. classify (pure); what the classifier read in the words travels on the message
+    classified = [_classify(channel.marketplace, inbound) for inbound in inbounds]
+    inbounds = [_apply_classification(inbound, c[""]) for inbound, c in zip(inbounds, classified, strict=True)]
     entries: list[dict[str, Any]] = []
     first_of: dict[str, int] = {}
     for n, inbound in enumerate(inbounds):
         if inbound.external_message_id not in first_of:
             first_of[inbound.external_message_id] = n
-            entries.append(_entry(n, inbound, digests[n], _classify(channel.marketplace, inbound)))
+            entries.append(_entry(n, inbound, digests[n], classified[n]))
     # 2. store: one statement
     stored = await repository.store_inbound(session, _page_input(channel, entries))
     fresh = stored.get("messages") or {}
@@ -205,6 +208,8 @@ def _classify(marketplace: str, inbound: InboundMessage) -> dict[str, dict[str, 
             "priority": result.priority,
             "classification_reason": result.reason[:300],
             "language": language,
+            "labels": list(result.labels),
+            "no_response_reason": result.no_response_reason,
         }
 
     answers = {"": one(None)}
@@ -214,6 +219,20 @@ def _classify(marketplace: str, inbound: InboundMessage) -> dict[str, dict[str, 
             if answer != answers[""]:
                 answers[status] = answer
     return answers
+
+
+def _apply_classification(inbound: InboundMessage, decided: dict[str, Any]) -> InboundMessage:
+    """What the classifier read in the words, carried on the message (both are independent of the
+    order's status): risk labels join the conversation's labels (a BBB threat picks the 1-hour
+    policy), and a buyer's plain "thanks" needs no response, its reason kept for the agent who may
+    undo it (POST /v1/messages/{id}/response-needed)."""
+    labels = tuple(sorted(set(inbound.labels) | set(decided["labels"])))
+    reason = decided["no_response_reason"]
+    if reason is None or inbound.no_response_needed:
+        return replace(inbound, labels=labels) if labels != inbound.labels else inbound
+    return replace(
+        inbound, labels=labels, no_response_needed=True, metadata={**inbound.metadata, "no_response_reason": reason}
+    )
 
 
 def _page_input(channel: Channel, entries: list[dict[str, Any]]) -> dict[str, Any]:

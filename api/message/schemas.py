@@ -14,6 +14,21 @@ from api.message.rules import contains_question
 BODY_LIMIT = 65_536
 # How far ahead of our clock a pushed message's sent_at may be (clock skew between machines).
 FUTURE_SKEW = timedelta(minutes=5)
+# api/automation/classify.py PRESET_CATEGORIES and MARKETPLACE_LABELS (a test keeps them equal).
+MarketplaceCategory = Literal[
+    "pre_sale",
+    "shipping",
+    "order_status",
+    "return_refund",
+    "cancel",
+    "damaged",
+    "complaint",
+    "product_question",
+    "walmart_customer_care",
+    "platform_notice",
+    "spam_likely",
+]
+MarketplaceLabel = Literal["bbb_complaint", "attorney_general_complaint"]
 SUBJECT_LIMIT = 1_024
 
 
@@ -33,6 +48,43 @@ class InboundMessageCreate(RequestModel):
     author_kind: Literal["buyer", "system"] = Field(
         default="buyer", description="`system` for marketplace notices, which need no reply."
     )
+    # What the marketplace itself says about the message, as the connectors read it from synced
+    # mail (api/channel/connectors/walmart.py), so a pushed message is treated like a synced one.
+    sender: Literal["buyer", "walmart_customer_care", "walmart_escalations", "marketplace"] | None = Field(
+        default=None,
+        description="Who wrote it, as the marketplace shows it: `walmart_customer_care` (Walmart's Customer "
+        "Care writing on the customer's behalf: category walmart_customer_care), `walmart_escalations` (a BBB "
+        "or Attorney General complaint Walmart forwards: category complaint, its label read from the text "
+        "unless `labels` gives it, and the 1-hour policy), `marketplace` (the marketplace's own notice: "
+        "author_kind system). Omitted: the buyer.",
+    )
+    category: MarketplaceCategory | None = Field(
+        default=None,
+        description="The marketplace's own category for the message when it gives one (e.g. Walmart's Customer "
+        "Care tab): it is taken instead of Hourglass's classification. Risks are still read from the text.",
+    )
+    labels: list[MarketplaceLabel] = Field(
+        default=[],
+        max_length=2,
+        description="Marketplace labels: `bbb_complaint`, `attorney_general_complaint` (urgent, the 1-hour policy).",
+    )
+
+    def marketplace_metadata(self) -> tuple[str, str | None, tuple[str, ...]]:
+        """(author_kind, category, labels) as a connector would set them for a synced message."""
+        labels = set(self.labels)
+        category = self.category
+        author_kind: str = self.author_kind
+        if self.sender == "walmart_customer_care":
+            category = category or "walmart_customer_care"
+        elif self.sender == "walmart_escalations":
+            category = category or "complaint"
+            if not labels:
+                text = f"{self.subject}\n{self.body}".lower()
+                labels.add("attorney_general_complaint" if "attorney general" in text else "bbb_complaint")
+        elif self.sender == "marketplace":
+            author_kind = "system"
+            category = category or "platform_notice"
+        return author_kind, category, tuple(sorted(labels))
 
     @field_validator("subject")
     @classmethod
@@ -131,6 +183,11 @@ class MessageRead(ResponseModel):
     no_response_needed: bool
     no_response_reason: NoResponseReason | None = Field(
         description="Why a person marked the message as needing no response"
+    )
+    auto_no_response_reason: str | None = Field(
+        default=None,
+        description="Set when Hourglass itself decided the buyer's message needs no response (a plain "
+        "thank-you): why. Undo with POST /v1/messages/{id}/response-needed.",
     )
     template_id: uuid.UUID | None
     attachments: list[dict[str, Any]]

@@ -28,6 +28,8 @@ CATEGORIES = (
     "order_status",
     "shipping",
     "return_refund",
+    "cancel",
+    "damaged",
     "complaint",
     "product_question",
     "walmart_customer_care",

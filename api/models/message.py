@@ -104,5 +104,15 @@ class Message(IdMixin, TenantMixin, Base):
         return _time(((self.meta or {}).get("bounce") or {}).get("at"))
 
 
+    @property
+    def auto_no_response_reason(self) -> str | None:
+        """Why Hourglass decided on its own that this buyer message needs no response (the classifier's
+        reason, kept in the metadata at ingest); None when it needs one or a person marked it."""
+        if not self.no_response_needed:
+            return None
+        reason = (self.meta or {}).get("no_response_reason")
+        return str(reason) if reason else None
+
+
 def _time(value: Any) -> datetime | None:
     return datetime.fromisoformat(value) if isinstance(value, str) else None

@@ -49,6 +49,19 @@ BUILTINS: tuple[BuiltinPolicy, ...] = (
         position=10,
     ),
     BuiltinPolicy(
+        key="bbb_ag_complaint",
+        name="BBB / Attorney General complaint, any channel (1 h)",
+        source="Walmart Customer Care Policy's 1-hour rule for Better Business Bureau or Attorney General complaints "
+        "(marketplaces.md §2), applied by Hourglass on every other channel too: an ERP's `api` channel or a mailbox "
+        "may carry Walmart's mail, and no marketplace publishes a longer target for a legal complaint. The label "
+        "comes from the marketplace (Walmart's escalations address, an ERP's push) or from the buyer's own words.",
+        first_response_seconds=1 * HOUR,
+        next_response_seconds=1 * HOUR,
+        automation_counts=False,
+        conditions={"labels_any": ["bbb_complaint", "attorney_general_complaint"]},
+        position=15,
+    ),
+    BuiltinPolicy(
         key="walmart",
         name="Walmart (48 h, weekends and days off included)",
         source="Walmart Customer Care Policy: 'send a high-quality response within 48 hours of receipt including "

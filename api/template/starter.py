@@ -42,7 +42,7 @@ STARTERS: tuple[tuple[str, str, str, str], ...] = (
     (
         "cancel_order",
         "Cancel order",
-        "order_status",
+        "cancel",
         'Hi {{ customer_name or "there" }},\n\nWe received your request to cancel order {{ order_id }}. If it has '
         "not shipped yet we will cancel it right away and you will get a confirmation from {{ marketplace }}. If it "
         "has already shipped, you can return it after delivery.\n\nBest regards,\n{{ agent_name or store_name }}",
@@ -50,7 +50,7 @@ STARTERS: tuple[tuple[str, str, str, str], ...] = (
     (
         "damaged_item",
         "Damaged item",
-        "return_refund",
+        "damaged",
         'Hi {{ customer_name or "there" }},\n\nWe are very sorry that your {{ item_title or "item" }} arrived '
         "damaged. Could you reply with a photo of the damage and the packaging? We will send a replacement or a full "
         "refund, whichever you prefer.\n\nBest regards,\n{{ agent_name or store_name }}",

@@ -107,8 +107,9 @@ async def test_next_response_clock_starts_at_oldest_unanswered(tenant):
 
 async def test_no_response_needed_stops_clock_and_leaves_rates(tenant):
     channel = await make_channel(tenant.api, marketplace="walmart")
-    msg = await push(tenant.api, channel["id"], body="Thanks, got it!")
-    r = await tenant.agent.post(f"/v1/messages/{msg['id']}/no-response-needed", json={"reason": "thanks_only"})
+    # Not a plain thank-you (those are marked at ingest already): an agent's judgement.
+    msg = await push(tenant.api, channel["id"], body="Here are the photos you asked for.")
+    r = await tenant.agent.post(f"/v1/messages/{msg['id']}/no-response-needed", json={"reason": "answered_elsewhere"})
     assert r.status_code == 200 and r.json()["no_response_needed"] is True
     clock = (await _clocks(tenant.api, msg["conversation_id"]))["marketplace_first_response"]
     assert clock["state"] == "stopped" and clock["stop_reason"] == "no_response_needed"

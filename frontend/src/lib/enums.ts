@@ -18,6 +18,8 @@ export const CATEGORIES = [
   'order_status',
   'shipping',
   'return_refund',
+  'cancel',
+  'damaged',
   'complaint',
   'product_question',
   'walmart_customer_care',
@@ -25,6 +27,18 @@ export const CATEGORIES = [
   'spam_likely',
 ] as const satisfies readonly Conversation['category'][];
 export const MARKETPLACES = ['walmart', 'amazon', 'ebay', 'shopee', 'tiktok', 'email', 'api'] as const satisfies readonly components['schemas']['ChannelRead']['marketplace'][];
+/**
+ * Labels the classifier adds for a risk in the buyer's words (api/automation/risk.py), most serious
+ * first: the inbox list shows them on the row so a threat or a hazard is seen before it is opened.
+ */
+export const RISK_LABELS = [
+  'bbb_complaint',
+  'attorney_general_complaint',
+  'risk_legal',
+  'risk_safety',
+  'risk_dispute',
+  'risk_negative_review',
+] as const;
 export const SPAM_REASONS = ['spam', 'fraud', 'inappropriate'] as const satisfies readonly components['schemas']['SpamFlag']['reason'][];
 export const SLA_FILTERS = ['ok', 'due_soon', 'overdue'] as const;
 export const SORTS = ['last_message', 'deadline'] as const;

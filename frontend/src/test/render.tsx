@@ -122,6 +122,7 @@ export function message(id: string, conversationId: string, overrides: Partial<S
     no_response_needed: false,
     no_response_reason: null,
     contains_question: false,
+    auto_no_response_reason: null,
     template_id: null,
     attachments: [],
     ...overrides,

@@ -147,6 +147,25 @@ describe('conversation workspace', () => {
     expect(within(second!).getByTestId('no-response-submit')).toBeEnabled();
   });
 
+  it('shows why Hourglass decided a message needs no response, and undoes it through the API', async () => {
+    const reason = "no response needed: 'thanks' with no question or request";
+    const thanked = detail('conv-9', {
+      subject: 'Missing screws',
+      messages: [message('m1', 'conv-9', { body: 'Thanks, got it!', no_response_needed: true, auto_no_response_reason: reason })],
+    });
+    const api = mockApi({
+      ...quiet,
+      'GET /v1/conversations/:id': thanked,
+      'DELETE /v1/messages/:id/no-response-needed': message('m1', 'conv-9', { body: 'Thanks, got it!' }),
+    });
+    renderWorkspace();
+    const item = (await screen.findAllByTestId('message'))[0]!;
+    expect(within(item).getByTestId('no-response-tag')).toHaveTextContent('No response needed');
+    expect(item).toHaveTextContent(`Hourglass decided: ${reason}`);
+    await userEvent.click(within(item).getByTestId('no-response-undo'));
+    await waitFor(() => expect(api.to('DELETE', '/v1/messages/m1/no-response-needed')).toHaveLength(1));
+  });
+
   it('a conversation that does not exist says so; a failing API shows its problem', async () => {
     mockApi({ ...quiet, 'GET /v1/conversations/:id': problem(404, 'No conversation conv-9.') });
     renderWorkspace();

@@ -58,6 +58,9 @@ export function MessageItem({ message: m, conversationSubject, buyerName, author
             {m.no_response_reason ? ` · ${t(`noResponse.reason.${m.no_response_reason}`)}` : null}
           </span>
         ) : null}
+        {m.no_response_needed && m.auto_no_response_reason ? (
+          <span className="msg__reason">{t('thread.noResponseAutomatic', { reason: m.auto_no_response_reason })}</span>
+        ) : null}
         {m.no_response_needed && m.author_kind === 'buyer' ? (
           <button type="button" className="btn btn--link btn--sm" data-testid="no-response-undo" disabled={undo.isPending} onClick={() => undo.mutate(m.id)}>
             {t('noResponse.undo')}

@@ -2,6 +2,7 @@ import { memo } from 'react';
 import { useTranslation } from 'react-i18next';
 import { CountdownBadge } from '@/components/countdown-badge';
 import { MarketplaceBadge } from '@/components/marketplace-badge';
+import { RISK_LABELS } from '@/lib/enums';
 import { formatListTime } from '@/lib/format';
 import { readSla } from '@/lib/sla-fields';
 import type { ConversationRow as Row } from '../api/get-conversations';
@@ -29,6 +30,7 @@ export const ConversationRow = memo(function ConversationRow({
   const { t, i18n } = useTranslation();
   const sla = readSla(c);
   const buyer = c.customer?.display_name || t('inbox.unknownBuyer');
+  const risks = RISK_LABELS.filter((label) => c.labels.includes(label));
   const classes = ['row', c.unread && 'row--unread', selected && 'row--selected', focused && 'row--focused']
     .filter(Boolean)
     .join(' ');
@@ -62,6 +64,11 @@ export const ConversationRow = memo(function ConversationRow({
         <span className="row__preview">{c.last_message_preview}</span>
         {c.has_failed_delivery ? <span className="tag tag--danger">{t('inbox.failed')}</span> : null}
         {c.spam_reason ? <span className="tag tag--muted">{t(`spamReason.${c.spam_reason}`)}</span> : null}
+        {risks.map((label) => (
+          <span key={label} className="tag tag--danger" data-testid="risk-label">
+            {t(`riskLabel.${label}`)}
+          </span>
+        ))}
         {c.priority === 'high' || c.priority === 'urgent' ? (
           <span className={`tag tag--${c.priority}`}>{t(`priority.${c.priority}`)}</span>
         ) : null}

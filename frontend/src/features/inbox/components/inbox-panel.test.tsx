@@ -39,6 +39,21 @@ describe('inbox list', () => {
     expect(api.unrouted).toEqual([]);
   });
 
+  it('shows the risk labels the classifier set, in the agent’s language, and not other labels', async () => {
+    mockApi({
+      ...directory,
+      'GET /v1/conversations': {
+        items: [conversation('r1', { priority: 'urgent', labels: ['vip', 'risk_safety', 'bbb_complaint'] })],
+        next_cursor: null,
+      },
+    });
+    await renderApp(<InboxPanel selectedId={null} onOpen={() => undefined} />);
+    const row = (await screen.findAllByTestId('conversation-row'))[0]!;
+    const risks = within(row).getAllByTestId('risk-label').map((tag) => tag.textContent);
+    expect(risks).toEqual(['BBB complaint', 'Safety hazard']);
+    expect(row).not.toHaveTextContent('vip');
+  });
+
   it('searches through the API and says when nothing matched', async () => {
     const api = mockApi({
       ...directory,
