@@ -905,3 +905,59 @@ def check_message(
 def has_blocking(violations: Iterable[Violation]) -> bool:
     """True when any violation is an error (sending must be blocked)."""
     return any(v.severity == "error" for v in violations)
+
+
+# --------------------------------------------------------------------------------------
+# Proactive contact (a follow-up after an after-sales case, 回访)
+# --------------------------------------------------------------------------------------
+
+_WAVE2 = "reference/wave2-apis.md §3"
+
+
+@dataclass(frozen=True, slots=True)
+class ContactRule:
+    """Whether the seller may write to the buyer unprompted (a follow-up after a closed case)."""
+
+    allowed: bool
+    reason: str
+    source: str
+
+
+PROACTIVE_CONTACT: Final[dict[str, ContactRule]] = {
+    "amazon": ContactRule(
+        False,
+        "Amazon allows proactive messages only for listed reasons (a review request through its own "
+        "Solicitations API, one per order); a satisfaction follow-up is not one of them, and asking for "
+        "positive feedback is forbidden",
+        f"{_WAVE2}: Amazon Communication Guidelines [3p], Solicitations API [spec]",
+    ),
+    "walmart": ContactRule(
+        False,
+        "Walmart's Seller Code of Conduct forbids initiating unsolicited contact with a customer "
+        "(no marketing, no unsolicited survey)",
+        f"{_WAVE2}: Walmart Seller Code of Conduct [doc]",
+    ),
+    "ebay": ContactRule(
+        True,
+        "eBay allows a neutral question about the transaction in eBay messaging (no external link, no "
+        "request for positive Feedback)",
+        f"{_WAVE2}: eBay member-to-member contact policy [doc]",
+    ),
+    "shopee": ContactRule(
+        True,
+        "Shopee allows a neutral in-chat question in an existing conversation (no link, not a batch message)",
+        f"{_WAVE2}: Shopee chat rules [3p]",
+    ),
+    "tiktok": ContactRule(
+        True,
+        "TikTok Shop allows a neutral question inside an open conversation (no marketing, no review incentive)",
+        f"{_WAVE2}: TikTok Shop Customer Communication Guidelines [doc]",
+    ),
+    "email": ContactRule(True, "the store's own mail channel has no marketplace rule", "hub policy"),
+    "api": ContactRule(True, "an ERP-pushed channel has no marketplace rule", "hub policy"),
+}
+
+
+def proactive_contact(marketplace: str) -> ContactRule:
+    """May the seller send an unprompted follow-up on ``marketplace``? With the reason and source."""
+    return PROACTIVE_CONTACT[_normalise(marketplace)]

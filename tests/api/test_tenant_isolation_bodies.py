@@ -68,6 +68,12 @@ SAMPLES: dict[tuple[str, str], list[dict[str, Any]]] = {
     ("post", "/v1/teams"): [{"name": "Team {n}", "member_ids": ["{user}"]}],
     ("patch", "/v1/teams/{team_id}"): [{"calendar_id": "{calendar}"}, {"member_ids": ["{user}"]}],
     ("post", "/v1/templates/{template_id}/preview"): [{"conversation_id": "{conversation}"}],
+    ("post", "/v1/cases"): [
+        {"conversation_id": "{conversation}", "kind": "return"},
+        {"conversation_id": "{conversation}", "kind": "claim", "linked_conversation_ids": ["{conversation}"]},
+    ],
+    ("patch", "/v1/cases/{case_id}"): [{"assignee_id": "{user}"}, {"linked_conversation_ids": ["{conversation}"]}],
+    ("patch", "/v1/cases/settings"): [{"followup_template_id": "{template}"}],
 }
 PLACEHOLDER = re.compile(r"^\{(team|user|template|channel|conversation|calendar)\}$")
 
@@ -78,6 +84,7 @@ QUERY_FILTERS = {
     "/v1/messages": ("channel_id", "conversation_id"),
     "/v1/orders": ("customer_id",),
     "/v1/automation/runs": ("conversation_id", "rule_id"),
+    "/v1/cases": ("conversation_id", "customer_id"),
 }
 
 
@@ -164,7 +171,11 @@ async def _own_ids(tenant) -> dict[str, str]:
         await tenant.admin.post("/v1/assignment/rules", json={"name": "own", "position": 9, "team_id": team["id"]})
     ).json()
     template = (await tenant.admin.get("/v1/templates")).json()[0]
+    case = (
+        await tenant.agent.post("/v1/cases", json={"conversation_id": message["conversation_id"], "kind": "return"})
+    ).json()
     return {
+        "case_id": case["id"],
         "team": team["id"],
         "user": str(tenant.agent_id),
         "template": template["id"],
