@@ -150,9 +150,8 @@ async def test_every_id_route_hides_other_tenants(app, sessionmaker, tenant, oth
 async def test_lists_never_show_other_tenants(tenant, other_tenant):
     channel = await make_channel(other_tenant.api)
     await push(other_tenant.api, channel["id"], body="secret 机密")
-    await other_tenant.agent.post(
-        "/v1/cases", json={"conversation_id": (await push(other_tenant.api, channel["id"]))["conversation_id"], "kind": "claim"}
-    )
+    victim_conversation = (await push(other_tenant.api, channel["id"]))["conversation_id"]
+    await other_tenant.agent.post("/v1/cases", json={"conversation_id": victim_conversation, "kind": "claim"})
     for path in ("/v1/conversations", "/v1/customers", "/v1/orders", "/v1/messages", "/v1/channels", "/v1/cases"):
         r = await tenant.api.get(path)
         assert r.json()["items"] == [], path
