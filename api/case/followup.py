@@ -53,7 +53,7 @@ async def decide_on_close(session: AsyncSession, case: Case, closed_at: datetime
                 f"not sent: {problem}",
             )
             return
-        violations = await compliance.lint_for_conversation(session, conversation, text)
+        violations = await compliance.lint_proactive(session, conversation, text)
     decision = followup_rules.decide(
         enabled=enabled,
         template_configured=template_id is not None,
@@ -78,7 +78,7 @@ async def send_due(session: AsyncSession, now: datetime, limit: int = 100) -> in
             )
         else:
             text, problem = await _render(session, case, conversation)
-            violations = await compliance.lint_for_conversation(session, conversation, text) if text else []
+            violations = await compliance.lint_proactive(session, conversation, text) if text else []
             decision = followup_rules.decide(
                 enabled=True,
                 template_configured=True,

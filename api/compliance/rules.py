@@ -961,3 +961,39 @@ PROACTIVE_CONTACT: Final[dict[str, ContactRule]] = {
 def proactive_contact(marketplace: str) -> ContactRule:
     """May the seller send an unprompted follow-up on ``marketplace``? With the reason and source."""
     return PROACTIVE_CONTACT[_normalise(marketplace)]
+
+
+# An unprompted follow-up is held to more than a reply: every marketplace that allows one at all
+# allows only "a neutral question about the transaction, with no link" (wave2-apis.md §3: eBay "can't
+# demand positive Feedback", TikTok "no review incentives", Shopee "no steering off-platform"). So a
+# link, marketing or a review request blocks a follow-up everywhere, even where a reply only warns.
+_PROACTIVE_EXTRA: Final[tuple[Rule, ...]] = (
+    Rule("review_manipulation", "error", _D_REVIEW, _M_REVIEW, f"{_WAVE2}: no review solicitation in a follow-up"),
+    Rule("promotional_language", "error", _D_PROMO, _M_PROMO_ERR, f"{_WAVE2}: no marketing in a follow-up"),
+)
+_PROACTIVE_STRICT: Final = frozenset({"external_link", "carrier_link", "review_manipulation", "promotional_language"})
+
+
+def check_proactive(
+    text: str, marketplace: str, *, order_locale: str | None = None, order_country: str | None = None
+) -> list[Violation]:
+    """:func:`check_message` for a message the seller starts (a follow-up): links, marketing and
+    review requests are errors on every marketplace."""
+    key = _normalise(marketplace)
+    found = check_message(text, key, order_locale=order_locale, order_country=order_country)
+    if any(v.code == "empty_message" for v in found):
+        return found
+    out = [
+        Violation(v.code, v.message, v.start, v.end, "error", v.marketplace) if v.code in _PROACTIVE_STRICT else v
+        for v in found
+    ]
+    present = {v.code for v in out}
+    name = MARKETPLACE_NAMES[key]
+    for rule in _PROACTIVE_EXTRA:
+        if rule.code in present:
+            continue
+        for span in _CHECKS[rule.code](text, rule):
+            message = rule.message.format(marketplace=name, found=_shorten(text[span.start : span.end]))
+            out.append(Violation(rule.code, message, span.start, span.end, "error", key))
+    out.sort(key=lambda v: (v.start, v.end, v.code))
+    return out

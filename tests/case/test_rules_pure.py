@@ -189,3 +189,17 @@ def test_buyer_writing_after_closing_cancels_the_followup():
     assert followup_rules.buyer_wrote_since(T0 + timedelta(minutes=1), T0)
     assert not followup_rules.buyer_wrote_since(T0 - timedelta(minutes=1), T0)
     assert not followup_rules.buyer_wrote_since(None, T0)
+
+
+@pytest.mark.parametrize("marketplace", ["ebay", "shopee", "tiktok", "email"])
+def test_a_follow_up_may_carry_no_link_marketing_or_review_request_anywhere(marketplace):
+    from api.compliance.rules import check_proactive, has_blocking
+
+    assert check_proactive("Hello, did the replacement solve the problem?", marketplace) == []
+    for text in ("Please leave a 5-star review", "Use coupon SAVE10 on your next order", "请给我们好评"):
+        assert has_blocking(check_proactive(text, marketplace)), (marketplace, text)
+    # A link only warns in a reply on eBay, but blocks a follow-up.
+    if marketplace == "ebay":
+        text = "See https://my-shop.example.com"
+        assert not has_blocking(check_message(text, "ebay"))
+        assert has_blocking(check_proactive(text, "ebay"))
