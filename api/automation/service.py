@@ -21,6 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api import audit, events
 from api.assignment import service as assignment
 from api.automation.matcher import MessageContext, evaluate
+from api.case import repository as case_repository
+from api.case import service as case_service
+from api.case.schemas import CaseCreate
 from api.compliance import service as compliance
 from api.compliance.rules import has_blocking
 from api.kit.time import utc_now
@@ -295,6 +298,8 @@ async def _apply_actions(session: AsyncSession, rule: AutoReplyRule, c: Conversa
                 )
             )
             done.append(f"reminder in {minutes} min")
+        elif kind == "open_case":
+            done.append(await _open_case(session, rule, c, action))
     if changed:
         await session.flush()
         events.emit(
@@ -306,6 +311,22 @@ async def _apply_actions(session: AsyncSession, rule: AutoReplyRule, c: Conversa
         )
         await sla_service.reconcile(session, c)  # a new priority or label may select another policy
     return done
+
+
+async def _open_case(session: AsyncSession, rule: AutoReplyRule, c: Conversation, action: dict[str, Any]) -> str:
+    kind = str(action["kind"])
+    existing = await case_repository.open_of_kind(session, c.organization_id, c.id, kind)
+    if existing is not None:
+        return f"{kind} case {existing.id} already open"
+    reason = str(action.get("reason") or f"opened by rule '{rule.name}'")
+    case, _ = await case_service.open_case(
+        session,
+        case_service.Actor(actor_type="automation", name=f"rule '{rule.name}'"),
+        c.organization_id,
+        CaseCreate(conversation_id=c.id, kind=kind, reason=reason),  # type: ignore[arg-type]
+        source="automation",
+    )
+    return f"opened {kind} case {case.id}"
 
 
 async def _assign(session: AsyncSession, c: Conversation, action: dict[str, Any]) -> None:

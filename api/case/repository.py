@@ -67,6 +67,23 @@ async def existing_conversation_ids(
     return set((await session.execute(stmt)).scalars())
 
 
+async def open_of_kind(
+    session: AsyncSession, organization_id: uuid.UUID, conversation_id: uuid.UUID, kind: str
+) -> Case | None:
+    """A case of `kind` on the conversation that is not closed yet."""
+    stmt = (
+        select(Case)
+        .where(
+            Case.organization_id == organization_id,
+            Case.conversation_id == conversation_id,
+            Case.kind == kind,
+            Case.state != "closed",
+        )
+        .limit(1)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
 async def history(session: AsyncSession, organization_id: uuid.UUID, case_id: uuid.UUID) -> list[CaseTransition]:
     stmt = (
         select(CaseTransition)
