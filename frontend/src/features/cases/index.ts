@@ -1,0 +1,2 @@
+export { CasePanel } from './components/case-panel';
+export { CasesPage } from './components/cases-page';
