@@ -105,7 +105,7 @@ export const en = {
   },
   sort: {
     last_message: 'Latest activity',
-    deadline: 'Deadline first',
+    deadline: 'Deadline first (waiting cases)',
   },
   marketplace: {
     walmart: 'Walmart',
@@ -897,7 +897,7 @@ export const en = {
     showHistory: 'History',
     hideHistory: 'Hide history',
     scope: { open: 'Not closed', all: 'All' },
-    sort: { deadline: 'Deadline first', created: 'Newest first' },
+    sort: { deadline: 'Deadline first (waiting cases)', created: 'Newest first' },
     kind: {
       return: 'Return',
       refund: 'Refund',

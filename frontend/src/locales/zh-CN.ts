@@ -898,7 +898,7 @@ export const zhCN: Messages = {
     showHistory: '处理记录',
     hideHistory: '收起记录',
     scope: { open: '未关闭', all: '全部' },
-    sort: { deadline: '按期限', created: '按创建时间' },
+    sort: { deadline: '按期限（待处理工单）', created: '按创建时间' },
     kind: {
       return: '退货',
       refund: '退款',

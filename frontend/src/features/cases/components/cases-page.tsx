@@ -16,7 +16,7 @@ const AGES = [0, 6, 24, 72];
 export function CasesPage({ onOpenConversation }: { onOpenConversation: (conversationId: string) => void }) {
   const { t, i18n } = useTranslation();
   const now = useServerNow();
-  const [filters, setFilters] = useState<CaseListFilters>({ scope: 'open', sort: 'deadline' });
+  const [filters, setFilters] = useState<CaseListFilters>({ scope: 'requested', sort: 'deadline' });
   const cases = useCases(filters);
   const set = (patch: Partial<CaseListFilters>) => setFilters((f) => ({ ...f, ...patch }));
   const items = cases.data?.items ?? [];
@@ -32,7 +32,7 @@ export function CasesPage({ onOpenConversation }: { onOpenConversation: (convers
       <div className="cases-filters">
         <label className="ffield">
           <span className="ffield__label">{t('cases.stateLabel')}</span>
-          <select className="input input--sm" value={filters.scope} onChange={(e) => set({ scope: e.target.value as CaseListFilters['scope'], sort: e.target.value === 'open' || e.target.value === 'requested' ? filters.sort : 'created' })} data-testid="cases-filter-state">
+          <select className="input input--sm" value={filters.scope} onChange={(e) => set({ scope: e.target.value as CaseListFilters['scope'], sort: e.target.value === 'requested' ? filters.sort : 'created' })} data-testid="cases-filter-state">
             {SCOPES.map((s) => (
               <option key={s} value={s}>
                 {s === 'open' || s === 'all' ? t(`cases.scope.${s}`) : t(`cases.state.${s}`)}
@@ -75,7 +75,9 @@ export function CasesPage({ onOpenConversation }: { onOpenConversation: (convers
         <label className="ffield">
           <span className="ffield__label">{t('cases.sortLabel')}</span>
           <select className="input input--sm" value={filters.sort} onChange={(e) => set({ sort: e.target.value as CaseListFilters['sort'] })} data-testid="cases-sort">
-            <option value="deadline">{t('cases.sort.deadline')}</option>
+            <option value="deadline" disabled={filters.scope !== 'requested'}>
+              {t('cases.sort.deadline')}
+            </option>
             <option value="created">{t('cases.sort.created')}</option>
           </select>
         </label>
