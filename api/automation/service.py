@@ -51,7 +51,10 @@ async def process_message(session: AsyncSession, message: Message) -> None:
     ).scalar_one()
     decided = message.ingest_decision or {}
     tier = decided.get("customer_tier") or await _tier(session, c)
-    if message.author_kind == "buyer" and c.spam_reason is None:
+    # A marketplace notice that opens an after-sales case (an eBay item-not-received or return request)
+    # is routed like a buyer message: its conversation now waits on the seller.
+    opened = await case_service.open_from_notice(session, c, message) if message.author_kind == "system" else None
+    if (message.author_kind == "buyer" or opened is not None) and c.spam_reason is None:
         await assignment.route(session, c, f"{message.subject or ''}\n{message.body}", tier=tier)
     await run_rules(session, c, message, tier)
     message.processed_at = utc_now()

@@ -17,14 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import audit, events
 from api.auth.principal import Principal
-from api.case import clock_rules, clocks, followup, repository, states
+from api.case import clock_rules, clocks, followup, notices, repository, states
 from api.case.schemas import CaseCreate, CaseDetail, CaseItem, CaseRead, CaseTransitionRead, CaseUpdate
 from api.kit.errors import Conflict, FieldError, InvalidInput, field_error
 from api.kit.ids import uuid7
 from api.kit.time import utc_now
-from api.models import Case, CaseTransition, Conversation, Order, User
+from api.models import Case, CaseTransition, Conversation, Message, Order, User
 from api.order import repository as order_repository
-from api.webhook.payloads import CaseData, CaseUpdatedData
+from api.webhook.payloads import CaseData, CaseUpdatedData, ConversationUpdatedData
 
 
 class CaseTransitionConflict(Conflict):
@@ -368,3 +368,51 @@ async def detail(session: AsyncSession, case: Case) -> CaseDetail:
         **read(case).model_dump(),
         history=[CaseTransitionRead.model_validate(r) for r in rows],
     )
+
+
+async def open_from_notice(session: AsyncSession, conversation: Conversation, message: Message) -> Case | None:
+    """A marketplace notice that opens a case (api/case/notices.py) becomes one, with the marketplace's
+    deadline on its clock; its conversation then waits on the seller like a buyer message (Response
+    Needed, high priority, return/refund) instead of being filed as a low-priority notice. Returns
+    the new case, or None when the message opens none (or its case exists already)."""
+    found = notices.recognise(
+        conversation.marketplace, message.author_kind, message.subject or "", message.body, message.sent_at
+    )
+    if found is None:
+        return None
+    case, created = await open_case(
+        session,
+        Actor(actor_type="marketplace", name=conversation.marketplace),
+        conversation.organization_id,
+        CaseCreate(
+            conversation_id=conversation.id,
+            kind=found.kind,  # type: ignore[arg-type]
+            reason=found.reason[:4000],
+            marketplace_case_id=found.marketplace_case_id,
+            marketplace_deadline=found.deadline,
+        ),
+        source="marketplace",
+    )
+    if not created:
+        return None
+    changed = []
+    if conversation.waiting_since is None:
+        conversation.waiting_since = message.sent_at
+        changed.append("waiting_since")
+    if conversation.category != "return_refund":
+        conversation.category = "return_refund"
+        changed.append("category")
+    if conversation.priority in ("low", "normal"):
+        conversation.priority = "high"
+        changed.append("priority")
+    conversation.classification_reason = f"opened a {found.kind} case: {found.reason}"[:300]
+    if changed:
+        await session.flush()
+        events.emit(
+            session,
+            conversation.organization_id,
+            "conversation.updated",
+            ConversationUpdatedData.of(conversation, changed),
+            conversation_id=conversation.id,
+        )
+    return case
