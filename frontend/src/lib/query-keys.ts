@@ -72,6 +72,9 @@ export const queryKeys = {
     list: (filters: object) => ['cases', 'list', filters] as const,
     ofConversation: (conversationId: string) => ['cases', 'conversation', conversationId] as const,
     detail: (id: string) => ['cases', 'detail', id] as const,
+    settings: ['cases', 'settings'] as const,
+    // Under `templates` so a template change refreshes the follow-up picker too.
+    templateChoices: ['templates', 'case-followup-choices'] as const,
   },
   apiKeys: ['api-keys'] as const,
   scopes: ['scopes'] as const,

@@ -70,3 +70,27 @@ export function useTransitionCase() {
     onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.cases.all }),
   });
 }
+
+export type CaseSettings = components['schemas']['CaseSettingsRead'];
+export type CaseSettingsUpdate = components['schemas']['CaseSettingsUpdate'];
+
+export function useCaseSettings() {
+  return useQuery({ queryKey: queryKeys.cases.settings, queryFn: ({ signal }) => unwrap(api.GET('/v1/cases/settings', { signal })) });
+}
+
+export function useUpdateCaseSettings() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (body: CaseSettingsUpdate) => unwrap(api.PATCH('/v1/cases/settings', { body })),
+    onSuccess: (data) => queryClient.setQueryData(queryKeys.cases.settings, data),
+  });
+}
+
+/** Active templates to pick the follow-up from. */
+export function useTemplateChoices() {
+  return useQuery({
+    queryKey: queryKeys.cases.templateChoices,
+    queryFn: ({ signal }) => unwrap(api.GET('/v1/templates', { signal })),
+    staleTime: 60_000,
+  });
+}
