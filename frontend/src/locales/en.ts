@@ -389,6 +389,9 @@ export const en = {
     generic: 'Notification',
     clock: 'reply',
     kind: {
+      case_overdue: 'After-sales case waiting too long',
+      case_escalated: 'New claim for you',
+      case_due_soon: 'Marketplace deadline soon',
       // the server's kinds with '.' replaced by '_' (i18next reads '.' as nesting)
       sla_due_soon: 'About to breach',
       sla_overdue: 'Overdue',
@@ -399,6 +402,8 @@ export const en = {
       webhook_disabled: 'Webhook endpoint disabled',
     },
     detail: {
+      caseOverdue: '{{what}}: not handled within its target; a supervisor is alerted.',
+      caseNow: '{{what}}: a complaint about the store needs you now.',
       overdue: '{{clock}}: the deadline passed without a reply.',
       dueAt: '{{clock}} due {{time}}.',
       refused: 'The marketplace refused the reply: {{reason}}',

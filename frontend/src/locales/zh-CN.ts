@@ -391,6 +391,9 @@ export const zhCN: Messages = {
     generic: '通知',
     clock: '回复',
     kind: {
+      case_overdue: '售后工单超时未处理',
+      case_escalated: '新的索赔，请立即处理',
+      case_due_soon: '平台期限将至',
       sla_due_soon: '即将超时',
       sla_overdue: '已超时',
       sla_escalated: '已升级给你',
@@ -400,6 +403,8 @@ export const zhCN: Messages = {
       webhook_disabled: 'Webhook 端点已停用',
     },
     detail: {
+      caseOverdue: '{{what}}：超过处理时限，已提醒主管。',
+      caseNow: '{{what}}：针对店铺的投诉，需要立即处理。',
       overdue: '{{clock}}：已过截止时间仍未回复。',
       dueAt: '{{clock}}截止于 {{time}}。',
       refused: '平台拒收了这条回复：{{reason}}',
