@@ -32,6 +32,11 @@ EVENT_TYPES: dict[str, str] = {
     "sla.warning": "An SLA clock reached an escalation tier before its deadline",
     "sla.overdue": "An SLA clock passed its deadline without a qualifying reply",
     "notification": "An in-app notification for a user (escalations)",
+    "case.created": "An after-sales case (return, refund, claim...) was opened",
+    "case.updated": "A case changed: a state transition (with who and why) or its details",
+    "case.closed": "A case reached its final state (with the follow-up decision)",
+    "case.escalated": "A case clock alerted its owner (a new claim, a marketplace deadline close)",
+    "case.overdue": "A case passed its handling target or the marketplace's deadline while requested",
 }
 
 

@@ -20,6 +20,7 @@ from api.auth import cache as auth_cache
 from api.auth import usage as auth_usage
 from api.auth.endpoints import router as auth_router
 from api.automation.endpoints import router as automation_router
+from api.case.endpoints import router as case_router
 from api.channel.endpoints import router as channel_router
 from api.compliance.endpoints import router as compliance_router
 from api.config import Settings, get_settings
@@ -207,6 +208,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         template_router,
         automation_router,
         saved_view_router,
+        case_router,
     ):
         app.include_router(router)
 

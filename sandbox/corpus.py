@@ -295,8 +295,8 @@ EBAY_NOTICES: tuple[tuple[str, str], ...] = (
     ),
     (
         "A buyer has requested a return",
-        "{handle} has requested to return {title}. Reason: Doesn't fit. Please respond "
-        "within 3 business days so eBay doesn't have to step in.",
+        "{handle} has requested to return {title}. Reason: Doesn't fit. Return ID: 5{case}. Please "
+        "respond within 3 business days so eBay doesn't have to step in.",
     ),
     (
         "Your payout has been initiated",
@@ -308,7 +308,8 @@ EBAY_NOTICES: tuple[tuple[str, str], ...] = (
     ),
     (
         "An item not received request was opened",
-        "{handle} says they haven't received {title}. Respond within 3 business days with tracking or a refund.",
+        "{handle} says they haven't received {title}. Inquiry ID: 5{case}. Respond within 3 business days "
+        "with tracking or a refund.",
     ),
 )
 

@@ -21,6 +21,7 @@ from api.embedded import resolve_service_urls
 from workers.loops import Listener, LoopRunner, asyncpg_connect
 from workers.tasks import sync
 from workers.tasks.automation import automation_loop
+from workers.tasks.cases import case_timer_loop
 from workers.tasks.outbox import Relay, relay_loop
 from workers.tasks.sla_timers import timer_loop
 from workers.tasks.webhooks import build_dispatcher, dispatch_loop
@@ -74,6 +75,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     runner.add(relay_loop(Relay(ctx["sessionmaker"], ctx["redis"], jobs=ctx["redis"], wake=runner.wake)))
     runner.add(dispatch_loop(build_dispatcher(settings, ctx["sessionmaker"])))
     runner.add(automation_loop(ctx["sessionmaker"]))
+    runner.add(case_timer_loop(ctx["sessionmaker"]))
     # Marketplace sync: the poll scheduler, the push processor and reply delivery (state in Postgres).
     sync.start(runner, ctx)
     runner.start()

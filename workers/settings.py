@@ -10,6 +10,7 @@ from arq.connections import RedisSettings
 from api.config import get_settings
 from api.embedded import resolve_service_urls
 from workers.context import shutdown, startup
+from workers.tasks.cases import case_followups_job
 from workers.tasks.housekeeping import purge_expired_job
 from workers.tasks.mail import send_mail_job
 from workers.tasks.sla_timers import sla_sweep_job
@@ -31,6 +32,7 @@ class WorkerSettings:
         send_mail_job,
         sync_channel_job,
         purge_pushes_job,
+        case_followups_job,
     ]
     cron_jobs: ClassVar[list[Any]] = [
         # unique=True: with several workers, one run per tick cluster-wide.
@@ -38,6 +40,7 @@ class WorkerSettings:
         cron(sla_sweep_job, second={0}, unique=True, run_at_startup=True),
         cron(send_mail_job, second=set(range(0, 60, 5)), unique=True),
         cron(purge_pushes_job, minute={17}, unique=True, run_at_startup=False),
+        cron(case_followups_job, second={30}, unique=True, run_at_startup=False),
     ]
     on_startup = startup
     on_shutdown = shutdown

@@ -14,6 +14,8 @@ SCOPES: dict[str, str] = {
     "channels:write": "Create, update and disable channels",
     "orders:read": "Read orders",
     "orders:write": "Create and update orders",
+    "cases:read": "List and read after-sales cases (returns, refunds, claims)",
+    "cases:write": "Open after-sales cases, update them and move them through their states",
     "customers:read": "Read customers",
     "customers:write": "Update customers",
     "settings:read": "Read SLA policies, templates, rules, teams and users",
@@ -25,8 +27,10 @@ SCOPES: dict[str, str] = {
 
 _READ = {s for s in SCOPES if s.endswith(":read")}
 ROLE_SCOPES: dict[str, frozenset[str]] = {
-    "agent": frozenset(_READ - {"webhooks:read"} | {"conversations:write", "customers:write"}),
-    "supervisor": frozenset(_READ | {"conversations:write", "customers:write", "orders:write", "settings:write"}),
+    "agent": frozenset(_READ - {"webhooks:read"} | {"conversations:write", "customers:write", "cases:write"}),
+    "supervisor": frozenset(
+        _READ | {"conversations:write", "customers:write", "orders:write", "settings:write", "cases:write"}
+    ),
     "admin": frozenset(SCOPES),
 }
 

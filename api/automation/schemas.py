@@ -38,7 +38,15 @@ class Remind(RequestModel):
     note: str = Field(default="", max_length=500)
 
 
-Action = Annotated[SendTemplate | AddLabel | SetPriority | Assign | Remind, Field(discriminator="type")]
+class OpenCase(RequestModel):
+    """Open an after-sales case on the conversation (none if one of this kind is already open)."""
+
+    type: Literal["open_case"]
+    kind: Literal["return", "refund", "replacement", "reship", "cancellation", "claim"]
+    reason: str = Field(default="", max_length=500, description="Default: the rule's name")
+
+
+Action = Annotated[SendTemplate | AddLabel | SetPriority | Assign | Remind | OpenCase, Field(discriminator="type")]
 Marketplace = Literal["walmart", "amazon", "ebay", "shopee", "tiktok", "email", "api"]
 
 

@@ -22,6 +22,9 @@ from api import audit, events
 from api.assignment import service as assignment
 from api.automation.classify import PRIORITY_RANK
 from api.automation.matcher import MessageContext, evaluate
+from api.case import repository as case_repository
+from api.case import service as case_service
+from api.case.schemas import CaseCreate
 from api.compliance import service as compliance
 from api.compliance.rules import has_blocking
 from api.kit.time import utc_now
@@ -50,7 +53,10 @@ async def process_message(session: AsyncSession, message: Message) -> None:
     decided = message.ingest_decision or {}
     tier = decided.get("customer_tier") or await _tier(session, c)
     await _follow_classification(session, c, message, decided.get("classification") or {})
-    if message.author_kind == "buyer" and c.spam_reason is None:
+    # A marketplace notice that opens an after-sales case (an eBay item-not-received or return request)
+    # is routed like a buyer message: its conversation now waits on the seller.
+    opened = await case_service.open_from_notice(session, c, message) if message.author_kind == "system" else None
+    if (message.author_kind == "buyer" or opened is not None) and c.spam_reason is None:
         await assignment.route(session, c, f"{message.subject or ''}\n{message.body}", tier=tier)
     await run_rules(session, c, message, tier)
     message.processed_at = utc_now()
@@ -376,6 +382,8 @@ async def _apply_actions(
                 )
             )
             done.append(f"reminder in {minutes} min")
+        elif kind == "open_case":
+            done.append(await _open_case(session, rule, c, action))
     if changed:
         await session.flush()
         events.emit(
@@ -407,6 +415,22 @@ def _audit_changes(session: AsyncSession, rule: AutoReplyRule, c: Conversation, 
             {**changes, "by_rule": rule.name},
             actor_type="automation",
         )
+
+
+async def _open_case(session: AsyncSession, rule: AutoReplyRule, c: Conversation, action: dict[str, Any]) -> str:
+    kind = str(action["kind"])
+    existing = await case_repository.open_of_kind(session, c.organization_id, c.id, kind)
+    if existing is not None:
+        return f"{kind} case {existing.id} already open"
+    reason = str(action.get("reason") or f"opened by rule '{rule.name}'")
+    case, _ = await case_service.open_case(
+        session,
+        case_service.Actor(actor_type="automation", name=f"rule '{rule.name}'"),
+        c.organization_id,
+        CaseCreate(conversation_id=c.id, kind=kind, reason=reason),  # type: ignore[arg-type]
+        source="automation",
+    )
+    return f"opened {kind} case {case.id}"
 
 
 async def _assign(session: AsyncSession, c: Conversation, action: dict[str, Any]) -> None:

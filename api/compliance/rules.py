@@ -904,3 +904,95 @@ def check_message(
 def has_blocking(violations: Iterable[Violation]) -> bool:
     """True when any violation is an error (sending must be blocked)."""
     return any(v.severity == "error" for v in violations)
+
+
+# --------------------------------------------------------------------------------------
+# Proactive contact (a follow-up after an after-sales case, 回访)
+# --------------------------------------------------------------------------------------
+
+_WAVE2 = "reference/wave2-apis.md §3"
+
+
+@dataclass(frozen=True, slots=True)
+class ContactRule:
+    """Whether the seller may write to the buyer unprompted (a follow-up after a closed case)."""
+
+    allowed: bool
+    reason: str
+    source: str
+
+
+PROACTIVE_CONTACT: Final[dict[str, ContactRule]] = {
+    "amazon": ContactRule(
+        False,
+        "Amazon allows proactive messages only for listed reasons (a review request through its own "
+        "Solicitations API, one per order); a satisfaction follow-up is not one of them, and asking for "
+        "positive feedback is forbidden",
+        f"{_WAVE2}: Amazon Communication Guidelines [3p], Solicitations API [spec]",
+    ),
+    "walmart": ContactRule(
+        False,
+        "Walmart's Seller Code of Conduct forbids initiating unsolicited contact with a customer "
+        "(no marketing, no unsolicited survey)",
+        f"{_WAVE2}: Walmart Seller Code of Conduct [doc]",
+    ),
+    "ebay": ContactRule(
+        True,
+        "eBay allows a neutral question about the transaction in eBay messaging (no external link, no "
+        "request for positive Feedback)",
+        f"{_WAVE2}: eBay member-to-member contact policy [doc]",
+    ),
+    "shopee": ContactRule(
+        True,
+        "Shopee allows a neutral in-chat question in an existing conversation (no link, not a batch message)",
+        f"{_WAVE2}: Shopee chat rules [3p]",
+    ),
+    "tiktok": ContactRule(
+        True,
+        "TikTok Shop allows a neutral question inside an open conversation (no marketing, no review incentive)",
+        f"{_WAVE2}: TikTok Shop Customer Communication Guidelines [doc]",
+    ),
+    "email": ContactRule(True, "the store's own mail channel has no marketplace rule", "hub policy"),
+    "api": ContactRule(True, "an ERP-pushed channel has no marketplace rule", "hub policy"),
+}
+
+
+def proactive_contact(marketplace: str) -> ContactRule:
+    """May the seller send an unprompted follow-up on ``marketplace``? With the reason and source."""
+    return PROACTIVE_CONTACT[_normalise(marketplace)]
+
+
+# An unprompted follow-up is held to more than a reply: every marketplace that allows one at all
+# allows only "a neutral question about the transaction, with no link" (wave2-apis.md §3: eBay "can't
+# demand positive Feedback", TikTok "no review incentives", Shopee "no steering off-platform"). So a
+# link, marketing or a review request blocks a follow-up everywhere, even where a reply only warns.
+_PROACTIVE_EXTRA: Final[tuple[Rule, ...]] = (
+    Rule("review_manipulation", "error", _D_REVIEW, _M_REVIEW, f"{_WAVE2}: no review solicitation in a follow-up"),
+    Rule("promotional_language", "error", _D_PROMO, _M_PROMO_ERR, f"{_WAVE2}: no marketing in a follow-up"),
+)
+_PROACTIVE_STRICT: Final = frozenset({"external_link", "carrier_link", "review_manipulation", "promotional_language"})
+
+
+def check_proactive(
+    text: str, marketplace: str, *, order_locale: str | None = None, order_country: str | None = None
+) -> list[Violation]:
+    """:func:`check_message` for a message the seller starts (a follow-up): links, marketing and
+    review requests are errors on every marketplace."""
+    key = _normalise(marketplace)
+    found = check_message(text, key, order_locale=order_locale, order_country=order_country)
+    if any(v.code == "empty_message" for v in found):
+        return found
+    out = [
+        Violation(v.code, v.message, v.start, v.end, "error", v.marketplace) if v.code in _PROACTIVE_STRICT else v
+        for v in found
+    ]
+    present = {v.code for v in out}
+    name = MARKETPLACE_NAMES[key]
+    for rule in _PROACTIVE_EXTRA:
+        if rule.code in present:
+            continue
+        for span in _CHECKS[rule.code](text, rule):
+            message = rule.message.format(marketplace=name, found=_shorten(text[span.start : span.end]))
+            out.append(Violation(rule.code, message, span.start, span.end, "error", key))
+    out.sort(key=lambda v: (v.start, v.end, v.code))
+    return out

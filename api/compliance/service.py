@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.compliance.rules import Violation, check_message, has_blocking
+from api.compliance.rules import Violation, check_message, check_proactive, has_blocking
 from api.kit.errors import FieldError, HourglassError
 from api.models import Conversation
 from api.order import repository as order_repository
@@ -31,6 +31,16 @@ async def lint_for_conversation(session: AsyncSession, conversation: Conversatio
         if order is not None:
             country, locale = order.ship_to_country, order.buyer_locale
     return check_message(text, conversation.marketplace, order_locale=locale, order_country=country)
+
+
+async def lint_proactive(session: AsyncSession, conversation: Conversation, text: str) -> list[Violation]:
+    """As `lint_for_conversation`, for a message the seller starts (a follow-up after a case)."""
+    country = locale = None
+    if conversation.order_id:
+        order = await order_repository.get(session, conversation.organization_id, conversation.order_id)
+        if order is not None:
+            country, locale = order.ship_to_country, order.buyer_locale
+    return check_proactive(text, conversation.marketplace, order_locale=locale, order_country=country)
 
 
 def enforce(violations: list[Violation], field: str = "body.body") -> None:

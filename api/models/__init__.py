@@ -4,6 +4,7 @@ from api.models.api_key import ApiKey
 from api.models.audit import AuditEntry
 from api.models.automation import AssignmentRule, AutomationRun, AutoReplyRule, Reminder, Template
 from api.models.base import Base
+from api.models.case import Case, CaseSettings, CaseTransition
 from api.models.channel import Channel
 from api.models.conversation import Conversation
 from api.models.customer import Customer
@@ -28,6 +29,9 @@ __all__ = [
     "AutomationRun",
     "Base",
     "BusinessCalendar",
+    "Case",
+    "CaseSettings",
+    "CaseTransition",
     "Channel",
     "Conversation",
     "Customer",

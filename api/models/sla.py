@@ -118,17 +118,25 @@ class SlaClock(IdMixin, TenantMixin, TimestampMixin, Base):
 
 class SlaTimer(Base):
     """A due escalation tier or breach of a clock. Firing is `UPDATE ... SET fired_at` on a claimed
-    row, in the same transaction as its effects, and (clock_id, tier) is unique: each fires once."""
+    row, in the same transaction as its effects, and (clock_id, tier) is unique: each fires once.
+
+    A timer belongs to a conversation's clock (`clock_id`) or to an after-sales case (`case_id`, its
+    handling target and the marketplace's deadline; fired by api/case/clocks.py): one table, one index
+    and one wake-up for every deadline, and the conversation claim's join on sla_clocks never sees a
+    case's timers."""
 
     __tablename__ = "sla_timers"
     __table_args__ = (
         UniqueConstraint("clock_id", "tier"),
+        UniqueConstraint("case_id", "tier"),
+        CheckConstraint("num_nonnulls(clock_id, case_id) = 1", name="one_owner"),
         Index("ix_sla_timers_due", "due_at", postgresql_where=text("fired_at IS NULL AND cancelled_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
-    clock_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sla_clocks.id", ondelete="CASCADE"))
+    clock_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("sla_clocks.id", ondelete="CASCADE"))
+    case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
     tier: Mapped[int] = mapped_column(Integer)  # 0..n-1 escalation tiers; BREACH_TIER for the deadline
     action: Mapped[str] = mapped_column(String(40))
     due_at: Mapped[datetime] = mapped_column()

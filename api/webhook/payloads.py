@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.events import EVENT_TYPES
 from api.message.rules import preview
-from api.models import Conversation, Message
+from api.models import Case, Conversation, Message
 
 API_VERSION: Final = "2026-11-01"
 
@@ -174,6 +174,82 @@ class SlaTimerData(_Data):
     fired_at: datetime | None
 
 
+class CaseData(_Data):
+    id: uuid.UUID
+    kind: str = Field(description="return | refund | replacement | reship | cancellation | claim")
+    state: str = Field(description="See GET /v1/cases/states for each kind's state machine")
+    source: str = Field(description="agent | automation | erp | marketplace")
+    marketplace: str
+    channel_id: uuid.UUID
+    conversation_id: uuid.UUID
+    customer_id: uuid.UUID | None
+    order_id: str | None = Field(description="The marketplace order id")
+    items: list[dict[str, Any]]
+    currency: str | None
+    amount: str | None = Field(description="Decimal as a string")
+    refunded_amount: str | None = Field(description="Decimal as a string")
+    marketplace_case_id: str | None = Field(description="The marketplace's return / inquiry / dispute id")
+    marketplace_deadline: datetime | None
+    handling_due_at: datetime | None
+    assignee_id: uuid.UUID | None
+    followup_state: str = Field(description="none | scheduled | not_allowed | sent | cancelled")
+    followup_due_at: datetime | None
+    followup_reason: str | None
+    closed_at: datetime | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, k: Case) -> Self:
+        return cls(
+            id=k.id,
+            kind=k.kind,
+            state=k.state,
+            source=k.source,
+            marketplace=k.marketplace,
+            channel_id=k.channel_id,
+            conversation_id=k.conversation_id,
+            customer_id=k.customer_id,
+            order_id=k.order_external_id,
+            items=list(k.items or []),
+            currency=k.currency,
+            amount=None if k.amount is None else str(k.amount),
+            refunded_amount=None if k.refunded_amount is None else str(k.refunded_amount),
+            marketplace_case_id=k.marketplace_case_id,
+            marketplace_deadline=k.marketplace_deadline,
+            handling_due_at=k.handling_due_at,
+            assignee_id=k.assignee_id,
+            followup_state=k.followup_state,
+            followup_due_at=k.followup_due_at,
+            followup_reason=k.followup_reason,
+            closed_at=k.closed_at,
+            created_at=k.created_at,
+        )
+
+
+class CaseUpdatedData(CaseData):
+    changed: list[str] = Field(description="Names of the fields that changed (`state` for a transition)")
+    from_state: str | None = Field(default=None, description="The state before a transition")
+    reason: str | None = Field(default=None, description="Why the transition was made, as its author gave it")
+    actor_type: str | None = Field(default=None, description="user | api_key | automation | marketplace | system")
+    actor_id: str | None = None
+
+
+class CaseTimerData(_Data):
+    case_id: uuid.UUID
+    kind: str
+    state: str
+    marketplace: str
+    conversation_id: uuid.UUID
+    order_id: str | None
+    marketplace_case_id: str | None
+    action: str = Field(description="alert_owner | handling_overdue | deadline_due_soon | deadline_overdue")
+    due_at: datetime
+    handling_due_at: datetime | None
+    marketplace_deadline: datetime | None
+    owner_id: uuid.UUID | None
+    fired_at: datetime
+
+
 class TestData(_Data):
     endpoint_id: uuid.UUID
     message: str
@@ -193,6 +269,11 @@ DATA_MODELS: dict[str, type[_Data]] = {
     "sla.updated": SlaUpdatedData,
     "sla.warning": SlaTimerData,
     "sla.overdue": SlaTimerData,
+    "case.created": CaseData,
+    "case.updated": CaseUpdatedData,
+    "case.closed": CaseData,
+    "case.escalated": CaseTimerData,
+    "case.overdue": CaseTimerData,
     TEST_EVENT_TYPE: TestData,
 }
 

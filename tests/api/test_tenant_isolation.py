@@ -36,6 +36,8 @@ BODIES = {
     ("post", "/v1/channels/{channel_id}/amazon/orders/{order_id}/messages"): {"message_type": "x", "text": "x"},
     ("patch", "/v1/webhooks/{endpoint_id}"): {"description": "stolen"},
     ("post", "/v1/webhooks/{endpoint_id}/replay"): {"since": "2026-01-01T00:00:00Z"},
+    ("patch", "/v1/cases/{case_id}"): {"reason": "stolen", "state": "approved"},
+    ("post", "/v1/cases/{case_id}/transitions"): {"to": "approved"},
 }
 # Path parameters that name reference data shared by every tenant, not a tenant's row.
 REFERENCE_PARAMS = {"marketplace"}
@@ -82,7 +84,11 @@ async def _victim_ids(victim, sessionmaker):
         s.add(delivery)
         await s.flush()
         delivery_id = str(delivery.id)
+    case = (
+        await victim.agent.post("/v1/cases", json={"conversation_id": msg["conversation_id"], "kind": "return"})
+    ).json()
     return {
+        "case_id": case["id"],
         "endpoint_id": webhook["id"],
         "delivery_id": delivery_id,
         "template_id": template["id"], "rule_id": auto_rule["id"], "assignment_rule_id": assign_rule["id"],
@@ -141,12 +147,16 @@ async def test_every_id_route_hides_other_tenants(app, sessionmaker, tenant, oth
     assert order["status"] == "shipped"
     conv = (await other_tenant.api.get(f"/v1/conversations/{ids['conversation_id']}")).json()
     assert conv["priority"] == "normal" and conv["spam_reason"] is None and conv["notes"] == []
+    case = (await other_tenant.api.get(f"/v1/cases/{ids['case_id']}")).json()
+    assert case["state"] == "requested" and len(case["history"]) == 1
 
 
 async def test_lists_never_show_other_tenants(tenant, other_tenant):
     channel = await make_channel(other_tenant.api)
     await push(other_tenant.api, channel["id"], body="secret 机密")
-    for path in ("/v1/conversations", "/v1/customers", "/v1/orders", "/v1/messages", "/v1/channels"):
+    victim_conversation = (await push(other_tenant.api, channel["id"]))["conversation_id"]
+    await other_tenant.agent.post("/v1/cases", json={"conversation_id": victim_conversation, "kind": "claim"})
+    for path in ("/v1/conversations", "/v1/customers", "/v1/orders", "/v1/messages", "/v1/channels", "/v1/cases"):
         r = await tenant.api.get(path)
         assert r.json()["items"] == [], path
     r = await tenant.api.get("/v1/conversations", params={"q": "机密"})

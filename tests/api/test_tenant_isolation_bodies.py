@@ -73,6 +73,12 @@ SAMPLES: dict[tuple[str, str], list[dict[str, Any]]] = {
         {"name": "V {n}", "query": {"team_id": "{team}"}},
         {"name": "V {n}", "query": {"view": "all"}, "team_id": "{team}"},
     ],
+    ("post", "/v1/cases"): [
+        {"conversation_id": "{conversation}", "kind": "return"},
+        {"conversation_id": "{conversation}", "kind": "claim", "linked_conversation_ids": ["{conversation}"]},
+    ],
+    ("patch", "/v1/cases/{case_id}"): [{"assignee_id": "{user}"}, {"linked_conversation_ids": ["{conversation}"]}],
+    ("patch", "/v1/cases/settings"): [{"followup_template_id": "{template}"}],
 }
 PLACEHOLDER = re.compile(r"^\{(team|user|template|channel|conversation|calendar)\}$")
 
@@ -83,6 +89,7 @@ QUERY_FILTERS = {
     "/v1/messages": ("channel_id", "conversation_id"),
     "/v1/orders": ("customer_id",),
     "/v1/automation/runs": ("conversation_id", "rule_id"),
+    "/v1/cases": ("conversation_id", "customer_id"),
 }
 
 
@@ -169,7 +176,11 @@ async def _own_ids(tenant) -> dict[str, str]:
         await tenant.admin.post("/v1/assignment/rules", json={"name": "own", "position": 9, "team_id": team["id"]})
     ).json()
     template = (await tenant.admin.get("/v1/templates")).json()[0]
+    case = (
+        await tenant.agent.post("/v1/cases", json={"conversation_id": message["conversation_id"], "kind": "return"})
+    ).json()
     return {
+        "case_id": case["id"],
         "team": team["id"],
         "user": str(tenant.agent_id),
         "template": template["id"],

@@ -11,6 +11,7 @@ import { NotFoundRoute } from './routes/not-found';
 // and the settings pages load on first visit.
 const DashboardRoute = lazy(() => import('./routes/dashboard'));
 const SettingsRoute = lazy(() => import('./routes/settings'));
+const CasesRoute = lazy(() => import('./routes/cases'));
 
 const later = (node: ReactNode) => <Suspense fallback={<Spinner />}>{node}</Suspense>;
 
@@ -27,6 +28,7 @@ export function createAppRouter() {
         { index: true, element: <Navigate to="/inbox" replace /> },
         { path: 'inbox', element: <InboxRoute /> },
         { path: 'inbox/:conversationId', element: <InboxRoute /> },
+        { path: 'cases', element: later(<CasesRoute />) },
         { path: 'dashboard', element: later(<DashboardRoute />) },
         { path: 'settings', element: later(<SettingsRoute />) },
         { path: 'settings/:section', element: later(<SettingsRoute />) },

@@ -48,4 +48,23 @@ describe('notifications in the agent’s language', () => {
     expect(describeNotice({ kind: 'reminder', title: 'Follow up: 42', body: 'check the refund', data: {} }, t, 'en')).toMatchObject({ title: 'Follow up', detail: 'check the refund', tone: 'info' });
     expect(describeNotice({ kind: 'something.new', title: 'Hello', body: 'World', data: {} }, t, 'en')).toMatchObject({ title: 'Hello', detail: 'World' });
   });
+
+  it('words case clock alerts in Chinese (a return not handled in time)', () => {
+    const n = noticeFromFrame({
+      notification_id: 'n2',
+      user_id: 'u2',
+      kind: 'case.overdue',
+      title: 'Case not handled: 7001',
+      body: 'The return case 7001 (walmart) has waited past its handling target without a decision.',
+      conversation_id: 'c1',
+      case_id: 'k1',
+      sla: { kind: 'return', action: 'handling_overdue', due_at: '2026-12-04T15:00:00+00:00' },
+    });
+    expect(describeNotice(n, i18n.getFixedT('zh-CN'), 'zh-CN')).toEqual({
+      title: '售后工单超时未处理',
+      reference: '7001',
+      detail: '退货：超过处理时限，已提醒主管。',
+      tone: 'danger',
+    });
+  });
 });

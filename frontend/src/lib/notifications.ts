@@ -75,6 +75,17 @@ export function describeNotice(n: Pick<IncomingNotice, 'kind' | 'title' | 'body'
       const reason = n.body.includes(': ') ? n.body.slice(n.body.indexOf(': ') + 2) : n.body;
       return { title: t('notify.kind.delivery_failed'), reference, detail: t('notify.detail.refused', { reason }), tone: 'danger' };
     }
+    case 'case.overdue':
+    case 'case.escalated':
+    case 'case.due_soon': {
+      // Case clocks (api/case/clock_rules.py): the case's kind and deadline are in the data.
+      const caseKind = str(sla['kind']);
+      const what = caseKind ? t(`cases.kind.${caseKind}`, { defaultValue: caseKind }) : t('notify.generic');
+      const key = n.kind.replace('.', '_');
+      const detail =
+        n.kind === 'case.overdue' ? t('notify.detail.caseOverdue', { what }) : n.kind === 'case.escalated' ? t('notify.detail.caseNow', { what }) : due ? t('notify.detail.dueAt', { clock: what, time: due }) : '';
+      return { title: t(`notify.kind.${key}`), reference, detail, tone: n.kind === 'case.due_soon' ? 'warn' : 'danger' };
+    }
     case 'reminder':
       return { title: t('notify.kind.reminder'), reference, detail: n.body, tone: 'info' };
     case 'webhook.disabled': {

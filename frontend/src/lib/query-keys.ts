@@ -67,6 +67,15 @@ export const queryKeys = {
     deliveries: (endpointId: string, status: string | null) => ['webhooks', 'deliveries', endpointId, status] as const,
     delivery: (endpointId: string, deliveryId: string) => ['webhooks', 'delivery', endpointId, deliveryId] as const,
   },
+  cases: {
+    all: ['cases'] as const,
+    list: (filters: object) => ['cases', 'list', filters] as const,
+    ofConversation: (conversationId: string) => ['cases', 'conversation', conversationId] as const,
+    detail: (id: string) => ['cases', 'detail', id] as const,
+    settings: ['cases', 'settings'] as const,
+    // Under `templates` so a template change refreshes the follow-up picker too.
+    templateChoices: ['templates', 'case-followup-choices'] as const,
+  },
   apiKeys: ['api-keys'] as const,
   scopes: ['scopes'] as const,
 } as const;

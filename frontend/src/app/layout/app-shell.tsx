@@ -36,6 +36,11 @@ export function AppShell() {
           <NavLink to="/inbox" className={linkClass} data-testid="nav-inbox">
             {t('nav.inbox')}
           </NavLink>
+          {scopes.includes('cases:read') ? (
+            <NavLink to="/cases" className={linkClass} data-testid="nav-cases">
+              {t('nav.cases')}
+            </NavLink>
+          ) : null}
           {scopes.includes('metrics:read') ? (
             <NavLink to="/dashboard" className={linkClass} data-testid="nav-dashboard">
               {t('nav.dashboard')}

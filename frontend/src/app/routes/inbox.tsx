@@ -2,9 +2,11 @@ import { useCallback } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useLocation, useNavigate, useParams } from 'react-router';
 import { EmptyState } from '@/components/feedback';
+import { CasePanel } from '@/features/cases';
 import { Composer } from '@/features/composer';
 import { ConversationWorkspace } from '@/features/conversation';
 import { InboxPanel, ViewNav } from '@/features/inbox';
+import { useMe } from '@/hooks/use-directory';
 
 /** Views on the left, the list in the middle, the open conversation on the right. */
 export function InboxRoute() {
@@ -12,6 +14,7 @@ export function InboxRoute() {
   const { conversationId } = useParams();
   const navigate = useNavigate();
   const location = useLocation();
+  const canEditCases = useMe().data?.scopes.includes('cases:write') ?? false;
 
   // Opening a conversation keeps the current view, filters and search in the URL.
   const open = useCallback((id: string) => navigate({ pathname: `/inbox/${id}`, search: location.search }), [navigate, location.search]);
@@ -28,6 +31,9 @@ export function InboxRoute() {
             conversationId={conversationId}
             onClose={close}
             renderComposer={(conversation) => <Composer conversation={conversation} />}
+            renderSide={(conversation) => (
+              <CasePanel conversationId={conversation.id} currency={conversation.order?.currency ?? null} canEdit={canEditCases} />
+            )}
           />
         ) : (
           <EmptyState title={t('workspace.pick')} hint={t('workspace.pickHint')} />

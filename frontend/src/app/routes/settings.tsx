@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { Navigate, NavLink, useParams } from 'react-router';
 import { Spinner } from '@/components/feedback';
 import { AssignmentPage, AutoRepliesPage } from '@/features/automation';
+import { CaseSettingsPage } from '@/features/cases';
 import { ApiKeysPage, ChannelsPage, PeoplePage } from '@/features/settings';
 import { CalendarsPage, PoliciesPage } from '@/features/sla';
 import { TemplatesPage } from '@/features/templates';
@@ -23,6 +24,7 @@ const SECTIONS: readonly Section[] = [
   { key: 'templates', read: 'conversations:read', render: (can) => <TemplatesPage canEdit={can('settings:write')} /> },
   { key: 'auto-replies', read: 'settings:read', render: (can) => <AutoRepliesPage canEdit={can('settings:write')} /> },
   { key: 'assignment', read: 'settings:read', render: (can) => <AssignmentPage canEdit={can('settings:write')} /> },
+  { key: 'cases', read: 'settings:read', render: (can) => <CaseSettingsPage canEdit={can('settings:write')} /> },
   { key: 'webhooks', read: 'webhooks:read', render: (can) => <WebhooksPage canEdit={can('webhooks:write')} /> },
   { key: 'people', read: 'settings:read', render: (can) => <PeoplePage canEdit={can('admin')} /> },
   { key: 'api-keys', read: 'admin', render: () => <ApiKeysPage /> },
@@ -35,6 +37,7 @@ const NAV_KEY: Record<string, string> = {
   templates: 'templates',
   'auto-replies': 'autoReplies',
   assignment: 'assignment',
+  cases: 'cases',
   webhooks: 'webhooks',
   people: 'people',
   'api-keys': 'apiKeys',

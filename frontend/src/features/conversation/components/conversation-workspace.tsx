@@ -18,9 +18,11 @@ interface WorkspaceProps {
   onClose: () => void;
   /** The reply box, supplied by the route so this feature does not import the composer feature. */
   renderComposer: (conversation: ConversationDetail) => ReactNode;
+  /** Extra side panels (the after-sales cases), supplied by the route for the same reason. */
+  renderSide?: (conversation: ConversationDetail) => ReactNode;
 }
 
-export function ConversationWorkspace({ conversationId, onClose, renderComposer }: WorkspaceProps) {
+export function ConversationWorkspace({ conversationId, onClose, renderComposer, renderSide }: WorkspaceProps) {
   const { t } = useTranslation();
   const query = useConversation(conversationId);
   useMarkReadOnOpen(conversationId, query.data?.unread);
@@ -41,6 +43,7 @@ export function ConversationWorkspace({ conversationId, onClose, renderComposer 
         </div>
         <aside className="workspace__side" aria-label={t('workspace.details')}>
           <ClocksPanel conversation={c} />
+          {renderSide ? renderSide(c) : null}
           <OrderPanel conversation={c} />
           <CustomerPanel conversation={c} />
           <NotesPanel conversation={c} />

@@ -86,6 +86,13 @@ describe('realtime event handlers', () => {
     ]);
   });
 
+  it('case events refetch the case panel and the queue', () => {
+    const { send, queryClient } = setup();
+    queryClient.setQueryData(queryKeys.cases.ofConversation('c1'), []);
+    send('case.updated', { id: 'k1', conversation_id: 'c1', state: 'approved' });
+    expect(queryClient.getQueryState(queryKeys.cases.ofConversation('c1'))?.isInvalidated).toBe(true);
+  });
+
   it('ignores event types it does not know', () => {
     const { send, deps, row } = setup();
     send('webhook.delivered', { id: 'c1', status: 'resolved' });

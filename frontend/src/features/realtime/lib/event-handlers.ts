@@ -106,6 +106,11 @@ const onNoteCreated: Handler = (data, { queryClient }) => {
   void queryClient.invalidateQueries({ queryKey: queryKeys.conversations.activity(id) });
 };
 
+// A case changed (a step, a clock alert, a follow-up decision): its panel and the queue refetch.
+const onCaseChanged: Handler = (_data, { queryClient }) => {
+  void queryClient.invalidateQueries({ queryKey: queryKeys.cases.all });
+};
+
 const onNotification: Handler = (data, { notify }) => notify(noticeFromFrame(data));
 
 function parseViewers(raw: unknown): Viewer[] {
@@ -140,6 +145,11 @@ export const ACTIONS: Readonly<Record<string, Handler>> = {
   'sla.warning': onSlaUpdated,
   'sla.overdue': onSlaUpdated,
   'note.created': onNoteCreated,
+  'case.created': onCaseChanged,
+  'case.updated': onCaseChanged,
+  'case.closed': onCaseChanged,
+  'case.escalated': onCaseChanged,
+  'case.overdue': onCaseChanged,
   notification: onNotification,
   presence: onPresence,
 };

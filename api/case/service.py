@@ -1,0 +1,418 @@
+"""After-sales cases: opening them, moving them through their state machine, and their details.
+
+Other domains (bulk jobs, the ingest of marketplace notices, automation rules) call `open_case` and
+`transition_case`; both take an optional principal (None for the system, with `actor_type` saying
+which part of it) and never commit: the caller's transaction does.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api import audit, events
+from api.auth.principal import Principal
+from api.case import clock_rules, clocks, followup, notices, repository, states
+from api.case.schemas import CaseCreate, CaseDetail, CaseItem, CaseRead, CaseTransitionRead, CaseUpdate
+from api.kit.errors import Conflict, FieldError, InvalidInput, field_error
+from api.kit.ids import uuid7
+from api.kit.time import utc_now
+from api.models import Case, CaseTransition, Conversation, Message, Order, User
+from api.order import repository as order_repository
+from api.webhook.payloads import CaseData, CaseUpdatedData, ConversationUpdatedData
+
+
+class CaseTransitionConflict(Conflict):
+    problem_type = "case-transition-refused"
+    title = "The case's state machine does not allow this transition"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts on a case: a principal (user or API key), or a part of the system."""
+
+    principal: Principal | None = None
+    actor_type: str | None = None  # automation | marketplace | system, when principal is None
+    name: str = ""
+
+    @property
+    def type(self) -> str:
+        return self.principal.actor_type if self.principal else (self.actor_type or "system")
+
+    @property
+    def id(self) -> str | None:
+        return self.principal.actor_id if self.principal else None
+
+    @property
+    def display(self) -> str:
+        return self.principal.name if self.principal else (self.name or self.type)
+
+
+def _check_currency(order: Order | None, currency: str | None, amount: Decimal | None, field: str) -> str | None:
+    """The case's currency: the order's; a different one is refused, a missing one is taken from it."""
+    order_currency = order.currency if order else None
+    if currency and order_currency and currency != order_currency:
+        raise InvalidInput(
+            f"The order is in {order_currency}; a case on it cannot be in {currency}.",
+            errors=field_error(field, f"must be the order's currency {order_currency}"),
+        )
+    currency = currency or order_currency
+    if amount is not None and currency is None:
+        raise InvalidInput(
+            "An amount needs a currency (the order has none on record).",
+            errors=field_error(field, "required with an amount"),
+        )
+    return currency
+
+
+async def _check_items(
+    session: AsyncSession, order: Order | None, items: list[CaseItem], field: str
+) -> list[dict[str, Any]]:
+    """Case lines must be lines of the order (by SKU or item id) in at most the ordered quantity."""
+    out = [i.model_dump(exclude_none=True) for i in items]
+    if order is None:
+        return out
+    lines = (await order_repository.lines(session, [order.id]))[0][order.id]
+    if not lines:
+        return out
+    problems: list[FieldError] = []
+    for n, item in enumerate(items):
+        line = next(
+            (
+                line
+                for line in lines
+                if (item.sku and line.sku == item.sku) or (item.item_id and line.item_external_id == item.item_id)
+            ),
+            None,
+        )
+        if line is None:
+            problems.append(FieldError(field=f"{field}.{n}", reason="not a line of the order (match sku or item_id)"))
+        elif item.quantity > line.quantity:
+            problems.append(
+                FieldError(field=f"{field}.{n}.quantity", reason=f"the order has {line.quantity} of this line")
+            )
+        else:
+            out[n].setdefault("title", line.title)
+    if problems:
+        raise InvalidInput("The case's items do not match the order.", errors=problems)
+    return out
+
+
+async def _linked(session: AsyncSession, org: uuid.UUID, ids: list[uuid.UUID], field: str) -> list[uuid.UUID]:
+    found = await repository.existing_conversation_ids(session, org, ids)
+    missing = [str(i) for i in ids if i not in found]
+    if missing:
+        raise InvalidInput("No such conversation.", errors=field_error(field, f"unknown: {', '.join(missing)}"))
+    return list(dict.fromkeys(ids))
+
+
+async def _order_of(session: AsyncSession, conversation: Conversation) -> Order | None:
+    if conversation.order_id is None:
+        return None
+    return await order_repository.get(session, conversation.organization_id, conversation.order_id)
+
+
+async def open_case(
+    session: AsyncSession, actor: Actor, organization_id: uuid.UUID, data: CaseCreate, *, source: str
+) -> tuple[Case, bool]:
+    """Open a case (or return the one already opened for this marketplace case id); (case, created)."""
+    conversation = await repository.conversation(session, organization_id, data.conversation_id)
+    if data.marketplace_case_id:
+        existing = await repository.by_marketplace_id(
+            session, organization_id, conversation.marketplace, data.marketplace_case_id
+        )
+        if existing is not None:
+            return existing, False
+    order = await _order_of(session, conversation)
+    currency = _check_currency(order, data.currency, data.amount, "body.currency")
+    items = await _check_items(session, order, data.items, "body.items")
+    linked = await _linked(session, organization_id, data.linked_conversation_ids, "body.linked_conversation_ids")
+    settings = await repository.settings(session, organization_id)
+    now = utc_now()
+    target = clock_rules.handling_seconds(data.kind, settings.handling_seconds if settings else None)
+    handling_due, timers = clock_rules.plan_timers(now, target, data.marketplace_deadline)
+    case = Case(
+        id=uuid7(),
+        organization_id=organization_id,
+        kind=data.kind,
+        state=states.INITIAL,
+        source=source,
+        conversation_id=conversation.id,
+        linked_conversation_ids=[i for i in linked if i != conversation.id],
+        channel_id=conversation.channel_id,
+        marketplace=conversation.marketplace,
+        customer_id=conversation.customer_id,
+        order_id=conversation.order_id,
+        order_external_id=conversation.order_external_id,
+        items=items,
+        reason=data.reason,
+        currency=currency,
+        amount=data.amount,
+        marketplace_case_id=data.marketplace_case_id,
+        marketplace_deadline=data.marketplace_deadline,
+        handling_due_at=handling_due,
+        due_at=clock_rules.next_deadline(handling_due, data.marketplace_deadline),
+        attachments=list(data.attachments),
+        opened_by_type=actor.type,
+        opened_by_id=actor.id,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(case)
+    await session.flush()
+    _history(session, case, None, states.INITIAL, actor, data.reason, now)
+    await clocks.schedule(session, organization_id, case.id, timers)
+    audit.record(
+        session,
+        actor.principal,
+        organization_id,
+        "case.opened",
+        "case",
+        case.id,
+        {"kind": case.kind, "conversation_id": str(conversation.id), "source": source},
+        actor_type=None if actor.principal else actor.type,
+    )
+    await session.flush()
+    await session.refresh(case)
+    events.emit(session, organization_id, "case.created", CaseData.of(case), conversation_id=case.conversation_id)
+    return case, True
+
+
+def _history(
+    session: AsyncSession, case: Case, from_state: str | None, to_state: str, actor: Actor, reason: str, now: datetime
+) -> None:
+    session.add(
+        CaseTransition(
+            organization_id=case.organization_id,
+            case_id=case.id,
+            from_state=from_state,
+            to_state=to_state,
+            actor_type=actor.type,
+            actor_id=actor.id,
+            actor_name=actor.display[:200],
+            reason=reason,
+            created_at=now,
+        )
+    )
+
+
+async def transition_case(
+    session: AsyncSession,
+    actor: Actor,
+    organization_id: uuid.UUID,
+    case_id: uuid.UUID,
+    to: str,
+    reason: str = "",
+    *,
+    refunded_amount: Decimal | None = None,
+) -> Case:
+    """Move a case one step of its state machine, audited with who and why.
+
+    Raises CaseTransitionConflict (409, naming the current and requested states) when the machine
+    does not allow it, NotFound for a case of another organization. Locks the case row for the rest
+    of the caller's transaction (the timer claim skips a locked case)."""
+    case = await repository.get(session, organization_id, case_id, lock=True)
+    try:
+        states.check(case.kind, case.state, to)
+    except states.TransitionRefused as exc:
+        raise CaseTransitionConflict(
+            str(exc),
+            errors=field_error("body.to", f"not allowed from {case.state}"),
+            extra={
+                "current_state": case.state,
+                "requested_state": to,
+                "allowed": list(states.allowed_from(case.kind, case.state)),
+            },
+        ) from exc
+    now = utc_now()
+    from_state = case.state
+    case.state = to
+    case.version += 1
+    case.updated_at = now
+    if from_state == states.INITIAL:
+        case.handled_at = now
+        case.due_at = None
+        await clocks.stop(session, case.id)
+    if refunded_amount is not None:
+        if case.currency is None:
+            raise InvalidInput(
+                "A refunded amount needs the case's currency (set `currency` first).",
+                errors=field_error("body.refunded_amount", "the case has no currency"),
+            )
+        case.refunded_amount = refunded_amount
+    elif to == "refunded" and case.refunded_amount is None:
+        case.refunded_amount = case.amount
+    if to == states.CLOSED:
+        case.closed_at = now
+        await followup.decide_on_close(session, case, now)
+    _history(session, case, from_state, to, actor, reason, now)
+    audit.record(
+        session,
+        actor.principal,
+        organization_id,
+        "case.transitioned",
+        "case",
+        case.id,
+        {"from": from_state, "to": to, "reason": reason},
+        actor_type=None if actor.principal else actor.type,
+    )
+    await session.flush()
+    await session.refresh(case)
+    changed = ["state"] + (["refunded_amount"] if refunded_amount is not None else [])
+    payload = CaseUpdatedData(
+        **CaseData.of(case).model_dump(),
+        changed=changed,
+        from_state=from_state,
+        reason=reason,
+        actor_type=actor.type,
+        actor_id=actor.id,
+    )
+    events.emit(session, organization_id, "case.updated", payload, conversation_id=case.conversation_id)
+    if to == states.CLOSED:
+        events.emit(session, organization_id, "case.closed", CaseData.of(case), conversation_id=case.conversation_id)
+    return case
+
+
+async def update_case(
+    session: AsyncSession, actor: Actor, organization_id: uuid.UUID, case_id: uuid.UUID, data: CaseUpdate
+) -> Case:
+    """Change details, then (if asked) transition; one transaction."""
+    case = await repository.get(session, organization_id, case_id, lock=True)
+    given = data.model_fields_set - {"state", "close", "reason"}
+    changed: list[str] = []
+    if given:
+        conversation = await repository.conversation(session, organization_id, case.conversation_id)
+        order = await _order_of(session, conversation)
+        if "currency" in given or "amount" in given or "refunded_amount" in given:
+            currency = data.currency if "currency" in given else case.currency
+            amount = data.amount if "amount" in given else case.amount
+            case.currency = _check_currency(order, currency, amount or data.refunded_amount, "body.currency")
+        if "items" in given and data.items is not None:
+            case.items = await _check_items(session, order, data.items, "body.items")
+        if "linked_conversation_ids" in given and data.linked_conversation_ids is not None:
+            linked = await _linked(
+                session, organization_id, data.linked_conversation_ids, "body.linked_conversation_ids"
+            )
+            case.linked_conversation_ids = [i for i in linked if i != case.conversation_id]
+        if "assignee_id" in given and data.assignee_id is not None:
+            await _check_user(session, organization_id, data.assignee_id)
+        for name in ("amount", "refunded_amount", "marketplace_case_id", "attachments", "assignee_id"):
+            if name in given:
+                setattr(case, name, getattr(data, name))
+        if "marketplace_deadline" in given:
+            case.marketplace_deadline = data.marketplace_deadline
+            if case.state == states.INITIAL:
+                await _reschedule_deadline(session, case)
+        changed = sorted(given)
+        case.version += 1
+        case.updated_at = utc_now()
+        audit.record(
+            session,
+            actor.principal,
+            organization_id,
+            "case.updated",
+            "case",
+            case.id,
+            {"changed": changed},
+            actor_type=None if actor.principal else actor.type,
+        )
+        await session.flush()
+        await session.refresh(case)
+        payload = CaseUpdatedData(
+            **CaseData.of(case).model_dump(), changed=changed, actor_type=actor.type, actor_id=actor.id
+        )
+        events.emit(session, organization_id, "case.updated", payload, conversation_id=case.conversation_id)
+    if data.close and data.state is None:
+        raise InvalidInput(
+            "`close` needs `state` (the outcome to record before closing).",
+            errors=field_error("body.close", "needs state"),
+        )
+    if data.state is not None and data.state != case.state:
+        reason = data.reason or ""
+        case = await transition_case(session, actor, organization_id, case.id, data.state, reason)
+    if data.close:
+        case = await transition_case(session, actor, organization_id, case.id, states.CLOSED, data.reason or "")
+    return case
+
+
+async def _check_user(session: AsyncSession, organization_id: uuid.UUID, user_id: uuid.UUID) -> None:
+    user = await session.get(User, user_id)
+    if user is None or user.organization_id != organization_id or not user.is_active:
+        raise InvalidInput("No such user.", errors=field_error("body.assignee_id", "no active user with this id"))
+
+
+async def _reschedule_deadline(session: AsyncSession, case: Case) -> None:
+    """A moved marketplace deadline moves its timers (the same rows, see clocks.SCHEDULE_SQL)."""
+    deadline_tiers = [clock_rules.TIER_DEADLINE_DUE_SOON, clock_rules.TIER_DEADLINE_OVERDUE]
+    await clocks.stop(session, case.id, deadline_tiers)
+    if case.marketplace_deadline is not None:
+        _, timers = clock_rules.plan_timers(case.created_at, 1, case.marketplace_deadline)
+        await clocks.schedule(session, case.organization_id, case.id, [t for t in timers if t[0] in deadline_tiers])
+    case.due_at = clock_rules.next_deadline(case.handling_due_at, case.marketplace_deadline)
+
+
+def read(case: Case) -> CaseRead:
+    out = CaseRead.model_validate(case)
+    out.allowed_transitions = list(states.allowed_from(case.kind, case.state))
+    return out
+
+
+async def detail(session: AsyncSession, case: Case) -> CaseDetail:
+    rows = await repository.history(session, case.organization_id, case.id)
+    return CaseDetail(
+        **read(case).model_dump(),
+        history=[CaseTransitionRead.model_validate(r) for r in rows],
+    )
+
+
+async def open_from_notice(session: AsyncSession, conversation: Conversation, message: Message) -> Case | None:
+    """A marketplace notice that opens a case (api/case/notices.py) becomes one, with the marketplace's
+    deadline on its clock; its conversation then waits on the seller like a buyer message (Response
+    Needed, high priority, return/refund) instead of being filed as a low-priority notice. Returns
+    the new case, or None when the message opens none (or its case exists already)."""
+    found = notices.recognise(
+        conversation.marketplace, message.author_kind, message.subject or "", message.body, message.sent_at
+    )
+    if found is None:
+        return None
+    case, created = await open_case(
+        session,
+        Actor(actor_type="marketplace", name=conversation.marketplace),
+        conversation.organization_id,
+        CaseCreate(
+            conversation_id=conversation.id,
+            kind=found.kind,  # type: ignore[arg-type]
+            reason=found.reason[:4000],
+            marketplace_case_id=found.marketplace_case_id,
+            marketplace_deadline=found.deadline,
+        ),
+        source="marketplace",
+    )
+    if not created:
+        return None
+    changed = []
+    if conversation.waiting_since is None:
+        conversation.waiting_since = message.sent_at
+        changed.append("waiting_since")
+    if conversation.category != "return_refund":
+        conversation.category = "return_refund"
+        changed.append("category")
+    if conversation.priority in ("low", "normal"):
+        conversation.priority = "high"
+        changed.append("priority")
+    conversation.classification_reason = f"opened a {found.kind} case: {found.reason}"[:300]
+    if changed:
+        await session.flush()
+        events.emit(
+            session,
+            conversation.organization_id,
+            "conversation.updated",
+            ConversationUpdatedData.of(conversation, changed),
+            conversation_id=conversation.id,
+        )
+    return case
