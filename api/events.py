@@ -31,6 +31,8 @@ EVENT_TYPES: dict[str, str] = {
     "sla.warning": "An SLA clock reached an escalation tier before its deadline",
     "sla.overdue": "An SLA clock passed its deadline without a qualifying reply",
     "notification": "An in-app notification for a user (escalations)",
+    "bulk_job.created": "A bulk job on conversations was accepted (POST /v1/conversations/bulk)",
+    "bulk_job.updated": "A bulk job advanced: items done and failed so far, or it completed",
 }
 
 

@@ -4,9 +4,10 @@ from api.models.api_key import ApiKey
 from api.models.audit import AuditEntry
 from api.models.automation import AssignmentRule, AutomationRun, AutoReplyRule, Reminder, Template
 from api.models.base import Base
+from api.models.bulk_job import BulkJob, BulkJobItem
 from api.models.channel import Channel
 from api.models.conversation import Conversation
-from api.models.customer import Customer
+from api.models.customer import Customer, CustomerTierRules
 from api.models.idempotency import IdempotencyRecord
 from api.models.inbound_push import InboundPush
 from api.models.message import Message
@@ -26,10 +27,13 @@ __all__ = [
     "AutoReplyRule",
     "AutomationRun",
     "Base",
+    "BulkJob",
+    "BulkJobItem",
     "BusinessCalendar",
     "Channel",
     "Conversation",
     "Customer",
+    "CustomerTierRules",
     "IdempotencyRecord",
     "InboundPush",
     "Message",

@@ -81,7 +81,14 @@ async def _victim_ids(victim, sessionmaker):
         s.add(delivery)
         await s.flush()
         delivery_id = str(delivery.id)
+    bulk_job = (
+        await victim.agent.post(
+            "/v1/conversations/bulk",
+            json={"conversation_ids": [msg["conversation_id"]], "action": {"kind": "add_labels", "labels": ["x"]}},
+        )
+    ).json()
     return {
+        "job_id": bulk_job["id"],
         "endpoint_id": webhook["id"],
         "delivery_id": delivery_id,
         "template_id": template["id"], "rule_id": auto_rule["id"], "assignment_rule_id": assign_rule["id"],

@@ -68,8 +68,19 @@ SAMPLES: dict[tuple[str, str], list[dict[str, Any]]] = {
     ("post", "/v1/teams"): [{"name": "Team {n}", "member_ids": ["{user}"]}],
     ("patch", "/v1/teams/{team_id}"): [{"calendar_id": "{calendar}"}, {"member_ids": ["{user}"]}],
     ("post", "/v1/templates/{template_id}/preview"): [{"conversation_id": "{conversation}"}],
+    ("post", "/v1/conversations/bulk"): [
+        {"conversation_ids": ["{conversation}"], "action": {"kind": "set_priority", "priority": "high"}},
+        {"filter": {"channel_id": "{channel}"}, "action": {"kind": "add_labels", "labels": ["b"]}},
+        {"filter": {"team_id": "{team}"}, "action": {"kind": "add_labels", "labels": ["b"]}},
+        {"filter": {"customer_id": "{customer}"}, "action": {"kind": "add_labels", "labels": ["b"]}},
+        {
+            "conversation_ids": ["{conversation}"],
+            "action": {"kind": "assign", "assignee_id": "{user}", "team_id": "{team}"},
+        },
+        {"conversation_ids": ["{conversation}"], "action": {"kind": "send_template", "template_id": "{template}"}},
+    ],
 }
-PLACEHOLDER = re.compile(r"^\{(team|user|template|channel|conversation|calendar)\}$")
+PLACEHOLDER = re.compile(r"^\{(team|user|template|channel|conversation|calendar|customer)\}$")
 
 # Query filters that take ids: another organization's id must match nothing (or be refused).
 QUERY_FILTERS = {
@@ -164,7 +175,12 @@ async def _own_ids(tenant) -> dict[str, str]:
         await tenant.admin.post("/v1/assignment/rules", json={"name": "own", "position": 9, "team_id": team["id"]})
     ).json()
     template = (await tenant.admin.get("/v1/templates")).json()[0]
+    # In the own team, so a bulk filter on the team matches it.
+    conversation = (
+        await tenant.admin.patch(f"/v1/conversations/{message['conversation_id']}", json={"team_id": team["id"]})
+    ).json()
     return {
+        "customer": conversation["customer"]["id"],
         "team": team["id"],
         "user": str(tenant.agent_id),
         "template": template["id"],
@@ -210,6 +226,7 @@ async def test_other_tenants_ids_in_request_bodies_are_refused(app, sessionmaker
         "channel": victim["channel_id"],
         "conversation": victim["conversation_id"],
         "calendar": victim["calendar_id"],
+        "customer": victim["customer_id"],
     }
     own = await _own_ids(tenant)
     victim_before = await _rows(sessionmaker, other_tenant.org_id)
