@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api import events
 from api.automation.classify import DEFAULT_CLASSIFIER, ORDER_STATUSES_THAT_MATTER, ClassificationInput
 from api.automation.language import detect_language
+from api.customer import service as customer_service
 from api.kit.errors import Conflict, field_error
 from api.kit.rows import attached, detached, timestamp
 from api.kit.search import index_document
@@ -91,8 +92,18 @@ async def receive(session: AsyncSession, channel: Channel, inbound: InboundMessa
             open_clocks=open_clocks,
             resolution_stopped_at=timestamp(stopped) if stopped else None,
         )
-    # 4. events, typed, to the outbox
     org = channel.organization_id
+    if created and conversation.customer_id is not None:
+        # A buyer on a new thread may be someone known on another marketplace (api/customer/service.py).
+        await customer_service.after_new_conversation(
+            session,
+            org,
+            conversation.customer_id,
+            category=conversation.category,
+            buyer_email=inbound.buyer_email,
+            buyer_external_id=inbound.buyer_external_id,
+        )
+    # 4. events, typed, to the outbox
     if created:
         events.emit(
             session,

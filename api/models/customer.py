@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     ForeignKey,
     ForeignKeyConstraint,
@@ -55,6 +56,8 @@ class Customer(IdMixin, TenantMixin, TimestampMixin, Base):
     email: Mapped[str | None] = mapped_column(String(320))
     phone: Mapped[str | None] = mapped_column(String(40))
     merged_into_id: Mapped[uuid.UUID | None] = mapped_column()
+    # False once a person split this identity off a profile: matching identifiers no longer merge it.
+    auto_merge: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
     tier: Mapped[str] = mapped_column(String(20), server_default="standard")
     # computed: recomputed from orders and complaints; manual: set by a person, kept until reset.
     tier_source: Mapped[str] = mapped_column(String(10), server_default="computed")

@@ -97,6 +97,7 @@ def upgrade() -> None:
 
     op.add_column("customers", sa.Column("phone", sa.String(length=40), nullable=True))
     op.add_column("customers", sa.Column("merged_into_id", sa.UUID(), nullable=True))
+    op.add_column("customers", sa.Column("auto_merge", sa.Boolean(), server_default=sa.text("true"), nullable=False))
     op.add_column("customers", sa.Column("tier_source", sa.String(length=10), server_default="computed", nullable=False))
     op.add_column("customers", sa.Column("tier_reason", sa.String(length=300), nullable=True))
     op.execute("UPDATE customers SET tier_source = 'manual' WHERE tier <> 'standard'")
@@ -143,7 +144,7 @@ def downgrade() -> None:
     op.drop_constraint(op.f("ck_customers_tier"), "customers", type_="check")
     op.execute("UPDATE customers SET tier = 'standard' WHERE tier IN ('new', 'at_risk')")
     op.create_check_constraint(op.f("ck_customers_tier"), "customers", OLD_TIERS)
-    for column in ("tier_reason", "tier_source", "merged_into_id", "phone"):
+    for column in ("tier_reason", "tier_source", "auto_merge", "merged_into_id", "phone"):
         op.drop_column("customers", column)
     op.drop_index("ix_bulk_job_items_failed", table_name="bulk_job_items", postgresql_where=sa.text("status = 'failed'"))
     op.drop_index("ix_bulk_job_items_pending", table_name="bulk_job_items", postgresql_where=sa.text("status = 'pending'"))

@@ -23,6 +23,7 @@ BODIES = {
     ("post", "/v1/conversations/{conversation_id}/spam"): {"reason": "spam"},
     ("post", "/v1/messages/{message_id}/delivery"): {"status": "sent"},
     ("patch", "/v1/customers/{customer_id}"): {"tags": ["x"]},
+    ("post", "/v1/customers/{customer_id}/merge"): {"customer_ids": ["00000000-0000-4000-8000-000000000000"]},
     ("patch", "/v1/users/{user_id}"): {"name": "x"},
     ("patch", "/v1/teams/{team_id}"): {"name": "x"},
     ("put", "/v1/orders/{order_id}"): {"status": "cancelled"},

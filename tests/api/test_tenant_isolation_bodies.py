@@ -68,6 +68,7 @@ SAMPLES: dict[tuple[str, str], list[dict[str, Any]]] = {
     ("post", "/v1/teams"): [{"name": "Team {n}", "member_ids": ["{user}"]}],
     ("patch", "/v1/teams/{team_id}"): [{"calendar_id": "{calendar}"}, {"member_ids": ["{user}"]}],
     ("post", "/v1/templates/{template_id}/preview"): [{"conversation_id": "{conversation}"}],
+    ("post", "/v1/customers/{customer_id}/merge"): [{"customer_ids": ["{customer}"]}],
     ("post", "/v1/conversations/bulk"): [
         {"conversation_ids": ["{conversation}"], "action": {"kind": "set_priority", "priority": "high"}},
         {"filter": {"channel_id": "{channel}"}, "action": {"kind": "add_labels", "labels": ["b"]}},
@@ -179,7 +180,14 @@ async def _own_ids(tenant) -> dict[str, str]:
     conversation = (
         await tenant.admin.patch(f"/v1/conversations/{message['conversation_id']}", json={"team_id": team["id"]})
     ).json()
+    # A second customer of the caller's, to merge the first into.
+    second = (
+        await tenant.api.put(
+            "/v1/orders/OWN-2", json={"marketplace": "ebay", "status": "shipped", "buyer": {"external_id": "own-2"}}
+        )
+    ).json()
     return {
+        "customer_id": second["customer_id"],
         "customer": conversation["customer"]["id"],
         "team": team["id"],
         "user": str(tenant.agent_id),
