@@ -67,6 +67,14 @@ export const queryKeys = {
     deliveries: (endpointId: string, status: string | null) => ['webhooks', 'deliveries', endpointId, status] as const,
     delivery: (endpointId: string, deliveryId: string) => ['webhooks', 'delivery', endpointId, deliveryId] as const,
   },
+  bulkJobs: {
+    detail: (id: string) => ['bulk-jobs', id] as const,
+  },
+  customers: {
+    all: ['customers'] as const,
+    list: (q: string, tier: string) => ['customers', 'list', q, tier] as const,
+    detail: (id: string) => ['customers', 'detail', id] as const,
+  },
   apiKeys: ['api-keys'] as const,
   scopes: ['scopes'] as const,
 } as const;

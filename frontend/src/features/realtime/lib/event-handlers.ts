@@ -106,6 +106,22 @@ const onNoteCreated: Handler = (data, { queryClient }) => {
   void queryClient.invalidateQueries({ queryKey: queryKeys.conversations.activity(id) });
 };
 
+const BULK_FIELDS = ['status', 'total', 'done', 'failed'] as const;
+
+/** A bulk job's progress: applied to the job the inbox shows at once; its end refetches the job
+ * (for the failures and their reasons) and the inbox (the conversations changed). */
+const onBulkJobUpdated: Handler = (data, { queryClient, scheduleInboxRefresh }) => {
+  const id = str(data['id']);
+  if (!id) return;
+  const key = queryKeys.bulkJobs.detail(id);
+  queryClient.setQueryData(key, (old: Data | undefined) => (old ? { ...old, ...pick(data, BULK_FIELDS) } : old));
+  if (data['status'] === 'completed') {
+    void queryClient.invalidateQueries({ queryKey: key });
+    void queryClient.invalidateQueries({ queryKey: queryKeys.customers.all });
+  }
+  scheduleInboxRefresh();
+};
+
 const onNotification: Handler = (data, { notify }) => notify(noticeFromFrame(data));
 
 function parseViewers(raw: unknown): Viewer[] {
@@ -139,6 +155,7 @@ export const ACTIONS: Readonly<Record<string, Handler>> = {
   'sla.warning': onSlaUpdated,
   'sla.overdue': onSlaUpdated,
   'note.created': onNoteCreated,
+  'bulk_job.updated': onBulkJobUpdated,
   notification: onNotification,
   presence: onPresence,
 };
