@@ -11,6 +11,7 @@ import { NotFoundRoute } from './routes/not-found';
 // and the settings pages load on first visit.
 const DashboardRoute = lazy(() => import('./routes/dashboard'));
 const SettingsRoute = lazy(() => import('./routes/settings'));
+const CustomersRoute = lazy(() => import('./routes/customers'));
 
 const later = (node: ReactNode) => <Suspense fallback={<Spinner />}>{node}</Suspense>;
 
@@ -28,6 +29,8 @@ export function createAppRouter() {
         { path: 'inbox', element: <InboxRoute /> },
         { path: 'inbox/:conversationId', element: <InboxRoute /> },
         { path: 'dashboard', element: later(<DashboardRoute />) },
+        { path: 'customers', element: later(<CustomersRoute />) },
+        { path: 'customers/:customerId', element: later(<CustomersRoute />) },
         { path: 'settings', element: later(<SettingsRoute />) },
         { path: 'settings/:section', element: later(<SettingsRoute />) },
         { path: '*', element: <NotFoundRoute /> },
