@@ -263,6 +263,7 @@ async def start_sandbox_traffic(
                 (await api.put(f"/v1/orders/{order_id}", json=body)).raise_for_status()
 
         await asyncio.gather(*(put(o) for o in orders))
+        await _returning_buyer(sandbox, api, connected, orders)
         for store in connected:
             text, with_order = WELCOME.get(store.marketplace, ("Hello!", False))
             request: dict[str, Any] = {"body": text, "category": "where_is_my_order" if with_order else "pre_sale"}
@@ -274,6 +275,55 @@ async def start_sandbox_traffic(
         if rate_per_min > 0:
             await sandbox.post("/_sandbox/traffic/start", json={"rate_per_min": rate_per_min})
         return len(orders)
+
+
+# One buyer who bought on eBay and on Shopee; the ERP knows her by one email, so her two marketplace
+# identities become one customer profile with both conversations and orders (api/customer/service.py).
+RETURNING_BUYER = {"name": "Emily", "full_name": "Emily Chen", "handle": "emily.chen88"}
+RETURNING_BUYER_EMAIL = "emily.chen88@example.com"
+RETURNING_BUYER_MESSAGES = {
+    "ebay": "Hi, I ordered again from your Shopee shop too. Has this eBay order shipped yet?",
+    "shopee": "你好，我在eBay上也买过你们的东西。这个订单什么时候发货？",
+}
+
+
+async def _returning_buyer(
+    sandbox: Any, api: Any, connected: list[ConnectedStore], orders: list[dict[str, Any]]
+) -> None:
+    from api.channel.connectors.profiles import sandbox_order
+
+    picked = []
+    for marketplace in ("ebay", "shopee"):
+        store = next((c for c in connected if c.marketplace == marketplace), None)
+        order = next(
+            (o for o in orders if store and o.get("store_id") == store.store_id and o.get("status") == "Shipped"),
+            None,
+        )
+        if store is None or order is None:
+            return
+        picked.append((store, order))
+    for store, order in picked:
+        injected = await sandbox.post(
+            f"/_sandbox/stores/{store.store_id}/messages",
+            json={
+                "body": RETURNING_BUYER_MESSAGES[store.marketplace],
+                "category": "where_is_my_order",
+                "order_id": order["order_id"],
+                "buyer": RETURNING_BUYER,
+                "language": "zh" if store.marketplace == "shopee" else "en",
+            },
+        )
+        injected.raise_for_status()
+        buyer = injected.json()["buyer"]
+        # The identity each marketplace's messages carry: eBay user names, Shopee numeric user ids.
+        external_id = buyer["handle"] if store.marketplace == "ebay" else str(buyer["user_id"])
+        order_id, body = sandbox_order(order, store.channel_id)
+        body["buyer"] = {
+            "external_id": external_id,
+            "name": RETURNING_BUYER["full_name"],
+            "email": RETURNING_BUYER_EMAIL,
+        }
+        (await api.put(f"/v1/orders/{order_id}", json=body)).raise_for_status()
 
 
 async def pause_sandbox_channels(database_url: str) -> int:

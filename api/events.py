@@ -37,6 +37,8 @@ EVENT_TYPES: dict[str, str] = {
     "case.closed": "A case reached its final state (with the follow-up decision)",
     "case.escalated": "A case clock alerted its owner (a new claim, a marketplace deadline close)",
     "case.overdue": "A case passed its handling target or the marketplace's deadline while requested",
+    "bulk_job.created": "A bulk job on conversations was accepted (POST /v1/conversations/bulk)",
+    "bulk_job.updated": "A bulk job advanced: items done and failed so far, or it completed",
 }
 
 

@@ -14,6 +14,7 @@ BENCHMARKS = [
     "benchmarks.inbox_list",
     "benchmarks.automation",
     "benchmarks.sync",
+    "benchmarks.bulk_customers",
 ]
 
 BENCHMARKS += ["benchmarks.ws_fanout", "benchmarks.webhooks", "benchmarks.idle_worker"]

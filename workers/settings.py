@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from arq import cron
+from arq import cron, func
 from arq.connections import RedisSettings
 
 from api.config import get_settings
 from api.embedded import resolve_service_urls
 from workers.context import shutdown, startup
+from workers.tasks.bulk import JOB_TIMEOUT_SECONDS, bulk_job_created_job, resume_bulk_jobs_job
 from workers.tasks.cases import case_followups_job
 from workers.tasks.housekeeping import purge_expired_job
 from workers.tasks.mail import send_mail_job
@@ -33,6 +34,8 @@ class WorkerSettings:
         sync_channel_job,
         purge_pushes_job,
         case_followups_job,
+        func(bulk_job_created_job, timeout=JOB_TIMEOUT_SECONDS),
+        func(resume_bulk_jobs_job, timeout=JOB_TIMEOUT_SECONDS),
     ]
     cron_jobs: ClassVar[list[Any]] = [
         # unique=True: with several workers, one run per tick cluster-wide.
@@ -41,6 +44,7 @@ class WorkerSettings:
         cron(send_mail_job, second=set(range(0, 60, 5)), unique=True),
         cron(purge_pushes_job, minute={17}, unique=True, run_at_startup=False),
         cron(case_followups_job, second={30}, unique=True, run_at_startup=False),
+        cron(resume_bulk_jobs_job, second={30}, unique=True, run_at_startup=True, timeout=JOB_TIMEOUT_SECONDS),
     ]
     on_startup = startup
     on_shutdown = shutdown

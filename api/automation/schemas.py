@@ -60,7 +60,7 @@ class RuleConditions(RequestModel):
     marketplaces: list[Marketplace] = []
     channel_ids: list[uuid.UUID] = []
     categories: list[str] = Field(default=[], max_length=20)
-    customer_tiers: list[Literal["standard", "high_value", "potential", "low_activity"]] = []
+    customer_tiers: list[Literal["standard", "high_value", "potential", "low_activity", "new", "at_risk"]] = []
     first_message_only: bool = False
 
     @field_validator("patterns")
@@ -125,7 +125,7 @@ class AssignmentConditions(RequestModel):
     keywords: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(default=[], max_length=50)
     marketplaces: list[Marketplace] = []
     languages: list[Literal["en", "zh", "es", "ja", "ko"]] = []
-    customer_tiers: list[Literal["standard", "high_value", "potential", "low_activity"]] = []
+    customer_tiers: list[Literal["standard", "high_value", "potential", "low_activity", "new", "at_risk"]] = []
 
 
 class AssignmentRuleCreate(RequestModel):

@@ -38,6 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api import events
 from api.automation.classify import DEFAULT_CLASSIFIER, ORDER_STATUSES_THAT_MATTER, ClassificationInput
 from api.automation.language import detect_language
+from api.customer import service as customer_service
 from api.kit.errors import Conflict, field_error
 from api.kit.rows import attached, detached, timestamp
 from api.kit.search import index_document
@@ -156,6 +157,16 @@ async def receive_many(session: AsyncSession, channel: Channel, inbounds: Sequen
         conversation = conversations[str(message.conversation_id)]
         decided = message.ingest_decision or {}
         created = bool(decided.get("conversation_created"))
+        if created and conversation.customer_id is not None:
+            # A buyer on a new thread may be someone known on another marketplace (api/customer/service.py).
+            await customer_service.after_new_conversation(
+                session,
+                org,
+                conversation.customer_id,
+                category=conversation.category,
+                buyer_email=inbound.buyer_email,
+                buyer_external_id=inbound.buyer_external_id,
+            )
         if created:
             pending.append(
                 events.PendingEvent(

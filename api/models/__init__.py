@@ -4,10 +4,11 @@ from api.models.api_key import ApiKey
 from api.models.audit import AuditEntry
 from api.models.automation import AssignmentRule, AutomationRun, AutoReplyRule, Reminder, Template
 from api.models.base import Base
+from api.models.bulk_job import BulkJob, BulkJobItem
 from api.models.case import Case, CaseSettings, CaseTransition
 from api.models.channel import Channel
 from api.models.conversation import Conversation
-from api.models.customer import Customer
+from api.models.customer import Customer, CustomerTierRules
 from api.models.idempotency import IdempotencyRecord
 from api.models.inbound_push import InboundPush
 from api.models.message import Message
@@ -28,6 +29,8 @@ __all__ = [
     "AutoReplyRule",
     "AutomationRun",
     "Base",
+    "BulkJob",
+    "BulkJobItem",
     "BusinessCalendar",
     "Case",
     "CaseSettings",
@@ -35,6 +38,7 @@ __all__ = [
     "Channel",
     "Conversation",
     "Customer",
+    "CustomerTierRules",
     "IdempotencyRecord",
     "InboundPush",
     "Message",

@@ -11,6 +11,7 @@ from api import audit
 from api.auth.principal import Principal
 from api.channel import repository as channel_repository
 from api.customer import repository as customer_repository
+from api.customer import service as customer_service
 from api.kit.errors import InvalidInput, field_error
 from api.models import Order, OrderItem, Shipment
 from api.order import repository
@@ -93,6 +94,12 @@ async def upsert(
     await repository.replace_lines(session, order, items, shipments)
     await repository.link_conversations(session, order)
     await session.flush()
+    if order.customer_id is not None:
+        # A new order can merge the buyer's identities (an email or phone seen elsewhere) and move
+        # the profile's tier.
+        await customer_service.after_order(
+            session, org, order.customer_id, phone=data.buyer.phone if data.buyer and customer_id else None
+        )
     await session.refresh(order)
     audit.record(
         session,

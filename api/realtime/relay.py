@@ -50,7 +50,10 @@ PUBLISH_LOCK = 0x48_47_52_65_6C_61_79  # "HGRelay"
 # Follow-up jobs per event type: arq job names the relay enqueues (after claiming, before commit),
 # each with a deterministic job id so a re-run does not enqueue twice. Domains add entries here;
 # the API never imports worker code, it names jobs by string.
-FOLLOW_UP_JOBS: dict[str, tuple[str, ...]] = {}
+FOLLOW_UP_JOBS: dict[str, tuple[str, ...]] = {
+    # workers/tasks/bulk.py: runs the job the event announces.
+    "bulk_job.created": ("bulk_job_created_job",),
+}
 JOB_QUEUE = "hourglass"
 PUBLISH_TIMEOUT = 5.0
 

@@ -32,7 +32,7 @@ class Conditions(RequestModel):
     channel_ids: list[uuid.UUID] = []
     categories: list[str] = Field(default=[], max_length=20)
     priorities: list[Literal["low", "normal", "high", "urgent"]] = []
-    customer_tiers: list[Literal["standard", "high_value", "potential", "low_activity"]] = []
+    customer_tiers: list[Literal["standard", "high_value", "potential", "low_activity", "new", "at_risk"]] = []
     labels_any: list[str] = Field(default=[], max_length=20)
 
 

@@ -16,6 +16,7 @@ from api.channel.connectors.base import Connector
 from api.channel.connectors.walmart import WalmartConnector, order_upsert
 from api.channel.connectors.window import parse_time
 from api.customer import repository as customer_repository
+from api.customer import service as customer_service
 from api.kit.time import utc_now
 from api.models import Channel, Order, OrderItem, Shipment, SlaClock
 from api.order import repository as order_repository
@@ -140,6 +141,9 @@ async def upsert_order(session: Any, channel: Channel, fields: dict[str, Any]) -
     ]
     await order_repository.replace_lines(session, order, items, shipments)
     await order_repository.link_conversations(session, order)
+    if order.customer_id is not None:
+        await session.flush()
+        await customer_service.after_order(session, org, order.customer_id)
     if created:
         audit.record(
             session, None, org, "order.created", "order", order.id, {"order_id": order.external_id, "source": "walmart"}

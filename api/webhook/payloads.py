@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.events import EVENT_TYPES
 from api.message.rules import preview
-from api.models import Case, Conversation, Message
+from api.models import BulkJob, Case, Conversation, Message
 
 API_VERSION: Final = "2026-11-01"
 
@@ -250,6 +250,30 @@ class CaseTimerData(_Data):
     fired_at: datetime
 
 
+class BulkJobData(_Data):
+    """A bulk job's progress; its failures and their reasons are at GET /v1/conversations/bulk/{id}."""
+
+    id: uuid.UUID
+    target: str
+    action_kind: str
+    status: str = Field(description="queued | running | completed")
+    total: int
+    done: int
+    failed: int
+
+    @classmethod
+    def of(cls, job: BulkJob) -> Self:
+        return cls(
+            id=job.id,
+            target=job.target,
+            action_kind=job.action_kind,
+            status=job.status,
+            total=job.total,
+            done=job.done,
+            failed=job.failed,
+        )
+
+
 class TestData(_Data):
     endpoint_id: uuid.UUID
     message: str
@@ -274,6 +298,8 @@ DATA_MODELS: dict[str, type[_Data]] = {
     "case.closed": CaseData,
     "case.escalated": CaseTimerData,
     "case.overdue": CaseTimerData,
+    "bulk_job.created": BulkJobData,
+    "bulk_job.updated": BulkJobData,
     TEST_EVENT_TYPE: TestData,
 }
 

@@ -24,6 +24,7 @@ BODIES = {
     ("post", "/v1/messages/{message_id}/delivery"): {"status": "sent"},
     ("post", "/v1/messages/{message_id}/no-response-needed"): {"reason": "thanks_only", "confirm_question": True},
     ("patch", "/v1/customers/{customer_id}"): {"tags": ["x"]},
+    ("post", "/v1/customers/{customer_id}/merge"): {"customer_ids": ["00000000-0000-4000-8000-000000000000"]},
     ("patch", "/v1/users/{user_id}"): {"name": "x"},
     ("patch", "/v1/teams/{team_id}"): {"name": "x"},
     ("put", "/v1/orders/{order_id}"): {"status": "cancelled"},
@@ -87,8 +88,15 @@ async def _victim_ids(victim, sessionmaker):
     case = (
         await victim.agent.post("/v1/cases", json={"conversation_id": msg["conversation_id"], "kind": "return"})
     ).json()
+    bulk_job = (
+        await victim.agent.post(
+            "/v1/conversations/bulk",
+            json={"conversation_ids": [msg["conversation_id"]], "action": {"kind": "add_labels", "labels": ["x"]}},
+        )
+    ).json()
     return {
         "case_id": case["id"],
+        "job_id": bulk_job["id"],
         "endpoint_id": webhook["id"],
         "delivery_id": delivery_id,
         "template_id": template["id"], "rule_id": auto_rule["id"], "assignment_rule_id": assign_rule["id"],

@@ -79,8 +79,20 @@ SAMPLES: dict[tuple[str, str], list[dict[str, Any]]] = {
     ],
     ("patch", "/v1/cases/{case_id}"): [{"assignee_id": "{user}"}, {"linked_conversation_ids": ["{conversation}"]}],
     ("patch", "/v1/cases/settings"): [{"followup_template_id": "{template}"}],
+    ("post", "/v1/customers/{customer_id}/merge"): [{"customer_ids": ["{customer}"]}],
+    ("post", "/v1/conversations/bulk"): [
+        {"conversation_ids": ["{conversation}"], "action": {"kind": "set_priority", "priority": "high"}},
+        {"filter": {"channel_id": "{channel}"}, "action": {"kind": "add_labels", "labels": ["b"]}},
+        {"filter": {"team_id": "{team}"}, "action": {"kind": "add_labels", "labels": ["b"]}},
+        {"filter": {"customer_id": "{customer}"}, "action": {"kind": "add_labels", "labels": ["b"]}},
+        {
+            "conversation_ids": ["{conversation}"],
+            "action": {"kind": "assign", "assignee_id": "{user}", "team_id": "{team}"},
+        },
+        {"conversation_ids": ["{conversation}"], "action": {"kind": "send_template", "template_id": "{template}"}},
+    ],
 }
-PLACEHOLDER = re.compile(r"^\{(team|user|template|channel|conversation|calendar)\}$")
+PLACEHOLDER = re.compile(r"^\{(team|user|template|channel|conversation|calendar|customer)\}$")
 
 # Query filters that take ids: another organization's id must match nothing (or be refused).
 QUERY_FILTERS = {
@@ -179,8 +191,20 @@ async def _own_ids(tenant) -> dict[str, str]:
     case = (
         await tenant.agent.post("/v1/cases", json={"conversation_id": message["conversation_id"], "kind": "return"})
     ).json()
+    # In the own team, so a bulk filter on the team matches it.
+    conversation = (
+        await tenant.admin.patch(f"/v1/conversations/{message['conversation_id']}", json={"team_id": team["id"]})
+    ).json()
+    # A second customer of the caller's, to merge the first into.
+    second = (
+        await tenant.api.put(
+            "/v1/orders/OWN-2", json={"marketplace": "ebay", "status": "shipped", "buyer": {"external_id": "own-2"}}
+        )
+    ).json()
     return {
         "case_id": case["id"],
+        "customer_id": second["customer_id"],
+        "customer": conversation["customer"]["id"],
         "team": team["id"],
         "user": str(tenant.agent_id),
         "template": template["id"],
@@ -226,6 +250,7 @@ async def test_other_tenants_ids_in_request_bodies_are_refused(app, sessionmaker
         "channel": victim["channel_id"],
         "conversation": victim["conversation_id"],
         "calendar": victim["calendar_id"],
+        "customer": victim["customer_id"],
     }
     own = await _own_ids(tenant)
     victim_before = await _rows(sessionmaker, other_tenant.org_id)

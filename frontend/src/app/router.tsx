@@ -12,6 +12,7 @@ import { NotFoundRoute } from './routes/not-found';
 const DashboardRoute = lazy(() => import('./routes/dashboard'));
 const SettingsRoute = lazy(() => import('./routes/settings'));
 const CasesRoute = lazy(() => import('./routes/cases'));
+const CustomersRoute = lazy(() => import('./routes/customers'));
 
 const later = (node: ReactNode) => <Suspense fallback={<Spinner />}>{node}</Suspense>;
 
@@ -30,6 +31,8 @@ export function createAppRouter() {
         { path: 'inbox/:conversationId', element: <InboxRoute /> },
         { path: 'cases', element: later(<CasesRoute />) },
         { path: 'dashboard', element: later(<DashboardRoute />) },
+        { path: 'customers', element: later(<CustomersRoute />) },
+        { path: 'customers/:customerId', element: later(<CustomersRoute />) },
         { path: 'settings', element: later(<SettingsRoute />) },
         { path: 'settings/:section', element: later(<SettingsRoute />) },
         { path: '*', element: <NotFoundRoute /> },

@@ -76,6 +76,14 @@ export const queryKeys = {
     // Under `templates` so a template change refreshes the follow-up picker too.
     templateChoices: ['templates', 'case-followup-choices'] as const,
   },
+  bulkJobs: {
+    detail: (id: string) => ['bulk-jobs', id] as const,
+  },
+  customers: {
+    all: ['customers'] as const,
+    list: (q: string, tier: string) => ['customers', 'list', q, tier] as const,
+    detail: (id: string) => ['customers', 'detail', id] as const,
+  },
   apiKeys: ['api-keys'] as const,
   scopes: ['scopes'] as const,
 } as const;

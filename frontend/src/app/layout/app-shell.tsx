@@ -46,6 +46,11 @@ export function AppShell() {
               {t('nav.dashboard')}
             </NavLink>
           ) : null}
+          {scopes.includes('customers:read') ? (
+            <NavLink to="/customers" className={linkClass} data-testid="nav-customers">
+              {t('nav.customers')}
+            </NavLink>
+          ) : null}
           <NavLink to="/settings" className={linkClass} data-testid="nav-settings">
             {t('nav.settings')}
           </NavLink>

@@ -2,7 +2,7 @@ import { useTranslation } from 'react-i18next';
 import { MarketplaceBadge } from '@/components/marketplace-badge';
 import type { ConversationDetail } from '../api/get-conversation';
 
-const TIERS = ['standard', 'high_value', 'potential', 'low_activity'];
+const TIERS = ['standard', 'high_value', 'potential', 'low_activity', 'new', 'at_risk'];
 
 export function CustomerPanel({ conversation }: { conversation: ConversationDetail }) {
   const { t } = useTranslation();

@@ -17,9 +17,12 @@ interface ConversationListProps {
   filters: ConversationFilters;
   selectedId: string | null;
   onOpen: (id: string) => void;
+  /** Checked rows (bulk actions); the list adds a "select all loaded" box above the rows. */
+  checked: ReadonlySet<string>;
+  onCheckedChange: (next: ReadonlySet<string>) => void;
 }
 
-export function ConversationList({ filters, selectedId, onOpen }: ConversationListProps) {
+export function ConversationList({ filters, selectedId, onOpen, checked, onCheckedChange }: ConversationListProps) {
   const { t } = useTranslation();
   const query = useConversations(filters);
   const { hasNextPage, isFetchingNextPage, fetchNextPage } = query;
@@ -62,6 +65,16 @@ export function ConversationList({ filters, selectedId, onOpen }: ConversationLi
     [rows, virtualizer],
   );
   const openAt = useCallback((index: number) => rows[index] && onOpen(rows[index].id), [rows, onOpen]);
+  const toggle = useCallback(
+    (id: string) => {
+      const next = new Set(checked);
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      onCheckedChange(next);
+    },
+    [checked, onCheckedChange],
+  );
+  const allLoadedChecked = rows.length > 0 && rows.every((r) => checked.has(r.id));
   useListKeyboard({ count: rows.length, cursor, setCursor: moveCursor, onOpen: openAt });
 
   if (query.isPending) return <Spinner />;
@@ -73,6 +86,16 @@ export function ConversationList({ filters, selectedId, onOpen }: ConversationLi
   // Minute precision is enough for "14:05" / "Nov 21" and lets memoised rows skip re-rendering.
   const nowMs = Math.floor(serverClock.now() / 60_000) * 60_000;
   return (
+    <>
+    <label className="list__select-all">
+      <input
+        type="checkbox"
+        checked={allLoadedChecked}
+        data-testid="select-all-loaded"
+        onChange={() => onCheckedChange(allLoadedChecked ? new Set() : new Set(rows.map((r) => r.id)))}
+      />
+      {t('bulk.selectLoaded', { count: rows.length })}
+    </label>
     <div className="list" ref={scrollRef} role="listbox" aria-label={t('inbox.listLabel')} data-testid="conversation-list">
       <div className="list__inner" style={{ height: virtualizer.getTotalSize() }}>
         {items.map((item) => {
@@ -92,6 +115,8 @@ export function ConversationList({ filters, selectedId, onOpen }: ConversationLi
                 focused={item.index === cursor}
                 nowMs={nowMs}
                 onOpen={onOpen}
+                checked={checked.has(c.id)}
+                onToggle={toggle}
               />
             </div>
           );
@@ -99,5 +124,6 @@ export function ConversationList({ filters, selectedId, onOpen }: ConversationLi
       </div>
       {isFetchingNextPage ? <div className="list__more">{t('common.loading')}</div> : null}
     </div>
+    </>
   );
 }

@@ -15,6 +15,9 @@ interface ConversationRowProps {
   focused: boolean;
   nowMs: number;
   onOpen: (id: string) => void;
+  /** Multi-select for bulk actions: the row's checkbox, when the list offers one. */
+  checked?: boolean;
+  onToggle?: (id: string) => void;
 }
 
 /** One inbox line: who, where, what, who owns it, and how long is left. Memoised: 10k rows scroll. */
@@ -26,12 +29,15 @@ export const ConversationRow = memo(function ConversationRow({
   focused,
   nowMs,
   onOpen,
+  checked = false,
+  onToggle,
 }: ConversationRowProps) {
   const { t, i18n } = useTranslation();
   const sla = readSla(c);
   const buyer = c.customer?.display_name || t('inbox.unknownBuyer');
   const risks = RISK_LABELS.filter((label) => c.labels.includes(label));
   const classes = ['row', c.unread && 'row--unread', selected && 'row--selected', focused && 'row--focused']
+    .concat(checked ? ['row--checked'] : [])
     .filter(Boolean)
     .join(' ');
   return (
@@ -45,6 +51,17 @@ export const ConversationRow = memo(function ConversationRow({
       onClick={() => onOpen(c.id)}
     >
       <div className="row__line">
+        {onToggle ? (
+          <input
+            type="checkbox"
+            className="row__check"
+            checked={checked}
+            aria-label={t('bulk.selectRow', { buyer })}
+            data-testid="row-check"
+            onClick={(event) => event.stopPropagation()}
+            onChange={() => onToggle(c.id)}
+          />
+        ) : null}
         {c.unread ? <span className="row__unread-dot" aria-label={t('inbox.unread')} /> : null}
         <MarketplaceBadge marketplace={c.marketplace} />
         <span className="row__buyer" title={storeName ?? undefined}>

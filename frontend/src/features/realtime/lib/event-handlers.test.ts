@@ -32,6 +32,21 @@ function setup() {
 }
 
 describe('realtime event handlers', () => {
+  it('bulk_job.updated moves the shown job forward and refetches it when it completes', () => {
+    const { send, queryClient, deps } = setup();
+    const key = queryKeys.bulkJobs.detail('j1');
+    queryClient.setQueryData(key, { id: 'j1', status: 'running', total: 50, done: 10, failed: 0, failures: [] });
+    send('bulk_job.updated', { id: 'j1', status: 'running', total: 50, done: 30, failed: 2, action_kind: 'x' });
+    expect(queryClient.getQueryData(key)).toEqual({ id: 'j1', status: 'running', total: 50, done: 30, failed: 2, failures: [] });
+    expect(queryClient.getQueryState(key)?.isInvalidated).toBe(false);
+    send('bulk_job.updated', { id: 'j1', status: 'completed', total: 50, done: 48, failed: 2 });
+    expect(queryClient.getQueryState(key)?.isInvalidated).toBe(true);
+    expect(deps.scheduleInboxRefresh).toHaveBeenCalledTimes(2);
+    // A job nobody is watching stays out of the cache.
+    send('bulk_job.updated', { id: 'j2', status: 'running', total: 5, done: 1, failed: 0 });
+    expect(queryClient.getQueryData(queryKeys.bulkJobs.detail('j2'))).toBeUndefined();
+  });
+
   it('conversation.assigned patches the row and the open detail, then refreshes the views', () => {
     const { send, row, open, deps } = setup();
     send('conversation.assigned', { id: 'c1', assignee_id: 'u9', status: 'pending', changed: ['assignee_id'], junk: 1 });

@@ -111,6 +111,22 @@ const onCaseChanged: Handler = (_data, { queryClient }) => {
   void queryClient.invalidateQueries({ queryKey: queryKeys.cases.all });
 };
 
+const BULK_FIELDS = ['status', 'total', 'done', 'failed'] as const;
+
+/** A bulk job's progress: applied to the job the inbox shows at once; its end refetches the job
+ * (for the failures and their reasons) and the inbox (the conversations changed). */
+const onBulkJobUpdated: Handler = (data, { queryClient, scheduleInboxRefresh }) => {
+  const id = str(data['id']);
+  if (!id) return;
+  const key = queryKeys.bulkJobs.detail(id);
+  queryClient.setQueryData(key, (old: Data | undefined) => (old ? { ...old, ...pick(data, BULK_FIELDS) } : old));
+  if (data['status'] === 'completed') {
+    void queryClient.invalidateQueries({ queryKey: key });
+    void queryClient.invalidateQueries({ queryKey: queryKeys.customers.all });
+  }
+  scheduleInboxRefresh();
+};
+
 const onNotification: Handler = (data, { notify }) => notify(noticeFromFrame(data));
 
 function parseViewers(raw: unknown): Viewer[] {
@@ -150,6 +166,7 @@ export const ACTIONS: Readonly<Record<string, Handler>> = {
   'case.closed': onCaseChanged,
   'case.escalated': onCaseChanged,
   'case.overdue': onCaseChanged,
+  'bulk_job.updated': onBulkJobUpdated,
   notification: onNotification,
   presence: onPresence,
 };

@@ -1,0 +1,119 @@
+"""All SQL of bulk jobs, every statement scoped by organization (the worker's by the job it holds)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.conversation.views import VIEWS, ConversationFilters
+from api.kit.errors import NotFound
+from api.models import BulkJob, BulkJobItem, Conversation, OutboxEvent
+
+C = Conversation
+
+
+async def conversation_ids_matching(
+    session: AsyncSession, organization_id: uuid.UUID, view: str, filters: ConversationFilters, limit: int
+) -> list[uuid.UUID]:
+    """The conversations a filter matches now, in inbox order, at most `limit`."""
+    stmt = (
+        select(C.id)
+        .where(C.organization_id == organization_id, VIEWS[view], *filters.predicates())
+        .order_by(C.last_message_at.desc(), C.id.desc())
+        .limit(limit)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def own_conversation_ids(
+    session: AsyncSession, organization_id: uuid.UUID, ids: list[uuid.UUID]
+) -> set[uuid.UUID]:
+    rows = await session.execute(select(C.id).where(C.organization_id == organization_id, C.id.in_(ids)))
+    return set(rows.scalars())
+
+
+async def add_items(session: AsyncSession, job: BulkJob, target_ids: list[uuid.UUID]) -> None:
+    # One multi-row INSERT per 5,000 (asyncpg's 32,767 bind parameters, four per row).
+    for start in range(0, len(target_ids), 5_000):
+        chunk = target_ids[start : start + 5_000]
+        await session.execute(
+            insert(BulkJobItem),
+            [
+                {"job_id": job.id, "position": start + i, "organization_id": job.organization_id, "target_id": t}
+                for i, t in enumerate(chunk)
+            ],
+        )
+
+
+async def get(session: AsyncSession, organization_id: uuid.UUID, job_id: uuid.UUID) -> BulkJob:
+    job = (
+        await session.execute(select(BulkJob).where(BulkJob.id == job_id, BulkJob.organization_id == organization_id))
+    ).scalar_one_or_none()
+    if job is None:
+        raise NotFound(f"No bulk job {job_id}.")
+    return job
+
+
+async def lock_for_run(session: AsyncSession, job_id: uuid.UUID) -> BulkJob | None:
+    """The job, locked for this chunk's transaction (a second runner waits, then sees the counts)."""
+    return (
+        await session.execute(select(BulkJob).where(BulkJob.id == job_id).with_for_update())
+    ).scalar_one_or_none()
+
+
+async def claim_pending(session: AsyncSession, job: BulkJob, limit: int) -> list[BulkJobItem]:
+    return list(
+        (
+            await session.execute(
+                select(BulkJobItem)
+                .where(
+                    BulkJobItem.job_id == job.id,
+                    BulkJobItem.organization_id == job.organization_id,
+                    BulkJobItem.status == "pending",
+                )
+                .order_by(BulkJobItem.position)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        ).scalars()
+    )
+
+
+async def failures(
+    session: AsyncSession, organization_id: uuid.UUID, job_id: uuid.UUID, limit: int
+) -> list[BulkJobItem]:
+    return list(
+        (
+            await session.execute(
+                select(BulkJobItem)
+                .where(
+                    BulkJobItem.job_id == job_id,
+                    BulkJobItem.organization_id == organization_id,
+                    BulkJobItem.status == "failed",
+                )
+                .order_by(BulkJobItem.position)
+                .limit(limit)
+            )
+        ).scalars()
+    )
+
+
+async def stale_unfinished(session: AsyncSession, older_than: datetime) -> list[uuid.UUID]:
+    """Jobs nobody has advanced since `older_than`: their worker died, or Redis lost their queue entry."""
+    rows = await session.execute(
+        select(BulkJob.id)
+        .where(BulkJob.status != "completed", BulkJob.heartbeat_at < older_than)
+        .order_by(BulkJob.heartbeat_at)
+        .limit(100)
+    )
+    return list(rows.scalars())
+
+
+async def job_of_event(session: AsyncSession, outbox_id: int) -> uuid.UUID | None:
+    payload = (await session.execute(select(OutboxEvent.payload).where(OutboxEvent.id == outbox_id))).scalar()
+    if not payload:
+        return None
+    return uuid.UUID(payload["data"]["id"])
