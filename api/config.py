@@ -78,6 +78,23 @@ class Settings(BaseSettings):
     def _outbound_allowed(cls, value: object) -> object:
         return split_allow_setting(value)
 
+    # Hosts whose https images an article may show (help pages, previews); any other image is
+    # dropped, since a remote image tells its host who read the page. A JSON list or comma-separated.
+    knowledge_image_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    @field_validator("knowledge_image_hosts", mode="before")
+    @classmethod
+    def _knowledge_image_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [h.strip().lower() for h in value.split(",") if h.strip()]
+        return value
+
+    # The public help pages (/help/{slug}), per client address and site: searches a minute, and
+    # questions per 10 minutes with at least `help_question_interval_seconds` between two.
+    help_searches_per_minute: int = Field(default=30, ge=1)
+    help_questions_per_10_minutes: int = Field(default=3, ge=1)
+    help_question_interval_seconds: int = Field(default=20, ge=0)
+
     log_level: str = "INFO"
     access_log: bool = True  # one line per HTTP request (the demo turns it off to keep its banner readable)
 

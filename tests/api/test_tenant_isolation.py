@@ -35,6 +35,10 @@ BODIES = {
     ("post", "/v1/channels/{channel_id}/amazon/orders/{order_id}/messages"): {"message_type": "x", "text": "x"},
     ("patch", "/v1/webhooks/{endpoint_id}"): {"description": "stolen"},
     ("post", "/v1/webhooks/{endpoint_id}/replay"): {"since": "2026-01-01T00:00:00Z"},
+    ("patch", "/v1/knowledge/articles/{article_id}"): {"status": "archived"},
+    ("put", "/v1/knowledge/articles/{article_id}/variants/{language}"): {"title": "stolen", "body": "stolen"},
+    ("patch", "/v1/knowledge/help-sites/{site_id}"): {"enabled": False},
+    ("post", "/v1/conversations/{conversation_id}/suggestions/use"): "SUGGESTION_USE",
 }
 # Path parameters that name reference data shared by every tenant, not a tenant's row.
 REFERENCE_PARAMS = {"marketplace"}
@@ -81,7 +85,21 @@ async def _victim_ids(victim, sessionmaker):
         s.add(delivery)
         await s.flush()
         delivery_id = str(delivery.id)
+    article = (
+        await victim.admin.post(
+            "/v1/knowledge/articles",
+            json={"status": "published", "variants": [{"language": "en", "title": "t", "body": "b"}]},
+        )
+    ).json()
+    help_site = (
+        await victim.admin.post(
+            "/v1/knowledge/help-sites", json={"slug": "victim", "title": "V", "channel_id": channel["id"]}
+        )
+    ).json()
     return {
+        "article_id": article["id"],
+        "language": "zh",
+        "site_id": help_site["id"],
         "endpoint_id": webhook["id"],
         "delivery_id": delivery_id,
         "template_id": template["id"], "rule_id": auto_rule["id"], "assignment_rule_id": assign_rule["id"],
@@ -121,6 +139,8 @@ async def test_every_id_route_hides_other_tenants(app, sessionmaker, tenant, oth
             body = BODIES.get((method, path))
             if body == "PREVIEW":  # the caller's own conversation, the victim's template
                 body = {"conversation_id": own_conversation}
+            if body == "SUGGESTION_USE":  # the victim's conversation and article
+                body = {"kind": "article", "id": ids["article_id"], "action": "sent"}
             if method in ("post", "put", "patch") and body is None and ops[method].get("requestBody"):
                 raise AssertionError(f"add a sample body for {method.upper()} {path} to BODIES")
             r = await tenant.admin.request(method.upper(), url, json=body)

@@ -68,8 +68,19 @@ SAMPLES: dict[tuple[str, str], list[dict[str, Any]]] = {
     ("post", "/v1/teams"): [{"name": "Team {n}", "member_ids": ["{user}"]}],
     ("patch", "/v1/teams/{team_id}"): [{"calendar_id": "{calendar}"}, {"member_ids": ["{user}"]}],
     ("post", "/v1/templates/{template_id}/preview"): [{"conversation_id": "{conversation}"}],
+    ("post", "/v1/knowledge/articles"): [
+        {"variants": [{"language": "en", "title": "t", "body": "b"}], "channel_ids": ["{channel}"]}
+    ],
+    ("patch", "/v1/knowledge/articles/{article_id}"): [{"channel_ids": ["{channel}"]}],
+    ("post", "/v1/knowledge/help-sites"): [
+        {"slug": "own-{n}", "title": "Help", "channel_id": "{channel}"},
+        {"slug": "own-{n}", "title": "Help", "channel_id": "{store}", "intake_channel_id": "{channel}"},
+    ],
+    ("post", "/v1/conversations/{conversation_id}/suggestions/use"): [
+        {"kind": "article", "id": "{article}", "action": "inserted"}
+    ],
 }
-PLACEHOLDER = re.compile(r"^\{(team|user|template|channel|conversation|calendar)\}$")
+PLACEHOLDER = re.compile(r"^\{(team|user|template|channel|conversation|calendar|article|store)\}$")
 
 # Query filters that take ids: another organization's id must match nothing (or be refused).
 QUERY_FILTERS = {
@@ -164,7 +175,15 @@ async def _own_ids(tenant) -> dict[str, str]:
         await tenant.admin.post("/v1/assignment/rules", json={"name": "own", "position": 9, "team_id": team["id"]})
     ).json()
     template = (await tenant.admin.get("/v1/templates")).json()[0]
+    article = (
+        await tenant.admin.post(
+            "/v1/knowledge/articles", json={"variants": [{"language": "en", "title": "Own", "body": "b"}]}
+        )
+    ).json()
     return {
+        "article": article["id"],
+        "article_id": article["id"],
+        "store": channel["id"],
         "team": team["id"],
         "user": str(tenant.agent_id),
         "template": template["id"],
@@ -210,6 +229,8 @@ async def test_other_tenants_ids_in_request_bodies_are_refused(app, sessionmaker
         "channel": victim["channel_id"],
         "conversation": victim["conversation_id"],
         "calendar": victim["calendar_id"],
+        "article": victim["article_id"],
+        "store": victim["channel_id"],
     }
     own = await _own_ids(tenant)
     victim_before = await _rows(sessionmaker, other_tenant.org_id)
