@@ -11,6 +11,7 @@ import { NotFoundRoute } from './routes/not-found';
 // and the settings pages load on first visit.
 const DashboardRoute = lazy(() => import('./routes/dashboard'));
 const SettingsRoute = lazy(() => import('./routes/settings'));
+const KnowledgeRoute = lazy(() => import('./routes/knowledge'));
 
 const later = (node: ReactNode) => <Suspense fallback={<Spinner />}>{node}</Suspense>;
 
@@ -28,6 +29,7 @@ export function createAppRouter() {
         { path: 'inbox', element: <InboxRoute /> },
         { path: 'inbox/:conversationId', element: <InboxRoute /> },
         { path: 'dashboard', element: later(<DashboardRoute />) },
+        { path: 'knowledge', element: later(<KnowledgeRoute />) },
         { path: 'settings', element: later(<SettingsRoute />) },
         { path: 'settings/:section', element: later(<SettingsRoute />) },
         { path: '*', element: <NotFoundRoute /> },

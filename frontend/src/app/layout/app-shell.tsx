@@ -41,6 +41,11 @@ export function AppShell() {
               {t('nav.dashboard')}
             </NavLink>
           ) : null}
+          {scopes.includes('settings:read') ? (
+            <NavLink to="/knowledge" className={linkClass} data-testid="nav-knowledge">
+              {t('nav.knowledge')}
+            </NavLink>
+          ) : null}
           <NavLink to="/settings" className={linkClass} data-testid="nav-settings">
             {t('nav.settings')}
           </NavLink>
