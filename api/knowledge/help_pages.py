@@ -383,6 +383,10 @@ async def help_article(
         return _not_found(service.negotiate(lang, accept_language, "en"), hosts)
     site, store = found
     choice = service.negotiate(lang, accept_language, site.default_language)
+    # Each view is a row: views share the search allowance, so a script cannot inflate them freely.
+    settings = request.app.state.settings
+    if not await _limiter(request).allow_search(site.id, _address(request), settings.help_searches_per_minute):
+        return _page(site, choice, _message(choice.language, "too_fast"), hosts, 429)
     try:
         wanted = uuid.UUID(article_id)
     except ValueError:

@@ -907,7 +907,7 @@ export const en = {
     articleTitle: 'Title',
     body: 'Body (Markdown)',
     bodyHint: 'Variables are filled when an agent inserts the article; give each a fallback for the help page: {{ carrier or "the carrier" }}.',
-    preview: 'Preview (as buyers see it)',
+    preview: 'Preview (formatting as buyers see it; variables are filled where the article is used)',
     tags: 'Tags',
     tagsHint: 'Comma-separated; searched like the text',
     categories: 'Categories',

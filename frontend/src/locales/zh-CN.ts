@@ -908,7 +908,7 @@ export const zhCN: Messages = {
     articleTitle: '标题',
     body: '正文（Markdown）',
     bodyHint: '客服插入文章时会填入变量；请为帮助页面提供默认值：{{ carrier or "物流公司" }}。',
-    preview: '预览（买家看到的样子）',
+    preview: '预览（买家看到的格式；变量在使用文章时填入）',
     tags: '标签',
     tagsHint: '用逗号分隔；与正文一起被搜索',
     categories: '分类',
