@@ -7,6 +7,7 @@ one or be blended with it; the rest (rendering, linting, recording use) does not
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Protocol
 
@@ -14,8 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import audit
 from api.auth.principal import Principal
-from api.compliance import service as compliance
-from api.compliance.rules import has_blocking
+from api.compliance.rules import check_message, has_blocking
 from api.compliance.schemas import ViolationRead
 from api.conversation import repository as conversation_repository
 from api.kit.errors import InvalidInput
@@ -24,6 +24,7 @@ from api.knowledge.ranking import Candidate, Context, Scored
 from api.knowledge.schemas import ReasonRead, SuggestionRead, SuggestionUse
 from api.knowledge.service import pick_variant
 from api.models import Conversation, KnowledgeVariant, User
+from api.order import repository as order_repository
 from api.template import service as template_service
 
 ARTICLE_CANDIDATES = 60
@@ -142,41 +143,59 @@ async def suggestions(
     scored = await (ranker or lexical).rank(session, org, context, limit)
     agent = await session.get(User, principal.user_id) if principal.user_id else None
     values = await template_service.values_for(session, conversation, agent)
-    out = []
+    chosen: list[tuple[Scored, str, str, str, list[ReasonRead]]] = []
     for s in scored:
         c = s.candidate
         title, language, source = c.title, c.language, c.body
         reasons = [ReasonRead(code=r.code, detail=r.detail) for r in s.reasons]
         if c.kind == "article":
-            chosen = lexical.variants.get(c.id)
-            if chosen is None:
+            variant = lexical.variants.get(c.id)
+            if variant is None:
                 continue
-            title, language, source = chosen.title, chosen.language, chosen.body
+            title, language, source = variant.title, variant.language, variant.body
             if context.language and language != context.language:
                 reasons.append(ReasonRead(code="language", detail=language))
-        try:
-            rendered = await template_service.render(source, values) if markdown.uses_template_syntax(source) else None
-        except InvalidInput:
-            continue  # a template the sandbox refuses for this conversation's values
-        text = rendered.text if rendered else source
-        if c.kind == "article":
+        chosen.append((s, title, language, source, reasons))
+    # The renders run side by side in the sandbox pool (one process each); a refusal drops that one.
+    rendered = await asyncio.gather(*(_render(source, values) for _, _, _, source, _ in chosen), return_exceptions=True)
+    # The order's country and locale, read once for every lint.
+    country = locale = None
+    if conversation.order_id:
+        order = await order_repository.get(session, conversation.organization_id, conversation.order_id)
+        if order is not None:
+            country, locale = order.ship_to_country, order.buyer_locale
+    out = []
+    for (s, title, language, _, reasons), result in zip(chosen, rendered, strict=True):
+        if isinstance(result, BaseException):
+            if isinstance(result, InvalidInput):
+                continue  # a template the sandbox refuses for this conversation's values
+            raise result
+        text, warnings = result
+        if s.candidate.kind == "article":
             text = markdown.to_plain_text(text)
-        violations = await compliance.lint_for_conversation(session, conversation, text)
+        violations = check_message(text, conversation.marketplace, order_locale=locale, order_country=country)
         out.append(
             SuggestionRead(
-                kind=c.kind,
-                id=c.id,
+                kind=s.candidate.kind,
+                id=s.candidate.id,
                 title=title,
                 language=language,
                 text=text,
                 score=s.score,
                 reasons=reasons,
-                warnings=rendered.warnings if rendered else [],
+                warnings=warnings,
                 blocking=has_blocking(violations),
                 violations=[ViolationRead.model_validate(v, from_attributes=True) for v in violations],
             )
         )
     return out
+
+
+async def _render(source: str, values: dict[str, str | None]) -> tuple[str, list[str]]:
+    if not markdown.uses_template_syntax(source):
+        return source, []
+    rendered = await template_service.render(source, values)
+    return rendered.text, rendered.warnings
 
 
 async def record_use(
