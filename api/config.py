@@ -87,6 +87,22 @@ class Settings(BaseSettings):
     # it). A relay that refuses mail makes the seller's provider bounce it within seconds or
     # minutes; a later bounce still fails the reply and restarts the clock.
     mail_bounce_window_seconds: float = Field(default=900.0, ge=0)
+    # Hosts whose https images an article may show (help pages, previews); any other image is
+    # dropped, since a remote image tells its host who read the page. A JSON list or comma-separated.
+    knowledge_image_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    @field_validator("knowledge_image_hosts", mode="before")
+    @classmethod
+    def _knowledge_image_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [h.strip().lower() for h in value.split(",") if h.strip()]
+        return value
+
+    # The public help pages (/help/{slug}), per client address and site: searches a minute, and
+    # questions per 10 minutes with at least `help_question_interval_seconds` between two.
+    help_searches_per_minute: int = Field(default=30, ge=1)
+    help_questions_per_10_minutes: int = Field(default=3, ge=1)
+    help_question_interval_seconds: int = Field(default=20, ge=0)
 
     log_level: str = "INFO"
     access_log: bool = True  # one line per HTTP request (the demo turns it off to keep its banner readable)

@@ -15,6 +15,7 @@ from api.config import get_settings
 from api.db import create_engine, create_sessionmaker
 from api.demo_rules import seed_working_setup
 from api.kit.time import utc_now
+from api.knowledge.service import seed_demo_knowledge
 from api.models import ApiKey, Channel, Team
 
 DEMO_SLUG = "demo"
@@ -79,9 +80,11 @@ async def seed_demo(database_url: str) -> DemoCredentials:
                 .first()
             )
             if channel is None:
-                session.add(
-                    Channel(organization_id=org.id, marketplace="api", name="ERP feed", default_team_id=team.id)
-                )
+                channel = Channel(organization_id=org.id, marketplace="api", name="ERP feed", default_team_id=team.id)
+                session.add(channel)
+                await session.flush()
+            # Starter articles and the public help page /help/demo (questions arrive on the ERP feed).
+            await seed_demo_knowledge(session, org.id, users[DEMO_EMAIL], channel, DEMO_SLUG)
             await session.execute(
                 update(ApiKey)
                 .where(ApiKey.organization_id == org.id, ApiKey.name == "demo", ApiKey.revoked_at.is_(None))

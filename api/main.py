@@ -34,6 +34,9 @@ from api.kit.crypto import CredentialCipher
 from api.kit.errors import PROBLEM_BASE, PROBLEM_MEDIA_TYPE, HourglassError, database_refusal, document_problems
 from api.kit.pagination import configure_cursor_key
 from api.kit.params_guard import UnstorableParamsMiddleware
+from api.knowledge.endpoints import router as knowledge_router
+from api.knowledge.endpoints import suggestion_router
+from api.knowledge.help_pages import router as help_pages_router
 from api.message.endpoints import router as message_router
 from api.notification.endpoints import router as notification_router
 from api.ops.audit_endpoints import router as audit_router
@@ -212,6 +215,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         automation_router,
         saved_view_router,
         case_router,
+        knowledge_router,
+        suggestion_router,
+        help_pages_router,
     ):
         app.include_router(router)
 

@@ -15,6 +15,7 @@ BENCHMARKS = [
     "benchmarks.automation",
     "benchmarks.sync",
     "benchmarks.bulk_customers",
+    "benchmarks.knowledge",
 ]
 
 BENCHMARKS += ["benchmarks.ws_fanout", "benchmarks.webhooks", "benchmarks.idle_worker"]

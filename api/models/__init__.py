@@ -11,6 +11,7 @@ from api.models.conversation import Conversation
 from api.models.customer import Customer, CustomerTierRules
 from api.models.idempotency import IdempotencyRecord
 from api.models.inbound_push import InboundPush
+from api.models.knowledge import HelpSite, KnowledgeArticle, KnowledgeEvent, KnowledgeVariant, KnowledgeVersion
 from api.models.message import Message
 from api.models.note import Note
 from api.models.order import Order, OrderItem, Shipment
@@ -39,8 +40,13 @@ __all__ = [
     "Conversation",
     "Customer",
     "CustomerTierRules",
+    "HelpSite",
     "IdempotencyRecord",
     "InboundPush",
+    "KnowledgeArticle",
+    "KnowledgeEvent",
+    "KnowledgeVariant",
+    "KnowledgeVersion",
     "Message",
     "Note",
     "Notification",

@@ -62,7 +62,7 @@ REVALIDATE = "no-cache"
 # Worth compressing: text formats. Images other than SVG and fonts (woff2) are compressed already.
 _COMPRESSIBLE = ("text/", "application/javascript", "application/json", "image/svg+xml", "application/manifest+json")
 _MIN_GZIP_BYTES = 512
-_RESERVED = ("v1/", "healthz", "readyz", "metrics")
+_RESERVED = ("v1/", "help/", "healthz", "readyz", "metrics")
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,10 @@ BODIES = {
     ("post", "/v1/webhooks/{endpoint_id}/replay"): {"since": "2026-01-01T00:00:00Z"},
     ("patch", "/v1/cases/{case_id}"): {"reason": "stolen", "state": "approved"},
     ("post", "/v1/cases/{case_id}/transitions"): {"to": "approved"},
+    ("patch", "/v1/knowledge/articles/{article_id}"): {"status": "archived"},
+    ("put", "/v1/knowledge/articles/{article_id}/variants/{language}"): {"title": "stolen", "body": "stolen"},
+    ("patch", "/v1/knowledge/help-sites/{site_id}"): {"enabled": False},
+    ("post", "/v1/conversations/{conversation_id}/suggestions/use"): "SUGGESTION_USE",
 }
 # Path parameters that name reference data shared by every tenant, not a tenant's row.
 REFERENCE_PARAMS = {"marketplace"}
@@ -94,9 +98,23 @@ async def _victim_ids(victim, sessionmaker):
             json={"conversation_ids": [msg["conversation_id"]], "action": {"kind": "add_labels", "labels": ["x"]}},
         )
     ).json()
+    article = (
+        await victim.admin.post(
+            "/v1/knowledge/articles",
+            json={"status": "published", "variants": [{"language": "en", "title": "t", "body": "b"}]},
+        )
+    ).json()
+    help_site = (
+        await victim.admin.post(
+            "/v1/knowledge/help-sites", json={"slug": "victim", "title": "V", "channel_id": channel["id"]}
+        )
+    ).json()
     return {
         "case_id": case["id"],
         "job_id": bulk_job["id"],
+        "article_id": article["id"],
+        "language": "zh",
+        "site_id": help_site["id"],
         "endpoint_id": webhook["id"],
         "delivery_id": delivery_id,
         "template_id": template["id"], "rule_id": auto_rule["id"], "assignment_rule_id": assign_rule["id"],
@@ -139,6 +157,8 @@ async def test_every_id_route_hides_other_tenants(app, sessionmaker, tenant, oth
             body = BODIES.get((method, path))
             if body == "PREVIEW":  # the caller's own conversation, the victim's template
                 body = {"conversation_id": own_conversation}
+            if body == "SUGGESTION_USE":  # the victim's conversation and article
+                body = {"kind": "article", "id": ids["article_id"], "action": "sent"}
             if method in ("post", "put", "patch") and body is None and ops[method].get("requestBody"):
                 raise AssertionError(f"add a sample body for {method.upper()} {path} to BODIES")
             r = await tenant.admin.request(method.upper(), url, json=body)

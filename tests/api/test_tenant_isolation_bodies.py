@@ -91,8 +91,19 @@ SAMPLES: dict[tuple[str, str], list[dict[str, Any]]] = {
         },
         {"conversation_ids": ["{conversation}"], "action": {"kind": "send_template", "template_id": "{template}"}},
     ],
+    ("post", "/v1/knowledge/articles"): [
+        {"variants": [{"language": "en", "title": "t", "body": "b"}], "channel_ids": ["{channel}"]}
+    ],
+    ("patch", "/v1/knowledge/articles/{article_id}"): [{"channel_ids": ["{channel}"]}],
+    ("post", "/v1/knowledge/help-sites"): [
+        {"slug": "own-{n}", "title": "Help", "channel_id": "{channel}"},
+        {"slug": "own-{n}", "title": "Help", "channel_id": "{store}", "intake_channel_id": "{channel}"},
+    ],
+    ("post", "/v1/conversations/{conversation_id}/suggestions/use"): [
+        {"kind": "article", "id": "{article}", "action": "inserted"}
+    ],
 }
-PLACEHOLDER = re.compile(r"^\{(team|user|template|channel|conversation|calendar|customer)\}$")
+PLACEHOLDER = re.compile(r"^\{(team|user|template|channel|conversation|calendar|customer|article|store)\}$")
 
 # Query filters that take ids: another organization's id must match nothing (or be refused).
 QUERY_FILTERS = {
@@ -201,10 +212,18 @@ async def _own_ids(tenant) -> dict[str, str]:
             "/v1/orders/OWN-2", json={"marketplace": "ebay", "status": "shipped", "buyer": {"external_id": "own-2"}}
         )
     ).json()
+    article = (
+        await tenant.admin.post(
+            "/v1/knowledge/articles", json={"variants": [{"language": "en", "title": "Own", "body": "b"}]}
+        )
+    ).json()
     return {
         "case_id": case["id"],
         "customer_id": second["customer_id"],
         "customer": conversation["customer"]["id"],
+        "article": article["id"],
+        "article_id": article["id"],
+        "store": channel["id"],
         "team": team["id"],
         "user": str(tenant.agent_id),
         "template": template["id"],
@@ -251,6 +270,8 @@ async def test_other_tenants_ids_in_request_bodies_are_refused(app, sessionmaker
         "conversation": victim["conversation_id"],
         "calendar": victim["calendar_id"],
         "customer": victim["customer_id"],
+        "article": victim["article_id"],
+        "store": victim["channel_id"],
     }
     own = await _own_ids(tenant)
     victim_before = await _rows(sessionmaker, other_tenant.org_id)

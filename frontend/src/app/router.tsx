@@ -13,6 +13,7 @@ const DashboardRoute = lazy(() => import('./routes/dashboard'));
 const SettingsRoute = lazy(() => import('./routes/settings'));
 const CasesRoute = lazy(() => import('./routes/cases'));
 const CustomersRoute = lazy(() => import('./routes/customers'));
+const KnowledgeRoute = lazy(() => import('./routes/knowledge'));
 
 const later = (node: ReactNode) => <Suspense fallback={<Spinner />}>{node}</Suspense>;
 
@@ -33,6 +34,7 @@ export function createAppRouter() {
         { path: 'dashboard', element: later(<DashboardRoute />) },
         { path: 'customers', element: later(<CustomersRoute />) },
         { path: 'customers/:customerId', element: later(<CustomersRoute />) },
+        { path: 'knowledge', element: later(<KnowledgeRoute />) },
         { path: 'settings', element: later(<SettingsRoute />) },
         { path: 'settings/:section', element: later(<SettingsRoute />) },
         { path: '*', element: <NotFoundRoute /> },

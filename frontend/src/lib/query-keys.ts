@@ -84,6 +84,16 @@ export const queryKeys = {
     list: (q: string, tier: string) => ['customers', 'list', q, tier] as const,
     detail: (id: string) => ['customers', 'detail', id] as const,
   },
+  knowledge: {
+    all: ['knowledge'] as const,
+    list: (filters: { q: string; status: string; language: string }) => ['knowledge', 'list', filters] as const,
+    article: (id: string) => ['knowledge', 'article', id] as const,
+    versions: (id: string, language: string) => ['knowledge', 'versions', id, language] as const,
+    preview: (body: string) => ['knowledge', 'preview', body] as const,
+    helpSites: ['knowledge', 'help-sites'] as const,
+    suggestions: (conversationId: string) => ['knowledge', 'suggestions', conversationId] as const,
+    deflection: (days: number) => ['knowledge', 'deflection', days] as const,
+  },
   apiKeys: ['api-keys'] as const,
   scopes: ['scopes'] as const,
 } as const;

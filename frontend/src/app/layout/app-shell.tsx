@@ -51,6 +51,11 @@ export function AppShell() {
               {t('nav.customers')}
             </NavLink>
           ) : null}
+          {scopes.includes('settings:read') ? (
+            <NavLink to="/knowledge" className={linkClass} data-testid="nav-knowledge">
+              {t('nav.knowledge')}
+            </NavLink>
+          ) : null}
           <NavLink to="/settings" className={linkClass} data-testid="nav-settings">
             {t('nav.settings')}
           </NavLink>

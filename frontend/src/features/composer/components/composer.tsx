@@ -5,9 +5,11 @@ import { ErrorNotice } from '@/components/feedback';
 import { useChannelNames, useMe } from '@/hooks/use-directory';
 import { ApiError } from '@/lib/problem';
 import { useSendReply } from '../api/send-reply';
+import { useRecordSuggestionUse, type Suggestion } from '../api/suggestions';
 import { useComplianceLint } from '../hooks/use-compliance-lint';
 import { useDraft } from '../hooks/use-draft';
 import { HighlightedTextarea } from './highlighted-textarea';
+import { SuggestionPanel } from './suggestion-panel';
 import { TemplatePicker } from './template-picker';
 import { ViolationList } from './violation-list';
 
@@ -23,6 +25,10 @@ export function Composer({ conversation }: { conversation: Conversation }) {
   const { t } = useTranslation();
   const [text, setText] = useDraft(conversation.id);
   const [templateId, setTemplateId] = useState<string | null>(null);
+  // The article inserted from the suggestions, while its text is in the composer: sending the reply
+  // counts as the article's acceptance (templates count through `template_id` on the reply).
+  const [insertedArticle, setInsertedArticle] = useState<string | null>(null);
+  const recordUse = useRecordSuggestionUse(conversation.id);
   const idempotencyKey = useRef(newKey());
   const inputRef = useRef<HTMLTextAreaElement>(null);
   const lint = useComplianceLint(conversation.id, text);
@@ -53,7 +59,18 @@ export function Composer({ conversation }: { conversation: Conversation }) {
     // A different text is a different request: it must not replay the previous one.
     idempotencyKey.current = newKey();
     if (send.isError) send.reset();
-    if (!next) setTemplateId(null);
+    if (!next) {
+      setTemplateId(null);
+      setInsertedArticle(null);
+    }
+  };
+
+  const insertSuggestion = (s: Suggestion) => {
+    changeText(s.text);
+    setTemplateId(s.kind === 'template' ? s.id : null);
+    setInsertedArticle(s.kind === 'article' ? s.id : null);
+    recordUse.mutate({ kind: s.kind, id: s.id, action: 'inserted' });
+    inputRef.current?.focus();
   };
 
   const submit = () => {
@@ -63,8 +80,10 @@ export function Composer({ conversation }: { conversation: Conversation }) {
       { body, templateId, idempotencyKey: idempotencyKey.current },
       {
         onSuccess: () => {
+          if (insertedArticle) recordUse.mutate({ kind: 'article', id: insertedArticle, action: 'sent' });
           setText('');
           setTemplateId(null);
+          setInsertedArticle(null);
           idempotencyKey.current = newKey();
         },
       },
@@ -88,10 +107,12 @@ export function Composer({ conversation }: { conversation: Conversation }) {
           onInsert={(body, id) => {
             changeText(body);
             setTemplateId(id);
+            setInsertedArticle(null);
             inputRef.current?.focus();
           }}
         />
       </div>
+      <SuggestionPanel conversationId={conversation.id} lastMessageAt={conversation.last_message_at} onInsert={insertSuggestion} />
       {conversation.spam_reason ? <div className="notice notice--info">{t('composer.replyUnflagsSpam')}</div> : null}
       <HighlightedTextarea
         ref={inputRef}

@@ -2,6 +2,7 @@ import { useTranslation } from 'react-i18next';
 import { ErrorNotice } from '@/components/feedback';
 import { formatDateTime } from '@/lib/format';
 import { useOverview } from '../api/metrics';
+import { DeflectionPanel } from './deflection-panel';
 import { KpiCards } from './kpi-cards';
 import { RateChart } from './rate-chart';
 import { ResponseRatePanel } from './response-rate-panel';
@@ -24,6 +25,7 @@ export function DashboardPage() {
         <RateChart />
       </div>
       <WorkloadPanel />
+      <DeflectionPanel />
     </div>
   );
 }

@@ -1,0 +1,395 @@
+"""All SQL of the knowledge base; every statement is scoped to the caller's organization."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, literal_column, or_, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.kit.errors import NotFound
+from api.kit.search import index_document, to_tsquery_text
+from api.knowledge.markdown import searchable_text
+from api.models import (
+    Channel,
+    HelpSite,
+    KnowledgeArticle,
+    KnowledgeEvent,
+    KnowledgeVariant,
+    KnowledgeVersion,
+    Message,
+    OrderItem,
+    Template,
+)
+
+A = KnowledgeArticle
+V = KnowledgeVariant
+COUNTERS = {
+    "view": A.view_count,
+    "answered": A.answered_count,
+    "question_sent": A.question_count,
+    "inserted": A.inserted_count,
+    "sent": A.sent_count,
+}
+
+
+def search_document(title: str, tags: list[str], body: str) -> str:
+    return index_document(title, " ".join(tags), searchable_text(body))
+
+
+async def get_article(session: AsyncSession, organization_id: uuid.UUID, article_id: uuid.UUID) -> KnowledgeArticle:
+    row = (
+        await session.execute(select(A).where(A.id == article_id, A.organization_id == organization_id))
+    ).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"No article {article_id}.")
+    return row
+
+
+async def article_by_key(session: AsyncSession, organization_id: uuid.UUID, key: str) -> KnowledgeArticle | None:
+    return (
+        await session.execute(select(A).where(A.organization_id == organization_id, A.key == key))
+    ).scalar_one_or_none()
+
+
+async def variants_of(
+    session: AsyncSession, organization_id: uuid.UUID, article_ids: list[uuid.UUID]
+) -> list[KnowledgeVariant]:
+    if not article_ids:
+        return []
+    rows = await session.execute(
+        select(V)
+        .where(V.organization_id == organization_id, V.article_id.in_(article_ids))
+        .order_by(V.article_id, V.language)
+    )
+    return list(rows.scalars())
+
+
+async def variant(
+    session: AsyncSession, organization_id: uuid.UUID, article_id: uuid.UUID, language: str
+) -> KnowledgeVariant | None:
+    return (
+        await session.execute(
+            select(V).where(V.organization_id == organization_id, V.article_id == article_id, V.language == language)
+        )
+    ).scalar_one_or_none()
+
+
+async def refresh_search(session: AsyncSession, organization_id: uuid.UUID, article: KnowledgeArticle) -> None:
+    """Re-index every variant of the article (its tags are part of each variant's document)."""
+    for v in await variants_of(session, organization_id, [article.id]):
+        await session.execute(
+            update(V)
+            .where(V.id == v.id, V.organization_id == organization_id)
+            .values(search_vector=func.to_tsvector("simple", search_document(v.title, article.tags, v.body)))
+        )
+
+
+def add_version(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    v: KnowledgeVariant,
+    author_id: uuid.UUID | None,
+    author_name: str,
+) -> None:
+    session.add(
+        KnowledgeVersion(
+            organization_id=organization_id,
+            article_id=v.article_id,
+            language=v.language,
+            version=v.version,
+            title=v.title,
+            body=v.body,
+            author_id=author_id,
+            author_name=author_name[:200],
+        )
+    )
+
+
+async def versions(
+    session: AsyncSession, organization_id: uuid.UUID, article_id: uuid.UUID, language: str | None
+) -> list[KnowledgeVersion]:
+    stmt = select(KnowledgeVersion).where(
+        KnowledgeVersion.organization_id == organization_id, KnowledgeVersion.article_id == article_id
+    )
+    if language:
+        stmt = stmt.where(KnowledgeVersion.language == language)
+    rows = await session.execute(
+        stmt.order_by(KnowledgeVersion.created_at.desc(), KnowledgeVersion.version.desc()).limit(200)
+    )
+    return list(rows.scalars())
+
+
+def _filters(
+    organization_id: uuid.UUID,
+    *,
+    status: str | None,
+    tag: str | None,
+    category: str | None,
+) -> list[Any]:
+    where: list[Any] = [A.organization_id == organization_id]
+    if status:
+        where.append(A.status == status)
+    if tag:
+        where.append(A.tags.contains([tag]))
+    if category:
+        where.append(A.categories.contains([category]))
+    return where
+
+
+async def list_articles(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    *,
+    status: str | None = None,
+    tag: str | None = None,
+    category: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[KnowledgeArticle]:
+    stmt = (
+        select(A)
+        .where(*_filters(organization_id, status=status, tag=tag, category=category))
+        .order_by(A.updated_at.desc(), A.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+def _scope(marketplace: str | None, channel_id: uuid.UUID | None) -> list[Any]:
+    """An article scoped to marketplaces or stores only shows where it applies."""
+    where: list[Any] = []
+    if marketplace is not None:
+        where.append(or_(A.marketplaces == literal_column("'{}'::varchar[]"), A.marketplaces.contains([marketplace])))
+    if channel_id is not None:
+        where.append(or_(A.channel_ids == literal_column("'{}'::uuid[]"), A.channel_ids.contains([channel_id])))
+    return where
+
+
+async def search(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    terms: list[str],
+    *,
+    any_term: bool,
+    status: str | None = None,
+    tag: str | None = None,
+    category: str | None = None,
+    marketplace: str | None = None,
+    channel_id: uuid.UUID | None = None,
+    limit: int = 50,
+) -> list[tuple[uuid.UUID, float]]:
+    """Article ids whose variants match, best first (by `ts_rank` of the best-matching variant).
+    `any_term`: OR of the terms (suggestions, a buyer's whole message), else AND (a search box)."""
+    if not terms:
+        return []
+    query = to_tsquery_text(terms)
+    if any_term:
+        query = query.replace(" & ", " | ")
+    tsquery = func.to_tsquery("simple", query)
+    rank = func.max(func.ts_rank(V.search_vector, tsquery)).label("rank")
+    stmt = (
+        select(V.article_id, rank)
+        .join(A, and_(A.id == V.article_id, A.organization_id == organization_id))
+        .where(
+            V.organization_id == organization_id,
+            V.search_vector.op("@@")(tsquery),
+            *_filters(organization_id, status=status, tag=tag, category=category),
+            *_scope(marketplace, channel_id),
+        )
+        .group_by(V.article_id)
+        .order_by(text("rank DESC"), V.article_id)
+        .limit(limit)
+    )
+    return [(row.article_id, float(row.rank)) for row in await session.execute(stmt)]
+
+
+async def facts_matches(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    *,
+    categories: list[str],
+    skus: list[str],
+    marketplace: str | None,
+    channel_id: uuid.UUID | None,
+    limit: int = 20,
+) -> list[uuid.UUID]:
+    """Published articles for the conversation's category or products, whatever the words."""
+    facts = []
+    if categories:
+        facts.append(A.categories.overlap(categories))
+    if skus:
+        facts.append(A.skus.overlap(skus))
+    if not facts:
+        return []
+    stmt = (
+        select(A.id)
+        .where(
+            A.organization_id == organization_id, A.status == "published", or_(*facts), *_scope(marketplace, channel_id)
+        )
+        .order_by(A.sent_count.desc(), A.id)
+        .limit(limit)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def articles_by_ids(
+    session: AsyncSession, organization_id: uuid.UUID, ids: list[uuid.UUID]
+) -> list[KnowledgeArticle]:
+    if not ids:
+        return []
+    rows = await session.execute(select(A).where(A.organization_id == organization_id, A.id.in_(ids)))
+    return list(rows.scalars())
+
+
+async def templates_for(
+    session: AsyncSession, organization_id: uuid.UUID, languages: list[str], limit: int = 300
+) -> list[Template]:
+    rows = await session.execute(
+        select(Template)
+        .where(
+            Template.organization_id == organization_id,
+            Template.is_active.is_(True),
+            Template.language.in_(languages),
+        )
+        .order_by(Template.usage_count.desc(), Template.id)
+        .limit(limit)
+    )
+    return list(rows.scalars())
+
+
+async def count_event(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    kind: str,
+    article_ids: list[uuid.UUID],
+    *,
+    help_site_id: uuid.UUID | None = None,
+    conversation_id: uuid.UUID | None = None,
+) -> None:
+    """One event row per article (or one without an article) and the article's running total."""
+    targets: list[uuid.UUID | None] = list(article_ids) or [None]
+    for article_id in targets:
+        session.add(
+            KnowledgeEvent(
+                organization_id=organization_id,
+                kind=kind,
+                article_id=article_id,
+                help_site_id=help_site_id,
+                conversation_id=conversation_id,
+            )
+        )
+    if article_ids:
+        counter = COUNTERS[kind]
+        await session.execute(
+            update(A)
+            .where(A.organization_id == organization_id, A.id.in_(article_ids))
+            .values({counter.key: counter + 1})
+            .execution_options(synchronize_session=False)
+        )
+
+
+async def deflection(
+    session: AsyncSession, organization_id: uuid.UUID, since: datetime
+) -> tuple[dict[str, int], list[dict[str, Any]]]:
+    """Counts per kind since `since`, and the articles with the most help-page activity."""
+    E = KnowledgeEvent
+    totals = {
+        row.kind: int(row.n)
+        for row in await session.execute(
+            select(E.kind, func.count().label("n"))
+            .where(E.organization_id == organization_id, E.created_at >= since)
+            .group_by(E.kind)
+        )
+    }
+    views = func.count().filter(E.kind == "view")
+    answered = func.count().filter(E.kind == "answered")
+    questions = func.count().filter(E.kind == "question_sent")
+    top = await session.execute(
+        select(E.article_id, views.label("views"), answered.label("answered"), questions.label("questions"))
+        .where(
+            E.organization_id == organization_id,
+            E.created_at >= since,
+            E.article_id.is_not(None),
+            E.kind.in_(("view", "answered", "question_sent")),
+        )
+        .group_by(E.article_id)
+        .order_by(answered.desc(), views.desc(), E.article_id)
+        .limit(10)
+    )
+    return totals, [dict(row._mapping) for row in top]
+
+
+# -- help sites ----------------------------------------------------------------------------------------
+
+
+async def help_sites(session: AsyncSession, organization_id: uuid.UUID) -> list[HelpSite]:
+    rows = await session.execute(
+        select(HelpSite).where(HelpSite.organization_id == organization_id).order_by(HelpSite.created_at)
+    )
+    return list(rows.scalars())
+
+
+async def help_site(session: AsyncSession, organization_id: uuid.UUID, site_id: uuid.UUID) -> HelpSite:
+    row = (
+        await session.execute(
+            select(HelpSite).where(HelpSite.id == site_id, HelpSite.organization_id == organization_id)
+        )
+    ).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"No help site {site_id}.")
+    return row
+
+
+async def public_site(session: AsyncSession, slug: str) -> tuple[HelpSite, Channel] | None:
+    """The enabled help site at /help/{slug}, with its store: the one lookup not scoped by an
+    organization, because the public page has no caller; everything after it is scoped to the
+    site's organization."""
+    row = (
+        await session.execute(
+            select(HelpSite, Channel)
+            .join(Channel, and_(Channel.id == HelpSite.channel_id, Channel.organization_id == HelpSite.organization_id))
+            .where(HelpSite.slug == slug, HelpSite.enabled.is_(True))
+        )
+    ).one_or_none()
+    return (row[0], row[1]) if row else None
+
+
+async def channel(session: AsyncSession, organization_id: uuid.UUID, channel_id: uuid.UUID) -> Channel | None:
+    return (
+        await session.execute(
+            select(Channel).where(Channel.id == channel_id, Channel.organization_id == organization_id)
+        )
+    ).scalar_one_or_none()
+
+
+# -- what a conversation tells the ranker ------------------------------------------------------------
+
+
+async def recent_buyer_text(
+    session: AsyncSession, organization_id: uuid.UUID, conversation_id: uuid.UUID, messages: int = 3
+) -> list[str]:
+    """The bodies of the buyer's latest messages, newest first (index ix_messages_conversation)."""
+    rows = await session.execute(
+        select(func.left(Message.body, 2000))
+        .where(
+            Message.organization_id == organization_id,
+            Message.conversation_id == conversation_id,
+            Message.direction == "inbound",
+        )
+        .order_by(Message.sent_at.desc(), Message.id.desc())
+        .limit(messages)
+    )
+    return list(rows.scalars())
+
+
+async def order_skus(session: AsyncSession, organization_id: uuid.UUID, order_id: uuid.UUID) -> list[str]:
+    rows = await session.execute(
+        select(OrderItem.sku).where(
+            OrderItem.organization_id == organization_id, OrderItem.order_id == order_id, OrderItem.sku.is_not(None)
+        )
+    )
+    return [s for s in rows.scalars() if s]
