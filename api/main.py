@@ -45,6 +45,7 @@ from api.realtime.endpoints import router as realtime_router
 from api.realtime.hub import RealtimeHub
 from api.sla.endpoints import router as sla_router
 from api.template.endpoints import router as template_router
+from api.translation.endpoints import router as translation_router
 from api.webhook.docs import webhooks_router
 from api.webhook.endpoints import router as webhook_router
 
@@ -205,6 +206,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         hooks_router,
         template_router,
         automation_router,
+        translation_router,
     ):
         app.include_router(router)
 

@@ -16,6 +16,13 @@ from api.models.organization import Organization
 from api.models.outbox import OutboxEvent
 from api.models.sla import BusinessCalendar, Notification, OutboundEmail, SlaClock, SlaPolicy, SlaTimer
 from api.models.team import Team, TeamMember
+from api.models.translation import (
+    GlossaryTerm,
+    TranslationCacheEntry,
+    TranslationPreference,
+    TranslationSettings,
+    TranslationUsage,
+)
 from api.models.user import User, UserSession
 from api.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
@@ -30,6 +37,7 @@ __all__ = [
     "Channel",
     "Conversation",
     "Customer",
+    "GlossaryTerm",
     "IdempotencyRecord",
     "InboundPush",
     "Message",
@@ -48,6 +56,10 @@ __all__ = [
     "Team",
     "TeamMember",
     "Template",
+    "TranslationCacheEntry",
+    "TranslationPreference",
+    "TranslationSettings",
+    "TranslationUsage",
     "User",
     "UserSession",
     "WebhookAttempt",

@@ -35,6 +35,8 @@ BODIES = {
     ("post", "/v1/channels/{channel_id}/amazon/orders/{order_id}/messages"): {"message_type": "x", "text": "x"},
     ("patch", "/v1/webhooks/{endpoint_id}"): {"description": "stolen"},
     ("post", "/v1/webhooks/{endpoint_id}/replay"): {"since": "2026-01-01T00:00:00Z"},
+    ("post", "/v1/conversations/{conversation_id}/translate-draft"): {"text": "您好"},
+    ("post", "/v1/templates/{template_id}/translate"): {"target": "zh-CN"},
 }
 # Path parameters that name reference data shared by every tenant, not a tenant's row.
 REFERENCE_PARAMS = {"marketplace"}
@@ -81,7 +83,9 @@ async def _victim_ids(victim, sessionmaker):
         s.add(delivery)
         await s.flush()
         delivery_id = str(delivery.id)
+    term = (await victim.admin.post("/v1/translation/glossary", json={"term": "VictimBrand"})).json()
     return {
+        "term_id": term["id"],
         "endpoint_id": webhook["id"],
         "delivery_id": delivery_id,
         "template_id": template["id"], "rule_id": auto_rule["id"], "assignment_rule_id": assign_rule["id"],
