@@ -120,6 +120,9 @@ export function message(id: string, conversationId: string, overrides: Partial<S
     no_response_needed: false,
     template_id: null,
     attachments: [],
+    language: 'en',
+    original_text: null,
+    original_language: null,
     ...overrides,
   } as unknown as S['MessageRead'];
 }
@@ -143,4 +146,5 @@ export const directory = {
   'GET /v1/users': [user(), user({ id: '0196f000-0000-7000-8000-0000000000a2', name: 'Li Na', email: 'li.na@hourglass.local', role: 'agent' })],
   'GET /v1/teams': [],
   'GET /v1/channels': { items: [channel()] },
+  'GET /v1/translation/preference': { language: 'en', auto_translate: false },
 };

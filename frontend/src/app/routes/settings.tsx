@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { Navigate, NavLink, useParams } from 'react-router';
 import { Spinner } from '@/components/feedback';
 import { AssignmentPage, AutoRepliesPage } from '@/features/automation';
-import { ApiKeysPage, ChannelsPage, PeoplePage } from '@/features/settings';
+import { ApiKeysPage, ChannelsPage, PeoplePage, TranslationPage } from '@/features/settings';
 import { CalendarsPage, PoliciesPage } from '@/features/sla';
 import { TemplatesPage } from '@/features/templates';
 import { WebhooksPage } from '@/features/webhooks';
@@ -24,6 +24,7 @@ const SECTIONS: readonly Section[] = [
   { key: 'auto-replies', read: 'settings:read', render: (can) => <AutoRepliesPage canEdit={can('settings:write')} /> },
   { key: 'assignment', read: 'settings:read', render: (can) => <AssignmentPage canEdit={can('settings:write')} /> },
   { key: 'webhooks', read: 'webhooks:read', render: (can) => <WebhooksPage canEdit={can('webhooks:write')} /> },
+  { key: 'translation', read: 'conversations:read', render: (can) => <TranslationPage canEdit={can('settings:write')} /> },
   { key: 'people', read: 'settings:read', render: (can) => <PeoplePage canEdit={can('admin')} /> },
   { key: 'api-keys', read: 'admin', render: () => <ApiKeysPage /> },
 ];
@@ -36,6 +37,7 @@ const NAV_KEY: Record<string, string> = {
   'auto-replies': 'autoReplies',
   assignment: 'assignment',
   webhooks: 'webhooks',
+  translation: 'translation',
   people: 'people',
   'api-keys': 'apiKeys',
 };

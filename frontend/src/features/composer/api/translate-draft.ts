@@ -1,0 +1,18 @@
+import { useMutation } from '@tanstack/react-query';
+import type { components } from '@/api/schema';
+import { api, unwrap } from '@/lib/api-client';
+
+export type DraftTranslation = components['schemas']['DraftTranslationRead'];
+
+/** The draft in the buyer's language (English on Walmart), with the linter's verdict on that text. */
+export function useTranslateDraft(conversationId: string) {
+  return useMutation({
+    mutationFn: (text: string) =>
+      unwrap(
+        api.POST('/v1/conversations/{conversation_id}/translate-draft', {
+          params: { path: { conversation_id: conversationId } },
+          body: { text },
+        }),
+      ),
+  });
+}
