@@ -129,7 +129,7 @@ export function Composer({ conversation }: { conversation: Conversation }) {
         placeholder={translateMode ? t('composer.translate.placeholder') : t('composer.placeholder')}
         label={translateMode ? t('composer.translate.originalLabel') : t('composer.label')}
       />
-      <div className="composer__translate row">
+      <div className="composer__translate">
         <label className="checkbox">
           <input
             type="checkbox"

@@ -174,7 +174,7 @@ function GlossaryEditor({ canEdit }: { canEdit: boolean }) {
         ))}
       </ul>
       {canEdit ? (
-        <form className="row" onSubmit={submit}>
+        <form className="glossary-form" onSubmit={submit}>
           <Field label={t('translationSettings.term')} errors={errorsAt(errors, 'body.term')}>
             <input data-testid="glossary-new-term" value={term} onChange={(e) => setTerm(e.target.value)} />
           </Field>
