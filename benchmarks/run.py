@@ -12,6 +12,7 @@ BENCHMARKS = [
     "benchmarks.inbox_list",
     "benchmarks.automation",
     "benchmarks.sync",
+    "benchmarks.translation",
 ]
 
 BENCHMARKS += ["benchmarks.ws_fanout", "benchmarks.webhooks", "benchmarks.idle_worker"]

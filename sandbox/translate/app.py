@@ -44,13 +44,14 @@ class TranslatorBook:
     requests: dict[str, deque[float]] = field(default_factory=lambda: defaultdict(deque))
     characters: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     calls: int = 0
+    rate_limit: int = RATE_LIMIT
 
     def over_rate(self, key: str) -> bool:
         now = time.monotonic()
         window = self.requests[key]
         while window and window[0] <= now - RATE_WINDOW:
             window.popleft()
-        if len(window) >= RATE_LIMIT:
+        if len(window) >= self.rate_limit:
             return True
         window.append(now)
         return False
