@@ -9,6 +9,7 @@ from pydantic import Field, field_validator
 from api.compliance.schemas import ViolationRead
 from api.kit.outbound import url_problem
 from api.kit.schema import RequestModel, ResponseModel, cap_bytes
+from api.template.schemas import Language as TemplateLanguage
 
 Provider = Literal["deepl", "google", "libretranslate", "openai"]
 Status = Literal["translated", "cached", "same_language", "not_configured", "budget_exhausted", "failed"]
@@ -107,4 +108,4 @@ class DraftTranslationRead(TranslationRead):
 
 
 class TemplateTranslationRequest(RequestModel):
-    target: str = Field(pattern=LANGUAGE_PATTERN, max_length=10)
+    target: TemplateLanguage

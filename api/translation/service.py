@@ -28,6 +28,7 @@ from api.translation.providers import (
     ProviderConfig,
     ProviderFailure,
     adapter,
+    base_language,
     call,
     canonical_language,
 )
@@ -258,6 +259,8 @@ async def translate_template(
     outcome = await translate(
         session, org, source.body, target, client=client, cipher=cipher, source=source.language, protect_jinja=True
     )
+    # Templates name their language by its base code (`zh`, as the library filters them).
+    target = base_language(target)
     if outcome.status not in ("translated", "cached"):
         raise Conflict(
             outcome.notice or "The template could not be translated.", errors=field_error("body.target", outcome.status)

@@ -36,7 +36,7 @@ BODIES = {
     ("patch", "/v1/webhooks/{endpoint_id}"): {"description": "stolen"},
     ("post", "/v1/webhooks/{endpoint_id}/replay"): {"since": "2026-01-01T00:00:00Z"},
     ("post", "/v1/conversations/{conversation_id}/translate-draft"): {"text": "您好"},
-    ("post", "/v1/templates/{template_id}/translate"): {"target": "zh-CN"},
+    ("post", "/v1/templates/{template_id}/translate"): {"target": "zh"},
 }
 # Path parameters that name reference data shared by every tenant, not a tenant's row.
 REFERENCE_PARAMS = {"marketplace"}

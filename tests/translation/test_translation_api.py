@@ -205,13 +205,13 @@ async def test_templates_translate_into_an_inactive_draft(tenant, sandbox):
     )
     assert created.status_code == 201, created.text
     template = created.json()
-    r = await tenant.admin.post(f"/v1/templates/{template['id']}/translate", json={"target": "zh-CN"})
+    r = await tenant.admin.post(f"/v1/templates/{template['id']}/translate", json={"target": "zh"})
     assert r.status_code == 201, r.text
     draft = r.json()
-    assert draft["language"] == "zh-CN" and draft["is_active"] is False and draft["name"] == "Sorry [zh-CN]"
+    assert draft["language"] == "zh" and draft["is_active"] is False and draft["name"] == "Sorry [zh]"
     assert draft["body"].startswith("您好，感谢您联系我们。很抱歉给您带来不便。")
     assert draft["body"].endswith("{{ agent_name }}")  # Jinja stays code
-    again = await tenant.admin.post(f"/v1/templates/{template['id']}/translate", json={"target": "zh-CN"})
+    again = await tenant.admin.post(f"/v1/templates/{template['id']}/translate", json={"target": "zh"})
     assert again.status_code == 409
     assert (
         await tenant.agent.post(f"/v1/templates/{template['id']}/translate", json={"target": "es"})

@@ -713,6 +713,9 @@ export const en = {
     },
   },
   templates: {
+    translateTo: 'Translate into',
+    translateDraft: 'Machine-translate into a draft',
+    translateHint: 'Creates an inactive copy to review before enabling it.',
     intro: 'Reusable replies by category and language. Variables are filled from the conversation and its order when an agent inserts one.',
     new: 'New template',
     search: 'Search name or text…',

@@ -714,6 +714,9 @@ export const zhCN: Messages = {
     },
   },
   templates: {
+    translateTo: '翻译为',
+    translateDraft: '机器翻译为草稿',
+    translateHint: '生成一个未启用的副本，审核后再启用。',
     intro: '按分类和语言整理的常用回复。客服插入时，变量会用会话及其订单的数据自动填充。',
     new: '新建模板',
     search: '搜索名称或内容…',
