@@ -1,4 +1,4 @@
-import { useMutation } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import type { components } from '@/api/schema';
 import { api, unwrap } from '@/lib/api-client';
 
@@ -14,5 +14,15 @@ export function useTranslateDraft(conversationId: string) {
           body: { text },
         }),
       ),
+  });
+}
+
+/** Whether translation can run at all this month: the composer says so before the agent writes. */
+export function useTranslationAvailability(enabled: boolean) {
+  return useQuery({
+    queryKey: ['translation', 'settings'] as const,
+    queryFn: ({ signal }) => unwrap(api.GET('/v1/translation/settings', { signal })),
+    enabled,
+    staleTime: 60_000,
   });
 }

@@ -41,6 +41,7 @@ describe('composer: write in Chinese, send in English', () => {
   it('translates the draft, lints and sends the (edited) translation with the original stored', async () => {
     const api = mockApi({
       ...directory,
+      'GET /v1/translation/settings': { configured: true, budget_exhausted: false },
       'POST /v1/compliance/check': lint,
       'POST /v1/conversations/:id/translate-draft': draft(),
       'POST /v1/conversations/:id/replies': (request) =>
@@ -74,6 +75,7 @@ describe('composer: write in Chinese, send in English', () => {
   it('says why there is no translation (budget used up) and sends nothing', async () => {
     const api = mockApi({
       ...directory,
+      'GET /v1/translation/settings': { configured: true, budget_exhausted: true },
       'POST /v1/compliance/check': lint,
       'POST /v1/conversations/:id/translate-draft': draft({
         status: 'budget_exhausted',
@@ -83,6 +85,7 @@ describe('composer: write in Chinese, send in English', () => {
     });
     await renderApp(<Composer conversation={conversation} />, { language: 'zh-CN' });
     await userEvent.click(screen.getByTestId('translate-toggle'));
+    expect(await screen.findByTestId('translate-unavailable')).toHaveTextContent('本月预算已用完');
     await userEvent.type(screen.getByTestId('composer-input'), CHINESE);
     await userEvent.click(screen.getByTestId('translate-draft'));
     expect(await screen.findByTestId('translate-notice')).toHaveTextContent('budget is used up');

@@ -5,7 +5,7 @@ import { ErrorNotice } from '@/components/feedback';
 import { useChannelNames, useMe } from '@/hooks/use-directory';
 import { ApiError } from '@/lib/problem';
 import { useSendReply } from '../api/send-reply';
-import { useTranslateDraft } from '../api/translate-draft';
+import { useTranslateDraft, useTranslationAvailability } from '../api/translate-draft';
 import { useComplianceLint } from '../hooks/use-compliance-lint';
 import { useDraft } from '../hooks/use-draft';
 import { HighlightedTextarea } from './highlighted-textarea';
@@ -31,6 +31,7 @@ export function Composer({ conversation }: { conversation: Conversation }) {
   const [translateMode, setTranslateMode] = useState(false);
   const [translation, setTranslation] = useState('');
   const translate = useTranslateDraft(conversation.id);
+  const availability = useTranslationAvailability(translateMode);
   const sentText = translateMode ? translation : text;
   const lint = useComplianceLint(conversation.id, sentText);
   const send = useSendReply(conversation.id);
@@ -149,6 +150,11 @@ export function Composer({ conversation }: { conversation: Conversation }) {
           </button>
         ) : null}
       </div>
+      {translateMode && availability.data && (!availability.data.configured || availability.data.budget_exhausted) && !translate.data ? (
+        <div className="notice notice--warn" role="status" data-testid="translate-unavailable">
+          {availability.data.configured ? t('translationSettings.exhausted') : t('translationSettings.notConfigured')}
+        </div>
+      ) : null}
       {translateMode && translate.data?.notice ? (
         <div className="notice notice--warn" role="status" data-testid="translate-notice">
           {translate.data.notice}
