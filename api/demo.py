@@ -3,10 +3,12 @@ and routing rules (api.demo_rules), an ERP channel, and one store per sandbox ma
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import repository as auth_repository
 from api.auth import service as auth_service
@@ -17,6 +19,9 @@ from api.demo_rules import seed_working_setup
 from api.kit.time import utc_now
 from api.knowledge.service import seed_demo_knowledge
 from api.models import ApiKey, Channel, Team
+
+if TYPE_CHECKING:
+    from api.kit.crypto import CredentialCipher
 
 DEMO_SLUG = "demo"
 DEMO_EMAIL = "demo@hourglass.local"
@@ -192,9 +197,40 @@ async def connect_sandbox(database_url: str, stores: list[dict[str, Any]]) -> li
                 connected.append(
                     ConnectedStore(str(store["id"]), marketplace, channel.name, str(channel.id), checked.warning)
                 )
+            await _use_sandbox_translator(session, org.id, stores, cipher)
         return connected
     finally:
         await engine.dispose()
+
+
+async def _use_sandbox_translator(
+    session: AsyncSession, org_id: uuid.UUID, stores: list[dict[str, Any]], cipher: CredentialCipher
+) -> None:
+    """The demo translates through the sandbox's DeepL stand-in (its HTTP API, already allowed);
+    marketplace names stay as written; Li Na reads buyer messages in Chinese automatically."""
+    from api.models import GlossaryTerm, TranslationPreference, TranslationSettings
+
+    http = next((str(s["endpoints"]["http_base"]) for s in stores if (s.get("endpoints") or {}).get("http_base")), None)
+    if http is None:
+        return
+    row = await session.get(TranslationSettings, org_id)
+    if row is None:
+        row = TranslationSettings(organization_id=org_id, monthly_character_budget=2_000_000)
+        session.add(row)
+    row.provider, row.base_url, row.model = "deepl", http.rstrip("/"), None
+    row.key_encrypted = cipher.encrypt({"key": "sbx-demo"})
+    existing = set(
+        (await session.execute(select(GlossaryTerm.term).where(GlossaryTerm.organization_id == org_id))).scalars()
+    )
+    for term in ("Walmart", "Amazon", "eBay", "Shopee", "TikTok Shop"):
+        if term not in existing:
+            session.add(GlossaryTerm(organization_id=org_id, term=term))
+    li_na = await auth_repository.user_by_email(session, org_id, "li.na@hourglass.local")
+    if li_na is not None and await session.get(TranslationPreference, li_na.id) is None:
+        session.add(
+            TranslationPreference(organization_id=org_id, user_id=li_na.id, language="zh-CN", auto_translate=True)
+        )
+    await session.flush()
 
 
 # -- the sandbox side of the demo (over its admin API: the product never imports the sandbox) --------

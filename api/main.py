@@ -51,6 +51,7 @@ from api.realtime.hub import RealtimeHub
 from api.saved_view.endpoints import router as saved_view_router
 from api.sla.endpoints import router as sla_router
 from api.template.endpoints import router as template_router
+from api.translation.endpoints import router as translation_router
 from api.webhook.docs import webhooks_router
 from api.webhook.endpoints import router as webhook_router
 
@@ -218,6 +219,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         knowledge_router,
         suggestion_router,
         help_pages_router,
+        translation_router,
     ):
         app.include_router(router)
 

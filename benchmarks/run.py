@@ -16,6 +16,7 @@ BENCHMARKS = [
     "benchmarks.sync",
     "benchmarks.bulk_customers",
     "benchmarks.knowledge",
+    "benchmarks.translation",
 ]
 
 BENCHMARKS += ["benchmarks.ws_fanout", "benchmarks.webhooks", "benchmarks.idle_worker"]

@@ -16,6 +16,7 @@ from sandbox import admin
 from sandbox.marketplaces import amazon, ebay, shopee, tiktok, walmart
 from sandbox.marketplaces.common import MarketError
 from sandbox.state import SandboxState
+from sandbox.translate import app as translate
 
 
 def create_app(state: SandboxState) -> FastAPI:
@@ -48,4 +49,6 @@ def create_app(state: SandboxState) -> FastAPI:
     for module in (ebay, shopee, tiktok, walmart, amazon):
         app.include_router(module.router(state))
     app.include_router(admin.router(state))
+    # Translation providers' stand-ins (DeepL, Google v3, LibreTranslate, OpenAI-compatible chat).
+    app.include_router(translate.router())
     return app

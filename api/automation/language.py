@@ -39,8 +39,17 @@ _SPANISH = frozenset(
         "para",
         "con",
         "pero",
+        "me",
+        "muy",
+        "que",
+        "del",
+        "nada",
+        "ya",
+        "su",
     ]
 )
+# Letters and marks English does not use: evidence of Spanish besides the stopwords.
+_SPANISH_MARKS = re.compile(r"[¿¡ñÑ]|[a-z]*[áéíóú][a-z]*", re.IGNORECASE)
 _ENGLISH = frozenset(
     ["the", "and", "is", "my", "order", "where", "when", "please", "thanks", "you", "it", "this", "to", "of"]
 )
@@ -56,7 +65,7 @@ def detect_language(text: str) -> str:
     if len(_CJK.findall(text)) / letters > 0.2:
         return "zh"
     words = [w.lower() for w in _WORD.findall(text)]
-    spanish = sum(w in _SPANISH for w in words)
+    spanish = sum(w in _SPANISH for w in words) + len(_SPANISH_MARKS.findall(text))
     english = sum(w in _ENGLISH for w in words)
     if spanish >= 2 and spanish > english:
         return "es"

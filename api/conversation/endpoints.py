@@ -271,9 +271,18 @@ async def create_reply(
     ERP-delivered channels, the ERP through `POST /v1/messages/{id}/delivery`) confirms it.
 
     The text is checked against the marketplace's rules first: a reply with blocking violations
-    (e.g. an outside link on Amazon) is refused with 422 listing each violation and its offsets."""
+    (e.g. an outside link on Amazon) is refused with 422 listing each violation and its offsets.
+    A reply written in another language and sent translated carries what the agent wrote in
+    `original_text`; the rules are checked on `body`, the text that is sent."""
     message = await service.reply(
-        session, principal, conversation_id, body.body, author_kind=body.author_kind, template_id=body.template_id
+        session,
+        principal,
+        conversation_id,
+        body.body,
+        author_kind=body.author_kind,
+        template_id=body.template_id,
+        original_text=body.original_text,
+        original_language=body.original_language,
     )
     return MessageRead.model_validate(message)
 

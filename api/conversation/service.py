@@ -293,6 +293,8 @@ async def reply(
     *,
     author_kind: str,
     template_id: uuid.UUID | None,
+    original_text: str | None = None,
+    original_language: str | None = None,
 ) -> Message:
     c = await repository.get(session, principal.organization_id, conversation_id, lock=True)
     channel = await channel_repository.get(session, principal.organization_id, c.channel_id)
@@ -313,4 +315,13 @@ async def reply(
     if template_id is not None:
         await templates.get(session, principal.organization_id, template_id)  # 404 for another org's
         await templates.count_use(session, template_id)
-    return await queue_reply(session, principal, c, body, author_kind=author_kind, template_id=template_id)
+    return await queue_reply(
+        session,
+        principal,
+        c,
+        body,
+        author_kind=author_kind,
+        template_id=template_id,
+        original_text=original_text,
+        original_language=original_language,
+    )

@@ -44,6 +44,8 @@ async def queue_reply(
     author_kind: str = "human",
     template_id: uuid.UUID | None = None,
     organization_id: uuid.UUID | None = None,
+    original_text: str | None = None,
+    original_language: str | None = None,
 ) -> Message:
     org = organization_id or conversation.organization_id
     now = utc_now()
@@ -60,6 +62,8 @@ async def queue_reply(
         created_at=now,
         delivery_status="queued",
         template_id=template_id,
+        original_text=original_text,
+        original_language=original_language if original_text is not None else None,
     )
     session.add(message)
     conversation.message_count += 1

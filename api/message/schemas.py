@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, Field, computed_field, field_validator
 
+from api.automation.language import detect_language
 from api.customer.schemas import BuyerIn
 from api.kit.schema import RequestModel, ResponseModel, cap_bytes, datetime_reason
 from api.kit.time import utc_now
@@ -112,7 +113,14 @@ class InboundMessageCreate(RequestModel):
 
 
 class ReplyCreate(RequestModel):
-    body: str = Field(min_length=1, description="At most 64 KB of UTF-8")
+    body: str = Field(min_length=1, description="At most 64 KB of UTF-8; the text sent (and linted)")
+    original_text: str | None = Field(
+        default=None,
+        min_length=1,
+        description="When `body` is a translation: what the agent wrote (from "
+        "`POST /v1/conversations/{id}/translate-draft`), stored alongside; at most 64 KB",
+    )
+    original_language: str | None = Field(default=None, pattern=r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,4})?$", max_length=10)
     template_id: uuid.UUID | None = None
     author_kind: Literal["human", "auto"] = Field(
         default="human",
@@ -126,6 +134,13 @@ class ReplyCreate(RequestModel):
         if not v.strip():
             raise ValueError("body must not be blank")
         return cap_bytes(v, BODY_LIMIT, "body")
+
+    @field_validator("original_text")
+    @classmethod
+    def _original(cls, v: str | None) -> str | None:
+        if v is not None and not v.strip():
+            raise ValueError("original_text must not be blank")
+        return v if v is None else cap_bytes(v, BODY_LIMIT, "original_text")
 
 
 class DeliveryReport(RequestModel):
@@ -191,6 +206,13 @@ class MessageRead(ResponseModel):
     )
     template_id: uuid.UUID | None
     attachments: list[dict[str, Any]]
+    original_text: str | None = Field(description="A translated reply: what the agent wrote; `body` is what was sent")
+    original_language: str | None
+
+    @computed_field(description="The language the text is in, as detected (zh, ja, ko, es or en)")  # type: ignore[prop-decorator]
+    @property
+    def language(self) -> str:
+        return detect_language(self.body)
 
     @computed_field(description="A buyer message that seems to ask something (marking it needs `confirm_question`)")
     def contains_question(self) -> bool:

@@ -20,6 +20,13 @@ from api.models.outbox import OutboxEvent
 from api.models.saved_view import SavedView
 from api.models.sla import BusinessCalendar, Notification, OutboundEmail, SlaClock, SlaPolicy, SlaTimer
 from api.models.team import Team, TeamMember
+from api.models.translation import (
+    GlossaryTerm,
+    TranslationCacheEntry,
+    TranslationPreference,
+    TranslationSettings,
+    TranslationUsage,
+)
 from api.models.user import User, UserSession
 from api.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
@@ -40,6 +47,7 @@ __all__ = [
     "Conversation",
     "Customer",
     "CustomerTierRules",
+    "GlossaryTerm",
     "HelpSite",
     "IdempotencyRecord",
     "InboundPush",
@@ -64,6 +72,10 @@ __all__ = [
     "Team",
     "TeamMember",
     "Template",
+    "TranslationCacheEntry",
+    "TranslationPreference",
+    "TranslationSettings",
+    "TranslationUsage",
     "User",
     "UserSession",
     "WebhookAttempt",

@@ -88,6 +88,10 @@ class Message(IdMixin, TenantMixin, Base):
     # What the ingest pipeline decided for this message (api/message/pipeline.py, `Decision`), read by
     # the automation pass instead of deriving the customer tier and SLA policy a second time.
     ingest_decision: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    # A reply written in the agent's language and sent machine-translated: what the agent wrote (the
+    # `body` is what was sent, and what the compliance linter checked).
+    original_text: Mapped[str | None] = mapped_column(Text)
+    original_language: Mapped[str | None] = mapped_column(String(10))
 
     # Mail relays (api/message/outbound.py): when an `accepted` reply counts as delivered if no
     # bounce has come back, and when a bounce came back for it.
@@ -102,7 +106,6 @@ class Message(IdMixin, TenantMixin, Base):
     @property
     def bounced_at(self) -> datetime | None:
         return _time(((self.meta or {}).get("bounce") or {}).get("at"))
-
 
     @property
     def auto_no_response_reason(self) -> str | None:

@@ -43,6 +43,8 @@ BODIES = {
     ("put", "/v1/knowledge/articles/{article_id}/variants/{language}"): {"title": "stolen", "body": "stolen"},
     ("patch", "/v1/knowledge/help-sites/{site_id}"): {"enabled": False},
     ("post", "/v1/conversations/{conversation_id}/suggestions/use"): "SUGGESTION_USE",
+    ("post", "/v1/conversations/{conversation_id}/translate-draft"): {"text": "您好"},
+    ("post", "/v1/templates/{template_id}/translate"): {"target": "zh"},
 }
 # Path parameters that name reference data shared by every tenant, not a tenant's row.
 REFERENCE_PARAMS = {"marketplace"}
@@ -109,12 +111,14 @@ async def _victim_ids(victim, sessionmaker):
             "/v1/knowledge/help-sites", json={"slug": "victim", "title": "V", "channel_id": channel["id"]}
         )
     ).json()
+    term = (await victim.admin.post("/v1/translation/glossary", json={"term": "VictimBrand"})).json()
     return {
         "case_id": case["id"],
         "job_id": bulk_job["id"],
         "article_id": article["id"],
         "language": "zh",
         "site_id": help_site["id"],
+        "term_id": term["id"],
         "endpoint_id": webhook["id"],
         "delivery_id": delivery_id,
         "template_id": template["id"], "rule_id": auto_rule["id"], "assignment_rule_id": assign_rule["id"],

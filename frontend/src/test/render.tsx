@@ -125,6 +125,9 @@ export function message(id: string, conversationId: string, overrides: Partial<S
     auto_no_response_reason: null,
     template_id: null,
     attachments: [],
+    language: 'en',
+    original_text: null,
+    original_language: null,
     ...overrides,
   } as unknown as S['MessageRead'];
 }
@@ -149,4 +152,5 @@ export const directory = {
   'GET /v1/users': [user(), user({ id: '0196f000-0000-7000-8000-0000000000a2', name: 'Li Na', email: 'li.na@hourglass.local', role: 'agent' })],
   'GET /v1/teams': [],
   'GET /v1/channels': { items: [channel()] },
+  'GET /v1/translation/preference': { language: 'en', auto_translate: false },
 };

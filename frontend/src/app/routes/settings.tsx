@@ -4,7 +4,7 @@ import { Navigate, NavLink, useParams } from 'react-router';
 import { Spinner } from '@/components/feedback';
 import { AssignmentPage, AutoRepliesPage } from '@/features/automation';
 import { CaseSettingsPage } from '@/features/cases';
-import { ApiKeysPage, ChannelsPage, PeoplePage } from '@/features/settings';
+import { ApiKeysPage, ChannelsPage, PeoplePage, TranslationPage } from '@/features/settings';
 import { CalendarsPage, PoliciesPage } from '@/features/sla';
 import { TemplatesPage } from '@/features/templates';
 import { WebhooksPage } from '@/features/webhooks';
@@ -26,6 +26,7 @@ const SECTIONS: readonly Section[] = [
   { key: 'assignment', read: 'settings:read', render: (can) => <AssignmentPage canEdit={can('settings:write')} /> },
   { key: 'cases', read: 'settings:read', render: (can) => <CaseSettingsPage canEdit={can('settings:write')} /> },
   { key: 'webhooks', read: 'webhooks:read', render: (can) => <WebhooksPage canEdit={can('webhooks:write')} /> },
+  { key: 'translation', read: 'conversations:read', render: (can) => <TranslationPage canEdit={can('settings:write')} /> },
   { key: 'people', read: 'settings:read', render: (can) => <PeoplePage canEdit={can('admin')} /> },
   { key: 'api-keys', read: 'admin', render: () => <ApiKeysPage /> },
 ];
@@ -39,6 +40,7 @@ const NAV_KEY: Record<string, string> = {
   assignment: 'assignment',
   cases: 'cases',
   webhooks: 'webhooks',
+  translation: 'translation',
   people: 'people',
   'api-keys': 'apiKeys',
 };

@@ -1,3 +1,4 @@
 export { ChannelsPage } from './components/channels-page';
 export { PeoplePage } from './components/people-page';
 export { ApiKeysPage } from './components/api-keys-page';
+export { TranslationPage } from './components/translation-page';

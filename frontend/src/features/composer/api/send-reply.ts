@@ -8,16 +8,20 @@ export interface ReplyInput {
   templateId: string | null;
   /** The same key for the same draft: a double Ctrl+Enter or a retry after a timeout sends once. */
   idempotencyKey: string;
+  /** When `body` is a translation: what the agent wrote, stored with the reply. */
+  original?: { text: string; language: string } | null;
 }
 
 export function useSendReply(conversationId: string) {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: ({ body, templateId, idempotencyKey }: ReplyInput) =>
+    mutationFn: ({ body, templateId, idempotencyKey, original }: ReplyInput) =>
       unwrap(
         api.POST('/v1/conversations/{conversation_id}/replies', {
           params: { path: { conversation_id: conversationId } },
-          body: { body, template_id: templateId },
+          body: original
+            ? { body, template_id: templateId, original_text: original.text, original_language: original.language }
+            : { body, template_id: templateId },
           headers: { 'Idempotency-Key': idempotencyKey },
         }),
       ),

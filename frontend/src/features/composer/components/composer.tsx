@@ -6,6 +6,7 @@ import { useChannelNames, useMe } from '@/hooks/use-directory';
 import { ApiError } from '@/lib/problem';
 import { useSendReply } from '../api/send-reply';
 import { useRecordSuggestionUse, type Suggestion } from '../api/suggestions';
+import { useTranslateDraft, useTranslationAvailability } from '../api/translate-draft';
 import { useComplianceLint } from '../hooks/use-compliance-lint';
 import { useDraft } from '../hooks/use-draft';
 import { HighlightedTextarea } from './highlighted-textarea';
@@ -31,7 +32,14 @@ export function Composer({ conversation }: { conversation: Conversation }) {
   const recordUse = useRecordSuggestionUse(conversation.id);
   const idempotencyKey = useRef(newKey());
   const inputRef = useRef<HTMLTextAreaElement>(null);
-  const lint = useComplianceLint(conversation.id, text);
+  // "Write in Chinese, send in English": the agent writes in their language, the translation (which
+  // they may edit) is what is sent, so it is the translation the linter checks.
+  const [translateMode, setTranslateMode] = useState(false);
+  const [translation, setTranslation] = useState('');
+  const translate = useTranslateDraft(conversation.id);
+  const availability = useTranslationAvailability(translateMode);
+  const sentText = translateMode ? translation : text;
+  const lint = useComplianceLint(conversation.id, sentText);
   const send = useSendReply(conversation.id);
   const me = useMe();
   const channelNames = useChannelNames();
@@ -52,10 +60,26 @@ export function Composer({ conversation }: { conversation: Conversation }) {
   const refused = send.error instanceof ApiError ? send.error.violations : [];
   const blocked = lint.current && lint.blocking;
   const limit = LENGTH_LIMITS[conversation.marketplace];
-  const length = [...text].length;
+  const length = [...sentText].length;
+
+  const changeTranslation = (next: string) => {
+    setTranslation(next);
+    idempotencyKey.current = newKey();
+    if (send.isError) send.reset();
+  };
+
+  const requestTranslation = () => {
+    const source = text.trim();
+    if (!source || translate.isPending) return;
+    translate.mutate(source, {
+      onSuccess: (result) => changeTranslation(['translated', 'cached', 'same_language'].includes(result.status) ? result.text : ''),
+    });
+  };
 
   const changeText = (next: string) => {
     setText(next);
+    // The translation was of the previous text: it must be made again before sending.
+    if (translateMode && translation) setTranslation('');
     // A different text is a different request: it must not replay the previous one.
     idempotencyKey.current = newKey();
     if (send.isError) send.reset();
@@ -74,14 +98,18 @@ export function Composer({ conversation }: { conversation: Conversation }) {
   };
 
   const submit = () => {
-    const body = text.trim();
+    const body = sentText.trim();
     if (!body || send.isPending || blocked) return;
+    const source = translate.data;
+    const original = translateMode ? { text: text.trim(), language: source?.source_language ?? 'zh-CN' } : null;
     send.mutate(
-      { body, templateId, idempotencyKey: idempotencyKey.current },
+      { body, templateId, idempotencyKey: idempotencyKey.current, original },
       {
         onSuccess: () => {
           if (insertedArticle) recordUse.mutate({ kind: 'article', id: insertedArticle, action: 'sent' });
           setText('');
+          setTranslation('');
+          translate.reset();
           setTemplateId(null);
           setInsertedArticle(null);
           idempotencyKey.current = newKey();
@@ -119,15 +147,57 @@ export function Composer({ conversation }: { conversation: Conversation }) {
         value={text}
         onChange={changeText}
         onKeyDown={onKeyDown}
-        violations={lint.current ? lint.violations : []}
-        placeholder={t('composer.placeholder')}
-        label={t('composer.label')}
+        violations={!translateMode && lint.current ? lint.violations : []}
+        placeholder={translateMode ? t('composer.translate.placeholder') : t('composer.placeholder')}
+        label={translateMode ? t('composer.translate.originalLabel') : t('composer.label')}
       />
-      <ViolationList violations={refused.length > 0 ? refused : lint.violations} text={refused.length > 0 ? text : lint.checkedText} />
+      <div className="composer__translate">
+        <label className="checkbox">
+          <input
+            type="checkbox"
+            data-testid="translate-toggle"
+            checked={translateMode}
+            onChange={(e) => {
+              setTranslateMode(e.target.checked);
+              setTranslation('');
+              translate.reset();
+            }}
+          />
+          {t('composer.translate.toggle')}
+        </label>
+        {translateMode ? (
+          <button type="button" className="btn btn--sm" data-testid="translate-draft" disabled={!text.trim() || translate.isPending} onClick={requestTranslation}>
+            {translate.isPending ? t('composer.translate.translating') : t('composer.translate.button')}
+          </button>
+        ) : null}
+      </div>
+      {translateMode && availability.data && (!availability.data.configured || availability.data.budget_exhausted) && !translate.data ? (
+        <div className="notice notice--warn" role="status" data-testid="translate-unavailable">
+          {availability.data.configured ? t('translationSettings.exhausted') : t('translationSettings.notConfigured')}
+        </div>
+      ) : null}
+      {translateMode && translate.data?.notice ? (
+        <div className="notice notice--warn" role="status" data-testid="translate-notice">
+          {translate.data.notice}
+        </div>
+      ) : null}
+      {translate.error ? <ErrorNotice error={translate.error} /> : null}
+      {translateMode && (translation || translate.isSuccess) ? (
+        <HighlightedTextarea
+          value={translation}
+          onChange={changeTranslation}
+          onKeyDown={onKeyDown}
+          violations={lint.current ? lint.violations : []}
+          placeholder={t('composer.translate.translationPlaceholder')}
+          label={t('composer.translate.translationLabel', { language: translate.data?.target_language ?? '' })}
+          testId="translation-input"
+        />
+      ) : null}
+      <ViolationList violations={refused.length > 0 ? refused : lint.violations} text={refused.length > 0 ? sentText : lint.checkedText} />
       {send.error && refused.length === 0 ? <ErrorNotice error={send.error} /> : null}
       <div className="composer__footer">
         <span className={`composer__lint${blocked ? ' is-blocked' : ''}`} data-testid="lint-status">
-          {text.trim() === ''
+          {sentText.trim() === ''
             ? ''
             : lint.checking
               ? t('composer.checking')
@@ -145,7 +215,7 @@ export function Composer({ conversation }: { conversation: Conversation }) {
           type="button"
           className="btn btn--primary"
           data-testid="send-reply"
-          disabled={!text.trim() || send.isPending || blocked}
+          disabled={!sentText.trim() || send.isPending || blocked}
           title={blocked ? t('composer.lintBlocked') : t('composer.sendHint')}
           onClick={submit}
         >

@@ -10,6 +10,7 @@ interface HighlightedTextareaProps {
   violations: readonly Violation[];
   placeholder: string;
   label: string;
+  testId?: string;
 }
 
 /**
@@ -17,7 +18,7 @@ interface HighlightedTextareaProps {
  * problems are underlined in place while typing (the textarea itself cannot style ranges).
  */
 export const HighlightedTextarea = forwardRef<HTMLTextAreaElement, HighlightedTextareaProps>(function HighlightedTextarea(
-  { value, onChange, onKeyDown, violations, placeholder, label },
+  { value, onChange, onKeyDown, violations, placeholder, label, testId = 'composer-input' },
   ref,
 ) {
   const backdropRef = useRef<HTMLDivElement>(null);
@@ -40,7 +41,7 @@ export const HighlightedTextarea = forwardRef<HTMLTextAreaElement, HighlightedTe
       <textarea
         ref={ref}
         className="hl-editor__input"
-        data-testid="composer-input"
+        data-testid={testId}
         value={value}
         placeholder={placeholder}
         aria-label={label}

@@ -1,8 +1,10 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorNotice } from '@/components/feedback';
+import { sameLanguage, useTranslationPreference } from '@/hooks/use-translation-preference';
 import { formatDateTime } from '@/lib/format';
 import { useNoResponseNeeded } from '../api/no-response-needed';
+import { useMessageTranslation } from '../api/translation';
 import type { Message } from '../api/get-conversation';
 import { DeliveryStatus } from './delivery-status';
 import { EmailBodyFrame } from './email-body-frame';
@@ -30,6 +32,16 @@ export function MessageItem({ message: m, conversationSubject, buyerName, author
           ? t('thread.autoReply')
           : (authorName ?? t('thread.agent'));
   const canMarkNoResponse = !outbound && m.author_kind === 'buyer' && awaitingReply && !m.no_response_needed;
+  // Buyer messages in another language than the agent reads: translated on demand, or on opening
+  // when the agent asked for automatic translation; the original is always one click away.
+  const preference = useTranslationPreference();
+  const reading = preference.data?.language ?? (i18n.language.startsWith('zh') ? 'zh-CN' : 'en');
+  const translatable = !outbound && m.author_kind === 'buyer' && !m.body_html && !sameLanguage(m.language, reading);
+  const [choice, setChoice] = useState<boolean | null>(null);
+  const translating = translatable && (choice ?? preference.data?.auto_translate ?? false);
+  const translation = useMessageTranslation(m.id, reading, translating);
+  const translated = translating && translation.data && ['translated', 'cached'].includes(translation.data.status);
+  const [showOriginal, setShowOriginal] = useState(false);
 
   return (
     <article
@@ -43,12 +55,51 @@ export function MessageItem({ message: m, conversationSubject, buyerName, author
         <span className="msg__author">{author}</span>
         {m.author_kind === 'auto' ? <span className="tag tag--muted">{t('thread.autoTag')}</span> : null}
         {m.template_id ? <span className="tag tag--muted">{t('thread.fromTemplate')}</span> : null}
+        <span className="tag tag--muted" data-testid="message-language" title={t('thread.detectedLanguage')}>
+          {t(`languages.${m.language}`, { defaultValue: m.language })}
+        </span>
+        {translatable ? (
+          <button
+            type="button"
+            className="btn btn--link btn--sm"
+            data-testid="translate-toggle-message"
+            aria-pressed={translating}
+            onClick={() => setChoice(!translating)}
+          >
+            {translating ? t('thread.showOriginal') : t('thread.translate')}
+          </button>
+        ) : null}
         <time className="msg__time" dateTime={m.sent_at}>
           {formatDateTime(m.sent_at, i18n.language)}
         </time>
       </header>
       {m.subject && m.subject !== conversationSubject ? <div className="msg__subject">{m.subject}</div> : null}
-      {m.body_html ? <EmailBodyFrame html={m.body_html} title={t('thread.emailBody', { name: author })} /> : <div className="msg__body">{m.body}</div>}
+      {m.body_html ? (
+        <EmailBodyFrame html={m.body_html} title={t('thread.emailBody', { name: author })} />
+      ) : translated && translation.data ? (
+        <>
+          <div className="msg__body" data-testid="message-translation" lang={reading}>
+            {translation.data.text}
+          </div>
+          <div className="msg__translated-note">{t('thread.translatedFrom', { language: t(`languages.${m.language}`, { defaultValue: m.language }) })}</div>
+        </>
+      ) : (
+        <div className="msg__body" data-testid="message-body">{m.body}</div>
+      )}
+      {translating && translation.isFetching && !translation.data ? <div className="msg__translated-note">{t('thread.translating')}</div> : null}
+      {translating && translation.data?.notice ? (
+        <div className="notice notice--warn" role="status" data-testid="translation-notice">
+          {translation.data.notice}
+        </div>
+      ) : null}
+      {outbound && m.original_text ? (
+        <div className="msg__original">
+          <button type="button" className="btn btn--link btn--sm" data-testid="show-original-text" onClick={() => setShowOriginal(!showOriginal)}>
+            {showOriginal ? t('thread.hideWritten') : t('thread.showWritten')}
+          </button>
+          {showOriginal ? <div className="msg__body msg__body--original">{m.original_text}</div> : null}
+        </div>
+      ) : null}
       {m.attachments.length > 0 ? <div className="msg__attachments">{t('thread.attachments', { count: m.attachments.length })}</div> : null}
       <footer className="msg__foot">
         {outbound ? <DeliveryStatus message={m} /> : null}

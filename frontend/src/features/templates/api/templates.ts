@@ -61,3 +61,13 @@ export function useRecentConversations() {
     staleTime: 60_000,
   });
 }
+
+/** A machine-translated copy of a template, saved inactive for review (POST /v1/templates/{id}/translate). */
+export function useTranslateTemplate() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, target }: { id: string; target: TemplateCreate['language'] & string }) =>
+      unwrap(api.POST('/v1/templates/{template_id}/translate', { params: { path: { template_id: id } }, body: { target } })),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.templates.all }),
+  });
+}

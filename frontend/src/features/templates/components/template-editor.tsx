@@ -5,7 +5,15 @@ import { useChannels, useMe } from '@/hooks/use-directory';
 import { errorsAt, fieldErrorsOf } from '@/lib/field-errors';
 import { fillTemplate } from '@/lib/fill-template';
 import { formatDateTime } from '@/lib/format';
-import { useRecentConversations, useSaveTemplate, useServerPreview, useTemplateVariables, type Template, type TemplateCreate } from '../api/templates';
+import {
+  useRecentConversations,
+  useSaveTemplate,
+  useServerPreview,
+  useTemplateVariables,
+  useTranslateTemplate,
+  type Template,
+  type TemplateCreate,
+} from '../api/templates';
 import { insertVariable, unknownVariables } from '../lib/variables';
 import { TEMPLATE_LANGUAGES } from '../lib/languages';
 
@@ -120,6 +128,7 @@ export function TemplateEditor({
         </p>
       ) : null}
       <FormProblem error={save.error} placed={['name', 'category', 'language', 'body']} />
+      {canEdit && template ? <TranslateDraft template={template} onCreated={onSaved} /> : null}
       {canEdit ? (
         <div className="form__actions">
           <Toggle checked={active} onChange={setActive} label={t('form.active')} />
@@ -135,6 +144,36 @@ export function TemplateEditor({
         </div>
       ) : null}
     </form>
+  );
+}
+
+/** Machine-translate the saved template into another language: a new, inactive template to review. */
+function TranslateDraft({ template, onCreated }: { template: Template; onCreated: (t: Template) => void }) {
+  const { t } = useTranslation();
+  const translate = useTranslateTemplate();
+  const others = TEMPLATE_LANGUAGES.filter((l) => l !== template.language);
+  const [target, setTarget] = useState<Language>(others[0] ?? 'en');
+  return (
+    <div className="template-translate" data-testid="template-translate">
+      <select value={target} onChange={(e) => setTarget(e.target.value as Language)} aria-label={t('templates.translateTo')} data-testid="template-translate-target">
+        {others.map((l) => (
+          <option key={l} value={l}>
+            {t(`templates.lang.${l}`)}
+          </option>
+        ))}
+      </select>
+      <button
+        type="button"
+        className="btn btn--sm"
+        disabled={translate.isPending}
+        data-testid="template-translate-button"
+        onClick={() => translate.mutate({ id: template.id, target }, { onSuccess: onCreated })}
+      >
+        {translate.isPending ? t('composer.translate.translating') : t('templates.translateDraft')}
+      </button>
+      <span className="muted">{t('templates.translateHint')}</span>
+      {translate.error ? <FormProblem error={translate.error} /> : null}
+    </div>
   );
 }
 

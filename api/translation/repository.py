@@ -1,0 +1,136 @@
+"""All SQL of the translation domain; every statement is scoped by organization."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.kit.errors import NotFound
+from api.models import (
+    GlossaryTerm,
+    Template,
+    TranslationCacheEntry,
+    TranslationPreference,
+    TranslationSettings,
+    TranslationUsage,
+)
+
+
+async def get_settings(session: AsyncSession, org: uuid.UUID) -> TranslationSettings | None:
+    return await session.get(TranslationSettings, org)
+
+
+async def glossary(session: AsyncSession, org: uuid.UUID) -> list[GlossaryTerm]:
+    rows = await session.execute(
+        select(GlossaryTerm).where(GlossaryTerm.organization_id == org).order_by(func.lower(GlossaryTerm.term))
+    )
+    return list(rows.scalars())
+
+
+async def term_exists(session: AsyncSession, org: uuid.UUID, term: str) -> bool:
+    query = select(GlossaryTerm.id).where(
+        GlossaryTerm.organization_id == org, func.lower(GlossaryTerm.term) == term.lower()
+    )
+    return (await session.execute(query)).first() is not None
+
+
+async def delete_term(session: AsyncSession, org: uuid.UUID, term_id: uuid.UUID) -> None:
+    result = await session.execute(
+        delete(GlossaryTerm).where(GlossaryTerm.organization_id == org, GlossaryTerm.id == term_id)
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        raise NotFound("No such glossary term.")
+
+
+async def cached(
+    session: AsyncSession, org: uuid.UUID, provider: str, source: str, target: str, text_hash: str
+) -> TranslationCacheEntry | None:
+    query = select(TranslationCacheEntry).where(
+        TranslationCacheEntry.organization_id == org,
+        TranslationCacheEntry.provider == provider,
+        TranslationCacheEntry.source_language == source,
+        TranslationCacheEntry.target_language == target,
+        TranslationCacheEntry.text_hash == text_hash,
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def count_hit(session: AsyncSession, org: uuid.UUID, entry_id: uuid.UUID, month: date) -> None:
+    await session.execute(
+        update(TranslationCacheEntry)
+        .where(TranslationCacheEntry.organization_id == org, TranslationCacheEntry.id == entry_id)
+        .values(hits=TranslationCacheEntry.hits + 1)
+    )
+    await _add_usage(session, org, month, characters=0, requests=0, hits=1)
+
+
+async def store(
+    session: AsyncSession,
+    org: uuid.UUID,
+    provider: str,
+    source: str,
+    target: str,
+    text_hash: str,
+    translated: str,
+    detected: str | None,
+) -> None:
+    # Two agents opening the same message at once both translate it; the second write is a no-op.
+    await session.execute(
+        insert(TranslationCacheEntry)
+        .values(
+            id=uuid.uuid4(),
+            organization_id=org,
+            provider=provider,
+            source_language=source,
+            target_language=target,
+            text_hash=text_hash,
+            translated=translated,
+            detected_language=detected,
+        )
+        .on_conflict_do_nothing(constraint="uq_translation_cache_key")
+    )
+
+
+async def usage(session: AsyncSession, org: uuid.UUID, month: date) -> TranslationUsage | None:
+    query = select(TranslationUsage).where(TranslationUsage.organization_id == org, TranslationUsage.month == month)
+    return (await session.execute(query.execution_options(populate_existing=True))).scalar_one_or_none()
+
+
+async def add_usage(session: AsyncSession, org: uuid.UUID, month: date, characters: int) -> None:
+    await _add_usage(session, org, month, characters=characters, requests=1, hits=0)
+
+
+async def _add_usage(
+    session: AsyncSession, org: uuid.UUID, month: date, *, characters: int, requests: int, hits: int
+) -> None:
+    statement = insert(TranslationUsage).values(
+        organization_id=org, month=month, characters=characters, requests=requests, cache_hits=hits
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["organization_id", "month"],
+            set_={
+                "characters": TranslationUsage.characters + statement.excluded.characters,
+                "requests": TranslationUsage.requests + statement.excluded.requests,
+                "cache_hits": TranslationUsage.cache_hits + statement.excluded.cache_hits,
+            },
+        )
+    )
+
+
+async def preference(session: AsyncSession, org: uuid.UUID, user_id: uuid.UUID) -> TranslationPreference | None:
+    query = select(TranslationPreference).where(
+        TranslationPreference.organization_id == org, TranslationPreference.user_id == user_id
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def template_named(session: AsyncSession, org: uuid.UUID, name: str, language: str) -> bool:
+    query = select(Template.id).where(
+        Template.organization_id == org, Template.name == name, Template.language == language
+    )
+    return (await session.execute(query)).first() is not None

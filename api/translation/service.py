@@ -1,0 +1,294 @@
+"""Translating texts for an organization: glossary protection, the PostgreSQL cache, the monthly
+budget, and falling back to the original with a notice whenever the provider fails (never raising:
+a translation problem must not block reading or replying). Never commits."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api import audit
+from api.auth.principal import Principal
+from api.automation.language import detect_language
+from api.compliance import service as compliance
+from api.compliance.rules import Violation
+from api.kit.crypto import CredentialCipher
+from api.kit.errors import Conflict, InvalidInput, field_error
+from api.kit.time import utc_now
+from api.models import Conversation, GlossaryTerm, Message, Template, TranslationPreference, TranslationSettings
+from api.order import repository as order_repository
+from api.template import service as templates
+from api.translation import glossary, repository, rules
+from api.translation.providers import (
+    ProviderConfig,
+    ProviderFailure,
+    adapter,
+    base_language,
+    call,
+    canonical_language,
+)
+from api.translation.schemas import GlossaryTermCreate, PreferenceUpdate, SettingsUpdate
+
+DEFAULT_READING_LANGUAGE = "zh-CN"
+# Jinja variables and tags of a template are code, not text: protected like glossary terms.
+_JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str
+    text: str
+    original: str
+    source_language: str
+    target_language: str
+    provider: str | None
+    notice: str | None = None
+    retry_after_seconds: float | None = None
+
+
+def _fallback(status: str, text: str, source: str, target: str, provider: str | None, **extra: object) -> Outcome:
+    notice = rules.NOTICES.get(status if status != "failed" else str(extra.pop("kind", "unavailable")))
+    return Outcome(status, text, text, source, target, provider, notice, **extra)  # type: ignore[arg-type]
+
+
+def _config(settings: TranslationSettings, cipher: CredentialCipher) -> ProviderConfig:
+    key = cipher.decrypt(settings.key_encrypted).get("key") if settings.key_encrypted else None
+    return ProviderConfig(settings.provider, settings.base_url, key, settings.model)
+
+
+async def translate(
+    session: AsyncSession,
+    org: uuid.UUID,
+    text: str,
+    target: str,
+    *,
+    client: httpx.AsyncClient,
+    cipher: CredentialCipher,
+    source: str | None = None,
+    protect_jinja: bool = False,
+) -> Outcome:
+    target = canonical_language(target)
+    source = canonical_language(source or detect_language(text))
+    settings = await repository.get_settings(session, org)
+    if rules.same_language(source, target):
+        return Outcome("same_language", text, text, source, target, settings.provider if settings else None)
+    if settings is None:
+        return _fallback("not_configured", text, source, target, None)
+    terms = [glossary.Term(t.term, t.translation) for t in await repository.glossary(session, org)]
+    text_hash = glossary.text_hash(text, glossary.version(terms))
+    month = rules.month_of(utc_now())
+    hit = await repository.cached(session, org, settings.provider, source, target, text_hash)
+    if hit is not None:
+        await repository.count_hit(session, org, hit.id, month)
+        return Outcome("cached", hit.translated, text, source, target, settings.provider)
+    usage = await repository.usage(session, org, month)
+    if not rules.within_budget(usage.characters if usage else 0, settings.monthly_character_budget, len(text)):
+        return _fallback("budget_exhausted", text, source, target, settings.provider)
+    if protect_jinja:
+        terms = terms + [glossary.Term(m) for m in dict.fromkeys(_JINJA.findall(text))]
+    protected = glossary.protect(text, terms)
+    try:
+        result = await call(adapter(_config(settings, cipher)), client, protected.text, source, target)
+        try:
+            translated = glossary.restore(result.text, protected)
+        except glossary.PlaceholderLost as exc:
+            raise ProviderFailure("garbage", str(exc)) from exc
+    except ProviderFailure as failure:
+        return _fallback(
+            "failed",
+            text,
+            source,
+            target,
+            settings.provider,
+            kind=failure.kind,
+            retry_after_seconds=rules.retry_seconds(failure.kind, failure.retry_after),
+        )
+    await repository.add_usage(session, org, month, len(protected.text))
+    await repository.store(
+        session, org, settings.provider, source, target, text_hash, translated, result.detected_language
+    )
+    return Outcome("translated", translated, text, source, target, settings.provider)
+
+
+# -- settings, glossary, preference -----------------------------------------------------------------
+
+
+async def configure(
+    session: AsyncSession, principal: Principal, body: SettingsUpdate, cipher: CredentialCipher
+) -> TranslationSettings:
+    org = principal.organization_id
+    settings = await repository.get_settings(session, org)
+    if body.provider == "openai" and not body.model:
+        raise InvalidInput("An OpenAI-compatible endpoint needs a model.", errors=field_error("body.model", "required"))
+    if body.provider == "google" and not body.model:
+        raise InvalidInput(
+            "Google Cloud Translation needs the project id (in `model`).", errors=field_error("body.model", "required")
+        )
+    if settings is None:
+        if body.key is None and body.provider != "libretranslate":
+            raise InvalidInput("This provider needs a key.", errors=field_error("body.key", "required"))
+        settings = TranslationSettings(organization_id=org)
+        session.add(settings)
+    elif body.key is None and settings.provider != body.provider and body.provider != "libretranslate":
+        # Another provider's key is never sent to this one.
+        raise InvalidInput("Changing provider needs that provider's key.", errors=field_error("body.key", "required"))
+    if body.key is not None:
+        settings.key_encrypted = cipher.encrypt({"key": body.key})
+    elif settings.provider is not None and settings.provider != body.provider:
+        settings.key_encrypted = None
+    settings.provider = body.provider
+    settings.base_url = body.base_url
+    settings.model = body.model
+    settings.monthly_character_budget = body.monthly_character_budget
+    await session.flush()
+    await session.refresh(settings)
+    audit.record(
+        session,
+        principal,
+        org,
+        "translation.configured",
+        "organization",
+        org,
+        {"provider": body.provider, "key_changed": body.key is not None},
+    )
+    return settings
+
+
+async def add_term(session: AsyncSession, principal: Principal, body: GlossaryTermCreate) -> GlossaryTerm:
+    org = principal.organization_id
+    if await repository.term_exists(session, org, body.term):
+        raise Conflict("That term is already in the glossary.", errors=field_error("body.term", "already exists"))
+    term = GlossaryTerm(organization_id=org, term=body.term, translation=body.translation)
+    session.add(term)
+    await session.flush()
+    await session.refresh(term)
+    audit.record(session, principal, org, "translation.glossary_added", "glossary_term", term.id, {"term": body.term})
+    return term
+
+
+async def remove_term(session: AsyncSession, principal: Principal, term_id: uuid.UUID) -> None:
+    await repository.delete_term(session, principal.organization_id, term_id)
+    audit.record(
+        session, principal, principal.organization_id, "translation.glossary_removed", "glossary_term", term_id, {}
+    )
+
+
+def _user(principal: Principal) -> uuid.UUID:
+    if principal.user_id is None:
+        raise InvalidInput("Only a user has a language preference.", errors=field_error("authorization", "API key"))
+    return principal.user_id
+
+
+async def preference(session: AsyncSession, principal: Principal) -> tuple[str, bool]:
+    if principal.user_id is None:
+        return DEFAULT_READING_LANGUAGE, False
+    row = await repository.preference(session, principal.organization_id, principal.user_id)
+    return (row.language, row.auto_translate) if row else (DEFAULT_READING_LANGUAGE, False)
+
+
+async def set_preference(session: AsyncSession, principal: Principal, body: PreferenceUpdate) -> TranslationPreference:
+    user_id = _user(principal)
+    row = await repository.preference(session, principal.organization_id, user_id)
+    if row is None:
+        row = TranslationPreference(organization_id=principal.organization_id, user_id=user_id)
+        session.add(row)
+    row.language = canonical_language(body.language)
+    row.auto_translate = body.auto_translate
+    await session.flush()
+    return row
+
+
+# -- what gets translated ---------------------------------------------------------------------------
+
+
+async def buyer_language(session: AsyncSession, conversation: Conversation) -> str:
+    locale = None
+    if conversation.order_id:
+        order = await order_repository.get(session, conversation.organization_id, conversation.order_id)
+        locale = order.buyer_locale if order is not None else None
+    last = (
+        await session.execute(
+            select(Message.body)
+            .where(
+                Message.organization_id == conversation.organization_id,
+                Message.conversation_id == conversation.id,
+                Message.direction == "inbound",
+                Message.author_kind == "buyer",
+            )
+            .order_by(Message.sent_at.desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+    return rules.buyer_language(conversation.marketplace, locale, detect_language(last) if last else None)
+
+
+async def translate_draft(
+    session: AsyncSession,
+    conversation: Conversation,
+    text: str,
+    target: str | None,
+    *,
+    client: httpx.AsyncClient,
+    cipher: CredentialCipher,
+) -> tuple[Outcome, list[Violation]]:
+    """The draft in the buyer's language, and the linter's verdict on that text (the one sent)."""
+    language = target or await buyer_language(session, conversation)
+    outcome = await translate(session, conversation.organization_id, text, language, client=client, cipher=cipher)
+    violations = await compliance.lint_for_conversation(session, conversation, outcome.text)
+    return outcome, violations
+
+
+async def translate_template(
+    session: AsyncSession,
+    principal: Principal,
+    template_id: uuid.UUID,
+    target: str,
+    *,
+    client: httpx.AsyncClient,
+    cipher: CredentialCipher,
+) -> Template:
+    """A machine-translated copy of a template, inactive until someone reviews and enables it."""
+    org = principal.organization_id
+    source = await templates.get(session, org, template_id)
+    target = canonical_language(target)
+    outcome = await translate(
+        session, org, source.body, target, client=client, cipher=cipher, source=source.language, protect_jinja=True
+    )
+    # Templates name their language by its base code (`zh`, as the library filters them).
+    target = base_language(target)
+    if outcome.status not in ("translated", "cached"):
+        raise Conflict(
+            outcome.notice or "The template could not be translated.", errors=field_error("body.target", outcome.status)
+        )
+    name = f"{source.name} [{target}]"[:200]
+    if await repository.template_named(session, org, name, target):
+        raise Conflict(
+            f"A template named {name!r} in {target} exists already; review or rename it first.",
+            errors=field_error("body.target", "draft exists"),
+        )
+    draft = Template(
+        organization_id=org,
+        name=name,
+        category=source.category,
+        language=target,
+        body=outcome.text,
+        is_active=False,
+    )
+    session.add(draft)
+    await session.flush()
+    await session.refresh(draft)
+    audit.record(
+        session,
+        principal,
+        org,
+        "template.translated",
+        "template",
+        draft.id,
+        {"from_template_id": str(source.id), "target": target},
+    )
+    return draft
