@@ -8,7 +8,7 @@
   Tiers set by hand before this revision (anything but "standard") are kept as manual.
 
 Revision ID: 0010_h11bulk_bulk_jobs
-Revises: 0009_wake_notify
+Revises: 0010_h11cases_cases
 Create Date: 2026-12-04 19:00:00
 """
 
@@ -19,7 +19,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0010_h11bulk_bulk_jobs"
-down_revision: str | None = "0009_wake_notify"
+down_revision: str | None = "0010_h11cases_cases"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

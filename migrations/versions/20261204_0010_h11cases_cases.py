@@ -1,7 +1,7 @@
 """cases: after-sales cases, their transitions and settings; case timers on sla_timers
 
 Revision ID: 0010_h11cases_cases
-Revises: 0009_wake_notify
+Revises: 0010_h12classify_categories
 Create Date: 2026-12-04 19:10:00.000000
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0010_h11cases_cases"
-down_revision: str | None = "0009_wake_notify"
+down_revision: str | None = "0010_h12classify_categories"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -7,7 +7,7 @@ on any channel. Organizations created before this revision got their built-in SL
 the values of api/sla/catalog.py at this revision.
 
 Revision ID: 0010_h12classify_categories
-Revises: 0009_wake_notify
+Revises: 0010_h18mail_accepted
 Create Date: 2026-12-04 19:20:00.000000
 """
 
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0010_h12classify_categories"
-down_revision: str | None = "0009_wake_notify"
+down_revision: str | None = "0010_h18mail_accepted"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -2,7 +2,7 @@
 index, as conversation search), public help sites, and the events behind deflection metrics
 
 Revision ID: 0010_h12kb_knowledge
-Revises: 0009_wake_notify
+Revises: 0010_h11bulk_bulk_jobs
 Create Date: 2026-12-04 18:40:46.185525
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0010_h12kb_knowledge"
-down_revision: str | None = "0009_wake_notify"
+down_revision: str | None = "0010_h11bulk_bulk_jobs"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

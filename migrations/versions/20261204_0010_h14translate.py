@@ -2,7 +2,7 @@
 the text the agent wrote when what was sent is its translation
 
 Revision ID: 0010_h14translate_translation
-Revises: 0009_wake_notify
+Revises: 0010_h12kb_knowledge
 Create Date: 2026-12-04 20:10:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0010_h14translate_translation"
-down_revision: str | None = "0009_wake_notify"
+down_revision: str | None = "0010_h12kb_knowledge"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

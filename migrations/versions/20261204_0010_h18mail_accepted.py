@@ -5,7 +5,7 @@ session. So an SMTP acceptance is not a delivery: the reply is `accepted` until 
 passes without a bounce (then `sent`, which stops the clocks) or a bounce comes back (`failed`).
 
 Revision ID: 0010_h18mail_accepted
-Revises: 0009_wake_notify
+Revises: 0010_h16triage
 Create Date: 2026-12-04 19:00:00.000000
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0010_h18mail_accepted"
-down_revision: str | None = "0009_wake_notify"
+down_revision: str | None = "0010_h16triage"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
