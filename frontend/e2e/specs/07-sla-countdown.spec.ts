@@ -9,7 +9,8 @@ test.describe('SLA countdown', () => {
     // The deadline comes from the server: a missing field is a failure, never a skip.
     expect(await api.hasSlaFields(), 'ConversationRead must document sla_deadline').toBe(true);
     const erp = await api.channel('api', 'ERP feed');
-    // Received an hour ago on a 24 h clock: about 23 h left, so the badge is green.
+    // Received an hour ago on the ERP feed's 24 h clock; the demo's office-hours target may fall due
+    // sooner. Either way the badge is green and shows the nearest deadline the server reports.
     const pushed = await api.pushBuyerMessage(erp, {
       subject: 'Countdown check',
       body: 'Is the blue one back in stock?',
@@ -24,7 +25,12 @@ test.describe('SLA countdown', () => {
     const badge = countdownIn(page, pushed.conversation_id);
     await expect(badge).toBeVisible({ timeout: 20_000 });
     await expect(badge).toHaveAttribute('data-tone', 'green');
-    await expect(badge).toHaveText(/^2[23]:\d\d:\d\d$/);
+    const left = Date.parse(String(listed['sla_deadline'])) - Date.now();
+    expect(left, 'the deadline is ahead').toBeGreaterThan(HOUR);
+    // h:mm:ss, its hours those the server's deadline leaves (or one fewer, as the seconds tick).
+    const hours = Math.floor(left / HOUR);
+    const pad = (n: number) => String(n).padStart(2, '0');
+    await expect(badge).toHaveText(new RegExp(`^(${pad(hours)}|${pad(Math.max(hours - 1, 0))}):\\d\\d:\\d\\d$`));
     const first = await badge.textContent();
     await expect(badge).not.toHaveText(first ?? '', { timeout: 3_000 });
     await shot('07-countdown-green');

@@ -108,6 +108,25 @@ export class HourglassApi {
     return reply.id;
   }
 
+  /**
+   * The demo's built-in policies carry internal office-hours targets besides each marketplace's own
+   * clock, and a conversation's deadline is the nearest of them. A test about the marketplace clock
+   * alone sets the internal targets aside; the returned function puts them back.
+   */
+  async withoutInternalTargets(): Promise<() => Promise<void>> {
+    const fields = ['internal_first_response_seconds', 'internal_next_response_seconds', 'internal_resolution_seconds'] as const;
+    const policies = await this.request<Record<string, unknown>[]>('GET', '/v1/sla/policies');
+    const changed = policies.filter((p) => fields.some((f) => p[f] != null));
+    for (const p of changed) {
+      await this.request('PATCH', `/v1/sla/policies/${String(p['id'])}`, Object.fromEntries(fields.map((f) => [f, null])));
+    }
+    return async () => {
+      for (const p of changed) {
+        await this.request('PATCH', `/v1/sla/policies/${String(p['id'])}`, Object.fromEntries(fields.map((f) => [f, p[f]])));
+      }
+    };
+  }
+
   /** Whether GET /v1/templates answers 2xx for this token. */
   async hasTemplates(token: string): Promise<boolean> {
     const response = await fetch(`${this.baseUrl}/v1/templates`, { headers: { Authorization: `Bearer ${token}` } });
