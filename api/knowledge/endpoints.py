@@ -163,7 +163,8 @@ async def article_markdown(
 async def export_articles(
     session: SessionDep, principal: Reader, status_: Status | None = Query(default=None, alias="status")
 ) -> ExportRead:
-    """Every article (up to 2,000) as Markdown files, one per language variant, named `key.language.md`."""
+    """Every article (up to 2,000) as Markdown files, one per language variant, named after its key and
+    language (`returns.en` plus the Markdown file extension)."""
     articles = await repository.list_articles(session, principal.organization_id, status=status_, limit=2000)
     return ExportRead(files=await service.export_files(session, principal.organization_id, articles))
 

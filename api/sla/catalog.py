@@ -51,8 +51,8 @@ BUILTINS: tuple[BuiltinPolicy, ...] = (
     BuiltinPolicy(
         key="bbb_ag_complaint",
         name="BBB / Attorney General complaint, any channel (1 h)",
-        source="Walmart Customer Care Policy's 1-hour rule for Better Business Bureau or Attorney General complaints "
-        "(marketplaces.md §2), applied by Hourglass on every other channel too: an ERP's `api` channel or a mailbox "
+        source="Walmart Customer Care Policy's 1-hour rule for Better Business Bureau or Attorney General complaints, "
+        "applied by Hourglass on every other channel too: an ERP's `api` channel or a mailbox "
         "may carry Walmart's mail, and no marketplace publishes a longer target for a legal complaint. The label "
         "comes from the marketplace (Walmart's escalations address, an ERP's push) or from the buyer's own words.",
         first_response_seconds=1 * HOUR,

@@ -32,7 +32,7 @@ NEW = (
 POLICY_NAME = "BBB / Attorney General complaint, any channel (1 h)"
 POLICY_SOURCE = (
     "Walmart Customer Care Policy's 1-hour rule for Better Business Bureau or Attorney General complaints "
-    "(marketplaces.md §2), applied by Hourglass on every other channel too: an ERP's `api` channel or a mailbox "
+    "applied by Hourglass on every other channel too: an ERP's `api` channel or a mailbox "
     "may carry Walmart's mail, and no marketplace publishes a longer target for a legal complaint. The label "
     "comes from the marketplace (Walmart's escalations address, an ERP's push) or from the buyer's own words."
 )

@@ -1,5 +1,7 @@
 """Replies: queued, collected and confirmed by the ERP; failures listed under Failed and retried."""
 
+from datetime import UTC, datetime, timedelta
+
 from tests.helpers import make_channel, push
 
 
@@ -49,7 +51,9 @@ async def test_buyer_message_after_reply_was_written_keeps_waiting(tenant):
     channel = await make_channel(tenant.api)
     msg = await push(tenant.api, channel["id"], external_thread_id="Z", sent_at="2026-01-01T00:00:00+00:00")
     reply = await _reply(tenant.agent, msg["conversation_id"])
-    later = await push(tenant.api, channel["id"], external_thread_id="Z", sent_at="2099-01-01T00:00:00+00:00")
+    # After the reply was written (a minute ahead, inside the clock skew a push may have).
+    ahead = (datetime.now(UTC) + timedelta(minutes=1)).isoformat()
+    later = await push(tenant.api, channel["id"], external_thread_id="Z", sent_at=ahead)
     await tenant.api.post(f"/v1/messages/{reply['id']}/delivery", json={"status": "sent"})
     r = await tenant.api.get(f"/v1/conversations/{msg['conversation_id']}")
     assert r.json()["waiting_since"] == later["sent_at"].replace("+00:00", "Z")

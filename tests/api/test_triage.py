@@ -137,8 +137,8 @@ async def test_no_response_needed_needs_a_reason_confirms_questions_and_undoes(t
 
 async def test_no_response_needed_other_needs_a_note_and_only_buyer_messages(tenant):
     channel = await make_channel(tenant.api, marketplace="walmart")
-    thanks = await push(tenant.api, channel["id"], body="Thanks, all good.")
-    assert thanks["contains_question"] is False
+    thanks = await push(tenant.api, channel["id"], body="I sent the photos by mail.")
+    assert thanks["contains_question"] is False and thanks["no_response_needed"] is False
     path = f"/v1/messages/{thanks['id']}/no-response-needed"
     r = await tenant.agent.post(path, json={"reason": "other"})
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.note"
