@@ -23,9 +23,10 @@ from api.knowledge import markdown, ranking, repository
 from api.knowledge.ranking import Candidate, Context, Scored
 from api.knowledge.schemas import ReasonRead, SuggestionRead, SuggestionUse
 from api.knowledge.service import pick_variant
-from api.models import Conversation, KnowledgeVariant, User
+from api.models import Conversation, KnowledgeVariant
 from api.order import repository as order_repository
 from api.template import service as template_service
+from api.user import repository as user_repository
 
 ARTICLE_CANDIDATES = 60
 
@@ -141,7 +142,7 @@ async def suggestions(
     await template_service.ensure_starters(session, org)
     lexical = LexicalRanker()
     scored = await (ranker or lexical).rank(session, org, context, limit)
-    agent = await session.get(User, principal.user_id) if principal.user_id else None
+    agent = await user_repository.get(session, org, principal.user_id) if principal.user_id else None
     values = await template_service.values_for(session, conversation, agent)
     chosen: list[tuple[Scored, str, str, str, list[ReasonRead]]] = []
     for s in scored:

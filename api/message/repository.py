@@ -179,3 +179,22 @@ async def accepted_replies(session: AsyncSession, organization_id: uuid.UUID, li
         .with_for_update(skip_locked=True)
     )
     return list(rows.scalars())
+
+
+async def latest_buyer_body(
+    session: AsyncSession, organization_id: uuid.UUID, conversation_id: uuid.UUID
+) -> str | None:
+    """The text of the buyer's most recent message in a conversation (None before the buyer wrote)."""
+    return (
+        await session.execute(
+            select(Message.body)
+            .where(
+                Message.organization_id == organization_id,
+                Message.conversation_id == conversation_id,
+                Message.direction == "inbound",
+                Message.author_kind == "buyer",
+            )
+            .order_by(Message.sent_at.desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()

@@ -9,7 +9,6 @@ import uuid
 from dataclasses import dataclass
 
 import httpx
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import audit
@@ -20,7 +19,8 @@ from api.compliance.rules import Violation
 from api.kit.crypto import CredentialCipher
 from api.kit.errors import Conflict, InvalidInput, field_error
 from api.kit.time import utc_now
-from api.models import Conversation, GlossaryTerm, Message, Template, TranslationPreference, TranslationSettings
+from api.message import repository as message_repository
+from api.models import Conversation, GlossaryTerm, Template, TranslationPreference, TranslationSettings
 from api.order import repository as order_repository
 from api.template import service as templates
 from api.translation import glossary, repository, rules
@@ -211,19 +211,7 @@ async def buyer_language(session: AsyncSession, conversation: Conversation) -> s
     if conversation.order_id:
         order = await order_repository.get(session, conversation.organization_id, conversation.order_id)
         locale = order.buyer_locale if order is not None else None
-    last = (
-        await session.execute(
-            select(Message.body)
-            .where(
-                Message.organization_id == conversation.organization_id,
-                Message.conversation_id == conversation.id,
-                Message.direction == "inbound",
-                Message.author_kind == "buyer",
-            )
-            .order_by(Message.sent_at.desc())
-            .limit(1)
-        )
-    ).scalar_one_or_none()
+    last = await message_repository.latest_buyer_body(session, conversation.organization_id, conversation.id)
     return rules.buyer_language(conversation.marketplace, locale, detect_language(last) if last else None)
 
 
