@@ -29,8 +29,9 @@ from api.conversation import service as conversation_service
 from api.conversation.schemas import ConversationUpdate
 from api.kit.errors import Conflict, HourglassError
 from api.kit.time import utc_now
-from api.models import BulkJob, User
+from api.models import BulkJob
 from api.template import service as templates
+from api.user import repository as user_repository
 from api.webhook.payloads import BulkJobData
 
 ItemEffect = Callable[[AsyncSession, Principal, dict[str, Any], uuid.UUID], Awaitable[uuid.UUID | None]]
@@ -81,7 +82,7 @@ async def _send_template(session: AsyncSession, p: Principal, action: dict[str, 
     if not template.is_active:
         raise Conflict("The template was deactivated after the job started.")
     c = await conversation_repository.get(session, p.organization_id, cid)
-    agent = await session.get(User, p.user_id) if p.user_id else None
+    agent = await user_repository.get(session, p.organization_id, p.user_id) if p.user_id else None
     rendered = await templates.render(template.body, await templates.values_for(session, c, agent))
     # The ordinary reply path: marketplace notices refused, the text linted for this conversation's
     # marketplace (a blocking violation fails the item with the linter's reasons), usage counted.
