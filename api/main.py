@@ -26,6 +26,8 @@ from api.channel.endpoints import router as channel_router
 from api.compliance.endpoints import router as compliance_router
 from api.config import Settings, get_settings
 from api.conversation.endpoints import router as conversation_router
+from api.csat.endpoints import router as csat_router
+from api.csat.public import router as csat_public_router
 from api.customer.endpoints import router as customer_router
 from api.db import create_engine, create_sessionmaker
 from api.embedded import resolve_service_urls
@@ -220,6 +222,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         suggestion_router,
         help_pages_router,
         translation_router,
+        csat_router,
+        csat_public_router,
     ):
         app.include_router(router)
 

@@ -8,6 +8,7 @@ from api.models.bulk_job import BulkJob, BulkJobItem
 from api.models.case import Case, CaseSettings, CaseTransition
 from api.models.channel import Channel
 from api.models.conversation import Conversation
+from api.models.csat import CsatSettings, CsatSurvey
 from api.models.customer import Customer, CustomerTierRules
 from api.models.idempotency import IdempotencyRecord
 from api.models.inbound_push import InboundPush
@@ -45,6 +46,8 @@ __all__ = [
     "CaseTransition",
     "Channel",
     "Conversation",
+    "CsatSettings",
+    "CsatSurvey",
     "Customer",
     "CustomerTierRules",
     "GlossaryTerm",
