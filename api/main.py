@@ -47,6 +47,7 @@ from api.ops.idempotency import BodyLimitMiddleware, IdempotencyMiddleware, inst
 from api.ops.metrics import MetricsMiddleware
 from api.ops.static import install_frontend
 from api.order.endpoints import router as order_router
+from api.product_issue.endpoints import router as product_issue_router
 from api.realtime.config import RealtimeConfig
 from api.realtime.endpoints import router as realtime_router
 from api.realtime.hub import RealtimeHub
@@ -224,6 +225,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         translation_router,
         csat_router,
         csat_public_router,
+        product_issue_router,
     ):
         app.include_router(router)
 

@@ -31,6 +31,7 @@ from api.csat import service as csat
 from api.kit.time import utc_now
 from api.message.outbound import queue_reply
 from api.models import AutomationRun, AutoReplyRule, Conversation, Customer, Message, Reminder, Team, User
+from api.product_issue import service as product_issues
 from api.sla import repository as sla_repository
 from api.sla import service as sla_service
 from api.sla.calendar import BusinessCalendar as Calendar
@@ -51,6 +52,8 @@ async def process_message(session: AsyncSession, message: Message) -> None:
     c = (
         await session.execute(select(Conversation).where(Conversation.id == message.conversation_id).with_for_update())
     ).scalar_one()
+    # Before the CSAT check: a rating gives no reason, and every buyer message is classified once here.
+    await product_issues.record(session, c, message)
     if await csat.take_answer(session, c, message) is not None:
         # A rating of a resolved conversation: nothing to route, no rule to run on it.
         message.processed_at = utc_now()

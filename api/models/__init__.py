@@ -18,6 +18,7 @@ from api.models.note import Note
 from api.models.order import Order, OrderItem, Shipment
 from api.models.organization import Organization
 from api.models.outbox import OutboxEvent
+from api.models.product_issue import ProductIssueMention
 from api.models.saved_view import SavedView
 from api.models.sla import BusinessCalendar, Notification, OutboundEmail, SlaClock, SlaPolicy, SlaTimer
 from api.models.team import Team, TeamMember
@@ -66,6 +67,7 @@ __all__ = [
     "Organization",
     "OutboundEmail",
     "OutboxEvent",
+    "ProductIssueMention",
     "Reminder",
     "SavedView",
     "Shipment",
