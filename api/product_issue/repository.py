@@ -150,3 +150,43 @@ async def examples(
         .order_by(stmt.c.sent_at.desc(), stmt.c.message_id.desc())
     )
     return [dict(r) for r in (await session.execute(q)).mappings()]
+
+
+WEEK_SECONDS = 7 * 86400
+
+
+def _window(column: Any, end: datetime) -> Any:
+    """Which rolling 7-day window before `end` a time falls in: 0 for the last 7 days, 1 before..."""
+    return func.floor(func.extract("epoch", literal(end) - column) / WEEK_SECONDS).label("w")
+
+
+async def issues_per_window(
+    session: AsyncSession, organization_id: uuid.UUID, start: datetime, end: datetime, **filters: Any
+) -> list[tuple[str, int, int]]:
+    """(sku, window index, messages) in rolling weeks ending at `end`."""
+    m = ProductIssueMention
+    w = _window(m.sent_at, end)
+    stmt = select(m.sku, w, func.count(distinct(m.message_id)).label("n"))
+    stmt = _filtered(stmt, organization_id, start, end, **filters).group_by(m.sku, w)
+    return [(r.sku, int(r.w), int(r.n)) for r in (await session.execute(stmt)).all()]
+
+
+async def units_per_window(
+    session: AsyncSession, organization_id: uuid.UUID, start: datetime, end: datetime, marketplace: str | None = None
+) -> list[tuple[str, int, int]]:
+    w = _window(_order_time(), end)
+    stmt = (
+        select(OrderItem.sku, w, func.sum(OrderItem.quantity).label("n"))
+        .join(Order, Order.id == OrderItem.order_id)
+        .where(
+            OrderItem.organization_id == organization_id,
+            Order.organization_id == organization_id,
+            OrderItem.sku.is_not(None),
+            _order_time() >= start,
+            _order_time() < end,
+        )
+        .group_by(OrderItem.sku, w)
+    )
+    if marketplace:
+        stmt = stmt.where(Order.marketplace == marketplace)
+    return [(r.sku, int(r.w), int(r.n or 0)) for r in (await session.execute(stmt)).all()]

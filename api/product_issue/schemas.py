@@ -10,7 +10,7 @@ from api.kit.schema import ResponseModel
 
 class ProductIssueJump(ResponseModel):
     jumped: bool
-    current_rate: float | None = Field(description="Latest week's issues per 1,000 units ordered")
+    current_rate: float | None = Field(description="The last 7 days' issues per 1,000 units ordered")
     baseline_rate: float | None = Field(description="The 4 weeks before, pooled")
     reason: str
 
@@ -24,7 +24,7 @@ class ProductIssueRow(ResponseModel):
     units_ordered: int = Field(description="Units of the SKU in orders placed in the period")
     rate_per_1000: float | None = Field(description="messages per 1,000 units ordered; null without units")
     jump: ProductIssueJump
-    trend: list[int] = Field(description="Messages per week of the period, oldest first (a sparkline)")
+    trend: list[int] = Field(description="Messages per rolling week of the period (ending at `to`), oldest first")
 
 
 class ProductIssueReport(ResponseModel):

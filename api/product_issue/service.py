@@ -128,25 +128,24 @@ async def report(
     filters: dict[str, Any] = {"reason": reason, "marketplace": marketplace}
     rows = await repository.per_sku(session, organization_id, start, end, **filters)
     units = await repository.units_per_sku(session, organization_id, start, end, marketplace)
-    buckets = _buckets(start, end, "week")
-    # The jump compares the latest week with the four before it, whatever the period shown.
-    jump_start = datetime.combine(buckets[-1].date(), datetime.min.time(), UTC) - timedelta(weeks=BASELINE_WEEKS)
-    series_start = min(start, jump_start)
-    weekly = _buckets(series_start, end, "week")
-    issues: dict[str, dict[datetime, int]] = {}
-    for sku, b, n in await repository.issues_per_bucket(session, organization_id, "week", series_start, end, **filters):
-        issues.setdefault(sku, {})[_naive(b)] = n
-    sold: dict[str, dict[datetime, int]] = {}
-    for sku, b, n in await repository.units_per_bucket(
-        session, organization_id, "week", series_start, end, marketplace=marketplace
-    ):
-        sold.setdefault(sku, {})[_naive(b)] = n
+    # Rolling weeks ending at `end` (window 0 is the last 7 days): the jump compares the last 7 days
+    # with the 4 weeks before them whatever the weekday, and the sparkline shows the period's weeks.
+    shown = max(1, -(-(end - start).days // 7))
+    windows = max(shown, BASELINE_WEEKS + 1)
+    series_start = min(start, end - timedelta(weeks=windows))
+    issues: dict[str, dict[int, int]] = {}
+    for sku, w, n in await repository.issues_per_window(session, organization_id, series_start, end, **filters):
+        issues.setdefault(sku, {})[w] = n
+    sold: dict[str, dict[int, int]] = {}
+    for sku, w, n in await repository.units_per_window(session, organization_id, series_start, end, marketplace):
+        sold.setdefault(sku, {})[w] = n
     out = []
     for r in rows:
         sku = r["sku"]
-        series = [Period(issues.get(sku, {}).get(b, 0), sold.get(sku, {}).get(b, 0)) for b in weekly]
+        series = [
+            Period(issues.get(sku, {}).get(w, 0), sold.get(sku, {}).get(w, 0)) for w in range(windows - 1, -1, -1)
+        ]
         jump = detect_jump(series, baseline_periods=BASELINE_WEEKS)
-        shown = set(buckets)
         out.append(
             ProductIssueRow(
                 sku=sku,
@@ -162,7 +161,7 @@ async def report(
                     baseline_rate=jump.baseline_rate,
                     reason=jump.reason,
                 ),
-                trend=[p.issues for b, p in zip(weekly, series, strict=True) if b in shown],
+                trend=[p.issues for p in series[-shown:]],
             )
         )
     out.sort(key=lambda x: (not x.jump.jumped, -(x.rate_per_1000 or 0), -x.messages, x.sku))
