@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import distinct, func, literal, select
+from sqlalchemy import distinct, func, literal, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -190,3 +190,32 @@ async def units_per_window(
     if marketplace:
         stmt = stmt.where(Order.marketplace == marketplace)
     return [(r.sku, int(r.w), int(r.n or 0)) for r in (await session.execute(stmt)).all()]
+
+
+async def buyer_messages_after(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    since: datetime,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[tuple[Message, Any]]:
+    """A page of the organization's buyer messages sent since `since`, in (sent_at, id) order, each
+    with its conversation (for the rebuild of the table)."""
+    from api.models import Conversation
+
+    stmt = (
+        select(Message, Conversation)
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .where(
+            Message.organization_id == organization_id,
+            Conversation.organization_id == organization_id,
+            Message.direction == "inbound",
+            Message.author_kind == "buyer",
+            Message.sent_at >= since,
+        )
+        .order_by(Message.sent_at, Message.id)
+        .limit(limit)
+    )
+    if after is not None:
+        stmt = stmt.where(tuple_(Message.sent_at, Message.id) > tuple_(after[0], after[1]))
+    return [(row[0], row[1]) for row in (await session.execute(stmt)).all()]

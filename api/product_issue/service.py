@@ -227,3 +227,19 @@ async def examples(
         )
         for r in rows
     ]
+
+
+async def rebuild(session: AsyncSession, organization_id: uuid.UUID, since: datetime, batch: int = 1000) -> int:
+    """Classify again every buyer message sent since `since` (messages stored before this table
+    existed, or after the classifier changed); idempotent, in pages of `batch`. Returns how many
+    messages were read. In the caller's transaction."""
+    seen = 0
+    after: tuple[datetime, uuid.UUID] | None = None
+    while True:
+        page = await repository.buyer_messages_after(session, organization_id, since, after, batch)
+        for message, conversation in page:
+            await record(session, conversation, message)
+        seen += len(page)
+        if len(page) < batch:
+            return seen
+        after = (page[-1][0].sent_at, page[-1][0].id)

@@ -111,3 +111,36 @@ async def test_bad_ranges(tenant):
     assert r.status_code == 422 and "92" in r.json()["errors"][0]["reason"]
     r = await tenant.admin.get("/v1/product-issues", params={"reason": "smelly"})
     assert r.status_code == 422
+
+
+async def test_rebuild_classifies_messages_stored_before_the_table(tenant, other_tenant, sessionmaker):
+    from sqlalchemy import delete
+
+    from api.product_issue.service import rebuild
+
+    await _history(tenant)
+    await _history(other_tenant)
+    await drain(sessionmaker)
+    async with sessionmaker() as s:
+        before = await s.scalar(
+            select(func.count())
+            .select_from(ProductIssueMention)
+            .where(ProductIssueMention.organization_id == tenant.org_id)
+        )
+    async with sessionmaker.begin() as s:
+        await s.execute(delete(ProductIssueMention).where(ProductIssueMention.organization_id == tenant.org_id))
+    async with sessionmaker.begin() as s:
+        assert await rebuild(s, tenant.org_id, NOW - timedelta(weeks=8), batch=4) == 11  # buyer messages read
+    async with sessionmaker.begin() as s:
+        await rebuild(s, tenant.org_id, NOW - timedelta(weeks=8), batch=4)  # idempotent
+    async with sessionmaker() as s:
+        counts = dict(
+            (
+                await s.execute(
+                    select(ProductIssueMention.organization_id, func.count()).group_by(
+                        ProductIssueMention.organization_id
+                    )
+                )
+            ).all()
+        )
+    assert counts[tenant.org_id] == before == 11 and counts[other_tenant.org_id] == 11
