@@ -248,7 +248,7 @@ def rebuild_product_issues(
         try:
             async with create_sessionmaker(engine).begin() as session:
                 org_id = await _org_id(session, org)
-                return await rebuild(session, org_id, utc_now() - timedelta(days=days))
+                return await rebuild(session, org_id, utc_now() - timedelta(days=days))  # type: ignore[arg-type]
         finally:
             await engine.dispose()
 
