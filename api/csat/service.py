@@ -254,8 +254,9 @@ async def take_answer(session: AsyncSession, c: Conversation, message: Message) 
     message.no_response_needed = True
     message.meta = {**(message.meta or {}), "no_response_reason": NO_RESPONSE_REASON}
     changed = ["waiting_since"]
-    if c.status != "resolved":
-        # The rating reopened the conversation at ingest (any buyer message does); it asked nothing.
+    if c.status != "resolved" and c.resolved_at is not None:
+        # The rating reopened the conversation at ingest (any buyer message does; a person's reopening
+        # clears resolved_at, and then it stays open); it asked nothing, so it goes back to resolved.
         c.status = "resolved"
         changed.append("status")
     await session.flush()

@@ -252,3 +252,23 @@ async def test_tenant_isolation(tenant, other_tenant, sessionmaker):
     assert r.json()["total_sent"] == 0
     assert (await other_tenant.admin.get("/v1/csat/settings")).json()["enabled"] is False
     assert (await tenant.admin.get("/v1/csat/results", params={"group_by": "marketplace"})).json()["total_sent"] == 1
+
+
+async def test_a_person_reopening_keeps_it_open_and_the_page_is_rate_limited(tenant, sessionmaker, client):
+    await _enable(tenant, forms={"api": "link"})
+    channel = await make_channel(tenant.api, marketplace="api")
+    conv = (await push(tenant.api, channel["id"], external_thread_id="api-t1"))["conversation_id"]
+    await _resolve(tenant, conv)
+    assert await _send(sessionmaker) == 1
+    r = await tenant.agent.patch(f"/v1/conversations/{conv}", json={"status": "open"})
+    assert r.status_code == 200
+    await push(
+        tenant.api, channel["id"], external_thread_id="api-t1", body="4/5", sent_at=datetime.now(UTC).isoformat()
+    )
+    await drain(sessionmaker)
+    [decision] = await _decisions(tenant.agent, conv)
+    assert decision["score"] == 4
+    assert (await tenant.agent.get(f"/v1/conversations/{conv}")).json()["status"] == "open"
+
+    statuses = [(await client.get("/csat/unknown-token")).status_code for _ in range(31)]
+    assert statuses[:30] == [404] * 30 and statuses[30] == 429
