@@ -227,6 +227,34 @@ def create_user(
     typer.echo(asyncio.run(run()))
 
 
+@admin.command("rebuild-product-issues")
+def rebuild_product_issues(
+    org: Annotated[str, typer.Option(help="Organization slug")],
+    days: Annotated[int, typer.Option(min=1, max=3660, help="Buyer messages sent in the last N days")] = 366,
+) -> None:
+    """Classify past buyer messages into the product-issue table (after an upgrade; idempotent)."""
+    _require_secret_key()
+    _ensure_services()
+
+    async def run() -> int:
+        from datetime import timedelta
+
+        from api.db import create_engine, create_sessionmaker
+        from api.kit.time import utc_now
+        from api.product_issue.service import rebuild
+
+        settings = get_settings()
+        engine = create_engine(settings.database_url or "", settings, pool_size=1)
+        try:
+            async with create_sessionmaker(engine).begin() as session:
+                org_id = await _org_id(session, org)
+                return await rebuild(session, org_id, utc_now() - timedelta(days=days))  # type: ignore[arg-type]
+        finally:
+            await engine.dispose()
+
+    typer.echo(f"{asyncio.run(run())} buyer messages classified")
+
+
 @admin.command("create-api-key")
 def create_api_key(
     org: Annotated[str, typer.Option(help="Organization slug")],

@@ -15,6 +15,7 @@ from api.auth import service as auth_service
 from api.auth.principal import SCOPES
 from api.config import get_settings
 from api.db import create_engine, create_sessionmaker
+from api.demo_insight import seed_demo_insight
 from api.demo_rules import seed_working_setup
 from api.kit.time import utc_now
 from api.knowledge.service import seed_demo_knowledge
@@ -90,6 +91,8 @@ async def seed_demo(database_url: str) -> DemoCredentials:
                 await session.flush()
             # Starter articles and the public help page /help/demo (questions arrive on the ERP feed).
             await seed_demo_knowledge(session, org.id, users[DEMO_EMAIL], channel, DEMO_SLUG)
+            # CSAT on, and a product whose damage rate jumped (the Insight pages).
+            await seed_demo_insight(session, org.id, channel)
             await session.execute(
                 update(ApiKey)
                 .where(ApiKey.organization_id == org.id, ApiKey.name == "demo", ApiKey.revoked_at.is_(None))

@@ -38,6 +38,7 @@ EVENT_TYPES: dict[str, str] = {
     "case.escalated": "A case clock alerted its owner (a new claim, a marketplace deadline close)",
     "case.overdue": "A case passed its handling target or the marketplace's deadline while requested",
     "bulk_job.created": "A bulk job on conversations was accepted (POST /v1/conversations/bulk)",
+    "csat.received": "A buyer rated their satisfaction (1-5) after a resolved conversation, once per survey",
     "bulk_job.updated": "A bulk job advanced: items done and failed so far, or it completed",
 }
 

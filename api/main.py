@@ -26,6 +26,8 @@ from api.channel.endpoints import router as channel_router
 from api.compliance.endpoints import router as compliance_router
 from api.config import Settings, get_settings
 from api.conversation.endpoints import router as conversation_router
+from api.csat.endpoints import router as csat_router
+from api.csat.public import router as csat_public_router
 from api.customer.endpoints import router as customer_router
 from api.db import create_engine, create_sessionmaker
 from api.embedded import resolve_service_urls
@@ -45,6 +47,7 @@ from api.ops.idempotency import BodyLimitMiddleware, IdempotencyMiddleware, inst
 from api.ops.metrics import MetricsMiddleware
 from api.ops.static import install_frontend
 from api.order.endpoints import router as order_router
+from api.product_issue.endpoints import router as product_issue_router
 from api.realtime.config import RealtimeConfig
 from api.realtime.endpoints import router as realtime_router
 from api.realtime.hub import RealtimeHub
@@ -220,6 +223,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         suggestion_router,
         help_pages_router,
         translation_router,
+        csat_router,
+        csat_public_router,
+        product_issue_router,
     ):
         app.include_router(router)
 

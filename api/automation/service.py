@@ -27,9 +27,11 @@ from api.case import service as case_service
 from api.case.schemas import CaseCreate
 from api.compliance import service as compliance
 from api.compliance.rules import has_blocking
+from api.csat import service as csat
 from api.kit.time import utc_now
 from api.message.outbound import queue_reply
 from api.models import AutomationRun, AutoReplyRule, Conversation, Customer, Message, Reminder, Team, User
+from api.product_issue import service as product_issues
 from api.sla import repository as sla_repository
 from api.sla import service as sla_service
 from api.sla.calendar import BusinessCalendar as Calendar
@@ -50,6 +52,12 @@ async def process_message(session: AsyncSession, message: Message) -> None:
     c = (
         await session.execute(select(Conversation).where(Conversation.id == message.conversation_id).with_for_update())
     ).scalar_one()
+    # Before the CSAT check: a rating gives no reason, and every buyer message is classified once here.
+    await product_issues.record(session, c, message)
+    if await csat.take_answer(session, c, message) is not None:
+        # A rating of a resolved conversation: nothing to route, no rule to run on it.
+        message.processed_at = utc_now()
+        return
     decided = message.ingest_decision or {}
     tier = decided.get("customer_tier") or await _tier(session, c)
     await _follow_classification(session, c, message, decided.get("classification") or {})
@@ -314,9 +322,7 @@ def _classified(message: Message, c: Conversation) -> dict[str, Any]:
     return {"category": decided.get("category") or c.category, "language": decided.get("language") or c.language}
 
 
-async def _apply_actions(
-    session: AsyncSession, rule: AutoReplyRule, c: Conversation, message: Message
-) -> list[str]:
+async def _apply_actions(session: AsyncSession, rule: AutoReplyRule, c: Conversation, message: Message) -> list[str]:
     """Render and lint before changing anything, so a refused text suppresses the whole rule.
     A template goes out in the buyer's language when the library has that variant of it."""
     texts: dict[int, tuple[str, uuid.UUID, str]] = {}

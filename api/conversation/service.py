@@ -20,6 +20,7 @@ from api.conversation.schemas import (
     NoteCreate,
     NoteRead,
 )
+from api.csat import service as csat
 from api.customer import repository as customer_repository
 from api.customer.schemas import CustomerRead, CustomerSummary
 from api.kit.errors import Conflict, InvalidInput, field_error
@@ -165,6 +166,8 @@ async def update(
         events.emit(session, org, "conversation.assigned", after, conversation_id=c.id)
     if changed.get("status") == "resolved":
         events.emit(session, org, "conversation.resolved", after, conversation_id=c.id)
+        # Whether to ask the buyer for a rating is decided now and shown on the conversation.
+        await csat.on_resolved(session, c)
     events.emit(session, org, "conversation.updated", {**after, "changed": sorted(changed)}, conversation_id=c.id)
     return c
 
@@ -306,8 +309,7 @@ async def reply(
         )
     if await _only_notices(session, c):
         raise Conflict(
-            "This conversation holds only marketplace notices (no buyer wrote in it); "
-            "there is no one to reply to.",
+            "This conversation holds only marketplace notices (no buyer wrote in it); there is no one to reply to.",
             errors=field_error("conversation", "marketplace notices only"),
         )
     # Every outbound message is linted before it leaves (R7); blocking violations refuse the reply.

@@ -8,6 +8,7 @@ from api.models.bulk_job import BulkJob, BulkJobItem
 from api.models.case import Case, CaseSettings, CaseTransition
 from api.models.channel import Channel
 from api.models.conversation import Conversation
+from api.models.csat import CsatSettings, CsatSurvey
 from api.models.customer import Customer, CustomerTierRules
 from api.models.idempotency import IdempotencyRecord
 from api.models.inbound_push import InboundPush
@@ -17,6 +18,7 @@ from api.models.note import Note
 from api.models.order import Order, OrderItem, Shipment
 from api.models.organization import Organization
 from api.models.outbox import OutboxEvent
+from api.models.product_issue import ProductIssueMention
 from api.models.saved_view import SavedView
 from api.models.sla import BusinessCalendar, Notification, OutboundEmail, SlaClock, SlaPolicy, SlaTimer
 from api.models.team import Team, TeamMember
@@ -45,6 +47,8 @@ __all__ = [
     "CaseTransition",
     "Channel",
     "Conversation",
+    "CsatSettings",
+    "CsatSurvey",
     "Customer",
     "CustomerTierRules",
     "GlossaryTerm",
@@ -63,6 +67,7 @@ __all__ = [
     "Organization",
     "OutboundEmail",
     "OutboxEvent",
+    "ProductIssueMention",
     "Reminder",
     "SavedView",
     "Shipment",

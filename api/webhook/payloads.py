@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.events import EVENT_TYPES
 from api.message.rules import preview
-from api.models import BulkJob, Case, Conversation, Message
+from api.models import BulkJob, Case, Conversation, CsatSurvey, Message
 
 API_VERSION: Final = "2026-11-01"
 
@@ -274,6 +274,41 @@ class BulkJobData(_Data):
         )
 
 
+class CsatReceivedData(_Data):
+    """A buyer's satisfaction rating (1-5), once per survey: a reply to the in-thread question or the
+    survey page's answer."""
+
+    survey_id: uuid.UUID
+    conversation_id: uuid.UUID
+    channel_id: uuid.UUID
+    marketplace: str
+    order_id: str | None = Field(description="The marketplace order id")
+    agent_id: uuid.UUID | None = Field(description="The assignee when the conversation was resolved")
+    category: str
+    form: str | None = Field(description="in_thread | link")
+    score: int = Field(ge=1, le=5)
+    answered_via: str = Field(description="reply | link")
+    answered_at: datetime
+    sent_at: datetime | None
+
+    @classmethod
+    def of(cls, s: CsatSurvey) -> Self:
+        return cls(
+            survey_id=s.id,
+            conversation_id=s.conversation_id,
+            channel_id=s.channel_id,
+            marketplace=s.marketplace,
+            order_id=s.order_external_id,
+            agent_id=s.agent_id,
+            category=s.category,
+            form=s.form,
+            score=int(s.score or 0),
+            answered_via=s.answered_via or "reply",
+            answered_at=s.answered_at or s.created_at,
+            sent_at=s.sent_at,
+        )
+
+
 class TestData(_Data):
     endpoint_id: uuid.UUID
     message: str
@@ -298,6 +333,7 @@ DATA_MODELS: dict[str, type[_Data]] = {
     "case.closed": CaseData,
     "case.escalated": CaseTimerData,
     "case.overdue": CaseTimerData,
+    "csat.received": CsatReceivedData,
     "bulk_job.created": BulkJobData,
     "bulk_job.updated": BulkJobData,
     TEST_EVENT_TYPE: TestData,

@@ -6,6 +6,7 @@ import { CasePanel } from '@/features/cases';
 import { Composer } from '@/features/composer';
 import { ConversationWorkspace } from '@/features/conversation';
 import { InboxPanel, ViewNav } from '@/features/inbox';
+import { CsatDecision } from '@/features/insight';
 import { useMe } from '@/hooks/use-directory';
 
 /** Views on the left, the list in the middle, the open conversation on the right. */
@@ -32,7 +33,10 @@ export function InboxRoute() {
             onClose={close}
             renderComposer={(conversation) => <Composer conversation={conversation} />}
             renderSide={(conversation) => (
-              <CasePanel conversationId={conversation.id} currency={conversation.order?.currency ?? null} canEdit={canEditCases} />
+              <>
+                <CasePanel conversationId={conversation.id} currency={conversation.order?.currency ?? null} canEdit={canEditCases} />
+                <CsatDecision conversationId={conversation.id} status={conversation.status} />
+              </>
             )}
           />
         ) : (
