@@ -319,6 +319,8 @@ def demo(
     sandbox_lines: list[str] = []
     connected: list[Any] = []
     if with_sandbox:
+        # Where the marketplaces' consent pages send the seller back: this API.
+        child_env.setdefault("HOURGLASS_PUBLIC_URL", url)
         sandbox_proc, sandbox_url, connected = _start_sandbox(env, child_env, sandbox_port)
         procs.append(sandbox_proc)
     else:
@@ -381,7 +383,14 @@ def _start_sandbox(
     store in the demo organization, its credentials checked by a call to the sandbox."""
     import socket
 
-    from api.demo import connect_sandbox, demo_outbound_allowed, sandbox_stores, wait_for
+    from api.demo import (
+        connect_sandbox,
+        demo_connect_apps,
+        demo_outbound_allowed,
+        register_sandbox_redirects,
+        sandbox_stores,
+        wait_for,
+    )
 
     def free_port() -> int:
         with socket.socket() as s:
@@ -401,6 +410,9 @@ def _start_sandbox(
         # The API and the worker may reach exactly the sandbox's host:ports (they are on loopback).
         child_env["HOURGLASS_OUTBOUND_ALLOWED"] = json.dumps(demo_outbound_allowed(stores))
         connected = asyncio.run(connect_sandbox(env["HOURGLASS_DATABASE_URL"], stores))
+        # "Connect store" goes through the sandbox's consent pages with the sandbox's apps.
+        child_env.setdefault("HOURGLASS_CONNECT_APPS", json.dumps(demo_connect_apps(stores, sandbox_url)))
+        asyncio.run(register_sandbox_redirects(sandbox_url, stores, child_env["HOURGLASS_PUBLIC_URL"]))
     except Exception:
         proc.terminate()
         raise

@@ -82,6 +82,11 @@ class Settings(BaseSettings):
     # top of the system's: a mail server with a private CA is trusted by naming its CA, never by
     # turning certificate verification off.
     outbound_ca_file: Path | None = None
+    # This deployment's own apps registered with the marketplaces, for connecting stores through their
+    # consent pages (api/channel/authorize.py): JSON like {"ebay": {"client_id", "client_secret",
+    # "ru_name"}, "shopee": {"partner_id", "partner_key"}, "tiktok": {"app_key", "app_secret",
+    # "service_id"}}, each optionally with its URLs (authorize_url, base_url, auth_base_url).
+    connect_apps: dict[str, dict[str, str]] = Field(default_factory=dict)
     # Amazon and Walmart replies go by mail: an SMTP acceptance counts as delivered once this long
     # has passed with the mailbox read and no bounce (a channel's `bounce_window_seconds` overrides
     # it). A relay that refuses mail makes the seller's provider bounce it within seconds or

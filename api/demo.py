@@ -263,6 +263,56 @@ async def wait_for(url: str, seconds: float = 30.0) -> None:
     raise RuntimeError(f"{url} did not answer within {seconds:.0f} s")
 
 
+def demo_connect_apps(stores: list[dict[str, Any]], sandbox_url: str) -> dict[str, dict[str, str]]:
+    """HOURGLASS_CONNECT_APPS for the demo: the sandbox's first eBay, Shopee and TikTok stores stand
+    in for this deployment's apps at those marketplaces (in the sandbox each store is also its app),
+    with every URL pointing at the sandbox, so "Connect store" goes through their consent pages."""
+    apps: dict[str, dict[str, str]] = {}
+    for store in stores:
+        marketplace, creds = str(store["marketplace"]), store.get("credentials") or {}
+        if marketplace in apps:
+            continue
+        base = str((store.get("endpoints") or {}).get("http_base") or sandbox_url).rstrip("/")
+        if marketplace == "ebay":
+            apps["ebay"] = {
+                "client_id": str(creds["client_id"]),
+                "client_secret": str(creds["client_secret"]),
+                "ru_name": str(creds["ru_name"]),
+                "authorize_url": f"{base}/oauth2/authorize",
+                "base_url": base,
+            }
+        elif marketplace == "shopee":
+            apps["shopee"] = {
+                "partner_id": str(creds["partner_id"]),
+                "partner_key": str(creds["partner_key"]),
+                "base_url": base,
+            }
+        elif marketplace == "tiktok":
+            apps["tiktok"] = {
+                "app_key": str(creds["app_key"]),
+                "app_secret": str(creds["app_secret"]),
+                "service_id": str(creds["service_id"]),
+                "authorize_url": f"{base}/open/authorize",
+                "auth_base_url": base,
+                "base_url": base,
+            }
+    return apps
+
+
+async def register_sandbox_redirects(sandbox_url: str, stores: list[dict[str, Any]], public_url: str) -> None:
+    """Register the demo API's consent callbacks with the sandbox apps, as a developer registers the
+    RuName's accept URL at eBay and the redirect URL in TikTok's Partner Center (Shopee takes the
+    redirect in the authorization link itself)."""
+    import httpx
+
+    async with httpx.AsyncClient(base_url=sandbox_url, timeout=10, trust_env=False) as client:
+        for store in stores:
+            if store["marketplace"] in ("ebay", "tiktok"):
+                target = f"{public_url.rstrip('/')}/v1/channels/connect/{store['marketplace']}/callback"
+                response = await client.patch(f"/_sandbox/stores/{store['id']}", json={"redirect_uri": target})
+                response.raise_for_status()
+
+
 async def sandbox_stores(sandbox_url: str) -> list[dict[str, Any]]:
     import httpx
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from sandbox.config import MAIL_MARKETPLACES, MARKETPLACES
 from sandbox.inject import InjectError, InjectRequest, inject_message
+from sandbox.marketplaces.consent import tiktok_service_id
 from sandbox.models import Store
 from sandbox.state import SandboxState
 from sandbox.stores import create_store, mint_token
@@ -32,6 +33,9 @@ class StorePatch(BaseModel):
     name: str | None = None
     push_target: str | None = None
     approved_senders: list[str] | None = None
+    redirect_uri: str | None = Field(
+        None, description="Where the store's app is sent back after consent (eBay RuName accept URL, TikTok redirect)"
+    )
 
 
 class TokenMint(BaseModel):
@@ -79,6 +83,8 @@ def store_json(state: SandboxState, store: Store) -> dict[str, Any]:
             "auth": ["PLAIN", "LOGIN"],
         }
     data["endpoints"] = endpoints
+    if store.marketplace == "tiktok":
+        data["credentials"]["service_id"] = tiktok_service_id(store)
     return data
 
 
@@ -149,6 +155,8 @@ def router(state: SandboxState) -> APIRouter:
             store.name = body.name
         if "approved_senders" in fields:
             store.credentials["approved_senders"] = list(body.approved_senders or [])
+        if "redirect_uri" in fields:
+            store.credentials["redirect_uri"] = body.redirect_uri or ""
         return store_json(state, store)
 
     @api.post("/stores/{store_id}/tokens", status_code=201)

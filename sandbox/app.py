@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from sandbox import admin
-from sandbox.marketplaces import amazon, ebay, shopee, tiktok, walmart
+from sandbox.marketplaces import amazon, consent, ebay, shopee, tiktok, walmart
 from sandbox.marketplaces.common import MarketError
 from sandbox.state import SandboxState
 from sandbox.translate import app as translate
@@ -46,7 +46,7 @@ def create_app(state: SandboxState) -> FastAPI:
             headers[exc.request_id_header] = state.ids.uuid()
         return JSONResponse(exc.body, status_code=exc.status, headers=headers, media_type=exc.media_type)
 
-    for module in (ebay, shopee, tiktok, walmart, amazon):
+    for module in (ebay, shopee, tiktok, walmart, amazon, consent):
         app.include_router(module.router(state))
     app.include_router(admin.router(state))
     # Translation providers' stand-ins (DeepL, Google v3, LibreTranslate, OpenAI-compatible chat).

@@ -5,15 +5,18 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, status
+from fastapi.responses import RedirectResponse
 
 from api.auth.dependencies import require
 from api.auth.principal import Principal
-from api.channel import repository, service
+from api.channel import authorize, connect, repository, service
 from api.channel.schemas import (
     ChannelCreate,
     ChannelList,
     ChannelRead,
     ChannelUpdate,
+    ConnectOptions,
+    ConnectStarted,
     ProactiveMessageCreate,
     ProactiveMessageSent,
     ProactiveMessageTypes,
@@ -60,6 +63,63 @@ async def list_channels(session: SessionDep, request: Request, principal: Reader
     counts = await backlogs(session, channels)
     public_url = request.app.state.settings.public_url
     return ChannelList(items=[service.to_read(c, counts.get(c.id), public_url) for c in channels])
+
+
+@router.get("/connect", response_model=ConnectOptions)
+async def connect_options(request: Request, principal: Reader) -> ConnectOptions:
+    """Which marketplaces connect through their own consent page here (the others use the form)."""
+    apps = request.app.state.settings.connect_apps
+    return ConnectOptions.model_validate(
+        {"consent": [m for m in authorize.OAUTH_MARKETPLACES if authorize.app_config(apps, m) is not None]}
+    )
+
+
+@router.post("/connect/{marketplace}/start", response_model=ConnectStarted)
+async def connect_start(marketplace: str, request: Request, principal: Writer) -> ConnectStarted:
+    """Begin connecting a store through the marketplace's consent page (eBay OAuth, Shopee partner
+    authorization, TikTok Shop app authorization). Send the browser to `authorize_url`; the
+    marketplace sends it back to the callback, which returns to the SPA. The `state` in the URL is
+    signed, bound to this organization and user, single-use, and expires in `expires_in` seconds."""
+    settings = request.app.state.settings
+    started = await connect.start(
+        request.app.state.redis,
+        principal,
+        marketplace,
+        settings.connect_apps,
+        settings.secret_key.get_secret_value(),
+        settings.public_url,
+    )
+    return ConnectStarted.model_validate(
+        {"marketplace": marketplace, "authorize_url": started.authorize_url, "expires_in": started.expires_in}
+    )
+
+
+@router.get("/connect/{marketplace}/callback", status_code=status.HTTP_303_SEE_OTHER, response_class=RedirectResponse)
+async def connect_callback(marketplace: str, request: Request, session: SessionDep) -> RedirectResponse:
+    """Where the marketplace sends the seller back (no bearer token: the signed `state` says who).
+    Always redirects to the SPA's channel settings: `result=connected&channel=<id>`, or
+    `result=error&reason=<denied|state_invalid|state_expired|state_used|wrong_organization|
+    not_configured|refused_host|unreachable|exchange_refused|check_failed>` (and the marketplace's
+    error `code` when it gave one)."""
+    settings = request.app.state.settings
+    public_url = settings.public_url
+    try:
+        channel = await connect.callback(
+            session,
+            request.app.state.redis,
+            marketplace,
+            dict(request.query_params),
+            apps=settings.connect_apps,
+            secret=settings.secret_key.get_secret_value(),
+            cipher=request.app.state.cipher,
+            outbound=_outbound(request),
+        )
+    except connect.ConnectFailed as failure:
+        target = connect.spa_redirect(public_url, marketplace if marketplace.isalpha() else "", failure=failure)
+        return RedirectResponse(target, status_code=status.HTTP_303_SEE_OTHER)
+    return RedirectResponse(
+        connect.spa_redirect(public_url, marketplace, channel=channel), status_code=status.HTTP_303_SEE_OTHER
+    )
 
 
 @router.get("/{channel_id}", response_model=ChannelRead, responses=problem_responses(404))

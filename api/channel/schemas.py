@@ -141,3 +141,15 @@ class ProactiveMessageSent(ResponseModel):
     order_id: str
     message_type: str
     status: Literal["sent"]
+
+
+class ConnectStarted(ResponseModel):
+    marketplace: Literal["ebay", "shopee", "tiktok"]
+    authorize_url: str = Field(description="The marketplace's consent page: send the seller's browser there")
+    expires_in: int = Field(description="Seconds the consent may take before it must be started again")
+
+
+class ConnectOptions(ResponseModel):
+    consent: list[Literal["ebay", "shopee", "tiktok"]] = Field(
+        description="Marketplaces this Hourglass connects through their own consent page (its apps are configured)"
+    )

@@ -19,6 +19,7 @@ Quirks reproduced (see reference/marketplaces.md and the vendored OAS3 spec):
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from typing import Any
 from urllib.parse import urlencode
@@ -54,6 +55,7 @@ TYPES = {"FROM_MEMBERS", "FROM_EBAY"}
 # scope is what client-credentials tokens carry.
 MESSAGE_SCOPE = "https://api.ebay.com/oauth/api_scope/commerce.message"
 APP_SCOPE = "https://api.ebay.com/oauth/api_scope"
+IDENTITY_SCOPE = "https://api.ebay.com/oauth/api_scope/commerce.identity.readonly"
 
 
 def error(
@@ -250,6 +252,41 @@ def router(state: SandboxState) -> APIRouter:
             return JSONResponse(
                 {"access_token": token, "expires_in": TOKEN_TTL["ebay"], "token_type": "User Access Token"}
             )
+        if grant == "authorization_code":
+            # The code from the consent page: single use, 299 s, for this client, with its RuName.
+            status, record = state.tokens.check(str(form.get("code", "")), now, ("code",))
+            if (
+                status != "ok"
+                or record is None
+                or record.store_id != store.id
+                or form.get("redirect_uri") != store.credentials.get("ru_name")
+            ):
+                raise MarketError(
+                    MARKET,
+                    400,
+                    {
+                        "error": "invalid_grant",
+                        "error_description": "the provided authorization grant code is invalid or was issued to "
+                        "another client",
+                    },
+                    code="invalid_grant",
+                    message="invalid authorization code",
+                )
+            state.tokens.revoke(record.token)
+            scopes = list(record.scopes or [])
+            token = "v^1.1#i^1#f^0#p^3#I^3#r^0#t^" + state.ids.secret(160)
+            refresh = "v^1.1#i^1#r^1#p^3#I^3#f^0#t^" + state.ids.secret(120)
+            state.tokens.add(token, store.id, "user", now, TOKEN_TTL["ebay"], scopes)
+            state.tokens.add(refresh, store.id, "refresh", now, TOKEN_TTL["ebay_refresh"], scopes)
+            return JSONResponse(
+                {
+                    "access_token": token,
+                    "expires_in": TOKEN_TTL["ebay"],
+                    "refresh_token": refresh,
+                    "refresh_token_expires_in": TOKEN_TTL["ebay_refresh"],
+                    "token_type": "User Access Token",
+                }
+            )
         raise MarketError(
             MARKET,
             400,
@@ -258,6 +295,20 @@ def router(state: SandboxState) -> APIRouter:
                 "error_description": "grant type in request is not supported by the authorization server",
             },
             code="unsupported_grant_type",
+        )
+
+    @api.get("/commerce/identity/v1/user/")
+    async def get_user(request: Request) -> Response:
+        """Identity API getUser: who the user token belongs to (scope commerce.identity.readonly)."""
+        store = _authenticate(request, state, "identity.getUser", scope=IDENTITY_SCOPE)
+        return JSONResponse(
+            {
+                "userId": hashlib.sha256(store.id.encode()).hexdigest()[:10],
+                "username": store.credentials.get("seller_username") or store.seller_handle,
+                "accountType": "BUSINESS",
+                "registrationMarketplaceId": "EBAY_US",
+                "status": "CONFIRMED",
+            }
         )
 
     @api.get(f"{BASE}/conversation")

@@ -91,6 +91,11 @@ def _public_auth(request: Request, state: SandboxState, operation: str) -> list[
     return stores
 
 
+# Public (unsigned-shop) calls the consent page shares.
+public_auth = _public_auth
+AUTH_PARTNER_PATH = "/api/v2/shop/auth_partner"
+
+
 def _check_timestamp(state: SandboxState, store: Store, value: str) -> None:
     timestamp = int_param(value, 0)
     now = state.signature_epoch(MARKET, store.id)
@@ -223,6 +228,8 @@ def router(state: SandboxState) -> APIRouter:
         status, record = state.tokens.check(str(data.get("code", "")), state.clock.now(), ("code",))
         if status != "ok" or record is None or record.store_id != store.id:
             raise error(state, "error_auth", "Invalid code.")
+        # The code is single-use.
+        state.tokens.revoke(record.token)
         return JSONResponse(_issue(state, store) | {"request_id": _request_id(state), "error": "", "message": ""})
 
     @api.post("/api/v2/auth/access_token/get")

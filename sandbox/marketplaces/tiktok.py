@@ -294,6 +294,8 @@ def router(state: SandboxState) -> APIRouter:
         status, record = state.tokens.check(request.query_params.get("auth_code"), state.clock.now(), ("code",))
         if status != "ok" or record is None or record.store_id != store.id:
             raise error(state, 36004004, "Invalid auth_code.")
+        # The code is single-use.
+        state.tokens.revoke(record.token)
         return JSONResponse(
             {"code": 0, "message": "success", "request_id": _request_id(state), "data": _issue(state, store)}
         )

@@ -30,6 +30,8 @@ const STARTUP_TIMEOUT_MS = 180_000;
 export interface Backend {
   baseUrl: string;
   apiKey: string;
+  /** The marketplace sandbox's HTTP API (its consent pages and /_sandbox control API). */
+  sandboxUrl: string;
   stop: () => Promise<void>;
 }
 
@@ -193,7 +195,7 @@ export async function startBackend(logDir: string): Promise<Backend> {
     if (apiKey) {
       try {
         const ready = await fetch(`${baseUrl}/readyz`);
-        if (ready.ok) return { baseUrl, apiKey, stop };
+        if (ready.ok) return { baseUrl, apiKey, sandboxUrl: `http://127.0.0.1:${sandboxPort}`, stop };
       } catch {
         // not listening yet
       }

@@ -1,19 +1,34 @@
 import { useState } from 'react';
+import { useSearchParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { ErrorNotice, Spinner } from '@/components/feedback';
 import { MarketplaceBadge } from '@/components/marketplace-badge';
 import { useServerNow } from '@/hooks/use-server-now';
 import { useTeams } from '@/hooks/use-directory';
+import { MARKETPLACES, oneOf } from '@/lib/enums';
 import { formatDuration } from '@/lib/duration';
 import { formatRelative } from '@/lib/format';
 import { useChannelsWithSync, useDisableChannel, useSyncChannel, useUpdateChannel, type Channel } from '../api/channels';
+import { useConnectOptions, useStartConnect } from '../api/connect';
 import { ConnectChannelDialog } from './connect-channel-dialog';
+import { ConnectStoreWizard, type ConnectOutcome } from './connect-store-wizard';
 
 /** Stores: who is connected, whether each one syncs, and what is stuck. */
 export function ChannelsPage({ canEdit }: { canEdit: boolean }) {
   const { t } = useTranslation();
   const channels = useChannelsWithSync();
-  const [connecting, setConnecting] = useState(false);
+  const [params, setParams] = useSearchParams();
+  // Back from a marketplace's consent page: the API's callback says how it went.
+  const [outcome] = useState<ConnectOutcome | null>(() => {
+    const marketplace = oneOf(MARKETPLACES, params.get('connect') ?? '');
+    if (!marketplace || !params.get('result')) return null;
+    return { marketplace, channelId: params.get('channel'), reason: params.get('reason'), code: params.get('code') };
+  });
+  const [connecting, setConnecting] = useState(outcome !== null);
+  const close = () => {
+    setConnecting(false);
+    if (params.has('connect')) setParams({}, { replace: true });
+  };
   return (
     <section className="settings-page" data-testid="settings-channels">
       <header className="settings-page__head">
@@ -49,7 +64,7 @@ export function ChannelsPage({ canEdit }: { canEdit: boolean }) {
           </tbody>
         </table>
       )}
-      {connecting ? <ConnectChannelDialog onClose={() => setConnecting(false)} /> : null}
+      {connecting && canEdit ? <ConnectStoreWizard onClose={close} outcome={outcome} channels={channels.data ?? []} /> : null}
     </section>
   );
 }
@@ -71,6 +86,10 @@ function ChannelRow({ channel: c, canEdit }: { channel: Channel; canEdit: boolea
   const sync = useSyncChannel();
   const disable = useDisableChannel();
   const update = useUpdateChannel();
+  // Stores connected through a consent page are reconnected the same way (granting what is missing).
+  const options = useConnectOptions();
+  const consent = new Set<string>(options.data?.consent ?? []);
+  const reconnect = useStartConnect();
   const units = { d: t('units.d'), h: t('units.h'), min: t('units.min'), s: t('units.s') };
   const backlog = c.sync.backlog;
   const b = {
@@ -82,7 +101,7 @@ function ChannelRow({ channel: c, canEdit }: { channel: Channel; canEdit: boolea
   const failures = c.sync.consecutive_failures ?? 0;
   const team = (teams.data ?? []).find((x) => x.id === c.default_team_id);
   const state = c.status === 'disabled' ? 'disabled' : (c.sync.state ?? 'not_synced');
-  const error = sync.error ?? disable.error ?? update.error;
+  const error = sync.error ?? disable.error ?? update.error ?? reconnect.error;
   return (
     <tr data-testid="channel-row" data-channel-id={c.id} className={c.status === 'disabled' ? 'is-inactive' : ''}>
       <td>
@@ -115,7 +134,13 @@ function ChannelRow({ channel: c, canEdit }: { channel: Channel; canEdit: boolea
               ))}
             </ul>
             {canEdit ? (
-              <button type="button" className="btn btn--sm btn--primary" onClick={() => setEditing(true)} data-testid="reconnect-channel">
+              <button
+                type="button"
+                className="btn btn--sm btn--primary"
+                disabled={reconnect.isPending}
+                onClick={() => (consent.has(c.marketplace) ? reconnect.mutate(c.marketplace, { onSuccess: (r) => window.location.assign(r.authorize_url) }) : setEditing(true))}
+                data-testid="reconnect-channel"
+              >
                 {t('channels.reconnect')}
               </button>
             ) : null}

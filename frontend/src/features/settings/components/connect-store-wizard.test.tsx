@@ -1,0 +1,62 @@
+// @vitest-environment jsdom
+import { cleanup, screen } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { mockApi, resetApi } from '@/test/api';
+import { directory, renderApp } from '@/test/render';
+import { ConnectStoreWizard } from './connect-store-wizard';
+
+afterEach(() => {
+  cleanup();
+  resetApi();
+  vi.unstubAllGlobals();
+});
+
+const options = { 'GET /v1/channels/connect': { consent: ['ebay', 'shopee', 'tiktok'] } };
+
+describe('connect store wizard', () => {
+  it('guides a mail relay: defaults filled, help per field, Connect disabled with the reason, field problems named', async () => {
+    mockApi({ ...directory, ...options });
+    await renderApp(<ConnectStoreWizard onClose={() => {}} />);
+    await userEvent.click(await screen.findByTestId('connect-choose-walmart'));
+    expect(screen.getByTestId('connect-step-authorize')).toHaveTextContent('Fill in the details');
+    expect(screen.getByTestId('channel-settings.imap_port')).toHaveValue('993');
+    expect(screen.getByTestId('channel-settings.smtp_security')).toHaveValue('starttls');
+    expect(screen.getByTestId('field-settings.seller_email')).toHaveTextContent('designated customer care email address');
+    expect(screen.getByTestId('connect-submit')).toBeDisabled();
+    expect(screen.getByTestId('connect-disabled-reason')).toHaveTextContent('Store name, Seller email address, IMAP host');
+    await userEvent.type(screen.getByTestId('channel-settings.seller_email'), 'care-at-shop');
+    await userEvent.tab();
+    expect(screen.getByTestId('field-settings.seller_email')).toHaveTextContent('Enter an email address');
+    // Switching IMAP to STARTTLS moves the default port with it.
+    await userEvent.selectOptions(screen.getByTestId('channel-settings.imap_security'), 'starttls');
+    expect(screen.getByTestId('channel-settings.imap_port')).toHaveValue('143');
+  }, 30_000);
+
+  it('sends a marketplace with a consent page to it', async () => {
+    const assign = vi.fn();
+    vi.stubGlobal('location', { ...window.location, assign });
+    const api = mockApi({
+      ...directory,
+      ...options,
+      'POST /v1/channels/connect/:m/start': { marketplace: 'ebay', authorize_url: 'https://auth.example/consent', expires_in: 600 },
+    });
+    await renderApp(<ConnectStoreWizard onClose={() => {}} />);
+    await userEvent.click(await screen.findByTestId('connect-choose-ebay'));
+    expect(screen.getByTestId('connect-authorize-step')).toHaveTextContent('Press Allow');
+    await userEvent.click(screen.getByTestId('connect-authorize'));
+    await vi.waitFor(() => expect(assign).toHaveBeenCalledWith('https://auth.example/consent'));
+    expect(api.calls.some((c) => c.path === '/v1/channels/connect/ebay/start')).toBe(true);
+  });
+
+  it('says in Chinese why the consent failed, with a way to retry', async () => {
+    mockApi({ ...directory, ...options });
+    await renderApp(
+      <ConnectStoreWizard onClose={() => {}} outcome={{ marketplace: 'tiktok', channelId: null, reason: 'denied', code: null }} />,
+      { language: 'zh-CN' },
+    );
+    expect(await screen.findByTestId('connect-failed-reason')).toHaveTextContent('点击了“拒绝”');
+    await userEvent.click(screen.getByTestId('connect-retry'));
+    expect(await screen.findByTestId('connect-authorize-step')).toBeInTheDocument();
+  });
+});
