@@ -20,6 +20,7 @@ from api.auth import cache as auth_cache
 from api.auth import usage as auth_usage
 from api.auth.endpoints import router as auth_router
 from api.automation.endpoints import router as automation_router
+from api.bulk.endpoints import case_router as case_bulk_router
 from api.bulk.endpoints import router as bulk_router
 from api.case.endpoints import router as case_router
 from api.channel.endpoints import router as channel_router
@@ -204,6 +205,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         channel_router,
         # Before the conversation routes: /bulk/{id} must not be read as a conversation's path.
         bulk_router,
+        case_bulk_router,
         conversation_router,
         message_router,
         order_router,

@@ -6,12 +6,14 @@ Deliberately apart from the marketplace paths (nothing a real marketplace serves
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field, ValidationError
 
+from sandbox import aftersales
 from sandbox.config import MAIL_MARKETPLACES, MARKETPLACES
 from sandbox.inject import InjectError, InjectRequest, inject_message
 from sandbox.marketplaces.consent import tiktok_service_id
@@ -52,6 +54,19 @@ class TrafficStart(BaseModel):
 
 class Burst(BaseModel):
     count: int = Field(1, ge=1, le=10_000)
+
+
+class AfterSaleCreate(BaseModel):
+    kind: str = Field("return", pattern="^(return|inquiry)$", description="eBay: return | inquiry; Walmart: return")
+    order_id: str | None = Field(None, description="Default: the store's first shipped or delivered order")
+    status: str | None = None
+    respond_within_hours: float | None = Field(None, gt=0, description="The seller's deadline (default 72 h)")
+    reason: str | None = None
+
+
+class AfterSalePatch(BaseModel):
+    status: str | None = None
+    respond_by: datetime | None = None
 
 
 class ClockAdvance(BaseModel):
@@ -256,6 +271,39 @@ def router(state: SandboxState) -> APIRouter:
             raise HTTPException(409, "no stores")
         messages = state.traffic.burst(body.count)
         return {"message_ids": [m.id for m in messages], **state.traffic.status()}
+
+    @api.post("/stores/{store_id}/after-sales", status_code=201)
+    async def add_after_sale(store_id: str, body: AfterSaleCreate) -> dict[str, Any]:
+        """An eBay return or INR inquiry, or a Walmart return order, on one of the store's orders."""
+        store = get_store(store_id)
+        if store.marketplace not in ("ebay", "walmart") or (store.marketplace == "walmart" and body.kind != "return"):
+            raise HTTPException(422, f"{store.marketplace} has no after-sales API for {body.kind}")
+        try:
+            record = aftersales.create(
+                state,
+                store,
+                body.kind,
+                order_id=body.order_id,
+                status=body.status,
+                respond_within_hours=body.respond_within_hours,
+                reason=body.reason,
+            )
+        except LookupError as exc:
+            raise HTTPException(404, str(exc)) from None
+        return record.model_dump(mode="json")
+
+    @api.get("/after-sales")
+    async def list_after_sales(store_id: str | None = None) -> dict[str, Any]:
+        found = [a for a in state.after_sales.values() if store_id is None or a.store_id == store_id]
+        return {"after_sales": [a.model_dump(mode="json") for a in found]}
+
+    @api.patch("/after-sales/{record_id}")
+    async def patch_after_sale(record_id: str, body: AfterSalePatch) -> dict[str, Any]:
+        record = state.after_sales.get(record_id)
+        if record is None:
+            raise HTTPException(404, f"no after-sales record {record_id}")
+        aftersales.update(state, record, status=body.status, respond_by=body.respond_by)
+        return record.model_dump(mode="json")
 
     @api.get("/orders")
     async def orders(store_id: str | None = None, marketplace: str | None = None) -> dict[str, Any]:

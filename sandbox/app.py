@@ -12,7 +12,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from sandbox import admin
+from sandbox import admin, aftersales
 from sandbox.marketplaces import amazon, consent, ebay, shopee, tiktok, walmart
 from sandbox.marketplaces.common import MarketError
 from sandbox.state import SandboxState
@@ -48,6 +48,9 @@ def create_app(state: SandboxState) -> FastAPI:
 
     for module in (ebay, shopee, tiktok, walmart, amazon, consent):
         app.include_router(module.router(state))
+    # eBay Post-Order returns and inquiries, Walmart returns (sandbox/aftersales.py).
+    app.include_router(aftersales.ebay_router(state))
+    app.include_router(aftersales.walmart_router(state))
     app.include_router(admin.router(state))
     # Translation providers' stand-ins (DeepL, Google v3, LibreTranslate, OpenAI-compatible chat).
     app.include_router(translate.router())

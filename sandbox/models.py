@@ -116,3 +116,39 @@ class Thread(BaseModel):
             if message.id == message_id:
                 return message
         return None
+
+
+class AfterSale(BaseModel):
+    """A marketplace's own after-sales record: an eBay return or "item not received" inquiry
+    (Post-Order API), or a Walmart return order. Served in each marketplace's shape; what the
+    seller did to it through the API (approve, decline, refund) is kept in `actions`."""
+
+    id: str
+    marketplace: str
+    store_id: str
+    kind: Literal["return", "inquiry"]
+    order_id: str
+    customer_order_id: str | None = None
+    buyer_handle: str
+    # Walmart: the relay address the buyer writes from (the order's customerEmailId).
+    buyer_address: str | None = None
+    item_id: str
+    transaction_id: str
+    sku: str
+    title: str
+    line_number: int = 1
+    quantity: int = 1
+    amount: float
+    currency: str
+    reason: str
+    comments: str = ""
+    # eBay return `status` / inquiry `inquiryStatusEnum`; Walmart line `status` (INITIATED, DELIVERED, COMPLETED).
+    status: str
+    refunded: float | None = None
+    created_at: datetime
+    updated_at: datetime
+    # The seller's deadline (eBay respondByDate / sellerResponseDue) and, for Walmart, the buyer's
+    # returnByDate.
+    respond_by: datetime | None = None
+    return_by: datetime | None = None
+    actions: list[dict[str, Any]] = Field(default_factory=list)

@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from sandbox.mail.mailstore import MailAccount
-from sandbox.models import Buyer, Store, Thread
+from sandbox.models import AfterSale, Buyer, Store, Thread
 from sandbox.signing import EbayNotificationKey
 from sandbox.state import LostPush, SandboxState
 from sandbox.tokens import TokenRecord
@@ -34,6 +34,7 @@ class Snapshot(BaseModel):
     id_sequence: int
     # How many times this world was restored: each life draws ids from its own stream.
     generation: int = 0
+    after_sales: list[AfterSale] = []
 
 
 def path_for(data_dir: Path) -> Path:
@@ -57,6 +58,7 @@ def save(state: SandboxState, data_dir: Path) -> Path:
         ebay_key_pem=state.ebay_key.private_pem(),
         id_sequence=state.ids.next_sequence(),
         generation=state.generation,
+        after_sales=list(state.after_sales.values()),
     )
     target = path_for(data_dir)
     temporary = target.with_suffix(".tmp")
@@ -79,6 +81,7 @@ def load(state: SandboxState, data_dir: Path) -> bool:
     state.tokens.restore(snapshot.tokens)
     state.mail.restore(snapshot.mail)
     state.truth = snapshot.truth
+    state.after_sales = {a.id: a for a in snapshot.after_sales}
     state.lost_pushes = snapshot.lost_pushes
     state.ebay_key = EbayNotificationKey.from_pem(snapshot.ebay_key_id, snapshot.ebay_key_pem)
     state.generation = snapshot.generation + 1

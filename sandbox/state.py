@@ -19,7 +19,7 @@ from sandbox.faults import FaultBook
 from sandbox.ids import IdFactory
 from sandbox.mail.formats import AMAZON_RELAY_DOMAIN, WALMART_RELAY_DOMAIN
 from sandbox.mail.mailstore import MailStore
-from sandbox.models import Buyer, Store, Thread
+from sandbox.models import AfterSale, Buyer, Store, Thread
 from sandbox.signing import EbayNotificationKey
 from sandbox.tokens import TokenBook
 from sandbox.truth import ReadRecord, RejectionRecord, Truth
@@ -54,6 +54,8 @@ class SandboxState:
         self.stores: dict[str, Store] = {}
         self.buyers: dict[str, Buyer] = {}
         self.threads: dict[str, Thread] = {}
+        # eBay returns and inquiries, Walmart return orders (sandbox/aftersales.py), by id.
+        self.after_sales: dict[str, AfterSale] = {}
         self.ebay_key = EbayNotificationKey(kid=self._uuid())
         # Set by the server once its parts are running.
         self.http_url = ""

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.conversation.views import VIEWS, ConversationFilters
 from api.kit.errors import NotFound
-from api.models import BulkJob, BulkJobItem, Conversation, OutboxEvent
+from api.models import BulkJob, BulkJobItem, Case, Conversation, OutboxEvent
 
 C = Conversation
 
@@ -33,6 +33,34 @@ async def own_conversation_ids(
 ) -> set[uuid.UUID]:
     rows = await session.execute(select(C.id).where(C.organization_id == organization_id, C.id.in_(ids)))
     return set(rows.scalars())
+
+
+async def own_case_ids(session: AsyncSession, organization_id: uuid.UUID, ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    found: set[uuid.UUID] = set()
+    for start in range(0, len(ids), 5_000):
+        stmt = select(Case.id).where(Case.organization_id == organization_id, Case.id.in_(ids[start : start + 5_000]))
+        found |= set((await session.execute(stmt)).scalars())
+    return found
+
+
+async def case_ids_matching(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    states: list[str] | None,
+    kind: str | None,
+    marketplace: str | None,
+    limit: int,
+) -> list[uuid.UUID]:
+    """Cases the filter matches now, oldest first (the order the queue works them)."""
+    stmt = select(Case.id).where(Case.organization_id == organization_id)
+    if states:
+        stmt = stmt.where(Case.state.in_(states))
+    if kind:
+        stmt = stmt.where(Case.kind == kind)
+    if marketplace:
+        stmt = stmt.where(Case.marketplace == marketplace)
+    stmt = stmt.order_by(Case.created_at, Case.id).limit(limit)
+    return list((await session.execute(stmt)).scalars())
 
 
 async def add_items(session: AsyncSession, job: BulkJob, target_ids: list[uuid.UUID]) -> None:
@@ -59,9 +87,7 @@ async def get(session: AsyncSession, organization_id: uuid.UUID, job_id: uuid.UU
 
 async def lock_for_run(session: AsyncSession, job_id: uuid.UUID) -> BulkJob | None:
     """The job, locked for this chunk's transaction (a second runner waits, then sees the counts)."""
-    return (
-        await session.execute(select(BulkJob).where(BulkJob.id == job_id).with_for_update())
-    ).scalar_one_or_none()
+    return (await session.execute(select(BulkJob).where(BulkJob.id == job_id).with_for_update())).scalar_one_or_none()
 
 
 async def claim_pending(session: AsyncSession, job: BulkJob, limit: int) -> list[BulkJobItem]:

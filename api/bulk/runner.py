@@ -24,6 +24,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api import events
 from api.auth.principal import Principal
 from api.bulk import repository
+from api.case import repository as case_repository
+from api.case import service as case_service
+from api.case.schemas import CaseCreate, CaseUpdate
 from api.conversation import repository as conversation_repository
 from api.conversation import service as conversation_service
 from api.conversation.schemas import ConversationUpdate
@@ -92,6 +95,38 @@ async def _send_template(session: AsyncSession, p: Principal, action: dict[str, 
     return message.id
 
 
+async def _open_case(session: AsyncSession, p: Principal, action: dict[str, Any], cid: uuid.UUID) -> uuid.UUID:
+    existing = await case_repository.open_of_kind(session, p.organization_id, cid, action["case_kind"])
+    if existing is not None:
+        raise Conflict(f"The conversation already has an open {action['case_kind']} case ({existing.id}).")
+    case, _ = await case_service.open_case(
+        session,
+        case_service.Actor(principal=p),
+        p.organization_id,
+        CaseCreate(conversation_id=cid, kind=action["case_kind"], reason=action.get("reason") or ""),
+        source="agent" if p.user_id else "erp",
+    )
+    return case.id
+
+
+async def _transition_case(session: AsyncSession, p: Principal, action: dict[str, Any], cid: uuid.UUID) -> uuid.UUID:
+    case = await case_service.transition_case(
+        session, case_service.Actor(principal=p), p.organization_id, cid, action["to"], action.get("reason") or ""
+    )
+    return case.id
+
+
+async def _assign_case(session: AsyncSession, p: Principal, action: dict[str, Any], cid: uuid.UUID) -> uuid.UUID:
+    case = await case_service.update_case(
+        session,
+        case_service.Actor(principal=p),
+        p.organization_id,
+        cid,
+        CaseUpdate(assignee_id=action.get("assignee_id")),
+    )
+    return case.id
+
+
 EFFECTS: dict[tuple[str, str], ItemEffect] = {
     ("conversations", "assign"): _assign,
     ("conversations", "set_status"): _set_status,
@@ -100,6 +135,9 @@ EFFECTS: dict[tuple[str, str], ItemEffect] = {
     ("conversations", "remove_labels"): _remove_labels,
     ("conversations", "flag_spam"): _flag_spam,
     ("conversations", "send_template"): _send_template,
+    ("conversations", "open_case"): _open_case,
+    ("cases", "transition"): _transition_case,
+    ("cases", "assign"): _assign_case,
 }
 
 

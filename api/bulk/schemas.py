@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from api.case.schemas import CaseKind, CaseState
 from api.conversation.schemas import Category, Priority, SpamReason, Status, View
 from api.kit.schema import RequestModel, ResponseModel
 
@@ -85,6 +86,16 @@ class SendTemplateAction(RequestModel):
     template_id: uuid.UUID
 
 
+class OpenCaseAction(RequestModel):
+    """Open an after-sales case of `case_kind` on each conversation (its order and customer linked,
+    as `POST /v1/cases`); a conversation that already has an open case of that kind fails with
+    that case's id."""
+
+    kind: Literal["open_case"]
+    case_kind: CaseKind
+    reason: str = Field(default="", max_length=4000)
+
+
 BulkAction = Annotated[
     AssignAction
     | SetStatusAction
@@ -92,7 +103,8 @@ BulkAction = Annotated[
     | AddLabelsAction
     | RemoveLabelsAction
     | FlagSpamAction
-    | SendTemplateAction,
+    | SendTemplateAction
+    | OpenCaseAction,
     Field(discriminator="kind"),
 ]
 
@@ -142,4 +154,78 @@ class BulkJobRead(ResponseModel):
     started_at: datetime | None
     finished_at: datetime | None
     failures: list[BulkFailure] = Field(description="The first failures, in selection order")
+    failures_truncated: bool
+
+
+# -- cases ------------------------------------------------------------------------------------------
+
+
+class CaseBulkFilter(RequestModel):
+    """The filters of `GET /v1/cases`, as an object."""
+
+    state: list[CaseState] | None = Field(default=None, max_length=20)
+    kind: CaseKind | None = None
+    marketplace: Marketplace | None = None
+
+
+class CaseTransitionAction(RequestModel):
+    """Move each case to `to` (e.g. approve or reject many returns); a case whose machine does not
+    allow it from its current state fails naming both states."""
+
+    kind: Literal["transition"]
+    to: CaseState
+    reason: str = Field(default="", max_length=4000)
+
+
+class CaseAssignAction(RequestModel):
+    kind: Literal["assign"]
+    assignee_id: uuid.UUID | None = Field(default=None, description="null unassigns")
+
+
+CaseBulkAction = Annotated[CaseTransitionAction | CaseAssignAction, Field(discriminator="kind")]
+
+
+class CaseBulkCreate(RequestModel):
+    """Either `case_ids` or `filter` (everything the filter matches when the job is created)."""
+
+    case_ids: list[uuid.UUID] | None = Field(default=None, description=f"At most {BULK_LIMIT:,}; duplicates count once")
+    filter: CaseBulkFilter | None = None
+    action: CaseBulkAction
+
+    @field_validator("case_ids")
+    @classmethod
+    def _ids(cls, v: list[uuid.UUID] | None) -> list[uuid.UUID] | None:
+        if v is None:
+            return v
+        unique = list(dict.fromkeys(v))
+        if not unique:
+            raise ValueError("select at least one case")
+        if len(unique) > BULK_LIMIT:
+            raise ValueError(f"at most {BULK_LIMIT:,} cases per bulk job ({len(unique):,} given)")
+        return unique
+
+    @model_validator(mode="after")
+    def _one_selection(self) -> CaseBulkCreate:
+        if (self.case_ids is None) == (self.filter is None):
+            raise ValueError("give either case_ids or filter")
+        return self
+
+
+class CaseBulkFailure(ResponseModel):
+    case_id: uuid.UUID
+    reason: str
+
+
+class CaseBulkJobRead(ResponseModel):
+    id: uuid.UUID
+    target: Literal["cases"]
+    action: dict[str, Any]
+    status: Literal["queued", "running", "completed"]
+    total: int
+    done: int = Field(description="Cases that succeeded")
+    failed: int = Field(description="Cases that failed, each with its reason in `failures`")
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    failures: list[CaseBulkFailure] = Field(description="The first failures, in selection order")
     failures_truncated: bool

@@ -17,8 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import audit, events
 from api.auth.principal import Principal
-from api.case import clock_rules, clocks, followup, notices, repository, states
+from api.case import clock_rules, clocks, followup, marketplace, notices, repository, states
 from api.case.schemas import CaseCreate, CaseDetail, CaseItem, CaseRead, CaseTransitionRead, CaseUpdate
+from api.channel.connectors.aftersales import MarketCase
 from api.kit.errors import Conflict, FieldError, InvalidInput, field_error
 from api.kit.ids import uuid7
 from api.kit.time import utc_now
@@ -356,6 +357,59 @@ async def _reschedule_deadline(session: AsyncSession, case: Case) -> None:
     case.due_at = clock_rules.next_deadline(case.handling_due_at, case.marketplace_deadline)
 
 
+async def _open_marketplace_case(
+    session: AsyncSession, conversation: Conversation, found: notices.NoticeCase, record: MarketCase | None
+) -> tuple[Case, bool]:
+    """The case with the record's amount and order lines where they agree with the order on file
+    (a marketplace's record is never refused: what does not match is left out, the case opens)."""
+    base = {
+        "conversation_id": conversation.id,
+        "kind": found.kind,
+        "reason": found.reason[:4000],
+        "marketplace_case_id": found.marketplace_case_id,
+        "marketplace_deadline": found.deadline,
+    }
+    actor = Actor(actor_type="marketplace", name=conversation.marketplace)
+    tries: list[dict[str, Any]] = []
+    if record is not None:
+        money = {"amount": record.amount, "currency": record.currency} if record.amount is not None else {}
+        tries += [{**money, "items": record.items}, money]
+    tries.append({})
+    for extra in tries:
+        try:
+            async with session.begin_nested():
+                return await open_case(
+                    session, actor, conversation.organization_id, CaseCreate(**base, **extra), source="marketplace"
+                )
+        except InvalidInput:
+            continue
+    raise AssertionError("unreachable: a case without amount or items is always valid")
+
+
+async def sync_marketplace_case(session: AsyncSession, case: Case, record: MarketCase) -> list[str]:
+    """Bring the case up to what the marketplace says: its deadline (while the case waits on the
+    seller) and the steps its status implies (api/case/marketplace.py). Returns the states entered."""
+    if case.state == states.INITIAL and record.deadline and record.deadline != case.marketplace_deadline:
+        case.marketplace_deadline = record.deadline
+        await _reschedule_deadline(session, case)
+        await session.flush()
+    wanted = marketplace.implied(record.source, record.status, bool(record.refunded))
+    walk = marketplace.steps(case.kind, case.state, wanted)
+    actor = Actor(actor_type="marketplace", name=record.marketplace)
+    for to in walk:
+        refunded = record.refunded if to == "refunded" and record.refunded is not None and case.currency else None
+        case = await transition_case(
+            session,
+            actor,
+            case.organization_id,
+            case.id,
+            to,
+            f"{record.marketplace} {record.source.split('_', 1)[1]} {record.marketplace_case_id} is {record.status}",
+            refunded_amount=refunded,
+        )
+    return walk
+
+
 def read(case: Case) -> CaseRead:
     out = CaseRead.model_validate(case)
     out.allowed_transitions = list(states.allowed_from(case.kind, case.state))
@@ -375,24 +429,24 @@ async def open_from_notice(session: AsyncSession, conversation: Conversation, me
     deadline on its clock; its conversation then waits on the seller like a buyer message (Response
     Needed, high priority, return/refund) instead of being filed as a low-priority notice. Returns
     the new case, or None when the message opens none (or its case exists already)."""
-    found = notices.recognise(
-        conversation.marketplace, message.author_kind, message.subject or "", message.body, message.sent_at
-    )
+    record_json = (message.meta or {}).get("marketplace_case")
+    if isinstance(record_json, dict):
+        # A record polled from the marketplace's after-sales API (api/sync/aftersales.py).
+        record = MarketCase.from_json(record_json)
+        found: notices.NoticeCase | None = notices.NoticeCase(
+            kind=record.kind,
+            marketplace_case_id=record.marketplace_case_id,
+            deadline=record.deadline,
+            reason=f"{message.subject}: {record.reason}".strip(": "),
+        )
+    else:
+        record = None
+        found = notices.recognise(
+            conversation.marketplace, message.author_kind, message.subject or "", message.body, message.sent_at
+        )
     if found is None:
         return None
-    case, created = await open_case(
-        session,
-        Actor(actor_type="marketplace", name=conversation.marketplace),
-        conversation.organization_id,
-        CaseCreate(
-            conversation_id=conversation.id,
-            kind=found.kind,  # type: ignore[arg-type]
-            reason=found.reason[:4000],
-            marketplace_case_id=found.marketplace_case_id,
-            marketplace_deadline=found.deadline,
-        ),
-        source="marketplace",
-    )
+    case, created = await _open_marketplace_case(session, conversation, found, record)
     if not created:
         return None
     changed = []

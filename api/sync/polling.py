@@ -2,8 +2,9 @@
 each page and its cursor in one transaction, so a worker killed mid-page re-fetches that page (and
 ingestion, idempotent on the marketplace's ids, keeps one copy) and never skips one.
 
-After a successful poll: read marks made in Hourglass go to the marketplace, and Walmart's order
-context and response-rate summary are refreshed (see `context`).
+After a successful poll: read marks made in Hourglass go to the marketplace, Walmart's order
+context and response-rate summary are refreshed (see `context`), and the marketplace's returns and
+inquiries are read into cases (see `aftersales`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from api.channel.connectors.base import Connector, ConnectorError, FetchResult, 
 from api.kit.time import utc_now
 from api.models import Channel
 from api.sla import cache as sla_cache
-from api.sync import context, reads, state
+from api.sync import aftersales, context, reads, state
 from api.sync.bounces import apply_bounces
 from api.sync.inbound import IngestTally, ingest_batch, prepare_organization
 from api.sync.onboarding import NAMES
@@ -116,7 +117,7 @@ async def _poll(rt: SyncRuntime, channel: Channel, connector: Connector, outcome
             },
         )
     # Secondary work: a failure here is logged, never a reason to re-poll.
-    for step in (reads.push_read_marks, context.refresh):
+    for step in (reads.push_read_marks, context.refresh, aftersales.refresh):
         try:
             await step(rt, channel, connector)
         except ConnectorError as exc:

@@ -91,6 +91,10 @@ SAMPLES: dict[tuple[str, str], list[dict[str, Any]]] = {
         },
         {"conversation_ids": ["{conversation}"], "action": {"kind": "send_template", "template_id": "{template}"}},
     ],
+    ("post", "/v1/cases/bulk"): [
+        {"case_ids": ["{case}"], "action": {"kind": "transition", "to": "approved"}},
+        {"case_ids": ["{case}"], "action": {"kind": "assign", "assignee_id": "{user}"}},
+    ],
     ("post", "/v1/knowledge/articles"): [
         {"variants": [{"language": "en", "title": "t", "body": "b"}], "channel_ids": ["{channel}"]}
     ],
@@ -103,7 +107,7 @@ SAMPLES: dict[tuple[str, str], list[dict[str, Any]]] = {
         {"kind": "article", "id": "{article}", "action": "inserted"}
     ],
 }
-PLACEHOLDER = re.compile(r"^\{(team|user|template|channel|conversation|calendar|customer|article|store)\}$")
+PLACEHOLDER = re.compile(r"^\{(team|user|template|channel|conversation|calendar|customer|article|store|case)\}$")
 
 # Query filters that take ids: another organization's id must match nothing (or be refused).
 QUERY_FILTERS = {
@@ -219,6 +223,7 @@ async def _own_ids(tenant) -> dict[str, str]:
     ).json()
     return {
         "case_id": case["id"],
+        "case": case["id"],
         "customer_id": second["customer_id"],
         "customer": conversation["customer"]["id"],
         "article": article["id"],
@@ -272,6 +277,7 @@ async def test_other_tenants_ids_in_request_bodies_are_refused(app, sessionmaker
         "customer": victim["customer_id"],
         "article": victim["article_id"],
         "store": victim["channel_id"],
+        "case": victim["case_id"],
     }
     own = await _own_ids(tenant)
     victim_before = await _rows(sessionmaker, other_tenant.org_id)

@@ -26,6 +26,7 @@ import re
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from decimal import Decimal
 from functools import partial
 from typing import Any
 
@@ -34,6 +35,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from api.channel.connectors import aftersales
 from api.channel.connectors.base import (
     AuthError,
     Connector,
@@ -52,6 +54,8 @@ from api.message.inbound import InboundMessage
 DEFAULT_BASE = "https://api.ebay.com"
 MESSAGE_PATH = "/commerce/message/v1"
 SCOPE = "https://api.ebay.com/oauth/api_scope/commerce.message"
+POST_ORDER_PATH = "/post-order/v2"
+AFTER_SALES_CAP = 2000  # records per search and poll; returns older than the window are not re-read
 PAGE = 50  # the API's maximum; offsets stay multiples of it (355008)
 TYPES = ("FROM_MEMBERS", "FROM_EBAY")
 # Public keys by (host, kid): eBay rotates them rarely; one fetch per process and key.
@@ -91,6 +95,15 @@ def read_error(body: Any) -> tuple[str | None, str]:
         if "error" in body:  # OAuth endpoints
             return str(body["error"]), str(body.get("error_description", ""))
     return None, ""
+
+
+def read_post_order_error(body: Any) -> tuple[str | None, str]:
+    """Post-Order errors: `{"errorMessage":{"error":[{"errorId","message",…}]}}`."""
+    try:
+        first = body["errorMessage"]["error"][0]
+        return str(first.get("errorId") or "") or None, str(first.get("message") or "")
+    except (KeyError, IndexError, TypeError):
+        return read_error(body)
 
 
 def _sender(detail: Mapping[str, Any]) -> str:
@@ -358,6 +371,74 @@ class EbayConnector(Connector):
                 "read": True,
             },
         )
+
+    # -- after-sales: Post-Order API v2 (reference/wave2-apis.md §2.1) -----------------------------
+
+    async def _post_order(self, method: str, path: str, **kwargs: Any) -> Any:
+        """A Post-Order call: `Authorization: IAF <user token>` and the marketplace id header; an
+        expired token is refreshed once."""
+        for attempt in (1, 2):
+            token = self.credentials.get("access_token")
+            if not token and attempt == 1 and await self._refresh():
+                continue
+            headers = {
+                "Authorization": f"IAF {token}",
+                "X-EBAY-C-MARKETPLACE-ID": str(self.settings.get("marketplace_id") or "EBAY_US"),
+                "Content-Type": "application/json",
+            }
+            response = await self.send(method, f"{self.base}{POST_ORDER_PATH}{path}", headers=headers, **kwargs)
+            if response.status_code == 401 and attempt == 1 and await self._refresh():
+                continue
+            raise_for_status(response, read_post_order_error)
+            return response.json() if response.content else None
+        raise AuthError("eBay refused the refreshed token")
+
+    async def _search(self, path: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        offset = 0
+        while True:
+            data = await self._post_order("GET", path, params={**params, "limit": 200, "offset": offset}) or {}
+            members = data.get("members") or []
+            found += members
+            pages = int((data.get("paginationOutput") or {}).get("totalPages") or 1)
+            offset += 200
+            if not members or offset // 200 >= pages or offset >= AFTER_SALES_CAP:
+                return found
+
+    async def after_sales(self, since: datetime) -> list[aftersales.MarketCase]:
+        """Returns and item-not-received inquiries created since `since` (their current state)."""
+        stamp = since.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        returns = await self._search("/return/search", {"creation_date_range_from": stamp})
+        inquiries = await self._search("/inquiry/search", {"inquiry_creation_date_range_from": stamp})
+        return [aftersales.ebay_return(m, self.seller) for m in returns] + [
+            aftersales.ebay_inquiry(m) for m in inquiries
+        ]
+
+    async def after_sales_action(self, record: aftersales.MarketCase, action: str, amount: Decimal | None) -> None:
+        """approve | decline a return request; refund a return or an inquiry."""
+        rid = record.marketplace_case_id
+        if not rid.isdigit():
+            raise Permanent(f"not an eBay {record.source} id: {rid!r}")
+        if action in ("approve", "decline") and record.source == "ebay_return":
+            await self._post_order(
+                "POST", f"/return/{rid}/decide", json={"decision": "APPROVE" if action == "approve" else "DECLINE"}
+            )
+        elif action == "refund" and record.source == "ebay_return":
+            total = {"value": float(amount if amount is not None else record.amount or 0), "currency": record.currency}
+            await self._post_order(
+                "POST",
+                f"/return/{rid}/issue_refund",
+                json={
+                    "refundDetail": {
+                        "itemizedRefundDetail": [{"refundAmount": total, "refundFeeType": "PURCHASE_PRICE"}],
+                        "totalAmount": total,
+                    }
+                },
+            )
+        elif action == "refund" and record.source == "ebay_inquiry":
+            await self._post_order("POST", f"/inquiry/{rid}/issue_refund", json={"comments": ""})
+        else:
+            raise Permanent(f"eBay has no {action} for a {record.source}")
 
     # -- pushes -------------------------------------------------------------------------------------
 

@@ -18,8 +18,11 @@ import re
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
+from urllib.parse import parse_qsl, quote
 
+from api.channel.connectors import aftersales
 from api.channel.connectors.base import ConnectorError, Permanent
 from api.channel.connectors.http import raise_for_status
 from api.channel.connectors.mail.connector import MailConnector, base_inbound
@@ -143,6 +146,38 @@ class WalmartConnector(MailConnector):
         """The Seller Response Rate summary (48 h rate, trend, risk); None when nothing is measured yet."""
         data = await self._get("/v3/insights/performance/srr/summary", {"reportDuration": days})
         return (data or {}).get("payload") if data else None
+
+    async def after_sales(self, since: datetime) -> list[aftersales.MarketCase]:
+        """Return orders modified since `since` (GET /v3/returns, following `nextCursor`)."""
+        found: list[aftersales.MarketCase] = []
+        params: dict[str, Any] = {"returnLastModifiedStartDate": since.strftime("%Y-%m-%dT%H:%M:%SZ"), "limit": 200}
+        while True:
+            data = await self._get("/v3/returns", params) or {}
+            for order in data.get("returnOrders") or []:
+                found.append(aftersales.walmart_return(order, relay_alias(order.get("customerEmailId"))))
+            cursor = (data.get("meta") or {}).get("nextCursor")
+            if not cursor or len(found) >= 2000:
+                return found
+            params = dict(parse_qsl(str(cursor).lstrip("?")))
+
+    async def after_sales_action(self, record: aftersales.MarketCase, action: str, amount: Decimal | None) -> None:
+        """refund: POST /v3/returns/{returnOrderId}/refund with every return line in full."""
+        if action != "refund" or record.source != "walmart_return":
+            raise Permanent(f"Walmart has no {action} for a {record.source}")
+        lines = [
+            {
+                "returnOrderLineNumber": line.get("number") or n + 1,
+                "quantity": {"unitOfMeasure": "EA", "measurementValue": line.get("quantity") or 1},
+            }
+            for n, line in enumerate(record.extra.get("lines") or [{}])
+        ]
+        response = await self.send(
+            "POST",
+            f"{self._base}/v3/returns/{quote(record.marketplace_case_id, safe='')}/refund",
+            json={"customerOrderId": record.extra.get("customer_order_id"), "refundLines": lines},
+            headers={**self._headers(await self._token()), "Content-Type": "application/json"},
+        )
+        raise_for_status(response, read_error)
 
     async def check_credentials(self) -> dict[str, Any]:
         info = await super().check_credentials()

@@ -403,6 +403,7 @@ export const en = {
     progress: '{{done}} / {{total}}',
     failedCount: '{{count}} failed',
     moreFailures: 'and {{count}} more',
+    openCaseHint: 'Opens an after-sales case of this kind on each conversation (linked to its order and customer); a conversation that already has an open case of the kind is skipped with a reason.',
     kind: {
       send_template: 'Reply with a template',
       assign: 'Assign',
@@ -411,6 +412,7 @@ export const en = {
       add_labels: 'Add labels',
       remove_labels: 'Remove labels',
       flag_spam: 'Flag as spam',
+      open_case: 'Open a case',
     },
   },
   customers: {

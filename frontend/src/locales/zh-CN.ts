@@ -404,6 +404,7 @@ export const zhCN: Messages = {
     progress: '{{done}} / {{total}}',
     failedCount: '{{count}} 个失败',
     moreFailures: '另有 {{count}} 个',
+    openCaseHint: '为每个会话创建一个该类型的售后工单（关联其订单和客户）；已有同类型未结工单的会话会被跳过并说明原因。',
     kind: {
       send_template: '用模板回复',
       assign: '分配',
@@ -412,6 +413,7 @@ export const zhCN: Messages = {
       add_labels: '添加标签',
       remove_labels: '移除标签',
       flag_spam: '标记为垃圾信息',
+      open_case: '创建售后工单',
     },
   },
   customers: {

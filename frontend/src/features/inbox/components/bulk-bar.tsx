@@ -5,8 +5,10 @@ import { useMe, useUsers } from '@/hooks/use-directory';
 import { PRIORITIES, SPAM_REASONS, STATUSES } from '@/lib/enums';
 import { BULK_LIMIT, useCreateBulkJob, useTemplateOptions, type BulkAction, type BulkFilter } from '../api/bulk';
 
-const KINDS = ['send_template', 'assign', 'set_status', 'set_priority', 'add_labels', 'remove_labels', 'flag_spam'] as const;
+const KINDS = ['send_template', 'assign', 'set_status', 'set_priority', 'add_labels', 'remove_labels', 'flag_spam', 'open_case'] as const;
 type Kind = (typeof KINDS)[number];
+type CaseKind = Extract<BulkAction, { kind: 'open_case' }>['case_kind'];
+const CASE_KINDS: readonly CaseKind[] = ['return', 'refund', 'replacement', 'reship', 'cancellation', 'claim'];
 
 interface BulkBarProps {
   /** The checked rows, or everything the current filters match. */
@@ -47,6 +49,10 @@ export function BulkBar({ selection, count, onClear, onStarted }: BulkBarProps) 
         return labelsOf(value).length ? { kind, labels: labelsOf(value) } : null;
       case 'flag_spam':
         return SPAM_REASONS.find((r) => r === value) ? { kind, reason: value as (typeof SPAM_REASONS)[number] } : null;
+      case 'open_case': {
+        const caseKind = CASE_KINDS.find((k) => k === value);
+        return caseKind ? { kind, case_kind: caseKind, reason: '' } : null;
+      }
     }
   })();
   const tooMany = count !== null && count > BULK_LIMIT;
@@ -73,6 +79,8 @@ export function BulkBar({ selection, count, onClear, onStarted }: BulkBarProps) 
         return PRIORITIES.map((p) => [p, t(`priority.${p}`)]);
       case 'flag_spam':
         return SPAM_REASONS.map((r) => [r, t(`spamReason.${r}`)]);
+      case 'open_case':
+        return CASE_KINDS.map((k) => [k, t(`cases.kind.${k}`)]);
       default:
         return [];
     }
@@ -137,6 +145,7 @@ export function BulkBar({ selection, count, onClear, onStarted }: BulkBarProps) 
         </button>
       </div>
       {kind === 'send_template' ? <p className="bulk-bar__hint">{t('bulk.templateHint')}</p> : null}
+      {kind === 'open_case' ? <p className="bulk-bar__hint">{t('bulk.openCaseHint')}</p> : null}
       {tooMany ? <p className="bulk-bar__hint is-error">{t('bulk.tooMany', { limit: BULK_LIMIT.toLocaleString() })}</p> : null}
       {create.isError ? <ErrorNotice error={create.error} /> : null}
     </div>
