@@ -24,6 +24,7 @@ from workers.tasks.automation import automation_loop
 from workers.tasks.cases import case_timer_loop
 from workers.tasks.outbox import Relay, relay_loop
 from workers.tasks.sla_timers import timer_loop
+from workers.tasks.snooze import snooze_loop
 from workers.tasks.webhooks import build_dispatcher, dispatch_loop
 
 log = logging.getLogger(__name__)
@@ -76,6 +77,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     runner.add(dispatch_loop(build_dispatcher(settings, ctx["sessionmaker"])))
     runner.add(automation_loop(ctx["sessionmaker"]))
     runner.add(case_timer_loop(ctx["sessionmaker"]))
+    runner.add(snooze_loop(ctx["sessionmaker"]))
     # Marketplace sync: the poll scheduler, the push processor and reply delivery (state in Postgres).
     sync.start(runner, ctx)
     runner.start()

@@ -21,6 +21,7 @@ from api.auth.schemas import (
     LoginResponse,
     Me,
     PasswordChange,
+    PreferencesUpdate,
     PresenceUpdate,
     TeamCreate,
     TeamRead,
@@ -254,6 +255,21 @@ async def set_my_status(body: PresenceUpdate, session: SessionDep, principal: Cu
     await session.flush()
     await session.refresh(user)
     audit.record(session, principal, principal.organization_id, "user.status", "user", user.id, {"status": body.status})
+    return UserRead.model_validate(user)
+
+
+@router.patch("/v1/users/me/preferences", response_model=UserRead, tags=["users"])
+async def set_my_preferences(body: PreferencesUpdate, session: SessionDep, principal: CurrentPrincipal) -> UserRead:
+    """A person's own working preferences (today: assign to me on reply)."""
+    if principal.user_id is None:
+        raise InvalidInput("Only a user session has preferences.", errors=field_error("authorization", "API key"))
+    user = await user_repository.get(session, principal.organization_id, principal.user_id)
+    changes = body.model_dump(exclude_unset=True)
+    for field, value in changes.items():
+        setattr(user, field, value)
+    await session.flush()
+    await session.refresh(user)
+    audit.record(session, principal, principal.organization_id, "user.preferences", "user", user.id, changes)
     return UserRead.model_validate(user)
 
 

@@ -42,6 +42,7 @@ class UserRead(ResponseModel):
     locale: str
     is_active: bool
     created_at: datetime
+    assign_on_reply: bool = Field(description="A reply by this person to an unassigned conversation assigns it to them")
 
 
 class LoginResponse(ResponseModel):
@@ -108,6 +109,12 @@ class UserUpdate(PatchModel):
 
 class PresenceUpdate(RequestModel):
     status: Presence
+
+
+class PreferencesUpdate(PatchModel):
+    assign_on_reply: bool | None = Field(
+        default=None, description="Replying to an unassigned conversation assigns it to me"
+    )
 
 
 class TeamCreate(RequestModel):

@@ -10,7 +10,7 @@ from pydantic import AwareDatetime
 
 from api.auth.dependencies import require
 from api.auth.principal import Principal
-from api.conversation import repository, rows, service
+from api.conversation import repository, rows, service, snooze
 from api.conversation.schemas import (
     Category,
     ConversationDetail,
@@ -21,6 +21,7 @@ from api.conversation.schemas import (
     NoteCreate,
     NoteRead,
     Priority,
+    SnoozeCreate,
     SpamFlag,
     Status,
     View,
@@ -283,6 +284,7 @@ async def create_reply(
         template_id=body.template_id,
         original_text=body.original_text,
         original_language=body.original_language,
+        resolve=body.resolve,
     )
     return MessageRead.model_validate(message)
 
@@ -324,4 +326,22 @@ async def flag_spam(
 async def unflag_spam(conversation_id: uuid.UUID, session: SessionDep, principal: Writer) -> ConversationRead:
     """Take the spam flag off; the conversation returns to All."""
     c = await service.unflag_spam(session, principal, conversation_id)
+    return (await service.read_many(session, principal.organization_id, [c]))[0]
+
+
+@router.post("/{conversation_id}/snooze", response_model=ConversationRead, responses=problem_responses(404))
+async def snooze_conversation(
+    conversation_id: uuid.UUID, body: SnoozeCreate, session: SessionDep, principal: Writer
+) -> ConversationRead:
+    """Take the conversation out of the lists (it shows under Snoozed) until `until`, or until the
+    buyer writes when `until` is null; a buyer message wakes it either way. SLA clocks keep running:
+    a marketplace deadline inside the snooze still falls due. Snoozing again replaces the time."""
+    c = await snooze.snooze(session, principal, conversation_id, body.until)
+    return (await service.read_many(session, principal.organization_id, [c]))[0]
+
+
+@router.delete("/{conversation_id}/snooze", response_model=ConversationRead, responses=problem_responses(404))
+async def unsnooze_conversation(conversation_id: uuid.UUID, session: SessionDep, principal: Writer) -> ConversationRead:
+    """Bring a snoozed conversation back to the lists now."""
+    c = await snooze.unsnooze(session, principal, conversation_id)
     return (await service.read_many(session, principal.organization_id, [c]))[0]

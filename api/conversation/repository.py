@@ -43,6 +43,8 @@ LIST_COLUMNS = (
     C.resolved_at,
     C.sla_deadline,
     C.sla_due_soon_at,
+    C.snoozed_at,
+    C.snoozed_until,
 )
 
 

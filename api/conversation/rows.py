@@ -75,6 +75,8 @@ def list_item(row: Mapping[Any, Any], now: datetime) -> dict[str, Any]:
         "sla_state": state_at(deadline, due_soon_at, now),
         "sla_deadline": deadline,
         "sla_due_soon_at": due_soon_at,
+        "snoozed": row["snoozed_at"] is not None,
+        "snoozed_until": row["snoozed_until"],
     }
 
 

@@ -11,7 +11,7 @@ from api.kit.schema import PatchModel, RequestModel, ResponseModel
 from api.message.schemas import MessageRead
 from api.order.schemas import OrderRead
 
-View = Literal["all", "unread", "response_needed", "customer_care", "failed", "spam"]
+View = Literal["all", "unread", "response_needed", "customer_care", "failed", "spam", "snoozed"]
 Status = Literal["open", "pending", "resolved"]
 Priority = Literal["low", "normal", "high", "urgent"]
 Category = Literal[
@@ -62,6 +62,10 @@ class ConversationRead(ResponseModel):
     sla_state: SlaState = Field(description="At read time: none, ok, due_soon (amber) or overdue (red)")
     sla_deadline: datetime | None = Field(description="Earliest deadline among running clocks; count down from it")
     sla_due_soon_at: datetime | None = Field(description="When the conversation turns due soon")
+    snoozed: bool = Field(description="Out of the lists until snoozed_until or the buyer's next message")
+    snoozed_until: datetime | None = Field(
+        description="When a snoozed conversation returns; null: when the buyer writes"
+    )
 
 
 class ClockRead(ResponseModel):
@@ -109,6 +113,7 @@ class ViewCounts(ResponseModel):
     customer_care: int
     failed: int
     spam: int
+    snoozed: int
 
 
 class NoteRead(ResponseModel):
@@ -166,3 +171,18 @@ class NoteCreate(RequestModel):
 
 class SpamFlag(RequestModel):
     reason: SpamReason
+
+
+class SnoozeCreate(RequestModel):
+    until: datetime | None = Field(
+        default=None,
+        description="When the conversation returns to the lists (ISO 8601 with offset, in the future, within "
+        "90 days). Null or absent: it returns when the buyer writes. A buyer message wakes it either way.",
+    )
+
+    @field_validator("until")
+    @classmethod
+    def _aware(cls, v: datetime | None) -> datetime | None:
+        if v is not None and v.tzinfo is None:
+            raise ValueError("give a time zone offset (e.g. 2026-12-05T09:00:00+08:00)")
+        return v

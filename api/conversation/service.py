@@ -81,6 +81,8 @@ def _read(c: Conversation, customer: CustomerSummary | None) -> dict[str, Any]:
         "sla_deadline": c.sla_deadline,
         "sla_due_soon_at": c.sla_due_soon_at,
         "sla_state": sla_service.state_at(c.sla_deadline, c.sla_due_soon_at, utc_now()),
+        "snoozed": c.snoozed_at is not None,
+        "snoozed_until": c.snoozed_until,
     }
 
 
@@ -298,6 +300,7 @@ async def reply(
     template_id: uuid.UUID | None,
     original_text: str | None = None,
     original_language: str | None = None,
+    resolve: bool = False,
 ) -> Message:
     c = await repository.get(session, principal.organization_id, conversation_id, lock=True)
     channel = await channel_repository.get(session, principal.organization_id, c.channel_id)
@@ -317,7 +320,7 @@ async def reply(
     if template_id is not None:
         await templates.get(session, principal.organization_id, template_id)  # 404 for another org's
         await templates.count_use(session, template_id)
-    return await queue_reply(
+    message = await queue_reply(
         session,
         principal,
         c,
@@ -327,3 +330,20 @@ async def reply(
         original_text=original_text,
         original_language=original_language,
     )
+    await _after_reply(session, principal, c, resolve=resolve)
+    return message
+
+
+async def _after_reply(session: AsyncSession, principal: Principal, c: Conversation, *, resolve: bool) -> None:
+    """Replying moves work on: "assign to me on reply" (the person's preference) takes an unassigned
+    conversation, and "send and resolve" closes it. Both go through `update`, as if the person had
+    set them: audited, in the activity log, sticky against rules, with their events."""
+    changes: dict[str, Any] = {}
+    if principal.user_id is not None and c.assignee_id is None:
+        me = await user_repository.get(session, principal.organization_id, principal.user_id)
+        if me.assign_on_reply:
+            changes["assignee_id"] = me.id
+    if resolve and c.status != "resolved":
+        changes["status"] = "resolved"
+    if changes:
+        await update(session, principal, c.id, ConversationUpdate(**changes))

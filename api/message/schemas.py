@@ -127,6 +127,11 @@ class ReplyCreate(RequestModel):
         description="API keys may mark a reply as automated; it then never counts as a response "
         "where the marketplace ignores automation.",
     )
+    resolve: bool = Field(
+        default=False,
+        description="Send and resolve: set the conversation to resolved in the same action (audited as a "
+        "status change; a buyer's next message reopens it as usual)",
+    )
 
     @field_validator("body")
     @classmethod

@@ -91,6 +91,8 @@ class Conversation(IdMixin, TenantMixin, TimestampMixin, Base):
         ),
         Index("ix_conv_search", "search_vector", postgresql_using="gin"),
         Index("ix_conv_org_change", "organization_id", "change_xid", "id"),
+        # The snooze loop's claim: due wake-ups in time order, across organizations.
+        Index("ix_conv_snooze_due", "snoozed_until", postgresql_where=text("snoozed_at IS NOT NULL")),
     )
 
     channel_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
@@ -138,3 +140,10 @@ class Conversation(IdMixin, TenantMixin, TimestampMixin, Base):
     # Fields a person set (priority, assignee, team, status, category, labels): automation rules
     # leave them alone until a person changes them again (see automation.service, "people first").
     manual_fields: Mapped[list[str]] = mapped_column(ARRAY(String(20)), server_default="{}")
+    # Snoozed (set while snoozed): the conversation leaves every list but "snoozed" until
+    # `snoozed_until` (the snooze loop wakes it, workers/tasks/snooze.py) or until the buyer writes
+    # (a trigger clears it when last_inbound_at moves, migration 0011_i16triage_snooze). NULL
+    # `snoozed_until` = only the buyer's next message wakes it. SLA clocks keep running meanwhile.
+    snoozed_at: Mapped[datetime | None] = mapped_column()
+    snoozed_until: Mapped[datetime | None] = mapped_column()
+    snoozed_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -35,6 +35,8 @@ class User(IdMixin, TenantMixin, TimestampMixin, Base):
     locale: Mapped[str] = mapped_column(String(10), server_default="en")
     is_active: Mapped[bool] = mapped_column(Boolean, server_default="true")
     last_seen_at: Mapped[datetime | None] = mapped_column()
+    # Preference: a reply by this person to an unassigned conversation assigns it to them.
+    assign_on_reply: Mapped[bool] = mapped_column(Boolean, server_default="false")
 
 
 class UserSession(IdMixin, TenantMixin, TimestampMixin, Base):

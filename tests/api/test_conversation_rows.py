@@ -56,6 +56,8 @@ def _row(**overrides: Any) -> dict[str, Any]:
         "resolved_at": None,
         "sla_deadline": None,
         "sla_due_soon_at": None,
+        "snoozed_at": None,
+        "snoozed_until": None,
         **rows.NO_CUSTOMER,
     }
     base.update(overrides)
@@ -100,6 +102,8 @@ VARIED_ROWS = [
         sla_due_soon_at=datetime(2026, 11, 30, 23, 0, tzinfo=UTC),
         last_message_at=datetime(2026, 2, 28, 23, 59, 59, tzinfo=UTC),
     ),
+    _row(snoozed_at=NOW, snoozed_until=NOW + timedelta(hours=3)),  # snoozed until a time
+    _row(snoozed_at=NOW, snoozed_until=None),  # snoozed until the buyer writes
     _row(team_id=uuid.uuid4(), priority="urgent", category="walmart_customer_care", message_count=2**31 - 1),
     # What asyncpg really returns for uuid columns: its own UUID subclass.
     _with_customer(
@@ -240,7 +244,9 @@ async def test_counts_answer_what_the_model_would(tenant, sessionmaker):
     await _varied_inbox(tenant, sessionmaker)
     r = await tenant.api.get("/v1/conversations/counts")
     assert r.status_code == 200 and r.headers["content-type"] == "application/json"
-    expected = ViewCounts(cap=COUNT_CAP, all=3, unread=2, response_needed=3, customer_care=0, failed=0, spam=1)
+    expected = ViewCounts(
+        cap=COUNT_CAP, all=3, unread=2, response_needed=3, customer_care=0, failed=0, spam=1, snoozed=0
+    )
     assert r.content == expected.model_dump_json().encode()
 
 

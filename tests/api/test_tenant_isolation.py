@@ -21,6 +21,7 @@ BODIES = {
     ("post", "/v1/conversations/{conversation_id}/notes"): {"body": "n"},
     ("post", "/v1/conversations/{conversation_id}/replies"): {"body": "r"},
     ("post", "/v1/conversations/{conversation_id}/spam"): {"reason": "spam"},
+    ("post", "/v1/conversations/{conversation_id}/snooze"): {"until": None},
     ("post", "/v1/messages/{message_id}/delivery"): {"status": "sent"},
     ("post", "/v1/messages/{message_id}/no-response-needed"): {"reason": "thanks_only", "confirm_question": True},
     ("patch", "/v1/customers/{customer_id}"): {"tags": ["x"]},
@@ -75,10 +76,14 @@ async def _victim_ids(victim, sessionmaker):
         await s.flush()
         note_id = str(note.id)
     template = (await victim.admin.get("/v1/templates")).json()[0]
-    auto_rule = (await victim.admin.post("/v1/automation/rules", json={
-        "name": "r", "position": 1, "actions": [{"type": "add_label", "label": "x"}]})).json()
-    assign_rule = (await victim.admin.post("/v1/assignment/rules", json={
-        "name": "a", "position": 1, "team_id": team["id"]})).json()
+    auto_rule = (
+        await victim.admin.post(
+            "/v1/automation/rules", json={"name": "r", "position": 1, "actions": [{"type": "add_label", "label": "x"}]}
+        )
+    ).json()
+    assign_rule = (
+        await victim.admin.post("/v1/assignment/rules", json={"name": "a", "position": 1, "team_id": team["id"]})
+    ).json()
     webhook = (
         await victim.admin.post("/v1/webhooks", json={"url": "http://127.0.0.1:9/", "event_types": ["sla.overdue"]})
     ).json()
@@ -121,7 +126,9 @@ async def _victim_ids(victim, sessionmaker):
         "term_id": term["id"],
         "endpoint_id": webhook["id"],
         "delivery_id": delivery_id,
-        "template_id": template["id"], "rule_id": auto_rule["id"], "assignment_rule_id": assign_rule["id"],
+        "template_id": template["id"],
+        "rule_id": auto_rule["id"],
+        "assignment_rule_id": assign_rule["id"],
         "policy_id": policy["id"],
         "calendar_id": calendar["id"],
         "notification_id": note_id,

@@ -7,7 +7,7 @@ import type { components } from '@/api/schema';
  */
 type Conversation = components['schemas']['ConversationRead'];
 
-export const VIEWS = ['all', 'unread', 'response_needed', 'customer_care', 'failed', 'spam'] as const satisfies readonly (keyof components['schemas']['ViewCounts'])[];
+export const VIEWS = ['all', 'unread', 'response_needed', 'customer_care', 'failed', 'spam', 'snoozed'] as const satisfies readonly (keyof components['schemas']['ViewCounts'])[];
 export type View = (typeof VIEWS)[number];
 
 export const STATUSES = ['open', 'pending', 'resolved'] as const satisfies readonly Conversation['status'][];

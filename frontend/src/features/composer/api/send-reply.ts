@@ -10,18 +10,23 @@ export interface ReplyInput {
   idempotencyKey: string;
   /** When `body` is a translation: what the agent wrote, stored with the reply. */
   original?: { text: string; language: string } | null;
+  /** Send and resolve: the conversation is resolved in the same request. */
+  resolve?: boolean;
 }
 
 export function useSendReply(conversationId: string) {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: ({ body, templateId, idempotencyKey, original }: ReplyInput) =>
+    mutationFn: ({ body, templateId, idempotencyKey, original, resolve = false }: ReplyInput) =>
       unwrap(
         api.POST('/v1/conversations/{conversation_id}/replies', {
           params: { path: { conversation_id: conversationId } },
-          body: original
-            ? { body, template_id: templateId, original_text: original.text, original_language: original.language }
-            : { body, template_id: templateId },
+          body: {
+            body,
+            template_id: templateId,
+            ...(original ? { original_text: original.text, original_language: original.language } : {}),
+            ...(resolve ? { resolve: true } : {}),
+          },
           headers: { 'Idempotency-Key': idempotencyKey },
         }),
       ),

@@ -4,6 +4,7 @@ import type { components } from '@/api/schema';
 import { ErrorNotice } from '@/components/feedback';
 import { useChannelNames, useMe } from '@/hooks/use-directory';
 import { ApiError } from '@/lib/problem';
+import { useAssignOnReply } from '../api/preferences';
 import { useSendReply } from '../api/send-reply';
 import { useRecordSuggestionUse, type Suggestion } from '../api/suggestions';
 import { useTranslateDraft, useTranslationAvailability } from '../api/translate-draft';
@@ -42,6 +43,7 @@ export function Composer({ conversation }: { conversation: Conversation }) {
   const lint = useComplianceLint(conversation.id, sentText);
   const send = useSendReply(conversation.id);
   const me = useMe();
+  const assignOnReply = useAssignOnReply();
   const channelNames = useChannelNames();
 
   const context = useMemo(
@@ -97,13 +99,13 @@ export function Composer({ conversation }: { conversation: Conversation }) {
     inputRef.current?.focus();
   };
 
-  const submit = () => {
+  const submit = (resolve = false) => {
     const body = sentText.trim();
     if (!body || send.isPending || blocked) return;
     const source = translate.data;
     const original = translateMode ? { text: text.trim(), language: source?.source_language ?? 'zh-CN' } : null;
     send.mutate(
-      { body, templateId, idempotencyKey: idempotencyKey.current, original },
+      { body, templateId, idempotencyKey: idempotencyKey.current, original, resolve },
       {
         onSuccess: () => {
           if (insertedArticle) recordUse.mutate({ kind: 'article', id: insertedArticle, action: 'sent' });
@@ -195,6 +197,7 @@ export function Composer({ conversation }: { conversation: Conversation }) {
       ) : null}
       <ViolationList violations={refused.length > 0 ? refused : lint.violations} text={refused.length > 0 ? sentText : lint.checkedText} />
       {send.error && refused.length === 0 ? <ErrorNotice error={send.error} /> : null}
+      {assignOnReply.error ? <ErrorNotice error={assignOnReply.error} /> : null}
       <div className="composer__footer">
         <span className={`composer__lint${blocked ? ' is-blocked' : ''}`} data-testid="lint-status">
           {sentText.trim() === ''
@@ -211,13 +214,37 @@ export function Composer({ conversation }: { conversation: Conversation }) {
         </span>
         <span className="row__spacer" />
         {limit ? <span className={`composer__count${length > limit ? ' is-over' : ''}`}>{t('composer.count', { count: length, limit })}</span> : null}
+        {me.data?.user ? (
+          <label className="checkbox" title={t('composer.assignOnReplyHint')}>
+            <input
+              type="checkbox"
+              data-testid="assign-on-reply"
+              checked={me.data.user.assign_on_reply}
+              disabled={assignOnReply.isPending}
+              onChange={(e) => assignOnReply.mutate(e.target.checked)}
+            />
+            {t('composer.assignOnReply')}
+          </label>
+        ) : null}
+        {conversation.status !== 'resolved' ? (
+          <button
+            type="button"
+            className="btn"
+            data-testid="send-resolve"
+            disabled={!sentText.trim() || send.isPending || blocked}
+            title={blocked ? t('composer.lintBlocked') : t('composer.sendResolveHint')}
+            onClick={() => submit(true)}
+          >
+            {t('composer.sendResolve')}
+          </button>
+        ) : null}
         <button
           type="button"
           className="btn btn--primary"
           data-testid="send-reply"
           disabled={!sentText.trim() || send.isPending || blocked}
           title={blocked ? t('composer.lintBlocked') : t('composer.sendHint')}
-          onClick={submit}
+          onClick={() => submit()}
         >
           {send.isPending ? t('composer.sending') : t('composer.send')}
           <kbd className="btn__kbd">Ctrl+Enter</kbd>

@@ -6,6 +6,7 @@ import { useSetRead } from '../api/read-state';
 import { useUpdateConversation } from '../api/update-conversation';
 import type { ConversationDetail } from '../api/get-conversation';
 import { LabelsEditor } from './labels-editor';
+import { SnoozeMenu } from './snooze-menu';
 import { SpamMenu } from './spam-menu';
 
 /** Assign, team, status, priority, category, labels, read state and spam, in one dense bar. */
@@ -100,6 +101,7 @@ export function ActionBar({ conversation: c }: { conversation: ConversationDetai
         <button type="button" className="btn btn--sm" onClick={() => setRead.mutate(c.unread)}>
           {c.unread ? t('actions.markRead') : t('actions.markUnread')}
         </button>
+        <SnoozeMenu conversation={c} />
         <SpamMenu conversation={c} />
       </div>
       {update.error ? <ErrorNotice error={update.error} /> : null}

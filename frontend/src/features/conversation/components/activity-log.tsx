@@ -8,7 +8,7 @@ import { describeActivity, type Directory } from '../lib/activity-text';
 
 /** Who did what, when (R15). Loaded only when opened: most agents never look. */
 export function ActivityLog({ conversationId }: { conversationId: string }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const [open, setOpen] = useState(false);
   const activity = useActivity(conversationId, open);
   // Roles without settings:read cannot read the audit log; say so instead of showing an error.
@@ -17,8 +17,12 @@ export function ActivityLog({ conversationId }: { conversationId: string }) {
   const teams = useTeams();
   const directory = useMemo<Directory>(() => {
     const teamNames = new Map((teams.data ?? []).map((team) => [team.id, team.name]));
-    return { userName: (id) => userNames.get(id), teamName: (id) => teamNames.get(id) };
-  }, [userNames, teams.data]);
+    return {
+      userName: (id) => userNames.get(id),
+      teamName: (id) => teamNames.get(id),
+      formatTime: (iso) => formatDateTime(iso, i18n.language),
+    };
+  }, [userNames, teams.data, i18n.language]);
 
   return (
     <details className="side-section" data-testid="activity-log" onToggle={(e) => setOpen(e.currentTarget.open)}>

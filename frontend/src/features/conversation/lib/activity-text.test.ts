@@ -56,4 +56,18 @@ describe('activity in words', () => {
       }
     }
   });
+
+  it('snoozes and wake-ups, in both languages', () => {
+    const d = { ...dir, formatTime: (iso: string) => (iso === '2026-12-06T01:00:00+00:00' ? 'Dec 6, 09:00' : iso) };
+    const sayWith = (e: AuditEntry, lang = 'en') => {
+      const r = describeActivity(e, i18n.getFixedT(lang), d);
+      return `${r.actor} ${r.changes.join(' | ')}`;
+    };
+    expect(sayWith(entry('conversation.snoozed', { until: '2026-12-06T01:00:00+00:00' }))).toBe('Demo Admin snoozed it until Dec 6, 09:00');
+    expect(sayWith(entry('conversation.snoozed', { until: null }), 'zh-CN')).toBe('Demo Admin 将会话暂缓到买家来信');
+    const system = { actor_type: 'system', actor_id: null } as const;
+    expect(sayWith(entry('conversation.unsnoozed', { why: 'buyer_wrote' }, system))).toBe('System brought it back: the buyer wrote');
+    expect(sayWith(entry('conversation.unsnoozed', { why: 'time' }, system), 'zh-CN')).toBe('系统 暂缓结束，会话已回到列表');
+    expect(sayWith(entry('conversation.unsnoozed', { why: 'person' }))).toBe('Demo Admin brought it back from snooze');
+  });
 });

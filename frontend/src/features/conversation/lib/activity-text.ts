@@ -6,6 +6,8 @@ type AuditEntry = components['schemas']['AuditRead'];
 export interface Directory {
   userName: (id: string) => string | undefined;
   teamName: (id: string) => string | undefined;
+  /** A timestamp in the reader's language (snooze times); the ISO text when absent. */
+  formatTime?: (iso: string) => string;
 }
 
 export interface ActivityText {
@@ -67,6 +69,14 @@ export function describeActivity(entry: AuditEntry, t: TFunction, dir: Directory
     }
     case 'message.no_response_undone':
       return { actor, changes: [t('activity.noResponseUndone')] };
+    case 'conversation.snoozed': {
+      const until = text(data['until']);
+      return { actor, changes: [until ? t('activity.snoozed', { time: dir.formatTime?.(until) ?? until }) : t('activity.snoozedUntilReply')] };
+    }
+    case 'conversation.unsnoozed': {
+      const why = text(data['why']);
+      return { actor, changes: [t(`activity.unsnoozed.${why === 'time' || why === 'buyer_wrote' ? why : 'person'}`)] };
+    }
     case 'automation.fired':
       return { actor, changes: [t('activity.ruleFired')] };
     case 'automation.suppressed':
