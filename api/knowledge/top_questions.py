@@ -75,8 +75,9 @@ _cache: OrderedDict[tuple[uuid.UUID, Period], _Computed] = OrderedDict()
 
 
 def check_period(start: datetime | None, end: datetime | None, now: datetime) -> tuple[datetime, datetime]:
-    """The period asked for, or the last 30 days (to the minute, so repeated looks share the cache)."""
-    end = end or now.replace(second=0, microsecond=0)
+    """The period asked for, or the last 30 days up to the end of the current minute (whole minutes,
+    so repeated looks share the cache; the end is exclusive, so this minute's questions count)."""
+    end = end or (now + timedelta(minutes=1)).replace(second=0, microsecond=0)
     start = start or end - timedelta(days=30)
     if start >= end:
         raise InvalidInput("`from` must be before `to`.", errors=field_error("query.from", "not before `to`"))

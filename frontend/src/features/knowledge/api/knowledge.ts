@@ -130,9 +130,10 @@ export type TopQuestions = components['schemas']['TopQuestionsRead'];
 export type TopQuestionCluster = components['schemas']['TopQuestionCluster'];
 type Marketplace = components['schemas']['ChannelRead']['marketplace'];
 
-/** The period as the server takes it: the last `days` days, to the minute (so the server's cache is shared). */
+/** The period as the server takes it: the last `days` days up to the end of the current minute (whole
+ * minutes, so repeated looks share the server's cache; the end is exclusive, so this minute counts). */
 export function periodOf(days: number, now: Date = new Date()): { from: string; to: string } {
-  const to = new Date(now);
+  const to = new Date(now.getTime() + 60_000);
   to.setSeconds(0, 0);
   return { from: new Date(to.getTime() - days * 86_400_000).toISOString(), to: to.toISOString() };
 }
