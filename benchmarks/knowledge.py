@@ -1,6 +1,7 @@
 """Knowledge base: suggestion latency (GET /v1/conversations/{id}/suggestions' service: candidates from
 the CJK-bigram full-text index, lexical ranking, rendering in the template sandbox, compliance lint) and
-help-page search latency, with BENCH_ARTICLES published articles (default 10,000, English and Chinese)
+help-page search latency, and top questions' clustering time (BENCH_CLUSTER_QUESTIONS generated
+questions, default 100,000), with BENCH_ARTICLES published articles (default 10,000, English and Chinese)
 in one organization. Common words ("order", "shipping", 物流) appear in a large share of the articles, so
 the any-term query matches thousands of rows: the case the candidate limit has to keep cheap.
 
@@ -24,6 +25,7 @@ from api.db import create_engine, create_sessionmaker
 from api.kit.search import index_document
 from api.knowledge import help as help_service
 from api.knowledge import suggest
+from api.knowledge.clustering import Question, cluster
 from api.knowledge.service import ensure_starter_articles
 from api.message.inbound import InboundMessage
 from api.message.pipeline import receive
@@ -32,6 +34,7 @@ from benchmarks.common import figure, fresh_database, percentile, save
 
 ARTICLES = int(os.environ.get("BENCH_ARTICLES", "10000"))
 CALLS = int(os.environ.get("BENCH_SUGGESTIONS", "200"))
+QUESTIONS_CLUSTERED = int(os.environ.get("BENCH_CLUSTER_QUESTIONS", "100000"))
 COMMON = ["order", "shipping", "return", "refund", "package", "delivery", "item", "product"]
 TOPICS = [
     "warranty", "battery", "charger", "cable", "lamp", "bulb", "size", "color", "colour", "fabric", "cotton",
@@ -140,6 +143,7 @@ async def main() -> None:
             await help_service.search(s, site_row, store, QUESTIONS[n % len(QUESTIONS)], "en", frozenset())
             search_ms.append((time.perf_counter() - start) * 1000)
     await engine.dispose()
+    cluster_seconds, groups = clustering_seconds(QUESTIONS_CLUSTERED)
 
     goal = 50.0
     save(
@@ -148,12 +152,21 @@ async def main() -> None:
             figure("suggestions p50", percentile(suggestion_ms, 50), "ms", goal, "goal p99", higher_is_better=False),
             figure("suggestions p99", percentile(suggestion_ms, 99), "ms", goal, "goal p99", higher_is_better=False),
             figure("help-page search p99", percentile(search_ms, 99), "ms", goal, "goal p99", higher_is_better=False),
+            figure(
+                f"clustering time for {QUESTIONS_CLUSTERED:,} questions",
+                cluster_seconds,
+                "s",
+                10.0,
+                "limit",
+                higher_is_better=False,
+            ),
         ],
         {
             "articles": ARTICLES + 4,
             "calls": CALLS,
             "seed_seconds": round(seed_seconds, 1),
             "calls_with_suggestions": found_first,
+            "top_question_groups": groups,
         },
     )
 
@@ -162,3 +175,31 @@ def _now():  # type: ignore[no-untyped-def]
     from api.kit.time import utc_now
 
     return utc_now()
+
+
+def clustering_seconds(count: int) -> tuple[float, int]:
+    """Cluster `count` generated buyer questions (English, Chinese, Spanish paraphrases of the common
+    questions, with order ids, products and noise words), as top questions does for a period."""
+    rng = random.Random(100)
+    stems = [
+        "Where is my order {n}? tracking not updated", "Hola, ¿dónde está mi pedido {n}?", "我的包裹{n}到哪了？",
+        "Can I cancel order {n}?", "Quiero cancelar mi pedido {n}", "我想取消订单{n}",
+        "The {p} arrived broken", "Llegó roto el {p}", "收到的{p}损坏了", "Does the {p} come in a larger size?",
+        "¿Qué talla tiene el {p}?", "I want to return the {p} for a refund", "Quiero devolver el {p}",
+        "退货退款怎么操作 {p}", "Is there a warranty on the {p} battery?", "Can I get an invoice for order {n}?",
+        "The {p} is the wrong color", "Missing parts for the {p}", "Can you change my address for order {n}?",
+    ]  # fmt: skip
+    questions = [
+        Question(
+            message_id=uuid.UUID(int=i + 1),
+            conversation_id=uuid.UUID(int=i + 1),
+            text=rng.choice(stems).format(n=rng.randint(10**6, 10**7), p=rng.choice(TOPICS))
+            + (f" {rng.choice(TOPICS)}" if rng.random() < 0.3 else ""),
+            marketplace=rng.choice(("amazon", "walmart", "ebay")),
+            sent_at=_now(),
+        )
+        for i in range(count)
+    ]
+    start = time.perf_counter()
+    groups = cluster(questions)
+    return time.perf_counter() - start, len(groups)

@@ -1,19 +1,20 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Depends, Path, Query, Request, status
 from fastapi.responses import Response
 
 from api import audit
 from api.auth.dependencies import require
 from api.auth.principal import Principal
+from api.compliance.schemas import Marketplace
 from api.db import SessionDep
 from api.kit.errors import InvalidInput, field_error, problem_responses
 from api.kit.time import utc_now
-from api.knowledge import markdown, repository, service, suggest
+from api.knowledge import markdown, repository, service, suggest, top_questions
 from api.knowledge.schemas import (
     ArticleCreate,
     ArticleRead,
@@ -34,10 +35,12 @@ from api.knowledge.schemas import (
     Status,
     SuggestionRead,
     SuggestionUse,
+    TopQuestionsRead,
     VariantWrite,
     VersionRead,
 )
 from api.models import Channel, HelpSite
+from api.template.schemas import TemplateRead
 
 router = APIRouter(prefix="/v1/knowledge", tags=["knowledge"], responses=problem_responses(401, 403, 422, 429))
 suggestion_router = APIRouter(
@@ -320,3 +323,72 @@ async def use_suggestion(
     sent; ranking learns from both (acceptance counts most)."""
     await suggest.record_use(session, principal, conversation_id, body)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+# -- top questions -----------------------------------------------------------------------------------
+
+QuestionReader = Annotated[Principal, Depends(require("conversations:read", "settings:read"))]
+
+
+def _period(
+    from_: datetime | None = Query(
+        default=None, alias="from", description="Start (inclusive); default: `to` - 30 days"
+    ),
+    to: datetime | None = Query(default=None, description="End (exclusive); default: now"),
+    marketplace: Marketplace | None = Query(default=None, description="Only this marketplace's questions"),
+    sku: str | None = Query(default=None, min_length=1, max_length=100, description="Only questions on this product"),
+) -> top_questions.Period:
+    start, end = top_questions.check_period(from_, to, utc_now())
+    return top_questions.Period(start=start, end=end, marketplace=marketplace, sku=sku)
+
+
+PeriodDep = Annotated[top_questions.Period, Depends(_period)]
+
+
+@router.get("/top-questions", response_model=TopQuestionsRead)
+async def list_top_questions(
+    period: PeriodDep, session: SessionDep, principal: QuestionReader, limit: int = Query(default=20, ge=1, le=50)
+) -> TopQuestionsRead:
+    """The buyers' questions of a period (at most 92 days) grouped by meaning, biggest first: the
+    wording most used, counts per marketplace, product, category and language, the latest examples
+    (each links to its conversation), and the published articles or active templates that already
+    answer the group. Automatic messages, "no response needed" messages and spam are left out. The
+    groups are cached for a few minutes per organization and filters."""
+    return await top_questions.top_questions(session, principal, period, limit)
+
+
+@router.post(
+    "/top-questions/{cluster_key}/draft-article",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ArticleRead,
+    responses=problem_responses(404, 409),
+)
+async def draft_article_from_question(
+    cluster_key: Annotated[str, Path(pattern=r"^[0-9a-f]{16}$")],
+    period: PeriodDep,
+    session: SessionDep,
+    principal: Writer,
+) -> ArticleRead:
+    """Draft an article (status `draft`, tagged `top-question`) from a group of the report with the
+    same period and filters: titled with the group's wording, in its buyers' language, quoting their
+    questions. 409 if one was already drafted from the group."""
+    article = await top_questions.draft_article(session, principal, period, cluster_key)
+    return await service.read(session, principal.organization_id, article)
+
+
+@router.post(
+    "/top-questions/{cluster_key}/draft-template",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TemplateRead,
+    responses=problem_responses(404, 409),
+)
+async def draft_template_from_question(
+    cluster_key: Annotated[str, Path(pattern=r"^[0-9a-f]{16}$")],
+    period: PeriodDep,
+    session: SessionDep,
+    principal: Writer,
+) -> TemplateRead:
+    """Draft a template (inactive until an editor activates it) from a group of the report with the
+    same period and filters; the buyers' questions are in a template comment, never sent."""
+    template = await top_questions.draft_template(session, principal, period, cluster_key)
+    return TemplateRead.model_validate(template)

@@ -14,6 +14,7 @@ from api.kit.search import index_document, to_tsquery_text
 from api.knowledge.markdown import searchable_text
 from api.models import (
     Channel,
+    Conversation,
     HelpSite,
     KnowledgeArticle,
     KnowledgeEvent,
@@ -393,3 +394,65 @@ async def order_skus(session: AsyncSession, organization_id: uuid.UUID, order_id
         )
     )
     return [s for s in rows.scalars() if s]
+
+
+# -- top questions -------------------------------------------------------------------------------------
+
+
+async def buyer_questions(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    start: datetime,
+    end: datetime,
+    *,
+    marketplace: str | None,
+    sku: str | None,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """The buyers' own messages of [start, end), newest first: not automatic (a buyer's, not the
+    marketplace's or ours), not "no response needed", not in a spam or platform-notice conversation.
+    Each carries its conversation's marketplace, category and language and its order's first SKU."""
+    C = Conversation
+    first_sku = (
+        select(OrderItem.sku)
+        .where(
+            OrderItem.organization_id == organization_id, OrderItem.order_id == C.order_id, OrderItem.sku.is_not(None)
+        )
+        .order_by(OrderItem.position)
+        .limit(1)
+        .scalar_subquery()
+    )
+    stmt = (
+        select(
+            Message.id.label("message_id"),
+            Message.conversation_id,
+            func.left(Message.body, 1000).label("text"),
+            Message.sent_at,
+            C.marketplace,
+            C.category,
+            C.language,
+            first_sku.label("sku"),
+        )
+        .join(C, and_(C.id == Message.conversation_id, C.organization_id == organization_id))
+        .where(
+            Message.organization_id == organization_id,
+            Message.direction == "inbound",
+            Message.author_kind == "buyer",
+            Message.no_response_needed.is_(False),
+            Message.sent_at >= start,
+            Message.sent_at < end,
+            C.spam_reason.is_(None),
+            C.category.not_in(("platform_notice", "spam_likely")),
+        )
+        .order_by(Message.sent_at.desc(), Message.id.desc())
+        .limit(limit)
+    )
+    if marketplace:
+        stmt = stmt.where(C.marketplace == marketplace)
+    if sku:
+        stmt = stmt.where(
+            select(OrderItem.id)
+            .where(OrderItem.organization_id == organization_id, OrderItem.order_id == C.order_id, OrderItem.sku == sku)
+            .exists()
+        )
+    return [dict(row._mapping) for row in await session.execute(stmt)]

@@ -237,3 +237,55 @@ class SuggestionUse(RequestModel):
     action: Literal["inserted", "sent"] = Field(
         description="`inserted` into the composer, or `sent`: the reply that carried it was sent (acceptance)"
     )
+
+
+# -- top questions -------------------------------------------------------------------------------------
+
+
+class TopQuestionExample(ResponseModel):
+    message_id: uuid.UUID
+    conversation_id: uuid.UUID
+    text: str
+    marketplace: str
+    sku: str | None
+    sent_at: datetime
+
+
+class TopQuestionCount(ResponseModel):
+    value: str
+    count: int
+
+
+class CoveredBy(ResponseModel):
+    kind: Literal["article", "template"]
+    id: uuid.UUID
+    title: str
+    status: str = Field(description="The article's status (published) or the template's (active)")
+    score: float
+
+
+class TopQuestionCluster(ResponseModel):
+    key: str = Field(description="Stable for the same questions: the id to draft an article or template from")
+    label: str = Field(description="The wording most buyers of the group used")
+    count: int = Field(description="Buyer messages in the group")
+    conversations: int
+    terms: list[str] = Field(description="What the group is about: its leading normalised terms (@ = a concept)")
+    marketplaces: list[TopQuestionCount]
+    skus: list[TopQuestionCount]
+    categories: list[TopQuestionCount]
+    languages: list[TopQuestionCount]
+    examples: list[TopQuestionExample]
+    covered_by: list[CoveredBy] = Field(
+        description="Published articles and active templates that answer it, best first"
+    )
+
+
+class TopQuestionsRead(ResponseModel):
+    period_start: datetime
+    period_end: datetime
+    marketplace: str | None
+    sku: str | None
+    questions: int = Field(description="Buyer questions considered (automatic and no-response messages left out)")
+    truncated: bool = Field(description="The period held more questions than are clustered; the newest were used")
+    clusters_total: int
+    clusters: list[TopQuestionCluster]

@@ -117,7 +117,11 @@ async def _victim_ids(victim, sessionmaker):
         )
     ).json()
     term = (await victim.admin.post("/v1/translation/glossary", json={"term": "VictimBrand"})).json()
+    # A question only the victim asked (top-question keys are derived from the questions' words).
+    await push(victim.api, channel["id"], body="Does the VictimBrand kettle descale itself?")
+    top = (await victim.agent.get("/v1/knowledge/top-questions")).json()
     return {
+        "cluster_key": next(c["key"] for c in top["clusters"] if "VictimBrand" in c["label"]),
         "case_id": case["id"],
         "job_id": bulk_job["id"],
         "article_id": article["id"],

@@ -93,6 +93,7 @@ export const queryKeys = {
     helpSites: ['knowledge', 'help-sites'] as const,
     suggestions: (conversationId: string) => ['knowledge', 'suggestions', conversationId] as const,
     deflection: (days: number) => ['knowledge', 'deflection', days] as const,
+    topQuestions: (filters: { from: string; to: string; marketplace: string }) => ['knowledge', 'top-questions', filters] as const,
   },
   apiKeys: ['api-keys'] as const,
   scopes: ['scopes'] as const,

@@ -125,3 +125,48 @@ export function useImport() {
 export async function exportAll() {
   return unwrap(api.GET('/v1/knowledge/export', {}));
 }
+
+export type TopQuestions = components['schemas']['TopQuestionsRead'];
+export type TopQuestionCluster = components['schemas']['TopQuestionCluster'];
+type Marketplace = components['schemas']['ChannelRead']['marketplace'];
+
+/** The period as the server takes it: the last `days` days up to the end of the current minute (whole
+ * minutes, so repeated looks share the server's cache; the end is exclusive, so this minute counts). */
+export function periodOf(days: number, now: Date = new Date()): { from: string; to: string } {
+  const to = new Date(now.getTime() + 60_000);
+  to.setSeconds(0, 0);
+  return { from: new Date(to.getTime() - days * 86_400_000).toISOString(), to: to.toISOString() };
+}
+
+/** Buyer questions of the period grouped by meaning, with counts, examples and what covers them. */
+export function useTopQuestions(filters: { from: string; to: string; marketplace: string }) {
+  return useQuery({
+    queryKey: queryKeys.knowledge.topQuestions(filters),
+    queryFn: ({ signal }) =>
+      unwrap(
+        api.GET('/v1/knowledge/top-questions', {
+          params: { query: { from: filters.from, to: filters.to, marketplace: (filters.marketplace || undefined) as Marketplace | undefined, limit: 20 } },
+          signal,
+        }),
+      ),
+    placeholderData: keepPreviousData,
+  });
+}
+
+/** One click: a draft article (kind 'article') or an inactive template from a group. */
+export function useDraftFromQuestion() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: async (v: { kind: 'article' | 'template'; key: string; from: string; to: string; marketplace: string }) => {
+      const query = { from: v.from, to: v.to, marketplace: (v.marketplace || undefined) as Marketplace | undefined };
+      const path = { cluster_key: v.key };
+      if (v.kind === 'article') {
+        const article = await unwrap(api.POST('/v1/knowledge/top-questions/{cluster_key}/draft-article', { params: { path, query } }));
+        return { kind: v.kind, id: article.id };
+      }
+      const template = await unwrap(api.POST('/v1/knowledge/top-questions/{cluster_key}/draft-template', { params: { path, query } }));
+      return { kind: v.kind, id: template.id };
+    },
+    onSuccess: () => void client.invalidateQueries({ queryKey: queryKeys.knowledge.all }),
+  });
+}

@@ -5,6 +5,7 @@ import { FormProblem } from '@/components/form';
 import { useArticles, useHelpSites, useImport } from '../api/knowledge';
 import { ARTICLE_LANGUAGES } from '../lib/languages';
 import { ArticleEditor } from './article-editor';
+import { TopQuestions } from './top-questions';
 
 const STATUSES = ['draft', 'published', 'archived'] as const;
 
@@ -130,6 +131,7 @@ export function KnowledgePage({ canEdit }: { canEdit: boolean }) {
           )}
         </div>
       </div>
+      <TopQuestions canEdit={canEdit} onDraftedArticle={(id) => setSelected(id)} />
     </section>
   );
 }
