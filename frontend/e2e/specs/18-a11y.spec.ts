@@ -61,3 +61,23 @@ for (const lang of ['en', 'zh-CN'] as const) {
     expect(failures, 'serious or critical accessibility violations').toEqual([]);
   });
 }
+
+test('the inbox works from the keyboard alone: Tab reaches a row, Enter opens it, Esc closes it', async ({ inbox: page, api }) => {
+  const erp = await api.channel('api', 'ERP feed');
+  const pushed = await api.pushBuyerMessage(erp, { subject: 'Keyboard only', body: 'Can you hear me?', buyerName: 'Kay Board' });
+  const link = page.locator(`[data-testid="conversation-row"][data-conversation-id="${pushed.conversation_id}"] [data-testid="row-open"]`);
+  await expect(link).toBeVisible();
+  // Tab from the row's checkbox lands on the row's link, which shows a visible focus ring.
+  await page.locator(`[data-testid="conversation-row"][data-conversation-id="${pushed.conversation_id}"] [data-testid="row-check"]`).focus();
+  await page.keyboard.press('Tab');
+  await expect(link).toBeFocused();
+  const ring = await link.evaluate((el) => getComputedStyle(el.closest('[data-testid="conversation-row"]')!).outlineStyle);
+  expect(ring).toBe('solid');
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('workspace')).toHaveAttribute('data-conversation-id', pushed.conversation_id);
+  await expect(page).toHaveURL(new RegExp(`/inbox/${pushed.conversation_id}`));
+  await page.locator('body').click({ position: { x: 1, y: 1 } }).catch(() => undefined);
+  await page.keyboard.press('Escape');
+  await expect(page.getByTestId('workspace')).toHaveCount(0);
+  await expect(page).toHaveURL(/\/inbox(\?|$)/);
+});
