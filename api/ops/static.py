@@ -75,6 +75,9 @@ class _Entry:
 
 
 def _media_type(path: Path) -> str:
+    # Python's table has no entry for the web app manifest; browsers want this type to install the app.
+    if path.suffix == ".webmanifest":
+        return "application/manifest+json; charset=utf-8"
     guessed = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     if guessed in ("text/javascript", "application/x-javascript"):
         guessed = "application/javascript"

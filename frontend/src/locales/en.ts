@@ -20,6 +20,7 @@ export const en = {
   header: {
     status: 'Your status',
     language: 'Language',
+    menu: 'Menu',
     logout: 'Log out',
     live: 'Live',
     connecting: 'Connecting…',
@@ -1075,6 +1076,7 @@ export const en = {
     noneYet: 'No auto-reply rule yet.',
     positionHint: 'Rules are tried in this order.',
     when: 'When',
+    runWhen: 'When',
     then: 'Then',
     conditionsHint: 'Everything filled in must match; keywords and patterns match if any one does.',
     keywords: 'Keywords',

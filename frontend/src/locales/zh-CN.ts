@@ -22,6 +22,7 @@ export const zhCN: Messages = {
   header: {
     status: '我的状态',
     language: '语言',
+    menu: '菜单',
     logout: '退出登录',
     live: '实时',
     connecting: '连接中…',
@@ -1075,6 +1076,7 @@ export const zhCN: Messages = {
     noneYet: '还没有自动回复规则。',
     positionHint: '规则按此顺序匹配。',
     when: '条件',
+    runWhen: '时间',
     then: '执行',
     conditionsHint: '填写的条件须全部符合；关键词和正则只需任一命中。',
     keywords: '关键词',

@@ -1,5 +1,5 @@
-import { useCallback } from 'react';
-import { NavLink, Outlet, useNavigate } from 'react-router';
+import { useCallback, useEffect, useState } from 'react';
+import { NavLink, Outlet, useLocation, useNavigate } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { LanguageSwitch } from '@/components/language-switch';
 import { Logo } from '@/components/logo';
@@ -20,6 +20,10 @@ export function AppShell() {
   const navigate = useNavigate();
   const token = session?.token ?? null;
   const scopes = me.data?.scopes ?? [];
+  // On a phone the navigation and the header controls fold behind a menu button; a new page closes it.
+  const [menuOpen, setMenuOpen] = useState(false);
+  const { pathname } = useLocation();
+  useEffect(() => setMenuOpen(false), [pathname]);
 
   const openConversation = useCallback((id: string) => navigate(`/inbox/${id}`), [navigate]);
   const notify = useNotificationCenter(me.data?.user?.id ?? null, openConversation);
@@ -27,12 +31,22 @@ export function AppShell() {
 
   return (
     <div className="shell">
-      <header className="topbar">
+      <header className={`topbar${menuOpen ? ' is-open' : ''}`}>
         <div className="topbar__brand">
           <Logo />
           Hourglass
         </div>
-        <nav className="topbar__nav">
+        <button
+          type="button"
+          className="btn btn--ghost btn--sm topbar__menu"
+          aria-expanded={menuOpen}
+          aria-controls="topbar-menu"
+          data-testid="nav-menu"
+          onClick={() => setMenuOpen((open) => !open)}
+        >
+          <span aria-hidden="true">☰</span> {t('header.menu')}
+        </button>
+        <nav className="topbar__nav" id="topbar-menu" aria-label={t('header.menu')}>
           <NavLink to="/inbox" className={linkClass} data-testid="nav-inbox">
             {t('nav.inbox')}
           </NavLink>

@@ -22,7 +22,8 @@ export function InboxRoute() {
   const close = useCallback(() => navigate({ pathname: '/inbox', search: location.search }), [navigate, location.search]);
 
   return (
-    <div className="inbox">
+    // On a phone one column shows at a time: the list, or the open conversation (CSS, .inbox--open).
+    <div className={`inbox${conversationId ? ' inbox--open' : ''}`}>
       <ViewNav />
       <InboxPanel selectedId={conversationId ?? null} onOpen={open} />
       <section className="inbox__workspace">

@@ -190,7 +190,8 @@ function RunLog({ rules }: { rules: AutoReplyRule[] }) {
         <table className="table table--compact">
           <thead>
             <tr>
-              <th>{t('rules.when')}</th>
+              {/* The log's "when" is a time, not the rule's conditions. */}
+              <th>{t('rules.runWhen')}</th>
               <th>{t('rules.rule')}</th>
               <th>{t('rules.outcome')}</th>
               <th>{t('rules.reason')}</th>

@@ -17,7 +17,7 @@ export function ConversationHeader({ conversation: c, onClose }: { conversation:
           {c.subject || t('inbox.noSubject')}
         </h2>
         <CountdownBadge deadline={sla.deadline} state={sla.state} dueSoonAt={sla.dueSoonAt} />
-        <button type="button" className="btn btn--ghost btn--sm" aria-label={t('common.close')} onClick={onClose}>
+        <button type="button" className="btn btn--ghost btn--sm" aria-label={t('common.close')} data-testid="conversation-close" onClick={onClose}>
           ×
         </button>
       </div>

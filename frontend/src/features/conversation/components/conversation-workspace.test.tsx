@@ -177,3 +177,19 @@ describe('conversation workspace', () => {
     expect(await screen.findByRole('alert')).toHaveTextContent('conversation_id: not a valid id');
   });
 });
+
+describe('conversation workspace keyboard', () => {
+  it('closes on Esc, but a first Esc in a text field only leaves the field', async () => {
+    mockApi({ ...quiet, 'GET /v1/conversations/:id': open });
+    const onClose = vi.fn();
+    renderApp(<ConversationWorkspace conversationId="conv-9" onClose={onClose} renderComposer={() => <textarea aria-label="reply" />} />);
+    await screen.findByTestId('conversation-subject');
+    const user = userEvent.setup();
+    await user.click(screen.getByLabelText('reply'));
+    await user.keyboard('{Escape}');
+    expect(onClose).not.toHaveBeenCalled();
+    expect(screen.getByLabelText('reply')).not.toHaveFocus();
+    await user.keyboard('{Escape}');
+    expect(onClose).toHaveBeenCalledTimes(1);
+  });
+});

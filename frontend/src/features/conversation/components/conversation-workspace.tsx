@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { EmptyState, ErrorNotice, Spinner } from '@/components/feedback';
 import { isNotFound } from '@/lib/problem';
 import { useConversation, type ConversationDetail } from '../api/get-conversation';
+import { useEscapeToClose } from '../hooks/use-escape-to-close';
 import { useMarkReadOnOpen } from '../hooks/use-mark-read-on-open';
 import { ActionBar } from './action-bar';
 import { ActivityLog } from './activity-log';
@@ -26,6 +27,7 @@ export function ConversationWorkspace({ conversationId, onClose, renderComposer,
   const { t } = useTranslation();
   const query = useConversation(conversationId);
   useMarkReadOnOpen(conversationId, query.data?.unread);
+  useEscapeToClose(onClose);
 
   if (query.isPending) return <Spinner />;
   if (query.isError) {

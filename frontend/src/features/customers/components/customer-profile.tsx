@@ -123,14 +123,14 @@ export function CustomerProfile({ customerId }: { customerId: string }) {
           {t('customers.merge')}
         </button>
       </div>
-      <div className="field">
+      <label className="field">
         <span className="field__label">{t('customers.tags')}</span>
         <input value={tags} placeholder={t('customers.tagsHint')} onChange={(e) => setTags(e.target.value)} data-testid="customer-tags" />
-      </div>
-      <div className="field">
+      </label>
+      <label className="field">
         <span className="field__label">{t('customers.notes')}</span>
         <textarea rows={3} value={notes} onChange={(e) => setNotes(e.target.value)} />
-      </div>
+      </label>
       <button
         type="button"
         className="btn btn--primary btn--sm"

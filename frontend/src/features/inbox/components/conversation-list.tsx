@@ -96,7 +96,7 @@ export function ConversationList({ filters, selectedId, onOpen, checked, onCheck
       />
       {t('bulk.selectLoaded', { count: rows.length })}
     </label>
-    <div className="list" ref={scrollRef} role="listbox" aria-label={t('inbox.listLabel')} data-testid="conversation-list">
+    <div className="list" ref={scrollRef} role="list" aria-label={t('inbox.listLabel')} data-testid="conversation-list">
       <div className="list__inner" style={{ height: virtualizer.getTotalSize() }}>
         {items.map((item) => {
           const c = rows[item.index];

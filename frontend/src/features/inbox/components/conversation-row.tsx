@@ -41,10 +41,11 @@ export const ConversationRow = memo(function ConversationRow({
     .filter(Boolean)
     .join(' ');
   return (
+    // The row is a list item; its buyer name is a real link, so Tab reaches every row and Enter opens
+    // it (a row with role="option" could not hold the bulk-select checkbox). A click anywhere opens too.
     <div
       className={classes}
-      role="option"
-      aria-selected={selected}
+      role="listitem"
       data-testid="conversation-row"
       data-conversation-id={c.id}
       data-focused={focused || undefined}
@@ -62,18 +63,32 @@ export const ConversationRow = memo(function ConversationRow({
             onChange={() => onToggle(c.id)}
           />
         ) : null}
-        {c.unread ? <span className="row__unread-dot" aria-label={t('inbox.unread')} /> : null}
+        {c.unread ? <span className="row__unread-dot" role="img" aria-label={t('inbox.unread')} /> : null}
         <MarketplaceBadge marketplace={c.marketplace} />
-        <span className="row__buyer" title={storeName ?? undefined}>
+        <a
+          className="row__buyer"
+          href={`/inbox/${c.id}`}
+          title={storeName ?? undefined}
+          aria-current={selected ? 'page' : undefined}
+          aria-describedby={`row-subject-${c.id}`}
+          data-testid="row-open"
+          onClick={(event) => {
+            // Plain clicks stay in the SPA; Ctrl/⌘-click still opens a new tab.
+            if (event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
+            event.preventDefault();
+            event.stopPropagation();
+            onOpen(c.id);
+          }}
+        >
           {buyer}
-        </span>
+        </a>
         <span className="row__spacer" />
         <CountdownBadge deadline={sla.deadline} state={sla.state} dueSoonAt={sla.dueSoonAt} />
         <time className="row__time" dateTime={c.last_message_at}>
           {formatListTime(c.last_message_at, nowMs, i18n.language)}
         </time>
       </div>
-      <div className="row__subject">
+      <div className="row__subject" id={`row-subject-${c.id}`}>
         {c.order_id ? <span className="row__order">#{c.order_id}</span> : null}
         {c.subject || t('inbox.noSubject')}
       </div>

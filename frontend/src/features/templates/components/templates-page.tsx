@@ -74,7 +74,7 @@ export function TemplatesPage({ canEdit }: { canEdit: boolean }) {
               {groups.length === 0 ? <p className="muted split__empty">{t('composer.noTemplates')}</p> : null}
               {groups.map(([category, items]) => (
                 <div key={category} className="split__group">
-                  <div className="split__group-title">{category}</div>
+                  <div className="split__group-title">{t(`category.${category}`, { defaultValue: category })}</div>
                   {items.map((x) => (
                     <button
                       key={x.id}
