@@ -47,6 +47,7 @@ from api.ops.static import install_frontend
 from api.order.endpoints import router as order_router
 from api.realtime.config import RealtimeConfig
 from api.realtime.endpoints import router as realtime_router
+from api.reports.endpoints import router as reports_router
 from api.realtime.hub import RealtimeHub
 from api.saved_view.endpoints import router as saved_view_router
 from api.sla.endpoints import router as sla_router
@@ -220,6 +221,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         suggestion_router,
         help_pages_router,
         translation_router,
+        reports_router,
     ):
         app.include_router(router)
 
