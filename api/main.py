@@ -47,8 +47,8 @@ from api.ops.static import install_frontend
 from api.order.endpoints import router as order_router
 from api.realtime.config import RealtimeConfig
 from api.realtime.endpoints import router as realtime_router
-from api.reports.endpoints import router as reports_router
 from api.realtime.hub import RealtimeHub
+from api.reports.endpoints import router as reports_router
 from api.saved_view.endpoints import router as saved_view_router
 from api.sla.endpoints import router as sla_router
 from api.template.endpoints import router as template_router

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
-from typing import Annotated
+from datetime import date, datetime, timedelta
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 
 from api.auth.dependencies import require
 from api.auth.principal import Principal
@@ -14,7 +14,17 @@ from api.db import SessionDep
 from api.kit.errors import problem_responses
 from api.reports import service
 from api.reports.repository import MetricFilters
-from api.reports.schemas import AgentReport, Granularity, GroupBy, Leaderboard, Measure, MetricsReport
+from api.reports.schemas import (
+    AgentReport,
+    Granularity,
+    GroupBy,
+    Leaderboard,
+    Measure,
+    MetricsReport,
+    Period,
+    PeriodicReport,
+    ReportFormat,
+)
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"], responses=problem_responses(401, 403, 422, 429))
 MetricsReader = Annotated[Principal, Depends(require("metrics:read"))]
@@ -107,3 +117,57 @@ async def agent_performance(
     end = end or service.default_end()
     start = start or end - timedelta(days=7)
     return await service.agent_report(session, principal, user_id, start, end, granularity, filters)
+
+
+def _file_name(report: PeriodicReport, fmt: str) -> str:
+    return f"hourglass-{report.period}ly-report-{report.start.date().isoformat()}.{fmt}"
+
+
+MEDIA_TYPES = {
+    "pdf": "application/pdf",
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@router.get("/periodic", response_model=PeriodicReport, response_model_by_alias=True, responses=problem_responses(403))
+async def periodic_report(
+    session: SessionDep,
+    principal: MetricsReader,
+    filters: Filters,
+    period: Period = "week",
+    day: date | None = Query(
+        default=None, alias="date", description="A day inside the period; default: the last complete period"
+    ),
+) -> PeriodicReport:
+    """The weekly (Monday to Sunday) or monthly report in the organization's time zone: the figures
+    with the previous period beside them, per marketplace and per agent. Supervisors and admins."""
+    return await service.periodic(session, principal, period, day, filters)
+
+
+@router.get(
+    "/periodic/download",
+    responses={
+        **problem_responses(403),
+        200: {"content": {t: {} for t in MEDIA_TYPES.values()}, "description": "The report file"},
+    },
+    response_class=Response,
+)
+async def download_periodic_report(
+    session: SessionDep,
+    principal: MetricsReader,
+    filters: Filters,
+    format: ReportFormat,
+    period: Period = "week",
+    day: date | None = Query(default=None, alias="date"),
+    language: Literal["en", "zh-CN"] = "en",
+) -> Response:
+    """The same report as a PDF (A4, with a CJK font when the system has one), CSV (UTF-8 with BOM)
+    or XLSX (one sheet per section)."""
+    report = await service.periodic(session, principal, period, day, filters)
+    body = service.render(report, format, language)
+    return Response(
+        content=body,
+        media_type=MEDIA_TYPES[format],
+        headers={"Content-Disposition": f'attachment; filename="{_file_name(report, format)}"'},
+    )

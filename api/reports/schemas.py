@@ -91,3 +91,19 @@ class AgentReport(ResponseModel):
     totals: MetricFigures
     previous_totals: MetricFigures
     series: list[MetricPoint] = Field(description="Workload over time")
+
+
+Period = Literal["week", "month"]
+ReportFormat = Literal["pdf", "csv", "xlsx"]
+
+
+class PeriodicReport(ResponseModel):
+    period: Period
+    start: datetime = Field(serialization_alias="from")
+    end: datetime = Field(serialization_alias="to")
+    time_zone: str
+    include_automation: bool
+    totals: MetricFigures
+    previous_totals: MetricFigures
+    marketplaces: list[MetricPoint]
+    agents: list[AgentRow]

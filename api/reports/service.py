@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,6 +16,7 @@ from api.kit.time import utc_now
 from api.message.rules import AUTOMATION_COUNTS
 from api.models import Conversation
 from api.reports import buckets, repository
+from api.reports import periodic as periodic_render
 from api.reports.repository import MetricFilters
 from api.reports.schemas import (
     AgentReport,
@@ -25,6 +27,7 @@ from api.reports.schemas import (
     MetricFigures,
     MetricPoint,
     MetricsReport,
+    PeriodicReport,
 )
 
 # The longest range each granularity may ask for: an hour series of a month is 744 points per group.
@@ -272,3 +275,160 @@ async def drill_down(
     return await repository.conversations_behind(
         session, principal.organization_id, measure, start, end, filters, limit
     )
+
+
+async def periodic(
+    session: AsyncSession, principal: Principal, period: str, day: date | None, filters: MetricFilters
+) -> PeriodicReport:
+    """The weekly or monthly report: the period containing `day` (default: the last complete one)."""
+    if not supervises(principal):
+        raise Forbidden("The team report is for supervisors and admins.")
+    org = principal.organization_id
+    zone = await repository.time_zone(session, org)
+    if day is None:
+        day = periodic_render.previous_period_day(period, utc_now().astimezone(ZoneInfo(zone)).date())
+    start, end = periodic_render.period_bounds(period, day, zone)
+    prev_start, prev_end = buckets.previous_period(start, end)
+    empty = {k: buckets.empty() for k in ("fw", "fb", "rw", "rb")}
+
+    def first(points: list[MetricPoint]) -> MetricFigures:
+        if not points:
+            return MetricFigures(**figures({}, empty, 0))
+        return MetricFigures(**points[0].model_dump(include=set(MetricFigures.model_fields)))
+
+    board = await leaderboard(session, principal, start, end, filters)
+    return PeriodicReport(
+        period=period,  # type: ignore[arg-type]
+        start=start,
+        end=end,
+        time_zone=zone,
+        include_automation=filters.include_automation,
+        totals=first(await _collect(session, org, start, end, None, zone, (), filters)),
+        previous_totals=first(await _collect(session, org, prev_start, prev_end, None, zone, (), filters)),
+        marketplaces=await _collect(session, org, start, end, None, zone, ("marketplace",), filters),
+        agents=board.agents,
+    )
+
+
+HEADINGS = {
+    "en": {
+        "week": "Weekly service report",
+        "month": "Monthly service report",
+        "summary": "Summary",
+        "figure": "Figure",
+        "this": "This period",
+        "previous": "Previous period",
+        "marketplaces": "Marketplaces",
+        "marketplace": "Marketplace",
+        "agents": "Agents",
+        "agent": "Agent",
+        "people": "Response figures count people only; SLA follows each marketplace's rule.",
+        "with_auto": "Response figures include automatic messages; SLA follows each marketplace's rule.",
+    },
+    "zh-CN": {
+        "week": "客服周报",
+        "month": "客服月报",
+        "summary": "概览",
+        "figure": "指标",
+        "this": "本期",
+        "previous": "上期",
+        "marketplaces": "平台",
+        "marketplace": "平台",
+        "agents": "客服",
+        "agent": "客服",
+        "people": "响应指标只统计人工回复；SLA 按各平台自己的规则计算。",
+        "with_auto": "响应指标包含自动消息；SLA 按各平台自己的规则计算。",
+    },
+}
+FIGURES = {
+    "en": [
+        "Replies by people",
+        "Automatic messages",
+        "First responses",
+        "First response median (min)",
+        "First response p90 (min)",
+        "First response median, business hours (min)",
+        "Resolved",
+        "Reopen rate (%)",
+        "Resolution median (h)",
+        "SLA met",
+        "SLA breached",
+        "SLA rate (%)",
+        "Backlog at end",
+    ],
+    "zh-CN": [
+        "人工回复",
+        "自动消息",
+        "首次响应",
+        "首次响应中位数（分钟）",
+        "首次响应 P90（分钟）",
+        "首次响应中位数·工作时间（分钟）",
+        "已解决",
+        "重开率（%）",
+        "解决时长中位数（小时）",
+        "SLA 达标",
+        "SLA 超时",
+        "SLA 达标率（%）",
+        "期末积压",
+    ],
+}
+
+
+def _fmt(value: float | None, scale: float = 1.0, digits: int = 1) -> str:
+    return "" if value is None else f"{value / scale:.{digits}f}"
+
+
+def _values(f: MetricFigures) -> list[str]:
+    return [
+        str(f.replies_human),
+        str(f.replies_automated),
+        str(f.first_responses),
+        _fmt(f.first_response_wall.median_seconds, 60),
+        _fmt(f.first_response_wall.p90_seconds, 60),
+        _fmt(f.first_response_business.median_seconds, 60),
+        str(f.resolutions),
+        _fmt(f.reopen_rate, 0.01),
+        _fmt(f.resolution_wall.median_seconds, 3600),
+        str(f.sla_met),
+        str(f.sla_breached),
+        _fmt(f.sla_rate, 0.01),
+        str(f.backlog),
+    ]
+
+
+def report_table(report: PeriodicReport, language: str) -> periodic_render.ReportTable:
+    h = HEADINGS.get(language, HEADINGS["en"])
+    names = FIGURES.get(language, FIGURES["en"])
+    local = ZoneInfo(report.time_zone)
+    last_day = (report.end.astimezone(local) - timedelta(days=1)).date()
+    subtitle = f"{report.start.astimezone(local).date()} – {last_day} ({report.time_zone}). " + (
+        h["with_auto"] if report.include_automation else h["people"]
+    )
+    summary = [
+        [name, now, before]
+        for name, now, before in zip(names, _values(report.totals), _values(report.previous_totals), strict=True)
+    ]
+    short = [0, 1, 2, 3, 6, 7, 11]  # the columns that fit a page row per marketplace / agent
+    columns = [names[i] for i in short]
+    return periodic_render.ReportTable(
+        title=h[report.period],
+        subtitle=subtitle,
+        sections=[
+            (h["summary"], [h["figure"], h["this"], h["previous"]], summary),
+            (
+                h["marketplaces"],
+                [h["marketplace"], *columns],
+                [[m.marketplace or "", *[_values(m)[i] for i in short]] for m in report.marketplaces],
+            ),
+            (h["agents"], [h["agent"], *columns], [[a.name, *[_values(a)[i] for i in short]] for a in report.agents]),
+        ],
+    )
+
+
+def render(report: PeriodicReport, fmt: str, language: str) -> bytes:
+    table = report_table(report, language)
+    if fmt == "pdf":
+        return periodic_render.to_pdf(table)
+    if fmt == "xlsx":
+        return periodic_render.to_xlsx(table)
+    return periodic_render.to_csv(table)

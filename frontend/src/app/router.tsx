@@ -14,6 +14,7 @@ const SettingsRoute = lazy(() => import('./routes/settings'));
 const CasesRoute = lazy(() => import('./routes/cases'));
 const CustomersRoute = lazy(() => import('./routes/customers'));
 const KnowledgeRoute = lazy(() => import('./routes/knowledge'));
+const ReportsRoute = lazy(() => import('./routes/reports'));
 
 const later = (node: ReactNode) => <Suspense fallback={<Spinner />}>{node}</Suspense>;
 
@@ -32,6 +33,8 @@ export function createAppRouter() {
         { path: 'inbox/:conversationId', element: <InboxRoute /> },
         { path: 'cases', element: later(<CasesRoute />) },
         { path: 'dashboard', element: later(<DashboardRoute />) },
+        { path: 'reports', element: later(<ReportsRoute />) },
+        { path: 'reports/agents/:userId', element: later(<ReportsRoute />) },
         { path: 'customers', element: later(<CustomersRoute />) },
         { path: 'customers/:customerId', element: later(<CustomersRoute />) },
         { path: 'knowledge', element: later(<KnowledgeRoute />) },

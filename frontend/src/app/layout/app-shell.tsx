@@ -46,6 +46,11 @@ export function AppShell() {
               {t('nav.dashboard')}
             </NavLink>
           ) : null}
+          {scopes.includes('metrics:read') ? (
+            <NavLink to="/reports" className={linkClass} data-testid="nav-reports">
+              {t('nav.reports')}
+            </NavLink>
+          ) : null}
           {scopes.includes('customers:read') ? (
             <NavLink to="/customers" className={linkClass} data-testid="nav-customers">
               {t('nav.customers')}
