@@ -308,6 +308,9 @@ def demo(
     ] = True,
     sandbox_port: Annotated[int, typer.Option(help="Sandbox HTTP port (marketplace APIs, /_sandbox)")] = 8100,
     traffic: Annotated[float, typer.Option(help="Sandbox buyer messages per minute, all stores")] = 12.0,
+    history: Annotated[
+        bool, typer.Option("--history/--no-history", help="Backfill a week of answered messages per store")
+    ] = True,
 ) -> None:
     """Everything for a first look: embedded servers if needed, migrations, a demo organization,
     the marketplace sandbox (one store per marketplace, connected as channels, with traffic), the
@@ -336,6 +339,10 @@ def demo(
         from api.demo import pause_sandbox_channels
 
         asyncio.run(pause_sandbox_channels(env["HOURGLASS_DATABASE_URL"]))
+    if history:
+        from api.demo import seed_history
+
+        asyncio.run(seed_history(env["HOURGLASS_DATABASE_URL"]))
     procs.append(subprocess.Popen([*exe, "serve", "--port", str(port)], env=child_env))  # noqa: S603
     if with_worker:
         procs.append(subprocess.Popen([*exe, "worker"], env=child_env))  # noqa: S603
