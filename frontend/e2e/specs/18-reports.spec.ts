@@ -12,6 +12,8 @@ interface Board {
  * Reports from the rollups: a reply lands in the time series (folded by the worker), the dashboard's
  * range and comparison, the leaderboard with the conversations behind a number, and the PDF report.
  */
+test.setTimeout(240_000);
+
 test('dashboard range, agent leaderboard with drill-down and the PDF report', async ({ inbox: page, api, shot }) => {
   const erp = await api.channel('api', 'ERP feed');
   const me = await api.userId('demo@hourglass.local');
@@ -22,7 +24,7 @@ test('dashboard range, agent leaderboard with drill-down and the PDF report', as
   // The worker folds the marked hours every 30 s.
   const range = `from=${encodeURIComponent(new Date(Date.now() - 7 * DAY).toISOString())}&to=${encodeURIComponent(new Date(Date.now() + HOUR).toISOString())}`;
   await expect
-    .poll(async () => (await api.request<Board>('GET', `/v1/reports/agents?${range}`)).agents.find((a) => a.agent_id === me)?.first_responses ?? 0, { timeout: 60_000, intervals: [2_000] })
+    .poll(async () => (await api.request<Board>('GET', `/v1/reports/agents?${range}`)).agents.find((a) => a.agent_id === me)?.first_responses ?? 0, { timeout: 90_000, intervals: [2_000] })
     .toBeGreaterThanOrEqual(1);
 
   await page.getByTestId('nav-dashboard').click();
