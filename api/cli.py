@@ -255,6 +255,45 @@ def rebuild_product_issues(
     typer.echo(f"{asyncio.run(run())} buyer messages classified")
 
 
+@app.command("rebuild-metrics")
+def rebuild_metrics(
+    start: Annotated[str, typer.Option("--from", help="Start (ISO date or time, UTC unless an offset is given)")],
+    end: Annotated[str, typer.Option("--to", help="End, exclusive")],
+    org: Annotated[str | None, typer.Option(help="Organization slug; default: every organization")] = None,
+) -> None:
+    """Recompute the metric rollups of a range from the raw messages, clocks and resolutions (after a
+    restore, a bulk import or a change of the rollup rules). Safe to run beside the workers."""
+    from datetime import UTC, datetime
+
+    def parse(value: str, name: str) -> datetime:
+        try:
+            at = datetime.fromisoformat(value)
+        except ValueError as exc:
+            raise typer.BadParameter(f"{name}: not an ISO date or time") from exc
+        return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+    lo, hi = parse(start, "--from"), parse(end, "--to")
+    if hi <= lo:
+        raise typer.BadParameter("--to must be after --from")
+    _require_secret_key()
+    _ensure_services()
+
+    async def run() -> int:
+        from api.db import create_engine, create_sessionmaker
+        from api.reports import rollup
+
+        settings = get_settings()
+        engine = create_engine(settings.database_url or "", settings, pool_size=1)
+        try:
+            async with create_sessionmaker(engine).begin() as session:
+                org_id = await _org_id(session, org) if org else None
+                return await rollup.rebuild(session, lo, hi, org_id)  # type: ignore[arg-type]
+        finally:
+            await engine.dispose()
+
+    typer.echo(f"{asyncio.run(run())} rollup rows written")
+
+
 @admin.command("create-api-key")
 def create_api_key(
     org: Annotated[str, typer.Option(help="Organization slug")],
@@ -297,6 +336,9 @@ def demo(
     ] = True,
     sandbox_port: Annotated[int, typer.Option(help="Sandbox HTTP port (marketplace APIs, /_sandbox)")] = 8100,
     traffic: Annotated[float, typer.Option(help="Sandbox buyer messages per minute, all stores")] = 12.0,
+    history: Annotated[
+        bool, typer.Option("--history/--no-history", help="Backfill a week of answered messages per store")
+    ] = True,
 ) -> None:
     """Everything for a first look: embedded servers if needed, migrations, a demo organization,
     the marketplace sandbox (one store per marketplace, connected as channels, with traffic), the
@@ -327,6 +369,10 @@ def demo(
         from api.demo import pause_sandbox_channels
 
         asyncio.run(pause_sandbox_channels(env["HOURGLASS_DATABASE_URL"]))
+    if history:
+        from api.demo import seed_history
+
+        asyncio.run(seed_history(env["HOURGLASS_DATABASE_URL"]))
     procs.append(subprocess.Popen([*exe, "serve", "--port", str(port)], env=child_env))  # noqa: S603
     if with_worker:
         procs.append(subprocess.Popen([*exe, "worker"], env=child_env))  # noqa: S603

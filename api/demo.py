@@ -440,3 +440,25 @@ async def pause_sandbox_channels(database_url: str) -> int:
             return int(result.rowcount or 0)  # type: ignore[attr-defined]
     finally:
         await engine.dispose()
+
+
+async def seed_history(database_url: str) -> int:
+    """A week of backfilled history on every demo store (api/demo_history.py), folded into the
+    rollups at once so the dashboard shows the week on first load."""
+    from api.demo_history import backfill
+    from api.reports import rollup
+
+    settings = get_settings()
+    engine = create_engine(database_url, settings, pool_size=1)
+    try:
+        async with create_sessionmaker(engine).begin() as session:
+            org = await auth_repository.org_by_slug(session, DEMO_SLUG)
+            assert org is not None, "seed_demo first"
+            added = await backfill(session, org.id, ["li.na@hourglass.local", "carlos@hourglass.local"])
+        while True:
+            async with create_sessionmaker(engine).begin() as session:
+                if await rollup.fold(session) < rollup.FOLD_BATCH:
+                    break
+        return added
+    finally:
+        await engine.dispose()

@@ -52,6 +52,7 @@ from api.product_issue.endpoints import router as product_issue_router
 from api.realtime.config import RealtimeConfig
 from api.realtime.endpoints import router as realtime_router
 from api.realtime.hub import RealtimeHub
+from api.reports.endpoints import router as reports_router
 from api.saved_view.endpoints import router as saved_view_router
 from api.sla.endpoints import router as sla_router
 from api.template.endpoints import router as template_router
@@ -228,6 +229,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         csat_router,
         csat_public_router,
         product_issue_router,
+        reports_router,
     ):
         app.include_router(router)
 

@@ -14,6 +14,7 @@ from api.models.idempotency import IdempotencyRecord
 from api.models.inbound_push import InboundPush
 from api.models.knowledge import HelpSite, KnowledgeArticle, KnowledgeEvent, KnowledgeVariant, KnowledgeVersion
 from api.models.message import Message
+from api.models.metrics import ConversationResolution, MetricDirtyHour, MetricRollup
 from api.models.note import Note
 from api.models.order import Order, OrderItem, Shipment
 from api.models.organization import Organization
@@ -49,6 +50,7 @@ __all__ = [
     "Conversation",
     "CsatSettings",
     "CsatSurvey",
+    "ConversationResolution",
     "Customer",
     "CustomerTierRules",
     "GlossaryTerm",
@@ -60,6 +62,8 @@ __all__ = [
     "KnowledgeVariant",
     "KnowledgeVersion",
     "Message",
+    "MetricDirtyHour",
+    "MetricRollup",
     "Note",
     "Notification",
     "Order",

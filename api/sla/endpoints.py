@@ -298,7 +298,8 @@ async def response_rate(
 
 @router.get("/v1/metrics/overview", response_model=Overview, tags=["metrics"])
 async def overview(session: SessionDep, principal: MetricsReader) -> Overview:
-    """The dashboard's headline figures."""
+    """The dashboard's headline figures. They measure people: `handled_today` and the average
+    first response leave automatic messages out (`automated_today` counts those)."""
     org = principal.organization_id
     now = utc_now()
     conv = (
@@ -310,21 +311,29 @@ async def overview(session: SessionDep, principal: MetricsReader) -> Overview:
             ).where(Conversation.organization_id == org)
         )
     ).one()
+    # People only: an auto-acknowledgement a second after the buyer wrote is not a first response
+    # (it read "1 min" while agents took hours).
     avg = (
         await session.execute(
-            select(func.avg(func.extract("epoch", SlaClock.stopped_at - SlaClock.started_at))).where(
+            select(func.avg(func.extract("epoch", SlaClock.stopped_at - SlaClock.started_at)))
+            .join(Message, Message.id == SlaClock.stop_message_id)
+            .where(
                 SlaClock.organization_id == org,
                 SlaClock.kind == "marketplace_first_response",
                 SlaClock.stop_reason == "reply",
                 SlaClock.stopped_at >= now - timedelta(days=7),
+                Message.author_kind == "human",
             )
         )
     ).scalar_one_or_none()
     tz = (await session.execute(select(Organization.time_zone).where(Organization.id == org))).scalar_one()
     local_midnight = datetime.combine(now.astimezone(ZoneInfo(tz)).date(), time(0), tzinfo=ZoneInfo(tz))
-    handled = (
+    handled, automated = (
         await session.execute(
-            select(func.count())
+            select(
+                func.count().filter(Message.author_kind == "human"),
+                func.count().filter(Message.author_kind != "human"),
+            )
             .select_from(Message)
             .where(
                 Message.organization_id == org,
@@ -333,12 +342,13 @@ async def overview(session: SessionDep, principal: MetricsReader) -> Overview:
                 Message.delivered_at >= local_midnight,
             )
         )
-    ).scalar_one()
+    ).one()
     return Overview(
         pending=conv[0],
         about_to_breach=conv[1],
         overdue=conv[2],
         average_first_response_seconds=float(avg) if avg is not None else None,
         handled_today=handled,
+        automated_today=automated,
         generated_at=now,
     )

@@ -165,10 +165,18 @@ class ResponseRateReport(ResponseModel):
 
 class Overview(ResponseModel):
     pending: int = Field(description="Conversations waiting on a reply (Response Needed)")
-    average_first_response_seconds: float | None = Field(description="Marketplace first responses, last 7 days")
+    average_first_response_seconds: float | None = Field(
+        description="Marketplace first responses given by people, last 7 days (automatic messages never count)"
+    )
     about_to_breach: int
     overdue: int
-    handled_today: int = Field(description="Replies delivered since midnight in the organization's time zone")
+    handled_today: int = Field(
+        description="Replies people delivered since midnight in the organization's time zone (automatic "
+        "messages never count; they are in automated_today)"
+    )
+    automated_today: int = Field(
+        description="Automatic messages (auto-acknowledgements, auto-replies, away messages) delivered since midnight"
+    )
     generated_at: datetime
 
 

@@ -137,7 +137,8 @@ export async function startBackend(logDir: string): Promise<Backend> {
   env['HOURGLASS_OUTBOUND_ALLOWED'] = '127.0.0.0/8';
   const log = createWriteStream(path.join(logDir, 'backend.log'));
   // detached: its own process group, so teardown stops the API and the worker with one signal.
-  const child = spawn(HOURGLASS, ['demo', '--port', String(port), '--sandbox-port', String(sandboxPort)], {
+  // --no-history: the specs count what they create; the demo's backfilled week would shift their figures.
+  const child = spawn(HOURGLASS, ['demo', '--port', String(port), '--sandbox-port', String(sandboxPort), '--no-history'], {
     cwd: dataDir,
     env,
     detached: true,

@@ -15,6 +15,7 @@ const CasesRoute = lazy(() => import('./routes/cases'));
 const CustomersRoute = lazy(() => import('./routes/customers'));
 const KnowledgeRoute = lazy(() => import('./routes/knowledge'));
 const InsightRoute = lazy(() => import('./routes/insight'));
+const ReportsRoute = lazy(() => import('./routes/reports'));
 
 const later = (node: ReactNode) => <Suspense fallback={<Spinner />}>{node}</Suspense>;
 
@@ -35,6 +36,8 @@ export function createAppRouter() {
         { path: 'dashboard', element: later(<DashboardRoute />) },
         { path: 'insight', element: later(<InsightRoute />) },
         { path: 'insight/:section', element: later(<InsightRoute />) },
+        { path: 'reports', element: later(<ReportsRoute />) },
+        { path: 'reports/agents/:userId', element: later(<ReportsRoute />) },
         { path: 'customers', element: later(<CustomersRoute />) },
         { path: 'customers/:customerId', element: later(<CustomersRoute />) },
         { path: 'knowledge', element: later(<KnowledgeRoute />) },

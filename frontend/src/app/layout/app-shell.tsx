@@ -61,6 +61,11 @@ export function AppShell() {
             </NavLink>
           ) : null}
           {scopes.includes('metrics:read') ? (
+            <NavLink to="/reports" className={linkClass} data-testid="nav-reports">
+              {t('nav.reports')}
+            </NavLink>
+          ) : null}
+          {scopes.includes('metrics:read') ? (
             <NavLink to="/insight" className={linkClass} data-testid="nav-insight">
               {t('nav.insight')}
             </NavLink>

@@ -6,6 +6,7 @@ import { DeflectionPanel } from './deflection-panel';
 import { KpiCards } from './kpi-cards';
 import { RateChart } from './rate-chart';
 import { ResponseRatePanel } from './response-rate-panel';
+import { TrendPanel } from './trend-panel';
 import { WorkloadPanel } from './workload-panel';
 
 /** R10: the supervisor's view. Every figure comes from the API; nothing is estimated in the browser. */
@@ -20,6 +21,7 @@ export function DashboardPage() {
       </header>
       {overview.error ? <ErrorNotice error={overview.error} /> : null}
       <KpiCards overview={overview.data} />
+      <TrendPanel />
       <div className="dash__grid">
         <ResponseRatePanel />
         <RateChart />

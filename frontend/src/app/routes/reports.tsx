@@ -1,0 +1,7 @@
+import { useParams } from 'react-router';
+import { AgentPage, ReportsPage } from '@/features/reports';
+
+export default function ReportsRoute() {
+  const { userId } = useParams();
+  return userId ? <AgentPage userId={userId} /> : <ReportsPage />;
+}

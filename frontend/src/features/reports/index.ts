@@ -1,0 +1,2 @@
+export { AgentPage } from './components/agent-page';
+export { ReportsPage } from './components/reports-page';
