@@ -39,6 +39,8 @@ EVENT_TYPES: dict[str, str] = {
     "case.overdue": "A case passed its handling target or the marketplace's deadline while requested",
     "bulk_job.created": "A bulk job on conversations was accepted (POST /v1/conversations/bulk)",
     "bulk_job.updated": "A bulk job advanced: items done and failed so far, or it completed",
+    "conversation.handed_over": "The assignee's shift ended with a clock due before their next shift: "
+    "the conversation went to someone on shift, with a handover note",
 }
 
 

@@ -49,6 +49,7 @@ from api.realtime.config import RealtimeConfig
 from api.realtime.endpoints import router as realtime_router
 from api.realtime.hub import RealtimeHub
 from api.saved_view.endpoints import router as saved_view_router
+from api.shift.endpoints import router as shift_router
 from api.sla.endpoints import router as sla_router
 from api.template.endpoints import router as template_router
 from api.translation.endpoints import router as translation_router
@@ -220,6 +221,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         suggestion_router,
         help_pages_router,
         translation_router,
+        shift_router,
     ):
         app.include_router(router)
 

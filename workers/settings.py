@@ -14,6 +14,7 @@ from workers.tasks.bulk import JOB_TIMEOUT_SECONDS, bulk_job_created_job, resume
 from workers.tasks.cases import case_followups_job
 from workers.tasks.housekeeping import purge_expired_job
 from workers.tasks.mail import send_mail_job
+from workers.tasks.shifts import shift_sweep_job
 from workers.tasks.sla_timers import sla_sweep_job
 from workers.tasks.sync import purge_pushes_job, sync_channel_job
 
@@ -34,6 +35,7 @@ class WorkerSettings:
         sync_channel_job,
         purge_pushes_job,
         case_followups_job,
+        shift_sweep_job,
         func(bulk_job_created_job, timeout=JOB_TIMEOUT_SECONDS),
         func(resume_bulk_jobs_job, timeout=JOB_TIMEOUT_SECONDS),
     ]
@@ -44,6 +46,7 @@ class WorkerSettings:
         cron(send_mail_job, second=set(range(0, 60, 5)), unique=True),
         cron(purge_pushes_job, minute={17}, unique=True, run_at_startup=False),
         cron(case_followups_job, second={30}, unique=True, run_at_startup=False),
+        cron(shift_sweep_job, second={15}, unique=True, run_at_startup=True),
         cron(resume_bulk_jobs_job, second={30}, unique=True, run_at_startup=True, timeout=JOB_TIMEOUT_SECONDS),
     ]
     on_startup = startup

@@ -18,6 +18,7 @@ from api.models.order import Order, OrderItem, Shipment
 from api.models.organization import Organization
 from api.models.outbox import OutboxEvent
 from api.models.saved_view import SavedView
+from api.models.shift import Shift, ShiftHandover
 from api.models.sla import BusinessCalendar, Notification, OutboundEmail, SlaClock, SlaPolicy, SlaTimer
 from api.models.team import Team, TeamMember
 from api.models.translation import (
@@ -65,6 +66,8 @@ __all__ = [
     "OutboxEvent",
     "Reminder",
     "SavedView",
+    "Shift",
+    "ShiftHandover",
     "Shipment",
     "SlaClock",
     "SlaPolicy",

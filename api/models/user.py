@@ -35,6 +35,9 @@ class User(IdMixin, TenantMixin, TimestampMixin, Base):
     locale: Mapped[str] = mapped_column(String(10), server_default="en")
     is_active: Mapped[bool] = mapped_column(Boolean, server_default="true")
     last_seen_at: Mapped[datetime | None] = mapped_column()
+    # The status was set by the shift/idle rule (api/shift/availability.py), not by the agent, so
+    # activity may set it back to online; a status the agent chose is left alone.
+    auto_status: Mapped[bool] = mapped_column(Boolean, server_default="false")
 
 
 class UserSession(IdMixin, TenantMixin, TimestampMixin, Base):

@@ -112,7 +112,16 @@ async def _victim_ids(victim, sessionmaker):
         )
     ).json()
     term = (await victim.admin.post("/v1/translation/glossary", json={"term": "VictimBrand"})).json()
+    rota = (await victim.admin.post("/v1/teams", json={"name": "Rota", "member_ids": [str(victim.agent_id)]})).json()
+    shift = (
+        await victim.admin.post(
+            "/v1/shifts",
+            json={"team_id": rota["id"], "user_id": str(victim.agent_id), "time_zone": "Asia/Shanghai",
+                  "weekday": 0, "start_time": "09:00", "duration_minutes": 480},
+        )
+    ).json()
     return {
+        "shift_id": shift["id"],
         "case_id": case["id"],
         "job_id": bulk_job["id"],
         "article_id": article["id"],
