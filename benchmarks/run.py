@@ -17,6 +17,7 @@ BENCHMARKS = [
     "benchmarks.bulk_customers",
     "benchmarks.knowledge",
     "benchmarks.translation",
+    "benchmarks.shift_routing",
 ]
 
 BENCHMARKS += ["benchmarks.ws_fanout", "benchmarks.webhooks", "benchmarks.idle_worker"]
