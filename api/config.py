@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     # The built SPA, served at / (default: frontend/dist of this checkout, when it exists).
     frontend_dist: Path | None = None
 
+    # An agent on shift with no activity (SPA ping, login, status change) for this long is set away.
+    shift_idle_minutes: int = 15
+
     # Mail used by the escalation ladder (SMTP). Empty host: escalation email is recorded, not sent.
     smtp_host: str = ""
     smtp_port: int = 25

@@ -54,6 +54,7 @@ from api.realtime.endpoints import router as realtime_router
 from api.realtime.hub import RealtimeHub
 from api.reports.endpoints import router as reports_router
 from api.saved_view.endpoints import router as saved_view_router
+from api.shift.endpoints import router as shift_router
 from api.sla.endpoints import router as sla_router
 from api.template.endpoints import router as template_router
 from api.translation.endpoints import router as translation_router
@@ -230,6 +231,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         csat_public_router,
         product_issue_router,
         reports_router,
+        shift_router,
     ):
         app.include_router(router)
 

@@ -18,6 +18,7 @@ BENCHMARKS = [
     "benchmarks.knowledge",
     "benchmarks.translation",
     "benchmarks.reports",
+    "benchmarks.shift_routing",
 ]
 
 BENCHMARKS += ["benchmarks.ws_fanout", "benchmarks.webhooks", "benchmarks.idle_worker"]

@@ -6,11 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+# The status routing sees for a rostered agent outside their shift (or in its handover window).
+OFF_SHIFT = "off_shift"
+
 
 @dataclass(frozen=True)
 class Candidate:
     user_id: Any
-    status: str  # online | away | offline
+    status: str  # online | away | offline | off_shift
     capacity: int
     open_count: int
 
@@ -51,3 +54,23 @@ def sticky(candidates: Sequence[Candidate], previous_user_id: Any | None) -> Can
     if previous_user_id is None:
         return None
     return next((c for c in available(candidates) if c.user_id == previous_user_id), None)
+
+
+def distribute(
+    candidates: Sequence[Candidate], count: int, strategy: str = "load_balanced", last_user_id: Any | None = None
+) -> list[Any]:
+    """Owners for up to `count` queued conversations, in queue order, by the team's strategy, each
+    choice counting against the chosen agent's capacity: nobody ends above capacity, and the list is
+    shorter than `count` when the team's free capacity runs out."""
+    pool = {c.user_id: c for c in candidates}
+    out: list[Any] = []
+    last = last_user_id
+    while len(out) < count:
+        current = list(pool.values())
+        chosen = pick_round_robin(current, last) if strategy == "round_robin" else pick_least_loaded(current)
+        if chosen is None:
+            break
+        out.append(chosen.user_id)
+        pool[chosen.user_id] = Candidate(chosen.user_id, chosen.status, chosen.capacity, chosen.open_count + 1)
+        last = chosen.user_id
+    return out

@@ -9,15 +9,19 @@ agent past capacity.
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import audit, events
-from api.assignment.selectors import Candidate, pick_least_loaded, pick_round_robin, sticky
+from api.assignment.selectors import OFF_SHIFT, Candidate, pick_least_loaded, pick_round_robin, sticky
 from api.automation.matcher import keyword_pattern
+from api.kit.time import utc_now
 from api.models import AssignmentRule, Conversation, Customer, Team, TeamMember, User
+from api.shift.service import on_shift_view
 from api.webhook.payloads import ConversationData
 
 
@@ -44,7 +48,10 @@ def rule_matches(conditions: dict[str, Any], c: Conversation, text: str, tier: s
     return True, ", ".join(why) or "catch-all rule"
 
 
-async def _candidates(session: AsyncSession, team_id: uuid.UUID) -> list[Candidate]:
+async def candidates(session: AsyncSession, team_id: uuid.UUID, at: datetime | None = None) -> list[Candidate]:
+    """The team's active members with their open load. An agent with a roster who is off shift, or
+    in the closing handover window of their shift, is never routable: routing waits for their next
+    shift (the queue is distributed when a shift starts, api/assignment/queue.py)."""
     open_count = (
         select(func.count())
         .select_from(Conversation)
@@ -56,7 +63,9 @@ async def _candidates(session: AsyncSession, team_id: uuid.UUID) -> list[Candida
         .join(TeamMember, TeamMember.user_id == User.id)
         .where(TeamMember.team_id == team_id, User.is_active.is_(True))
     )
-    return [Candidate(user_id=r[0], status=r[1], capacity=r[2], open_count=int(r[3])) for r in rows]
+    found = [Candidate(user_id=r[0], status=r[1], capacity=r[2], open_count=int(r[3])) for r in rows]
+    view = await on_shift_view(session, None, [c.user_id for c in found], at or utc_now())
+    return [c if view.routable(c.user_id) else replace(c, status=OFF_SHIFT) for c in found]
 
 
 async def _previous_agent(session: AsyncSession, c: Conversation) -> uuid.UUID | None:
@@ -78,16 +87,18 @@ async def _previous_agent(session: AsyncSession, c: Conversation) -> uuid.UUID |
 
 async def assign_in_team(session: AsyncSession, c: Conversation, team_id: uuid.UUID) -> tuple[uuid.UUID | None, str]:
     team = (await session.execute(select(Team).where(Team.id == team_id).with_for_update())).scalar_one()
-    candidates = await _candidates(session, team_id)
-    chosen = sticky(candidates, await _previous_agent(session, c))
+    pool = await candidates(session, team_id)
+    chosen = sticky(pool, await _previous_agent(session, c))
     how = "same buyer's previous agent"
     if chosen is None:
         if team.assignment_strategy == "round_robin":
-            chosen, how = pick_round_robin(candidates, team.last_assigned_user_id), "round-robin"
+            chosen, how = pick_round_robin(pool, team.last_assigned_user_id), "round-robin"
         else:
-            chosen, how = pick_least_loaded(candidates), "least loaded within capacity"
+            chosen, how = pick_least_loaded(pool), "least loaded within capacity"
     c.team_id = team_id
     if chosen is None:
+        if any(x.status == OFF_SHIFT for x in pool):
+            return None, f"team {team.name}: no online agent with capacity on shift; queued for the next shift"
         return None, f"team {team.name}: no online agent with capacity; left in the team queue"
     c.assignee_id = chosen.user_id
     team.last_assigned_user_id = chosen.user_id
@@ -117,7 +128,12 @@ async def route(session: AsyncSession, c: Conversation, text: str, *, tier: str 
             continue
         if rule.user_id is not None:
             user = await session.get(User, rule.user_id)
-            if user is not None and user.is_active:
+            # A rostered agent off shift is skipped like an inactive one: never loaded while away.
+            if (
+                user is not None
+                and user.is_active
+                and (await on_shift_view(session, None, [user.id], utc_now())).routable(user.id)
+            ):
                 c.assignee_id = user.id
                 reason = f"rule '{rule.name}' ({why}) -> {user.name}"
                 break

@@ -251,6 +251,7 @@ async def set_my_status(body: PresenceUpdate, session: SessionDep, principal: Cu
         raise InvalidInput("Only a user session has a presence.", errors=field_error("authorization", "API key"))
     user = await user_repository.get(session, principal.organization_id, principal.user_id)
     user.status = body.status
+    user.auto_status = False  # the agent's own choice: the shift/idle rule leaves it alone
     user.last_seen_at = utc_now()
     await session.flush()
     await session.refresh(user)

@@ -274,7 +274,11 @@ async def create_reply(
     The text is checked against the marketplace's rules first: a reply with blocking violations
     (e.g. an outside link on Amazon) is refused with 422 listing each violation and its offsets.
     A reply written in another language and sent translated carries what the agent wrote in
-    `original_text`; the rules are checked on `body`, the text that is sent."""
+    `original_text`; the rules are checked on `body`, the text that is sent.
+
+    With `based_on_message_id`, a reply composed on top of a message that is no longer the newest
+    (someone replied, or the buyer wrote again, meanwhile) is refused with 409 whose `newer_message`
+    shows what arrived; send again with `confirm: true` to send anyway."""
     message = await service.reply(
         session,
         principal,
@@ -285,6 +289,8 @@ async def create_reply(
         original_text=body.original_text,
         original_language=body.original_language,
         resolve=body.resolve,
+        based_on_message_id=body.based_on_message_id,
+        confirm=body.confirm,
     )
     return MessageRead.model_validate(message)
 

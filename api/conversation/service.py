@@ -23,7 +23,7 @@ from api.conversation.schemas import (
 from api.csat import service as csat
 from api.customer import repository as customer_repository
 from api.customer.schemas import CustomerRead, CustomerSummary
-from api.kit.errors import Conflict, InvalidInput, field_error
+from api.kit.errors import Conflict, InvalidInput, NotFound, field_error
 from api.kit.time import utc_now
 from api.message import repository as message_repository
 from api.message.outbound import queue_reply
@@ -290,6 +290,28 @@ async def _has_outbound(session: AsyncSession, c: Conversation) -> bool:
     return bool((await session.execute(select(answered))).scalar())
 
 
+async def _refuse_collision(
+    session: AsyncSession, principal: Principal, c: Conversation, based_on: uuid.UUID, confirm: bool
+) -> None:
+    try:
+        seen: Message | None = await message_repository.get(session, principal.organization_id, based_on)
+    except NotFound:
+        seen = None
+    if seen is None or seen.conversation_id != c.id:
+        raise InvalidInput(
+            "based_on_message_id is not a message of this conversation.",
+            errors=field_error("body.based_on_message_id", "not a message of this conversation"),
+        )
+    newer = await message_repository.newer_than(session, principal.organization_id, c.id, seen, principal.user_id)
+    if newer is not None and not confirm:
+        who = "The buyer wrote again" if newer.direction == "inbound" else "Someone else replied"
+        raise Conflict(
+            f"{who} after you opened this draft; read it, then send with confirm to send anyway.",
+            errors=field_error("body.based_on_message_id", "a newer message arrived in the conversation"),
+            extra={"newer_message": MessageRead.model_validate(newer).model_dump(mode="json")},
+        )
+
+
 async def reply(
     session: AsyncSession,
     principal: Principal,
@@ -301,8 +323,14 @@ async def reply(
     original_text: str | None = None,
     original_language: str | None = None,
     resolve: bool = False,
+    based_on_message_id: uuid.UUID | None = None,
+    confirm: bool = False,
 ) -> Message:
     c = await repository.get(session, principal.organization_id, conversation_id, lock=True)
+    if based_on_message_id is not None:
+        # Under the conversation's lock: two agents sending at once take turns, so the second one
+        # sees the first one's reply here and is asked to confirm.
+        await _refuse_collision(session, principal, c, based_on_message_id, confirm)
     channel = await channel_repository.get(session, principal.organization_id, c.channel_id)
     if channel.status != "active":
         raise Conflict("The conversation's channel is disabled; enable it to send replies.")

@@ -198,3 +198,27 @@ async def latest_buyer_body(
             .limit(1)
         )
     ).scalar_one_or_none()
+
+
+async def newer_than(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    conversation_id: uuid.UUID,
+    seen: Message,
+    author_user_id: uuid.UUID | None,
+) -> Message | None:
+    """The newest message of the conversation that arrived after `seen` and is not the caller's own
+    (a buyer's new message, or a reply someone else sent meanwhile)."""
+    q = (
+        select(Message)
+        .where(
+            Message.organization_id == organization_id,
+            Message.conversation_id == conversation_id,
+            tuple_(Message.created_at, Message.id) > tuple_(seen.created_at, seen.id),
+        )
+        .order_by(Message.created_at.desc(), Message.id.desc())
+        .limit(1)
+    )
+    if author_user_id is not None:
+        q = q.where(Message.author_user_id.is_distinct_from(author_user_id))
+    return (await session.execute(q)).scalar_one_or_none()

@@ -122,6 +122,13 @@ class ReplyCreate(RequestModel):
     )
     original_language: str | None = Field(default=None, pattern=r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,4})?$", max_length=10)
     template_id: uuid.UUID | None = None
+    based_on_message_id: uuid.UUID | None = Field(
+        default=None,
+        description="The newest message the agent had seen when they opened the draft. If another message "
+        "arrived since (the buyer wrote again, or a colleague replied), the reply is refused with 409 "
+        "carrying `newer_message`, unless `confirm` is true.",
+    )
+    confirm: bool = Field(default=False, description="Send even though a newer message arrived (see above)")
     author_kind: Literal["human", "auto"] = Field(
         default="human",
         description="API keys may mark a reply as automated; it then never counts as a response "

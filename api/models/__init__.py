@@ -21,6 +21,7 @@ from api.models.organization import Organization
 from api.models.outbox import OutboxEvent
 from api.models.product_issue import ProductIssueMention
 from api.models.saved_view import SavedView
+from api.models.shift import Shift, ShiftHandover
 from api.models.sla import BusinessCalendar, Notification, OutboundEmail, SlaClock, SlaPolicy, SlaTimer
 from api.models.team import Team, TeamMember
 from api.models.translation import (
@@ -74,6 +75,8 @@ __all__ = [
     "ProductIssueMention",
     "Reminder",
     "SavedView",
+    "Shift",
+    "ShiftHandover",
     "Shipment",
     "SlaClock",
     "SlaPolicy",

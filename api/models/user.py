@@ -37,6 +37,9 @@ class User(IdMixin, TenantMixin, TimestampMixin, Base):
     last_seen_at: Mapped[datetime | None] = mapped_column()
     # Preference: a reply by this person to an unassigned conversation assigns it to them.
     assign_on_reply: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    # The status was set by the shift/idle rule (api/shift/availability.py), not by the agent, so
+    # activity may set it back to online; a status the agent chose is left alone.
+    auto_status: Mapped[bool] = mapped_column(Boolean, server_default="false")
 
 
 class UserSession(IdMixin, TenantMixin, TimestampMixin, Base):

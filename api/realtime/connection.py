@@ -8,6 +8,7 @@ import contextlib
 import json
 import logging
 import random
+import time
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -20,9 +21,9 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from api.auth.principal import Principal
 from api.kit.time import utc_now
-from api.realtime import limits, presence
+from api.realtime import limits, presence, typing_indicator
 from api.realtime.catchup import catch_up
-from api.realtime.frames import control, render, visible_to
+from api.realtime.frames import control, org_channel, render, visible_to
 from api.realtime.hub import RealtimeHub, Subscriber
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ class SocketSession:
             credential=limits.credential_key(principal),
         )
         self.viewing = self.sub.viewing
+        self.typing_sent: dict[str, float] = {}  # conversation -> when this socket last broadcast typing
 
     async def run(self, since: int | None) -> None:
         """One task per socket, the ASGI one: it receives; the hub sends (see hub.Subscriber), and a
@@ -146,6 +148,9 @@ class SocketSession:
         """`{"type":"viewing"|"left","conversation_id":…}`, or the SPA's
         `{"type":"presence","data":{"conversation_id":…,"state":"viewing"|"left"}}`."""
         kind = frame.get("type")
+        if kind == "typing":
+            await self._on_typing(frame)
+            return
         raw_data = frame.get("data")
         data: dict[str, Any] = raw_data if isinstance(raw_data, dict) else {}
         if kind == "presence":
@@ -175,6 +180,25 @@ class SocketSession:
                 await presence.withdraw(self.hub.redis, self.sub.organization_id, conversation, self.sub.id)
         except (RedisError, OSError) as exc:
             log.warning("presence update failed: %s", exc)
+
+    async def _on_typing(self, frame: dict[str, Any]) -> None:
+        """`{"type":"typing","conversation_id":…,"state":"typing"|"stopped"}` (see api/realtime/typing_indicator.py)."""
+        state = frame.get("state", "typing")
+        if self.sub.user_id is None or state not in ("typing", "stopped"):
+            return
+        try:
+            conversation = str(uuid.UUID(str(frame.get("conversation_id"))))
+        except ValueError:
+            return
+        if not typing_indicator.should_send(self.typing_sent, conversation, state, time.monotonic()):
+            return
+        message = typing_indicator.typing_message(conversation, self.sub.user_id, self.principal.name, state)
+        try:
+            await self.hub.redis.publish(
+                org_channel(self.sub.organization_id), json.dumps(message, separators=(",", ":"))
+            )
+        except (RedisError, OSError) as exc:
+            log.warning("typing broadcast failed: %s", exc)
 
     async def _withdraw_all(self) -> None:
         for conversation in list(self.viewing):

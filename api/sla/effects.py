@@ -1,7 +1,9 @@
 """What a batch of fired timers does, as a pure function from the rows it read to the rows it writes.
 
 Each escalation tier (R4) emails the assignee, notifies assignee and team in the app, or escalates to
-a supervisor; a breach ends the clock overdue and emits `sla.overdue`. `plan` applies the timers of a
+a supervisor, each to whoever is on shift in that role (the assignee if on shift, else the team's
+on-shift agents, else the on-shift supervisor; people without a roster always count as on shift);
+a breach ends the clock overdue and emits `sla.overdue`. `plan` applies the timers of a
 batch in due order to an in-memory copy of the conversations and the supervisors' open load, so a
 later timer of the same batch sees what an earlier one changed (an escalation's new assignee gets the
 breach notification; the next escalation in the organization goes to the next least-loaded
@@ -186,7 +188,9 @@ class _Batch:
         emails: Mapping[uuid.UUID, str],
         supervisors: Iterable[Supervisor],
         new_id: Any,
+        off_shift: frozenset[uuid.UUID] = frozenset(),
     ) -> None:
+        self.off_shift = off_shift
         self.conversations = dict(conversations)
         self.team_members = team_members
         self.emails = dict(emails)
@@ -209,6 +213,28 @@ class _Batch:
             NotificationRow(note_id, c.organization_id, user_id, kind, c.id, title, body, data)
         )
         self.emit(c, "notification", notification_event_data(note_id, user_id, kind, title, body, c.id, data))
+
+    def supervisor_on_shift(self, c: Conversation) -> Supervisor | None:
+        """The supervisor to escalate to: among those on shift; when none is (no supervisor has a
+        shift now), among all, as before rosters existed."""
+        every = list(self.supervisors.get(c.organization_id, {}).values())
+        return pick_supervisor([s for s in every if s.id not in self.off_shift]) or pick_supervisor(every)
+
+    def on_shift_recipients(self, c: Conversation, *, assignee_first: bool) -> tuple[list[uuid.UUID], str]:
+        """Whoever is on shift in the role the tier names: the assignee if on shift (with the team's
+        on-shift agents when the tier names both), else the team's on-shift agents, else the on-shift
+        supervisor. Returns the users and which role they were found in."""
+        team = [u for u in (self.team_members.get(c.team_id, ()) if c.team_id else ()) if u not in self.off_shift]
+        assignee = [c.assignee_id] if c.assignee_id and c.assignee_id not in self.off_shift else []
+        if assignee and assignee_first:
+            return assignee, "assignee"
+        users = sorted(set(assignee) | set(team), key=lambda u: u.hex)
+        if users:
+            return users, "assignee and team" if assignee else "team on shift"
+        supervisor = pick_supervisor(
+            [s for s in self.supervisors.get(c.organization_id, {}).values() if s.id not in self.off_shift]
+        )
+        return ([supervisor.id], "supervisor on shift") if supervisor else ([], "nobody on shift")
 
     def reassign(self, c: Conversation, supervisor: Supervisor) -> Conversation:
         """Move the conversation to `supervisor`, keeping the open load that picks the next one true."""
@@ -256,30 +282,34 @@ class _Batch:
 
         self.emit(c, "sla.warning", data)
         if timer.action == "email_assignee" and c.assignee_id:
-            email = self.emails.get(c.assignee_id)
-            if email:
-                due = f"{clock.due_at:%Y-%m-%d %H:%M}" if clock.due_at else "not set"
+            recipients, _ = self.on_shift_recipients(c, assignee_first=True)
+            due = f"{clock.due_at:%Y-%m-%d %H:%M}" if clock.due_at else "not set"
+            for user_id in recipients:
+                email = self.emails.get(user_id)
+                if not email:
+                    continue
+                # The assignee's mail keeps the timer's key; a stand-in's names its recipient too.
+                key = f"sla-timer:{timer.id}" if user_id == c.assignee_id else f"sla-timer:{timer.id}:{user_id}"
                 self.out.emails.append(
                     EmailRow(
                         organization_id=c.organization_id,
-                        dedupe_key=f"sla-timer:{timer.id}",
+                        dedupe_key=key,
                         to_address=email,
                         subject=f"[Hourglass] Reply due: {title_ref}",
                         body=(
                             f"The {what} deadline for '{c.subject}' ({c.marketplace}) is {due} UTC.\n"
                             f"Policy: {clock.policy_name}.\n"
+                            + ("" if user_id == c.assignee_id else "Sent to you because its assignee is off shift.\n")
                         ),
                     )
                 )
         elif timer.action == "notify_assignee_and_team":
-            users = set(self.team_members.get(c.team_id, ()) if c.team_id else ())
-            if c.assignee_id:
-                users.add(c.assignee_id)
-            for user_id in sorted(users, key=lambda u: u.hex):
+            users, _ = self.on_shift_recipients(c, assignee_first=False)
+            for user_id in users:
                 title, body = f"About to breach: {title_ref}", f"The {what} deadline is at {clock.due_at:%H:%M} UTC."
                 self.notify(c, user_id, "sla.due_soon", title, body, data)
         elif timer.action == "escalate_supervisor":
-            supervisor = pick_supervisor(self.supervisors.get(c.organization_id, {}).values())
+            supervisor = self.supervisor_on_shift(c)
             if supervisor is None:
                 return
             previous = c.assignee_id
@@ -320,14 +350,16 @@ def plan(
     emails: Mapping[uuid.UUID, str],
     supervisors: Iterable[Supervisor],
     new_id: Any = uuid.uuid4,
+    off_shift: frozenset[uuid.UUID] = frozenset(),
 ) -> Effects:
     """The effects of firing `timers` (in due order) against the rows read for them.
 
     `team_members` maps a team to its users, `emails` a user to their address (assignees of
     `email_assignee` timers), `supervisors` lists the active supervisors of the batch's organizations
-    with their open load. `new_id` makes notification ids (injectable for tests).
+    with their open load. `new_id` makes notification ids (injectable for tests). `off_shift`: the
+    rostered users who are not on shift now; each tier goes to whoever is on shift in its role.
     """
-    batch = _Batch(conversations, team_members, emails, supervisors, new_id)
+    batch = _Batch(conversations, team_members, emails, supervisors, new_id, off_shift)
     for timer in sorted(timers, key=lambda t: (t.due_at, t.id)):
         batch.apply(timer, clocks[timer.clock_id])
     return batch.out

@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import events
 from api.kit.ids import uuid7
+from api.shift.service import on_shift_view
 from api.sla import effects
 
 # The claim returns what the effects read: the clock and the conversation, the latter as locked
@@ -138,17 +139,26 @@ async def fire_due(session: AsyncSession, now: datetime, limit: int = 200) -> li
     # supervisors come with the supervisors (an escalation earlier in the batch may assign one).
     actions = {t.action for t in timers}
     convs = conversations.values()
-    team_ids = [c.team_id for c in convs if c.team_id] if "notify_assignee_and_team" in actions else []
-    assignees = {c.assignee_id for c in convs if c.assignee_id} if "email_assignee" in actions else set()
-    organization_ids = {c.organization_id for c in convs} if "escalate_supervisor" in actions else set()
+    # A tier whose assignee is off shift goes to the team's on-shift agents, else the on-shift
+    # supervisor: so every tier may need the team and the supervisors (and their shifts).
+    tiers = actions - {"breach"}
+    team_ids = [c.team_id for c in convs if c.team_id] if tiers else []
+    organization_ids = {c.organization_id for c in convs} if tiers else set()
+    team_members = await _team_members(session, team_ids)
+    supervisors = await _supervisors(session, organization_ids)
+    assignees = {c.assignee_id for c in convs if c.assignee_id}
+    people = assignees | {u for members in team_members.values() for u in members} | {s.id for s in supervisors}
+    emails = await _emails(session, people) if "email_assignee" in actions else {}
+    shifts = await on_shift_view(session, None, people, now)
     plan = effects.plan(
         timers,
         clocks,
         conversations,
-        team_members=await _team_members(session, team_ids),
-        emails=await _emails(session, assignees),
-        supervisors=await _supervisors(session, organization_ids),
+        team_members=team_members,
+        emails=emails,
+        supervisors=supervisors,
         new_id=uuid7,
+        off_shift=frozenset(u for u in people if not shifts.on_shift(u)),
     )
     await _write(session, plan)
     return [Fired(timer_id=t.id, action=t.action, due_at=t.due_at, fired_at=t.fired_at) for t in timers]

@@ -313,6 +313,15 @@ class TestData(_Data):
     endpoint_id: uuid.UUID
     message: str
 
+class HandoverData(_Data):
+    conversation_id: uuid.UUID
+    from_user_id: uuid.UUID = Field(description="The assignee whose shift ended")
+    to_user_id: uuid.UUID = Field(description="Who is on shift and now owns the conversation")
+    shift_ended_at: datetime
+    next_shift_at: datetime | None = Field(description="When the previous assignee is back (null: not rostered)")
+    due_at: datetime = Field(description="The earliest open clock's deadline, before next_shift_at")
+    note_id: uuid.UUID = Field(description="The internal handover note: what was promised, what is pending")
+
 
 DATA_MODELS: dict[str, type[_Data]] = {
     "conversation.created": ConversationCreatedData,
@@ -336,6 +345,7 @@ DATA_MODELS: dict[str, type[_Data]] = {
     "csat.received": CsatReceivedData,
     "bulk_job.created": BulkJobData,
     "bulk_job.updated": BulkJobData,
+    "conversation.handed_over": HandoverData,
     TEST_EVENT_TYPE: TestData,
 }
 

@@ -120,8 +120,17 @@ async def _victim_ids(victim, sessionmaker):
     # A question only the victim asked (top-question keys are derived from the questions' words).
     await push(victim.api, channel["id"], body="Does the VictimBrand kettle descale itself?")
     top = (await victim.agent.get("/v1/knowledge/top-questions")).json()
+    rota = (await victim.admin.post("/v1/teams", json={"name": "Rota", "member_ids": [str(victim.agent_id)]})).json()
+    shift = (
+        await victim.admin.post(
+            "/v1/shifts",
+            json={"team_id": rota["id"], "user_id": str(victim.agent_id), "time_zone": "Asia/Shanghai",
+                  "weekday": 0, "start_time": "09:00", "duration_minutes": 480},
+        )
+    ).json()
     return {
         "cluster_key": next(c["key"] for c in top["clusters"] if "VictimBrand" in c["label"]),
+        "shift_id": shift["id"],
         "case_id": case["id"],
         "job_id": bulk_job["id"],
         "article_id": article["id"],

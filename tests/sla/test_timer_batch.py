@@ -132,9 +132,10 @@ async def test_a_mixed_batch_applies_every_effect_exactly_once(sessionmaker, eng
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", count)
     assert len(fired) == 7
-    # The claim (returning clocks and conversations), team members, emails, supervisors; clocks,
-    # conversations, notifications, emails, audit, outbox events: 10, however many timers it holds.
-    assert len(statements) == 10, statements
+    # The claim (returning clocks and conversations), team members, emails, supervisors, the rosters
+    # of those people (who is on shift); clocks, conversations, notifications, emails, audit, outbox
+    # events: 11, however many timers it holds.
+    assert len(statements) == 11, statements
 
     async with sessionmaker.begin() as s:  # nothing fires twice
         assert await fire_due(s, T0 + timedelta(hours=25), limit=100) == []
