@@ -1,7 +1,7 @@
 """metric rollups: hour buckets of the service figures, the hours to refold, resolution history
 
 Revision ID: 0011_i13rollup_metrics
-Revises: 0010_h14translate_translation
+Revises: 0011_i16triage_snooze
 Create Date: 2026-12-05 05:20:00
 
 Statement-level triggers (with transition tables: one INSERT per statement, not per row) append the
@@ -23,7 +23,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0011_i13rollup_metrics"
-down_revision: str | None = "0010_h14translate_translation"
+down_revision: str | None = "0011_i16triage_snooze"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -2,7 +2,7 @@
 auto-set status (the shift/idle rule may undo what it set, never what the agent chose)
 
 Revision ID: 0011_i14shift_shifts
-Revises: 0010_h14translate_translation
+Revises: 0011_i13rollup_metrics
 Create Date: 2026-12-05 05:30:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0011_i14shift_shifts"
-down_revision: str | None = "0010_h14translate_translation"
+down_revision: str | None = "0011_i13rollup_metrics"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -7,7 +7,7 @@
 - `users.assign_on_reply`: the per-person preference.
 
 Revision ID: 0011_i16triage_snooze
-Revises: 0010_h14translate_translation
+Revises: 0011_i13csat_product_issues
 Create Date: 2026-12-05 05:30:00.000000
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0011_i16triage_snooze"
-down_revision: str | None = "0010_h14translate_translation"
+down_revision: str | None = "0011_i13csat_product_issues"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
