@@ -55,7 +55,21 @@ SAMPLES: dict[tuple[str, str], list[dict[str, Any]]] = {
     ("patch", "/v1/channels/{channel_id}"): [{"default_team_id": "{team}"}],
     ("post", "/v1/compliance/check"): [{"text": "Thanks for your order.", "conversation_id": "{conversation}"}],
     ("patch", "/v1/conversations/{conversation_id}"): [{"assignee_id": "{user}"}, {"team_id": "{team}"}],
-    ("post", "/v1/conversations/{conversation_id}/replies"): [{"body": "Hello", "template_id": "{template}"}],
+    ("post", "/v1/conversations/{conversation_id}/replies"): [
+        {"body": "Hello", "template_id": "{template}"},
+        {"body": "Hello", "based_on_message_id": "{message}", "confirm": True},
+    ],
+    # One shift per agent and time: each control's shift is deleted again (an overlap is refused).
+    ("post", "/v1/shifts"): [
+        {
+            "team_id": "{team}",
+            "user_id": "{user}",
+            "time_zone": "Asia/Shanghai",
+            "weekday": 0,
+            "start_time": "09:00",
+            "duration_minutes": 480,
+        }
+    ],
     ("put", "/v1/orders/{order_id}"): [{"status": "shipped", "channel_id": "{channel}"}],
     ("post", "/v1/sla/policies"): [
         {"name": "P {n}", "position": 50, "first_response_seconds": 3600, "calendar_id": "{calendar}"},
@@ -107,7 +121,9 @@ SAMPLES: dict[tuple[str, str], list[dict[str, Any]]] = {
         {"kind": "article", "id": "{article}", "action": "inserted"}
     ],
 }
-PLACEHOLDER = re.compile(r"^\{(team|user|template|channel|conversation|calendar|customer|article|store|case)\}$")
+PLACEHOLDER = re.compile(
+    r"^\{(team|user|template|channel|conversation|calendar|customer|article|store|case|message)\}$"
+)
 
 # Query filters that take ids: another organization's id must match nothing (or be refused).
 QUERY_FILTERS = {
@@ -182,7 +198,10 @@ def _fill(body: Any, ids: dict[str, str], n: int, target: str | None = None, for
 async def _own_ids(tenant) -> dict[str, str]:
     channel = await make_channel(tenant.api, name="Own ERP")
     message = await push(tenant.api, channel["id"])
-    team = (await tenant.admin.post("/v1/teams", json={"name": "Own team"})).json()
+    # The agent is in the team, so a shift of theirs in it is accepted.
+    team = (
+        await tenant.admin.post("/v1/teams", json={"name": "Own team", "member_ids": [str(tenant.agent_id)]})
+    ).json()
     calendar = (
         await tenant.admin.post(
             "/v1/sla/calendars", json={"name": "Own", "time_zone": "UTC", "intervals": {"mon": ["09:00-17:00"]}}
@@ -224,6 +243,7 @@ async def _own_ids(tenant) -> dict[str, str]:
     return {
         "case_id": case["id"],
         "case": case["id"],
+        "message": message["id"],
         "customer_id": second["customer_id"],
         "customer": conversation["customer"]["id"],
         "article": article["id"],
@@ -278,6 +298,7 @@ async def test_other_tenants_ids_in_request_bodies_are_refused(app, sessionmaker
         "article": victim["article_id"],
         "store": victim["channel_id"],
         "case": victim["case_id"],
+        "message": victim["message_id"],
     }
     own = await _own_ids(tenant)
     victim_before = await _rows(sessionmaker, other_tenant.org_id)
@@ -298,6 +319,8 @@ async def test_other_tenants_ids_in_request_bodies_are_refused(app, sessionmaker
                 n += 1
                 control = await tenant.admin.request(method.upper(), url, json=_fill(sample, own, n))
                 assert control.status_code < 300, (method, path, field, "own ids", control.status_code, control.text)
+                if path == "/v1/shifts":
+                    await tenant.admin.delete(f"/v1/shifts/{control.json()['id']}")
                 n += 1
                 body = _fill(sample, own, n, target=field, foreign=foreign[kind])
                 r = await tenant.admin.request(method.upper(), url, json=body)
