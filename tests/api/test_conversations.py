@@ -23,6 +23,7 @@ async def test_views_and_counts(tenant):
         "customer_care": 1,
         "failed": 0,
         "spam": 1,
+        "snoozed": 0,
     }
     ids = lambda r: {x["id"] for x in r.json()["items"]}  # noqa: E731
     assert ids(await tenant.api.get("/v1/conversations", params={"view": "unread"})) == {b["conversation_id"]}
