@@ -318,8 +318,9 @@ def test_every_authenticated_post_route_goes_through_the_gate(app):
     unauthenticated = {"/v1/auth/login"}
     checked = 0
     for route in _api_routes(app.router.routes):
-        # /help/...: the public help pages, for buyers with no account (rate-limited, not idempotent).
-        public = route.path.startswith(("/v1/hooks/", "/help/"))
+        # /help/... and /csat/{token}: the public help pages and survey pages, for buyers with no
+        # account (rate-limited, not idempotent; a survey's token is its only authority).
+        public = route.path.startswith(("/v1/hooks/", "/help/", "/csat/"))
         if "POST" not in route.methods or route.path in unauthenticated or public:
             continue
         calls = list(_calls(route.dependant))

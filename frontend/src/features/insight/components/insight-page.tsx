@@ -19,7 +19,9 @@ export function InsightPage({ section, onSection, onOpenConversation }: InsightP
   const range = useMemo(() => lastDays(days), [days]);
   return (
     <div className="page-pad" data-testid="insight-page">
-      <div className="tabs" role="tablist" aria-label={t('insight.title')}>
+      {/* The range picker sits beside the tabs, outside the tablist (a tablist holds only tabs). */}
+      <div className="tabs">
+        <div role="tablist" aria-label={t('insight.title')} style={{ display: 'flex', gap: 'inherit' }}>
         {(['csat', 'products'] as const).map((s) => (
           <button
             key={s}
@@ -33,6 +35,7 @@ export function InsightPage({ section, onSection, onOpenConversation }: InsightP
             {t(`insight.${s === 'csat' ? 'csat' : 'products'}.title`)}
           </button>
         ))}
+        </div>
         <label className="insight-inline">
           {t('insight.range')}{' '}
           <select value={days} onChange={(e) => setDays(Number(e.target.value) as RangeDays)} data-testid="insight-range">
