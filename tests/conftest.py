@@ -112,48 +112,15 @@ def sessionmaker(engine) -> async_sessionmaker[AsyncSession]:  # type: ignore[no
     return create_sessionmaker(engine)
 
 
-# Sequences owned by a table's column (identity and serial ids), read once per test process.
-OWNED_SEQUENCES_SQL = """
-    SELECT quote_ident(n.nspname) || '.' || quote_ident(s.relname)
-    FROM pg_class s
-    JOIN pg_namespace n ON n.oid = s.relnamespace
-    JOIN pg_depend d ON d.objid = s.oid AND d.classid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
-    WHERE s.relkind = 'S'
-"""
-_owned_sequences: list[str] | None = None
-
-
-async def _empty_database(engine) -> None:  # type: ignore[no-untyped-def]
-    """Delete every row and restart every id sequence, in two round trips.
-
-    `TRUNCATE <all tables> RESTART IDENTITY CASCADE` did the same in 160–240 ms per test (it swaps the
-    files of ~50 tables), about a third of the suite's time; most tests leave rows in a handful of
-    tables, and deleting those few is a millisecond. Deleting children before parents (the reverse of
-    the metadata's dependency order) keeps every foreign key satisfied.
-    """
-    global _owned_sequences
-    names = [t.name for t in Base.metadata.sorted_tables]
-    async with engine.begin() as conn:
-        raw = (await conn.get_raw_connection()).driver_connection
-        if _owned_sequences is None:
-            _owned_sequences = [r[0] for r in await raw.fetch(OWNED_SEQUENCES_SQL)]
-        probe = " UNION ALL ".join(f"SELECT '{n}' WHERE EXISTS (SELECT FROM \"{n}\")" for n in names)
-        filled = {r[0] for r in await raw.fetch(probe)}
-        statements = [f'DELETE FROM "{n}"' for n in reversed(names) if n in filled]
-        statements += [f"ALTER SEQUENCE {s} RESTART" for s in _owned_sequences]
-        if statements:
-            # No trigger fires while emptying (`replica` skips ordinary triggers): the rollups' AFTER
-            # DELETE triggers would otherwise mark hours dirty for organizations that no longer exist,
-            # as TRUNCATE never did. Foreign-key actions are skipped too; every row goes anyway.
-            await raw.execute("SET LOCAL session_replication_role = replica; " + "; ".join(statements))
-
-
 @pytest.fixture(autouse=True)
 async def _clean_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     """Empty every table before each test that touches the database."""
     uses_db = {"engine", "sessionmaker", "app", "client", "tenant", "other_tenant"} & set(request.fixturenames)
     if uses_db:
-        await _empty_database(request.getfixturevalue("engine"))
+        engine = request.getfixturevalue("engine")
+        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+        async with engine.begin() as conn:
+            await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         redis = request.getfixturevalue("redis")
         await redis.flushdb()
     yield
