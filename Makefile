@@ -31,8 +31,14 @@ frontend: $(FRONTEND_STAMP) client
 run: install frontend
 	$(VENV)/bin/hourglass demo
 
+# Two pytest-xdist workers, each with its own database and Redis database number (tests/conftest.py);
+# a file's tests stay together on one worker. Most of the suite waits on PostgreSQL, Redis and child
+# processes, so two workers halve it even on two cores. TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 2
+PYTEST := $(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile
+
 test: install frontend
-	$(PY) -m pytest -q
+	$(PYTEST)
 	$(MAKE) --no-print-directory test-frontend
 
 # The path of a fresh clone with no PostgreSQL or Redis of its own: every HOURGLASS_TEST_* variable
@@ -43,7 +49,7 @@ test: install frontend
 EMBEDDED_TESTS := tests/test_embedded.py tests/api/test_contract.py tests/api/test_smoke.py \
 	tests/api/test_inbound.py tests/api/test_ingest_cost.py tests/sla --ignore=tests/sla/test_faults.py
 test-embedded: install
-	unset $${!HOURGLASS_TEST_@}; $(PY) -m pytest -q $(EMBEDDED_TESTS)
+	unset $${!HOURGLASS_TEST_@}; $(PYTEST) $(EMBEDDED_TESTS)
 
 test-frontend: $(FRONTEND_STAMP)
 	cd frontend && npm run --silent test

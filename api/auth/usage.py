@@ -26,13 +26,12 @@ RESOLUTION = timedelta(minutes=1)
 MAX_KNOWN = 10_000
 
 # unnest of two arrays: one statement, two parameters, however many keys were used.
-_FLUSH = text(
-    """
+FLUSH_SQL = """
     UPDATE api_keys AS k SET last_used_at = v.used_at
     FROM unnest(CAST(:ids AS uuid[]), CAST(:used_at AS timestamptz[])) AS v(id, used_at)
     WHERE k.id = v.id AND (k.last_used_at IS NULL OR k.last_used_at < v.used_at)
     """
-)
+_FLUSH = text(FLUSH_SQL)
 
 
 class UsageStamps:

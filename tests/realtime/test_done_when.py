@@ -73,7 +73,9 @@ async def test_sla_overdue_end_to_end(tenant, settings, tmp_path):
         conv = (await api.get(f"/v1/conversations/{msg['conversation_id']}")).json()
         due = datetime.fromisoformat(conv["sla_deadline"])
 
-        arrivals = await asyncio.gather(*(_next(conn, "sla.overdue") for conn in sockets))
+        # Generous bound: the suite shares two cores with three server processes here; how late the
+        # breach fires is measured by `make bench`, not by this timeout.
+        arrivals = await asyncio.gather(*(_next(conn, "sla.overdue", within=60) for conn in sockets))
         for frame, at in arrivals:
             assert frame["conversation_id"] == msg["conversation_id"]
             assert frame["data"]["action"] == "breach"

@@ -25,7 +25,9 @@ async def _fire(sessionmaker, now):
 async def _events(sessionmaker, kind, conv_id):
     async with sessionmaker() as s:
         rows = await s.execute(
-            select(OutboxEvent).where(OutboxEvent.event_type == kind, OutboxEvent.conversation_id == conv_id)
+            select(OutboxEvent)
+            .where(OutboxEvent.event_type == kind, OutboxEvent.conversation_id == conv_id)
+            .order_by(OutboxEvent.id)
         )
         return list(rows.scalars())
 

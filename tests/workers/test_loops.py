@@ -145,6 +145,7 @@ async def test_the_listener_reconnects_after_its_connection_is_killed(engine) ->
                 text(
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
                     " WHERE application_name = 'hourglass-listen' AND pid <> pg_backend_pid()"
+                    " AND datname = current_database()"
                 )
             )
         # Back: the reconnect wakes the loop (a notification may have been lost meanwhile) ...
