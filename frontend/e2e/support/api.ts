@@ -73,7 +73,7 @@ export class HourglassApi {
     return ((await response.json()) as { token: string }).token;
   }
 
-  async conversation(id: string): Promise<Record<string, unknown> & { messages: { id: string; direction: string; author_kind: string; delivery_status: string | null }[] }> {
+  async conversation(id: string): Promise<Record<string, unknown> & { messages: { id: string; direction: string; author_kind: string; delivery_status: string | null; body: string }[] }> {
     return this.request('GET', `/v1/conversations/${id}`);
   }
 
