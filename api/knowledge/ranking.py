@@ -123,6 +123,26 @@ def query_weights(text: str) -> dict[str, float]:
     return weights
 
 
+# A term held by more than this share of an organization's article variants (and by at least
+# COMMON_MIN_DOCS of them, so small knowledge bases are never pruned) does not pick candidates from
+# the index; the ranking still weighs it among the candidates that the other terms bring.
+COMMON_SHARE = 0.05
+COMMON_MIN_DOCS = 200
+RAREST_COMMON_KEPT = 2
+
+
+def candidate_terms(weights: dict[str, float], counts: dict[str, int], documents: int) -> list[str]:
+    """The query terms that select candidates from the full-text index. Common terms are left out
+    when a rarer word (not a number or a short token) remains; otherwise the rarest common words
+    join, so a message of only common words still finds the articles about them."""
+    limit = max(COMMON_SHARE * documents, COMMON_MIN_DOCS)
+    rare = [t for t in weights if counts.get(t, 0) <= limit]
+    if any(weights[t] >= 1.0 for t in rare):
+        return rare
+    common = sorted((t for t in weights if t not in rare and weights[t] >= 0.5), key=lambda t: (counts.get(t, 0), t))
+    return rare + common[:RAREST_COMMON_KEPT]
+
+
 def _document_terms(candidate: Candidate) -> tuple[set[str], set[str]]:
     title = set(tokenize(" ".join((candidate.title, *candidate.tags))))
     return title, title | set(tokenize(searchable_text(candidate.body)))

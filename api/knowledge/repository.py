@@ -208,6 +208,27 @@ async def search(
     return [(row.article_id, float(row.rank)) for row in await session.execute(stmt)]
 
 
+async def term_document_counts(
+    session: AsyncSession, organization_id: uuid.UUID, terms: list[str]
+) -> tuple[dict[str, int], int]:
+    """How many of the organization's article variants hold each term, and how many variants there
+    are, in one statement (each count is a GIN index scan)."""
+    holding = [
+        select(func.count())
+        .select_from(V)
+        .where(
+            V.organization_id == organization_id,
+            V.search_vector.op("@@")(func.to_tsquery("simple", to_tsquery_text([term]))),
+        )
+        .scalar_subquery()
+        .label(f"t{i}")
+        for i, term in enumerate(terms)
+    ]
+    total = select(func.count()).select_from(V).where(V.organization_id == organization_id).scalar_subquery()
+    row = (await session.execute(select(total.label("total"), *holding))).one()
+    return {term: int(row[i + 1]) for i, term in enumerate(terms)}, int(row[0])
+
+
 async def facts_matches(
     session: AsyncSession,
     organization_id: uuid.UUID,

@@ -23,6 +23,7 @@ from api.knowledge import markdown, ranking, repository
 from api.knowledge.ranking import Candidate, Context, Scored
 from api.knowledge.schemas import ReasonRead, SuggestionRead, SuggestionUse
 from api.knowledge.service import pick_variant
+from api.knowledge.term_stats import term_stats
 from api.models import Conversation, KnowledgeVariant
 from api.order import repository as order_repository
 from api.template import service as template_service
@@ -49,7 +50,9 @@ class LexicalRanker:
     async def rank(
         self, session: AsyncSession, organization_id: uuid.UUID, context: Context, limit: int
     ) -> list[Scored]:
-        terms = list(ranking.query_weights(context.text))
+        weights = ranking.query_weights(context.text)
+        counts, documents = await term_stats.counts(session, organization_id, list(weights))
+        terms = ranking.candidate_terms(weights, counts, documents)
         found = await repository.search(
             session,
             organization_id,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from api.knowledge.ranking import Candidate, Context, query_weights, rank
+from api.knowledge.ranking import Candidate, Context, candidate_terms, query_weights, rank
 
 
 def _article(title: str, body: str, **kw) -> Candidate:
@@ -76,3 +76,29 @@ def test_use_breaks_ties_but_is_bounded():
 
 def test_nothing_in_common_suggests_nothing():
     assert rank(Context("zzz qqq"), ALL, 5) == []
+
+
+def test_common_terms_do_not_pick_candidates_when_a_rarer_word_remains():
+    weights = query_weights("Hi, where is my order? The tracking has not moved for 3 days")
+    counts = {"order": 3000, "days": 900, "tracking": 12, "moved": 0, "3": 40}
+    chosen = candidate_terms(weights, counts, documents=10_000)
+    assert "order" not in chosen and "days" not in chosen
+    assert {"tracking", "moved", "3"} <= set(chosen)
+
+
+def test_only_common_words_keep_the_rarest_two():
+    weights = query_weights("order shipping package")
+    counts = {"order": 3000, "shipping": 2500, "package": 1200}
+    assert candidate_terms(weights, counts, documents=10_000) == ["package", "shipping"]
+
+
+def test_numbers_alone_do_not_stand_for_the_message():
+    weights = query_weights("order 12345")  # the rare term is an order-id-like number
+    counts = {"order": 3000, "12345": 1}
+    assert candidate_terms(weights, counts, documents=10_000) == ["12345", "order"]
+
+
+def test_small_knowledge_bases_are_never_pruned():
+    weights = query_weights("where is my order")
+    counts = {"where": 40, "order": 150}
+    assert set(candidate_terms(weights, counts, documents=160)) == {"where", "order"}

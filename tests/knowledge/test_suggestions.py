@@ -3,6 +3,8 @@ tracking filled in and linted, reasons shown; use is recorded and ranking learns
 
 from __future__ import annotations
 
+import uuid
+
 from api.knowledge.starter import STARTER_ARTICLES
 from tests.helpers import make_channel, push
 
@@ -112,3 +114,42 @@ async def test_only_published_in_scope_and_own_organization(tenant, other_tenant
         f"/v1/conversations/{cid}/suggestions/use", json={"kind": "article", "id": draft["id"], "action": "sent"}
     )
     assert r.status_code == 404
+
+
+async def test_a_large_knowledge_base_still_finds_the_answer_behind_common_words(tenant, sessionmaker):
+    """Past COMMON_MIN_DOCS variants, words most articles hold ("order", "package") no longer pick
+    candidates from the index; the article about the buyer's rarer words must still come first."""
+    from sqlalchemy import text
+
+    from api.kit.search import index_document
+
+    await _starters(tenant.admin)
+    async with sessionmaker.begin() as session:
+        for i in range(260):
+            title, body = f"Order and package note {i}", f"About your order and package {i}: we answer in a day."
+            article = uuid.uuid4()
+            await session.execute(
+                text(
+                    "INSERT INTO knowledge_articles (id, organization_id, key, status, default_language, published_at)"
+                    " VALUES (:id, :org, :key, 'published', 'en', now())"
+                ),
+                {"id": article, "org": tenant.org_id, "key": f"filler-{i}"},
+            )
+            await session.execute(
+                text(
+                    "INSERT INTO knowledge_variants (id, organization_id, article_id, language, title, body,"
+                    " search_vector) VALUES (:id, :org, :article, 'en', :title, :body, to_tsvector('simple', :doc))"
+                ),
+                {
+                    "id": uuid.uuid4(),
+                    "org": tenant.org_id,
+                    "article": article,
+                    "title": title,
+                    "body": body,
+                    "doc": index_document(title, body),
+                },
+            )
+    channel = await make_channel(tenant.api)
+    message = await push(tenant.api, channel["id"], body="Where is my order package? The tracking has not moved.")
+    top = (await tenant.agent.get(f"/v1/conversations/{message['conversation_id']}/suggestions")).json()
+    assert top[0]["title"] == "Where is my order? Tracking your package"
