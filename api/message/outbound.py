@@ -1,7 +1,7 @@
 """Replies: queued by agents (or ERPs), delivered by a connector or confirmed by the ERP.
 
 A reply stops the buyer's wait only when its delivery is confirmed and it counts as a response on
-that marketplace (see `rules.counts_as_response`); a failed delivery leaves the wait running and
+the policy that times the wait (see `sla.service.reply_counts`); a failed delivery leaves the wait running and
 lists the conversation under Failed.
 
 Mail relays (Amazon, Walmart) confirm nothing: a relay that refuses a reply mostly answers later with
@@ -28,7 +28,7 @@ from api.auth.principal import Principal
 from api.kit.errors import Conflict, InvalidInput, field_error
 from api.kit.time import utc_now
 from api.message import repository
-from api.message.rules import contains_question, counts_as_response
+from api.message.rules import contains_question
 from api.models import Channel, Conversation, Message, SlaClock
 from api.sla import escalation
 from api.sla import service as sla_service
@@ -148,7 +148,7 @@ async def record_delivery(
         message.delivery_error = None
         message.delivered_at = delivered_at or utc_now()
         message.sent_at = message.delivered_at
-        if counts_as_response(channel.marketplace, message.author_kind):
+        if await sla_service.reply_counts(session, conversation, message.author_kind):
             if conversation.last_response_at is None or message.created_at > conversation.last_response_at:
                 conversation.last_response_at = message.created_at
             await recompute_waiting(session, conversation)
@@ -282,27 +282,34 @@ async def _reopen_wait(
     """The buyer is waiting again: the clocks this reply stopped did not end with a reply, and the
     wait runs from the oldest buyer message not answered by another delivered reply."""
     clocks = (
-        await session.execute(
-            select(SlaClock).where(
-                SlaClock.organization_id == conversation.organization_id,
-                SlaClock.conversation_id == conversation.id,
-                SlaClock.stop_message_id == message.id,
+        (
+            await session.execute(
+                select(SlaClock).where(
+                    SlaClock.organization_id == conversation.organization_id,
+                    SlaClock.conversation_id == conversation.id,
+                    SlaClock.stop_message_id == message.id,
+                )
             )
         )
-    ).scalars()
+        .scalars()
+        .all()
+    )
     for clock in clocks:
         clock.state = "stopped"
         clock.stop_reason = "bounced"
     conversation.last_response_at = await repository.last_response_at(
-        session, conversation.id, _counting_authors(channel.marketplace), exclude=message.id
+        session, conversation.id, await _counting_authors(session, conversation, list(clocks)), exclude=message.id
     )
     await session.flush()
     await recompute_waiting(session, conversation)
     await sla_service.reconcile(session, conversation, at=now)
 
 
-def _counting_authors(marketplace: str) -> list[str]:
-    return [kind for kind in ("human", "auto") if counts_as_response(marketplace, kind)]
+async def _counting_authors(session: AsyncSession, conversation: Conversation, clocks: list[SlaClock]) -> list[str]:
+    """The authors whose replies answered the buyer under the policy of the clocks a reply stopped."""
+    return [
+        kind for kind in ("human", "auto") if await sla_service.reply_counts(session, conversation, kind, clocks=clocks)
+    ]
 
 
 async def mark_no_response_needed(

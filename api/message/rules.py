@@ -8,7 +8,9 @@ import re
 from typing import Any
 
 # Marketplaces whose response metrics count automated replies (TikTok counts FAQ automation).
-# Amazon ("auto-responders are not considered a valid response"), Walmart and Shopee do not.
+# Amazon ("auto-responders are not considered a valid response"), Walmart and Shopee do not. The
+# built-in SLA policies carry the same values; what stops a clock is the policy's setting
+# (`api.sla.service.reply_counts`), this table is the marketplace's own rule that reports cite.
 AUTOMATION_COUNTS: dict[str, bool] = {
     "tiktok": True,
     "amazon": False,
@@ -20,13 +22,8 @@ AUTOMATION_COUNTS: dict[str, bool] = {
 }
 
 
-def counts_as_response(marketplace: str, author_kind: str) -> bool:
-    """Whether a delivered outbound message of this author answers the buyer for SLA purposes."""
-    if author_kind == "human":
-        return True
-    if author_kind == "auto":
-        return AUTOMATION_COUNTS.get(marketplace, False)
-    return False
+def automation_counts_on(marketplace: str) -> bool:
+    return AUTOMATION_COUNTS.get(marketplace, False)
 
 
 def preview(body: str, limit: int = 280) -> str:

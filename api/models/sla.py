@@ -66,8 +66,8 @@ class SlaPolicy(IdMixin, TenantMixin, TimestampMixin, Base):
     conditions: Mapped[dict[str, list[str]]] = mapped_column(JSONB, server_default="{}")
     first_response_seconds: Mapped[int] = mapped_column(Integer)
     next_response_seconds: Mapped[int | None] = mapped_column(Integer)
-    # Informational copy of the marketplace rule (sla.catalog); which replies stop clocks follows
-    # message.rules.counts_as_response so a conversation's wait and its clocks never disagree.
+    # Whether an automatic reply answers the buyer under this policy (the built-in ones carry each
+    # marketplace's rule); copied into every clock's snapshot and read by sla.service.reply_counts.
     automation_counts: Mapped[bool] = mapped_column(Boolean, server_default="false")
     internal_first_response_seconds: Mapped[int | None] = mapped_column(Integer)
     internal_next_response_seconds: Mapped[int | None] = mapped_column(Integer)

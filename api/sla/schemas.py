@@ -62,6 +62,11 @@ class PolicyFields(PatchModel):
     internal_resolution_seconds: int | None = seconds()
     calendar_id: uuid.UUID | None = None
     pause_while_pending: bool | None = None
+    automation_counts: bool | None = Field(
+        default=None,
+        description="Whether a delivered automatic reply answers the buyer (stops this policy's response"
+        " clocks). Clocks already running keep the value they started with.",
+    )
     tiers: list[Tier] | None = Field(default=None, max_length=10)
 
 

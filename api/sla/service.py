@@ -26,6 +26,7 @@ from api import events
 from api.customer import repository as customer_repository
 from api.events import PendingEvent
 from api.kit.time import utc_now
+from api.message.rules import automation_counts_on
 from api.models import Conversation, SlaClock, SlaPolicy
 from api.models.sla import BREACH_TIER
 from api.sla import cache, repository
@@ -129,6 +130,7 @@ def _snapshot(policy: SlaPolicy, target_seconds: int, calendar: Any | None) -> d
         "target_seconds": target_seconds,
         "tiers": policy.tiers,
         "pause_while_pending": policy.pause_while_pending,
+        "automation_counts": policy.automation_counts,
         "calendar": None
         if calendar is None
         else {
@@ -216,6 +218,28 @@ def _stop(clock: SlaClock, at: datetime, reason: str, message_id: uuid.UUID | No
 
 
 _UNKNOWN: Any = object()
+
+
+async def reply_counts(
+    session: AsyncSession, c: Conversation, author_kind: str, *, clocks: list[SlaClock] | None = None
+) -> bool:
+    """Whether a delivered reply of this author answers the buyer: a person's always, an automatic
+    one as the policy that times the wait says (`automation_counts`). The running clocks' snapshot is
+    the policy the wait started under; with no clock running, the policy the conversation falls under
+    now; `clocks`: read these instead (the clocks a bounced reply had stopped). Snapshots taken before
+    the setting was recorded follow the marketplace's own rule."""
+    if author_kind == "human":
+        return True
+    if author_kind != "auto":
+        return False
+    if clocks is None:
+        clocks = await repository.open_clocks(session, c.id, lock=False)
+    for clock in clocks:
+        if clock.kind in RESPONSE_KINDS:
+            recorded = clock.policy_snapshot.get("automation_counts")
+            return bool(recorded) if recorded is not None else automation_counts_on(c.marketplace)
+    policy, _ = await choose_policy(session, c)
+    return bool(policy.automation_counts)
 
 
 async def reconcile(

@@ -79,6 +79,43 @@ async def test_tiktok_counts_automation(tenant):
     assert (await _clocks(tenant.api, msg["conversation_id"]))["marketplace_first_response"]["state"] == "met"
 
 
+async def _auto_reply_delivered(client, conv_id):
+    ack = (
+        await client.post(
+            f"/v1/conversations/{conv_id}/replies", json={"body": "We received your message.", "author_kind": "auto"}
+        )
+    ).json()
+    r = await client.post(f"/v1/messages/{ack['id']}/delivery", json={"status": "sent"})
+    assert r.status_code == 200, r.text
+
+
+async def test_the_policys_automation_setting_decides_what_stops_its_clocks(tenant):
+    """`automation_counts` on a policy is what the engine reads: turned on for Walmart's policy, a
+    delivered auto-reply stops the clocks that start afterwards; a clock already running keeps the
+    setting it started with; turned off for TikTok's, an auto-reply no longer counts there."""
+    policies = {p["builtin_key"]: p for p in (await tenant.admin.get("/v1/sla/policies")).json()}
+    walmart, tiktok = policies["walmart"], policies["tiktok"]
+    assert walmart["automation_counts"] is False and tiktok["automation_counts"] is True
+
+    channel = await make_channel(tenant.api, marketplace="walmart")
+    before = (await push(tenant.api, channel["id"], external_thread_id="before"))["conversation_id"]
+    r = await tenant.admin.patch(f"/v1/sla/policies/{walmart['id']}", json={"automation_counts": True})
+    assert r.status_code == 200 and r.json()["automation_counts"] is True, r.text
+    after = (await push(tenant.api, channel["id"], external_thread_id="after"))["conversation_id"]
+
+    await _auto_reply_delivered(tenant.api, before)
+    assert (await _clocks(tenant.api, before))["marketplace_first_response"]["state"] == "running"
+    await _auto_reply_delivered(tenant.api, after)
+    clock = (await _clocks(tenant.api, after))["marketplace_first_response"]
+    assert clock["state"] == "met" and clock["stop_reason"] == "reply"
+
+    await tenant.admin.patch(f"/v1/sla/policies/{tiktok['id']}", json={"automation_counts": False})
+    shop = await make_channel(tenant.api, marketplace="tiktok")
+    conv = (await push(tenant.api, shop["id"]))["conversation_id"]
+    await _auto_reply_delivered(tenant.api, conv)
+    assert (await _clocks(tenant.api, conv))["marketplace_first_response"]["state"] == "running"
+
+
 async def test_failed_delivery_keeps_clock_running_and_alerts_assignee(tenant, sessionmaker):
     channel = await make_channel(tenant.api, marketplace="amazon")
     msg = await push(tenant.api, channel["id"])

@@ -227,6 +227,7 @@ export const en = {
     internalShort: 'Team',
     pausesShort: 'pauses when pending',
     automationCounts: 'Auto-replies count as a response',
+    automationCountsHelp: 'A delivered automatic reply stops this policy\'s response clocks. Amazon, Walmart and Shopee do not count auto-replies; TikTok Shop does. Clocks already running keep the setting they started with.',
     action: {
       email_assignee: 'Email the assignee',
       notify_assignee_and_team: 'Alert assignee and team (about to breach)',

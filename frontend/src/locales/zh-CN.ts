@@ -229,6 +229,7 @@ export const zhCN: Messages = {
     internalShort: '团队',
     pausesShort: '待客户回复时暂停',
     automationCounts: '自动回复计为已回复',
+    automationCountsHelp: '自动回复送达后即停止本策略的响应时限。Amazon、Walmart 和 Shopee 不把自动回复算作回复，TikTok Shop 算。已在计时的时限沿用开始时的设置。',
     action: {
       email_assignee: '邮件通知负责人',
       notify_assignee_and_team: '提醒负责人和团队（即将超时）',

@@ -43,6 +43,7 @@ export function PolicyDialog({ policy, defaultPosition, onClose }: { policy: Pol
   const [internalResolution, setInternalResolution] = useState<number | null>(policy?.internal_resolution_seconds ?? null);
   const [calendarId, setCalendarId] = useState(policy?.calendar_id ?? '');
   const [pause, setPause] = useState(policy?.pause_while_pending ?? false);
+  const [automationCounts, setAutomationCounts] = useState(policy?.automation_counts ?? false);
   const [tiers, setTiers] = useState<TierDraft[]>(
     (policy?.tiers ?? [
       { at_fraction: 0.5, action: 'email_assignee' },
@@ -66,6 +67,7 @@ export function PolicyDialog({ policy, defaultPosition, onClose }: { policy: Pol
       internal_resolution_seconds: internalResolution,
       calendar_id: calendarId || null,
       pause_while_pending: pause,
+      automation_counts: automationCounts,
       tiers: tiers.map(draftToTier),
     };
     if (!isDefault) body.conditions = cond;
@@ -158,6 +160,10 @@ export function PolicyDialog({ policy, defaultPosition, onClose }: { policy: Pol
             <div className="ffield span-2">
               <span className="ffield__label">&nbsp;</span>
               <Toggle checked={pause} onChange={setPause} label={t('sla.pauseWhilePending')} />
+            </div>
+            <div className="ffield span-2">
+              <Toggle checked={automationCounts} onChange={setAutomationCounts} label={t('sla.automationCounts')} />
+              <span className="muted form__help">{t('sla.automationCountsHelp')}</span>
             </div>
           </div>
         </fieldset>
