@@ -1,4 +1,4 @@
-"""Outbound-message compliance linter (R7) as pure rules: no I/O, standard library only.
+"""Outbound-message compliance linter as pure rules: no I/O, standard library only.
 
 Every outbound message (agent reply, template, auto-reply) is checked with
 :func:`check_message` before it leaves. The result is a list of :class:`Violation`, sorted
@@ -9,59 +9,8 @@ substring (Python ``str`` indices, i.e. Unicode code points).
 Which rule applies to which marketplace, at which severity and on whose authority, is the
 data table :data:`RULES`; :func:`rules_for` describes it for the API documentation.
 
-Decisions (the "why" behind the table):
-
-* **Sources.** ``reference/marketplaces.md`` is the authority. Where a rule is not backed by
-  it, the rule's ``source`` says so ("UNVERIFIED") and, unless the product brief (R7) asks
-  for an error, the rule is only a *warning*: blocking an agent on an unverified policy is
-  worse than showing a hint.
-* **Links.** A link is a URL with a scheme (``https://``, ``hxxp://``, ``ftp://``), a
-  ``www.`` host, or a bare host whose last label is a known top-level domain
-  (``shop.com/abc``, ``bit.ly/x``). Bare hosts need a known TLD written all lower- or
-  all upper-case, so ``3.5mm``, ``e.g.``, ``v1.2``, ``photo.jpg``, ``Mr.Smith`` and decimal
-  numbers are not links. The marketplace's own domains are always allowed (suffix match
-  on the host, so ``amazon.com.evil.io`` is *not* Amazon).
-  Carrier tracking hosts (ups.com, fedex.com, usps.com, dhl.com):
-
-  - **Amazon: allowed.** The SP-API text rules allow links "related to order delivery"
-    (``confirmDeliveryDetails``); a carrier tracking page is exactly that.
-  - **Walmart: warning** (``carrier_link``). Walmart forbids "links to sites outside
-    Walmart" with no carrier exception in the reference; carrier links are common
-    practice, so the agent is told (prefer the bare tracking number) but not blocked.
-  - eBay / TikTok: allowed; Shopee: not special (its carriers are regional).
-
-  eBay, Shopee and TikTok link rules are warnings: the reference states no link policy
-  for them. ``email`` and ``api`` channels have no link rule.
-* **Phone numbers** are only "real-looking" numbers: ``+CC`` international numbers (8-15
-  digits), North-American ``(555) 123-4567`` / ``555-123-4567`` / ``555.123.4567`` /
-  ``1-800-…``, dashed 7-digit ``555-1234``, Chinese mobiles ``138 0013 8000``, and any
-  7-15 digit run right after a phone word (phone, tel, call, WhatsApp, 电话, 手机…).
-  Never: Amazon order ids (3-7-7 digits), digit runs without separators (Walmart order
-  ids, tracking numbers), dates, prices, decimals, or numbers right after an id word
-  (order, tracking, SKU, #, 订单…).
-* **HTML**: a known HTML tag name right after ``<`` (``<b>``, ``</p>``, ``<br/>``,
-  ``<a href="…">``; attributes must be ``name=value``), comments and ``<!DOCTYPE``.
-  ``x < 5 and y > 3``, ``<3`` and ``a<b and c>d`` are not markup; entities are ignored.
-* **Marketing.** Two codes: ``promotional_language`` (coupons, discount codes, buy now,
-  visit our store, follow us…; Walmart error, Amazon warning) and
-  ``review_manipulation`` (5-star / positive reviews, remove or change a review, reviews
-  in exchange for something, 好评, 五星; Amazon and Walmart error). A neutral "please
-  leave a review" is not flagged. English phrases match on ASCII-letter boundaries
-  ("coupons" yes, "recoupment" no), which also works next to Chinese characters.
-* **Length** counts Unicode code points (``len(text)``): an emoji such as 👍 is one
-  character; a skin-toned or ZWJ emoji is several. Amazon, eBay and TikTok: 2,000 (error).
-  Walmart and Shopee: no cap (none documented in the reference). The span is the part
-  over the limit, ``[limit, len(text))``.
-* **English.** Walmart: error for US orders (``order_country == "US"``, or unknown, which is
-  treated as US). Amazon: warning when ``order_locale`` starts with ``en``. Heuristic: the
-  share of non-Latin-script letters (CJK, Cyrillic, Arabic, …) among all letters; at or
-  above the threshold (Walmart 20%, Amazon 50%) the text is ``not_english``, below it a
-  run of non-Latin text (2+ letters, or any CJK/kana/hangul) is a ``mixed_language``
-  warning. Latin-script languages are only recognised for Spanish, and only when
-  confident (3+ Spanish-only function words making 25%+ of 5+ words). Spans: the first
-  non-Latin run, or for Spanish from the first to the last Spanish word.
-* **Empty** (only whitespace or zero-width characters): error everywhere; no other rule
-  is run on an empty message.
+The decisions behind the table (sources, what counts as a link, a phone number, HTML, marketing,
+the length and English rules) are written up in ``docs/compliance-rules.md``.
 """
 
 from __future__ import annotations
