@@ -155,7 +155,7 @@ async def ingest_rate(url: str, rows: int) -> float:
     from api.db import create_engine, create_sessionmaker
     from api.message.inbound import InboundMessage
     from api.models import Channel
-    from api.sync.inbound import ingest_batch, prepare_organization
+    from api.sync.inbound import ingest_batch
 
     engine = create_engine(url.replace("postgresql://", "postgresql+asyncpg://"), Settings(), pool_size=1)
     maker = create_sessionmaker(engine)
@@ -165,7 +165,6 @@ async def ingest_rate(url: str, rows: int) -> float:
         s.add(channel)
         await s.flush()
         channel_id = channel.id
-    await prepare_organization(maker, org_id)
     now = datetime.now(UTC)
     pages = [
         [

@@ -27,6 +27,7 @@ from api.kit.crypto import (
 from api.kit.errors import Conflict, InvalidInput, Unauthorized, field_error
 from api.kit.time import utc_now
 from api.models import ApiKey, Organization, User, UserSession
+from api.sla import repository as sla_repository
 
 # Password verifications per login, at least: see `login`.
 LOGIN_VERIFICATIONS = 2
@@ -41,6 +42,7 @@ async def create_organization(session: AsyncSession, name: str, slug: str | None
             await session.flush()
     except IntegrityError as exc:
         raise Conflict(f"An organization with slug {slug!r} exists.") from exc
+    await sla_repository.seed_builtins(session, org.id)
     return org
 
 

@@ -15,21 +15,19 @@ from api.sla.catalog import BUILTINS
 
 
 async def policies(session: AsyncSession, organization_id: uuid.UUID) -> list[SlaPolicy]:
-    """The organization's policies, materialising the built-in catalog on first use."""
-    return (await policies_with_origin(session, organization_id))[0]
-
-
-async def policies_with_origin(session: AsyncSession, organization_id: uuid.UUID) -> tuple[list[SlaPolicy], bool]:
-    """The policies, and whether this call inserted the built-ins (so they are not committed yet)."""
-    rows = list(
+    """The organization's policies by position (the built-in ones are there from its creation)."""
+    return list(
         (
             await session.execute(
                 select(SlaPolicy).where(SlaPolicy.organization_id == organization_id).order_by(SlaPolicy.position)
             )
         ).scalars()
     )
-    if any(p.builtin_key == "default" for p in rows):
-        return rows, False
+
+
+async def seed_builtins(session: AsyncSession, organization_id: uuid.UUID) -> None:
+    """Give a new organization the built-in catalog's policies (each marketplace's rule and the
+    default), so every conversation it ever has finds a policy. Idempotent per built-in key."""
     await session.execute(
         insert(SlaPolicy)
         .values(
@@ -52,14 +50,6 @@ async def policies_with_origin(session: AsyncSession, organization_id: uuid.UUID
         )
         .on_conflict_do_nothing(index_elements=[SlaPolicy.organization_id, SlaPolicy.builtin_key])
     )
-    rows = list(
-        (
-            await session.execute(
-                select(SlaPolicy).where(SlaPolicy.organization_id == organization_id).order_by(SlaPolicy.position)
-            )
-        ).scalars()
-    )
-    return rows, True
 
 
 async def calendar_for(

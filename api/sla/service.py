@@ -101,11 +101,8 @@ async def choose_policy(session: AsyncSession, c: Conversation, *, tier: str | N
     """The conversation's policy. `tier`: the customer's tier when the caller knows it (ingest does)."""
     hit, policies = cache.get(("policies", c.organization_id))
     if not hit:
-        rows, created = await repository.policies_with_origin(session, c.organization_id)
-        policies = [p for p in rows if p.is_active]
-        if not created:
-            # Rows inserted by this (uncommitted) transaction must not reach other requests.
-            cache.put(("policies", c.organization_id), policies)
+        policies = [p for p in await repository.policies(session, c.organization_id) if p.is_active]
+        cache.put(("policies", c.organization_id), policies)
     choice = choose(((p.id, p.position, p.conditions, p.name) for p in policies), await _context(session, c, tier))
     return next(p for p in policies if p.id == choice.policy_id), choice.reason
 

@@ -8,7 +8,6 @@ copy, not a conflict: the first one stands.
 from __future__ import annotations
 
 import logging
-import uuid
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -20,8 +19,6 @@ from sqlalchemy.orm.attributes import set_committed_value
 from api.message.inbound import InboundMessage
 from api.message.pipeline import Decision, receive_many
 from api.models import Channel, Conversation, Order, OrderItem
-from api.sla import cache as sla_cache
-from api.sla import repository as sla_repository
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +82,6 @@ async def ingest_batch(
             async with session.begin_nested():
                 return await ingest_batch(session, channel, fitted)
         except (IntegrityError, DBAPIError):
-            sla_cache.forget(channel.organization_id)  # cached rows may come from the rolled-back work
             log.warning("batch of channel %s refused; retrying message by message", channel.id)
     else:
         for message, decision in zip(fitted, await receive_many(session, channel, fitted), strict=True):
@@ -97,9 +93,6 @@ async def ingest_batch(
                 [decision] = await receive_many(session, channel, [message])
                 await _account(session, channel, decision, message.item_id, tally)
         except (IntegrityError, DBAPIError) as exc:
-            # The SLA engine caches policies per process; a rolled-back savepoint may have created
-            # (or expired) the cached rows, so the cache must not outlive it.
-            sla_cache.forget(channel.organization_id)
             log.warning("message %s of channel %s refused: %s", message.external_message_id, channel.id, exc)
             reason = str(getattr(exc, "orig", exc)).splitlines()[0][:300]
             tally.refused.append((message.external_message_id, f"{type(exc).__name__}: {reason}"))
@@ -132,18 +125,3 @@ async def link_listing_order(session: AsyncSession, conversation: Conversation, 
         )
         set_committed_value(conversation, "order_id", found.id)
         set_committed_value(conversation, "order_external_id", found.external_id)
-
-
-_PREPARED: set[uuid.UUID] = set()
-
-
-async def prepare_organization(sessionmaker: Any, organization_id: uuid.UUID) -> None:
-    """Materialise the organization's built-in SLA policies in a transaction of their own before
-    concurrent ingestion starts: the SLA engine creates them on first use and caches them per
-    process, and concurrent first uses could otherwise reference rows another transaction has not
-    committed (a foreign-key refusal). Once per organization and process."""
-    if organization_id in _PREPARED:
-        return
-    async with sessionmaker.begin() as session:
-        await sla_repository.policies(session, organization_id)
-    _PREPARED.add(organization_id)

@@ -23,10 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.channel.connectors.base import Connector, ConnectorError, FetchResult, Transient, within
 from api.kit.time import utc_now
 from api.models import Channel
-from api.sla import cache as sla_cache
 from api.sync import aftersales, context, reads, state
 from api.sync.bounces import apply_bounces
-from api.sync.inbound import IngestTally, ingest_batch, prepare_organization
+from api.sync.inbound import IngestTally, ingest_batch
 from api.sync.onboarding import NAMES
 from api.sync.runtime import SyncRuntime, syncable
 
@@ -59,7 +58,6 @@ async def poll_channel(rt: SyncRuntime, channel_id: uuid.UUID) -> PollOutcome:
         if channel is None or not syncable(channel):
             outcome.skipped = True
             return outcome
-        await prepare_organization(rt.sessionmaker, channel.organization_id)
         connector = rt.connector(channel)
         try:
             await _poll(rt, channel, connector, outcome)
@@ -147,7 +145,6 @@ async def _commit_page(rt: SyncRuntime, channel: Channel, result: FetchResult) -
                 raise PageIncomplete(f"{len(held)} message(s) refused by the database, retrying: {held[0]}")
             return tally
         except (IntegrityError, DBAPIError) as exc:
-            sla_cache.forget(channel.organization_id)  # cached rows may come from the rolled-back work
             if isolate:
                 raise
             log.warning("channel %s: page refused (%s); retrying message by message", channel.id, type(exc).__name__)

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.channel.connectors.base import Connector, ConnectorError, Transient
 from api.kit.time import utc_now
 from api.models import Channel, InboundPush
-from api.sync.inbound import ingest_batch, prepare_organization
+from api.sync.inbound import ingest_batch
 from api.sync.runtime import SyncRuntime, syncable
 
 log = logging.getLogger(__name__)
@@ -92,7 +92,6 @@ async def process_next(rt: SyncRuntime) -> uuid.UUID | None:
         if not syncable(channel):
             push.status, push.error, push.processed_at = "failed", "channel disabled or without credentials", now
             return push.channel_id
-        await prepare_organization(rt.sessionmaker, channel.organization_id)
         connector = rt.connector(channel)
         try:
             parsed = connector.parse_push(push.body)

@@ -333,3 +333,16 @@ async def test_spam_stops_response_clocks_and_unflagging_restarts_them(tenant):
     await tenant.agent.delete(f"/v1/conversations/{msg['conversation_id']}/spam")
     conv = (await tenant.api.get(f"/v1/conversations/{msg['conversation_id']}")).json()
     assert conv["sla_state"] == "ok" and sum(c["stopped_at"] is None for c in conv["clocks"]) == 1
+
+
+async def test_a_new_organization_has_the_built_in_policies_from_its_creation(tenant, sessionmaker):
+    """Seeded by create_organization, not on first use: no read materialises rows, so every policy
+    a conversation can be given is committed before any ingest runs."""
+    from api.models import SlaPolicy
+    from api.sla.catalog import BUILTINS
+
+    async with sessionmaker() as s:
+        keys = set(
+            (await s.execute(select(SlaPolicy.builtin_key).where(SlaPolicy.organization_id == tenant.org_id))).scalars()
+        )
+    assert keys == {b.key for b in BUILTINS}
