@@ -17,6 +17,7 @@ from api.config import get_settings
 from api.db import create_engine, create_sessionmaker
 from api.demo_insight import seed_demo_insight
 from api.demo_rules import seed_working_setup
+from api.demo_shifts import seed_demo_rota
 from api.kit.time import utc_now
 from api.knowledge.service import seed_demo_knowledge
 from api.models import ApiKey, Channel, Team
@@ -76,6 +77,8 @@ async def seed_demo(database_url: str) -> DemoCredentials:
                 session.add(team)
                 await session.flush()
             await seed_working_setup(session, org.id, team, users)
+            # A follow-the-sun rota (Shenzhen, Madrid, Los Angeles): someone is on shift at any hour.
+            await seed_demo_rota(session, org.id, users)
             channel = (
                 (
                     await session.execute(

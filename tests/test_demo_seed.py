@@ -55,6 +55,19 @@ async def test_demo_org_works_as_the_issue_says(app, database_url, sessionmaker)
         assert set(teams["Frontline"]["member_ids"]) == {users["Li Na"]["id"], users["Carlos Ruiz"]["id"]}
         assert all(users[n]["status"] == "online" for n in ("Li Na", "Carlos Ruiz", "Wang Fang"))
 
+        # The follow-the-sun rota: seeded once, and someone is on shift whatever the hour.
+        rota = (await api.get("/v1/shifts")).json()
+        assert len(rota) == 21 and {s["time_zone"] for s in rota} == {
+            "Asia/Shanghai",
+            "Europe/Madrid",
+            "America/Los_Angeles",
+        }
+        assert any(b["on_shift"] for b in (await api.get("/v1/shifts/now")).json())
+        # The routing checks below are about rules and balance, whatever hour the suite runs at: the
+        # rota is taken off (routing waiting for shifts is tested in tests/shift/).
+        for line in rota:
+            assert (await api.delete(f"/v1/shifts/{line['id']}")).status_code == 204
+
         r = await api.post(
             "/v1/channels",
             json={"marketplace": "walmart", "name": "Walmart US", "default_team_id": teams["Frontline"]["id"]},

@@ -16,6 +16,7 @@ const CustomersRoute = lazy(() => import('./routes/customers'));
 const KnowledgeRoute = lazy(() => import('./routes/knowledge'));
 const InsightRoute = lazy(() => import('./routes/insight'));
 const ReportsRoute = lazy(() => import('./routes/reports'));
+const ShiftsRoute = lazy(() => import('./routes/shifts'));
 
 const later = (node: ReactNode) => <Suspense fallback={<Spinner />}>{node}</Suspense>;
 
@@ -38,6 +39,7 @@ export function createAppRouter() {
         { path: 'insight/:section', element: later(<InsightRoute />) },
         { path: 'reports', element: later(<ReportsRoute />) },
         { path: 'reports/agents/:userId', element: later(<ReportsRoute />) },
+        { path: 'shifts', element: later(<ShiftsRoute />) },
         { path: 'customers', element: later(<CustomersRoute />) },
         { path: 'customers/:customerId', element: later(<CustomersRoute />) },
         { path: 'knowledge', element: later(<KnowledgeRoute />) },

@@ -6,6 +6,7 @@ import { Logo } from '@/components/logo';
 import { Toasts } from '@/components/toasts';
 import { StatusSelect, useLogout, useSession } from '@/features/auth';
 import { NotificationBell, useNotificationCenter } from '@/features/notifications';
+import { AvailabilityBadge } from '@/features/shifts';
 import { useRealtime } from '@/features/realtime';
 import { useMe } from '@/hooks/use-directory';
 import { ConnectionIndicator } from './connection-indicator';
@@ -70,6 +71,9 @@ export function AppShell() {
               {t('nav.insight')}
             </NavLink>
           ) : null}
+          <NavLink to="/shifts" className={linkClass} data-testid="nav-shifts">
+            {t('nav.shifts')}
+          </NavLink>
           {scopes.includes('customers:read') ? (
             <NavLink to="/customers" className={linkClass} data-testid="nav-customers">
               {t('nav.customers')}
@@ -91,6 +95,7 @@ export function AppShell() {
           <span className="topbar__user" data-testid="current-user">
             {me.data?.user?.name ?? ''}
           </span>
+          <AvailabilityBadge />
           <StatusSelect />
           <button
             type="button"

@@ -1,0 +1,2 @@
+export { AvailabilityBadge } from './components/availability-badge';
+export { ShiftsPage } from './components/shifts-page';
