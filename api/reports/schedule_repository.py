@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.kit.errors import NotFound
@@ -45,7 +45,7 @@ async def last_deliveries(
     rows = await session.execute(
         select(ReportDelivery)
         .where(ReportDelivery.organization_id == organization_id, ReportDelivery.schedule_id.in_(ids))
-        .distinct(ReportDelivery.schedule_id)
+        .ext(distinct_on(ReportDelivery.schedule_id))
         .order_by(ReportDelivery.schedule_id, ReportDelivery.period_start.desc())
     )
     return {d.schedule_id: d for d in rows.scalars()}
