@@ -75,7 +75,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_report_deliveries")),
-        sa.UniqueConstraint("schedule_id", "period_start", name=op.f("uq_report_deliveries_schedule_id")),
+        sa.UniqueConstraint("schedule_id", "period_start", name=op.f("uq_report_deliveries_schedule_id_period_start")),
     )
     op.create_table(
         "outbound_email_attachments",

@@ -162,7 +162,10 @@ async def test_each_period_is_mailed_exactly_once_across_concurrent_senders(tena
             assert await send_pending(s, smtp_settings) == 0
     finally:
         controller.stop()
-    assert sorted(rcpt for m in inbox.messages for rcpt in m.rcpt_tos) == ["admin@acme-sellers.test", "boss@shop.example"]
+    assert sorted(rcpt for m in inbox.messages for rcpt in m.rcpt_tos) == [
+        "admin@acme-sellers.test",
+        "boss@shop.example",
+    ]
     msg = email.message_from_bytes(inbox.messages[0].content, policy=email.policy.default)
     assert msg["Subject"].startswith("Weekly service report · 2026-11-23")
     parts = {p.get_content_type(): p for p in msg.walk()}
