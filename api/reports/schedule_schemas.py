@@ -35,6 +35,10 @@ def _address(value: str) -> str:
     return value
 
 
+def _pdf_only() -> list[Format]:
+    return ["pdf"]
+
+
 def _distinct(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
@@ -53,7 +57,7 @@ class ReportScheduleCreate(RequestModel):
     hour: Hour = 8
     time_zone: TimeZone = Field(description="The IANA time zone `hour` is read in")
     language: Language = "en"
-    formats: Formats = Field(default_factory=lambda: ["pdf"], description="Attachments besides the HTML body")
+    formats: Formats = Field(default_factory=_pdf_only, description="Attachments besides the HTML body")
     recipient_user_ids: UserIds = Field(default_factory=list, description="Active users of your organization")
     recipient_addresses: Addresses = Field(default_factory=list, description="Other addresses")
     enabled: bool = True
