@@ -53,6 +53,7 @@ from api.realtime.config import RealtimeConfig
 from api.realtime.endpoints import router as realtime_router
 from api.realtime.hub import RealtimeHub
 from api.reports.endpoints import router as reports_router
+from api.reports.schedule_endpoints import router as report_schedule_router
 from api.saved_view.endpoints import router as saved_view_router
 from api.shift.endpoints import router as shift_router
 from api.sla.endpoints import router as sla_router
@@ -231,6 +232,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         csat_public_router,
         product_issue_router,
         reports_router,
+        report_schedule_router,
         shift_router,
     ):
         app.include_router(router)

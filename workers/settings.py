@@ -16,6 +16,7 @@ from workers.tasks.csat import csat_send_job
 from workers.tasks.housekeeping import purge_expired_job
 from workers.tasks.mail import send_mail_job
 from workers.tasks.metrics import fold_metrics_job
+from workers.tasks.report_schedules import report_schedules_job
 from workers.tasks.shifts import shift_sweep_job
 from workers.tasks.sla_timers import sla_sweep_job
 from workers.tasks.sync import purge_pushes_job, sync_channel_job
@@ -40,6 +41,7 @@ class WorkerSettings:
         csat_send_job,
         fold_metrics_job,
         shift_sweep_job,
+        report_schedules_job,
         func(bulk_job_created_job, timeout=JOB_TIMEOUT_SECONDS),
         func(resume_bulk_jobs_job, timeout=JOB_TIMEOUT_SECONDS),
     ]
@@ -54,6 +56,8 @@ class WorkerSettings:
         # The dashboard's rollups trail the events by at most this tick.
         cron(fold_metrics_job, second={15, 45}, unique=True, run_at_startup=True, timeout=300),
         cron(shift_sweep_job, second={15}, unique=True, run_at_startup=True),
+        # Exactly once per schedule and period is the unique key's job (report_deliveries), not this tick's.
+        cron(report_schedules_job, second={50}, unique=True, run_at_startup=True, timeout=300),
         cron(resume_bulk_jobs_job, second={30}, unique=True, run_at_startup=True, timeout=JOB_TIMEOUT_SECONDS),
     ]
     on_startup = startup

@@ -20,6 +20,7 @@ from api.models.order import Order, OrderItem, Shipment
 from api.models.organization import Organization
 from api.models.outbox import OutboxEvent
 from api.models.product_issue import ProductIssueMention
+from api.models.report_schedule import OutboundEmailAttachment, ReportDelivery, ReportSchedule
 from api.models.saved_view import SavedView
 from api.models.shift import Shift, ShiftHandover
 from api.models.sla import BusinessCalendar, Notification, OutboundEmail, SlaClock, SlaPolicy, SlaTimer
@@ -71,9 +72,12 @@ __all__ = [
     "OrderItem",
     "Organization",
     "OutboundEmail",
+    "OutboundEmailAttachment",
     "OutboxEvent",
     "ProductIssueMention",
     "Reminder",
+    "ReportDelivery",
+    "ReportSchedule",
     "SavedView",
     "Shift",
     "ShiftHandover",

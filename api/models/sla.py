@@ -172,6 +172,8 @@ class OutboundEmail(IdMixin, TenantMixin, TimestampMixin, Base):
     to_address: Mapped[str] = mapped_column(String(320))
     subject: Mapped[str] = mapped_column(String(500))
     body: Mapped[str] = mapped_column(Text)
+    # An HTML alternative to `body` (scheduled reports); plain-text mail leaves it null.
+    html_body: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column()
     attempts: Mapped[int] = mapped_column(Integer, server_default="0")
     last_error: Mapped[str | None] = mapped_column(Text)

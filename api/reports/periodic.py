@@ -7,6 +7,7 @@ figures as the SPA's HTML view (which reads the same JSON).
 from __future__ import annotations
 
 import csv
+import html
 import io
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -61,6 +62,39 @@ def to_csv(table: ReportTable) -> bytes:
         w.writerows(rows)
     # A BOM so spreadsheet programs read the UTF-8 (Chinese names) as UTF-8.
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def to_text(table: ReportTable) -> str:
+    """The plain-text part of a report mail (for clients that do not show HTML)."""
+    lines = [table.title, table.subtitle]
+    for heading, columns, rows in table.sections:
+        lines += ["", heading, " | ".join(columns)]
+        lines += [" | ".join(row) for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def to_html(table: ReportTable, intro: str = "") -> str:
+    """The report as a self-contained HTML mail body: inline styles only (mail clients drop <style>
+    and external sheets), every value escaped (agent and store names are user input)."""
+    e = html.escape
+    cell = "border:1px solid #d1d5db;padding:4px 8px;text-align:left"
+    parts = [
+        '<!DOCTYPE html><html><body style="font-family:sans-serif;font-size:13px;color:#111827">',
+        f'<h1 style="font-size:18px">{e(table.title)}</h1>',
+        f'<p style="color:#4b5563">{e(table.subtitle)}</p>',
+    ]
+    if intro:
+        parts.append(f"<p>{e(intro)}</p>")
+    for heading, columns, rows in table.sections:
+        parts.append(f'<h2 style="font-size:15px;margin-top:18px">{e(heading)}</h2>')
+        parts.append('<table style="border-collapse:collapse"><thead><tr>')
+        parts += [f'<th style="{cell};background:#f3f4f6">{e(c)}</th>' for c in columns]
+        parts.append("</tr></thead><tbody>")
+        for row in rows:
+            parts.append("<tr>" + "".join(f'<td style="{cell}">{e(v)}</td>' for v in row) + "</tr>")
+        parts.append("</tbody></table>")
+    parts.append("</body></html>")
+    return "".join(parts)
 
 
 def to_xlsx(table: ReportTable) -> bytes:

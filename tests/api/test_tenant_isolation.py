@@ -46,6 +46,7 @@ BODIES = {
     ("post", "/v1/conversations/{conversation_id}/suggestions/use"): "SUGGESTION_USE",
     ("post", "/v1/conversations/{conversation_id}/translate-draft"): {"text": "您好"},
     ("post", "/v1/templates/{template_id}/translate"): {"target": "zh"},
+    ("patch", "/v1/reports/schedules/{schedule_id}"): {"hour": 3},
 }
 # Path parameters that name reference data shared by every tenant, not a tenant's row.
 REFERENCE_PARAMS = {"marketplace"}
@@ -128,7 +129,19 @@ async def _victim_ids(victim, sessionmaker):
                   "weekday": 0, "start_time": "09:00", "duration_minutes": 480},
         )
     ).json()
+    schedule = (
+        await victim.admin.post(
+            "/v1/reports/schedules",
+            json={
+                "name": "Victim weekly",
+                "period": "week",
+                "time_zone": "UTC",
+                "recipient_user_ids": [str(victim.agent_id)],
+            },
+        )
+    ).json()
     return {
+        "schedule_id": schedule["id"],
         "cluster_key": next(c["key"] for c in top["clusters"] if "VictimBrand" in c["label"]),
         "shift_id": shift["id"],
         "case_id": case["id"],

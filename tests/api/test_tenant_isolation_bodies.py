@@ -87,6 +87,10 @@ SAMPLES: dict[tuple[str, str], list[dict[str, Any]]] = {
         {"name": "V {n}", "query": {"team_id": "{team}"}},
         {"name": "V {n}", "query": {"view": "all"}, "team_id": "{team}"},
     ],
+    ("post", "/v1/reports/schedules"): [
+        {"name": "R {n}", "period": "week", "time_zone": "UTC", "recipient_user_ids": ["{user}"]}
+    ],
+    ("patch", "/v1/reports/schedules/{schedule_id}"): [{"recipient_user_ids": ["{user}"]}],
     ("post", "/v1/cases"): [
         {"conversation_id": "{conversation}", "kind": "return"},
         {"conversation_id": "{conversation}", "kind": "claim", "linked_conversation_ids": ["{conversation}"]},
@@ -240,7 +244,19 @@ async def _own_ids(tenant) -> dict[str, str]:
             "/v1/knowledge/articles", json={"variants": [{"language": "en", "title": "Own", "body": "b"}]}
         )
     ).json()
+    schedule = (
+        await tenant.admin.post(
+            "/v1/reports/schedules",
+            json={
+                "name": "Own weekly",
+                "period": "week",
+                "time_zone": "UTC",
+                "recipient_addresses": ["me@own.example"],
+            },
+        )
+    ).json()
     return {
+        "schedule_id": schedule["id"],
         "case_id": case["id"],
         "case": case["id"],
         "message": message["id"],

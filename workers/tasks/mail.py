@@ -1,4 +1,4 @@
-"""Sends the system's own mail (escalation emails) over SMTP."""
+"""Sends the system's own mail (escalation emails, scheduled reports) over SMTP."""
 
 from __future__ import annotations
 
@@ -13,12 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.config import Settings
 from api.kit.time import utc_now
-from api.models import OutboundEmail
+from api.models import OutboundEmail, OutboundEmailAttachment
 
 log = logging.getLogger(__name__)
 
 
-def _send(settings: Settings, mail: OutboundEmail) -> None:
+def _send(settings: Settings, mail: OutboundEmail, files: list[OutboundEmailAttachment]) -> None:
     msg = EmailMessage()
     msg["From"] = settings.smtp_sender
     msg["To"] = mail.to_address
@@ -26,6 +26,11 @@ def _send(settings: Settings, mail: OutboundEmail) -> None:
     msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: never answer this automatically
     msg["Message-ID"] = f"<{mail.id}@hourglass>"
     msg.set_content(mail.body)
+    if mail.html_body:
+        msg.add_alternative(mail.html_body, subtype="html")
+    for file in files:
+        maintype, _, subtype = file.media_type.partition("/")
+        msg.add_attachment(file.content, maintype=maintype, subtype=subtype or "octet-stream", filename=file.filename)
     with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=15) as smtp:
         if settings.smtp_username:
             smtp.login(settings.smtp_username, settings.smtp_password.get_secret_value())
@@ -48,14 +53,23 @@ async def send_pending(session: AsyncSession, settings: Settings, limit: int = 5
             )
         ).scalars()
     )
+    files: dict[Any, list[OutboundEmailAttachment]] = {}
+    if rows:
+        attached = await session.execute(
+            select(OutboundEmailAttachment)
+            .where(OutboundEmailAttachment.email_id.in_([m.id for m in rows]))
+            .order_by(OutboundEmailAttachment.filename)
+        )
+        for file in attached.scalars():
+            files.setdefault(file.email_id, []).append(file)
     sent = 0
     for mail in rows:
         mail.attempts += 1
         try:
-            await asyncio.to_thread(_send, settings, mail)
+            await asyncio.to_thread(_send, settings, mail, files.get(mail.id, []))
         except (OSError, smtplib.SMTPException) as exc:
             mail.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            log.warning("escalation mail to %s failed: %s", mail.to_address, mail.last_error)
+            log.warning("mail to %s failed: %s", mail.to_address, mail.last_error)
             continue
         mail.sent_at = utc_now()
         sent += 1

@@ -10,6 +10,7 @@ import { formatPercent } from '@/lib/format';
 import { useLeaderboard, useSlaSeries, type DrillTarget } from '../api/reports';
 import { Drillable, DrillDown } from './drill-down';
 import { ReportDownloads } from './report-downloads';
+import { ReportSchedules } from './report-schedules';
 
 function SlaOverTime({ range, onDrill }: { range: DateRange; onDrill: (t: DrillTarget) => void }) {
   const { t, i18n } = useTranslation();
@@ -144,6 +145,7 @@ export function ReportsPage() {
       {drill ? <DrillDown range={range} target={drill} onClose={() => setDrill(null)} /> : null}
       <SlaOverTime range={range} onDrill={setDrill} />
       <ReportDownloads />
+      <ReportSchedules />
     </div>
   );
 }

@@ -1,0 +1,136 @@
+"""All SQL of report schedules and their deliveries."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import distinct_on, insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.kit.errors import NotFound
+from api.models import Organization, OutboundEmail, OutboundEmailAttachment, ReportDelivery, ReportSchedule, User
+
+
+async def list_for(session: AsyncSession, organization_id: uuid.UUID) -> list[ReportSchedule]:
+    rows = await session.execute(
+        select(ReportSchedule)
+        .where(ReportSchedule.organization_id == organization_id)
+        .order_by(ReportSchedule.name, ReportSchedule.id)
+    )
+    return list(rows.scalars())
+
+
+async def get(session: AsyncSession, organization_id: uuid.UUID, schedule_id: uuid.UUID) -> ReportSchedule:
+    row = (
+        await session.execute(
+            select(ReportSchedule).where(
+                ReportSchedule.organization_id == organization_id, ReportSchedule.id == schedule_id
+            )
+        )
+    ).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"No report schedule {schedule_id}.")
+    return row
+
+
+async def last_deliveries(
+    session: AsyncSession, organization_id: uuid.UUID, schedule_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, ReportDelivery]:
+    ids = list(schedule_ids)
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(ReportDelivery)
+        .where(ReportDelivery.organization_id == organization_id, ReportDelivery.schedule_id.in_(ids))
+        .ext(distinct_on(ReportDelivery.schedule_id))
+        .order_by(ReportDelivery.schedule_id, ReportDelivery.period_start.desc())
+    )
+    return {d.schedule_id: d for d in rows.scalars()}
+
+
+async def active_users(
+    session: AsyncSession, organization_id: uuid.UUID, user_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    """id -> email of the given users that belong to the organization and are active."""
+    ids = list(user_ids)
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(User.id, User.email).where(User.organization_id == organization_id, User.id.in_(ids), User.is_active)
+    )
+    return {r.id: r.email for r in rows}
+
+
+async def time_zones(session: AsyncSession, organization_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
+    rows = await session.execute(
+        select(Organization.id, Organization.time_zone).where(Organization.id.in_(list(organization_ids)))
+    )
+    return {r.id: r.time_zone for r in rows}
+
+
+async def enabled_schedules(session: AsyncSession) -> list[ReportSchedule]:
+    """Every organization's enabled schedules: the sender's sweep (each is then handled within its
+    own organization)."""
+    rows = await session.execute(
+        select(ReportSchedule).where(ReportSchedule.enabled).order_by(ReportSchedule.created_at, ReportSchedule.id)
+    )
+    return list(rows.scalars())
+
+
+async def claim_delivery(
+    session: AsyncSession, schedule: ReportSchedule, period_start: date, recipients: int
+) -> uuid.UUID | None:
+    """Record that this period's report is being sent; None if it already was. Two transactions
+    claiming the same period: the second waits on the unique key and then gets nothing (or claims it,
+    if the first rolled back)."""
+    delivery_id = uuid.uuid4()
+    inserted = await session.execute(
+        insert(ReportDelivery)
+        .values(
+            id=delivery_id,
+            organization_id=schedule.organization_id,
+            schedule_id=schedule.id,
+            period_start=period_start,
+            recipients=recipients,
+        )
+        .on_conflict_do_nothing(index_elements=["schedule_id", "period_start"])
+        .returning(ReportDelivery.id)
+    )
+    return inserted.scalar_one_or_none()
+
+
+async def queue_mail(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    dedupe_key: str,
+    to_address: str,
+    subject: str,
+    text_body: str,
+    html_body: str,
+    attachments: list[tuple[str, str, bytes]],
+) -> None:
+    """One mail on the system's outbound queue (sent by workers/tasks/mail.py), with its files."""
+    mail = OutboundEmail(
+        id=uuid.uuid4(),
+        organization_id=organization_id,
+        dedupe_key=dedupe_key,
+        to_address=to_address,
+        subject=subject[:500],
+        body=text_body,
+        html_body=html_body,
+    )
+    session.add(mail)
+    await session.flush()  # the attachments' foreign key needs the mail's row
+    for filename, media_type, content in attachments:
+        session.add(
+            OutboundEmailAttachment(
+                organization_id=organization_id,
+                email_id=mail.id,
+                filename=filename,
+                media_type=media_type,
+                content=content,
+            )
+        )
