@@ -32,6 +32,8 @@ from api.conversation import service as conversation_service
 from api.conversation.schemas import ConversationUpdate
 from api.kit.errors import Conflict, HourglassError
 from api.kit.time import utc_now
+from api.message import outbound
+from api.message import repository as message_repository
 from api.models import BulkJob
 from api.template import service as templates
 from api.user import repository as user_repository
@@ -95,6 +97,18 @@ async def _send_template(session: AsyncSession, p: Principal, action: dict[str, 
     return message.id
 
 
+async def _retry_failed(session: AsyncSession, p: Principal, action: dict[str, Any], cid: uuid.UUID) -> uuid.UUID:
+    """Every failed reply of the conversation back to `queued`, oldest first (the order they were
+    written in); the item's result is the newest one retried."""
+    c = await conversation_repository.get(session, p.organization_id, cid, lock=True)
+    failed = await message_repository.failed_replies(session, p.organization_id, cid)
+    if not failed:
+        raise Conflict("The conversation has no failed reply to retry.")
+    for message in failed:
+        await outbound.retry(session, p, message, c)
+    return failed[-1].id
+
+
 async def _open_case(session: AsyncSession, p: Principal, action: dict[str, Any], cid: uuid.UUID) -> uuid.UUID:
     existing = await case_repository.open_of_kind(session, p.organization_id, cid, action["case_kind"])
     if existing is not None:
@@ -136,6 +150,7 @@ EFFECTS: dict[tuple[str, str], ItemEffect] = {
     ("conversations", "flag_spam"): _flag_spam,
     ("conversations", "send_template"): _send_template,
     ("conversations", "open_case"): _open_case,
+    ("conversations", "retry_failed"): _retry_failed,
     ("cases", "transition"): _transition_case,
     ("cases", "assign"): _assign_case,
 }

@@ -96,6 +96,13 @@ class OpenCaseAction(RequestModel):
     reason: str = Field(default="", max_length=4000)
 
 
+class RetryFailedAction(RequestModel):
+    """Queue every failed reply of each conversation for delivery again (as `POST
+    /v1/messages/{id}/retry` does for one); a conversation with no failed reply fails its item."""
+
+    kind: Literal["retry_failed"]
+
+
 BulkAction = Annotated[
     AssignAction
     | SetStatusAction
@@ -104,7 +111,8 @@ BulkAction = Annotated[
     | RemoveLabelsAction
     | FlagSpamAction
     | SendTemplateAction
-    | OpenCaseAction,
+    | OpenCaseAction
+    | RetryFailedAction,
     Field(discriminator="kind"),
 ]
 

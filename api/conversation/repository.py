@@ -37,6 +37,7 @@ LIST_COLUMNS = (
     C.last_message_preview,
     C.message_count,
     C.has_failed_delivery,
+    C.last_delivery_error,
     C.spam_reason,
     C.created_at,
     C.updated_at,

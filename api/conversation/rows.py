@@ -24,6 +24,7 @@ from typing import Any
 from pydantic_core import to_json
 from starlette.responses import Response
 
+from api.channel.failures import explain
 from api.sla.service import state_at
 
 # The customer columns of a row whose conversation has no (or no visible) customer.
@@ -68,6 +69,7 @@ def list_item(row: Mapping[Any, Any], now: datetime) -> dict[str, Any]:
         "last_message_preview": row["last_message_preview"],
         "message_count": row["message_count"],
         "has_failed_delivery": row["has_failed_delivery"],
+        "failure": failure_item(row["last_delivery_error"]),
         "spam_reason": row["spam_reason"],
         "created_at": row["created_at"],
         "updated_at": row["updated_at"],
@@ -78,6 +80,13 @@ def list_item(row: Mapping[Any, Any], now: datetime) -> dict[str, Any]:
         "snoozed": row["snoozed_at"] is not None,
         "snoozed_until": row["snoozed_until"],
     }
+
+
+def failure_item(error: str | None) -> dict[str, Any] | None:
+    explained = explain(error)
+    if explained is None:
+        return None
+    return {"reason": explained.reason, "action": explained.action, "retry_helps": explained.retry_helps}
 
 
 def _str_or_none(value: object) -> str | None:

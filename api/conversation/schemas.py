@@ -8,7 +8,7 @@ from pydantic import Field, field_validator
 
 from api.customer.schemas import CustomerRead, CustomerSummary
 from api.kit.schema import PatchModel, RequestModel, ResponseModel
-from api.message.schemas import MessageRead
+from api.message.schemas import FailureRead, MessageRead
 from api.order.schemas import OrderRead
 
 View = Literal["all", "unread", "response_needed", "customer_care", "failed", "spam", "snoozed"]
@@ -55,6 +55,9 @@ class ConversationRead(ResponseModel):
     last_message_preview: str
     message_count: int
     has_failed_delivery: bool
+    failure: FailureRead | None = Field(
+        default=None, description="With `has_failed_delivery`: why the newest failed reply failed and what to do"
+    )
     spam_reason: SpamReason | None
     created_at: datetime
     updated_at: datetime

@@ -27,7 +27,7 @@ from api.kit.errors import Conflict, InvalidInput, NotFound, field_error
 from api.kit.time import utc_now
 from api.message import repository as message_repository
 from api.message.outbound import queue_reply
-from api.message.schemas import MessageRead
+from api.message.schemas import FailureRead, MessageRead
 from api.models import Conversation, Message, Note
 from api.order import repository as order_repository
 from api.order import service as order_service
@@ -75,6 +75,7 @@ def _read(c: Conversation, customer: CustomerSummary | None) -> dict[str, Any]:
             )
         },
         "labels": list(c.labels or []),
+        "failure": FailureRead.of(c.last_delivery_error) if c.has_failed_delivery else None,
         "customer": customer,
         "order_id": c.order_external_id,
         "item_id": c.item_external_id,

@@ -174,7 +174,7 @@ async def record_delivery(
                 {"message_id": str(message.id)},
             )
     await session.flush()
-    conversation.has_failed_delivery = await repository.has_failed_outbound(session, conversation.id)
+    await _refresh_failed(session, conversation)
     await session.flush()
     events.emit(session, conversation.organization_id, event, MessageData.of(message), conversation_id=conversation.id)
     audit.record(
@@ -216,7 +216,7 @@ async def record_acceptance(
         "confirm_after": (accepted_at + window).isoformat(),
     }
     await session.flush()
-    conversation.has_failed_delivery = await repository.has_failed_outbound(session, conversation.id)
+    await _refresh_failed(session, conversation)
     await session.flush()
     events.emit(
         session,
@@ -430,12 +430,18 @@ async def mark_response_needed(
     return message
 
 
+async def _refresh_failed(session: AsyncSession, conversation: Conversation) -> None:
+    """The conversation's failed-reply flag and the newest failure's error, from its messages."""
+    conversation.last_delivery_error = await repository.latest_failed_error(session, conversation.id)
+    conversation.has_failed_delivery = conversation.last_delivery_error is not None
+
+
 async def retry(session: AsyncSession, actor: Principal, message: Message, conversation: Conversation) -> Message:
     if message.direction != "outbound" or message.delivery_status != "failed":
         raise Conflict("Only a failed outbound message can be retried.")
     message.delivery_status = "queued"
     await session.flush()
-    conversation.has_failed_delivery = await repository.has_failed_outbound(session, conversation.id)
+    await _refresh_failed(session, conversation)
     await session.flush()
     events.emit(
         session,

@@ -114,6 +114,39 @@ async def changed_since(
     return await changefeed.changed_since(session, Message, conditions, after, limit)
 
 
+async def failed_replies(
+    session: AsyncSession, organization_id: uuid.UUID, conversation_id: uuid.UUID
+) -> list[Message]:
+    """The conversation's failed replies, oldest first, locked (a retry changes them)."""
+    result = await session.execute(
+        select(Message)
+        .where(
+            Message.organization_id == organization_id,
+            Message.conversation_id == conversation_id,
+            Message.direction == "outbound",
+            Message.delivery_status == "failed",
+        )
+        .order_by(Message.created_at, Message.id)
+        .with_for_update()
+    )
+    return list(result.scalars())
+
+
+async def latest_failed_error(session: AsyncSession, conversation_id: uuid.UUID) -> str | None:
+    """The newest failed reply's error (None when no reply of the conversation is failed)."""
+    result = await session.execute(
+        select(func.coalesce(Message.delivery_error, "delivery failed"))
+        .where(
+            Message.conversation_id == conversation_id,
+            Message.direction == "outbound",
+            Message.delivery_status == "failed",
+        )
+        .order_by(Message.created_at.desc(), Message.id.desc())
+        .limit(1)
+    )
+    return result.scalar_one_or_none()
+
+
 async def has_failed_outbound(session: AsyncSession, conversation_id: uuid.UUID) -> bool:
     result = await session.execute(
         select(func.count())

@@ -7,6 +7,9 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, Field, computed_field, field_validator
 
 from api.automation.language import detect_language
+from api.channel.failures import Action as FailureAction
+from api.channel.failures import Reason as FailureReason
+from api.channel.failures import explain
 from api.customer.schemas import BuyerIn
 from api.kit.schema import RequestModel, ResponseModel, cap_bytes, datetime_reason
 from api.kit.time import utc_now
@@ -181,6 +184,21 @@ class NoResponseNeededCreate(RequestModel):
         return v.strip() or None if v is not None else None
 
 
+class FailureRead(ResponseModel):
+    """Why a reply was not delivered and what the agent can do (api/channel/failures.py)."""
+
+    reason: FailureReason
+    action: FailureAction
+    retry_helps: bool = Field(description="Whether sending the same reply again can succeed")
+
+    @classmethod
+    def of(cls, error: str | None) -> FailureRead | None:
+        explained = explain(error)
+        if explained is None:
+            return None
+        return cls(reason=explained.reason, action=explained.action, retry_helps=explained.retry_helps)
+
+
 class MessageRead(ResponseModel):
     id: uuid.UUID
     conversation_id: uuid.UUID
@@ -229,6 +247,16 @@ class MessageRead(ResponseModel):
     @computed_field(description="A buyer message that seems to ask something (marking it needs `confirm_question`)")
     def contains_question(self) -> bool:
         return self.direction == "inbound" and contains_question(f"{self.subject or ''}\n{self.body}")
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="A failed reply: why, in codes the SPA words, and what the agent can do; "
+        "`delivery_error` keeps the marketplace's own text"
+    )
+    @property
+    def failure(self) -> FailureRead | None:
+        if self.delivery_status != "failed":
+            return None
+        return FailureRead.of(self.delivery_error)
 
 
 class MessagePage(ResponseModel):

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
     UniqueConstraint,
     func,
     text,
@@ -121,6 +122,9 @@ class Conversation(IdMixin, TenantMixin, TimestampMixin, Base):
     last_message_preview: Mapped[str] = mapped_column(String(300), server_default="")
     message_count: Mapped[int] = mapped_column(Integer, server_default="0")
     has_failed_delivery: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    # The newest failed reply's error, kept beside the flag so the Failed view can say why without
+    # a per-row lookup of messages (explained by api/channel/failures.py).
+    last_delivery_error: Mapped[str | None] = mapped_column(Text)
     spam_reason: Mapped[str | None] = mapped_column(String(20))
     spam_flagged_at: Mapped[datetime | None] = mapped_column()
     language: Mapped[str | None] = mapped_column(String(10))

@@ -50,6 +50,7 @@ def _row(**overrides: Any) -> dict[str, Any]:
         "last_message_preview": "Hello",
         "message_count": 3,
         "has_failed_delivery": False,
+        "last_delivery_error": None,
         "spam_reason": None,
         "created_at": NOW - timedelta(days=2),
         "updated_at": NOW,
@@ -109,6 +110,8 @@ VARIED_ROWS = [
     _with_customer(
         id=AsyncpgUUID(str(uuid.uuid4())), channel_id=AsyncpgUUID(str(uuid.uuid4())), team_id=AsyncpgUUID(str(NIL))
     ),
+    # A failed reply, explained (api/channel/failures.py).
+    _row(has_failed_delivery=True, last_delivery_error="400 355007: Invalid or unrecognized conversation_id value."),
 ]
 
 

@@ -25,7 +25,10 @@ test('a reply the marketplace refused shows as failed, lands in Failed Messages 
   await api.reportDelivery(messageId, 'failed', 'Marketplace rejected the message: thread closed');
   const status = outbound.getByTestId('delivery-status');
   await expect(status).toHaveAttribute('data-status', 'failed', { timeout: 20_000 });
-  await expect(status).toContainText('thread closed');
+  // In words with what to do; the marketplace's own text one click away.
+  await expect(status.getByTestId('failure-reason')).toHaveText('The conversation is closed on the marketplace.');
+  await status.getByRole('button', { name: 'Show the marketplace’s message' }).click();
+  await expect(status.getByTestId('failure-detail')).toContainText('thread closed');
   await expect(page.getByTestId('count-failed')).toHaveText(String(failedBefore + 1), { timeout: 20_000 });
 
   // The alert is part of the feature: a failing notifications API fails the test, it does not skip the check.

@@ -1,3 +1,4 @@
+import { useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorNotice } from '@/components/feedback';
 import { formatDateTime } from '@/lib/format';
@@ -23,7 +24,7 @@ export function DeliveryStatus({ message }: { message: Message }) {
           {t('delivery.bounced')}
         </span>
       ) : null}
-      {status === 'failed' && message.delivery_error ? <span className="delivery__error">{message.delivery_error}</span> : null}
+      {status === 'failed' ? <FailureExplained message={message} /> : null}
       {status === 'accepted' && message.confirm_after ? (
         <span className="delivery__hint" data-testid="delivery-awaiting">
           {t('delivery.acceptedHint', { time: formatDateTime(message.confirm_after, i18n.language) })}
@@ -45,6 +46,44 @@ export function DeliveryStatus({ message }: { message: Message }) {
         </button>
       ) : null}
       {retry.error ? <ErrorNotice error={retry.error} /> : null}
+    </div>
+  );
+}
+
+/**
+ * Why the reply failed and what the agent can do, in words (the server maps each marketplace's
+ * error to a reason and an action, api/channel/failures.py); the marketplace's own text is one
+ * click away, for support tickets and for the cases the mapping does not know.
+ */
+function FailureExplained({ message }: { message: Message }) {
+  const { t } = useTranslation();
+  const [open, setOpen] = useState(false);
+  const detailId = useId();
+  const failure = message.failure;
+  return (
+    <div className="delivery__explained" data-testid="delivery-failure" data-reason={failure?.reason ?? ''}>
+      {failure ? (
+        <>
+          <span className="delivery__error" data-testid="failure-reason">
+            {t(`failure.reason.${failure.reason}`)}
+          </span>
+          <span className="delivery__hint" data-testid="failure-action">
+            {t(`failure.action.${failure.action}`)} {failure.retry_helps ? t('failure.retryHelps') : t('failure.retryWontHelp')}
+          </span>
+        </>
+      ) : null}
+      {message.delivery_error ? (
+        <>
+          <button type="button" className="btn btn--link btn--sm" aria-expanded={open} aria-controls={detailId} onClick={() => setOpen((v) => !v)}>
+            {open ? t('failure.hideDetail') : t('failure.showDetail')}
+          </button>
+          {open ? (
+            <code id={detailId} className="delivery__raw" data-testid="failure-detail" aria-label={t('failure.detail')}>
+              {message.delivery_error}
+            </code>
+          ) : null}
+        </>
+      ) : null}
     </div>
   );
 }

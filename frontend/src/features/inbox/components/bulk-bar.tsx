@@ -5,7 +5,7 @@ import { useMe, useUsers } from '@/hooks/use-directory';
 import { PRIORITIES, SPAM_REASONS, STATUSES } from '@/lib/enums';
 import { BULK_LIMIT, useCreateBulkJob, useTemplateOptions, type BulkAction, type BulkFilter } from '../api/bulk';
 
-const KINDS = ['send_template', 'assign', 'set_status', 'set_priority', 'add_labels', 'remove_labels', 'flag_spam', 'open_case'] as const;
+const KINDS = ['send_template', 'assign', 'set_status', 'set_priority', 'add_labels', 'remove_labels', 'flag_spam', 'open_case', 'retry_failed'] as const;
 type Kind = (typeof KINDS)[number];
 type CaseKind = Extract<BulkAction, { kind: 'open_case' }>['case_kind'];
 const CASE_KINDS: readonly CaseKind[] = ['return', 'refund', 'replacement', 'reship', 'cancellation', 'claim'];
@@ -53,6 +53,8 @@ export function BulkBar({ selection, count, onClear, onStarted }: BulkBarProps) 
         const caseKind = CASE_KINDS.find((k) => k === value);
         return caseKind ? { kind, case_kind: caseKind, reason: '' } : null;
       }
+      case 'retry_failed':
+        return { kind };
     }
   })();
   const tooMany = count !== null && count > BULK_LIMIT;
@@ -116,7 +118,7 @@ export function BulkBar({ selection, count, onClear, onStarted }: BulkBarProps) 
             </option>
           ))}
         </select>
-        {kind === 'add_labels' || kind === 'remove_labels' ? (
+        {kind === 'retry_failed' ? null : kind === 'add_labels' || kind === 'remove_labels' ? (
           <input
             aria-label={t('bulk.labels')}
             placeholder={t('bulk.labelsHint')}
@@ -146,6 +148,7 @@ export function BulkBar({ selection, count, onClear, onStarted }: BulkBarProps) 
       </div>
       {kind === 'send_template' ? <p className="bulk-bar__hint">{t('bulk.templateHint')}</p> : null}
       {kind === 'open_case' ? <p className="bulk-bar__hint">{t('bulk.openCaseHint')}</p> : null}
+      {kind === 'retry_failed' ? <p className="bulk-bar__hint">{t('failure.bulkHint')}</p> : null}
       {tooMany ? <p className="bulk-bar__hint is-error">{t('bulk.tooMany', { limit: BULK_LIMIT.toLocaleString() })}</p> : null}
       {create.isError ? <ErrorNotice error={create.error} /> : null}
     </div>

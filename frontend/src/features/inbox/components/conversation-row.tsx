@@ -94,7 +94,11 @@ export const ConversationRow = memo(function ConversationRow({
       </div>
       <div className="row__line row__line--meta">
         <span className="row__preview">{c.last_message_preview}</span>
-        {c.has_failed_delivery ? <span className="tag tag--danger">{t('inbox.failed')}</span> : null}
+        {c.has_failed_delivery ? (
+          <span className="tag tag--danger" data-testid="row-failure" data-reason={c.failure?.reason ?? ''}>
+            {c.failure ? `${t('inbox.failed')}: ${t(`failure.reason.${c.failure.reason}`)}` : t('inbox.failed')}
+          </span>
+        ) : null}
         {c.spam_reason ? <span className="tag tag--muted">{t(`spamReason.${c.spam_reason}`)}</span> : null}
         {risks.map((label) => (
           <span key={label} className="tag tag--danger" data-testid="risk-label">
