@@ -2,7 +2,7 @@
 so the Failed view explains each row without looking up its messages
 
 Revision ID: 0012_replying_failures
-Revises: 0011_i14shift_shifts
+Revises: 0012_sched_report_schedules
 Create Date: 2026-12-05 14:30:00.000000
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012_replying_failures"
-down_revision: str | None = "0011_i14shift_shifts"
+down_revision: str | None = "0012_sched_report_schedules"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

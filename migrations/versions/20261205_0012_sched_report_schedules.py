@@ -2,7 +2,7 @@
 attachments on the system's outbound mail
 
 Revision ID: 0012_sched_report_schedules
-Revises: 0011_i14shift_shifts
+Revises: 0012_lead_sla_builtins
 Create Date: 2026-12-05 14:30:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0012_sched_report_schedules"
-down_revision: str | None = "0011_i14shift_shifts"
+down_revision: str | None = "0012_lead_sla_builtins"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
