@@ -28,6 +28,7 @@ from api.models.translation import (
     GlossaryTerm,
     TranslationCacheEntry,
     TranslationPreference,
+    TranslationRetry,
     TranslationSettings,
     TranslationUsage,
 )
@@ -86,6 +87,7 @@ __all__ = [
     "Template",
     "TranslationCacheEntry",
     "TranslationPreference",
+    "TranslationRetry",
     "TranslationSettings",
     "TranslationUsage",
     "User",

@@ -163,16 +163,13 @@ async def get_message_translation(
 ) -> TranslationRead:
     """A message in the target language. Cached per (provider, languages, text and glossary): asking
     again costs nothing. When there is no translation (`status` other than `translated`, `cached`
-    or `same_language`) `text` is the original and `notice` says why; `retry_after_seconds` says
-    when asking again may help. Never an error for a provider's failure."""
+    or `same_language`) `text` is the original and `notice` says why. A failure that time can fix
+    (timeout, rate limit, garbage, provider down) is retried in the background with back-off;
+    `retry_after_seconds` says when asking again may find the translation. Never an error for a
+    provider's failure."""
     message = await message_repository.get(session, principal.organization_id, message_id)
-    outcome = await service.translate(
-        session,
-        principal.organization_id,
-        message.body,
-        await _target(session, principal, target),
-        client=client,
-        cipher=cipher,
+    outcome = await service.translate_message(
+        session, message, await _target(session, principal, target), client=client, cipher=cipher
     )
     return _read(outcome)
 
