@@ -20,10 +20,14 @@ from api.compliance.rules import Violation
 from api.kit.crypto import CredentialCipher
 from api.kit.errors import Conflict, InvalidInput, field_error
 from api.kit.time import utc_now
+from api.knowledge import repository as knowledge_repository
+from api.knowledge import schemas as knowledge_schemas
+from api.knowledge import service as knowledge
 from api.message import repository as message_repository
 from api.models import (
     Conversation,
     GlossaryTerm,
+    KnowledgeVariant,
     Message,
     Template,
     TranslationPreference,
@@ -372,3 +376,53 @@ async def translate_template(
         {"from_template_id": str(source.id), "target": target},
     )
     return draft
+
+
+async def translate_article(
+    session: AsyncSession,
+    principal: Principal,
+    article_id: uuid.UUID,
+    target: str,
+    *,
+    client: httpx.AsyncClient,
+    cipher: CredentialCipher,
+) -> KnowledgeVariant:
+    """A machine-translated variant of a knowledge article (from its default language), saved as a
+    draft: buyers, suggestions and search see it only once a person has reviewed and published it.
+    Glossary terms and template variables are kept as written."""
+    org = principal.organization_id
+    article = await knowledge_repository.get_article(session, org, article_id)
+    source = await knowledge_repository.variant(session, org, article.id, article.default_language)
+    if source is None:  # the default language always has a variant (api/knowledge/service.py)
+        raise Conflict(
+            "The article has no text in its default language.", errors=field_error("body.target", "no source")
+        )
+    if await knowledge_repository.variant(session, org, article.id, target) is not None:
+        raise Conflict(
+            f"The article has a {target} variant already; edit it instead.",
+            errors=field_error("body.target", "variant exists"),
+        )
+    texts = []
+    for text in (source.title, source.body):
+        outcome = await translate(
+            session, org, text, target, client=client, cipher=cipher, source=source.language, protect_jinja=True
+        )
+        if outcome.status not in ("translated", "cached"):
+            raise Conflict(
+                outcome.notice or "The article could not be translated.",
+                errors=field_error("body.target", outcome.status),
+            )
+        texts.append(outcome.text)
+    # Bounded as a person's variant is (a translation can be longer than its original).
+    title, body = texts[0][:300], texts[1][: knowledge_schemas.MAX_BODY]
+    variant = await knowledge.add_draft_variant(session, principal, article, target, title, body)
+    audit.record(
+        session,
+        principal,
+        org,
+        "knowledge.translated",
+        "knowledge_article",
+        article.id,
+        {"from": source.language, "target": target},
+    )
+    return variant

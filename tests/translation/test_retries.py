@@ -3,6 +3,7 @@ once the provider answers; failures waiting cannot fix are not retried."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -87,7 +88,7 @@ async def test_the_loop_backs_off_and_gives_up(tenant, sandbox, sessionmaker, se
         assert retry.attempts == attempt and retry.last_failure == "garbage"
         delays.append((retry.next_attempt_at - before).total_seconds())
     # Each wait at least as long as the one before, roughly doubling.
-    assert all(b >= a for a, b in zip(delays, delays[1:], strict=False))
+    assert all(b >= a for a, b in itertools.pairwise(delays))
     assert delays[0] == pytest.approx(10.0, abs=2.0) and delays[1] == pytest.approx(20.0, abs=2.0)
     await _make_due(sessionmaker)
     await step()
