@@ -46,6 +46,7 @@ BODIES = {
     ("post", "/v1/conversations/{conversation_id}/suggestions/use"): "SUGGESTION_USE",
     ("post", "/v1/conversations/{conversation_id}/translate-draft"): {"text": "您好"},
     ("post", "/v1/templates/{template_id}/translate"): {"target": "zh"},
+    ("post", "/v1/knowledge/articles/{article_id}/translate"): {"target": "zh"},
 }
 # Path parameters that name reference data shared by every tenant, not a tenant's row.
 REFERENCE_PARAMS = {"marketplace"}
