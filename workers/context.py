@@ -25,6 +25,7 @@ from workers.tasks.cases import case_timer_loop
 from workers.tasks.outbox import Relay, relay_loop
 from workers.tasks.sla_timers import timer_loop
 from workers.tasks.snooze import snooze_loop
+from workers.tasks.translation import translation_retry_loop
 from workers.tasks.webhooks import build_dispatcher, dispatch_loop
 
 log = logging.getLogger(__name__)
@@ -78,6 +79,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     runner.add(automation_loop(ctx["sessionmaker"]))
     runner.add(case_timer_loop(ctx["sessionmaker"]))
     runner.add(snooze_loop(ctx["sessionmaker"]))
+    runner.add(translation_retry_loop(ctx["sessionmaker"], settings))
     # Marketplace sync: the poll scheduler, the push processor and reply delivery (state in Postgres).
     sync.start(runner, ctx)
     runner.start()

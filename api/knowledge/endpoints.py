@@ -116,6 +116,22 @@ async def put_variant(
     return await service.read(session, principal.organization_id, article)
 
 
+@router.post(
+    "/articles/{article_id}/variants/{language}/publish",
+    response_model=ArticleRead,
+    responses=problem_responses(404),
+)
+async def publish_variant(
+    article_id: uuid.UUID, language: Language, session: SessionDep, principal: Writer
+) -> ArticleRead:
+    """Publish a reviewed draft variant (a machine translation): from now on buyers, suggestions and
+    search see it whenever the article is published. Publishing a variant that is no draft changes
+    nothing."""
+    article = await repository.get_article(session, principal.organization_id, article_id)
+    await service.publish_variant(session, principal, article, language)
+    return await service.read(session, principal.organization_id, article)
+
+
 @router.delete(
     "/articles/{article_id}/variants/{language}", response_model=ArticleRead, responses=problem_responses(404)
 )

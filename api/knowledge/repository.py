@@ -56,15 +56,16 @@ async def article_by_key(session: AsyncSession, organization_id: uuid.UUID, key:
 
 
 async def variants_of(
-    session: AsyncSession, organization_id: uuid.UUID, article_ids: list[uuid.UUID]
+    session: AsyncSession, organization_id: uuid.UUID, article_ids: list[uuid.UUID], *, drafts: bool = False
 ) -> list[KnowledgeVariant]:
+    """The articles' variants; machine-translated drafts only with `drafts` (the editor): buyers,
+    suggestions and exports never see a text nobody reviewed."""
     if not article_ids:
         return []
-    rows = await session.execute(
-        select(V)
-        .where(V.organization_id == organization_id, V.article_id.in_(article_ids))
-        .order_by(V.article_id, V.language)
-    )
+    stmt = select(V).where(V.organization_id == organization_id, V.article_id.in_(article_ids))
+    if not drafts:
+        stmt = stmt.where(V.draft.is_(False))
+    rows = await session.execute(stmt.order_by(V.article_id, V.language))
     return list(rows.scalars())
 
 
@@ -80,7 +81,7 @@ async def variant(
 
 async def refresh_search(session: AsyncSession, organization_id: uuid.UUID, article: KnowledgeArticle) -> None:
     """Re-index every variant of the article (its tags are part of each variant's document)."""
-    for v in await variants_of(session, organization_id, [article.id]):
+    for v in await variants_of(session, organization_id, [article.id], drafts=True):
         await session.execute(
             update(V)
             .where(V.id == v.id, V.organization_id == organization_id)
@@ -197,6 +198,7 @@ async def search(
         .join(A, and_(A.id == V.article_id, A.organization_id == organization_id))
         .where(
             V.organization_id == organization_id,
+            V.draft.is_(False),
             V.search_vector.op("@@")(tsquery),
             *_filters(organization_id, status=status, tag=tag, category=category),
             *_scope(marketplace, channel_id),

@@ -79,6 +79,9 @@ class VariantRead(ResponseModel):
     title: str
     body: str
     version: int
+    draft: bool = Field(
+        description="A machine translation awaiting review: hidden from buyers, suggestions and search until published"
+    )
     updated_at: datetime
 
 

@@ -172,9 +172,9 @@ async def update_article(
     changes = body.model_dump(exclude_unset=True)
     if "channel_ids" in changes:
         await _check_scope(session, org, changes["channel_ids"])
-    if (
-        "default_language" in changes
-        and await repository.variant(session, org, article.id, changes["default_language"]) is None
+    if "default_language" in changes and (
+        (default := await repository.variant(session, org, article.id, changes["default_language"])) is None
+        or default.draft  # an unreviewed machine translation is not what buyers fall back to
     ):
         raise InvalidInput(
             "Add a variant in that language before making it the default.",
@@ -206,8 +206,49 @@ async def update_article(
     )
 
 
+async def add_draft_variant(
+    session: AsyncSession, principal: Principal, article: KnowledgeArticle, language: str, title: str, body: str
+) -> KnowledgeVariant:
+    """A machine-translated variant for review (api/translation/service.py): saved as version 1 with
+    its author, but a draft until a person publishes it."""
+    org = principal.organization_id
+    if await repository.variant(session, org, article.id, language) is not None:
+        raise Conflict(
+            f"The article has a {language} variant already; edit it instead.",
+            errors=field_error("body.target", "variant exists"),
+        )
+    variant, _ = await _write_variant(session, principal, article, language, VariantWrite(title=title, body=body))
+    variant.draft = True
+    await session.flush()
+    await repository.refresh_search(session, org, article)
+    return variant
+
+
+async def publish_variant(
+    session: AsyncSession, principal: Principal, article: KnowledgeArticle, language: str
+) -> None:
+    """A person reviewed the (machine-translated) variant: from now on it is shown like any other."""
+    variant = await repository.variant(session, principal.organization_id, article.id, language)
+    if variant is None:
+        raise InvalidInput(f"The article has no {language} variant.", errors=field_error("path.language", "no variant"))
+    if not variant.draft:
+        return
+    variant.draft = False
+    article.updated_at = utc_now()
+    await session.flush()
+    audit.record(
+        session,
+        principal,
+        principal.organization_id,
+        "knowledge.variant_published",
+        "knowledge_article",
+        article.id,
+        {"language": language},
+    )
+
+
 async def read(session: AsyncSession, organization_id: uuid.UUID, article: KnowledgeArticle) -> ArticleRead:
-    variants = await repository.variants_of(session, organization_id, [article.id])
+    variants = await repository.variants_of(session, organization_id, [article.id], drafts=True)
     return ArticleRead.model_validate(
         {
             **{c: getattr(article, c) for c in ArticleRead.model_fields if c != "variants"},

@@ -29,6 +29,7 @@ from api.models.translation import (
     GlossaryTerm,
     TranslationCacheEntry,
     TranslationPreference,
+    TranslationRetry,
     TranslationSettings,
     TranslationUsage,
 )
@@ -90,6 +91,7 @@ __all__ = [
     "Template",
     "TranslationCacheEntry",
     "TranslationPreference",
+    "TranslationRetry",
     "TranslationSettings",
     "TranslationUsage",
     "User",

@@ -73,6 +73,9 @@ class KnowledgeVariant(IdMixin, TenantMixin, Base):
     title: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, server_default="1")
+    # A machine translation waiting for a person's review: never shown to buyers, suggested to agents
+    # or found by search until someone publishes it (api/translation/service.py translate_article).
+    draft: Mapped[bool] = mapped_column(Boolean, server_default="false")
     updated_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
     # api.kit.search tokens of title, tags and body (CJK bigrams), as conversation search.

@@ -106,3 +106,22 @@ class TranslationPreference(TenantMixin, Base):
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     language: Mapped[str] = mapped_column(String(10), server_default="zh-CN")
     auto_translate: Mapped[bool] = mapped_column(Boolean, server_default="false")
+
+
+class TranslationRetry(IdMixin, TenantMixin, TimestampMixin, Base):
+    """A message translation that failed for a reason time can fix (timeout, rate limit, garbage,
+    provider down): the retry loop (workers/tasks/translation.py) asks again at `next_attempt_at`
+    with back-off, and deletes the row once the translation is in the cache or it gives up."""
+
+    __tablename__ = "translation_retries"
+    __table_args__ = (
+        UniqueConstraint("message_id", "target_language", name="uq_translation_retries_message_target"),
+        Index("ix_translation_retries_due", "next_attempt_at"),
+        Index("ix_translation_retries_organization_id", "organization_id"),
+    )
+
+    message_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
+    target_language: Mapped[str] = mapped_column(String(10))
+    attempts: Mapped[int] = mapped_column(Integer, server_default="1")
+    next_attempt_at: Mapped[datetime] = mapped_column()
+    last_failure: Mapped[str] = mapped_column(String(20))

@@ -16,12 +16,16 @@ from api.kit.crypto import CredentialCipher
 from api.kit.errors import problem_responses
 from api.kit.outbound import outbound_client, policy_for
 from api.kit.time import utc_now
+from api.knowledge import repository as knowledge_repository
+from api.knowledge import service as knowledge
+from api.knowledge.schemas import ArticleRead
 from api.message import repository as message_repository
 from api.models import TranslationSettings
 from api.template.schemas import TemplateRead
 from api.translation import repository, rules, service
 from api.translation.schemas import (
     LANGUAGE_PATTERN,
+    ArticleTranslationRequest,
     DraftTranslationRead,
     DraftTranslationRequest,
     GlossaryTermCreate,
@@ -163,16 +167,13 @@ async def get_message_translation(
 ) -> TranslationRead:
     """A message in the target language. Cached per (provider, languages, text and glossary): asking
     again costs nothing. When there is no translation (`status` other than `translated`, `cached`
-    or `same_language`) `text` is the original and `notice` says why; `retry_after_seconds` says
-    when asking again may help. Never an error for a provider's failure."""
+    or `same_language`) `text` is the original and `notice` says why. A failure that time can fix
+    (timeout, rate limit, garbage, provider down) is retried in the background with back-off;
+    `retry_after_seconds` says when asking again may find the translation. Never an error for a
+    provider's failure."""
     message = await message_repository.get(session, principal.organization_id, message_id)
-    outcome = await service.translate(
-        session,
-        principal.organization_id,
-        message.body,
-        await _target(session, principal, target),
-        client=client,
-        cipher=cipher,
+    outcome = await service.translate_message(
+        session, message, await _target(session, principal, target), client=client, cipher=cipher
     )
     return _read(outcome)
 
@@ -237,3 +238,28 @@ async def translate_template(
     translation service cannot translate it now (the notice says why)."""
     draft = await service.translate_template(session, principal, template_id, body.target, client=client, cipher=cipher)
     return TemplateRead.model_validate(draft)
+
+
+@router.post(
+    "/v1/knowledge/articles/{article_id}/translate",
+    response_model=ArticleRead,
+    status_code=status.HTTP_201_CREATED,
+    tags=["knowledge"],
+    responses=problem_responses(404, 409),
+)
+async def translate_article(
+    article_id: uuid.UUID,
+    body: ArticleTranslationRequest,
+    session: SessionDep,
+    principal: Admin,
+    client: ClientDep,
+    cipher: CipherDep,
+) -> ArticleRead:
+    """Machine-translate a knowledge article (its default language's title and body) into a draft
+    variant in the target language, for review: buyers, suggestions and search do not see it until
+    it is published (`POST .../variants/{language}/publish`). Glossary terms and template variables
+    are kept as written. 409 when the article has that language already, or when the translation
+    service cannot translate it now (the notice says why)."""
+    await service.translate_article(session, principal, article_id, body.target, client=client, cipher=cipher)
+    article = await knowledge_repository.get_article(session, principal.organization_id, article_id)
+    return await knowledge.read(session, principal.organization_id, article)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,6 +15,7 @@ from api.models import (
     Template,
     TranslationCacheEntry,
     TranslationPreference,
+    TranslationRetry,
     TranslationSettings,
     TranslationUsage,
 )
@@ -134,3 +135,77 @@ async def template_named(session: AsyncSession, org: uuid.UUID, name: str, langu
         Template.organization_id == org, Template.name == name, Template.language == language
     )
     return (await session.execute(query)).first() is not None
+
+
+# -- retries (the retry loop's work, workers/tasks/translation.py) ----------------------------------
+
+RETRY_CHANNEL = "hourglass_translation_retries"
+
+
+async def pending_retry(
+    session: AsyncSession, org: uuid.UUID, message_id: uuid.UUID, target: str
+) -> TranslationRetry | None:
+    query = select(TranslationRetry).where(
+        TranslationRetry.organization_id == org,
+        TranslationRetry.message_id == message_id,
+        TranslationRetry.target_language == target,
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def schedule_retry(
+    session: AsyncSession, org: uuid.UUID, message_id: uuid.UUID, target: str, kind: str, at: datetime
+) -> None:
+    """First failure of this message's translation: the loop takes it from here. Two agents failing
+    at once schedule it once; the loop's own bookkeeping is `reschedule`."""
+    await session.execute(
+        insert(TranslationRetry)
+        .values(
+            id=uuid.uuid4(),
+            organization_id=org,
+            message_id=message_id,
+            target_language=target,
+            attempts=1,
+            next_attempt_at=at,
+            last_failure=kind,
+        )
+        .on_conflict_do_nothing(constraint="uq_translation_retries_message_target")
+    )
+    # Wakes the loop at commit (it sleeps until the next due retry otherwise).
+    await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": RETRY_CHANNEL})
+
+
+async def due_retries(session: AsyncSession, now: datetime, limit: int) -> list[TranslationRetry]:
+    """Due retries of every organization (the loop's view), locked: a second worker skips them."""
+    query = (
+        select(TranslationRetry)
+        .where(TranslationRetry.next_attempt_at <= now)
+        .order_by(TranslationRetry.next_attempt_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def next_retry(session: AsyncSession) -> datetime | None:
+    return (await session.execute(select(func.min(TranslationRetry.next_attempt_at)))).scalar_one_or_none()
+
+
+async def drop_retry(session: AsyncSession, org: uuid.UUID, retry_id: uuid.UUID) -> None:
+    await session.execute(
+        delete(TranslationRetry).where(TranslationRetry.organization_id == org, TranslationRetry.id == retry_id)
+    )
+
+
+async def retry_now(session: AsyncSession, org: uuid.UUID, now: datetime) -> None:
+    """The settings changed (a new key, another provider): what waits is worth trying at once."""
+    await session.execute(
+        update(TranslationRetry)
+        .where(TranslationRetry.organization_id == org, TranslationRetry.next_attempt_at > now)
+        .values(next_attempt_at=now)
+    )
+    await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": RETRY_CHANNEL})
+
+
+def at_after(now: datetime, seconds: float) -> datetime:
+    return now + timedelta(seconds=seconds)

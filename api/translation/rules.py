@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from api.translation.providers import FailureKind, base_language, canonical_language
+from api.translation.providers import RETRYABLE, FailureKind, base_language, canonical_language
 
 # Marketplaces whose rules require replies in English whatever the buyer wrote in (the compliance
 # linter enforces it: Walmart US and Amazon US answer in English).
@@ -55,3 +55,23 @@ def retry_seconds(kind: FailureKind, provider_hint: float | None) -> float | Non
     if kind in ("quota", "auth", "refused"):
         return None
     return provider_hint if provider_hint and provider_hint > 0 else DEFAULT_RETRY_SECONDS
+
+
+# The retry loop's back-off for a message translation that failed for a reason time can fix: 5, 10,
+# 20, 40 s ... at most an hour apart, and at most this many attempts (about 85 minutes in all);
+# after that the next time someone opens the message asks again.
+RETRY_BASE_SECONDS = 5.0
+RETRY_CAP_SECONDS = 3600.0
+MAX_RETRY_ATTEMPTS = 10
+
+
+def retry_delay(attempts: int, provider_hint: float | None) -> float:
+    """Seconds until the next attempt after `attempts` failed ones: exponential, capped, and never
+    sooner than the provider's own Retry-After."""
+    delay = min(RETRY_CAP_SECONDS, RETRY_BASE_SECONDS * 2 ** max(0, min(attempts - 1, 20)))
+    return max(delay, provider_hint or 0.0)
+
+
+def should_retry(kind: str | None, attempts: int) -> bool:
+    """Whether to schedule another attempt: only failures waiting can fix, and not forever."""
+    return kind in RETRYABLE and attempts < MAX_RETRY_ATTEMPTS

@@ -9,6 +9,7 @@ from pydantic import Field, field_validator
 from api.compliance.schemas import ViolationRead
 from api.kit.outbound import url_problem
 from api.kit.schema import RequestModel, ResponseModel, cap_bytes
+from api.knowledge.schemas import Language as KnowledgeLanguage
 from api.template.schemas import Language as TemplateLanguage
 
 Provider = Literal["deepl", "google", "libretranslate", "openai"]
@@ -109,3 +110,7 @@ class DraftTranslationRead(TranslationRead):
 
 class TemplateTranslationRequest(RequestModel):
     target: TemplateLanguage
+
+
+class ArticleTranslationRequest(RequestModel):
+    target: KnowledgeLanguage = Field(description="The language of the draft variant to add")

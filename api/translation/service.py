@@ -4,6 +4,7 @@ a translation problem must not block reading or replying). Never commits."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import uuid
 from dataclasses import dataclass
@@ -19,8 +20,20 @@ from api.compliance.rules import Violation
 from api.kit.crypto import CredentialCipher
 from api.kit.errors import Conflict, InvalidInput, field_error
 from api.kit.time import utc_now
+from api.knowledge import repository as knowledge_repository
+from api.knowledge import schemas as knowledge_schemas
+from api.knowledge import service as knowledge
 from api.message import repository as message_repository
-from api.models import Conversation, GlossaryTerm, Template, TranslationPreference, TranslationSettings
+from api.models import (
+    Conversation,
+    GlossaryTerm,
+    KnowledgeVariant,
+    Message,
+    Template,
+    TranslationPreference,
+    TranslationRetry,
+    TranslationSettings,
+)
 from api.order import repository as order_repository
 from api.template import service as templates
 from api.translation import glossary, repository, rules
@@ -49,11 +62,20 @@ class Outcome:
     provider: str | None
     notice: str | None = None
     retry_after_seconds: float | None = None
+    # The provider failure's kind when status is "failed" (what the retry loop decides on).
+    failure: str | None = None
+    # The provider's own Retry-After, if it sent one (the retry loop's back-off never goes below it).
+    provider_retry_after: float | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status in ("translated", "cached", "same_language")
 
 
 def _fallback(status: str, text: str, source: str, target: str, provider: str | None, **extra: object) -> Outcome:
-    notice = rules.NOTICES.get(status if status != "failed" else str(extra.pop("kind", "unavailable")))
-    return Outcome(status, text, text, source, target, provider, notice, **extra)  # type: ignore[arg-type]
+    kind = str(extra.pop("kind", "unavailable")) if status == "failed" else None
+    notice = rules.NOTICES.get(kind or status)
+    return Outcome(status, text, text, source, target, provider, notice, failure=kind, **extra)  # type: ignore[arg-type]
 
 
 def _config(settings: TranslationSettings, cipher: CredentialCipher) -> ProviderConfig:
@@ -71,7 +93,10 @@ async def translate(
     cipher: CredentialCipher,
     source: str | None = None,
     protect_jinja: bool = False,
+    deferred: tuple[str, float] | None = None,
 ) -> Outcome:
+    """`deferred` = (failure kind, seconds): a retry of this text is already scheduled, so a cache
+    miss answers with that failure's notice instead of asking the provider again before its time."""
     target = canonical_language(target)
     source = canonical_language(source or detect_language(text))
     settings = await repository.get_settings(session, org)
@@ -86,6 +111,10 @@ async def translate(
     if hit is not None:
         await repository.count_hit(session, org, hit.id, month)
         return Outcome("cached", hit.translated, text, source, target, settings.provider)
+    if deferred is not None:
+        return _fallback(
+            "failed", text, source, target, settings.provider, kind=deferred[0], retry_after_seconds=deferred[1]
+        )
     usage = await repository.usage(session, org, month)
     if not rules.within_budget(usage.characters if usage else 0, settings.monthly_character_budget, len(text)):
         return _fallback("budget_exhausted", text, source, target, settings.provider)
@@ -107,12 +136,77 @@ async def translate(
             settings.provider,
             kind=failure.kind,
             retry_after_seconds=rules.retry_seconds(failure.kind, failure.retry_after),
+            provider_retry_after=failure.retry_after,
         )
     await repository.add_usage(session, org, month, len(protected.text))
     await repository.store(
         session, org, settings.provider, source, target, text_hash, translated, result.detected_language
     )
     return Outcome("translated", translated, text, source, target, settings.provider)
+
+
+async def translate_message(
+    session: AsyncSession,
+    message: Message,
+    target: str,
+    *,
+    client: httpx.AsyncClient,
+    cipher: CredentialCipher,
+) -> Outcome:
+    """A message for an agent to read. A failure that time can fix schedules a retry by the retry
+    loop (with back-off); until it is due, reading again answers from the cache or with the same
+    notice, so agents opening the thread do not hammer a provider that is rate-limiting us."""
+    org = message.organization_id
+    target = canonical_language(target)
+    now = utc_now()
+    pending = await repository.pending_retry(session, org, message.id, target)
+    deferred = None
+    if pending is not None and pending.next_attempt_at > now:
+        deferred = (pending.last_failure, max(1.0, (pending.next_attempt_at - now).total_seconds()))
+    outcome = await translate(session, org, message.body, target, client=client, cipher=cipher, deferred=deferred)
+    if deferred is not None:
+        return outcome
+    if pending is not None:
+        # Due now: this read was the attempt; the loop finds the row rescheduled or gone.
+        delay = await _after_attempt(session, pending, outcome)
+        return dataclasses.replace(outcome, retry_after_seconds=delay) if outcome.status == "failed" else outcome
+    if outcome.status == "failed" and rules.should_retry(outcome.failure, 1):
+        delay = rules.retry_delay(1, outcome.provider_retry_after)
+        kind = outcome.failure or "unavailable"
+        await repository.schedule_retry(session, org, message.id, target, kind, repository.at_after(now, delay))
+        return dataclasses.replace(outcome, retry_after_seconds=delay)
+    return outcome
+
+
+async def _after_attempt(session: AsyncSession, retry: TranslationRetry, outcome: Outcome) -> float | None:
+    """Book one more attempt of a scheduled retry: dropped once it succeeded or waiting cannot help
+    (quota, key, budget) or it was tried often enough; else rescheduled with back-off. Returns the
+    seconds until the next attempt, None when there is none."""
+    if outcome.status != "failed" or not rules.should_retry(outcome.failure, retry.attempts + 1):
+        await repository.drop_retry(session, retry.organization_id, retry.id)
+        return None
+    retry.attempts += 1
+    retry.last_failure = outcome.failure or "unavailable"
+    delay = rules.retry_delay(retry.attempts, outcome.provider_retry_after)
+    retry.next_attempt_at = repository.at_after(utc_now(), delay)
+    await session.flush()
+    return delay
+
+
+async def retry_due(session: AsyncSession, limit: int, *, client: httpx.AsyncClient, cipher: CredentialCipher) -> int:
+    """The retry loop's step: try the due retries again. A success fills the cache (the agent's next
+    read, which the SPA makes at `retry_after_seconds`, is a hit and the notice goes); a failure that
+    time can still fix is rescheduled with back-off; anything else (quota, key, budget) is dropped,
+    since waiting cannot help. Returns how many were tried."""
+    retries = await repository.due_retries(session, utc_now(), limit)
+    for retry in retries:
+        # The row goes with its message (ON DELETE CASCADE), so the message is there.
+        message = await message_repository.get(session, retry.organization_id, retry.message_id)
+        outcome = await translate(
+            session, retry.organization_id, message.body, retry.target_language, client=client, cipher=cipher
+        )
+        await _after_attempt(session, retry, outcome)
+    return len(retries)
 
 
 # -- settings, glossary, preference -----------------------------------------------------------------
@@ -147,6 +241,8 @@ async def configure(
     settings.monthly_character_budget = body.monthly_character_budget
     await session.flush()
     await session.refresh(settings)
+    # A new key or provider may be what the waiting retries needed.
+    await repository.retry_now(session, org, utc_now())
     audit.record(
         session,
         principal,
@@ -280,3 +376,53 @@ async def translate_template(
         {"from_template_id": str(source.id), "target": target},
     )
     return draft
+
+
+async def translate_article(
+    session: AsyncSession,
+    principal: Principal,
+    article_id: uuid.UUID,
+    target: str,
+    *,
+    client: httpx.AsyncClient,
+    cipher: CredentialCipher,
+) -> KnowledgeVariant:
+    """A machine-translated variant of a knowledge article (from its default language), saved as a
+    draft: buyers, suggestions and search see it only once a person has reviewed and published it.
+    Glossary terms and template variables are kept as written."""
+    org = principal.organization_id
+    article = await knowledge_repository.get_article(session, org, article_id)
+    source = await knowledge_repository.variant(session, org, article.id, article.default_language)
+    if source is None:  # the default language always has a variant (api/knowledge/service.py)
+        raise Conflict(
+            "The article has no text in its default language.", errors=field_error("body.target", "no source")
+        )
+    if await knowledge_repository.variant(session, org, article.id, target) is not None:
+        raise Conflict(
+            f"The article has a {target} variant already; edit it instead.",
+            errors=field_error("body.target", "variant exists"),
+        )
+    texts = []
+    for text in (source.title, source.body):
+        outcome = await translate(
+            session, org, text, target, client=client, cipher=cipher, source=source.language, protect_jinja=True
+        )
+        if outcome.status not in ("translated", "cached"):
+            raise Conflict(
+                outcome.notice or "The article could not be translated.",
+                errors=field_error("body.target", outcome.status),
+            )
+        texts.append(outcome.text)
+    # Bounded as a person's variant is (a translation can be longer than its original).
+    title, body = texts[0][:300], texts[1][: knowledge_schemas.MAX_BODY]
+    variant = await knowledge.add_draft_variant(session, principal, article, target, title, body)
+    audit.record(
+        session,
+        principal,
+        org,
+        "knowledge.translated",
+        "knowledge_article",
+        article.id,
+        {"from": source.language, "target": target},
+    )
+    return variant

@@ -47,6 +47,7 @@ BODIES = {
     ("post", "/v1/conversations/{conversation_id}/translate-draft"): {"text": "您好"},
     ("post", "/v1/templates/{template_id}/translate"): {"target": "zh"},
     ("patch", "/v1/reports/schedules/{schedule_id}"): {"hour": 3},
+    ("post", "/v1/knowledge/articles/{article_id}/translate"): {"target": "zh"},
 }
 # Path parameters that name reference data shared by every tenant, not a tenant's row.
 REFERENCE_PARAMS = {"marketplace"}

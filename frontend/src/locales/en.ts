@@ -1533,6 +1533,11 @@ export const en = {
       cancelled: 'Follow-up cancelled',
     },
   },
+  knowledgeTranslate: {
+    machineTranslate: 'Machine-translate into {{language}} (a draft to review)',
+    draftNotice: 'Machine translation, not reviewed: buyers, suggestions and search do not see it until it is published. Edit and save it, then publish.',
+    publish: 'Publish this language',
+  },
   knowledge: {
     title: 'Knowledge base',
     intro: 'Answers for agents (suggested in the composer) and for buyers (on the public help pages). Bodies are Markdown and may use template variables such as {{tracking_number}}.',

@@ -1533,6 +1533,11 @@ export const zhCN: Messages = {
       cancelled: '回访已取消',
     },
   },
+  knowledgeTranslate: {
+    machineTranslate: '机器翻译为{{language}}（生成待审核草稿）',
+    draftNotice: '机器翻译，尚未审核：发布前买家、推荐和搜索都看不到。请修改并保存，然后发布。',
+    publish: '发布此语言',
+  },
   knowledge: {
     title: '知识库',
     intro: '供客服（在回复框中推荐）和买家（在公开帮助页面）使用的答案。正文为 Markdown，可使用 {{tracking_number}} 等模板变量。',

@@ -72,6 +72,17 @@ describe('composer: write in Chinese, send in English', () => {
     });
   });
 
+  it('says in the composer that automatic translation stopped when the budget is used up', async () => {
+    mockApi({
+      ...directory,
+      'GET /v1/translation/preference': { language: 'zh-CN', auto_translate: true },
+      'GET /v1/translation/settings': { configured: true, budget_exhausted: true },
+      'POST /v1/compliance/check': lint,
+    });
+    await renderApp(<Composer conversation={conversation} />, { language: 'zh-CN' });
+    expect(await screen.findByTestId('translate-unavailable')).toHaveTextContent('本月预算已用完');
+  });
+
   it('says why there is no translation (budget used up) and sends nothing', async () => {
     const api = mockApi({
       ...directory,

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { components } from '@/api/schema';
 import { ErrorNotice } from '@/components/feedback';
 import { useChannelNames, useMe } from '@/hooks/use-directory';
+import { useTranslationPreference } from '@/hooks/use-translation-preference';
 import { ApiError } from '@/lib/problem';
 import { useAssignOnReply } from '../api/preferences';
 import { useSendReply } from '../api/send-reply';
@@ -38,7 +39,9 @@ export function Composer({ conversation }: { conversation: Conversation }) {
   const [translateMode, setTranslateMode] = useState(false);
   const [translation, setTranslation] = useState('');
   const translate = useTranslateDraft(conversation.id);
-  const availability = useTranslationAvailability(translateMode);
+  // Automatic translation of incoming messages stops with the budget: the composer says so too.
+  const autoTranslate = useTranslationPreference().data?.auto_translate ?? false;
+  const availability = useTranslationAvailability(translateMode || autoTranslate);
   const sentText = translateMode ? translation : text;
   const lint = useComplianceLint(conversation.id, sentText);
   const send = useSendReply(conversation.id);
@@ -173,7 +176,9 @@ export function Composer({ conversation }: { conversation: Conversation }) {
           </button>
         ) : null}
       </div>
-      {translateMode && availability.data && (!availability.data.configured || availability.data.budget_exhausted) && !translate.data ? (
+      {availability.data &&
+      ((translateMode && !availability.data.configured) || ((translateMode || autoTranslate) && availability.data.configured && availability.data.budget_exhausted)) &&
+      !translate.data ? (
         <div className="notice notice--warn" role="status" data-testid="translate-unavailable">
           {availability.data.configured ? t('translationSettings.exhausted') : t('translationSettings.notConfigured')}
         </div>

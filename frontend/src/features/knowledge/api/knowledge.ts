@@ -170,3 +170,23 @@ export function useDraftFromQuestion() {
     onSuccess: () => void client.invalidateQueries({ queryKey: queryKeys.knowledge.all }),
   });
 }
+
+/** Machine-translate the article into a draft variant for review (POST /v1/knowledge/articles/{id}/translate). */
+export function useTranslateArticle(id: string) {
+  const invalidate = useInvalidate();
+  return useMutation({
+    mutationFn: (target: Language) =>
+      unwrap(api.POST('/v1/knowledge/articles/{article_id}/translate', { params: { path: { article_id: id } }, body: { target } })),
+    onSuccess: invalidate,
+  });
+}
+
+/** Publish a reviewed draft variant: from then on buyers, suggestions and search see it. */
+export function usePublishVariant(id: string) {
+  const invalidate = useInvalidate();
+  return useMutation({
+    mutationFn: (language: Language) =>
+      unwrap(api.POST('/v1/knowledge/articles/{article_id}/variants/{language}/publish', { params: { path: { article_id: id, language } } })),
+    onSuccess: invalidate,
+  });
+}

@@ -11,7 +11,9 @@ import {
   useCreateArticle,
   useDeleteVariant,
   usePreview,
+  usePublishVariant,
   useSaveVariant,
+  useTranslateArticle,
   useUpdateArticle,
   useVersions,
   type Article,
@@ -59,7 +61,9 @@ function Editor({ article, canEdit, onCreated }: { article: Article | null; canE
   const saveVariant = useSaveVariant(article?.id ?? '');
   const deleteVariant = useDeleteVariant(article?.id ?? '');
   const versions = useVersions(article?.id ?? null, language);
-  const error = create.error ?? saveVariant.error ?? update.error ?? deleteVariant.error;
+  const translateArticle = useTranslateArticle(article?.id ?? '');
+  const publishVariant = usePublishVariant(article?.id ?? '');
+  const error = create.error ?? saveVariant.error ?? update.error ?? deleteVariant.error ?? translateArticle.error ?? publishVariant.error;
   const fieldErrors = fieldErrorsOf(error);
   const pending = create.isPending || saveVariant.isPending || update.isPending;
 
@@ -162,6 +166,22 @@ function Editor({ article, canEdit, onCreated }: { article: Article | null; canE
         ) : null}
       </div>
       {article && !variant ? <div className="notice notice--info">{t('knowledge.newVariant', { language: languageName(language) })}</div> : null}
+      {article && !variant && canEdit ? (
+        // A machine translation of the default language's text, saved as a draft for review.
+        <button type="button" className="btn btn--sm" data-testid="article-translate" disabled={translateArticle.isPending} onClick={() => translateArticle.mutate(language)}>
+          {translateArticle.isPending ? t('composer.translate.translating') : t('knowledgeTranslate.machineTranslate', { language: languageName(language) })}
+        </button>
+      ) : null}
+      {variant?.draft ? (
+        <div className="notice notice--warn" role="status" data-testid="variant-draft">
+          {t('knowledgeTranslate.draftNotice')}
+          {canEdit ? (
+            <button type="button" className="btn btn--primary btn--sm" data-testid="publish-variant" disabled={publishVariant.isPending || textChanged} onClick={() => publishVariant.mutate(language)}>
+              {t('knowledgeTranslate.publish')}
+            </button>
+          ) : null}
+        </div>
+      ) : null}
       <Field label={t('knowledge.articleTitle')} errors={fieldErrorsOf(error).get('title') ?? []}>
         <input value={title} maxLength={300} required readOnly={!canEdit} onChange={(e) => setTitle(e.target.value)} data-testid="article-title" />
       </Field>
