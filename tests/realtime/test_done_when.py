@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 from standardwebhooks import Webhook
+from sqlalchemy import text
 from websockets.asyncio.client import connect
 
 from tests.realtime.processes import ApiProcess, Process, environment
@@ -38,12 +39,31 @@ async def _until_conversation(conn, conversation_id, within=60):
             seen.append(frame)
 
 
-async def test_sla_overdue_end_to_end(tenant, settings, tmp_path):
+_ACTIVITY = text(
+    "SELECT a.pid, a.application_name, a.state, a.wait_event_type, a.wait_event, "
+    "now() - a.xact_start AS in_xact, left(a.query, 120) AS query, "
+    "(SELECT string_agg(l.locktype || ':' || l.mode || ':' || l.granted, ',') FROM pg_locks l "
+    "WHERE l.pid = a.pid AND l.locktype = 'advisory') AS advisory "
+    "FROM pg_stat_activity a WHERE a.datname = current_database() AND a.pid <> pg_backend_pid()"
+)
+
+
+async def _why_not_relaying(engine, worker_log) -> str:
+    """What the database and the worker were doing when the first event did not arrive: who holds or
+    waits for the relay's advisory lock, which transactions are open, and the worker's log."""
+    async with engine.connect() as conn:
+        rows = (await conn.execute(_ACTIVITY)).all()
+    activity = "\n".join(str(tuple(r)) for r in rows)
+    return f"database sessions:\n{activity}\nworker log:\n{worker_log.read_text()[-3000:]}"
+
+
+async def test_sla_overdue_end_to_end(tenant, settings, engine, tmp_path):
     env = environment(settings, tmp_path)
     sock = bound_socket()  # the subscriber's port: nothing listens yet, so the first attempt is refused
     port = sock.getsockname()[1]
     apis = [ApiProcess(env, tmp_path / f"api{i}.log") for i in (1, 2)]
-    worker = Process(["worker"], env, tmp_path / "worker.log")
+    # INFO: if it does not relay, its log says how far it got (see _why_not_relaying).
+    worker = Process(["worker"], env | {"HOURGLASS_LOG_LEVEL": "INFO"}, tmp_path / "worker.log")
     try:
         await asyncio.gather(*(a.ready() for a in apis))
         headers = {"Authorization": f"Bearer {tenant.api_key}"}
@@ -68,7 +88,10 @@ async def test_sla_overdue_end_to_end(tenant, settings, tmp_path):
         for conn in sockets:
             # Readiness, not timing: a worker starting on a loaded box (two xdist workers, three
             # server processes) may take a while before it relays.
-            await _next(conn, "message.created", within=180)
+            try:
+                await _next(conn, "message.created", within=90)
+            except TimeoutError:
+                pytest.fail("the worker did not relay:\n" + await _why_not_relaying(engine, tmp_path / "worker.log"))
 
         # 24 h default policy: a message sent 24 h minus 4 s ago falls overdue in 4 s.
         msg = await push(1, datetime.now(UTC) - timedelta(hours=24) + timedelta(seconds=4))
