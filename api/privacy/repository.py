@@ -56,7 +56,7 @@ async def configured(session: AsyncSession) -> list[tuple[uuid.UUID, int]]:
         .where(PrivacySettings.retention_days.is_not(None))
         .order_by(PrivacySettings.organization_id)
     )
-    return [(org, int(days)) for org, days in rows.tuples()]
+    return [(org, int(days or 0)) for org, days in rows.all()]
 
 
 async def settings(session: AsyncSession, organization_id: uuid.UUID) -> PrivacySettings | None:
