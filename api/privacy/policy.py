@@ -16,6 +16,7 @@ import time
 import uuid
 from contextvars import ContextVar
 
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth.principal import Principal
@@ -38,6 +39,13 @@ def set_masking(on: bool) -> None:
 
 def forget(organization_id: uuid.UUID) -> None:
     _roles.pop(organization_id, None)
+
+
+def forget_after_commit(session: AsyncSession, organization_id: uuid.UUID) -> None:
+    """Forget now and again once the change commits: a request reading the old row between the two
+    would otherwise cache it for a whole TTL."""
+    forget(organization_id)
+    event.listen(session.sync_session, "after_commit", lambda _s: forget(organization_id), once=True)
 
 
 async def masked_roles(session: AsyncSession, organization_id: uuid.UUID) -> frozenset[str]:

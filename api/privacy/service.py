@@ -49,7 +49,7 @@ async def update_settings(
         audit.record(
             session, principal, principal.organization_id, "privacy.settings_updated", "organization", None, changed
         )
-    policy.forget(principal.organization_id)
+    policy.forget_after_commit(session, principal.organization_id)
     return after
 
 

@@ -181,3 +181,16 @@ def test_cutoff_is_the_start_of_an_hour():
     assert retention.cutoff_for(now, 365) == datetime(2026, 3, 1, 14, 0, tzinfo=UTC)
     # Leap day: 2028-02-29 minus 365 days.
     assert retention.cutoff_for(datetime(2028, 2, 29, 0, 30, tzinfo=UTC), 365) == datetime(2027, 3, 1, 0, 0, tzinfo=UTC)
+
+
+async def test_the_worker_job_applies_every_configured_organization(tenant, other_tenant, sessionmaker):
+    from workers.tasks.privacy import retention_job
+
+    channel = await make_channel(tenant.api)
+    conv = await _answered_and_resolved(tenant, channel["id"])
+    await _age(sessionmaker, conv)
+    async with sessionmaker.begin() as s:
+        s.add(PrivacySettings(organization_id=tenant.org_id, retention_days=365, masked_roles=[]))
+    assert await retention_job({"sessionmaker": sessionmaker}) == 1
+    assert not await _exists(sessionmaker, conv)
+    assert await retention_job({"sessionmaker": sessionmaker}) == 0
