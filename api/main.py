@@ -48,6 +48,7 @@ from api.ops.idempotency import BodyLimitMiddleware, IdempotencyMiddleware, inst
 from api.ops.metrics import MetricsMiddleware
 from api.ops.static import install_frontend
 from api.order.endpoints import router as order_router
+from api.privacy.endpoints import router as privacy_router
 from api.product_issue.endpoints import router as product_issue_router
 from api.realtime.config import RealtimeConfig
 from api.realtime.endpoints import router as realtime_router
@@ -234,6 +235,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         reports_router,
         report_schedule_router,
         shift_router,
+        privacy_router,
     ):
         app.include_router(router)
 

@@ -16,10 +16,13 @@ from workers.tasks.csat import csat_send_job
 from workers.tasks.housekeeping import purge_expired_job
 from workers.tasks.mail import send_mail_job
 from workers.tasks.metrics import fold_metrics_job
+from workers.tasks.privacy import retention_job
 from workers.tasks.report_schedules import report_schedules_job
 from workers.tasks.shifts import shift_sweep_job
 from workers.tasks.sla_timers import sla_sweep_job
 from workers.tasks.sync import purge_pushes_job, sync_channel_job
+
+RETENTION_TIMEOUT_SECONDS = 3600
 
 
 def redis_settings() -> RedisSettings:
@@ -42,6 +45,7 @@ class WorkerSettings:
         fold_metrics_job,
         shift_sweep_job,
         report_schedules_job,
+        func(retention_job, timeout=RETENTION_TIMEOUT_SECONDS),
         func(bulk_job_created_job, timeout=JOB_TIMEOUT_SECONDS),
         func(resume_bulk_jobs_job, timeout=JOB_TIMEOUT_SECONDS),
     ]
@@ -59,6 +63,10 @@ class WorkerSettings:
         # Exactly once per schedule and period is the unique key's job (report_deliveries), not this tick's.
         cron(report_schedules_job, second={50}, unique=True, run_at_startup=True, timeout=300),
         cron(resume_bulk_jobs_job, second={30}, unique=True, run_at_startup=True, timeout=JOB_TIMEOUT_SECONDS),
+        # Daily, at a quiet hour (UTC); each batch commits, so a run cut short resumes the next day.
+        cron(
+            retention_job, hour={3}, minute={40}, unique=True, run_at_startup=False, timeout=RETENTION_TIMEOUT_SECONDS
+        ),
     ]
     on_startup = startup
     on_shutdown = shutdown

@@ -20,6 +20,7 @@ from api.kit.crypto import token_digest
 from api.kit.errors import Forbidden, TooManyRequests, Unauthorized
 from api.kit.time import utc_now
 from api.ops.idempotency import idempotency_gate
+from api.privacy import policy as privacy_policy
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,7 @@ async def authenticate(
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
+    privacy_policy.set_masking(False)
     if credentials is None or not credentials.credentials:
         raise Unauthorized("Send `Authorization: Bearer <token>` with a session token or an API key.")
     principal = await principal_for_token(session, credentials.credentials)
@@ -41,6 +43,8 @@ async def authenticate(
         raise Unauthorized("The token is unknown, expired or revoked.")
     if principal.api_key_id is not None:
         await enforce_rate_limit(request, principal)
+    elif principal.role is not None and principal.role != "admin":
+        await privacy_policy.decide(session, principal)
     request.state.principal = principal
     return principal
 

@@ -25,6 +25,8 @@ from pydantic_core import to_json
 from starlette.responses import Response
 
 from api.channel.failures import explain
+from api.privacy.masking import mask_identifier
+from api.privacy.policy import masking_active
 from api.sla.service import state_at
 
 # The customer columns of a row whose conversation has no (or no visible) customer.
@@ -42,7 +44,10 @@ def list_item(row: Mapping[Any, Any], now: datetime) -> dict[str, Any]:
     if row["customer_found"] is not None:
         customer = {
             "id": str(row["customer_found"]),
-            "display_name": row["customer_display_name"],
+            # The list's copy of the summary's masking rule (api/customer/schemas.py): rows skip the model.
+            "display_name": mask_identifier(row["customer_display_name"])
+            if masking_active()
+            else row["customer_display_name"],
             "marketplace": row["customer_marketplace"],
             "tier": row["customer_tier"],
         }

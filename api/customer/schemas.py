@@ -5,9 +5,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_serializer, field_validator
 
 from api.kit.schema import PatchModel, RequestModel, ResponseModel
+from api.privacy.masking import mask_email, mask_identifier, mask_phone
+from api.privacy.policy import masking_active
 
 # standard = regular, high_value = VIP; new and at_risk are only ever computed (api/customer/tiers.py).
 Tier = Literal["standard", "high_value", "potential", "low_activity", "new", "at_risk"]
@@ -54,14 +56,31 @@ def normalise_phone(v: str | None) -> str | None:
     return ("+" if v.strip().startswith("+") else "") + digits
 
 
-class CustomerSummary(ResponseModel):
+class BuyerContactMasked(ResponseModel):
+    """The one place buyer contact data is masked for masked roles (api/privacy/policy.py): emails,
+    phones, and buyer ids or names that are email addresses. JSON responses only."""
+
+    @field_serializer("email", check_fields=False, when_used="json")
+    def _mask_email(self, v: str | None) -> str | None:
+        return mask_email(v) if masking_active() else v
+
+    @field_serializer("phone", check_fields=False, when_used="json")
+    def _mask_phone(self, v: str | None) -> str | None:
+        return mask_phone(v) if masking_active() else v
+
+    @field_serializer("display_name", "external_buyer_id", check_fields=False, when_used="json")
+    def _mask_identifier(self, v: str) -> str:
+        return mask_identifier(v) if masking_active() else v
+
+
+class CustomerSummary(BuyerContactMasked):
     id: uuid.UUID
     display_name: str
     marketplace: str
     tier: Tier
 
 
-class CustomerRead(ResponseModel):
+class CustomerRead(BuyerContactMasked):
     id: uuid.UUID
     marketplace: str
     external_buyer_id: str
@@ -118,7 +137,7 @@ class CustomerMerge(RequestModel):
     )
 
 
-class CustomerIdentity(ResponseModel):
+class CustomerIdentity(BuyerContactMasked):
     id: uuid.UUID
     marketplace: str
     external_buyer_id: str

@@ -19,6 +19,7 @@ from api.models.note import Note
 from api.models.order import Order, OrderItem, Shipment
 from api.models.organization import Organization
 from api.models.outbox import OutboxEvent
+from api.models.privacy import PrivacySettings
 from api.models.product_issue import ProductIssueMention
 from api.models.report_schedule import OutboundEmailAttachment, ReportDelivery, ReportSchedule
 from api.models.saved_view import SavedView
@@ -75,6 +76,7 @@ __all__ = [
     "OutboundEmail",
     "OutboundEmailAttachment",
     "OutboxEvent",
+    "PrivacySettings",
     "ProductIssueMention",
     "Reminder",
     "ReportDelivery",

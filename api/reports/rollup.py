@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.models import BusinessCalendar, Organization
+from api.models import BusinessCalendar, Organization, PrivacySettings
 from api.models.metrics import MetricRollup
 from api.reports import buckets, facts
 from api.reports.facts import ClockFact, ReplyFact, ResolutionFact, Where
@@ -82,8 +82,16 @@ async def business_clock(session: AsyncSession, organization_id: uuid.UUID) -> f
 
 
 async def recompute(session: AsyncSession, organization_id: uuid.UUID, hours: Iterable[datetime]) -> int:
-    """Replace the rollup rows of these hours of one organization with rows computed from raw rows."""
-    wanted = sorted({buckets.hour_floor(h) for h in hours})
+    """Replace the rollup rows of these hours of one organization with rows computed from raw rows.
+
+    Hours before the organization's freeze line (api/privacy/retention.py) are left as they are: their
+    raw rows were deleted by the retention period, and recomputing them would erase past figures."""
+    frozen = (
+        await session.execute(
+            select(PrivacySettings.rollups_frozen_before).where(PrivacySettings.organization_id == organization_id)
+        )
+    ).scalar_one_or_none()
+    wanted = sorted({h for h in map(buckets.hour_floor, hours) if frozen is None or h >= frozen})
     if not wanted:
         return 0
     params = {"org": organization_id, "lo": wanted[0], "hi": wanted[-1] + timedelta(hours=1), "hours": wanted}

@@ -309,9 +309,22 @@ class CsatReceivedData(_Data):
         )
 
 
+class CustomerErasedData(_Data):
+    """A buyer's data was erased on request: names, identifiers, contact data and the text of their
+    messages are gone; the rows, counts and timestamps stay. Erase your own copies too."""
+
+    customer_id: uuid.UUID = Field(description="The profile erased")
+    identity_ids: list[uuid.UUID] = Field(description="Every identity of the profile")
+    conversation_ids: list[uuid.UUID] = Field(description="Conversations whose buyer text was erased")
+    messages: int = Field(description="Buyer messages whose text was replaced")
+    forced: bool = Field(description="Erased while a case was open or a marketplace clock was running")
+    erased_at: datetime
+
+
 class TestData(_Data):
     endpoint_id: uuid.UUID
     message: str
+
 
 class HandoverData(_Data):
     conversation_id: uuid.UUID
@@ -343,6 +356,7 @@ DATA_MODELS: dict[str, type[_Data]] = {
     "case.escalated": CaseTimerData,
     "case.overdue": CaseTimerData,
     "csat.received": CsatReceivedData,
+    "customer.erased": CustomerErasedData,
     "bulk_job.created": BulkJobData,
     "bulk_job.updated": BulkJobData,
     "conversation.handed_over": HandoverData,

@@ -48,6 +48,8 @@ BODIES = {
     ("post", "/v1/templates/{template_id}/translate"): {"target": "zh"},
     ("patch", "/v1/reports/schedules/{schedule_id}"): {"hour": 3},
     ("post", "/v1/knowledge/articles/{article_id}/translate"): {"target": "zh"},
+    # force: true, so an open clock cannot answer 409 before the tenant-scoped lookup would.
+    ("post", "/v1/customers/{customer_id}/erasure"): {"force": True},
 }
 # Path parameters that name reference data shared by every tenant, not a tenant's row.
 REFERENCE_PARAMS = {"marketplace"}
@@ -126,8 +128,14 @@ async def _victim_ids(victim, sessionmaker):
     shift = (
         await victim.admin.post(
             "/v1/shifts",
-            json={"team_id": rota["id"], "user_id": str(victim.agent_id), "time_zone": "Asia/Shanghai",
-                  "weekday": 0, "start_time": "09:00", "duration_minutes": 480},
+            json={
+                "team_id": rota["id"],
+                "user_id": str(victim.agent_id),
+                "time_zone": "Asia/Shanghai",
+                "weekday": 0,
+                "start_time": "09:00",
+                "duration_minutes": 480,
+            },
         )
     ).json()
     schedule = (
@@ -215,6 +223,8 @@ async def test_every_id_route_hides_other_tenants(app, sessionmaker, tenant, oth
     assert conv["priority"] == "normal" and conv["spam_reason"] is None and conv["notes"] == []
     case = (await other_tenant.api.get(f"/v1/cases/{ids['case_id']}")).json()
     assert case["state"] == "requested" and len(case["history"]) == 1
+    customer = (await other_tenant.api.get(f"/v1/customers/{ids['customer_id']}")).json()
+    assert customer["display_name"] != "[erased]" and not customer["external_buyer_id"].startswith("[erased]")
 
 
 async def test_lists_never_show_other_tenants(tenant, other_tenant):

@@ -4,7 +4,7 @@ import { Navigate, NavLink, useParams } from 'react-router';
 import { Spinner } from '@/components/feedback';
 import { AssignmentPage, AutoRepliesPage } from '@/features/automation';
 import { CaseSettingsPage } from '@/features/cases';
-import { ApiKeysPage, ChannelsPage, PeoplePage, TranslationPage } from '@/features/settings';
+import { ApiKeysPage, ChannelsPage, CsatPage, PeoplePage, PrivacyPage, TranslationPage } from '@/features/settings';
 import { CalendarsPage, PoliciesPage } from '@/features/sla';
 import { TemplatesPage } from '@/features/templates';
 import { WebhooksPage } from '@/features/webhooks';
@@ -27,6 +27,8 @@ const SECTIONS: readonly Section[] = [
   { key: 'cases', read: 'settings:read', render: (can) => <CaseSettingsPage canEdit={can('settings:write')} /> },
   { key: 'webhooks', read: 'webhooks:read', render: (can) => <WebhooksPage canEdit={can('webhooks:write')} /> },
   { key: 'translation', read: 'conversations:read', render: (can) => <TranslationPage canEdit={can('settings:write')} /> },
+  { key: 'csat', read: 'settings:read', render: (can) => <CsatPage canEdit={can('settings:write')} /> },
+  { key: 'privacy', read: 'settings:read', render: (can) => <PrivacyPage canEdit={can('admin')} /> },
   { key: 'people', read: 'settings:read', render: (can) => <PeoplePage canEdit={can('admin')} /> },
   { key: 'api-keys', read: 'admin', render: () => <ApiKeysPage /> },
 ];
@@ -41,6 +43,8 @@ const NAV_KEY: Record<string, string> = {
   cases: 'cases',
   webhooks: 'webhooks',
   translation: 'translation',
+  csat: 'csat',
+  privacy: 'privacy',
   people: 'people',
   'api-keys': 'apiKeys',
 };

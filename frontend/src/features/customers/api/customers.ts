@@ -67,3 +67,13 @@ export function useUnmergeCustomer() {
     onSuccess: refresh,
   });
 }
+
+export function useEraseCustomer(id: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (force: boolean) =>
+      unwrap(api.POST('/v1/customers/{customer_id}/erasure', { params: { path: { customer_id: id } }, body: { force } })),
+    // The buyer's name and text also show in conversation lists and threads.
+    onSuccess: () => void queryClient.invalidateQueries(),
+  });
+}

@@ -3,7 +3,9 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { ErrorNotice, Spinner } from '@/components/feedback';
 import { MarketplaceBadge } from '@/components/marketplace-badge';
+import { useMe } from '@/hooks/use-directory';
 import { useCustomer, useUnmergeCustomer, useUpdateCustomer, type CustomerDetail } from '../api/customers';
+import { EraseDialog } from './erase-dialog';
 import { MergeDialog } from './merge-dialog';
 
 interface TimelineEntry {
@@ -49,6 +51,8 @@ export function CustomerProfile({ customerId }: { customerId: string }) {
   const [tags, setTags] = useState('');
   const [notes, setNotes] = useState('');
   const [merging, setMerging] = useState(false);
+  const [erasing, setErasing] = useState(false);
+  const isAdmin = useMe().data?.user?.role === 'admin';
   useEffect(() => {
     setTags((c?.tags ?? []).join(', '));
     setNotes(c?.notes ?? '');
@@ -122,6 +126,11 @@ export function CustomerProfile({ customerId }: { customerId: string }) {
         <button type="button" className="btn btn--sm" data-testid="open-merge" onClick={() => setMerging(true)}>
           {t('customers.merge')}
         </button>
+        {isAdmin ? (
+          <button type="button" className="btn btn--sm btn--danger-ghost" data-testid="open-erase" onClick={() => setErasing(true)}>
+            {t('customers.erase')}
+          </button>
+        ) : null}
       </div>
       <label className="field">
         <span className="field__label">{t('customers.tags')}</span>
@@ -152,6 +161,7 @@ export function CustomerProfile({ customerId }: { customerId: string }) {
         ))}
       </ul>
       {merging ? <MergeDialog into={c} onClose={() => setMerging(false)} /> : null}
+      {erasing ? <EraseDialog customer={c} onClose={() => setErasing(false)} /> : null}
     </article>
   );
 }

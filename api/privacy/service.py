@@ -1,0 +1,113 @@
+"""Privacy settings and buyer-data erasure. Services never commit (the request's edge does)."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api import audit, events
+from api.auth.principal import Principal
+from api.customer import repository as customer_repository
+from api.kit.errors import Conflict
+from api.kit.time import utc_now
+from api.models import PrivacySettings
+from api.models.privacy import MIN_RETENTION_DAYS
+from api.privacy import policy, repository
+from api.privacy.schemas import (
+    CustomerErasureResult,
+    PrivacySettingsRead,
+    PrivacySettingsUpdate,
+)
+from api.webhook.payloads import CustomerErasedData
+
+
+def settings_view(row: PrivacySettings | None) -> PrivacySettingsRead:
+    return PrivacySettingsRead(
+        retention_days=row.retention_days if row else None,
+        minimum_retention_days=MIN_RETENTION_DAYS,
+        masked_roles=sorted(row.masked_roles or []) if row else [],  # type: ignore[arg-type]
+        rollups_frozen_before=row.rollups_frozen_before if row else None,
+    )
+
+
+async def read_settings(session: AsyncSession, organization_id: uuid.UUID) -> PrivacySettingsRead:
+    return settings_view(await repository.settings(session, organization_id))
+
+
+async def update_settings(
+    session: AsyncSession, principal: Principal, body: PrivacySettingsUpdate
+) -> PrivacySettingsRead:
+    row = await repository.settings_for_update(session, principal.organization_id)
+    before = settings_view(row).model_dump(mode="json")
+    row.retention_days = body.retention_days
+    row.masked_roles = list(body.masked_roles)
+    await session.flush()
+    after = settings_view(row)
+    changed = {k: v for k, v in after.model_dump(mode="json").items() if before[k] != v}
+    if changed:
+        audit.record(
+            session, principal, principal.organization_id, "privacy.settings_updated", "organization", None, changed
+        )
+    policy.forget_after_commit(session, principal.organization_id)
+    return after
+
+
+async def erase_customer(
+    session: AsyncSession, principal: Principal, customer_id: uuid.UUID, force: bool
+) -> CustomerErasureResult:
+    """Erase the whole profile the customer belongs to: every identity is the same person."""
+    org = principal.organization_id
+    root = await customer_repository.root_id(session, org, customer_id)
+    identities = [c.id for c in await customer_repository.members(session, org, root)]
+    conversation_ids = await repository.conversation_ids_of(session, org, identities)
+    open_cases, running_clocks = await repository.open_blockers(session, org, conversation_ids)
+    if (open_cases or running_clocks) and not force:
+        raise Conflict(
+            f"The buyer has {open_cases} open case(s) and {running_clocks} running marketplace reply clock(s): "
+            "close or answer them first, or send force: true to erase anyway."
+        )
+    await repository.erase_customers(session, org, identities)
+    messages = await repository.erase_buyer_messages(session, org, conversation_ids) if conversation_ids else 0
+    if conversation_ids:
+        await repository.erase_conversation_text(session, org, conversation_ids)
+    erased_at = utc_now()
+    forced = bool(force and (open_cases or running_clocks))
+    # No personal data in the audit entry or the event: only ids and counts.
+    audit.record(
+        session,
+        principal,
+        org,
+        "customer.erased",
+        "customer",
+        root,
+        {
+            "identities": len(identities),
+            "conversations": len(conversation_ids),
+            "messages": messages,
+            "forced": forced,
+            "open_cases": open_cases,
+            "running_clocks": running_clocks,
+        },
+    )
+    events.emit(
+        session,
+        org,
+        "customer.erased",
+        CustomerErasedData(
+            customer_id=root,
+            identity_ids=identities,
+            conversation_ids=conversation_ids,
+            messages=messages,
+            forced=forced,
+            erased_at=erased_at,
+        ),
+    )
+    return CustomerErasureResult(
+        customer_id=root,
+        identity_ids=identities,
+        conversations=len(conversation_ids),
+        messages=messages,
+        forced=forced,
+        erased_at=erased_at,
+    )
