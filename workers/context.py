@@ -73,7 +73,8 @@ async def startup(ctx: dict[str, Any]) -> None:
     ctx["sessionmaker"] = create_sessionmaker(engine)
     # The loops beside the arq jobs (their work is rows in Postgres), in one runner woken by NOTIFY.
     runner = LoopRunner(Listener(asyncpg_connect(engine)))
-    runner.add(timer_loop(ctx["sessionmaker"]))
+    for n in range(settings.sla_timer_loops):
+        runner.add(timer_loop(ctx["sessionmaker"], name="sla_timers" if n == 0 else f"sla_timers_{n + 1}"))
     runner.add(relay_loop(Relay(ctx["sessionmaker"], ctx["redis"], jobs=ctx["redis"], wake=runner.wake)))
     runner.add(dispatch_loop(build_dispatcher(settings, ctx["sessionmaker"])))
     runner.add(automation_loop(ctx["sessionmaker"]))
