@@ -31,6 +31,7 @@ from api.csat.endpoints import router as csat_router
 from api.csat.public import router as csat_public_router
 from api.customer.endpoints import router as customer_router
 from api.db import create_engine, create_sessionmaker
+from api.draft_lock.endpoints import router as draft_lock_router
 from api.embedded import resolve_service_urls
 from api.hooks.endpoints import router as hooks_router
 from api.kit.crypto import CredentialCipher
@@ -236,6 +237,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         report_schedule_router,
         shift_router,
         privacy_router,
+        draft_lock_router,
     ):
         app.include_router(router)
 

@@ -5,7 +5,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import AwareDatetime
 
 from api.auth.dependencies import require
@@ -29,6 +29,7 @@ from api.conversation.schemas import (
 )
 from api.conversation.views import COUNT_CAP, ConversationFilters
 from api.db import SessionDep
+from api.draft_lock import service as draft_locks
 from api.kit.errors import InvalidInput, field_error, problem_responses
 from api.kit.pagination import CursorScope
 from api.kit.time import utc_now
@@ -263,10 +264,10 @@ async def add_note(conversation_id: uuid.UUID, body: NoteCreate, session: Sessio
     "/{conversation_id}/replies",
     status_code=status.HTTP_201_CREATED,
     response_model=MessageRead,
-    responses=problem_responses(404, 409),
+    responses=problem_responses(404, 409, 423),
 )
 async def create_reply(
-    conversation_id: uuid.UUID, body: ReplyCreate, session: SessionDep, principal: Writer
+    conversation_id: uuid.UUID, body: ReplyCreate, session: SessionDep, principal: Writer, request: Request
 ) -> MessageRead:
     """Queue a reply to the buyer. It shows `delivery_status=queued` until the marketplace (or, on
     ERP-delivered channels, the ERP through `POST /v1/messages/{id}/delivery`) confirms it.
@@ -278,7 +279,12 @@ async def create_reply(
 
     With `based_on_message_id`, a reply composed on top of a message that is no longer the newest
     (someone replied, or the buyer wrote again, meanwhile) is refused with 409 whose `newer_message`
-    shows what arrived; send again with `confirm: true` to send anyway."""
+    shows what arrived; send again with `confirm: true` to send anyway.
+
+    When the organization uses draft locks and a colleague holds this conversation's, a person's
+    reply is refused with 423 naming the holder; sending releases the sender's own lock."""
+    redis = request.app.state.redis
+    locks_on = await draft_locks.refuse_if_held_by_other(session, redis, principal, conversation_id)
     message = await service.reply(
         session,
         principal,
@@ -292,6 +298,8 @@ async def create_reply(
         based_on_message_id=body.based_on_message_id,
         confirm=body.confirm,
     )
+    if locks_on:
+        await draft_locks.release_after_send(redis, principal, conversation_id)
     return MessageRead.model_validate(message)
 
 

@@ -92,6 +92,20 @@ class Conflict(HourglassError):
     title = "Conflict"
 
 
+class Locked(HourglassError):
+    """Someone else holds the resource for now (a colleague's draft lock); it frees itself in time."""
+
+    status_code = 423
+    problem_type = "locked"
+    title = "Locked"
+
+
+class ServiceUnavailable(HourglassError):
+    status_code = 503
+    problem_type = "unavailable"
+    title = "Service unavailable"
+
+
 class InvalidInput(HourglassError):
     status_code = 422
     problem_type = "invalid-input"
@@ -124,7 +138,9 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         409: "Conflict",
         413: "Payload too large",
         422: "Invalid input",
+        423: "Locked (a colleague holds the draft lock)",
         429: "Rate limited",
+        503: "Temporarily unavailable",
     }
     return {
         s: {"model": Problem, "description": descriptions.get(s, "Error"), "content": {PROBLEM_MEDIA_TYPE: {}}}

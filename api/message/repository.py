@@ -241,13 +241,16 @@ async def newer_than(
     author_user_id: uuid.UUID | None,
 ) -> Message | None:
     """The newest message of the conversation that arrived after `seen` and is not the caller's own
-    (a buyer's new message, or a reply someone else sent meanwhile)."""
+    (a buyer's new message, or a reply someone else sent meanwhile). An automatic acknowledgement
+    ("we are away, we will answer within a business day") answers nothing, so a person's reply on
+    top of it is no collision."""
     q = (
         select(Message)
         .where(
             Message.organization_id == organization_id,
             Message.conversation_id == conversation_id,
             tuple_(Message.created_at, Message.id) > tuple_(seen.created_at, seen.id),
+            Message.author_kind != "auto",
         )
         .order_by(Message.created_at.desc(), Message.id.desc())
         .limit(1)

@@ -10,6 +10,7 @@ from api.models.channel import Channel
 from api.models.conversation import Conversation
 from api.models.csat import CsatSettings, CsatSurvey
 from api.models.customer import Customer, CustomerTierRules
+from api.models.draft_lock import DraftLockSettings
 from api.models.idempotency import IdempotencyRecord
 from api.models.inbound_push import InboundPush
 from api.models.knowledge import HelpSite, KnowledgeArticle, KnowledgeEvent, KnowledgeVariant, KnowledgeVersion
@@ -57,6 +58,7 @@ __all__ = [
     "CsatSurvey",
     "Customer",
     "CustomerTierRules",
+    "DraftLockSettings",
     "GlossaryTerm",
     "HelpSite",
     "IdempotencyRecord",

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from standardwebhooks import Webhook
 from sqlalchemy import text
+from standardwebhooks import Webhook
 from websockets.asyncio.client import connect
 
 from tests.realtime.processes import ApiProcess, Process, environment

@@ -31,6 +31,7 @@ export const queryKeys = {
     details: ['conversations', 'detail'] as const,
     detail: (id: string) => ['conversations', 'detail', id] as const,
     activity: (id: string) => ['conversations', 'activity', id] as const,
+    draftLock: (id: string) => ['conversations', 'draft-lock', id] as const,
   },
   templates: {
     all: ['templates'] as const,

@@ -500,7 +500,32 @@ export const en = {
   presence: {
     viewing_one: '{{names}} is viewing',
     viewing_other: '{{names}} are viewing',
+  },  typing: {
+    indicator_one: '{{names}} is typing…',
+    indicator_other: '{{names}} are typing…',
   },
+  draftLock: {
+    mine: 'You are drafting a reply: colleagues see that you hold this conversation (lock ends {{time}}).',
+    heldBy: '{{name}} is drafting a reply in this conversation (lock ends {{time}}). Sending waits until they send or leave.',
+    takeOver: 'Take over',
+  },
+  collision: {
+    titleReply: 'Someone else replied while you were writing',
+    titleBuyer: 'The buyer wrote again while you were writing',
+    description: 'Read what arrived before sending, so the buyer does not get two answers.',
+    edit: 'Edit my reply',
+    sendAnyway: 'Send anyway',
+  },
+  collaboration: {
+    intro: 'Typing indicators and the collision prompt are always on. A draft lock also holds a conversation for the agent writing in it.',
+    lockTitle: 'Draft locks',
+    lockIntro: 'While an agent drafts a reply, colleagues see who holds the conversation and cannot send until the holder sends, leaves or stops typing for the time-out. Supervisors can take a lock over.',
+    enable: 'Use draft locks',
+    ttl: 'Time-out (seconds)',
+    ttlHint: 'How long a lock lasts after the holder’s last keystroke: 30 to 900 seconds.',
+    saved: 'Saved.',
+  },
+
   order: {
     title: 'Order',
     id: 'Order id',
@@ -758,6 +783,7 @@ export const en = {
       translation: 'Translation',
       csat: 'CSAT',
       privacy: 'Privacy',
+      collaboration: 'Collaboration',
     },
     teams: 'Teams',
     name: 'Name',

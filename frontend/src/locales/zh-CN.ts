@@ -501,7 +501,32 @@ export const zhCN: Messages = {
   presence: {
     viewing_one: '{{names}} 正在查看',
     viewing_other: '{{names}} 正在查看',
+  },  typing: {
+    indicator_one: '{{names}} 正在输入…',
+    indicator_other: '{{names}} 正在输入…',
   },
+  draftLock: {
+    mine: '您正在撰写回复：同事可以看到此会话由您锁定（锁定于{{time}}结束）。',
+    heldBy: '{{name}} 正在此会话中撰写回复（锁定于{{time}}结束）。在对方发送或离开之前，您无法发送。',
+    takeOver: '接管',
+  },
+  collision: {
+    titleReply: '您撰写期间，已有同事回复',
+    titleBuyer: '您撰写期间，买家又发来了消息',
+    description: '发送前请先阅读新消息，避免买家收到两份答复。',
+    edit: '修改我的回复',
+    sendAnyway: '仍然发送',
+  },
+  collaboration: {
+    intro: '输入提示和冲突确认始终开启。草稿锁还会把会话留给正在撰写的客服。',
+    lockTitle: '草稿锁',
+    lockIntro: '客服撰写回复时，同事可以看到会话由谁锁定；在锁定者发送、离开或停止输入超过时限之前，其他人无法发送。主管可以接管锁定。',
+    enable: '启用草稿锁',
+    ttl: '时限（秒）',
+    ttlHint: '锁定者最后一次输入后锁定保持的时长：30 至 900 秒。',
+    saved: '已保存。',
+  },
+
   order: {
     title: '订单',
     id: '订单号',
@@ -758,6 +783,7 @@ export const zhCN: Messages = {
       translation: '翻译',
       csat: '满意度调查',
       privacy: '隐私',
+      collaboration: '协作',
     },
     teams: '团队',
     name: '名称',

@@ -155,4 +155,12 @@ export const directory = {
   'GET /v1/teams': [],
   'GET /v1/channels': { items: [channel()] },
   'GET /v1/translation/preference': { language: 'en', auto_translate: false },
+  // Draft locks are off unless a test turns them on.
+  'GET /v1/conversations/:id/draft-lock': (_request: unknown, params: Record<string, string>) => ({
+    conversation_id: params['id'],
+    enabled: false,
+    ttl_seconds: 120,
+    holder: null,
+    mine: false,
+  }),
 };

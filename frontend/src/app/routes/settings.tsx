@@ -4,7 +4,15 @@ import { Navigate, NavLink, useParams } from 'react-router';
 import { Spinner } from '@/components/feedback';
 import { AssignmentPage, AutoRepliesPage } from '@/features/automation';
 import { CaseSettingsPage } from '@/features/cases';
-import { ApiKeysPage, ChannelsPage, CsatPage, PeoplePage, PrivacyPage, TranslationPage } from '@/features/settings';
+import {
+  ApiKeysPage,
+  ChannelsPage,
+  CollaborationPage,
+  CsatPage,
+  PeoplePage,
+  PrivacyPage,
+  TranslationPage,
+} from '@/features/settings';
 import { CalendarsPage, PoliciesPage } from '@/features/sla';
 import { TemplatesPage } from '@/features/templates';
 import { WebhooksPage } from '@/features/webhooks';
@@ -29,6 +37,7 @@ const SECTIONS: readonly Section[] = [
   { key: 'translation', read: 'conversations:read', render: (can) => <TranslationPage canEdit={can('settings:write')} /> },
   { key: 'csat', read: 'settings:read', render: (can) => <CsatPage canEdit={can('settings:write')} /> },
   { key: 'privacy', read: 'settings:read', render: (can) => <PrivacyPage canEdit={can('admin')} /> },
+  { key: 'collaboration', read: 'conversations:read', render: (can) => <CollaborationPage canEdit={can('settings:write')} /> },
   { key: 'people', read: 'settings:read', render: (can) => <PeoplePage canEdit={can('admin')} /> },
   { key: 'api-keys', read: 'admin', render: () => <ApiKeysPage /> },
 ];
@@ -45,6 +54,7 @@ const NAV_KEY: Record<string, string> = {
   translation: 'translation',
   csat: 'csat',
   privacy: 'privacy',
+  collaboration: 'collaboration',
   people: 'people',
   'api-keys': 'apiKeys',
 };

@@ -1,6 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '@/lib/api-client';
 import { invalidateInbox, upsertMessage } from '@/lib/conversation-cache';
+import { ApiError } from '@/lib/problem';
 import { queryKeys } from '@/lib/query-keys';
 
 export interface ReplyInput {
@@ -12,12 +13,16 @@ export interface ReplyInput {
   original?: { text: string; language: string } | null;
   /** Send and resolve: the conversation is resolved in the same request. */
   resolve?: boolean;
+  /** The newest message the agent had seen when they started the draft: a newer one means a 409. */
+  basedOnMessageId?: string | null;
+  /** Send even though a newer message arrived (after the agent read it in the collision prompt). */
+  confirm?: boolean;
 }
 
 export function useSendReply(conversationId: string) {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: ({ body, templateId, idempotencyKey, original, resolve = false }: ReplyInput) =>
+    mutationFn: ({ body, templateId, idempotencyKey, original, resolve = false, basedOnMessageId = null, confirm = false }: ReplyInput) =>
       unwrap(
         api.POST('/v1/conversations/{conversation_id}/replies', {
           params: { path: { conversation_id: conversationId } },
@@ -26,10 +31,18 @@ export function useSendReply(conversationId: string) {
             template_id: templateId,
             ...(original ? { original_text: original.text, original_language: original.language } : {}),
             ...(resolve ? { resolve: true } : {}),
+            ...(basedOnMessageId ? { based_on_message_id: basedOnMessageId } : {}),
+            ...(confirm ? { confirm: true } : {}),
           },
           headers: { 'Idempotency-Key': idempotencyKey },
         }),
       ),
+    onError: (error) => {
+      // A collision (409) means the thread moved on: fetch what arrived so the prompt can show it.
+      if (error instanceof ApiError && error.status === 409) {
+        void queryClient.invalidateQueries({ queryKey: queryKeys.conversations.detail(conversationId) });
+      }
+    },
     onSuccess: (message) => {
       upsertMessage(queryClient, message);
       void queryClient.invalidateQueries({ queryKey: queryKeys.conversations.detail(conversationId) });

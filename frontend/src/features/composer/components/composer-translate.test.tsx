@@ -69,6 +69,7 @@ describe('composer: write in Chinese, send in English', () => {
       template_id: null,
       original_text: CHINESE,
       original_language: 'zh-CN',
+      based_on_message_id: 'conv-1-m1',
     });
   });
 

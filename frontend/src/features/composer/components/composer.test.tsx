@@ -62,7 +62,8 @@ describe('composer', () => {
     await waitFor(() => expect(input).toHaveValue(''));
     const sent = api.to('POST', '/v1/conversations/conv-1/replies');
     expect(sent).toHaveLength(1);
-    expect(sent[0]?.body).toEqual({ body: 'It ships today.', template_id: null });
+    // Based on the newest message on screen when the draft began: a reply that arrived since is a 409.
+    expect(sent[0]?.body).toEqual({ body: 'It ships today.', template_id: null, based_on_message_id: 'conv-1-m1' });
     expect(sent[0]?.headers.get('Idempotency-Key')).toMatch(/\S{8,}/);
   });
 

@@ -1,4 +1,4 @@
-import { useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { components } from '@/api/schema';
 import { ErrorNotice } from '@/components/feedback';
@@ -11,6 +11,10 @@ import { useRecordSuggestionUse, type Suggestion } from '../api/suggestions';
 import { useTranslateDraft, useTranslationAvailability } from '../api/translate-draft';
 import { useComplianceLint } from '../hooks/use-compliance-lint';
 import { useDraft } from '../hooks/use-draft';
+import { useHoldDraftLock } from '../hooks/use-hold-draft-lock';
+import { useTypingSignal } from '../hooks/use-typing-signal';
+import { arrivedSince, collisionOf, newestMessageId } from '../lib/collision';
+import { CollisionDialog } from './collision-dialog';
 import { HighlightedTextarea } from './highlighted-textarea';
 import { SuggestionPanel } from './suggestion-panel';
 import { TemplatePicker } from './template-picker';
@@ -48,6 +52,20 @@ export function Composer({ conversation }: { conversation: Conversation }) {
   const me = useMe();
   const assignOnReply = useAssignOnReply();
   const channelNames = useChannelNames();
+  const typingSignal = useTypingSignal(conversation.id);
+  const draftLock = useHoldDraftLock(conversation.id);
+  // The newest message the agent had seen when the draft began: a reply that arrived since is shown
+  // to them before theirs goes out (the server answers 409 and the collision prompt opens).
+  const basedOn = useRef<string | null>(null);
+  const lastResolve = useRef(false);
+  const messagesRef = useRef(conversation.messages);
+  messagesRef.current = conversation.messages;
+  useEffect(() => {
+    // A draft restored from an earlier visit answers what is on screen now.
+    basedOn.current = text.trim() ? newestMessageId(messagesRef.current) : null;
+    // Only when the conversation changes (the text and thread are read as they are then): later
+    // keystrokes and arrivals must not move what the draft is based on.
+  }, [conversation.id]);
 
   const context = useMemo(
     () => ({
@@ -63,12 +81,16 @@ export function Composer({ conversation }: { conversation: Conversation }) {
   );
 
   const refused = send.error instanceof ApiError ? send.error.violations : [];
+  const reported = collisionOf(send.error);
+  const arrived = reported ? arrivedSince(conversation.messages, basedOn.current, me.data?.user?.id, reported) : [];
   const blocked = lint.current && lint.blocking;
   const limit = LENGTH_LIMITS[conversation.marketplace];
   const length = [...sentText].length;
 
   const changeTranslation = (next: string) => {
     setTranslation(next);
+    typingSignal.typed(next || text);
+    draftLock.touch(next || text);
     idempotencyKey.current = newKey();
     if (send.isError) send.reset();
   };
@@ -82,7 +104,10 @@ export function Composer({ conversation }: { conversation: Conversation }) {
   };
 
   const changeText = (next: string) => {
+    if (!text.trim() && next.trim()) basedOn.current = newestMessageId(conversation.messages);
     setText(next);
+    typingSignal.typed(next);
+    draftLock.touch(next);
     // The translation was of the previous text: it must be made again before sending.
     if (translateMode && translation) setTranslation('');
     // A different text is a different request: it must not replay the previous one.
@@ -102,15 +127,21 @@ export function Composer({ conversation }: { conversation: Conversation }) {
     inputRef.current?.focus();
   };
 
-  const submit = (resolve = false) => {
+  const submit = (resolve = false, confirm = false) => {
     const body = sentText.trim();
     if (!body || send.isPending || blocked) return;
     const source = translate.data;
     const original = translateMode ? { text: text.trim(), language: source?.source_language ?? 'zh-CN' } : null;
+    lastResolve.current = resolve;
+    // Confirming is a new request (the refused one must not be replayed from the idempotency cache).
+    if (confirm) idempotencyKey.current = newKey();
     send.mutate(
-      { body, templateId, idempotencyKey: idempotencyKey.current, original, resolve },
+      { body, templateId, idempotencyKey: idempotencyKey.current, original, resolve, basedOnMessageId: basedOn.current, confirm },
       {
         onSuccess: () => {
+          typingSignal.stop();
+          draftLock.sent();
+          basedOn.current = null;
           if (insertedArticle) recordUse.mutate({ kind: 'article', id: insertedArticle, action: 'sent' });
           setText('');
           setTranslation('');
@@ -201,7 +232,22 @@ export function Composer({ conversation }: { conversation: Conversation }) {
         />
       ) : null}
       <ViolationList violations={refused.length > 0 ? refused : lint.violations} text={refused.length > 0 ? sentText : lint.checkedText} />
-      {send.error && refused.length === 0 ? <ErrorNotice error={send.error} /> : null}
+      {reported ? (
+        <CollisionDialog
+          arrived={arrived}
+          buyerName={conversation.customer?.display_name ?? t('inbox.unknownBuyer')}
+          pending={send.isPending}
+          onSendAnyway={() => submit(lastResolve.current, true)}
+          onEdit={() => {
+            // They have read what arrived: their next send answers it.
+            basedOn.current = conversation.messages.some((m) => m.id === reported.id) ? newestMessageId(conversation.messages) : reported.id;
+            send.reset();
+            idempotencyKey.current = newKey();
+            inputRef.current?.focus();
+          }}
+        />
+      ) : null}
+      {send.error && refused.length === 0 && !reported ? <ErrorNotice error={send.error} /> : null}
       {assignOnReply.error ? <ErrorNotice error={assignOnReply.error} /> : null}
       <div className="composer__footer">
         <span className={`composer__lint${blocked ? ' is-blocked' : ''}`} data-testid="lint-status">

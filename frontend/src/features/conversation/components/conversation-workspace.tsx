@@ -10,9 +10,11 @@ import { ActivityLog } from './activity-log';
 import { ClocksPanel } from './clocks-panel';
 import { ConversationHeader } from './conversation-header';
 import { CustomerPanel } from './customer-panel';
+import { DraftLockBanner } from './draft-lock-banner';
 import { MessageThread } from './message-thread';
 import { NotesPanel } from './notes-panel';
 import { OrderPanel } from './order-panel';
+import { TypingIndicator } from './typing-indicator';
 
 interface WorkspaceProps {
   conversationId: string;
@@ -41,6 +43,8 @@ export function ConversationWorkspace({ conversationId, onClose, renderComposer,
       <div className="workspace__body">
         <div className="workspace__main">
           <MessageThread conversation={c} />
+          <TypingIndicator conversationId={c.id} />
+          <DraftLockBanner conversationId={c.id} />
           {renderComposer(c)}
         </div>
         <aside className="workspace__side" aria-label={t('workspace.details')}>

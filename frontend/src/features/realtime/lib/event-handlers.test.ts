@@ -2,7 +2,7 @@ import { QueryClient, type InfiniteData } from '@tanstack/react-query';
 import { describe, expect, it, vi } from 'vitest';
 import type { components } from '@/api/schema';
 import { queryKeys } from '@/lib/query-keys';
-import { presence } from '@/lib/realtime-state';
+import { presence, typing } from '@/lib/realtime-state';
 import type { RealtimeFrame } from './connection';
 import { handleFrame } from './event-handlers';
 
@@ -32,6 +32,21 @@ function setup() {
 }
 
 describe('realtime event handlers', () => {
+  it('typing frames add and remove a typist; a draft_lock frame refetches the conversation’s lock', () => {
+    const { send, queryClient } = setup();
+    send('typing', { conversation_id: 'c1', user_id: 'u-carlos', name: 'Carlos Ruiz', state: 'typing', expires_in_seconds: 6 }, 'c1');
+    expect(typing.get().get('c1')?.map((t) => t.name)).toEqual(['Carlos Ruiz']);
+    send('typing', { user_id: 'u-carlos', name: 'Carlos Ruiz', state: 'stopped', expires_in_seconds: 0 }, 'c1');
+    expect(typing.get().has('c1')).toBe(false);
+    send('typing', { conversation_id: 'c1', state: 'typing' }, 'c1'); // no user: ignored
+    expect(typing.get().has('c1')).toBe(false);
+
+    const lockKey = queryKeys.conversations.draftLock('c1');
+    queryClient.setQueryData(lockKey, { conversation_id: 'c1', enabled: true, ttl_seconds: 120, holder: null, mine: false });
+    send('draft_lock', { conversation_id: 'c1', state: 'held', holder: { user_id: 'u-carlos', name: 'Carlos Ruiz' } }, 'c1');
+    expect(queryClient.getQueryState(lockKey)?.isInvalidated).toBe(true);
+  });
+
   it('bulk_job.updated moves the shown job forward and refetches it when it completes', () => {
     const { send, queryClient, deps } = setup();
     const key = queryKeys.bulkJobs.detail('j1');

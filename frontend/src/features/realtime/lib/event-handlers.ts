@@ -2,7 +2,7 @@ import type { QueryClient } from '@tanstack/react-query';
 import { invalidateInbox, patchConversation, patchMessage } from '@/lib/conversation-cache';
 import { noticeFromFrame, type IncomingNotice } from '@/lib/notifications';
 import { queryKeys } from '@/lib/query-keys';
-import { setViewers, type Viewer } from '@/lib/realtime-state';
+import { applyTyping, setViewers, type Viewer } from '@/lib/realtime-state';
 import { slaPatch } from '@/lib/sla-fields';
 import type { RealtimeFrame } from './connection';
 
@@ -145,6 +145,22 @@ const onPresence: Handler = (data) => {
   if (id) setViewers(id, parseViewers(data['viewers']));
 };
 
+// "Carlos is typing": kept until `stopped` or its expiry (a client that died never says stopped).
+const onTyping: Handler = (data) => {
+  const id = str(data['conversation_id']);
+  const userId = str(data['user_id']);
+  if (!id || !userId) return;
+  const state = data['state'] === 'stopped' ? 'stopped' : 'typing';
+  const expires = typeof data['expires_in_seconds'] === 'number' ? data['expires_in_seconds'] : 0;
+  applyTyping(id, { userId, name: str(data['name']) }, state, expires);
+};
+
+// A draft lock was taken, renewed, taken over or released: the open workspace refetches who holds it.
+const onDraftLock: Handler = (data, { queryClient }) => {
+  const id = str(data['conversation_id']);
+  if (id) void queryClient.invalidateQueries({ queryKey: queryKeys.conversations.draftLock(id) });
+};
+
 export const ACTIONS: Readonly<Record<string, Handler>> = {
   'conversation.created': onConversationCreated,
   'conversation.updated': onConversationChanged,
@@ -169,6 +185,8 @@ export const ACTIONS: Readonly<Record<string, Handler>> = {
   'bulk_job.updated': onBulkJobUpdated,
   notification: onNotification,
   presence: onPresence,
+  typing: onTyping,
+  draft_lock: onDraftLock,
 };
 
 export function handleFrame(frame: RealtimeFrame, deps: HandlerDeps): void {
