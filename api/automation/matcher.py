@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from api.automation.explain import Part
 from api.sla.calendar import BusinessCalendar, business_elapsed
 
 MAX_PATTERN_LENGTH = 200
@@ -43,32 +44,32 @@ def in_business_hours(calendar: BusinessCalendar, at: datetime) -> bool:
     return business_elapsed(at, at + timedelta(seconds=1), calendar).total_seconds() > 0
 
 
-def evaluate(conditions: Mapping[str, Any], ctx: MessageContext) -> tuple[bool, str]:
-    """(matched, why). Every given condition must hold; absent ones are ignored."""
-    why: list[str] = []
+def evaluate(conditions: Mapping[str, Any], ctx: MessageContext) -> tuple[bool, list[Part]]:
+    """(matched, why): every given condition must hold, absent ones are ignored; `why` lists what
+    held when it matched (api.automation.explain words it)."""
+    why: list[Part] = []
     if conditions.get("marketplaces") and ctx.marketplace not in conditions["marketplaces"]:
-        return False, f"marketplace {ctx.marketplace} not in rule"
+        return False, []
     if conditions.get("channel_ids") and ctx.channel_id not in conditions["channel_ids"]:
-        return False, "channel not in rule"
+        return False, []
     if conditions.get("categories") and ctx.category not in conditions["categories"]:
-        return False, f"category {ctx.category} not in rule"
+        return False, []
     if conditions.get("customer_tiers") and ctx.customer_tier not in conditions["customer_tiers"]:
-        return False, f"customer tier {ctx.customer_tier} not in rule"
+        return False, []
     if conditions.get("first_message_only") and not ctx.first_message:
-        return False, "not the first message"
+        return False, []
     if conditions.get("outside_business_hours"):
-        if ctx.calendar is None:
-            return False, "no business calendar to tell business hours"
-        if in_business_hours(ctx.calendar, ctx.sent_at):
-            return False, "inside business hours"
-        why.append("outside business hours")
+        # No business calendar: business hours cannot be told, so the condition does not hold.
+        if ctx.calendar is None or in_business_hours(ctx.calendar, ctx.sent_at):
+            return False, []
+        why.append(Part("outside_business_hours"))
     if conditions.get("on_holiday"):
         if ctx.calendar is None:
-            return False, "no business calendar to tell holidays"
+            return False, []
         local_day = ctx.sent_at.astimezone(ctx.calendar.zone).date()
         if not ctx.calendar.is_holiday(local_day):
-            return False, "not a holiday"
-        why.append(f"holiday {local_day.isoformat()}")
+            return False, []
+        why.append(Part("holiday", {"day": local_day.isoformat()}))
     keywords = conditions.get("keywords") or []
     patterns = conditions.get("patterns") or []
     if keywords or patterns:
@@ -76,12 +77,15 @@ def evaluate(conditions: Mapping[str, Any], ctx: MessageContext) -> tuple[bool, 
         if hit is None:
             hit = next((p for p in patterns if re.search(p, ctx.text, re.IGNORECASE)), None)
         if hit is None:
-            return False, "no keyword matched"
-        why.append(f"keyword '{hit}'")
-    for key in ("marketplaces", "categories", "customer_tiers"):
-        if conditions.get(key):
-            why.append(f"{key[:-1].replace('_', ' ')} matched")
-    return True, ", ".join(why) or "no conditions"
+            return False, []
+        why.append(Part("keyword", {"keyword": hit}))
+    if conditions.get("marketplaces"):
+        why.append(Part("marketplace", {"marketplace": ctx.marketplace}))
+    if conditions.get("categories"):
+        why.append(Part("category", {"category": ctx.category}))
+    if conditions.get("customer_tiers"):
+        why.append(Part("customer_tier", {"tier": ctx.customer_tier}))
+    return True, why
 
 
 def validate_pattern(pattern: str) -> str | None:

@@ -109,14 +109,29 @@ class AutoReplyRuleRead(ResponseModel):
     updated_at: datetime
 
 
+class ReasonPart(ResponseModel):
+    code: str = Field(description="See api/automation/explain.py for the codes and their English wording")
+    params: dict[str, Any]
+
+
+class RunReasonDetail(ResponseModel):
+    matched: list[ReasonPart] = Field(description="The rule's conditions that held")
+    blocked: ReasonPart | None = Field(description="Why nothing was done (suppressed runs)")
+    actions: list[ReasonPart] = Field(description="What the rule did (fired runs)")
+
+
 class AutomationRunRead(ResponseModel):
     id: int
     rule_id: uuid.UUID
     conversation_id: uuid.UUID
     message_id: uuid.UUID
     outcome: Literal["fired", "suppressed"]
-    reason: str
-    actions_done: list[str]
+    reason: str = Field(description="Why, in English")
+    reason_detail: RunReasonDetail | None = Field(
+        description="The reason and actions as codes with parameters, for wording them in any language; "
+        "null on runs logged before it existed"
+    )
+    actions_done: list[str] = Field(description="What the rule did, in English")
     created_at: datetime
 
 

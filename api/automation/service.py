@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api import audit, events
 from api.assignment import service as assignment
 from api.automation.classify import PRIORITY_RANK
+from api.automation.explain import Part, action_english, blocked_english, run_detail, run_reason
 from api.automation.matcher import MessageContext, evaluate
 from api.case import repository as case_repository
 from api.case import service as case_service
@@ -173,21 +174,21 @@ async def _context(session: AsyncSession, c: Conversation, message: Message, tie
     )
 
 
-async def _suppression(session: AsyncSession, rule: AutoReplyRule, c: Conversation, message: Message) -> str | None:
+async def _suppression(session: AsyncSession, rule: AutoReplyRule, c: Conversation, message: Message) -> Part | None:
     now = utc_now()
-    if message.author_kind != "buyer":
-        return f"not a buyer message ({message.author_kind}): marketplace system mail is never answered"
+    if message.author_kind != "buyer":  # marketplace system mail is never answered
+        return Part("not_buyer", {"author_kind": message.author_kind})
     if (message.meta or {}).get("auto_submitted"):
-        return "the message is auto-submitted (RFC 3834): answering it could start a loop"
+        return Part("auto_submitted")
     if c.spam_reason is not None:
-        return "the conversation is flagged as spam"
+        return Part("spam_flagged")
     if _sends(rule) and _classified(message, c).get("category") == "spam_likely":
         # Answering spam confirms the address is read and invites more; a person decides instead.
-        return "the message looks like spam; automatic replies are never sent to it"
+        return Part("spam_likely")
     if message.no_response_needed:
-        return "the buyer's message needs no response"
+        return Part("no_response_needed")
     if now - message.sent_at > STALE_AFTER:
-        return "the message is older than 24 h (synced late); a person should answer it"
+        return Part("stale")
     quiet = timedelta(minutes=rule.quiet_after_agent_minutes)
     agent_recent = (
         await session.execute(
@@ -202,7 +203,7 @@ async def _suppression(session: AsyncSession, rule: AutoReplyRule, c: Conversati
         )
     ).scalar()
     if agent_recent:
-        return f"an agent replied in the last {rule.quiet_after_agent_minutes} minutes"
+        return Part("agent_recent", {"minutes": rule.quiet_after_agent_minutes})
     cooldown = timedelta(minutes=rule.cooldown_minutes)
     fired_recently = (
         await session.execute(
@@ -217,7 +218,7 @@ async def _suppression(session: AsyncSession, rule: AutoReplyRule, c: Conversati
         )
     ).scalar()
     if fired_recently:
-        return f"already fired on this conversation within its {rule.cooldown_minutes}-minute cooldown"
+        return Part("cooldown", {"minutes": rule.cooldown_minutes})
     return None
 
 
@@ -227,10 +228,13 @@ async def _record(
     c: Conversation,
     message: Message,
     outcome: str,
-    reason: str,
-    done: list[str],
+    matched: list[Part],
+    blocked: Part | None,
+    actions: list[Part],
 ) -> bool:
     """Insert the run; False when this rule already handled this message (a repeated job)."""
+    reason = run_reason(matched, blocked)
+    done = [action_english(a) for a in actions]
     row = (
         await session.execute(
             insert(AutomationRun)
@@ -241,6 +245,7 @@ async def _record(
                 message_id=message.id,
                 outcome=outcome,
                 reason=reason[:2000],
+                reason_detail=run_detail(matched, blocked, actions),
                 actions_done=done,
             )
             .on_conflict_do_nothing(index_elements=[AutomationRun.rule_id, AutomationRun.message_id])
@@ -296,20 +301,22 @@ async def run_rules(session: AsyncSession, c: Conversation, message: Message, ti
             continue
         blocked = await _suppression(session, rule, c, message)
         if blocked:
-            await _record(session, rule, c, message, "suppressed", f"matched ({why}) but {blocked}", [])
+            await _record(session, rule, c, message, "suppressed", why, blocked, [])
             continue
         try:
             done = await _apply_actions(session, rule, c, message)
         except _Suppressed as exc:
-            await _record(session, rule, c, message, "suppressed", f"matched ({why}) but {exc}", [])
+            await _record(session, rule, c, message, "suppressed", why, exc.part, [])
             continue
-        await _record(session, rule, c, message, "fired", f"matched: {why}", done)
+        await _record(session, rule, c, message, "fired", why, None, done)
         if rule.stop_after_match:
             break
 
 
 class _Suppressed(Exception):
-    pass
+    def __init__(self, part: Part) -> None:
+        super().__init__(blocked_english(part))
+        self.part = part
 
 
 def _sends(rule: AutoReplyRule) -> bool:
@@ -322,7 +329,7 @@ def _classified(message: Message, c: Conversation) -> dict[str, Any]:
     return {"category": decided.get("category") or c.category, "language": decided.get("language") or c.language}
 
 
-async def _apply_actions(session: AsyncSession, rule: AutoReplyRule, c: Conversation, message: Message) -> list[str]:
+async def _apply_actions(session: AsyncSession, rule: AutoReplyRule, c: Conversation, message: Message) -> list[Part]:
     """Render and lint before changing anything, so a refused text suppresses the whole rule.
     A template goes out in the buyer's language when the library has that variant of it."""
     texts: dict[int, tuple[str, uuid.UUID, str]] = {}
@@ -337,13 +344,26 @@ async def _apply_actions(session: AsyncSession, rule: AutoReplyRule, c: Conversa
                 # hard timeout, so a hostile template suppresses this rule instead of stalling the worker.
                 rendered = await template_pool.render(template.body, await templates.values_for(session, c))
             except TemplateError as exc:
-                raise _Suppressed(f"template '{template.name}' failed: {exc}") from exc
+                raise _Suppressed(Part("template_failed", {"template": template.name, "error": str(exc)})) from exc
             violations = await compliance.lint_for_conversation(session, c, rendered.text)
             if has_blocking(violations):
-                reasons = "; ".join(v.message for v in violations if v.severity == "error")
-                raise _Suppressed(f"the compliance linter refused template '{template.name}': {reasons}")
+                errors, sent = [v for v in violations if v.severity == "error"], rendered.text
+                raise _Suppressed(
+                    Part(
+                        "lint_refused",
+                        {
+                            "template": template.name,
+                            "messages": "; ".join(v.message for v in errors),
+                            # The SPA words each violation from its code, as the composer does.
+                            "violations": [
+                                {"code": v.code, "marketplace": v.marketplace, "excerpt": sent[v.start : v.end]}
+                                for v in errors
+                            ],
+                        },
+                    )
+                )
             texts[i] = (rendered.text, template_id, template.language)
-    done: list[str] = []
+    done: list[Part] = []
     changed: list[str] = []
     manual = set(c.manual_fields or ())
     before = ConversationData.of(c).model_dump(mode="json")
@@ -353,27 +373,27 @@ async def _apply_actions(session: AsyncSession, rule: AutoReplyRule, c: Conversa
             text, template_id, template_language = texts[i]
             await queue_reply(session, None, c, text, author_kind="auto", template_id=template_id)
             await templates.count_use(session, template_id)
-            done.append(f"sent template {template_id} ({template_language})")
+            done.append(Part("sent_template", {"template_id": str(template_id), "language": template_language}))
         elif kind == "add_label":
             # Adding never takes away a label a person set, so labels stay open to rules.
             label = str(action["label"])
             if label not in (c.labels or []):
                 c.labels = [*(c.labels or []), label]
                 changed.append("labels")
-            done.append(f"label {label}")
+            done.append(Part("label", {"label": label}))
         elif kind == "set_priority":
             if "priority" in manual:
-                done.append(f"kept priority {c.priority}: set by a person")
+                done.append(Part("kept_priority", {"priority": c.priority}))
                 continue
             c.priority = str(action["priority"])
             changed.append("priority")
-            done.append(f"priority {c.priority}")
+            done.append(Part("priority", {"priority": c.priority}))
         elif kind == "assign":
             if manual & {"assignee_id", "team_id"}:
-                done.append("kept the assignee: set by a person")
+                done.append(Part("kept_assignee"))
                 continue
             await _assign(session, c, action)
-            done.append("assigned")
+            done.append(Part("assigned"))
         elif kind == "remind":
             minutes = int(action.get("after_minutes", 60))
             user_id = action.get("user_id") or c.assignee_id
@@ -387,7 +407,7 @@ async def _apply_actions(session: AsyncSession, rule: AutoReplyRule, c: Conversa
                     note=str(action.get("note") or f"Follow up: rule '{rule.name}'"),
                 )
             )
-            done.append(f"reminder in {minutes} min")
+            done.append(Part("reminder", {"minutes": minutes}))
         elif kind == "open_case":
             done.append(await _open_case(session, rule, c, action))
     if changed:
@@ -423,11 +443,11 @@ def _audit_changes(session: AsyncSession, rule: AutoReplyRule, c: Conversation, 
         )
 
 
-async def _open_case(session: AsyncSession, rule: AutoReplyRule, c: Conversation, action: dict[str, Any]) -> str:
+async def _open_case(session: AsyncSession, rule: AutoReplyRule, c: Conversation, action: dict[str, Any]) -> Part:
     kind = str(action["kind"])
     existing = await case_repository.open_of_kind(session, c.organization_id, c.id, kind)
     if existing is not None:
-        return f"{kind} case {existing.id} already open"
+        return Part("case_already_open", {"kind": kind, "case_id": str(existing.id)})
     reason = str(action.get("reason") or f"opened by rule '{rule.name}'")
     case, _ = await case_service.open_case(
         session,
@@ -436,7 +456,7 @@ async def _open_case(session: AsyncSession, rule: AutoReplyRule, c: Conversation
         CaseCreate(conversation_id=c.id, kind=kind, reason=reason),  # type: ignore[arg-type]
         source="automation",
     )
-    return f"opened {kind} case {case.id}"
+    return Part("case_opened", {"kind": kind, "case_id": str(case.id)})
 
 
 async def _assign(session: AsyncSession, c: Conversation, action: dict[str, Any]) -> None:

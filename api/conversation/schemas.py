@@ -71,6 +71,17 @@ class ConversationRead(ResponseModel):
     )
 
 
+class MatchedCondition(ResponseModel):
+    condition: Literal["marketplace", "channel", "category", "priority", "customer_tier", "label"]
+    value: str
+
+
+class ClockReasonDetail(ResponseModel):
+    builtin_key: str | None = Field(description="Set when the policy is one of Hourglass's built-in policies")
+    name_is_builtin: bool = Field(description="The policy still has its built-in name (translatable by key)")
+    matched: list[MatchedCondition] = Field(description="The policy's conditions that held; empty: the default")
+
+
 class ClockRead(ResponseModel):
     id: uuid.UUID
     kind: Literal[
@@ -92,7 +103,9 @@ class ClockRead(ResponseModel):
     policy_id: uuid.UUID | None
     policy_name: str | None
     target_seconds: int
-    reason: str = Field(description="Why this policy applied")
+    reason: str = Field(description="Why this policy applied, in English")
+    reason_detail: ClockReasonDetail = Field(description="The same reason as data, for wording it in any language")
+
 
 
 class ConversationPage(ResponseModel):

@@ -78,6 +78,9 @@ class AutomationRun(Base):
     message_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
     outcome: Mapped[str] = mapped_column(String(12))
     reason: Mapped[str] = mapped_column(Text)
+    # The reason and actions as codes with parameters (api.automation.explain), for wording them in
+    # the reader's language; null on runs recorded before it existed, which show `reason` as it is.
+    reason_detail: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     actions_done: Mapped[list[str]] = mapped_column(JSONB, server_default="[]")
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 

@@ -134,3 +134,14 @@ RESPONSE_RATE_THRESHOLDS: dict[str, tuple[float, str]] = {
     "shopee": (0.90, "recommended Chat Response Rate of at least 90% (Shopee, third-party sources)"),
     "tiktok": (0.90, "12-hour response rate of at least 90% (TikTok Shop, third-party sources, unverified)"),
 }
+
+
+def is_builtin_name(builtin_key: str | None, name: str | None) -> bool:
+    """Whether `name` is still the built-in policy's own (the SPA then words it in the reader's language)."""
+    builtin = next((b for b in BUILTINS if b.key == builtin_key), None)
+    return builtin is not None and builtin.name == name
+
+
+def is_builtin_source(builtin_key: str | None, source: str | None) -> bool:
+    builtin = next((b for b in BUILTINS if b.key == builtin_key), None)
+    return builtin is not None and builtin.source == source

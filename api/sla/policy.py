@@ -20,14 +20,29 @@ class PolicyContext:
     labels: frozenset[str]
 
 
+# A condition list's name -> how one of its values is named in an explanation.
+_SINGULAR = {
+    "marketplaces": "marketplace",
+    "channel_ids": "channel",
+    "categories": "category",
+    "priorities": "priority",
+    "customer_tiers": "customer_tier",
+}
+
+
 @dataclass(frozen=True)
 class PolicyChoice:
     policy_id: Any
     reason: str
+    # The conditions that held, as (condition, value): the SPA words them in the reader's language,
+    # `reason` is the same in English for the API and the audit log.
+    matched: tuple[tuple[str, str], ...] = ()
 
 
-def matches(conditions: Mapping[str, Sequence[str]], ctx: PolicyContext) -> tuple[bool, list[str]]:
-    """All listed conditions must hold; an absent or empty list matches anything."""
+def matches(conditions: Mapping[str, Sequence[str]], ctx: PolicyContext) -> tuple[bool, list[tuple[str, str]]]:
+    """All listed conditions must hold; an absent or empty list matches anything. The second item
+    lists what held as (condition, value), condition being `label` or `marketplace`, `channel`,
+    `category`, `priority`, `customer_tier`."""
     values = {
         "marketplaces": ctx.marketplace,
         "channel_ids": ctx.channel_id,
@@ -35,7 +50,7 @@ def matches(conditions: Mapping[str, Sequence[str]], ctx: PolicyContext) -> tupl
         "priorities": ctx.priority,
         "customer_tiers": ctx.customer_tier,
     }
-    why: list[str] = []
+    why: list[tuple[str, str]] = []
     for key, allowed in conditions.items():
         if not allowed:
             continue
@@ -43,11 +58,11 @@ def matches(conditions: Mapping[str, Sequence[str]], ctx: PolicyContext) -> tupl
             hit = sorted(ctx.labels & set(allowed))
             if not hit:
                 return False, []
-            why.append(f"label {hit[0]}")
+            why.append(("label", hit[0]))
         elif key in values:
             if values[key] not in allowed:
                 return False, []
-            why.append(f"{key.rstrip('s').replace('_id', '')} {values[key]}")
+            why.append((_SINGULAR[key], values[key]))
         else:
             return False, []
     return True, why
@@ -58,8 +73,9 @@ def choose(policies: Iterable[tuple[Any, int, Mapping[str, Sequence[str]], str]]
     for policy_id, _position, conditions, name in sorted(policies, key=lambda p: (p[1], str(p[3]))):
         ok, why = matches(conditions, ctx)
         if ok:
-            reason = f"policy '{name}' matched " + (", ".join(why) if why else "as the default")
-            return PolicyChoice(policy_id=policy_id, reason=reason)
+            said = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in why)
+            reason = f"policy '{name}' matched " + (said if why else "as the default")
+            return PolicyChoice(policy_id=policy_id, reason=reason, matched=tuple(why))
     raise LookupError("no SLA policy matches and there is no default policy")
 
 

@@ -4,11 +4,11 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, computed_field, model_validator
 
 from api.kit.schema import PatchModel, RequestModel, ResponseModel
 from api.sla.calendar import BusinessCalendar as Calendar
-from api.sla.catalog import TIER_ACTIONS
+from api.sla.catalog import TIER_ACTIONS, is_builtin_name, is_builtin_source
 from api.sla.policy import CONDITION_KEYS, validate_tiers
 
 
@@ -95,6 +95,18 @@ class PolicyRead(ResponseModel):
     tiers: list[dict[str, Any]]
     version: int
     updated_at: datetime
+
+    # While a built-in policy keeps Hourglass's own wording, the SPA shows that wording in the reader's
+    # language (by `builtin_key`); once someone renames it or rewrites its source, their text is shown.
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def name_is_builtin(self) -> bool:
+        return is_builtin_name(self.builtin_key, self.name)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def source_is_builtin(self) -> bool:
+        return is_builtin_source(self.builtin_key, self.source)
 
 
 class CalendarFields(PatchModel):

@@ -32,8 +32,8 @@ from api.models.sla import BREACH_TIER
 from api.sla import cache, repository
 from api.sla.calendar import BusinessCalendar as Calendar
 from api.sla.calendar import DeadlineUnreachable, add_business_time
-from api.sla.catalog import DUE_SOON_FRACTION
-from api.sla.policy import PolicyContext, choose, tier_due_times
+from api.sla.catalog import DUE_SOON_FRACTION, is_builtin_name
+from api.sla.policy import PolicyChoice, PolicyContext, choose, tier_due_times
 
 MARKETPLACE_RESPONSE = ("marketplace_first_response", "marketplace_next_response")
 INTERNAL_RESPONSE = ("internal_first_response", "internal_next_response")
@@ -95,16 +95,19 @@ class SlaChoice:
     policy: SlaPolicy
     reason: str
     calendar: Any | None
+    matched: tuple[tuple[str, str], ...] = ()
 
 
-async def choose_policy(session: AsyncSession, c: Conversation, *, tier: str | None = None) -> tuple[SlaPolicy, str]:
+async def choose_policy(
+    session: AsyncSession, c: Conversation, *, tier: str | None = None
+) -> tuple[SlaPolicy, PolicyChoice]:
     """The conversation's policy. `tier`: the customer's tier when the caller knows it (ingest does)."""
     hit, policies = cache.get(("policies", c.organization_id))
     if not hit:
         policies = [p for p in await repository.policies(session, c.organization_id) if p.is_active]
         cache.put(("policies", c.organization_id), policies)
     choice = choose(((p.id, p.position, p.conditions, p.name) for p in policies), await _context(session, c, tier))
-    return next(p for p in policies if p.id == choice.policy_id), choice.reason
+    return next(p for p in policies if p.id == choice.policy_id), choice
 
 
 async def calendar_for(
@@ -118,10 +121,15 @@ async def calendar_for(
     return row
 
 
-def _snapshot(policy: SlaPolicy, target_seconds: int, calendar: Any | None) -> dict[str, Any]:
+def _snapshot(
+    policy: SlaPolicy, target_seconds: int, calendar: Any | None, matched: tuple[tuple[str, str], ...] = ()
+) -> dict[str, Any]:
     return {
         "policy_id": str(policy.id),
         "name": policy.name,
+        "builtin_key": policy.builtin_key,
+        # Why this policy: the conditions that held, words left to the reader's language.
+        "matched": [{"condition": k, "value": v} for k, v in matched],
         "version": policy.version,
         "source": policy.source,
         "target_seconds": target_seconds,
@@ -146,7 +154,7 @@ def _plan(
     kind: str,
     started_at: datetime,
     policy: SlaPolicy,
-    reason: str,
+    choice: SlaChoice,
     target: int,
     calendar: Any | None,
     now: datetime,
@@ -158,8 +166,8 @@ def _plan(
         conversation_id=c.id,
         kind=kind,
         policy_id=policy.id,
-        policy_snapshot=_snapshot(policy, target, calendar),
-        reason=reason,
+        policy_snapshot=_snapshot(policy, target, calendar, choice.matched),
+        reason=choice.reason,
         marketplace=c.marketplace,
         channel_id=c.channel_id,
         started_at=started_at,
@@ -269,8 +277,10 @@ async def reconcile(
     changed = False
     choice = None
     if waiting is not None or (c.status != "resolved" and c.first_inbound_at is not None):
-        policy, reason = await choose_policy(session, c, tier=tier)
-        choice = SlaChoice(policy, reason, await calendar_for(session, c.organization_id, policy, c.team_id))
+        policy, chosen = await choose_policy(session, c, tier=tier)
+        choice = SlaChoice(
+            policy, chosen.reason, await calendar_for(session, c.organization_id, policy, c.team_id), chosen.matched
+        )
 
     stopped = False
     for kind in RESPONSE_KINDS:
@@ -315,7 +325,7 @@ async def reconcile(
         for kinds, target, cal in families:
             if target and not any(k in running for k in kinds):
                 kind = kinds[0] if first else kinds[1]
-                planned.append(_plan(c, kind, waiting, policy, choice.reason, target, cal, now))
+                planned.append(_plan(c, kind, waiting, policy, choice, target, cal, now))
 
     # Resolution clock: from the first buyer message until resolved; a reopened thread starts anew.
     res = running.get("internal_resolution")
@@ -342,7 +352,7 @@ async def reconcile(
         policy = choice.policy
         target = policy.internal_resolution_seconds
         assert target is not None  # the branch is taken only when the policy has a resolution target
-        planned.append(_plan(c, "internal_resolution", start, policy, choice.reason, target, choice.calendar, now))
+        planned.append(_plan(c, "internal_resolution", start, policy, choice, target, choice.calendar, now))
 
     # What is open is known without a re-read, unless an insert lost to a concurrent clock.
     open_clocks_known = True
@@ -495,6 +505,7 @@ def clock_view(clock: SlaClock, now: datetime) -> dict[str, Any]:
     state = clock.state
     if state == "running" and clock.due_at is not None and now >= clock.due_at:
         state = "breached"  # the breach timer fires within a second; reads never lag behind it
+    snapshot = clock.policy_snapshot
     return {
         "id": str(clock.id),
         "kind": clock.kind,
@@ -511,6 +522,11 @@ def clock_view(clock: SlaClock, now: datetime) -> dict[str, Any]:
         "policy_id": clock.policy_snapshot.get("policy_id"),
         "target_seconds": clock.policy_snapshot["target_seconds"],
         "reason": clock.reason,
+        "reason_detail": {
+            "builtin_key": snapshot.get("builtin_key"),
+            "name_is_builtin": is_builtin_name(snapshot.get("builtin_key"), snapshot.get("name")),
+            "matched": snapshot.get("matched") or [],
+        },
     }
 
 

@@ -66,6 +66,13 @@ async def test_out_of_hours_walmart_question_gets_ack_that_leaves_clock_running(
     conv = (await tenant.api.get(f"/v1/conversations/{msg['conversation_id']}")).json()
     clock = next(c for c in conv["clocks"] if c["kind"] == "marketplace_first_response")
     assert clock["state"] == "running"  # Walmart does not count auto-replies
+    # Why the policy applied, as data the SPA words in the reader's language (and in English).
+    assert clock["reason_detail"] == {
+        "builtin_key": "walmart",
+        "name_is_builtin": True,
+        "matched": [{"condition": "marketplace", "value": "walmart"}],
+    }
+    assert clock["reason"] == "policy 'Walmart (48 h, weekends and days off included)' matched marketplace walmart"
     assert (await tenant.admin.get(f"/v1/templates/{ack['id']}")).json()["usage_count"] == 1
     [run] = await runs(sessionmaker)
     assert run.outcome == "fired" and "outside business hours" in run.reason
@@ -81,6 +88,15 @@ async def test_out_of_hours_walmart_question_gets_ack_that_leaves_clock_running(
     await drain(sessionmaker)
     second = (await runs(sessionmaker))[-1]
     assert second.outcome == "suppressed" and "cooldown" in second.reason
+    logged = (await tenant.admin.get("/v1/automation/runs")).json()
+    by_outcome = {r["outcome"]: r for r in logged}
+    assert by_outcome["fired"]["reason_detail"] == {
+        "matched": [{"code": "outside_business_hours", "params": {}}],
+        "blocked": None,
+        "actions": [{"code": "sent_template", "params": {"template_id": ack["id"], "language": "en"}}],
+    }
+    assert by_outcome["fired"]["actions_done"] == [f"sent template {ack['id']} (en)"]
+    assert by_outcome["suppressed"]["reason_detail"]["blocked"] == {"code": "cooldown", "params": {"minutes": 1440}}
     audit = (await tenant.admin.get("/v1/audit", params={"entity_type": "conversation"})).json()["items"]
     assert {"automation.fired", "automation.suppressed"} <= {a["action"] for a in audit}
 

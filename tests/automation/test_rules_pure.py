@@ -7,6 +7,7 @@ import pytest
 
 from api.assignment.selectors import Candidate, pick_least_loaded, pick_round_robin, sticky
 from api.automation.classify import ClassificationInput, RuleClassifier
+from api.automation.explain import Part, matched_english
 from api.automation.language import detect_language
 from api.automation.matcher import MessageContext, evaluate, keyword_pattern, validate_pattern
 from api.sla.calendar import BusinessCalendar
@@ -103,7 +104,8 @@ def test_holiday_keyword_and_first_message_conditions():
     assert evaluate({"on_holiday": True}, ctx(sent_at=datetime(2026, 10, 1, 3, tzinfo=UTC)))[0] is True
     assert evaluate({"on_holiday": True}, ctx())[0] is False
     matched, why = evaluate({"keywords": ["return", "退货"]}, ctx(text="Bonjour 我想退货 please"))
-    assert matched and "退货" in why
+    assert matched and why == [Part("keyword", {"keyword": "退货"})]
+    assert matched_english(why) == "keyword '退货'"
     assert evaluate({"keywords": ["ship"]}, ctx(text="relationship advice"))[0] is False
     assert evaluate({"first_message_only": True}, ctx(first_message=False))[0] is False
     assert evaluate({"marketplaces": ["amazon"]}, ctx())[0] is False

@@ -171,7 +171,8 @@ async def test_custom_policy_by_customer_tier_takes_precedence(tenant):
     second = await push(tenant.api, channel["id"], buyer={"external_id": "vip-1", "name": "V"})
     clocks = (await tenant.api.get(f"/v1/conversations/{second['conversation_id']}")).json()["clocks"]
     assert clocks[0]["policy_name"] == "VIP on Amazon" and clocks[0]["target_seconds"] == 4 * 3600
-    assert "customer_tier high_value" in clocks[0]["reason"]
+    assert "customer tier high_value" in clocks[0]["reason"]
+    assert {"condition": "customer_tier", "value": "high_value"} in clocks[0]["reason_detail"]["matched"]
 
 
 async def test_sweep_gives_clocks_to_waiting_conversations(tenant, sessionmaker):

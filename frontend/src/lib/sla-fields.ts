@@ -1,3 +1,4 @@
+import type { ClockReasonDetail } from './explain-wording';
 import { asSlaState, type SlaState } from './sla-time';
 
 /**
@@ -27,6 +28,8 @@ export interface SlaClock {
   dueSoonAt: string | null;
   policyName: string | null;
   reason: string | null;
+  /** the reason as data (see explain-wording.ts); null from an API or an event that does not send it */
+  reasonDetail: ClockReasonDetail | null;
   stopReason: string | null;
 }
 
@@ -73,6 +76,14 @@ function clockState(rawState: unknown, phase: ClockPhase): SlaState | null {
   return null;
 }
 
+function reasonDetail(raw: unknown): ClockReasonDetail | null {
+  if (typeof raw !== 'object' || raw === null || !Array.isArray(field(raw, 'matched'))) return null;
+  const matched = (field(raw, 'matched') as unknown[])
+    .filter((m): m is object => typeof m === 'object' && m !== null)
+    .map((m) => ({ condition: str(field(m, 'condition')) ?? '', value: str(field(m, 'value')) ?? '' }));
+  return { builtin_key: str(field(raw, 'builtin_key')), name_is_builtin: field(raw, 'name_is_builtin') === true, matched };
+}
+
 /** The detail's clocks, or null when the API does not send them. */
 export function readClocks(source: object): SlaClock[] | null {
   const raw = field(source, 'clocks');
@@ -90,6 +101,7 @@ export function readClocks(source: object): SlaClock[] | null {
         dueSoonAt: str(field(c, 'due_soon_at')),
         policyName: str(field(c, 'policy_name')),
         reason: str(field(c, 'reason')),
+        reasonDetail: reasonDetail(field(c, 'reason_detail')),
         stopReason: str(field(c, 'stop_reason')),
       };
     });

@@ -9,6 +9,7 @@ import { formatRelative } from '@/lib/format';
 import { useActionTemplates, useAutomationRuns, useAutoReplyRules, useToggleAutoReplyRule, type AutoReplyRule } from '../api/automation';
 import { actionToDraft } from '../lib/actions';
 import { AutoReplyDialog } from './auto-reply-dialog';
+import { runActions, runReason } from '@/lib/explain-wording';
 
 /** Auto-reply rules and what they did: every firing and every suppression, with the reason. */
 export function AutoRepliesPage({ canEdit }: { canEdit: boolean }) {
@@ -209,8 +210,10 @@ function RunLog({ rules }: { rules: AutoReplyRule[] }) {
                 <td>
                   <span className={`tag ${run.outcome === 'fired' ? 'tag--ok' : 'tag--muted'}`}>{t(`rules.outcomes.${run.outcome}`)}</span>
                 </td>
-                <td className="run-reason">{run.reason}</td>
-                <td className="muted">{done(run.actions_done) || '—'}</td>
+                <td className="run-reason" title={run.reason}>
+                  {runReason(t, run.reason_detail) ?? run.reason}
+                </td>
+                <td className="muted">{runActions(t, run.reason_detail, (id) => templates.data?.find((x) => x.id === id)?.name) ?? (done(run.actions_done) || '—')}</td>
                 <td>
                   <Link to={`/inbox/${run.conversation_id}`}>{t('rules.openConversation')}</Link>
                 </td>

@@ -1,5 +1,6 @@
 import { useTranslation } from 'react-i18next';
 import { CountdownBadge } from '@/components/countdown-badge';
+import { clockReason, policyName } from '@/lib/explain-wording';
 import { formatDateTime } from '@/lib/format';
 import { readClocks, readSla } from '@/lib/sla-fields';
 import type { ConversationDetail } from '../api/get-conversation';
@@ -49,10 +50,22 @@ export function ClocksPanel({ conversation }: { conversation: ConversationDetail
                 )}
               </div>
               <div className="clock__meta">
-                {clock.policyName ? <span>{clock.policyName}</span> : null}
+                {clock.policyName ? (
+                  <span>
+                    {policyName(t, {
+                      name: clock.policyName,
+                      builtin_key: clock.reasonDetail?.builtin_key,
+                      name_is_builtin: clock.reasonDetail?.name_is_builtin,
+                    })}
+                  </span>
+                ) : null}
                 {clock.deadline ? <span>{t('sla.dueAt', { time: formatDateTime(clock.deadline, i18n.language) })}</span> : null}
               </div>
-              {clock.reason ? <div className="clock__reason">{clock.reason}</div> : null}
+              {clock.reason ? (
+                <div className="clock__reason" data-testid="clock-reason">
+                  {clockReason(t, clock.reasonDetail, clock.policyName) ?? clock.reason}
+                </div>
+              ) : null}
             </div>
           );
         })

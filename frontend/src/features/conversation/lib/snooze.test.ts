@@ -10,6 +10,7 @@ const clock = (kind: string, deadline: string, phase: SlaClock['phase'] = 'runni
   dueSoonAt: null,
   policyName: null,
   reason: null,
+  reasonDetail: null,
   stopReason: null,
 });
 

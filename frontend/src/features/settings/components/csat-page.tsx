@@ -128,7 +128,7 @@ export function CsatPage({ canEdit }: { canEdit: boolean }) {
                         </span>
                       ))}
                     </td>
-                    <td className="muted">{rule?.reason ?? ''}</td>
+                    <td className="muted" title={rule?.reason}>{rule ? t(`csatSettings.ruleText.${marketplace}`, { defaultValue: rule.reason }) : ''}</td>
                   </tr>
                 );
               })}

@@ -7,6 +7,7 @@ import { formatDuration } from '@/lib/duration';
 import { usePolicies, useTogglePolicy, type Policy } from '../api/sla';
 import { firesAfterSeconds, tierToDraft } from '../lib/tiers';
 import { PolicyDialog } from './policy-dialog';
+import { policyName, policySource } from '@/lib/explain-wording';
 
 /** SLA policies in the order they are tried, with their targets and escalation ladders. */
 export function PoliciesPage({ canEdit }: { canEdit: boolean }) {
@@ -101,9 +102,9 @@ function PolicyRow({ policy: p, canEdit, onEdit, onToggle }: { policy: Policy; c
       <td className="num muted">{p.position}</td>
       <td>
         <div className="cell-title">
-          <strong>{p.name}</strong>
+          <strong data-testid="policy-name-cell">{policyName(t, p)}</strong>
         </div>
-        <div className="cell-sub muted" title={p.source}>
+        <div className="cell-sub muted" title={policySource(t, p)}>
           {p.builtin_key ? t('sla.builtin') : t('sla.custom')} · v{p.version}
         </div>
       </td>

@@ -7,6 +7,7 @@ import { errorsAt, fieldErrorsOf } from '@/lib/field-errors';
 import { useCalendars, useSavePolicy, type Policy, type PolicyCreate } from '../api/sla';
 import { draftToTier, tierToDraft, type TierDraft } from '../lib/tiers';
 import { TierEditor } from './tier-editor';
+import { policyName, policySource } from '@/lib/explain-wording';
 
 const TIERS = ['standard', 'high_value', 'potential', 'low_activity'] as const;
 type Conditions = NonNullable<PolicyCreate['conditions']>;
@@ -25,7 +26,9 @@ export function PolicyDialog({ policy, defaultPosition, onClose }: { policy: Pol
   const errors = fieldErrorsOf(save.error);
   const isDefault = policy?.builtin_key === 'default';
 
-  const [name, setName] = useState(policy?.name ?? '');
+  // A built-in policy's name shows in the reader's language; saved unchanged, it keeps its own name.
+  const shownName = policy ? policyName(t, policy) : '';
+  const [name, setName] = useState(shownName);
   const [position, setPosition] = useState(String(policy?.position ?? defaultPosition));
   const [active, setActive] = useState(policy?.is_active ?? true);
   const [cond, setCond] = useState<Conditions>({
@@ -57,7 +60,7 @@ export function PolicyDialog({ policy, defaultPosition, onClose }: { policy: Pol
   const submit = (e: FormEvent) => {
     e.preventDefault();
     const body: PolicyCreate = {
-      name: name.trim(),
+      name: policy && name.trim() === shownName ? policy.name : name.trim(),
       position: Number(position),
       is_active: active,
       first_response_seconds: first ?? 0,
@@ -76,9 +79,9 @@ export function PolicyDialog({ policy, defaultPosition, onClose }: { policy: Pol
 
   const tierErrors = (i: number) => errorsAt(errors, `tiers.${i}`, true);
   return (
-    <Dialog title={policy ? t('sla.editPolicy', { name: policy.name }) : t('sla.newPolicy')} onClose={onClose} wide testId="policy-dialog">
+    <Dialog title={policy ? t('sla.editPolicy', { name: shownName }) : t('sla.newPolicy')} onClose={onClose} wide testId="policy-dialog">
       <form className="form" onSubmit={submit}>
-        {policy?.builtin_key ? <p className="notice notice--info">{policy.source}</p> : null}
+        {policy?.builtin_key ? <p className="notice notice--info">{policySource(t, policy)}</p> : null}
         <div className="form__grid form__grid--4">
           <Field label={t('settings.name')} errors={errorsAt(errors, 'name')} className="span-2">
             <input value={name} required onChange={(e) => setName(e.target.value)} data-testid="policy-name" />
