@@ -1020,6 +1020,12 @@ export const en = {
     download: 'Download {{format}}',
   },
   dashboard: {
+    thresholdSource: {
+      walmart: 'Seller Response Rate must stay above 95% (Walmart Customer Care Policy)',
+      amazon: 'Older published target: 90% answered within 24 h (Amazon, third-party quote)',
+      shopee: 'Recommended chat response rate of at least 90% (Shopee, third-party sources)',
+      tiktok: '12-hour response rate of at least 90% (TikTok Shop, third-party sources, unverified)',
+    },
     series: {
       title: 'Over time',
       noCompare: 'no previous figure',

@@ -1020,6 +1020,12 @@ export const zhCN: Messages = {
     download: '下载 {{format}}',
   },
   dashboard: {
+    thresholdSource: {
+      walmart: '卖家回复率须保持在 95% 以上（沃尔玛客服政策）',
+      amazon: '早先公布的目标：90% 的消息在 24 小时内回复（亚马逊，第三方转述）',
+      shopee: '建议聊天回复率不低于 90%（Shopee，第三方来源）',
+      tiktok: '12 小时回复率不低于 90%（TikTok Shop，第三方来源，未经核实）',
+    },
     series: {
       title: '趋势',
       noCompare: '无上期数据',

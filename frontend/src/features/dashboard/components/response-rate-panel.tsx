@@ -83,7 +83,7 @@ function RateLine({ row, label, sub = false }: { row: RateRow; label: ReactNode;
     <tr className={sub ? 'rate-table__sub' : ''} data-testid={sub ? 'rate-row-store' : 'rate-row'} data-marketplace={row.marketplace} data-health={health}>
       <td>{label}</td>
       <td>
-        <div className="ratebar" title={row.threshold_source ?? undefined}>
+        <div className="ratebar" title={row.threshold_source ? t(`dashboard.thresholdSource.${row.marketplace}`, { defaultValue: row.threshold_source }) : undefined}>
           <div className="ratebar__track">
             {row.rate !== null ? <div className={`ratebar__fill ratebar__fill--${health}`} style={{ width: `${row.rate * 100}%` }} /> : null}
             {row.threshold !== null ? <div className="ratebar__threshold" style={{ left: `${row.threshold * 100}%` }} aria-hidden /> : null}
