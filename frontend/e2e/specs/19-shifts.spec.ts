@@ -109,3 +109,19 @@ test('an agent with a roster sees her availability and the Shifts page in Chines
   await expect(page.getByTestId('shift-form')).toHaveCount(0);
   await shot('19-shifts-zh');
 });
+
+test('the header keeps an agent’s status and Log out on screen with her shift line, in English, at laptop widths', async ({ page }) => {
+  await logIn(page, 'li.na@hourglass.local', 'hourglass-demo');
+  await page.getByRole('button', { name: 'English' }).click();
+  const badge = page.getByTestId('availability-badge');
+  await expect(badge).toBeVisible();
+  for (const width of [1440, 1280, 1024, 800]) {
+    await page.setViewportSize({ width, height: 800 });
+    const logOut = page.getByRole('button', { name: 'Log out' });
+    await expect(logOut).toBeInViewport({ ratio: 1 });
+    await expect(badge).toBeInViewport({ ratio: 1 });
+    // Nothing wider than the screen: the links scroll inside the bar instead.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth), `at ${width} px`).toBeLessThanOrEqual(width);
+  }
+  await page.getByRole('button', { name: '中文' }).click();
+});

@@ -52,3 +52,13 @@ export function formatPercent(ratio: number | null | undefined, locale: string, 
   if (ratio === null || ratio === undefined || Number.isNaN(ratio)) return '—';
   return new Intl.NumberFormat(locale, { style: 'percent', minimumFractionDigits: digits, maximumFractionDigits: digits }).format(ratio);
 }
+
+/** A near moment in few characters, for tight places like the header: "10:00" today, "Sat 10:00" otherwise. */
+export function formatShortWhen(iso: string | null | undefined, nowMs: number, locale: string): string {
+  if (!iso) return '';
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return '';
+  const sameDay = new Date(t).toDateString() === new Date(nowMs).toDateString();
+  const options: Intl.DateTimeFormatOptions = sameDay ? { hour: '2-digit', minute: '2-digit' } : { weekday: 'short', hour: '2-digit', minute: '2-digit' };
+  return new Intl.DateTimeFormat(locale, options).format(t);
+}

@@ -1,6 +1,6 @@
 import { useTranslation } from 'react-i18next';
 import { useMe } from '@/hooks/use-directory';
-import { formatDateTime } from '@/lib/format';
+import { formatDateTime, formatShortWhen } from '@/lib/format';
 import { useBoard } from '../api/shifts';
 import { useActivityPing } from '../hooks/use-activity-ping';
 import { availabilityOf } from '../lib/roster';
@@ -19,11 +19,15 @@ export function AvailabilityBadge() {
   if (!userId || !board.data) return null;
   const mine = board.data.find((b) => b.user_id === userId) ?? null;
   const state = availabilityOf(me.data?.user?.status, mine);
-  const next = mine?.next ? formatDateTime(mine.next.start, i18n.language) : null;
-  const until = mine?.current ? formatDateTime(mine.current.end, i18n.language) : null;
-  const detail = state === 'off_shift' ? (next ? t('shifts.badge.nextShift', { when: next }) : t('shifts.badge.noNext')) : until ? t('shifts.badge.until', { when: until }) : null;
+  // The header shows the short form ("until 18:00", "next Mon 09:00"); the full date is the tooltip.
+  const describe = (format: (iso: string) => string) => {
+    if (state === 'off_shift') return mine?.next ? t('shifts.badge.nextShift', { when: format(mine.next.start) }) : t('shifts.badge.noNext');
+    return mine?.current ? t('shifts.badge.until', { when: format(mine.current.end) }) : null;
+  };
+  const detail = describe((iso) => formatShortWhen(iso, Date.now(), i18n.language));
+  const full = describe((iso) => formatDateTime(iso, i18n.language));
   return (
-    <span className={`avail avail--${state}`} data-testid="availability-badge" data-state={state} title={detail ?? undefined}>
+    <span className={`avail avail--${state}`} data-testid="availability-badge" data-state={state} title={full ?? undefined}>
       <span className="avail__dot" aria-hidden />
       {t(`shifts.badge.${state}`)}
       {detail ? <span className="avail__detail">{detail}</span> : null}
