@@ -14,7 +14,7 @@ from api.auth.dependencies import require
 from api.auth.principal import Principal
 from api.db import SessionDep
 from api.export import service
-from api.export.schemas import ExportCreate, ExportKind, ExportPage, ExportRead, ExportStatus
+from api.export.schemas import ExportCreate, ExportKind, ExportJobPage, ExportJobRead, ExportStatus
 from api.kit.errors import problem_responses
 from api.kit.time import utc_now
 
@@ -27,8 +27,8 @@ CHUNK_BYTES = 256 * 1024
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson; charset=utf-8"}
 
 
-@router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=ExportRead)
-async def create_export(body: ExportCreate, session: SessionDep, principal: Writer) -> ExportRead:
+@router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=ExportJobRead)
+async def create_export(body: ExportCreate, session: SessionDep, principal: Writer) -> ExportJobRead:
     """Export conversations (with the inbox list's filters), messages (of the conversations a
     `filter` matches, or all), cases, customers, the audit log (supervisors and admins) or the report
     rollups (agents: their own) as CSV (UTF-8 with BOM, formula cells escaped) or JSON Lines.
@@ -40,7 +40,7 @@ async def create_export(body: ExportCreate, session: SessionDep, principal: Writ
     return service.to_read(job)
 
 
-@router.get("", response_model=ExportPage)
+@router.get("", response_model=ExportJobPage)
 async def list_exports(
     session: SessionDep,
     principal: Reader,
@@ -48,13 +48,13 @@ async def list_exports(
     status: ExportStatus | None = None,
     cursor: str | None = Query(default=None, max_length=500),
     limit: int = Query(default=50, ge=1, le=200),
-) -> ExportPage:
+) -> ExportJobPage:
     """Exports, newest first: an agent's own, everyone's for supervisors, admins and API keys."""
     return await service.page(session, principal, kind, status, cursor, limit)
 
 
-@router.get("/{export_id}", response_model=ExportRead, responses=problem_responses(404))
-async def get_export(export_id: uuid.UUID, session: SessionDep, principal: Reader) -> ExportRead:
+@router.get("/{export_id}", response_model=ExportJobRead, responses=problem_responses(404))
+async def get_export(export_id: uuid.UUID, session: SessionDep, principal: Reader) -> ExportJobRead:
     """An export's status (queued, running, done, failed, expired), rows written of the total and progress."""
     return service.to_read(await service.get(session, principal, export_id))
 

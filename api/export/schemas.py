@@ -69,7 +69,7 @@ class ExportCreate(RequestModel):
         return self
 
 
-class ExportRead(ResponseModel):
+class ExportJobRead(ResponseModel):
     id: uuid.UUID
     kind: ExportKind
     format: ExportFormat
@@ -92,6 +92,6 @@ class ExportRead(ResponseModel):
     expires_at: datetime | None = Field(description="The file is deleted after this (7 days after it was written)")
 
 
-class ExportPage(ResponseModel):
-    items: list[ExportRead]
+class ExportJobPage(ResponseModel):
+    items: list[ExportJobRead]
     next_cursor: str | None

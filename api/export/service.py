@@ -16,7 +16,7 @@ from api import audit, events
 from api.auth.principal import Principal
 from api.config import Settings
 from api.export import files
-from api.export.schemas import ExportCreate, ExportPage, ExportRead
+from api.export.schemas import ExportCreate, ExportJobPage, ExportJobRead
 from api.export.writer import SUPERVISING_ROLES
 from api.kit.errors import Conflict, Forbidden, Gone, InvalidInput, NotFound, field_error
 from api.kit.pagination import CursorScope
@@ -99,13 +99,13 @@ def file_name(job: ExportJob) -> str:
     return f"hourglass-{job.kind}-{job.created_at:%Y%m%d-%H%M%S}.{job.format}"
 
 
-def to_read(job: ExportJob) -> ExportRead:
+def to_read(job: ExportJob) -> ExportJobRead:
     progress: float | None = None
     if job.status == "done" or job.status == "expired":
         progress = 1.0
     elif job.status in ("running", "failed") and job.rows_total is not None:
         progress = min(1.0, job.rows_written / job.rows_total) if job.rows_total else 1.0
-    return ExportRead.model_validate(
+    return ExportJobRead.model_validate(
         {
             **{
                 k: getattr(job, k)
@@ -201,7 +201,7 @@ async def page(
     status: str | None,
     cursor: str | None,
     limit: int,
-) -> ExportPage:
+) -> ExportJobPage:
     stmt: Select[Any] = select(ExportJob).where(*_visible(principal))
     if kind:
         stmt = stmt.where(ExportJob.kind == kind)
@@ -221,7 +221,7 @@ async def page(
     )
     more = len(rows) > limit
     rows = rows[:limit]
-    return ExportPage(
+    return ExportJobPage(
         items=[to_read(r) for r in rows],
         next_cursor=scope.issue(rows[-1].created_at, rows[-1].id) if more else None,
     )
