@@ -67,7 +67,7 @@ export function ExportButton({ request, testId = 'export' }: ExportButtonProps) 
               {t('exports.download', { rows: current.rows_written })}
             </button>
           ) : (
-            <span className="text-danger">{t(`exports.status.${current.status}`)}</span>
+            <span className="cell-error">{t(`exports.status.${current.status}`)}</span>
           )}
         </div>
       ) : null}

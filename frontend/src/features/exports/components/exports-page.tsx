@@ -112,7 +112,7 @@ export function ExportsPage({ canAudit, canCreate }: { canAudit: boolean; canCre
                     </span>
                   ) : null}
                   {job.masked ? <span className="muted">{t('exports.masked')}</span> : null}
-                  {job.status === 'failed' && job.error ? <span className="text-danger">{job.error}</span> : null}
+                  {job.status === 'failed' && job.error ? <span className="cell-error">{job.error}</span> : null}
                   {job.status === 'done' && job.expires_at ? (
                     <span className="muted">{t('exports.expires', { date: formatDateTime(job.expires_at, i18n.language) })}</span>
                   ) : null}
