@@ -64,7 +64,7 @@ export function ExportButton({ request, testId = 'export' }: ExportButtonProps) 
               onClick={() => void downloadExport(current).catch(setDownloadError)}
               data-testid={`${testId}-download`}
             >
-              {t('exports.download', { rows: current.rows_written })}
+              {t('exports.download', { count: current.rows_written })}
             </button>
           ) : (
             <span className="cell-error">{t(`exports.status.${current.status}`)}</span>
