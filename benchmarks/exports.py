@@ -2,7 +2,7 @@
 cursor, per-row masking off, formula escaping, BOM, .part + fsync + rename), beside PostgreSQL's own
 `COPY (<the same SELECT>) TO STDOUT WITH CSV` of the same rows on the same machine, the limit.
 
-BENCH_EXPORT_ROWS (default 200,000) conversations with a customer each are inserted with SQL (the
+BENCH_EXPORT_ROWS (default 100,000) conversations with a customer each are inserted with SQL (the
 ingest path is not what is measured), into a fresh database. The export runs in this process, as the
 worker would run it; COPY writes to a file in the same directory. The ratio says what the export's
 Python side costs over the database's own CSV writer.
@@ -21,7 +21,7 @@ import asyncpg
 
 from benchmarks.common import figure, fresh_database, redis_url, save
 
-ROWS = int(os.environ.get("BENCH_EXPORT_ROWS", "200000"))
+ROWS = int(os.environ.get("BENCH_EXPORT_ROWS", "100000"))
 DB_NAME = os.environ.get("BENCH_EXPORT_DB", "hourglass_bench_exports")
 
 SEED = """

@@ -14,7 +14,7 @@ from api.auth.dependencies import require
 from api.auth.principal import Principal
 from api.db import SessionDep
 from api.export import service
-from api.export.schemas import ExportCreate, ExportKind, ExportJobPage, ExportJobRead, ExportStatus
+from api.export.schemas import ExportCreate, ExportJobPage, ExportJobRead, ExportKind, ExportStatus
 from api.kit.errors import problem_responses
 from api.kit.time import utc_now
 

@@ -21,8 +21,43 @@ BOM = "\ufeff"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+_FORMULA_FIRST = frozenset(FORMULA_STARTS)
+
+
 def escape_cell(text: str) -> str:
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return "'" + text if text[:1] in _FORMULA_FIRST else text
+
+
+def _text_cell(value: str) -> str:
+    return "'" + value if value[:1] in _FORMULA_FIRST else value
+
+
+def _other_cell(value: Any) -> str:
+    return escape_cell(csv_text(value))
+
+
+def _converter(kind: type) -> Callable[[Any], str]:
+    if issubclass(kind, bool):
+        return _other_cell
+    if issubclass(kind, str):
+        return _text_cell
+    if issubclass(kind, uuid.UUID | int | Decimal | float):  # asyncpg's UUID is a subclass
+        return str
+    if issubclass(kind, datetime):
+        return datetime.isoformat
+    return _other_cell
+
+
+_CONVERTERS: dict[type, Callable[[Any], str]] = {type(None): lambda _v: ""}
+
+
+def cell(value: Any) -> str:
+    """One value as an escaped CSV cell, by a converter chosen once per type (this runs for every
+    cell of every export). Numbers are never escaped: `-3` is a number to a spreadsheet, not a formula."""
+    convert = _CONVERTERS.get(type(value))
+    if convert is None:
+        convert = _CONVERTERS[type(value)] = _converter(type(value))
+    return convert(value)
 
 
 def csv_text(value: Any) -> str:
@@ -65,7 +100,7 @@ class CsvEncoder:
         return (BOM + self._take()).encode("utf-8")
 
     def rows(self, rows: Sequence[Sequence[Any]]) -> bytes:
-        self._writer.writerows([[escape_cell(csv_text(v)) for v in row] for row in rows])
+        self._writer.writerows([[cell(v) for v in row] for row in rows])
         return self._take().encode("utf-8")
 
     def _take(self) -> str:

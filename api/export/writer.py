@@ -16,7 +16,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.config import Settings
@@ -146,6 +146,9 @@ async def _stream(
         # One snapshot for the count and the rows; read only, so it never blocks writers.
         await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         await session.execute(select(func.now()))  # begins the transaction at this isolation
+        # A cursor is planned for its first 10% of rows by default (nested loops over the joins); an
+        # export reads every row, so plan it as a whole query (hash joins), as COPY would be.
+        await session.execute(text("SET LOCAL cursor_tuple_fraction = 1.0"))
         masked = await masks_for(session, job)
         maskers = source.maskers() if masked else {}
         total = (

@@ -58,3 +58,11 @@ def test_json_lines_keep_values_unescaped_and_typed() -> None:
 def test_masking_applies_per_row_to_the_chosen_cells_only() -> None:
     rows = masked_rows([("jane@example.com", "jane@example.com"), (None, "x")], {0: mask_email})
     assert rows == [["j***@example.com", "jane@example.com"], [None, "x"]]
+
+
+def test_numbers_are_not_escaped_but_text_that_looks_like_one_is() -> None:
+    from decimal import Decimal
+
+    from api.export.formats import cell
+
+    assert [cell(-3), cell(Decimal("-1.50")), cell("-3"), cell(None), cell(True)] == ["-3", "-1.50", "'-3", "", "true"]
