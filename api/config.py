@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     db_pool_size: int = 20
     db_max_overflow: int = 20
 
+    # Export files (api/export): written by workers, downloaded through the API, so both must see the
+    # same directory (a shared volume when they run on different hosts). Default: data_dir/exports.
+    export_dir: Path | None = None
+
     # The built SPA, served at / (default: frontend/dist of this checkout, when it exists).
     frontend_dist: Path | None = None
 

@@ -40,6 +40,7 @@ EVENT_TYPES: dict[str, str] = {
     "bulk_job.created": "A bulk job on conversations was accepted (POST /v1/conversations/bulk)",
     "csat.received": "A buyer rated their satisfaction (1-5) after a resolved conversation, once per survey",
     "bulk_job.updated": "A bulk job advanced: items done and failed so far, or it completed",
+    "export.created": "An export was requested (POST /v1/exports); a worker writes its file",
     "customer.erased": "A buyer's data was erased on request (names, identifiers, contact data, message text)",
     "conversation.handed_over": "The assignee's shift ended with a clock due before their next shift: "
     "the conversation went to someone on shift, with a handover note",

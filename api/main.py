@@ -33,6 +33,7 @@ from api.customer.endpoints import router as customer_router
 from api.db import create_engine, create_sessionmaker
 from api.draft_lock.endpoints import router as draft_lock_router
 from api.embedded import resolve_service_urls
+from api.export.endpoints import router as export_router
 from api.hooks.endpoints import router as hooks_router
 from api.kit.crypto import CredentialCipher
 from api.kit.errors import PROBLEM_BASE, PROBLEM_MEDIA_TYPE, HourglassError, database_refusal, document_problems
@@ -43,6 +44,7 @@ from api.knowledge.endpoints import suggestion_router
 from api.knowledge.help_pages import router as help_pages_router
 from api.message.endpoints import router as message_router
 from api.notification.endpoints import router as notification_router
+from api.ops.audit_endpoints import activity_router
 from api.ops.audit_endpoints import router as audit_router
 from api.ops.health import router as health_router
 from api.ops.idempotency import BodyLimitMiddleware, IdempotencyMiddleware, install_idempotency
@@ -216,6 +218,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         order_router,
         customer_router,
         audit_router,
+        activity_router,
+        export_router,
         compliance_router,
         sla_router,
         notification_router,

@@ -15,6 +15,7 @@ BENCHMARKS = [
     "benchmarks.automation",
     "benchmarks.sync",
     "benchmarks.bulk_customers",
+    "benchmarks.exports",
     "benchmarks.knowledge",
     "benchmarks.translation",
     "benchmarks.reports",

@@ -13,6 +13,8 @@ from workers.context import shutdown, startup
 from workers.tasks.bulk import JOB_TIMEOUT_SECONDS, bulk_job_created_job, resume_bulk_jobs_job
 from workers.tasks.cases import case_followups_job
 from workers.tasks.csat import csat_send_job
+from workers.tasks.exports import JOB_TIMEOUT_SECONDS as EXPORT_TIMEOUT_SECONDS
+from workers.tasks.exports import export_created_job, resume_exports_job, sweep_exports_job
 from workers.tasks.housekeeping import purge_expired_job
 from workers.tasks.mail import send_mail_job
 from workers.tasks.metrics import fold_metrics_job
@@ -48,6 +50,9 @@ class WorkerSettings:
         func(retention_job, timeout=RETENTION_TIMEOUT_SECONDS),
         func(bulk_job_created_job, timeout=JOB_TIMEOUT_SECONDS),
         func(resume_bulk_jobs_job, timeout=JOB_TIMEOUT_SECONDS),
+        func(export_created_job, timeout=EXPORT_TIMEOUT_SECONDS),
+        func(resume_exports_job, timeout=EXPORT_TIMEOUT_SECONDS),
+        sweep_exports_job,
     ]
     cron_jobs: ClassVar[list[Any]] = [
         # unique=True: with several workers, one run per tick cluster-wide.
@@ -63,6 +68,9 @@ class WorkerSettings:
         # Exactly once per schedule and period is the unique key's job (report_deliveries), not this tick's.
         cron(report_schedules_job, second={50}, unique=True, run_at_startup=True, timeout=300),
         cron(resume_bulk_jobs_job, second={30}, unique=True, run_at_startup=True, timeout=JOB_TIMEOUT_SECONDS),
+        cron(resume_exports_job, second={20}, unique=True, run_at_startup=True, timeout=EXPORT_TIMEOUT_SECONDS),
+        # Export files expire after 7 days; hourly is precise enough.
+        cron(sweep_exports_job, minute={23}, unique=True, run_at_startup=True, timeout=600),
         # Daily, at a quiet hour (UTC); each batch commits, so a run cut short resumes the next day.
         cron(
             retention_job, hour={3}, minute={40}, unique=True, run_at_startup=False, timeout=RETENTION_TIMEOUT_SECONDS

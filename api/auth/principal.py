@@ -23,13 +23,18 @@ SCOPES: dict[str, str] = {
     "webhooks:read": "Read webhook subscriptions and deliveries",
     "webhooks:write": "Manage webhook subscriptions and replay deliveries",
     "metrics:read": "Read dashboards and response-rate metrics",
+    "exports:read": "List exports and download their files",
+    "exports:write": "Create exports (each kind also needs the read scope of what it exports)",
 }
 
 _READ = {s for s in SCOPES if s.endswith(":read")}
 ROLE_SCOPES: dict[str, frozenset[str]] = {
-    "agent": frozenset(_READ - {"webhooks:read"} | {"conversations:write", "customers:write", "cases:write"}),
+    "agent": frozenset(
+        _READ - {"webhooks:read"} | {"conversations:write", "customers:write", "cases:write", "exports:write"}
+    ),
     "supervisor": frozenset(
-        _READ | {"conversations:write", "customers:write", "orders:write", "settings:write", "cases:write"}
+        _READ
+        | {"conversations:write", "customers:write", "orders:write", "settings:write", "cases:write", "exports:write"}
     ),
     "admin": frozenset(SCOPES),
 }

@@ -92,6 +92,14 @@ class Conflict(HourglassError):
     title = "Conflict"
 
 
+class Gone(HourglassError):
+    """It existed and no longer does (an export file past its expiry)."""
+
+    status_code = 410
+    problem_type = "gone"
+    title = "Gone"
+
+
 class Locked(HourglassError):
     """Someone else holds the resource for now (a colleague's draft lock); it frees itself in time."""
 
@@ -136,6 +144,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         403: "Forbidden (missing scope or role)",
         404: "Not found (or belongs to another organization)",
         409: "Conflict",
+        410: "Gone (expired)",
         413: "Payload too large",
         422: "Invalid input",
         423: "Locked (a colleague holds the draft lock)",

@@ -11,6 +11,7 @@ from api.models.conversation import Conversation
 from api.models.csat import CsatSettings, CsatSurvey
 from api.models.customer import Customer, CustomerTierRules
 from api.models.draft_lock import DraftLockSettings
+from api.models.export_job import ExportJob
 from api.models.idempotency import IdempotencyRecord
 from api.models.inbound_push import InboundPush
 from api.models.knowledge import HelpSite, KnowledgeArticle, KnowledgeEvent, KnowledgeVariant, KnowledgeVersion
@@ -59,6 +60,7 @@ __all__ = [
     "Customer",
     "CustomerTierRules",
     "DraftLockSettings",
+    "ExportJob",
     "GlossaryTerm",
     "HelpSite",
     "IdempotencyRecord",

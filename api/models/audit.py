@@ -18,6 +18,9 @@ class AuditEntry(Base):
     __table_args__ = (
         Index("ix_audit_org_time", "organization_id", "created_at"),
         Index("ix_audit_entity", "organization_id", "entity_type", "entity_id", "created_at"),
+        # GET /v1/audit by actor, and by action prefix (`LIKE 'case.%'` needs the pattern opclass).
+        Index("ix_audit_org_actor", "organization_id", "actor_id", "id"),
+        Index("ix_audit_org_action", "organization_id", "action", "id", postgresql_ops={"action": "text_pattern_ops"}),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)

@@ -53,6 +53,8 @@ PUBLISH_LOCK = 0x48_47_52_65_6C_61_79  # "HGRelay"
 FOLLOW_UP_JOBS: dict[str, tuple[str, ...]] = {
     # workers/tasks/bulk.py: runs the job the event announces.
     "bulk_job.created": ("bulk_job_created_job",),
+    # workers/tasks/exports.py: writes the export's file.
+    "export.created": ("export_created_job",),
 }
 JOB_QUEUE = "hourglass"
 PUBLISH_TIMEOUT = 5.0

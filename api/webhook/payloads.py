@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.events import EVENT_TYPES
 from api.message.rules import preview
-from api.models import BulkJob, Case, Conversation, CsatSurvey, Message
+from api.models import BulkJob, Case, Conversation, CsatSurvey, ExportJob, Message
 
 API_VERSION: Final = "2026-11-01"
 
@@ -274,6 +274,19 @@ class BulkJobData(_Data):
         )
 
 
+class ExportData(_Data):
+    """An export was requested; its progress and file are at GET /v1/exports/{id}."""
+
+    id: uuid.UUID
+    kind: str
+    format: str
+    status: str = Field(description="queued | running | done | failed | expired")
+
+    @classmethod
+    def of(cls, job: ExportJob) -> Self:
+        return cls(id=job.id, kind=job.kind, format=job.format, status=job.status)
+
+
 class CsatReceivedData(_Data):
     """A buyer's satisfaction rating (1-5), once per survey: a reply to the in-thread question or the
     survey page's answer."""
@@ -359,6 +372,7 @@ DATA_MODELS: dict[str, type[_Data]] = {
     "customer.erased": CustomerErasedData,
     "bulk_job.created": BulkJobData,
     "bulk_job.updated": BulkJobData,
+    "export.created": ExportData,
     "conversation.handed_over": HandoverData,
     TEST_EVENT_TYPE: TestData,
 }

@@ -154,9 +154,7 @@ async def test_a_thank_you_needs_no_response_with_a_reason_and_the_agent_can_und
     assert undone["data"]["undid"] == "automatic" and "thanks" in undone["data"]["reason"]
     # Undoing twice is a no-op; a manual mark afterwards carries no automatic reason.
     assert (await tenant.agent.post(f"/v1/messages/{thanks['id']}/response-needed")).status_code == 200
-    marked = await tenant.agent.post(
-        f"/v1/messages/{thanks['id']}/no-response-needed", json={"reason": "thanks_only"}
-    )
+    marked = await tenant.agent.post(f"/v1/messages/{thanks['id']}/no-response-needed", json={"reason": "thanks_only"})
     assert marked.json()["no_response_needed"] is True and marked.json()["auto_no_response_reason"] is None
 
 

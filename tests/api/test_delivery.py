@@ -82,7 +82,8 @@ async def test_agents_cannot_mark_their_replies_automated(tenant):
 
 async def test_connector_channels_refuse_erp_delivery_reports(tenant):
     r = await tenant.api.post(
-        "/v1/channels", json={
+        "/v1/channels",
+        json={
             "marketplace": "ebay",
             "name": "eBay",
             "credentials": {"access_token": "t"},

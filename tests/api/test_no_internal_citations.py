@@ -48,9 +48,7 @@ async def test_the_migration_rewrites_existing_policy_sources(tenant, sessionmak
     }
     async with sessionmaker.begin() as s:
         for key, source in old.items():
-            await s.execute(
-                text("UPDATE sla_policies SET source = :s WHERE builtin_key = :k"), {"s": source, "k": key}
-            )
+            await s.execute(text("UPDATE sla_policies SET source = :s WHERE builtin_key = :k"), {"s": source, "k": key})
     path = MIGRATION
     spec = importlib.util.spec_from_file_location("m0010", path)
     assert spec and spec.loader

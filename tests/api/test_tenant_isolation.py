@@ -149,7 +149,9 @@ async def _victim_ids(victim, sessionmaker):
             },
         )
     ).json()
+    export = (await victim.admin.post("/v1/exports", json={"kind": "customers"})).json()
     return {
+        "export_id": export["id"],
         "schedule_id": schedule["id"],
         "cluster_key": next(c["key"] for c in top["clusters"] if "VictimBrand" in c["label"]),
         "shift_id": shift["id"],

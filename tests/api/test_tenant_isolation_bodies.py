@@ -113,6 +113,12 @@ SAMPLES: dict[tuple[str, str], list[dict[str, Any]]] = {
         {"case_ids": ["{case}"], "action": {"kind": "transition", "to": "approved"}},
         {"case_ids": ["{case}"], "action": {"kind": "assign", "assignee_id": "{user}"}},
     ],
+    ("post", "/v1/exports"): [
+        {"kind": "conversations", "filter": {"channel_id": "{channel}"}},
+        {"kind": "conversations", "filter": {"team_id": "{team}"}},
+        {"kind": "messages", "filter": {"customer_id": "{customer}"}},
+        {"kind": "reports", "report_filter": {"agent_id": "{user}"}},
+    ],
     ("post", "/v1/knowledge/articles"): [
         {"variants": [{"language": "en", "title": "t", "body": "b"}], "channel_ids": ["{channel}"]}
     ],

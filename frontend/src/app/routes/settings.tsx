@@ -4,6 +4,7 @@ import { Navigate, NavLink, useParams } from 'react-router';
 import { Spinner } from '@/components/feedback';
 import { AssignmentPage, AutoRepliesPage } from '@/features/automation';
 import { CaseSettingsPage } from '@/features/cases';
+import { AuditLogPage, ExportsPage } from '@/features/exports';
 import {
   ApiKeysPage,
   ChannelsPage,
@@ -20,7 +21,7 @@ import { useMe } from '@/hooks/use-directory';
 
 interface Section {
   key: string;
-  /** scope needed to see it; `admin` means the admin role */
+  /** scope needed to see it; `admin` means the admin role, `supervising` a supervisor or admin */
   read: string;
   render: (can: (scope: string) => boolean) => ReactNode;
 }
@@ -40,6 +41,12 @@ const SECTIONS: readonly Section[] = [
   { key: 'collaboration', read: 'conversations:read', render: (can) => <CollaborationPage canEdit={can('settings:write')} /> },
   { key: 'people', read: 'settings:read', render: (can) => <PeoplePage canEdit={can('admin')} /> },
   { key: 'api-keys', read: 'admin', render: () => <ApiKeysPage /> },
+  { key: 'audit', read: 'supervising', render: () => <AuditLogPage /> },
+  {
+    key: 'exports',
+    read: 'exports:read',
+    render: (can) => <ExportsPage canAudit={can('supervising')} canCreate={can('exports:write')} />,
+  },
 ];
 
 const NAV_KEY: Record<string, string> = {
@@ -57,6 +64,8 @@ const NAV_KEY: Record<string, string> = {
   collaboration: 'collaboration',
   people: 'people',
   'api-keys': 'apiKeys',
+  audit: 'audit',
+  exports: 'exports',
 };
 
 /** Settings: one page per area, listed by what the signed-in role may see. */
@@ -66,8 +75,9 @@ export default function SettingsRoute() {
   const me = useMe();
   if (!me.data) return <Spinner />;
   const scopes = me.data.scopes;
-  const isAdmin = me.data.user?.role === 'admin';
-  const can = (scope: string) => (scope === 'admin' ? isAdmin : scopes.includes(scope));
+  const role = me.data.user?.role;
+  const can = (scope: string) =>
+    scope === 'admin' ? role === 'admin' : scope === 'supervising' ? role === 'admin' || role === 'supervisor' : scopes.includes(scope);
   const visible = SECTIONS.filter((s) => can(s.read));
   const current = visible.find((s) => s.key === section);
   if (!current) return visible[0] ? <Navigate to={`/settings/${visible[0].key}`} replace /> : null;

@@ -1,16 +1,44 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { ExportButton } from '@/components/export-button';
 import { ErrorNotice, Spinner } from '@/components/feedback';
 import { MarketplaceBadge } from '@/components/marketplace-badge';
 import { useServerNow } from '@/hooks/use-server-now';
 import { formatDateTime, formatMoney } from '@/lib/format';
-import { useCases, type CaseKind, type CaseListFilters } from '../api/cases';
+import { useCases, type CaseKind, type CaseListFilters, type CaseState } from '../api/cases';
 import { ageHours, deadlineOf, stateTone } from '../lib/case-view';
 
 const KINDS: readonly CaseKind[] = ['return', 'refund', 'replacement', 'reship', 'cancellation', 'claim'];
 const SCOPES = ['open', 'requested', 'approved', 'item_shipped_back', 'received', 'refunded', 'closed', 'all'] as const;
 const MARKETPLACES = ['walmart', 'amazon', 'ebay', 'shopee', 'tiktok', 'email', 'api'];
 const AGES = [0, 6, 24, 72];
+
+const ALL_STATES: readonly CaseState[] = [
+  'requested',
+  'approved',
+  'cancelled',
+  'contested',
+  'item_shipped_back',
+  'received',
+  'refunded',
+  'replaced',
+  'reshipped',
+  'won',
+  'lost',
+  'rejected',
+  'withdrawn',
+  'closed',
+];
+
+/** The list's filters as an export's: the same states, kind and marketplace (age is a view, not a filter). */
+function caseExportFilter(f: CaseListFilters) {
+  const state = f.scope === 'all' ? undefined : f.scope === 'open' ? ALL_STATES.filter((s) => s !== 'closed') : [f.scope];
+  return {
+    ...(state ? { state: [...state] } : {}),
+    ...(f.kind ? { kind: f.kind } : {}),
+    ...(f.marketplace ? { marketplace: f.marketplace as 'walmart' } : {}),
+  };
+}
 
 /** The after-sales queue: cases by state and deadline, filtered by marketplace, kind and age. */
 export function CasesPage({ onOpenConversation }: { onOpenConversation: (conversationId: string) => void }) {
@@ -28,6 +56,7 @@ export function CasesPage({ onOpenConversation }: { onOpenConversation: (convers
           <h2>{t('cases.queue')}</h2>
           <p className="muted">{t('cases.intro')}</p>
         </div>
+        <ExportButton request={{ kind: 'cases', case_filter: caseExportFilter(filters) }} testId="cases-export" />
       </header>
       <div className="cases-filters">
         <label className="ffield">

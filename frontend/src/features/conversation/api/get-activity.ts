@@ -11,8 +11,8 @@ export function useActivity(id: string, enabled: boolean) {
     queryKey: queryKeys.conversations.activity(id),
     queryFn: ({ signal }) =>
       unwrap(
-        api.GET('/v1/audit', {
-          params: { query: { entity_type: 'conversation', entity_id: id, limit: 100 } },
+        api.GET('/v1/conversations/{conversation_id}/activity', {
+          params: { path: { conversation_id: id }, query: { limit: 100 } },
           signal,
         }),
       ),

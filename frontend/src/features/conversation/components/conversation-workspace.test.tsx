@@ -25,7 +25,7 @@ const open = detail('conv-9', {
 
 const quiet = {
   ...directory,
-  'GET /v1/audit': { items: [], next_cursor: null },
+  'GET /v1/conversations/:id/activity': { items: [], next_cursor: null },
   'POST /v1/conversations/:id/read': conversation('conv-9', { unread: false }),
   'GET /v1/conversations': { items: [], next_cursor: null },
   'GET /v1/conversations/counts': {},

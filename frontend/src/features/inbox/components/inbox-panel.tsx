@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { ExportButton } from '@/components/export-button';
 import { toListQuery } from '../api/get-conversations';
 import type { BulkFilter } from '../api/bulk';
 import { useInboxFilters } from '../hooks/use-inbox-filters';
@@ -58,6 +59,7 @@ export function InboxPanel({ selectedId, onOpen }: InboxPanelProps) {
         <div className="inbox-panel__tools">
           <SortControl />
           <SaveViewButton />
+          <ExportButton request={{ kind: 'conversations', filter: bulkFilter }} testId="inbox-export" />
         </div>
         <SearchBox value={filters.q ?? ''} onSearch={(q) => setFilter('q', q)} />
         {showFilters ? <FilterPanel /> : null}
