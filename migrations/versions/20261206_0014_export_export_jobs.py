@@ -1,7 +1,7 @@
 """export: background export jobs (conversations, messages, cases, customers, audit, reports)
 
 Revision ID: 0014_export_export_jobs
-Revises: 0013_collide_draft_lock
+Revises: 0014_i18n_run_reason_detail
 Create Date: 2026-12-06 01:40:00.000000
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0014_export_export_jobs"
-down_revision: str | None = "0013_collide_draft_lock"
+down_revision: str | None = "0014_i18n_run_reason_detail"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
