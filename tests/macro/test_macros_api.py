@@ -232,7 +232,8 @@ async def test_visibility_personal_team_org(tenant, sessionmaker):
     assert (await tenant.agent.delete(f"/v1/macros/{everyone['id']}")).status_code == 403
     # An agent shares only with a team they belong to.
     r = await tenant.agent.post(
-        "/v1/macros", json={"name": "T", "visibility": "team", "team_id": other_team["id"], "actions": {"priority": "low"}}
+        "/v1/macros",
+        json={"name": "T", "visibility": "team", "team_id": other_team["id"], "actions": {"priority": "low"}},
     )
     assert r.status_code == 422 and _field(r.json()) == ["body.team_id"]
     assert (await tenant.agent.post(f"/v1/conversations/{conv}/macros/{everyone['id']}/apply")).status_code == 200
@@ -271,7 +272,8 @@ async def test_bulk_applies_to_each_all_or_nothing(tenant, sessionmaker):
     full = [f"l{i}" for i in range(50)]
     await tenant.agent.patch(f"/v1/conversations/{other}", json={"labels": full, "priority": "low"})
     r = await tenant.agent.post(
-        "/v1/conversations/bulk", json={"conversation_ids": [ok, other], "action": {"kind": "apply_macro", "macro_id": m["id"]}}
+        "/v1/conversations/bulk",
+        json={"conversation_ids": [ok, other], "action": {"kind": "apply_macro", "macro_id": m["id"]}},
     )
     assert r.status_code == 202, r.text
     await runner.run(sessionmaker, uuid.UUID(r.json()["id"]))
