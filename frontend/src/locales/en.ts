@@ -575,6 +575,7 @@ export const en = {
     progress: '{{done}} / {{total}}',
     failedCount: '{{count}} failed',
     moreFailures: 'and {{count}} more',
+    macroHint: 'The macro is previewed and applied to each conversation on its own: all of it or nothing. A conversation it cannot be applied to (a reply the marketplace refuses) stays as it was and is listed with the reason.',
     openCaseHint: 'Opens an after-sales case of this kind on each conversation (linked to its order and customer); a conversation that already has an open case of the kind is skipped with a reason.',
     kind: {
       send_template: 'Reply with a template',
@@ -586,6 +587,7 @@ export const en = {
       flag_spam: 'Flag as spam',
       open_case: 'Open a case',
       retry_failed: 'Retry failed replies',
+      apply_macro: 'Apply a macro',
     },
   },
   customers: {

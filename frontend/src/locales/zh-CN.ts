@@ -576,6 +576,7 @@ export const zhCN: Messages = {
     progress: '{{done}} / {{total}}',
     failedCount: '{{count}} 个失败',
     moreFailures: '另有 {{count}} 个',
+    macroHint: '宏会逐个应用到每个会话：要么全部生效，要么完全不变。无法应用的会话（例如回复被平台规则拒绝）保持原样，并列出原因。',
     openCaseHint: '为每个会话创建一个该类型的售后工单（关联其订单和客户）；已有同类型未结工单的会话会被跳过并说明原因。',
     kind: {
       send_template: '用模板回复',
@@ -587,6 +588,7 @@ export const zhCN: Messages = {
       flag_spam: '标记为垃圾信息',
       open_case: '创建售后工单',
       retry_failed: '重试发送失败的回复',
+      apply_macro: '应用宏',
     },
   },
   customers: {
