@@ -305,6 +305,9 @@ async def _prepare(
     except InvalidInput as exc:
         problems.extend(exc.errors or [FieldError(field="actions.reply", reason=str(exc))])
         return prepared
+    if not rendered.text.strip():
+        problems.append(FieldError(field="actions.reply", reason="the reply would be empty for this conversation"))
+        return prepared
     prepared.reply_text = rendered.text
     prepared.violations = await compliance.lint_for_conversation(session, c, rendered.text)
     problems.extend(

@@ -824,6 +824,14 @@ export const en = {
       replyTemplate: 'reply with “{{name}}”',
       replyText: 'reply with text',
     },
+    problem: {
+      channel: 'The store is disabled, so no reply can be sent.',
+      assignee: 'The person it assigns to is deactivated or gone.',
+      template: 'Its reply template was deactivated or deleted.',
+      labels: 'The conversation would hold more than 50 labels.',
+      reply: 'The reply cannot be written for this conversation: {{reason}}',
+      other: '{{reason}}',
+    },
     picker: {
       label: 'Apply a macro',
       placeholder: 'Search macros…',

@@ -824,6 +824,14 @@ export const zhCN: Messages = {
       replyTemplate: '用“{{name}}”回复',
       replyText: '用自定义内容回复',
     },
+    problem: {
+      channel: '该店铺已停用，无法发送回复。',
+      assignee: '要分配的人员已停用或不存在。',
+      template: '回复所用的模板已停用或已删除。',
+      labels: '会话的标签将超过 50 个。',
+      reply: '无法为该会话生成回复：{{reason}}',
+      other: '{{reason}}',
+    },
     picker: {
       label: '应用宏',
       placeholder: '搜索宏…',

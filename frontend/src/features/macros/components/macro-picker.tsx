@@ -3,8 +3,18 @@ import { useTranslation } from 'react-i18next';
 import { FormProblem } from '@/components/form';
 import { useUserNames } from '@/hooks/use-directory';
 import { formatDateTime } from '@/lib/format';
+import { excerpt } from '@/lib/text-ranges';
 import { useApplyMacro, useMacroPreview, useMacros, useTemplateChoices, type Macro } from '../api/macros';
 import { describeChange, summarizeActions } from '../lib/describe';
+
+/** Why a macro cannot be applied, by the field the server names (its own words otherwise). */
+const PROBLEM_KEYS: Record<string, string> = {
+  'conversation.channel': 'channel',
+  'actions.assignee_id': 'assignee',
+  'actions.reply.template_id': 'template',
+  'actions.add_labels': 'labels',
+  'actions.reply': 'reply',
+};
 
 /**
  * Pick a macro for the open conversation (an ARIA 1.2 combobox with a listbox popup: arrows move,
@@ -163,8 +173,12 @@ export function MacroPicker({ conversationId }: { conversationId: string }) {
                   {p.reply.violations.length ? (
                     <ul className="macro-preview__violations">
                       {p.reply.violations.map((v) => (
-                        <li key={`${v.code}:${v.start}`} className={v.severity === 'error' ? 'macro-preview__error' : 'muted'}>
-                          {v.message}
+                        <li key={`${v.code}:${v.start}`} className={v.severity === 'error' ? 'macro-preview__error' : 'muted'} title={v.message}>
+                          {t(`compliance.code.${v.code}`, {
+                            excerpt: excerpt(p.reply?.text ?? '', v.start, v.end),
+                            marketplace: t(`marketplace.${v.marketplace}`, { defaultValue: v.marketplace }),
+                            defaultValue: v.message,
+                          })}
                         </li>
                       ))}
                     </ul>
@@ -175,9 +189,14 @@ export function MacroPicker({ conversationId }: { conversationId: string }) {
                 <div className="notice notice--error" role="alert" data-testid="macro-problems">
                   <div>{p.reply?.blocked ? t('macros.picker.blocked') : t('macros.picker.cannot')}</div>
                   <ul>
-                    {p.problems.map((e) => (
-                      <li key={`${e.field}:${e.reason}`}>{e.reason}</li>
-                    ))}
+                    {p.problems
+                      // The linter's findings are listed (translated) with the reply above.
+                      .filter((e) => !(p.reply?.blocked && e.field === 'actions.reply'))
+                      .map((e) => (
+                        <li key={`${e.field}:${e.reason}`} title={e.reason}>
+                          {t(`macros.problem.${PROBLEM_KEYS[e.field] ?? 'other'}`, { reason: e.reason })}
+                        </li>
+                      ))}
                   </ul>
                 </div>
               ) : null}
