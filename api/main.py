@@ -42,6 +42,8 @@ from api.kit.params_guard import UnstorableParamsMiddleware
 from api.knowledge.endpoints import router as knowledge_router
 from api.knowledge.endpoints import suggestion_router
 from api.knowledge.help_pages import router as help_pages_router
+from api.macro.endpoints import conversation_router as macro_conversation_router
+from api.macro.endpoints import router as macro_router
 from api.message.endpoints import router as message_router
 from api.notification.endpoints import router as notification_router
 from api.ops.audit_endpoints import activity_router
@@ -229,6 +231,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         template_router,
         automation_router,
         saved_view_router,
+        macro_router,
+        macro_conversation_router,
         case_router,
         knowledge_router,
         suggestion_router,

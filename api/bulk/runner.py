@@ -32,6 +32,7 @@ from api.conversation import service as conversation_service
 from api.conversation.schemas import ConversationUpdate
 from api.kit.errors import Conflict, HourglassError
 from api.kit.time import utc_now
+from api.macro import service as macros
 from api.message import outbound
 from api.message import repository as message_repository
 from api.models import BulkJob
@@ -141,6 +142,12 @@ async def _assign_case(session: AsyncSession, p: Principal, action: dict[str, An
     return case.id
 
 
+async def _apply_macro(session: AsyncSession, p: Principal, action: dict[str, Any], cid: uuid.UUID) -> uuid.UUID | None:
+    """All or nothing per conversation: the item's savepoint discards what a refused macro had done."""
+    applied = await macros.apply(session, p, cid, uuid.UUID(str(action["macro_id"])))
+    return applied.reply_message_id
+
+
 EFFECTS: dict[tuple[str, str], ItemEffect] = {
     ("conversations", "assign"): _assign,
     ("conversations", "set_status"): _set_status,
@@ -151,6 +158,7 @@ EFFECTS: dict[tuple[str, str], ItemEffect] = {
     ("conversations", "send_template"): _send_template,
     ("conversations", "open_case"): _open_case,
     ("conversations", "retry_failed"): _retry_failed,
+    ("conversations", "apply_macro"): _apply_macro,
     ("cases", "transition"): _transition_case,
     ("cases", "assign"): _assign_case,
 }

@@ -103,6 +103,15 @@ class RetryFailedAction(RequestModel):
     kind: Literal["retry_failed"]
 
 
+class ApplyMacroAction(RequestModel):
+    """Apply a macro you can use to each conversation, as `POST
+    /v1/conversations/{id}/macros/{macro_id}/apply` does: each conversation all or nothing (a
+    refused reply leaves that conversation unchanged and fails its item with the reasons)."""
+
+    kind: Literal["apply_macro"]
+    macro_id: uuid.UUID
+
+
 BulkAction = Annotated[
     AssignAction
     | SetStatusAction
@@ -112,7 +121,8 @@ BulkAction = Annotated[
     | FlagSpamAction
     | SendTemplateAction
     | OpenCaseAction
-    | RetryFailedAction,
+    | RetryFailedAction
+    | ApplyMacroAction,
     Field(discriminator="kind"),
 ]
 

@@ -12,6 +12,7 @@ from api.auth.principal import Principal
 from api.bulk import repository
 from api.bulk.schemas import (
     BULK_LIMIT,
+    ApplyMacroAction,
     AssignAction,
     BulkAction,
     BulkCreate,
@@ -25,6 +26,7 @@ from api.bulk.schemas import (
 )
 from api.conversation.views import ConversationFilters
 from api.kit.errors import Conflict, Forbidden, InvalidInput, NotFound, field_error
+from api.macro import repository as macro_repository
 from api.models import BulkJob
 from api.team import repository as team_repository
 from api.template import service as templates
@@ -83,6 +85,13 @@ async def _check_action(session: AsyncSession, principal: Principal, action: Bul
                 )
         if action.team_id:
             await team_repository.get(session, org, action.team_id, field="body.action.team_id")
+    elif isinstance(action, ApplyMacroAction):
+        if principal.user_id is None:
+            raise Forbidden("Macros belong to people; sign in as a user.")
+        try:
+            await macro_repository.get_visible(session, org, principal.user_id, action.macro_id)
+        except NotFound as exc:
+            raise InvalidInput("No such macro.", errors=field_error("body.action.macro_id", "no such macro")) from exc
     elif isinstance(action, SendTemplateAction):
         try:
             template = await templates.get(session, org, action.template_id)

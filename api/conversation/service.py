@@ -128,8 +128,14 @@ async def detail(session: AsyncSession, organization_id: uuid.UUID, conversation
 
 
 async def update(
-    session: AsyncSession, principal: Principal, conversation_id: uuid.UUID, data: ConversationUpdate
+    session: AsyncSession,
+    principal: Principal,
+    conversation_id: uuid.UUID,
+    data: ConversationUpdate,
+    *,
+    audit_extra: dict[str, Any] | None = None,
 ) -> Conversation:
+    """`audit_extra` is added to the audit entry (a macro names itself there, `by_macro`)."""
     org = principal.organization_id
     c = await repository.get(session, org, conversation_id, lock=True)
     changes = data.model_dump(exclude_unset=True)
@@ -163,7 +169,7 @@ async def update(
         "conversation.updated",
         "conversation",
         c.id,
-        {k: {"from": before[k], "to": after[k]} for k in changed},
+        {**{k: {"from": before[k], "to": after[k]} for k in changed}, **(audit_extra or {})},
     )
     if "assignee_id" in changed or "team_id" in changed:
         events.emit(session, org, "conversation.assigned", after, conversation_id=c.id)

@@ -15,6 +15,7 @@ from api.models.export_job import ExportJob
 from api.models.idempotency import IdempotencyRecord
 from api.models.inbound_push import InboundPush
 from api.models.knowledge import HelpSite, KnowledgeArticle, KnowledgeEvent, KnowledgeVariant, KnowledgeVersion
+from api.models.macro import Macro
 from api.models.message import Message
 from api.models.metrics import ConversationResolution, MetricDirtyHour, MetricRollup
 from api.models.note import Note
@@ -69,6 +70,7 @@ __all__ = [
     "KnowledgeEvent",
     "KnowledgeVariant",
     "KnowledgeVersion",
+    "Macro",
     "Message",
     "MetricDirtyHour",
     "MetricRollup",

@@ -39,6 +39,7 @@ BODIES = {
     ("patch", "/v1/webhooks/{endpoint_id}"): {"description": "stolen"},
     ("post", "/v1/webhooks/{endpoint_id}/replay"): {"since": "2026-01-01T00:00:00Z"},
     ("patch", "/v1/cases/{case_id}"): {"reason": "stolen", "state": "approved"},
+    ("patch", "/v1/macros/{macro_id}"): {"name": "stolen", "actions": {"priority": "low"}},
     ("post", "/v1/cases/{case_id}/transitions"): {"to": "approved"},
     ("patch", "/v1/knowledge/articles/{article_id}"): {"status": "archived"},
     ("put", "/v1/knowledge/articles/{article_id}/variants/{language}"): {"title": "stolen", "body": "stolen"},
@@ -150,8 +151,14 @@ async def _victim_ids(victim, sessionmaker):
         )
     ).json()
     export = (await victim.admin.post("/v1/exports", json={"kind": "customers"})).json()
+    macro = (
+        await victim.admin.post(
+            "/v1/macros", json={"name": "Victim macro", "visibility": "org", "actions": {"priority": "urgent"}}
+        )
+    ).json()
     return {
         "export_id": export["id"],
+        "macro_id": macro["id"],
         "schedule_id": schedule["id"],
         "cluster_key": next(c["key"] for c in top["clusters"] if "VictimBrand" in c["label"]),
         "shift_id": shift["id"],

@@ -108,6 +108,17 @@ SAMPLES: dict[tuple[str, str], list[dict[str, Any]]] = {
             "action": {"kind": "assign", "assignee_id": "{user}", "team_id": "{team}"},
         },
         {"conversation_ids": ["{conversation}"], "action": {"kind": "send_template", "template_id": "{template}"}},
+        {"conversation_ids": ["{conversation}"], "action": {"kind": "apply_macro", "macro_id": "{macro}"}},
+    ],
+    ("post", "/v1/macros"): [
+        {"name": "M {n}", "visibility": "team", "team_id": "{team}", "actions": {"priority": "low"}},
+        {"name": "M {n}", "actions": {"assign_to": "user", "assignee_id": "{user}"}},
+        {"name": "M {n}", "actions": {"reply": {"template_id": "{template}"}}},
+    ],
+    ("patch", "/v1/macros/{macro_id}"): [
+        {"visibility": "team", "team_id": "{team}"},
+        {"actions": {"assign_to": "user", "assignee_id": "{user}"}},
+        {"actions": {"reply": {"template_id": "{template}"}}},
     ],
     ("post", "/v1/cases/bulk"): [
         {"case_ids": ["{case}"], "action": {"kind": "transition", "to": "approved"}},
@@ -132,7 +143,7 @@ SAMPLES: dict[tuple[str, str], list[dict[str, Any]]] = {
     ],
 }
 PLACEHOLDER = re.compile(
-    r"^\{(team|user|template|channel|conversation|calendar|customer|article|store|case|message)\}$"
+    r"^\{(team|user|template|channel|conversation|calendar|customer|article|store|case|message|macro)\}$"
 )
 
 # Query filters that take ids: another organization's id must match nothing (or be refused).
@@ -261,7 +272,12 @@ async def _own_ids(tenant) -> dict[str, str]:
             },
         )
     ).json()
+    macro = (
+        await tenant.admin.post("/v1/macros", json={"name": "Own macro", "actions": {"add_labels": ["own"]}})
+    ).json()
     return {
+        "macro": macro["id"],
+        "macro_id": macro["id"],
         "schedule_id": schedule["id"],
         "case_id": case["id"],
         "case": case["id"],
@@ -321,6 +337,7 @@ async def test_other_tenants_ids_in_request_bodies_are_refused(app, sessionmaker
         "store": victim["channel_id"],
         "case": victim["case_id"],
         "message": victim["message_id"],
+        "macro": victim["macro_id"],
     }
     own = await _own_ids(tenant)
     victim_before = await _rows(sessionmaker, other_tenant.org_id)

@@ -6,6 +6,7 @@ import { CasePanel } from '@/features/cases';
 import { Composer } from '@/features/composer';
 import { ConversationWorkspace } from '@/features/conversation';
 import { InboxPanel, ViewNav } from '@/features/inbox';
+import { MacroPicker } from '@/features/macros';
 import { CsatDecision } from '@/features/insight';
 import { useMe } from '@/hooks/use-directory';
 
@@ -15,7 +16,9 @@ export function InboxRoute() {
   const { conversationId } = useParams();
   const navigate = useNavigate();
   const location = useLocation();
-  const canEditCases = useMe().data?.scopes.includes('cases:write') ?? false;
+  const scopes = useMe().data?.scopes;
+  const canEditCases = scopes?.includes('cases:write') ?? false;
+  const canWrite = scopes?.includes('conversations:write') ?? false;
 
   // Opening a conversation keeps the current view, filters and search in the URL.
   const open = useCallback((id: string) => navigate({ pathname: `/inbox/${id}`, search: location.search }), [navigate, location.search]);
@@ -32,7 +35,12 @@ export function InboxRoute() {
             key={conversationId}
             conversationId={conversationId}
             onClose={close}
-            renderComposer={(conversation) => <Composer conversation={conversation} />}
+            renderComposer={(conversation) => (
+              <>
+                {canWrite ? <MacroPicker conversationId={conversation.id} /> : null}
+                <Composer conversation={conversation} />
+              </>
+            )}
             renderSide={(conversation) => (
               <>
                 <CasePanel conversationId={conversation.id} currency={conversation.order?.currency ?? null} canEdit={canEditCases} />

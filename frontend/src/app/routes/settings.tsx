@@ -5,6 +5,7 @@ import { Spinner } from '@/components/feedback';
 import { AssignmentPage, AutoRepliesPage } from '@/features/automation';
 import { CaseSettingsPage } from '@/features/cases';
 import { AuditLogPage, ExportsPage } from '@/features/exports';
+import { MacrosPage } from '@/features/macros';
 import {
   ApiKeysPage,
   ChannelsPage,
@@ -31,6 +32,7 @@ const SECTIONS: readonly Section[] = [
   { key: 'sla', read: 'settings:read', render: (can) => <PoliciesPage canEdit={can('settings:write')} /> },
   { key: 'calendars', read: 'settings:read', render: (can) => <CalendarsPage canEdit={can('settings:write')} /> },
   { key: 'templates', read: 'conversations:read', render: (can) => <TemplatesPage canEdit={can('settings:write')} /> },
+  { key: 'macros', read: 'conversations:write', render: (can) => <MacrosPage canShareOrg={can('settings:write')} /> },
   { key: 'auto-replies', read: 'settings:read', render: (can) => <AutoRepliesPage canEdit={can('settings:write')} /> },
   { key: 'assignment', read: 'settings:read', render: (can) => <AssignmentPage canEdit={can('settings:write')} /> },
   { key: 'cases', read: 'settings:read', render: (can) => <CaseSettingsPage canEdit={can('settings:write')} /> },
@@ -54,6 +56,7 @@ const NAV_KEY: Record<string, string> = {
   sla: 'sla',
   calendars: 'calendars',
   templates: 'templates',
+  macros: 'macros',
   'auto-replies': 'autoReplies',
   assignment: 'assignment',
   cases: 'cases',

@@ -27,6 +27,14 @@ describe('activity in words', () => {
     expect(say(e, 'zh-CN')).toBe('Demo Admin 分配给 Li Na | 将优先级设为 紧急');
   });
 
+  it('says which macro a person applied, and marks the changes it made', () => {
+    const applied = entry('macro.applied', { macro: 'Shipped', macro_id: 'm1', changed: ['priority'], replied: true });
+    expect(say(applied)).toBe('Demo Admin applied macro “Shipped”');
+    expect(say(applied, 'zh-CN')).toBe('Demo Admin 应用了宏“Shipped”');
+    const updated = entry('conversation.updated', { priority: { from: 'normal', to: 'urgent' }, by_macro: 'Shipped' });
+    expect(say(updated)).toBe('Demo Admin set priority to Urgent (with macro “Shipped”)');
+  });
+
   it('names the rule that changed something', () => {
     const e = entry('conversation.updated', { labels: { from: ['vip'], to: ['vip', 'damage'] }, by_rule: 'Damaged items' }, { actor_type: 'automation', actor_id: null });
     expect(say(e)).toBe('Rule “Damaged items” added label damage');

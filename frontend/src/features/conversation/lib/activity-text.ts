@@ -45,7 +45,12 @@ export function describeActivity(entry: AuditEntry, t: TFunction, dir: Directory
   switch (entry.action) {
     case 'conversation.updated': {
       const changes = Object.entries(data).flatMap(([field, value]) => (isChange(value) ? describeChange(field, value, t, dir) : []));
-      return { actor, changes: changes.length ? changes : [t('activity.action.conversation_updated')] };
+      const macro = text(data['by_macro']);
+      return {
+        actor,
+        changes: changes.length ? changes : [t('activity.action.conversation_updated')],
+        detail: macro ? t('activity.viaMacro', { name: macro }) : undefined,
+      };
     }
     case 'conversation.routed': {
       const who = person(data['assignee_id']);
@@ -77,6 +82,8 @@ export function describeActivity(entry: AuditEntry, t: TFunction, dir: Directory
       const why = text(data['why']);
       return { actor, changes: [t(`activity.unsnoozed.${why === 'time' || why === 'buyer_wrote' ? why : 'person'}`)] };
     }
+    case 'macro.applied':
+      return { actor, changes: [t('activity.macroApplied', { name: text(data['macro']) ?? '' })] };
     case 'automation.fired':
       return { actor, changes: [t('activity.ruleFired')] };
     case 'automation.suppressed':

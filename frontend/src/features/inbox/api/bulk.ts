@@ -47,3 +47,13 @@ export function useTemplateOptions(enabled: boolean) {
     staleTime: 60_000,
   });
 }
+
+/** The macros the person can use, for "Apply a macro" over many conversations. */
+export function useMacroOptions(enabled: boolean) {
+  return useQuery({
+    queryKey: ['macros', 'bulk-options'],
+    queryFn: () => unwrap(api.GET('/v1/macros')),
+    enabled,
+    staleTime: 60_000,
+  });
+}

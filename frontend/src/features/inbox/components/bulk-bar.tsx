@@ -3,9 +3,9 @@ import { useTranslation } from 'react-i18next';
 import { ErrorNotice } from '@/components/feedback';
 import { useMe, useUsers } from '@/hooks/use-directory';
 import { PRIORITIES, SPAM_REASONS, STATUSES } from '@/lib/enums';
-import { BULK_LIMIT, useCreateBulkJob, useTemplateOptions, type BulkAction, type BulkFilter } from '../api/bulk';
+import { BULK_LIMIT, useCreateBulkJob, useMacroOptions, useTemplateOptions, type BulkAction, type BulkFilter } from '../api/bulk';
 
-const KINDS = ['send_template', 'assign', 'set_status', 'set_priority', 'add_labels', 'remove_labels', 'flag_spam', 'open_case', 'retry_failed'] as const;
+const KINDS = ['send_template', 'assign', 'set_status', 'set_priority', 'add_labels', 'remove_labels', 'flag_spam', 'open_case', 'retry_failed', 'apply_macro'] as const;
 type Kind = (typeof KINDS)[number];
 type CaseKind = Extract<BulkAction, { kind: 'open_case' }>['case_kind'];
 const CASE_KINDS: readonly CaseKind[] = ['return', 'refund', 'replacement', 'reship', 'cancellation', 'claim'];
@@ -29,6 +29,7 @@ export function BulkBar({ selection, count, onClear, onStarted }: BulkBarProps) 
   const [kind, setKind] = useState<Kind>('send_template');
   const [value, setValue] = useState('');
   const templates = useTemplateOptions(kind === 'send_template');
+  const macros = useMacroOptions(kind === 'apply_macro');
   const users = useUsers();
   const me = useMe();
   const create = useCreateBulkJob();
@@ -55,6 +56,8 @@ export function BulkBar({ selection, count, onClear, onStarted }: BulkBarProps) 
       }
       case 'retry_failed':
         return { kind };
+      case 'apply_macro':
+        return value ? { kind, macro_id: value } : null;
     }
   })();
   const tooMany = count !== null && count > BULK_LIMIT;
@@ -83,6 +86,8 @@ export function BulkBar({ selection, count, onClear, onStarted }: BulkBarProps) 
         return SPAM_REASONS.map((r) => [r, t(`spamReason.${r}`)]);
       case 'open_case':
         return CASE_KINDS.map((k) => [k, t(`cases.kind.${k}`)]);
+      case 'apply_macro':
+        return (macros.data ?? []).map((m) => [m.id, m.name]);
       default:
         return [];
     }
@@ -149,6 +154,7 @@ export function BulkBar({ selection, count, onClear, onStarted }: BulkBarProps) 
       {kind === 'send_template' ? <p className="bulk-bar__hint">{t('bulk.templateHint')}</p> : null}
       {kind === 'open_case' ? <p className="bulk-bar__hint">{t('bulk.openCaseHint')}</p> : null}
       {kind === 'retry_failed' ? <p className="bulk-bar__hint">{t('failure.bulkHint')}</p> : null}
+      {kind === 'apply_macro' ? <p className="bulk-bar__hint">{t('bulk.macroHint')}</p> : null}
       {tooMany ? <p className="bulk-bar__hint is-error">{t('bulk.tooMany', { limit: BULK_LIMIT.toLocaleString() })}</p> : null}
       {create.isError ? <ErrorNotice error={create.error} /> : null}
     </div>

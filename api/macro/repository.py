@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.kit.errors import NotFound
+from api.models import Macro, TeamMember
+
+
+def _visible(organization_id: uuid.UUID, user_id: uuid.UUID) -> ColumnElement[bool]:
+    my_teams = select(TeamMember.team_id).where(
+        TeamMember.organization_id == organization_id, TeamMember.user_id == user_id
+    )
+    return and_(
+        Macro.organization_id == organization_id,
+        or_(
+            Macro.owner_user_id == user_id,
+            Macro.visibility == "org",
+            and_(Macro.visibility == "team", Macro.team_id.in_(my_teams)),
+        ),
+    )
+
+
+async def visible_to(session: AsyncSession, organization_id: uuid.UUID, user_id: uuid.UUID) -> list[Macro]:
+    """The user's own macros, their teams' and the organization's, by name."""
+    rows = await session.execute(select(Macro).where(_visible(organization_id, user_id)).order_by(Macro.name, Macro.id))
+    return list(rows.scalars())
+
+
+async def get_visible(
+    session: AsyncSession, organization_id: uuid.UUID, user_id: uuid.UUID, macro_id: uuid.UUID, *, lock: bool = False
+) -> Macro:
+    """One macro the user may see; another person's personal macro is as unknown as another org's."""
+    stmt = select(Macro).where(Macro.id == macro_id, _visible(organization_id, user_id))
+    if lock:
+        stmt = stmt.with_for_update()
+    row = (await session.execute(stmt)).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"No macro {macro_id}.")
+    return row
+
+
+async def is_member(session: AsyncSession, organization_id: uuid.UUID, team_id: uuid.UUID, user_id: uuid.UUID) -> bool:
+    row = await session.execute(
+        select(TeamMember.user_id).where(
+            TeamMember.organization_id == organization_id, TeamMember.team_id == team_id, TeamMember.user_id == user_id
+        )
+    )
+    return row.first() is not None

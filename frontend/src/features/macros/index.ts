@@ -1,0 +1,2 @@
+export { MacrosPage } from './components/macros-page';
+export { MacroPicker } from './components/macro-picker';
