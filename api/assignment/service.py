@@ -21,6 +21,7 @@ from api.assignment.selectors import OFF_SHIFT, Candidate, pick_least_loaded, pi
 from api.automation.matcher import keyword_pattern
 from api.kit.time import utc_now
 from api.models import AssignmentRule, Conversation, Customer, Team, TeamMember, User
+from api.notification import service as notifications
 from api.shift.service import on_shift_view
 from api.webhook.payloads import ConversationData
 
@@ -121,6 +122,7 @@ async def route(session: AsyncSession, c: Conversation, text: str, *, tier: str 
             .order_by(AssignmentRule.position)
         )
     ).scalars()
+    previous = c.assignee_id
     reason = None
     for rule in rules:
         ok, why = rule_matches(rule.conditions, c, text, tier)
@@ -159,4 +161,5 @@ async def route(session: AsyncSession, c: Conversation, text: str, *, tier: str 
         actor_type="automation",
     )
     events.emit(session, c.organization_id, "conversation.assigned", ConversationData.of(c), conversation_id=c.id)
+    notifications.notify_assignment(session, c, previous, by="routing", by_name=reason)
     return reason
