@@ -14,7 +14,7 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass
 
-_WORDISH = re.compile(r"[A-Za-z0-9_]")
+_WORDISH = re.compile(r"[A-Za-z0-9_@]")
 _BEFORE = re.compile(r"[A-Za-z0-9_.+\-@]")
 
 
@@ -51,6 +51,15 @@ def _keys(people: list[Person]) -> list[tuple[str, Person]]:
     return sorted(keys, key=lambda kp: len(kp[0]), reverse=True)
 
 
+def _ends(body: str, stop: int) -> bool:
+    """Nothing that continues a Latin word or an address follows (`@li.na` is not `@li`)."""
+    if stop >= len(body):
+        return True
+    if _WORDISH.match(body[stop]):
+        return False
+    return not (body[stop] in ".-+" and stop + 1 < len(body) and _WORDISH.match(body[stop + 1]))
+
+
 def find_mentions(body: str, people: list[Person]) -> list[Mention]:
     """Every mention in `body`, in order of appearance."""
     keys = _keys(people)
@@ -64,7 +73,7 @@ def find_mentions(body: str, people: list[Person]) -> list[Mention]:
         if i == 0 or not _BEFORE.match(body[i - 1]):
             for key, person in keys:
                 stop = i + 1 + len(key)
-                if folded.startswith(key, i + 1) and (stop >= len(body) or not _WORDISH.match(body[stop])):
+                if folded.startswith(key, i + 1) and _ends(body, stop):
                     found.append(Mention(person.user_id, person.name, i, stop))
                     end = stop
                     break
