@@ -4,6 +4,7 @@ import { Navigate, NavLink, useParams } from 'react-router';
 import { Spinner } from '@/components/feedback';
 import { AssignmentPage, AutoRepliesPage } from '@/features/automation';
 import { CaseSettingsPage } from '@/features/cases';
+import { OverflowSettingsPanel } from '@/features/notifications';
 import {
   ApiKeysPage,
   ChannelsPage,
@@ -38,6 +39,7 @@ const SECTIONS: readonly Section[] = [
   { key: 'csat', read: 'settings:read', render: (can) => <CsatPage canEdit={can('settings:write')} /> },
   { key: 'privacy', read: 'settings:read', render: (can) => <PrivacyPage canEdit={can('admin')} /> },
   { key: 'collaboration', read: 'conversations:read', render: (can) => <CollaborationPage canEdit={can('settings:write')} /> },
+  { key: 'overflow', read: 'settings:read', render: (can) => <OverflowSettingsPanel canEdit={can('admin')} /> },
   { key: 'people', read: 'settings:read', render: (can) => <PeoplePage canEdit={can('admin')} /> },
   { key: 'api-keys', read: 'admin', render: () => <ApiKeysPage /> },
 ];
@@ -55,6 +57,7 @@ const NAV_KEY: Record<string, string> = {
   csat: 'csat',
   privacy: 'privacy',
   collaboration: 'collaboration',
+  overflow: 'overflow',
   people: 'people',
   'api-keys': 'apiKeys',
 };
