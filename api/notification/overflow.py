@@ -9,7 +9,7 @@ raise it exactly once.
 
 "Available" agents are active users with the agent role who are online and on shift (routable, as
 routing sees them); one is at capacity when their open conversations reach their capacity. With no
-agent available at all nobody can take the work either, which counts as everyone at capacity.
+agent available at all (a night with nobody online) there is no one at capacity: no overflow alert.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ class Load:
 
 
 def overflowing(load: Load, threshold: int) -> bool:
-    return load.with_room == 0 and load.backlog > threshold
+    return load.available > 0 and load.with_room == 0 and load.backlog > threshold
 
 
 def decide(load: Load, cfg: OverflowSettingsRead, active: bool, last_raised: datetime | None, now: datetime) -> Outcome:
@@ -206,7 +206,7 @@ async def _notify_supervisors(session: AsyncSession, organization_id: uuid.UUID,
             )
         )
     ).scalars()
-    agents = "no agent is available" if alert.available_agents == 0 else "every available agent is at capacity"
+    agents = f"all {alert.available_agents} available agent(s) are at capacity"
     for user_id in who:
         notifications.add(
             session,

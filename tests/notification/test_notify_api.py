@@ -231,6 +231,16 @@ async def test_overflow_not_raised_while_someone_has_room_or_under_threshold(ten
     async with sessionmaker.begin() as session:
         await session.execute(update(User).where(User.id == tenant.agent_id).values(capacity=1))
     assert await _check(sessionmaker, tenant.org_id) == "disabled"
+    await tenant.admin.put(
+        "/v1/notifications/overflow-settings", json={"enabled": True, "threshold": 2, "cooldown_minutes": 30}
+    )
+    # Nobody online is nobody at capacity: a quiet night raises nothing.
+    async with sessionmaker.begin() as session:
+        await session.execute(update(User).where(User.id == tenant.agent_id).values(status="offline"))
+    assert await _check(sessionmaker, tenant.org_id) == "calm"
+    async with sessionmaker.begin() as session:
+        await session.execute(update(User).where(User.id == tenant.agent_id).values(status="online"))
+    assert await _check(sessionmaker, tenant.org_id) == "raised"
 
 
 async def test_overflow_cleared_then_not_raised_again_within_the_cooldown(tenant, sessionmaker):

@@ -106,7 +106,7 @@ export function describeNotice(n: Pick<IncomingNotice, 'kind' | 'title' | 'body'
       const backlog = typeof n.data['backlog'] === 'number' ? n.data['backlog'] : 0;
       const threshold = typeof n.data['threshold'] === 'number' ? n.data['threshold'] : 0;
       const agents = typeof n.data['available_agents'] === 'number' ? n.data['available_agents'] : 0;
-      const who = agents === 0 ? t('overflow.nobody') : t('overflow.allBusy', { count: agents });
+      const who = t('overflow.allBusy', { count: agents });
       return { title: t('overflow.title'), reference: '', detail: `${t('overflow.body', { count: backlog, threshold })} ${who}`, tone: 'warn' };
     }
     case 'webhook.disabled': {

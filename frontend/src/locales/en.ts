@@ -752,7 +752,6 @@ export const en = {
     body_other: '{{count}} unassigned conversations wait in Response Needed (alert above {{threshold}}).',
     allBusy_one: 'The one available agent is at capacity.',
     allBusy_other: 'All {{count}} available agents are at capacity.',
-    nobody: 'No agent is available to take them.',
     open: 'Show unassigned',
     intro: 'Supervisors and admins are alerted (a notification and a banner) when every available agent is at capacity and more unassigned conversations than the threshold wait in Response Needed. The banner goes when the backlog falls back to the threshold.',
     enable: 'Alert supervisors to an overflow',

@@ -753,7 +753,6 @@ export const zhCN: Messages = {
     body_other: '“待回复”中有 {{count}} 个未分配的会话（超过 {{threshold}} 即告警）。',
     allBusy_one: '唯一在线的客服已满负荷。',
     allBusy_other: '全部 {{count}} 位在线客服均已满负荷。',
-    nobody: '目前没有可接单的客服。',
     open: '查看未分配',
     intro: '当所有在线客服都已满负荷，且“待回复”中未分配的会话超过阈值时，主管和管理员会收到通知并看到横幅提醒。积压回落到阈值以下后横幅自动消失。',
     enable: '积压时提醒主管',

@@ -16,7 +16,7 @@ export function OverflowBanner({ enabled, onOpenQueue }: { enabled: boolean; onO
       <strong>{t('overflow.title')}</strong>
       <span>
         {t('overflow.body', { count: s.backlog ?? 0, threshold: s.threshold ?? 0 })}{' '}
-        {agents === 0 ? t('overflow.nobody') : t('overflow.allBusy', { count: agents })}
+        {t('overflow.allBusy', { count: agents })}
       </span>
       <button type="button" className="btn btn--sm" onClick={onOpenQueue}>
         {t('overflow.open')}
