@@ -8,7 +8,6 @@ import asyncio
 import uuid
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import func, select, update
 
 from api.kit.time import utc_now
@@ -200,9 +199,7 @@ async def test_overflow_raised_once_by_two_concurrent_checks(tenant, sessionmake
     assert sorted(outcomes) == ["active", "raised"]
     async with sessionmaker() as session:
         assert (await session.execute(select(func.count()).select_from(OverflowAlert))).scalar_one() == 1
-        kinds = (
-            await session.execute(select(Notification.user_id).where(Notification.kind == "overflow"))
-        ).scalars()
+        kinds = (await session.execute(select(Notification.user_id).where(Notification.kind == "overflow"))).scalars()
         raised = (
             await session.execute(
                 select(func.count()).select_from(OutboxEvent).where(OutboxEvent.event_type == "overflow.raised")
