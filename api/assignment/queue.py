@@ -91,9 +91,7 @@ async def distribute_team(session: AsyncSession, team_id: uuid.UUID, now: dateti
                 actor_type="automation",
             )
             pending.append(PendingEvent(c.organization_id, "conversation.assigned", ConversationData.of(c), c.id))
-            notifications.notify_assignment(
-                session, c, None, by="routing", by_name=f"team {team.name}: shift started, queue distributed"
-            )
+            notifications.notify_assignment(session, c, None, by="routing", by_name=team.name)
         await events.emit_many(session, pending)
     waiting = (await session.execute(select(func.count()).where(*_queued(team_id)))).scalar_one()
     return Distributed(team_id, len(chosen), int(waiting))

@@ -124,6 +124,7 @@ async def route(session: AsyncSession, c: Conversation, text: str, *, tier: str 
     ).scalars()
     previous = c.assignee_id
     reason = None
+    via = ""  # what the assignee's notification names: the rule, or the team whose queue it came from
     for rule in rules:
         ok, why = rule_matches(rule.conditions, c, text, tier)
         if not ok:
@@ -138,15 +139,18 @@ async def route(session: AsyncSession, c: Conversation, text: str, *, tier: str 
             ):
                 c.assignee_id = user.id
                 reason = f"rule '{rule.name}' ({why}) -> {user.name}"
+                via = rule.name
                 break
             continue
         if rule.team_id is not None:
             _, how = await assign_in_team(session, c, rule.team_id)
             reason = f"rule '{rule.name}' ({why}) -> {how}"
+            via = rule.name
             break
     if reason is None and c.team_id is not None:
         _, how = await assign_in_team(session, c, c.team_id)
         reason = f"channel's default team -> {how}"
+        via = (await session.execute(select(Team.name).where(Team.id == c.team_id))).scalar_one()
     if reason is None:
         return None
     await session.flush()
@@ -161,5 +165,5 @@ async def route(session: AsyncSession, c: Conversation, text: str, *, tier: str 
         actor_type="automation",
     )
     events.emit(session, c.organization_id, "conversation.assigned", ConversationData.of(c), conversation_id=c.id)
-    notifications.notify_assignment(session, c, previous, by="routing", by_name=reason)
+    notifications.notify_assignment(session, c, previous, by="routing", by_name=via)
     return reason

@@ -83,7 +83,8 @@ async def test_assignment_by_routing_says_how(tenant, sessionmaker):
     await drain(sessionmaker)
     [note] = await _mine(tenant.agent)
     assert note["kind"] == "assigned" and note["data"]["by"] == "routing"
-    assert "rule 'All to Agent'" in note["data"]["by_name"]
+    assert note["data"]["by_name"] == "All to Agent"
+    assert note["body"] == "Assigned to you by routing (All to Agent)."
 
 
 async def test_mentions_in_a_note_notify_and_are_rendered(tenant, sessionmaker):

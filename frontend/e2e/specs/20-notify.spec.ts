@@ -30,12 +30,12 @@ test('an agent gets an assignment notification live, in the live region and the 
   // The ERP (the demo API key) assigns it to Li Na.
   await api.updateConversation(pushed.conversation_id, { assignee_id: await api.userId(LI_NA) });
 
-  // A toast inside the polite live region, naming the order and who assigned it.
+  // A toast inside the polite live region, naming the order and who assigned it (Li Na reads Chinese).
   const region = page.getByTestId('toast-region');
   await expect(region).toHaveAttribute('aria-live', 'polite');
-  const toast = region.getByTestId('toast').filter({ hasText: 'Assigned to you' });
+  const toast = region.getByTestId('toast').filter({ hasText: /Assigned to you|已分配给你/ });
   await expect(toast).toContainText('950-2000001-0000001', { timeout: 15_000 });
-  await expect(toast).toContainText('Assigned by');
+  await expect(toast).toContainText(/Assigned by .*demo|由 demo .*分配/);
   await expect(page.getByTestId('notification-bell')).toHaveAttribute('data-unread', String(before + 1));
 
   // The bell lists it; "Mark all read" (POST /v1/notifications/read-all) empties the count.
@@ -44,7 +44,7 @@ test('an agent gets an assignment notification live, in the live region and the 
   await expect(item).toHaveAttribute('data-kind', 'assigned');
   await shot('20-assignment-notification');
   await expectRegionAccessible(page, '[data-testid="notification-panel"]', 'the notification panel');
-  await page.getByRole('button', { name: 'Mark all read' }).click();
+  await page.getByRole('button', { name: /Mark all read|全部标为已读/ }).click();
   await expect(page.getByTestId('notification-bell')).toHaveAttribute('data-unread', '0');
   await item.click();
   await expect(page.getByTestId('workspace')).toHaveAttribute('data-conversation-id', pushed.conversation_id);
@@ -73,8 +73,8 @@ test('a supervisor sees the overflow banner while every available agent is at ca
     const banner = page.getByTestId('overflow-banner');
     await expect(banner).toBeVisible({ timeout: 30_000 });
     await expect(banner).toHaveAttribute('role', 'alert');
-    await expect(banner).toContainText('Overflow: unassigned work is piling up');
-    await expect(banner).toContainText(/at capacity/);
+    await expect(banner).toContainText(/Overflow: unassigned work is piling up|积压告警/);
+    await expect(banner).toContainText(/at capacity|满负荷/);
     await shot('20-overflow-banner');
     await expectRegionAccessible(page, '[data-testid="overflow-banner"]', 'the overflow banner');
     // The supervisor was notified once, in the bell.
@@ -82,7 +82,7 @@ test('a supervisor sees the overflow banner while every available agent is at ca
     await expect(page.getByTestId('notification-item').and(page.locator('[data-kind="overflow"]'))).toHaveCount(1);
     await page.getByTestId('notification-bell').click();
     // The banner's button opens the unassigned work.
-    await banner.getByRole('button', { name: 'Show unassigned' }).click();
+    await banner.getByRole('button', { name: /Show unassigned|查看未分配/ }).click();
     await expect(page).toHaveURL(/view=response_needed/);
 
     // Turned off: the alert is cleared and the banner goes, live.

@@ -792,7 +792,7 @@ export const en = {
     detail: {
       byPerson: 'Assigned by {{name}}.',
       byRule: 'Assigned by the rule “{{name}}”.',
-      byRouting: 'Assigned by routing: {{how}}.',
+      byRouting: 'Assigned by routing ({{how}}).',
       caseOverdue: '{{what}}: not handled within its target; a supervisor is alerted.',
       caseNow: '{{what}}: a complaint about the store needs you now.',
       overdue: '{{clock}}: the deadline passed without a reply.',

@@ -792,7 +792,7 @@ export const zhCN: Messages = {
     detail: {
       byPerson: '由 {{name}} 分配。',
       byRule: '由规则“{{name}}”分配。',
-      byRouting: '由自动分配：{{how}}。',
+      byRouting: '由自动分配（{{how}}）。',
       caseOverdue: '{{what}}：超过处理时限，已提醒主管。',
       caseNow: '{{what}}：针对店铺的投诉，需要立即处理。',
       overdue: '{{clock}}：已过截止时间仍未回复。',
