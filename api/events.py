@@ -31,7 +31,7 @@ EVENT_TYPES: dict[str, str] = {
     "sla.updated": "A conversation's SLA clocks changed (deadlines and state)",
     "sla.warning": "An SLA clock reached an escalation tier before its deadline",
     "sla.overdue": "An SLA clock passed its deadline without a qualifying reply",
-    "notification": "An in-app notification for a user (escalations)",
+    "notification": "An in-app notification for a user (escalations, assignments, @mentions, overflow)",
     "case.created": "An after-sales case (return, refund, claim...) was opened",
     "case.updated": "A case changed: a state transition (with who and why) or its details",
     "case.closed": "A case reached its final state (with the follow-up decision)",
@@ -44,6 +44,9 @@ EVENT_TYPES: dict[str, str] = {
     "customer.erased": "A buyer's data was erased on request (names, identifiers, contact data, message text)",
     "conversation.handed_over": "The assignee's shift ended with a clock due before their next shift: "
     "the conversation went to someone on shift, with a handover note",
+    "overflow.raised": "Every available agent is at capacity and unassigned work in Response Needed passed the "
+    "organization's threshold (at most once per cooldown)",
+    "overflow.cleared": "The unassigned backlog of a raised overflow alert fell back to the threshold",
 }
 
 

@@ -23,6 +23,7 @@ from workers.tasks import sync
 from workers.tasks.automation import automation_loop
 from workers.tasks.cases import case_timer_loop
 from workers.tasks.outbox import Relay, relay_loop
+from workers.tasks.overflow import overflow_loop
 from workers.tasks.sla_timers import timer_loop
 from workers.tasks.snooze import snooze_loop
 from workers.tasks.translation import translation_retry_loop
@@ -80,6 +81,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     runner.add(automation_loop(ctx["sessionmaker"]))
     runner.add(case_timer_loop(ctx["sessionmaker"]))
     runner.add(snooze_loop(ctx["sessionmaker"]))
+    runner.add(overflow_loop(ctx["sessionmaker"]))
     runner.add(translation_retry_loop(ctx["sessionmaker"], settings))
     # Marketplace sync: the poll scheduler, the push processor and reply delivery (state in Postgres).
     sync.start(runner, ctx)

@@ -22,6 +22,7 @@ from api.assignment.selectors import available, distribute
 from api.assignment.service import candidates
 from api.events import PendingEvent
 from api.models import Conversation, Team
+from api.notification import service as notifications
 from api.webhook.payloads import ConversationData
 
 
@@ -90,6 +91,7 @@ async def distribute_team(session: AsyncSession, team_id: uuid.UUID, now: dateti
                 actor_type="automation",
             )
             pending.append(PendingEvent(c.organization_id, "conversation.assigned", ConversationData.of(c), c.id))
+            notifications.notify_assignment(session, c, None, by="routing", by_name=team.name)
         await events.emit_many(session, pending)
     waiting = (await session.execute(select(func.count()).where(*_queued(team_id)))).scalar_one()
     return Distributed(team_id, len(chosen), int(waiting))

@@ -21,6 +21,7 @@ from api.assignment.selectors import OFF_SHIFT, Candidate, pick_least_loaded, pi
 from api.automation.matcher import keyword_pattern
 from api.kit.time import utc_now
 from api.models import AssignmentRule, Conversation, Customer, Team, TeamMember, User
+from api.notification import service as notifications
 from api.shift.service import on_shift_view
 from api.webhook.payloads import ConversationData
 
@@ -121,7 +122,9 @@ async def route(session: AsyncSession, c: Conversation, text: str, *, tier: str 
             .order_by(AssignmentRule.position)
         )
     ).scalars()
+    previous = c.assignee_id
     reason = None
+    via = ""  # what the assignee's notification names: the rule, or the team whose queue it came from
     for rule in rules:
         ok, why = rule_matches(rule.conditions, c, text, tier)
         if not ok:
@@ -136,15 +139,18 @@ async def route(session: AsyncSession, c: Conversation, text: str, *, tier: str 
             ):
                 c.assignee_id = user.id
                 reason = f"rule '{rule.name}' ({why}) -> {user.name}"
+                via = rule.name
                 break
             continue
         if rule.team_id is not None:
             _, how = await assign_in_team(session, c, rule.team_id)
             reason = f"rule '{rule.name}' ({why}) -> {how}"
+            via = rule.name
             break
     if reason is None and c.team_id is not None:
         _, how = await assign_in_team(session, c, c.team_id)
         reason = f"channel's default team -> {how}"
+        via = (await session.execute(select(Team.name).where(Team.id == c.team_id))).scalar_one()
     if reason is None:
         return None
     await session.flush()
@@ -159,4 +165,5 @@ async def route(session: AsyncSession, c: Conversation, text: str, *, tier: str 
         actor_type="automation",
     )
     events.emit(session, c.organization_id, "conversation.assigned", ConversationData.of(c), conversation_id=c.id)
+    notifications.notify_assignment(session, c, previous, by="routing", by_name=via)
     return reason

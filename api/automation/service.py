@@ -32,6 +32,7 @@ from api.csat import service as csat
 from api.kit.time import utc_now
 from api.message.outbound import queue_reply
 from api.models import AutomationRun, AutoReplyRule, Conversation, Customer, Message, Reminder, Team, User
+from api.notification import service as notifications
 from api.product_issue import service as product_issues
 from api.sla import repository as sla_repository
 from api.sla import service as sla_service
@@ -392,7 +393,7 @@ async def _apply_actions(session: AsyncSession, rule: AutoReplyRule, c: Conversa
             if manual & {"assignee_id", "team_id"}:
                 done.append(Part("kept_assignee"))
                 continue
-            await _assign(session, c, action)
+            await _assign(session, rule, c, action)
             done.append(Part("assigned"))
         elif kind == "remind":
             minutes = int(action.get("after_minutes", 60))
@@ -459,7 +460,8 @@ async def _open_case(session: AsyncSession, rule: AutoReplyRule, c: Conversation
     return Part("case_opened", {"kind": kind, "case_id": str(case.id)})
 
 
-async def _assign(session: AsyncSession, c: Conversation, action: dict[str, Any]) -> None:
+async def _assign(session: AsyncSession, rule: AutoReplyRule, c: Conversation, action: dict[str, Any]) -> None:
+    previous = c.assignee_id
     if action.get("user_id"):
         user = await session.get(User, uuid.UUID(str(action["user_id"])))
         if user is not None and user.organization_id == c.organization_id and user.is_active:
@@ -471,3 +473,4 @@ async def _assign(session: AsyncSession, c: Conversation, action: dict[str, Any]
             await assignment.assign_in_team(session, c, team.id)
     await session.flush()
     events.emit(session, c.organization_id, "conversation.assigned", ConversationData.of(c), conversation_id=c.id)
+    notifications.notify_assignment(session, c, previous, by="rule", by_name=rule.name)

@@ -132,10 +132,20 @@ class ViewCounts(ResponseModel):
     snoozed: int
 
 
+class NoteMention(ResponseModel):
+    user_id: uuid.UUID
+    name: str = Field(description="The colleague's name when the note was written")
+    start: int = Field(description="Offset of the `@` in `body`")
+    end: int = Field(description="Offset one past the mention in `body`")
+
+
 class NoteRead(ResponseModel):
     id: uuid.UUID
     kind: Literal["note", "offline_contact"]
     body: str
+    mentions: list[NoteMention] = Field(
+        default_factory=list, description="Colleagues @mentioned in the body (each was notified)"
+    )
     author_user_id: uuid.UUID | None
     author_api_key_id: uuid.UUID | None
     created_at: datetime

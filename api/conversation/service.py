@@ -29,6 +29,7 @@ from api.message import repository as message_repository
 from api.message.outbound import queue_reply
 from api.message.schemas import FailureRead, MessageRead
 from api.models import Conversation, Message, Note
+from api.notification import service as notifications
 from api.order import repository as order_repository
 from api.order import service as order_service
 from api.sla import repository as sla_repository
@@ -146,6 +147,7 @@ async def update(
             raise InvalidInput("That user is deactivated.", errors=field_error("body.assignee_id", "user is inactive"))
     if changes.get("team_id") is not None:
         await team_repository.get(session, org, changes["team_id"], field="body.team_id")
+    previous_assignee = c.assignee_id
     for field, value in changes.items():
         setattr(c, field, value)
     if changes:
@@ -173,6 +175,15 @@ async def update(
     )
     if "assignee_id" in changed or "team_id" in changed:
         events.emit(session, org, "conversation.assigned", after, conversation_id=c.id)
+    if "assignee_id" in changed:
+        notifications.notify_assignment(
+            session,
+            c,
+            previous_assignee,
+            by="person",
+            by_name=principal.name if principal.user_id else f"{principal.name} (API key)",
+            actor_user_id=principal.user_id,
+        )
     if changed.get("status") == "resolved":
         events.emit(session, org, "conversation.resolved", after, conversation_id=c.id)
         # Whether to ask the buyer for a rating is decided now and shown on the conversation.
@@ -205,9 +216,12 @@ async def add_note(session: AsyncSession, principal: Principal, conversation_id:
         kind=data.kind,
         body=data.body,
     )
+    mentions = await notifications.mentions_in(session, c.organization_id, data.body)
+    note.mentions = [m.as_json() for m in mentions]
     session.add(note)
     await session.flush()
     await session.refresh(note)
+    notifications.notify_mentions(session, c, note, mentions, principal.name or None)
     audit.record(
         session,
         principal,

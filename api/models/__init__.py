@@ -22,6 +22,7 @@ from api.models.note import Note
 from api.models.order import Order, OrderItem, Shipment
 from api.models.organization import Organization
 from api.models.outbox import OutboxEvent
+from api.models.overflow import OverflowAlert, OverflowSettings
 from api.models.privacy import PrivacySettings
 from api.models.product_issue import ProductIssueMention
 from api.models.report_schedule import OutboundEmailAttachment, ReportDelivery, ReportSchedule
@@ -82,6 +83,8 @@ __all__ = [
     "OutboundEmail",
     "OutboundEmailAttachment",
     "OutboxEvent",
+    "OverflowAlert",
+    "OverflowSettings",
     "PrivacySettings",
     "ProductIssueMention",
     "Reminder",

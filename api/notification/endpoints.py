@@ -1,31 +1,29 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import Any
+from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from sqlalchemy import select
 
-from api.auth.dependencies import CurrentPrincipal
+from api.auth.dependencies import CurrentPrincipal, require, require_role
+from api.auth.principal import Principal
 from api.db import SessionDep
 from api.kit.errors import InvalidInput, NotFound, field_error, problem_responses
-from api.kit.schema import ResponseModel
 from api.kit.time import utc_now
 from api.models import Notification
+from api.notification import overflow, service
+from api.notification.schemas import (
+    NotificationRead,
+    OverflowSettingsRead,
+    OverflowSettingsUpdate,
+    OverflowStatus,
+    ReadAllResult,
+)
 
 router = APIRouter(prefix="/v1/notifications", tags=["notifications"], responses=problem_responses(401, 422, 429))
-
-
-class NotificationRead(ResponseModel):
-    id: uuid.UUID
-    kind: str
-    conversation_id: uuid.UUID | None
-    title: str
-    body: str
-    data: dict[str, Any]
-    created_at: datetime
-    read_at: datetime | None
+SettingsReader = Annotated[Principal, Depends(require("settings:read"))]
+Admin = Annotated[Principal, Depends(require_role("admin"))]
 
 
 def _user(principal: CurrentPrincipal) -> uuid.UUID:
@@ -44,7 +42,7 @@ async def list_notifications(
     unread: bool = False,
     limit: int = Query(default=50, ge=1, le=200),
 ) -> list[NotificationRead]:
-    """The caller's notifications (escalations addressed to them), newest first."""
+    """The caller's notifications (escalations, assignments, @mentions, overflow alerts...), newest first."""
     stmt = select(Notification).where(
         Notification.organization_id == principal.organization_id, Notification.user_id == _user(principal)
     )
@@ -52,6 +50,35 @@ async def list_notifications(
         stmt = stmt.where(Notification.read_at.is_(None))
     rows = await session.execute(stmt.order_by(Notification.created_at.desc()).limit(limit))
     return [NotificationRead.model_validate(n) for n in rows.scalars()]
+
+
+@router.post("/read-all", response_model=ReadAllResult)
+async def mark_all_notifications_read(session: SessionDep, principal: CurrentPrincipal) -> ReadAllResult:
+    """Mark every unread notification of the caller read."""
+    return ReadAllResult(marked_read=await service.read_all(session, principal.organization_id, _user(principal)))
+
+
+@router.get("/overflow-settings", response_model=OverflowSettingsRead, responses=problem_responses(403))
+async def get_overflow_settings(session: SessionDep, principal: SettingsReader) -> OverflowSettingsRead:
+    """When supervisors and admins are alerted that every available agent is at capacity while
+    unassigned work piles up in Response Needed (defaults: on, more than 50, at most once an hour)."""
+    return await overflow.read_settings(session, principal.organization_id)
+
+
+@router.put("/overflow-settings", response_model=OverflowSettingsRead, responses=problem_responses(403))
+async def put_overflow_settings(
+    body: OverflowSettingsUpdate, session: SessionDep, principal: Admin
+) -> OverflowSettingsRead:
+    """Turn the overflow alert on or off, set its threshold (1–100000 unassigned conversations) and its
+    cooldown (1–10080 minutes). Admins only; audited."""
+    return await overflow.update_settings(session, principal, body)
+
+
+@router.get("/overflow", response_model=OverflowStatus, responses=problem_responses(403))
+async def get_overflow(session: SessionDep, principal: SettingsReader) -> OverflowStatus:
+    """Whether an overflow alert is raised now (the supervisors' banner); `overflow.raised` and
+    `overflow.cleared` frames announce changes live."""
+    return await overflow.status(session, principal.organization_id)
 
 
 @router.post("/{notification_id}/read", response_model=NotificationRead, responses=problem_responses(404))

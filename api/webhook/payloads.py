@@ -349,6 +349,15 @@ class HandoverData(_Data):
     note_id: uuid.UUID = Field(description="The internal handover note: what was promised, what is pending")
 
 
+class OverflowData(_Data):
+    alert_id: uuid.UUID
+    backlog: int = Field(description="Unassigned conversations in Response Needed when the alert was raised")
+    threshold: int = Field(description="The organization's threshold at the time")
+    available_agents: int = Field(description="Agents online and on shift then, every one at capacity")
+    raised_at: datetime
+    cleared_at: datetime | None = Field(description="Set on overflow.cleared: the backlog fell to the threshold")
+
+
 DATA_MODELS: dict[str, type[_Data]] = {
     "conversation.created": ConversationCreatedData,
     "conversation.updated": ConversationUpdatedData,
@@ -374,6 +383,8 @@ DATA_MODELS: dict[str, type[_Data]] = {
     "bulk_job.updated": BulkJobData,
     "export.created": ExportData,
     "conversation.handed_over": HandoverData,
+    "overflow.raised": OverflowData,
+    "overflow.cleared": OverflowData,
     TEST_EVENT_TYPE: TestData,
 }
 

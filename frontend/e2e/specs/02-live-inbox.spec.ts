@@ -25,11 +25,11 @@ test('a conversation pushed through the API appears in the inbox without a reloa
   await shot('02-live-arrival');
 });
 
-test('without the socket the inbox falls back to polling, and says so', async ({ page, api }) => {
+test('without the socket the inbox falls back to polling, and says it is offline', async ({ page, api }) => {
   // The socket is refused every time: the client keeps retrying with backoff and polls meanwhile.
   await page.routeWebSocket(/\/v1\/ws/, (ws) => ws.close({ code: 1011, reason: 'try again' }));
   await logIn(page);
-  await expect(page.getByTestId('connection-status')).toHaveText('Polling', { timeout: 15_000 });
+  await expect(page.getByTestId('connection-status')).toHaveText('Offline', { timeout: 15_000 });
   const erp = await api.channel('api', 'ERP feed');
   const pushed = await api.pushBuyerMessage(erp, { subject: 'Polled in', body: 'No socket today', buyerName: 'Poll Pia' });
   await expect(row(page, pushed.conversation_id)).toBeVisible({ timeout: 20_000 });

@@ -24,9 +24,10 @@ function ToastTitle({ toast }: { toast: Toast }) {
 export function Toasts({ onOpenConversation }: { onOpenConversation: (id: string) => void }) {
   const { t } = useTranslation();
   const toasts = useSyncExternalStore(toastStore.subscribe, toastStore.get, toastStore.get);
-  if (toasts.length === 0) return null;
+  // The live region stays in the page even when empty: screen readers announce what is added to a
+  // region they already know, not a region that appears with its content.
   return (
-    <div className="toasts" role="status" aria-live="polite">
+    <div className="toasts" role="status" aria-live="polite" aria-label={t('notify.liveRegion')} data-testid="toast-region">
       {toasts.map((toast) => (
         <div key={toast.id} className={`toast toast--${toast.tone}`} data-testid="toast">
           <ToastTitle toast={toast} />

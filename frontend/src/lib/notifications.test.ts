@@ -67,4 +67,22 @@ describe('notifications in the agent’s language', () => {
       tone: 'danger',
     });
   });
+
+  it('words assignments (person, rule, routing), mentions and overflow in both languages', () => {
+    const en = i18n.getFixedT('en');
+    const zh = i18n.getFixedT('zh-CN');
+    const assigned = (by: string, name: string) =>
+      noticeFromFrame({ notification_id: 'a', user_id: 'u1', kind: 'assigned', title: 'Assigned to you: 950-1', body: '', conversation_id: 'c1', by, by_name: name, reference: '950-1' });
+    expect(describeNotice(assigned('person', 'Wang Fang'), en, 'en')).toMatchObject({ title: 'Assigned to you', reference: '950-1', detail: 'Assigned by Wang Fang.' });
+    expect(describeNotice(assigned('rule', 'Damaged'), zh, 'zh-CN')).toMatchObject({ title: '已分配给你', detail: '由规则“Damaged”分配。' });
+    expect(describeNotice(assigned('routing', 'Frontline'), en, 'en').detail).toBe('Assigned by routing (Frontline).');
+    const mention = noticeFromFrame({ notification_id: 'm', user_id: 'u1', kind: 'mention', title: 'Li Na mentioned you: 950-1', body: '@Carlos can you check?', conversation_id: 'c1', author: 'Li Na', reference: '950-1' });
+    expect(describeNotice(mention, zh, 'zh-CN')).toMatchObject({ title: 'Li Na 提到了你', reference: '950-1', detail: '@Carlos can you check?' });
+    const overflow = { kind: 'overflow', title: 'Overflow', body: '', data: { backlog: 30, threshold: 20, available_agents: 3 } };
+    expect(describeNotice(overflow, en, 'en')).toMatchObject({
+      title: 'Overflow: unassigned work is piling up',
+      detail: '30 unassigned conversations wait in Response Needed (alert above 20). All 3 available agents are at capacity.',
+      tone: 'warn',
+    });
+  });
 });

@@ -18,7 +18,7 @@ export interface IncomingNotice {
 }
 
 /** Kinds that pop up as a toast and, in a hidden tab, as a system notification. */
-export const ALERT_KINDS = ['sla.escalated', 'sla.due_soon', 'sla.overdue', 'delivery.failed', 'reminder'] as const;
+export const ALERT_KINDS = ['sla.escalated', 'sla.due_soon', 'sla.overdue', 'delivery.failed', 'reminder', 'assigned', 'mention', 'overflow'] as const;
 
 export type NoticeTone = 'info' | 'warn' | 'danger';
 
@@ -88,6 +88,27 @@ export function describeNotice(n: Pick<IncomingNotice, 'kind' | 'title' | 'body'
     }
     case 'reminder':
       return { title: t('notify.kind.reminder'), reference, detail: n.body, tone: 'info' };
+    case 'assigned': {
+      // Who assigned it: a person (by name), a rule (by name) or routing (how it chose).
+      const by = str(n.data['by']);
+      const name = str(n.data['by_name']) ?? '';
+      const detail = by === 'rule' ? t('notify.detail.byRule', { name }) : by === 'routing' ? t('notify.detail.byRouting', { how: name }) : t('notify.detail.byPerson', { name });
+      return { title: t('notify.kind.assigned'), reference: str(n.data['reference']) ?? reference, detail, tone: 'info' };
+    }
+    case 'mention':
+      return {
+        title: t('notify.kind.mention', { name: str(n.data['author']) ?? t('notify.colleague') }),
+        reference: str(n.data['reference']) ?? reference,
+        detail: n.body,
+        tone: 'info',
+      };
+    case 'overflow': {
+      const backlog = typeof n.data['backlog'] === 'number' ? n.data['backlog'] : 0;
+      const threshold = typeof n.data['threshold'] === 'number' ? n.data['threshold'] : 0;
+      const agents = typeof n.data['available_agents'] === 'number' ? n.data['available_agents'] : 0;
+      const who = t('overflow.allBusy', { count: agents });
+      return { title: t('overflow.title'), reference: '', detail: `${t('overflow.body', { count: backlog, threshold })} ${who}`, tone: 'warn' };
+    }
     case 'webhook.disabled': {
       const url = str(n.data['url']) ?? '';
       const reason = str(n.data['reason']) ?? '';

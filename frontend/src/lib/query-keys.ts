@@ -49,6 +49,8 @@ export const queryKeys = {
     all: ['notifications'] as const,
     list: ['notifications', 'list'] as const,
     unread: ['notifications', 'unread'] as const,
+    overflow: ['notifications', 'overflow'] as const,
+    overflowSettings: ['notifications', 'overflow-settings'] as const,
   },
   sla: {
     policies: ['sla', 'policies'] as const,

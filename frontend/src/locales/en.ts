@@ -19,6 +19,9 @@ export const en = {
     },
   },
   header: {
+    offline: 'Offline',
+    offlineHint: 'This browser is offline: what you see may be old; replies you send are queued and go out when you are back online.',
+    noSocketHint: 'The live connection cannot be opened: the inbox refreshes every 5 seconds; replies still go out.',
     status: 'Your status',
     language: 'Language',
     menu: 'Menu',
@@ -660,6 +663,7 @@ export const en = {
     eraseCancel: 'Cancel',
   },
   notes: {
+    mentionHint: 'Type @ and a colleague’s name or email to notify them.',
     title: 'Notes',
     placeholder: 'Internal note (the buyer never sees it)…',
     add: 'Add note',
@@ -779,11 +783,37 @@ export const en = {
       empty_message: 'The reply is empty.',
     },
   },
+  overflow: {
+    title: 'Overflow: unassigned work is piling up',
+    body_one: '{{count}} unassigned conversation waits in Response Needed (alert above {{threshold}}).',
+    body_other: '{{count}} unassigned conversations wait in Response Needed (alert above {{threshold}}).',
+    allBusy_one: 'The one available agent is at capacity.',
+    allBusy_other: 'All {{count}} available agents are at capacity.',
+    open: 'Show unassigned',
+    intro: 'Supervisors and admins are alerted (a notification and a banner) when every available agent is at capacity and more unassigned conversations than the threshold wait in Response Needed. The banner goes when the backlog falls back to the threshold.',
+    enable: 'Alert supervisors to an overflow',
+    threshold: 'Threshold (unassigned conversations)',
+    thresholdHint: 'Alert when more than this many wait unassigned (1–100000).',
+    cooldown: 'Cooldown (minutes)',
+    cooldownHint: 'At most one alert per this many minutes (1–10080).',
+    saved: 'Saved.',
+  },
+  offline: {
+    queued: 'Queued — will send when back online',
+    sending: 'Sending…',
+    failed: 'Not sent: {{reason}}',
+    discard: 'Discard',
+    queuedList: 'Replies waiting to be sent',
+  },
   notify: {
+    colleague: 'A colleague',
+    liveRegion: 'New notifications',
     open: 'Open',
     generic: 'Notification',
     clock: 'reply',
     kind: {
+      assigned: 'Assigned to you',
+      mention: '{{name}} mentioned you',
       case_overdue: 'After-sales case waiting too long',
       case_escalated: 'New claim for you',
       case_due_soon: 'Marketplace deadline soon',
@@ -797,6 +827,9 @@ export const en = {
       webhook_disabled: 'Webhook endpoint disabled',
     },
     detail: {
+      byPerson: 'Assigned by {{name}}.',
+      byRule: 'Assigned by the rule “{{name}}”.',
+      byRouting: 'Assigned by routing ({{how}}).',
       caseOverdue: '{{what}}: not handled within its target; a supervisor is alerted.',
       caseNow: '{{what}}: a complaint about the store needs you now.',
       overdue: '{{clock}}: the deadline passed without a reply.',
@@ -896,6 +929,7 @@ export const en = {
   settings: {
     title: 'Settings',
     nav: {
+      overflow: 'Overflow alert',
       channels: 'Stores',
       sla: 'SLA & escalation',
       calendars: 'Business calendars',

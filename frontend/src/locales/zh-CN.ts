@@ -21,6 +21,9 @@ export const zhCN: Messages = {
     },
   },
   header: {
+    offline: '离线',
+    offlineHint: '浏览器已离线：页面内容可能不是最新的；此时发送的回复会排队，恢复联网后自动发出。',
+    noSocketHint: '无法建立实时连接：收件箱每 5 秒刷新一次；回复仍可正常发送。',
     status: '我的状态',
     language: '语言',
     menu: '菜单',
@@ -661,6 +664,7 @@ export const zhCN: Messages = {
     eraseCancel: '取消',
   },
   notes: {
+    mentionHint: '输入 @ 加同事的姓名或邮箱即可通知对方。',
     title: '备注',
     placeholder: '内部备注（买家看不到）…',
     add: '添加备注',
@@ -780,11 +784,37 @@ export const zhCN: Messages = {
       empty_message: '回复内容为空。',
     },
   },
+  overflow: {
+    title: '积压告警：未分配的会话越来越多',
+    body_one: '“待回复”中有 {{count}} 个未分配的会话（超过 {{threshold}} 即告警）。',
+    body_other: '“待回复”中有 {{count}} 个未分配的会话（超过 {{threshold}} 即告警）。',
+    allBusy_one: '唯一在线的客服已满负荷。',
+    allBusy_other: '全部 {{count}} 位在线客服均已满负荷。',
+    open: '查看未分配',
+    intro: '当所有在线客服都已满负荷，且“待回复”中未分配的会话超过阈值时，主管和管理员会收到通知并看到横幅提醒。积压回落到阈值以下后横幅自动消失。',
+    enable: '积压时提醒主管',
+    threshold: '阈值（未分配会话数）',
+    thresholdHint: '未分配会话超过该数量时告警（1–100000）。',
+    cooldown: '冷却时间（分钟）',
+    cooldownHint: '在该时间内最多告警一次（1–10080）。',
+    saved: '已保存。',
+  },
+  offline: {
+    queued: '已排队 — 恢复联网后发送',
+    sending: '发送中…',
+    failed: '未发送：{{reason}}',
+    discard: '丢弃',
+    queuedList: '等待发送的回复',
+  },
   notify: {
+    colleague: '一位同事',
+    liveRegion: '新通知',
     open: '打开',
     generic: '通知',
     clock: '回复',
     kind: {
+      assigned: '已分配给你',
+      mention: '{{name}} 提到了你',
       case_overdue: '售后工单超时未处理',
       case_escalated: '新的索赔，请立即处理',
       case_due_soon: '平台期限将至',
@@ -797,6 +827,9 @@ export const zhCN: Messages = {
       webhook_disabled: 'Webhook 端点已停用',
     },
     detail: {
+      byPerson: '由 {{name}} 分配。',
+      byRule: '由规则“{{name}}”分配。',
+      byRouting: '由自动分配（{{how}}）。',
       caseOverdue: '{{what}}：超过处理时限，已提醒主管。',
       caseNow: '{{what}}：针对店铺的投诉，需要立即处理。',
       overdue: '{{clock}}：已过截止时间仍未回复。',
@@ -896,6 +929,7 @@ export const zhCN: Messages = {
   settings: {
     title: '设置',
     nav: {
+      overflow: '积压告警',
       channels: '店铺',
       sla: '时限与升级',
       calendars: '工作日历',

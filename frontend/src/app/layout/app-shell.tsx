@@ -5,7 +5,8 @@ import { LanguageSwitch } from '@/components/language-switch';
 import { Logo } from '@/components/logo';
 import { Toasts } from '@/components/toasts';
 import { StatusSelect, useLogout, useSession } from '@/features/auth';
-import { NotificationBell, useNotificationCenter } from '@/features/notifications';
+import { useOfflineOutbox } from '@/features/composer';
+import { NotificationBell, OverflowBanner, useNotificationCenter } from '@/features/notifications';
 import { AvailabilityBadge } from '@/features/shifts';
 import { useRealtime } from '@/features/realtime';
 import { useMe } from '@/hooks/use-directory';
@@ -29,6 +30,9 @@ export function AppShell() {
   const openConversation = useCallback((id: string) => navigate(`/inbox/${id}`), [navigate]);
   const notify = useNotificationCenter(me.data?.user?.id ?? null, openConversation);
   useRealtime(token, notify);
+  useOfflineOutbox(me.data?.user?.id ?? null);
+  const role = me.data?.user?.role;
+  const supervising = role === 'supervisor' || role === 'admin';
 
   return (
     <div className="shell">
@@ -106,6 +110,7 @@ export function AppShell() {
           </button>
         </div>
       </header>
+      <OverflowBanner enabled={supervising} onOpenQueue={() => navigate('/inbox?view=response_needed&assignee=none')} />
       <main className="shell__main">
         <Outlet />
       </main>

@@ -6,6 +6,7 @@ import { AssignmentPage, AutoRepliesPage } from '@/features/automation';
 import { CaseSettingsPage } from '@/features/cases';
 import { AuditLogPage, ExportsPage } from '@/features/exports';
 import { MacrosPage } from '@/features/macros';
+import { OverflowSettingsPanel } from '@/features/notifications';
 import {
   ApiKeysPage,
   ChannelsPage,
@@ -41,6 +42,7 @@ const SECTIONS: readonly Section[] = [
   { key: 'csat', read: 'settings:read', render: (can) => <CsatPage canEdit={can('settings:write')} /> },
   { key: 'privacy', read: 'settings:read', render: (can) => <PrivacyPage canEdit={can('admin')} /> },
   { key: 'collaboration', read: 'conversations:read', render: (can) => <CollaborationPage canEdit={can('settings:write')} /> },
+  { key: 'overflow', read: 'settings:read', render: (can) => <OverflowSettingsPanel canEdit={can('admin')} /> },
   { key: 'people', read: 'settings:read', render: (can) => <PeoplePage canEdit={can('admin')} /> },
   { key: 'api-keys', read: 'admin', render: () => <ApiKeysPage /> },
   { key: 'audit', read: 'supervising', render: () => <AuditLogPage /> },
@@ -65,6 +67,7 @@ const NAV_KEY: Record<string, string> = {
   csat: 'csat',
   privacy: 'privacy',
   collaboration: 'collaboration',
+  overflow: 'overflow',
   people: 'people',
   'api-keys': 'apiKeys',
   audit: 'audit',

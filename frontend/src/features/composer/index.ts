@@ -1,1 +1,2 @@
 export { Composer } from './components/composer';
+export { useOfflineOutbox } from './hooks/use-offline-outbox';

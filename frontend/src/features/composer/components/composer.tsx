@@ -19,6 +19,8 @@ import { HighlightedTextarea } from './highlighted-textarea';
 import { SuggestionPanel } from './suggestion-panel';
 import { TemplatePicker } from './template-picker';
 import { ViolationList } from './violation-list';
+import { enqueueReply } from '../lib/offline-queue';
+import { QueuedReplies } from './queued-replies';
 
 type Conversation = components['schemas']['ConversationDetail'];
 
@@ -135,6 +137,22 @@ export function Composer({ conversation }: { conversation: Conversation }) {
     lastResolve.current = resolve;
     // Confirming is a new request (the refused one must not be replayed from the idempotency cache).
     if (confirm) idempotencyKey.current = newKey();
+    const userId = me.data?.user?.id ?? null;
+    // Offline: the reply waits in this browser, with this key, and goes out when the network is back.
+    const queue = () => {
+      if (!userId) return false;
+      enqueueReply(userId, { id: idempotencyKey.current, conversationId: conversation.id, body, templateId, original, resolve });
+      typingSignal.stop();
+      basedOn.current = null;
+      setText('');
+      setTranslation('');
+      translate.reset();
+      setTemplateId(null);
+      setInsertedArticle(null);
+      idempotencyKey.current = newKey();
+      return true;
+    };
+    if (typeof navigator !== 'undefined' && !navigator.onLine && queue()) return;
     send.mutate(
       { body, templateId, idempotencyKey: idempotencyKey.current, original, resolve, basedOnMessageId: basedOn.current, confirm },
       {
@@ -149,6 +167,11 @@ export function Composer({ conversation }: { conversation: Conversation }) {
           setTemplateId(null);
           setInsertedArticle(null);
           idempotencyKey.current = newKey();
+        },
+        onError: (error) => {
+          // No answer at all (the network went away mid-request): queue it under the same key, so
+          // if the server did receive it the retry is replayed, not sent twice.
+          if (!(error instanceof ApiError) && queue()) send.reset();
         },
       },
     );
@@ -176,6 +199,7 @@ export function Composer({ conversation }: { conversation: Conversation }) {
           }}
         />
       </div>
+      <QueuedReplies userId={me.data?.user?.id ?? null} conversationId={conversation.id} />
       <SuggestionPanel conversationId={conversation.id} lastMessageAt={conversation.last_message_at} onInsert={insertSuggestion} />
       {conversation.spam_reason ? <div className="notice notice--info">{t('composer.replyUnflagsSpam')}</div> : null}
       <HighlightedTextarea

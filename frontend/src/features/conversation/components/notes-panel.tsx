@@ -1,10 +1,30 @@
-import { useState, type FormEvent } from 'react';
+import { useState, type FormEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorNotice } from '@/components/feedback';
 import { useUserNames } from '@/hooks/use-directory';
 import { formatDateTime } from '@/lib/format';
 import { useAddNote, type NoteCreate } from '../api/notes';
 import type { ConversationDetail } from '../api/get-conversation';
+
+type Mention = NonNullable<ConversationDetail['notes'][number]['mentions']>[number];
+
+/** The note's text with each @mention as the server found it (the colleague was notified). */
+function NoteBody({ body, mentions }: { body: string; mentions: readonly Mention[] }) {
+  const parts: ReactNode[] = [];
+  let at = 0;
+  for (const m of [...mentions].sort((a, b) => a.start - b.start)) {
+    if (m.start < at || m.end > body.length) continue;
+    parts.push(body.slice(at, m.start));
+    parts.push(
+      <mark key={m.start} className="mention" data-testid="note-mention" data-user-id={m.user_id}>
+        {body.slice(m.start, m.end)}
+      </mark>,
+    );
+    at = m.end;
+  }
+  parts.push(body.slice(at));
+  return <>{parts}</>;
+}
 
 /** Internal notes, and "offline contact" summaries Walmart asks for when a buyer was reached elsewhere. */
 export function NotesPanel({ conversation }: { conversation: ConversationDetail }) {
@@ -33,7 +53,9 @@ export function NotesPanel({ conversation }: { conversation: ConversationDetail 
               {n.kind === 'offline_contact' ? <span className="tag tag--muted">{t('notes.offline')}</span> : null}
               <time>{formatDateTime(n.created_at, i18n.language)}</time>
             </div>
-            <div className="note__body">{n.body}</div>
+            <div className="note__body">
+              <NoteBody body={n.body} mentions={n.mentions ?? []} />
+            </div>
           </li>
         ))}
       </ul>
@@ -43,6 +65,7 @@ export function NotesPanel({ conversation }: { conversation: ConversationDetail 
           value={body}
           placeholder={t('notes.placeholder')}
           aria-label={t('notes.placeholder')}
+          title={t('notes.mentionHint')}
           onChange={(e) => setBody(e.target.value)}
         />
         <div className="note-form__row">

@@ -53,3 +53,44 @@ export function useMarkNotificationsRead() {
     onSettled: () => queryClient.invalidateQueries({ queryKey: queryKeys.notifications.all }),
   });
 }
+
+export function useMarkAllNotificationsRead() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: () => unwrap(api.POST('/v1/notifications/read-all')),
+    onMutate: () => {
+      const read = new Date().toISOString();
+      queryClient.setQueryData<Notification[]>(queryKeys.notifications.unread, () => []);
+      queryClient.setQueryData<Notification[]>(queryKeys.notifications.list, (list) => list?.map((n) => (n.read_at ? n : { ...n, read_at: read })));
+    },
+    onSettled: () => queryClient.invalidateQueries({ queryKey: queryKeys.notifications.all }),
+  });
+}
+
+export type OverflowSettings = components['schemas']['OverflowSettingsRead'];
+
+/** The overflow alert now (supervisors and admins): `overflow.*` frames refetch it while live. */
+export function useOverflowStatus(enabled: boolean) {
+  const live = useLive();
+  return useQuery({
+    queryKey: queryKeys.notifications.overflow,
+    queryFn: ({ signal }) => unwrap(api.GET('/v1/notifications/overflow', { signal })),
+    enabled,
+    refetchInterval: live ? 60_000 : POLL_MS,
+  });
+}
+
+export function useOverflowSettings() {
+  return useQuery({
+    queryKey: queryKeys.notifications.overflowSettings,
+    queryFn: ({ signal }) => unwrap(api.GET('/v1/notifications/overflow-settings', { signal })),
+  });
+}
+
+export function useSaveOverflowSettings() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (body: OverflowSettings) => unwrap(api.PUT('/v1/notifications/overflow-settings', { body })),
+    onSuccess: (saved) => queryClient.setQueryData(queryKeys.notifications.overflowSettings, saved),
+  });
+}

@@ -161,6 +161,11 @@ const onDraftLock: Handler = (data, { queryClient }) => {
   if (id) void queryClient.invalidateQueries({ queryKey: queryKeys.conversations.draftLock(id) });
 };
 
+// An overflow alert was raised or cleared: the supervisors' banner refetches.
+const onOverflow: Handler = (_data, { queryClient }) => {
+  void queryClient.invalidateQueries({ queryKey: queryKeys.notifications.overflow });
+};
+
 export const ACTIONS: Readonly<Record<string, Handler>> = {
   'conversation.created': onConversationCreated,
   'conversation.updated': onConversationChanged,
@@ -184,6 +189,8 @@ export const ACTIONS: Readonly<Record<string, Handler>> = {
   'case.overdue': onCaseChanged,
   'bulk_job.updated': onBulkJobUpdated,
   notification: onNotification,
+  'overflow.raised': onOverflow,
+  'overflow.cleared': onOverflow,
   presence: onPresence,
   typing: onTyping,
   draft_lock: onDraftLock,
