@@ -74,13 +74,25 @@ async def connect_options(request: Request, principal: Reader) -> ConnectOptions
     )
 
 
-@router.post("/connect/{marketplace}/start", response_model=ConnectStarted)
-async def connect_start(marketplace: str, request: Request, principal: Writer) -> ConnectStarted:
+@router.post("/connect/{marketplace}/start", response_model=ConnectStarted, responses=problem_responses(404))
+async def connect_start(
+    marketplace: str,
+    request: Request,
+    session: SessionDep,
+    principal: Writer,
+    channel_id: uuid.UUID | None = None,
+) -> ConnectStarted:
     """Begin connecting a store through the marketplace's consent page (eBay OAuth, Shopee partner
-    authorization, TikTok Shop app authorization). Send the browser to `authorize_url`; the
-    marketplace sends it back to the callback, which returns to the SPA. The `state` in the URL is
-    signed, bound to this organization and user, single-use, and expires in `expires_in` seconds."""
+    authorization, TikTok Shop app authorization, Amazon SP-API website authorization with Login
+    with Amazon). Send the browser to `authorize_url`; the marketplace sends it back to the
+    callback, which returns to the SPA. The `state` in the URL is signed, bound to this organization
+    and user (and `channel_id` when given), single-use, and expires in `expires_in` seconds.
+
+    `channel_id` authorizes an existing channel instead of connecting a new store: required for
+    Amazon, whose buyer messages come by mail relay (the channel is connected with its relay form
+    first; the consent adds SP-API to it)."""
     settings = request.app.state.settings
+    channel = await repository.get(session, principal.organization_id, channel_id) if channel_id else None
     started = await connect.start(
         request.app.state.redis,
         principal,
@@ -88,6 +100,7 @@ async def connect_start(marketplace: str, request: Request, principal: Writer) -
         settings.connect_apps,
         settings.secret_key.get_secret_value(),
         settings.public_url,
+        channel,
     )
     return ConnectStarted.model_validate(
         {"marketplace": marketplace, "authorize_url": started.authorize_url, "expires_in": started.expires_in}
@@ -113,6 +126,7 @@ async def connect_callback(marketplace: str, request: Request, session: SessionD
             secret=settings.secret_key.get_secret_value(),
             cipher=request.app.state.cipher,
             outbound=_outbound(request),
+            public_url=public_url,
         )
     except connect.ConnectFailed as failure:
         target = connect.spa_redirect(public_url, marketplace if marketplace.isalpha() else "", failure=failure)

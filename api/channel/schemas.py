@@ -144,12 +144,12 @@ class ProactiveMessageSent(ResponseModel):
 
 
 class ConnectStarted(ResponseModel):
-    marketplace: Literal["ebay", "shopee", "tiktok"]
+    marketplace: Literal["ebay", "shopee", "tiktok", "amazon"]
     authorize_url: str = Field(description="The marketplace's consent page: send the seller's browser there")
     expires_in: int = Field(description="Seconds the consent may take before it must be started again")
 
 
 class ConnectOptions(ResponseModel):
-    consent: list[Literal["ebay", "shopee", "tiktok"]] = Field(
+    consent: list[Literal["ebay", "shopee", "tiktok", "amazon"]] = Field(
         description="Marketplaces this Hourglass connects through their own consent page (its apps are configured)"
     )
