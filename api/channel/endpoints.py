@@ -2,19 +2,21 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import RedirectResponse
 
 from api.auth.dependencies import require
 from api.auth.principal import Principal
-from api.channel import authorize, connect, repository, service
+from api.channel import authorize, connect, repository, service, testing
 from api.channel.schemas import (
     ChannelCreate,
     ChannelList,
     ChannelRead,
+    ChannelTest,
     ChannelUpdate,
+    ConnectionTest,
     ConnectOptions,
     ConnectStarted,
     ProactiveMessageCreate,
@@ -63,6 +65,20 @@ async def list_channels(session: SessionDep, request: Request, principal: Reader
     counts = await backlogs(session, channels)
     public_url = request.app.state.settings.public_url
     return ChannelList(items=[service.to_read(c, counts.get(c.id), public_url) for c in channels])
+
+
+def _test_result(checks: list[testing.Check]) -> ConnectionTest:
+    return ConnectionTest.model_validate({"ok": all(c.ok for c in checks), "checks": [c.__dict__ for c in checks]})
+
+
+@router.post("/test", response_model=ConnectionTest)
+async def test_connection(body: ChannelTest, request: Request, principal: Writer) -> ConnectionTest:
+    """Test connection for values not saved yet (the connect form): each part checked on its own and
+    named when it fails, in plain words: the fields, the marketplace API's credentials or token,
+    the IMAP login, and the SMTP session (connect, EHLO, STARTTLS, login; no mail is sent). Every
+    host goes through the outbound policy first. Nothing is stored."""
+    checks = await testing.run(body.marketplace, body.settings, body.credentials, _outbound(request))
+    return _test_result(checks)
 
 
 @router.get("/connect", response_model=ConnectOptions)
@@ -150,6 +166,24 @@ async def update_channel(
     """Rename, re-configure, replace credentials, or re-enable a channel. Only the fields sent change."""
     channel = await service.update(session, principal, channel_id, body, request.app.state.cipher, _outbound(request))
     return await _read(session, request, channel)
+
+
+@router.post("/{channel_id}/test", response_model=ConnectionTest, responses=problem_responses(404))
+async def test_channel(
+    channel_id: uuid.UUID, request: Request, session: SessionDep, principal: Writer
+) -> ConnectionTest:
+    """Test a saved channel's connection with its stored settings and credentials, part by part
+    (see `POST /v1/channels/test`)."""
+    channel = await repository.get(session, principal.organization_id, channel_id)
+    credentials: dict[str, Any] = {}
+    if channel.credentials_encrypted:
+        credentials = dict(request.app.state.cipher.decrypt(channel.credentials_encrypted))
+    elif channel.marketplace != "api":
+        return _test_result(
+            [testing.Check("fields", False, "fields", "No credentials are stored for this channel: enter them again.")]
+        )
+    checks = await testing.run(channel.marketplace, dict(channel.settings or {}), credentials, _outbound(request))
+    return _test_result(checks)
 
 
 @router.post("/{channel_id}/disable", response_model=ChannelRead, responses=problem_responses(404))

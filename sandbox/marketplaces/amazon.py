@@ -191,7 +191,12 @@ def router(state: SandboxState) -> APIRouter:
         state.tokens.add(refresh, store.id, "refresh", now, None)
         state.tokens.add(access, store.id, "access", now, TOKEN_TTL["amazon"])
         return JSONResponse(
-            {"access_token": access, "refresh_token": refresh, "token_type": "bearer", "expires_in": TOKEN_TTL["amazon"]}
+            {
+                "access_token": access,
+                "refresh_token": refresh,
+                "token_type": "bearer",
+                "expires_in": TOKEN_TTL["amazon"],
+            }
         )
 
     @api.post("/auth/o2/token")

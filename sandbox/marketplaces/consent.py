@@ -226,7 +226,8 @@ def router(state: SandboxState) -> APIRouter:
     def amazon_request(params: dict[str, str]) -> tuple[Store, str] | HTMLResponse:
         application_id = params.get("application_id", "")
         store = next(
-            (s for s in state.stores_of("amazon") if application_id and amazon_application_id(s) == application_id), None
+            (s for s in state.stores_of("amazon") if application_id and amazon_application_id(s) == application_id),
+            None,
         )
         if store is None:
             return _error_page("amazon", "MD1000: The application_id is not a known application.")
@@ -250,9 +251,7 @@ def router(state: SandboxState) -> APIRouter:
         keep: dict[str, str] = {
             k: params[k] for k in ("application_id", "state", "version", "redirect_uri") if k in params
         }
-        return _consent_page(
-            "amazon", store, ["Selling Partner API: Messaging (send order messages to buyers)"], keep
-        )
+        return _consent_page("amazon", store, ["Selling Partner API: Messaging (send order messages to buyers)"], keep)
 
     @api.post("/apps/authorize/consent")
     async def amazon_decide(request: Request) -> Response:
