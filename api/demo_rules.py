@@ -96,15 +96,15 @@ async def _team(session: AsyncSession, organization_id: uuid.UUID, name: str) ->
 # language, which automatic replies pick by the buyer's language.
 VARIANTS: dict[str, dict[str, str]] = {
     "out_of_hours": {
-        "zh": "{{ customer_name or \"您\" }}好，\n\n感谢您的留言。"
+        "zh": '{{ customer_name or "您" }}好，\n\n感谢您的留言。'
         "我们的团队目前不在线，回来后会在一个工作日内亲自回复您。\n\n此致\n{{ store_name }}",
-        "es": "Hola {{ customer_name or \"\" }},\n\nGracias por su mensaje. Nuestro equipo no está disponible en este "
+        "es": 'Hola {{ customer_name or "" }},\n\nGracias por su mensaje. Nuestro equipo no está disponible en este '
         "momento y le responderá personalmente en cuanto vuelva, en un día hábil.\n\nSaludos,\n{{ store_name }}",
     },
     "holiday_notice": {
-        "zh": "{{ customer_name or \"您\" }}好，\n\n感谢您的留言。我们的团队正在休假，回来后会亲自回复您。"
+        "zh": '{{ customer_name or "您" }}好，\n\n感谢您的留言。我们的团队正在休假，回来后会亲自回复您。'
         "现在下的订单将在下一个工作日发货。\n\n此致\n{{ store_name }}",
-        "es": "Hola {{ customer_name or \"\" }},\n\nGracias por su mensaje. Nuestro equipo está de vacaciones y le "
+        "es": 'Hola {{ customer_name or "" }},\n\nGracias por su mensaje. Nuestro equipo está de vacaciones y le '
         "responderá personalmente a su regreso. Los pedidos de hoy se envían el siguiente día hábil.\n\n"
         "Saludos,\n{{ store_name }}",
     },

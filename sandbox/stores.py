@@ -7,7 +7,8 @@
 - walmart: client_id, client_secret (for /v3/token), seller_email, imap_username/imap_password,
   smtp_username/smtp_password.
 - amazon: lwa_client_id, lwa_client_secret, application_id (the SP-API app, for Seller Central's
-  consent page), refresh_token, access_token (1 h), seller_id (the selling partner id), marketplace_id, seller_email (the registered sender), approved_senders, imap/smtp logins.
+  consent page), refresh_token, access_token (1 h), seller_id (the selling partner id),
+  marketplace_id, seller_email (the registered sender), approved_senders, imap/smtp logins.
 
 Values given by the caller override the generated ones (a demo can pin them).
 """

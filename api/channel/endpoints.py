@@ -26,6 +26,7 @@ from api.channel.schemas import (
 from api.db import SessionDep
 from api.kit.errors import InvalidInput, field_error, problem_responses
 from api.kit.outbound import OutboundPolicy, policy_for
+from api.kit.usage import Usage
 from api.models import Channel
 from api.sync import proactive
 from api.sync.onboarding import backlogs
@@ -184,6 +185,22 @@ async def test_channel(
         )
     checks = await testing.run(channel.marketplace, dict(channel.settings or {}), credentials, _outbound(request))
     return _test_result(checks)
+
+
+@router.get("/{channel_id}/usage", response_model=Usage, responses=problem_responses(404))
+async def channel_usage(channel_id: uuid.UUID, session: SessionDep, principal: Reader) -> Usage:
+    """What uses the store: its conversations, and rules or policies whose conditions name it.
+    A store with conversations cannot be deleted (disable it instead)."""
+    channel = await repository.get(session, principal.organization_id, channel_id)
+    return await service.channel_usage(session, channel)
+
+
+@router.delete("/{channel_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(404, 409))
+async def delete_channel(channel_id: uuid.UUID, session: SessionDep, principal: Writer) -> None:
+    """Delete a store that nothing uses (audited). While something does, 409 problem+json with
+    `used_by` (as `GET .../usage` lists it) and a `hint`: a store with conversations is disabled
+    instead, so their history stays."""
+    await service.delete(session, principal, channel_id)
 
 
 @router.post("/{channel_id}/disable", response_model=ChannelRead, responses=problem_responses(404))

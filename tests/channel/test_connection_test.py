@@ -1,4 +1,4 @@
-""""Test connection": each part of a store's connection checked on its own and named in plain words
+""" "Test connection": each part of a store's connection checked on its own and named in plain words
 (fields, marketplace API, IMAP login, SMTP connect/EHLO/STARTTLS/AUTH), against the sandbox's real
 IMAP and SMTP servers and LWA, every host through the outbound policy."""
 
