@@ -79,7 +79,7 @@ export function ConnectStoreWizard({
             data-testid={`connect-step-${key}`}
           >
             <span className="stepper__num">{i + 1}</span>{' '}
-            {key === 'authorize' && marketplace && !viaConsent(marketplace) ? t('connect.steps.fill') : t(`connect.steps.${key}`)}
+            {key === 'authorize' && marketplace && (step === 'form' || !viaConsent(marketplace)) ? t('connect.steps.fill') : t(`connect.steps.${key}`)}
           </li>
         ))}
       </ol>
