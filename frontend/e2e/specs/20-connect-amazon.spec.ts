@@ -120,3 +120,38 @@ test('a template is deleted after a confirmation; one a rule sends cannot be', a
   await expect(page.getByTestId('template-item').filter({ hasText: spare.name })).toHaveCount(0);
   await expect(page.getByTestId('template-item').filter({ hasText: used.name })).toHaveCount(1);
 });
+
+test.describe('at phone width (390 px)', () => {
+  test.use({ viewport: { width: 390, height: 844 }, hasTouch: true });
+
+  test('the connect form, its test results and a delete confirmation fit the screen', async ({ inbox: page, api, shot }) => {
+    const fits = async () => {
+      const { scroll, viewport } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, viewport: window.innerWidth }));
+      expect(scroll, 'document width').toBeLessThanOrEqual(viewport);
+    };
+    await page.goto('/settings/channels');
+    await page.getByTestId('connect-channel').click();
+    await page.getByTestId('connect-choose-amazon').click();
+    // Nothing typed yet: the test names the form itself as what to fix first.
+    await page.getByTestId('connect-test').click();
+    await expect(page.getByTestId('check-fields')).toContainText('Some fields are missing or malformed');
+    await fits();
+    await shot('20-phone-connect-test');
+    await expectNoSeriousA11yViolations(page, 'phone: connect amazon');
+    await page.keyboard.press('Escape');
+
+    const spare = await api.request<{ id: string; name: string }>('POST', '/v1/templates', {
+      name: `Phone spare ${Date.now()}`,
+      category: 'shipping',
+      language: 'en',
+      body: 'Thanks for waiting.',
+    });
+    await page.goto('/settings/templates');
+    await page.getByTestId('template-item').filter({ hasText: spare.name }).click();
+    await page.getByTestId('delete-template').click();
+    await expect(page.getByTestId('confirm-delete-free')).toBeVisible();
+    await fits();
+    await page.getByTestId('confirm-delete-button').click();
+    await expect(page.getByTestId('template-item').filter({ hasText: spare.name })).toHaveCount(0);
+  });
+});

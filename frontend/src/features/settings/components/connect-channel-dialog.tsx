@@ -47,12 +47,15 @@ export function ChannelForm({
   onDone,
   onCancel,
   cancelLabel,
+  hidden = [],
 }: {
   channel?: Channel | null;
   marketplace: Marketplace;
   onDone: (channel: Channel) => void;
   onCancel: () => void;
   cancelLabel?: string;
+  /** Fields a consent step fills in instead (Amazon's SP-API keys when Seller Central's consent is set up). */
+  hidden?: readonly string[];
 }) {
   const { t } = useTranslation();
   const teams = useTeams();
@@ -68,7 +71,7 @@ export function ChannelForm({
   const [touched, setTouched] = useState<ReadonlySet<string>>(new Set());
   const tester = useTestConnection();
   const errors = fieldErrorsOf(mutation.error);
-  const fields = CONNECTOR_FIELDS[marketplace] ?? [];
+  const fields = (CONNECTOR_FIELDS[marketplace] ?? []).filter((f) => !hidden.includes(f.key));
   // Editing keeps stored credentials when left empty: only what was typed is checked then.
   const problems = channel ? new Map<string, FieldProblem>() : checkFields(marketplace, values);
   const missing = [...(name.trim() ? [] : [t('channels.name')]), ...[...problems].filter(([, p]) => p === 'required').map(([id]) => t(`channels.fields.${id.split('.')[1]}`))];

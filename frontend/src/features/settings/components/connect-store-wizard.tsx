@@ -18,6 +18,9 @@ export interface ConnectOutcome {
 
 type Step = 'choose' | 'authorize' | 'form' | 'done' | 'failed';
 
+// Filled in by Seller Central's consent (SP-API website authorization), not typed.
+const SP_API_KEYS = ['lwa_client_id', 'lwa_client_secret', 'refresh_token'] as const;
+
 const STEP_KEYS = ['choose', 'authorize', 'test', 'done'] as const;
 
 function stepIndex(step: Step): number {
@@ -149,6 +152,7 @@ export function ConnectStoreWizard({
           }}
           onCancel={() => setStep('choose')}
           cancelLabel={t('connect.back')}
+          hidden={bound ? SP_API_KEYS : []}
         />
       ) : null}
 
