@@ -267,7 +267,7 @@ async def wait_for(url: str, seconds: float = 30.0) -> None:
 
 
 def demo_connect_apps(stores: list[dict[str, Any]], sandbox_url: str) -> dict[str, dict[str, str]]:
-    """HOURGLASS_CONNECT_APPS for the demo: the sandbox's first eBay, Shopee and TikTok stores stand
+    """HOURGLASS_CONNECT_APPS for the demo: the sandbox's first eBay, Shopee, TikTok and Amazon stores stand
     in for this deployment's apps at those marketplaces (in the sandbox each store is also its app),
     with every URL pointing at the sandbox, so "Connect store" goes through their consent pages."""
     apps: dict[str, dict[str, str]] = {}
@@ -290,6 +290,15 @@ def demo_connect_apps(stores: list[dict[str, Any]], sandbox_url: str) -> dict[st
                 "partner_key": str(creds["partner_key"]),
                 "base_url": base,
             }
+        elif marketplace == "amazon":
+            apps["amazon"] = {
+                "application_id": str(creds["application_id"]),
+                "lwa_client_id": str(creds["lwa_client_id"]),
+                "lwa_client_secret": str(creds["lwa_client_secret"]),
+                "authorize_url": f"{base}/apps/authorize/consent",
+                "auth_base_url": base,
+                "base_url": base,
+            }
         elif marketplace == "tiktok":
             apps["tiktok"] = {
                 "app_key": str(creds["app_key"]),
@@ -310,7 +319,7 @@ async def register_sandbox_redirects(sandbox_url: str, stores: list[dict[str, An
 
     async with httpx.AsyncClient(base_url=sandbox_url, timeout=10, trust_env=False) as client:
         for store in stores:
-            if store["marketplace"] in ("ebay", "tiktok"):
+            if store["marketplace"] in ("ebay", "tiktok", "amazon"):
                 target = f"{public_url.rstrip('/')}/v1/channels/connect/{store['marketplace']}/callback"
                 response = await client.patch(f"/_sandbox/stores/{store['id']}", json={"redirect_uri": target})
                 response.raise_for_status()

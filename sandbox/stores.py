@@ -6,7 +6,8 @@
 - tiktok: app_key, app_secret, shop_id, shop_cipher, access_token (7 days), refresh_token, auth_code.
 - walmart: client_id, client_secret (for /v3/token), seller_email, imap_username/imap_password,
   smtp_username/smtp_password.
-- amazon: lwa_client_id, lwa_client_secret, refresh_token, access_token (1 h), seller_id,
+- amazon: lwa_client_id, lwa_client_secret, application_id (the SP-API app, for Seller Central's
+  consent page), refresh_token, access_token (1 h), seller_id (the selling partner id),
   marketplace_id, seller_email (the registered sender), approved_senders, imap/smtp logins.
 
 Values given by the caller override the generated ones (a demo can pin them).
@@ -14,6 +15,7 @@ Values given by the caller override the generated ones (a demo can pin them).
 
 from __future__ import annotations
 
+import hashlib
 import re
 import string
 from typing import TYPE_CHECKING, Any
@@ -70,6 +72,12 @@ def create_store(
     region = region or ("SG" if marketplace == "shopee" else "US")
     creds = _generate(state, marketplace, name, store_id, region)
     creds.update(credentials or {})
+    if marketplace == "amazon" and not creds.get("application_id"):
+        # The SP-API app's id in Seller Central (derived from its LWA client id: no draw from the seed).
+        digest = hashlib.sha256(str(creds["lwa_client_id"]).encode()).hexdigest()
+        creds["application_id"] = (
+            f"amzn1.sellerapps.app.{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
+        )
     handle = {
         "ebay": creds.get("seller_username"),
         "amazon": creds.get("seller_email"),

@@ -4,7 +4,7 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, status
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import audit
@@ -22,6 +22,7 @@ from api.automation.schemas import (
 from api.db import SessionDep
 from api.kit.errors import InvalidInput, NotFound, field_error, problem_responses
 from api.kit.tenancy import require_own
+from api.kit.usage import Usage, refuse_if_used, usage
 from api.models import AssignmentRule, AutomationRun, AutoReplyRule, Channel, Team, Template, User
 
 router = APIRouter(tags=["automation"], responses=problem_responses(401, 403, 422, 429))
@@ -106,6 +107,29 @@ async def update_auto_reply_rule(
     await session.refresh(rule)
     audit.record(session, principal, principal.organization_id, "automation_rule.updated", "auto_reply_rule", rule.id)
     return AutoReplyRuleRead.model_validate(rule)
+
+
+@router.get("/v1/automation/rules/{rule_id}/usage", response_model=Usage, responses=problem_responses(404))
+async def auto_reply_rule_usage(rule_id: uuid.UUID, session: SessionDep, principal: Reader) -> Usage:
+    """What uses the rule: nothing refers to a rule (its past runs are its log, deleted with it)."""
+    await _rule(session, principal.organization_id, rule_id)
+    return usage([])
+
+
+@router.delete(
+    "/v1/automation/rules/{rule_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(404, 409)
+)
+async def delete_auto_reply_rule(rule_id: uuid.UUID, session: SessionDep, principal: Writer) -> None:
+    """Delete a rule (audited, with how many runs its log held). To keep its log, deactivate it."""
+    rule = await _rule(session, principal.organization_id, rule_id)
+    refuse_if_used("The rule", usage([]))
+    runs = await session.scalar(select(func.count()).where(AutomationRun.rule_id == rule.id))
+    details = {"name": rule.name, "runs": int(runs or 0)}
+    await session.delete(rule)
+    await session.flush()
+    audit.record(
+        session, principal, principal.organization_id, "automation_rule.deleted", "auto_reply_rule", rule_id, details
+    )
 
 
 @router.get("/v1/automation/runs", response_model=list[AutomationRunRead])

@@ -11,6 +11,12 @@ Per marketplace, following each one's documented shape (wave2-apis §1):
 - TikTok Shop: the app's authorization link `services.tiktokshop.com/open/authorize?service_id&state`;
   back comes `code` and `state` (or `code=null&error=auth_denied`); exchanged at
   `auth.tiktok-shops.com/api/v2/token/get` with `grant_type=authorized_code`.
+- Amazon: SP-API website authorization. Seller Central's consent page
+  `sellercentral.amazon.com/apps/authorize/consent?application_id&state[&version=beta]&redirect_uri`;
+  back come `state`, `selling_partner_id` and `spapi_oauth_code` (5 minutes); exchanged with Login
+  with Amazon at `api.amazon.com/auth/o2/token` (`grant_type=authorization_code`, form-encoded, the
+  client id and secret in the body). Amazon's buyer messages come by mail relay, so the consent
+  authorizes SP-API on an Amazon channel already connected with its relay form (the state names it).
 
 The `state` is ours: signed (HMAC-SHA256 with a key derived from the secret key), expiring, bound to
 the organization, the user and the marketplace, and single-use (its nonce is spent in Redis by the
@@ -30,9 +36,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-# The marketplaces with a consent flow here. Amazon (SP-API website authorization) and Walmart are
-# connected with the guided form.
-OAUTH_MARKETPLACES = ("ebay", "shopee", "tiktok")
+# The marketplaces with a consent flow here. Walmart is connected with the guided form; Amazon's mail
+# relay too, then SP-API through Seller Central's consent (for that channel).
+OAUTH_MARKETPLACES = ("ebay", "shopee", "tiktok", "amazon")
+# Those whose consent authorizes an existing channel rather than creating one.
+CHANNEL_BOUND = ("amazon",)
 
 STATE_TTL_SECONDS = 600
 
@@ -50,6 +58,11 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "auth_base_url": "https://auth.tiktok-shops.com",
         "base_url": "https://open-api.tiktokglobalshop.com",
     },
+    "amazon": {
+        "authorize_url": "https://sellercentral.amazon.com/apps/authorize/consent",
+        "auth_base_url": "https://api.amazon.com",
+        "base_url": "https://sellingpartnerapi-na.amazon.com",
+    },
 }
 
 # What each app needs configured (HOURGLASS_CONNECT_APPS), besides the URLs above.
@@ -57,6 +70,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "ebay": ("client_id", "client_secret", "ru_name"),
     "shopee": ("partner_id", "partner_key"),
     "tiktok": ("app_key", "app_secret", "service_id"),
+    "amazon": ("application_id", "lwa_client_id", "lwa_client_secret"),
 }
 
 SHOPEE_AUTH_PATH = "/api/v2/shop/auth_partner"
@@ -79,6 +93,8 @@ class ConnectState:
     user_id: uuid.UUID
     nonce: str
     expires_at: int
+    # The channel the consent authorizes (Amazon SP-API on a relay channel), or None: a new store.
+    channel_id: uuid.UUID | None = None
 
 
 def app_config(apps: Mapping[str, Mapping[str, Any]], marketplace: str) -> dict[str, str] | None:
@@ -114,6 +130,7 @@ def sign_state(secret: str, state: ConnectState) -> str:
                 "u": str(state.user_id),
                 "n": state.nonce,
                 "e": state.expires_at,
+                **({"c": str(state.channel_id)} if state.channel_id else {}),
             },
             separators=(",", ":"),
         ).encode()
@@ -139,6 +156,7 @@ def read_state(secret: str, token: str | None, marketplace: str, now: int) -> Co
             user_id=uuid.UUID(data["u"]),
             nonce=str(data["n"]),
             expires_at=int(data["e"]),
+            channel_id=uuid.UUID(data["c"]) if data.get("c") else None,
         )
     except (ValueError, KeyError, TypeError):
         raise StateError("state_invalid") from None
@@ -181,12 +199,21 @@ def consent_url(marketplace: str, app: Mapping[str, str], state: str, public_url
         return f"{app['base_url'].rstrip('/')}{SHOPEE_AUTH_PATH}?{urlencode(query)}"
     if marketplace == "tiktok":
         return f"{app['authorize_url']}?{urlencode({'service_id': app['service_id'], 'state': state})}"
+    if marketplace == "amazon":
+        query = {
+            "application_id": app["application_id"],
+            "state": state,
+            "redirect_uri": callback_url(public_url, marketplace),
+        }
+        if app.get("version") == "beta":  # a Draft app is authorized with version=beta
+            query["version"] = "beta"
+        return f"{app['authorize_url']}?{urlencode(query)}"
     raise ValueError(marketplace)
 
 
 def denied(marketplace: str, query: Mapping[str, str]) -> bool:
     """Whether the seller pressed Deny (or the marketplace refused) rather than allowed."""
-    code = query.get("code")
+    code = query.get("spapi_oauth_code" if marketplace == "amazon" else "code")
     if query.get("error"):
         return True
     return not code or (marketplace == "tiktok" and code == "null")

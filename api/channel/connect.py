@@ -73,7 +73,10 @@ async def start(
     apps: Mapping[str, Mapping[str, Any]],
     secret: str,
     public_url: str,
+    channel: Channel | None = None,
 ) -> Started:
+    """`channel`: the store the consent authorizes (Amazon SP-API on its relay channel, or
+    reconnecting a store); None connects a new one."""
     if marketplace not in authorize.OAUTH_MARKETPLACES:
         raise InvalidInput(
             "This marketplace is connected with its form, not a consent page.",
@@ -91,6 +94,17 @@ async def start(
             "Connecting a store through the marketplace's consent page needs a signed-in person, not an API key.",
             errors=field_error("header.authorization", "a user session is required"),
         )
+    if channel is not None and channel.marketplace != marketplace:
+        raise InvalidInput(
+            "That channel is on another marketplace.",
+            errors=field_error("query.channel_id", f"not a {onboarding.NAMES.get(marketplace, marketplace)} channel"),
+        )
+    if channel is None and marketplace in authorize.CHANNEL_BOUND:
+        raise InvalidInput(
+            "Amazon buyer messages come through its mail relay: connect the store with its relay form "
+            "first, then authorize SP-API for that channel.",
+            errors=field_error("query.channel_id", "required: the Amazon channel to authorize"),
+        )
     now = int(time.time())
     nonce = secrets.token_urlsafe(18)
     state = ConnectState(
@@ -99,6 +113,7 @@ async def start(
         user_id=principal.user_id,
         nonce=nonce,
         expires_at=now + authorize.STATE_TTL_SECONDS,
+        channel_id=channel.id if channel is not None else None,
     )
     await redis.set(_NONCE_KEY.format(nonce), marketplace, ex=authorize.STATE_TTL_SECONDS)
     token = authorize.sign_state(secret, state)
@@ -115,6 +130,7 @@ async def callback(
     secret: str,
     cipher: CredentialCipher,
     outbound: OutboundPolicy,
+    public_url: str = "",
 ) -> Channel:
     """The store connected (its channel created or updated), or ConnectFailed."""
     if marketplace not in authorize.OAUTH_MARKETPLACES:
@@ -132,7 +148,9 @@ async def callback(
     app = authorize.app_config(apps, marketplace)
     if app is None:
         raise ConnectFailed("not_configured")
-    exchanged = await exchange(marketplace, app, query, outbound)
+    exchanged = await exchange(marketplace, app, query, outbound, public_url)
+    if state.channel_id is not None:
+        return await _authorize_channel(session, principal, state.channel_id, marketplace, exchanged, cipher)
     try:
         checked = await onboarding.check(
             marketplace, exchanged.settings, exchanged.credentials, verify=True, outbound=outbound
@@ -161,7 +179,11 @@ async def _principal(session: AsyncSession, state: ConnectState) -> Principal:
 
 
 async def exchange(
-    marketplace: str, app: Mapping[str, str], query: Mapping[str, str], outbound: OutboundPolicy
+    marketplace: str,
+    app: Mapping[str, str],
+    query: Mapping[str, str],
+    outbound: OutboundPolicy,
+    public_url: str = "",
 ) -> Exchanged:
     """The code traded for the seller's tokens at the marketplace's token endpoint. Every request goes
     through the outbound policy: a refused host is refused before anything is contacted."""
@@ -171,6 +193,8 @@ async def exchange(
                 return await _ebay(client, app, query)
             if marketplace == "shopee":
                 return await _shopee(client, app, query)
+            if marketplace == "amazon":
+                return await _amazon(client, app, query, authorize.callback_url(public_url, marketplace))
             return await _tiktok(client, app, query)
         except OutboundRefused:
             raise ConnectFailed("refused_host") from None
@@ -277,6 +301,82 @@ async def _tiktok(client: httpx.AsyncClient, app: Mapping[str, str], query: Mapp
             "refresh_token": str(data.get("refresh_token") or ""),
         },
     )
+
+
+async def _amazon(
+    client: httpx.AsyncClient, app: Mapping[str, str], query: Mapping[str, str], redirect_uri: str
+) -> Exchanged:
+    """Login with Amazon: the `spapi_oauth_code` (good for 5 minutes) for the seller's refresh token.
+    LWA answers errors as `{"error": "invalid_grant", "error_description": ...}`: the code is kept,
+    the description (the far side's text) is not."""
+    partner = query.get("selling_partner_id") or ""
+    if not partner or len(partner) > 40 or not partner.isalnum():
+        raise ConnectFailed("exchange_refused", "invalid_selling_partner_id")
+    auth_base = app["auth_base_url"].rstrip("/")
+    response = await client.post(
+        f"{auth_base}/auth/o2/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": query.get("spapi_oauth_code", ""),
+            "redirect_uri": redirect_uri,
+            "client_id": app["lwa_client_id"],
+            "client_secret": app["lwa_client_secret"],
+        },
+        headers={"Accept": "application/json"},
+    )
+    body = _json(response)
+    if response.status_code != 200 or not body.get("refresh_token"):
+        raise ConnectFailed("exchange_refused", _safe_code(body.get("error")) or str(response.status_code))
+    return Exchanged(
+        settings={"base_url": app["base_url"].rstrip("/"), "auth_base_url": auth_base, "selling_partner_id": partner},
+        credentials={
+            "lwa_client_id": app["lwa_client_id"],
+            "lwa_client_secret": app["lwa_client_secret"],
+            "refresh_token": str(body["refresh_token"]),
+            "access_token": str(body.get("access_token") or ""),
+        },
+    )
+
+
+async def _authorize_channel(
+    session: AsyncSession,
+    principal: Principal,
+    channel_id: uuid.UUID,
+    marketplace: str,
+    exchanged: Exchanged,
+    cipher: CredentialCipher,
+) -> Channel:
+    """The consent's tokens added to the channel the state names (its other credentials, such as
+    the relay's mail logins, are kept), encrypted like every credential."""
+    try:
+        channel = await repository.get(session, principal.organization_id, channel_id)
+    except HourglassError:
+        raise ConnectFailed("wrong_organization") from None
+    if channel.marketplace != marketplace:
+        raise ConnectFailed("state_invalid")
+    stored: dict[str, Any] = {}
+    if channel.credentials_encrypted:
+        try:
+            stored = dict(cipher.decrypt(channel.credentials_encrypted))
+        except Exception:
+            log.warning("channel %s: stored credentials cannot be decrypted; replaced", channel.id)
+    credentials = {**stored, **{k: v for k, v in exchanged.credentials.items() if v}}
+    channel.credentials_encrypted = cipher.encrypt(credentials)
+    channel.settings = {**(channel.settings or {}), **exchanged.settings}
+    kept = {k: v for k, v in (channel.sync_cursor or {}).items() if k not in ("reconnect", "failures")}
+    channel.sync_cursor = kept
+    await session.flush()
+    await session.refresh(channel)
+    audit.record(
+        session,
+        principal,
+        principal.organization_id,
+        "channel.authorized",
+        "channel",
+        channel.id,
+        {"marketplace": marketplace, "name": channel.name, "credentials": "replaced", "via": "consent"},
+    )
+    return channel
 
 
 # -- saving ---------------------------------------------------------------------------------------------

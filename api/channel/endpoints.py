@@ -2,19 +2,21 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import RedirectResponse
 
 from api.auth.dependencies import require
 from api.auth.principal import Principal
-from api.channel import authorize, connect, repository, service
+from api.channel import authorize, connect, repository, service, testing
 from api.channel.schemas import (
     ChannelCreate,
     ChannelList,
     ChannelRead,
+    ChannelTest,
     ChannelUpdate,
+    ConnectionTest,
     ConnectOptions,
     ConnectStarted,
     ProactiveMessageCreate,
@@ -24,6 +26,7 @@ from api.channel.schemas import (
 from api.db import SessionDep
 from api.kit.errors import InvalidInput, field_error, problem_responses
 from api.kit.outbound import OutboundPolicy, policy_for
+from api.kit.usage import Usage
 from api.models import Channel
 from api.sync import proactive
 from api.sync.onboarding import backlogs
@@ -65,6 +68,20 @@ async def list_channels(session: SessionDep, request: Request, principal: Reader
     return ChannelList(items=[service.to_read(c, counts.get(c.id), public_url) for c in channels])
 
 
+def _test_result(checks: list[testing.Check]) -> ConnectionTest:
+    return ConnectionTest.model_validate({"ok": all(c.ok for c in checks), "checks": [c.__dict__ for c in checks]})
+
+
+@router.post("/test", response_model=ConnectionTest)
+async def test_connection(body: ChannelTest, request: Request, principal: Writer) -> ConnectionTest:
+    """Test connection for values not saved yet (the connect form): each part checked on its own and
+    named when it fails, in plain words: the fields, the marketplace API's credentials or token,
+    the IMAP login, and the SMTP session (connect, EHLO, STARTTLS, login; no mail is sent). Every
+    host goes through the outbound policy first. Nothing is stored."""
+    checks = await testing.run(body.marketplace, body.settings, body.credentials, _outbound(request))
+    return _test_result(checks)
+
+
 @router.get("/connect", response_model=ConnectOptions)
 async def connect_options(request: Request, principal: Reader) -> ConnectOptions:
     """Which marketplaces connect through their own consent page here (the others use the form)."""
@@ -74,13 +91,25 @@ async def connect_options(request: Request, principal: Reader) -> ConnectOptions
     )
 
 
-@router.post("/connect/{marketplace}/start", response_model=ConnectStarted)
-async def connect_start(marketplace: str, request: Request, principal: Writer) -> ConnectStarted:
+@router.post("/connect/{marketplace}/start", response_model=ConnectStarted, responses=problem_responses(404))
+async def connect_start(
+    marketplace: str,
+    request: Request,
+    session: SessionDep,
+    principal: Writer,
+    channel_id: uuid.UUID | None = None,
+) -> ConnectStarted:
     """Begin connecting a store through the marketplace's consent page (eBay OAuth, Shopee partner
-    authorization, TikTok Shop app authorization). Send the browser to `authorize_url`; the
-    marketplace sends it back to the callback, which returns to the SPA. The `state` in the URL is
-    signed, bound to this organization and user, single-use, and expires in `expires_in` seconds."""
+    authorization, TikTok Shop app authorization, Amazon SP-API website authorization with Login
+    with Amazon). Send the browser to `authorize_url`; the marketplace sends it back to the
+    callback, which returns to the SPA. The `state` in the URL is signed, bound to this organization
+    and user (and `channel_id` when given), single-use, and expires in `expires_in` seconds.
+
+    `channel_id` authorizes an existing channel instead of connecting a new store: required for
+    Amazon, whose buyer messages come by mail relay (the channel is connected with its relay form
+    first; the consent adds SP-API to it)."""
     settings = request.app.state.settings
+    channel = await repository.get(session, principal.organization_id, channel_id) if channel_id else None
     started = await connect.start(
         request.app.state.redis,
         principal,
@@ -88,6 +117,7 @@ async def connect_start(marketplace: str, request: Request, principal: Writer) -
         settings.connect_apps,
         settings.secret_key.get_secret_value(),
         settings.public_url,
+        channel,
     )
     return ConnectStarted.model_validate(
         {"marketplace": marketplace, "authorize_url": started.authorize_url, "expires_in": started.expires_in}
@@ -113,6 +143,7 @@ async def connect_callback(marketplace: str, request: Request, session: SessionD
             secret=settings.secret_key.get_secret_value(),
             cipher=request.app.state.cipher,
             outbound=_outbound(request),
+            public_url=public_url,
         )
     except connect.ConnectFailed as failure:
         target = connect.spa_redirect(public_url, marketplace if marketplace.isalpha() else "", failure=failure)
@@ -136,6 +167,40 @@ async def update_channel(
     """Rename, re-configure, replace credentials, or re-enable a channel. Only the fields sent change."""
     channel = await service.update(session, principal, channel_id, body, request.app.state.cipher, _outbound(request))
     return await _read(session, request, channel)
+
+
+@router.post("/{channel_id}/test", response_model=ConnectionTest, responses=problem_responses(404))
+async def test_channel(
+    channel_id: uuid.UUID, request: Request, session: SessionDep, principal: Writer
+) -> ConnectionTest:
+    """Test a saved channel's connection with its stored settings and credentials, part by part
+    (see `POST /v1/channels/test`)."""
+    channel = await repository.get(session, principal.organization_id, channel_id)
+    credentials: dict[str, Any] = {}
+    if channel.credentials_encrypted:
+        credentials = dict(request.app.state.cipher.decrypt(channel.credentials_encrypted))
+    elif channel.marketplace != "api":
+        return _test_result(
+            [testing.Check("fields", False, "fields", "No credentials are stored for this channel: enter them again.")]
+        )
+    checks = await testing.run(channel.marketplace, dict(channel.settings or {}), credentials, _outbound(request))
+    return _test_result(checks)
+
+
+@router.get("/{channel_id}/usage", response_model=Usage, responses=problem_responses(404))
+async def channel_usage(channel_id: uuid.UUID, session: SessionDep, principal: Reader) -> Usage:
+    """What uses the store: its conversations, and rules or policies whose conditions name it.
+    A store with conversations cannot be deleted (disable it instead)."""
+    channel = await repository.get(session, principal.organization_id, channel_id)
+    return await service.channel_usage(session, channel)
+
+
+@router.delete("/{channel_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(404, 409))
+async def delete_channel(channel_id: uuid.UUID, session: SessionDep, principal: Writer) -> None:
+    """Delete a store that nothing uses (audited). While something does, 409 problem+json with
+    `used_by` (as `GET .../usage` lists it) and a `hint`: a store with conversations is disabled
+    instead, so their history stays."""
+    await service.delete(session, principal, channel_id)
 
 
 @router.post("/{channel_id}/disable", response_model=ChannelRead, responses=problem_responses(404))

@@ -144,12 +144,59 @@ class ProactiveMessageSent(ResponseModel):
 
 
 class ConnectStarted(ResponseModel):
-    marketplace: Literal["ebay", "shopee", "tiktok"]
+    marketplace: Literal["ebay", "shopee", "tiktok", "amazon"]
     authorize_url: str = Field(description="The marketplace's consent page: send the seller's browser there")
     expires_in: int = Field(description="Seconds the consent may take before it must be started again")
 
 
 class ConnectOptions(ResponseModel):
-    consent: list[Literal["ebay", "shopee", "tiktok"]] = Field(
+    consent: list[Literal["ebay", "shopee", "tiktok", "amazon"]] = Field(
         description="Marketplaces this Hourglass connects through their own consent page (its apps are configured)"
     )
+
+
+class ChannelTest(RequestModel):
+    """Values typed in the connect form, tested before anything is saved."""
+
+    marketplace: Marketplace
+    settings: dict[str, Any] = Field(default_factory=dict)
+    credentials: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("settings")
+    @classmethod
+    def _settings_size(cls, v: dict[str, Any]) -> dict[str, Any]:
+        return _cap_json(v, 16_384, "settings")
+
+    @field_validator("credentials")
+    @classmethod
+    def _credentials_size(cls, v: dict[str, str]) -> dict[str, str]:
+        return _cap_json(v, 16_384, "credentials")  # type: ignore[arg-type]
+
+
+class ConnectionCheck(ResponseModel):
+    name: Literal["fields", "api", "imap", "smtp"] = Field(
+        description="`fields`: the form itself; `api`: the marketplace API's credentials or token; `imap`: the "
+        "mailbox login; `smtp`: connect, EHLO, STARTTLS and login at the mail relay (no mail is sent)"
+    )
+    ok: bool
+    reason: Literal[
+        "ok",
+        "fields",
+        "no_connector",
+        "refused_host",
+        "unreachable",
+        "timeout",
+        "tls",
+        "no_starttls",
+        "login_refused",
+        "refused",
+        "rejected",
+        "failed",
+    ] = Field(description="What failed, as a code the SPA words in the user's language")
+    message: str = Field(description="What failed (or passed), in plain English words")
+    target: str | None = Field(None, description="host:port checked, for the mail servers")
+
+
+class ConnectionTest(ResponseModel):
+    ok: bool = Field(description="Every check passed")
+    checks: list[ConnectionCheck]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import audit
@@ -15,7 +16,8 @@ from api.kit.crypto import CredentialCipher
 from api.kit.errors import Conflict, InvalidInput, field_error
 from api.kit.outbound import OutboundPolicy
 from api.kit.time import utc_now
-from api.models import Channel
+from api.kit.usage import Usage, UsedBy, refuse_if_used, usage
+from api.models import AssignmentRule, AutoReplyRule, Channel, Conversation, SlaPolicy
 from api.sync import onboarding
 from api.sync import state as sync_state
 from api.team import repository as team_repository
@@ -187,3 +189,40 @@ def delivered_by_erp(channel: Channel) -> bool:
     """Replies on `api` channels, and on channels without connector credentials, are collected and
     confirmed by the ERP through the REST API; the others are delivered by the sync workers."""
     return channel.marketplace == "api" or not channel.credentials_encrypted
+
+
+async def channel_usage(session: AsyncSession, channel: Channel) -> Usage:
+    """What uses a store: its conversations (a store with conversations is disabled, never deleted:
+    their history and clocks stay), and the rules and policies whose conditions name it."""
+    org = channel.organization_id
+    found: list[UsedBy] = []
+    conversations = await session.scalar(
+        select(func.count()).where(Conversation.organization_id == org, Conversation.channel_id == channel.id)
+    )
+    if conversations:
+        found.append(UsedBy(kind="conversations", name="conversations", count=int(conversations)))
+    named = {"channel_ids": [str(channel.id)]}
+    for kind, model in (
+        ("automation_rule", AutoReplyRule),
+        ("assignment_rule", AssignmentRule),
+        ("sla_policy", SlaPolicy),
+    ):
+        rows = await session.execute(
+            select(model.id, model.name)  # type: ignore[attr-defined]
+            .where(model.organization_id == org, model.conditions.contains(named))  # type: ignore[attr-defined]
+            .order_by(model.name)  # type: ignore[attr-defined]
+        )
+        found += [UsedBy(kind=kind, id=str(i), name=n) for i, n in rows]  # type: ignore[arg-type]
+    hint = "Disable the store instead: its conversations stay and syncing stops." if conversations else None
+    if found and not conversations:
+        hint = "Remove the store from these rules' and policies' conditions first."
+    return usage(found, hint)
+
+
+async def delete(session: AsyncSession, principal: Principal, channel_id: uuid.UUID) -> None:
+    channel = await repository.get(session, principal.organization_id, channel_id)
+    refuse_if_used("The store", await channel_usage(session, channel))
+    details = {"marketplace": channel.marketplace, "name": channel.name}
+    await session.delete(channel)
+    await session.flush()
+    audit.record(session, principal, principal.organization_id, "channel.deleted", "channel", channel_id, details)

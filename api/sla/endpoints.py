@@ -16,6 +16,7 @@ from api.db import SessionDep
 from api.kit.errors import InvalidInput, NotFound, field_error, problem_responses
 from api.kit.tenancy import require_own
 from api.kit.time import utc_now
+from api.kit.usage import Usage, UsedBy, refuse_if_used, usage
 from api.models import BusinessCalendar, Channel, Conversation, Message, Organization, SlaClock, SlaPolicy
 from api.sla import cache, rates, repository
 from api.sla.catalog import RESPONSE_RATE_THRESHOLDS
@@ -147,6 +148,44 @@ async def update_policy(
         {"fields": sorted(data), "version": policy.version},
     )
     return PolicyRead.model_validate(policy)
+
+
+async def _policy_usage(session: AsyncSession, policy: SlaPolicy) -> Usage:
+    found: list[UsedBy] = []
+    if policy.builtin_key:
+        found.append(UsedBy(kind="builtin", id=policy.builtin_key, name="built-in policy"))
+    running = await session.scalar(
+        select(func.count()).where(
+            SlaClock.organization_id == policy.organization_id,
+            SlaClock.policy_id == policy.id,
+            SlaClock.stopped_at.is_(None),
+        )
+    )
+    if running:
+        found.append(UsedBy(kind="open_clocks", name="running clocks", count=int(running)))
+    hint = "Deactivate it instead: running clocks finish under it and no new one starts."
+    return usage(found, hint)
+
+
+@router.get("/v1/sla/policies/{policy_id}/usage", response_model=Usage, responses=problem_responses(404))
+async def policy_usage(policy_id: uuid.UUID, session: SessionDep, principal: SettingsReader) -> Usage:
+    """What uses the policy: clocks running under it, or it is built in (the marketplaces' rules)."""
+    return await _policy_usage(session, await _policy(session, principal, policy_id))
+
+
+@router.delete(
+    "/v1/sla/policies/{policy_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(404, 409)
+)
+async def delete_policy(policy_id: uuid.UUID, session: SessionDep, principal: SettingsWriter) -> None:
+    """Delete a policy no clock runs under (audited); stopped clocks keep their snapshot. Built-in
+    policies and policies with running clocks: 409 problem+json with `used_by` (deactivate instead)."""
+    policy = await _policy(session, principal, policy_id)
+    refuse_if_used("The policy", await _policy_usage(session, policy))
+    details = {"name": policy.name, "version": policy.version}
+    await session.delete(policy)
+    await session.flush()
+    cache.forget(principal.organization_id)
+    audit.record(session, principal, principal.organization_id, "sla_policy.deleted", "sla_policy", policy_id, details)
 
 
 @router.get("/v1/sla/calendars", response_model=list[CalendarRead])

@@ -16,7 +16,8 @@ from api.compliance.schemas import ViolationRead
 from api.conversation import repository as conversation_repository
 from api.db import SessionDep
 from api.kit.errors import Conflict, field_error, problem_responses
-from api.models import Template, User
+from api.kit.usage import Usage, UsedBy, refuse_if_used, usage
+from api.models import AutoReplyRule, CaseSettings, Template, User
 from api.template import service
 from api.template.render import VARIABLES
 from api.template.schemas import Preview, PreviewRequest, TemplateCreate, TemplateRead, TemplateUpdate, VariableInfo
@@ -100,6 +101,45 @@ async def update_template(
     await session.refresh(template)
     audit.record(session, principal, principal.organization_id, "template.updated", "template", template.id)
     return TemplateRead.model_validate(template)
+
+
+async def _usage(session: SessionDep, template: Template) -> Usage:
+    org = template.organization_id
+    rows = await session.execute(
+        select(AutoReplyRule.id, AutoReplyRule.name)
+        .where(
+            AutoReplyRule.organization_id == org,
+            AutoReplyRule.actions.contains([{"template_id": str(template.id)}]),
+        )
+        .order_by(AutoReplyRule.name)
+    )
+    found = [UsedBy(kind="automation_rule", id=str(i), name=n) for i, n in rows]
+    followup = await session.scalar(
+        select(CaseSettings.organization_id).where(
+            CaseSettings.organization_id == org, CaseSettings.followup_template_id == template.id
+        )
+    )
+    if followup is not None:
+        found.append(UsedBy(kind="case_settings", name="After-sales follow-up"))
+    return usage(found, "Change these rules and settings to another template first, or deactivate this one.")
+
+
+@router.get("/{template_id}/usage", response_model=Usage, responses=problem_responses(404))
+async def template_usage(template_id: uuid.UUID, session: SessionDep, principal: Reader) -> Usage:
+    """What uses the template: automation rules that send it, the after-sales follow-up setting."""
+    return await _usage(session, await service.get(session, principal.organization_id, template_id))
+
+
+@router.delete("/{template_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(404, 409))
+async def delete_template(template_id: uuid.UUID, session: SessionDep, principal: Writer) -> None:
+    """Delete a template nothing uses (audited); otherwise 409 problem+json with `used_by`.
+    Messages already sent with it keep their text."""
+    template = await service.get(session, principal.organization_id, template_id)
+    refuse_if_used("The template", await _usage(session, template))
+    details = {"name": template.name, "language": template.language}
+    await session.delete(template)
+    await session.flush()
+    audit.record(session, principal, principal.organization_id, "template.deleted", "template", template_id, details)
 
 
 @router.post("/{template_id}/preview", response_model=Preview, responses=problem_responses(404))

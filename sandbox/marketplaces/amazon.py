@@ -169,9 +169,40 @@ def available_actions(order: Order, features: set[str] | frozenset[str] = frozen
 def router(state: SandboxState) -> APIRouter:
     api = APIRouter()
 
+    def lwa_error(status: int, code: str, description: str) -> MarketError:
+        return MarketError(MARKET, status, {"error_description": description, "error": code}, code=code)
+
+    def authorization_code(store: Store, form: dict[str, str]) -> Response:
+        """The SP-API website authorization's code (`spapi_oauth_code`, 5 minutes, single use) for
+        the seller's refresh token and a first access token. The redirect_uri must be the one the
+        consent sent the seller back to."""
+        for key in ("code", "redirect_uri"):
+            if not form.get(key):
+                raise lwa_error(400, "invalid_request", f"The request is missing a required parameter : {key}")
+        status, record = state.tokens.check(form["code"], state.clock.now(), ("code",))
+        if status != "ok" or record is None or record.store_id != store.id:
+            raise lwa_error(400, "invalid_grant", "The request has an invalid grant parameter : code")
+        if form["redirect_uri"] != str(store.credentials.get("redirect_uri") or ""):
+            raise lwa_error(400, "invalid_grant", "The redirect_uri does not match the one used for the authorization")
+        state.tokens.revoke(form["code"])
+        now = state.clock.now()
+        refresh = "Atzr|IwEB" + state.ids.secret(300)
+        access = "Atza|IwEB" + state.ids.secret(300)
+        state.tokens.add(refresh, store.id, "refresh", now, None)
+        state.tokens.add(access, store.id, "access", now, TOKEN_TTL["amazon"])
+        return JSONResponse(
+            {
+                "access_token": access,
+                "refresh_token": refresh,
+                "token_type": "bearer",
+                "expires_in": TOKEN_TTL["amazon"],
+            }
+        )
+
     @api.post("/auth/o2/token")
     async def lwa_token(request: Request) -> Response:
-        """Login with Amazon: refresh_token grant -> access token valid 1 hour."""
+        """Login with Amazon: authorization_code grant (SP-API website authorization) and
+        refresh_token grant -> access token valid 1 hour."""
         set_context(request, MARKET, None, "lwa.token")
         form = await form_body(request)
         store = state.store_by_credential(MARKET, "lwa_client_id", form.get("client_id"))
@@ -183,6 +214,8 @@ def router(state: SandboxState) -> APIRouter:
                 code="invalid_client",
             )
         set_context(request, MARKET, store.id, "lwa.token")
+        if form.get("grant_type") == "authorization_code":
+            return authorization_code(store, form)
         if form.get("grant_type") != "refresh_token":
             raise MarketError(
                 MARKET,

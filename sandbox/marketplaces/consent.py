@@ -10,6 +10,11 @@ sent back to the app's redirect with an authorization code, as the real ones do.
   single use); declined: `error=access_denied` (unconfirmed: Shopee documents only the success).
 - TikTok Shop `GET /open/authorize?service_id&state`: back to the app's registered redirect URL
   with `code&state` (30 min, single use); declined: `code=null&error=auth_denied&state`.
+- Amazon Seller Central `GET /apps/authorize/consent?application_id&state[&version=beta][&redirect_uri]`
+  (SP-API website authorization): back to the redirect (one the app registered; the first by
+  default) with `state&selling_partner_id&spapi_oauth_code` (5 min, single use, exchanged at LWA's
+  `/auth/o2/token`); declined: `state&error=access_denied` (unconfirmed: Amazon documents only the
+  success).
 
 In the sandbox each store is also its app (its client id, partner id or app key), so the page signs
 in as that store's seller. The redirect an app registered (eBay's RuName accept URL, TikTok's
@@ -36,13 +41,14 @@ if TYPE_CHECKING:
 EBAY_CODE_TTL = 299
 SHOPEE_CODE_TTL = 600
 TIKTOK_CODE_TTL = 1800
+AMAZON_CODE_TTL = 300
 EBAY_KNOWN_SCOPES = {
     "https://api.ebay.com/oauth/api_scope",
     "https://api.ebay.com/oauth/api_scope/commerce.message",
     "https://api.ebay.com/oauth/api_scope/commerce.identity.readonly",
     "https://api.ebay.com/oauth/api_scope/commerce.notification.subscription",
 }
-_TITLES = {"ebay": "eBay", "shopee": "Shopee", "tiktok": "TikTok Shop"}
+_TITLES = {"ebay": "eBay", "shopee": "Shopee", "tiktok": "TikTok Shop", "amazon": "Amazon Seller Central"}
 
 
 def tiktok_service_id(store: Store) -> str:
@@ -51,6 +57,11 @@ def tiktok_service_id(store: Store) -> str:
     if given:
         return str(given)
     return str(int(hashlib.sha256(str(store.credentials["app_key"]).encode()).hexdigest()[:13], 16))
+
+
+def amazon_application_id(store: Store) -> str:
+    """The app's SP-API application id (set when the store is made, see sandbox.stores)."""
+    return str(store.credentials.get("application_id") or "")
 
 
 def with_query(url: str, params: dict[str, str]) -> str:
@@ -209,5 +220,52 @@ def router(state: SandboxState) -> APIRouter:
         code = "TTP_" + state.ids.secret(40)
         state.tokens.add(code, store.id, "code", state.clock.now(), TIKTOK_CODE_TTL)
         return RedirectResponse(with_query(redirect, {"code": code, **back}), status_code=302)
+
+    # -- Amazon Seller Central (SP-API website authorization) ---------------------------------------
+
+    def amazon_request(params: dict[str, str]) -> tuple[Store, str] | HTMLResponse:
+        application_id = params.get("application_id", "")
+        store = next(
+            (s for s in state.stores_of("amazon") if application_id and amazon_application_id(s) == application_id),
+            None,
+        )
+        if store is None:
+            return _error_page("amazon", "MD1000: The application_id is not a known application.")
+        registered = str(store.credentials.get("redirect_uri") or "")
+        if not registered:
+            return _error_page("amazon", "MD9100: The application has no OAuth redirect URI registered.")
+        asked = params.get("redirect_uri")
+        if asked and asked != registered:
+            return _error_page("amazon", "MD9100: redirect_uri is not one of the application's redirect URIs.")
+        if params.get("version") not in (None, "", "beta"):
+            return _error_page("amazon", "MD5101: version must be beta or absent.")
+        return store, registered
+
+    @api.get("/apps/authorize/consent")
+    async def amazon_authorize(request: Request) -> Response:
+        params = dict(request.query_params)
+        found = amazon_request(params)
+        if isinstance(found, HTMLResponse):
+            return found
+        store, _ = found
+        keep: dict[str, str] = {
+            k: params[k] for k in ("application_id", "state", "version", "redirect_uri") if k in params
+        }
+        return _consent_page("amazon", store, ["Selling Partner API: Messaging (send order messages to buyers)"], keep)
+
+    @api.post("/apps/authorize/consent")
+    async def amazon_decide(request: Request) -> Response:
+        params = await form_body(request)
+        found = amazon_request(params)
+        if isinstance(found, HTMLResponse):
+            return found
+        store, redirect = found
+        back = {"state": params["state"]} if params.get("state") else {}
+        if params.get("decision") != "allow":
+            return RedirectResponse(with_query(redirect, {**back, "error": "access_denied"}), status_code=302)
+        code = "ANDG" + state.ids.secret(16)
+        state.tokens.add(code, store.id, "code", state.clock.now(), AMAZON_CODE_TTL)
+        answer = {**back, "selling_partner_id": str(store.credentials["seller_id"]), "spapi_oauth_code": code}
+        return RedirectResponse(with_query(redirect, answer), status_code=302)
 
     return api

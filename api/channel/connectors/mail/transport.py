@@ -316,3 +316,65 @@ def _smtp_error(code: int, text: bytes | str) -> Transient | Permanent:
     if 400 <= code < 500:
         return Transient(message, status=code, code="smtp")
     return Permanent(message, status=code, code="smtp")
+
+
+class SmtpStepFailed(Exception):
+    """One step of an SMTP check failed: `step` is connect | ehlo | starttls | auth, `kind` what went
+    wrong (unreachable | tls | no_starttls | refused | login_refused), `code` the server's reply code."""
+
+    def __init__(self, step: str, kind: str, code: int | None = None) -> None:
+        super().__init__(f"{step}: {kind}")
+        self.step, self.kind, self.code = step, kind, code
+
+
+def smtp_check(
+    settings: Mapping[str, Any],
+    credentials: Mapping[str, Any],
+    timeout: float,
+    address: str,
+    tls: ssl.SSLContext | None = None,
+) -> list[str]:
+    """Connect, EHLO, STARTTLS (when the security mode says so), EHLO again and AUTH (when a user
+    name is set), without sending mail; the steps passed, or SmtpStepFailed naming the one that
+    failed. The server's own text is never kept (only its reply code)."""
+    security = str(settings.get("smtp_security") or "starttls")
+    host, port = smtp_endpoint(settings)
+    context = tls or ssl.create_default_context()
+    done: list[str] = []
+    step = "connect"
+    try:
+        if security == "ssl":
+            smtp: smtplib.SMTP = _PinnedSMTP_SSL(host, address, port, timeout, context)
+        else:
+            smtp = _PinnedSMTP(host, address, port, timeout)
+        done.append("connect")
+        with smtp:
+            step = "ehlo"
+            code, _ = smtp.ehlo()
+            if not 200 <= code < 300:
+                raise SmtpStepFailed("ehlo", "refused", code)
+            done.append("ehlo")
+            if security == "starttls":
+                step = "starttls"
+                if not smtp.has_extn("starttls"):
+                    raise SmtpStepFailed("starttls", "no_starttls")
+                smtp.starttls(context=context)
+                smtp.ehlo()
+                done.append("starttls")
+            if credentials.get("smtp_username"):
+                step = "auth"
+                smtp.login(str(credentials["smtp_username"]), str(credentials.get("smtp_password") or ""))
+                done.append("auth")
+    except SmtpStepFailed:
+        raise
+    except smtplib.SMTPAuthenticationError as exc:
+        raise SmtpStepFailed("auth", "login_refused", exc.smtp_code) from exc
+    except smtplib.SMTPNotSupportedError as exc:
+        raise SmtpStepFailed(step, "no_starttls" if step == "starttls" else "refused") from exc
+    except smtplib.SMTPResponseException as exc:
+        raise SmtpStepFailed(step, "refused", exc.smtp_code) from exc
+    except ssl.SSLError as exc:
+        raise SmtpStepFailed(step, "tls") from exc
+    except (smtplib.SMTPException, OSError) as exc:
+        raise SmtpStepFailed(step, "unreachable") from exc
+    return done

@@ -1,7 +1,9 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
+import { ConfirmDelete } from '@/components/confirm-delete';
 import { ErrorNotice, Spinner } from '@/components/feedback';
+import { queryKeys } from '@/lib/query-keys';
 import { MarketplaceBadge } from '@/components/marketplace-badge';
 import { useServerNow } from '@/hooks/use-server-now';
 import { useTeams, useUsers } from '@/hooks/use-directory';
@@ -104,6 +106,7 @@ export function ConditionSummary({ conditions }: { conditions: Record<string, un
 
 function RuleRow({ rule: r, canEdit, onEdit, onToggle }: { rule: AutoReplyRule; canEdit: boolean; onEdit: () => void; onToggle: (v: boolean) => void }) {
   const { t } = useTranslation();
+  const [deleting, setDeleting] = useState(false);
   const templates = useActionTemplates();
   const users = useUsers();
   const teams = useTeams();
@@ -155,6 +158,10 @@ function RuleRow({ rule: r, canEdit, onEdit, onToggle }: { rule: AutoReplyRule; 
           <button type="button" className="btn btn--sm" onClick={onEdit}>
             {t('form.edit')}
           </button>
+          <button type="button" className="btn btn--sm btn--ghost" onClick={() => setDeleting(true)} data-testid="delete-rule">
+            {t('deletion.delete')}
+          </button>
+          {deleting ? <ConfirmDelete kind="rule" id={r.id} name={r.name} invalidate={queryKeys.automation.rules} onClose={() => setDeleting(false)} /> : null}
         </td>
       ) : null}
     </tr>

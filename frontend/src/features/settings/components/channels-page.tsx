@@ -10,6 +10,9 @@ import { formatDuration } from '@/lib/duration';
 import { formatRelative } from '@/lib/format';
 import { useChannelsWithSync, useDisableChannel, useSyncChannel, useUpdateChannel, type Channel } from '../api/channels';
 import { useConnectOptions, useStartConnect } from '../api/connect';
+import { ConfirmDelete } from '@/components/confirm-delete';
+import { queryKeys } from '@/lib/query-keys';
+import { isChannelBound } from '../lib/connect-guide';
 import { ConnectChannelDialog } from './connect-channel-dialog';
 import { ConnectStoreWizard, type ConnectOutcome } from './connect-store-wizard';
 
@@ -90,6 +93,14 @@ function ChannelRow({ channel: c, canEdit }: { channel: Channel; canEdit: boolea
   const options = useConnectOptions();
   const consent = new Set<string>(options.data?.consent ?? []);
   const reconnect = useStartConnect();
+  const [deleting, setDeleting] = useState(false);
+  const authorizeAgain = () =>
+    reconnect.mutate(
+      { marketplace: c.marketplace, channelId: isChannelBound(c.marketplace) ? c.id : undefined },
+      { onSuccess: (r) => window.location.assign(r.authorize_url) },
+    );
+  // Amazon: SP-API is authorized through Seller Central's consent for the relay channel.
+  const needsSpApi = isChannelBound(c.marketplace) && consent.has(c.marketplace) && !c.settings?.selling_partner_id;
   const units = { d: t('units.d'), h: t('units.h'), min: t('units.min'), s: t('units.s') };
   const backlog = c.sync.backlog;
   const b = {
@@ -138,7 +149,7 @@ function ChannelRow({ channel: c, canEdit }: { channel: Channel; canEdit: boolea
                 type="button"
                 className="btn btn--sm btn--primary"
                 disabled={reconnect.isPending}
-                onClick={() => (consent.has(c.marketplace) ? reconnect.mutate(c.marketplace, { onSuccess: (r) => window.location.assign(r.authorize_url) }) : setEditing(true))}
+                onClick={() => (consent.has(c.marketplace) ? authorizeAgain() : setEditing(true))}
                 data-testid="reconnect-channel"
               >
                 {t('channels.reconnect')}
@@ -210,7 +221,16 @@ function ChannelRow({ channel: c, canEdit }: { channel: Channel; canEdit: boolea
               {t('channels.enable')}
             </button>
           )}
+          {needsSpApi ? (
+            <button type="button" className="btn btn--sm" disabled={reconnect.isPending} onClick={authorizeAgain} data-testid="authorize-sp-api">
+              {t('channels.authorizeSpApi')}
+            </button>
+          ) : null}
+          <button type="button" className="btn btn--sm btn--ghost" onClick={() => setDeleting(true)} data-testid="delete-channel">
+            {t('deletion.delete')}
+          </button>
           {error ? <ErrorNotice error={error} /> : null}
+          {deleting ? <ConfirmDelete kind="channel" id={c.id} name={c.name} invalidate={queryKeys.channels} onClose={() => setDeleting(false)} /> : null}
           {editing ? <ConnectChannelDialog channel={c} onClose={() => setEditing(false)} /> : null}
         </td>
       ) : null}

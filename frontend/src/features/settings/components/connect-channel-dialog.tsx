@@ -8,6 +8,7 @@ import { errorsAt, fieldErrorsOf } from '@/lib/field-errors';
 import { useCreateChannel, useUpdateChannel, type Channel } from '../api/channels';
 import { checkFields, defaultsFor, SECURITY_PORTS, type FieldProblem } from '../lib/connect-guide';
 import { CONNECTOR_FIELDS, connectionBody, type FieldValues } from '../lib/connectors';
+import { useTestConnection, type ConnectionTest } from '../api/connect';
 
 export type Marketplace = (typeof MARKETPLACES)[number];
 
@@ -46,12 +47,15 @@ export function ChannelForm({
   onDone,
   onCancel,
   cancelLabel,
+  hidden = [],
 }: {
   channel?: Channel | null;
   marketplace: Marketplace;
   onDone: (channel: Channel) => void;
   onCancel: () => void;
   cancelLabel?: string;
+  /** Fields a consent step fills in instead (Amazon's SP-API keys when Seller Central's consent is set up). */
+  hidden?: readonly string[];
 }) {
   const { t } = useTranslation();
   const teams = useTeams();
@@ -65,8 +69,9 @@ export function ChannelForm({
   const [verify, setVerify] = useState(true);
   const [values, setValues] = useState<FieldValues>(() => (channel ? settingsValues(channel) : defaultsFor(marketplace)));
   const [touched, setTouched] = useState<ReadonlySet<string>>(new Set());
+  const tester = useTestConnection();
   const errors = fieldErrorsOf(mutation.error);
-  const fields = CONNECTOR_FIELDS[marketplace] ?? [];
+  const fields = (CONNECTOR_FIELDS[marketplace] ?? []).filter((f) => !hidden.includes(f.key));
   // Editing keeps stored credentials when left empty: only what was typed is checked then.
   const problems = channel ? new Map<string, FieldProblem>() : checkFields(marketplace, values);
   const missing = [...(name.trim() ? [] : [t('channels.name')]), ...[...problems].filter(([, p]) => p === 'required').map(([id]) => t(`channels.fields.${id.split('.')[1]}`))];
@@ -95,6 +100,13 @@ export function ChannelForm({
     } else {
       create.mutate({ ...common, marketplace, settings, credentials }, { onSuccess: onDone });
     }
+  };
+
+  const testConnection = () => {
+    const { settings, credentials } = connectionBody(marketplace, values);
+    // Editing with no new credentials typed: the stored ones are tested (the API never returns them).
+    if (channel && !credentials) tester.mutate({ channelId: channel.id });
+    else tester.mutate({ body: { marketplace, settings: channel ? { ...channel.settings, ...settings } : settings, credentials: credentials ?? {} } });
   };
 
   const setValue = (id: string, v: string | boolean) =>
@@ -206,6 +218,13 @@ export function ChannelForm({
             </div>
           ))}
           <Toggle checked={verify} onChange={setVerify} label={t('channels.verify')} />
+          <div className="form__actions form__actions--start">
+            <button type="button" className="btn btn--sm" onClick={testConnection} disabled={tester.isPending} data-testid="connect-test">
+              {tester.isPending ? t('connect.test.running') : t('connect.test.button')}
+            </button>
+          </div>
+          <FormProblem error={tester.error} />
+          {tester.data ? <ConnectionChecks result={tester.data} name={t(`marketplace.${marketplace}`)} /> : null}
         </fieldset>
       )}
       <FormProblem error={mutation.error} placed={['marketplace', 'name', 'region', 'external_account_id', 'default_team_id', 'credentials', 'settings']} />
@@ -238,4 +257,31 @@ function helpFor(t: TFunction, marketplace: string, key: string): string | undef
   if (specific) return specific;
   const general = t(`channels.help.any.${key}`, { defaultValue: '' });
   return general || undefined;
+}
+
+/** Each part of the connection with what failed, in the user's language. */
+export function ConnectionChecks({ result, name }: { result: ConnectionTest; name: string }) {
+  const { t } = useTranslation();
+  return (
+    <div role="status" aria-live="polite" data-testid="connection-checks" data-ok={result.ok ? 'true' : 'false'}>
+      <p>
+        <strong>{result.ok ? t('connect.test.allPassed') : t('connect.test.someFailed')}</strong>
+      </p>
+      <ul className="checks">
+        {result.checks.map((c) => (
+          <li key={c.name} data-testid={`check-${c.name}`} data-ok={c.ok ? 'true' : 'false'} title={c.message}>
+            <span className={c.ok ? 'is-ok' : 'is-bad'} aria-hidden="true">
+              {c.ok ? '✓' : '✕'}
+            </span>
+            <span>
+              <strong>{t(`connect.test.name.${c.name}`)}</strong>
+              {t('connect.test.sep')}
+              {c.ok ? t(`connect.test.passed.${c.name}`, { target: c.target ?? name }) : t(`connect.test.reason.${c.reason}`, { target: c.target ?? name })}
+              <span className="sr-only">{c.ok ? t('connect.test.ok') : t('connect.test.failed')}</span>
+            </span>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
 }

@@ -60,3 +60,25 @@ describe('connect store wizard', () => {
     expect(await screen.findByTestId('connect-authorize-step')).toBeInTheDocument();
   });
 });
+
+describe('test connection', () => {
+  it('names each failed part in Chinese, with the server it tried', async () => {
+    mockApi({
+      ...directory,
+      ...options,
+      'POST /v1/channels/test': {
+        ok: false,
+        checks: [
+          { name: 'imap', ok: false, reason: 'login_refused', message: 'The IMAP server rejected the login.', target: 'imap.example.com:993' },
+          { name: 'smtp', ok: false, reason: 'unreachable', message: 'Could not connect.', target: 'smtp.example.com:587' },
+        ],
+      },
+    });
+    await renderApp(<ConnectStoreWizard onClose={() => {}} />, { language: 'zh-CN' });
+    await userEvent.click(await screen.findByTestId('connect-choose-walmart'));
+    await userEvent.click(screen.getByTestId('connect-test'));
+    expect(await screen.findByTestId('check-imap')).toHaveTextContent('imap.example.com:993 的服务器拒绝了用户名或密码');
+    expect(screen.getByTestId('check-smtp')).toHaveTextContent('无法连接 smtp.example.com:587');
+    expect(screen.getByTestId('connection-checks')).toHaveTextContent('有检查未通过');
+  });
+});

@@ -5,7 +5,7 @@ import { MarketplaceBadge } from '@/components/marketplace-badge';
 import { MARKETPLACES } from '@/lib/enums';
 import type { Channel } from '../api/channels';
 import { useConnectOptions, useStartConnect } from '../api/connect';
-import { connectFailure, isConsentMarketplace } from '../lib/connect-guide';
+import { connectFailure, isChannelBound, isConsentMarketplace } from '../lib/connect-guide';
 import { ChannelForm, type Marketplace } from './connect-channel-dialog';
 
 /** Where the callback left the flow (read from the URL the API redirected to). */
@@ -17,6 +17,9 @@ export interface ConnectOutcome {
 }
 
 type Step = 'choose' | 'authorize' | 'form' | 'done' | 'failed';
+
+// Filled in by Seller Central's consent (SP-API website authorization), not typed.
+const SP_API_KEYS = ['lwa_client_id', 'lwa_client_secret', 'refresh_token'] as const;
 
 const STEP_KEYS = ['choose', 'authorize', 'test', 'done'] as const;
 
@@ -47,6 +50,8 @@ export function ConnectStoreWizard({
   const [marketplace, setMarketplace] = useState<Marketplace | null>(outcome?.marketplace ?? null);
   const [step, setStep] = useState<Step>(outcome ? (outcome.channelId ? 'done' : 'failed') : 'choose');
   const [connected, setConnected] = useState<Channel | null>(null);
+  // Amazon: the relay channel is connected with the form first, then SP-API is authorized for it.
+  const [boundChannel, setBoundChannel] = useState<Channel | null>(null);
   const consent = new Set<string>(options.data?.consent ?? []);
   const viaConsent = (m: string) => isConsentMarketplace(m) && consent.has(m);
   const name = marketplace ? t(`marketplace.${marketplace}`) : '';
@@ -55,12 +60,16 @@ export function ConnectStoreWizard({
 
   const choose = (m: Marketplace) => {
     setMarketplace(m);
-    setStep(viaConsent(m) ? 'authorize' : 'form');
+    setStep(viaConsent(m) && !(isChannelBound(m) && consent.has(m)) ? 'authorize' : 'form');
   };
   const authorize = () => {
     if (!marketplace) return;
-    start.mutate(marketplace, { onSuccess: (r) => window.location.assign(r.authorize_url) });
+    start.mutate(
+      { marketplace, channelId: boundChannel?.id },
+      { onSuccess: (r) => window.location.assign(r.authorize_url) },
+    );
   };
+  const bound = marketplace !== null && isChannelBound(marketplace) && consent.has(marketplace);
 
   return (
     <Dialog title={t('connect.title')} onClose={onClose} wide testId="connect-dialog">
@@ -73,7 +82,7 @@ export function ConnectStoreWizard({
             data-testid={`connect-step-${key}`}
           >
             <span className="stepper__num">{i + 1}</span>{' '}
-            {key === 'authorize' && marketplace && !viaConsent(marketplace) ? t('connect.steps.fill') : t(`connect.steps.${key}`)}
+            {key === 'authorize' && marketplace && (step === 'form' || !viaConsent(marketplace)) ? t('connect.steps.fill') : t(`connect.steps.${key}`)}
           </li>
         ))}
       </ol>
@@ -83,7 +92,7 @@ export function ConnectStoreWizard({
           {MARKETPLACES.map((m) => (
             <button key={m} type="button" role="listitem" className="connect-choice" onClick={() => choose(m)} data-testid={`connect-choose-${m}`}>
               <MarketplaceBadge marketplace={m} /> <strong>{t(`marketplace.${m}`)}</strong>
-              <span className="muted">{viaConsent(m) ? t('connect.viaConsent') : t(`connect.how.${m}`)}</span>
+              <span className="muted">{viaConsent(m) && !isChannelBound(m) ? t('connect.viaConsent') : t(`connect.how.${m}`)}</span>
             </button>
           ))}
         </div>
@@ -91,6 +100,12 @@ export function ConnectStoreWizard({
 
       {step === 'authorize' && marketplace ? (
         <div className="connect-authorize" data-testid="connect-authorize-step">
+          {bound && boundChannel ? (
+            <p className="notice notice--ok" role="status" data-testid="connect-relay-done">
+              {t('connect.consent.relayDone', { name: boundChannel.name })}
+            </p>
+          ) : null}
+          {bound ? <p>{t('connect.consent.amazonWhy')}</p> : null}
           <ol className="connect-howto">
             <li>{t('connect.consent.signIn', { name })}</li>
             <li>{t('connect.consent.allow', { name })}</li>
@@ -99,9 +114,23 @@ export function ConnectStoreWizard({
           <p className="muted">{t('connect.consent.noPasswords', { name })}</p>
           <FormProblem error={start.error} />
           <div className="form__actions">
-            <button type="button" className="btn btn--sm" onClick={() => setStep('choose')}>
-              {t('connect.back')}
-            </button>
+            {bound && boundChannel ? (
+              <button
+                type="button"
+                className="btn btn--sm"
+                onClick={() => {
+                  setConnected(boundChannel);
+                  setStep('done');
+                }}
+                data-testid="connect-skip-authorize"
+              >
+                {t('connect.consent.later')}
+              </button>
+            ) : (
+              <button type="button" className="btn btn--sm" onClick={() => setStep('choose')}>
+                {t('connect.back')}
+              </button>
+            )}
             <button type="button" className="btn btn--primary btn--sm" onClick={authorize} disabled={start.isPending} data-testid="connect-authorize">
               {start.isPending ? t('connect.opening', { name }) : t('connect.continueTo', { name })}
             </button>
@@ -113,11 +142,17 @@ export function ConnectStoreWizard({
         <ChannelForm
           marketplace={marketplace}
           onDone={(c) => {
+            if (bound) {
+              setBoundChannel(c);
+              setStep('authorize');
+              return;
+            }
             setConnected(c);
             setStep('done');
           }}
           onCancel={() => setStep('choose')}
           cancelLabel={t('connect.back')}
+          hidden={bound ? SP_API_KEYS : []}
         />
       ) : null}
 
@@ -143,7 +178,15 @@ export function ConnectStoreWizard({
             <button type="button" className="btn btn--sm" onClick={onClose}>
               {t('form.cancel')}
             </button>
-            <button type="button" className="btn btn--primary btn--sm" onClick={() => setStep(viaConsent(marketplace) ? 'authorize' : 'form')} data-testid="connect-retry">
+            <button type="button" className="btn btn--primary btn--sm" onClick={() => {
+                if (bound) {
+                  // Amazon: the relay channel exists; authorize it again from its row (Authorize SP-API).
+                  onClose();
+                  return;
+                }
+                setStep(viaConsent(marketplace) && !bound ? 'authorize' : 'form');
+              }}
+              data-testid="connect-retry">
               {t('connect.retry')}
             </button>
           </div>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkFields, connectFailure, defaultsFor, isConsentMarketplace } from './connect-guide';
+import { checkFields, connectFailure, defaultsFor, isChannelBound, isConsentMarketplace } from './connect-guide';
 
 describe('connect guide', () => {
   it('starts mail relays with TLS defaults and marketplaces with consent pages with none', () => {
@@ -11,7 +11,11 @@ describe('connect guide', () => {
     });
     expect(defaultsFor('ebay')).toEqual({});
     expect(isConsentMarketplace('shopee')).toBe(true);
-    expect(isConsentMarketplace('amazon')).toBe(false);
+    // Amazon: its consent (SP-API) authorizes a relay channel connected first with the form.
+    expect(isConsentMarketplace('amazon')).toBe(true);
+    expect(isChannelBound('amazon')).toBe(true);
+    expect(isChannelBound('ebay')).toBe(false);
+    expect(isConsentMarketplace('walmart')).toBe(false);
   });
 
   it('names each field that is missing or malformed', () => {

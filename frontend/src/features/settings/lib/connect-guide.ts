@@ -7,8 +7,13 @@
 import { CONNECTOR_FIELDS, type FieldValues } from './connectors';
 
 /** Marketplaces the API can connect through their consent page (when this Hourglass has an app there). */
-export const CONSENT_MARKETPLACES = ['ebay', 'shopee', 'tiktok'] as const;
+export const CONSENT_MARKETPLACES = ['ebay', 'shopee', 'tiktok', 'amazon'] as const;
 export type ConsentMarketplace = (typeof CONSENT_MARKETPLACES)[number];
+
+/** Consent flows that authorize a channel connected first with its form (Amazon: the mail relay, then SP-API). */
+export function isChannelBound(m: string): boolean {
+  return m === 'amazon';
+}
 
 export function isConsentMarketplace(m: string): m is ConsentMarketplace {
   return (CONSENT_MARKETPLACES as readonly string[]).includes(m);

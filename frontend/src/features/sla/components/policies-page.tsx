@@ -1,6 +1,8 @@
 import { useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
+import { ConfirmDelete } from '@/components/confirm-delete';
 import { ErrorNotice, Spinner } from '@/components/feedback';
+import { queryKeys } from '@/lib/query-keys';
 import { MarketplaceBadge } from '@/components/marketplace-badge';
 import { useChannelNames } from '@/hooks/use-directory';
 import { formatDuration } from '@/lib/duration';
@@ -61,6 +63,7 @@ export function PoliciesPage({ canEdit }: { canEdit: boolean }) {
 
 function PolicyRow({ policy: p, canEdit, onEdit, onToggle }: { policy: Policy; canEdit: boolean; onEdit: () => void; onToggle: (v: boolean) => void }) {
   const { t } = useTranslation();
+  const [deleting, setDeleting] = useState(false);
   const channelNames = useChannelNames();
   const units = { d: t('units.d'), h: t('units.h'), min: t('units.min'), s: t('units.s') };
   const d = (s: number | null) => (s === null ? '—' : formatDuration(s, units));
@@ -147,6 +150,10 @@ function PolicyRow({ policy: p, canEdit, onEdit, onToggle }: { policy: Policy; c
           <button type="button" className="btn btn--sm" onClick={onEdit}>
             {t('form.edit')}
           </button>
+          <button type="button" className="btn btn--sm btn--ghost" onClick={() => setDeleting(true)} data-testid="delete-policy">
+            {t('deletion.delete')}
+          </button>
+          {deleting ? <ConfirmDelete kind="policy" id={p.id} name={p.name} invalidate={queryKeys.sla.policies} onClose={() => setDeleting(false)} /> : null}
         </td>
       ) : null}
     </tr>

@@ -1,7 +1,9 @@
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { EmptyState, ErrorNotice, Spinner } from '@/components/feedback';
+import { ConfirmDelete } from '@/components/confirm-delete';
 import { Toggle } from '@/components/form';
+import { queryKeys } from '@/lib/query-keys';
 import { useTemplateLibrary, type Template } from '../api/templates';
 import { TEMPLATE_LANGUAGES } from '../lib/languages';
 import { TemplateEditor } from './template-editor';
@@ -16,6 +18,7 @@ export function TemplatesPage({ canEdit }: { canEdit: boolean }) {
   const [selected, setSelected] = useState<string | 'new' | null>(null);
   // The editor keeps its state (and its "Saved" note) when a new template gets its id.
   const [editorKey, setEditorKey] = useState(0);
+  const [deleting, setDeleting] = useState<string | null>(null);
   const pick = (id: string | 'new') => {
     setSelected(id);
     setEditorKey((k) => k + 1);
@@ -99,8 +102,30 @@ export function TemplatesPage({ canEdit }: { canEdit: boolean }) {
           {selected === null ? (
             <EmptyState title={t('templates.pick')} hint={canEdit ? t('templates.pickHint') : undefined} />
           ) : (
-            <TemplateEditor key={editorKey} template={current} categories={categories} canEdit={canEdit} onSaved={(x) => setSelected(x.id)} />
+            <>
+              {current && canEdit ? (
+                <div className="form__actions">
+                  <button type="button" className="btn btn--sm btn--ghost" onClick={() => setDeleting(current.id)} data-testid="delete-template">
+                    {t('deletion.deleteTemplate')}
+                  </button>
+                </div>
+              ) : null}
+              <TemplateEditor key={editorKey} template={current} categories={categories} canEdit={canEdit} onSaved={(x) => setSelected(x.id)} />
+            </>
           )}
+          {deleting && current && deleting === current.id ? (
+            <ConfirmDelete
+              kind="template"
+              id={current.id}
+              name={current.name}
+              invalidate={queryKeys.templates.all}
+              onClose={() => setDeleting(null)}
+              onDeleted={() => {
+                setDeleting(null);
+                setSelected(null);
+              }}
+            />
+          ) : null}
         </div>
       </div>
     </section>
