@@ -31,6 +31,7 @@ from sandbox.mail.formats import (
     walmart_buyer_mail,
     walmart_care_mail,
 )
+from sandbox.media import with_attachments
 from sandbox.models import Message, Store, Thread
 from sandbox.state import SandboxState
 
@@ -99,6 +100,10 @@ def deliver_mail(state: SandboxState, store: Store, thread: Thread, message: Mes
             in_reply_to=in_reply_to,
             references=earlier,
         )
+    if message.media:
+        # The buyer's files travel as MIME parts of the relay mail (Amazon: up to 10 MB a message).
+        files = [(str(m["mediaName"]), *(state.media.get(str(m["mediaName"])) or (b"", ""))) for m in message.media]
+        raw = with_attachments(raw, files)
     message.mail_message_id = mail_id
     state.index_mail(mail_id, thread.id)
     state.mail.append(store.credentials["imap_username"], raw, internal_date=message.created_at)
