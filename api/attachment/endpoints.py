@@ -29,9 +29,7 @@ def _settings(request: Request) -> Settings:
 
 
 def _read(row: Attachment) -> AttachmentRead:
-    return AttachmentRead.model_validate(row).model_copy(
-        update={"inline": row.status == "stored" and not is_dangerous(row.content_type or "")}
-    )
+    return AttachmentRead.model_validate(row)
 
 
 @router.get("/policy", response_model=AttachmentPolicy)

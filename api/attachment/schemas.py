@@ -4,8 +4,9 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, computed_field
 
+from api.attachment.sniff import is_dangerous
 from api.kit.schema import ResponseModel
 
 Status = Literal["pending", "stored", "failed"]
@@ -36,12 +37,16 @@ class AttachmentRead(ResponseModel):
     size: int | None
     sha256: str | None
     failure_reason: str | None
-    inline: bool = Field(
+    created_at: datetime
+    stored_at: datetime | None
+
+    @computed_field(  # type: ignore[prop-decorator]
         description="Shown in the browser (images, PDF, plain text); otherwise only downloaded, as "
         "application/octet-stream"
     )
-    created_at: datetime
-    stored_at: datetime | None
+    @property
+    def inline(self) -> bool:
+        return self.status == "stored" and not is_dangerous(self.content_type or "")
 
 
 class MarketplaceAttachmentPolicy(ResponseModel):

@@ -257,7 +257,10 @@ async def for_reply(
     rows = [found[i] for i in ids]
     why = refusal(marketplace, [Outgoing(r.filename, r.content_type or "", r.size or 0, r.status) for r in rows])
     if why is None and marketplace == "ebay" and not current_settings().public_url.startswith("https://"):
-        why = "eBay fetches attachments from https links, and this deployment's public URL (HOURGLASS_PUBLIC_URL) is not https"
+        why = (
+            "eBay fetches attachments from https links, and this deployment's public URL "
+            "(HOURGLASS_PUBLIC_URL) is not https"
+        )
     if why is not None:
         raise InvalidInput(
             f"These attachments cannot be sent here: {why}.", errors=field_error("body.attachment_ids", why)
