@@ -9,6 +9,7 @@ import uuid
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -95,7 +96,10 @@ async def register_inbound(
             message_id=message_id,
             source="mail" if isinstance(content, bytes | bytearray) else "inbound",
             status="pending",
-            filename=clean_filename(str(item.get("name") or ""), f"attachment-{n}"),
+            # A marketplace that sends no name (Shopee, TikTok images): the last part of the URL's path.
+            filename=clean_filename(
+                str(item.get("name") or (urlsplit(url).path if isinstance(url, str) else "")), f"attachment-{n}"
+            ),
             declared_type=str(item.get("type"))[:100] if item.get("type") else None,
             source_url=str(url) if isinstance(url, str) else None,
         )

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.sync.conftest import rt, sb  # noqa: F401 - the sandbox and the sync runtime
+
 
 @pytest.fixture
 def files_dir(settings, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
