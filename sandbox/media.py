@@ -130,3 +130,15 @@ def ebay_media_type(name: str) -> str:
     if lower.endswith((".png", ".jpg", ".jpeg", ".gif")):
         return "IMAGE"
     return "DOC"
+
+
+def mime_files(raw: bytes) -> list[tuple[str, str, bytes]]:
+    """(file name, declared type, bytes) of each attachment part of a mail."""
+    message = BytesParser(policy=policy.default).parsebytes(raw)
+    assert isinstance(message, EmailMessage)
+    files: list[tuple[str, str, bytes]] = []
+    for part in message.iter_attachments():
+        data = part.get_payload(decode=True)
+        if isinstance(data, bytes):
+            files.append((part.get_filename() or "attachment", part.get_content_type(), data))
+    return files

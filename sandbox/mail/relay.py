@@ -31,7 +31,7 @@ from sandbox.mail.formats import (
     walmart_buyer_mail,
     walmart_care_mail,
 )
-from sandbox.media import with_attachments
+from sandbox.media import mime_files, url_for, with_attachments
 from sandbox.models import Message, Store, Thread
 from sandbox.state import SandboxState
 
@@ -181,7 +181,7 @@ def receive_reply(
         return ReplyOutcome(250, "2.0.0 OK: queued", bounce=_bounce(state, store, parsed, raw, refusal))
     thread, matched_by, in_reply_to = _match(state, store, parsed.in_reply_to, parsed.references, recipients)
     assert thread is not None  # _refusal refuses replies that match no thread
-    record_seller_message(
+    sent = record_seller_message(
         state,
         store,
         thread,
@@ -194,6 +194,13 @@ def receive_reply(
         mail_message_id=parsed.message_id,
         auto_reply=parsed.auto_submitted,
     )
+    if sent is not None:
+        # The files the seller attached, as the buyer will see them (kept for tests to read).
+        for name, kind, data in mime_files(raw):
+            stored = state.media.upload(data, kind, store.id)
+            sent.media.append(
+                {"mediaName": name, "mediaType": kind, "mediaUrl": url_for(state.http_url, stored), "size": len(data)}
+            )
     return ReplyOutcome(250, "2.0.0 OK: message accepted for delivery")
 
 
