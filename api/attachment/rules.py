@@ -9,7 +9,9 @@
 - Amazon and Walmart: buyers are relays answered by mail, attachments as MIME parts (Amazon: "up to
   10 MB per message"; Walmart's limit is not published: the same assumed).
 - Email channels: MIME parts, 20 MB in total.
-- API channels (ERP): replies leave as webhook events, which carry no files.
+- API channels (ERP): the ERP delivers replies; the `message.queued` event lists the attachment ids,
+  which it downloads with its key.
+A marketplace missing here takes no attachments.
 """
 
 from __future__ import annotations
@@ -49,7 +51,12 @@ POLICIES: dict[str, MarketplacePolicy] = {
     "walmart": MarketplacePolicy(True, IMAGE_TYPES | _DOCUMENTS, 5, 10 * MB, 10 * MB, "MIME parts of the relay mail"),
     "email": MarketplacePolicy(True, IMAGE_TYPES | _DOCUMENTS, 10, 20 * MB, 20 * MB, "MIME parts"),
     "api": MarketplacePolicy(
-        False, frozenset(), 0, 0, 0, "replies on an API channel reach the ERP as webhook events, which carry no files"
+        True,
+        IMAGE_TYPES | _DOCUMENTS,
+        10,
+        20 * MB,
+        100 * MB,
+        "the ERP sends them: the reply's message.queued event lists attachment_ids to download",
     ),
 }
 

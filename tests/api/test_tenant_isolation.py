@@ -149,7 +149,13 @@ async def _victim_ids(victim, sessionmaker):
             },
         )
     ).json()
+    attachment = (
+        await victim.agent.post(
+            "/v1/attachments", params={"filename": "victim.png"}, content=b"\x89PNG\r\n\x1a\nvictim"
+        )
+    ).json()
     return {
+        "attachment_id": attachment["id"],
         "schedule_id": schedule["id"],
         "cluster_key": next(c["key"] for c in top["clusters"] if "VictimBrand" in c["label"]),
         "shift_id": shift["id"],

@@ -111,7 +111,11 @@ async def test_relay_reply_carries_mime_parts(tenant, sb, rt, files_dir, marketp
     assert [(m["mediaName"], m["size"]) for m in sent[-1].media] == [("label.png", len(PNG)), ("invoice.pdf", len(PDF))]
 
 
-async def test_api_channel_takes_no_attachments(tenant, files_dir):
+async def test_api_channel_reply_lists_its_attachments_for_the_erp(tenant, files_dir, sessionmaker):
+    from sqlalchemy import select
+
+    from api.models import OutboxEvent
+
     channel = await make_channel(tenant.api)
     await push(tenant.api, channel["id"])
     conversation = await _conversation(tenant.api, channel["id"])
@@ -119,9 +123,27 @@ async def test_api_channel_takes_no_attachments(tenant, files_dir):
     r = await tenant.agent.post(
         f"/v1/conversations/{conversation['id']}/replies", json={"body": "Hi.", "attachment_ids": ids}
     )
+    assert r.status_code == 201, r.text
+    async with sessionmaker() as session:
+        events = (
+            await session.execute(select(OutboxEvent).where(OutboxEvent.event_type == "message.queued"))
+        ).scalars()
+        [queued] = [e for e in events if e.organization_id == tenant.org_id]
+    assert queued.payload["data"]["attachment_ids"] == ids
+    # The ERP reads it with its key.
+    assert (await tenant.api.get(f"/v1/attachments/{ids[0]}")).content == PNG
+
+
+async def test_too_many_files_are_refused(tenant, files_dir):
+    channel = await make_channel(tenant.api)
+    await push(tenant.api, channel["id"])
+    conversation = await _conversation(tenant.api, channel["id"])
+    ids = [await _upload(tenant.agent, PNG + bytes([n]), f"p{n}.png") for n in range(11)]
+    r = await tenant.agent.post(
+        f"/v1/conversations/{conversation['id']}/replies", json={"body": "Hi.", "attachment_ids": ids}
+    )
     assert r.status_code == 422
-    error = r.json()["errors"][0]
-    assert error["field"] == "body.attachment_ids" and "webhook" in error["reason"]
+    assert r.json()["errors"][0]["field"] == "body.attachment_ids"
 
 
 async def test_another_organizations_attachment_cannot_be_sent(tenant, other_tenant, files_dir):

@@ -102,7 +102,8 @@ def test_marketplace_rules():
     assert refusal("ebay", [png, pdf]) is None
     assert "accepts only" in (refusal("shopee", [pdf]) or "")
     assert "2097152 bytes" in (refusal("shopee", [Outgoing("b.png", "image/png", 3 * 1024 * 1024, "stored")]) or "")
-    assert "webhook" in (refusal("api", [png]) or "")
+    assert refusal("api", [png, pdf]) is None
+    assert "does not accept attachments" in (refusal("fax", [png]) or "")
     assert "at most 5" in (refusal("ebay", [png] * 6) or "")
     assert "not available" in (refusal("amazon", [Outgoing("c.png", "image/png", 10, "failed")]) or "")
     assert refusal("api", []) is None
