@@ -18,11 +18,20 @@ export function AttachButton({ attachments, onChange, disabled = false }: Attach
   const latest = useRef(attachments);
   latest.current = attachments;
 
-  const pick = (files: FileList | null) => {
-    for (const file of Array.from(files ?? [])) {
-      upload.mutate(file, { onSuccess: (stored) => onChange([...latest.current, stored]) });
-    }
+  const pick = async (files: FileList | null) => {
+    const chosen = Array.from(files ?? []);
     if (input.current) input.current.value = '';
+    // One after the other: each file's chip appears as its upload finishes (a failure stops the rest
+    // and is shown; the files already uploaded stay attached).
+    for (const file of chosen) {
+      try {
+        const stored = await upload.mutateAsync(file);
+        latest.current = [...latest.current, stored];
+        onChange(latest.current);
+      } catch {
+        return;
+      }
+    }
   };
 
   return (
@@ -35,7 +44,7 @@ export function AttachButton({ attachments, onChange, disabled = false }: Attach
         className="visually-hidden"
         data-testid="attach-input"
         disabled={disabled || upload.isPending}
-        onChange={(e) => pick(e.target.files)}
+        onChange={(e) => void pick(e.target.files)}
       />
       <label htmlFor={inputId} className={`btn btn--sm${disabled ? ' is-disabled' : ''}`} data-testid="attach-button">
         {upload.isPending ? t('attachments.uploading') : t('attachments.attach')}
@@ -51,7 +60,10 @@ export function AttachButton({ attachments, onChange, disabled = false }: Attach
                 type="button"
                 className="chip__remove"
                 aria-label={t('attachments.remove', { name: a.filename })}
-                onClick={() => onChange(latest.current.filter((x) => x.id !== a.id))}
+                onClick={() => {
+                  latest.current = latest.current.filter((x) => x.id !== a.id);
+                  onChange(latest.current);
+                }}
               >
                 ×
               </button>
