@@ -83,7 +83,7 @@ async def test_policy_lists_each_marketplace(tenant):
     assert "image/png" in body["inline_types"]
     assert body["marketplaces"]["shopee"]["content_types"] == ["image/gif", "image/jpeg", "image/png"]
     assert body["marketplaces"]["shopee"]["max_file_bytes"] == 2 * 1024 * 1024
-    assert body["marketplaces"]["api"]["accepts"] is False
+    assert body["marketplaces"]["api"]["accepts"] is True and "message.queued" in body["marketplaces"]["api"]["how"]
 
 
 async def test_another_organization_cannot_read_it(tenant, other_tenant, files_dir):

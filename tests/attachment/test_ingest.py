@@ -138,3 +138,19 @@ async def test_relay_mail_parts_are_stored_at_ingest(tenant, sb, rt, files_dir, 
     assert got.headers["content-type"] == "application/octet-stream"
     assert got.headers["content-disposition"].startswith("attachment;")
     assert (await tenant.agent.get(f"/v1/attachments/{by_name['photo.png']['id']}/meta")).json()["source"] == "mail"
+
+
+async def test_the_worker_loop_step_fetches_then_idles(tenant, sb, rt, sessionmaker, settings, files_dir):
+    from workers.loops import MORE
+    from workers.tasks.attachments import attachment_loop
+
+    channel = await connect(tenant.api, sb, "ebay")
+    sb.inject("ebay", "Photo", category="damaged", images=["one.gif"])
+    await poll(rt, channel)
+    async with outbound_client(sandbox_outbound(sb)) as http:
+        loop = attachment_loop(sessionmaker, settings, http)
+        assert loop.channels == ("hourglass_attachments",)
+        assert await loop.step() == MORE
+        assert await loop.step() is None
+    [a] = [a for m in await _inbound(tenant.api, channel["id"]) for a in m["attachments"]]
+    assert (a["filename"], a["content_type"], a["status"]) == ("one.gif", "image/gif", "stored")
