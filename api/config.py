@@ -116,6 +116,14 @@ class Settings(BaseSettings):
     help_questions_per_10_minutes: int = Field(default=3, ge=1)
     help_question_interval_seconds: int = Field(default=20, ge=0)
 
+    # Attachments (api/attachment/): the content-addressed file store (default `<data_dir>/attachments`)
+    # and the most one file may weigh, enforced while it streams in (upload, marketplace fetch, mail).
+    attachments_dir: Path | None = None
+    attachment_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+
+    def attachments_path(self) -> Path:
+        return self.attachments_dir or self.data_dir / "attachments"
+
     log_level: str = "INFO"
     access_log: bool = True  # one line per HTTP request (the demo turns it off to keep its banner readable)
 

@@ -16,6 +16,8 @@ from redis.asyncio import Redis
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.attachment import service as attachment_service
+from api.attachment.endpoints import router as attachment_router
 from api.auth import cache as auth_cache
 from api.auth import usage as auth_usage
 from api.auth.endpoints import router as auth_router
@@ -205,6 +207,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
+    attachment_service.configure(settings)
     app.state.cipher = CredentialCipher(settings.secret_key.get_secret_value())
     configure_cursor_key(settings.secret_key.get_secret_value())
     install_error_handlers(app)
@@ -217,6 +220,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         case_bulk_router,
         conversation_router,
         message_router,
+        attachment_router,
         order_router,
         customer_router,
         audit_router,
@@ -266,6 +270,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(IdempotencyMiddleware, cipher=app.state.cipher)
     # Before idempotency, which stores the path: NUL in a path or query is a 422 before anything uses it.
     app.add_middleware(UnstorableParamsMiddleware)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_request_bytes,
+        # Uploads stream to the file store, which enforces the attachment cap as the bytes arrive.
+        larger={("POST", "/v1/attachments"): settings.attachment_max_bytes},
+    )
     app.add_middleware(MetricsMiddleware)
     return app

@@ -12,7 +12,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from sandbox import admin, aftersales
+from sandbox import admin, aftersales, media
 from sandbox.marketplaces import amazon, consent, ebay, shopee, tiktok, walmart
 from sandbox.marketplaces.common import MarketError
 from sandbox.state import SandboxState
@@ -52,6 +52,7 @@ def create_app(state: SandboxState) -> FastAPI:
     app.include_router(aftersales.ebay_router(state))
     app.include_router(aftersales.walmart_router(state))
     app.include_router(admin.router(state))
+    app.include_router(media.router(state.media))
     # Translation providers' stand-ins (DeepL, Google v3, LibreTranslate, OpenAI-compatible chat).
     app.include_router(translate.router())
     return app

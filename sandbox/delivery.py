@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from sandbox.catalog import Listing
+from sandbox.media import ebay_media_type, url_for
 from sandbox.models import Buyer, Message, Store, Thread
 from sandbox.state import SandboxState
 from sandbox.truth import BuyerMessageRecord, SellerReplyRecord
@@ -109,8 +110,10 @@ def deliver_buyer_message(
     source: str = "traffic",
     expects_reply: bool = True,
     notify: bool = True,
+    images: list[str] | None = None,
 ) -> tuple[Thread, Message]:
-    """A buyer (or, for eBay FROM_EBAY, eBay itself) writes to the store."""
+    """A buyer (or, for eBay FROM_EBAY, eBay itself) writes to the store. `images` are files sent
+    with the message: on eBay and the mail relays part of it, on Shopee and TikTok a message each."""
     world_at = world_at or state.clock.now()
     new_thread = thread is None
     system = conversation_type == "FROM_EBAY"
@@ -176,6 +179,30 @@ def deliver_buyer_message(
         content={"order_sn": thread.order_id} if store.marketplace == "shopee" and thread.order_id else None,
     )
     created.append(message)
+    for name in images or []:
+        url = url_for(state.http_url, name)
+        if store.marketplace in ("shopee", "tiktok"):
+            kind = "image" if store.marketplace == "shopee" else "IMAGE"
+            content: dict[str, Any] = {"url": url}
+            if store.marketplace == "tiktok":
+                content.update(width=1, height=1)
+            created.append(
+                _append(
+                    state,
+                    store,
+                    thread,
+                    direction="buyer",
+                    sender=buyer.handle,
+                    body="",
+                    kind=kind,
+                    content=content,
+                    world_at=world_at,
+                    via=source,
+                    expects_reply=expects_reply,
+                )
+            )
+        else:
+            message.media.append({"mediaName": name, "mediaType": ebay_media_type(name), "mediaUrl": url})
     follow_up = not new_thread
     if notify:
         from sandbox.notify import notify_buyer_messages

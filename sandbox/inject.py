@@ -37,6 +37,9 @@ class InjectRequest(BaseModel):
     age_seconds: float = Field(0.0, ge=0)
     expects_reply: bool = True
     notify: bool = True
+    # Files the buyer sends with the message, by name (sandbox/media.py decides their bytes): eBay
+    # messageMedia, Shopee image / TikTok IMAGE messages, MIME parts of relay mail.
+    images: list[str] = Field(default_factory=list, max_length=5)
 
 
 class InjectError(ValueError):
@@ -133,4 +136,5 @@ def inject_message(state: SandboxState, store: Store, request: InjectRequest) ->
         source="inject",
         expects_reply=request.expects_reply,
         notify=request.notify,
+        images=request.images,
     )

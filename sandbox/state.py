@@ -19,6 +19,7 @@ from sandbox.faults import FaultBook
 from sandbox.ids import IdFactory
 from sandbox.mail.formats import AMAZON_RELAY_DOMAIN, WALMART_RELAY_DOMAIN
 from sandbox.mail.mailstore import MailStore
+from sandbox.media import MediaStore
 from sandbox.models import AfterSale, Buyer, Store, Thread
 from sandbox.signing import EbayNotificationKey
 from sandbox.tokens import TokenBook
@@ -51,6 +52,8 @@ class SandboxState:
         self.catalog = Catalog(config.seed, anchor=self.clock.now(), orders_per_store=config.orders_per_store)
         self.tokens = TokenBook()
         self.mail = MailStore()
+        # Buyers' photos and the seller's uploaded images (sandbox/media.py).
+        self.media = MediaStore()
         self.stores: dict[str, Store] = {}
         self.buyers: dict[str, Buyer] = {}
         self.threads: dict[str, Thread] = {}

@@ -15,11 +15,13 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from api.attachment import service as attachment_service
 from api.config import get_settings
 from api.db import create_engine, create_sessionmaker
 from api.embedded import resolve_service_urls
 from workers.loops import Listener, LoopRunner, asyncpg_connect
 from workers.tasks import sync
+from workers.tasks.attachments import attachment_loop
 from workers.tasks.automation import automation_loop
 from workers.tasks.cases import case_timer_loop
 from workers.tasks.outbox import Relay, relay_loop
@@ -70,6 +72,7 @@ async def startup(ctx: dict[str, Any]) -> None:
         await engine.dispose()
         raise RuntimeError(f"database schema is at {current}, this worker needs {head}: run `hourglass migrate`")
     ctx["settings"] = settings
+    attachment_service.configure(settings)
     ctx["engine"] = engine
     ctx["sessionmaker"] = create_sessionmaker(engine)
     # The loops beside the arq jobs (their work is rows in Postgres), in one runner woken by NOTIFY.
@@ -82,6 +85,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     runner.add(case_timer_loop(ctx["sessionmaker"]))
     runner.add(snooze_loop(ctx["sessionmaker"]))
     runner.add(overflow_loop(ctx["sessionmaker"]))
+    runner.add(attachment_loop(ctx["sessionmaker"], settings))
     runner.add(translation_retry_loop(ctx["sessionmaker"], settings))
     # Marketplace sync: the poll scheduler, the push processor and reply delivery (state in Postgres).
     sync.start(runner, ctx)

@@ -282,7 +282,10 @@ async def create_reply(
     shows what arrived; send again with `confirm: true` to send anyway.
 
     When the organization uses draft locks and a colleague holds this conversation's, a person's
-    reply is refused with 423 naming the holder; sending releases the sender's own lock."""
+    reply is refused with 423 naming the holder; sending releases the sender's own lock.
+
+    `attachment_ids` (from `POST /v1/attachments`) go with the reply where the marketplace takes
+    files (GET /v1/attachments/policy); otherwise 422 on `body.attachment_ids` says why."""
     redis = request.app.state.redis
     locks_on = await draft_locks.refuse_if_held_by_other(session, redis, principal, conversation_id)
     message = await service.reply(
@@ -297,6 +300,7 @@ async def create_reply(
         resolve=body.resolve,
         based_on_message_id=body.based_on_message_id,
         confirm=body.confirm,
+        attachment_ids=body.attachment_ids,
     )
     if locks_on:
         await draft_locks.release_after_send(redis, principal, conversation_id)

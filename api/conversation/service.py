@@ -9,6 +9,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import audit, events
+from api.attachment import service as attachment_service
 from api.auth.principal import Principal
 from api.channel import repository as channel_repository
 from api.compliance import service as compliance
@@ -346,6 +347,7 @@ async def reply(
     resolve: bool = False,
     based_on_message_id: uuid.UUID | None = None,
     confirm: bool = False,
+    attachment_ids: list[uuid.UUID] | None = None,
 ) -> Message:
     c = await repository.get(session, principal.organization_id, conversation_id, lock=True)
     if based_on_message_id is not None:
@@ -364,6 +366,9 @@ async def reply(
             "This conversation holds only marketplace notices (no buyer wrote in it); there is no one to reply to.",
             errors=field_error("conversation", "marketplace notices only"),
         )
+    files = await attachment_service.for_reply(
+        session, principal.organization_id, channel.marketplace, list(attachment_ids or [])
+    )
     # Every outbound message is linted before it leaves (R7); blocking violations refuse the reply.
     compliance.enforce(await compliance.lint_for_conversation(session, c, body))
     if template_id is not None:
@@ -378,6 +383,7 @@ async def reply(
         template_id=template_id,
         original_text=original_text,
         original_language=original_language,
+        attachments=files.refs,
     )
     await _after_reply(session, principal, c, resolve=resolve)
     return message

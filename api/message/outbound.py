@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -46,6 +47,7 @@ async def queue_reply(
     organization_id: uuid.UUID | None = None,
     original_text: str | None = None,
     original_language: str | None = None,
+    attachments: list[dict[str, Any]] | None = None,
 ) -> Message:
     org = organization_id or conversation.organization_id
     now = utc_now()
@@ -64,6 +66,7 @@ async def queue_reply(
         template_id=template_id,
         original_text=original_text,
         original_language=original_language if original_text is not None else None,
+        attachments=attachments or [],
     )
     session.add(message)
     conversation.message_count += 1

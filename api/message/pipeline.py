@@ -36,6 +36,8 @@ import nh3
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import events
+from api.attachment import repository as attachment_repository
+from api.attachment import service as attachment_service
 from api.automation.classify import DEFAULT_CLASSIFIER, ORDER_STATUSES_THAT_MATTER, ClassificationInput
 from api.automation.language import detect_language
 from api.customer import service as customer_service
@@ -109,6 +111,7 @@ async def receive_many(session: AsyncSession, channel: Channel, inbounds: Sequen
     for key, row in (stored.get("conversations") or {}).items():
         conversations[key] = await attached(session, Conversation, row)
     messages = {external_id: detached(Message, row) for external_id, row in fresh.items()}
+    await _register_attachments(session, channel, inbounds, messages)
     # 3. SLA clocks, once per conversation, from what the store returned; the clocks they start go in
     #    together. A conversation is reconciled after its page's last message, with that message's
     #    customer tier: the state the one-by-one order would leave.
@@ -196,6 +199,29 @@ async def receive_many(session: AsyncSession, channel: Channel, inbounds: Sequen
     return decisions
 
 
+async def _register_attachments(
+    session: AsyncSession, channel: Channel, inbounds: Sequence[InboundMessage], messages: dict[str, Message]
+) -> None:
+    """A new message's files become attachments (stored now for mail parts, fetched by the worker for
+    marketplace URLs); the message then lists them. A file that cannot be had never loses the message."""
+    done: set[str] = set()
+    for inbound in inbounds:
+        message = messages.get(inbound.external_message_id)
+        if message is None or not inbound.attachments or inbound.external_message_id in done:
+            continue
+        done.add(inbound.external_message_id)
+        settings = attachment_service.current_settings()
+        await attachment_service.register_inbound(
+            session,
+            channel.organization_id,
+            message.id,
+            inbound.attachments,
+            attachment_service.file_store(settings),
+            settings.attachment_max_bytes,
+        )
+        message.attachments = [dict(r) for r in (await attachment_repository.of_message_refs(session, message.id))]
+
+
 def _classify(marketplace: str, inbound: InboundMessage) -> dict[str, dict[str, Any]]:
     """Category, priority and language of a new conversation, with the rule that decided: keyed by
     the order status it assumes ("" for none or any other), only statuses that change the answer."""
@@ -280,7 +306,8 @@ def _entry(n: int, inbound: InboundMessage, digest: str, classifications: dict[s
         "no_response_needed": inbound.no_response_needed,
         "needs_reply": inbound.needs_reply,
         "content_digest": digest,
-        "attachments": inbound.attachments,
+        # The files are registered as attachments once the message exists (`_register_attachments`).
+        "attachments": [],
         "metadata": {**inbound.metadata, **({"auto_submitted": True} if inbound.auto_submitted else {})},
         "labels": sorted(set(inbound.labels)),
         "classifications": classifications,

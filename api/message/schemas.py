@@ -2,10 +2,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import AwareDatetime, Field, computed_field, field_validator
 
+from api.attachment.schemas import AttachmentRef
 from api.automation.language import detect_language
 from api.channel.failures import Action as FailureAction
 from api.channel.failures import Reason as FailureReason
@@ -137,6 +138,12 @@ class ReplyCreate(RequestModel):
         description="API keys may mark a reply as automated; it then never counts as a response "
         "where the marketplace ignores automation.",
     )
+    attachment_ids: list[uuid.UUID] = Field(
+        default_factory=list,
+        max_length=10,
+        description="Files uploaded with POST /v1/attachments to send with the reply, where the "
+        "marketplace takes them (GET /v1/attachments/policy)",
+    )
     resolve: bool = Field(
         default=False,
         description="Send and resolve: set the conversation to resolved in the same action (audited as a "
@@ -235,7 +242,10 @@ class MessageRead(ResponseModel):
         "thank-you): why. Undo with POST /v1/messages/{id}/response-needed.",
     )
     template_id: uuid.UUID | None
-    attachments: list[dict[str, Any]]
+    attachments: list[AttachmentRef] = Field(
+        description="The message's files (a buyer's photos, a reply's attachments): download with "
+        "GET /v1/attachments/{id}"
+    )
     original_text: str | None = Field(description="A translated reply: what the agent wrote; `body` is what was sent")
     original_language: str | None
 

@@ -1,6 +1,7 @@
 """All ORM models; importing this package registers every table on `Base.metadata` (for Alembic)."""
 
 from api.models.api_key import ApiKey
+from api.models.attachment import Attachment
 from api.models.audit import AuditEntry
 from api.models.automation import AssignmentRule, AutomationRun, AutoReplyRule, Reminder, Template
 from api.models.base import Base
@@ -44,6 +45,7 @@ from api.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 __all__ = [
     "ApiKey",
     "AssignmentRule",
+    "Attachment",
     "AuditEntry",
     "AutoReplyRule",
     "AutomationRun",

@@ -54,17 +54,20 @@ async def _problem(send: Send, error: HourglassError, path: str) -> None:
 class BodyLimitMiddleware:
     """Refuse oversized bodies before anything parses them."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, larger: dict[tuple[str, str], int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        # (method, path) -> its own limit: routes that stream the body somewhere bounded themselves.
+        self.larger = larger or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.larger.get((scope["method"], scope["path"].rstrip("/") or "/"), self.max_bytes)
         length = dict(scope["headers"]).get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.max_bytes:
-            await _problem(send, PayloadTooLarge(f"The request body exceeds {self.max_bytes} bytes."), scope["path"])
+        if length is not None and length.isdigit() and int(length) > limit:
+            await _problem(send, PayloadTooLarge(f"The request body exceeds {limit} bytes."), scope["path"])
             return
         received = 0
 
@@ -73,8 +76,8 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise PayloadTooLarge(f"The request body exceeds {self.max_bytes} bytes.")
+                if received > limit:
+                    raise PayloadTooLarge(f"The request body exceeds {limit} bytes.")
             return message
 
         await self.app(scope, limited, send)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import random
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -30,6 +30,7 @@ from sqlalchemy import DateTime, cast, exists, func, select, text, tuple_, updat
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from api.attachment import service as attachment_service
 from api.channel.connectors.base import ConnectorError, Permanent, SentReply, Transient, within
 from api.channel.connectors.registry import CONNECTORS
 from api.channel.connectors.window import parse_time
@@ -154,6 +155,13 @@ async def _deliver(rt: SyncRuntime, message_id: uuid.UUID) -> Outcome:
         ).scalar_one()
         channel = (await session.execute(select(Channel).where(Channel.id == message.channel_id))).scalar_one()
         target = await reply_target(session, conversation, message.id, message.author_kind)
+        files_missing: str | None = None
+        if message.attachments:
+            try:
+                files = await attachment_service.outgoing(session, message.organization_id, message.attachments)
+                target = replace(target, attachments=tuple(files))
+            except LookupError as exc:
+                files_missing = str(exc)
     if message.delivery_status != "sending":
         return Outcome(message_id, "lost", f"status is {message.delivery_status}")
     meta = dict(message.meta or {})
@@ -161,6 +169,8 @@ async def _deliver(rt: SyncRuntime, message_id: uuid.UUID) -> Outcome:
     sent: SentReply | None = None
     error: ConnectorError | None = None
     try:
+        if files_missing is not None:
+            raise Permanent(files_missing, code="attachment")
         accepted = meta.get("accepted_as")
         if accepted:
             # The marketplace took it before a crash kept us from recording it: record, never resend.

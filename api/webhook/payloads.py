@@ -117,6 +117,11 @@ class MessageData(_Data):
     delivery_status: str | None = Field(description="queued | sending | accepted | sent | failed for outbound messages")
     delivery_error: str | None
     preview: str = Field(description="The first 200 characters of the body")
+    attachment_ids: list[uuid.UUID] = Field(
+        default_factory=list,
+        description="The message's files (a reply's on an ERP channel: the ERP sends them), read with "
+        "GET /v1/attachments/{id}/meta and GET /v1/attachments/{id}",
+    )
 
     @classmethod
     def of(cls, message: Message) -> Self:
@@ -131,6 +136,7 @@ class MessageData(_Data):
             delivery_status=message.delivery_status,
             delivery_error=message.delivery_error,
             preview=preview(message.body, 200),
+            attachment_ids=[a["id"] for a in message.attachments or [] if isinstance(a, dict) and a.get("id")],
         )
 
 

@@ -31,6 +31,7 @@ from sandbox.mail.formats import (
     walmart_buyer_mail,
     walmart_care_mail,
 )
+from sandbox.media import mime_files, url_for, with_attachments
 from sandbox.models import Message, Store, Thread
 from sandbox.state import SandboxState
 
@@ -99,6 +100,10 @@ def deliver_mail(state: SandboxState, store: Store, thread: Thread, message: Mes
             in_reply_to=in_reply_to,
             references=earlier,
         )
+    if message.media:
+        # The buyer's files travel as MIME parts of the relay mail (Amazon: up to 10 MB a message).
+        files = [(str(m["mediaName"]), *(state.media.get(str(m["mediaName"])) or (b"", ""))) for m in message.media]
+        raw = with_attachments(raw, files)
     message.mail_message_id = mail_id
     state.index_mail(mail_id, thread.id)
     state.mail.append(store.credentials["imap_username"], raw, internal_date=message.created_at)
@@ -176,7 +181,7 @@ def receive_reply(
         return ReplyOutcome(250, "2.0.0 OK: queued", bounce=_bounce(state, store, parsed, raw, refusal))
     thread, matched_by, in_reply_to = _match(state, store, parsed.in_reply_to, parsed.references, recipients)
     assert thread is not None  # _refusal refuses replies that match no thread
-    record_seller_message(
+    sent = record_seller_message(
         state,
         store,
         thread,
@@ -189,6 +194,13 @@ def receive_reply(
         mail_message_id=parsed.message_id,
         auto_reply=parsed.auto_submitted,
     )
+    if sent is not None:
+        # The files the seller attached, as the buyer will see them (kept for tests to read).
+        for name, kind, data in mime_files(raw):
+            stored = state.media.upload(data, kind, store.id)
+            sent.media.append(
+                {"mediaName": name, "mediaType": kind, "mediaUrl": url_for(state.http_url, stored), "size": len(data)}
+            )
     return ReplyOutcome(250, "2.0.0 OK: message accepted for delivery")
 
 

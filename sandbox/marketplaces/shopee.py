@@ -27,6 +27,7 @@ from fastapi.responses import JSONResponse, Response
 from sandbox.clock import to_epoch, to_epoch_nanos
 from sandbox.delivery import open_thread, record_seller_message
 from sandbox.marketplaces.common import FaultErrors, MarketError, gate, int_param, json_body, set_context
+from sandbox.media import parse_multipart, url_for
 from sandbox.models import Message, Store, Thread
 from sandbox.push import PushJob
 from sandbox.signing import constant_time_equal, shopee_api_sign, shopee_push_authorization
@@ -36,6 +37,7 @@ from sandbox.stores import TOKEN_TTL
 MARKET = "shopee"
 CHAT = "/api/v2/sellerchat"
 MESSAGE_TYPES = {"text", "sticker", "image", "item", "order"}
+IMAGE_MAGIC = ((b"\x89PNG", "image/png"), (b"\xff\xd8\xff", "image/jpeg"), (b"GIF8", "image/gif"))
 STATUS = {
     "error_param": 400,
     "error_auth": 403,
@@ -165,6 +167,13 @@ def _from_to(state: SandboxState, store: Store, thread: Thread, message: Message
 
 
 def message_json(state: SandboxState, store: Store, thread: Thread, message: Message) -> dict[str, Any]:
+    if message.kind.upper() == "IMAGE":
+        url = message.content.get("url") or message.content.get("image_url")
+        return {
+            **message_json(state, store, thread, message.model_copy(update={"kind": "TEXT"})),
+            "message_type": "image",
+            "content": {"url": url, "thumb_url": url, "thumb_width": 1, "thumb_height": 1},
+        }
     return {
         "message_id": message.id,
         "message_type": "text",
@@ -355,6 +364,8 @@ def router(state: SandboxState) -> APIRouter:
         text = content.get("text")
         if message_type == "text" and (not isinstance(text, str) or not text.strip()):
             raise invalid("content.text is required for text messages.")
+        if message_type == "image" and not isinstance(content.get("image_url"), str):
+            raise invalid("content.image_url is required for image messages (from upload_image).")
         thread = None
         if data.get("conversation_id") not in (None, "", 0):
             thread = _store_thread(state, store, data["conversation_id"])
@@ -398,6 +409,25 @@ def router(state: SandboxState) -> APIRouter:
                 "source_content": {},
             },
         )
+
+    @api.post(f"{CHAT}/upload_image")
+    async def upload_image(request: Request) -> Response:
+        """An image for a chat message (multipart field `file`): jpg, png or gif, at most 2 MB."""
+        store = _shop_auth(request, state, "upload_image")
+        ticket = await gate(request, state, MARKET, store.id, "upload_image", errors)
+        fields = parse_multipart(request.headers.get("content-type", ""), await request.body())
+        upload = fields.get("file")
+        if upload is None:
+            raise invalid("file is required.")
+        data = upload[2]
+        kind = next((k for magic, k in IMAGE_MAGIC if data.startswith(magic)), None)
+        if kind is None:
+            raise invalid("Only jpg, png and gif images are supported.")
+        if len(data) > 2 * 1024 * 1024:
+            raise invalid("The image must not exceed 2 MB.")
+        url = url_for(state.http_url, state.media.upload(data, kind, store.id))
+        await ticket.finish()
+        return ok(state, {"url": url, "thumbnail": url, "url_hash": url.rsplit("/", 1)[-1]})
 
     @api.post(f"{CHAT}/send_message")
     async def send_message(request: Request) -> Response:

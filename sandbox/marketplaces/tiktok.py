@@ -35,6 +35,7 @@ from sandbox.clock import to_epoch
 from sandbox.delivery import record_seller_message
 from sandbox.faults import TIKTOK_DAILY_QUOTA
 from sandbox.marketplaces.common import FaultErrors, MarketError, gate, int_param, set_context
+from sandbox.media import parse_multipart, url_for
 from sandbox.models import Message, Store, Thread
 from sandbox.push import PushJob
 from sandbox.signing import constant_time_equal, tiktok_api_sign, tiktok_webhook_authorization
@@ -417,6 +418,22 @@ def router(state: SandboxState) -> APIRouter:
                 "messages": [message_json(state, store, thread, m) for m in page],
             },
         )
+
+    @api.post(f"{CS}/images/upload")
+    async def upload_image(request: Request) -> Response:
+        """An image for an IMAGE message (multipart field `data`); the body is not signed."""
+        raw = await request.body()
+        store = _authenticate(request, state, "upload_image", raw)
+        ticket = await gate(request, state, MARKET, store.id, "upload_image", errors)
+        _quota(state, store)
+        upload = parse_multipart(request.headers.get("content-type", ""), raw).get("data")
+        if upload is None or (
+            upload[2][:4] not in (b"\x89PNG", b"GIF8", b"RIFF") and not upload[2].startswith(b"\xff\xd8\xff")
+        ):
+            raise invalid()
+        url = url_for(state.http_url, state.media.upload(upload[2], upload[1], store.id))
+        await ticket.finish()
+        return ok(state, {"url": url, "width": 1, "height": 1, "use_case": "IM"})
 
     @api.post(f"{CS}/conversations/{{conversation_id}}/messages")
     async def send_message(request: Request, conversation_id: str) -> Response:

@@ -156,9 +156,15 @@ async def _victim_ids(victim, sessionmaker):
             "/v1/macros", json={"name": "Victim macro", "visibility": "org", "actions": {"priority": "urgent"}}
         )
     ).json()
+    attachment = (
+        await victim.agent.post(
+            "/v1/attachments", params={"filename": "victim.png"}, content=b"\x89PNG\r\n\x1a\nvictim"
+        )
+    ).json()
     return {
         "export_id": export["id"],
         "macro_id": macro["id"],
+        "attachment_id": attachment["id"],
         "schedule_id": schedule["id"],
         "cluster_key": next(c["key"] for c in top["clusters"] if "VictimBrand" in c["label"]),
         "shift_id": shift["id"],

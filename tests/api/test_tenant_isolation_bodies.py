@@ -58,6 +58,7 @@ SAMPLES: dict[tuple[str, str], list[dict[str, Any]]] = {
     ("post", "/v1/conversations/{conversation_id}/replies"): [
         {"body": "Hello", "template_id": "{template}"},
         {"body": "Hello", "based_on_message_id": "{message}", "confirm": True},
+        {"body": "Hello", "attachment_ids": ["{attachment}"]},
     ],
     # One shift per agent and time: each control's shift is deleted again (an overlap is refused).
     ("post", "/v1/shifts"): [
@@ -143,7 +144,7 @@ SAMPLES: dict[tuple[str, str], list[dict[str, Any]]] = {
     ],
 }
 PLACEHOLDER = re.compile(
-    r"^\{(team|user|template|channel|conversation|calendar|customer|article|store|case|message|macro)\}$"
+    r"^\{(team|user|template|channel|conversation|calendar|customer|article|store|case|message|macro|attachment)\}$"
 )
 
 # Query filters that take ids: another organization's id must match nothing (or be refused).
@@ -275,9 +276,13 @@ async def _own_ids(tenant) -> dict[str, str]:
     macro = (
         await tenant.admin.post("/v1/macros", json={"name": "Own macro", "actions": {"add_labels": ["own"]}})
     ).json()
+    attachment = (
+        await tenant.agent.post("/v1/attachments", params={"filename": "own.png"}, content=b"\x89PNG\r\n\x1a\nown")
+    ).json()
     return {
         "macro": macro["id"],
         "macro_id": macro["id"],
+        "attachment": attachment["id"],
         "schedule_id": schedule["id"],
         "case_id": case["id"],
         "case": case["id"],
@@ -338,6 +343,7 @@ async def test_other_tenants_ids_in_request_bodies_are_refused(app, sessionmaker
         "case": victim["case_id"],
         "message": victim["message_id"],
         "macro": victim["macro_id"],
+        "attachment": victim["attachment_id"],
     }
     own = await _own_ids(tenant)
     victim_before = await _rows(sessionmaker, other_tenant.org_id)

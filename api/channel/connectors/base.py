@@ -161,6 +161,17 @@ class FetchResult:
 
 
 @dataclass(frozen=True)
+class OutgoingFile:
+    """A file sent with a reply: its bytes (type sniffed when it was stored) and a signed link a
+    marketplace that fetches files itself (eBay) can use."""
+
+    filename: str
+    content_type: str
+    data: bytes
+    link: str | None = None
+
+
+@dataclass(frozen=True)
 class ReplyTarget:
     """What a connector needs to answer in a conversation, read from the conversation and its
     latest inbound message (whose metadata carries marketplace specifics such as Shopee's to_id or a
@@ -181,6 +192,8 @@ class ReplyTarget:
     author_kind: str = "human"  # human | auto (auto-replies are sent as such where a marketplace can tell)
     # eBay FROM_EBAY and other system threads: nobody can answer them.
     system_thread: bool = False
+    # The reply's files (api/attachment), checked against the marketplace's policy when it was queued.
+    attachments: tuple[OutgoingFile, ...] = ()
 
 
 @dataclass(frozen=True)

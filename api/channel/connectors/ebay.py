@@ -343,11 +343,16 @@ class EbayConnector(Connector):
             raise Permanent("eBay system messages (FROM_EBAY) cannot be answered", code="FROM_EBAY")
         if not target.external_thread_id:
             raise Permanent("no eBay conversation id to answer in")
-        data = await self._call(
-            "POST",
-            f"{MESSAGE_PATH}/send_message",
-            json={"conversationId": target.external_thread_id, "messageText": text},
-        )
+        body: dict[str, Any] = {"conversationId": target.external_thread_id, "messageText": text}
+        if target.attachments:
+            # messageMedia: HTTPS links eBay fetches (signed links to our store), IMAGE/PDF/DOC/TXT.
+            body["messageMedia"] = [
+                {"mediaName": f.filename, "mediaType": _media_type(f.content_type), "mediaUrl": f.link}
+                for f in target.attachments
+            ]
+            if any(not (f.link or "").startswith("https://") for f in target.attachments):
+                raise Permanent("eBay fetches attachments from https links: HOURGLASS_PUBLIC_URL must be https")
+        data = await self._call("POST", f"{MESSAGE_PATH}/send_message", json=body)
         return SentReply(external_id=str(data["messageId"]), sent_at=parse_time(data.get("createdDate")))
 
     async def find_sent(self, target: ReplyTarget, text: str, since: datetime) -> SentReply | None:
@@ -547,3 +552,13 @@ def parse_push(body: bytes, seller: str) -> ParsedPush:
         threads=[(str(data["conversationId"]), str(data.get("conversationType") or "FROM_MEMBERS"))],
         note="NEW_MESSAGE",
     )
+
+
+def _media_type(content_type: str) -> str:
+    if content_type.startswith("image/"):
+        return "IMAGE"
+    if content_type == "application/pdf":
+        return "PDF"
+    if content_type == "text/plain":
+        return "TXT"
+    return "DOC"

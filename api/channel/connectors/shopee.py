@@ -177,12 +177,19 @@ class ShopeeConnector(Connector):
         return True
 
     async def _call(
-        self, method: str, path: str, *, params: dict[str, Any] | None = None, json_body: Any = None
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json_body: Any = None,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
     ) -> Any:
         for attempt in (1, 2):
             used = self.credentials.get("access_token")
+            body: dict[str, Any] = {"files": files} if files else {"json": json_body}
             response = await self.send(
-                method, f"{self.base}{path}", params={**self._params(path), **(params or {})}, json=json_body
+                method, f"{self.base}{path}", params={**self._params(path), **(params or {})}, **body
             )
             try:
                 return self._check(response)
@@ -275,6 +282,13 @@ class ShopeeConnector(Connector):
         path = f"{CHAT}/send_autoreply_message" if target.author_kind == "auto" else f"{CHAT}/send_message"
         data = await self._call("POST", path, json_body=body)
         sent_at = _epoch(data["created_timestamp"]) if data.get("created_timestamp") else None
+        # Each image is a message of its own, after the text (upload_image first: jpg, png, gif, 2 MB).
+        for f in target.attachments:
+            uploaded = await self._call(
+                "POST", f"{CHAT}/upload_image", files={"file": (f.filename, f.data, f.content_type)}
+            )
+            image = {**body, "message_type": "image", "content": {"image_url": str(uploaded["url"])}}
+            await self._call("POST", path, json_body=image)
         return SentReply(external_id=str(data["message_id"]), sent_at=sent_at)
 
     async def find_sent(self, target: ReplyTarget, text: str, since: datetime) -> SentReply | None:

@@ -158,7 +158,15 @@ class TiktokConnector(Connector):
         await self.credentials_updated(access_token=data["access_token"], refresh_token=data["refresh_token"])
         return True
 
-    async def _raw(self, method: str, path: str, params: dict[str, Any] | None, body: Any, cipher: bool) -> Any:
+    async def _raw(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, Any] | None,
+        body: Any,
+        cipher: bool,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
+    ) -> Any:
         c = self.credentials
         query = {
             "app_key": str(c["app_key"]),
@@ -168,11 +176,16 @@ class TiktokConnector(Connector):
         if cipher:
             query["shop_cipher"] = str(await self._cipher())
         raw = json.dumps(body, separators=(",", ":"), ensure_ascii=False) if body is not None else ""
-        query["sign"] = api_sign(str(c["app_secret"]), path, query, raw)
-        headers = {"x-tts-access-token": str(c["access_token"]), "content-type": "application/json"}
-        response = await self.send(
-            method, f"{self.base}{path}", params=query, content=raw.encode() or None, headers=headers
-        )
+        # A multipart body is not part of the signature (TikTok's signing guide).
+        query["sign"] = api_sign(str(c["app_secret"]), path, query, "" if files else raw)
+        headers = {"x-tts-access-token": str(c["access_token"])}
+        if files:
+            response = await self.send(method, f"{self.base}{path}", params=query, files=files, headers=headers)
+        else:
+            headers["content-type"] = "application/json"
+            response = await self.send(
+                method, f"{self.base}{path}", params=query, content=raw.encode() or None, headers=headers
+            )
         payload = body_json(response)
         code = payload.get("code") if isinstance(payload, dict) else None
         if code == 0 and response.status_code < 400:
@@ -195,14 +208,21 @@ class TiktokConnector(Connector):
         raise Permanent(message, code=str(code), status=status)
 
     async def _call(
-        self, method: str, path: str, params: dict[str, Any] | None = None, body: Any = None, *, cipher: bool = True
+        self,
+        method: str,
+        path: str,
+        params: dict[str, Any] | None = None,
+        body: Any = None,
+        *,
+        cipher: bool = True,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
     ) -> Any:
         used = self.credentials.get("access_token")
         try:
-            return await self._raw(method, path, params, body, cipher)
+            return await self._raw(method, path, params, body, cipher, files)
         except AuthError as exc:
             if exc.code in {str(c) for c in EXPIRED} and await self.refresh_once("access_token", used, self._refresh):
-                return await self._raw(method, path, params, body, cipher)
+                return await self._raw(method, path, params, body, cipher, files)
             raise
 
     async def _cipher(self) -> str:
@@ -337,6 +357,14 @@ class TiktokConnector(Connector):
             created = await self._call("POST", f"{CS}/conversations", body={"buyer_user_id": str(buyer_user_id)})
             reopened = str(created.get("conversation_id") or target.external_thread_id)
             data = await self._call("POST", f"{CS}/conversations/{reopened}/messages", body=body)
+            path = f"{CS}/conversations/{reopened}/messages"
+        # Each image is an IMAGE message of its own, after the text, from an uploaded image.
+        for f in target.attachments:
+            image = await self._call(
+                "POST", f"{CS}/images/upload", files={"data": (f.filename, f.data, f.content_type)}
+            )
+            content = {"url": image.get("url"), "width": image.get("width"), "height": image.get("height")}
+            await self._call("POST", path, body={"type": "IMAGE", "content": json.dumps(content)})
         return SentReply(external_id=str(data["message_id"]))
 
     async def find_sent(self, target: ReplyTarget, text: str, since: datetime) -> SentReply | None:

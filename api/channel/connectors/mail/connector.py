@@ -170,6 +170,11 @@ class MailConnector(Connector):
         if target.author_kind == "auto":
             msg["Auto-Submitted"] = "auto-replied"  # RFC 3834: relays and buyers see it is automatic
         msg.set_content(text)
+        for f in target.attachments:
+            maintype, _, subtype = f.content_type.partition("/")
+            msg.add_attachment(
+                f.data, maintype=maintype or "application", subtype=subtype or "octet-stream", filename=f.filename
+            )
         return msg
 
     async def send_reply(self, target: ReplyTarget, text: str) -> SentReply:
@@ -229,6 +234,8 @@ def base_inbound(mail: Mail, **fields: Any) -> InboundMessage:
         "author_kind": "system" if system else "buyer",
         "auto_submitted": system,
         "metadata": {"reply_to": mail.from_address},
+        # MIME parts: stored as attachments at ingest (api/attachment/service.py), never in the row.
+        "attachments": [{"name": a.filename, "type": a.declared_type, "content": a.data} for a in mail.attachments],
     }
     values.update(fields)
     return InboundMessage(**values)

@@ -11,12 +11,20 @@ from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
+from typing import Any
 
 import nh3
 
 _MSGID = re.compile(r"<[^<>\s]+>")
 # RFC 3834 §2: mail that is not from a person; answering it automatically would loop.
 _BULK_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
+
+
+@dataclass(frozen=True)
+class MailAttachment:
+    filename: str
+    declared_type: str
+    data: bytes
 
 
 @dataclass
@@ -33,6 +41,7 @@ class Mail:
     html: str | None
     auto_submitted: bool
     headers: dict[str, str] = field(default_factory=dict)
+    attachments: list[MailAttachment] = field(default_factory=list)
 
     @property
     def thread_root(self) -> str:
@@ -90,6 +99,39 @@ def _machine_mail(msg: EmailMessage, sender: str) -> bool:
     )
 
 
+def _attachments(msg: EmailMessage, bodies: tuple[object, ...]) -> list[MailAttachment]:
+    """The files of a mail: every non-multipart part that is not one of the bodies shown as text
+    (a delivery report's parts are not files). The declared type is kept only as a claim."""
+    if msg.get_content_type() == "multipart/report":
+        return []
+    found: list[MailAttachment] = []
+    try:
+        parts = list(msg.iter_attachments()) if msg.is_multipart() else []
+    except Exception:  # a malformed structure: the text still arrives
+        return []
+    stack: list[Any] = list(parts)
+    n = 0
+    while stack:
+        part = stack.pop(0)
+        if part.is_multipart():
+            stack.extend(part.iter_parts())
+            continue
+        if any(part is b for b in bodies) or part.get_content_type() == "message/rfc822":
+            continue
+        payload = part.get_payload(decode=True)
+        if not isinstance(payload, bytes) or not payload:
+            continue
+        n += 1
+        try:
+            name = part.get_filename() or ""
+        except Exception:
+            name = ""
+        found.append(
+            MailAttachment(filename=name or f"attachment-{n}", declared_type=part.get_content_type(), data=payload)
+        )
+    return found
+
+
 def parse_mail(raw: bytes) -> Mail:
     msg = BytesParser(policy=policy.default).parsebytes(raw)
     assert isinstance(msg, EmailMessage)
@@ -130,4 +172,5 @@ def parse_mail(raw: bytes) -> Mail:
         html=html_body,
         auto_submitted=auto not in ("", "no") or precedence in _BULK_PRECEDENCE or _machine_mail(msg, address),
         headers={k: _header(msg, k) for k in ("Importance", "X-Priority", "Auto-Submitted") if k in msg},
+        attachments=_attachments(msg, (plain, rich)),
     )

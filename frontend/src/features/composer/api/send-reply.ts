@@ -17,12 +17,23 @@ export interface ReplyInput {
   basedOnMessageId?: string | null;
   /** Send even though a newer message arrived (after the agent read it in the collision prompt). */
   confirm?: boolean;
+  /** Files uploaded with POST /v1/attachments, sent with the reply where the marketplace takes them. */
+  attachmentIds?: string[];
 }
 
 export function useSendReply(conversationId: string) {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: ({ body, templateId, idempotencyKey, original, resolve = false, basedOnMessageId = null, confirm = false }: ReplyInput) =>
+    mutationFn: ({
+      body,
+      templateId,
+      idempotencyKey,
+      original,
+      resolve = false,
+      basedOnMessageId = null,
+      confirm = false,
+      attachmentIds = [],
+    }: ReplyInput) =>
       unwrap(
         api.POST('/v1/conversations/{conversation_id}/replies', {
           params: { path: { conversation_id: conversationId } },
@@ -33,6 +44,7 @@ export function useSendReply(conversationId: string) {
             ...(resolve ? { resolve: true } : {}),
             ...(basedOnMessageId ? { based_on_message_id: basedOnMessageId } : {}),
             ...(confirm ? { confirm: true } : {}),
+            ...(attachmentIds.length > 0 ? { attachment_ids: attachmentIds } : {}),
           },
           headers: { 'Idempotency-Key': idempotencyKey },
         }),

@@ -2,6 +2,7 @@ import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react'
 import { useTranslation } from 'react-i18next';
 import type { components } from '@/api/schema';
 import { ErrorNotice } from '@/components/feedback';
+import type { AttachmentRead } from '@/hooks/use-attachments';
 import { useChannelNames, useMe } from '@/hooks/use-directory';
 import { useTranslationPreference } from '@/hooks/use-translation-preference';
 import { ApiError } from '@/lib/problem';
@@ -14,6 +15,7 @@ import { useDraft } from '../hooks/use-draft';
 import { useHoldDraftLock } from '../hooks/use-hold-draft-lock';
 import { useTypingSignal } from '../hooks/use-typing-signal';
 import { arrivedSince, collisionOf, newestMessageId } from '../lib/collision';
+import { AttachButton } from './attach-button';
 import { CollisionDialog } from './collision-dialog';
 import { HighlightedTextarea } from './highlighted-textarea';
 import { SuggestionPanel } from './suggestion-panel';
@@ -34,6 +36,7 @@ export function Composer({ conversation }: { conversation: Conversation }) {
   const { t } = useTranslation();
   const [text, setText] = useDraft(conversation.id);
   const [templateId, setTemplateId] = useState<string | null>(null);
+  const [attachments, setAttachments] = useState<AttachmentRead[]>([]);
   // The article inserted from the suggestions, while its text is in the composer: sending the reply
   // counts as the article's acceptance (templates count through `template_id` on the reply).
   const [insertedArticle, setInsertedArticle] = useState<string | null>(null);
@@ -154,7 +157,16 @@ export function Composer({ conversation }: { conversation: Conversation }) {
     };
     if (typeof navigator !== 'undefined' && !navigator.onLine && queue()) return;
     send.mutate(
-      { body, templateId, idempotencyKey: idempotencyKey.current, original, resolve, basedOnMessageId: basedOn.current, confirm },
+      {
+        body,
+        templateId,
+        idempotencyKey: idempotencyKey.current,
+        original,
+        resolve,
+        basedOnMessageId: basedOn.current,
+        confirm,
+        attachmentIds: attachments.map((a) => a.id),
+      },
       {
         onSuccess: () => {
           typingSignal.stop();
@@ -166,6 +178,7 @@ export function Composer({ conversation }: { conversation: Conversation }) {
           translate.reset();
           setTemplateId(null);
           setInsertedArticle(null);
+          setAttachments([]);
           idempotencyKey.current = newKey();
         },
         onError: (error) => {
@@ -255,6 +268,16 @@ export function Composer({ conversation }: { conversation: Conversation }) {
           testId="translation-input"
         />
       ) : null}
+      <AttachButton
+        attachments={attachments}
+        disabled={send.isPending}
+        onChange={(next) => {
+          setAttachments(next);
+          // Other files make another request: it must not replay the previous one.
+          idempotencyKey.current = newKey();
+          if (send.isError) send.reset();
+        }}
+      />
       <ViolationList violations={refused.length > 0 ? refused : lint.violations} text={refused.length > 0 ? sentText : lint.checkedText} />
       {reported ? (
         <CollisionDialog

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { AttachmentList } from '@/components/attachment-list';
 import { ErrorNotice } from '@/components/feedback';
 import { sameLanguage, useTranslationPreference } from '@/hooks/use-translation-preference';
 import { formatDateTime } from '@/lib/format';
@@ -100,7 +101,7 @@ export function MessageItem({ message: m, conversationSubject, buyerName, author
           {showOriginal ? <div className="msg__body msg__body--original">{m.original_text}</div> : null}
         </div>
       ) : null}
-      {m.attachments.length > 0 ? <div className="msg__attachments">{t('thread.attachments', { count: m.attachments.length })}</div> : null}
+      <AttachmentList attachments={m.attachments} />
       <footer className="msg__foot">
         {outbound ? <DeliveryStatus message={m} /> : null}
         {m.no_response_needed ? (
