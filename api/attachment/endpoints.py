@@ -46,7 +46,7 @@ async def attachment_policy(request: Request, principal: Reader) -> AttachmentPo
     "",
     response_model=AttachmentRead,
     status_code=201,
-    responses=problem_responses(413),
+    responses=problem_responses(413, 415, 422),
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -62,7 +62,7 @@ async def upload_attachment(
 ) -> AttachmentRead:
     """Upload a file for a reply: the raw bytes as the request body (any Content-Type; the type is
     sniffed from the bytes). Over the size cap (GET /v1/attachments/policy): 413, counted while the
-    body streams in. Send its id in a reply's `attachment_ids`."""
+    body streams in; HTML, SVG, XML or a program: 415. Send its id in a reply's `attachment_ids`."""
     settings = _settings(request)
 
     async def body() -> AsyncIterator[bytes]:

@@ -12,15 +12,17 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.attachment import links, repository
 from api.attachment.rules import POLICIES, Outgoing, refusal
+from api.attachment.sniff import DANGEROUS_TYPES
 from api.attachment.store import Empty, FileStore, TooLarge
 from api.auth.principal import Principal
 from api.channel.connectors.base import OutgoingFile
 from api.config import Settings, get_settings
-from api.kit.errors import InvalidInput, PayloadTooLarge, field_error
+from api.kit.errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType, field_error
 from api.kit.outbound import OutboundRefused
 from api.kit.time import utc_now
 from api.models import Attachment
@@ -216,6 +218,18 @@ async def upload(
         ) from None
     except Empty:
         raise InvalidInput("The file is empty.", errors=field_error("body", "must not be empty")) from None
+    if stored.content_type in DANGEROUS_TYPES:
+        # A buyer's file of this kind is kept for the agent to see (served only as a download); an
+        # agent has no reason to send active content or a program to a buyer, and no marketplace takes it.
+        # The bytes were already placed (the type is known once they are read): unless a buyer's file
+        # has the same content, they go again.
+        referenced = (await session.execute(select(exists().where(Attachment.sha256 == stored.sha256)))).scalar()
+        if not referenced:
+            store.path(stored.sha256).unlink(missing_ok=True)
+        raise UnsupportedMediaType(
+            f"Files of type {stored.content_type} cannot be sent to buyers.",
+            errors=field_error("body", f"{stored.content_type} (by its content) is not allowed in replies"),
+        )
     row = Attachment(
         id=uuid.uuid4(),
         organization_id=principal.organization_id,

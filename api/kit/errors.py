@@ -132,6 +132,12 @@ class PayloadTooLarge(HourglassError):
     title = "Payload too large"
 
 
+class UnsupportedMediaType(HourglassError):
+    status_code = 415
+    problem_type = "unsupported-media-type"
+    title = "Unsupported media type"
+
+
 def field_error(field: str, reason: str) -> list[FieldError]:
     return [FieldError(field=field, reason=reason)]
 
@@ -146,6 +152,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         409: "Conflict",
         410: "Gone (expired)",
         413: "Payload too large",
+        415: "Unsupported media type",
         422: "Invalid input",
         423: "Locked (a colleague holds the draft lock)",
         429: "Rate limited",

@@ -34,23 +34,21 @@ async def test_upload_sniffs_the_type_and_download_serves_it_inline(tenant, file
     assert meta.status_code == 200 and meta.json()["filename"] == "scratch.png"
 
 
-async def test_html_disguised_as_png_is_only_ever_a_download(tenant, files_dir):
-    r = await _upload(tenant.agent, HTML, "cute-cat.png", "image/png")
-    assert r.status_code == 201, r.text
-    assert r.json()["content_type"] == "text/html" and r.json()["inline"] is False
-    got = await tenant.agent.get(f"/v1/attachments/{r.json()['id']}")
-    assert got.status_code == 200 and got.content == HTML
-    assert got.headers["content-type"] == "application/octet-stream"
-    assert got.headers["content-disposition"].startswith("attachment;")
-    assert got.headers["x-content-type-options"] == "nosniff"
-
-
-async def test_svg_and_executables_are_downloads(tenant, files_dir):
-    for data, name in ((b'<svg xmlns="http://www.w3.org/2000/svg"><script/></svg>', "x.svg"), (b"MZ\x90\x00", "a.exe")):
-        r = await _upload(tenant.agent, data, name)
-        got = await tenant.agent.get(f"/v1/attachments/{r.json()['id']}")
-        assert got.headers["content-type"] == "application/octet-stream", name
-        assert got.headers["content-disposition"].startswith("attachment;"), name
+async def test_active_content_and_programs_cannot_be_uploaded_whatever_they_claim(tenant, files_dir):
+    """415 naming the body: HTML dressed as a PNG, SVG with a script, a Windows program. Nothing is kept.
+    (A buyer's file of these kinds is stored and served only as a download: test_ingest.)"""
+    samples = (
+        (HTML, "cute-cat.png", "image/png", "text/html"),
+        (b'<svg xmlns="http://www.w3.org/2000/svg"><script/></svg>', "x.svg", "image/svg+xml", "image/svg+xml"),
+        (b"MZ\x90\x00" + b"\x00" * 60, "a.exe", "application/octet-stream", "application/x-msdownload"),
+    )
+    for data, name, claimed, sniffed in samples:
+        r = await _upload(tenant.agent, data, name, claimed)
+        assert r.status_code == 415, (name, r.text)
+        assert r.headers["content-type"].startswith("application/problem+json")
+        [error] = r.json()["errors"]
+        assert error["field"] == "body" and sniffed in error["reason"], name
+    assert not [p for p in files_dir.rglob("*") if p.is_file()]
 
 
 async def test_file_names_lose_their_paths(tenant, files_dir):
