@@ -266,6 +266,7 @@ async def _record(
                 "rule": rule.name,
                 "message_id": str(message.id),
                 "reason": reason,
+                "reason_detail": run_detail(matched, blocked, actions),
                 "actions": done,
             },
             actor_type="automation",

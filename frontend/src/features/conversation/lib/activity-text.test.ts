@@ -35,6 +35,17 @@ describe('activity in words', () => {
     expect(say(updated)).toBe('Demo Admin set priority to Urgent (with macro “Shipped”)');
   });
 
+  it('says why a rule held back in the reader’s language, the English only for entries without codes', () => {
+    const held = entry(
+      'automation.suppressed',
+      { rule: 'Ack', reason: 'matched (outside business hours) but an agent replied in the last 5 minutes', reason_detail: { matched: [{ code: 'outside_business_hours', params: {} }], blocked: { code: 'agent_recent', params: { minutes: 5 } }, actions: [] } },
+      { actor_type: 'automation', actor_id: null },
+    );
+    expect(describeActivity(held, i18n.getFixedT('zh-CN'), dir).detail).toBe('已匹配（非工作时间），但客服在最近 5 分钟内回复过');
+    const old = entry('automation.suppressed', { rule: 'Ack', reason: 'matched: x but y' }, { actor_type: 'automation', actor_id: null });
+    expect(describeActivity(old, i18n.getFixedT('zh-CN'), dir).detail).toBe('matched: x but y');
+  });
+
   it('names the rule that changed something', () => {
     const e = entry('conversation.updated', { labels: { from: ['vip'], to: ['vip', 'damage'] }, by_rule: 'Damaged items' }, { actor_type: 'automation', actor_id: null });
     expect(say(e)).toBe('Rule “Damaged items” added label damage');

@@ -1,5 +1,6 @@
 import type { TFunction } from 'i18next';
 import type { components } from '@/api/schema';
+import { runReason, type RunReasonDetail } from '@/lib/explain-wording';
 
 type AuditEntry = components['schemas']['AuditRead'];
 
@@ -87,7 +88,8 @@ export function describeActivity(entry: AuditEntry, t: TFunction, dir: Directory
     case 'automation.fired':
       return { actor, changes: [t('activity.ruleFired')] };
     case 'automation.suppressed':
-      return { actor, changes: [t('activity.ruleHeld')], detail: text(data['reason']) ?? undefined };
+      // Worded from the codes in the reader's language; older entries have only the English.
+      return { actor, changes: [t('activity.ruleHeld')], detail: runReason(t, runDetail(data['reason_detail'])) ?? text(data['reason']) ?? undefined };
     default:
       return { actor, changes: [t('activity.action.other')] };
   }
@@ -116,4 +118,10 @@ function describeChange(field: string, { from, to }: Change, t: TFunction, dir: 
     default:
       return [];
   }
+}
+
+function runDetail(raw: unknown): RunReasonDetail | null {
+  if (typeof raw !== 'object' || raw === null) return null;
+  const d = raw as Partial<RunReasonDetail>;
+  return Array.isArray(d.matched) && Array.isArray(d.actions) ? { matched: d.matched, blocked: d.blocked ?? null, actions: d.actions } : null;
 }
