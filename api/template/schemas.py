@@ -4,10 +4,11 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, computed_field
 
 from api.compliance.schemas import ViolationRead
 from api.kit.schema import PatchModel, RequestModel, ResponseModel
+from api.template.starter import is_starter_name
 
 Language = Literal["en", "zh", "es", "de", "fr", "ja", "ko"]
 
@@ -40,6 +41,12 @@ class TemplateRead(ResponseModel):
     last_used_at: datetime | None
     created_at: datetime
     updated_at: datetime
+
+    # While a starter template keeps its own name, the SPA shows that name in the reader's language.
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def name_is_builtin(self) -> bool:
+        return is_starter_name(self.starter_key, self.name)
 
 
 class PreviewRequest(RequestModel):

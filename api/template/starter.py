@@ -71,3 +71,10 @@ STARTERS: tuple[tuple[str, str, str, str], ...] = (
         "Best regards,\n{{ store_name }}",
     ),
 )
+
+_NAMES = {key: name for key, name, _category, _body in STARTERS}
+
+
+def is_starter_name(starter_key: str | None, name: str) -> bool:
+    """Whether a starter template still has its own name (the SPA then shows it in the reader's language)."""
+    return starter_key is not None and _NAMES.get(starter_key) == name

@@ -4,7 +4,7 @@ import i18next from 'i18next';
 import { describe, expect, it } from 'vitest';
 import { en } from '@/locales/en';
 import { zhCN } from '@/locales/zh-CN';
-import { BUILTIN_POLICY_KEYS, clockReason, policyName, RUN_ACTION_CODES, RUN_BLOCKED_CODES, RUN_MATCHED_CODES, runActions, runReason } from './explain-wording';
+import { BUILTIN_POLICY_KEYS, clockReason, policyName, RUN_ACTION_CODES, RUN_BLOCKED_CODES, RUN_MATCHED_CODES, runActions, runReason, STARTER_TEMPLATE_KEYS, templateName } from './explain-wording';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
 
@@ -30,9 +30,12 @@ describe('server explanations', () => {
     expect([...RUN_ACTION_CODES].sort()).toEqual(pythonDictKeys('api/automation/explain.py', 'ACTIONS').sort());
     const catalog = readFileSync(path.join(REPO, 'api/sla/catalog.py'), 'utf8');
     expect([...BUILTIN_POLICY_KEYS].sort()).toEqual([...catalog.matchAll(/^\s+key="(\w+)",$/gm)].map((m) => m[1]).sort());
+    const starters = readFileSync(path.join(REPO, 'api/template/starter.py'), 'utf8');
+    expect([...STARTER_TEMPLATE_KEYS].sort()).toEqual([...starters.matchAll(/^ {8}"(\w+)",\n {8}"/gm)].map((m) => m[1]).sort());
     for (const lng of ['en', 'zh-CN'] as const) {
       const t = await translator(lng);
       const missing = [
+        ...STARTER_TEMPLATE_KEYS.map((k) => `templates.starterName.${k}`),
         ...RUN_MATCHED_CODES.map((c) => `automation.matched.${c}`),
         ...RUN_BLOCKED_CODES.map((c) => `automation.blocked.${c}`),
         ...RUN_ACTION_CODES.map((c) => `automation.action.${c}`),
@@ -49,6 +52,8 @@ describe('server explanations', () => {
     expect(clockReason(zh, { builtin_key: 'default', name_is_builtin: true, matched: [] }, 'Default (24 h)')).toBe('适用策略“默认（24 小时）”：没有其他策略匹配');
     expect(policyName(zh, { name: 'Our VIP rule', builtin_key: 'amazon', name_is_builtin: false })).toBe('Our VIP rule');
     expect(clockReason(zh, null, 'x')).toBeNull();
+    expect(templateName(zh, { name: 'Out-of-hours acknowledgement', starter_key: 'out_of_hours', name_is_builtin: true })).toBe('非工作时间自动确认');
+    expect(templateName(zh, { name: '我们的确认', starter_key: 'out_of_hours', name_is_builtin: false })).toBe('我们的确认');
     const enT = await translator('en');
     expect(clockReason(enT, detail, 'Amazon (24 h, weekends and holidays included)')).toBe('Policy “Amazon (24 h, weekends and holidays included)” applies: marketplace Amazon, category Shipping');
   });

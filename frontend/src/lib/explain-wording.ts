@@ -45,12 +45,25 @@ export const RUN_MATCHED_CODES = ['outside_business_hours', 'holiday', 'keyword'
 export const RUN_BLOCKED_CODES = ['not_buyer', 'auto_submitted', 'spam_flagged', 'spam_likely', 'no_response_needed', 'stale', 'agent_recent', 'cooldown', 'template_failed', 'lint_refused'] as const;
 export const RUN_ACTION_CODES = ['sent_template', 'label', 'priority', 'kept_priority', 'assigned', 'kept_assignee', 'reminder', 'case_opened', 'case_already_open'] as const;
 export const BUILTIN_POLICY_KEYS = ['walmart_bbb_ag_complaint', 'bbb_ag_complaint', 'walmart', 'amazon', 'shopee', 'tiktok', 'ebay', 'default'] as const;
+/** api/template/starter.py's keys: the starter library every organization begins with. */
+export const STARTER_TEMPLATE_KEYS = ['shipping_time', 'where_is_my_order', 'return_request', 'refund_status', 'cancel_order', 'damaged_item', 'out_of_hours', 'holiday_notice'] as const;
 export const MATCH_CONDITIONS = ['marketplace', 'channel', 'category', 'priority', 'customer_tier', 'label'] as const;
 
 const has = (list: readonly string[], value: string | null | undefined): value is string => !!value && list.includes(value);
 
 export function policyName(t: TFunction, p: PolicyNaming): string {
   return p.name_is_builtin && has(BUILTIN_POLICY_KEYS, p.builtin_key) ? t(`sla.builtinName.${p.builtin_key}`) : p.name;
+}
+
+export interface TemplateNaming {
+  name: string;
+  starter_key?: string | null;
+  name_is_builtin?: boolean;
+}
+
+/** A starter template's name in the reader's language while it keeps its own; a renamed one as typed. */
+export function templateName(t: TFunction, tpl: TemplateNaming): string {
+  return tpl.name_is_builtin && has(STARTER_TEMPLATE_KEYS, tpl.starter_key) ? t(`templates.starterName.${tpl.starter_key}`) : tpl.name;
 }
 
 export function policySource(t: TFunction, p: PolicySourcing): string {

@@ -1820,6 +1820,16 @@ export const en = {
     },
   },
   templates: {
+    starterName: {
+      shipping_time: 'Shipping time',
+      where_is_my_order: 'Where is my order',
+      return_request: 'Return request',
+      refund_status: 'Refund status',
+      cancel_order: 'Cancel order',
+      damaged_item: 'Damaged item',
+      out_of_hours: 'Out-of-hours acknowledgement',
+      holiday_notice: 'Holiday notice',
+    },
     translateTo: 'Translate into',
     translateDraft: 'Machine-translate into a draft',
     translateHint: 'Creates an inactive copy to review before enabling it.',

@@ -1820,6 +1820,16 @@ export const zhCN: Messages = {
     },
   },
   templates: {
+    starterName: {
+      shipping_time: '发货时效',
+      where_is_my_order: '订单到哪了',
+      return_request: '退货申请',
+      refund_status: '退款进度',
+      cancel_order: '取消订单',
+      damaged_item: '商品破损',
+      out_of_hours: '非工作时间自动确认',
+      holiday_notice: '节假日通知',
+    },
     translateTo: '翻译为',
     translateDraft: '机器翻译为草稿',
     translateHint: '生成一个未启用的副本，审核后再启用。',

@@ -3,6 +3,7 @@ import { useTeams, useUsers } from '@/hooks/use-directory';
 import { PRIORITIES } from '@/lib/enums';
 import { useActionTemplates } from '../api/automation';
 import { ACTION_TYPES, emptyAction, type ActionDraft, type ActionType, type Priority } from '../lib/actions';
+import { templateName } from '@/lib/explain-wording';
 
 /** What a rule does when it matches: one row per action, in order. */
 export function ActionEditor({ actions, onChange, errorsFor }: { actions: ActionDraft[]; onChange: (a: ActionDraft[]) => void; errorsFor: (i: number) => string[] }) {
@@ -28,7 +29,7 @@ export function ActionEditor({ actions, onChange, errorsFor }: { actions: Action
               <option value="">{t('rules.pickTemplate')}</option>
               {(templates.data ?? []).map((tpl) => (
                 <option key={tpl.id} value={tpl.id}>
-                  {tpl.name} ({tpl.language})
+                  {templateName(t, tpl)} ({tpl.language})
                 </option>
               ))}
             </select>

@@ -11,7 +11,7 @@ import { formatRelative } from '@/lib/format';
 import { useActionTemplates, useAutomationRuns, useAutoReplyRules, useToggleAutoReplyRule, type AutoReplyRule } from '../api/automation';
 import { actionToDraft } from '../lib/actions';
 import { AutoReplyDialog } from './auto-reply-dialog';
-import { runActions, runReason } from '@/lib/explain-wording';
+import { runActions, runReason, templateName } from '@/lib/explain-wording';
 
 /** Auto-reply rules and what they did: every firing and every suppression, with the reason. */
 export function AutoRepliesPage({ canEdit }: { canEdit: boolean }) {
@@ -110,7 +110,10 @@ function RuleRow({ rule: r, canEdit, onEdit, onToggle }: { rule: AutoReplyRule; 
   const templates = useActionTemplates();
   const users = useUsers();
   const teams = useTeams();
-  const tplName = (id: string) => templates.data?.find((x) => x.id === id)?.name ?? id.slice(0, 8);
+  const tplName = (id: string) => {
+    const found = templates.data?.find((x) => x.id === id);
+    return found ? templateName(t, found) : id.slice(0, 8);
+  };
   const userName = (id: string) => users.data?.find((u) => u.id === id)?.name ?? id.slice(0, 8);
   const teamName = (id: string) => teams.data?.find((x) => x.id === id)?.name ?? id.slice(0, 8);
   const describe = (raw: Record<string, unknown>) => {
@@ -175,7 +178,7 @@ function RunLog({ rules }: { rules: AutoReplyRule[] }) {
   const now = useServerNow();
   const templates = useActionTemplates();
   const names = new Map(rules.map((r) => [r.id, r.name]));
-  const templateNames = new Map((templates.data ?? []).map((x) => [x.id, `“${x.name}”`]));
+  const templateNames = new Map((templates.data ?? []).map((x) => [x.id, `“${templateName(t, x)}”`]));
   // "sent template 5da3…" reads better with the template's name.
   const done = (items: string[]) => items.map((d) => d.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, (id) => templateNames.get(id) ?? id.slice(0, 8))).join(', ');
   return (
@@ -220,7 +223,10 @@ function RunLog({ rules }: { rules: AutoReplyRule[] }) {
                 <td className="run-reason" title={run.reason}>
                   {runReason(t, run.reason_detail) ?? run.reason}
                 </td>
-                <td className="muted">{runActions(t, run.reason_detail, (id) => templates.data?.find((x) => x.id === id)?.name) ?? (done(run.actions_done) || '—')}</td>
+                <td className="muted">{runActions(t, run.reason_detail, (id) => {
+                    const found = templates.data?.find((x) => x.id === id);
+                    return found ? templateName(t, found) : undefined;
+                  }) ?? (done(run.actions_done) || '—')}</td>
                 <td>
                   <Link to={`/inbox/${run.conversation_id}`}>{t('rules.openConversation')}</Link>
                 </td>

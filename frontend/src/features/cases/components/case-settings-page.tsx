@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { ErrorNotice, Spinner } from '@/components/feedback';
 import { FormProblem, Toggle } from '@/components/form';
 import { useCaseSettings, useTemplateChoices, useUpdateCaseSettings, type CaseKind } from '../api/cases';
+import { templateName } from '@/lib/explain-wording';
 
 const KINDS: readonly CaseKind[] = ['return', 'refund', 'replacement', 'reship', 'cancellation', 'claim'];
 
@@ -81,7 +82,7 @@ export function CaseSettingsPage({ canEdit }: { canEdit: boolean }) {
             <option value="">{t('cases.settings.noTemplate')}</option>
             {(templates.data ?? []).map((tpl) => (
               <option key={tpl.id} value={tpl.id}>
-                {tpl.name}
+                {templateName(t, tpl)}
               </option>
             ))}
           </select>

@@ -4,6 +4,7 @@ import { ErrorNotice, LoadFailed, Spinner } from '@/components/feedback';
 import { useTemplatePreview, useTemplates, type Template } from '../api/templates';
 import { fillTemplate, type TemplateContext } from '@/lib/fill-template';
 import { ViolationList } from './violation-list';
+import { templateName } from '@/lib/explain-wording';
 
 interface TemplatePickerProps {
   conversationId: string;
@@ -70,7 +71,7 @@ function TemplatePopover({
   const matches = useMemo(() => {
     const q = search.trim().toLowerCase();
     const active = templates.filter((tpl) => tpl.is_active);
-    return q ? active.filter((tpl) => `${tpl.name} ${tpl.category} ${tpl.body}`.toLowerCase().includes(q)) : active;
+    return q ? active.filter((tpl) => `${tpl.name} ${templateName(t, tpl)} ${tpl.category} ${tpl.body}`.toLowerCase().includes(q)) : active;
   }, [templates, search]);
   const selected = matches.find((tpl) => tpl.id === selectedId) ?? matches[0] ?? null;
   const preview = useTemplatePreview(selected?.id ?? null, conversationId);
@@ -107,7 +108,7 @@ function TemplatePopover({
                 onClick={() => setSelectedId(tpl.id)}
                 onDoubleClick={() => shown && onInsert(shown.body, tpl.id)}
               >
-                <span>{tpl.name}</span>
+                <span>{templateName(t, tpl)}</span>
                 <span className="muted">
                   {[tpl.category ? t(`category.${tpl.category}`, { defaultValue: tpl.category }) : null, tpl.language]
                     .filter(Boolean)

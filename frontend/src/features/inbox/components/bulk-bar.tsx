@@ -4,6 +4,7 @@ import { ErrorNotice } from '@/components/feedback';
 import { useMe, useUsers } from '@/hooks/use-directory';
 import { PRIORITIES, SPAM_REASONS, STATUSES } from '@/lib/enums';
 import { BULK_LIMIT, useCreateBulkJob, useMacroOptions, useTemplateOptions, type BulkAction, type BulkFilter } from '../api/bulk';
+import { templateName } from '@/lib/explain-wording';
 
 const KINDS = ['send_template', 'assign', 'set_status', 'set_priority', 'add_labels', 'remove_labels', 'flag_spam', 'open_case', 'retry_failed', 'apply_macro'] as const;
 type Kind = (typeof KINDS)[number];
@@ -71,7 +72,7 @@ export function BulkBar({ selection, count, onClear, onStarted }: BulkBarProps) 
   const options = (): Array<[string, string]> => {
     switch (kind) {
       case 'send_template':
-        return (templates.data ?? []).map((tpl) => [tpl.id, `${tpl.name} (${tpl.language})`]);
+        return (templates.data ?? []).map((tpl) => [tpl.id, `${templateName(t, tpl)} (${tpl.language})`]);
       case 'assign':
         return [
           ['me', t('bulk.toMe')],

@@ -4,6 +4,7 @@ import { ChipsInput, Dialog, Field, FormProblem } from '@/components/form';
 import { useTeams, useUsers } from '@/hooks/use-directory';
 import { errorsAt, fieldErrorsOf } from '@/lib/field-errors';
 import { useSaveMacro, useTemplateChoices, type Macro, type MacroActions, type MacroCreate } from '../api/macros';
+import { templateName } from '@/lib/explain-wording';
 
 type Status = NonNullable<MacroActions['status']>;
 type Priority = NonNullable<MacroActions['priority']>;
@@ -272,7 +273,7 @@ export function MacroForm({ macro, canShareOrg, onClose }: { macro: Macro | null
                   <option value="">{t('macros.chooseTemplate')}</option>
                   {(templates.data ?? []).map((tpl) => (
                     <option key={tpl.id} value={tpl.id}>
-                      {tpl.name} ({tpl.language})
+                      {templateName(t, tpl)} ({tpl.language})
                     </option>
                   ))}
                 </select>

@@ -4,6 +4,7 @@ import { Field, FormProblem, Segmented, Toggle } from '@/components/form';
 import { useChannels, useMe } from '@/hooks/use-directory';
 import { errorsAt, fieldErrorsOf } from '@/lib/field-errors';
 import { fillTemplate } from '@/lib/fill-template';
+import { templateName } from '@/lib/explain-wording';
 import { formatDateTime } from '@/lib/format';
 import {
   useRecentConversations,
@@ -35,7 +36,9 @@ export function TemplateEditor({
   const save = useSaveTemplate();
   const variables = useTemplateVariables();
   const errors = fieldErrorsOf(save.error);
-  const [name, setName] = useState(template?.name ?? '');
+  // A starter template's name shows in the reader's language; saved unchanged, it keeps its own name.
+  const shownName = template ? templateName(t, template) : '';
+  const [name, setName] = useState(shownName);
   const [category, setCategory] = useState(template?.category ?? '');
   const [language, setLanguage] = useState<Language>((TEMPLATE_LANGUAGES as readonly string[]).includes(template?.language ?? '') ? (template?.language as Language) : 'en');
   const [active, setActive] = useState(template?.is_active ?? true);
@@ -44,7 +47,7 @@ export function TemplateEditor({
   const bodyRef = useRef<HTMLTextAreaElement>(null);
   const known = (variables.data ?? []).map((v) => v.name);
   const unknown = variables.data ? unknownVariables(body, known) : [];
-  const dirty = !template || body !== template.body || name !== template.name || category !== template.category || language !== template.language || active !== template.is_active;
+  const dirty = !template || body !== template.body || name !== shownName || category !== template.category || language !== template.language || active !== template.is_active;
 
   const insert = (variable: string) => {
     const el = bodyRef.current;
@@ -62,7 +65,7 @@ export function TemplateEditor({
     e.preventDefault();
     setSaved(false);
     save.mutate(
-      { id: template?.id ?? null, body: { name: name.trim(), category: category.trim(), language, body, is_active: active } },
+      { id: template?.id ?? null, body: { name: template && name.trim() === shownName ? template.name : name.trim(), category: category.trim(), language, body, is_active: active } },
       {
         onSuccess: (x) => {
           setSaved(true);

@@ -7,6 +7,7 @@ import { queryKeys } from '@/lib/query-keys';
 import { useTemplateLibrary, type Template } from '../api/templates';
 import { TEMPLATE_LANGUAGES } from '../lib/languages';
 import { TemplateEditor } from './template-editor';
+import { templateName } from '@/lib/explain-wording';
 
 /** The template library (R6): by category and language, usage counts, an editor with a live preview. */
 export function TemplatesPage({ canEdit }: { canEdit: boolean }) {
@@ -31,7 +32,7 @@ export function TemplatesPage({ canEdit }: { canEdit: boolean }) {
       (x) =>
         (showInactive || x.is_active) &&
         (!language || x.language === language) &&
-        (!needle || `${x.name} ${x.category} ${x.body}`.toLowerCase().includes(needle)),
+        (!needle || `${x.name} ${templateName(t, x)} ${x.category} ${x.body}`.toLowerCase().includes(needle)),
     );
     const byCategory = new Map<string, Template[]>();
     for (const x of shown) byCategory.set(x.category, [...(byCategory.get(x.category) ?? []), x]);
@@ -86,7 +87,7 @@ export function TemplatesPage({ canEdit }: { canEdit: boolean }) {
                       onClick={() => pick(x.id)}
                       data-testid="template-item"
                     >
-                      <span className="split__item-name">{x.name}</span>
+                      <span className="split__item-name">{templateName(t, x)}</span>
                       <span className="split__item-meta">
                         <span className="tag tag--muted">{x.language}</span>
                         <span title={t('templates.usage')}>{t('templates.uses', { count: x.usage_count })}</span>
@@ -117,7 +118,7 @@ export function TemplatesPage({ canEdit }: { canEdit: boolean }) {
             <ConfirmDelete
               kind="template"
               id={current.id}
-              name={current.name}
+              name={templateName(t, current)}
               invalidate={queryKeys.templates.all}
               onClose={() => setDeleting(null)}
               onDeleted={() => {
