@@ -93,7 +93,7 @@ async def test_people_by_default_automation_apart_and_rebuild_equals_incremental
 
     incremental = await _rows(sessionmaker, tenant.org_id)
     async with sessionmaker.begin() as s:
-        await rollup.rebuild(s, NOW - timedelta(days=10), NOW + timedelta(hours=1), tenant.org_id)
+        await rollup.rebuild(s, NOW - timedelta(days=10), datetime.now(UTC) + timedelta(hours=2), tenant.org_id)
     assert await _rows(sessionmaker, tenant.org_id) == incremental
     assert await _fold(sessionmaker) == 0  # nothing left to fold: idempotent
 
@@ -113,27 +113,30 @@ async def test_late_message_folds_into_its_own_hour_and_resolution_reopen(tenant
     by_hour = {p["period"]: p for p in hourly}
     assert by_hour[iso(old)]["first_responses"] == 1 and by_hour[iso(old)]["backlog"] == 0
 
+    # NOW was taken when the module was imported: in a long run the resolution below can fall in a
+    # later hour, so the ranges that must contain it end after the current hour, not NOW's.
+    later = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
     patch = await tenant.agent.patch(f"/v1/conversations/{conv}", json={"status": "resolved"})
     assert patch.status_code == 200, patch.text
     await _fold(sessionmaker)
-    t = await tenant.admin.get("/v1/reports/metrics", params=_params(NOW - timedelta(days=7), NOW + timedelta(hours=1)))
+    t = await tenant.admin.get("/v1/reports/metrics", params=_params(NOW - timedelta(days=7), later))
     total = t.json()["totals"][0]
     assert total["resolutions"] == 1 and total["reopened"] == 0
 
     incremental = await _rows(sessionmaker, tenant.org_id)
     async with sessionmaker.begin() as s:
-        await rollup.rebuild(s, NOW - timedelta(days=10), NOW + timedelta(hours=2), tenant.org_id)
+        await rollup.rebuild(s, NOW - timedelta(days=10), later + timedelta(hours=1), tenant.org_id)
     assert await _rows(sessionmaker, tenant.org_id) == incremental
 
     drill = await tenant.admin.get(
         "/v1/reports/metrics/conversations",
-        params=_params(NOW - timedelta(days=7), NOW + timedelta(hours=1), measure="first_responses"),
+        params=_params(NOW - timedelta(days=7), later, measure="first_responses"),
     )
     assert drill.status_code == 200, drill.text
     assert [c["id"] for c in drill.json()] == [conv]
     resolved = await tenant.admin.get(
         "/v1/reports/metrics/conversations",
-        params=_params(NOW - timedelta(days=7), NOW + timedelta(hours=1), measure="resolutions"),
+        params=_params(NOW - timedelta(days=7), later, measure="resolutions"),
     )
     assert [c["id"] for c in resolved.json()] == [conv]
 
