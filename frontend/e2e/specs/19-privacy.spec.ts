@@ -48,6 +48,8 @@ test('set retention, a masked supervisor sees a masked email, erase the buyer', 
     await logIn(supervisor, 'supervisor@hourglass.local', DEMO_PASSWORD);
     await supervisor.getByTestId('nav-customers').click();
     await supervisor.getByTestId('customer-search').fill(email);
+    // The search is debounced: wait for the list to narrow to the one buyer before opening it.
+    await expect(supervisor.getByTestId('customer-item')).toHaveCount(1, { timeout: 15_000 });
     await supervisor.getByTestId('customer-item').first().click();
     const identities = supervisor.getByTestId('customer-identities');
     await expect(identities).toContainText(`${email[0]}***@example.com`);
@@ -60,6 +62,7 @@ test('set retention, a masked supervisor sees a masked email, erase the buyer', 
   // The admin erases the buyer: typed confirmation; the open marketplace thread needs "erase anyway".
   await page.getByTestId('nav-customers').click();
   await page.getByTestId('customer-search').fill(email);
+  await expect(page.getByTestId('customer-item')).toHaveCount(1, { timeout: 15_000 });
   await page.getByTestId('customer-item').first().click();
   await expect(page.getByTestId('customer-identities')).toContainText(email);
   await page.getByTestId('open-erase').click();
