@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import exists, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.kit.errors import NotFound
@@ -86,3 +86,8 @@ async def claim_pending(session: AsyncSession) -> Attachment | None:
 
 async def notify(session: AsyncSession) -> None:
     await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+
+
+async def content_referenced(session: AsyncSession, sha256: str) -> bool:
+    """Whether any attachment row (any organization: the store is content-addressed) holds these bytes."""
+    return bool((await session.execute(select(exists().where(Attachment.sha256 == sha256)))).scalar())

@@ -12,7 +12,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.attachment import links, repository
@@ -223,7 +222,7 @@ async def upload(
         # agent has no reason to send active content or a program to a buyer, and no marketplace takes it.
         # The bytes were already placed (the type is known once they are read): unless a buyer's file
         # has the same content, they go again.
-        referenced = (await session.execute(select(exists().where(Attachment.sha256 == stored.sha256)))).scalar()
+        referenced = await repository.content_referenced(session, stored.sha256)
         if not referenced:
             store.path(stored.sha256).unlink(missing_ok=True)
         raise UnsupportedMediaType(
