@@ -18,7 +18,7 @@ from api.models.inbound_push import InboundPush
 from api.models.knowledge import HelpSite, KnowledgeArticle, KnowledgeEvent, KnowledgeVariant, KnowledgeVersion
 from api.models.macro import Macro
 from api.models.message import Message
-from api.models.metrics import ConversationResolution, MetricDirtyHour, MetricRollup
+from api.models.metrics import ConversationResolution, MetricDirtyHour, MetricRollup, MetricRollupDay
 from api.models.note import Note
 from api.models.order import Order, OrderItem, Shipment
 from api.models.organization import Organization
@@ -77,6 +77,7 @@ __all__ = [
     "Message",
     "MetricDirtyHour",
     "MetricRollup",
+    "MetricRollupDay",
     "Note",
     "Notification",
     "Order",

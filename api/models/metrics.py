@@ -56,6 +56,44 @@ class MetricRollup(Base):
     backlog_delta: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
+
+class MetricRollupDay(Base):
+    """The hour rows summed per local day of the organization's zone (a day is the hour buckets that
+    `buckets.day_of` maps to it), same dimensions and measures. A year's dashboard reads 365 days'
+    rows instead of 8,760 hours'; the edges of a range that are not whole days still come from the
+    hour rows. Written by the fold and the rebuild right after the hours they derive from, in the same
+    transaction, so the two tables never disagree. `zone` is the zone the days were cut in: reads use
+    only rows of the organization's current zone, and a changed zone is rebuilt (`rollup.refresh_days`)."""
+
+    __tablename__ = "metric_rollup_days"
+    __table_args__ = (Index("ix_metric_rollup_days_org_day", "organization_id", "day"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    day: Mapped[datetime] = mapped_column()  # the local midnight, as a UTC instant
+    zone: Mapped[str] = mapped_column(String(64))
+    agent_id: Mapped[uuid.UUID | None] = mapped_column()
+    team_id: Mapped[uuid.UUID | None] = mapped_column()
+    marketplace: Mapped[str] = mapped_column(String(20))
+    channel_id: Mapped[uuid.UUID] = mapped_column()
+    category: Mapped[str] = mapped_column(String(40))
+    automated: Mapped[bool] = mapped_column(Boolean)
+    replies: Mapped[int] = mapped_column(Integer, server_default="0")
+    first_responses: Mapped[int] = mapped_column(Integer, server_default="0")
+    frt_wall_sum: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    frt_business_sum: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    frt_wall_hist: Mapped[list[int]] = mapped_column(ARRAY(Integer))
+    frt_business_hist: Mapped[list[int]] = mapped_column(ARRAY(Integer))
+    resolutions: Mapped[int] = mapped_column(Integer, server_default="0")
+    reopened: Mapped[int] = mapped_column(Integer, server_default="0")
+    resolution_wall_sum: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    resolution_business_sum: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    resolution_wall_hist: Mapped[list[int]] = mapped_column(ARRAY(Integer))
+    resolution_business_hist: Mapped[list[int]] = mapped_column(ARRAY(Integer))
+    sla_met: Mapped[int] = mapped_column(Integer, server_default="0")
+    sla_breached: Mapped[int] = mapped_column(Integer, server_default="0")
+    backlog_delta: Mapped[int] = mapped_column(Integer, server_default="0")
+
 class MetricDirtyHour(Base):
     """An hour of one organization whose rollup rows must be recomputed. Append-only (no unique key,
     so concurrent writers never wait on each other); the fold deletes the rows it read."""

@@ -107,3 +107,32 @@ def day_of(bucket: datetime, zone: str) -> datetime:
 def previous_period(start: datetime, end: datetime) -> tuple[datetime, datetime]:
     """The period of the same length just before [start, end), for comparisons."""
     return start - (end - start), start
+
+
+def first_hour(day: datetime) -> datetime:
+    """The first hour bucket of a local day (`day` its midnight as a UTC instant): the hour starting at
+    midnight, or the next one in a zone whose midnight falls inside a UTC hour (+05:30)."""
+    floor = hour_floor(day)
+    return floor if floor == day else floor + timedelta(hours=1)
+
+
+def _next_midnight(day: datetime, zone: str) -> datetime:
+    """The local midnight after `day` (23, 24 or 25 hours later)."""
+    local = day.astimezone(ZoneInfo(zone)).date() + timedelta(days=1)
+    return datetime(local.year, local.month, local.day, tzinfo=ZoneInfo(zone)).astimezone(UTC)
+
+
+def whole_days(start: datetime, end: datetime, zone: str) -> tuple[datetime, datetime] | None:
+    """The local days all of whose hour buckets lie in [start, end), as [first midnight, midnight after
+    the last), or None when there is no such day. Rows of those days can be read from the day rollups;
+    the hours of the range outside them, from the hour rows."""
+    day = day_of(hour_floor(start), zone)
+    if first_hour(day) < start:
+        day = _next_midnight(day, zone)
+    first, last_end = day, None
+    while True:
+        after = _next_midnight(day, zone)
+        if first_hour(after) - timedelta(hours=1) >= end:  # the day's last hour is not in the range
+            break
+        last_end = day = after
+    return (first, last_end) if last_end is not None else None

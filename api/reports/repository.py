@@ -7,17 +7,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, literal, select, text
+from sqlalchemy import case, func, literal, or_, select, text, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from api.models import Conversation, Message, Organization, SlaClock, User
-from api.models.metrics import ConversationResolution, MetricRollup
+from api.models.metrics import ConversationResolution, MetricRollup, MetricRollupDay
+from api.reports import buckets
 from api.reports.facts import AUTOMATED_AUTHORS, MARKETPLACE_KINDS
 
 R = MetricRollup
 DIMENSIONS = ("agent_id", "team_id", "marketplace", "channel_id", "category")
-HISTOGRAMS = ("frt_wall_hist", "frt_business_hist", "resolution_wall_hist", "resolution_business_hist")
 
 
 @dataclass(frozen=True)
@@ -31,18 +31,20 @@ class MetricFilters:
     category: str | None = None
     include_automation: bool = False
 
-    def predicates(self) -> list[Any]:
+    def predicates(self, table: Any = None) -> list[Any]:
+        """The filters as conditions on a rollup table (the hour rows unless told)."""
+        t = R if table is None else table
         p: list[Any] = []
         if self.marketplace:
-            p.append(R.marketplace == self.marketplace)
+            p.append(t.marketplace == self.marketplace)
         if self.channel_id:
-            p.append(R.channel_id == self.channel_id)
+            p.append(t.channel_id == self.channel_id)
         if self.agent_id:
-            p.append(R.agent_id == self.agent_id)
+            p.append(t.agent_id == self.agent_id)
         if self.team_id:
-            p.append(R.team_id == self.team_id)
+            p.append(t.team_id == self.team_id)
         if self.category:
-            p.append(R.category == self.category)
+            p.append(t.category == self.category)
         return p
 
 
@@ -52,11 +54,60 @@ async def time_zone(session: AsyncSession, organization_id: uuid.UUID) -> str:
     )
 
 
-def _period(granularity: str, zone: str) -> Any:
+MEASURES = (
+    "replies",
+    "first_responses",
+    "frt_wall_sum",
+    "frt_business_sum",
+    "resolutions",
+    "reopened",
+    "resolution_wall_sum",
+    "resolution_business_sum",
+    "sla_met",
+    "sla_breached",
+    "backlog_delta",
+)
+HIST_KEYS = {
+    "fw": "frt_wall_hist",
+    "fb": "frt_business_hist",
+    "rw": "resolution_wall_hist",
+    "rb": "resolution_business_hist",
+}
+
+
+def _period(table: Any, granularity: str, zone: str) -> Any:
     if granularity == "hour":
-        return R.bucket
+        return table.bucket
     # Days are derived from the hour rows in the organization's zone.
-    return func.timezone(zone, func.date_trunc("day", func.timezone(zone, R.bucket)))
+    return func.timezone(zone, func.date_trunc("day", func.timezone(zone, table.bucket)))
+
+
+def _rows(
+    organization_id: uuid.UUID,
+    start: datetime,
+    end: datetime,
+    granularity: str | None,
+    zone: str,
+    filters: MetricFilters,
+) -> Any:
+    """The rollup rows covering [start, end): the day rows of the whole local days inside it (unless the
+    series is by hour) and the hour rows of the rest, with a `period` column, as one subquery."""
+    hour_where = [R.organization_id == organization_id, R.bucket >= start, R.bucket < end, *filters.predicates(R)]
+    days = buckets.whole_days(start, end, zone) if granularity != "hour" else None
+    columns = [*DIMENSIONS, "automated", *MEASURES, *HIST_KEYS.values()]
+    hour_period = [_period(R, granularity, zone).label("period")] if granularity else []
+    if days is None:
+        return select(*hour_period, *(getattr(R, c) for c in columns)).where(*hour_where).subquery("r")
+    D = MetricRollupDay
+    first, after = days
+    hours_outside = or_(R.bucket < buckets.first_hour(first), R.bucket >= buckets.first_hour(after))
+    day_period = [D.day.label("period")] if granularity else []
+    return union_all(
+        select(*hour_period, *(getattr(R, c) for c in columns)).where(*hour_where, hours_outside),
+        select(*day_period, *(getattr(D, c) for c in columns)).where(
+            D.organization_id == organization_id, D.zone == zone, D.day >= first, D.day < after, *filters.predicates(D)
+        ),
+    ).subquery("r")
 
 
 async def series(
@@ -68,47 +119,42 @@ async def series(
     zone: str,
     group_by: tuple[str, ...],
     filters: MetricFilters,
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Summed measures per (period, groups) and summed histograms per (period, groups, bucket index).
-    `granularity=None` sums the whole range."""
-    people = literal(filters.include_automation) | R.automated.is_(False)
-    keys: list[Any] = [_period(granularity, zone).label("period")] if granularity else []
-    keys += [getattr(R, g).label(g) for g in group_by]
-    where = [R.organization_id == organization_id, R.bucket >= start, R.bucket < end, *filters.predicates()]
+) -> list[dict[str, Any]]:
+    """Summed measures and histograms per (period, groups); `granularity=None` sums the whole range.
+    One scan: the histograms are summed element by element (`hist[i]`), which keeps one row per rollup
+    row (unnesting them would multiply the rows by the number of histogram buckets)."""
+    r = _rows(organization_id, start, end, granularity, zone, filters)
+    people = literal(filters.include_automation) | r.c.automated.is_(False)
+    keys: list[Any] = [r.c.period.label("period")] if granularity else []
+    keys += [r.c[g].label(g) for g in group_by]
     sums = [
-        func.sum(R.replies).filter(R.automated.is_(False)).label("replies_human"),
-        func.sum(R.replies).filter(R.automated.is_(True)).label("replies_automated"),
-        func.sum(R.first_responses).filter(people).label("first_responses"),
-        func.sum(R.frt_wall_sum).filter(people).label("frt_wall_sum"),
-        func.sum(R.frt_business_sum).filter(people).label("frt_business_sum"),
-        func.sum(R.resolutions).label("resolutions"),
-        func.sum(R.reopened).label("reopened"),
-        func.sum(R.resolution_wall_sum).label("resolution_wall_sum"),
-        func.sum(R.resolution_business_sum).label("resolution_business_sum"),
-        func.sum(R.sla_met).label("sla_met"),
-        func.sum(R.sla_met).filter(R.automated.is_(True)).label("sla_met_by_automation"),
-        func.sum(R.sla_breached).label("sla_breached"),
-        func.sum(R.backlog_delta).label("backlog_delta"),
+        func.sum(r.c.replies).filter(r.c.automated.is_(False)).label("replies_human"),
+        func.sum(r.c.replies).filter(r.c.automated.is_(True)).label("replies_automated"),
+        func.sum(r.c.first_responses).filter(people).label("first_responses"),
+        func.sum(r.c.frt_wall_sum).filter(people).label("frt_wall_sum"),
+        func.sum(r.c.frt_business_sum).filter(people).label("frt_business_sum"),
+        func.sum(r.c.resolutions).label("resolutions"),
+        func.sum(r.c.reopened).label("reopened"),
+        func.sum(r.c.resolution_wall_sum).label("resolution_wall_sum"),
+        func.sum(r.c.resolution_business_sum).label("resolution_business_sum"),
+        func.sum(r.c.sla_met).label("sla_met"),
+        func.sum(r.c.sla_met).filter(r.c.automated.is_(True)).label("sla_met_by_automation"),
+        func.sum(r.c.sla_breached).label("sla_breached"),
+        func.sum(r.c.backlog_delta).label("backlog_delta"),
     ]
-    measures = [dict(r._mapping) for r in await session.execute(select(*keys, *sums).where(*where).group_by(*keys))]
-    # Histograms: the four arrays zipped and summed element-wise, only for rows that count.
-    u = func.unnest(R.frt_wall_hist, R.frt_business_hist, R.resolution_wall_hist, R.resolution_business_hist)
-    unnested = u.table_valued("fw", "fb", "rw", "rb", with_ordinality="i").render_derived("u")
-    hist_rows = await session.execute(
-        select(
-            *keys,
-            unnested.c.i.label("i"),
-            func.sum(unnested.c.fw).filter(people).label("fw"),
-            func.sum(unnested.c.fb).filter(people).label("fb"),
-            func.sum(unnested.c.rw).label("rw"),
-            func.sum(unnested.c.rb).label("rb"),
-        )
-        .select_from(R)
-        .join(unnested, literal(True))
-        .where(*where)
-        .group_by(*keys, unnested.c.i)
-    )
-    return measures, [dict(r._mapping) for r in hist_rows]
+    for short, column in HIST_KEYS.items():
+        # First-response histograms count people only unless automation is included, as their sums do.
+        only = people if short in ("fw", "fb") else None
+        for i in range(1, buckets.SIZE + 1):
+            total = func.sum(r.c[column][i])
+            sums.append((total.filter(only) if only is not None else total).label(f"{short}{i}"))
+    out = []
+    for row in await session.execute(select(*keys, *sums).group_by(*keys)):
+        m = dict(row._mapping)
+        for short in HIST_KEYS:
+            m[short] = [int(m.pop(f"{short}{i}") or 0) for i in range(1, buckets.SIZE + 1)]
+        out.append(m)
+    return out
 
 
 async def backlog_before(
@@ -117,14 +163,27 @@ async def backlog_before(
     start: datetime,
     group_by: tuple[str, ...],
     filters: MetricFilters,
+    zone: str,
 ) -> dict[tuple[Any, ...], int]:
-    """The backlog at `start` per group: the running sum of the deltas before it."""
-    keys = [getattr(R, g) for g in group_by]
-    rows = await session.execute(
-        select(*keys, func.sum(R.backlog_delta))
-        .where(R.organization_id == organization_id, R.bucket < start, *filters.predicates())
-        .group_by(*keys)
-    )
+    """The backlog at `start` per group: the running sum of the deltas before it (whole local days from
+    the day rows, the hours of the day `start` falls in from the hour rows)."""
+    D = MetricRollupDay
+    day = buckets.day_of(buckets.hour_floor(start), zone)
+    hour_keys = [getattr(R, g).label(g) for g in group_by]
+    day_keys = [getattr(D, g).label(g) for g in group_by]
+    parts = union_all(
+        select(*hour_keys, R.backlog_delta).where(
+            R.organization_id == organization_id,
+            R.bucket >= buckets.first_hour(day),
+            R.bucket < start,
+            *filters.predicates(R),
+        ),
+        select(*day_keys, D.backlog_delta).where(
+            D.organization_id == organization_id, D.zone == zone, D.day < day, *filters.predicates(D)
+        ),
+    ).subquery("b")
+    keys = [parts.c[g] for g in group_by]
+    rows = await session.execute(select(*keys, func.sum(parts.c.backlog_delta)).group_by(*keys))
     return {tuple(r[:-1]): int(r[-1] or 0) for r in rows}
 
 

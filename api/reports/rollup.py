@@ -17,7 +17,7 @@ from sqlalchemy import delete, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.models import BusinessCalendar, Organization, PrivacySettings
-from api.models.metrics import MetricRollup
+from api.models.metrics import MetricRollup, MetricRollupDay
 from api.reports import buckets, facts
 from api.reports.facts import ClockFact, ReplyFact, ResolutionFact, Where
 from api.sla.calendar import business_elapsed
@@ -123,7 +123,65 @@ async def recompute(session: AsyncSession, organization_id: uuid.UUID, hours: It
     )
     if rows:
         await session.execute(insert(MetricRollup), [facts.as_row(organization_id, k, m) for k, m in rows.items()])
+    zone = await _zone(session, organization_id)
+    await refresh_days(session, organization_id, zone, {buckets.day_of(h, zone) for h in wanted})
     return len(rows)
+
+
+async def _zone(session: AsyncSession, organization_id: uuid.UUID) -> str:
+    return str(
+        (await session.execute(select(Organization.time_zone).where(Organization.id == organization_id))).scalar_one()
+    )
+
+
+_DIMENSIONS = "agent_id, team_id, marketplace, channel_id, category, automated"
+_SUMS = ", ".join(
+    [f"sum({m})" for m in ("replies", "first_responses", "frt_wall_sum", "frt_business_sum", "resolutions")]
+    + [f"sum({m})" for m in ("reopened", "resolution_wall_sum", "resolution_business_sum", "sla_met")]
+    + ["sum(sla_breached)", "sum(backlog_delta)"]
+    # Histograms summed element by element (their length is fixed: buckets.SIZE).
+    + [
+        "ARRAY[" + ", ".join(f"sum({h}[{i}])::int" for i in range(1, buckets.SIZE + 1)) + "]"
+        for h in ("frt_wall_hist", "frt_business_hist", "resolution_wall_hist", "resolution_business_hist")
+    ]
+)
+REFRESH_DAYS = text(
+    f"""
+    INSERT INTO metric_rollup_days (organization_id, day, zone, {_DIMENSIONS}, replies, first_responses,
+           frt_wall_sum, frt_business_sum, resolutions, reopened, resolution_wall_sum, resolution_business_sum,
+           sla_met, sla_breached, backlog_delta, frt_wall_hist, frt_business_hist, resolution_wall_hist,
+           resolution_business_hist)
+    SELECT :org, d.day, :zone, {_DIMENSIONS}, {_SUMS}
+      FROM (SELECT r.*, timezone(:zone, date_trunc('day', timezone(:zone, r.bucket))) AS day
+              FROM metric_rollups r
+             WHERE r.organization_id = :org AND r.bucket >= :lo AND r.bucket < :hi) d
+     WHERE d.day = ANY(:days)
+     GROUP BY d.day, {_DIMENSIONS}
+    """
+)
+
+
+async def refresh_days(session: AsyncSession, organization_id: uuid.UUID, zone: str, days: Iterable[datetime]) -> None:
+    """Replace the day rows of these local days (midnights as UTC instants) with the sums of their hour
+    rows. Called after the hour rows changed, in the same transaction."""
+    wanted = sorted(set(days))
+    if not wanted:
+        return
+    await session.execute(
+        delete(MetricRollupDay).where(
+            MetricRollupDay.organization_id == organization_id, MetricRollupDay.day.in_(wanted)
+        )
+    )
+    for i in range(0, len(wanted), 31):
+        chunk = wanted[i : i + 31]
+        params = {
+            "org": organization_id,
+            "zone": zone,
+            "days": chunk,
+            "lo": buckets.hour_floor(chunk[0]),
+            "hi": buckets.first_hour(buckets.day_of(chunk[-1] + timedelta(hours=36), zone)),
+        }
+        await session.execute(REFRESH_DAYS, params)
 
 
 async def fold(session: AsyncSession, batch: int = FOLD_BATCH) -> int:

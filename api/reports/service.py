@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,7 +16,7 @@ from api.message.rules import AUTOMATION_COUNTS
 from api.models import Conversation
 from api.reports import buckets, repository
 from api.reports import periodic as periodic_render
-from api.reports.repository import MetricFilters
+from api.reports.repository import HIST_KEYS, MetricFilters
 from api.reports.schemas import (
     AgentReport,
     AgentRow,
@@ -134,19 +133,13 @@ async def _collect(
     group_by: tuple[str, ...],
     filters: MetricFilters,
 ) -> list[MetricPoint]:
-    measures, hist_rows = await repository.series(session, org, start, end, granularity, zone, group_by, filters)
-    opening = await repository.backlog_before(session, org, start, group_by, filters)
+    rows = await repository.series(session, org, start, end, granularity, zone, group_by, filters)
+    opening = await repository.backlog_before(session, org, start, group_by, filters, zone)
 
     def key(row: dict[str, Any]) -> tuple[Any, ...]:
         return ((row["period"],) if granularity else (None,)) + tuple(row[g] for g in group_by)
 
-    by_key = {key(r): r for r in measures}
-    hists: dict[tuple[Any, ...], dict[str, list[int]]] = defaultdict(
-        lambda: {k: buckets.empty() for k in ("fw", "fb", "rw", "rb")}
-    )
-    for r in hist_rows:
-        for k in ("fw", "fb", "rw", "rb"):
-            hists[key(r)][k][int(r["i"]) - 1] = int(r[k] or 0)
+    by_key = {key(r): r for r in rows}
     groups = sorted({k[1:] for k in by_key} | set(opening), key=lambda g: tuple(str(x) for x in g))
     if not group_by:
         groups = [()]  # the one total, zeros included: charts are dense
@@ -161,7 +154,7 @@ async def _collect(
                 MetricPoint(
                     period=p,
                     **dict(zip(group_by, g, strict=True)),
-                    **figures(row, hists[(p, *g)], backlog),
+                    **figures(row, {k: row.get(k) or buckets.empty() for k in HIST_KEYS}, backlog),
                 )
             )
     return points

@@ -14,6 +14,7 @@ api/template/pool.py, which runs it in a separate process with a memory limit an
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,6 +35,8 @@ MAX_TEMPLATE_CHARS = 20_000
 MAX_SECONDS = 0.5
 MAX_LOOP_DEPTH = 2
 MAX_VALUE_CHARS = 1_000
+# Compiled templates kept per renderer process (a few hundred KiB at most under its memory limit).
+PREPARED_CACHE_SIZE = 256
 
 # The variables a template may use, with what each means (shown in the editor).
 VARIABLES: dict[str, str] = {
@@ -396,19 +399,49 @@ class _AnyArguments(dict[str, str]):
         return ""
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    problems: tuple[str, ...]
+    used: frozenset[str]
+    env: _Limited | None
+    template: Any
+
+
+@functools.lru_cache(maxsize=PREPARED_CACHE_SIZE)
+def _prepare(source: str) -> _Prepared:
+    """Check, analyse and compile a source once: parsing and compiling cost ten times the render itself,
+    and the same few templates and articles are rendered over and over (suggestions, auto-replies).
+    Each source keeps its own environment, whose deadline `render` sets before every use; a renderer
+    process renders one template at a time, so the deadline is never shared between two renders."""
+    problems = check(source)
+    if problems:
+        return _Prepared(tuple(problems), frozenset(), None, None)
+    env = _Limited()
+    try:
+        used = frozenset(variables_used(source))
+        template = env.from_string(source)
+    except TemplateError as exc:
+        return _Prepared((str(exc),), frozenset(), None, None)
+    except (JinjaTemplateError, RecursionError, MemoryError) as exc:
+        return _Prepared((f"Rendering failed: {exc}",), frozenset(), None, None)
+    return _Prepared((), used, env, template)
+
+
 def render(source: str, values: dict[str, str | None]) -> Rendered:
     """Render with the given values. A missing or empty value renders as empty text (or as the
     template's fallback, `{{ customer_name or "there" }}`) and is reported as a warning."""
-    problems = check(source)
-    if problems:
-        raise TemplateError(" ".join(problems))
-    env = _Limited()
-    used = variables_used(source)
-    warnings = [f"{{{{{name}}}}} has no value for this conversation." for name in sorted(used) if not values.get(name)]
+    prepared = _prepare(source)
+    if prepared.problems:
+        raise TemplateError(" ".join(prepared.problems))
+    assert prepared.env is not None
+    env = prepared.env
+    warnings = [
+        f"{{{{{name}}}}} has no value for this conversation." for name in sorted(prepared.used) if not values.get(name)
+    ]
     context = {name: (values.get(name) or "")[:MAX_VALUE_CHARS] for name in VARIABLES}
     env.deadline = time.monotonic() + MAX_SECONDS
     try:
-        text = env.from_string(source).render(context)
+        text = prepared.template.render(context)
     except SecurityError as exc:
         raise TemplateError(f"Refused: {exc}") from exc
     except UndefinedError as exc:
