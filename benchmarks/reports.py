@@ -143,7 +143,8 @@ GENERATE = (
            (CAST(:agents AS uuid[]))[1 + floor(random() * cardinality(CAST(:agents AS uuid[])))::int] AS assignee,
            (CAST(:agents AS uuid[]))[1 + floor(random() * cardinality(CAST(:agents AS uuid[])))::int] AS author,
            random() < 0.3 AS auto, asked, asked + make_interval(secs => -ln(1 - random()) * 5400) AS answered
-      FROM (SELECT CAST(:start AS timestamptz) + make_interval(secs => random() * CAST(:span AS float8)) AS asked FROM generate_series(1, CAST(:n AS int))) g
+      FROM (SELECT CAST(:start AS timestamptz) + make_interval(secs => random() * CAST(:span AS float8)) AS asked
+              FROM generate_series(1, CAST(:n AS int))) g
     """,
     """
     INSERT INTO conversations (id, organization_id, channel_id, marketplace, thread_key, last_message_at,
@@ -161,7 +162,8 @@ GENERATE = (
     """
     INSERT INTO sla_clocks (id, organization_id, conversation_id, kind, policy_snapshot, reason, marketplace,
                             channel_id, started_at, state, breached_at, stopped_at, stop_reason, stop_message_id)
-    SELECT h.clock, CAST(:org AS uuid), h.conv, 'marketplace_first_response', '{}', 'bench', c.marketplace, h.ch, h.asked,
+    SELECT h.clock, CAST(:org AS uuid), h.conv, 'marketplace_first_response', '{}', 'bench', c.marketplace, h.ch,
+           h.asked,
            CASE WHEN h.answered - h.asked > interval '24 hours' THEN 'breached' ELSE 'met' END,
            CASE WHEN h.answered - h.asked > interval '24 hours' THEN h.asked + interval '24 hours' END,
            h.answered, 'reply', h.msg

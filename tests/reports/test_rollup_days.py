@@ -27,8 +27,12 @@ SUMMED = (
 )
 
 
+def _zero() -> dict:
+    return {**{k: 0 for k in SUMMED}, **{k: [0] * buckets.SIZE for k in HIST_KEYS}}
+
+
 def _by_day(hour_rows: list[dict], group: str | None) -> dict[tuple, dict]:
-    out: dict[tuple, dict] = defaultdict(lambda: {**{k: 0 for k in SUMMED}, **{k: [0] * buckets.SIZE for k in HIST_KEYS}})
+    out: dict[tuple, dict] = defaultdict(_zero)
     for r in hour_rows:
         key = (buckets.day_of(r["period"], ZONE), r[group] if group else None)
         for k in SUMMED:
@@ -80,7 +84,7 @@ async def test_day_rows_equal_the_hours_summed_and_rebuild_equals_the_fold(tenan
             assert _shape(by_day, group) == {k: v for k, v in _by_day(hours, group).items() if any(v.values())}
             whole = await repository.series(s, tenant.org_id, start, end, None, ZONE, group_by, MetricFilters())
             people = await repository.series(s, tenant.org_id, start, end, "hour", ZONE, group_by, MetricFilters())
-            totals = defaultdict(lambda: {**{k: 0 for k in SUMMED}, **{k: [0] * buckets.SIZE for k in HIST_KEYS}})
+            totals: dict = defaultdict(_zero)
             for (_, g), v in _by_day(people, group).items():
                 for k in SUMMED:
                     totals[g][k] += v[k]
