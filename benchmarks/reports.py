@@ -16,15 +16,19 @@ import os
 import random
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import asyncpg
 from sqlalchemy import text
 
-from benchmarks.common import figure, fresh_database, percentile, save
+from benchmarks.common import figure, fresh_database, percentile, save, server_url
 
 DAYS = int(os.environ.get("BENCH_REPORT_DAYS", "30"))
 MESSAGES = int(os.environ.get("BENCH_REPORT_MESSAGES", "20000"))
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "50"))
+REUSE = os.environ.get("BENCH_REPORT_REUSE") == "1"
+DATABASE = os.environ.get("BENCH_REPORT_DATABASE", "hourglass_bench_reports")
 INGEST_BATCH = 500
 MARKETPLACES = ("walmart", "amazon", "ebay", "tiktok", "shopee")
 RAW = text(
@@ -197,19 +201,65 @@ async def _generate(  # type: ignore[no-untyped-def]
         await session.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER USER"))
 
 
-async def main() -> None:
-    from api.auth import service as auth_service
-    from api.auth.principal import ROLE_SCOPES, Principal
-    from api.config import get_settings
-    from api.db import create_engine, create_sessionmaker
-    from api.reports import rollup, service
-    from api.reports.repository import MetricFilters
+@dataclass(frozen=True)
+class Seeded:
+    """What the history load made, kept in the database (`bench_meta`) for BENCH_REPORT_REUSE."""
 
-    url = await fresh_database("hourglass_bench_reports")
-    settings = get_settings()
-    engine = create_engine(url.replace("postgresql://", "postgresql+asyncpg://"), settings, pool_size=2)
-    sm = create_sessionmaker(engine)
-    rng = random.Random(13)
+    org_id: uuid.UUID
+    agents: list[uuid.UUID]
+    channels: list[tuple[uuid.UUID, str]]
+    end: datetime
+    rebuild_s: float
+    rollup_rows: int
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "org_id": str(self.org_id),
+                "agents": [str(a) for a in self.agents],
+                "channels": [[str(c), m] for c, m in self.channels],
+                "end": self.end.isoformat(),
+                "rebuild_s": self.rebuild_s,
+                "rollup_rows": self.rollup_rows,
+                "messages": MESSAGES,
+                "days": DAYS,
+            }
+        )
+
+    @classmethod
+    def from_json(cls, raw: str) -> Seeded:
+        d = json.loads(raw)
+        return cls(
+            uuid.UUID(d["org_id"]),
+            [uuid.UUID(a) for a in d["agents"]],
+            [(uuid.UUID(c), m) for c, m in d["channels"]],
+            datetime.fromisoformat(d["end"]),
+            float(d["rebuild_s"]),
+            int(d["rollup_rows"]),
+        )
+
+
+async def _reusable() -> str | None:
+    """The URL of an earlier run's database when it holds the same history (BENCH_REPORT_REUSE=1: the
+    5 M-message load takes tens of minutes; the timed queries can be re-run on a quiet box without it)."""
+    from sqlalchemy.engine import make_url
+
+    base = make_url(server_url()).set(database=DATABASE).render_as_string(hide_password=False)
+    try:
+        conn = await asyncpg.connect(base.replace("postgresql+asyncpg://", "postgresql://"))
+    except (asyncpg.InvalidCatalogNameError, OSError):
+        return None
+    try:
+        raw = await conn.fetchval("SELECT value FROM bench_meta")
+    except asyncpg.UndefinedTableError:
+        return None
+    finally:
+        await conn.close()
+    meta = json.loads(raw)
+    return base if (meta["messages"], meta["days"]) == (MESSAGES, DAYS) else None
+
+
+async def _seed(sm, auth_service, rollup) -> Seeded:  # type: ignore[no-untyped-def]
     end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     start = end - timedelta(days=DAYS)
     async with sm.begin() as s:
@@ -251,8 +301,38 @@ async def main() -> None:
     async with sm.begin() as s:
         await rollup.rebuild(s, start, end + timedelta(hours=1), org_id)
     rebuild_s = time.perf_counter() - t0
-    async with sm() as s:
+    async with sm.begin() as s:
         rollup_rows = (await s.execute(text("SELECT count(*) FROM metric_rollups"))).scalar_one()
+        seeded = Seeded(org_id, agents, channels, end, rebuild_s, int(rollup_rows))
+        await s.execute(text("CREATE TABLE bench_meta (value text NOT NULL)"))
+        await s.execute(text("INSERT INTO bench_meta VALUES (:v)"), {"v": seeded.to_json()})
+    return seeded
+
+
+async def main() -> None:
+    from api.auth import service as auth_service
+    from api.auth.principal import ROLE_SCOPES, Principal
+    from api.config import get_settings
+    from api.db import create_engine, create_sessionmaker
+    from api.reports import rollup, service
+    from api.reports.repository import MetricFilters
+
+    settings = get_settings()
+    rng = random.Random(13)
+    reused = await _reusable() if REUSE else None
+    if reused is None:
+        url = await fresh_database(DATABASE)
+    else:
+        url = reused
+    engine = create_engine(url.replace("postgresql://", "postgresql+asyncpg://"), settings, pool_size=2)
+    sm = create_sessionmaker(engine)
+    if reused is None:
+        seeded = await _seed(sm, auth_service, rollup)
+    else:
+        async with sm() as s:
+            seeded = Seeded.from_json((await s.execute(text("SELECT value FROM bench_meta"))).scalar_one())
+    org_id, agents, channels, end = seeded.org_id, seeded.agents, seeded.channels, seeded.end
+    rebuild_s, rollup_rows = seeded.rebuild_s, seeded.rollup_rows
 
     # Maintenance: inserting recent messages with and without the triggers, then folding them.
     async def ingest(triggers: bool) -> float:

@@ -18,7 +18,13 @@ from api.models.inbound_push import InboundPush
 from api.models.knowledge import HelpSite, KnowledgeArticle, KnowledgeEvent, KnowledgeVariant, KnowledgeVersion
 from api.models.macro import Macro
 from api.models.message import Message
-from api.models.metrics import ConversationResolution, MetricDirtyHour, MetricRollup, MetricRollupDay
+from api.models.metrics import (
+    ConversationResolution,
+    MetricDirtyHour,
+    MetricRollup,
+    MetricRollupDay,
+    MetricRollupMarketplaceDay,
+)
 from api.models.note import Note
 from api.models.order import Order, OrderItem, Shipment
 from api.models.organization import Organization
@@ -78,6 +84,7 @@ __all__ = [
     "MetricDirtyHour",
     "MetricRollup",
     "MetricRollupDay",
+    "MetricRollupMarketplaceDay",
     "Note",
     "Notification",
     "Order",

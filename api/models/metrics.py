@@ -56,7 +56,6 @@ class MetricRollup(Base):
     backlog_delta: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
-
 class MetricRollupDay(Base):
     """The hour rows summed per local day of the organization's zone (a day is the hour buckets that
     `buckets.day_of` maps to it), same dimensions and measures. A year's dashboard reads 365 days'
@@ -93,6 +92,38 @@ class MetricRollupDay(Base):
     sla_met: Mapped[int] = mapped_column(Integer, server_default="0")
     sla_breached: Mapped[int] = mapped_column(Integer, server_default="0")
     backlog_delta: Mapped[int] = mapped_column(Integer, server_default="0")
+
+
+class MetricRollupMarketplaceDay(Base):
+    """The day rows summed over every dimension but the marketplace (and automated): the dashboard's
+    usual question (everything, or per marketplace) reads one or five rows a day instead of one per
+    agent, team, store and category. Derived from `metric_rollup_days` in the same transaction."""
+
+    __tablename__ = "metric_rollup_marketplace_days"
+    __table_args__ = (Index("ix_metric_rollup_marketplace_days_org_day", "organization_id", "day"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    day: Mapped[datetime] = mapped_column()
+    zone: Mapped[str] = mapped_column(String(64))
+    marketplace: Mapped[str] = mapped_column(String(20))
+    automated: Mapped[bool] = mapped_column(Boolean)
+    replies: Mapped[int] = mapped_column(Integer, server_default="0")
+    first_responses: Mapped[int] = mapped_column(Integer, server_default="0")
+    frt_wall_sum: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    frt_business_sum: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    frt_wall_hist: Mapped[list[int]] = mapped_column(ARRAY(Integer))
+    frt_business_hist: Mapped[list[int]] = mapped_column(ARRAY(Integer))
+    resolutions: Mapped[int] = mapped_column(Integer, server_default="0")
+    reopened: Mapped[int] = mapped_column(Integer, server_default="0")
+    resolution_wall_sum: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    resolution_business_sum: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    resolution_wall_hist: Mapped[list[int]] = mapped_column(ARRAY(Integer))
+    resolution_business_hist: Mapped[list[int]] = mapped_column(ARRAY(Integer))
+    sla_met: Mapped[int] = mapped_column(Integer, server_default="0")
+    sla_breached: Mapped[int] = mapped_column(Integer, server_default="0")
+    backlog_delta: Mapped[int] = mapped_column(Integer, server_default="0")
+
 
 class MetricDirtyHour(Base):
     """An hour of one organization whose rollup rows must be recomputed. Append-only (no unique key,

@@ -122,6 +122,17 @@ def _next_midnight(day: datetime, zone: str) -> datetime:
     return datetime(local.year, local.month, local.day, tzinfo=ZoneInfo(zone)).astimezone(UTC)
 
 
+def days(start: datetime, end: datetime, zone: str) -> list[datetime]:
+    """The local days (midnights as UTC instants) of the hour buckets overlapping [start, end): the
+    same as `day_of` of each of `hours(start, end)`, a day at a time."""
+    out: list[datetime] = []
+    day = day_of(hour_floor(start), zone)
+    while first_hour(day) < end:
+        out.append(day)
+        day = _next_midnight(day, zone)
+    return out
+
+
 def whole_days(start: datetime, end: datetime, zone: str) -> tuple[datetime, datetime] | None:
     """The local days all of whose hour buckets lie in [start, end), as [first midnight, midnight after
     the last), or None when there is no such day. Rows of those days can be read from the day rollups;

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, literal, or_, select, text, union_all
+from sqlalchemy import case, func, literal, literal_column, select, text, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from api.models import Conversation, Message, Organization, SlaClock, User
-from api.models.metrics import ConversationResolution, MetricRollup, MetricRollupDay
+from api.models.metrics import ConversationResolution, MetricRollup, MetricRollupDay, MetricRollupMarketplaceDay
 from api.reports import buckets
 from api.reports.facts import AUTOMATED_AUTHORS, MARKETPLACE_KINDS
 
@@ -82,28 +82,44 @@ def _period(table: Any, granularity: str, zone: str) -> Any:
     return func.timezone(zone, func.date_trunc("day", func.timezone(zone, table.bucket)))
 
 
+def _day_table(group_by: tuple[str, ...], filters: MetricFilters) -> tuple[Any, list[str]]:
+    """The day rollup a question can be answered from, and the dimension columns it reads: the
+    marketplace day rows when only the marketplace matters (the dashboard's usual question), the
+    detailed day rows otherwise."""
+    by_marketplace_only = set(group_by) <= {"marketplace"} and not (
+        filters.channel_id or filters.agent_id or filters.team_id or filters.category
+    )
+    if by_marketplace_only:
+        return MetricRollupMarketplaceDay, ["marketplace"]
+    return MetricRollupDay, list(DIMENSIONS)
+
+
 def _rows(
     organization_id: uuid.UUID,
     start: datetime,
     end: datetime,
     granularity: str | None,
     zone: str,
+    group_by: tuple[str, ...],
     filters: MetricFilters,
 ) -> Any:
     """The rollup rows covering [start, end): the day rows of the whole local days inside it (unless the
     series is by hour) and the hour rows of the rest, with a `period` column, as one subquery."""
     hour_where = [R.organization_id == organization_id, R.bucket >= start, R.bucket < end, *filters.predicates(R)]
     days = buckets.whole_days(start, end, zone) if granularity != "hour" else None
-    columns = [*DIMENSIONS, "automated", *MEASURES, *HIST_KEYS.values()]
+    D, dimensions = _day_table(group_by, filters)
+    columns = [*dimensions, "automated", *MEASURES, *HIST_KEYS.values()]
     hour_period = [_period(R, granularity, zone).label("period")] if granularity else []
+    hour_rows = select(*hour_period, *(getattr(R, c) for c in columns))
     if days is None:
-        return select(*hour_period, *(getattr(R, c) for c in columns)).where(*hour_where).subquery("r")
-    D = MetricRollupDay
+        return hour_rows.where(*hour_where).subquery("r")
     first, after = days
-    hours_outside = or_(R.bucket < buckets.first_hour(first), R.bucket >= buckets.first_hour(after))
     day_period = [D.day.label("period")] if granularity else []
+    # The edges as two ranges of the (organization, bucket) index, not one range filtered: a filter
+    # would read every hour row of the whole days too.
     return union_all(
-        select(*hour_period, *(getattr(R, c) for c in columns)).where(*hour_where, hours_outside),
+        hour_rows.where(*hour_where, R.bucket < buckets.first_hour(first)),
+        hour_rows.where(*hour_where, R.bucket >= buckets.first_hour(after)),
         select(*day_period, *(getattr(D, c) for c in columns)).where(
             D.organization_id == organization_id, D.zone == zone, D.day >= first, D.day < after, *filters.predicates(D)
         ),
@@ -123,7 +139,7 @@ async def series(
     """Summed measures and histograms per (period, groups); `granularity=None` sums the whole range.
     One scan: the histograms are summed element by element (`hist[i]`), which keeps one row per rollup
     row (unnesting them would multiply the rows by the number of histogram buckets)."""
-    r = _rows(organization_id, start, end, granularity, zone, filters)
+    r = _rows(organization_id, start, end, granularity, zone, group_by, filters)
     people = literal(filters.include_automation) | r.c.automated.is_(False)
     keys: list[Any] = [r.c.period.label("period")] if granularity else []
     keys += [r.c[g].label(g) for g in group_by]
@@ -144,15 +160,16 @@ async def series(
     ]
     for short, column in HIST_KEYS.items():
         # First-response histograms count people only unless automation is included, as their sums do.
-        only = people if short in ("fw", "fb") else None
-        for i in range(1, buckets.SIZE + 1):
-            total = func.sum(r.c[column][i])
-            sums.append((total.filter(only) if only is not None else total).label(f"{short}{i}"))
+        only = " FILTER (WHERE NOT r.automated)" if short in ("fw", "fb") and not filters.include_automation else ""
+        # Written out rather than built from expressions: 20 subscripts per histogram cost more to
+        # build as SQLAlchemy expressions than the query takes to run.
+        elements = ", ".join(f"coalesce(sum(r.{column}[{i}]){only}, 0)" for i in range(1, buckets.SIZE + 1))
+        sums.append(literal_column(f"ARRAY[{elements}]").label(short))
     out = []
-    for row in await session.execute(select(*keys, *sums).group_by(*keys)):
+    for row in await session.execute(select(*keys, *sums).select_from(r).group_by(*keys)):
         m = dict(row._mapping)
         for short in HIST_KEYS:
-            m[short] = [int(m.pop(f"{short}{i}") or 0) for i in range(1, buckets.SIZE + 1)]
+            m[short] = [int(v) for v in m[short]]
         out.append(m)
     return out
 
@@ -167,7 +184,7 @@ async def backlog_before(
 ) -> dict[tuple[Any, ...], int]:
     """The backlog at `start` per group: the running sum of the deltas before it (whole local days from
     the day rows, the hours of the day `start` falls in from the hour rows)."""
-    D = MetricRollupDay
+    D, _ = _day_table(group_by, filters)
     day = buckets.day_of(buckets.hour_floor(start), zone)
     hour_keys = [getattr(R, g).label(g) for g in group_by]
     day_keys = [getattr(D, g).label(g) for g in group_by]

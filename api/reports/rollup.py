@@ -17,7 +17,7 @@ from sqlalchemy import delete, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.models import BusinessCalendar, Organization, PrivacySettings
-from api.models.metrics import MetricRollup, MetricRollupDay
+from api.models.metrics import MetricRollup, MetricRollupDay, MetricRollupMarketplaceDay
 from api.reports import buckets, facts
 from api.reports.facts import ClockFact, ReplyFact, ResolutionFact, Where
 from api.sla.calendar import business_elapsed
@@ -145,6 +145,18 @@ _SUMS = ", ".join(
         for h in ("frt_wall_hist", "frt_business_hist", "resolution_wall_hist", "resolution_business_hist")
     ]
 )
+REFRESH_MARKETPLACE_DAYS = text(
+    f"""
+    INSERT INTO metric_rollup_marketplace_days (organization_id, day, zone, marketplace, automated, replies,
+           first_responses, frt_wall_sum, frt_business_sum, resolutions, reopened, resolution_wall_sum,
+           resolution_business_sum, sla_met, sla_breached, backlog_delta, frt_wall_hist, frt_business_hist,
+           resolution_wall_hist, resolution_business_hist)
+    SELECT organization_id, day, zone, marketplace, automated, {_SUMS}
+      FROM metric_rollup_days
+     WHERE organization_id = :org AND zone = :zone AND day = ANY(:days)
+     GROUP BY organization_id, day, zone, marketplace, automated
+    """
+)
 REFRESH_DAYS = text(
     f"""
     INSERT INTO metric_rollup_days (organization_id, day, zone, {_DIMENSIONS}, replies, first_responses,
@@ -163,15 +175,13 @@ REFRESH_DAYS = text(
 
 async def refresh_days(session: AsyncSession, organization_id: uuid.UUID, zone: str, days: Iterable[datetime]) -> None:
     """Replace the day rows of these local days (midnights as UTC instants) with the sums of their hour
-    rows. Called after the hour rows changed, in the same transaction."""
+    rows, and the marketplace day rows with the sums of those. Called after the hour rows changed, in
+    the same transaction."""
     wanted = sorted(set(days))
     if not wanted:
         return
-    await session.execute(
-        delete(MetricRollupDay).where(
-            MetricRollupDay.organization_id == organization_id, MetricRollupDay.day.in_(wanted)
-        )
-    )
+    for table in (MetricRollupDay, MetricRollupMarketplaceDay):
+        await session.execute(delete(table).where(table.organization_id == organization_id, table.day.in_(wanted)))
     for i in range(0, len(wanted), 31):
         chunk = wanted[i : i + 31]
         params = {
@@ -182,6 +192,7 @@ async def refresh_days(session: AsyncSession, organization_id: uuid.UUID, zone: 
             "hi": buckets.first_hour(buckets.day_of(chunk[-1] + timedelta(hours=36), zone)),
         }
         await session.execute(REFRESH_DAYS, params)
+    await session.execute(REFRESH_MARKETPLACE_DAYS, {"org": organization_id, "zone": zone, "days": wanted})
 
 
 async def fold(session: AsyncSession, batch: int = FOLD_BATCH) -> int:

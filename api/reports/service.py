@@ -81,6 +81,8 @@ def automation_notes(include_automation: bool) -> list[FigureAutomation]:
 
 
 def _durations(hist: list[int], total: int, count: int) -> Durations:
+    if not any(hist):  # most cells of a long series by agent or store are empty
+        return Durations(median_seconds=None, p90_seconds=None, mean_seconds=total / count if count else None)
     return Durations(
         median_seconds=buckets.percentile(hist, 0.5),
         p90_seconds=buckets.percentile(hist, 0.9),
@@ -117,10 +119,9 @@ def figures(m: dict[str, Any], hists: dict[str, list[int]], backlog: int) -> dic
 
 
 def _periods(start: datetime, end: datetime, granularity: str, zone: str) -> list[datetime]:
-    hours = buckets.hours(start, end)
     if granularity == "hour":
-        return hours
-    return sorted({buckets.day_of(h, zone) for h in hours})
+        return buckets.hours(start, end)
+    return buckets.days(start, end, zone)
 
 
 async def _collect(
@@ -135,7 +136,18 @@ async def _collect(
 ) -> list[MetricPoint]:
     rows = await repository.series(session, org, start, end, granularity, zone, group_by, filters)
     opening = await repository.backlog_before(session, org, start, group_by, filters, zone)
+    return _points(rows, opening, start, end, granularity, zone, group_by)
 
+
+def _points(
+    rows: list[dict[str, Any]],
+    opening: dict[tuple[Any, ...], int],
+    start: datetime,
+    end: datetime,
+    granularity: str | None,
+    zone: str,
+    group_by: tuple[str, ...],
+) -> list[MetricPoint]:
     def key(row: dict[str, Any]) -> tuple[Any, ...]:
         return ((row["period"],) if granularity else (None,)) + tuple(row[g] for g in group_by)
 
@@ -160,6 +172,26 @@ async def _collect(
     return points
 
 
+def _over_periods(rows: list[dict[str, Any]], group_by: tuple[str, ...]) -> list[dict[str, Any]]:
+    """A series' rows summed over its periods, per group: the totals of the same range without a
+    second scan (every measure and histogram bucket is a sum)."""
+    merged: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in rows:
+        g = tuple(row[k] for k in group_by)
+        into = merged.get(g)
+        if into is None:
+            merged[g] = {k: (list(v) if k in HIST_KEYS else v) for k, v in row.items() if k != "period"}
+            continue
+        for k, v in row.items():
+            if k == "period" or k in group_by:
+                continue
+            if k in HIST_KEYS:
+                into[k] = [a + b for a, b in zip(into[k], v, strict=True)]
+            elif v is not None:
+                into[k] = (into[k] or 0) + v
+    return list(merged.values())
+
+
 async def metrics(
     session: AsyncSession,
     principal: Principal,
@@ -177,6 +209,9 @@ async def metrics(
     org = principal.organization_id
     zone = await repository.time_zone(session, org)
     prev_start, prev_end = buckets.previous_period(start, end)
+    # One scan for the series and its totals (the totals are the series summed), one for the period before.
+    rows = await repository.series(session, org, start, end, granularity, zone, group_by, filters)
+    opening = await repository.backlog_before(session, org, start, group_by, filters, zone)
     return MetricsReport(
         start=start,
         end=end,
@@ -186,9 +221,9 @@ async def metrics(
         time_zone=zone,
         automation=automation_notes(filters.include_automation),
         marketplace_automation_counts=dict(AUTOMATION_COUNTS),
-        totals=await _collect(session, org, start, end, None, zone, group_by, filters),
+        totals=_points(_over_periods(rows, group_by), opening, start, end, None, zone, group_by),
         previous_totals=await _collect(session, org, prev_start, prev_end, None, zone, group_by, filters),
-        series=await _collect(session, org, start, end, granularity, zone, group_by, filters),
+        series=_points(rows, opening, start, end, granularity, zone, group_by),
     )
 
 

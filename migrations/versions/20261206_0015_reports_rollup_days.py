@@ -1,5 +1,6 @@
-"""reports: day rollups (the hour rows summed per local day of the organization's zone), filled from
-the existing hour rows, so a year's dashboard reads 365 rows per combination instead of 8,760
+"""reports: day rollups (the hour rows summed per local day of the organization's zone) and their sums
+per marketplace, filled from the existing hour rows, so a year's dashboard reads 365 rows per
+combination instead of 8,760
 
 Revision ID: 0015_reports_rollup_days
 Revises: 0014_attach_attachments
@@ -27,19 +28,8 @@ MEASURES = (
 )
 
 
-def upgrade() -> None:
-    op.create_table(
-        "metric_rollup_days",
-        sa.Column("id", sa.BigInteger(), sa.Identity(), nullable=False),
-        sa.Column("organization_id", sa.UUID(), nullable=False),
-        sa.Column("day", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("zone", sa.String(length=64), nullable=False),
-        sa.Column("agent_id", sa.UUID(), nullable=True),
-        sa.Column("team_id", sa.UUID(), nullable=True),
-        sa.Column("marketplace", sa.String(length=20), nullable=False),
-        sa.Column("channel_id", sa.UUID(), nullable=False),
-        sa.Column("category", sa.String(length=40), nullable=False),
-        sa.Column("automated", sa.Boolean(), nullable=False),
+def _measures() -> list[sa.Column]:
+    return [
         sa.Column("replies", sa.Integer(), server_default="0", nullable=False),
         sa.Column("first_responses", sa.Integer(), server_default="0", nullable=False),
         sa.Column("frt_wall_sum", sa.BigInteger(), server_default="0", nullable=False),
@@ -55,15 +45,42 @@ def upgrade() -> None:
         sa.Column("sla_met", sa.Integer(), server_default="0", nullable=False),
         sa.Column("sla_breached", sa.Integer(), server_default="0", nullable=False),
         sa.Column("backlog_delta", sa.Integer(), server_default="0", nullable=False),
+    ]
+
+
+def _table(name: str, dimensions: list[sa.Column]) -> None:
+    op.create_table(
+        name,
+        sa.Column("id", sa.BigInteger(), sa.Identity(), nullable=False),
+        sa.Column("organization_id", sa.UUID(), nullable=False),
+        sa.Column("day", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("zone", sa.String(length=64), nullable=False),
+        *dimensions,
+        sa.Column("automated", sa.Boolean(), nullable=False),
+        *_measures(),
         sa.ForeignKeyConstraint(
             ["organization_id"],
             ["organizations.id"],
-            name=op.f("fk_metric_rollup_days_organization_id_organizations"),
+            name=op.f(f"fk_{name}_organization_id_organizations"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_metric_rollup_days")),
+        sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{name}")),
     )
-    op.create_index("ix_metric_rollup_days_org_day", "metric_rollup_days", ["organization_id", "day"], unique=False)
+    op.create_index(f"ix_{name}_org_day", name, ["organization_id", "day"], unique=False)
+
+
+def upgrade() -> None:
+    _table(
+        "metric_rollup_days",
+        [
+            sa.Column("agent_id", sa.UUID(), nullable=True),
+            sa.Column("team_id", sa.UUID(), nullable=True),
+            sa.Column("marketplace", sa.String(length=20), nullable=False),
+            sa.Column("channel_id", sa.UUID(), nullable=False),
+            sa.Column("category", sa.String(length=40), nullable=False),
+        ],
+    )
+    _table("metric_rollup_marketplace_days", [sa.Column("marketplace", sa.String(length=20), nullable=False)])
     sums = ", ".join(
         [f"sum({m.strip()})" for m in MEASURES.split(",")]
         + ["ARRAY[" + ", ".join(f"sum({h}[{i}])::int" for i in range(1, SIZE + 1)) + "]" for h in HISTOGRAMS]
@@ -78,8 +95,18 @@ def upgrade() -> None:
          GROUP BY d.organization_id, d.day, d.zone, {DIMENSIONS}
         """
     )
+    op.execute(
+        f"""
+        INSERT INTO metric_rollup_marketplace_days (organization_id, day, zone, marketplace, automated, {MEASURES},
+                                                    {", ".join(HISTOGRAMS)})
+        SELECT organization_id, day, zone, marketplace, automated, {sums}
+          FROM metric_rollup_days
+         GROUP BY organization_id, day, zone, marketplace, automated
+        """
+    )
 
 
 def downgrade() -> None:
-    op.drop_index("ix_metric_rollup_days_org_day", table_name="metric_rollup_days")
-    op.drop_table("metric_rollup_days")
+    for name in ("metric_rollup_marketplace_days", "metric_rollup_days"):
+        op.drop_index(f"ix_{name}_org_day", table_name=name)
+        op.drop_table(name)

@@ -132,3 +132,28 @@ def test_resolution_rows_count_reopens_and_business_time():
     rows = facts.rows_of([], [], res, lambda a, b: _wall(a, b) / 2, {buckets.hour_floor(T0)})
     (m,) = rows.values()
     assert (m.resolutions, m.reopened, m.resolution_wall_sum, m.resolution_business_sum) == (2, 1, 21600, 10800)
+
+
+def test_days_and_whole_days_agree_with_the_hours_in_zones_with_odd_offsets_and_dst():
+    import random
+    from datetime import UTC, datetime, timedelta
+
+    rng = random.Random(7)
+    zones = ("UTC", "Asia/Kolkata", "America/New_York", "Europe/London", "Australia/Lord_Howe", "Asia/Kathmandu")
+    for zone in zones:
+        for _ in range(200):
+            start = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=rng.randrange(0, 525_600))
+            end = start + timedelta(minutes=rng.randrange(1, 60 * 24 * 40))
+            hours = buckets.hours(start, end)
+            assert buckets.days(start, end, zone) == sorted({buckets.day_of(h, zone) for h in hours})
+            counted = [h for h in hours if h >= start]  # the hour rows a range reads: start <= bucket < end
+            per_day: dict = {}
+            for h in buckets.hours(start - timedelta(days=2), end + timedelta(days=2)):
+                per_day.setdefault(buckets.day_of(h, zone), []).append(h)
+            whole = [d for d, hs in per_day.items() if all(h in counted for h in hs)]
+            found = buckets.whole_days(start, end, zone)
+            if not whole:
+                assert found is None
+                continue
+            after_last = min(d for d in per_day if d > max(whole))
+            assert found == (min(whole), after_last), (zone, start, end)

@@ -72,7 +72,7 @@ async def test_day_rows_equal_the_hours_summed_and_rebuild_equals_the_fold(tenan
         assert days > 0
         start, end = now - timedelta(days=6, minutes=-17), now + timedelta(hours=2)  # starts mid-hour
         assert buckets.whole_days(start, end, ZONE) is not None
-        for group in (None, "marketplace"):
+        for group in (None, "marketplace", "channel_id"):  # the marketplace day rows, then the detailed ones
             group_by = (group,) if group else ()
             hours = await repository.series(
                 s, tenant.org_id, start, end, "hour", ZONE, group_by, MetricFilters(include_automation=True)
