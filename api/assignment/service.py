@@ -35,7 +35,8 @@ _ROUTING_WORDS = {
 }
 
 
-def _routing_reason(held: list[Held]) -> str:
+def routing_reason(held: list[Held]) -> str:
+    """Why an assignment rule matched, in English: part of the routing reason the audit log keeps."""
     order = list(_ROUTING_WORDS)
     named = sorted(held, key=lambda h: order.index(h.name))
     return ", ".join(_ROUTING_WORDS[h.name].format(h.value) for h in named) or "catch-all rule"
@@ -125,7 +126,7 @@ async def route(session: AsyncSession, c: Conversation, text: str, *, tier: str 
         ok, held = match(rule.conditions, facts, ASSIGNMENT_RULE)
         if not ok:
             continue
-        why = _routing_reason(held)
+        why = routing_reason(held)
         if rule.user_id is not None:
             user = await session.get(User, rule.user_id)
             # A rostered agent off shift is skipped like an inactive one: never loaded while away.
