@@ -24,10 +24,9 @@ from api.rules.conditions import ASSIGNMENT_RULE, Facts, Held, match
 from api.shift.service import on_shift_view
 from api.webhook.payloads import ConversationData
 
-# How a routing reason names the conditions that held, in its order. ("categorie" is what routing
-# reasons have always said: the old matcher cut the plural's last letter.)
+# How a routing reason names the conditions that held, in its order.
 _ROUTING_WORDS = {
-    "categories": "categorie {}",
+    "categories": "category {}",
     "marketplaces": "marketplace {}",
     "languages": "language {}",
     "customer_tiers": "customer tier {}",

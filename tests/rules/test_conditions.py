@@ -272,5 +272,5 @@ def test_a_routing_reason_names_what_held_in_a_fixed_order() -> None:
     stored = {"keywords": ["lamp"], "customer_tiers": ["high_value"], "languages": ["zh"], "categories": ["damaged"]}
     matched, held = match(stored, FACTS, ASSIGNMENT_RULE)
     assert matched
-    assert routing_reason(held) == "categorie damaged, language zh, customer tier high_value, keyword 'lamp'"
+    assert routing_reason(held) == "category damaged, language zh, customer tier high_value, keyword 'lamp'"
     assert routing_reason(match({}, FACTS, ASSIGNMENT_RULE)[1]) == "catch-all rule"
