@@ -11,42 +11,34 @@ from __future__ import annotations
 import uuid
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import audit, events
 from api.assignment.selectors import OFF_SHIFT, Candidate, pick_least_loaded, pick_round_robin, sticky
-from api.automation.matcher import keyword_pattern
 from api.kit.time import utc_now
 from api.models import AssignmentRule, Conversation, Customer, Team, TeamMember, User
 from api.notification import service as notifications
+from api.rules.conditions import ASSIGNMENT_RULE, Facts, Held, match
 from api.shift.service import on_shift_view
 from api.webhook.payloads import ConversationData
 
+# How a routing reason names the conditions that held, in its order.
+_ROUTING_WORDS = {
+    "categories": "category {}",
+    "marketplaces": "marketplace {}",
+    "languages": "language {}",
+    "customer_tiers": "customer tier {}",
+    "keywords": "keyword '{}'",
+}
 
-def rule_matches(conditions: dict[str, Any], c: Conversation, text: str, tier: str) -> tuple[bool, str]:
-    checks = (
-        ("categories", c.category),
-        ("marketplaces", c.marketplace),
-        ("languages", c.language or "en"),
-        ("customer_tiers", tier),
-    )
-    why = []
-    for key, value in checks:
-        allowed = conditions.get(key) or []
-        if allowed:
-            if value not in allowed:
-                return False, ""
-            why.append(f"{key[:-1].replace('_', ' ')} {value}")
-    keywords = conditions.get("keywords") or []
-    if keywords:
-        hit = next((k for k in keywords if keyword_pattern(k).search(text)), None)
-        if hit is None:
-            return False, ""
-        why.append(f"keyword '{hit}'")
-    return True, ", ".join(why) or "catch-all rule"
+
+def routing_reason(held: list[Held]) -> str:
+    """Why an assignment rule matched, in English: part of the routing reason the audit log keeps."""
+    order = list(_ROUTING_WORDS)
+    named = sorted(held, key=lambda h: order.index(h.name))
+    return ", ".join(_ROUTING_WORDS[h.name].format(h.value) for h in named) or "catch-all rule"
 
 
 async def candidates(session: AsyncSession, team_id: uuid.UUID, at: datetime | None = None) -> list[Candidate]:
@@ -122,13 +114,18 @@ async def route(session: AsyncSession, c: Conversation, text: str, *, tier: str 
             .order_by(AssignmentRule.position)
         )
     ).scalars()
+    # A conversation whose language was not detected is routed as English.
+    facts = Facts(
+        category=c.category, marketplace=c.marketplace, language=c.language or "en", customer_tier=tier, text=text
+    )
     previous = c.assignee_id
     reason = None
     via = ""  # what the assignee's notification names: the rule, or the team whose queue it came from
     for rule in rules:
-        ok, why = rule_matches(rule.conditions, c, text, tier)
+        ok, held = match(rule.conditions, facts, ASSIGNMENT_RULE)
         if not ok:
             continue
+        why = routing_reason(held)
         if rule.user_id is not None:
             user = await session.get(User, rule.user_id)
             # A rostered agent off shift is skipped like an inactive one: never loaded while away.

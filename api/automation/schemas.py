@@ -6,8 +6,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 
-from api.automation.matcher import validate_pattern
 from api.kit.schema import PatchModel, RequestModel, ResponseModel
+from api.rules.conditions import ASSIGNMENT_RULE, AUTO_REPLY_RULE, validate_pattern
 
 
 class SendTemplate(RequestModel):
@@ -172,3 +172,7 @@ class AssignmentRuleRead(ResponseModel):
     user_id: uuid.UUID | None
     created_at: datetime
     updated_at: datetime
+
+
+assert set(RuleConditions.model_fields) == AUTO_REPLY_RULE.names
+assert set(AssignmentConditions.model_fields) == ASSIGNMENT_RULE.names

@@ -7,26 +7,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-CONDITION_KEYS = ("marketplaces", "channel_ids", "categories", "priorities", "customer_tiers", "labels_any")
+from api.rules.conditions import SLA_POLICY, Facts, match
 
+# What a policy sees of a conversation: marketplace, channel, category, priority, customer tier, labels.
+PolicyContext = Facts
 
-@dataclass(frozen=True)
-class PolicyContext:
-    marketplace: str
-    channel_id: str
-    category: str
-    priority: str
-    customer_tier: str
-    labels: frozenset[str]
-
-
-# A condition list's name -> how one of its values is named in an explanation.
+# A held condition's name -> how it is named in an explanation.
 _SINGULAR = {
     "marketplaces": "marketplace",
     "channel_ids": "channel",
     "categories": "category",
     "priorities": "priority",
     "customer_tiers": "customer_tier",
+    "labels_any": "label",
 }
 
 
@@ -39,40 +32,15 @@ class PolicyChoice:
     matched: tuple[tuple[str, str], ...] = ()
 
 
-def matches(conditions: Mapping[str, Sequence[str]], ctx: PolicyContext) -> tuple[bool, list[tuple[str, str]]]:
-    """All listed conditions must hold; an absent or empty list matches anything. The second item
-    lists what held as (condition, value), condition being `label` or `marketplace`, `channel`,
-    `category`, `priority`, `customer_tier`."""
-    values = {
-        "marketplaces": ctx.marketplace,
-        "channel_ids": ctx.channel_id,
-        "categories": ctx.category,
-        "priorities": ctx.priority,
-        "customer_tiers": ctx.customer_tier,
-    }
-    why: list[tuple[str, str]] = []
-    for key, allowed in conditions.items():
-        if not allowed:
-            continue
-        if key == "labels_any":
-            hit = sorted(ctx.labels & set(allowed))
-            if not hit:
-                return False, []
-            why.append(("label", hit[0]))
-        elif key in values:
-            if values[key] not in allowed:
-                return False, []
-            why.append((_SINGULAR[key], values[key]))
-        else:
-            return False, []
-    return True, why
-
-
 def choose(policies: Iterable[tuple[Any, int, Mapping[str, Sequence[str]], str]], ctx: PolicyContext) -> PolicyChoice:
-    """The first matching policy by position. `policies` yields (id, position, conditions, name)."""
+    """The first matching policy by position. `policies` yields (id, position, conditions, name).
+    A policy's conditions are api.rules.conditions.SLA_POLICY; what held is listed in the order the
+    conditions are stored, as (condition, value), condition being `label` or `marketplace`,
+    `channel`, `category`, `priority`, `customer_tier`."""
     for policy_id, _position, conditions, name in sorted(policies, key=lambda p: (p[1], str(p[3]))):
-        ok, why = matches(conditions, ctx)
+        ok, held = match(conditions, ctx, SLA_POLICY)
         if ok:
+            why = [(_SINGULAR[h.name], h.value) for h in held]
             said = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in why)
             reason = f"policy '{name}' matched " + (said if why else "as the default")
             return PolicyChoice(policy_id=policy_id, reason=reason, matched=tuple(why))

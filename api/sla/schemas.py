@@ -7,9 +7,10 @@ from typing import Any, Literal
 from pydantic import Field, computed_field, model_validator
 
 from api.kit.schema import PatchModel, RequestModel, ResponseModel
+from api.rules.conditions import SLA_POLICY
 from api.sla.calendar import BusinessCalendar as Calendar
 from api.sla.catalog import TIER_ACTIONS, is_builtin_name, is_builtin_source
-from api.sla.policy import CONDITION_KEYS, validate_tiers
+from api.sla.policy import validate_tiers
 
 
 class Tier(RequestModel):
@@ -197,4 +198,4 @@ class Overview(ResponseModel):
     generated_at: datetime
 
 
-assert set(Conditions.model_fields) == set(CONDITION_KEYS)
+assert set(Conditions.model_fields) == SLA_POLICY.names

@@ -1,0 +1,1 @@
+"""What rule-like settings (SLA policies, assignment rules, auto-reply rules) have in common."""
