@@ -8,12 +8,13 @@ lock serialises folds and rebuilds, so two never interleave their delete and ins
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, insert, select, text
+from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.models import BusinessCalendar, Organization, PrivacySettings
@@ -122,7 +123,9 @@ async def recompute(session: AsyncSession, organization_id: uuid.UUID, hours: It
         delete(MetricRollup).where(MetricRollup.organization_id == organization_id, MetricRollup.bucket.in_(wanted))
     )
     if rows:
-        await session.execute(insert(MetricRollup), [facts.as_row(organization_id, k, m) for k, m in rows.items()])
+        # One statement for all the rows (an executemany is a round trip per row).
+        payload = json.dumps([facts.as_row(organization_id, k, m) for k, m in rows.items()], default=str)
+        await session.execute(INSERT_HOURS, {"rows": payload})
     zone = await _zone(session, organization_id)
     await refresh_days(session, organization_id, zone, {buckets.day_of(h, zone) for h in wanted})
     return len(rows)
@@ -135,6 +138,18 @@ async def _zone(session: AsyncSession, organization_id: uuid.UUID) -> str:
 
 
 _DIMENSIONS = "agent_id, team_id, marketplace, channel_id, category, automated"
+_HOUR_COLUMNS = (
+    "organization_id uuid, bucket timestamptz, agent_id uuid, team_id uuid, marketplace varchar, channel_id uuid, "
+    "category varchar, automated boolean, replies int, first_responses int, frt_wall_sum bigint, "
+    "frt_business_sum bigint, frt_wall_hist int[], frt_business_hist int[], resolutions int, reopened int, "
+    "resolution_wall_sum bigint, resolution_business_sum bigint, resolution_wall_hist int[], "
+    "resolution_business_hist int[], sla_met int, sla_breached int, backlog_delta int"
+)
+_HOUR_NAMES = ", ".join(c.split()[0] for c in _HOUR_COLUMNS.split(", "))
+INSERT_HOURS = text(
+    f"INSERT INTO metric_rollups ({_HOUR_NAMES}) SELECT {_HOUR_NAMES} "
+    f"FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS x({_HOUR_COLUMNS})"
+)
 _SUMS = ", ".join(
     [f"sum({m})" for m in ("replies", "first_responses", "frt_wall_sum", "frt_business_sum", "resolutions")]
     + [f"sum({m})" for m in ("reopened", "resolution_wall_sum", "resolution_business_sum", "sla_met")]

@@ -116,3 +116,8 @@ async def test_day_rows_equal_the_hours_summed_and_rebuild_equals_the_fold(tenan
     async with sessionmaker.begin() as s:
         await rollup.rebuild(s, now - timedelta(days=8), now + timedelta(hours=3), tenant.org_id)
     assert await day_rows() == folded
+
+
+def test_the_one_statement_hour_insert_names_every_column_of_the_hour_rows():
+    names = set(rollup._HOUR_NAMES.split(", "))
+    assert names == {c.name for c in MetricRollup.__table__.columns} - {"id"}
