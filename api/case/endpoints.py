@@ -99,7 +99,7 @@ async def list_cases(
     if has_more:
         last = found[-1]
         next_cursor = scope.issue(last.due_at if sort == "deadline" else last.created_at, last.id)
-    return CasePage(items=[service.read(c) for c in found], next_cursor=next_cursor)
+    return CasePage(items=await service.read_many(session, principal.organization_id, found), next_cursor=next_cursor)
 
 
 @router.post("", response_model=CaseDetail, status_code=status.HTTP_201_CREATED, responses=problem_responses(404))
