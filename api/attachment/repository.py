@@ -260,3 +260,23 @@ async def delete_attachment(session: AsyncSession, row: Attachment) -> None:
     await session.execute(
         delete(Attachment).where(Attachment.organization_id == row.organization_id, Attachment.id == row.id)
     )
+
+
+async def delete_of_buyer_messages(
+    session: AsyncSession, organization_id: uuid.UUID, conversation_ids: list[uuid.UUID]
+) -> list[str]:
+    """Delete the files of the buyer's messages on these conversations (an erasure): their links to
+    cases go with them. Returns the digests of the bytes they held."""
+    if not conversation_ids:
+        return []
+    buyer_messages = select(Message.id).where(
+        Message.organization_id == organization_id,
+        Message.conversation_id.in_(conversation_ids),
+        Message.author_kind == "buyer",
+    )
+    rows = await session.execute(
+        delete(Attachment)
+        .where(Attachment.organization_id == organization_id, Attachment.message_id.in_(buyer_messages))
+        .returning(Attachment.sha256)
+    )
+    return sorted({sha for sha in rows.scalars() if sha})

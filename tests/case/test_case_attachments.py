@@ -200,3 +200,26 @@ async def test_another_organization_cannot_see_a_case_or_its_files(tenant, other
     assert (await other_tenant.agent.get(f"/v1/attachments/{photo}")).status_code == 404
     r = await other_tenant.agent.patch(f"/v1/cases/{case['id']}", json={"attachment_ids": []})
     assert r.status_code == 404
+
+
+async def test_erasing_the_buyer_removes_their_photos_from_the_case_and_the_store(tenant, sessionmaker, files_dir):
+    """An erased buyer's photos are gone everywhere, the case they were on included; the agent's
+    upload on the same case stays."""
+    conv, photo, receipt = await _conversation_with_photos(tenant, sessionmaker, files_dir)
+    label = await _upload(tenant.agent, PNG, "label.png")
+    case = (
+        await open_return(tenant.agent, conv, attachment_ids=[label, receipt], attach_conversation_images=True)
+    ).json()
+    assert len(case["attachments"]) == 3
+    async with sessionmaker() as s:
+        digests = {str(a.id): a.sha256 for a in (await s.execute(select(Attachment))).scalars()}
+    customer = (await tenant.agent.get(f"/v1/conversations/{conv}")).json()["customer"]["id"]
+    r = await tenant.admin.post(f"/v1/customers/{customer}/erasure", json={"force": True})
+    assert r.status_code == 200, r.text
+
+    after = (await tenant.agent.get(f"/v1/cases/{case['id']}")).json()
+    assert [a["id"] for a in after["attachments"]] == [label]
+    for gone in (photo, receipt):
+        assert (await tenant.agent.get(f"/v1/attachments/{gone}/meta")).status_code == 404
+        assert not FileStore(files_dir).exists(digests[gone])
+    assert FileStore(files_dir).exists(digests[label])
