@@ -120,6 +120,9 @@ class Settings(BaseSettings):
     # and the most one file may weigh, enforced while it streams in (upload, marketplace fetch, mail).
     attachments_dir: Path | None = None
     attachment_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    # An agent's upload that no reply sent and no case links this long after it was uploaded is
+    # deleted (with its bytes, unless another row holds the same content): an abandoned draft's files.
+    attachment_upload_grace_hours: float = Field(default=24.0, gt=0)
 
     def attachments_path(self) -> Path:
         return self.attachments_dir or self.data_dir / "attachments"

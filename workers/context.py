@@ -21,7 +21,7 @@ from api.db import create_engine, create_sessionmaker
 from api.embedded import resolve_service_urls
 from workers.loops import Listener, LoopRunner, asyncpg_connect
 from workers.tasks import sync
-from workers.tasks.attachments import attachment_loop
+from workers.tasks.attachments import attachment_loop, upload_cleanup_loop
 from workers.tasks.automation import automation_loop
 from workers.tasks.cases import case_timer_loop
 from workers.tasks.outbox import Relay, relay_loop
@@ -86,6 +86,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     runner.add(snooze_loop(ctx["sessionmaker"]))
     runner.add(overflow_loop(ctx["sessionmaker"]))
     runner.add(attachment_loop(ctx["sessionmaker"], settings))
+    runner.add(upload_cleanup_loop(ctx["sessionmaker"], settings))
     runner.add(translation_retry_loop(ctx["sessionmaker"], settings))
     # Marketplace sync: the poll scheduler, the push processor and reply delivery (state in Postgres).
     sync.start(runner, ctx)

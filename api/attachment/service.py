@@ -264,7 +264,7 @@ async def for_reply(
         raise InvalidInput(
             "attachment_ids names a file twice.", errors=field_error("body.attachment_ids", "duplicate ids")
         )
-    found = await repository.many(session, organization_id, ids)
+    found = await repository.many(session, organization_id, ids, lock=True)
     missing = [str(i) for i in ids if i not in found]
     if missing:
         raise InvalidInput(

@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import os
 import re
+import time
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
@@ -98,10 +99,36 @@ class FileStore:
         final = self.path(sha)
         final.parent.mkdir(parents=True, exist_ok=True)
         if final.exists():
-            part.unlink()  # the same content is already stored
-            return
+            try:
+                # The same content is already stored. Touched, so a clean-up that is removing it
+                # right now sees it as just stored and puts it back (see `remove_unless_recent`).
+                os.utime(final)
+            except FileNotFoundError:
+                pass  # removed in between: placed again below
+            else:
+                part.unlink()
+                return
         os.replace(part, final)
         _fsync_dir(final.parent)
+
+    def remove_unless_recent(self, sha256: str, recent_seconds: float, now: float | None = None) -> bool:
+        """Remove a file no row references any more, unless it was stored (or stored again) in the last
+        `recent_seconds`: an upload of the same content may be in flight, its row not yet committed.
+
+        The file is first renamed aside, then its time is read: a `_place` that touched it before the
+        rename shows here as recent (and the file goes back, the same bytes either way); one that comes
+        after the rename finds no file and places its own. Returns whether the file was removed."""
+        final = self.path(sha256)
+        aside = final.with_name(f"{final.name}.{uuid.uuid4().hex}.removing")
+        try:
+            os.rename(final, aside)
+        except FileNotFoundError:
+            return False
+        if (now if now is not None else time.time()) - aside.stat().st_mtime < recent_seconds:
+            os.replace(aside, final)
+            return False
+        aside.unlink()
+        return True
 
     async def read(self, sha256: str) -> AsyncIterator[bytes]:
         """The file in chunks (never whole in memory)."""

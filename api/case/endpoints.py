@@ -99,7 +99,7 @@ async def list_cases(
     if has_more:
         last = found[-1]
         next_cursor = scope.issue(last.due_at if sort == "deadline" else last.created_at, last.id)
-    return CasePage(items=[service.read(c) for c in found], next_cursor=next_cursor)
+    return CasePage(items=await service.read_many(session, principal.organization_id, found), next_cursor=next_cursor)
 
 
 @router.post("", response_model=CaseDetail, status_code=status.HTTP_201_CREATED, responses=problem_responses(404))
@@ -108,7 +108,13 @@ async def open_case(body: CaseCreate, response: Response, session: SessionDep, p
 
     The currency must be the order's (taken from the order when left out); amounts are never
     negative. With a `marketplace_case_id` already known, the existing case is returned (200):
-    opening is idempotent per marketplace return / dispute id. The case's clocks start now."""
+    opening is idempotent per marketplace return / dispute id. The case's clocks start now.
+
+    Files: `attachment_ids` names stored attachments of this organization (the buyer's photos, from
+    a message's `attachments[].id`, or uploads from POST /v1/attachments);
+    `attach_conversation_images` adds every stored image of the buyer's messages on the
+    conversation. An unknown id, or another organization's, is a 422 naming `body.attachment_ids`
+    and the id."""
     case, created = await service.open_case(
         session, Actor(principal), principal.organization_id, body, source=_source(principal)
     )
@@ -177,7 +183,12 @@ async def get_case(case_id: uuid.UUID, session: SessionDep, principal: Reader) -
 async def update_case(case_id: uuid.UUID, body: CaseUpdate, session: SessionDep, principal: Writer) -> CaseDetail:
     """Update a case's details and, with `state`, move it (as the ERP does after a refund:
     `{"state": "refunded", "close": true, "reason": "refunded in ERP"}` records the refund and closes
-    the case). A transition the state machine does not allow is a 409 naming both states."""
+    the case). A transition the state machine does not allow is a 409 naming both states.
+
+    `attachment_ids` replaces the case's files (ids left out are unlinked; the files stay on their
+    messages); `attach_conversation_images` adds the buyer's images on the conversation. Each
+    change of files is audited and raises `case.updated` with `changed: ["attachments"]` and the
+    ids added and removed."""
     case = await service.update_case(session, Actor(principal), principal.organization_id, case_id, body)
     return await service.detail(session, case)
 

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AliasChoices, AwareDatetime, Field
 
+from api.attachment.schemas import AttachmentRef
 from api.kit.schema import PatchModel, RequestModel, ResponseModel
 
 CaseKind = Literal["return", "refund", "replacement", "reship", "cancellation", "claim"]
@@ -26,6 +27,8 @@ CaseState = Literal[
     "withdrawn",
     "closed",
 ]
+# The most files one case links (a handful of photos in practice; this bounds a request's checks).
+MAX_CASE_ATTACHMENTS = 50
 HandlingSeconds = Annotated[int, Field(ge=0, le=30 * 86400)]
 
 
@@ -53,8 +56,15 @@ class CaseCreate(RequestModel):
     marketplace_deadline: AwareDatetime | None = Field(
         default=None, description="The marketplace's respond-by date, when it gives one"
     )
-    attachments: list[str] = Field(
-        default_factory=list, max_length=20, description="References to the buyer's photos (URLs or media ids)"
+    attachment_ids: list[uuid.UUID] = Field(
+        default_factory=list,
+        max_length=MAX_CASE_ATTACHMENTS,
+        description="Stored attachments of this organization to link: the buyer's photos on the "
+        "conversation's messages (their `attachments[].id`) or files uploaded with POST /v1/attachments",
+    )
+    attach_conversation_images: bool = Field(
+        default=False,
+        description="Also link every stored image of the buyer's messages on the conversation",
     )
     linked_conversation_ids: list[uuid.UUID] = Field(default_factory=list, max_length=20)
 
@@ -78,10 +88,25 @@ class CaseUpdate(PatchModel):
     currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
     marketplace_case_id: str | None = Field(default=None, min_length=1, max_length=100)
     marketplace_deadline: AwareDatetime | None = None
-    attachments: list[str] | None = Field(default=None, max_length=20)
+    attachment_ids: list[uuid.UUID] | None = Field(
+        default=None,
+        max_length=MAX_CASE_ATTACHMENTS,
+        description="The case's files from now on (the whole list: ids left out are unlinked, the "
+        "files themselves stay where else they are used)",
+    )
+    attach_conversation_images: bool | None = Field(
+        default=None, description="Also link every stored image of the buyer's messages on the conversation"
+    )
     items: list[CaseItem] | None = Field(default=None, max_length=200)
     assignee_id: uuid.UUID | None = None
     linked_conversation_ids: list[uuid.UUID] | None = Field(default=None, max_length=20)
+
+
+class CaseAttachmentRef(AttachmentRef):
+    """One of a case's files, listed as a message lists its own, with where to fetch it."""
+
+    message_id: uuid.UUID | None = Field(description="The message that brought it (null for an agent's upload)")
+    download_url: str = Field(description="GET it with the same credentials (the API's path, not the marketplace's)")
 
 
 class CaseItemRead(ResponseModel):
@@ -115,7 +140,14 @@ class CaseRead(ResponseModel):
     due_at: datetime | None = Field(description="The sooner deadline while requested (handling or marketplace)")
     handled_at: datetime | None
     overdue_at: datetime | None = Field(description="When a deadline first passed while the case was requested")
-    attachments: list[str]
+    attachments: list[CaseAttachmentRef] = Field(
+        default_factory=list,
+        description="The case's files (the buyer's photos, agents' uploads), oldest link first",
+    )
+    legacy_attachment_refs: list[str] = Field(
+        description="Free-text references (URLs, marketplace media ids) recorded before cases linked "
+        "stored files and matching none of them; read-only"
+    )
     assignee_id: uuid.UUID | None
     opened_by_type: str
     opened_by_id: str | None

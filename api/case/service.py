@@ -16,14 +16,24 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import audit, events
+from api.attachment import repository as attachments
 from api.auth.principal import Principal
 from api.case import clock_rules, clocks, followup, marketplace, notices, repository, states
-from api.case.schemas import CaseCreate, CaseDetail, CaseItem, CaseRead, CaseTransitionRead, CaseUpdate
+from api.case.schemas import (
+    MAX_CASE_ATTACHMENTS,
+    CaseAttachmentRef,
+    CaseCreate,
+    CaseDetail,
+    CaseItem,
+    CaseRead,
+    CaseTransitionRead,
+    CaseUpdate,
+)
 from api.channel.connectors.aftersales import MarketCase
 from api.kit.errors import Conflict, FieldError, InvalidInput, field_error
 from api.kit.ids import uuid7
 from api.kit.time import utc_now
-from api.models import Case, CaseTransition, Conversation, Message, Order, User
+from api.models import Attachment, Case, CaseTransition, Conversation, Message, Order, User
 from api.order import repository as order_repository
 from api.webhook.payloads import CaseData, CaseUpdatedData, ConversationUpdatedData
 
@@ -112,6 +122,37 @@ async def _linked(session: AsyncSession, org: uuid.UUID, ids: list[uuid.UUID], f
     return list(dict.fromkeys(ids))
 
 
+async def _attachment_ids(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    conversation_id: uuid.UUID,
+    ids: list[uuid.UUID],
+    conversation_images: bool,
+) -> list[uuid.UUID]:
+    """The files a case is to link: the given ids (each a stored attachment of this organization;
+    another organization's reads as unknown, 422 naming it), then the conversation's buyer images when
+    asked. Duplicates count once. The rows stay locked until the commit, so the clean-up of unsent
+    uploads cannot take one away meanwhile."""
+    found = await attachments.many(session, organization_id, ids, lock=True)
+    missing = [str(i) for i in ids if i not in found]
+    if missing:
+        raise InvalidInput(
+            f"Unknown attachment(s): {', '.join(missing)}.",
+            errors=[FieldError(field="body.attachment_ids", reason=f"unknown attachment {m}") for m in missing],
+        )
+    wanted = list(ids)
+    if conversation_images:
+        wanted += await attachments.conversation_images(session, organization_id, conversation_id)
+    wanted = list(dict.fromkeys(wanted))
+    if len(wanted) > MAX_CASE_ATTACHMENTS:
+        field = "body.attach_conversation_images" if conversation_images else "body.attachment_ids"
+        raise InvalidInput(
+            f"A case links at most {MAX_CASE_ATTACHMENTS} files; this would be {len(wanted)}.",
+            errors=field_error(field, f"at most {MAX_CASE_ATTACHMENTS} files on a case"),
+        )
+    return wanted
+
+
 async def _order_of(session: AsyncSession, conversation: Conversation) -> Order | None:
     if conversation.order_id is None:
         return None
@@ -133,6 +174,9 @@ async def open_case(
     currency = _check_currency(order, data.currency, data.amount, "body.currency")
     items = await _check_items(session, order, data.items, "body.items")
     linked = await _linked(session, organization_id, data.linked_conversation_ids, "body.linked_conversation_ids")
+    files = await _attachment_ids(
+        session, organization_id, conversation.id, data.attachment_ids, data.attach_conversation_images
+    )
     settings = await repository.settings(session, organization_id)
     now = utc_now()
     target = clock_rules.handling_seconds(data.kind, settings.handling_seconds if settings else None)
@@ -158,7 +202,6 @@ async def open_case(
         marketplace_deadline=data.marketplace_deadline,
         handling_due_at=handling_due,
         due_at=clock_rules.next_deadline(handling_due, data.marketplace_deadline),
-        attachments=list(data.attachments),
         opened_by_type=actor.type,
         opened_by_id=actor.id,
         created_at=now,
@@ -168,6 +211,10 @@ async def open_case(
     await session.flush()
     _history(session, case, None, states.INITIAL, actor, data.reason, now)
     await clocks.schedule(session, organization_id, case.id, timers)
+    await attachments.link_to_case(session, organization_id, case.id, files, actor.type, actor.id, now)
+    opened: dict[str, Any] = {"kind": case.kind, "conversation_id": str(conversation.id), "source": source}
+    if files:
+        opened["attachments_added"] = [str(i) for i in files]
     audit.record(
         session,
         actor.principal,
@@ -175,7 +222,7 @@ async def open_case(
         "case.opened",
         "case",
         case.id,
-        {"kind": case.kind, "conversation_id": str(conversation.id), "source": source},
+        opened,
         actor_type=None if actor.principal else actor.type,
     )
     await session.flush()
@@ -284,8 +331,11 @@ async def update_case(
 ) -> Case:
     """Change details, then (if asked) transition; one transaction."""
     case = await repository.get(session, organization_id, case_id, lock=True)
-    given = data.model_fields_set - {"state", "close", "reason"}
+    given = data.model_fields_set - {"state", "close", "reason", "attachment_ids", "attach_conversation_images"}
     changed: list[str] = []
+    added, removed = await _update_attachments(session, actor, case, data)
+    if added or removed:
+        given |= {"attachments"}
     if given:
         conversation = await repository.conversation(session, organization_id, case.conversation_id)
         order = await _order_of(session, conversation)
@@ -302,7 +352,7 @@ async def update_case(
             case.linked_conversation_ids = [i for i in linked if i != case.conversation_id]
         if "assignee_id" in given and data.assignee_id is not None:
             await _check_user(session, organization_id, data.assignee_id)
-        for name in ("amount", "refunded_amount", "marketplace_case_id", "attachments", "assignee_id"):
+        for name in ("amount", "refunded_amount", "marketplace_case_id", "assignee_id"):
             if name in given:
                 setattr(case, name, getattr(data, name))
         if "marketplace_deadline" in given:
@@ -319,13 +369,18 @@ async def update_case(
             "case.updated",
             "case",
             case.id,
-            {"changed": changed},
+            {"changed": changed, **_attachment_change(added, removed)},
             actor_type=None if actor.principal else actor.type,
         )
         await session.flush()
         await session.refresh(case)
         payload = CaseUpdatedData(
-            **CaseData.of(case).model_dump(), changed=changed, actor_type=actor.type, actor_id=actor.id
+            **CaseData.of(case).model_dump(),
+            changed=changed,
+            actor_type=actor.type,
+            actor_id=actor.id,
+            attachments_added=added,
+            attachments_removed=removed,
         )
         events.emit(session, organization_id, "case.updated", payload, conversation_id=case.conversation_id)
     if data.close and data.state is None:
@@ -339,6 +394,43 @@ async def update_case(
     if data.close:
         case = await transition_case(session, actor, organization_id, case.id, states.CLOSED, data.reason or "")
     return case
+
+
+async def _update_attachments(
+    session: AsyncSession, actor: Actor, case: Case, data: CaseUpdate
+) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
+    """Apply `attachment_ids` (the whole list) and `attach_conversation_images`; (added, removed)."""
+    replace = "attachment_ids" in data.model_fields_set and data.attachment_ids is not None
+    conversation_images = bool(data.attach_conversation_images)
+    if not replace and not conversation_images:
+        return [], []
+    org = case.organization_id
+    current = await attachments.case_attachment_ids(session, org, case.id)
+    base = list(data.attachment_ids or []) if replace else current
+    # Only ids the case does not link yet are checked (and locked): the linked ones are its own.
+    checked = await _attachment_ids(
+        session, org, case.conversation_id, [i for i in base if i not in current], conversation_images
+    )
+    target = list(dict.fromkeys([*base, *checked]))
+    if len(target) > MAX_CASE_ATTACHMENTS:
+        raise InvalidInput(
+            f"A case links at most {MAX_CASE_ATTACHMENTS} files; this would be {len(target)}.",
+            errors=field_error("body.attachment_ids", f"at most {MAX_CASE_ATTACHMENTS} files on a case"),
+        )
+    added = [i for i in target if i not in current]
+    removed = [i for i in current if i not in target]
+    await attachments.unlink_from_case(session, org, case.id, removed)
+    await attachments.link_to_case(session, org, case.id, added, actor.type, actor.id, utc_now())
+    return added, removed
+
+
+def _attachment_change(added: list[uuid.UUID], removed: list[uuid.UUID]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    if added:
+        out["attachments_added"] = [str(i) for i in added]
+    if removed:
+        out["attachments_removed"] = [str(i) for i in removed]
+    return out
 
 
 async def _check_user(session: AsyncSession, organization_id: uuid.UUID, user_id: uuid.UUID) -> None:
@@ -410,16 +502,23 @@ async def sync_marketplace_case(session: AsyncSession, case: Case, record: Marke
     return walk
 
 
-def read(case: Case) -> CaseRead:
+def read(case: Case, files: list[Attachment]) -> CaseRead:
     out = CaseRead.model_validate(case)
     out.allowed_transitions = list(states.allowed_from(case.kind, case.state))
+    out.attachments = [CaseAttachmentRef.model_validate(attachments.case_ref(f)) for f in files]
     return out
+
+
+async def read_many(session: AsyncSession, organization_id: uuid.UUID, cases: list[Case]) -> list[CaseRead]:
+    files = await attachments.of_cases(session, organization_id, [c.id for c in cases])
+    return [read(c, files[c.id]) for c in cases]
 
 
 async def detail(session: AsyncSession, case: Case) -> CaseDetail:
     rows = await repository.history(session, case.organization_id, case.id)
+    files = await attachments.of_case(session, case.organization_id, case.id)
     return CaseDetail(
-        **read(case).model_dump(),
+        **read(case, files).model_dump(),
         history=[CaseTransitionRead.model_validate(r) for r in rows],
     )
 

@@ -6,7 +6,7 @@ from api.models.audit import AuditEntry
 from api.models.automation import AssignmentRule, AutomationRun, AutoReplyRule, Reminder, Template
 from api.models.base import Base
 from api.models.bulk_job import BulkJob, BulkJobItem
-from api.models.case import Case, CaseSettings, CaseTransition
+from api.models.case import Case, CaseAttachment, CaseSettings, CaseTransition
 from api.models.channel import Channel
 from api.models.conversation import Conversation
 from api.models.csat import CsatSettings, CsatSurvey
@@ -60,6 +60,7 @@ __all__ = [
     "BulkJobItem",
     "BusinessCalendar",
     "Case",
+    "CaseAttachment",
     "CaseSettings",
     "CaseTransition",
     "Channel",

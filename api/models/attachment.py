@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, func, text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.models.base import Base, IdMixin, TenantMixin, enum_check
@@ -25,6 +25,14 @@ class Attachment(IdMixin, TenantMixin, Base):
         CheckConstraint(enum_check("source", ATTACHMENT_SOURCES), name="source"),
         Index("ix_attachments_message", "message_id"),
         Index("ix_attachments_pending", "created_at", postgresql_where=text("status = 'pending'")),
+        # The target of case_attachments' foreign key: a case links files of its own organization only.
+        UniqueConstraint("organization_id", "id"),
+        # The clean-up's queue: agents' uploads not yet found in use (api/attachment/cleanup.py).
+        Index(
+            "ix_attachments_unsettled_uploads",
+            "created_at",
+            postgresql_where=text("source = 'upload' AND settled_at IS NULL"),
+        ),
     )
 
     message_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
@@ -44,3 +52,6 @@ class Attachment(IdMixin, TenantMixin, Base):
     created_by_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     stored_at: Mapped[datetime | None] = mapped_column()
+    # An upload the clean-up found in use (sent in a reply or linked to a case): kept, and not looked
+    # at again. Unlinking it from a case clears this, so an upload used nowhere any more is collected.
+    settled_at: Mapped[datetime | None] = mapped_column()

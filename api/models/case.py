@@ -9,6 +9,7 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     ForeignKey,
+    ForeignKeyConstraint,
     Identity,
     Index,
     Integer,
@@ -90,8 +91,10 @@ class Case(IdMixin, TenantMixin, TimestampMixin, Base):
     due_at: Mapped[datetime | None] = mapped_column()
     handled_at: Mapped[datetime | None] = mapped_column()
     overdue_at: Mapped[datetime | None] = mapped_column()
-    # References to the buyer's photos (URLs or marketplace media ids); never fetched here.
-    attachments: Mapped[list[str]] = mapped_column(JSONB, server_default="[]")
+    # Free-text references (URLs or marketplace media ids) given before cases linked stored attachments
+    # (migration 0015 linked those that named a stored attachment; these named none). Read-only: the
+    # case's files are rows of `case_attachments`.
+    legacy_attachment_refs: Mapped[list[str]] = mapped_column(JSONB, server_default="[]")
     assignee_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     opened_by_type: Mapped[str] = mapped_column(String(20))
     opened_by_id: Mapped[str | None] = mapped_column(String(64))
@@ -122,6 +125,32 @@ class CaseTransition(Base):
     actor_name: Mapped[str] = mapped_column(String(200), server_default="")
     reason: Mapped[str] = mapped_column(Text, server_default="")
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class CaseAttachment(Base):
+    """A stored attachment (a buyer's photo on the conversation, an agent's upload) linked to a case.
+
+    The foreign key on (organization_id, attachment_id) makes a link to another organization's file
+    impossible by construction, not only by the service's check."""
+
+    __tablename__ = "case_attachments"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["organization_id", "attachment_id"],
+            ["attachments.organization_id", "attachments.id"],
+            name="fk_case_attachments_attachment",
+            ondelete="CASCADE",
+        ),
+        # The clean-up of unsent uploads asks "is this file on a case?" by attachment.
+        Index("ix_case_attachments_attachment", "attachment_id"),
+    )
+
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+    attachment_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    added_by_type: Mapped[str] = mapped_column(String(20))  # user | api_key | automation | marketplace | system
+    added_by_id: Mapped[str | None] = mapped_column(String(64))
+    added_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
 class CaseSettings(Base):

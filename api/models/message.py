@@ -51,6 +51,15 @@ class Message(IdMixin, TenantMixin, Base):
             postgresql_where=text("direction = 'outbound'"),
         ),
         Index("ix_messages_org_change", "organization_id", "change_xid", "id"),
+        # "Which message lists attachment X?" (the clean-up of unsent uploads): containment on the
+        # few messages that carry files, not a scan of every message.
+        Index(
+            "ix_messages_attachment_refs",
+            "attachments",
+            postgresql_using="gin",
+            postgresql_ops={"attachments": "jsonb_path_ops"},
+            postgresql_where=text("attachments <> '[]'::jsonb"),
+        ),
     )
 
     conversation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))

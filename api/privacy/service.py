@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import audit, events
+from api.attachment import repository as attachment_repository
+from api.attachment import service as attachment_service
 from api.auth.principal import Principal
 from api.customer import repository as customer_repository
 from api.kit.errors import Conflict
@@ -20,6 +23,11 @@ from api.privacy.schemas import (
     PrivacySettingsUpdate,
 )
 from api.webhook.payloads import CustomerErasedData
+
+# An erased buyer's bytes go even when just stored: keeping them would be keeping them for good (no row
+# would point at them again). The price is a race nobody should hit: an agent uploading the very same
+# bytes in the same instant gets a row whose file reads as missing.
+ERASE_RECENT_SECONDS = 0.0
 
 
 def settings_view(row: PrivacySettings | None) -> PrivacySettingsRead:
@@ -53,6 +61,17 @@ async def update_settings(
     return after
 
 
+async def _erase_buyer_files(session: AsyncSession, org: uuid.UUID, conversation_ids: list[uuid.UUID]) -> None:
+    """The buyer's photos and files go too (and so their links to cases), with their bytes unless
+    another row holds the same content. The bytes go before the commit: an erasure that then fails
+    leaves rows whose file reads as missing, never a file kept after its erasure was confirmed."""
+    digests = await attachment_repository.delete_of_buyer_messages(session, org, conversation_ids)
+    store = attachment_service.file_store(attachment_service.current_settings())
+    for sha in digests:
+        if not await attachment_repository.content_referenced(session, sha):
+            await asyncio.to_thread(store.remove_unless_recent, sha, ERASE_RECENT_SECONDS)
+
+
 async def erase_customer(
     session: AsyncSession, principal: Principal, customer_id: uuid.UUID, force: bool
 ) -> CustomerErasureResult:
@@ -69,6 +88,7 @@ async def erase_customer(
         )
     await repository.erase_customers(session, org, identities)
     messages = await repository.erase_buyer_messages(session, org, conversation_ids) if conversation_ids else 0
+    await _erase_buyer_files(session, org, conversation_ids)
     if conversation_ids:
         await repository.erase_conversation_text(session, org, conversation_ids)
     erased_at = utc_now()

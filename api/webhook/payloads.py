@@ -238,6 +238,12 @@ class CaseUpdatedData(CaseData):
     reason: str | None = Field(default=None, description="Why the transition was made, as its author gave it")
     actor_type: str | None = Field(default=None, description="user | api_key | automation | marketplace | system")
     actor_id: str | None = None
+    attachments_added: list[uuid.UUID] = Field(
+        default_factory=list, description="Files linked to the case by this change (`changed` has `attachments`)"
+    )
+    attachments_removed: list[uuid.UUID] = Field(
+        default_factory=list, description="Files unlinked from the case by this change"
+    )
 
 
 class CaseTimerData(_Data):

@@ -95,8 +95,13 @@ SAMPLES: dict[tuple[str, str], list[dict[str, Any]]] = {
     ("post", "/v1/cases"): [
         {"conversation_id": "{conversation}", "kind": "return"},
         {"conversation_id": "{conversation}", "kind": "claim", "linked_conversation_ids": ["{conversation}"]},
+        {"conversation_id": "{conversation}", "kind": "refund", "attachment_ids": ["{attachment}"]},
     ],
-    ("patch", "/v1/cases/{case_id}"): [{"assignee_id": "{user}"}, {"linked_conversation_ids": ["{conversation}"]}],
+    ("patch", "/v1/cases/{case_id}"): [
+        {"assignee_id": "{user}"},
+        {"linked_conversation_ids": ["{conversation}"]},
+        {"attachment_ids": ["{attachment}"]},
+    ],
     ("patch", "/v1/cases/settings"): [{"followup_template_id": "{template}"}],
     ("post", "/v1/customers/{customer_id}/merge"): [{"customer_ids": ["{customer}"]}],
     ("post", "/v1/conversations/bulk"): [

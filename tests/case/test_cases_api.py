@@ -42,7 +42,7 @@ async def open_return(client, conversation_id, **extra):
 
 async def test_agent_opens_a_return_and_walks_it_to_closed_with_history(tenant, sessionmaker):
     _, conv = await walmart_conversation(tenant)
-    r = await open_return(tenant.agent, conv, attachments=["https://i.example/photo1.jpg"])
+    r = await open_return(tenant.agent, conv)
     assert r.status_code == 201, r.text
     case = r.json()
     assert case["state"] == "requested" and case["source"] == "agent" and case["marketplace"] == "walmart"

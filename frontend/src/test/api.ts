@@ -22,6 +22,15 @@ export const problem = (status: number, detail: string, extra: Record<string, un
 const isReply = (r: unknown): r is { status?: number; json?: unknown } =>
   typeof r === 'object' && r !== null && 'status' in r && typeof (r as { status: unknown }).status === 'number';
 
+/** JSON bodies as values; a raw upload (a file's bytes) as its text. */
+function parseBody(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
 export function mockApi(routes: Record<string, RouteFn | Reply>) {
   const calls: Recorded[] = [];
   const unrouted: string[] = [];
@@ -39,7 +48,7 @@ export function mockApi(routes: Record<string, RouteFn | Reply>) {
       path: url.pathname,
       query: url.searchParams,
       headers: request.headers,
-      body: text ? (JSON.parse(text) as unknown) : undefined,
+      body: text ? parseBody(text) : undefined,
     };
     calls.push(recorded);
     for (const route of table) {

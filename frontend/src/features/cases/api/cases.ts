@@ -62,6 +62,18 @@ export function useOpenCase() {
   });
 }
 
+export type CaseUpdate = components['schemas']['CaseUpdate'];
+
+/** Link or unlink a case's files: `attachment_ids` (the whole list) or `attach_conversation_images`. */
+export function useUpdateCaseAttachments() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, body }: { id: string; body: Pick<CaseUpdate, 'attachment_ids' | 'attach_conversation_images'> }) =>
+      unwrap(api.PATCH('/v1/cases/{case_id}', { params: { path: { case_id: id } }, body })),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.cases.all }),
+  });
+}
+
 export function useTransitionCase() {
   const queryClient = useQueryClient();
   return useMutation({

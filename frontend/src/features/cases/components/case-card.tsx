@@ -5,8 +5,9 @@ import { useServerNow } from '@/hooks/use-server-now';
 import { formatDateTime, formatMoney, formatRelative } from '@/lib/format';
 import { useCase, useTransitionCase, type Case, type CaseState } from '../api/cases';
 import { deadlineOf, orderTransitions, stateTone } from '../lib/case-view';
+import { CaseAttachments } from './case-attachments';
 
-/** One case in the conversation's side panel: state, deadline, the allowed steps, history, follow-up. */
+/** One case in the conversation's side panel: state, deadline, files, the allowed steps, history, follow-up. */
 export function CaseCard({ item, canEdit }: { item: Case; canEdit: boolean }) {
   const { t, i18n } = useTranslation();
   const now = useServerNow();
@@ -52,6 +53,7 @@ export function CaseCard({ item, canEdit }: { item: Case; canEdit: boolean }) {
         </ul>
       ) : null}
       {item.reason ? <div className="case-card__reason">{item.reason}</div> : null}
+      <CaseAttachments item={item} canEdit={canEdit} />
       {item.state === 'closed' && item.followup_state !== 'none' ? (
         <div className={`case-card__followup followup--${item.followup_state}`} data-testid="case-followup">
           <strong>{t(`cases.followup.${item.followup_state}`)}</strong>

@@ -22,6 +22,7 @@ export function CasePanel({ conversationId, currency, canEdit }: CasePanelProps)
   const [kind, setKind] = useState<CaseKind>('return');
   const [reason, setReason] = useState('');
   const [amount, setAmount] = useState('');
+  const [withImages, setWithImages] = useState(true);
 
   const submit = () =>
     openCase.mutate(
@@ -29,6 +30,7 @@ export function CasePanel({ conversationId, currency, canEdit }: CasePanelProps)
         conversation_id: conversationId,
         kind,
         reason,
+        attach_conversation_images: withImages,
         ...(amount.trim() ? { amount: amount.trim(), ...(currency ? { currency } : {}) } : {}),
       },
       {
@@ -76,6 +78,10 @@ export function CasePanel({ conversationId, currency, canEdit }: CasePanelProps)
           <label className="ffield">
             <span className="ffield__label">{currency ? t('cases.amountIn', { currency }) : t('cases.amount')}</span>
             <input className="input input--sm" inputMode="decimal" value={amount} onChange={(e) => setAmount(e.target.value)} data-testid="case-amount" />
+          </label>
+          <label className="checkbox">
+            <input type="checkbox" checked={withImages} onChange={(e) => setWithImages(e.target.checked)} data-testid="case-with-images" />
+            <span>{t('cases.attachments.withImages')}</span>
           </label>
           <FormProblem error={openCase.error} />
           <div className="case-card__buttons">

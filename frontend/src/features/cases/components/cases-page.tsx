@@ -134,7 +134,15 @@ export function CasesPage({ onOpenConversation }: { onOpenConversation: (convers
               const due = deadlineOf(c, now);
               return (
                 <tr key={c.id} className="clickable" onClick={() => onOpenConversation(c.conversation_id)} data-testid="case-row" data-case-id={c.id}>
-                  <td>{t(`cases.kind.${c.kind}`)}</td>
+                  <td>
+                    {t(`cases.kind.${c.kind}`)}
+                    {(c.attachments ?? []).length > 0 ? (
+                      <span className="muted" data-testid="case-row-files">
+                        {' · '}
+                        {t('cases.attachments.count', { count: (c.attachments ?? []).length })}
+                      </span>
+                    ) : null}
+                  </td>
                   <td>
                     <span className={`tag tag--${stateTone(c.state)}`}>{t(`cases.state.${c.state}`)}</span>
                   </td>
