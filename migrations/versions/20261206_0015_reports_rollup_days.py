@@ -3,7 +3,7 @@ per marketplace, filled from the existing hour rows, so a year's dashboard reads
 combination instead of 8,760
 
 Revision ID: 0015_reports_rollup_days
-Revises: 0014_attach_attachments
+Revises: 0015_caseatt_case_attachments
 Create Date: 2026-12-06 05:40:00.000000
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0015_reports_rollup_days"
-down_revision: str | None = "0014_attach_attachments"
+down_revision: str | None = "0015_caseatt_case_attachments"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
