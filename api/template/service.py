@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.kit.errors import InvalidInput, NotFound, field_error
 from api.kit.time import utc_now
-from api.models import Channel, Conversation, Customer, Order, OrderItem, Shipment, Template, User
-from api.template import pool
+from api.models import Conversation, Template, User
+from api.template import pool, repository
 from api.template.render import Rendered, TemplateError
 from api.template.starter import STARTERS
 
@@ -94,30 +94,16 @@ async def values_for(
         "order_id": conversation.order_external_id,
         "agent_name": agent.name if agent else None,
     }
-    channel = (await session.execute(select(Channel.name).where(Channel.id == conversation.channel_id))).scalar_one()
-    values["store_name"] = channel
+    facts = await repository.conversation_facts(session, conversation)
+    values["store_name"] = facts.store_name
     if conversation.customer_id:
-        values["customer_name"] = (
-            await session.execute(select(Customer.display_name).where(Customer.id == conversation.customer_id))
-        ).scalar_one() or None
+        values["customer_name"] = facts.customer_name or None
     if conversation.order_id:
-        order = (await session.execute(select(Order).where(Order.id == conversation.order_id))).scalar_one()
-        values["order_status"] = order.status
-        item = (
-            await session.execute(
-                select(OrderItem.title).where(OrderItem.order_id == order.id).order_by(OrderItem.position).limit(1)
-            )
-        ).scalar_one_or_none()
-        values["item_title"] = item
-        ship = (
-            await session.execute(
-                select(Shipment).where(Shipment.order_id == order.id).order_by(Shipment.position.desc()).limit(1)
-            )
-        ).scalar_one_or_none()
-        eta = ship.estimated_delivery if ship and ship.estimated_delivery else order.estimated_delivery
+        values["order_status"] = facts.order_status
+        values["item_title"] = facts.item_title
+        eta = facts.shipment_eta or facts.order_eta
         values["ship_eta"] = eta.date().isoformat() if eta else None
-        if ship:
-            values.update(tracking_number=ship.tracking_number, tracking_url=ship.tracking_url, carrier=ship.carrier)
+        values.update(tracking_number=facts.tracking_number, tracking_url=facts.tracking_url, carrier=facts.carrier)
     return values
 
 
