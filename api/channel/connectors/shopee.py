@@ -280,15 +280,17 @@ class ShopeeConnector(Connector):
             body["conversation_id"] = int(target.external_thread_id)
         # Our auto-replies go out as what they are: Shopee does not count them as responses.
         path = f"{CHAT}/send_autoreply_message" if target.author_kind == "auto" else f"{CHAT}/send_message"
+        # Images are uploaded before the text is sent (jpg, png, gif, 2 MB): an upload the marketplace
+        # refuses or drops fails the reply while the buyer has seen nothing, so a retry sends nothing twice.
+        urls = []
+        for f in target.attachments:
+            files = {"file": (f.filename, f.data, f.content_type)}
+            urls.append(str((await self._call("POST", f"{CHAT}/upload_image", files=files))["url"]))
         data = await self._call("POST", path, json_body=body)
         sent_at = _epoch(data["created_timestamp"]) if data.get("created_timestamp") else None
-        # Each image is a message of its own, after the text (upload_image first: jpg, png, gif, 2 MB).
-        for f in target.attachments:
-            uploaded = await self._call(
-                "POST", f"{CHAT}/upload_image", files={"file": (f.filename, f.data, f.content_type)}
-            )
-            image = {**body, "message_type": "image", "content": {"image_url": str(uploaded["url"])}}
-            await self._call("POST", path, json_body=image)
+        # Each image is a message of its own, after the text.
+        for url in urls:
+            await self._call("POST", path, json_body={**body, "message_type": "image", "content": {"image_url": url}})
         return SentReply(external_id=str(data["message_id"]), sent_at=sent_at)
 
     async def find_sent(self, target: ReplyTarget, text: str, since: datetime) -> SentReply | None:

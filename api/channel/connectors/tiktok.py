@@ -341,6 +341,14 @@ class TiktokConnector(Connector):
             raise Permanent("no TikTok conversation id to answer in")
         path = f"{CS}/conversations/{target.external_thread_id}/messages"
         body = {"type": "TEXT", "content": json.dumps({"content": text}, ensure_ascii=False)}
+        # Images are uploaded before the text is sent: an upload the marketplace refuses or drops fails
+        # the reply while the buyer has seen nothing, so a retry sends nothing twice.
+        images = []
+        for f in target.attachments:
+            image = await self._call(
+                "POST", f"{CS}/images/upload", files={"data": (f.filename, f.data, f.content_type)}
+            )
+            images.append({"url": image.get("url"), "width": image.get("width"), "height": image.get("height")})
         try:
             data = await self._call("POST", path, body=body)
         except Permanent as exc:
@@ -358,12 +366,8 @@ class TiktokConnector(Connector):
             reopened = str(created.get("conversation_id") or target.external_thread_id)
             data = await self._call("POST", f"{CS}/conversations/{reopened}/messages", body=body)
             path = f"{CS}/conversations/{reopened}/messages"
-        # Each image is an IMAGE message of its own, after the text, from an uploaded image.
-        for f in target.attachments:
-            image = await self._call(
-                "POST", f"{CS}/images/upload", files={"data": (f.filename, f.data, f.content_type)}
-            )
-            content = {"url": image.get("url"), "width": image.get("width"), "height": image.get("height")}
+        # Each image is an IMAGE message of its own, after the text.
+        for content in images:
             await self._call("POST", path, body={"type": "IMAGE", "content": json.dumps(content)})
         return SentReply(external_id=str(data["message_id"]))
 
