@@ -53,10 +53,13 @@ CLAIM_SQL = text(
         ORDER BY t.due_at
         LIMIT :limit
         FOR UPDATE OF t, v SKIP LOCKED
+    ), fired AS (
+        UPDATE sla_timers SET fired_at = clock_timestamp()
+        WHERE sla_timers.id = ANY(ARRAY(SELECT timer_id FROM due))
+        RETURNING sla_timers.id, sla_timers.tier, sla_timers.action, sla_timers.due_at, sla_timers.fired_at
     )
-    UPDATE sla_timers SET fired_at = clock_timestamp()
-    FROM due WHERE sla_timers.id = due.timer_id
-    RETURNING sla_timers.tier, sla_timers.action, sla_timers.due_at, sla_timers.fired_at, due.*
+    SELECT fired.tier, fired.action, fired.due_at, fired.fired_at, due.*
+    FROM fired JOIN due ON due.timer_id = fired.id
     """
 )
 TEAM_MEMBERS_SQL = text("SELECT team_id, user_id FROM team_members WHERE team_id = ANY(CAST(:team_ids AS uuid[]))")
@@ -73,14 +76,14 @@ BREACH_SQL = text(
     """
     UPDATE sla_clocks SET state = 'breached', breached_at = x.breached_at, updated_at = now()
     FROM unnest(CAST(:ids AS uuid[]), CAST(:breached_at AS timestamptz[])) AS x(id, breached_at)
-    WHERE sla_clocks.id = x.id AND sla_clocks.state = 'running'
+    WHERE sla_clocks.id = x.id AND sla_clocks.id = ANY(CAST(:ids AS uuid[])) AND sla_clocks.state = 'running'
     """
 )
 REASSIGN_SQL = text(
     """
     UPDATE conversations SET assignee_id = x.assignee_id, updated_at = now()
     FROM unnest(CAST(:ids AS uuid[]), CAST(:assignee_ids AS uuid[])) AS x(id, assignee_id)
-    WHERE conversations.id = x.id
+    WHERE conversations.id = x.id AND conversations.id = ANY(CAST(:ids AS uuid[]))
     """
 )
 NOTIFICATIONS_SQL = text(
