@@ -77,6 +77,9 @@ SUPERVISORS_SQL = text(
     WHERE u.organization_id = ANY(CAST(:organization_ids AS uuid[])) AND u.role = 'supervisor' AND u.is_active
     """
 )
+# The batch's writes name their rows twice: joined to the unnest for the per-row values, and by
+# `id = ANY(ids)` so the planner reads them by primary key (the join alone was planned as a hash over a
+# sequential scan of every running clock, per batch).
 BREACH_SQL = text(
     """
     UPDATE sla_clocks SET state = 'breached', breached_at = x.breached_at, updated_at = now()
