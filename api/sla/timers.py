@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -34,17 +34,22 @@ from api.kit.ids import uuid7
 from api.shift.service import on_shift_view
 from api.sla import effects
 
+# The conversation's columns in the order of `effects.Conversation`'s fields: the claim's rows are
+# unpacked by position (a 1,000-row batch read by attribute name cost more than its statements' parsing).
+_CONVERSATION_COLUMNS = [f.name for f in fields(effects.Conversation)]
+_LABELS = _CONVERSATION_COLUMNS.index("labels")
+
 # The claim returns what the effects read: the clock and the conversation, the latter as locked
-# (FOR UPDATE re-reads a row changed since the statement's snapshot before locking it).
+# (FOR UPDATE re-reads a row changed since the statement's snapshot before locking it). `fired` marks
+# the locked timers by primary key (a join on `due` was planned as a hash over every timer row).
 CLAIM_SQL = text(
     """
     WITH due AS (
         SELECT t.id AS timer_id, c.id AS clock_id, c.kind, c.marketplace AS clock_marketplace,
                c.channel_id AS clock_channel_id, c.started_at, c.due_at AS clock_due_at, c.state,
-               c.policy_snapshot ->> 'name' AS policy_name,
-               v.id, v.organization_id, v.channel_id, v.marketplace, v.subject, v.status, v.priority, v.category,
-               v.labels, v.assignee_id, v.team_id, v.unread, v.waiting_since, v.order_external_id,
-               v.has_failed_delivery, v.spam_reason, v.last_message_at, v.sla_deadline, v.sla_due_soon_at
+               c.policy_snapshot ->> 'name' AS policy_name, """
+    + ", ".join(f"v.{name}" for name in _CONVERSATION_COLUMNS)
+    + """
         FROM sla_timers t
         JOIN sla_clocks c ON c.id = t.clock_id
         JOIN conversations v ON v.id = c.conversation_id
@@ -53,10 +58,13 @@ CLAIM_SQL = text(
         ORDER BY t.due_at
         LIMIT :limit
         FOR UPDATE OF t, v SKIP LOCKED
+    ), fired AS (
+        UPDATE sla_timers SET fired_at = clock_timestamp()
+        WHERE sla_timers.id = ANY(ARRAY(SELECT timer_id FROM due))
+        RETURNING sla_timers.id, sla_timers.tier, sla_timers.action, sla_timers.due_at, sla_timers.fired_at
     )
-    UPDATE sla_timers SET fired_at = clock_timestamp()
-    FROM due WHERE sla_timers.id = due.timer_id
-    RETURNING sla_timers.tier, sla_timers.action, sla_timers.due_at, sla_timers.fired_at, due.*
+    SELECT fired.tier, fired.action, fired.due_at, fired.fired_at, due.*
+    FROM fired JOIN due ON due.timer_id = fired.id
     """
 )
 TEAM_MEMBERS_SQL = text("SELECT team_id, user_id FROM team_members WHERE team_id = ANY(CAST(:team_ids AS uuid[]))")
@@ -69,18 +77,21 @@ SUPERVISORS_SQL = text(
     WHERE u.organization_id = ANY(CAST(:organization_ids AS uuid[])) AND u.role = 'supervisor' AND u.is_active
     """
 )
+# The batch's writes name their rows twice: joined to the unnest for the per-row values, and by
+# `id = ANY(ids)` so the planner reads them by primary key (the join alone was planned as a hash over a
+# sequential scan of every running clock, per batch).
 BREACH_SQL = text(
     """
     UPDATE sla_clocks SET state = 'breached', breached_at = x.breached_at, updated_at = now()
     FROM unnest(CAST(:ids AS uuid[]), CAST(:breached_at AS timestamptz[])) AS x(id, breached_at)
-    WHERE sla_clocks.id = x.id AND sla_clocks.state = 'running'
+    WHERE sla_clocks.id = x.id AND sla_clocks.id = ANY(CAST(:ids AS uuid[])) AND sla_clocks.state = 'running'
     """
 )
 REASSIGN_SQL = text(
     """
     UPDATE conversations SET assignee_id = x.assignee_id, updated_at = now()
     FROM unnest(CAST(:ids AS uuid[]), CAST(:assignee_ids AS uuid[])) AS x(id, assignee_id)
-    WHERE conversations.id = x.id
+    WHERE conversations.id = x.id AND conversations.id = ANY(CAST(:ids AS uuid[]))
     """
 )
 NOTIFICATIONS_SQL = text(
@@ -128,10 +139,17 @@ async def fire_due(session: AsyncSession, now: datetime, limit: int = 200) -> li
     timers: list[effects.DueTimer] = []
     clocks: dict[uuid.UUID, effects.Clock] = {}
     conversations: dict[uuid.UUID, effects.Conversation] = {}
-    for r in await session.execute(CLAIM_SQL, {"now": now, "limit": limit}):
-        timers.append(effects.DueTimer(r.timer_id, r.clock_id, r.tier, r.action, r.due_at, r.fired_at))
-        clocks[r.clock_id] = _clock(r)
-        conversations[r.id] = _conversation(r)
+    for tier, action, due_at, fired_at, timer_id, clock_id, *rest in await session.execute(
+        CLAIM_SQL, {"now": now, "limit": limit}
+    ):
+        kind, clock_marketplace, clock_channel_id, started_at, clock_due_at, state, policy_name, *conversation = rest
+        conversation[_LABELS] = tuple(conversation[_LABELS] or ())
+        c = effects.Conversation(*conversation)
+        timers.append(effects.DueTimer(timer_id, clock_id, tier, action, due_at, fired_at))
+        clocks[clock_id] = effects.Clock(
+            clock_id, c.id, kind, clock_marketplace, clock_channel_id, started_at, clock_due_at, state, policy_name
+        )
+        conversations[c.id] = c
     if not timers:
         return []
     timers.sort(key=lambda t: (t.due_at, t.id))
@@ -166,44 +184,6 @@ async def fire_due(session: AsyncSession, now: datetime, limit: int = 200) -> li
 
 async def next_due(session: AsyncSession) -> datetime | None:
     return (await session.execute(NEXT_DUE_SQL)).scalar_one_or_none()
-
-
-def _clock(r: Any) -> effects.Clock:
-    return effects.Clock(
-        id=r.clock_id,
-        conversation_id=r.id,
-        kind=r.kind,
-        marketplace=r.clock_marketplace,
-        channel_id=r.clock_channel_id,
-        started_at=r.started_at,
-        due_at=r.clock_due_at,
-        state=r.state,
-        policy_name=r.policy_name,
-    )
-
-
-def _conversation(r: Any) -> effects.Conversation:
-    return effects.Conversation(
-        id=r.id,
-        organization_id=r.organization_id,
-        channel_id=r.channel_id,
-        marketplace=r.marketplace,
-        subject=r.subject,
-        status=r.status,
-        priority=r.priority,
-        category=r.category,
-        labels=tuple(r.labels or ()),
-        assignee_id=r.assignee_id,
-        team_id=r.team_id,
-        unread=r.unread,
-        waiting_since=r.waiting_since,
-        order_external_id=r.order_external_id,
-        has_failed_delivery=r.has_failed_delivery,
-        spam_reason=r.spam_reason,
-        last_message_at=r.last_message_at,
-        sla_deadline=r.sla_deadline,
-        sla_due_soon_at=r.sla_due_soon_at,
-    )
 
 
 async def _team_members(session: AsyncSession, team_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:

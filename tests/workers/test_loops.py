@@ -176,6 +176,33 @@ async def test_loops_poll_on_the_fallback_interval_while_nobody_listens() -> Non
         await asyncio.wait_for(runner.stop(), timeout=20)
 
 
+async def test_an_outbox_insert_notifies_once_per_statement_and_never_for_no_row(engine, sessionmaker) -> None:  # type: ignore[no-untyped-def]
+    """The outbox trigger runs per statement (a timer batch writes thousands of events in one INSERT):
+    a multi-row INSERT announces itself once, an INSERT ... SELECT that wrote nothing not at all (a
+    barrier notified after each commit shows what the commit sent, notifications arriving in order)."""
+    async with sessionmaker.begin() as session:
+        org = await auth_service.create_organization(session, "Outbox Wake Org")
+    conn = await asyncpg_connect(engine)()
+    heard: asyncio.Queue[str] = asyncio.Queue()
+    insert = text(
+        "INSERT INTO outbox_events (organization_id, event_type, payload) "
+        "SELECT :org, 'note.created', '{}'::jsonb FROM generate_series(1, :n)"
+    )
+    try:
+        for name in (OUTBOX, "hourglass_test_barrier"):
+            await conn.add_listener(name, lambda _c, _p, ch, _pl: heard.put_nowait(ch))
+        for n, expected in ((0, ["hourglass_test_barrier"]), (3, [OUTBOX, "hourglass_test_barrier"])):
+            async with engine.begin() as c:
+                await c.execute(insert, {"org": org.id, "n": n})
+                await c.execute(insert, {"org": org.id, "n": 0})
+            async with engine.begin() as c:
+                await c.execute(text("SELECT pg_notify('hourglass_test_barrier', '')"))
+            got = [await asyncio.wait_for(heard.get(), timeout=20) for _ in expected]
+            assert got == expected
+    finally:
+        await conn.close()
+
+
 async def test_an_empty_claim_does_not_wake_the_scheduler_but_a_changed_schedule_does(engine, sessionmaker) -> None:  # type: ignore[no-untyped-def]
     """Notifications reach a listener in commit order, so a barrier notified after the claim's commit
     shows whether the claim notified (a statement trigger did, for an UPDATE of no row, and the poll
