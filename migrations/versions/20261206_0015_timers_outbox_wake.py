@@ -7,7 +7,7 @@ per INSERT, and only when it wrote a row (an INSERT ... SELECT that matched noth
 relay, as 0009's docstring explains for the other channels).
 
 Revision ID: 0015_timers_outbox_wake
-Revises: 0014_attach_attachments
+Revises: 0015_reports_rollup_days
 Create Date: 2026-12-06 05:25:00.000000
 """
 
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0015_timers_outbox_wake"
-down_revision: str | None = "0014_attach_attachments"
+down_revision: str | None = "0015_reports_rollup_days"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
