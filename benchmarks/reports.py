@@ -320,6 +320,9 @@ async def main() -> None:
     settings = get_settings()
     rng = random.Random(13)
     reused = await _reusable() if REUSE else None
+    if REUSE and reused is None:
+        # Never fall back to a fresh load (it drops the database): say why and stop.
+        raise SystemExit(f"BENCH_REPORT_REUSE=1: {DATABASE} holds no history of {MESSAGES} messages over {DAYS} days")
     if reused is None:
         url = await fresh_database(DATABASE)
     else:
