@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.models import BusinessCalendar, Organization, PrivacySettings
 from api.models.metrics import MetricRollup, MetricRollupDay, MetricRollupMarketplaceDay
-from api.reports import buckets, facts
+from api.reports import buckets, facts, repository
 from api.reports.facts import ClockFact, ReplyFact, ResolutionFact, Where
 from api.sla.calendar import business_elapsed
 from api.sla.service import calendar_from_row
@@ -126,15 +126,9 @@ async def recompute(session: AsyncSession, organization_id: uuid.UUID, hours: It
         # One statement for all the rows (an executemany is a round trip per row).
         payload = json.dumps([facts.as_row(organization_id, k, m) for k, m in rows.items()], default=str)
         await session.execute(INSERT_HOURS, {"rows": payload})
-    zone = await _zone(session, organization_id)
+    zone = await repository.time_zone(session, organization_id)
     await refresh_days(session, organization_id, zone, {buckets.day_of(h, zone) for h in wanted})
     return len(rows)
-
-
-async def _zone(session: AsyncSession, organization_id: uuid.UUID) -> str:
-    return str(
-        (await session.execute(select(Organization.time_zone).where(Organization.id == organization_id))).scalar_one()
-    )
 
 
 _DIMENSIONS = "agent_id, team_id, marketplace, channel_id, category, automated"
