@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, TypeAlias
 
 from fastapi import Depends, Request
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from api.config import Settings
+
+
+# The names the rest of the code types its sessions with: endpoints and workers hold sessions and pass
+# them to repositories, but import no SQLAlchemy themselves (an import-linter contract checks it).
+Session: TypeAlias = AsyncSession
+Sessionmaker: TypeAlias = async_sessionmaker[AsyncSession]
+Engine: TypeAlias = AsyncEngine
+
+# A database that cannot answer right now (restarting, in recovery, a dropped connection): loops and
+# handshakes outside the repositories retry or refuse on these.
+DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (OperationalError, DBAPIError)
 
 
 def create_engine(database_url: str, settings: Settings, *, pool_size: int | None = None) -> AsyncEngine:
@@ -50,3 +63,10 @@ async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
 # scope="function": the commit happens before the response is sent, so a client never sees a 2xx
 # for a change that then fails to commit.
 SessionDep = Annotated[AsyncSession, Depends(_request_session, scope="function")]
+
+
+async def schema_revision(engine: AsyncEngine) -> str | None:
+    """The database's Alembic revision (None if it has no row yet)."""
+    async with engine.connect() as conn:
+        revision: str | None = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar_one_or_none()
+        return revision

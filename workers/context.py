@@ -11,13 +11,10 @@ from typing import Any
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from prometheus_client import start_http_server
-from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.attachment import service as attachment_service
 from api.config import get_settings
-from api.db import create_engine, create_sessionmaker
+from api.db import DATABASE_UNAVAILABLE, Engine, create_engine, create_sessionmaker, schema_revision
 from api.embedded import resolve_service_urls
 from workers.loops import Listener, LoopRunner, asyncpg_connect
 from workers.tasks import sync
@@ -44,17 +41,13 @@ def expected_revision() -> str | None:
     return ScriptDirectory.from_config(cfg).get_current_head()
 
 
-async def _schema_revision(engine: AsyncEngine) -> str | None:
+async def _schema_revision(engine: Engine) -> str | None:
     """The database's Alembic revision, waiting (bounded) while PostgreSQL cannot take connections yet."""
     deadline = time.monotonic() + SCHEMA_WAIT_SECONDS
     while True:
         try:
-            async with engine.connect() as conn:
-                revision: str | None = (
-                    await conn.execute(text("SELECT version_num FROM alembic_version"))
-                ).scalar_one_or_none()
-                return revision
-        except (OperationalError, DBAPIError, OSError) as exc:
+            return await schema_revision(engine)
+        except (*DATABASE_UNAVAILABLE, OSError) as exc:
             # A missing alembic_version table is a schema problem, not a start-up race: fail at once.
             if "alembic_version" in str(exc) or time.monotonic() > deadline:
                 raise

@@ -29,8 +29,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.exc import DBAPIError, OperationalError
-
+from api.db import DATABASE_UNAVAILABLE
 from api.ops.metrics import LOOP_BUSY, LOOP_ERRORS, LOOP_ITERATIONS
 
 log = logging.getLogger(__name__)
@@ -46,7 +45,7 @@ StepResult = float | None
 Step = Callable[[], Awaitable[StepResult]]
 
 # Errors that mean "the database or the network is away": logged in one line, not as a crash.
-TRANSIENT: tuple[type[BaseException], ...] = (OperationalError, DBAPIError, OSError, TimeoutError)
+TRANSIENT: tuple[type[BaseException], ...] = (*DATABASE_UNAVAILABLE, OSError, TimeoutError)
 
 
 @dataclass(eq=False)

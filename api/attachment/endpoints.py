@@ -141,7 +141,7 @@ async def linked_attachment(
     settings = _settings(request)
     if not links.valid(settings.secret_key.get_secret_value(), attachment_id, expires, signature):
         raise NotFound("This link is not valid (or has expired).")
-    row = await session.get(Attachment, attachment_id)
+    row = await repository.signed_for(session, attachment_id)
     if row is None:
         raise NotFound("This link is not valid (or has expired).")
     return _download(row, settings, inline=False)

@@ -41,6 +41,12 @@ async def get(session: AsyncSession, organization_id: uuid.UUID, attachment_id: 
     return row
 
 
+async def signed_for(session: AsyncSession, attachment_id: uuid.UUID) -> Attachment | None:
+    """An attachment by id in any organization: only for a signed link, whose signature (checked
+    before this is called) is what grants access, not a principal."""
+    return await session.get(Attachment, attachment_id)
+
+
 async def many(
     session: AsyncSession, organization_id: uuid.UUID, ids: list[uuid.UUID], *, lock: bool = False
 ) -> dict[uuid.UUID, Attachment]:

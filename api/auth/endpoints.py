@@ -7,9 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, status
 from fastapi.security import HTTPAuthorizationCredentials
-from sqlalchemy import select
 
 from api import audit
+from api.auth import repository as auth_repository
 from api.auth import service
 from api.auth.dependencies import CurrentPrincipal, bearer, require, require_role
 from api.auth.principal import SCOPES, Principal
@@ -42,7 +42,7 @@ from api.kit.errors import (
     problem_responses,
 )
 from api.kit.time import utc_now
-from api.models import ApiKey, Team, TeamMember
+from api.models import Team, TeamMember
 from api.sla import cache as sla_cache
 from api.team import repository as team_repository
 from api.user import repository as user_repository
@@ -150,10 +150,7 @@ async def list_scopes(principal: CurrentPrincipal) -> dict[str, str]:
 @router.get("/v1/api-keys", response_model=list[ApiKeyRead])
 async def list_api_keys(session: SessionDep, principal: Admin) -> list[ApiKeyRead]:
     """The organization's API keys (prefixes only; secrets are never shown again)."""
-    rows = await session.execute(
-        select(ApiKey).where(ApiKey.organization_id == principal.organization_id).order_by(ApiKey.created_at)
-    )
-    return [ApiKeyRead.model_validate(k) for k in rows.scalars()]
+    return [ApiKeyRead.model_validate(k) for k in await auth_repository.api_keys(session, principal)]
 
 
 @router.post("/v1/api-keys", status_code=status.HTTP_201_CREATED, response_model=ApiKeyCreated)
@@ -173,11 +170,7 @@ async def create_api_key(body: ApiKeyCreate, session: SessionDep, principal: Adm
 @router.post("/v1/api-keys/{api_key_id}/revoke", response_model=ApiKeyRead, responses=problem_responses(404))
 async def revoke_api_key(api_key_id: uuid.UUID, session: SessionDep, principal: Admin) -> ApiKeyRead:
     """Revoke a key; requests with it fail with 401 from now on."""
-    key = (
-        await session.execute(
-            select(ApiKey).where(ApiKey.id == api_key_id, ApiKey.organization_id == principal.organization_id)
-        )
-    ).scalar_one_or_none()
+    key = await auth_repository.api_key(session, principal, api_key_id)
     if key is None:
         raise NotFound(f"No API key {api_key_id}.")
     await service.revoke_api_key(session, key, principal)
@@ -289,9 +282,7 @@ async def _team_read(session: SessionDep, principal: Principal, team: Team) -> T
 async def _set_members(session: SessionDep, principal: Principal, team: Team, member_ids: list[uuid.UUID]) -> None:
     for i, uid in enumerate(dict.fromkeys(member_ids)):
         await user_repository.get(session, principal.organization_id, uid, field=f"body.member_ids.{i}")
-    from sqlalchemy import delete
-
-    await session.execute(delete(TeamMember).where(TeamMember.team_id == team.id))
+    await team_repository.clear_members(session, principal, team.id)
     session.add_all(
         TeamMember(organization_id=principal.organization_id, team_id=team.id, user_id=uid)
         for uid in dict.fromkeys(member_ids)
@@ -350,10 +341,7 @@ async def update_team(team_id: uuid.UUID, body: TeamUpdate, session: SessionDep,
         team.assignment_strategy = body.assignment_strategy
     if "calendar_id" in body.model_fields_set:
         if body.calendar_id is not None:
-            from api.models import BusinessCalendar
-
-            cal = await session.get(BusinessCalendar, body.calendar_id)
-            if cal is None or cal.organization_id != principal.organization_id:
+            if await team_repository.calendar(session, principal, body.calendar_id) is None:
                 raise InvalidInput("No such calendar.", errors=field_error("body.calendar_id", "not found"))
         team.calendar_id = body.calendar_id
         sla_cache.forget(principal.organization_id)

@@ -6,6 +6,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.auth.principal import Principal
+from api.kit.scoped import readable
 from api.models import ApiKey, Organization, User, UserSession
 
 # Login verifies a password per candidate (argon2, ~50 ms each): an address in more organizations
@@ -54,4 +56,15 @@ async def live_api_key(session: AsyncSession, digest: str) -> ApiKey | None:
 
 async def org_by_slug(session: AsyncSession, slug: str) -> Organization | None:
     result = await session.execute(select(Organization).where(Organization.slug == slug))
+    return result.scalar_one_or_none()
+
+
+async def api_keys(session: AsyncSession, principal: Principal) -> list[ApiKey]:
+    """The caller's organization's API keys, oldest first."""
+    result = await session.execute(readable(ApiKey, principal).order_by(ApiKey.created_at))
+    return list(result.scalars())
+
+
+async def api_key(session: AsyncSession, principal: Principal, api_key_id: uuid.UUID) -> ApiKey | None:
+    result = await session.execute(readable(ApiKey, principal).where(ApiKey.id == api_key_id))
     return result.scalar_one_or_none()

@@ -13,13 +13,12 @@ from typing import Literal
 
 import httpx
 from fastapi import APIRouter, Query, Request
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.channel import repository as channel_repository
 from api.channel.connectors import ebay
 from api.channel.connectors.base import ConnectorError, in_our_words
 from api.channel.connectors.registry import build
-from api.db import SessionDep
+from api.db import Session, SessionDep
 from api.kit.errors import (
     Conflict,
     HourglassError,
@@ -60,10 +59,10 @@ def _http(request: Request) -> httpx.AsyncClient:
     return client
 
 
-async def _connected_channel(session: AsyncSession, marketplace: str, channel_id: uuid.UUID) -> Channel:
+async def _connected_channel(session: Session, marketplace: str, channel_id: uuid.UUID) -> Channel:
     """Hooks are not tenant-scoped (the marketplace signs them): any channel of another marketplace,
     or one without credentials to check a signature with, is a 404 like an unknown id."""
-    channel = (await session.execute(select(Channel).where(Channel.id == channel_id))).scalar_one_or_none()
+    channel = await channel_repository.signed_for(session, channel_id)
     if channel is None or channel.marketplace != marketplace or not channel.credentials_encrypted:
         raise NotFound(f"No {marketplace} channel {channel_id}.")
     return channel

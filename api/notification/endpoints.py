@@ -4,15 +4,14 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from sqlalchemy import select
 
 from api.auth.dependencies import CurrentPrincipal, require, require_role
 from api.auth.principal import Principal
 from api.db import SessionDep
 from api.kit.errors import InvalidInput, NotFound, field_error, problem_responses
 from api.kit.time import utc_now
-from api.models import Notification
 from api.notification import overflow, service
+from api.notification import repository as notification_repository
 from api.notification.schemas import (
     NotificationRead,
     OverflowSettingsRead,
@@ -43,13 +42,8 @@ async def list_notifications(
     limit: int = Query(default=50, ge=1, le=200),
 ) -> list[NotificationRead]:
     """The caller's notifications (escalations, assignments, @mentions, overflow alerts...), newest first."""
-    stmt = select(Notification).where(
-        Notification.organization_id == principal.organization_id, Notification.user_id == _user(principal)
-    )
-    if unread:
-        stmt = stmt.where(Notification.read_at.is_(None))
-    rows = await session.execute(stmt.order_by(Notification.created_at.desc()).limit(limit))
-    return [NotificationRead.model_validate(n) for n in rows.scalars()]
+    rows = await notification_repository.list_for(session, principal, _user(principal), unread=unread, limit=limit)
+    return [NotificationRead.model_validate(n) for n in rows]
 
 
 @router.post("/read-all", response_model=ReadAllResult)
@@ -86,15 +80,7 @@ async def mark_notification_read(
     notification_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
 ) -> NotificationRead:
     """Mark one notification read."""
-    note = (
-        await session.execute(
-            select(Notification).where(
-                Notification.id == notification_id,
-                Notification.organization_id == principal.organization_id,
-                Notification.user_id == _user(principal),
-            )
-        )
-    ).scalar_one_or_none()
+    note = await notification_repository.get_for(session, principal, _user(principal), notification_id)
     if note is None:
         raise NotFound(f"No notification {notification_id}.")
     if note.read_at is None:

@@ -6,8 +6,6 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import AwareDatetime
-from sqlalchemy import Select, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import audit
 from api.auth.dependencies import require
@@ -18,7 +16,7 @@ from api.kit.errors import Forbidden, InvalidInput, field_error, problem_respons
 from api.kit.pagination import CursorScope
 from api.kit.schema import ResponseModel
 from api.kit.time import utc_now
-from api.models import AuditEntry
+from api.ops import audit_repository
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"], responses=problem_responses(401, 403, 422, 429))
 
@@ -109,40 +107,23 @@ async def list_audit(
         "since": start,
         "until": end,
     }
-    stmt = select(AuditEntry).where(
-        *audit.predicates(
-            principal.organization_id,
-            actor_type=actor_type,
-            actor_id=actor_id,
-            action=action,
-            entity_type=target_type or entity_type,
-            entity_id=target_id or entity_id,
-            since=start,
-            until=end,
-        )
-    )
     scope = CursorScope(f"audit:id:{order}", filters, key_kind="int")
-    return await _page(session, stmt, scope, cursor, limit, order)
-
-
-async def _page(
-    session: AsyncSession,
-    stmt: Select[AuditEntry],
-    scope: CursorScope,
-    cursor: str | None,
-    limit: int,
-    order: str,
-) -> AuditPage:
-    if after := scope.read(cursor):
-        stmt = stmt.where(AuditEntry.id > after[0] if order == "asc" else AuditEntry.id < after[0])
-    ordering = AuditEntry.id if order == "asc" else AuditEntry.id.desc()
-    rows = list((await session.execute(stmt.order_by(ordering).limit(limit + 1))).scalars())
-    has_more = len(rows) > limit
-    rows = rows[:limit]
-    return AuditPage(
-        items=[AuditRead.model_validate(r) for r in rows],
-        next_cursor=scope.issue(rows[-1].id, rows[-1].id) if has_more else None,
+    rows, next_cursor = await audit_repository.page(
+        session,
+        principal,
+        scope,
+        cursor,
+        limit,
+        order,
+        actor_type=actor_type,
+        actor_id=actor_id,
+        action=action,
+        entity_type=target_type or entity_type,
+        entity_id=target_id or entity_id,
+        since=start,
+        until=end,
     )
+    return AuditPage(items=[AuditRead.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
 activity_router = APIRouter(
@@ -161,8 +142,8 @@ async def conversation_activity(
     """A conversation's audit trail (assignments, status, spam, replies, notes), oldest first: what
     anyone who may read the conversation may see of the audit log."""
     await conversations.get(session, principal.organization_id, conversation_id)
-    stmt = select(AuditEntry).where(
-        *audit.predicates(principal.organization_id, entity_type="conversation", entity_id=str(conversation_id))
-    )
     scope = CursorScope("activity:id", {"org": principal.organization_id, "conversation": conversation_id}, "int")
-    return await _page(session, stmt, scope, cursor, limit, "asc")
+    rows, next_cursor = await audit_repository.page(
+        session, principal, scope, cursor, limit, "asc", entity_type="conversation", entity_id=str(conversation_id)
+    )
+    return AuditPage(items=[AuditRead.model_validate(r) for r in rows], next_cursor=next_cursor)

@@ -7,12 +7,12 @@ import logging
 import re
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
-from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.routing import WebSocketRoute
 from starlette.types import Receive, Scope, Send
 
 from api.auth.dependencies import principal_for_token
 from api.auth.principal import Principal
+from api.db import DATABASE_UNAVAILABLE
 from api.realtime import limits
 from api.realtime.connection import POLICY_VIOLATION, SERVER_ERROR, TRY_AGAIN_LATER, SocketSession
 from api.realtime.hub import HubUnavailable, RealtimeHub
@@ -81,7 +81,7 @@ async def realtime_socket(websocket: WebSocket, send: Send | None = None) -> Non
         since = int(raw_since)
     try:
         principal = await _authenticate(websocket, token)
-    except (OperationalError, DBAPIError, OSError) as exc:
+    except (*DATABASE_UNAVAILABLE, OSError) as exc:
         log.warning("WebSocket authentication failed: %s", exc)
         await websocket.close(code=SERVER_ERROR, reason="try again")
         return
@@ -106,7 +106,7 @@ async def realtime_socket(websocket: WebSocket, send: Send | None = None) -> Non
         await websocket.close(code=TRY_AGAIN_LATER, reason="realtime unavailable")
     except WebSocketDisconnect:
         pass  # the client went away during catch-up
-    except (OperationalError, DBAPIError, OSError) as exc:
+    except (*DATABASE_UNAVAILABLE, OSError) as exc:
         log.warning("WebSocket catch-up failed: %s", exc)
         with contextlib.suppress(RuntimeError, WebSocketDisconnect):
             await websocket.close(code=SERVER_ERROR, reason="try again")

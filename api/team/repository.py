@@ -6,7 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.kit.errors import InvalidInput, NotFound, field_error
-from api.models import Team, TeamMember
+from api.kit.scoped import Tenant, get_scoped, scoped_delete
+from api.models import BusinessCalendar, Team, TeamMember
 
 
 async def get(
@@ -38,3 +39,13 @@ async def members(
     for team_id, user_id in result:
         out[team_id].append(user_id)
     return out
+
+
+async def clear_members(session: AsyncSession, tenant: Tenant, team_id: uuid.UUID) -> None:
+    """Remove every member of the team (before its new member list is added)."""
+    await session.execute(scoped_delete(TeamMember, tenant).where(TeamMember.team_id == team_id))
+
+
+async def calendar(session: AsyncSession, tenant: Tenant, calendar_id: uuid.UUID) -> BusinessCalendar | None:
+    """The organization's business calendar a team names, or None (also for another organization's)."""
+    return await get_scoped(session, BusinessCalendar, calendar_id, tenant)
