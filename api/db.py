@@ -12,16 +12,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from api.config import Settings
 
-
 # The names the rest of the code types its sessions with: endpoints and workers hold sessions and pass
 # them to repositories, but import no SQLAlchemy themselves (an import-linter contract checks it).
 Session: TypeAlias = AsyncSession
 Sessionmaker: TypeAlias = async_sessionmaker[AsyncSession]
 Engine: TypeAlias = AsyncEngine
 
-# A database that cannot answer right now (restarting, in recovery, a dropped connection): loops and
-# handshakes outside the repositories retry or refuse on these.
-DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (OperationalError, DBAPIError)
+# A database that cannot answer right now (restarting, in recovery, a dropped connection, the network
+# to it down): loops and handshakes outside the repositories retry or refuse on these.
+DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (OperationalError, DBAPIError, OSError)
 
 
 def create_engine(database_url: str, settings: Settings, *, pool_size: int | None = None) -> AsyncEngine:
@@ -68,5 +67,7 @@ SessionDep = Annotated[AsyncSession, Depends(_request_session, scope="function")
 async def schema_revision(engine: AsyncEngine) -> str | None:
     """The database's Alembic revision (None if it has no row yet)."""
     async with engine.connect() as conn:
-        revision: str | None = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar_one_or_none()
+        revision: str | None = (
+            await conn.execute(text("SELECT version_num FROM alembic_version"))
+        ).scalar_one_or_none()
         return revision

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import text
+from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.kit.time import utc_now
@@ -131,3 +131,21 @@ async def emit_many(session: AsyncSession, pending: Sequence[PendingEvent]) -> N
             "payloads": payloads,
         },
     )
+
+
+async def payload_of(session: AsyncSession, outbox_id: int) -> dict[str, Any] | None:
+    """The envelope an outbox row carries (jobs started by the relay read their event's data here)."""
+    payload: dict[str, Any] | None = (
+        await session.execute(select(OutboxEvent.payload).where(OutboxEvent.id == outbox_id))
+    ).scalar()
+    return payload
+
+
+async def purge_published_before(session: AsyncSession, cutoff: datetime, limit: int) -> int:
+    """Delete up to `limit` events published before `cutoff` (every organization's); how many went."""
+    result = await session.execute(
+        delete(OutboxEvent).where(
+            OutboxEvent.id.in_(select(OutboxEvent.id).where(OutboxEvent.published_at < cutoff).limit(limit))
+        )
+    )
+    return result.rowcount or 0  # type: ignore[attr-defined]

@@ -47,7 +47,7 @@ async def _schema_revision(engine: Engine) -> str | None:
     while True:
         try:
             return await schema_revision(engine)
-        except (*DATABASE_UNAVAILABLE, OSError) as exc:
+        except DATABASE_UNAVAILABLE as exc:
             # A missing alembic_version table is a schema problem, not a start-up race: fail at once.
             if "alembic_version" in str(exc) or time.monotonic() > deadline:
                 raise

@@ -45,7 +45,7 @@ StepResult = float | None
 Step = Callable[[], Awaitable[StepResult]]
 
 # Errors that mean "the database or the network is away": logged in one line, not as a crash.
-TRANSIENT: tuple[type[BaseException], ...] = (*DATABASE_UNAVAILABLE, OSError, TimeoutError)
+TRANSIENT: tuple[type[BaseException], ...] = (*DATABASE_UNAVAILABLE, TimeoutError)
 
 
 @dataclass(eq=False)

@@ -340,9 +340,11 @@ async def update_team(team_id: uuid.UUID, body: TeamUpdate, session: SessionDep,
     if body.assignment_strategy is not None:
         team.assignment_strategy = body.assignment_strategy
     if "calendar_id" in body.model_fields_set:
-        if body.calendar_id is not None:
-            if await team_repository.calendar(session, principal, body.calendar_id) is None:
-                raise InvalidInput("No such calendar.", errors=field_error("body.calendar_id", "not found"))
+        if (
+            body.calendar_id is not None
+            and await team_repository.calendar(session, principal, body.calendar_id) is None
+        ):
+            raise InvalidInput("No such calendar.", errors=field_error("body.calendar_id", "not found"))
         team.calendar_id = body.calendar_id
         sla_cache.forget(principal.organization_id)
     if body.member_ids is not None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth.principal import Principal
@@ -68,3 +68,9 @@ async def api_keys(session: AsyncSession, principal: Principal) -> list[ApiKey]:
 async def api_key(session: AsyncSession, principal: Principal, api_key_id: uuid.UUID) -> ApiKey | None:
     result = await session.execute(readable(ApiKey, principal).where(ApiKey.id == api_key_id))
     return result.scalar_one_or_none()
+
+
+async def purge_sessions_expired_before(session: AsyncSession, cutoff: datetime) -> int:
+    """Delete login sessions that expired before `cutoff` (every organization's); how many went."""
+    result = await session.execute(delete(UserSession).where(UserSession.expires_at < cutoff))
+    return result.rowcount or 0  # type: ignore[attr-defined]

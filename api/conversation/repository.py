@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.conversation.views import VIEWS, ConversationFilters, counts_columns, search_predicate
 from api.kit import changefeed
 from api.kit.errors import NotFound
-from api.models import Conversation, Customer, Note
+from api.kit.scoped import Tenant, get_scoped
+from api.models import Conversation, Customer, Note, Reminder
 
 C = Conversation
 
@@ -61,6 +62,24 @@ async def get(
     if conversation is None:
         raise NotFound(f"No conversation {conversation_id}.")
     return conversation
+
+
+async def find(session: AsyncSession, tenant: Tenant, conversation_id: uuid.UUID) -> Conversation | None:
+    """The tenant's conversation with this id, or None (work outside a request, where a miss is no 404)."""
+    return await get_scoped(session, Conversation, conversation_id, tenant)
+
+
+async def claim_due_reminders(session: AsyncSession, now: datetime, limit: int) -> list[Reminder]:
+    """Follow-up reminders due by `now` and not fired, oldest due first, locked (SKIP LOCKED) for
+    firing. Every organization's: the automation loop fires them all."""
+    stmt = (
+        select(Reminder)
+        .where(Reminder.fired_at.is_(None), Reminder.due_at <= now)
+        .order_by(Reminder.due_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list((await session.execute(stmt)).scalars())
 
 
 async def page(

@@ -52,26 +52,30 @@ def tenant_condition(model: Any, tenant: Tenant) -> ColumnElement[bool]:
     return condition
 
 
-def readable(model: type[T], tenant: Tenant) -> Select[tuple[T]]:
+def readable(model: type[T], tenant: Tenant) -> Select[T]:
     """SELECT of `model`'s rows that belong to the tenant; add conditions, ordering and limits to it."""
-    return select(model).where(tenant_condition(model, tenant))
+    condition = tenant_condition(model, tenant)  # first: an unscoped model is refused, not selected
+    return select(model).where(condition)
 
 
 def readable_columns(model: Any, tenant: Tenant, *columns: Any) -> Select[Any]:
     """SELECT of some columns (or expressions) of `model`'s rows that belong to the tenant."""
     if not columns:
         raise TypeError("readable_columns needs at least one column; use readable() for whole rows.")
-    return select(*columns).select_from(model).where(tenant_condition(model, tenant))
+    condition = tenant_condition(model, tenant)
+    return select(*columns).select_from(model).where(condition)
 
 
 def scoped_update(model: Any, tenant: Tenant) -> Update:
     """UPDATE limited to the tenant's rows of `model`; add `.where(...)` and `.values(...)`."""
-    return update(model).where(tenant_condition(model, tenant))
+    condition = tenant_condition(model, tenant)
+    return update(model).where(condition)
 
 
 def scoped_delete(model: Any, tenant: Tenant) -> Delete:
     """DELETE limited to the tenant's rows of `model`; add `.where(...)`."""
-    return delete(model).where(tenant_condition(model, tenant))
+    condition = tenant_condition(model, tenant)
+    return delete(model).where(condition)
 
 
 async def get_scoped(session: AsyncSession, model: type[T], row_id: Any, tenant: Tenant) -> T | None:
@@ -82,7 +86,8 @@ async def get_scoped(session: AsyncSession, model: type[T], row_id: Any, tenant:
     tenant's."""
     organization_id = organization_of(tenant)
     tenant_condition(model, tenant)  # refuse an unscoped model even when the identity map answers
-    row = await session.get(model, row_id)
-    if row is None or getattr(row, "organization_id") != organization_id:
+    row: Any = await session.get(model, row_id)
+    if row is None or row.organization_id != organization_id:
         return None
-    return row
+    found: T = row
+    return found

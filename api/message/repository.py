@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, and_, bindparam, cast, column, func, select, text, tuple_
+from sqlalchemy import DateTime, and_, bindparam, cast, column, func, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,6 +23,38 @@ async def get(
     if message is None:
         raise NotFound(f"No message {message_id}.")
     return message
+
+
+async def claim_unprocessed_inbound(session: AsyncSession) -> Message | None:
+    """The oldest inbound message no automation has processed yet, locked (SKIP LOCKED, so several
+    workers share the queue). Every organization's: the automation loop serves them all."""
+    stmt = (
+        select(Message)
+        .where(Message.processed_at.is_(None), Message.direction == "inbound")
+        .order_by(Message.created_at)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def skip_unprocessed_inbound(session: AsyncSession, now: datetime) -> None:
+    """Mark the oldest unprocessed inbound message processed, flagged `automation_error`: a message
+    that breaks the pipeline must not block the queue behind it."""
+    stmt = (
+        select(Message.id)
+        .where(Message.processed_at.is_(None), Message.direction == "inbound")
+        .order_by(Message.created_at)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    message_id = (await session.execute(stmt)).scalar_one_or_none()
+    if message_id is not None:
+        await session.execute(
+            update(Message)
+            .where(Message.id == message_id)
+            .values(processed_at=now, meta=Message.meta.op("||")({"automation_error": True}))
+        )
 
 
 _STORE_INBOUND = (

@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -267,3 +267,9 @@ async def _replay_response(request: Request, exc: Exception) -> Response:
 def install_idempotency(app: FastAPI) -> None:
     """Answer a replay signalled by the gate with the stored response."""
     app.add_exception_handler(IdempotentReplay, _replay_response)
+
+
+async def purge_before(session: AsyncSession, cutoff: datetime) -> int:
+    """Delete the records made before `cutoff` (every organization's); how many went."""
+    result = await session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < cutoff))
+    return result.rowcount or 0  # type: ignore[attr-defined]

@@ -81,7 +81,7 @@ async def realtime_socket(websocket: WebSocket, send: Send | None = None) -> Non
         since = int(raw_since)
     try:
         principal = await _authenticate(websocket, token)
-    except (*DATABASE_UNAVAILABLE, OSError) as exc:
+    except DATABASE_UNAVAILABLE as exc:
         log.warning("WebSocket authentication failed: %s", exc)
         await websocket.close(code=SERVER_ERROR, reason="try again")
         return
@@ -106,7 +106,7 @@ async def realtime_socket(websocket: WebSocket, send: Send | None = None) -> Non
         await websocket.close(code=TRY_AGAIN_LATER, reason="realtime unavailable")
     except WebSocketDisconnect:
         pass  # the client went away during catch-up
-    except (*DATABASE_UNAVAILABLE, OSError) as exc:
+    except DATABASE_UNAVAILABLE as exc:
         log.warning("WebSocket catch-up failed: %s", exc)
         with contextlib.suppress(RuntimeError, WebSocketDisconnect):
             await websocket.close(code=SERVER_ERROR, reason="try again")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 
 from sqlalchemy import select
@@ -100,6 +100,35 @@ async def claim_delivery(
         .returning(ReportDelivery.id)
     )
     return inserted.scalar_one_or_none()
+
+
+async def claim_unsent_mail(session: AsyncSession, max_attempts: int, limit: int) -> list[OutboundEmail]:
+    """Unsent mail with attempts left, oldest first, locked (SKIP LOCKED) for sending."""
+    stmt = (
+        select(OutboundEmail)
+        .where(OutboundEmail.sent_at.is_(None), OutboundEmail.attempts < max_attempts)
+        .order_by(OutboundEmail.created_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def mail_attachments(
+    session: AsyncSession, email_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[OutboundEmailAttachment]]:
+    """The files of each mail, by filename."""
+    files: dict[uuid.UUID, list[OutboundEmailAttachment]] = {}
+    if not email_ids:
+        return files
+    rows = await session.execute(
+        select(OutboundEmailAttachment)
+        .where(OutboundEmailAttachment.email_id.in_(list(email_ids)))
+        .order_by(OutboundEmailAttachment.filename)
+    )
+    for file in rows.scalars():
+        files.setdefault(file.email_id, []).append(file)
+    return files
 
 
 async def queue_mail(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, String, Text, bindparam, select, text, update
+from sqlalchemy import DateTime, Integer, String, Text, and_, bindparam, exists, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -88,6 +89,27 @@ async def clocks_of(session: AsyncSession, organization_id: uuid.UUID, conversat
             )
         ).scalars()
     )
+
+
+async def claim_waiting_without_clock(
+    session: AsyncSession, clock_kinds: Sequence[str], limit: int
+) -> list[Conversation]:
+    """Conversations waiting on a reply with no open clock of `clock_kinds`, locked (SKIP LOCKED) for
+    the sweep that gives them one. Every organization's: the sweep serves them all."""
+    open_clock = exists().where(
+        and_(
+            SlaClock.conversation_id == Conversation.id,
+            SlaClock.stopped_at.is_(None),
+            SlaClock.kind.in_(clock_kinds),
+        )
+    )
+    stmt = (
+        select(Conversation)
+        .where(Conversation.waiting_since.is_not(None), ~open_clock)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list((await session.execute(stmt)).scalars())
 
 
 # One statement for the clocks reconcile() starts (of one conversation, or of every conversation of

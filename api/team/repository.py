@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.kit.errors import InvalidInput, NotFound, field_error
-from api.kit.scoped import Tenant, get_scoped, scoped_delete
+from api.kit.scoped import Tenant, get_scoped, readable_columns, scoped_delete
 from api.models import BusinessCalendar, Team, TeamMember
 
 
@@ -39,6 +39,13 @@ async def members(
     for team_id, user_id in result:
         out[team_id].append(user_id)
     return out
+
+
+async def member_ids(session: AsyncSession, tenant: Tenant, team_id: uuid.UUID) -> list[uuid.UUID]:
+    result = await session.execute(
+        readable_columns(TeamMember, tenant, TeamMember.user_id).where(TeamMember.team_id == team_id)
+    )
+    return list(result.scalars())
 
 
 async def clear_members(session: AsyncSession, tenant: Tenant, team_id: uuid.UUID) -> None:

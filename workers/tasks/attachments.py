@@ -8,13 +8,13 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.attachment.cleanup import BATCH as CLEANUP_BATCH
 from api.attachment.cleanup import sweep
 from api.attachment.repository import NOTIFY_CHANNEL
 from api.attachment.service import fetch_pending, file_store
 from api.config import Settings
+from api.db import Sessionmaker
 from api.kit.outbound import outbound_client, policy_for
 from api.kit.time import utc_now
 from workers.loops import MORE, Loop, StepResult
@@ -22,9 +22,7 @@ from workers.loops import MORE, Loop, StepResult
 POLL_SECONDS = 30.0
 
 
-def attachment_step(
-    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, client: httpx.AsyncClient | None = None
-) -> Any:
+def attachment_step(sessionmaker: Sessionmaker, settings: Settings, client: httpx.AsyncClient | None = None) -> Any:
     http = client or outbound_client(
         policy_for(settings.outbound_allowed, ca_file=settings.outbound_ca_file), timeout=30.0
     )
@@ -37,9 +35,7 @@ def attachment_step(
     return step
 
 
-def attachment_loop(
-    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, client: httpx.AsyncClient | None = None
-) -> Loop:
+def attachment_loop(sessionmaker: Sessionmaker, settings: Settings, client: httpx.AsyncClient | None = None) -> Loop:
     return Loop(
         "attachments", attachment_step(sessionmaker, settings, client), channels=(NOTIFY_CHANNEL,), poll=POLL_SECONDS
     )
@@ -49,7 +45,7 @@ def attachment_loop(
 CLEANUP_INTERVAL_SECONDS = 600.0
 
 
-def upload_cleanup_step(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings) -> Any:
+def upload_cleanup_step(sessionmaker: Sessionmaker, settings: Settings) -> Any:
     store = file_store(settings)
     grace = timedelta(hours=settings.attachment_upload_grace_hours)
 
@@ -61,5 +57,5 @@ def upload_cleanup_step(sessionmaker: async_sessionmaker[AsyncSession], settings
     return step
 
 
-def upload_cleanup_loop(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings) -> Loop:
+def upload_cleanup_loop(sessionmaker: Sessionmaker, settings: Settings) -> Loop:
     return Loop("attachment_cleanup", upload_cleanup_step(sessionmaker, settings), poll=CLEANUP_INTERVAL_SECONDS)

@@ -8,13 +8,14 @@ from __future__ import annotations
 import logging
 import uuid
 
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from api import events
 from api.automation.service import process_message
+from api.conversation import repository as conversation_repository
+from api.db import Session, Sessionmaker
 from api.kit.time import utc_now
-from api.models import Conversation, Message, Notification, Reminder, TeamMember
+from api.message import repository as message_repository
+from api.models import Notification
+from api.team import repository as team_repository
 from workers.loops import MORE, TRANSIENT, Loop, StepResult
 
 log = logging.getLogger(__name__)
@@ -23,47 +24,28 @@ log = logging.getLogger(__name__)
 POLL = 5.0
 
 
-async def process_next(session: AsyncSession) -> bool:
+async def process_next(session: Session) -> bool:
     """Claim and process one unprocessed inbound message; False when there is none."""
-    message = (
-        await session.execute(
-            select(Message)
-            .where(Message.processed_at.is_(None), Message.direction == "inbound")
-            .order_by(Message.created_at)
-            .limit(1)
-            .with_for_update(skip_locked=True)
-        )
-    ).scalar_one_or_none()
+    message = await message_repository.claim_unprocessed_inbound(session)
     if message is None:
         return False
     await process_message(session, message)
     return True
 
 
-async def fire_reminders(session: AsyncSession, limit: int = 100) -> int:
-    due = list(
-        (
-            await session.execute(
-                select(Reminder)
-                .where(Reminder.fired_at.is_(None), Reminder.due_at <= utc_now())
-                .order_by(Reminder.due_at)
-                .limit(limit)
-                .with_for_update(skip_locked=True)
-            )
-        ).scalars()
-    )
+async def fire_reminders(session: Session, limit: int = 100) -> int:
+    due = await conversation_repository.claim_due_reminders(session, utc_now(), limit)
     for reminder in due:
         reminder.fired_at = utc_now()
-        conversation = await session.get(Conversation, reminder.conversation_id)
+        conversation = await conversation_repository.find(session, reminder.organization_id, reminder.conversation_id)
         if conversation is None:
             continue
         users = (
             [reminder.user_id]
             if reminder.user_id
-            else [
-                r[0]
-                for r in await session.execute(select(TeamMember.user_id).where(TeamMember.team_id == reminder.team_id))
-            ]
+            else await team_repository.member_ids(session, reminder.organization_id, reminder.team_id)
+            if reminder.team_id
+            else []
         )
         for user_id in users:
             note = Notification(
@@ -94,7 +76,7 @@ async def fire_reminders(session: AsyncSession, limit: int = 100) -> int:
     return len(due)
 
 
-def automation_loop(sessionmaker: async_sessionmaker[AsyncSession]) -> Loop:
+def automation_loop(sessionmaker: Sessionmaker) -> Loop:
     async def step() -> StepResult:
         try:
             async with sessionmaker.begin() as session:
@@ -113,20 +95,6 @@ def automation_loop(sessionmaker: async_sessionmaker[AsyncSession]) -> Loop:
     return Loop("automation", step, poll=POLL)
 
 
-async def _skip_poison(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+async def _skip_poison(sessionmaker: Sessionmaker) -> None:
     async with sessionmaker.begin() as session:
-        message = (
-            await session.execute(
-                select(Message.id)
-                .where(Message.processed_at.is_(None), Message.direction == "inbound")
-                .order_by(Message.created_at)
-                .limit(1)
-                .with_for_update(skip_locked=True)
-            )
-        ).scalar_one_or_none()
-        if message is not None:
-            await session.execute(
-                update(Message)
-                .where(Message.id == message)
-                .values(processed_at=utc_now(), meta=Message.meta.op("||")({"automation_error": True}))
-            )
+        await message_repository.skip_unprocessed_inbound(session, utc_now())

@@ -7,9 +7,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from api.case import clocks, followup
+from api.db import Sessionmaker
 from api.kit.time import utc_now
 from api.sla.timers import next_due
 from workers.loops import MORE, TIMERS, Loop, StepResult
@@ -19,7 +18,7 @@ MAX_SLEEP = timedelta(seconds=30)
 RECHECK = timedelta(milliseconds=200)
 
 
-def case_timer_step(sessionmaker: async_sessionmaker[AsyncSession]) -> Any:
+def case_timer_step(sessionmaker: Sessionmaker) -> Any:
     async def step() -> StepResult:
         """Fire due case timers; then sleep until the next due timer of any kind (at most MAX_SLEEP)."""
         async with sessionmaker.begin() as session:
@@ -35,7 +34,7 @@ def case_timer_step(sessionmaker: async_sessionmaker[AsyncSession]) -> Any:
     return step
 
 
-def case_timer_loop(sessionmaker: async_sessionmaker[AsyncSession]) -> Loop:
+def case_timer_loop(sessionmaker: Sessionmaker) -> Loop:
     return Loop("case_timers", case_timer_step(sessionmaker), channels=(TIMERS,), poll=MAX_SLEEP.total_seconds())
 
 

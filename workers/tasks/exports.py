@@ -12,12 +12,10 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
-
+from api import events
 from api.config import get_settings
-from api.export import sweep, writer
+from api.export import repository, sweep, writer
 from api.kit.time import utc_now
-from api.models import ExportJob, OutboxEvent
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +30,7 @@ def _settings(ctx: dict[str, Any]) -> Any:
 
 async def export_created_job(ctx: dict[str, Any], outbox_id: int) -> str | None:
     async with ctx["sessionmaker"]() as session:
-        payload = (await session.execute(select(OutboxEvent.payload).where(OutboxEvent.id == outbox_id))).scalar()
+        payload = await events.payload_of(session, outbox_id)
     if not payload:
         return None
     return await writer.run(ctx["sessionmaker"], _settings(ctx), uuid.UUID(payload["data"]["id"]))
@@ -40,15 +38,7 @@ async def export_created_job(ctx: dict[str, Any], outbox_id: int) -> str | None:
 
 async def resume_exports(sessionmaker: Any, settings: Any) -> int:
     async with sessionmaker() as session:
-        stale = list(
-            (
-                await session.execute(
-                    select(ExportJob.id).where(
-                        ExportJob.status.in_(("queued", "running")), ExportJob.heartbeat_at < utc_now() - STALE_AFTER
-                    )
-                )
-            ).scalars()
-        )
+        stale = await repository.stalled(session, utc_now() - STALE_AFTER)
     for export_id in stale:
         log.warning("export %s: resuming (no progress for %s)", export_id, STALE_AFTER)
         await writer.run(sessionmaker, settings, export_id)

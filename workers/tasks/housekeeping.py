@@ -5,32 +5,24 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
+from api import events
+from api.auth import repository as auth_repository
+from api.db import Session
 from api.kit.time import utc_now
-from api.models import IdempotencyRecord, OutboxEvent, UserSession
+from api.ops import idempotency
 
 OUTBOX_RETENTION = timedelta(days=30)
+# Outbox rows deleted per run: a backlog after a long outage drains over several runs, not one huge statement.
+OUTBOX_PURGE_BATCH = 50_000
 
 
-async def purge_expired(session: AsyncSession, idempotency_ttl: timedelta) -> dict[str, int]:
+async def purge_expired(session: Session, idempotency_ttl: timedelta) -> dict[str, int]:
     now = utc_now()
-    keys = await session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < now - idempotency_ttl))
-    sessions = await session.execute(delete(UserSession).where(UserSession.expires_at < now - timedelta(days=1)))
+    keys = await idempotency.purge_before(session, now - idempotency_ttl)
+    sessions = await auth_repository.purge_sessions_expired_before(session, now - timedelta(days=1))
     # Published events are kept for catch-up (24 h) and webhook range replays; a month is plenty.
-    outbox = await session.execute(
-        delete(OutboxEvent).where(
-            OutboxEvent.id.in_(
-                select(OutboxEvent.id).where(OutboxEvent.published_at < now - OUTBOX_RETENTION).limit(50_000)
-            )
-        )
-    )
-    return {
-        "idempotency_keys": keys.rowcount or 0,  # type: ignore[attr-defined]
-        "sessions": sessions.rowcount or 0,  # type: ignore[attr-defined]
-        "outbox_events": outbox.rowcount or 0,  # type: ignore[attr-defined]
-    }
+    outbox = await events.purge_published_before(session, now - OUTBOX_RETENTION, OUTBOX_PURGE_BATCH)
+    return {"idempotency_keys": keys, "sessions": sessions, "outbox_events": outbox}
 
 
 async def purge_expired_job(ctx: dict[str, Any]) -> dict[str, int]:

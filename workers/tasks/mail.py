@@ -8,14 +8,16 @@ import smtplib
 from email.message import EmailMessage
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from api.config import Settings
+from api.db import Session
 from api.kit.time import utc_now
 from api.models import OutboundEmail, OutboundEmailAttachment
+from api.reports import schedule_repository
 
 log = logging.getLogger(__name__)
+
+# A mail that failed this many times (a refused address, a message the relay rejects) is left unsent.
+MAX_ATTEMPTS = 10
 
 
 def _send(settings: Settings, mail: OutboundEmail, files: list[OutboundEmailAttachment]) -> None:
@@ -37,31 +39,13 @@ def _send(settings: Settings, mail: OutboundEmail, files: list[OutboundEmailAtta
         smtp.send_message(msg)
 
 
-async def send_pending(session: AsyncSession, settings: Settings, limit: int = 50) -> int:
+async def send_pending(session: Session, settings: Settings, limit: int = 50) -> int:
     """Claim unsent mail (SKIP LOCKED) and send it. A crash between sending and committing can send
     one mail twice; Message-ID lets mail clients fold such a duplicate."""
     if not settings.smtp_host:
         return 0
-    rows = list(
-        (
-            await session.execute(
-                select(OutboundEmail)
-                .where(OutboundEmail.sent_at.is_(None), OutboundEmail.attempts < 10)
-                .order_by(OutboundEmail.created_at)
-                .limit(limit)
-                .with_for_update(skip_locked=True)
-            )
-        ).scalars()
-    )
-    files: dict[Any, list[OutboundEmailAttachment]] = {}
-    if rows:
-        attached = await session.execute(
-            select(OutboundEmailAttachment)
-            .where(OutboundEmailAttachment.email_id.in_([m.id for m in rows]))
-            .order_by(OutboundEmailAttachment.filename)
-        )
-        for file in attached.scalars():
-            files.setdefault(file.email_id, []).append(file)
+    rows = await schedule_repository.claim_unsent_mail(session, MAX_ATTEMPTS, limit)
+    files = await schedule_repository.mail_attachments(session, [m.id for m in rows])
     sent = 0
     for mail in rows:
         mail.attempts += 1

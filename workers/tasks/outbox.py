@@ -14,8 +14,8 @@ from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from api.db import Sessionmaker
 from api.realtime.relay import announce_reconnect, relay_once
 from workers.loops import MORE, OUTBOX, Loop, StepResult
 
@@ -35,7 +35,7 @@ class Relay:
 
     def __init__(
         self,
-        sessionmaker: async_sessionmaker[AsyncSession],
+        sessionmaker: Sessionmaker,
         redis: Redis,
         *,
         jobs: Any = None,

@@ -9,8 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
+from api.db import Sessionmaker
 from api.kit.time import utc_now
 from api.notification.overflow import check_all
 from workers.loops import Loop, StepResult
@@ -21,7 +20,7 @@ log = logging.getLogger(__name__)
 INTERVAL_SECONDS = 5.0
 
 
-def overflow_step(sessionmaker: async_sessionmaker[AsyncSession]) -> Any:
+def overflow_step(sessionmaker: Sessionmaker) -> Any:
     async def step() -> StepResult:
         counts = await check_all(sessionmaker, utc_now())
         if counts.get("raised") or counts.get("cleared"):
@@ -31,5 +30,5 @@ def overflow_step(sessionmaker: async_sessionmaker[AsyncSession]) -> Any:
     return step
 
 
-def overflow_loop(sessionmaker: async_sessionmaker[AsyncSession]) -> Loop:
+def overflow_loop(sessionmaker: Sessionmaker) -> Loop:
     return Loop("overflow", overflow_step(sessionmaker), poll=INTERVAL_SECONDS)

@@ -8,9 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from api.assignment import queue
+from api.db import Sessionmaker
 from api.kit.time import utc_now
 from api.shift import availability_service, handover
 
@@ -22,7 +21,7 @@ class ShiftRun:
     distributed: int
 
 
-async def run_shifts(sessionmaker: async_sessionmaker[AsyncSession]) -> ShiftRun:
+async def run_shifts(sessionmaker: Sessionmaker) -> ShiftRun:
     now = utc_now()
     async with sessionmaker.begin() as session:
         changes = await availability_service.sweep(session, now)

@@ -7,11 +7,9 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
+from api.db import Session, Sessionmaker
 from api.kit.time import utc_now
-from api.models import Conversation, SlaClock
+from api.sla import repository as sla_repository
 from api.sla import service as sla_service
 from api.sla.timers import fire_due, next_due
 from workers.loops import MORE, TIMERS, Loop, LoopRunner, StepResult
@@ -26,7 +24,7 @@ MAX_SLEEP = timedelta(seconds=30)
 RECHECK = timedelta(milliseconds=50)
 
 
-def timer_step(sessionmaker: async_sessionmaker[AsyncSession]) -> Any:
+def timer_step(sessionmaker: Sessionmaker) -> Any:
     async def step() -> StepResult:
         """Claim and fire due timers; then sleep until the next due time (at most MAX_SLEEP). Nothing
         was fired unless it committed, so a database error only delays the firing (the runner retries)."""
@@ -43,11 +41,11 @@ def timer_step(sessionmaker: async_sessionmaker[AsyncSession]) -> Any:
     return step
 
 
-def timer_loop(sessionmaker: async_sessionmaker[AsyncSession], name: str = "sla_timers") -> Loop:
+def timer_loop(sessionmaker: Sessionmaker, name: str = "sla_timers") -> Loop:
     return Loop(name, timer_step(sessionmaker), channels=(TIMERS,), poll=MAX_SLEEP.total_seconds())
 
 
-async def run_timer_loop(sessionmaker: async_sessionmaker[AsyncSession], stop: asyncio.Event) -> None:
+async def run_timer_loop(sessionmaker: Sessionmaker, stop: asyncio.Event) -> None:
     """The timer loop alone until `stop` is set (tests and one-off runs; the worker runs it with its
     other loops in one runner)."""
     runner = LoopRunner()
@@ -59,25 +57,9 @@ async def run_timer_loop(sessionmaker: async_sessionmaker[AsyncSession], stop: a
         await runner.stop()
 
 
-async def reconcile_missing_clocks(session: AsyncSession, limit: int = 500) -> int:
+async def reconcile_missing_clocks(session: Session, limit: int = 500) -> int:
     """Conversations waiting on a reply without an open marketplace clock get one."""
-    open_clock = exists().where(
-        and_(
-            SlaClock.conversation_id == Conversation.id,
-            SlaClock.stopped_at.is_(None),
-            SlaClock.kind.in_(sla_service.MARKETPLACE_RESPONSE),
-        )
-    )
-    rows = list(
-        (
-            await session.execute(
-                select(Conversation)
-                .where(Conversation.waiting_since.is_not(None), ~open_clock)
-                .limit(limit)
-                .with_for_update(skip_locked=True)
-            )
-        ).scalars()
-    )
+    rows = await sla_repository.claim_waiting_without_clock(session, sla_service.MARKETPLACE_RESPONSE, limit)
     for conversation in rows:
         await sla_service.reconcile(session, conversation)
     return len(rows)

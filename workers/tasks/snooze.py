@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from api.conversation.snooze import NOTIFY_CHANNEL, next_wake, wake_due
+from api.db import Sessionmaker
 from api.kit.time import utc_now
 from workers.loops import MORE, Loop, StepResult
 
@@ -17,7 +16,7 @@ MAX_SLEEP = timedelta(seconds=30)
 RECHECK = timedelta(milliseconds=200)
 
 
-def snooze_step(sessionmaker: async_sessionmaker[AsyncSession]) -> Any:
+def snooze_step(sessionmaker: Sessionmaker) -> Any:
     async def step() -> StepResult:
         """Wake due snoozes; then sleep until the next one (at most MAX_SLEEP). Nothing is woken
         unless it committed, so an error only delays the wake-up."""
@@ -34,5 +33,5 @@ def snooze_step(sessionmaker: async_sessionmaker[AsyncSession]) -> Any:
     return step
 
 
-def snooze_loop(sessionmaker: async_sessionmaker[AsyncSession]) -> Loop:
+def snooze_loop(sessionmaker: Sessionmaker) -> Loop:
     return Loop("snooze", snooze_step(sessionmaker), channels=(NOTIFY_CHANNEL,), poll=MAX_SLEEP.total_seconds())

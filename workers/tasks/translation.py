@@ -7,9 +7,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from api.config import Settings
+from api.db import Sessionmaker
 from api.kit.crypto import CredentialCipher
 from api.kit.outbound import outbound_client, policy_for
 from api.kit.time import utc_now
@@ -23,7 +22,7 @@ MAX_SLEEP = timedelta(seconds=30)
 RECHECK = timedelta(milliseconds=200)
 
 
-def translation_retry_step(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings) -> Any:
+def translation_retry_step(sessionmaker: Sessionmaker, settings: Settings) -> Any:
     cipher = CredentialCipher(settings.secret_key.get_secret_value())
     # Provider hosts are set by users: the same outbound policy as the API's translation calls.
     policy = policy_for(settings.outbound_allowed)
@@ -46,7 +45,7 @@ def translation_retry_step(sessionmaker: async_sessionmaker[AsyncSession], setti
     return step
 
 
-def translation_retry_loop(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings) -> Loop:
+def translation_retry_loop(sessionmaker: Sessionmaker, settings: Settings) -> Loop:
     return Loop(
         "translation_retries",
         translation_retry_step(sessionmaker, settings),

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from api.config import Settings
+from api.db import Sessionmaker
 from api.kit.crypto import CredentialCipher
 from api.kit.outbound import policy_for
 from api.webhook.dispatcher import Dispatcher
@@ -15,7 +14,7 @@ from api.webhook.sender import WebhookSender
 from workers.loops import Loop, LoopRunner
 
 
-def build_dispatcher(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> Dispatcher:
+def build_dispatcher(settings: Settings, sessionmaker: Sessionmaker) -> Dispatcher:
     sender = WebhookSender(policy_for(settings.outbound_allowed))
     return Dispatcher(sessionmaker, sender, CredentialCipher(settings.secret_key.get_secret_value()))
 
