@@ -29,7 +29,7 @@ from api.auth.principal import Principal
 from api.kit.errors import Conflict, InvalidInput, field_error
 from api.kit.time import utc_now
 from api.message import repository
-from api.message.rules import contains_question
+from api.message.content import contains_question
 from api.models import Channel, Conversation, Message, SlaClock
 from api.sla import escalation
 from api.sla import service as sla_service

@@ -116,7 +116,7 @@ class Conversation(IdMixin, TenantMixin, TimestampMixin, Base):
     waiting_since: Mapped[datetime | None] = mapped_column()
     first_inbound_at: Mapped[datetime | None] = mapped_column()
     last_inbound_at: Mapped[datetime | None] = mapped_column()
-    # created_at of the latest delivered reply that counts as a response (see message.rules).
+    # created_at of the latest delivered reply that counts as a response (see api.sla.service.reply_counts).
     last_response_at: Mapped[datetime | None] = mapped_column()
     last_message_at: Mapped[datetime] = mapped_column()
     last_message_preview: Mapped[str] = mapped_column(String(300), server_default="")

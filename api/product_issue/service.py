@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.automation.text import normalise
 from api.kit.errors import InvalidInput, field_error
 from api.kit.time import utc_now
-from api.message.rules import preview
+from api.message.content import preview
 from api.models import Conversation, Message, OrderItem
 from api.product_issue import repository
 from api.product_issue.jumps import Period, detect_jump, rate_per_1000

@@ -26,13 +26,12 @@ from api import events
 from api.customer import repository as customer_repository
 from api.events import PendingEvent
 from api.kit.time import utc_now
-from api.message.rules import automation_counts_on
 from api.models import Conversation, SlaClock, SlaPolicy
 from api.models.sla import BREACH_TIER
 from api.sla import cache, repository
 from api.sla.calendar import BusinessCalendar as Calendar
 from api.sla.calendar import DeadlineUnreachable, add_business_time
-from api.sla.catalog import DUE_SOON_FRACTION, is_builtin_name
+from api.sla.catalog import DUE_SOON_FRACTION, automation_counts_on, is_builtin_name
 from api.sla.policy import PolicyChoice, PolicyContext, choose, tier_due_times
 
 MARKETPLACE_RESPONSE = ("marketplace_first_response", "marketplace_next_response")
