@@ -1,4 +1,5 @@
-"""Routing a conversation to a team or agent (R8), safely under concurrency.
+"""Routing a conversation to a team or agent, by the organization's rules and each team's strategy,
+safely under concurrency.
 
 Concurrency: the conversation row is locked by the caller and only an unassigned conversation is
 assigned (never two owners); the target team's row is locked while its members' loads are counted

@@ -74,7 +74,7 @@ async def queue_reply(
     # The list preview stays on the buyer's last words: our own replies (the automatic
     # acknowledgement above all) would otherwise hide what the buyer asked.
     if conversation.spam_reason is not None and author_kind == "human":
-        # Replying to a conversation means it was not spam after all (R9).
+        # Replying to a conversation means it was not spam after all.
         conversation.spam_reason = None
         conversation.spam_flagged_at = None
         await session.flush()

@@ -46,7 +46,7 @@ class Conversation(IdMixin, TenantMixin, TimestampMixin, Base):
     """A buyer thread on one channel.
 
     The inbox columns are denormalised here (last message, unread, waiting_since, failed flag) so
-    every view of R1 is one indexed scan over this table, never a join over messages.
+    every inbox view (Walmart's Message Center filters) is one indexed scan over this table, never a join over messages.
     """
 
     __tablename__ = "conversations"

@@ -1,6 +1,6 @@
 """What a batch of fired timers does, as a pure function from the rows it read to the rows it writes.
 
-Each escalation tier (R4) emails the assignee, notifies assignee and team in the app, or escalates to
+Each escalation tier emails the assignee, notifies assignee and team in the app, or escalates to
 a supervisor, each to whoever is on shift in that role (the assignee if on shift, else the team's
 on-shift agents, else the on-shift supervisor; people without a roster always count as on shift);
 a breach ends the clock overdue and emits `sla.overdue`. `plan` applies the timers of a
