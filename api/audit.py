@@ -1,4 +1,5 @@
-"""The audit log: every action by a person, an ERP or the automation is recorded (R15)."""
+"""The audit log: every action by a person, an ERP or the automation is recorded, and
+kept at least a year, as sellers' compliance needs."""
 
 from __future__ import annotations
 

@@ -36,7 +36,6 @@ from api.db import create_engine, create_sessionmaker
 from api.draft_lock.endpoints import router as draft_lock_router
 from api.embedded import resolve_service_urls
 from api.export.endpoints import router as export_router
-from api.hooks.endpoints import router as hooks_router
 from api.kit.crypto import CredentialCipher
 from api.kit.errors import PROBLEM_BASE, PROBLEM_MEDIA_TYPE, HourglassError, database_refusal, document_problems
 from api.kit.pagination import configure_cursor_key
@@ -46,6 +45,7 @@ from api.knowledge.endpoints import suggestion_router
 from api.knowledge.help_pages import router as help_pages_router
 from api.macro.endpoints import conversation_router as macro_conversation_router
 from api.macro.endpoints import router as macro_router
+from api.marketplace_push.endpoints import router as marketplace_push_router
 from api.message.endpoints import router as message_router
 from api.notification.endpoints import router as notification_router
 from api.ops.audit_endpoints import activity_router
@@ -231,7 +231,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         notification_router,
         webhook_router,
         realtime_router,
-        hooks_router,
+        marketplace_push_router,
         template_router,
         automation_router,
         saved_view_router,

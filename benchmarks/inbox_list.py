@@ -387,7 +387,7 @@ class Corpus:
 
 
 def build_corpus(rng: random.Random) -> Corpus:
-    from api.message.rules import preview
+    from api.message.content import preview
 
     c = Corpus()
     for category in [*CATEGORY_WEIGHTS, "walmart_customer_care", "spam"]:

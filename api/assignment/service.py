@@ -1,4 +1,5 @@
-"""Routing a conversation to a team or agent (R8), safely under concurrency.
+"""Routing a conversation to a team or agent, by the organization's rules and each team's strategy,
+safely under concurrency.
 
 Concurrency: the conversation row is locked by the caller and only an unassigned conversation is
 assigned (never two owners); the target team's row is locked while its members' loads are counted
@@ -57,19 +58,21 @@ async def candidates(session: AsyncSession, team_id: uuid.UUID, at: datetime | N
         .where(TeamMember.team_id == team_id, User.is_active.is_(True))
     )
     found = [Candidate(user_id=r[0], status=r[1], capacity=r[2], open_count=int(r[3])) for r in rows]
-    view = await on_shift_view(session, None, [c.user_id for c in found], at or utc_now())
-    return [c if view.routable(c.user_id) else replace(c, status=OFF_SHIFT) for c in found]
+    view = await on_shift_view(session, None, [candidate.user_id for candidate in found], at or utc_now())
+    return [
+        candidate if view.routable(candidate.user_id) else replace(candidate, status=OFF_SHIFT) for candidate in found
+    ]
 
 
-async def _previous_agent(session: AsyncSession, c: Conversation) -> uuid.UUID | None:
-    if c.customer_id is None:
+async def _previous_agent(session: AsyncSession, conversation: Conversation) -> uuid.UUID | None:
+    if conversation.customer_id is None:
         return None
     return (
         await session.execute(
             select(Conversation.assignee_id)
             .where(
-                Conversation.customer_id == c.customer_id,
-                Conversation.id != c.id,
+                Conversation.customer_id == conversation.customer_id,
+                Conversation.id != conversation.id,
                 Conversation.assignee_id.is_not(None),
             )
             .order_by(Conversation.last_message_at.desc())
@@ -78,47 +81,55 @@ async def _previous_agent(session: AsyncSession, c: Conversation) -> uuid.UUID |
     ).scalar_one_or_none()
 
 
-async def assign_in_team(session: AsyncSession, c: Conversation, team_id: uuid.UUID) -> tuple[uuid.UUID | None, str]:
+async def assign_in_team(
+    session: AsyncSession, conversation: Conversation, team_id: uuid.UUID
+) -> tuple[uuid.UUID | None, str]:
     team = (await session.execute(select(Team).where(Team.id == team_id).with_for_update())).scalar_one()
     pool = await candidates(session, team_id)
-    chosen = sticky(pool, await _previous_agent(session, c))
+    chosen = sticky(pool, await _previous_agent(session, conversation))
     how = "same buyer's previous agent"
     if chosen is None:
         if team.assignment_strategy == "round_robin":
             chosen, how = pick_round_robin(pool, team.last_assigned_user_id), "round-robin"
         else:
             chosen, how = pick_least_loaded(pool), "least loaded within capacity"
-    c.team_id = team_id
+    conversation.team_id = team_id
     if chosen is None:
         if any(x.status == OFF_SHIFT for x in pool):
             return None, f"team {team.name}: no online agent with capacity on shift; queued for the next shift"
         return None, f"team {team.name}: no online agent with capacity; left in the team queue"
-    c.assignee_id = chosen.user_id
+    conversation.assignee_id = chosen.user_id
     team.last_assigned_user_id = chosen.user_id
     return chosen.user_id, f"team {team.name}: {how}"
 
 
-async def route(session: AsyncSession, c: Conversation, text: str, *, tier: str | None = None) -> str | None:
+async def route(session: AsyncSession, conversation: Conversation, text: str, *, tier: str | None = None) -> str | None:
     """Apply the first matching assignment rule (else the channel's default team). `c` is locked.
     `tier`: the customer's tier as ingest decided it, when the caller has it."""
-    if c.assignee_id is not None:
+    if conversation.assignee_id is not None:
         return None
     if tier is None:
         tier = "standard"
-        if c.customer_id:
-            tier = (await session.execute(select(Customer.tier).where(Customer.id == c.customer_id))).scalar_one()
+        if conversation.customer_id:
+            tier = (
+                await session.execute(select(Customer.tier).where(Customer.id == conversation.customer_id))
+            ).scalar_one()
     rules = (
         await session.execute(
             select(AssignmentRule)
-            .where(AssignmentRule.organization_id == c.organization_id, AssignmentRule.is_active.is_(True))
+            .where(AssignmentRule.organization_id == conversation.organization_id, AssignmentRule.is_active.is_(True))
             .order_by(AssignmentRule.position)
         )
     ).scalars()
     # A conversation whose language was not detected is routed as English.
     facts = Facts(
-        category=c.category, marketplace=c.marketplace, language=c.language or "en", customer_tier=tier, text=text
+        category=conversation.category,
+        marketplace=conversation.marketplace,
+        language=conversation.language or "en",
+        customer_tier=tier,
+        text=text,
     )
-    previous = c.assignee_id
+    previous = conversation.assignee_id
     reason = None
     via = ""  # what the assignee's notification names: the rule, or the team whose queue it came from
     for rule in rules:
@@ -134,33 +145,39 @@ async def route(session: AsyncSession, c: Conversation, text: str, *, tier: str 
                 and user.is_active
                 and (await on_shift_view(session, None, [user.id], utc_now())).routable(user.id)
             ):
-                c.assignee_id = user.id
+                conversation.assignee_id = user.id
                 reason = f"rule '{rule.name}' ({why}) -> {user.name}"
                 via = rule.name
                 break
             continue
         if rule.team_id is not None:
-            _, how = await assign_in_team(session, c, rule.team_id)
+            _, how = await assign_in_team(session, conversation, rule.team_id)
             reason = f"rule '{rule.name}' ({why}) -> {how}"
             via = rule.name
             break
-    if reason is None and c.team_id is not None:
-        _, how = await assign_in_team(session, c, c.team_id)
+    if reason is None and conversation.team_id is not None:
+        _, how = await assign_in_team(session, conversation, conversation.team_id)
         reason = f"channel's default team -> {how}"
-        via = (await session.execute(select(Team.name).where(Team.id == c.team_id))).scalar_one()
+        via = (await session.execute(select(Team.name).where(Team.id == conversation.team_id))).scalar_one()
     if reason is None:
         return None
     await session.flush()
     audit.record(
         session,
         None,
-        c.organization_id,
+        conversation.organization_id,
         "conversation.routed",
         "conversation",
-        c.id,
-        {"reason": reason, "assignee_id": str(c.assignee_id) if c.assignee_id else None},
+        conversation.id,
+        {"reason": reason, "assignee_id": str(conversation.assignee_id) if conversation.assignee_id else None},
         actor_type="automation",
     )
-    events.emit(session, c.organization_id, "conversation.assigned", ConversationData.of(c), conversation_id=c.id)
-    notifications.notify_assignment(session, c, previous, by="routing", by_name=via)
+    events.emit(
+        session,
+        conversation.organization_id,
+        "conversation.assigned",
+        ConversationData.of(conversation),
+        conversation_id=conversation.id,
+    )
+    notifications.notify_assignment(session, conversation, previous, by="routing", by_name=via)
     return reason

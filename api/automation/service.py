@@ -51,29 +51,31 @@ async def process_message(session: AsyncSession, message: Message) -> None:
     """Route and run rules for one inbound message, then mark it processed. What the ingest pipeline
     decided for the message (api/message/pipeline.py: the customer's tier, whether it opened its
     conversation) is read from the message, not derived again."""
-    c = (
+    conversation = (
         await session.execute(select(Conversation).where(Conversation.id == message.conversation_id).with_for_update())
     ).scalar_one()
     # Before the CSAT check: a rating gives no reason, and every buyer message is classified once here.
-    await product_issues.record(session, c, message)
-    if await csat.take_answer(session, c, message) is not None:
+    await product_issues.record(session, conversation, message)
+    if await csat.take_answer(session, conversation, message) is not None:
         # A rating of a resolved conversation: nothing to route, no rule to run on it.
         message.processed_at = utc_now()
         return
     decided = message.ingest_decision or {}
-    tier = decided.get("customer_tier") or await _tier(session, c)
-    await _follow_classification(session, c, message, decided.get("classification") or {})
+    tier = decided.get("customer_tier") or await _tier(session, conversation)
+    await _follow_classification(session, conversation, message, decided.get("classification") or {})
     # A marketplace notice that opens an after-sales case (an eBay item-not-received or return request)
     # is routed like a buyer message: its conversation now waits on the seller.
-    opened = await case_service.open_from_notice(session, c, message) if message.author_kind == "system" else None
-    if (message.author_kind == "buyer" or opened is not None) and c.spam_reason is None:
-        await assignment.route(session, c, f"{message.subject or ''}\n{message.body}", tier=tier)
-    await run_rules(session, c, message, tier)
+    opened = (
+        await case_service.open_from_notice(session, conversation, message) if message.author_kind == "system" else None
+    )
+    if (message.author_kind == "buyer" or opened is not None) and conversation.spam_reason is None:
+        await assignment.route(session, conversation, f"{message.subject or ''}\n{message.body}", tier=tier)
+    await run_rules(session, conversation, message, tier)
     message.processed_at = utc_now()
 
 
 async def _follow_classification(
-    session: AsyncSession, c: Conversation, message: Message, classified: dict[str, Any]
+    session: AsyncSession, conversation: Conversation, message: Message, classified: dict[str, Any]
 ) -> None:
     """What ingest classified that outlives the conversation's first message: a risk in a later
     message (a threat, a safety hazard) raises the conversation's priority, and an automatic
@@ -84,7 +86,7 @@ async def _follow_classification(
         audit.record(
             session,
             None,
-            c.organization_id,
+            conversation.organization_id,
             "message.no_response_needed",
             "message",
             message.id,
@@ -92,25 +94,25 @@ async def _follow_classification(
             actor_type="automation",
         )
     wanted = str(classified.get("priority") or "")
-    if PRIORITY_RANK.get(wanted, -1) <= PRIORITY_RANK.get(c.priority, 0) or not classified.get("labels"):
+    if PRIORITY_RANK.get(wanted, -1) <= PRIORITY_RANK.get(conversation.priority, 0) or not classified.get("labels"):
         return
-    before = c.priority
-    c.priority = wanted
+    before = conversation.priority
+    conversation.priority = wanted
     await session.flush()
     events.emit(
         session,
-        c.organization_id,
+        conversation.organization_id,
         "conversation.updated",
-        ConversationUpdatedData.of(c, ["priority"]),
-        conversation_id=c.id,
+        ConversationUpdatedData.of(conversation, ["priority"]),
+        conversation_id=conversation.id,
     )
     audit.record(
         session,
         None,
-        c.organization_id,
+        conversation.organization_id,
         "conversation.priority_raised",
         "conversation",
-        c.id,
+        conversation.id,
         {
             "from": before,
             "to": wanted,
@@ -119,29 +121,31 @@ async def _follow_classification(
         },
         actor_type="automation",
     )
-    await sla_service.reconcile(session, c)  # a priority may select another policy
+    await sla_service.reconcile(session, conversation)  # a priority may select another policy
 
 
-async def _tier(session: AsyncSession, c: Conversation) -> str:
+async def _tier(session: AsyncSession, conversation: Conversation) -> str:
     """Messages stored before the pipeline kept its decision on them."""
-    if not c.customer_id:
+    if not conversation.customer_id:
         return "standard"
-    return str((await session.execute(select(Customer.tier).where(Customer.id == c.customer_id))).scalar_one())
+    return str(
+        (await session.execute(select(Customer.tier).where(Customer.id == conversation.customer_id))).scalar_one()
+    )
 
 
-async def _calendar(session: AsyncSession, c: Conversation) -> Calendar | None:
+async def _calendar(session: AsyncSession, conversation: Conversation) -> Calendar | None:
     """The business calendar the SLA engine chose for the conversation, as its open internal clocks
     recorded it; chosen afresh only when no such clock runs (a policy without internal targets)."""
-    for clock in await sla_repository.open_clocks(session, c.id, lock=False):
+    for clock in await sla_repository.open_clocks(session, conversation.id, lock=False):
         if clock.kind not in sla_service.MARKETPLACE_RESPONSE:
             spec = clock.policy_snapshot.get("calendar")
             return Calendar.from_spec(**spec) if spec else None
-    policy, _ = await sla_service.choose_policy(session, c)
-    row = await sla_service.calendar_for(session, c.organization_id, policy, c.team_id)
+    policy, _ = await sla_service.choose_policy(session, conversation)
+    row = await sla_service.calendar_for(session, conversation.organization_id, policy, conversation.team_id)
     return sla_service.calendar_from_row(row) if row is not None else None
 
 
-async def _first_message(session: AsyncSession, c: Conversation, message: Message) -> bool:
+async def _first_message(session: AsyncSession, conversation: Conversation, message: Message) -> bool:
     decided = message.ingest_decision
     if decided is not None and "first_message" in decided:
         return bool(decided["first_message"])
@@ -149,7 +153,7 @@ async def _first_message(session: AsyncSession, c: Conversation, message: Messag
         await session.execute(
             select(
                 exists().where(
-                    Message.conversation_id == c.id,
+                    Message.conversation_id == conversation.id,
                     Message.direction == "inbound",
                     Message.id != message.id,
                     Message.sent_at <= message.sent_at,
@@ -159,31 +163,33 @@ async def _first_message(session: AsyncSession, c: Conversation, message: Messag
     ).scalar()
 
 
-async def _context(session: AsyncSession, c: Conversation, message: Message, tier: str) -> MessageContext:
-    calendar = await _calendar(session, c)
-    first = await _first_message(session, c, message)
+async def _context(session: AsyncSession, conversation: Conversation, message: Message, tier: str) -> MessageContext:
+    calendar = await _calendar(session, conversation)
+    first = await _first_message(session, conversation, message)
     return MessageContext(
         text=f"{message.subject or ''}\n{message.body}",
-        marketplace=c.marketplace,
-        channel_id=str(c.channel_id),
-        category=c.category,
+        marketplace=conversation.marketplace,
+        channel_id=str(conversation.channel_id),
+        category=conversation.category,
         customer_tier=tier,
         first_message=bool(first),
         sent_at=message.sent_at,
         calendar=calendar,
-        labels=frozenset(c.labels or []),
+        labels=frozenset(conversation.labels or []),
     )
 
 
-async def _suppression(session: AsyncSession, rule: AutoReplyRule, c: Conversation, message: Message) -> Part | None:
+async def _suppression(
+    session: AsyncSession, rule: AutoReplyRule, conversation: Conversation, message: Message
+) -> Part | None:
     now = utc_now()
     if message.author_kind != "buyer":  # marketplace system mail is never answered
         return Part("not_buyer", {"author_kind": message.author_kind})
     if (message.meta or {}).get("auto_submitted"):
         return Part("auto_submitted")
-    if c.spam_reason is not None:
+    if conversation.spam_reason is not None:
         return Part("spam_flagged")
-    if _sends(rule) and _classified(message, c).get("category") == "spam_likely":
+    if _sends(rule) and _classified(message, conversation).get("category") == "spam_likely":
         # Answering spam confirms the address is read and invites more; a person decides instead.
         return Part("spam_likely")
     if message.no_response_needed:
@@ -195,7 +201,7 @@ async def _suppression(session: AsyncSession, rule: AutoReplyRule, c: Conversati
         await session.execute(
             select(
                 exists().where(
-                    Message.conversation_id == c.id,
+                    Message.conversation_id == conversation.id,
                     Message.direction == "outbound",
                     Message.author_kind == "human",
                     Message.created_at > now - quiet,
@@ -211,7 +217,7 @@ async def _suppression(session: AsyncSession, rule: AutoReplyRule, c: Conversati
             select(
                 exists().where(
                     AutomationRun.rule_id == rule.id,
-                    AutomationRun.conversation_id == c.id,
+                    AutomationRun.conversation_id == conversation.id,
                     AutomationRun.outcome == "fired",
                     AutomationRun.created_at > now - cooldown,
                 )
@@ -226,7 +232,7 @@ async def _suppression(session: AsyncSession, rule: AutoReplyRule, c: Conversati
 async def _record(
     session: AsyncSession,
     rule: AutoReplyRule,
-    c: Conversation,
+    conversation: Conversation,
     message: Message,
     outcome: str,
     matched: list[Part],
@@ -240,9 +246,9 @@ async def _record(
         await session.execute(
             insert(AutomationRun)
             .values(
-                organization_id=c.organization_id,
+                organization_id=conversation.organization_id,
                 rule_id=rule.id,
-                conversation_id=c.id,
+                conversation_id=conversation.id,
                 message_id=message.id,
                 outcome=outcome,
                 reason=reason[:2000],
@@ -257,10 +263,10 @@ async def _record(
         audit.record(
             session,
             None,
-            c.organization_id,
+            conversation.organization_id,
             f"automation.{outcome}",
             "conversation",
-            c.id,
+            conversation.id,
             {
                 "rule_id": str(rule.id),
                 "rule": rule.name,
@@ -284,33 +290,35 @@ async def _already_ran(session: AsyncSession, rule: AutoReplyRule, message: Mess
     )
 
 
-async def run_rules(session: AsyncSession, c: Conversation, message: Message, tier: str | None = None) -> None:
+async def run_rules(
+    session: AsyncSession, conversation: Conversation, message: Message, tier: str | None = None
+) -> None:
     rules = list(
         (
             await session.execute(
                 select(AutoReplyRule)
-                .where(AutoReplyRule.organization_id == c.organization_id, AutoReplyRule.is_active.is_(True))
+                .where(AutoReplyRule.organization_id == conversation.organization_id, AutoReplyRule.is_active.is_(True))
                 .order_by(AutoReplyRule.position)
             )
         ).scalars()
     )
     if not rules:
         return
-    ctx = await _context(session, c, message, tier or await _tier(session, c))
+    ctx = await _context(session, conversation, message, tier or await _tier(session, conversation))
     for rule in rules:
         matched, why = evaluate(rule.conditions, ctx)
         if not matched or await _already_ran(session, rule, message):
             continue
-        blocked = await _suppression(session, rule, c, message)
+        blocked = await _suppression(session, rule, conversation, message)
         if blocked:
-            await _record(session, rule, c, message, "suppressed", why, blocked, [])
+            await _record(session, rule, conversation, message, "suppressed", why, blocked, [])
             continue
         try:
-            done = await _apply_actions(session, rule, c, message)
+            done = await _apply_actions(session, rule, conversation, message)
         except _Suppressed as exc:
-            await _record(session, rule, c, message, "suppressed", why, exc.part, [])
+            await _record(session, rule, conversation, message, "suppressed", why, exc.part, [])
             continue
-        await _record(session, rule, c, message, "fired", why, None, done)
+        await _record(session, rule, conversation, message, "fired", why, None, done)
         if rule.stop_after_match:
             break
 
@@ -325,29 +333,34 @@ def _sends(rule: AutoReplyRule) -> bool:
     return any(action.get("type") == "send_template" for action in rule.actions)
 
 
-def _classified(message: Message, c: Conversation) -> dict[str, Any]:
+def _classified(message: Message, conversation: Conversation) -> dict[str, Any]:
     """The message's own classification as ingest decided it (category, language), else the conversation's."""
     decided = (message.ingest_decision or {}).get("classification") or {}
-    return {"category": decided.get("category") or c.category, "language": decided.get("language") or c.language}
+    return {
+        "category": decided.get("category") or conversation.category,
+        "language": decided.get("language") or conversation.language,
+    }
 
 
-async def _apply_actions(session: AsyncSession, rule: AutoReplyRule, c: Conversation, message: Message) -> list[Part]:
+async def _apply_actions(
+    session: AsyncSession, rule: AutoReplyRule, conversation: Conversation, message: Message
+) -> list[Part]:
     """Render and lint before changing anything, so a refused text suppresses the whole rule.
     A template goes out in the buyer's language when the library has that variant of it."""
     texts: dict[int, tuple[str, uuid.UUID, str]] = {}
-    language = _classified(message, c)["language"]
+    language = _classified(message, conversation)["language"]
     for i, action in enumerate(rule.actions):
         if action["type"] == "send_template":
-            chosen = await templates.get(session, c.organization_id, uuid.UUID(str(action["template_id"])))
+            chosen = await templates.get(session, conversation.organization_id, uuid.UUID(str(action["template_id"])))
             template = await templates.variant_for(session, chosen, language)
             template_id = template.id
             try:
                 # The same bounded renderer as previews: a separate process with a memory limit and a
                 # hard timeout, so a hostile template suppresses this rule instead of stalling the worker.
-                rendered = await template_pool.render(template.body, await templates.values_for(session, c))
+                rendered = await template_pool.render(template.body, await templates.values_for(session, conversation))
             except TemplateError as exc:
                 raise _Suppressed(Part("template_failed", {"template": template.name, "error": str(exc)})) from exc
-            violations = await compliance.lint_for_conversation(session, c, rendered.text)
+            violations = await compliance.lint_for_conversation(session, conversation, rendered.text)
             if has_blocking(violations):
                 errors, sent = [v for v in violations if v.severity == "error"], rendered.text
                 raise _Suppressed(
@@ -367,111 +380,123 @@ async def _apply_actions(session: AsyncSession, rule: AutoReplyRule, c: Conversa
             texts[i] = (rendered.text, template_id, template.language)
     done: list[Part] = []
     changed: list[str] = []
-    manual = set(c.manual_fields or ())
-    before = ConversationData.of(c).model_dump(mode="json")
+    manual = set(conversation.manual_fields or ())
+    before = ConversationData.of(conversation).model_dump(mode="json")
     for i, action in enumerate(rule.actions):
         kind = action["type"]
         if kind == "send_template":
             text, template_id, template_language = texts[i]
-            await queue_reply(session, None, c, text, author_kind="auto", template_id=template_id)
+            await queue_reply(session, None, conversation, text, author_kind="auto", template_id=template_id)
             await templates.count_use(session, template_id)
             done.append(Part("sent_template", {"template_id": str(template_id), "language": template_language}))
         elif kind == "add_label":
             # Adding never takes away a label a person set, so labels stay open to rules.
             label = str(action["label"])
-            if label not in (c.labels or []):
-                c.labels = [*(c.labels or []), label]
+            if label not in (conversation.labels or []):
+                conversation.labels = [*(conversation.labels or []), label]
                 changed.append("labels")
             done.append(Part("label", {"label": label}))
         elif kind == "set_priority":
             if "priority" in manual:
-                done.append(Part("kept_priority", {"priority": c.priority}))
+                done.append(Part("kept_priority", {"priority": conversation.priority}))
                 continue
-            c.priority = str(action["priority"])
+            conversation.priority = str(action["priority"])
             changed.append("priority")
-            done.append(Part("priority", {"priority": c.priority}))
+            done.append(Part("priority", {"priority": conversation.priority}))
         elif kind == "assign":
             if manual & {"assignee_id", "team_id"}:
                 done.append(Part("kept_assignee"))
                 continue
-            await _assign(session, rule, c, action)
+            await _assign(session, rule, conversation, action)
             done.append(Part("assigned"))
         elif kind == "remind":
             minutes = int(action.get("after_minutes", 60))
-            user_id = action.get("user_id") or c.assignee_id
+            user_id = action.get("user_id") or conversation.assignee_id
             session.add(
                 Reminder(
-                    organization_id=c.organization_id,
-                    conversation_id=c.id,
+                    organization_id=conversation.organization_id,
+                    conversation_id=conversation.id,
                     user_id=user_id,
-                    team_id=None if user_id else c.team_id,
+                    team_id=None if user_id else conversation.team_id,
                     due_at=utc_now() + timedelta(minutes=minutes),
                     note=str(action.get("note") or f"Follow up: rule '{rule.name}'"),
                 )
             )
             done.append(Part("reminder", {"minutes": minutes}))
         elif kind == "open_case":
-            done.append(await _open_case(session, rule, c, action))
+            done.append(await _open_case(session, rule, conversation, action))
     if changed:
         await session.flush()
         events.emit(
             session,
-            c.organization_id,
+            conversation.organization_id,
             "conversation.updated",
-            ConversationUpdatedData.of(c, changed),
-            conversation_id=c.id,
+            ConversationUpdatedData.of(conversation, changed),
+            conversation_id=conversation.id,
         )
-        await sla_service.reconcile(session, c)  # a new priority or label may select another policy
-    _audit_changes(session, rule, c, before)
+        await sla_service.reconcile(session, conversation)  # a new priority or label may select another policy
+    _audit_changes(session, rule, conversation, before)
     return done
 
 
-def _audit_changes(session: AsyncSession, rule: AutoReplyRule, c: Conversation, before: dict[str, Any]) -> None:
+def _audit_changes(
+    session: AsyncSession, rule: AutoReplyRule, conversation: Conversation, before: dict[str, Any]
+) -> None:
     """The fields the rule changed, in the activity log's format of a person's change
     (`{field: {from, to}}`), with the rule that did it."""
-    after = ConversationData.of(c).model_dump(mode="json")
+    after = ConversationData.of(conversation).model_dump(mode="json")
     changes = {k: {"from": before[k], "to": after[k]} for k in ("priority", "labels", "assignee_id", "team_id")}
     changes = {k: v for k, v in changes.items() if v["from"] != v["to"]}
     if changes:
         audit.record(
             session,
             None,
-            c.organization_id,
+            conversation.organization_id,
             "conversation.updated",
             "conversation",
-            c.id,
+            conversation.id,
             {**changes, "by_rule": rule.name},
             actor_type="automation",
         )
 
 
-async def _open_case(session: AsyncSession, rule: AutoReplyRule, c: Conversation, action: dict[str, Any]) -> Part:
+async def _open_case(
+    session: AsyncSession, rule: AutoReplyRule, conversation: Conversation, action: dict[str, Any]
+) -> Part:
     kind = str(action["kind"])
-    existing = await case_repository.open_of_kind(session, c.organization_id, c.id, kind)
+    existing = await case_repository.open_of_kind(session, conversation.organization_id, conversation.id, kind)
     if existing is not None:
         return Part("case_already_open", {"kind": kind, "case_id": str(existing.id)})
     reason = str(action.get("reason") or f"opened by rule '{rule.name}'")
     case, _ = await case_service.open_case(
         session,
         case_service.Actor(actor_type="automation", name=f"rule '{rule.name}'"),
-        c.organization_id,
-        CaseCreate(conversation_id=c.id, kind=kind, reason=reason),  # type: ignore[arg-type]
+        conversation.organization_id,
+        CaseCreate(conversation_id=conversation.id, kind=kind, reason=reason),  # type: ignore[arg-type]
         source="automation",
     )
     return Part("case_opened", {"kind": kind, "case_id": str(case.id)})
 
 
-async def _assign(session: AsyncSession, rule: AutoReplyRule, c: Conversation, action: dict[str, Any]) -> None:
-    previous = c.assignee_id
+async def _assign(
+    session: AsyncSession, rule: AutoReplyRule, conversation: Conversation, action: dict[str, Any]
+) -> None:
+    previous = conversation.assignee_id
     if action.get("user_id"):
         user = await session.get(User, uuid.UUID(str(action["user_id"])))
-        if user is not None and user.organization_id == c.organization_id and user.is_active:
-            c.assignee_id = user.id
+        if user is not None and user.organization_id == conversation.organization_id and user.is_active:
+            conversation.assignee_id = user.id
     elif action.get("team_id"):
         team = await session.get(Team, uuid.UUID(str(action["team_id"])))
-        if team is not None and team.organization_id == c.organization_id:
-            c.assignee_id = None
-            await assignment.assign_in_team(session, c, team.id)
+        if team is not None and team.organization_id == conversation.organization_id:
+            conversation.assignee_id = None
+            await assignment.assign_in_team(session, conversation, team.id)
     await session.flush()
-    events.emit(session, c.organization_id, "conversation.assigned", ConversationData.of(c), conversation_id=c.id)
-    notifications.notify_assignment(session, c, previous, by="rule", by_name=rule.name)
+    events.emit(
+        session,
+        conversation.organization_id,
+        "conversation.assigned",
+        ConversationData.of(conversation),
+        conversation_id=conversation.id,
+    )
+    notifications.notify_assignment(session, conversation, previous, by="rule", by_name=rule.name)

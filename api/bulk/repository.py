@@ -12,17 +12,15 @@ from api.conversation.views import VIEWS, ConversationFilters
 from api.kit.errors import NotFound
 from api.models import BulkJob, BulkJobItem, Case, Conversation, OutboxEvent
 
-C = Conversation
-
 
 async def conversation_ids_matching(
     session: AsyncSession, organization_id: uuid.UUID, view: str, filters: ConversationFilters, limit: int
 ) -> list[uuid.UUID]:
     """The conversations a filter matches now, in inbox order, at most `limit`."""
     stmt = (
-        select(C.id)
-        .where(C.organization_id == organization_id, VIEWS[view], *filters.predicates())
-        .order_by(C.last_message_at.desc(), C.id.desc())
+        select(Conversation.id)
+        .where(Conversation.organization_id == organization_id, VIEWS[view], *filters.predicates())
+        .order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
         .limit(limit)
     )
     return list((await session.execute(stmt)).scalars())
@@ -31,7 +29,9 @@ async def conversation_ids_matching(
 async def own_conversation_ids(
     session: AsyncSession, organization_id: uuid.UUID, ids: list[uuid.UUID]
 ) -> set[uuid.UUID]:
-    rows = await session.execute(select(C.id).where(C.organization_id == organization_id, C.id.in_(ids)))
+    rows = await session.execute(
+        select(Conversation.id).where(Conversation.organization_id == organization_id, Conversation.id.in_(ids))
+    )
     return set(rows.scalars())
 
 

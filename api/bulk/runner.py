@@ -43,108 +43,143 @@ from api.webhook.payloads import BulkJobData
 ItemEffect = Callable[[AsyncSession, Principal, dict[str, Any], uuid.UUID], Awaitable[uuid.UUID | None]]
 
 
-async def _update(session: AsyncSession, p: Principal, cid: uuid.UUID, fields: dict[str, Any]) -> None:
-    await conversation_service.update(session, p, cid, ConversationUpdate.model_validate(fields))
+async def _update(
+    session: AsyncSession, principal: Principal, conversation_id: uuid.UUID, fields: dict[str, Any]
+) -> None:
+    await conversation_service.update(session, principal, conversation_id, ConversationUpdate.model_validate(fields))
 
 
-async def _assign(session: AsyncSession, p: Principal, action: dict[str, Any], cid: uuid.UUID) -> None:
+async def _assign(
+    session: AsyncSession, principal: Principal, action: dict[str, Any], conversation_id: uuid.UUID
+) -> None:
     fields = {"assignee_id": action.get("assignee_id")}
     if action.get("team_id"):
         fields["team_id"] = action["team_id"]
-    await _update(session, p, cid, fields)
+    await _update(session, principal, conversation_id, fields)
 
 
-async def _set_status(session: AsyncSession, p: Principal, action: dict[str, Any], cid: uuid.UUID) -> None:
-    await _update(session, p, cid, {"status": action["status"]})
+async def _set_status(
+    session: AsyncSession, principal: Principal, action: dict[str, Any], conversation_id: uuid.UUID
+) -> None:
+    await _update(session, principal, conversation_id, {"status": action["status"]})
 
 
-async def _set_priority(session: AsyncSession, p: Principal, action: dict[str, Any], cid: uuid.UUID) -> None:
-    await _update(session, p, cid, {"priority": action["priority"]})
+async def _set_priority(
+    session: AsyncSession, principal: Principal, action: dict[str, Any], conversation_id: uuid.UUID
+) -> None:
+    await _update(session, principal, conversation_id, {"priority": action["priority"]})
 
 
-async def _add_labels(session: AsyncSession, p: Principal, action: dict[str, Any], cid: uuid.UUID) -> None:
-    c = await conversation_repository.get(session, p.organization_id, cid)
-    labels = list(dict.fromkeys([*(c.labels or []), *action["labels"]]))
+async def _add_labels(
+    session: AsyncSession, principal: Principal, action: dict[str, Any], conversation_id: uuid.UUID
+) -> None:
+    conversation = await conversation_repository.get(session, principal.organization_id, conversation_id)
+    labels = list(dict.fromkeys([*(conversation.labels or []), *action["labels"]]))
     if len(labels) > 50:
         raise Conflict("A conversation holds at most 50 labels.")
-    if labels != list(c.labels or []):
-        await _update(session, p, cid, {"labels": labels})
+    if labels != list(conversation.labels or []):
+        await _update(session, principal, conversation_id, {"labels": labels})
 
 
-async def _remove_labels(session: AsyncSession, p: Principal, action: dict[str, Any], cid: uuid.UUID) -> None:
-    c = await conversation_repository.get(session, p.organization_id, cid)
-    labels = [label for label in (c.labels or []) if label not in set(action["labels"])]
-    if labels != list(c.labels or []):
-        await _update(session, p, cid, {"labels": labels})
+async def _remove_labels(
+    session: AsyncSession, principal: Principal, action: dict[str, Any], conversation_id: uuid.UUID
+) -> None:
+    conversation = await conversation_repository.get(session, principal.organization_id, conversation_id)
+    labels = [label for label in (conversation.labels or []) if label not in set(action["labels"])]
+    if labels != list(conversation.labels or []):
+        await _update(session, principal, conversation_id, {"labels": labels})
 
 
-async def _flag_spam(session: AsyncSession, p: Principal, action: dict[str, Any], cid: uuid.UUID) -> None:
-    await conversation_service.flag_spam(session, p, cid, action["reason"])
+async def _flag_spam(
+    session: AsyncSession, principal: Principal, action: dict[str, Any], conversation_id: uuid.UUID
+) -> None:
+    await conversation_service.flag_spam(session, principal, conversation_id, action["reason"])
 
 
-async def _send_template(session: AsyncSession, p: Principal, action: dict[str, Any], cid: uuid.UUID) -> uuid.UUID:
+async def _send_template(
+    session: AsyncSession, principal: Principal, action: dict[str, Any], conversation_id: uuid.UUID
+) -> uuid.UUID:
     template_id = uuid.UUID(str(action["template_id"]))
-    template = await templates.get(session, p.organization_id, template_id)
+    template = await templates.get(session, principal.organization_id, template_id)
     if not template.is_active:
         raise Conflict("The template was deactivated after the job started.")
-    c = await conversation_repository.get(session, p.organization_id, cid)
-    agent = await user_repository.get(session, p.organization_id, p.user_id) if p.user_id else None
-    rendered = await templates.render(template.body, await templates.values_for(session, c, agent))
+    conversation = await conversation_repository.get(session, principal.organization_id, conversation_id)
+    agent = (
+        await user_repository.get(session, principal.organization_id, principal.user_id) if principal.user_id else None
+    )
+    rendered = await templates.render(template.body, await templates.values_for(session, conversation, agent))
     # The ordinary reply path: marketplace notices refused, the text linted for this conversation's
     # marketplace (a blocking violation fails the item with the linter's reasons), usage counted.
     message = await conversation_service.reply(
-        session, p, cid, rendered.text, author_kind="human", template_id=template_id
+        session, principal, conversation_id, rendered.text, author_kind="human", template_id=template_id
     )
     return message.id
 
 
-async def _retry_failed(session: AsyncSession, p: Principal, action: dict[str, Any], cid: uuid.UUID) -> uuid.UUID:
+async def _retry_failed(
+    session: AsyncSession, principal: Principal, action: dict[str, Any], conversation_id: uuid.UUID
+) -> uuid.UUID:
     """Every failed reply of the conversation back to `queued`, oldest first (the order they were
     written in); the item's result is the newest one retried."""
-    c = await conversation_repository.get(session, p.organization_id, cid, lock=True)
-    failed = await message_repository.failed_replies(session, p.organization_id, cid)
+    conversation = await conversation_repository.get(session, principal.organization_id, conversation_id, lock=True)
+    failed = await message_repository.failed_replies(session, principal.organization_id, conversation_id)
     if not failed:
         raise Conflict("The conversation has no failed reply to retry.")
     for message in failed:
-        await outbound.retry(session, p, message, c)
+        await outbound.retry(session, principal, message, conversation)
     return failed[-1].id
 
 
-async def _open_case(session: AsyncSession, p: Principal, action: dict[str, Any], cid: uuid.UUID) -> uuid.UUID:
-    existing = await case_repository.open_of_kind(session, p.organization_id, cid, action["case_kind"])
+async def _open_case(
+    session: AsyncSession, principal: Principal, action: dict[str, Any], conversation_id: uuid.UUID
+) -> uuid.UUID:
+    existing = await case_repository.open_of_kind(
+        session, principal.organization_id, conversation_id, action["case_kind"]
+    )
     if existing is not None:
         raise Conflict(f"The conversation already has an open {action['case_kind']} case ({existing.id}).")
     case, _ = await case_service.open_case(
         session,
-        case_service.Actor(principal=p),
-        p.organization_id,
-        CaseCreate(conversation_id=cid, kind=action["case_kind"], reason=action.get("reason") or ""),
-        source="agent" if p.user_id else "erp",
+        case_service.Actor(principal=principal),
+        principal.organization_id,
+        CaseCreate(conversation_id=conversation_id, kind=action["case_kind"], reason=action.get("reason") or ""),
+        source="agent" if principal.user_id else "erp",
     )
     return case.id
 
 
-async def _transition_case(session: AsyncSession, p: Principal, action: dict[str, Any], cid: uuid.UUID) -> uuid.UUID:
+async def _transition_case(
+    session: AsyncSession, principal: Principal, action: dict[str, Any], conversation_id: uuid.UUID
+) -> uuid.UUID:
     case = await case_service.transition_case(
-        session, case_service.Actor(principal=p), p.organization_id, cid, action["to"], action.get("reason") or ""
+        session,
+        case_service.Actor(principal=principal),
+        principal.organization_id,
+        conversation_id,
+        action["to"],
+        action.get("reason") or "",
     )
     return case.id
 
 
-async def _assign_case(session: AsyncSession, p: Principal, action: dict[str, Any], cid: uuid.UUID) -> uuid.UUID:
+async def _assign_case(
+    session: AsyncSession, principal: Principal, action: dict[str, Any], conversation_id: uuid.UUID
+) -> uuid.UUID:
     case = await case_service.update_case(
         session,
-        case_service.Actor(principal=p),
-        p.organization_id,
-        cid,
+        case_service.Actor(principal=principal),
+        principal.organization_id,
+        conversation_id,
         CaseUpdate(assignee_id=action.get("assignee_id")),
     )
     return case.id
 
 
-async def _apply_macro(session: AsyncSession, p: Principal, action: dict[str, Any], cid: uuid.UUID) -> uuid.UUID | None:
+async def _apply_macro(
+    session: AsyncSession, principal: Principal, action: dict[str, Any], conversation_id: uuid.UUID
+) -> uuid.UUID | None:
     """All or nothing per conversation: the item's savepoint discards what a refused macro had done."""
-    applied = await macros.apply(session, p, cid, uuid.UUID(str(action["macro_id"])))
+    applied = await macros.apply(session, principal, conversation_id, uuid.UUID(str(action["macro_id"])))
     return applied.reply_message_id
 
 

@@ -1,6 +1,8 @@
 """A case's clocks as timers, and what each fired timer does (pure: no I/O, tested directly).
 
-Two clocks run while a case is `requested` (seed 000: "退货类消息超6小时未回就发预警，投诉类立刻推送到负责人"):
+Two clocks run while a case is `requested`, as sellers run them ("退货类消息超6小时未回就发预警，
+投诉类立刻推送到负责人": a return unanswered after 6 h raises an alert, a complaint goes to its owner
+at once):
 
 - the **handling** clock: the organization's target per kind (default 6 h for returns, refunds,
   replacements, reships and cancellations). When it passes, the supervisor is alerted. A claim

@@ -1,5 +1,5 @@
-"""Deciding the follow-up contact (回访, seed 002) when a case closes, and whether a scheduled one
-still goes out (pure: no I/O, tested directly).
+"""Deciding the follow-up contact (回访, the call-back Chinese sellers make after a case) when a case
+closes, and whether a scheduled one still goes out (pure: no I/O, tested directly).
 
 The marketplace decides first (api.compliance.rules.proactive_contact: Amazon and Walmart allow no
 unsolicited contact); then the rendered template must pass the outbound linter for that marketplace

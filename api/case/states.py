@@ -1,9 +1,9 @@
 """The state machine of each kind of after-sales case (pure: no I/O, tested directly).
 
 Every case starts `requested`. The first step away from `requested` is the seller handling it (the
-handling clock of seed 000 stops there). `closed` is the only final state; every path reaches it
-through an outcome (refunded, replaced, reshipped, rejected, won, withdrawn...), so the history
-always says how the case ended.
+handling clock, the seller's own target for answering a case, stops there). `closed` is the only
+final state; every path reaches it through an outcome (refunded, replaced, reshipped, rejected, won,
+withdrawn...), so the history always says how the case ended.
 
 Kinds and their paths (marketplace vocabulary in brackets):
 

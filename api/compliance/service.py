@@ -1,4 +1,4 @@
-"""Applying the compliance rules to real outbound messages (R7)."""
+"""Applying the compliance rules to real outbound messages, before any of them leaves."""
 
 from __future__ import annotations
 

@@ -85,30 +85,32 @@ def compose(settings: CsatSettings | None, language: str, form: str, url: str | 
 async def _decide(
     session: AsyncSession,
     settings: CsatSettings | None,
-    c: Conversation,
+    conversation: Conversation,
     *,
     exclude: uuid.UUID | None = None,
 ) -> CsatDecision:
     enabled = bool(settings and settings.enabled)
-    form_setting = (settings.forms or {}).get(c.marketplace) if settings else None
+    form_setting = (settings.forms or {}).get(conversation.marketplace) if settings else None
     common: dict[str, Any] = {
         "enabled": enabled,
-        "marketplace": c.marketplace,
+        "marketplace": conversation.marketplace,
         "form_setting": form_setting,
-        "category": c.category,
-        "labels": list(c.labels or ()),
+        "category": conversation.category,
+        "labels": list(conversation.labels or ()),
         "ask_after_complaint": bool(settings and settings.ask_after_complaint),
     }
     first = decide(**common)
     if not first.allowed:
         return first
-    asked_here = exclude is None and await repository.asked_in_conversation(session, c.organization_id, c.id)
+    asked_here = exclude is None and await repository.asked_in_conversation(
+        session, conversation.organization_id, conversation.id
+    )
     asked_order = exclude is None and await repository.asked_for_order(
-        session, c.organization_id, c.channel_id, c.order_external_id
+        session, conversation.organization_id, conversation.channel_id, conversation.order_external_id
     )
     # The question is linted as the marketplace would see it (the link's host stands in for the token).
-    text = compose(settings, language_of(c), first.form or "in_thread", "https://hub.invalid/csat/x")
-    violations = await compliance.lint_proactive(session, c, text)
+    text = compose(settings, language_of(conversation), first.form or "in_thread", "https://hub.invalid/csat/x")
+    violations = await compliance.lint_proactive(session, conversation, text)
     return decide(
         **common,
         already_asked_in_conversation=asked_here,
@@ -117,25 +119,27 @@ async def _decide(
     )
 
 
-async def on_resolved(session: AsyncSession, c: Conversation, resolved_at: datetime | None = None) -> CsatSurvey | None:
+async def on_resolved(
+    session: AsyncSession, conversation: Conversation, resolved_at: datetime | None = None
+) -> CsatSurvey | None:
     """Store the CSAT decision for a conversation that was just resolved (in the caller's
     transaction). Nothing is stored while CSAT is switched off: there is nothing to explain."""
-    settings = await repository.settings(session, c.organization_id)
+    settings = await repository.settings(session, conversation.organization_id)
     if settings is None or not settings.enabled:
         return None
-    at = resolved_at or c.resolved_at or utc_now()
-    decision = await _decide(session, settings, c)
+    at = resolved_at or conversation.resolved_at or utc_now()
+    decision = await _decide(session, settings, conversation)
     survey = CsatSurvey(
         id=uuid.uuid4(),
-        organization_id=c.organization_id,
-        conversation_id=c.id,
-        channel_id=c.channel_id,
-        marketplace=c.marketplace,
-        order_external_id=c.order_external_id,
-        agent_id=c.assignee_id,
-        category=c.category,
-        labels=list(c.labels or ()),
-        language=language_of(c),
+        organization_id=conversation.organization_id,
+        conversation_id=conversation.id,
+        channel_id=conversation.channel_id,
+        marketplace=conversation.marketplace,
+        order_external_id=conversation.order_external_id,
+        agent_id=conversation.assignee_id,
+        category=conversation.category,
+        labels=list(conversation.labels or ()),
+        language=language_of(conversation),
         state="scheduled" if decision.allowed else "refused",
         form=decision.form,
         reason=decision.reason,
@@ -149,10 +153,10 @@ async def on_resolved(session: AsyncSession, c: Conversation, resolved_at: datet
     audit.record(
         session,
         None,
-        c.organization_id,
+        conversation.organization_id,
         "csat.decided",
         "conversation",
-        c.id,
+        conversation.id,
         {"survey_id": str(survey.id), "state": survey.state, "form": survey.form, "reason": survey.reason},
         actor_type="automation",
     )
@@ -170,17 +174,20 @@ async def send_due(session: AsyncSession, now: datetime, public_url: str, limit:
     many surveys were settled."""
     surveys = await repository.due(session, now, limit)
     for survey in surveys:
-        c = await repository.conversation(session, survey.organization_id, survey.conversation_id)
-        channel = await session.get(Channel, c.channel_id)
-        if c.status != "resolved":
+        conversation = await repository.conversation(session, survey.organization_id, survey.conversation_id)
+        channel = await session.get(Channel, conversation.channel_id)
+        if conversation.status != "resolved":
             _cancel(survey, "cancelled: the conversation was reopened before the question went out")
-        elif c.last_inbound_at is not None and c.last_inbound_at > survey.resolved_at:
-            _cancel(survey, f"cancelled: the buyer wrote on {c.last_inbound_at:%Y-%m-%d %H:%M} UTC after resolution")
+        elif conversation.last_inbound_at is not None and conversation.last_inbound_at > survey.resolved_at:
+            _cancel(
+                survey,
+                f"cancelled: the buyer wrote on {conversation.last_inbound_at:%Y-%m-%d %H:%M} UTC after resolution",
+            )
         elif channel is None or channel.status != "active":
             _cancel(survey, "cancelled: the channel is disabled")
         else:
             settings = await repository.settings(session, survey.organization_id)
-            decision = await _decide(session, settings, c, exclude=survey.id)
+            decision = await _decide(session, settings, conversation, exclude=survey.id)
             if not decision.allowed or decision.form is None:
                 survey.state, survey.reason, survey.source, survey.due_at = (
                     "refused",
@@ -193,7 +200,7 @@ async def send_due(session: AsyncSession, now: datetime, public_url: str, limit:
                 text = compose(
                     settings, survey.language, decision.form, survey_url(public_url, token) if token else None
                 )
-                message = await queue_reply(session, None, c, text, author_kind="auto")
+                message = await queue_reply(session, None, conversation, text, author_kind="auto")
                 message.meta = {**(message.meta or {}), "csat_survey_id": str(survey.id)}
                 survey.state = "sent"
                 survey.form = decision.form
@@ -239,12 +246,12 @@ async def _record(
     return survey
 
 
-async def take_answer(session: AsyncSession, c: Conversation, message: Message) -> Answer | None:
+async def take_answer(session: AsyncSession, conversation: Conversation, message: Message) -> Answer | None:
     """If this buyer message answers the conversation's sent CSAT question with a score, record it
     (once per survey) and take the message out of the wait. None when it is not a rating."""
     if message.direction != "inbound" or message.author_kind != "buyer":
         return None
-    survey = await repository.awaiting_answer(session, c.organization_id, c.id)
+    survey = await repository.awaiting_answer(session, conversation.organization_id, conversation.id)
     if survey is None or survey.sent_at is None or message.sent_at < survey.sent_at:
         return None
     score = parse_score(message.body or "")
@@ -254,20 +261,20 @@ async def take_answer(session: AsyncSession, c: Conversation, message: Message) 
     message.no_response_needed = True
     message.meta = {**(message.meta or {}), "no_response_reason": NO_RESPONSE_REASON}
     changed = ["waiting_since"]
-    if c.status != "resolved" and c.resolved_at is not None:
+    if conversation.status != "resolved" and conversation.resolved_at is not None:
         # The rating reopened the conversation at ingest (any buyer message does; a person's reopening
         # clears resolved_at, and then it stays open); it asked nothing, so it goes back to resolved.
-        c.status = "resolved"
+        conversation.status = "resolved"
         changed.append("status")
     await session.flush()
-    await recompute_waiting(session, c)
-    await sla_service.reconcile(session, c, stop_reason="no_response_needed", stop_message_id=message.id)
+    await recompute_waiting(session, conversation)
+    await sla_service.reconcile(session, conversation, stop_reason="no_response_needed", stop_message_id=message.id)
     events.emit(
         session,
-        c.organization_id,
+        conversation.organization_id,
         "conversation.updated",
-        ConversationUpdatedData.of(c, changed),
-        conversation_id=c.id,
+        ConversationUpdatedData.of(conversation, changed),
+        conversation_id=conversation.id,
     )
     return Answer(survey, score)
 

@@ -1,8 +1,8 @@
-"""Customer tiers from orders and complaints (R14; seed 002: 高价值 / 潜力 / 低活跃). Pure: no I/O.
+"""Customer tiers from orders and complaints (the tiers Chinese sellers name: 高价值 / 潜力 / 低活跃). Pure: no I/O.
 
 A profile's tier is decided from every order of every identity merged into it, in this order:
 
-1. at_risk      a complaint within `at_risk_days` (the seed: complaints go to the owner at once;
+1. at_risk      a complaint within `at_risk_days` (complaints go to the owner at once;
                 an at-risk buyer is one to win back, whatever they spent);
 2. high_value   (VIP) order value in the window at least `vip_min_value` in the rules' currency,
                 or at least `vip_min_orders` orders in the window;

@@ -91,71 +91,81 @@ def _conversation_predicates(req: Requester, raw: dict[str, Any]) -> list[Column
 
 
 def conversations(req: Requester, filters: dict[str, Any], start: datetime | None, end: datetime | None) -> Source:
-    C = Conversation
     assignee = aliased(User)
     cols: list[Any] = [
-        C.id.label("id"),
-        C.created_at.label("created_at"),
-        C.marketplace.label("marketplace"),
-        C.channel_id.label("channel_id"),
-        C.status.label("status"),
-        C.priority.label("priority"),
-        C.category.label("category"),
-        C.subject.label("subject"),
-        C.order_external_id.label("order_id"),
-        C.labels.label("labels"),
-        C.assignee_id.label("assignee_id"),
+        Conversation.id.label("id"),
+        Conversation.created_at.label("created_at"),
+        Conversation.marketplace.label("marketplace"),
+        Conversation.channel_id.label("channel_id"),
+        Conversation.status.label("status"),
+        Conversation.priority.label("priority"),
+        Conversation.category.label("category"),
+        Conversation.subject.label("subject"),
+        Conversation.order_external_id.label("order_id"),
+        Conversation.labels.label("labels"),
+        Conversation.assignee_id.label("assignee_id"),
         assignee.name.label("assignee_name"),
-        C.team_id.label("team_id"),
-        C.customer_id.label("customer_id"),
+        Conversation.team_id.label("team_id"),
+        Conversation.customer_id.label("customer_id"),
         Customer.display_name.label("customer_name"),
         Customer.external_buyer_id.label("buyer_id"),
         Customer.email.label("customer_email"),
         Customer.phone.label("customer_phone"),
-        C.message_count.label("message_count"),
-        C.first_inbound_at.label("first_inbound_at"),
-        C.last_message_at.label("last_message_at"),
-        C.resolved_at.label("resolved_at"),
-        C.spam_reason.label("spam_reason"),
+        Conversation.message_count.label("message_count"),
+        Conversation.first_inbound_at.label("first_inbound_at"),
+        Conversation.last_message_at.label("last_message_at"),
+        Conversation.resolved_at.label("resolved_at"),
+        Conversation.spam_reason.label("spam_reason"),
     ]
     stmt = (
         select(*cols)
-        .select_from(C)
-        .outerjoin(Customer, and_(Customer.id == C.customer_id, Customer.organization_id == C.organization_id))
-        .outerjoin(assignee, and_(assignee.id == C.assignee_id, assignee.organization_id == C.organization_id))
-        .where(*_conversation_predicates(req, filters), *_between(C.created_at, start, end))
-        .order_by(C.id)
+        .select_from(Conversation)
+        .outerjoin(
+            Customer,
+            and_(Customer.id == Conversation.customer_id, Customer.organization_id == Conversation.organization_id),
+        )
+        .outerjoin(
+            assignee,
+            and_(assignee.id == Conversation.assignee_id, assignee.organization_id == Conversation.organization_id),
+        )
+        .where(*_conversation_predicates(req, filters), *_between(Conversation.created_at, start, end))
+        .order_by(Conversation.id)
     )
     return Source([c.key for c in cols], stmt, BUYER_MASKS)
 
 
 def messages(req: Requester, filters: dict[str, Any], start: datetime | None, end: datetime | None) -> Source:
-    M, C = Message, Conversation
     author = aliased(User)
     cols: list[Any] = [
-        M.id.label("id"),
-        M.conversation_id.label("conversation_id"),
-        C.marketplace.label("marketplace"),
-        C.order_external_id.label("order_id"),
-        M.sent_at.label("sent_at"),
-        M.direction.label("direction"),
-        M.author_kind.label("author_kind"),
-        M.author_user_id.label("author_user_id"),
+        Message.id.label("id"),
+        Message.conversation_id.label("conversation_id"),
+        Conversation.marketplace.label("marketplace"),
+        Conversation.order_external_id.label("order_id"),
+        Message.sent_at.label("sent_at"),
+        Message.direction.label("direction"),
+        Message.author_kind.label("author_kind"),
+        Message.author_user_id.label("author_user_id"),
         author.name.label("author_name"),
         Customer.display_name.label("customer_name"),
         Customer.external_buyer_id.label("buyer_id"),
-        M.subject.label("subject"),
-        M.body.label("body"),
-        M.delivery_status.label("delivery_status"),
+        Message.subject.label("subject"),
+        Message.body.label("body"),
+        Message.delivery_status.label("delivery_status"),
     ]
     stmt = (
         select(*cols)
-        .select_from(M)
-        .join(C, and_(C.id == M.conversation_id, C.organization_id == M.organization_id))
-        .outerjoin(Customer, and_(Customer.id == C.customer_id, Customer.organization_id == C.organization_id))
-        .outerjoin(author, and_(author.id == M.author_user_id, author.organization_id == M.organization_id))
-        .where(M.organization_id == req.organization_id, *_between(M.sent_at, start, end))
-        .order_by(M.id)
+        .select_from(Message)
+        .join(
+            Conversation,
+            and_(Conversation.id == Message.conversation_id, Conversation.organization_id == Message.organization_id),
+        )
+        .outerjoin(
+            Customer,
+            and_(Customer.id == Conversation.customer_id, Customer.organization_id == Conversation.organization_id),
+        )
+        .outerjoin(author, and_(author.id == Message.author_user_id, author.organization_id == Message.organization_id))
+        .where(Message.organization_id == req.organization_id, *_between(Message.sent_at, start, end))
+        .order_by(Message.id)
     )
     if filters:
         stmt = stmt.where(*_conversation_predicates(req, filters))
@@ -164,84 +174,81 @@ def messages(req: Requester, filters: dict[str, Any], start: datetime | None, en
 
 
 def cases(req: Requester, filters: dict[str, Any], start: datetime | None, end: datetime | None) -> Source:
-    K = Case
     assignee = aliased(User)
     cols: list[Any] = [
-        K.id.label("id"),
-        K.created_at.label("created_at"),
-        K.kind.label("kind"),
-        K.state.label("state"),
-        K.source.label("source"),
-        K.marketplace.label("marketplace"),
-        K.conversation_id.label("conversation_id"),
-        K.order_external_id.label("order_id"),
-        K.reason.label("reason"),
-        K.currency.label("currency"),
-        K.amount.label("amount"),
-        K.refunded_amount.label("refunded_amount"),
-        K.marketplace_case_id.label("marketplace_case_id"),
-        K.assignee_id.label("assignee_id"),
+        Case.id.label("id"),
+        Case.created_at.label("created_at"),
+        Case.kind.label("kind"),
+        Case.state.label("state"),
+        Case.source.label("source"),
+        Case.marketplace.label("marketplace"),
+        Case.conversation_id.label("conversation_id"),
+        Case.order_external_id.label("order_id"),
+        Case.reason.label("reason"),
+        Case.currency.label("currency"),
+        Case.amount.label("amount"),
+        Case.refunded_amount.label("refunded_amount"),
+        Case.marketplace_case_id.label("marketplace_case_id"),
+        Case.assignee_id.label("assignee_id"),
         assignee.name.label("assignee_name"),
         Customer.display_name.label("customer_name"),
         Customer.external_buyer_id.label("buyer_id"),
         Customer.email.label("customer_email"),
         Customer.phone.label("customer_phone"),
-        K.due_at.label("due_at"),
-        K.marketplace_deadline.label("marketplace_deadline"),
-        K.closed_at.label("closed_at"),
+        Case.due_at.label("due_at"),
+        Case.marketplace_deadline.label("marketplace_deadline"),
+        Case.closed_at.label("closed_at"),
     ]
     stmt = (
         select(*cols)
-        .select_from(K)
-        .outerjoin(Customer, and_(Customer.id == K.customer_id, Customer.organization_id == K.organization_id))
-        .outerjoin(assignee, and_(assignee.id == K.assignee_id, assignee.organization_id == K.organization_id))
-        .where(K.organization_id == req.organization_id, *_between(K.created_at, start, end))
-        .order_by(K.id)
+        .select_from(Case)
+        .outerjoin(Customer, and_(Customer.id == Case.customer_id, Customer.organization_id == Case.organization_id))
+        .outerjoin(assignee, and_(assignee.id == Case.assignee_id, assignee.organization_id == Case.organization_id))
+        .where(Case.organization_id == req.organization_id, *_between(Case.created_at, start, end))
+        .order_by(Case.id)
     )
     if filters.get("state"):
-        stmt = stmt.where(K.state.in_(filters["state"]))
+        stmt = stmt.where(Case.state.in_(filters["state"]))
     if filters.get("kind"):
-        stmt = stmt.where(K.kind == filters["kind"])
+        stmt = stmt.where(Case.kind == filters["kind"])
     if filters.get("marketplace"):
-        stmt = stmt.where(K.marketplace == filters["marketplace"])
+        stmt = stmt.where(Case.marketplace == filters["marketplace"])
     return Source([c.key for c in cols], stmt, BUYER_MASKS)
 
 
 def customers(req: Requester, filters: dict[str, Any], start: datetime | None, end: datetime | None) -> Source:
-    U = Customer
     cols: list[Any] = [
-        U.id.label("id"),
-        U.created_at.label("created_at"),
-        U.marketplace.label("marketplace"),
-        U.external_buyer_id.label("buyer_id"),
-        U.display_name.label("customer_name"),
-        U.email.label("customer_email"),
-        U.phone.label("customer_phone"),
-        U.merged_into_id.label("merged_into_id"),
-        U.tier.label("tier"),
-        U.tags.label("tags"),
-        U.updated_at.label("updated_at"),
+        Customer.id.label("id"),
+        Customer.created_at.label("created_at"),
+        Customer.marketplace.label("marketplace"),
+        Customer.external_buyer_id.label("buyer_id"),
+        Customer.display_name.label("customer_name"),
+        Customer.email.label("customer_email"),
+        Customer.phone.label("customer_phone"),
+        Customer.merged_into_id.label("merged_into_id"),
+        Customer.tier.label("tier"),
+        Customer.tags.label("tags"),
+        Customer.updated_at.label("updated_at"),
     ]
     stmt = (
         select(*cols)
-        .where(U.organization_id == req.organization_id, *_between(U.created_at, start, end))
-        .order_by(U.id)
+        .where(Customer.organization_id == req.organization_id, *_between(Customer.created_at, start, end))
+        .order_by(Customer.id)
     )
     return Source([c.key for c in cols], stmt, BUYER_MASKS)
 
 
 def audit_log(req: Requester, filters: dict[str, Any], start: datetime | None, end: datetime | None) -> Source:
-    A = AuditEntry
     entity_type, entity_id = audit.split_target(filters.get("target"))
     cols: list[Any] = [
-        A.id.label("id"),
-        A.created_at.label("created_at"),
-        A.actor_type.label("actor_type"),
-        A.actor_id.label("actor_id"),
-        A.action.label("action"),
-        A.entity_type.label("entity_type"),
-        A.entity_id.label("entity_id"),
-        A.data.label("data"),
+        AuditEntry.id.label("id"),
+        AuditEntry.created_at.label("created_at"),
+        AuditEntry.actor_type.label("actor_type"),
+        AuditEntry.actor_id.label("actor_id"),
+        AuditEntry.action.label("action"),
+        AuditEntry.entity_type.label("entity_type"),
+        AuditEntry.entity_id.label("entity_id"),
+        AuditEntry.data.label("data"),
     ]
     stmt = (
         select(*cols)
@@ -257,56 +264,57 @@ def audit_log(req: Requester, filters: dict[str, Any], start: datetime | None, e
                 until=end,
             )
         )
-        .order_by(A.id)
+        .order_by(AuditEntry.id)
     )
     return Source([c.key for c in cols], stmt, {})
 
 
 def reports(req: Requester, filters: dict[str, Any], start: datetime | None, end: datetime | None) -> Source:
     """The hourly rollup rows behind every report (api/reports), with averages beside the sums."""
-    R = MetricRollup
     agent = aliased(User)
 
     def avg(total: Any, count: Any) -> Any:
         return func.round(total / func.nullif(count, 0))
 
     cols: list[Any] = [
-        R.id.label("id"),
-        R.bucket.label("hour"),
-        R.marketplace.label("marketplace"),
-        R.channel_id.label("channel_id"),
-        R.category.label("category"),
-        R.agent_id.label("agent_id"),
+        MetricRollup.id.label("id"),
+        MetricRollup.bucket.label("hour"),
+        MetricRollup.marketplace.label("marketplace"),
+        MetricRollup.channel_id.label("channel_id"),
+        MetricRollup.category.label("category"),
+        MetricRollup.agent_id.label("agent_id"),
         agent.name.label("agent_name"),
-        R.team_id.label("team_id"),
-        R.automated.label("automated"),
-        R.replies.label("replies"),
-        R.first_responses.label("first_responses"),
-        avg(R.frt_wall_sum, R.first_responses).label("first_response_wall_avg_seconds"),
-        avg(R.frt_business_sum, R.first_responses).label("first_response_business_avg_seconds"),
-        R.resolutions.label("resolutions"),
-        R.reopened.label("reopened"),
-        avg(R.resolution_wall_sum, R.resolutions).label("resolution_wall_avg_seconds"),
-        R.sla_met.label("sla_met"),
-        R.sla_breached.label("sla_breached"),
-        R.backlog_delta.label("backlog_delta"),
+        MetricRollup.team_id.label("team_id"),
+        MetricRollup.automated.label("automated"),
+        MetricRollup.replies.label("replies"),
+        MetricRollup.first_responses.label("first_responses"),
+        avg(MetricRollup.frt_wall_sum, MetricRollup.first_responses).label("first_response_wall_avg_seconds"),
+        avg(MetricRollup.frt_business_sum, MetricRollup.first_responses).label("first_response_business_avg_seconds"),
+        MetricRollup.resolutions.label("resolutions"),
+        MetricRollup.reopened.label("reopened"),
+        avg(MetricRollup.resolution_wall_sum, MetricRollup.resolutions).label("resolution_wall_avg_seconds"),
+        MetricRollup.sla_met.label("sla_met"),
+        MetricRollup.sla_breached.label("sla_breached"),
+        MetricRollup.backlog_delta.label("backlog_delta"),
     ]
     stmt = (
         select(*cols)
-        .select_from(R)
-        .outerjoin(agent, and_(agent.id == R.agent_id, agent.organization_id == R.organization_id))
-        .where(R.organization_id == req.organization_id, *_between(R.bucket, start, end))
-        .order_by(R.id)
+        .select_from(MetricRollup)
+        .outerjoin(
+            agent, and_(agent.id == MetricRollup.agent_id, agent.organization_id == MetricRollup.organization_id)
+        )
+        .where(MetricRollup.organization_id == req.organization_id, *_between(MetricRollup.bucket, start, end))
+        .order_by(MetricRollup.id)
     )
     if not req.supervises:
         # An agent sees their own performance only (as GET /v1/reports does).
-        stmt = stmt.where(R.agent_id == req.user_id)
+        stmt = stmt.where(MetricRollup.agent_id == req.user_id)
     if filters.get("agent_id"):
-        stmt = stmt.where(R.agent_id == uuid.UUID(filters["agent_id"]))
+        stmt = stmt.where(MetricRollup.agent_id == uuid.UUID(filters["agent_id"]))
     if filters.get("marketplace"):
-        stmt = stmt.where(R.marketplace == filters["marketplace"])
+        stmt = stmt.where(MetricRollup.marketplace == filters["marketplace"])
     if filters.get("automated") is not None:
-        stmt = stmt.where(R.automated == filters["automated"])
+        stmt = stmt.where(MetricRollup.automated == filters["automated"])
     return Source([c.key for c in cols], stmt, {})
 
 

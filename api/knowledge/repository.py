@@ -25,14 +25,12 @@ from api.models import (
     Template,
 )
 
-A = KnowledgeArticle
-V = KnowledgeVariant
 COUNTERS = {
-    "view": A.view_count,
-    "answered": A.answered_count,
-    "question_sent": A.question_count,
-    "inserted": A.inserted_count,
-    "sent": A.sent_count,
+    "view": KnowledgeArticle.view_count,
+    "answered": KnowledgeArticle.answered_count,
+    "question_sent": KnowledgeArticle.question_count,
+    "inserted": KnowledgeArticle.inserted_count,
+    "sent": KnowledgeArticle.sent_count,
 }
 
 
@@ -42,7 +40,11 @@ def search_document(title: str, tags: list[str], body: str) -> str:
 
 async def get_article(session: AsyncSession, organization_id: uuid.UUID, article_id: uuid.UUID) -> KnowledgeArticle:
     row = (
-        await session.execute(select(A).where(A.id == article_id, A.organization_id == organization_id))
+        await session.execute(
+            select(KnowledgeArticle).where(
+                KnowledgeArticle.id == article_id, KnowledgeArticle.organization_id == organization_id
+            )
+        )
     ).scalar_one_or_none()
     if row is None:
         raise NotFound(f"No article {article_id}.")
@@ -51,7 +53,11 @@ async def get_article(session: AsyncSession, organization_id: uuid.UUID, article
 
 async def article_by_key(session: AsyncSession, organization_id: uuid.UUID, key: str) -> KnowledgeArticle | None:
     return (
-        await session.execute(select(A).where(A.organization_id == organization_id, A.key == key))
+        await session.execute(
+            select(KnowledgeArticle).where(
+                KnowledgeArticle.organization_id == organization_id, KnowledgeArticle.key == key
+            )
+        )
     ).scalar_one_or_none()
 
 
@@ -62,10 +68,12 @@ async def variants_of(
     suggestions and exports never see a text nobody reviewed."""
     if not article_ids:
         return []
-    stmt = select(V).where(V.organization_id == organization_id, V.article_id.in_(article_ids))
+    stmt = select(KnowledgeVariant).where(
+        KnowledgeVariant.organization_id == organization_id, KnowledgeVariant.article_id.in_(article_ids)
+    )
     if not drafts:
-        stmt = stmt.where(V.draft.is_(False))
-    rows = await session.execute(stmt.order_by(V.article_id, V.language))
+        stmt = stmt.where(KnowledgeVariant.draft.is_(False))
+    rows = await session.execute(stmt.order_by(KnowledgeVariant.article_id, KnowledgeVariant.language))
     return list(rows.scalars())
 
 
@@ -74,7 +82,11 @@ async def variant(
 ) -> KnowledgeVariant | None:
     return (
         await session.execute(
-            select(V).where(V.organization_id == organization_id, V.article_id == article_id, V.language == language)
+            select(KnowledgeVariant).where(
+                KnowledgeVariant.organization_id == organization_id,
+                KnowledgeVariant.article_id == article_id,
+                KnowledgeVariant.language == language,
+            )
         )
     ).scalar_one_or_none()
 
@@ -83,8 +95,8 @@ async def refresh_search(session: AsyncSession, organization_id: uuid.UUID, arti
     """Re-index every variant of the article (its tags are part of each variant's document)."""
     for v in await variants_of(session, organization_id, [article.id], drafts=True):
         await session.execute(
-            update(V)
-            .where(V.id == v.id, V.organization_id == organization_id)
+            update(KnowledgeVariant)
+            .where(KnowledgeVariant.id == v.id, KnowledgeVariant.organization_id == organization_id)
             .values(search_vector=func.to_tsvector("simple", search_document(v.title, article.tags, v.body)))
         )
 
@@ -131,13 +143,13 @@ def _filters(
     tag: str | None,
     category: str | None,
 ) -> list[Any]:
-    where: list[Any] = [A.organization_id == organization_id]
+    where: list[Any] = [KnowledgeArticle.organization_id == organization_id]
     if status:
-        where.append(A.status == status)
+        where.append(KnowledgeArticle.status == status)
     if tag:
-        where.append(A.tags.contains([tag]))
+        where.append(KnowledgeArticle.tags.contains([tag]))
     if category:
-        where.append(A.categories.contains([category]))
+        where.append(KnowledgeArticle.categories.contains([category]))
     return where
 
 
@@ -152,9 +164,9 @@ async def list_articles(
     offset: int = 0,
 ) -> list[KnowledgeArticle]:
     stmt = (
-        select(A)
+        select(KnowledgeArticle)
         .where(*_filters(organization_id, status=status, tag=tag, category=category))
-        .order_by(A.updated_at.desc(), A.id)
+        .order_by(KnowledgeArticle.updated_at.desc(), KnowledgeArticle.id)
         .limit(limit)
         .offset(offset)
     )
@@ -165,9 +177,19 @@ def _scope(marketplace: str | None, channel_id: uuid.UUID | None) -> list[Any]:
     """An article scoped to marketplaces or stores only shows where it applies."""
     where: list[Any] = []
     if marketplace is not None:
-        where.append(or_(A.marketplaces == literal_column("'{}'::varchar[]"), A.marketplaces.contains([marketplace])))
+        where.append(
+            or_(
+                KnowledgeArticle.marketplaces == literal_column("'{}'::varchar[]"),
+                KnowledgeArticle.marketplaces.contains([marketplace]),
+            )
+        )
     if channel_id is not None:
-        where.append(or_(A.channel_ids == literal_column("'{}'::uuid[]"), A.channel_ids.contains([channel_id])))
+        where.append(
+            or_(
+                KnowledgeArticle.channel_ids == literal_column("'{}'::uuid[]"),
+                KnowledgeArticle.channel_ids.contains([channel_id]),
+            )
+        )
     return where
 
 
@@ -192,19 +214,24 @@ async def search(
     if any_term:
         query = query.replace(" & ", " | ")
     tsquery = func.to_tsquery("simple", query)
-    rank = func.max(func.ts_rank(V.search_vector, tsquery)).label("rank")
+    rank = func.max(func.ts_rank(KnowledgeVariant.search_vector, tsquery)).label("rank")
     stmt = (
-        select(V.article_id, rank)
-        .join(A, and_(A.id == V.article_id, A.organization_id == organization_id))
+        select(KnowledgeVariant.article_id, rank)
+        .join(
+            KnowledgeArticle,
+            and_(
+                KnowledgeArticle.id == KnowledgeVariant.article_id, KnowledgeArticle.organization_id == organization_id
+            ),
+        )
         .where(
-            V.organization_id == organization_id,
-            V.draft.is_(False),
-            V.search_vector.op("@@")(tsquery),
+            KnowledgeVariant.organization_id == organization_id,
+            KnowledgeVariant.draft.is_(False),
+            KnowledgeVariant.search_vector.op("@@")(tsquery),
             *_filters(organization_id, status=status, tag=tag, category=category),
             *_scope(marketplace, channel_id),
         )
-        .group_by(V.article_id)
-        .order_by(text("rank DESC"), V.article_id)
+        .group_by(KnowledgeVariant.article_id)
+        .order_by(text("rank DESC"), KnowledgeVariant.article_id)
         .limit(limit)
     )
     return [(row.article_id, float(row.rank)) for row in await session.execute(stmt)]
@@ -217,16 +244,21 @@ async def term_document_counts(
     are, in one statement (each count is a GIN index scan)."""
     holding = [
         select(func.count())
-        .select_from(V)
+        .select_from(KnowledgeVariant)
         .where(
-            V.organization_id == organization_id,
-            V.search_vector.op("@@")(func.to_tsquery("simple", to_tsquery_text([term]))),
+            KnowledgeVariant.organization_id == organization_id,
+            KnowledgeVariant.search_vector.op("@@")(func.to_tsquery("simple", to_tsquery_text([term]))),
         )
         .scalar_subquery()
         .label(f"t{i}")
         for i, term in enumerate(terms)
     ]
-    total = select(func.count()).select_from(V).where(V.organization_id == organization_id).scalar_subquery()
+    total = (
+        select(func.count())
+        .select_from(KnowledgeVariant)
+        .where(KnowledgeVariant.organization_id == organization_id)
+        .scalar_subquery()
+    )
     row = (await session.execute(select(total.label("total"), *holding))).one()
     return {term: int(row[i + 1]) for i, term in enumerate(terms)}, int(row[0])
 
@@ -244,17 +276,20 @@ async def facts_matches(
     """Published articles for the conversation's category or products, whatever the words."""
     facts = []
     if categories:
-        facts.append(A.categories.overlap(categories))
+        facts.append(KnowledgeArticle.categories.overlap(categories))
     if skus:
-        facts.append(A.skus.overlap(skus))
+        facts.append(KnowledgeArticle.skus.overlap(skus))
     if not facts:
         return []
     stmt = (
-        select(A.id)
+        select(KnowledgeArticle.id)
         .where(
-            A.organization_id == organization_id, A.status == "published", or_(*facts), *_scope(marketplace, channel_id)
+            KnowledgeArticle.organization_id == organization_id,
+            KnowledgeArticle.status == "published",
+            or_(*facts),
+            *_scope(marketplace, channel_id),
         )
-        .order_by(A.sent_count.desc(), A.id)
+        .order_by(KnowledgeArticle.sent_count.desc(), KnowledgeArticle.id)
         .limit(limit)
     )
     return list((await session.execute(stmt)).scalars())
@@ -265,7 +300,11 @@ async def articles_by_ids(
 ) -> list[KnowledgeArticle]:
     if not ids:
         return []
-    rows = await session.execute(select(A).where(A.organization_id == organization_id, A.id.in_(ids)))
+    rows = await session.execute(
+        select(KnowledgeArticle).where(
+            KnowledgeArticle.organization_id == organization_id, KnowledgeArticle.id.in_(ids)
+        )
+    )
     return list(rows.scalars())
 
 
@@ -309,8 +348,8 @@ async def count_event(
     if article_ids:
         counter = COUNTERS[kind]
         await session.execute(
-            update(A)
-            .where(A.organization_id == organization_id, A.id.in_(article_ids))
+            update(KnowledgeArticle)
+            .where(KnowledgeArticle.organization_id == organization_id, KnowledgeArticle.id.in_(article_ids))
             .values({counter.key: counter + 1})
             .execution_options(synchronize_session=False)
         )
@@ -320,28 +359,29 @@ async def deflection(
     session: AsyncSession, organization_id: uuid.UUID, since: datetime
 ) -> tuple[dict[str, int], list[dict[str, Any]]]:
     """Counts per kind since `since`, and the articles with the most help-page activity."""
-    E = KnowledgeEvent
     totals = {
         row.kind: int(row.n)
         for row in await session.execute(
-            select(E.kind, func.count().label("n"))
-            .where(E.organization_id == organization_id, E.created_at >= since)
-            .group_by(E.kind)
+            select(KnowledgeEvent.kind, func.count().label("n"))
+            .where(KnowledgeEvent.organization_id == organization_id, KnowledgeEvent.created_at >= since)
+            .group_by(KnowledgeEvent.kind)
         )
     }
-    views = func.count().filter(E.kind == "view")
-    answered = func.count().filter(E.kind == "answered")
-    questions = func.count().filter(E.kind == "question_sent")
+    views = func.count().filter(KnowledgeEvent.kind == "view")
+    answered = func.count().filter(KnowledgeEvent.kind == "answered")
+    questions = func.count().filter(KnowledgeEvent.kind == "question_sent")
     top = await session.execute(
-        select(E.article_id, views.label("views"), answered.label("answered"), questions.label("questions"))
-        .where(
-            E.organization_id == organization_id,
-            E.created_at >= since,
-            E.article_id.is_not(None),
-            E.kind.in_(("view", "answered", "question_sent")),
+        select(
+            KnowledgeEvent.article_id, views.label("views"), answered.label("answered"), questions.label("questions")
         )
-        .group_by(E.article_id)
-        .order_by(answered.desc(), views.desc(), E.article_id)
+        .where(
+            KnowledgeEvent.organization_id == organization_id,
+            KnowledgeEvent.created_at >= since,
+            KnowledgeEvent.article_id.is_not(None),
+            KnowledgeEvent.kind.in_(("view", "answered", "question_sent")),
+        )
+        .group_by(KnowledgeEvent.article_id)
+        .order_by(answered.desc(), views.desc(), KnowledgeEvent.article_id)
         .limit(10)
     )
     return totals, [dict(row._mapping) for row in top]
@@ -435,11 +475,12 @@ async def buyer_questions(
     """The buyers' own messages of [start, end), newest first: not automatic (a buyer's, not the
     marketplace's or ours), not "no response needed", not in a spam or platform-notice conversation.
     Each carries its conversation's marketplace, category and language and its order's first SKU."""
-    C = Conversation
     first_sku = (
         select(OrderItem.sku)
         .where(
-            OrderItem.organization_id == organization_id, OrderItem.order_id == C.order_id, OrderItem.sku.is_not(None)
+            OrderItem.organization_id == organization_id,
+            OrderItem.order_id == Conversation.order_id,
+            OrderItem.sku.is_not(None),
         )
         .order_by(OrderItem.position)
         .limit(1)
@@ -451,12 +492,15 @@ async def buyer_questions(
             Message.conversation_id,
             func.left(Message.body, 1000).label("text"),
             Message.sent_at,
-            C.marketplace,
-            C.category,
-            C.language,
+            Conversation.marketplace,
+            Conversation.category,
+            Conversation.language,
             first_sku.label("sku"),
         )
-        .join(C, and_(C.id == Message.conversation_id, C.organization_id == organization_id))
+        .join(
+            Conversation,
+            and_(Conversation.id == Message.conversation_id, Conversation.organization_id == organization_id),
+        )
         .where(
             Message.organization_id == organization_id,
             Message.direction == "inbound",
@@ -464,18 +508,22 @@ async def buyer_questions(
             Message.no_response_needed.is_(False),
             Message.sent_at >= start,
             Message.sent_at < end,
-            C.spam_reason.is_(None),
-            C.category.not_in(("platform_notice", "spam_likely")),
+            Conversation.spam_reason.is_(None),
+            Conversation.category.not_in(("platform_notice", "spam_likely")),
         )
         .order_by(Message.sent_at.desc(), Message.id.desc())
         .limit(limit)
     )
     if marketplace:
-        stmt = stmt.where(C.marketplace == marketplace)
+        stmt = stmt.where(Conversation.marketplace == marketplace)
     if sku:
         stmt = stmt.where(
             select(OrderItem.id)
-            .where(OrderItem.organization_id == organization_id, OrderItem.order_id == C.order_id, OrderItem.sku == sku)
+            .where(
+                OrderItem.organization_id == organization_id,
+                OrderItem.order_id == Conversation.order_id,
+                OrderItem.sku == sku,
+            )
             .exists()
         )
     return [dict(row._mapping) for row in await session.execute(stmt)]

@@ -1,8 +1,8 @@
-"""Starter articles for the questions the seeds name most (where is my order, returns, damaged
+"""Starter articles for the questions buyers ask most (where is my order, returns, damaged
 items, cancelling), in English and Chinese. Bodies use template variables, filled for a
 conversation when an agent inserts the article; on the public help page only the store's name and
 marketplace are known, so each variable has a fallback. Written to the marketplaces' rules: no
-outside links, returns through the marketplace's own process (seed 003)."""
+outside links, returns through the marketplace's own process."""
 
 from __future__ import annotations
 

@@ -254,19 +254,19 @@ class _Prepared:
 
 
 async def _prepare(
-    session: AsyncSession, principal: Principal, c: Conversation, macro: Macro, now: datetime
+    session: AsyncSession, principal: Principal, conversation: Conversation, macro: Macro, now: datetime
 ) -> _Prepared:
     """The plan for this conversation and everything that would refuse it, without changing anything."""
     org = principal.organization_id
     actions = MacroActions.model_validate(macro.actions)
     current = plans.Current(
-        status=c.status,
-        priority=c.priority,
-        category=c.category,
-        labels=list(c.labels or []),
-        assignee_id=c.assignee_id,
-        snoozed=c.snoozed_at is not None,
-        snoozed_until=c.snoozed_until,
+        status=conversation.status,
+        priority=conversation.priority,
+        category=conversation.category,
+        labels=list(conversation.labels or []),
+        assignee_id=conversation.assignee_id,
+        snoozed=conversation.snoozed_at is not None,
+        snoozed_until=conversation.snoozed_until,
     )
     prepared = _Prepared(plan=plans.plan(actions, current, principal.user_id, now))
     problems = prepared.problems
@@ -282,7 +282,7 @@ async def _prepare(
     reply = actions.reply
     if reply is None:
         return prepared
-    channel = await channel_repository.get(session, org, c.channel_id)
+    channel = await channel_repository.get(session, org, conversation.channel_id)
     if channel.status != "active":
         problems.append(
             FieldError(field="conversation.channel", reason="the store is disabled; replies cannot be sent")
@@ -300,7 +300,7 @@ async def _prepare(
     agent = await user_repository.get(session, org, principal.user_id) if principal.user_id else None
     try:
         rendered = await templates.render(
-            source or "", await templates.values_for(session, c, agent), field="actions.reply"
+            source or "", await templates.values_for(session, conversation, agent), field="actions.reply"
         )
     except InvalidInput as exc:
         problems.extend(exc.errors or [FieldError(field="actions.reply", reason=str(exc))])
@@ -309,7 +309,7 @@ async def _prepare(
         problems.append(FieldError(field="actions.reply", reason="the reply would be empty for this conversation"))
         return prepared
     prepared.reply_text = rendered.text
-    prepared.violations = await compliance.lint_for_conversation(session, c, rendered.text)
+    prepared.violations = await compliance.lint_for_conversation(session, conversation, rendered.text)
     problems.extend(
         FieldError(field="actions.reply", reason=v.message) for v in prepared.violations if v.severity == "error"
     )
@@ -353,9 +353,9 @@ async def preview(
 ) -> MacroPreview:
     org = principal.organization_id
     user_id = person(principal)
-    c = await conversation_repository.get(session, org, conversation_id)
+    conversation = await conversation_repository.get(session, org, conversation_id)
     macro = await repository.get_visible(session, org, user_id, macro_id)
-    prepared = await _prepare(session, principal, c, macro, utc_now())
+    prepared = await _prepare(session, principal, conversation, macro, utc_now())
     reply = None
     if prepared.reply_text is not None:
         reply = ReplyPreview(
@@ -368,7 +368,7 @@ async def preview(
     return MacroPreview(
         macro_id=macro.id,
         macro_name=macro.name,
-        conversation_id=c.id,
+        conversation_id=conversation.id,
         changes=await _describe(session, org, prepared.plan.changes),
         reply=reply,
         can_apply=not prepared.problems,
@@ -384,9 +384,9 @@ async def apply(
     org = principal.organization_id
     user_id = person(principal)
     # Locked first, so a concurrent change to the conversation waits, and the plan stays true.
-    c = await conversation_repository.get(session, org, conversation_id, lock=True)
+    conversation = await conversation_repository.get(session, org, conversation_id, lock=True)
     macro = await repository.get_visible(session, org, user_id, macro_id)
-    prepared = await _prepare(session, principal, c, macro, utc_now())
+    prepared = await _prepare(session, principal, conversation, macro, utc_now())
     if prepared.problems:
         raise MacroNotApplied(
             f"Nothing was changed: {'; '.join(p.reason for p in prepared.problems)}.",
@@ -400,7 +400,7 @@ async def apply(
             message = await conversation_service.reply(
                 session,
                 principal,
-                c.id,
+                conversation.id,
                 prepared.reply_text,
                 author_kind="human",
                 template_id=prepared.template.id if prepared.template else None,
@@ -409,12 +409,16 @@ async def apply(
         if p.updates:
             # The ordinary update: audited, sticky (manual_fields) as if the person had set each field.
             await conversation_service.update(
-                session, principal, c.id, ConversationUpdate(**p.updates), audit_extra={"by_macro": macro.name}
+                session,
+                principal,
+                conversation.id,
+                ConversationUpdate(**p.updates),
+                audit_extra={"by_macro": macro.name},
             )
         if p.snooze:
-            await snoozes.snooze(session, principal, c.id, p.snooze_until)
+            await snoozes.snooze(session, principal, conversation.id, p.snooze_until)
         if p.note:
-            note = await conversation_service.add_note(session, principal, c.id, NoteCreate(body=p.note))
+            note = await conversation_service.add_note(session, principal, conversation.id, NoteCreate(body=p.note))
             note_id = note.id
     except NotFound:
         raise
@@ -431,7 +435,7 @@ async def apply(
         org,
         "macro.applied",
         "conversation",
-        c.id,
+        conversation.id,
         {
             "macro_id": str(macro.id),
             "macro": macro.name,
@@ -440,5 +444,5 @@ async def apply(
         },
     )
     return MacroApplied(
-        macro_id=macro.id, conversation_id=c.id, changes=changes, reply_message_id=reply_id, note_id=note_id
+        macro_id=macro.id, conversation_id=conversation.id, changes=changes, reply_message_id=reply_id, note_id=note_id
     )

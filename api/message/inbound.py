@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
-from api.message.rules import content_digest
+from api.message.content import content_digest
 
 # NUL and lone UTF-16 surrogates: PostgreSQL's text and JSONB cannot store them. The REST API refuses
 # them (api/kit/schema.py); a marketplace payload or a mail cannot be refused (the buyer's message

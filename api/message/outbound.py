@@ -29,7 +29,7 @@ from api.auth.principal import Principal
 from api.kit.errors import Conflict, InvalidInput, field_error
 from api.kit.time import utc_now
 from api.message import repository
-from api.message.rules import contains_question
+from api.message.content import contains_question
 from api.models import Channel, Conversation, Message, SlaClock
 from api.sla import escalation
 from api.sla import service as sla_service
@@ -74,7 +74,7 @@ async def queue_reply(
     # The list preview stays on the buyer's last words: our own replies (the automatic
     # acknowledgement above all) would otherwise hide what the buyer asked.
     if conversation.spam_reason is not None and author_kind == "human":
-        # Replying to a conversation means it was not spam after all (R9).
+        # Replying to a conversation means it was not spam after all.
         conversation.spam_reason = None
         conversation.spam_flagged_at = None
         await session.flush()

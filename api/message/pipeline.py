@@ -45,8 +45,8 @@ from api.kit.errors import Conflict, field_error
 from api.kit.rows import attached, detached, timestamp
 from api.kit.search import index_document
 from api.message import repository
+from api.message.content import preview, thread_key
 from api.message.inbound import InboundMessage
-from api.message.rules import preview, thread_key
 from api.models import Channel, Conversation, Message, SlaClock
 from api.sla import service as sla_service
 from api.sla.service import SlaChoice

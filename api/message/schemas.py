@@ -14,7 +14,7 @@ from api.channel.failures import explain
 from api.customer.schemas import BuyerIn
 from api.kit.schema import RequestModel, ResponseModel, cap_bytes, datetime_reason
 from api.kit.time import utc_now
-from api.message.rules import contains_question
+from api.message.content import contains_question
 
 BODY_LIMIT = 65_536
 # How far ahead of our clock a pushed message's sent_at may be (clock skew between machines).

@@ -12,7 +12,7 @@ from api.models.base import Base
 
 
 class AuditEntry(Base):
-    """Who did what, kept at least a year (R15). Append-only."""
+    """Who did what, kept at least a year, as sellers' compliance needs. Append-only."""
 
     __tablename__ = "audit_log"
     __table_args__ = (

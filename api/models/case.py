@@ -85,7 +85,7 @@ class Case(IdMixin, TenantMixin, TimestampMixin, Base):
     marketplace_case_id: Mapped[str | None] = mapped_column(String(100))
     # The marketplace's own respond-by date (eBay respondByDate, Walmart returnByDate...).
     marketplace_deadline: Mapped[datetime | None] = mapped_column()
-    # When the case must leave `requested` (the organization's handling target, seed 000: 6 h).
+    # When the case must leave `requested` (the organization's handling target, 6 h for a return by default).
     handling_due_at: Mapped[datetime | None] = mapped_column()
     # The sooner of the two while the case is `requested` (the queue's deadline order), else NULL.
     due_at: Mapped[datetime | None] = mapped_column()

@@ -46,7 +46,7 @@ class Conversation(IdMixin, TenantMixin, TimestampMixin, Base):
     """A buyer thread on one channel.
 
     The inbox columns are denormalised here (last message, unread, waiting_since, failed flag) so
-    every view of R1 is one indexed scan over this table, never a join over messages.
+    every inbox view (Walmart's Message Center filters) is one indexed scan over this table, never a join over messages.
     """
 
     __tablename__ = "conversations"
@@ -116,7 +116,7 @@ class Conversation(IdMixin, TenantMixin, TimestampMixin, Base):
     waiting_since: Mapped[datetime | None] = mapped_column()
     first_inbound_at: Mapped[datetime | None] = mapped_column()
     last_inbound_at: Mapped[datetime | None] = mapped_column()
-    # created_at of the latest delivered reply that counts as a response (see message.rules).
+    # created_at of the latest delivered reply that counts as a response (see api.sla.service.reply_counts).
     last_response_at: Mapped[datetime | None] = mapped_column()
     last_message_at: Mapped[datetime] = mapped_column()
     last_message_preview: Mapped[str] = mapped_column(String(300), server_default="")

@@ -13,7 +13,8 @@ NOTE_KINDS = ("note", "offline_contact")
 
 
 class Note(IdMixin, TenantMixin, TimestampMixin, Base):
-    """An internal note; `offline_contact` records a talk with the buyer outside the marketplace (R15)."""
+    """An internal note; `offline_contact` records a talk with the buyer outside the marketplace, so the
+    record of what was said to the buyer is complete."""
 
     __tablename__ = "notes"
     __table_args__ = (

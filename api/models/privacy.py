@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from api.models.base import Base
 
-# Seed 004: service records are kept at least a year; a shorter period cannot be configured.
+# Sellers' compliance needs service records kept at least a year; a shorter period cannot be configured.
 MIN_RETENTION_DAYS = 365
 
 

@@ -23,9 +23,9 @@ from api.notification.mentions import Mention, Person, find_mentions
 AssignedBy = Literal["person", "rule", "routing"]
 
 
-def reference(c: Conversation) -> str:
+def reference(conversation: Conversation) -> str:
     """What a notification names the conversation by: its order, else its subject."""
-    return c.order_external_id or c.subject or str(c.id)[:8]
+    return conversation.order_external_id or conversation.subject or str(conversation.id)[:8]
 
 
 def add(
@@ -70,7 +70,7 @@ def add(
 
 def notify_assignment(
     session: AsyncSession,
-    c: Conversation,
+    conversation: Conversation,
     previous_assignee: uuid.UUID | None,
     *,
     by: AssignedBy,
@@ -79,20 +79,20 @@ def notify_assignment(
 ) -> Notification | None:
     """Tell the new assignee, unless nothing changed or they assigned it to themselves. `by_name`
     names who or what assigned it: the person, the rule, or how routing chose."""
-    to = c.assignee_id
+    to = conversation.assignee_id
     if to is None or to in (previous_assignee, actor_user_id):
         return None
-    ref = reference(c)
+    ref = reference(conversation)
     words = {"person": f"by {by_name}", "rule": f"by rule '{by_name}'", "routing": f"by routing ({by_name})"}[by]
     return add(
         session,
-        c.organization_id,
+        conversation.organization_id,
         to,
         "assigned",
         f"Assigned to you: {ref}",
         f"Assigned to you {words}.",
         {"by": by, "by_name": by_name, "reference": ref},
-        conversation_id=c.id,
+        conversation_id=conversation.id,
     )
 
 
@@ -110,10 +110,10 @@ async def mentions_in(session: AsyncSession, organization_id: uuid.UUID, body: s
 
 
 def notify_mentions(
-    session: AsyncSession, c: Conversation, note: Note, mentions: list[Mention], author: str | None
+    session: AsyncSession, conversation: Conversation, note: Note, mentions: list[Mention], author: str | None
 ) -> list[Notification]:
     """One notification per colleague mentioned (however many times), never to the author."""
-    ref = reference(c)
+    ref = reference(conversation)
     who = author or "A colleague"
     excerpt = note.body if len(note.body) <= 200 else note.body[:199] + "…"
     sent: list[Notification] = []
@@ -125,13 +125,13 @@ def notify_mentions(
         sent.append(
             add(
                 session,
-                c.organization_id,
+                conversation.organization_id,
                 m.user_id,
                 "mention",
                 f"{who} mentioned you: {ref}",
                 excerpt,
                 {"note_id": str(note.id), "author": who, "reference": ref},
-                conversation_id=c.id,
+                conversation_id=conversation.id,
             )
         )
     return sent

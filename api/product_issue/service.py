@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.automation.text import normalise
 from api.kit.errors import InvalidInput, field_error
 from api.kit.time import utc_now
-from api.message.rules import preview
+from api.message.content import preview
 from api.models import Conversation, Message, OrderItem
 from api.product_issue import repository
 from api.product_issue.jumps import Period, detect_jump, rate_per_1000
@@ -52,23 +52,27 @@ def attribute(items: list[OrderItem], text: str, item_external_id: str | None) -
     return items[:1] if len(items) == 1 else []
 
 
-async def record(session: AsyncSession, c: Conversation, message: Message) -> int:
+async def record(session: AsyncSession, conversation: Conversation, message: Message) -> int:
     """Store the product-issue reasons of a buyer message; returns how many rows it gave."""
     if message.direction != "inbound" or message.author_kind != "buyer":
         return 0
     reasons = classify_reasons(message.body or "", message.subject)
     if not reasons:
         return 0
-    items = await repository.order_items(session, c.organization_id, c.order_id) if c.order_id else []
-    lines = attribute(items, f"{message.subject or ''}\n{message.body}", c.item_external_id)
+    items = (
+        await repository.order_items(session, conversation.organization_id, conversation.order_id)
+        if conversation.order_id
+        else []
+    )
+    lines = attribute(items, f"{message.subject or ''}\n{message.body}", conversation.item_external_id)
     targets = [(i.sku or i.item_external_id or "", (i.title or "")[:300]) for i in lines] or [("", "")]
     rows = [
         {
             "id": uuid.uuid4(),
-            "organization_id": c.organization_id,
+            "organization_id": conversation.organization_id,
             "message_id": message.id,
-            "conversation_id": c.id,
-            "marketplace": c.marketplace,
+            "conversation_id": conversation.id,
+            "marketplace": conversation.marketplace,
             "sku": sku[:100],
             "product_title": title,
             "reason": reason,

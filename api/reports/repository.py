@@ -16,7 +16,6 @@ from api.models.metrics import ConversationResolution, MetricRollup, MetricRollu
 from api.reports import buckets
 from api.reports.facts import AUTOMATED_AUTHORS, MARKETPLACE_KINDS
 
-R = MetricRollup
 DIMENSIONS = ("agent_id", "team_id", "marketplace", "channel_id", "category")
 
 
@@ -33,7 +32,7 @@ class MetricFilters:
 
     def predicates(self, table: Any = None) -> list[Any]:
         """The filters as conditions on a rollup table (the hour rows unless told)."""
-        t = R if table is None else table
+        t = MetricRollup if table is None else table
         p: list[Any] = []
         if self.marketplace:
             p.append(t.marketplace == self.marketplace)
@@ -105,12 +104,17 @@ def _rows(
 ) -> Any:
     """The rollup rows covering [start, end): the day rows of the whole local days inside it (unless the
     series is by hour) and the hour rows of the rest, with a `period` column, as one subquery."""
-    hour_where = [R.organization_id == organization_id, R.bucket >= start, R.bucket < end, *filters.predicates(R)]
+    hour_where = [
+        MetricRollup.organization_id == organization_id,
+        MetricRollup.bucket >= start,
+        MetricRollup.bucket < end,
+        *filters.predicates(MetricRollup),
+    ]
     days = buckets.whole_days(start, end, zone) if granularity != "hour" else None
     D, dimensions = _day_table(group_by, filters)
     columns = [*dimensions, "automated", *MEASURES, *HIST_KEYS.values()]
-    hour_period = [_period(R, granularity, zone).label("period")] if granularity else []
-    hour_rows = select(*hour_period, *(getattr(R, c) for c in columns))
+    hour_period = [_period(MetricRollup, granularity, zone).label("period")] if granularity else []
+    hour_rows = select(*hour_period, *(getattr(MetricRollup, c) for c in columns))
     if days is None:
         return hour_rows.where(*hour_where).subquery("r")
     first, after = days
@@ -118,8 +122,8 @@ def _rows(
     # The edges as two ranges of the (organization, bucket) index, not one range filtered: a filter
     # would read every hour row of the whole days too.
     return union_all(
-        hour_rows.where(*hour_where, R.bucket < buckets.first_hour(first)),
-        hour_rows.where(*hour_where, R.bucket >= buckets.first_hour(after)),
+        hour_rows.where(*hour_where, MetricRollup.bucket < buckets.first_hour(first)),
+        hour_rows.where(*hour_where, MetricRollup.bucket >= buckets.first_hour(after)),
         select(*day_period, *(getattr(D, c) for c in columns)).where(
             D.organization_id == organization_id, D.zone == zone, D.day >= first, D.day < after, *filters.predicates(D)
         ),
@@ -186,14 +190,14 @@ async def backlog_before(
     the day rows, the hours of the day `start` falls in from the hour rows)."""
     D, _ = _day_table(group_by, filters)
     day = buckets.day_of(buckets.hour_floor(start), zone)
-    hour_keys = [getattr(R, g).label(g) for g in group_by]
+    hour_keys = [getattr(MetricRollup, g).label(g) for g in group_by]
     day_keys = [getattr(D, g).label(g) for g in group_by]
     parts = union_all(
-        select(*hour_keys, R.backlog_delta).where(
-            R.organization_id == organization_id,
-            R.bucket >= buckets.first_hour(day),
-            R.bucket < start,
-            *filters.predicates(R),
+        select(*hour_keys, MetricRollup.backlog_delta).where(
+            MetricRollup.organization_id == organization_id,
+            MetricRollup.bucket >= buckets.first_hour(day),
+            MetricRollup.bucket < start,
+            *filters.predicates(MetricRollup),
         ),
         select(*day_keys, D.backlog_delta).where(
             D.organization_id == organization_id, D.zone == zone, D.day < day, *filters.predicates(D)
@@ -211,19 +215,17 @@ async def agent_names(session: AsyncSession, organization_id: uuid.UUID) -> dict
 
 # --- drill-down: the conversations behind a number -------------------------------------------------
 
-C = Conversation
-
 
 def _conversation_filters(filters: MetricFilters) -> list[Any]:
     p: list[Any] = []
     if filters.marketplace:
-        p.append(C.marketplace == filters.marketplace)
+        p.append(Conversation.marketplace == filters.marketplace)
     if filters.channel_id:
-        p.append(C.channel_id == filters.channel_id)
+        p.append(Conversation.channel_id == filters.channel_id)
     if filters.team_id:
-        p.append(C.team_id == filters.team_id)
+        p.append(Conversation.team_id == filters.team_id)
     if filters.category:
-        p.append(C.category == filters.category)
+        p.append(Conversation.category == filters.category)
     return p
 
 
@@ -238,7 +240,7 @@ async def conversations_behind(
 ) -> list[Conversation]:
     """The conversations a measure counted over [start, end), attributed by the same rules as the
     fold (api/reports/facts.py): most recent event first."""
-    cond: list[Any] = [C.organization_id == organization_id, *_conversation_filters(filters)]
+    cond: list[Any] = [Conversation.organization_id == organization_id, *_conversation_filters(filters)]
     if measure == "replies":
         at: Any = func.coalesce(Message.delivered_at, Message.sent_at)
         cond += [
@@ -252,16 +254,19 @@ async def conversations_behind(
             cond.append(Message.author_kind.not_in(AUTOMATED_AUTHORS))
         if filters.agent_id:
             cond.append(Message.author_user_id == filters.agent_id)
-        inner = select(C.id.label("cid"), at.label("at")).join(Message, Message.conversation_id == C.id)
+        inner = select(Conversation.id.label("cid"), at.label("at")).join(
+            Message, Message.conversation_id == Conversation.id
+        )
     elif measure in ("resolutions", "reopened"):
-        K = ConversationResolution
-        at = K.resolved_at
-        cond += [K.organization_id == organization_id, at >= start, at < end]
+        at = ConversationResolution.resolved_at
+        cond += [ConversationResolution.organization_id == organization_id, at >= start, at < end]
         if measure == "reopened":
-            cond.append(K.reopened_at.is_not(None))
+            cond.append(ConversationResolution.reopened_at.is_not(None))
         if filters.agent_id:
-            cond.append(C.assignee_id == filters.agent_id)
-        inner = select(C.id.label("cid"), at.label("at")).join(K, K.conversation_id == C.id)
+            cond.append(Conversation.assignee_id == filters.agent_id)
+        inner = select(Conversation.id.label("cid"), at.label("at")).join(
+            ConversationResolution, ConversationResolution.conversation_id == Conversation.id
+        )
     else:
         stop = aliased(Message)
         kinds = ("marketplace_first_response",) if measure == "first_responses" else MARKETPLACE_KINDS
@@ -275,20 +280,24 @@ async def conversations_behind(
         if measure == "sla_met":
             cond.append(SlaClock.state == "met")
         if filters.agent_id:
-            agent = C.assignee_id if measure == "sla_breached" else func.coalesce(human_responder, C.assignee_id)
+            agent = (
+                Conversation.assignee_id
+                if measure == "sla_breached"
+                else func.coalesce(human_responder, Conversation.assignee_id)
+            )
             cond.append(agent == filters.agent_id)
         inner = (
-            select(C.id.label("cid"), at.label("at"))
-            .join(SlaClock, SlaClock.conversation_id == C.id)
+            select(Conversation.id.label("cid"), at.label("at"))
+            .join(SlaClock, SlaClock.conversation_id == Conversation.id)
             .outerjoin(stop, stop.id == SlaClock.stop_message_id)
         )
     sub = inner.where(*cond).subquery()
     latest = select(sub.c.cid, func.max(sub.c.at).label("at")).group_by(sub.c.cid).subquery()
     stmt = (
-        select(C)
-        .join(latest, latest.c.cid == C.id)
-        .where(C.organization_id == organization_id)
-        .order_by(latest.c.at.desc(), C.id)
+        select(Conversation)
+        .join(latest, latest.c.cid == Conversation.id)
+        .where(Conversation.organization_id == organization_id)
+        .order_by(latest.c.at.desc(), Conversation.id)
         .limit(limit)
     )
     return list((await session.execute(stmt)).scalars())

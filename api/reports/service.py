@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.auth.principal import Principal
 from api.kit.errors import Forbidden, InvalidInput, NotFound, field_error
 from api.kit.time import utc_now
-from api.message.rules import AUTOMATION_COUNTS
 from api.models import Conversation
 from api.reports import buckets, repository
 from api.reports import periodic as periodic_render
@@ -28,6 +27,7 @@ from api.reports.schemas import (
     MetricsReport,
     PeriodicReport,
 )
+from api.sla.catalog import AUTOMATION_COUNTS
 
 # The longest range each granularity may ask for: an hour series of a month is 744 points per group.
 MAX_DAYS = {"hour": 31, "day": 366}

@@ -28,15 +28,15 @@ from api.webhook.payloads import ConversationData, HandoverData, NoteCreatedData
 
 
 async def _target(
-    session: AsyncSession, c: Conversation, team_id: uuid.UUID | None, from_user: uuid.UUID, now: datetime
+    session: AsyncSession, conversation: Conversation, team_id: uuid.UUID | None, from_user: uuid.UUID, now: datetime
 ) -> uuid.UUID | None:
     if team_id is not None:
         pool = [x for x in available(await candidates(session, team_id, now)) if x.user_id != from_user]
         chosen = pick_least_loaded(pool)
         if chosen is not None:
             return chosen.user_id  # type: ignore[no-any-return]
-    sups = [(u, n) for u, n in await repository.supervisors(session, c.organization_id) if u.id != from_user]
-    view = await on_shift_view(session, c.organization_id, [u.id for u, _ in sups], now)
+    sups = [(u, n) for u, n in await repository.supervisors(session, conversation.organization_id) if u.id != from_user]
+    view = await on_shift_view(session, conversation.organization_id, [u.id for u, _ in sups], now)
     on = [
         Supervisor(u.id, u.organization_id, u.name, u.email, u.status == "online", n)
         for u, n in sups
@@ -60,23 +60,25 @@ async def hand_over_due(session: AsyncSession, now: datetime | None = None) -> i
             continue  # no shift in the horizon: nothing ended that a handover belongs to
         back = roster.upcoming(view.intervals, user_id, shift.start)
         for conversation_id, due_at in await repository.due_before(session, user_id, back.start if back else None):
-            c = await repository.lock_conversation(session, conversation_id)
-            if c is None or c.assignee_id != user_id:
+            conversation = await repository.lock_conversation(session, conversation_id)
+            if conversation is None or conversation.assignee_id != user_id:
                 continue  # busy elsewhere (next run) or reassigned meanwhile
-            target = await _target(session, c, c.team_id or shift.team_id, user_id, now)
+            target = await _target(session, conversation, conversation.team_id or shift.team_id, user_id, now)
             if target is None:
                 continue  # nobody on shift to take it: tried again next minute
-            row = await repository.claim_handover(session, c.organization_id, c.id, user_id, target, shift.end)
+            row = await repository.claim_handover(
+                session, conversation.organization_id, conversation.id, user_id, target, shift.end
+            )
             if row is None:
                 continue
-            await _write(session, c, row, user_id, target, shift.end, back.start if back else None, due_at)
+            await _write(session, conversation, row, user_id, target, shift.end, back.start if back else None, due_at)
             done += 1
     return done
 
 
 async def _write(
     session: AsyncSession,
-    c: Conversation,
+    conversation: Conversation,
     row: ShiftHandover,
     from_user: uuid.UUID,
     to_user: uuid.UUID,
@@ -86,7 +88,7 @@ async def _write(
 ) -> None:
     giver, taker = await session.get(User, from_user), await session.get(User, to_user)
     assert giver is not None and taker is not None
-    last_reply, clocks, notes = await repository.handover_context(session, c.id)
+    last_reply, clocks, notes = await repository.handover_context(session, conversation.id)
     body = handover_note.compose(
         from_name=giver.name,
         to_name=taker.name,
@@ -96,13 +98,19 @@ async def _write(
         clocks=[handover_note.OpenClock(k, d) for k, d in clocks],
         notes=notes,
     )
-    note = Note(id=uuid.uuid4(), organization_id=c.organization_id, conversation_id=c.id, kind="note", body=body)
+    note = Note(
+        id=uuid.uuid4(),
+        organization_id=conversation.organization_id,
+        conversation_id=conversation.id,
+        kind="note",
+        body=body,
+    )
     session.add(note)
     await session.flush()
     row.note_id = note.id
-    c.assignee_id = to_user
+    conversation.assignee_id = to_user
     data = HandoverData(
-        conversation_id=c.id,
+        conversation_id=conversation.id,
         from_user_id=from_user,
         to_user_id=to_user,
         shift_ended_at=ended_at,
@@ -113,26 +121,34 @@ async def _write(
     audit.record(
         session,
         None,
-        c.organization_id,
+        conversation.organization_id,
         "conversation.handed_over",
         "conversation",
-        c.id,
+        conversation.id,
         data.model_dump(mode="json"),
         actor_type="automation",
     )
     events.emit(
         session,
-        c.organization_id,
+        conversation.organization_id,
         "note.created",
-        NoteCreatedData(conversation_id=c.id, note_id=note.id, kind="note"),
-        conversation_id=c.id,
+        NoteCreatedData(conversation_id=conversation.id, note_id=note.id, kind="note"),
+        conversation_id=conversation.id,
     )
-    events.emit(session, c.organization_id, "conversation.handed_over", data, conversation_id=c.id)
-    events.emit(session, c.organization_id, "conversation.assigned", ConversationData.of(c), conversation_id=c.id)
-    ref = c.order_external_id or c.subject or str(c.id)[:8]
+    events.emit(
+        session, conversation.organization_id, "conversation.handed_over", data, conversation_id=conversation.id
+    )
+    events.emit(
+        session,
+        conversation.organization_id,
+        "conversation.assigned",
+        ConversationData.of(conversation),
+        conversation_id=conversation.id,
+    )
+    ref = conversation.order_external_id or conversation.subject or str(conversation.id)[:8]
     escalation.notify(
         session,
-        c,
+        conversation,
         to_user,
         "shift.handover",
         f"Handed over to you: {ref}",

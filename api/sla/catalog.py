@@ -1,8 +1,12 @@
 """Built-in SLA policies, one per marketplace rule, each with the source of its rule.
 
 Organizations get a copy of these on first use and may edit targets or add their own policies;
-the `builtin_key` ties an edited copy back to its origin. Figures come from
-shared/reference/marketplaces.md (see the `source` of each).
+the `builtin_key` ties an edited copy back to its origin. Each figure cites the marketplace's own
+words in its `source`.
+
+The catalog is also the one home of each marketplace's own rule on automatic replies
+(`AUTOMATION_COUNTS`): it is read off the built-in policy the marketplace's conversations fall under,
+so the table that reports cite cannot disagree with the policies that time the waits.
 """
 
 from __future__ import annotations
@@ -10,9 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from api.models.channel import MARKETPLACES
+from api.sla.policy import PolicyContext, choose
+
 HOUR = 3600
 
-# The seeds' ladder for a 24 h clock: 12 h email the assignee, 18 h "about to breach" in-app to the
+# The escalation ladder for a 24 h clock: 12 h email the assignee, 18 h "about to breach" in-app to the
 # assignee and team, 22 h escalate to a supervisor. Expressed as fractions so other durations scale.
 DEFAULT_TIERS: tuple[dict[str, Any], ...] = (
     {"at_fraction": 12 / 24, "action": "email_assignee"},
@@ -126,6 +133,30 @@ BUILTINS: tuple[BuiltinPolicy, ...] = (
         position=1000,
     ),
 )
+
+
+def builtin_for(marketplace: str) -> BuiltinPolicy:
+    """The built-in policy a conversation of this marketplace falls under when nothing else about it
+    (labels, category, tier) is known: the policy that states the marketplace's own rule."""
+    candidates = ((builtin, builtin.position, builtin.conditions, builtin.name) for builtin in BUILTINS)
+    chosen: BuiltinPolicy = choose(candidates, PolicyContext(marketplace=marketplace)).policy_id
+    return chosen
+
+
+# Whether the marketplace's response metrics count automatic replies (TikTok counts FAQ automation;
+# Amazon, "auto-responders are not considered a valid response", Walmart and Shopee do not), as its
+# built-in policy says. What stops a clock is the policy's own setting (`api.sla.service.reply_counts`);
+# this table is the marketplace's rule that reports cite, and the fallback for clocks whose policy
+# snapshot predates the setting.
+AUTOMATION_COUNTS: dict[str, bool] = {
+    marketplace: builtin_for(marketplace).automation_counts for marketplace in MARKETPLACES
+}
+
+
+def automation_counts_on(marketplace: str) -> bool:
+    counts = AUTOMATION_COUNTS.get(marketplace)
+    return counts if counts is not None else builtin_for(marketplace).automation_counts
+
 
 # Response-rate thresholds the dashboard compares against (rate must stay at or above).
 RESPONSE_RATE_THRESHOLDS: dict[str, tuple[float, str]] = {

@@ -1,6 +1,6 @@
 """What a batch of fired timers does, as a pure function from the rows it read to the rows it writes.
 
-Each escalation tier (R4) emails the assignee, notifies assignee and team in the app, or escalates to
+Each escalation tier emails the assignee, notifies assignee and team in the app, or escalates to
 a supervisor, each to whoever is on shift in that role (the assignee if on shift, else the team's
 on-shift agents, else the on-shift supervisor; people without a roster always count as on shift);
 a breach ends the clock overdue and emits `sla.overdue`. `plan` applies the timers of a
@@ -129,10 +129,10 @@ class Effects:
     reassigned: dict[uuid.UUID, uuid.UUID] = field(default_factory=dict)  # conversation id -> new assignee
 
 
-def conversation_payload(c: Conversation) -> dict[str, Any]:
+def conversation_payload(conversation: Conversation) -> dict[str, Any]:
     """The conversation as events carry it: the one typed model (`ConversationData`), read from the
     claimed row, which has the same attribute names as the ORM conversation."""
-    return envelope("conversation.assigned", ConversationData.of(cast(Any, c)))["data"]
+    return envelope("conversation.assigned", ConversationData.of(cast(Any, conversation)))["data"]
 
 
 def notification_event_data(
@@ -165,16 +165,18 @@ class _Text(dict[uuid.UUID, str]):
         return value
 
 
-def timer_event_data(c: Conversation, clock: Clock, timer: DueTimer, text: Mapping[uuid.UUID, str]) -> dict[str, Any]:
+def timer_event_data(
+    conversation: Conversation, clock: Clock, timer: DueTimer, text: Mapping[uuid.UUID, str]
+) -> dict[str, Any]:
     return {
-        "conversation_id": text[c.id],
+        "conversation_id": text[conversation.id],
         "clock_id": text[clock.id],
         "clock_kind": clock.kind,
         "marketplace": clock.marketplace,
         "channel_id": text[clock.channel_id],
-        "subject": c.subject,
-        "order_id": c.order_external_id,
-        "assignee_id": text[c.assignee_id] if c.assignee_id else None,
+        "subject": conversation.subject,
+        "order_id": conversation.order_external_id,
+        "assignee_id": text[conversation.assignee_id] if conversation.assignee_id else None,
         "started_at": clock.started_at.isoformat(),
         "due_at": clock.due_at.isoformat() if clock.due_at else None,
         "tier": None if timer.action == "breach" else timer.tier,
@@ -212,58 +214,70 @@ class _Batch:
         self.new_id = new_id
         self.out = Effects()
 
-    def emit(self, c: Conversation, event_type: str, data: dict[str, Any]) -> None:
-        self.out.events.append(PendingEvent(c.organization_id, event_type, data, c.id))
+    def emit(self, conversation: Conversation, event_type: str, data: dict[str, Any]) -> None:
+        self.out.events.append(PendingEvent(conversation.organization_id, event_type, data, conversation.id))
 
     def notify(
-        self, c: Conversation, user_id: uuid.UUID, kind: str, title: str, body: str, data: dict[str, Any]
+        self, conversation: Conversation, user_id: uuid.UUID, kind: str, title: str, body: str, data: dict[str, Any]
     ) -> None:
         note_id = self.new_id()
         self.out.notifications.append(
-            NotificationRow(note_id, c.organization_id, user_id, kind, c.id, title, body, data)
+            NotificationRow(note_id, conversation.organization_id, user_id, kind, conversation.id, title, body, data)
         )
-        self.emit(c, "notification", notification_event_data(note_id, user_id, kind, title, body, c.id, data))
+        self.emit(
+            conversation,
+            "notification",
+            notification_event_data(note_id, user_id, kind, title, body, conversation.id, data),
+        )
 
-    def supervisor_on_shift(self, c: Conversation) -> Supervisor | None:
+    def supervisor_on_shift(self, conversation: Conversation) -> Supervisor | None:
         """The supervisor to escalate to: among those on shift; when none is (no supervisor has a
         shift now), among all, as before rosters existed."""
-        every = list(self.supervisors.get(c.organization_id, {}).values())
+        every = list(self.supervisors.get(conversation.organization_id, {}).values())
         return pick_supervisor([s for s in every if s.id not in self.off_shift]) or pick_supervisor(every)
 
-    def on_shift_recipients(self, c: Conversation, *, assignee_first: bool) -> tuple[list[uuid.UUID], str]:
+    def on_shift_recipients(self, conversation: Conversation, *, assignee_first: bool) -> tuple[list[uuid.UUID], str]:
         """Whoever is on shift in the role the tier names: the assignee if on shift (with the team's
         on-shift agents when the tier names both), else the team's on-shift agents, else the on-shift
         supervisor. Returns the users and which role they were found in."""
-        team = [u for u in (self.team_members.get(c.team_id, ()) if c.team_id else ()) if u not in self.off_shift]
-        assignee = [c.assignee_id] if c.assignee_id and c.assignee_id not in self.off_shift else []
+        team = [
+            u
+            for u in (self.team_members.get(conversation.team_id, ()) if conversation.team_id else ())
+            if u not in self.off_shift
+        ]
+        assignee = (
+            [conversation.assignee_id]
+            if conversation.assignee_id and conversation.assignee_id not in self.off_shift
+            else []
+        )
         if assignee and assignee_first:
             return assignee, "assignee"
         users = sorted(set(assignee) | set(team), key=lambda u: u.hex)
         if users:
             return users, "assignee and team" if assignee else "team on shift"
         supervisor = pick_supervisor(
-            [s for s in self.supervisors.get(c.organization_id, {}).values() if s.id not in self.off_shift]
+            [s for s in self.supervisors.get(conversation.organization_id, {}).values() if s.id not in self.off_shift]
         )
         return ([supervisor.id], "supervisor on shift") if supervisor else ([], "nobody on shift")
 
-    def reassign(self, c: Conversation, supervisor: Supervisor) -> Conversation:
+    def reassign(self, conversation: Conversation, supervisor: Supervisor) -> Conversation:
         """Move the conversation to `supervisor`, keeping the open load that picks the next one true."""
-        org = self.supervisors[c.organization_id]
-        if c.status != "resolved":
-            if c.assignee_id in org:
-                old = org[c.assignee_id]
+        org = self.supervisors[conversation.organization_id]
+        if conversation.status != "resolved":
+            if conversation.assignee_id in org:
+                old = org[conversation.assignee_id]
                 org[old.id] = replace(old, open_load=old.open_load - 1)
             org[supervisor.id] = replace(org[supervisor.id], open_load=org[supervisor.id].open_load + 1)
-        moved = replace(c, assignee_id=supervisor.id)
-        self.conversations[c.id] = moved
-        self.out.reassigned[c.id] = supervisor.id
+        moved = replace(conversation, assignee_id=supervisor.id)
+        self.conversations[conversation.id] = moved
+        self.out.reassigned[conversation.id] = supervisor.id
         return moved
 
     def apply(self, timer: DueTimer, clock: Clock) -> None:
-        c = self.conversations[clock.conversation_id]
-        data = timer_event_data(c, clock, timer, self.text)
+        conversation = self.conversations[clock.conversation_id]
+        data = timer_event_data(conversation, clock, timer, self.text)
         what = KIND_LABELS.get(clock.kind, clock.kind)
-        title_ref = c.order_external_id or c.subject or self.text[c.id][:8]
+        title_ref = conversation.order_external_id or conversation.subject or self.text[conversation.id][:8]
         if timer.action == "breach":
             state = self.clock_states.get(clock.id, clock.state)
             if state == "running":
@@ -271,61 +285,72 @@ class _Batch:
                 self.clock_states[clock.id] = state
                 assert clock.due_at is not None  # a running clock with a breach timer has a deadline
                 self.out.breached_clocks[clock.id] = clock.due_at
-            self.emit(c, "sla.overdue", data)
-            if c.assignee_id:
+            self.emit(conversation, "sla.overdue", data)
+            if conversation.assignee_id:
                 title, body = f"Overdue: {title_ref}", f"The {what} deadline passed without a reply."
-                self.notify(c, c.assignee_id, "sla.overdue", title, body, data)
+                self.notify(conversation, conversation.assignee_id, "sla.overdue", title, body, data)
             # The deadline itself does not move (the clock stays open until answered); clients learn
             # that the state is now overdue without another query.
             self.emit(
-                c,
+                conversation,
                 "sla.updated",
                 {
-                    "conversation_id": self.text[c.id],
-                    "sla_deadline": c.sla_deadline.isoformat() if c.sla_deadline else None,
-                    "sla_due_soon_at": c.sla_due_soon_at.isoformat() if c.sla_due_soon_at else None,
+                    "conversation_id": self.text[conversation.id],
+                    "sla_deadline": conversation.sla_deadline.isoformat() if conversation.sla_deadline else None,
+                    "sla_due_soon_at": conversation.sla_due_soon_at.isoformat()
+                    if conversation.sla_due_soon_at
+                    else None,
                     "sla_state": "overdue",
                     "changed_clock": {"id": self.text[clock.id], "kind": clock.kind, "state": state},
                 },
             )
             return
 
-        self.emit(c, "sla.warning", data)
-        if timer.action == "email_assignee" and c.assignee_id:
-            recipients, _ = self.on_shift_recipients(c, assignee_first=True)
+        self.emit(conversation, "sla.warning", data)
+        if timer.action == "email_assignee" and conversation.assignee_id:
+            recipients, _ = self.on_shift_recipients(conversation, assignee_first=True)
             due = f"{clock.due_at:%Y-%m-%d %H:%M}" if clock.due_at else "not set"
             for user_id in recipients:
                 email = self.emails.get(user_id)
                 if not email:
                     continue
                 # The assignee's mail keeps the timer's key; a stand-in's names its recipient too.
-                key = f"sla-timer:{timer.id}" if user_id == c.assignee_id else f"sla-timer:{timer.id}:{user_id}"
+                key = (
+                    f"sla-timer:{timer.id}"
+                    if user_id == conversation.assignee_id
+                    else f"sla-timer:{timer.id}:{user_id}"
+                )
                 self.out.emails.append(
                     EmailRow(
-                        organization_id=c.organization_id,
+                        organization_id=conversation.organization_id,
                         dedupe_key=key,
                         to_address=email,
                         subject=f"[Hourglass] Reply due: {title_ref}",
                         body=(
-                            f"The {what} deadline for '{c.subject}' ({c.marketplace}) is {due} UTC.\n"
+                            f"The {what} deadline for '{conversation.subject}' ({conversation.marketplace}) "
+                            f"is {due} UTC.\n"
                             f"Policy: {clock.policy_name}.\n"
-                            + ("" if user_id == c.assignee_id else "Sent to you because its assignee is off shift.\n")
+                            + (
+                                ""
+                                if user_id == conversation.assignee_id
+                                else "Sent to you because its assignee is off shift.\n"
+                            )
                         ),
                     )
                 )
         elif timer.action == "notify_assignee_and_team":
-            users, _ = self.on_shift_recipients(c, assignee_first=False)
+            users, _ = self.on_shift_recipients(conversation, assignee_first=False)
             for user_id in users:
                 title, body = f"About to breach: {title_ref}", f"The {what} deadline is at {clock.due_at:%H:%M} UTC."
-                self.notify(c, user_id, "sla.due_soon", title, body, data)
+                self.notify(conversation, user_id, "sla.due_soon", title, body, data)
         elif timer.action == "escalate_supervisor":
-            supervisor = self.supervisor_on_shift(c)
+            supervisor = self.supervisor_on_shift(conversation)
             if supervisor is None:
                 return
-            previous = c.assignee_id
-            c = self.reassign(c, supervisor)
+            previous = conversation.assignee_id
+            conversation = self.reassign(conversation, supervisor)
             self.notify(
-                c,
+                conversation,
                 supervisor.id,
                 "sla.escalated",
                 f"Escalated to you: {title_ref}",
@@ -334,7 +359,7 @@ class _Batch:
             )
             if previous and previous != supervisor.id:
                 self.notify(
-                    c,
+                    conversation,
                     previous,
                     "sla.escalated",
                     f"Escalated to a supervisor: {title_ref}",
@@ -343,12 +368,12 @@ class _Batch:
                 )
             self.out.audits.append(
                 AuditRow(
-                    c.organization_id,
-                    str(c.id),
+                    conversation.organization_id,
+                    str(conversation.id),
                     {"from": str(previous) if previous else None, "to": str(supervisor.id), "timer": timer.id},
                 )
             )
-            self.emit(c, "conversation.assigned", conversation_payload(c))
+            self.emit(conversation, "conversation.assigned", conversation_payload(conversation))
 
 
 def plan(

@@ -19,14 +19,20 @@ from api.sla.effects import notification_event_data
 
 
 def notify(
-    session: AsyncSession, c: Conversation, user_id: uuid.UUID, kind: str, title: str, body: str, data: dict[str, Any]
+    session: AsyncSession,
+    conversation: Conversation,
+    user_id: uuid.UUID,
+    kind: str,
+    title: str,
+    body: str,
+    data: dict[str, Any],
 ) -> None:
     note = Notification(
         id=uuid7(),
-        organization_id=c.organization_id,
+        organization_id=conversation.organization_id,
         user_id=user_id,
         kind=kind,
-        conversation_id=c.id,
+        conversation_id=conversation.id,
         title=title,
         body=body,
         data=data,
@@ -34,8 +40,8 @@ def notify(
     session.add(note)
     events.emit(
         session,
-        c.organization_id,
+        conversation.organization_id,
         "notification",
-        notification_event_data(note.id, user_id, kind, title, body, c.id, data),
-        conversation_id=c.id,
+        notification_event_data(note.id, user_id, kind, title, body, conversation.id, data),
+        conversation_id=conversation.id,
     )

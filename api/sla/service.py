@@ -26,13 +26,12 @@ from api import events
 from api.customer import repository as customer_repository
 from api.events import PendingEvent
 from api.kit.time import utc_now
-from api.message.rules import automation_counts_on
 from api.models import Conversation, SlaClock, SlaPolicy
 from api.models.sla import BREACH_TIER
 from api.sla import cache, repository
 from api.sla.calendar import BusinessCalendar as Calendar
 from api.sla.calendar import DeadlineUnreachable, add_business_time
-from api.sla.catalog import DUE_SOON_FRACTION, is_builtin_name
+from api.sla.catalog import DUE_SOON_FRACTION, automation_counts_on, is_builtin_name
 from api.sla.policy import PolicyChoice, PolicyContext, choose, tier_due_times
 
 MARKETPLACE_RESPONSE = ("marketplace_first_response", "marketplace_next_response")
@@ -53,8 +52,8 @@ def calendar_from_row(row: Any) -> Calendar:
 
 def _pauses(clock: SlaClock) -> list[tuple[datetime, datetime | None]]:
     return [
-        (datetime.fromisoformat(str(p[0])), datetime.fromisoformat(str(p[1])) if p[1] else None)
-        for p in clock.pauses or []
+        (datetime.fromisoformat(str(pause[0])), datetime.fromisoformat(str(pause[1])) if pause[1] else None)
+        for pause in clock.pauses or []
     ]
 
 
@@ -75,16 +74,20 @@ def plan_deadline(clock: SlaClock) -> tuple[datetime | None, datetime | None]:
     return due, soon
 
 
-async def _context(session: AsyncSession, c: Conversation, tier: str | None) -> PolicyContext:
+async def _context(session: AsyncSession, conversation: Conversation, tier: str | None) -> PolicyContext:
     if tier is None:
-        tier = await customer_repository.tier(session, c.customer_id) if c.customer_id else "standard"
+        tier = (
+            await customer_repository.tier(session, conversation.customer_id)
+            if conversation.customer_id
+            else "standard"
+        )
     return PolicyContext(
-        marketplace=c.marketplace,
-        channel_id=str(c.channel_id),
-        category=c.category,
-        priority=c.priority,
+        marketplace=conversation.marketplace,
+        channel_id=str(conversation.channel_id),
+        category=conversation.category,
+        priority=conversation.priority,
         customer_tier=tier,
-        labels=frozenset(c.labels or []),
+        labels=frozenset(conversation.labels or []),
     )
 
 
@@ -99,15 +102,20 @@ class SlaChoice:
 
 
 async def choose_policy(
-    session: AsyncSession, c: Conversation, *, tier: str | None = None
+    session: AsyncSession, conversation: Conversation, *, tier: str | None = None
 ) -> tuple[SlaPolicy, PolicyChoice]:
     """The conversation's policy. `tier`: the customer's tier when the caller knows it (ingest does)."""
-    hit, policies = cache.get(("policies", c.organization_id))
+    hit, policies = cache.get(("policies", conversation.organization_id))
     if not hit:
-        policies = [p for p in await repository.policies(session, c.organization_id) if p.is_active]
-        cache.put(("policies", c.organization_id), policies)
-    choice = choose(((p.id, p.position, p.conditions, p.name) for p in policies), await _context(session, c, tier))
-    return next(p for p in policies if p.id == choice.policy_id), choice
+        policies = [
+            policy for policy in await repository.policies(session, conversation.organization_id) if policy.is_active
+        ]
+        cache.put(("policies", conversation.organization_id), policies)
+    choice = choose(
+        ((policy.id, policy.position, policy.conditions, policy.name) for policy in policies),
+        await _context(session, conversation, tier),
+    )
+    return next(policy for policy in policies if policy.id == choice.policy_id), choice
 
 
 async def calendar_for(
@@ -150,7 +158,7 @@ def _snapshot(
 
 
 def _plan(
-    c: Conversation,
+    conversation: Conversation,
     kind: str,
     started_at: datetime,
     policy: SlaPolicy,
@@ -162,14 +170,14 @@ def _plan(
     """A clock to start and its timers, not written yet: reconcile() inserts all it starts at once."""
     clock = SlaClock(
         id=uuid.uuid4(),
-        organization_id=c.organization_id,
-        conversation_id=c.id,
+        organization_id=conversation.organization_id,
+        conversation_id=conversation.id,
         kind=kind,
         policy_id=policy.id,
         policy_snapshot=_snapshot(policy, target, calendar, choice.matched),
         reason=choice.reason,
-        marketplace=c.marketplace,
-        channel_id=c.channel_id,
+        marketplace=conversation.marketplace,
+        channel_id=conversation.channel_id,
         started_at=started_at,
         pauses=[],
         state="running",
@@ -177,7 +185,7 @@ def _plan(
         breached_at=None,
         stop_reason=None,
     )
-    if calendar is not None and policy.pause_while_pending and c.status == "pending":
+    if calendar is not None and policy.pause_while_pending and conversation.status == "pending":
         clock.pauses = [[now.isoformat(), None]]
     clock.due_at, clock.due_soon_at = plan_deadline(clock)
     return clock, _timers(clock, now)
@@ -226,7 +234,7 @@ _UNKNOWN: Any = object()
 
 
 async def reply_counts(
-    session: AsyncSession, c: Conversation, author_kind: str, *, clocks: list[SlaClock] | None = None
+    session: AsyncSession, conversation: Conversation, author_kind: str, *, clocks: list[SlaClock] | None = None
 ) -> bool:
     """Whether a delivered reply of this author answers the buyer: a person's always, an automatic
     one as the policy that times the wait says (`automation_counts`). The running clocks' snapshot is
@@ -238,18 +246,18 @@ async def reply_counts(
     if author_kind != "auto":
         return False
     if clocks is None:
-        clocks = await repository.open_clocks(session, c.id, lock=False)
+        clocks = await repository.open_clocks(session, conversation.id, lock=False)
     for clock in clocks:
         if clock.kind in RESPONSE_KINDS:
             recorded = clock.policy_snapshot.get("automation_counts")
-            return bool(recorded) if recorded is not None else automation_counts_on(c.marketplace)
-    policy, _ = await choose_policy(session, c)
+            return bool(recorded) if recorded is not None else automation_counts_on(conversation.marketplace)
+    policy, _ = await choose_policy(session, conversation)
     return bool(policy.automation_counts)
 
 
 async def reconcile(
     session: AsyncSession,
-    c: Conversation,
+    conversation: Conversation,
     *,
     stop_reason: str = "reply",
     stop_message_id: uuid.UUID | None = None,
@@ -270,41 +278,44 @@ async def reconcile(
     now = utc_now()
     at = at or now
     # A conversation flagged as spam waits for nothing: its response clocks stop until unflagged.
-    waiting = c.waiting_since if c.spam_reason is None else None
+    waiting = conversation.waiting_since if conversation.spam_reason is None else None
     if open_clocks is None:
-        open_clocks = await repository.open_clocks(session, c.id)
-    running = {clk.kind: clk for clk in open_clocks}
+        open_clocks = await repository.open_clocks(session, conversation.id)
+    running = {clock.kind: clock for clock in open_clocks}
     changed = False
     choice = None
-    if waiting is not None or (c.status != "resolved" and c.first_inbound_at is not None):
-        policy, chosen = await choose_policy(session, c, tier=tier)
+    if waiting is not None or (conversation.status != "resolved" and conversation.first_inbound_at is not None):
+        policy, chosen = await choose_policy(session, conversation, tier=tier)
         choice = SlaChoice(
-            policy, chosen.reason, await calendar_for(session, c.organization_id, policy, c.team_id), chosen.matched
+            policy,
+            chosen.reason,
+            await calendar_for(session, conversation.organization_id, policy, conversation.team_id),
+            chosen.matched,
         )
 
     stopped = False
     for kind in RESPONSE_KINDS:
-        clk = running.get(kind)
-        if clk is None:
+        clock = running.get(kind)
+        if clock is None:
             continue
-        if choice is not None and clk.policy_id != choice.policy.id and waiting is not None:
+        if choice is not None and clock.policy_id != choice.policy.id and waiting is not None:
             # The conversation now falls under another policy (e.g. labelled a BBB complaint): the
             # old clock ends, recorded as re-planned, and one under the new policy starts below.
-            _stop(clk, at, "replanned", None)
-            await repository.cancel_timers(session, clk.id, from_time=at)
+            _stop(clock, at, "replanned", None)
+            await repository.cancel_timers(session, clock.id, from_time=at)
             del running[kind]
             changed = stopped = True
             continue
-        if waiting is not None and waiting < clk.started_at:
+        if waiting is not None and waiting < clock.started_at:
             # An older buyer message arrived late: the wait began earlier, so the same clock moves back.
-            clk.started_at = waiting
-            clk.due_at, clk.due_soon_at = plan_deadline(clk)
-            await _schedule(session, clk, now)
+            clock.started_at = waiting
+            clock.due_at, clock.due_soon_at = plan_deadline(clock)
+            await _schedule(session, clock, now)
             changed = True
             continue
-        if waiting is None or clk.started_at != waiting:
-            _stop(clk, at, stop_reason, stop_message_id)
-            await repository.cancel_timers(session, clk.id, from_time=at)
+        if waiting is None or clock.started_at != waiting:
+            _stop(clock, at, stop_reason, stop_message_id)
+            await repository.cancel_timers(session, clock.id, from_time=at)
             del running[kind]
             changed = stopped = True
 
@@ -313,7 +324,7 @@ async def reconcile(
     planned: list[tuple[SlaClock, list[tuple[int, datetime, str]]]] = []
     if choice is not None and waiting is not None:
         policy = choice.policy
-        first = c.last_response_at is None
+        first = conversation.last_response_at is None
         families = (
             (MARKETPLACE_RESPONSE, policy.first_response_seconds if first else policy.next_response_seconds, None),
             (
@@ -323,73 +334,81 @@ async def reconcile(
             ),
         )
         for kinds, target, cal in families:
-            if target and not any(k in running for k in kinds):
+            if target and not any(kind in running for kind in kinds):
                 kind = kinds[0] if first else kinds[1]
-                planned.append(_plan(c, kind, waiting, policy, choice, target, cal, now))
+                planned.append(_plan(conversation, kind, waiting, policy, choice, target, cal, now))
 
     # Resolution clock: from the first buyer message until resolved; a reopened thread starts anew.
-    res = running.get("internal_resolution")
-    if res is not None and c.status == "resolved":
-        _stop(res, c.resolved_at or at, "resolved", None)
-        await repository.cancel_timers(session, res.id, from_time=res.stopped_at)
+    resolution_clock = running.get("internal_resolution")
+    if resolution_clock is not None and conversation.status == "resolved":
+        _stop(resolution_clock, conversation.resolved_at or at, "resolved", None)
+        await repository.cancel_timers(session, resolution_clock.id, from_time=resolution_clock.stopped_at)
         changed = True
     elif (
-        res is None
+        resolution_clock is None
         and choice is not None
         and choice.policy.internal_resolution_seconds
-        and c.status != "resolved"
-        and c.first_inbound_at is not None
+        and conversation.status != "resolved"
+        and conversation.first_inbound_at is not None
     ):
         if resolution_stopped_at is _UNKNOWN:
             resolution_stopped_at = (
                 await session.execute(
                     select(func.max(SlaClock.stopped_at)).where(
-                        SlaClock.conversation_id == c.id, SlaClock.kind == "internal_resolution"
+                        SlaClock.conversation_id == conversation.id, SlaClock.kind == "internal_resolution"
                     )
                 )
             ).scalar_one_or_none()
-        start = c.first_inbound_at if resolution_stopped_at is None else max(resolution_stopped_at, waiting or at)
+        start = (
+            conversation.first_inbound_at
+            if resolution_stopped_at is None
+            else max(resolution_stopped_at, waiting or at)
+        )
         policy = choice.policy
         target = policy.internal_resolution_seconds
         assert target is not None  # the branch is taken only when the policy has a resolution target
-        planned.append(_plan(c, "internal_resolution", start, policy, choice, target, choice.calendar, now))
+        planned.append(_plan(conversation, "internal_resolution", start, policy, choice, target, choice.calendar, now))
 
     # What is open is known without a re-read, unless an insert lost to a concurrent clock.
     open_clocks_known = True
     if planned:
         changed = True
-        clocks = [clk for clk, _ in planned]
+        clocks = [clock for clock, _ in planned]
         # The conversation's deadline as it will be if every clock goes in, written in the same
         # statement (and only then): the common case costs one round trip for clocks, timers and row.
-        after = [k for k in running.values() if k.stopped_at is None] + clocks
+        after = [clock for clock in running.values() if clock.stopped_at is None] + clocks
         deadline, soon = _earliest(after)
-        if defer is not None and c.status != "pending" and not any(k.pauses for k in after):
+        if defer is not None and conversation.status != "pending" and not any(clock.pauses for clock in after):
             # Assumed to go in (the conversation's row is locked by the caller); start_planned
             # repairs the conversation when one does not.
-            defer.clocks.append(PlannedClocks(c, planned, deadline, soon, (c.sla_deadline, c.sla_due_soon_at)))
-            inserted = {clk.id for clk in clocks}
+            defer.clocks.append(
+                PlannedClocks(
+                    conversation, planned, deadline, soon, (conversation.sla_deadline, conversation.sla_due_soon_at)
+                )
+            )
+            inserted = {clock.id for clock in clocks}
         else:
-            inserted = await repository.insert_clocks(session, [(c, planned, deadline, soon)])
+            inserted = await repository.insert_clocks(session, [(conversation, planned, deadline, soon)])
         if len(inserted) == len(planned):
-            set_committed_value(c, "sla_deadline", deadline)
-            set_committed_value(c, "sla_due_soon_at", soon)
+            set_committed_value(conversation, "sla_deadline", deadline)
+            set_committed_value(conversation, "sla_due_soon_at", soon)
         else:
             open_clocks_known = False
-        for clk in clocks:
-            if clk.id in inserted:
-                running[clk.kind] = clk
+        for clock in clocks:
+            if clock.id in inserted:
+                running[clock.kind] = clock
 
     # Pauses only matter while pending, or to close a pause when the conversation leaves pending.
-    if c.status == "pending" or any(clk.pauses for clk in running.values()):
-        changed = await _apply_pause(session, c, now) or changed
+    if conversation.status == "pending" or any(clock.pauses for clock in running.values()):
+        changed = await _apply_pause(session, conversation, now) or changed
         open_clocks_known = False
     if changed:
         await session.flush()
     await refresh_conversation(
         session,
-        c,
+        conversation,
         emit=changed,
-        clocks=[k for k in running.values() if k.stopped_at is None] if open_clocks_known else None,
+        clocks=[clock for clock in running.values() if clock.stopped_at is None] if open_clocks_known else None,
         pending=defer.events if defer is not None else None,
     )
     return choice
@@ -424,47 +443,47 @@ async def start_planned(session: AsyncSession, deferred: Deferred) -> None:
     if not planned:
         return
     inserted = await repository.insert_clocks(
-        session, [(p.conversation, p.clocks, p.deadline, p.due_soon_at) for p in planned]
+        session, [(plan.conversation, plan.clocks, plan.deadline, plan.due_soon_at) for plan in planned]
     )
-    for p in planned:
-        if all(clk.id in inserted for clk, _ in p.clocks):
+    for plan in planned:
+        if all(clock.id in inserted for clock, _ in plan.clocks):
             continue
-        c = p.conversation
-        set_committed_value(c, "sla_deadline", p.before[0])
-        set_committed_value(c, "sla_due_soon_at", p.before[1])
-        await refresh_conversation(session, c, emit=True, pending=deferred.events)
+        conversation = plan.conversation
+        set_committed_value(conversation, "sla_deadline", plan.before[0])
+        set_committed_value(conversation, "sla_due_soon_at", plan.before[1])
+        await refresh_conversation(session, conversation, emit=True, pending=deferred.events)
 
 
 def _earliest(clocks: list[SlaClock]) -> tuple[datetime | None, datetime | None]:
-    deadline = min((k.due_at for k in clocks if k.due_at is not None), default=None)
-    soon = min((k.due_soon_at for k in clocks if k.due_soon_at is not None), default=None)
+    deadline = min((clock.due_at for clock in clocks if clock.due_at is not None), default=None)
+    soon = min((clock.due_soon_at for clock in clocks if clock.due_soon_at is not None), default=None)
     return deadline, soon
 
 
-async def _apply_pause(session: AsyncSession, c: Conversation, now: datetime) -> bool:
+async def _apply_pause(session: AsyncSession, conversation: Conversation, now: datetime) -> bool:
     """Internal clocks of pausing policies stop counting while the conversation is pending."""
     changed = False
-    for clk in await repository.open_clocks(session, c.id):
-        if clk.kind in MARKETPLACE_RESPONSE or not clk.policy_snapshot.get("pause_while_pending"):
+    for clock in await repository.open_clocks(session, conversation.id):
+        if clock.kind in MARKETPLACE_RESPONSE or not clock.policy_snapshot.get("pause_while_pending"):
             continue
-        pauses = list(clk.pauses or [])
+        pauses = list(clock.pauses or [])
         open_pause = bool(pauses) and pauses[-1][1] is None
-        if c.status == "pending" and not open_pause:
+        if conversation.status == "pending" and not open_pause:
             pauses.append([now.isoformat(), None])
-        elif c.status != "pending" and open_pause:
+        elif conversation.status != "pending" and open_pause:
             pauses[-1] = [pauses[-1][0], now.isoformat()]
         else:
             continue
-        clk.pauses = pauses
-        clk.due_at, clk.due_soon_at = plan_deadline(clk)
-        await _schedule(session, clk, now)
+        clock.pauses = pauses
+        clock.due_at, clock.due_soon_at = plan_deadline(clock)
+        await _schedule(session, clock, now)
         changed = True
     return changed
 
 
 async def refresh_conversation(
     session: AsyncSession,
-    c: Conversation,
+    conversation: Conversation,
     *,
     emit: bool,
     clocks: list[SlaClock] | None = None,
@@ -474,18 +493,28 @@ async def refresh_conversation(
     `clocks`: the open clocks when the caller knows them (saves a read on the ingest path);
     `pending`: where to leave the event when the caller writes many at once."""
     if clocks is None:
-        clocks = await repository.open_clocks(session, c.id, lock=False)
+        clocks = await repository.open_clocks(session, conversation.id, lock=False)
     deadline, soon = _earliest(clocks)
-    if (deadline, soon) != (c.sla_deadline, c.sla_due_soon_at):
-        c.sla_deadline, c.sla_due_soon_at = deadline, soon
+    if (deadline, soon) != (conversation.sla_deadline, conversation.sla_due_soon_at):
+        conversation.sla_deadline, conversation.sla_due_soon_at = deadline, soon
         await session.flush()  # callers may refresh the row next; the new deadline must be in it
         emit = True
     if not emit:
         return
     if pending is not None:
-        pending.append(PendingEvent(c.organization_id, "sla.updated", sla_payload(c, clocks), c.id))
+        pending.append(
+            PendingEvent(
+                conversation.organization_id, "sla.updated", sla_payload(conversation, clocks), conversation.id
+            )
+        )
     else:
-        events.emit(session, c.organization_id, "sla.updated", sla_payload(c, clocks), conversation_id=c.id)
+        events.emit(
+            session,
+            conversation.organization_id,
+            "sla.updated",
+            sla_payload(conversation, clocks),
+            conversation_id=conversation.id,
+        )
 
 
 def state_at(deadline: datetime | None, due_soon_at: datetime | None, now: datetime) -> str:
@@ -530,13 +559,15 @@ def clock_view(clock: SlaClock, now: datetime) -> dict[str, Any]:
     }
 
 
-def sla_payload(c: Conversation, open_clocks: list[SlaClock]) -> dict[str, Any]:
+def sla_payload(conversation: Conversation, open_clocks: list[SlaClock]) -> dict[str, Any]:
     """Deadlines and states, never a ticking number: clients count down themselves."""
     now = datetime.now(UTC)
     return {
-        "conversation_id": str(c.id),
-        "sla_deadline": c.sla_deadline.isoformat() if c.sla_deadline else None,
-        "sla_due_soon_at": c.sla_due_soon_at.isoformat() if c.sla_due_soon_at else None,
-        "sla_state": state_at(c.sla_deadline, c.sla_due_soon_at, now),
-        "clocks": [{k: v for k, v in clock_view(clk, now).items() if k != "seconds_remaining"} for clk in open_clocks],
+        "conversation_id": str(conversation.id),
+        "sla_deadline": conversation.sla_deadline.isoformat() if conversation.sla_deadline else None,
+        "sla_due_soon_at": conversation.sla_due_soon_at.isoformat() if conversation.sla_due_soon_at else None,
+        "sla_state": state_at(conversation.sla_deadline, conversation.sla_due_soon_at, now),
+        "clocks": [
+            {k: v for k, v in clock_view(clock, now).items() if k != "seconds_remaining"} for clock in open_clocks
+        ],
     }

@@ -142,14 +142,31 @@ async def fire_due(session: AsyncSession, now: datetime, limit: int = 200) -> li
     for tier, action, due_at, fired_at, timer_id, clock_id, *rest in await session.execute(
         CLAIM_SQL, {"now": now, "limit": limit}
     ):
-        kind, clock_marketplace, clock_channel_id, started_at, clock_due_at, state, policy_name, *conversation = rest
-        conversation[_LABELS] = tuple(conversation[_LABELS] or ())
-        c = effects.Conversation(*conversation)
+        (
+            kind,
+            clock_marketplace,
+            clock_channel_id,
+            started_at,
+            clock_due_at,
+            state,
+            policy_name,
+            *conversation_columns,
+        ) = rest
+        conversation_columns[_LABELS] = tuple(conversation_columns[_LABELS] or ())
+        conversation = effects.Conversation(*conversation_columns)
         timers.append(effects.DueTimer(timer_id, clock_id, tier, action, due_at, fired_at))
         clocks[clock_id] = effects.Clock(
-            clock_id, c.id, kind, clock_marketplace, clock_channel_id, started_at, clock_due_at, state, policy_name
+            clock_id,
+            conversation.id,
+            kind,
+            clock_marketplace,
+            clock_channel_id,
+            started_at,
+            clock_due_at,
+            state,
+            policy_name,
         )
-        conversations[c.id] = c
+        conversations[conversation.id] = conversation
     if not timers:
         return []
     timers.sort(key=lambda t: (t.due_at, t.id))

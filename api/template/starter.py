@@ -1,4 +1,4 @@
-"""The starter library: English answers to the questions the seeds name, written to pass every
+"""The starter library: English answers to the questions buyers ask most, written to pass every
 marketplace's compliance rules (no outside links but carrier tracking, no promotion)."""
 
 from __future__ import annotations

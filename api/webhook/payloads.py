@@ -18,7 +18,7 @@ from typing import Any, Final, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.events import EVENT_TYPES
-from api.message.rules import preview
+from api.message.content import preview
 from api.models import BulkJob, Case, Conversation, CsatSurvey, ExportJob, Message
 
 API_VERSION: Final = "2026-11-01"
@@ -58,25 +58,25 @@ class ConversationData(_Data):
     last_message_at: datetime
 
     @classmethod
-    def of(cls, c: Conversation) -> Self:
+    def of(cls, conversation: Conversation) -> Self:
         """The conversation as events carry it (webhooks, WebSocket)."""
         return cls(
-            id=c.id,
-            channel_id=c.channel_id,
-            marketplace=c.marketplace,
-            subject=c.subject,
-            status=c.status,
-            priority=c.priority,
-            category=c.category,
-            labels=list(c.labels or []),
-            assignee_id=c.assignee_id,
-            team_id=c.team_id,
-            unread=c.unread,
-            waiting_since=c.waiting_since,
-            order_id=c.order_external_id,
-            has_failed_delivery=c.has_failed_delivery,
-            spam_reason=c.spam_reason,
-            last_message_at=c.last_message_at,
+            id=conversation.id,
+            channel_id=conversation.channel_id,
+            marketplace=conversation.marketplace,
+            subject=conversation.subject,
+            status=conversation.status,
+            priority=conversation.priority,
+            category=conversation.category,
+            labels=list(conversation.labels or []),
+            assignee_id=conversation.assignee_id,
+            team_id=conversation.team_id,
+            unread=conversation.unread,
+            waiting_since=conversation.waiting_since,
+            order_id=conversation.order_external_id,
+            has_failed_delivery=conversation.has_failed_delivery,
+            spam_reason=conversation.spam_reason,
+            last_message_at=conversation.last_message_at,
         )
 
 
@@ -102,8 +102,8 @@ class ConversationUpdatedData(_Data):
     last_message_at: datetime | None = None
 
     @classmethod
-    def of(cls, c: Conversation, changed: list[str]) -> Self:
-        return cls(**ConversationData.of(c).model_dump(), changed=sorted(set(changed)))
+    def of(cls, conversation: Conversation, changed: list[str]) -> Self:
+        return cls(**ConversationData.of(conversation).model_dump(), changed=sorted(set(changed)))
 
 
 class MessageData(_Data):

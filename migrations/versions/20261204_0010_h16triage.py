@@ -55,7 +55,7 @@ $do$;
     )
 
 
-# Same flattening as api.message.rules.preview: whitespace runs become one space, 280 characters.
+# Same flattening as api.message.content.preview: whitespace runs become one space, 280 characters.
 BACKFILL = r"""
 UPDATE conversations cv SET last_message_preview = latest.preview
 FROM (

@@ -4,7 +4,7 @@ from typing import get_args
 
 import pytest
 
-from api.message.rules import NO_RESPONSE_REASONS, contains_question
+from api.message.content import NO_RESPONSE_REASONS, contains_question
 from api.message.schemas import NoResponseReason
 
 

@@ -1,5 +1,5 @@
 /**
- * Browser notifications for escalations (R4/R13): an agent working in another window still learns
+ * Browser notifications for escalations: an agent working in another window still learns
  * that a reply is about to breach. Permission can only be asked from a click, so the header asks.
  */
 export type Permission = NotificationPermission | 'unsupported';

@@ -5,7 +5,7 @@ import { queryKeys } from '@/lib/query-keys';
 
 export type PresenceStatus = components['schemas']['PresenceUpdate']['status'];
 
-/** The agent's own presence: assignment balances work across agents who are online (R8). */
+/** The agent's own presence: assignment balances work across agents who are online. */
 export function useSetMyStatus() {
   const queryClient = useQueryClient();
   return useMutation({

@@ -20,7 +20,7 @@ import { ConditionSummary } from './auto-replies-page';
 const LANGUAGES = ['en', 'zh', 'es', 'ja', 'ko'] as const;
 const TIERS = ['standard', 'high_value', 'potential', 'low_activity'] as const;
 
-/** Routing (R8): rules send a conversation to a team or a person; within a team, its strategy picks the agent. */
+/** Routing: rules send a conversation to a team or a person; within a team, its strategy picks the agent. */
 export function AssignmentPage({ canEdit }: { canEdit: boolean }) {
   const { t } = useTranslation();
   const rules = useAssignmentRules();

@@ -15,7 +15,7 @@ function strings(v: unknown): string[] {
   return Array.isArray(v) ? v.map(String) : [];
 }
 
-/** An auto-reply rule (R5): when it matches, what it does, and its guardrails. */
+/** An auto-reply rule: when it matches, what it does, and its guardrails. */
 export function AutoReplyDialog({ rule, defaultPosition, onClose }: { rule: AutoReplyRule | null; defaultPosition: number; onClose: () => void }) {
   const { t } = useTranslation();
   const channels = useChannels();

@@ -7,7 +7,7 @@ import { templateName } from '@/lib/explain-wording';
 
 const KINDS: readonly CaseKind[] = ['return', 'refund', 'replacement', 'reship', 'cancellation', 'claim'];
 
-/** Handling targets per kind (seed 000: returns 6 h, complaints at once) and the follow-up contact (回访). */
+/** Handling targets per kind (by default returns 6 h, complaints at once) and the follow-up contact (回访). */
 export function CaseSettingsPage({ canEdit }: { canEdit: boolean }) {
   const { t } = useTranslation();
   const settings = useCaseSettings();

@@ -4,7 +4,7 @@ import { api, unwrap } from '@/lib/api-client';
 import { queryKeys } from '@/lib/query-keys';
 
 /**
- * Templates (R6): GET /v1/templates and POST /v1/templates/{id}/preview, which renders the template
+ * Templates: GET /v1/templates and POST /v1/templates/{id}/preview, which renders the template
  * with the conversation's real data and lints the result for its marketplace. A failure is an error
  * the picker shows (any status, 404 included): it never passes for "no templates".
  */

@@ -6,7 +6,7 @@ import { ApiError } from '@/lib/problem';
 import { useActivity, type AuditEntry } from '../api/get-activity';
 import { describeActivity, type Directory } from '../lib/activity-text';
 
-/** Who did what, when (R15). Loaded only when opened: most agents never look. */
+/** Who did what, when (kept at least a year). Loaded only when opened: most agents never look. */
 export function ActivityLog({ conversationId }: { conversationId: string }) {
   const { t, i18n } = useTranslation();
   const [open, setOpen] = useState(false);

@@ -14,7 +14,7 @@ const KNOWN_KINDS = [
 ];
 
 /**
- * Both clocks of R3: the marketplace's own deadline and the team's internal target. Hidden while
+ * Both clocks of a conversation: the marketplace's own deadline and the team's internal target. Hidden while
  * the API sends no clocks; with only the summary fields, the one earliest deadline is shown.
  */
 export function ClocksPanel({ conversation }: { conversation: ConversationDetail }) {

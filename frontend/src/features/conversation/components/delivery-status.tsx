@@ -6,7 +6,7 @@ import { useRetryMessage } from '../api/retry-message';
 import type { Message } from '../api/get-conversation';
 
 /**
- * queued / sending / accepted / sent / failed on every reply, with a retry for failed ones (R2).
+ * queued / sending / accepted / sent / failed on every reply, with a retry for failed ones.
  * `accepted` is a mail relay's SMTP acceptance: delivered only if no bounce comes back by
  * `confirm_after`; a bounce shows as failed with the relay's reason, marked as returned.
  */

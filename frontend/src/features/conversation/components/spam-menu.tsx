@@ -6,7 +6,7 @@ import { useSpam } from '../api/spam';
 import type { ConversationDetail } from '../api/get-conversation';
 
 /**
- * Spam, Fraud or Inappropriate (R9). Order threads must be answered, so the server refuses them;
+ * Spam, Fraud or Inappropriate (the marketplaces' own flags). Order threads must be answered, so the server refuses them;
  * the button says why up front instead of failing after a click.
  */
 export function SpamMenu({ conversation }: { conversation: ConversationDetail }) {

@@ -9,7 +9,7 @@ import { ResponseRatePanel } from './response-rate-panel';
 import { TrendPanel } from './trend-panel';
 import { WorkloadPanel } from './workload-panel';
 
-/** R10: the supervisor's view. Every figure comes from the API; nothing is estimated in the browser. */
+/** The supervisor's view. Every figure comes from the API; nothing is estimated in the browser. */
 export function DashboardPage() {
   const { t, i18n } = useTranslation();
   const overview = useOverview();

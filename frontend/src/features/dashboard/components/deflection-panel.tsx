@@ -5,7 +5,7 @@ import { useDeflection } from '../api/deflection';
 
 const DAYS = 30;
 
-/** Self-service: what the public help pages answered before it became a conversation (seed 003). */
+/** Self-service: what the public help pages answered before it became a conversation. */
 export function DeflectionPanel() {
   const { t, i18n } = useTranslation();
   const deflection = useDeflection(DAYS);

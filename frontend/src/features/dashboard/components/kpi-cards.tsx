@@ -12,7 +12,7 @@ interface Kpi {
   to?: string;
 }
 
-/** The headline figures of R10, each a link to the inbox view it counts. */
+/** The supervisor's headline figures, each a link to the inbox view it counts. */
 export function KpiCards({ overview }: { overview: Overview | undefined }) {
   const { t, i18n } = useTranslation();
   const n = (v: number | undefined) => (v === undefined ? '—' : new Intl.NumberFormat(i18n.language).format(v));

@@ -8,7 +8,7 @@ import { periodOf, useDraftFromQuestion, useTopQuestions } from '../api/knowledg
 
 const PERIODS = [7, 30, 90] as const;
 
-/** Seed 000's "top 20": the period's buyer questions grouped by meaning, what already answers each,
+/** The "top 20" sellers ask for: the period's buyer questions grouped by meaning, what already answers each,
  * and one click to draft an article or a template from a group. */
 export function TopQuestions({ canEdit, onDraftedArticle }: { canEdit: boolean; onDraftedArticle: (id: string) => void }) {
   const { t } = useTranslation();

@@ -1,5 +1,5 @@
 /**
- * The WebSocket client of R13 (`GET /v1/ws`, see api/realtime/frames.py on the server).
+ * The WebSocket client of live updates (`GET /v1/ws`, see api/realtime/frames.py on the server).
  *
  * Frames: `hello` on connect (its `seq` is the point the stream continues from), events
  * `{type, seq, event_id, server_time, conversation_id, data}`, `presence`, `heartbeat` (25 s),

@@ -18,7 +18,7 @@ describe('tier editor conversions', () => {
     expect(draftToTier({ action: 'email_assignee', mode: 'before', value: 3600 })).toEqual({ action: 'email_assignee', before_deadline_seconds: 3600 });
   });
 
-  it('converts shares to hours on the policy’s clock and back (the seeds’ 12/18/22 h ladder)', () => {
+  it('converts shares to hours on the policy’s clock and back (the default 12/18/22 h ladder)', () => {
     expect(fractionToHours(0.5, 24 * H)).toBe(12);
     expect(fractionToHours(0.75, 24 * H)).toBe(18);
     expect(fractionToHours(0.75, 48 * H)).toBe(36); // the same ladder scales to a 48 h clock

@@ -1,5 +1,5 @@
 /**
- * The escalation ladder of an SLA policy (R4). The API stores each tier with exactly one placement:
+ * The escalation ladder of an SLA policy. The API stores each tier with exactly one placement:
  *   at_fraction              a share of the clock's span (12/24 = half-way): scales with 24 h and 48 h clocks
  *   after_seconds            a fixed time after the clock started
  *   before_deadline_seconds  a fixed time before the deadline

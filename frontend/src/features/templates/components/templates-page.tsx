@@ -9,7 +9,7 @@ import { TEMPLATE_LANGUAGES } from '../lib/languages';
 import { TemplateEditor } from './template-editor';
 import { templateName } from '@/lib/explain-wording';
 
-/** The template library (R6): by category and language, usage counts, an editor with a live preview. */
+/** The template library: by category and language, usage counts, an editor with a live preview. */
 export function TemplatesPage({ canEdit }: { canEdit: boolean }) {
   const { t } = useTranslation();
   const library = useTemplateLibrary();

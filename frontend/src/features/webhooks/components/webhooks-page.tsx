@@ -8,7 +8,7 @@ import { useDeleteEndpoint, useEndpoints, useRotateSecret, useTestEndpoint, useU
 import { DeliveryLog } from './delivery-log';
 import { EndpointDialog } from './endpoint-dialog';
 
-/** Outbound webhooks (R12): endpoints, their health, a test call, secret rotation and the delivery log. */
+/** Outbound webhooks: endpoints, their health, a test call, secret rotation and the delivery log. */
 export function WebhooksPage({ canEdit }: { canEdit: boolean }) {
   const { t } = useTranslation();
   const endpoints = useEndpoints();

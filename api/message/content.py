@@ -1,4 +1,5 @@
-"""Pure rules about messages that several domains share."""
+"""What several domains read from a message's content (pure): its preview, its digest, the key that
+finds its conversation, and whether it asks a question."""
 
 from __future__ import annotations
 
@@ -6,24 +7,6 @@ import hashlib
 import json
 import re
 from typing import Any
-
-# Marketplaces whose response metrics count automated replies (TikTok counts FAQ automation).
-# Amazon ("auto-responders are not considered a valid response"), Walmart and Shopee do not. The
-# built-in SLA policies carry the same values; what stops a clock is the policy's setting
-# (`api.sla.service.reply_counts`), this table is the marketplace's own rule that reports cite.
-AUTOMATION_COUNTS: dict[str, bool] = {
-    "tiktok": True,
-    "amazon": False,
-    "walmart": False,
-    "shopee": False,
-    "ebay": False,
-    "email": False,
-    "api": False,
-}
-
-
-def automation_counts_on(marketplace: str) -> bool:
-    return AUTOMATION_COUNTS.get(marketplace, False)
 
 
 def preview(body: str, limit: int = 280) -> str:

@@ -1,1 +1,0 @@
-"""Endpoints the marketplaces push to (webhooks), authenticated by their signatures, not API keys."""
