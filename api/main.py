@@ -191,7 +191,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Everything built so far (routes, models, compiled schemas, the engine) lives as long as the
         # process. Frozen out of the collector's reach, it is not walked again by each full collection:
         # those took ~0.2 s of a request's time every few hundred list requests (the inbox's p99).
-        gc.freeze()
+        # Once per process, after a collection, so that nothing already dead is frozen, and so that
+        # processes building many apps (the tests) do not pin each one's cycles for good.
+        if gc.get_freeze_count() == 0:
+            gc.collect()
+            gc.freeze()
         try:
             yield
         finally:
