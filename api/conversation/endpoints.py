@@ -43,7 +43,7 @@ Writer = Annotated[Principal, Depends(require("conversations:write"))]
 Marketplace = Literal["walmart", "amazon", "ebay", "shopee", "tiktok", "email", "api"]
 
 
-def _filters(
+async def _filters(
     principal: Reader,
     channel_id: uuid.UUID | None = None,
     marketplace: Marketplace | None = None,
@@ -64,6 +64,8 @@ def _filters(
         description="Order id (prefix), subject, customer name or words of any message, Chinese included",
     ),
 ) -> ConversationFilters:
+    # `async` although it awaits nothing: FastAPI runs a plain `def` dependency in its thread pool,
+    # a hand-off to a thread and back on every list and counts request for a few attribute copies.
     assignee_id = None
     unassigned = False
     if assignee == "me":

@@ -295,3 +295,31 @@ def test_list_columns_are_exactly_what_an_item_reads() -> None:
     assert set(item) == set(ConversationRead.model_fields)
     row = _with_customer()
     assert set(row) == selected
+
+
+async def test_the_list_and_counts_run_without_a_transaction(tenant, sessionmaker, app):
+    """With the credential in the auth cache, the page and the counts are each one statement on an
+    autocommit connection: no BEGIN and COMMIT round trips around them (api/conversation/repository.py)."""
+    await _varied_inbox(tenant, sessionmaker)
+    levels: list[str] = []
+
+    def on_execute(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if "FROM conversations" in statement:
+            levels.append(conn.get_execution_options().get("isolation_level", "transaction"))
+
+    engine = app.state.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", on_execute)
+    try:
+        for path, params in (
+            ("/v1/conversations", {"view": "all"}),
+            ("/v1/conversations", {"sort": "deadline"}),
+            ("/v1/conversations", {"q": "Hello"}),
+            ("/v1/conversations/counts", {}),
+        ):
+            # The same call just before: the credential is then surely cached (its TTL is seconds).
+            assert (await tenant.api.get(path, params=params)).status_code == 200
+            levels.clear()
+            assert (await tenant.api.get(path, params=params)).status_code == 200
+            assert levels and set(levels) == {"AUTOCOMMIT"}, (path, params, levels)
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)
