@@ -13,40 +13,38 @@ from api.kit.errors import NotFound
 from api.kit.scoped import Tenant, get_scoped
 from api.models import Conversation, Customer, Note, Reminder
 
-C = Conversation
-
 # What a list item (`ConversationRead`, built by api/conversation/rows.py) needs and nothing more:
 # no entity, no deferred or unused columns (search_vector, thread_key, classification...).
 LIST_COLUMNS = (
-    C.id,
-    C.channel_id,
-    C.marketplace,
-    C.external_thread_id,
-    C.subject,
-    C.category,
-    C.priority,
-    C.status,
-    C.labels,
-    C.assignee_id,
-    C.team_id,
-    C.unread,
-    C.waiting_since,
-    C.customer_id,
-    C.order_external_id,
-    C.item_external_id,
-    C.last_message_at,
-    C.last_message_preview,
-    C.message_count,
-    C.has_failed_delivery,
-    C.last_delivery_error,
-    C.spam_reason,
-    C.created_at,
-    C.updated_at,
-    C.resolved_at,
-    C.sla_deadline,
-    C.sla_due_soon_at,
-    C.snoozed_at,
-    C.snoozed_until,
+    Conversation.id,
+    Conversation.channel_id,
+    Conversation.marketplace,
+    Conversation.external_thread_id,
+    Conversation.subject,
+    Conversation.category,
+    Conversation.priority,
+    Conversation.status,
+    Conversation.labels,
+    Conversation.assignee_id,
+    Conversation.team_id,
+    Conversation.unread,
+    Conversation.waiting_since,
+    Conversation.customer_id,
+    Conversation.order_external_id,
+    Conversation.item_external_id,
+    Conversation.last_message_at,
+    Conversation.last_message_preview,
+    Conversation.message_count,
+    Conversation.has_failed_delivery,
+    Conversation.last_delivery_error,
+    Conversation.spam_reason,
+    Conversation.created_at,
+    Conversation.updated_at,
+    Conversation.resolved_at,
+    Conversation.sla_deadline,
+    Conversation.sla_due_soon_at,
+    Conversation.snoozed_at,
+    Conversation.snoozed_until,
 )
 
 
@@ -95,15 +93,15 @@ async def page(
     deadline first, overdue on top, then the conversations with no running clock, newest first.
 
     Rows of LIST_COLUMNS plus the customer summary, in one statement (see _with_customers)."""
-    base = [C.organization_id == organization_id, VIEWS[view], *filters.predicates(with_search=False)]
+    base = [Conversation.organization_id == organization_id, VIEWS[view], *filters.predicates(with_search=False)]
     if sort == "deadline":
         return await _deadline_page(session, organization_id, base, filters, after, limit)
     conditions = list(base)
     if after:
-        conditions.append(tuple_(C.last_message_at, C.id) < tuple_(after[0], after[1]))
+        conditions.append(tuple_(Conversation.last_message_at, Conversation.id) < tuple_(after[0], after[1]))
     if filters.q:
         return await _search_page(session, organization_id, conditions, filters, limit)
-    page_ids = select(C.id).where(and_(*conditions)).order_by(*_inbox_order(C)).limit(limit)
+    page_ids = select(Conversation.id).where(and_(*conditions)).order_by(*_inbox_order(Conversation)).limit(limit)
     return await _fetch(session, _with_customers(page_ids, organization_id, _inbox_order))
 
 
@@ -119,16 +117,16 @@ async def _deadline_page(
     by (deadline, id), then those without by inbox order. `after` is (`"deadline"`, deadline, id)
     inside the first, (`"activity"`, last_message_at, id) inside the second."""
     search = [search_predicate(filters.q)] if filters.q else []
-    untimed = [*base, C.sla_deadline.is_(None), *search]
+    untimed = [*base, Conversation.sla_deadline.is_(None), *search]
     if after is not None and after[0] == "activity":
-        untimed.append(tuple_(C.last_message_at, C.id) < tuple_(after[1], after[2]))
-        page_ids = select(C.id).where(and_(*untimed)).order_by(*_inbox_order(C)).limit(limit)
+        untimed.append(tuple_(Conversation.last_message_at, Conversation.id) < tuple_(after[1], after[2]))
+        page_ids = select(Conversation.id).where(and_(*untimed)).order_by(*_inbox_order(Conversation)).limit(limit)
         return await _fetch(session, _with_customers(page_ids, organization_id, _inbox_order))
-    timed = [*base, C.sla_deadline.is_not(None), *search]
+    timed = [*base, Conversation.sla_deadline.is_not(None), *search]
     if after is not None:
-        timed.append(tuple_(C.sla_deadline, C.id) > tuple_(after[1], after[2]))
-    first = select(C.id).where(and_(*timed)).order_by(*_deadline_order(C)).limit(limit)
-    then = select(C.id).where(and_(*untimed)).order_by(*_inbox_order(C)).limit(limit)
+        timed.append(tuple_(Conversation.sla_deadline, Conversation.id) > tuple_(after[1], after[2]))
+    first = select(Conversation.id).where(and_(*timed)).order_by(*_deadline_order(Conversation)).limit(limit)
+    then = select(Conversation.id).where(and_(*untimed)).order_by(*_inbox_order(Conversation)).limit(limit)
     both = select(union_all(first.subquery().select(), then.subquery().select()).subquery().c.id)
     return (await _fetch(session, _with_customers(both, organization_id, _deadline_then_activity)))[:limit]
 
@@ -171,9 +169,9 @@ def _with_customers(page_ids: Select[*tuple[Any, ...]], organization_id: uuid.UU
     p = page_ids.subquery("page")
     return (
         select(*LIST_COLUMNS, *_CUSTOMER_COLUMNS)
-        .join_from(C, p, C.id == p.c.id)
-        .outerjoin(Customer, and_(Customer.id == C.customer_id, Customer.organization_id == organization_id))
-        .order_by(*order(C))
+        .join_from(Conversation, p, Conversation.id == p.c.id)
+        .outerjoin(Customer, and_(Customer.id == Conversation.customer_id, Customer.organization_id == organization_id))
+        .order_by(*order(Conversation))
     )
 
 
@@ -214,11 +212,11 @@ async def changed_since(
     """The organization's conversations in change order after `after` (see api/kit/changefeed.py),
     and where to resume, as rows of LIST_COLUMNS and `change_xid` (customers: customer_summaries).
     `updated_since` only narrows the first page of a new sync."""
-    conditions = [C.organization_id == organization_id]
+    conditions = [Conversation.organization_id == organization_id]
     if after is None and updated_since is not None:
-        conditions.append(C.updated_at >= updated_since)
+        conditions.append(Conversation.updated_at >= updated_since)
     return await changefeed.changed_since(
-        session, Conversation, conditions, after, limit, columns=(*LIST_COLUMNS, C.change_xid)
+        session, Conversation, conditions, after, limit, columns=(*LIST_COLUMNS, Conversation.change_xid)
     )
 
 
@@ -272,15 +270,18 @@ async def _search_page(
         .limit(SEARCH_WINDOW)
     )
     first = (
-        select(C.id).where(C.id.in_(newest), text_match).order_by(C.last_message_at.desc(), C.id.desc()).limit(limit)
+        select(Conversation.id)
+        .where(Conversation.id.in_(newest), text_match)
+        .order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
+        .limit(limit)
     )
     rows = await _fetch(session, _with_customers(first, organization_id, _inbox_order))
     if len(rows) == limit:
         return rows
     full = (
-        select(C.id)
+        select(Conversation.id)
         .where(and_(*without_q), text_match)
-        .order_by((C.last_message_at + text("interval '0 s'")).desc(), C.id.desc())
+        .order_by((Conversation.last_message_at + text("interval '0 s'")).desc(), Conversation.id.desc())
         .limit(limit)
     )
     return await _fetch(session, _with_customers(full, organization_id, _inbox_order))

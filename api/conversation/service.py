@@ -245,7 +245,7 @@ async def add_note(session: AsyncSession, principal: Principal, conversation_id:
 async def flag_spam(
     session: AsyncSession, principal: Principal, conversation_id: uuid.UUID, reason: str
 ) -> Conversation:
-    """Only unreplied pre-sale conversations can be flagged (R9): order threads must be answered."""
+    """Only unreplied pre-sale conversations can be flagged as spam: order threads must be answered."""
     c = await repository.get(session, principal.organization_id, conversation_id, lock=True)
     if c.order_external_id or c.order_id:
         raise Conflict(
@@ -369,7 +369,7 @@ async def reply(
     files = await attachment_service.for_reply(
         session, principal.organization_id, channel.marketplace, list(attachment_ids or [])
     )
-    # Every outbound message is linted before it leaves (R7); blocking violations refuse the reply.
+    # Every outbound message is checked by the compliance linter before it leaves; blocking violations refuse the reply.
     compliance.enforce(await compliance.lint_for_conversation(session, c, body))
     if template_id is not None:
         await templates.get(session, principal.organization_id, template_id)  # 404 for another org's

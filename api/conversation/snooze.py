@@ -24,7 +24,6 @@ from api.kit.errors import InvalidInput, field_error
 from api.kit.time import utc_now
 from api.models import AuditEntry, Conversation
 
-C = Conversation
 NOTIFY_CHANNEL = "hourglass_snooze"
 LONGEST = timedelta(days=90)
 # A wake-up time this close is refused as "now": it would return before the list even refreshed.
@@ -96,19 +95,19 @@ async def wake_due(session: AsyncSession, now: datetime, limit: int) -> int:
     """Wake the snoozes due at `now`, at most `limit`. Rows another worker holds are skipped (it wakes
     them); a woken row no longer matches, so a second run, or a second worker, finds nothing to do."""
     due = (
-        select(C.id)
-        .where(C.snoozed_at.is_not(None), C.snoozed_until <= now)
-        .order_by(C.snoozed_until)
+        select(Conversation.id)
+        .where(Conversation.snoozed_at.is_not(None), Conversation.snoozed_until <= now)
+        .order_by(Conversation.snoozed_until)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
     woken = list(
         (
             await session.execute(
-                update(C)
-                .where(C.id.in_(due.scalar_subquery()), C.snoozed_at.is_not(None))
+                update(Conversation)
+                .where(Conversation.id.in_(due.scalar_subquery()), Conversation.snoozed_at.is_not(None))
                 .values(snoozed_at=None, snoozed_until=None, snoozed_by_id=None)
-                .returning(C.id)
+                .returning(Conversation.id)
                 .execution_options(synchronize_session=False)
             )
         ).scalars()
@@ -116,7 +115,11 @@ async def wake_due(session: AsyncSession, now: datetime, limit: int) -> int:
     if not woken:
         return 0
     rows = list(
-        (await session.execute(select(C).where(C.id.in_(woken)).execution_options(populate_existing=True))).scalars()
+        (
+            await session.execute(
+                select(Conversation).where(Conversation.id.in_(woken)).execution_options(populate_existing=True)
+            )
+        ).scalars()
     )
     for c in rows:
         session.add(
@@ -142,9 +145,9 @@ async def wake_due(session: AsyncSession, now: datetime, limit: int) -> int:
 async def next_wake(session: AsyncSession) -> datetime | None:
     return (
         await session.execute(
-            select(C.snoozed_until)
-            .where(C.snoozed_at.is_not(None), C.snoozed_until.is_not(None))
-            .order_by(C.snoozed_until)
+            select(Conversation.snoozed_until)
+            .where(Conversation.snoozed_at.is_not(None), Conversation.snoozed_until.is_not(None))
+            .order_by(Conversation.snoozed_until)
             .limit(1)
         )
     ).scalar()

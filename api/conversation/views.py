@@ -1,4 +1,4 @@
-"""The inbox views of R1 (Walmart's Message Center filters) and list filters, as SQL predicates."""
+"""The inbox views (modelled on Walmart's Message Center filters) and list filters, as SQL predicates."""
 
 from __future__ import annotations
 
@@ -11,22 +11,22 @@ from sqlalchemy import ColumnElement, and_, false, func, literal_column, or_
 from api.kit.search import query_terms, to_tsquery_text
 from api.models import Conversation
 
-C = Conversation
-
 # Written to match the partial indexes' predicates exactly (bare booleans, a literal category):
 # `unread IS true` or a bound parameter would keep PostgreSQL from using them (measured at 1M
 # conversations: the failed view went from a 418 ms sequential scan to 0.2 ms).
 # A snoozed conversation leaves every list but "snoozed" until it wakes (the extra condition still
 # implies each partial index's predicate, so the plans stay index range scans).
-_AWAKE = C.snoozed_at.is_(None)
+_AWAKE = Conversation.snoozed_at.is_(None)
 VIEWS: dict[str, ColumnElement[bool]] = {
-    "all": and_(C.spam_reason.is_(None), _AWAKE),
-    "unread": and_(C.unread, C.spam_reason.is_(None), _AWAKE),
-    "response_needed": and_(C.waiting_since.is_not(None), C.spam_reason.is_(None), _AWAKE),
-    "customer_care": and_(C.category == literal_column("'walmart_customer_care'"), C.spam_reason.is_(None), _AWAKE),
-    "failed": and_(C.has_failed_delivery, _AWAKE),
-    "spam": and_(C.spam_reason.is_not(None), _AWAKE),
-    "snoozed": C.snoozed_at.is_not(None),
+    "all": and_(Conversation.spam_reason.is_(None), _AWAKE),
+    "unread": and_(Conversation.unread, Conversation.spam_reason.is_(None), _AWAKE),
+    "response_needed": and_(Conversation.waiting_since.is_not(None), Conversation.spam_reason.is_(None), _AWAKE),
+    "customer_care": and_(
+        Conversation.category == literal_column("'walmart_customer_care'"), Conversation.spam_reason.is_(None), _AWAKE
+    ),
+    "failed": and_(Conversation.has_failed_delivery, _AWAKE),
+    "spam": and_(Conversation.spam_reason.is_not(None), _AWAKE),
+    "snoozed": Conversation.snoozed_at.is_not(None),
 }
 # Counts stop at this many per view (the inbox shows "10,000+"): exact counts over a million rows
 # cost a full scan per request, capped ones are index-only scans.
@@ -36,10 +36,13 @@ COUNT_CAP = 10_000
 _now = func.now()
 # Evaluated in the database at query time, matching sla.service.state_at.
 SLA_STATES: dict[str, ColumnElement[bool]] = {
-    "none": C.sla_deadline.is_(None),
-    "ok": and_(C.sla_deadline > _now, or_(C.sla_due_soon_at.is_(None), C.sla_due_soon_at > _now)),
-    "due_soon": and_(C.sla_due_soon_at <= _now, C.sla_deadline > _now),
-    "overdue": C.sla_deadline <= _now,
+    "none": Conversation.sla_deadline.is_(None),
+    "ok": and_(
+        Conversation.sla_deadline > _now,
+        or_(Conversation.sla_due_soon_at.is_(None), Conversation.sla_due_soon_at > _now),
+    ),
+    "due_soon": and_(Conversation.sla_due_soon_at <= _now, Conversation.sla_deadline > _now),
+    "overdue": Conversation.sla_deadline <= _now,
 }
 
 
@@ -61,25 +64,25 @@ class ConversationFilters:
     def predicates(self, *, with_search: bool = True) -> list[ColumnElement[bool]]:
         p: list[ColumnElement[bool]] = []
         if self.channel_id:
-            p.append(C.channel_id == self.channel_id)
+            p.append(Conversation.channel_id == self.channel_id)
         if self.marketplace:
-            p.append(C.marketplace == self.marketplace)
+            p.append(Conversation.marketplace == self.marketplace)
         if self.unassigned:
-            p.append(C.assignee_id.is_(None))
+            p.append(Conversation.assignee_id.is_(None))
         elif self.assignee_id:
-            p.append(C.assignee_id == self.assignee_id)
+            p.append(Conversation.assignee_id == self.assignee_id)
         if self.team_id:
-            p.append(C.team_id == self.team_id)
+            p.append(Conversation.team_id == self.team_id)
         if self.status:
-            p.append(C.status == self.status)
+            p.append(Conversation.status == self.status)
         if self.category:
-            p.append(C.category == self.category)
+            p.append(Conversation.category == self.category)
         if self.priority:
-            p.append(C.priority == self.priority)
+            p.append(Conversation.priority == self.priority)
         if self.label:
-            p.append(C.labels.contains([self.label]))
+            p.append(Conversation.labels.contains([self.label]))
         if self.customer_id:
-            p.append(C.customer_id == self.customer_id)
+            p.append(Conversation.customer_id == self.customer_id)
         if self.sla_state:
             p.append(SLA_STATES[self.sla_state])
         if self.q and with_search:
@@ -97,12 +100,12 @@ def search_predicate(q: str) -> ColumnElement[bool]:
     """
     terms = query_terms(q)
     text_match: ColumnElement[bool] = (
-        C.search_vector.op("@@")(func.to_tsquery("simple", to_tsquery_text(terms))) if terms else false()
+        Conversation.search_vector.op("@@")(func.to_tsquery("simple", to_tsquery_text(terms))) if terms else false()
     )
     stripped = q.strip()
     if stripped and " " not in stripped:
         escaped = stripped.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        return or_(C.order_external_id.like(escaped + "%", escape="\\"), text_match)
+        return or_(Conversation.order_external_id.like(escaped + "%", escape="\\"), text_match)
     return text_match
 
 
@@ -114,8 +117,8 @@ def counts_columns(organization_id: Any, predicates: list[ColumnElement[bool]]) 
     for name, view in VIEWS.items():
         capped = (
             select(literal_column("1"))
-            .select_from(C)
-            .where(C.organization_id == organization_id, view, *predicates)
+            .select_from(Conversation)
+            .where(Conversation.organization_id == organization_id, view, *predicates)
             .limit(COUNT_CAP + 1)
             .subquery()
         )
