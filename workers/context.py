@@ -16,9 +16,8 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.attachment import service as attachment_service
-from api.config import get_settings
+from api.config import get_settings, service_urls
 from api.db import create_engine, create_sessionmaker
-from api.embedded import resolve_service_urls
 from workers.loops import Listener, LoopRunner, asyncpg_connect
 from workers.tasks import sync
 from workers.tasks.attachments import attachment_loop, upload_cleanup_loop
@@ -64,7 +63,7 @@ async def _schema_revision(engine: AsyncEngine) -> str | None:
 
 async def startup(ctx: dict[str, Any]) -> None:
     settings = get_settings()
-    urls = resolve_service_urls(settings)
+    urls = service_urls(settings)
     engine = create_engine(urls.database_url, settings, pool_size=10)
     current = await _schema_revision(engine)
     head = expected_revision()
