@@ -136,7 +136,7 @@ def _worker(url: str) -> subprocess.Popen[bytes]:
 
 
 async def _produce(maker: Any, org_id: uuid.UUID, count: int, per_tx: int, interval: float) -> None:
-    from api import events
+    from api.outbox import events
 
     data = {
         "conversation_id": str(uuid.uuid4()),

@@ -3,7 +3,7 @@ import random
 import pytest
 
 from api.kit.outbound import OutboundPolicy
-from api.realtime.relay import relay_once
+from api.outbox.relay import relay_once
 from api.webhook.dispatcher import Dispatcher
 from api.webhook.sender import WebhookSender
 

@@ -11,10 +11,10 @@ import uuid
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from api import events
 from api.automation.service import process_message
 from api.kit.time import utc_now
 from api.models import Conversation, Message, Notification, Reminder, TeamMember
+from api.outbox import events
 from workers.loops import MORE, TRANSIENT, Loop, StepResult
 
 log = logging.getLogger(__name__)
