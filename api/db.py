@@ -10,6 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from api.config import Settings
 
+# The type of a sessionmaker, for code that must not import SQLAlchemy itself (the workers).
+Sessionmaker = async_sessionmaker[AsyncSession]
+
 
 def create_engine(database_url: str, settings: Settings, *, pool_size: int | None = None) -> AsyncEngine:
     return create_async_engine(

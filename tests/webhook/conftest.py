@@ -4,8 +4,8 @@ import pytest
 
 from api.kit.outbound import OutboundPolicy
 from api.outbox.relay import relay_once
-from api.webhook.dispatcher import Dispatcher
 from api.webhook.sender import WebhookSender
+from workers.webhook_dispatcher import Dispatcher
 
 
 @pytest.fixture

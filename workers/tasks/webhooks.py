@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from api.config import Settings
 from api.kit.crypto import CredentialCipher
 from api.kit.outbound import policy_for
-from api.webhook.dispatcher import Dispatcher
 from api.webhook.sender import WebhookSender
 from workers.loops import Loop, LoopRunner
+from workers.webhook_dispatcher import Dispatcher
 
 
 def build_dispatcher(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> Dispatcher:
