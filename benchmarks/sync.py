@@ -121,7 +121,7 @@ async def throughput(url: str, sandbox: SandboxProcess) -> tuple[float, int, flo
     from api.kit.crypto import CredentialCipher
     from api.kit.outbound import OutboundPolicy
     from api.sync import polling
-    from api.sync.runtime import SyncRuntime
+    from workers.sync_runtime import WorkerSyncRuntime as SyncRuntime
 
     stores = (await sandbox.client.get("/_sandbox/stores")).json()["stores"]
     _, channels, _ = await _channels(url, stores)
