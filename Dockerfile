@@ -6,6 +6,7 @@ COPY pyproject.toml README.md alembic.ini ./
 COPY api ./api
 COPY workers ./workers
 COPY sandbox ./sandbox
+COPY hourglass ./hourglass
 COPY migrations ./migrations
 RUN pip install . && useradd --system --uid 10001 hourglass
 USER hourglass

@@ -57,7 +57,7 @@ test-frontend: $(FRONTEND_STAMP)
 
 lint: install
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy api workers sandbox
+	$(VENV)/bin/mypy api workers sandbox hourglass
 	$(VENV)/bin/lint-imports
 
 openapi: install

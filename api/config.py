@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
@@ -20,7 +21,8 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="HOURGLASS_", env_file=".env", extra="ignore")
 
-    # When unset, `hourglass` starts embedded PostgreSQL / Redis servers under `data_dir`.
+    # When unset, the `hourglass` command (hourglass/embedded.py) starts embedded PostgreSQL / Redis servers
+    # under `data_dir` and sets them for the API and worker processes it starts.
     database_url: str | None = None
     redis_url: str | None = None
     data_dir: Path = Path(".hourglass")
@@ -156,6 +158,31 @@ def secret_key_problem(settings: Settings) -> str | None:
     if len(secret) < MIN_SECRET_KEY_LENGTH:
         return f"HOURGLASS_SECRET_KEY is {len(secret)} characters long; at least {MIN_SECRET_KEY_LENGTH} are required"
     return None
+
+
+@dataclass(frozen=True)
+class ServiceUrls:
+    database_url: str
+    redis_url: str
+
+
+def service_urls(settings: Settings) -> ServiceUrls:
+    """The PostgreSQL and Redis this process uses. The API and the workers never start servers: the
+    `hourglass` command resolves them first (starting embedded ones when none are configured) and hands
+    the URLs to the processes it runs."""
+    missing = [name for name, url in (("DATABASE", settings.database_url), ("REDIS", settings.redis_url)) if not url]
+    if missing:
+        names = " and ".join(f"HOURGLASS_{m}_URL" for m in missing)
+        raise RuntimeError(f"{names} not set: start through `hourglass serve|worker`, which provides embedded servers")
+    return ServiceUrls(normalise_database_url(settings.database_url or ""), settings.redis_url or "")
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept postgres:// and postgresql:// URLs and use the asyncpg driver."""
+    for prefix in ("postgres://", "postgresql://", "postgresql+psycopg://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix) :]
+    return url
 
 
 @lru_cache

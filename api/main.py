@@ -28,14 +28,13 @@ from api.bulk.endpoints import router as bulk_router
 from api.case.endpoints import router as case_router
 from api.channel.endpoints import router as channel_router
 from api.compliance.endpoints import router as compliance_router
-from api.config import Settings, get_settings
+from api.config import Settings, get_settings, service_urls
 from api.conversation.endpoints import router as conversation_router
 from api.csat.endpoints import router as csat_router
 from api.csat.public import router as csat_public_router
 from api.customer.endpoints import router as customer_router
 from api.db import create_engine, create_sessionmaker
 from api.draft_lock.endpoints import router as draft_lock_router
-from api.embedded import resolve_service_urls
 from api.export.endpoints import router as export_router
 from api.kit.crypto import CredentialCipher
 from api.kit.errors import PROBLEM_BASE, PROBLEM_MEDIA_TYPE, HourglassError, database_refusal, document_problems
@@ -170,7 +169,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        urls = resolve_service_urls(settings)
+        urls = service_urls(settings)
         app.state.engine = create_engine(urls.database_url, settings)
         app.state.sessionmaker = create_sessionmaker(app.state.engine)
         app.state.redis = Redis.from_url(urls.redis_url, decode_responses=False)

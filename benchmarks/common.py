@@ -65,7 +65,7 @@ def server_url() -> str:
     """The PostgreSQL server to benchmark on: HOURGLASS_BENCH_DATABASE_URL, the test URL, or embedded."""
     url = os.environ.get("HOURGLASS_BENCH_DATABASE_URL") or os.environ.get("HOURGLASS_TEST_DATABASE_URL")
     if not url:
-        from api.embedded import start_embedded_postgres
+        from hourglass.embedded import start_embedded_postgres
 
         url = start_embedded_postgres(ROOT / ".hourglass-bench")
     return url.replace("postgresql+asyncpg://", "postgresql://")
@@ -74,7 +74,7 @@ def server_url() -> str:
 def redis_url() -> str:
     url = os.environ.get("HOURGLASS_BENCH_REDIS_URL") or os.environ.get("HOURGLASS_TEST_REDIS_URL")
     if not url:
-        from api.embedded import start_embedded_redis
+        from hourglass.embedded import start_embedded_redis
 
         url = start_embedded_redis(ROOT / ".hourglass-bench")
     return url
@@ -115,7 +115,7 @@ class ApiProcess:
             "HOURGLASS_OUTBOUND_ALLOWED": "127.0.0.0/8",  # the sandbox and receivers run on loopback
         }
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "serve", "--port", str(self.port)], cwd=ROOT, env=env
+            [sys.executable, "-m", "hourglass", "serve", "--port", str(self.port)], cwd=ROOT, env=env
         )
         self.url = f"http://127.0.0.1:{self.port}"
 

@@ -44,7 +44,7 @@ class WorkerProcess:
     def __init__(self, database_url: str) -> None:
         env = {**os.environ, "HOURGLASS_DATABASE_URL": database_url, "HOURGLASS_REDIS_URL": redis_url(),
                "HOURGLASS_LOG_LEVEL": "WARNING", "HOURGLASS_OUTBOUND_ALLOWED": "127.0.0.0/8"}  # fmt: skip
-        self.proc = subprocess.Popen([sys.executable, "-m", "api.cli", "worker"], cwd=ROOT, env=env)
+        self.proc = subprocess.Popen([sys.executable, "-m", "hourglass", "worker"], cwd=ROOT, env=env)
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -82,7 +82,7 @@ async def trickle(api_url: str, key: str, channel_id: uuid.UUID, seconds: float)
 
 
 async def main() -> None:
-    from api.demo import seed_demo
+    from hourglass.demo import seed_demo
 
     url = await fresh_database("hourglass_bench_idle_worker")
     sa_url = url.replace("postgresql://", "postgresql+asyncpg://")

@@ -138,7 +138,7 @@ def _worker(database_url: str) -> subprocess.Popen[bytes]:
         "HOURGLASS_LOG_LEVEL": "WARNING",
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "worker"],
+        [sys.executable, "-m", "hourglass", "worker"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

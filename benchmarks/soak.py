@@ -165,7 +165,7 @@ class Api:
     def __init__(self, name: str, env: dict[str, str]) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.proc = Proc(name, ["-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)], env)
+        self.proc = Proc(name, ["-m", "hourglass", "serve", "--host", "127.0.0.1", "--port", str(self.port)], env)
 
     async def ready(self) -> None:
         await _wait_http(self.url + "/readyz", self.proc)
@@ -512,8 +512,8 @@ async def _run() -> None:
             receiver = Proc("receiver", ["-m", "benchmarks.soak", "receiver", str(receiver_port), seed["secret"]])
             apis = [Api("api-1", env), Api("api-2", env)]
             workers = [
-                Proc("worker-1", ["-m", "api.cli", "worker"], env),
-                Proc("worker-2", ["-m", "api.cli", "worker"], env),
+                Proc("worker-1", ["-m", "hourglass", "worker"], env),
+                Proc("worker-2", ["-m", "hourglass", "worker"], env),
             ]
             for api in apis:
                 await api.ready()
@@ -550,7 +550,7 @@ async def _run() -> None:
             print(f"soak: SIGKILL api-1 and worker-1 at +{kill_at - started:.1f} s", flush=True)
             await asyncio.sleep(max(5.0, SECONDS * 0.05))
             replacement = Api("api-1b", env)
-            workers[0] = Proc("worker-1b", ["-m", "api.cli", "worker"], env)
+            workers[0] = Proc("worker-1b", ["-m", "hourglass", "worker"], env)
             await replacement.ready()
             apis[0] = replacement  # the clients' next attempts may use it
             recovered_at = time.time()

@@ -67,7 +67,7 @@ class WorkerProcess:
     def __init__(self, database_url: str) -> None:
         env = {**os.environ, "HOURGLASS_DATABASE_URL": database_url, "HOURGLASS_REDIS_URL": redis_url(),
                "HOURGLASS_LOG_LEVEL": "WARNING", "HOURGLASS_OUTBOUND_ALLOWED": "127.0.0.0/8"}  # fmt: skip
-        self.proc = subprocess.Popen([sys.executable, "-m", "api.cli", "worker"], cwd=ROOT, env=env)
+        self.proc = subprocess.Popen([sys.executable, "-m", "hourglass", "worker"], cwd=ROOT, env=env)
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -79,13 +79,13 @@ async def _channels(
 ) -> tuple[uuid.UUID, dict[str, uuid.UUID], str]:
     """An organization with one channel per store (credentials checked with the sandbox), and an API key."""
     from api.auth import service
-    from api.channel.connectors.profiles import sandbox_channel
     from api.config import Settings
     from api.db import create_engine, create_sessionmaker
     from api.kit.crypto import CredentialCipher
     from api.kit.outbound import OutboundPolicy
     from api.models import Channel
     from api.sync import onboarding
+    from hourglass.sandbox_profiles import sandbox_channel
 
     loopback = OutboundPolicy(["127.0.0.0/8"])  # the sandbox runs on loopback
 
@@ -121,7 +121,7 @@ async def throughput(url: str, sandbox: SandboxProcess) -> tuple[float, int, flo
     from api.kit.crypto import CredentialCipher
     from api.kit.outbound import OutboundPolicy
     from api.sync import polling
-    from api.sync.runtime import SyncRuntime
+    from workers.sync_runtime import WorkerSyncRuntime as SyncRuntime
 
     stores = (await sandbox.client.get("/_sandbox/stores")).json()["stores"]
     _, channels, _ = await _channels(url, stores)

@@ -132,11 +132,11 @@ def _worker(url: str) -> subprocess.Popen[bytes]:
         "HOURGLASS_OUTBOUND_ALLOWED": json.dumps(["127.0.0.0/8"]),
         "HOURGLASS_LOG_LEVEL": "WARNING",
     }
-    return subprocess.Popen([sys.executable, "-m", "api.cli", "worker"], cwd=ROOT, env=env)
+    return subprocess.Popen([sys.executable, "-m", "hourglass", "worker"], cwd=ROOT, env=env)
 
 
 async def _produce(maker: Any, org_id: uuid.UUID, count: int, per_tx: int, interval: float) -> None:
-    from api import events
+    from api.outbox import events
 
     data = {
         "conversation_id": str(uuid.uuid4()),

@@ -23,7 +23,7 @@ def _url() -> str:
     if configured:
         return configured
     from api.config import get_settings
-    from api.embedded import resolve_service_urls
+    from hourglass.embedded import resolve_service_urls
 
     return resolve_service_urls(get_settings()).database_url
 

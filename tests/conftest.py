@@ -22,12 +22,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_asyn
 
 from api.auth import service as auth_service
 from api.auth.principal import SCOPES
-from api.config import Settings
+from api.config import Settings, normalise_database_url
 from api.db import create_engine, create_sessionmaker
-from api.embedded import normalise_database_url, start_embedded_postgres, start_embedded_redis
 from api.main import create_app
 from api.models import Base
 from api.ops.migrations import upgrade
+from hourglass.embedded import start_embedded_postgres, start_embedded_redis
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DATA_DIR = ROOT / ".hourglass-test"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from api.demo import connect_sandbox, demo_outbound_allowed, sandbox_destinations, seed_demo
 from api.kit.outbound import parse_allow_entry
+from hourglass.demo import connect_sandbox, demo_outbound_allowed, sandbox_destinations, seed_demo
 from sandbox import Sandbox
 from sandbox.admin import store_json
 from tests.connectors.helpers import sandbox_config

@@ -11,10 +11,10 @@ import httpx
 from sqlalchemy import func, select
 
 from api.automation.matcher import in_business_hours
-from api.demo import seed_demo
-from api.demo_rules import CALENDAR, CAPACITY
 from api.models import AssignmentRule, AutoReplyRule, BusinessCalendar, Team
 from api.sla.calendar import BusinessCalendar as Calendar
+from hourglass.demo import seed_demo
+from hourglass.demo_rules import CALENDAR, CAPACITY
 from tests.automation.test_pipeline import drain
 from tests.helpers import push
 

@@ -81,7 +81,7 @@ def test_serve_in_embedded_mode_and_stop_what_it_started(tmp_path):
     data = tmp_path / "data"
     env = _env(data, HOURGLASS_SECRET_KEY=SECRET)
     migrate = subprocess.run(
-        [sys.executable, "-m", "api.cli", "migrate"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180
+        [sys.executable, "-m", "hourglass", "migrate"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180
     )
     assert migrate.returncode == 0, migrate.stderr[-2000:]
     assert (data / "pg" / "PG_VERSION").exists()
@@ -90,7 +90,7 @@ def test_serve_in_embedded_mode_and_stop_what_it_started(tmp_path):
 
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "hourglass", "serve", "--port", str(port)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -112,7 +112,7 @@ def test_demo_ctrl_c_stops_its_servers_and_a_joining_admin_leaves_them(tmp_path)
     port = _free_port()
     # Ctrl+C in a terminal sends SIGINT to the whole foreground process group: reproduce that.
     demo = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "demo", "--no-sandbox", "--port", str(port)],
+        [sys.executable, "-m", "hourglass", "demo", "--no-sandbox", "--port", str(port)],
         cwd=ROOT,
         env=_env(data),
         stdout=subprocess.DEVNULL,
@@ -129,7 +129,7 @@ def test_demo_ctrl_c_stops_its_servers_and_a_joining_admin_leaves_them(tmp_path)
 
         # An admin command beside the demo joins its servers and leaves them running.
         admin = subprocess.run(
-            [sys.executable, "-m", "api.cli", "admin", "create-org", "Beside the demo"],
+            [sys.executable, "-m", "hourglass", "admin", "create-org", "Beside the demo"],
             cwd=ROOT,
             env=_env(data, HOURGLASS_SECRET_KEY=secret_file.read_text().strip()),
             capture_output=True,

@@ -42,7 +42,7 @@ def server(settings: Settings, tmp_path_factory):  # type: ignore[no-untyped-def
         "HOURGLASS_METRICS_TOKEN": METRICS_TOKEN,
     }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "hourglass", "serve", "--port", str(port)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -214,7 +214,7 @@ def test_commands_refuse_to_start_without_a_real_secret(tmp_path, command, secre
     if secret is not None:
         env["HOURGLASS_SECRET_KEY"] = secret
     done = subprocess.run(
-        [sys.executable, "-m", "api.cli", *command], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "hourglass", *command], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 2, done.stderr[-2000:]
     assert "HOURGLASS_SECRET_KEY" in done.stderr

@@ -13,9 +13,8 @@ from alembic.script import ScriptDirectory
 from prometheus_client import start_http_server
 
 from api.attachment import service as attachment_service
-from api.config import get_settings
+from api.config import get_settings, service_urls
 from api.db import DATABASE_UNAVAILABLE, Engine, create_engine, create_sessionmaker, schema_revision
-from api.embedded import resolve_service_urls
 from workers.loops import Listener, LoopRunner, asyncpg_connect
 from workers.tasks import sync
 from workers.tasks.attachments import attachment_loop, upload_cleanup_loop
@@ -57,7 +56,7 @@ async def _schema_revision(engine: Engine) -> str | None:
 
 async def startup(ctx: dict[str, Any]) -> None:
     settings = get_settings()
-    urls = resolve_service_urls(settings)
+    urls = service_urls(settings)
     engine = create_engine(urls.database_url, settings, pool_size=10)
     current = await _schema_revision(engine)
     head = expected_revision()

@@ -7,8 +7,7 @@ from typing import Any, ClassVar
 from arq import cron, func
 from arq.connections import RedisSettings
 
-from api.config import get_settings
-from api.embedded import resolve_service_urls
+from api.config import get_settings, service_urls
 from workers.context import shutdown, startup
 from workers.tasks.bulk import JOB_TIMEOUT_SECONDS, bulk_job_created_job, resume_bulk_jobs_job
 from workers.tasks.cases import case_followups_job
@@ -28,7 +27,7 @@ RETENTION_TIMEOUT_SECONDS = 3600
 
 
 def redis_settings() -> RedisSettings:
-    return RedisSettings.from_dsn(resolve_service_urls(get_settings()).redis_url)
+    return RedisSettings.from_dsn(service_urls(get_settings()).redis_url)
 
 
 class WorkerSettings:

@@ -17,12 +17,13 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from api import audit, events
+from api import audit
 from api.assignment.selectors import available, distribute
 from api.assignment.service import candidates
-from api.events import PendingEvent
 from api.models import Conversation, Team
 from api.notification import service as notifications
+from api.outbox import events
+from api.outbox.events import PendingEvent
 from api.webhook.payloads import ConversationData
 
 

@@ -16,11 +16,12 @@ from datetime import datetime
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import audit, events
+from api import audit
 from api.assignment.selectors import OFF_SHIFT, Candidate, pick_least_loaded, pick_round_robin, sticky
 from api.kit.time import utc_now
 from api.models import AssignmentRule, Conversation, Customer, Team, TeamMember, User
 from api.notification import service as notifications
+from api.outbox import events
 from api.rules.conditions import ASSIGNMENT_RULE, Facts, Held, match
 from api.shift.service import on_shift_view
 from api.webhook.payloads import ConversationData

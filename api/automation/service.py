@@ -18,7 +18,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import audit, events
+from api import audit
 from api.assignment import service as assignment
 from api.automation.classify import PRIORITY_RANK
 from api.automation.explain import Part, action_english, blocked_english, run_detail, run_reason
@@ -33,6 +33,7 @@ from api.kit.time import utc_now
 from api.message.outbound import queue_reply
 from api.models import AutomationRun, AutoReplyRule, Conversation, Customer, Message, Reminder, Team, User
 from api.notification import service as notifications
+from api.outbox import events
 from api.product_issue import service as product_issues
 from api.sla import repository as sla_repository
 from api.sla import service as sla_service

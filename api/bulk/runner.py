@@ -21,7 +21,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import events
 from api.auth.principal import Principal
 from api.bulk import repository
 from api.case import repository as case_repository
@@ -36,6 +35,7 @@ from api.macro import service as macros
 from api.message import outbound
 from api.message import repository as message_repository
 from api.models import BulkJob
+from api.outbox import events
 from api.template import service as templates
 from api.user import repository as user_repository
 from api.webhook.payloads import BulkJobData

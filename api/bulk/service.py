@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import audit, events
+from api import audit
 from api.auth.principal import Principal
 from api.bulk import repository
 from api.bulk.schemas import (
@@ -28,6 +28,7 @@ from api.conversation.views import ConversationFilters
 from api.kit.errors import Conflict, Forbidden, InvalidInput, NotFound, field_error
 from api.macro import repository as macro_repository
 from api.models import BulkJob
+from api.outbox import events
 from api.team import repository as team_repository
 from api.template import service as templates
 from api.user import repository as user_repository
@@ -136,7 +137,7 @@ async def _new_job(
         job.id,
         {"target": target, "action": action, "total": job.total},
     )
-    # The relay turns this event into the worker job (api/realtime/relay.py FOLLOW_UP_JOBS) once
+    # The relay turns this event into the worker job (api/outbox/relay.py FOLLOW_UP_JOBS) once
     # this transaction has committed: no job can start on rows that do not exist yet.
     events.emit(session, org, "bulk_job.created", BulkJobData.of(job))
     return job

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from api.events import PendingEvent
+from api.outbox.events import PendingEvent
 
 HOUR = 3600
 DEFAULT_HANDLING_SECONDS: dict[str, int] = {

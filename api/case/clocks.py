@@ -19,10 +19,10 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import events
 from api.case import clock_rules
-from api.events import PendingEvent
 from api.kit.ids import uuid7
+from api.outbox import events
+from api.outbox.events import PendingEvent
 from api.sla.effects import notification_event_data
 
 SCHEDULE_SQL = text(

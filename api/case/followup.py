@@ -12,12 +12,12 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import events
 from api.case import followup_rules, repository
 from api.compliance import service as compliance
 from api.compliance.rules import proactive_contact
 from api.message.outbound import queue_reply
 from api.models import Case, Conversation
+from api.outbox import events
 from api.template import pool as template_pool
 from api.template import service as templates
 from api.template.render import TemplateError

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import audit, events
+from api import audit
 from api.attachment import repository as attachments
 from api.auth.principal import Principal
 from api.case import clock_rules, clocks, followup, marketplace, notices, repository, states
@@ -35,6 +35,7 @@ from api.kit.ids import uuid7
 from api.kit.time import utc_now
 from api.models import Attachment, Case, CaseTransition, Conversation, Message, Order, User
 from api.order import repository as order_repository
+from api.outbox import events
 from api.webhook.payloads import CaseData, CaseUpdatedData, ConversationUpdatedData
 
 

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.kit.errors import NotFound
 from api.models import Channel
+from api.sync.leases import lock_key
 
 
 async def get(session: AsyncSession, organization_id: uuid.UUID, channel_id: uuid.UUID) -> Channel:
@@ -30,3 +31,17 @@ async def signed_for(session: AsyncSession, channel_id: uuid.UUID) -> Channel | 
     """A channel by id in any organization: only for a marketplace's push, whose signature (checked
     against this channel's credentials) is what identifies the tenant, not a principal."""
     return (await session.execute(select(Channel).where(Channel.id == channel_id))).scalar_one_or_none()
+
+
+async def save_credentials(session: AsyncSession, channel_id: uuid.UUID, encrypted: bytes) -> None:
+    """Store a channel's (re-encrypted) credentials, e.g. after a token refresh."""
+    await session.execute(update(Channel).where(Channel.id == channel_id).values(credentials_encrypted=encrypted))
+
+
+async def lock_credentials(session: AsyncSession, channel_id: uuid.UUID) -> bytes | None:
+    """Take the channel's refresh lock until the transaction ends, then read its stored credentials."""
+    await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_key("refresh", channel_id)})
+    stored: bytes | None = (
+        await session.execute(select(Channel.credentials_encrypted).where(Channel.id == channel_id))
+    ).scalar_one_or_none()
+    return stored

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import audit, events
+from api import audit
 from api.attachment import service as attachment_service
 from api.auth.principal import Principal
 from api.channel import repository as channel_repository
@@ -33,6 +33,7 @@ from api.models import Conversation, Message, Note
 from api.notification import service as notifications
 from api.order import repository as order_repository
 from api.order import service as order_service
+from api.outbox import events
 from api.sla import repository as sla_repository
 from api.sla import service as sla_service
 from api.team import repository as team_repository

@@ -16,13 +16,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import audit, events
+from api import audit
 from api.auth.principal import Principal
 from api.conversation import repository
 from api.conversation.service import payload
 from api.kit.errors import InvalidInput, field_error
 from api.kit.time import utc_now
 from api.models import AuditEntry, Conversation
+from api.outbox import events
 
 NOTIFY_CHANNEL = "hourglass_snooze"
 LONGEST = timedelta(days=90)

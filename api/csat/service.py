@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import audit, events
+from api import audit
 from api.auth.principal import Principal
 from api.compliance import service as compliance
 from api.compliance.csat import CsatDecision, csat_rule, decide, default_form, form_allowed
@@ -36,6 +36,7 @@ from api.kit.errors import FieldError, InvalidInput, field_error
 from api.kit.time import utc_now
 from api.message.outbound import queue_reply, recompute_waiting
 from api.models import Channel, Conversation, CsatSettings, CsatSurvey, Message
+from api.outbox import events
 from api.sla import service as sla_service
 from api.webhook.payloads import ConversationUpdatedData, CsatReceivedData
 

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import audit, events
+from api import audit
 from api.auth.principal import Principal
 from api.config import Settings
 from api.export import files
@@ -21,6 +21,7 @@ from api.export.writer import SUPERVISING_ROLES
 from api.kit.errors import Conflict, Forbidden, Gone, InvalidInput, NotFound, field_error
 from api.kit.pagination import CursorScope
 from api.models import Channel, Customer, ExportJob, Team, User
+from api.outbox import events
 from api.webhook.payloads import ExportData
 
 KIND_SCOPES: dict[str, str] = {

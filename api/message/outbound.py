@@ -24,13 +24,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import audit, events
+from api import audit
 from api.auth.principal import Principal
 from api.kit.errors import Conflict, InvalidInput, field_error
 from api.kit.time import utc_now
 from api.message import repository
 from api.message.content import contains_question
 from api.models import Channel, Conversation, Message, SlaClock
+from api.outbox import events
 from api.sla import escalation
 from api.sla import service as sla_service
 from api.webhook.payloads import ConversationUpdatedData, MessageData

@@ -35,7 +35,6 @@ from typing import Any
 import nh3
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import events
 from api.attachment import repository as attachment_repository
 from api.attachment import service as attachment_service
 from api.automation.classify import DEFAULT_CLASSIFIER, ORDER_STATUSES_THAT_MATTER, ClassificationInput
@@ -48,6 +47,7 @@ from api.message import repository
 from api.message.content import preview, thread_key
 from api.message.inbound import InboundMessage
 from api.models import Channel, Conversation, Message, SlaClock
+from api.outbox import events
 from api.sla import service as sla_service
 from api.sla.service import SlaChoice
 from api.webhook.payloads import ConversationCreatedData, MessageData

@@ -23,12 +23,13 @@ from sqlalchemy import and_, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from api import audit, events
+from api import audit
 from api.auth.principal import Principal
 from api.conversation.views import VIEWS
 from api.models import Conversation, Organization, OverflowAlert, OverflowSettings, User
 from api.notification import service as notifications
 from api.notification.schemas import OverflowSettingsRead, OverflowSettingsUpdate, OverflowStatus
+from api.outbox import events
 from api.shift.service import on_shift_view
 from api.webhook.payloads import OverflowData
 

@@ -14,11 +14,11 @@ from typing import Any, Literal
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import events
 from api.kit.ids import uuid7
 from api.kit.time import utc_now
 from api.models import Conversation, Note, Notification, User
 from api.notification.mentions import Mention, Person, find_mentions
+from api.outbox import events
 
 AssignedBy = Literal["person", "rule", "routing"]
 

@@ -7,7 +7,7 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import audit, events
+from api import audit
 from api.attachment import repository as attachment_repository
 from api.attachment import service as attachment_service
 from api.auth.principal import Principal
@@ -16,6 +16,7 @@ from api.kit.errors import Conflict
 from api.kit.time import utc_now
 from api.models import PrivacySettings
 from api.models.privacy import MIN_RETENTION_DAYS
+from api.outbox import events
 from api.privacy import policy, repository
 from api.privacy.schemas import (
     CustomerErasureResult,

@@ -18,8 +18,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.outbox.repository import PUBLISH_LOCK
 from api.realtime.frames import event_message
-from api.realtime.relay import PUBLISH_LOCK
 
 
 @dataclass

@@ -15,11 +15,12 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import audit, events
+from api import audit
 from api.assignment.selectors import available, pick_least_loaded
 from api.assignment.service import candidates
 from api.kit.time import utc_now
 from api.models import Conversation, Note, ShiftHandover, User
+from api.outbox import events
 from api.shift import handover_note, repository, roster
 from api.shift.service import OnShift, on_shift_view
 from api.sla import escalation

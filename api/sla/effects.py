@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, cast
 
-from api.events import PendingEvent, envelope
+from api.outbox.events import PendingEvent, envelope
 from api.webhook.payloads import ConversationData
 
 KIND_LABELS = {

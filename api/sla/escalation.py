@@ -12,9 +12,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import events
 from api.kit.ids import uuid7
 from api.models import Conversation, Notification
+from api.outbox import events
 from api.sla.effects import notification_event_data
 
 

@@ -22,12 +22,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from api import events
 from api.customer import repository as customer_repository
-from api.events import PendingEvent
 from api.kit.time import utc_now
 from api.models import Conversation, SlaClock, SlaPolicy
 from api.models.sla import BREACH_TIER
+from api.outbox import events
+from api.outbox.events import PendingEvent
 from api.sla import cache, repository
 from api.sla.calendar import BusinessCalendar as Calendar
 from api.sla.calendar import DeadlineUnreachable, add_business_time

@@ -29,8 +29,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import events
 from api.kit.ids import uuid7
+from api.outbox import events
 from api.shift.service import on_shift_view
 from api.sla import effects
 

@@ -17,9 +17,9 @@ from typing import Any, Final, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.events import EVENT_TYPES
 from api.message.content import preview
 from api.models import BulkJob, Case, Conversation, CsatSurvey, ExportJob, Message
+from api.outbox.events import EVENT_TYPES
 
 API_VERSION: Final = "2026-11-01"
 

@@ -13,13 +13,14 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import audit, events
+from api import audit
 from api.auth.principal import Principal
 from api.kit.crypto import CredentialCipher
 from api.kit.errors import Conflict, InvalidInput, field_error
 from api.kit.outbound import OutboundPolicy, OutboundRefused
 from api.kit.time import utc_now
 from api.models import Notification, OutboxEvent, User, WebhookDelivery, WebhookEndpoint
+from api.outbox import events
 from api.webhook import repository
 from api.webhook.fanout import delivery_row
 from api.webhook.payloads import API_VERSION, TEST_EVENT_TYPE

@@ -134,7 +134,7 @@ async def test_weak_passwords_are_refused_everywhere(tenant, sessionmaker, weak)
         with pytest.raises(InvalidInput):
             await auth_service.create_user(s, tenant.org_id, email="x@acme.test", name="X", password=weak)
 
-    from api.cli import app as cli
+    from hourglass.cli import app as cli
 
     result = CliRunner().invoke(
         cli,

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from sqlalchemy import select, update
 
-from api.events import envelope
 from api.message.inbound import InboundMessage
 from api.models import Channel, Conversation, Customer, Message, SlaClock
+from api.outbox.events import envelope
 from api.sync.inbound import ingest_batch
 from api.webhook.payloads import ConversationData, MessageData
 from tests.api.test_ingest_cost import statements
@@ -150,7 +150,8 @@ MESSAGE_PATH = [
     "api/assignment/service.py",
     "api/sla/service.py",
     "api/conversation/service.py",
-    "api/events.py",
+    "api/outbox/events.py",
+    "api/outbox/repository.py",
     "api/webhook/payloads.py",
 ]
 

@@ -26,7 +26,7 @@ SP_KEYS = ("lwa_client_id", "lwa_client_secret", "refresh_token", "access_token"
 
 @pytest.fixture
 def amazon_app(app, sb: Sandbox, monkeypatch) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    from api.demo import demo_connect_apps
+    from hourglass.demo import demo_connect_apps
 
     configured = demo_connect_apps([store_json(sb.state, sb.store("amazon"))], sb.http_url)
     settings = app.state.settings

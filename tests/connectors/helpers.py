@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from api.channel.connectors.base import Connector
-from api.channel.connectors.profiles import sandbox_channel
 from api.channel.connectors.registry import build
 from api.kit.outbound import OutboundPolicy
+from hourglass.sandbox_profiles import sandbox_channel
 from sandbox import Sandbox, SandboxConfig
 from sandbox.admin import store_json
 

@@ -1,7 +1,7 @@
 """The demo's insight data: CSAT on (an eBay resolution gets an in-thread question, a Walmart one
 none) and a mug whose damage rate jumped in the latest week, with the messages behind it."""
 
-from api.demo import seed_demo
+from hourglass.demo import seed_demo
 from tests.automation.test_pipeline import drain
 from tests.helpers import make_channel, push
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import httpx
 from sqlalchemy import func, select
 
-from api.demo import seed_demo
 from api.models import HelpSite, KnowledgeArticle, KnowledgeVariant
+from hourglass.demo import seed_demo
 from tests.helpers import push
 
 

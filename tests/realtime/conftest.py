@@ -5,8 +5,8 @@ from dataclasses import fields
 import pytest
 from websockets.asyncio.client import connect
 
+from api.outbox.relay import relay_once
 from api.realtime.config import RealtimeConfig
-from api.realtime.relay import relay_once
 from tests.webhook.receiver import serve
 
 

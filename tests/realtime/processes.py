@@ -34,7 +34,7 @@ class Process:
         self.log = log
         self._out = log.open("wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", *args], cwd=ROOT, env=env, stdout=self._out, stderr=subprocess.STDOUT
+            [sys.executable, "-m", "hourglass", *args], cwd=ROOT, env=env, stdout=self._out, stderr=subprocess.STDOUT
         )
 
     def stop(self) -> None:

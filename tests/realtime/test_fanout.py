@@ -153,7 +153,7 @@ async def test_a_socket_that_falls_behind_and_catches_up_keeps_order(hub, redis)
 
 @pytest.mark.parametrize("count", [1, 6])
 async def test_through_real_sockets_an_event_is_rendered_once(tenant, open_socket, sessionmaker, relay, renders, count):
-    from api import events
+    from api.outbox import events
 
     tokens = [tenant.agent_token, tenant.admin_token, tenant.api_key]
     socks = [await open_socket(tokens[i % 3]) for i in range(count)]

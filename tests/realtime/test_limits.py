@@ -10,8 +10,8 @@ from sqlalchemy import text
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from api import events
 from api.auth import service as auth_service
+from api.outbox import events
 from api.realtime import limits
 
 

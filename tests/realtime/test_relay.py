@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 from redis.asyncio import Redis
 from sqlalchemy import func, select
 
-from api import events
 from api.models import OutboxEvent, WebhookDelivery
-from api.realtime import relay as relay_module
+from api.outbox import events
+from api.outbox import relay as relay_module
+from api.outbox.relay import relay_once
 from api.realtime.catchup import catch_up
 from api.realtime.frames import org_channel
-from api.realtime.relay import relay_once
 
 
 async def _emit(sessionmaker, org_id, n=1, event_type="note.created"):

@@ -8,9 +8,9 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from api import events
 from api.auth import service as auth_service
-from api.realtime.relay import announce_reconnect
+from api.outbox import events
+from api.outbox.relay import announce_reconnect
 from tests.helpers import make_channel, push
 
 

@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from sqlalchemy import update
 
-from api.demo import seed_demo, seed_history
 from api.models import Channel
+from hourglass.demo import seed_demo, seed_history
 
 
 async def test_demo_week_of_history_per_store(app, database_url, sessionmaker):

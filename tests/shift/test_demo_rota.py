@@ -1,4 +1,4 @@
-"""The demo's follow-the-sun rota (api/demo_shifts.py): someone is on shift at every hour of the
+"""The demo's follow-the-sun rota (hourglass/demo_shifts.py): someone is on shift at every hour of the
 week, in winter and in summer time, and Li Na's shift ends while Carlos is on."""
 
 import uuid
@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from api.demo_shifts import HANDOVER_MINUTES, ROTA
 from api.shift import roster
+from hourglass.demo_shifts import HANDOVER_MINUTES, ROTA
 
 TEAM = uuid.UUID(int=1)
 PEOPLE = {r.email: uuid.UUID(int=10 + i) for i, r in enumerate(ROTA)}

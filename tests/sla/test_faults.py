@@ -22,10 +22,10 @@ from sqlalchemy import func, select, update
 from api.auth import service as auth_service
 from api.config import Settings
 from api.db import create_engine, create_sessionmaker
-from api.embedded import start_embedded_postgres, start_embedded_redis, stop_embedded_redis
 from api.message.inbound import InboundMessage
 from api.message.pipeline import receive
 from api.models import Channel, OutboxEvent, SlaTimer
+from hourglass.embedded import start_embedded_postgres, start_embedded_redis, stop_embedded_redis
 
 ROOT = Path(__file__).resolve().parents[2]
 CONVERSATIONS = 300
@@ -46,7 +46,7 @@ class Stack:
             "HOURGLASS_SECRET_KEY": "sla-fault-test-secret-key-0123456789abcdef",
         }
         subprocess.run(
-            [sys.executable, "-m", "api.cli", "migrate"],
+            [sys.executable, "-m", "hourglass", "migrate"],
             cwd=ROOT,
             env=self.env,
             check=True,
@@ -57,7 +57,7 @@ class Stack:
 
     def start_worker(self) -> subprocess.Popen[bytes]:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "worker"],
+            [sys.executable, "-m", "hourglass", "worker"],
             cwd=ROOT,
             env=self.env,
             stdout=subprocess.DEVNULL,

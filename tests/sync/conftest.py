@@ -14,9 +14,9 @@ import uvicorn
 
 from api.kit.outbound import OutboundPolicy
 from api.sync import delivery, polling, pushes
-from api.sync.runtime import SyncRuntime
 from sandbox import Sandbox
 from tests.connectors.helpers import channel_body, sandbox_config
+from workers.sync_runtime import WorkerSyncRuntime as SyncRuntime
 
 
 @pytest.fixture

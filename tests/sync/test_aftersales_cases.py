@@ -14,10 +14,10 @@ from api.channel.connectors.base import Permanent
 from api.channel.connectors.ebay import EbayConnector
 from api.models import AuditEntry, Channel
 from api.sync import aftersales as sync_aftersales
-from api.sync.runtime import SyncRuntime
 from sandbox import aftersales
 from tests.automation.test_pipeline import drain
 from tests.sync.conftest import connect
+from workers.sync_runtime import WorkerSyncRuntime as SyncRuntime
 
 
 async def refresh(rt: SyncRuntime, channel: dict[str, Any]) -> dict[str, int]:

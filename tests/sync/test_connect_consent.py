@@ -28,7 +28,7 @@ PUBLIC = "http://hourglass.test"
 def apps(app, sb: Sandbox, monkeypatch) -> dict[str, dict[str, str]]:  # type: ignore[no-untyped-def]
     """The sandbox's first stores as this deployment's marketplace apps; only the sandbox's own
     host:ports allowed outbound; callbacks registered as a developer registers them."""
-    from api.demo import demo_connect_apps
+    from hourglass.demo import demo_connect_apps
 
     stores = [store_json(sb.state, sb.store(m)) for m in ("ebay", "shopee", "tiktok")]
     configured = demo_connect_apps(stores, sb.http_url)

@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from api.sync import delivery
-from api.sync.runtime import SyncRuntime
 from tests.sync.conftest import connect, deliver_all, poll
+from workers.sync_runtime import WorkerSyncRuntime as SyncRuntime
 
 ALL = ["ebay", "shopee", "tiktok", "amazon", "walmart"]
 FAST = {"delivery_max_attempts": 3, "delivery_backoff_seconds": 0.05, "timeout_seconds": 1}

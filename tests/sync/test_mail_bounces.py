@@ -21,10 +21,10 @@ from sqlalchemy import select
 from api.kit.outbound import OutboundPolicy
 from api.models import SlaClock
 from api.sync import delivery
-from api.sync.runtime import SyncRuntime
 from sandbox import Sandbox
 from tests.connectors.helpers import sandbox_config
 from tests.sync.conftest import connect, deliver_all, poll
+from workers.sync_runtime import WorkerSyncRuntime as SyncRuntime
 
 CARRIER_LINK = "Your parcel is on its way: https://www.ups.com/track?tracknum=1Z999AA10123456784"
 

@@ -156,7 +156,7 @@ async def test_two_processes_refreshing_one_rotating_token_both_succeed(tenant, 
     import uuid
 
     from api.models import Channel
-    from api.sync.runtime import SyncRuntime
+    from workers.sync_runtime import WorkerSyncRuntime as SyncRuntime
 
     channel = await connect(tenant.api, sb, "shopee")
     sb.state.clock.advance(5 * 3600)  # access tokens last 4 hours

@@ -20,11 +20,11 @@ import httpx
 import pytest
 
 from api.kit.outbound import OutboundPolicy, OutboundRefused, OutboundTransport, outbound_client
-from api.sync.runtime import SyncRuntime
 from tests.connectors.helpers import channel_body
 from tests.kit.certs import self_signed
 from tests.sync.conftest import poll
 from tests.webhook.receiver import receiver
+from workers.sync_runtime import WorkerSyncRuntime as SyncRuntime
 
 # Every way to write "this machine" (and its neighbours on loopback) in a host.
 LOOPBACK_SPELLINGS = [

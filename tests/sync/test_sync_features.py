@@ -102,7 +102,7 @@ async def test_amazon_auto_reply_is_marked_and_not_counted(tenant, sb, rt):
 
 async def test_ebay_conversation_finds_its_order_through_buyer_and_listing(tenant, sb, rt):
     """eBay names a listing, never an order: the order the ERP pushed for this buyer and item is linked."""
-    from api.channel.connectors.profiles import sandbox_order
+    from hourglass.sandbox_profiles import sandbox_order
 
     channel = await connect(tenant.api, sb, "ebay")
     store = sb.store("ebay")

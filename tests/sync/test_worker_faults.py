@@ -1,4 +1,4 @@
-"""Fault tests with real worker processes (`python -m api.cli worker`), counted against the
+"""Fault tests with real worker processes (`python -m hourglass worker`), counted against the
 sandbox's ground truth:
 
 - a worker killed with SIGKILL mid-page while it polls five marketplaces (small pages, so the kill
@@ -81,7 +81,7 @@ class Workers:
     def start(self) -> subprocess.Popen[bytes]:
         log = open(self.logs / f"worker-{len(self.procs)}.log", "wb")
         proc = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "worker"], cwd=ROOT, env=self.env, stdout=log, stderr=log
+            [sys.executable, "-m", "hourglass", "worker"], cwd=ROOT, env=self.env, stdout=log, stderr=log
         )
         self.procs.append(proc)
         return proc

@@ -3,9 +3,9 @@ import random
 import pytest
 
 from api.kit.outbound import OutboundPolicy
-from api.realtime.relay import relay_once
-from api.webhook.dispatcher import Dispatcher
+from api.outbox.relay import relay_once
 from api.webhook.sender import WebhookSender
+from workers.webhook_dispatcher import Dispatcher
 
 
 @pytest.fixture

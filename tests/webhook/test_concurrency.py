@@ -15,11 +15,12 @@ from sqlalchemy import select
 from api.kit.outbound import OutboundPolicy
 from api.kit.time import utc_now
 from api.models import WebhookDelivery
-from api.webhook.dispatcher import Dispatcher, claim_due
+from api.webhook.delivery import claim_due
 from api.webhook.sender import WebhookSender
 from tests.helpers import make_channel, push
 from tests.webhook.receiver import serve
 from workers.tasks.webhooks import run_dispatch_loop
+from workers.webhook_dispatcher import Dispatcher
 
 EVENTS = 12
 CAP = 2

@@ -9,7 +9,7 @@ from standardwebhooks import Webhook
 
 from api.kit.time import utc_now
 from api.models import Notification, OutboxEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from api.webhook.dispatcher import LEASE, claim_due
+from api.webhook.delivery import LEASE, claim_due
 from api.webhook.retry import JITTER, SCHEDULE
 from tests.helpers import make_channel, push
 from tests.webhook.receiver import bound_socket, receiver, serve

@@ -10,9 +10,9 @@ from collections.abc import Callable
 
 from sqlalchemy import text
 
-from api import events
 from api.auth import service as auth_service
 from api.ops.metrics import LOOP_ERRORS, LOOP_ITERATIONS
+from api.outbox import events
 from workers.loops import CHANNELS, MORE, OUTBOX, Listener, Loop, LoopRunner, StepResult, asyncpg_connect, backoff
 
 HOUR = 3600.0

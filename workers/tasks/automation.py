@@ -8,13 +8,13 @@ from __future__ import annotations
 import logging
 import uuid
 
-from api import events
 from api.automation.service import process_message
 from api.conversation import repository as conversation_repository
 from api.db import Session, Sessionmaker
 from api.kit.time import utc_now
 from api.message import repository as message_repository
 from api.models import Notification
+from api.outbox import events
 from api.team import repository as team_repository
 from workers.loops import MORE, TRANSIENT, Loop, StepResult
 

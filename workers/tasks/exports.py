@@ -12,10 +12,10 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from api import events
 from api.config import get_settings
 from api.export import repository, sweep, writer
 from api.kit.time import utc_now
+from api.outbox import repository as outbox_repository
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ def _settings(ctx: dict[str, Any]) -> Any:
 
 async def export_created_job(ctx: dict[str, Any], outbox_id: int) -> str | None:
     async with ctx["sessionmaker"]() as session:
-        payload = await events.payload_of(session, outbox_id)
+        payload = await outbox_repository.payload_of(session, outbox_id)
     if not payload:
         return None
     return await writer.run(ctx["sessionmaker"], _settings(ctx), uuid.UUID(payload["data"]["id"]))

@@ -16,7 +16,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from api.db import Sessionmaker
-from api.realtime.relay import announce_reconnect, relay_once
+from api.outbox.relay import announce_reconnect, relay_once
 from workers.loops import MORE, OUTBOX, Loop, StepResult
 
 log = logging.getLogger(__name__)

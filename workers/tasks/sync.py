@@ -109,7 +109,7 @@ def start(runner: LoopRunner, ctx: dict[str, Any]) -> None:
     """Register the sync and delivery loops of this worker (called from workers.context.startup)."""
     from api.kit.crypto import CredentialCipher
     from api.kit.outbound import policy_for
-    from api.sync.runtime import SyncRuntime
+    from workers.sync_runtime import WorkerSyncRuntime as SyncRuntime
     from workers.tasks.delivery import delivery_loop
 
     settings = ctx["settings"]

@@ -9,9 +9,9 @@ from api.config import Settings
 from api.db import Sessionmaker
 from api.kit.crypto import CredentialCipher
 from api.kit.outbound import policy_for
-from api.webhook.dispatcher import Dispatcher
 from api.webhook.sender import WebhookSender
 from workers.loops import Loop, LoopRunner
+from workers.webhook_dispatcher import Dispatcher
 
 
 def build_dispatcher(settings: Settings, sessionmaker: Sessionmaker) -> Dispatcher:

@@ -1,5 +1,5 @@
 """The demo organization: an admin, two agents and a supervisor in two teams, office hours, automation
-and routing rules (api.demo_rules), an ERP channel, and one store per sandbox marketplace."""
+and routing rules (hourglass.demo_rules), an ERP channel, and one store per sandbox marketplace."""
 
 from __future__ import annotations
 
@@ -15,12 +15,12 @@ from api.auth import service as auth_service
 from api.auth.principal import SCOPES
 from api.config import get_settings
 from api.db import create_engine, create_sessionmaker
-from api.demo_insight import seed_demo_insight
-from api.demo_rules import seed_working_setup
-from api.demo_shifts import seed_demo_rota
 from api.kit.time import utc_now
 from api.knowledge.service import seed_demo_knowledge
 from api.models import ApiKey, Channel, Team
+from hourglass.demo_insight import seed_demo_insight
+from hourglass.demo_rules import seed_working_setup
+from hourglass.demo_shifts import seed_demo_rota
 
 if TYPE_CHECKING:
     from api.kit.crypto import CredentialCipher
@@ -144,10 +144,10 @@ async def connect_sandbox(database_url: str, stores: list[dict[str, Any]]) -> li
     """One channel per sandbox store in the demo organization, checked with a real call to the
     sandbox (as onboarding does, through the outbound policy with the sandbox's `host:port`s
     allowed), updated in place on later runs (matched by the store id)."""
-    from api.channel.connectors.profiles import sandbox_channel
     from api.kit.crypto import CredentialCipher
     from api.kit.outbound import OutboundPolicy
     from api.sync import onboarding
+    from hourglass.sandbox_profiles import sandbox_channel
 
     settings = get_settings()
     outbound = OutboundPolicy(demo_outbound_allowed(stores))
@@ -342,7 +342,7 @@ async def start_sandbox_traffic(
 
     import httpx
 
-    from api.channel.connectors.profiles import sandbox_order
+    from hourglass.sandbox_profiles import sandbox_order
 
     by_store = {c.store_id: c for c in connected}
     async with (
@@ -394,7 +394,7 @@ RETURNING_BUYER_MESSAGES = {
 async def _returning_buyer(
     sandbox: Any, api: Any, connected: list[ConnectedStore], orders: list[dict[str, Any]]
 ) -> None:
-    from api.channel.connectors.profiles import sandbox_order
+    from hourglass.sandbox_profiles import sandbox_order
 
     picked = []
     for marketplace in ("ebay", "shopee"):
@@ -455,10 +455,10 @@ async def pause_sandbox_channels(database_url: str) -> int:
 
 
 async def seed_history(database_url: str) -> int:
-    """A week of backfilled history on every demo store (api/demo_history.py), folded into the
+    """A week of backfilled history on every demo store (hourglass/demo_history.py), folded into the
     rollups at once so the dashboard shows the week on first load."""
-    from api.demo_history import backfill
     from api.reports import rollup
+    from hourglass.demo_history import backfill
 
     settings = get_settings()
     engine = create_engine(database_url, settings, pool_size=1)

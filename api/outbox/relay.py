@@ -2,7 +2,7 @@
 deliveries and follow-up jobs, at least once, in order.
 
 Ordering. One relay publishes at a time: each batch runs under a transaction-scoped advisory lock
-(`PUBLISH_LOCK`), claims the oldest unpublished rows in id order, and numbers them from a sequence
+(`repository.PUBLISH_LOCK`), claims the oldest unpublished rows in id order, and numbers them from a sequence
 (`seq`) in that order. Several relays may run (one per worker); the others wait on the lock, so
 they are hot standbys rather than parallel publishers. Parallel SKIP LOCKED claimers would be
 faster, but two batches published concurrently interleave, and a conversation's events could
@@ -35,17 +35,14 @@ from typing import Any, Protocol
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.kit.time import utc_now
+from api.outbox import repository
 from api.realtime.frames import CONTROL_CHANNEL, event_message, org_channel
 from api.webhook.fanout import create_deliveries
 
 log = logging.getLogger(__name__)
-
-# pg_advisory_xact_lock key: the relay holds it exclusively, catch-up shares it (see catchup.py).
-PUBLISH_LOCK = 0x48_47_52_65_6C_61_79  # "HGRelay"
 
 # Follow-up jobs per event type: arq job names the relay enqueues (after claiming, before commit),
 # each with a deterministic job id so a re-run does not enqueue twice. Domains add entries here;
@@ -58,21 +55,6 @@ FOLLOW_UP_JOBS: dict[str, tuple[str, ...]] = {
 }
 JOB_QUEUE = "hourglass"
 PUBLISH_TIMEOUT = 5.0
-
-_CLAIM = text(
-    """
-    SELECT id, organization_id, event_type, conversation_id, payload, created_at
-    FROM outbox_events WHERE published_at IS NULL ORDER BY id LIMIT :limit
-    """
-)
-_NUMBERS = text("SELECT nextval('outbox_publish_seq') FROM generate_series(1, :n)")
-_STAMP = text(
-    """
-    UPDATE outbox_events o SET seq = v.seq, published_at = :now
-    FROM unnest(CAST(:ids AS bigint[]), CAST(:seqs AS bigint[])) AS v(id, seq)
-    WHERE o.id = v.id
-    """
-)
 
 
 @dataclass(frozen=True)
@@ -108,15 +90,15 @@ async def relay_once(
     limit: int = 500,
     jobs: JobQueue | None = None,
 ) -> RelayResult:
-    """Relay one batch inside the caller's transaction; the caller commits."""
-    await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PUBLISH_LOCK})
-    rows = [OutboxRow(*r) for r in (await session.execute(_CLAIM, {"limit": limit})).all()]
+    """Relay one batch inside the caller's transaction; the caller commits (the loop that calls this
+    runs in the workers: workers/tasks/outbox.py)."""
+    await repository.lock_publishing(session)
+    rows = [OutboxRow(*r) for r in await repository.unpublished(session, limit)]
     if not rows:
         return RelayResult()
     now = now or utc_now()
-    # Under the lock nobody else draws from the sequence, so these come out ascending.
-    seqs = sorted(r[0] for r in await session.execute(_NUMBERS, {"n": len(rows)}))
-    await session.execute(_STAMP, {"now": now, "ids": [r.id for r in rows], "seqs": seqs})
+    seqs = await repository.draw_numbers(session, len(rows))
+    await repository.stamp_published(session, [r.id for r in rows], seqs, now)
     deliveries = await create_deliveries(session, rows, now)
     if jobs is not None:
         await _enqueue_follow_ups(jobs, rows)

@@ -1,4 +1,5 @@
-"""Domain events, written to the transactional outbox by services (never by ORM callbacks)."""
+"""Domain events, written to the transactional outbox by services (never by ORM callbacks): `emit` one,
+`emit_many` a batch, in the caller's transaction; the relay (relay.py) publishes them after commit."""
 
 from __future__ import annotations
 
@@ -10,11 +11,10 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.kit.time import utc_now
-from api.models import OutboxEvent
+from api.outbox import repository
 
 # The event vocabulary; webhooks subscribe to these names.
 EVENT_TYPES: dict[str, str] = {
@@ -58,19 +58,6 @@ class PendingEvent:
     conversation_id: uuid.UUID | None = None
 
 
-# Identities follow the order of `n`, so the relay publishes the batch in the order it was planned.
-_INSERT_MANY = text(
-    """
-    INSERT INTO outbox_events (organization_id, event_type, conversation_id, payload)
-    SELECT x.organization_id, x.event_type, x.conversation_id, x.payload::jsonb
-    FROM unnest(CAST(:organization_ids AS uuid[]), CAST(:event_types AS text[]),
-                CAST(:conversation_ids AS uuid[]), CAST(:payloads AS text[]))
-         WITH ORDINALITY AS x(organization_id, event_type, conversation_id, payload, n)
-    ORDER BY x.n
-    """
-)
-
-
 def emit(
     session: AsyncSession,
     organization_id: uuid.UUID,
@@ -81,14 +68,7 @@ def emit(
 ) -> None:
     """Queue an event in the outbox. `payload` is the event's `data` model (api/webhook/payloads.py);
     plain dicts remain for the producers off the message path that are not typed yet."""
-    session.add(
-        OutboxEvent(
-            organization_id=organization_id,
-            event_type=event_type,
-            conversation_id=conversation_id,
-            payload=envelope(event_type, payload),
-        )
-    )
+    repository.add(session, organization_id, event_type, envelope(event_type, payload), conversation_id)
 
 
 def envelope(event_type: str, payload: BaseModel | dict[str, Any], occurred_at: str | None = None) -> dict[str, Any]:
@@ -122,30 +102,10 @@ async def emit_many(session: AsyncSession, pending: Sequence[PendingEvent]) -> N
     # Built before the flush, so an unknown event type raises before anything is written.
     payloads = [json.dumps(envelope(e.event_type, e.data, occurred_at)) for e in pending]
     await session.flush()
-    await session.execute(
-        _INSERT_MANY,
-        {
-            "organization_ids": [e.organization_id for e in pending],
-            "event_types": [e.event_type for e in pending],
-            "conversation_ids": [e.conversation_id for e in pending],
-            "payloads": payloads,
-        },
+    await repository.insert_many(
+        session,
+        [e.organization_id for e in pending],
+        [e.event_type for e in pending],
+        [e.conversation_id for e in pending],
+        payloads,
     )
-
-
-async def payload_of(session: AsyncSession, outbox_id: int) -> dict[str, Any] | None:
-    """The envelope an outbox row carries (jobs started by the relay read their event's data here)."""
-    payload: dict[str, Any] | None = (
-        await session.execute(select(OutboxEvent.payload).where(OutboxEvent.id == outbox_id))
-    ).scalar()
-    return payload
-
-
-async def purge_published_before(session: AsyncSession, cutoff: datetime, limit: int) -> int:
-    """Delete up to `limit` events published before `cutoff` (every organization's); how many went."""
-    result = await session.execute(
-        delete(OutboxEvent).where(
-            OutboxEvent.id.in_(select(OutboxEvent.id).where(OutboxEvent.published_at < cutoff).limit(limit))
-        )
-    )
-    return result.rowcount or 0  # type: ignore[attr-defined]

