@@ -37,7 +37,8 @@ class Scoped(Generic[Row]):
 
     @property
     def _id(self) -> Any:
-        return getattr(self.model, "id")
+        model: Any = self.model  # the protocol names only organization_id (case settings have no id)
+        return model.id
 
     @property
     def _tenant(self) -> ColumnElement[bool]:
