@@ -4,12 +4,10 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, status
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import audit
 from api.auth.dependencies import require
 from api.auth.principal import Principal
+from api.automation import repository
 from api.automation.schemas import (
     AssignmentRuleCreate,
     AssignmentRuleRead,
@@ -20,55 +18,42 @@ from api.automation.schemas import (
     AutoReplyRuleUpdate,
 )
 from api.db import SessionDep
-from api.kit.errors import InvalidInput, NotFound, field_error, problem_responses
+from api.kit.errors import InvalidInput, field_error, problem_responses
 from api.kit.tenancy import require_own
-from api.kit.usage import Usage, refuse_if_used, usage
-from api.models import AssignmentRule, AutomationRun, AutoReplyRule, Channel, Team, Template, User
+from api.kit.usage import Usage, usage
+from api.models import AssignmentRule, AutoReplyRule, Channel
+from api.rules.ordered import Kind, OrderedRules
 
 router = APIRouter(tags=["automation"], responses=problem_responses(401, 403, 422, 429))
 Reader = Annotated[Principal, Depends(require("settings:read"))]
 Writer = Annotated[Principal, Depends(require("settings:write"))]
 
+AUTO_REPLY_RULES = Kind(AutoReplyRule, "auto-reply rule", "automation_rule", "auto_reply_rule")
+ASSIGNMENT_RULES = Kind(AssignmentRule, "assignment rule", "assignment_rule", "assignment_rule")
 
-async def _check_refs(session: AsyncSession, org: uuid.UUID, actions: list[dict[str, Any]], base: str) -> None:
+
+async def _check_refs(session: SessionDep, org: uuid.UUID, actions: list[dict[str, Any]], base: str) -> None:
     """Templates, users and teams named in a rule must belong to the organization."""
     for i, action in enumerate(actions):
-        models: tuple[tuple[str, type[Template] | type[User] | type[Team]], ...] = (
-            ("template_id", Template),
-            ("user_id", User),
-            ("team_id", Team),
-        )
-        for key, model in models:
+        for key, model in repository.REFERENCES:
             ref = action.get(key)
             if ref is None:
                 continue
-            row = await session.get(model, uuid.UUID(str(ref)))
-            if row is None or getattr(row, "organization_id", None) != org:
+            if not await repository.owns(session, org, model, uuid.UUID(str(ref))):
                 raise InvalidInput(f"No such {key[:-3]}.", errors=field_error(f"{base}.{i}.{key}", "not found"))
 
 
-async def _check_channels(session: AsyncSession, org: uuid.UUID, conditions: dict[str, Any]) -> None:
+async def _check_channels(session: SessionDep, org: uuid.UUID, conditions: dict[str, Any]) -> None:
     await require_own(
         session, Channel, org, conditions.get("channel_ids") or [], "body.conditions.channel_ids", "channel"
     )
 
 
-async def _rule(session: AsyncSession, org: uuid.UUID, rule_id: uuid.UUID) -> AutoReplyRule:
-    rule = await session.get(AutoReplyRule, rule_id)
-    if rule is None or rule.organization_id != org:
-        raise NotFound(f"No auto-reply rule {rule_id}.")
-    return rule
-
-
 @router.get("/v1/automation/rules", response_model=list[AutoReplyRuleRead])
 async def list_auto_reply_rules(session: SessionDep, principal: Reader) -> list[AutoReplyRuleRead]:
     """Auto-reply rules in the order they run on each inbound buyer message."""
-    rows = await session.execute(
-        select(AutoReplyRule)
-        .where(AutoReplyRule.organization_id == principal.organization_id)
-        .order_by(AutoReplyRule.position)
-    )
-    return [AutoReplyRuleRead.model_validate(r) for r in rows.scalars()]
+    rules = OrderedRules(AUTO_REPLY_RULES, session, principal)
+    return [AutoReplyRuleRead.model_validate(r) for r in await rules.all()]
 
 
 @router.post("/v1/automation/rules", status_code=status.HTTP_201_CREATED, response_model=AutoReplyRuleRead)
@@ -81,11 +66,7 @@ async def create_auto_reply_rule(
     data = body.model_dump(mode="json")
     await _check_refs(session, principal.organization_id, data["actions"], "body.actions")
     await _check_channels(session, principal.organization_id, data["conditions"])
-    rule = AutoReplyRule(id=uuid.uuid4(), organization_id=principal.organization_id, **data)
-    session.add(rule)
-    await session.flush()
-    await session.refresh(rule)
-    audit.record(session, principal, principal.organization_id, "automation_rule.created", "auto_reply_rule", rule.id)
+    rule = await OrderedRules(AUTO_REPLY_RULES, session, principal).create(data)
     return AutoReplyRuleRead.model_validate(rule)
 
 
@@ -94,25 +75,21 @@ async def update_auto_reply_rule(
     rule_id: uuid.UUID, body: AutoReplyRuleUpdate, session: SessionDep, principal: Writer
 ) -> AutoReplyRuleRead:
     """Change a rule; only the fields sent change."""
-    rule = await _rule(session, principal.organization_id, rule_id)
+    rules = OrderedRules(AUTO_REPLY_RULES, session, principal)
+    rule = await rules.get(rule_id)
     data = body.model_dump(mode="json", exclude_unset=True)
     if data.get("actions"):
         await _check_refs(session, principal.organization_id, data["actions"], "body.actions")
     if data.get("conditions"):
         await _check_channels(session, principal.organization_id, data["conditions"])
-    for field, value in data.items():
-        if value is not None:
-            setattr(rule, field, value)
-    await session.flush()
-    await session.refresh(rule)
-    audit.record(session, principal, principal.organization_id, "automation_rule.updated", "auto_reply_rule", rule.id)
+    rule = await rules.update(rule, {field: value for field, value in data.items() if value is not None})
     return AutoReplyRuleRead.model_validate(rule)
 
 
 @router.get("/v1/automation/rules/{rule_id}/usage", response_model=Usage, responses=problem_responses(404))
 async def auto_reply_rule_usage(rule_id: uuid.UUID, session: SessionDep, principal: Reader) -> Usage:
     """What uses the rule: nothing refers to a rule (its past runs are its log, deleted with it)."""
-    await _rule(session, principal.organization_id, rule_id)
+    await OrderedRules(AUTO_REPLY_RULES, session, principal).get(rule_id)
     return usage([])
 
 
@@ -121,15 +98,10 @@ async def auto_reply_rule_usage(rule_id: uuid.UUID, session: SessionDep, princip
 )
 async def delete_auto_reply_rule(rule_id: uuid.UUID, session: SessionDep, principal: Writer) -> None:
     """Delete a rule (audited, with how many runs its log held). To keep its log, deactivate it."""
-    rule = await _rule(session, principal.organization_id, rule_id)
-    refuse_if_used("The rule", usage([]))
-    runs = await session.scalar(select(func.count()).where(AutomationRun.rule_id == rule.id))
-    details = {"name": rule.name, "runs": int(runs or 0)}
-    await session.delete(rule)
-    await session.flush()
-    audit.record(
-        session, principal, principal.organization_id, "automation_rule.deleted", "auto_reply_rule", rule_id, details
-    )
+    rules = OrderedRules(AUTO_REPLY_RULES, session, principal)
+    rule = await rules.get(rule_id)
+    runs = await repository.run_count(session, principal.organization_id, rule.id)
+    await rules.delete(rule, "The rule", usage([]), {"name": rule.name, "runs": runs})
 
 
 @router.get("/v1/automation/runs", response_model=list[AutomationRunRead])
@@ -141,16 +113,11 @@ async def list_automation_runs(
     limit: int = Query(default=100, ge=1, le=200),
 ) -> list[AutomationRunRead]:
     """Every firing and every suppression, with its reason, newest first."""
-    stmt = select(AutomationRun).where(AutomationRun.organization_id == principal.organization_id)
-    if conversation_id:
-        stmt = stmt.where(AutomationRun.conversation_id == conversation_id)
-    if rule_id:
-        stmt = stmt.where(AutomationRun.rule_id == rule_id)
-    rows = await session.execute(stmt.order_by(AutomationRun.id.desc()).limit(limit))
-    return [AutomationRunRead.model_validate(r) for r in rows.scalars()]
+    rows = await repository.runs(session, principal.organization_id, conversation_id, rule_id, limit)
+    return [AutomationRunRead.model_validate(r) for r in rows]
 
 
-async def _assignment_target(session: AsyncSession, principal: Principal, data: dict[str, Any]) -> None:
+async def _assignment_target(session: SessionDep, principal: Principal, data: dict[str, Any]) -> None:
     if (data.get("team_id") is None) == (data.get("user_id") is None):
         raise InvalidInput(
             "Route to exactly one of a team or a user.", errors=field_error("body.team_id", "give team_id or user_id")
@@ -162,12 +129,8 @@ async def _assignment_target(session: AsyncSession, principal: Principal, data: 
 async def list_assignment_rules(session: SessionDep, principal: Reader) -> list[AssignmentRuleRead]:
     """Routing rules in order; the first match sends a new conversation to its team or agent, else
     the channel's default team."""
-    rows = await session.execute(
-        select(AssignmentRule)
-        .where(AssignmentRule.organization_id == principal.organization_id)
-        .order_by(AssignmentRule.position)
-    )
-    return [AssignmentRuleRead.model_validate(r) for r in rows.scalars()]
+    rules = OrderedRules(ASSIGNMENT_RULES, session, principal)
+    return [AssignmentRuleRead.model_validate(r) for r in await rules.all()]
 
 
 @router.post("/v1/assignment/rules", status_code=status.HTTP_201_CREATED, response_model=AssignmentRuleRead)
@@ -177,12 +140,9 @@ async def create_assignment_rule(
     """Route by category, keyword, marketplace, language or customer tier to a team or an agent."""
     data = body.model_dump(mode="json")
     await _assignment_target(session, principal, data)
-    rule = AssignmentRule(id=uuid.uuid4(), organization_id=principal.organization_id, **body.model_dump())
-    rule.conditions = data["conditions"]
-    session.add(rule)
-    await session.flush()
-    await session.refresh(rule)
-    audit.record(session, principal, principal.organization_id, "assignment_rule.created", "assignment_rule", rule.id)
+    rule = await OrderedRules(ASSIGNMENT_RULES, session, principal).create(
+        body.model_dump() | {"conditions": data["conditions"]}
+    )
     return AssignmentRuleRead.model_validate(rule)
 
 
@@ -191,16 +151,11 @@ async def update_assignment_rule(
     rule_id: uuid.UUID, body: AssignmentRuleUpdate, session: SessionDep, principal: Writer
 ) -> AssignmentRuleRead:
     """Change a routing rule."""
-    rule = await session.get(AssignmentRule, rule_id)
-    if rule is None or rule.organization_id != principal.organization_id:
-        raise NotFound(f"No assignment rule {rule_id}.")
+    rules = OrderedRules(ASSIGNMENT_RULES, session, principal)
+    rule = await rules.get(rule_id)
     data = body.model_dump(mode="json", exclude_unset=True)
     if "team_id" in data or "user_id" in data:
         merged = {"team_id": data.get("team_id", rule.team_id), "user_id": data.get("user_id", rule.user_id)}
         await _assignment_target(session, principal, merged)
-    for field, value in body.model_dump(exclude_unset=True).items():
-        setattr(rule, field, data[field] if field == "conditions" else value)
-    await session.flush()
-    await session.refresh(rule)
-    audit.record(session, principal, principal.organization_id, "assignment_rule.updated", "assignment_rule", rule.id)
-    return AssignmentRuleRead.model_validate(rule)
+    values = {f: data[f] if f == "conditions" else v for f, v in body.model_dump(exclude_unset=True).items()}
+    return AssignmentRuleRead.model_validate(await rules.update(rule, values))

@@ -6,18 +6,17 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, status
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import audit
 from api.auth.dependencies import require
 from api.auth.principal import Principal
 from api.db import SessionDep
-from api.kit.errors import InvalidInput, NotFound, field_error, problem_responses
+from api.kit.errors import InvalidInput, field_error, problem_responses
 from api.kit.tenancy import require_own
 from api.kit.time import utc_now
-from api.kit.usage import Usage, UsedBy, refuse_if_used, usage
-from api.models import BusinessCalendar, Channel, Conversation, Message, Organization, SlaClock, SlaPolicy
+from api.kit.usage import Usage, UsedBy, usage
+from api.models import BusinessCalendar, Channel, SlaPolicy
+from api.reports.repository import time_zone
+from api.rules.ordered import Kind, OrderedRules
 from api.sla import cache, rates, repository
 from api.sla.catalog import RESPONSE_RATE_THRESHOLDS
 from api.sla.schemas import (
@@ -38,76 +37,59 @@ SettingsReader = Annotated[Principal, Depends(require("settings:read"))]
 SettingsWriter = Annotated[Principal, Depends(require("settings:write"))]
 MetricsReader = Annotated[Principal, Depends(require("metrics:read"))]
 
+# Both are read on every inbound message through `cache`, so each change clears the organization's entry.
+POLICIES = Kind(SlaPolicy, "SLA policy", "sla_policy", "sla_policy", changed=cache.forget)
+CALENDARS = Kind(
+    BusinessCalendar,
+    "calendar",
+    "calendar",
+    "calendar",
+    order_by=("name",),
+    changed=cache.forget,
+    after_write=repository.keep_one_default,
+)
 
-async def _policy(session: AsyncSession, principal: Principal, policy_id: uuid.UUID) -> SlaPolicy:
-    await repository.policies(session, principal.organization_id)
-    row = (
-        await session.execute(
-            select(SlaPolicy).where(SlaPolicy.id == policy_id, SlaPolicy.organization_id == principal.organization_id)
-        )
-    ).scalar_one_or_none()
-    if row is None:
-        raise NotFound(f"No SLA policy {policy_id}.")
-    return row
 
-
-async def _check_calendar(session: AsyncSession, principal: Principal, calendar_id: uuid.UUID | None) -> None:
+async def _check_calendar(session: SessionDep, principal: Principal, calendar_id: uuid.UUID | None) -> None:
     if calendar_id is None:
         return
-    found = (
-        await session.execute(
-            select(BusinessCalendar.id).where(
-                BusinessCalendar.id == calendar_id, BusinessCalendar.organization_id == principal.organization_id
-            )
-        )
-    ).scalar_one_or_none()
-    if found is None:
+    if not await OrderedRules(CALENDARS, session, principal).rows.own_ids([calendar_id]):
         raise InvalidInput("No such calendar.", errors=field_error("body.calendar_id", "no such calendar"))
 
 
-async def _check_channels(session: AsyncSession, principal: Principal, conditions: Any) -> None:
+async def _check_channels(session: SessionDep, principal: Principal, conditions: Any) -> None:
     channel_ids = getattr(conditions, "channel_ids", None) or []
     await require_own(
         session, Channel, principal.organization_id, channel_ids, "body.conditions.channel_ids", "channel"
     )
 
 
-def _apply(policy: SlaPolicy, data: dict[str, Any]) -> None:
-    for field, value in data.items():
-        if field == "conditions":
-            value = {k: [str(x) for x in v] for k, v in value.items() if v}
-        setattr(policy, field, value)
+def _fields(data: dict[str, Any]) -> dict[str, Any]:
+    """A policy body's fields as stored: conditions keep their non-empty lists, ids as strings."""
+    return {
+        field: {k: [str(x) for x in v] for k, v in value.items() if v} if field == "conditions" else value
+        for field, value in data.items()
+    }
 
 
 @router.get("/v1/sla/policies", response_model=list[PolicyRead])
 async def list_policies(session: SessionDep, principal: SettingsReader) -> list[PolicyRead]:
     """SLA policies in the order they are tried; the first whose conditions match applies. The
     built-in marketplace policies carry the source of their rule."""
-    return [PolicyRead.model_validate(p) for p in await repository.policies(session, principal.organization_id)]
+    return [PolicyRead.model_validate(p) for p in await OrderedRules(POLICIES, session, principal).all()]
 
 
 @router.post("/v1/sla/policies", status_code=status.HTTP_201_CREATED, response_model=PolicyRead)
 async def create_policy(body: PolicyCreate, session: SessionDep, principal: SettingsWriter) -> PolicyRead:
     """Add a policy (e.g. 4 h for high-value customers on Amazon). Clocks already running keep theirs."""
-    await repository.policies(session, principal.organization_id)
+    policies = OrderedRules(POLICIES, session, principal)
     await _check_calendar(session, principal, body.calendar_id)
     await _check_channels(session, principal, body.conditions)
     data = body.model_dump(exclude_none=True, mode="json")
-    policy = SlaPolicy(id=uuid.uuid4(), organization_id=principal.organization_id, source="organization policy")
-    data.setdefault("tiers", [t for t in (await repository.policies(session, principal.organization_id))[0].tiers])
-    _apply(policy, data)
-    session.add(policy)
-    await session.flush()
-    await session.refresh(policy)
-    cache.forget(principal.organization_id)
-    audit.record(
-        session,
-        principal,
-        principal.organization_id,
-        "sla_policy.created",
-        "sla_policy",
-        policy.id,
-        {"name": policy.name},
+    # Without tiers of its own, a policy escalates like the first one tried.
+    data.setdefault("tiers", [t for t in (await policies.all())[0].tiers])
+    policy = await policies.create(
+        {"source": "organization policy", **_fields(data)}, details=lambda p: {"name": p.name}
     )
     return PolicyRead.model_validate(policy)
 
@@ -118,7 +100,8 @@ async def update_policy(
 ) -> PolicyRead:
     """Change targets, conditions, order or tiers. The version goes up; clocks that already ran (or
     are running) keep the snapshot of the version they started with."""
-    policy = await _policy(session, principal, policy_id)
+    policies = OrderedRules(POLICIES, session, principal)
+    policy = await policies.get(policy_id)
     data = body.model_dump(exclude_unset=True, mode="json")
     if policy.builtin_key == "default" and data.get("conditions"):
         raise InvalidInput(
@@ -133,36 +116,21 @@ async def update_policy(
         )
     await _check_calendar(session, principal, body.calendar_id)
     await _check_channels(session, principal, body.conditions)
-    _apply(policy, data)
-    policy.version += 1
-    await session.flush()
-    await session.refresh(policy)
-    cache.forget(principal.organization_id)
-    audit.record(
-        session,
-        principal,
-        principal.organization_id,
-        "sla_policy.updated",
-        "sla_policy",
-        policy.id,
-        {"fields": sorted(data), "version": policy.version},
+    policy = await policies.update(
+        policy,
+        _fields(data) | {"version": policy.version + 1},
+        details=lambda p: {"fields": sorted(data), "version": p.version},
     )
     return PolicyRead.model_validate(policy)
 
 
-async def _policy_usage(session: AsyncSession, policy: SlaPolicy) -> Usage:
+async def _policy_usage(session: SessionDep, policy: SlaPolicy) -> Usage:
     found: list[UsedBy] = []
     if policy.builtin_key:
         found.append(UsedBy(kind="builtin", id=policy.builtin_key, name="built-in policy"))
-    running = await session.scalar(
-        select(func.count()).where(
-            SlaClock.organization_id == policy.organization_id,
-            SlaClock.policy_id == policy.id,
-            SlaClock.stopped_at.is_(None),
-        )
-    )
+    running = await repository.running_clocks(session, policy.organization_id, policy.id)
     if running:
-        found.append(UsedBy(kind="open_clocks", name="running clocks", count=int(running)))
+        found.append(UsedBy(kind="open_clocks", name="running clocks", count=running))
     hint = "Deactivate it instead: running clocks finish under it and no new one starts."
     return usage(found, hint)
 
@@ -170,7 +138,7 @@ async def _policy_usage(session: AsyncSession, policy: SlaPolicy) -> Usage:
 @router.get("/v1/sla/policies/{policy_id}/usage", response_model=Usage, responses=problem_responses(404))
 async def policy_usage(policy_id: uuid.UUID, session: SessionDep, principal: SettingsReader) -> Usage:
     """What uses the policy: clocks running under it, or it is built in (the marketplaces' rules)."""
-    return await _policy_usage(session, await _policy(session, principal, policy_id))
+    return await _policy_usage(session, await OrderedRules(POLICIES, session, principal).get(policy_id))
 
 
 @router.delete(
@@ -179,34 +147,16 @@ async def policy_usage(policy_id: uuid.UUID, session: SessionDep, principal: Set
 async def delete_policy(policy_id: uuid.UUID, session: SessionDep, principal: SettingsWriter) -> None:
     """Delete a policy no clock runs under (audited); stopped clocks keep their snapshot. Built-in
     policies and policies with running clocks: 409 problem+json with `used_by` (deactivate instead)."""
-    policy = await _policy(session, principal, policy_id)
-    refuse_if_used("The policy", await _policy_usage(session, policy))
-    details = {"name": policy.name, "version": policy.version}
-    await session.delete(policy)
-    await session.flush()
-    cache.forget(principal.organization_id)
-    audit.record(session, principal, principal.organization_id, "sla_policy.deleted", "sla_policy", policy_id, details)
+    policies = OrderedRules(POLICIES, session, principal)
+    policy = await policies.get(policy_id)
+    found = await _policy_usage(session, policy)
+    await policies.delete(policy, "The policy", found, {"name": policy.name, "version": policy.version})
 
 
 @router.get("/v1/sla/calendars", response_model=list[CalendarRead])
 async def list_calendars(session: SessionDep, principal: SettingsReader) -> list[CalendarRead]:
     """Business calendars for internal clocks."""
-    rows = await session.execute(
-        select(BusinessCalendar)
-        .where(BusinessCalendar.organization_id == principal.organization_id)
-        .order_by(BusinessCalendar.name)
-    )
-    return [CalendarRead.model_validate(c) for c in rows.scalars()]
-
-
-async def _unset_other_defaults(session: AsyncSession, principal: Principal, keep: uuid.UUID) -> None:
-    from sqlalchemy import update
-
-    await session.execute(
-        update(BusinessCalendar)
-        .where(BusinessCalendar.organization_id == principal.organization_id, BusinessCalendar.id != keep)
-        .values(is_default=False)
-    )
+    return [CalendarRead.model_validate(c) for c in await OrderedRules(CALENDARS, session, principal).all()]
 
 
 @router.post(
@@ -219,17 +169,10 @@ async def create_calendar(body: CalendarCreate, session: SessionDep, principal: 
     """A calendar: IANA time zone, working intervals per weekday (several a day, overnight allowed),
     holidays (dates, yearly MM-DD, and a country's public holidays)."""
     data = body.model_dump(exclude_none=True)
-    cal = BusinessCalendar(
-        id=uuid.uuid4(), organization_id=principal.organization_id, **{"holidays": [], "recurring_holidays": [], **data}
+    calendar = await OrderedRules(CALENDARS, session, principal).create(
+        {"holidays": [], "recurring_holidays": [], **data}
     )
-    session.add(cal)
-    await session.flush()
-    if cal.is_default:
-        await _unset_other_defaults(session, principal, cal.id)
-    await session.refresh(cal)
-    cache.forget(principal.organization_id)
-    audit.record(session, principal, principal.organization_id, "calendar.created", "calendar", cal.id)
-    return CalendarRead.model_validate(cal)
+    return CalendarRead.model_validate(calendar)
 
 
 @router.patch("/v1/sla/calendars/{calendar_id}", response_model=CalendarRead, responses=problem_responses(404))
@@ -237,58 +180,21 @@ async def update_calendar(
     calendar_id: uuid.UUID, body: CalendarFields, session: SessionDep, principal: SettingsWriter
 ) -> CalendarRead:
     """Edit a calendar. New clocks use it; running clocks keep the calendar they started with."""
-    cal = (
-        await session.execute(
-            select(BusinessCalendar).where(
-                BusinessCalendar.id == calendar_id, BusinessCalendar.organization_id == principal.organization_id
-            )
-        )
-    ).scalar_one_or_none()
-    if cal is None:
-        raise NotFound(f"No calendar {calendar_id}.")
+    calendars = OrderedRules(CALENDARS, session, principal)
+    calendar = await calendars.get(calendar_id)
     data = body.model_dump(exclude_unset=True)
     merged = {
-        k: getattr(cal, k)
+        k: getattr(calendar, k)
         for k in ("time_zone", "intervals", "holidays", "recurring_holidays", "country_holidays", "subdivision")
     } | data
     try:
         validate_calendar(merged)
     except ValueError as exc:
         raise InvalidInput(str(exc), errors=field_error("body", str(exc))) from exc
-    for field, value in data.items():
-        setattr(cal, field, value)
-    await session.flush()
-    if cal.is_default:
-        await _unset_other_defaults(session, principal, cal.id)
-    await session.refresh(cal)
-    cache.forget(principal.organization_id)
-    audit.record(session, principal, principal.organization_id, "calendar.updated", "calendar", cal.id)
-    return CalendarRead.model_validate(cal)
+    return CalendarRead.model_validate(await calendars.update(calendar, data))
 
 
 WINDOWS = (7, 14, 30, 60, 90)
-MARKETPLACE_KINDS = ("marketplace_first_response", "marketplace_next_response")
-
-
-async def _rate_rows(
-    session: AsyncSession, org: uuid.UUID, start: datetime, end: datetime, now: datetime, by_channel: bool
-) -> dict[tuple[str, uuid.UUID | None], tuple[int, int]]:
-    met = func.count().filter(SlaClock.state == "met")
-    missed = func.count().filter(
-        or_(SlaClock.state == "breached", and_(SlaClock.state == "running", SlaClock.due_at <= now))
-    )
-    keys: list[Any] = [SlaClock.marketplace] + ([SlaClock.channel_id] if by_channel else [])
-    rows = await session.execute(
-        select(*keys, met, missed)
-        .where(
-            SlaClock.organization_id == org,
-            SlaClock.kind.in_(MARKETPLACE_KINDS),
-            SlaClock.started_at >= start,
-            SlaClock.started_at < end,
-        )
-        .group_by(*keys)
-    )
-    return {(r[0], r[1] if by_channel else None): (int(r[-2]), int(r[-1])) for r in rows}
 
 
 @router.get("/v1/metrics/response-rate", response_model=ResponseRateReport, tags=["metrics"])
@@ -311,8 +217,10 @@ async def response_rate(
     prev_start = start - timedelta(days=window_days)
     out: dict[str, list[RateRow]] = {"marketplaces": [], "channels": []}
     for by_channel, bucket in ((False, "marketplaces"), (True, "channels")):
-        current = await _rate_rows(session, principal.organization_id, start, now, now, by_channel)
-        previous = await _rate_rows(session, principal.organization_id, prev_start, start, now, by_channel)
+        current = await repository.response_rate_rows(session, principal.organization_id, start, now, now, by_channel)
+        previous = await repository.response_rate_rows(
+            session, principal.organization_id, prev_start, start, now, by_channel
+        )
         for (marketplace, channel_id), (met, missed) in sorted(current.items(), key=lambda kv: str(kv[0])):
             threshold, threshold_source = RESPONSE_RATE_THRESHOLDS.get(marketplace, (None, None))
             figures = rates.response_rate(met, missed, threshold)
@@ -341,52 +249,16 @@ async def overview(session: SessionDep, principal: MetricsReader) -> Overview:
     first response leave automatic messages out (`automated_today` counts those)."""
     org = principal.organization_id
     now = utc_now()
-    conv = (
-        await session.execute(
-            select(
-                func.count().filter(and_(Conversation.waiting_since.is_not(None), Conversation.spam_reason.is_(None))),
-                func.count().filter(and_(Conversation.sla_due_soon_at <= now, Conversation.sla_deadline > now)),
-                func.count().filter(Conversation.sla_deadline <= now),
-            ).where(Conversation.organization_id == org)
-        )
-    ).one()
-    # People only: an auto-acknowledgement a second after the buyer wrote is not a first response
-    # (it read "1 min" while agents took hours).
-    avg = (
-        await session.execute(
-            select(func.avg(func.extract("epoch", SlaClock.stopped_at - SlaClock.started_at)))
-            .join(Message, Message.id == SlaClock.stop_message_id)
-            .where(
-                SlaClock.organization_id == org,
-                SlaClock.kind == "marketplace_first_response",
-                SlaClock.stop_reason == "reply",
-                SlaClock.stopped_at >= now - timedelta(days=7),
-                Message.author_kind == "human",
-            )
-        )
-    ).scalar_one_or_none()
-    tz = (await session.execute(select(Organization.time_zone).where(Organization.id == org))).scalar_one()
+    waiting = await repository.waiting(session, org, now)
+    average = await repository.average_human_first_response(session, org, now - timedelta(days=7))
+    tz = await time_zone(session, org)
     local_midnight = datetime.combine(now.astimezone(ZoneInfo(tz)).date(), time(0), tzinfo=ZoneInfo(tz))
-    handled, automated = (
-        await session.execute(
-            select(
-                func.count().filter(Message.author_kind == "human"),
-                func.count().filter(Message.author_kind != "human"),
-            )
-            .select_from(Message)
-            .where(
-                Message.organization_id == org,
-                Message.direction == "outbound",
-                Message.delivery_status == "sent",
-                Message.delivered_at >= local_midnight,
-            )
-        )
-    ).one()
+    handled, automated = await repository.sent_since(session, org, local_midnight)
     return Overview(
-        pending=conv[0],
-        about_to_breach=conv[1],
-        overdue=conv[2],
-        average_first_response_seconds=float(avg) if avg is not None else None,
+        pending=waiting.pending,
+        about_to_breach=waiting.about_to_breach,
+        overdue=waiting.overdue,
+        average_first_response_seconds=average,
         handled_today=handled,
         automated_today=automated,
         generated_at=now,

@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import DateTime, Integer, String, Text, and_, bindparam, exists, select, text, update
+from sqlalchemy import DateTime, Integer, String, Text, and_, bindparam, exists, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.models import BusinessCalendar, Conversation, SlaClock, SlaPolicy, SlaTimer, Team
+from api.models import BusinessCalendar, Conversation, Message, SlaClock, SlaPolicy, SlaTimer, Team
+from api.rules.repository import Scoped
 from api.sla.catalog import BUILTINS
 
 
@@ -242,3 +245,104 @@ async def cancel_timers(session: AsyncSession, clock_id: uuid.UUID, from_time: d
     if from_time is not None:
         stmt = stmt.where(SlaTimer.due_at >= from_time)
     await session.execute(stmt.values(cancelled_at=text("now()")))
+
+
+async def running_clocks(session: AsyncSession, organization_id: uuid.UUID, policy_id: uuid.UUID) -> int:
+    """How many clocks run under a policy (it cannot be deleted while any does)."""
+    clocks = Scoped(session, SlaClock, organization_id)
+    stmt = clocks.select(func.count()).where(SlaClock.policy_id == policy_id, SlaClock.stopped_at.is_(None))
+    return int((await session.execute(stmt)).scalar_one())
+
+
+async def keep_one_default(calendars: Scoped[BusinessCalendar], calendar: BusinessCalendar) -> None:
+    """A calendar written as the default takes that place from the organization's other calendars."""
+    if calendar.is_default:
+        await calendars.session.execute(
+            calendars.update().where(BusinessCalendar.id != calendar.id).values(is_default=False)
+        )
+
+
+MARKETPLACE_KINDS = ("marketplace_first_response", "marketplace_next_response")
+
+
+async def response_rate_rows(
+    session: AsyncSession, organization_id: uuid.UUID, start: datetime, end: datetime, now: datetime, by_channel: bool
+) -> dict[tuple[str, uuid.UUID | None], tuple[int, int]]:
+    """Marketplace clocks started in [start, end) answered in time and missed (breached, or running
+    past due at `now`), per marketplace or per (marketplace, channel)."""
+    met = func.count().filter(SlaClock.state == "met")
+    missed = func.count().filter(
+        or_(SlaClock.state == "breached", and_(SlaClock.state == "running", SlaClock.due_at <= now))
+    )
+    keys: list[Any] = [SlaClock.marketplace] + ([SlaClock.channel_id] if by_channel else [])
+    clocks = Scoped(session, SlaClock, organization_id)
+    rows = await session.execute(
+        clocks.select(*keys, met, missed)
+        .where(SlaClock.kind.in_(MARKETPLACE_KINDS), SlaClock.started_at >= start, SlaClock.started_at < end)
+        .group_by(*keys)
+    )
+    return {(r[0], r[1] if by_channel else None): (int(r[-2]), int(r[-1])) for r in rows}
+
+
+@dataclass(frozen=True)
+class Waiting:
+    pending: int
+    about_to_breach: int
+    overdue: int
+
+
+async def waiting(session: AsyncSession, organization_id: uuid.UUID, now: datetime) -> Waiting:
+    """Conversations waiting for an answer (spam left out), about to breach, and overdue."""
+    conversations = Scoped(session, Conversation, organization_id)
+    row = (
+        await session.execute(
+            conversations.select(
+                func.count().filter(and_(Conversation.waiting_since.is_not(None), Conversation.spam_reason.is_(None))),
+                func.count().filter(and_(Conversation.sla_due_soon_at <= now, Conversation.sla_deadline > now)),
+                func.count().filter(Conversation.sla_deadline <= now),
+            )
+        )
+    ).one()
+    return Waiting(*row)
+
+
+async def average_human_first_response(
+    session: AsyncSession, organization_id: uuid.UUID, since: datetime
+) -> float | None:
+    """Mean seconds to a person's first reply, over first-response clocks stopped since `since`.
+    People only: an auto-acknowledgement a second after the buyer wrote is not a first response (it
+    read "1 min" while agents took hours)."""
+    clocks = Scoped(session, SlaClock, organization_id)
+    avg = (
+        await session.execute(
+            clocks.select(func.avg(func.extract("epoch", SlaClock.stopped_at - SlaClock.started_at)))
+            .join(Message, Message.id == SlaClock.stop_message_id)
+            .where(
+                SlaClock.kind == "marketplace_first_response",
+                SlaClock.stop_reason == "reply",
+                SlaClock.stopped_at >= since,
+                Message.author_kind == "human",
+            )
+        )
+    ).scalar_one_or_none()
+    return float(avg) if avg is not None else None
+
+
+async def sent_since(session: AsyncSession, organization_id: uuid.UUID, since: datetime) -> tuple[int, int]:
+    """Outbound messages delivered since `since`: (by people, automatic)."""
+    messages = Scoped(session, Message, organization_id)
+    handled, automated = (
+        await session.execute(
+            messages.select(
+                func.count().filter(Message.author_kind == "human"),
+                func.count().filter(Message.author_kind != "human"),
+            )
+            .select_from(Message)
+            .where(
+                Message.direction == "outbound",
+                Message.delivery_status == "sent",
+                Message.delivered_at >= since,
+            )
+        )
+    ).one()
+    return int(handled), int(automated)

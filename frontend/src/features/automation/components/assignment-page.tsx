@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorNotice, Spinner } from '@/components/feedback';
+import { OrderedRulesTable } from '@/components/ordered-rules-table';
 import { ChipsInput, Dialog, Field, FormProblem, PillSelect, Toggle } from '@/components/form';
 import { useTeams, useUsers, type Team } from '@/hooks/use-directory';
 import { CATEGORIES, MARKETPLACES } from '@/lib/enums';
@@ -51,42 +52,18 @@ export function AssignmentPage({ canEdit }: { canEdit: boolean }) {
       ) : list.length === 0 ? (
         <p className="muted">{t('routing.none')}</p>
       ) : (
-        <table className="table">
-          <thead>
-            <tr>
-              <th className="num">#</th>
-              <th>{t('settings.name')}</th>
-              <th>{t('rules.when')}</th>
-              <th>{t('routing.routeTo')}</th>
-              <th>{t('form.active')}</th>
-              {canEdit ? <th /> : null}
-            </tr>
-          </thead>
-          <tbody>
-            {list.map((r) => (
-              <tr key={r.id} className={r.is_active ? '' : 'is-inactive'} data-testid="assignment-rule-row">
-                <td className="num muted">{r.position}</td>
-                <td>
-                  <strong>{r.name}</strong>
-                </td>
-                <td>
-                  <ConditionSummary conditions={r.conditions} />
-                </td>
-                <td>{[teamName(r.team_id), userName(r.user_id)].filter(Boolean).join(' → ') || '—'}</td>
-                <td>
-                  <input type="checkbox" checked={r.is_active} disabled={!canEdit} aria-label={t('form.active')} onChange={(e) => toggle.mutate({ id: r.id, isActive: e.target.checked })} />
-                </td>
-                {canEdit ? (
-                  <td className="row-actions">
-                    <button type="button" className="btn btn--sm" onClick={() => setEditing(r)}>
-                      {t('form.edit')}
-                    </button>
-                  </td>
-                ) : null}
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <OrderedRulesTable
+          rows={list}
+          canEdit={canEdit}
+          rowTestId="assignment-rule-row"
+          onToggle={(r, v) => toggle.mutate({ id: r.id, isActive: v })}
+          onEdit={setEditing}
+          columns={[
+            { header: t('settings.name'), cell: (r) => <strong>{r.name}</strong> },
+            { header: t('rules.when'), cell: (r) => <ConditionSummary conditions={r.conditions} /> },
+            { header: t('routing.routeTo'), cell: (r) => [teamName(r.team_id), userName(r.user_id)].filter(Boolean).join(' → ') || '—' },
+          ]}
+        />
       )}
       <TeamsSection canEdit={canEdit} />
       {editing ? (

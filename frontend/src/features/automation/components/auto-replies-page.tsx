@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
-import { ConfirmDelete } from '@/components/confirm-delete';
+import { OrderedRulesTable } from '@/components/ordered-rules-table';
 import { ErrorNotice, Spinner } from '@/components/feedback';
 import { queryKeys } from '@/lib/query-keys';
 import { MarketplaceBadge } from '@/components/marketplace-badge';
@@ -41,24 +41,39 @@ export function AutoRepliesPage({ canEdit }: { canEdit: boolean }) {
       ) : list.length === 0 ? (
         <p className="muted">{t('rules.noneYet')}</p>
       ) : (
-        <table className="table">
-          <thead>
-            <tr>
-              <th className="num">#</th>
-              <th>{t('settings.name')}</th>
-              <th>{t('rules.when')}</th>
-              <th>{t('rules.then')}</th>
-              <th>{t('rules.guardrails')}</th>
-              <th>{t('form.active')}</th>
-              {canEdit ? <th /> : null}
-            </tr>
-          </thead>
-          <tbody>
-            {list.map((r) => (
-              <RuleRow key={r.id} rule={r} canEdit={canEdit} onEdit={() => setEditing(r)} onToggle={(v) => toggle.mutate({ id: r.id, isActive: v })} />
-            ))}
-          </tbody>
-        </table>
+        <OrderedRulesTable
+          rows={list}
+          canEdit={canEdit}
+          rowTestId="auto-reply-row"
+          rowAttributes={(r) => ({ 'data-rule-id': r.id })}
+          onToggle={(r, v) => toggle.mutate({ id: r.id, isActive: v })}
+          onEdit={setEditing}
+          deletion={{ kind: 'rule', invalidate: queryKeys.automation.rules, testId: 'delete-rule' }}
+          columns={[
+            {
+              header: t('settings.name'),
+              cell: (r) => (
+                <>
+                  <strong>{r.name}</strong>
+                  {r.stop_after_match ? <div className="cell-sub muted">{t('rules.stopAfter')}</div> : null}
+                </>
+              ),
+            },
+            { header: t('rules.when'), cell: (r) => <ConditionSummary conditions={r.conditions} /> },
+            { header: t('rules.then'), cell: (r) => <ActionList actions={r.actions} /> },
+            {
+              header: t('rules.guardrails'),
+              className: 'muted nowrap',
+              cell: (r) => (
+                <>
+                  {t('rules.cooldownShort', { minutes: r.cooldown_minutes })}
+                  <br />
+                  {t('rules.quietShort', { minutes: r.quiet_after_agent_minutes })}
+                </>
+              ),
+            },
+          ]}
+        />
       )}
       <RunLog rules={list} />
       {editing ? <AutoReplyDialog rule={editing === 'new' ? null : editing} defaultPosition={nextPosition} onClose={() => setEditing(null)} /> : null}
@@ -104,9 +119,9 @@ export function ConditionSummary({ conditions }: { conditions: Record<string, un
   return <div className="tag-list">{parts.length ? parts : <span className="muted">{t('rules.everyMessage')}</span>}</div>;
 }
 
-function RuleRow({ rule: r, canEdit, onEdit, onToggle }: { rule: AutoReplyRule; canEdit: boolean; onEdit: () => void; onToggle: (v: boolean) => void }) {
+/** What a rule does, in words, with the names of the templates, people and teams it names. */
+function ActionList({ actions }: { actions: AutoReplyRule['actions'] }) {
   const { t } = useTranslation();
-  const [deleting, setDeleting] = useState(false);
   const templates = useActionTemplates();
   const users = useUsers();
   const teams = useTeams();
@@ -132,42 +147,11 @@ function RuleRow({ rule: r, canEdit, onEdit, onToggle }: { rule: AutoReplyRule; 
     }
   };
   return (
-    <tr className={r.is_active ? '' : 'is-inactive'} data-testid="auto-reply-row" data-rule-id={r.id}>
-      <td className="num muted">{r.position}</td>
-      <td>
-        <strong>{r.name}</strong>
-        {r.stop_after_match ? <div className="cell-sub muted">{t('rules.stopAfter')}</div> : null}
-      </td>
-      <td>
-        <ConditionSummary conditions={r.conditions} />
-      </td>
-      <td>
-        <ol className="plain-list">
-          {r.actions.map((a, i) => (
-            <li key={i}>{describe(a)}</li>
-          ))}
-        </ol>
-      </td>
-      <td className="muted nowrap">
-        {t('rules.cooldownShort', { minutes: r.cooldown_minutes })}
-        <br />
-        {t('rules.quietShort', { minutes: r.quiet_after_agent_minutes })}
-      </td>
-      <td>
-        <input type="checkbox" checked={r.is_active} disabled={!canEdit} aria-label={t('form.active')} onChange={(e) => onToggle(e.target.checked)} />
-      </td>
-      {canEdit ? (
-        <td className="row-actions">
-          <button type="button" className="btn btn--sm" onClick={onEdit}>
-            {t('form.edit')}
-          </button>
-          <button type="button" className="btn btn--sm btn--ghost" onClick={() => setDeleting(true)} data-testid="delete-rule">
-            {t('deletion.delete')}
-          </button>
-          {deleting ? <ConfirmDelete kind="rule" id={r.id} name={r.name} invalidate={queryKeys.automation.rules} onClose={() => setDeleting(false)} /> : null}
-        </td>
-      ) : null}
-    </tr>
+    <ol className="plain-list">
+      {actions.map((a, i) => (
+        <li key={i}>{describe(a)}</li>
+      ))}
+    </ol>
   );
 }
 

@@ -1,6 +1,6 @@
 import { useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ConfirmDelete } from '@/components/confirm-delete';
+import { OrderedRulesTable } from '@/components/ordered-rules-table';
 import { ErrorNotice, Spinner } from '@/components/feedback';
 import { queryKeys } from '@/lib/query-keys';
 import { MarketplaceBadge } from '@/components/marketplace-badge';
@@ -37,36 +37,43 @@ export function PoliciesPage({ canEdit }: { canEdit: boolean }) {
       {policies.isLoading ? (
         <Spinner />
       ) : (
-        <table className="table">
-          <thead>
-            <tr>
-              <th className="num">#</th>
-              <th>{t('settings.name')}</th>
-              <th>{t('sla.appliesTo')}</th>
-              <th>{t('sla.targets')}</th>
-              <th>{t('sla.tiers.title')}</th>
-              <th>{t('form.active')}</th>
-              {canEdit ? <th /> : null}
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((p) => (
-              <PolicyRow key={p.id} policy={p} canEdit={canEdit} onEdit={() => setEditing(p)} onToggle={(v) => toggle.mutate({ id: p.id, isActive: v })} />
-            ))}
-          </tbody>
-        </table>
+        <OrderedRulesTable
+          rows={rows}
+          canEdit={canEdit}
+          rowTestId="policy-row"
+          rowAttributes={(p) => ({ 'data-policy-id': p.id })}
+          onToggle={(p, v) => toggle.mutate({ id: p.id, isActive: v })}
+          toggleLocked={(p) => p.builtin_key === 'default'}
+          onEdit={setEditing}
+          deletion={{ kind: 'policy', invalidate: queryKeys.sla.policies, testId: 'delete-policy' }}
+          columns={[
+            {
+              header: t('settings.name'),
+              cell: (p) => (
+                <>
+                  <div className="cell-title">
+                    <strong data-testid="policy-name-cell">{policyName(t, p)}</strong>
+                  </div>
+                  <div className="cell-sub muted" title={policySource(t, p)}>
+                    {p.builtin_key ? t('sla.builtin') : t('sla.custom')} · v{p.version}
+                  </div>
+                </>
+              ),
+            },
+            { header: t('sla.appliesTo'), cell: (p) => <PolicyScope policy={p} /> },
+            { header: t('sla.targets'), className: 'nowrap', cell: (p) => <PolicyTargets policy={p} /> },
+            { header: t('sla.tiers.title'), cell: (p) => <PolicyLadder policy={p} /> },
+          ]}
+        />
       )}
       {editing ? <PolicyDialog policy={editing === 'new' ? null : editing} defaultPosition={firstPosition} onClose={() => setEditing(null)} /> : null}
     </section>
   );
 }
 
-function PolicyRow({ policy: p, canEdit, onEdit, onToggle }: { policy: Policy; canEdit: boolean; onEdit: () => void; onToggle: (v: boolean) => void }) {
+function PolicyScope({ policy: p }: { policy: Policy }) {
   const { t } = useTranslation();
-  const [deleting, setDeleting] = useState(false);
   const channelNames = useChannelNames();
-  const units = { d: t('units.d'), h: t('units.h'), min: t('units.min'), s: t('units.s') };
-  const d = (s: number | null) => (s === null ? '—' : formatDuration(s, units));
   const c = p.conditions;
   const chips: ReactNode[] = [
     ...(c['marketplaces'] ?? []).map((m) => <MarketplaceBadge key={`m${m}`} marketplace={m} />),
@@ -96,66 +103,51 @@ function PolicyRow({ policy: p, canEdit, onEdit, onToggle }: { policy: Policy; c
       </span>
     )),
   ];
+  return <div className="tag-list">{chips.length ? chips : <span className="muted">{t('sla.everything')}</span>}</div>;
+}
+
+function PolicyTargets({ policy: p }: { policy: Policy }) {
+  const { t } = useTranslation();
+  const units = { d: t('units.d'), h: t('units.h'), min: t('units.min'), s: t('units.s') };
+  const d = (s: number | null) => (s === null ? '—' : formatDuration(s, units));
+  return (
+    <>
+      <div>
+        {t('sla.firstShort')} <strong>{d(p.first_response_seconds)}</strong>
+        {p.next_response_seconds !== null ? (
+          <>
+            {' '}
+            · {t('sla.nextShort')} {d(p.next_response_seconds)}
+          </>
+        ) : null}
+      </div>
+      {p.internal_first_response_seconds || p.internal_resolution_seconds ? (
+        <div className="cell-sub muted">
+          {t('sla.internalShort')} {d(p.internal_first_response_seconds)} / {d(p.internal_resolution_seconds)}
+          {p.pause_while_pending ? ` · ${t('sla.pausesShort')}` : ''}
+        </div>
+      ) : null}
+      {p.automation_counts ? <div className="cell-sub muted">{t('sla.automationCounts')}</div> : null}
+    </>
+  );
+}
+
+function PolicyLadder({ policy: p }: { policy: Policy }) {
+  const { t } = useTranslation();
+  const units = { d: t('units.d'), h: t('units.h'), min: t('units.min'), s: t('units.s') };
+  const d = (s: number | null) => (s === null ? '—' : formatDuration(s, units));
   const ladder = p.tiers
     .map((x) => tierToDraft(x as Record<string, unknown>))
     .map((x) => ({ action: x.action, at: firesAfterSeconds(x, p.first_response_seconds) }))
     .sort((a, b) => a.at - b.at);
   return (
-    <tr className={p.is_active ? '' : 'is-inactive'} data-testid="policy-row" data-policy-id={p.id}>
-      <td className="num muted">{p.position}</td>
-      <td>
-        <div className="cell-title">
-          <strong data-testid="policy-name-cell">{policyName(t, p)}</strong>
-        </div>
-        <div className="cell-sub muted" title={policySource(t, p)}>
-          {p.builtin_key ? t('sla.builtin') : t('sla.custom')} · v{p.version}
-        </div>
-      </td>
-      <td>
-        <div className="tag-list">{chips.length ? chips : <span className="muted">{t('sla.everything')}</span>}</div>
-      </td>
-      <td className="nowrap">
-        <div>
-          {t('sla.firstShort')} <strong>{d(p.first_response_seconds)}</strong>
-          {p.next_response_seconds !== null ? (
-            <>
-              {' '}
-              · {t('sla.nextShort')} {d(p.next_response_seconds)}
-            </>
-          ) : null}
-        </div>
-        {p.internal_first_response_seconds || p.internal_resolution_seconds ? (
-          <div className="cell-sub muted">
-            {t('sla.internalShort')} {d(p.internal_first_response_seconds)} / {d(p.internal_resolution_seconds)}
-            {p.pause_while_pending ? ` · ${t('sla.pausesShort')}` : ''}
-          </div>
-        ) : null}
-        {p.automation_counts ? <div className="cell-sub muted">{t('sla.automationCounts')}</div> : null}
-      </td>
-      <td>
-        <ol className="ladder">
-          {ladder.map((x, i) => (
-            <li key={i} title={t(`sla.action.${x.action}`)}>
-              <span className={`ladder__dot ladder__dot--${x.action}`} />
-              {d(x.at)} <span className="muted">{t(`sla.actionShort.${x.action}`)}</span>
-            </li>
-          ))}
-        </ol>
-      </td>
-      <td>
-        <input type="checkbox" checked={p.is_active} disabled={!canEdit || p.builtin_key === 'default'} aria-label={t('form.active')} onChange={(e) => onToggle(e.target.checked)} />
-      </td>
-      {canEdit ? (
-        <td className="row-actions">
-          <button type="button" className="btn btn--sm" onClick={onEdit}>
-            {t('form.edit')}
-          </button>
-          <button type="button" className="btn btn--sm btn--ghost" onClick={() => setDeleting(true)} data-testid="delete-policy">
-            {t('deletion.delete')}
-          </button>
-          {deleting ? <ConfirmDelete kind="policy" id={p.id} name={p.name} invalidate={queryKeys.sla.policies} onClose={() => setDeleting(false)} /> : null}
-        </td>
-      ) : null}
-    </tr>
+    <ol className="ladder">
+      {ladder.map((x, i) => (
+        <li key={i} title={t(`sla.action.${x.action}`)}>
+          <span className={`ladder__dot ladder__dot--${x.action}`} />
+          {d(x.at)} <span className="muted">{t(`sla.actionShort.${x.action}`)}</span>
+        </li>
+      ))}
+    </ol>
   );
 }
