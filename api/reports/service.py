@@ -174,22 +174,23 @@ def _points(
 
 def _over_periods(rows: list[dict[str, Any]], group_by: tuple[str, ...]) -> list[dict[str, Any]]:
     """A series' rows summed over its periods, per group: the totals of the same range without a
-    second scan (every measure and histogram bucket is a sum)."""
-    merged: dict[tuple[Any, ...], dict[str, Any]] = {}
+    second scan (every measure and histogram bucket is a sum). Summed column by column (a year by day
+    is 366 rows of four 20-bucket histograms: adding them row by row cost 5 ms)."""
+    by_group: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
     for row in rows:
-        g = tuple(row[k] for k in group_by)
-        into = merged.get(g)
-        if into is None:
-            merged[g] = {k: (list(v) if k in HIST_KEYS else v) for k, v in row.items() if k != "period"}
-            continue
-        for k, v in row.items():
+        by_group.setdefault(tuple(row[k] for k in group_by), []).append(row)
+    merged = []
+    for g, members in by_group.items():
+        total: dict[str, Any] = dict(zip(group_by, g, strict=True))
+        for k in members[0]:
             if k == "period" or k in group_by:
                 continue
             if k in HIST_KEYS:
-                into[k] = [a + b for a, b in zip(into[k], v, strict=True)]
-            elif v is not None:
-                into[k] = (into[k] or 0) + v
-    return list(merged.values())
+                total[k] = [sum(bucket) for bucket in zip(*(m[k] for m in members), strict=True)]
+            else:
+                total[k] = sum(m[k] or 0 for m in members)
+        merged.append(total)
+    return merged
 
 
 async def metrics(

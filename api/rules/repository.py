@@ -5,6 +5,7 @@
 rows get the organization from it. There is no method that takes a statement from outside, so a
 query on these tables that forgets the tenant cannot be written through it; an organization id that
 is missing (None) is refused when the repository is made, not when a query returns the wrong rows.
+The statements come from the shared builders of `api/kit/scoped.py`, so there is one tenant filter.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ import uuid
 from collections.abc import Iterable
 from typing import Any, Generic, Protocol, TypeVar
 
-from sqlalchemy import ColumnElement, Delete, Select, Update, delete, select, update
+from sqlalchemy import Delete, Select, Update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
+
+from api.kit.scoped import readable, readable_columns, scoped_delete, scoped_update, tenant_condition
 
 
 class TenantRow(Protocol):
@@ -31,6 +33,7 @@ class Scoped(Generic[Row]):
     def __init__(self, session: AsyncSession, model: type[Row], organization_id: uuid.UUID) -> None:
         if not isinstance(organization_id, uuid.UUID):
             raise TypeError(f"a repository of {model.__name__} needs an organization id, got {organization_id!r}")
+        tenant_condition(model, organization_id)  # a model without organization_id is refused here
         self.session = session
         self.model = model
         self.organization_id = organization_id
@@ -40,20 +43,17 @@ class Scoped(Generic[Row]):
         model: Any = self.model  # the protocol names only organization_id (case settings have no id)
         return model.id
 
-    @property
-    def _tenant(self) -> ColumnElement[bool]:
-        column: InstrumentedAttribute[uuid.UUID] = self.model.organization_id
-        return column == self.organization_id
-
     def select(self, *columns: Any) -> Select[Any]:
         """SELECT of the model (or of the given columns of it) limited to the organization."""
-        return select(*(columns or (self.model,))).where(self._tenant)
+        if columns:
+            return readable_columns(self.model, self.organization_id, *columns)
+        return readable(self.model, self.organization_id)
 
     def update(self) -> Update:
-        return update(self.model).where(self._tenant)
+        return scoped_update(self.model, self.organization_id)
 
     def delete_where(self) -> Delete:
-        return delete(self.model).where(self._tenant)
+        return scoped_delete(self.model, self.organization_id)
 
     async def get(self, row_id: uuid.UUID) -> Row | None:
         """The row with this id when it is the organization's; another organization's is None, like
