@@ -51,7 +51,8 @@ EMBEDDED_TESTS := tests/test_embedded.py tests/api/test_contract.py tests/api/te
 test-embedded: install
 	unset $${!HOURGLASS_TEST_@}; $(PYTEST) $(EMBEDDED_TESTS)
 
-test-frontend: $(FRONTEND_STAMP)
+# The e2e specs start the demo through .venv/bin/hourglass: the virtualenv must match this checkout.
+test-frontend: $(STAMP) $(FRONTEND_STAMP)
 	cd frontend && npm run --silent test
 	cd frontend && npm run --silent e2e
 

@@ -64,6 +64,12 @@ async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(_request_session, scope="function")]
 
 
+async def ping(engine: AsyncEngine) -> None:
+    """One round trip to the database (readiness checks)."""
+    async with engine.connect() as conn:
+        await conn.execute(text("SELECT 1"))
+
+
 async def schema_revision(engine: AsyncEngine) -> str | None:
     """The database's Alembic revision (None if it has no row yet)."""
     async with engine.connect() as conn:

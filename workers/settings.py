@@ -31,8 +31,8 @@ def redis_settings() -> RedisSettings:
 
 
 class WorkerSettings:
-    """Run with `hourglass worker` (which passes `redis_settings()`), or `arq workers.settings.WorkerSettings`
-    with HOURGLASS_REDIS_URL set."""
+    """Run with `hourglass worker`, which passes `redis_settings()` (arq's own command line would read no
+    Redis URL from our settings)."""
 
     queue_name = "hourglass"
     functions: ClassVar[list[Any]] = [

@@ -5,8 +5,8 @@ import asyncio
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import text
 
+from api.db import ping
 from api.kit.crypto import constant_time_equal
 from api.kit.errors import NotFound, Unauthorized
 
@@ -25,8 +25,7 @@ async def readyz(request: Request) -> JSONResponse:
     checks: dict[str, str] = {}
     try:
         async with asyncio.timeout(2):
-            async with request.app.state.engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
+            await ping(request.app.state.engine)
         checks["database"] = "ok"
     except Exception as exc:
         checks["database"] = f"error: {type(exc).__name__}"

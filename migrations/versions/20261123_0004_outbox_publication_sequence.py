@@ -28,7 +28,7 @@ def upgrade() -> None:
         unique=False,
         postgresql_where=sa.text('seq IS NOT NULL'),
     )
-    # Numbers handed out by the relay in publication order (see api/realtime/relay.py). A sequence,
+    # Numbers handed out by the relay in publication order (see api/outbox/relay.py). A sequence,
     # not max(seq)+1: a relay transaction that published and then failed to commit never hands the
     # same number to another event, so a client that saw it never skips a different event.
     op.execute('CREATE SEQUENCE outbox_publish_seq AS bigint OWNED BY outbox_events.seq')

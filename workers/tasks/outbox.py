@@ -1,4 +1,4 @@
-"""The outbox relay loop (run by workers/loops.py, woken by NOTIFY hourglass_outbox): see api/realtime/relay.py.
+"""The outbox relay loop (run by workers/loops.py, woken by NOTIFY hourglass_outbox): see api/outbox/relay.py.
 
 The relay is the one place that sees every event as it commits, so it also wakes the loops of this
 process that act on them: webhooks (deliveries were created), automation (a buyer message arrived) and

@@ -1,5 +1,5 @@
 """The webhook dispatcher loop (run by workers/loops.py, woken by the relay when it creates deliveries and
-by each finished request): see api/webhook/dispatcher.py."""
+by each finished request): see workers/webhook_dispatcher.py and api/webhook/delivery.py."""
 
 from __future__ import annotations
 
