@@ -17,7 +17,9 @@ def _sql(stmt: Any) -> str:
     return str(stmt.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
 
 
-@pytest.mark.parametrize("missing", [None, "", str(uuid.uuid4())])
+@pytest.mark.parametrize(
+    "missing", [None, "", "6f1c2a44-3b9e-4d2a-9a51-0c7d3e8f1b20"], ids=["none", "empty", "uuid-as-text"]
+)
 def test_a_repository_cannot_be_made_without_an_organization_id(missing: Any) -> None:
     with pytest.raises(TypeError):
         Scoped(object(), SlaPolicy, missing)  # type: ignore[arg-type]
