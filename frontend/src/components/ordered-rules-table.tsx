@@ -36,7 +36,7 @@ export function OrderedRulesTable<R extends OrderedRule>({
   columns: RuleColumn<R>[];
   canEdit: boolean;
   rowTestId: string;
-  rowAttributes?: (row: R) => Record<string, string>;
+  rowAttributes?: (row: R) => { [attribute: string]: string };
   onToggle: (row: R, active: boolean) => void;
   toggleLocked?: (row: R) => boolean;
   onEdit: (row: R) => void;
