@@ -48,13 +48,22 @@ _ACTIVITY = text(
 )
 
 
+_OUTBOX = text("SELECT id, event_type, seq, created_at, published_at FROM outbox_events ORDER BY id DESC LIMIT 10")
+
+
 async def _why_not_relaying(engine, worker_log) -> str:
     """What the database and the worker were doing when the first event did not arrive: who holds or
-    waits for the relay's advisory lock, which transactions are open, and the worker's log."""
+    waits for the relay's advisory lock, which transactions are open, whether the relay published the
+    events (published_at set: then the frames were lost between Redis and the sockets), the worker's log."""
     async with engine.connect() as conn:
         rows = (await conn.execute(_ACTIVITY)).all()
+        events = (await conn.execute(_OUTBOX)).all()
     activity = "\n".join(str(tuple(r)) for r in rows)
-    return f"database sessions:\n{activity}\nworker log:\n{worker_log.read_text()[-3000:]}"
+    outbox = "\n".join(str(tuple(r)) for r in events)
+    return (
+        f"database sessions:\n{activity}\noutbox (newest first):\n{outbox}\n"
+        f"worker log:\n{worker_log.read_text()[-3000:]}"
+    )
 
 
 async def test_sla_overdue_end_to_end(tenant, settings, engine, tmp_path):
