@@ -7,8 +7,8 @@ from typing import Annotated, TypeAlias
 
 from fastapi import Depends, Request
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from api.config import Settings
 
@@ -17,6 +17,12 @@ from api.config import Settings
 Session: TypeAlias = AsyncSession
 Sessionmaker: TypeAlias = async_sessionmaker[AsyncSession]
 Engine: TypeAlias = AsyncEngine
+Connection: TypeAlias = AsyncConnection
+
+# Errors a service may need to tell apart without importing SQLAlchemy: a constraint refused the write
+# (a duplicate, a foreign key to a row that is gone), or the database layer failed in any way.
+ConstraintViolation: TypeAlias = IntegrityError
+DatabaseError: TypeAlias = SQLAlchemyError
 
 # A database that cannot answer right now (restarting, in recovery, a dropped connection, the network
 # to it down): loops and handshakes outside the repositories retry or refuse on these.
