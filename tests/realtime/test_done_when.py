@@ -83,6 +83,10 @@ async def test_sla_overdue_end_to_end(tenant, settings, engine, tmp_path):
             )
         ).json()
         sockets = [await connect(f"{a.ws}?token={tenant.agent_token}", compression=None) for a in apis]
+        # A fresh socket (no `since`) is live from its hello frame's seq on; an event committed between
+        # the handshake and the hello is not replayed to it. Wait for the hellos before the first push.
+        for conn in sockets:
+            await _next(conn, "hello", within=60)
         channel = (await api.post("/v1/channels", json={"marketplace": "api", "name": "ERP"})).json()
 
         async def push(n, sent_at):
