@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated, TypeAlias
 
 from fastapi import Depends, Request
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session as SyncSession
 
 from api.config import Settings
 
@@ -83,3 +84,20 @@ async def schema_revision(engine: AsyncEngine) -> str | None:
             await conn.execute(text("SELECT version_num FROM alembic_version"))
         ).scalar_one_or_none()
         return revision
+
+
+_AFTER_COMMIT = "hourglass.after_commit"
+
+
+def after_commit(session: AsyncSession, action: Callable[[], None]) -> None:
+    """Run `action` once `session`'s transaction has committed: for in-process state that must
+    follow the database, such as a cache that has to forget a row again once its change is visible
+    to everyone."""
+    session.sync_session.info.setdefault(_AFTER_COMMIT, []).append(action)
+
+
+@event.listens_for(SyncSession, "after_commit")
+def _run_after_commit(session: SyncSession) -> None:
+    actions: list[Callable[[], None]] = session.info.pop(_AFTER_COMMIT, [])
+    for action in actions:
+        action()

@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.kit.errors import NotFound
+from api.kit.scoped import tenant_condition
 from api.models import Attachment, CaseAttachment, Message
 
 NOTIFY_CHANNEL = "hourglass_attachments"
@@ -33,7 +34,7 @@ def ref(row: Attachment) -> dict[str, Any]:
 async def get(session: AsyncSession, organization_id: uuid.UUID, attachment_id: uuid.UUID) -> Attachment:
     row = (
         await session.execute(
-            select(Attachment).where(Attachment.organization_id == organization_id, Attachment.id == attachment_id)
+            select(Attachment).where(tenant_condition(Attachment, organization_id), Attachment.id == attachment_id)
         )
     ).scalar_one_or_none()
     if row is None:
@@ -55,7 +56,7 @@ async def many(
     now reads as unknown once it is gone."""
     if not ids:
         return {}
-    stmt = select(Attachment).where(Attachment.organization_id == organization_id, Attachment.id.in_(ids))
+    stmt = select(Attachment).where(tenant_condition(Attachment, organization_id), Attachment.id.in_(ids))
     if lock:
         stmt = stmt.with_for_update(read=True, key_share=True)
     rows = (await session.execute(stmt)).scalars()
@@ -78,7 +79,7 @@ async def refresh_message(session: AsyncSession, organization_id: uuid.UUID, mes
     refs = [ref(row) for row in await of_message(session, message_id)]
     await session.execute(
         update(Message)
-        .where(Message.organization_id == organization_id, Message.id == message_id)
+        .where(tenant_condition(Message, organization_id), Message.id == message_id)
         .values(attachments=refs)
     )
 
@@ -117,7 +118,7 @@ async def of_case(session: AsyncSession, organization_id: uuid.UUID, case_id: uu
     rows = await session.execute(
         select(Attachment)
         .join(CaseAttachment, CaseAttachment.attachment_id == Attachment.id)
-        .where(CaseAttachment.organization_id == organization_id, CaseAttachment.case_id == case_id)
+        .where(tenant_condition(CaseAttachment, organization_id), CaseAttachment.case_id == case_id)
         .order_by(CaseAttachment.added_at, CaseAttachment.attachment_id)
     )
     return list(rows.scalars())
@@ -133,7 +134,7 @@ async def of_cases(
     rows = await session.execute(
         select(CaseAttachment.case_id, Attachment)
         .join(Attachment, CaseAttachment.attachment_id == Attachment.id)
-        .where(CaseAttachment.organization_id == organization_id, CaseAttachment.case_id.in_(case_ids))
+        .where(tenant_condition(CaseAttachment, organization_id), CaseAttachment.case_id.in_(case_ids))
         .order_by(CaseAttachment.added_at, CaseAttachment.attachment_id)
     )
     for case_id, row in rows:
@@ -144,7 +145,7 @@ async def of_cases(
 async def case_attachment_ids(session: AsyncSession, organization_id: uuid.UUID, case_id: uuid.UUID) -> list[uuid.UUID]:
     rows = await session.execute(
         select(CaseAttachment.attachment_id)
-        .where(CaseAttachment.organization_id == organization_id, CaseAttachment.case_id == case_id)
+        .where(tenant_condition(CaseAttachment, organization_id), CaseAttachment.case_id == case_id)
         .order_by(CaseAttachment.added_at, CaseAttachment.attachment_id)
     )
     return list(rows.scalars())
@@ -178,7 +179,7 @@ async def link_to_case(
     await session.execute(
         update(Attachment)
         .where(
-            Attachment.organization_id == organization_id,
+            tenant_condition(Attachment, organization_id),
             Attachment.id.in_(attachment_ids),
             Attachment.source == "upload",
             Attachment.settled_at.is_(None),
@@ -194,7 +195,7 @@ async def unlink_from_case(
         return
     await session.execute(
         delete(CaseAttachment).where(
-            CaseAttachment.organization_id == organization_id,
+            tenant_condition(CaseAttachment, organization_id),
             CaseAttachment.case_id == case_id,
             CaseAttachment.attachment_id.in_(attachment_ids),
         )
@@ -204,7 +205,7 @@ async def unlink_from_case(
     await session.execute(
         update(Attachment)
         .where(
-            Attachment.organization_id == organization_id,
+            tenant_condition(Attachment, organization_id),
             Attachment.id.in_(attachment_ids),
             Attachment.source == "upload",
         )
@@ -220,10 +221,10 @@ async def conversation_images(
         select(Attachment.id)
         .join(Message, Message.id == Attachment.message_id)
         .where(
-            Message.organization_id == organization_id,
+            tenant_condition(Message, organization_id),
             Message.conversation_id == conversation_id,
             Message.direction == "inbound",
-            Attachment.organization_id == organization_id,
+            tenant_condition(Attachment, organization_id),
             Attachment.status == "stored",
             Attachment.content_type.like("image/%"),
         )
@@ -251,20 +252,20 @@ async def claim_unsettled_uploads(session: AsyncSession, created_before: datetim
 async def upload_in_use(session: AsyncSession, row: Attachment) -> bool:
     """Whether a message of the upload's organization lists it (a reply sent it) or a case links it."""
     on_message = exists().where(
-        Message.organization_id == row.organization_id,
+        tenant_condition(Message, row.organization_id),
         # The predicate of ix_messages_attachment_refs, so the partial GIN index answers the containment.
         Message.attachments != text("'[]'::jsonb"),
         Message.attachments.contains([{"id": str(row.id)}]),
     )
     on_case = exists().where(
-        CaseAttachment.organization_id == row.organization_id, CaseAttachment.attachment_id == row.id
+        tenant_condition(CaseAttachment, row.organization_id), CaseAttachment.attachment_id == row.id
     )
     return bool((await session.execute(select(or_(on_message, on_case)))).scalar())
 
 
 async def delete_attachment(session: AsyncSession, row: Attachment) -> None:
     await session.execute(
-        delete(Attachment).where(Attachment.organization_id == row.organization_id, Attachment.id == row.id)
+        delete(Attachment).where(tenant_condition(Attachment, row.organization_id), Attachment.id == row.id)
     )
 
 
@@ -276,13 +277,13 @@ async def delete_of_buyer_messages(
     if not conversation_ids:
         return []
     buyer_messages = select(Message.id).where(
-        Message.organization_id == organization_id,
+        tenant_condition(Message, organization_id),
         Message.conversation_id.in_(conversation_ids),
         Message.author_kind == "buyer",
     )
     rows = await session.execute(
         delete(Attachment)
-        .where(Attachment.organization_id == organization_id, Attachment.message_id.in_(buyer_messages))
+        .where(tenant_condition(Attachment, organization_id), Attachment.message_id.in_(buyer_messages))
         .returning(Attachment.sha256)
     )
     return sorted({sha for sha in rows.scalars() if sha})

@@ -23,15 +23,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
-
 from api.auth.principal import Principal
+from api.db import Session, after_commit
 
 DEFAULT_TTL_SECONDS = 5.0
 MAX_ENTRIES = 10_000  # bounded: at most this many credentials in use at once in one process
-_PENDING = "hourglass_auth_forget"
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +102,7 @@ principals = PrincipalCache()
 
 
 def forget(
-    session: AsyncSession,
+    session: Session,
     *,
     digest: str | None = None,
     api_key_id: uuid.UUID | None = None,
@@ -121,11 +117,4 @@ def forget(
         principals.forget(digest=digest, api_key_id=api_key_id, user_id=user_id)
 
     action()
-    session.sync_session.info.setdefault(_PENDING, []).append(action)
-
-
-@event.listens_for(Session, "after_commit")
-def _forget_after_commit(session: Session) -> None:
-    actions: list[Callable[[], None]] = session.info.pop(_PENDING, [])
-    for action in actions:
-        action()
+    after_commit(session, action)

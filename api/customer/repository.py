@@ -10,8 +10,9 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnClause
 
-from api.customer.tiers import OrderFact
+from api.customer.tiers import VOID_STATUSES, OrderFact
 from api.kit.errors import NotFound
+from api.kit.scoped import tenant_condition
 from api.models import Conversation, Customer, CustomerTierRules, Order
 
 # `insert().excluded` builds an alias of the whole table on every call; naming the two columns we
@@ -52,7 +53,7 @@ async def upsert(
     # One round trip whether or not the row was written: the upsert in a CTE, else the row as it is.
     written = upsert_stmt.cte("written")
     same = (
-        (Customer.organization_id == organization_id)
+        (tenant_condition(Customer, organization_id))
         & (Customer.marketplace == marketplace)
         & (Customer.external_buyer_id == external_buyer_id)
     )
@@ -79,7 +80,7 @@ async def tier(session: AsyncSession, customer_id: uuid.UUID) -> str:
 
 async def get(session: AsyncSession, organization_id: uuid.UUID, customer_id: uuid.UUID) -> Customer:
     result = await session.execute(
-        select(Customer).where(Customer.id == customer_id, Customer.organization_id == organization_id)
+        select(Customer).where(Customer.id == customer_id, tenant_condition(Customer, organization_id))
     )
     customer = result.scalar_one_or_none()
     if customer is None:
@@ -91,7 +92,7 @@ async def get_many(session: AsyncSession, organization_id: uuid.UUID, ids: set[u
     if not ids:
         return {}
     result = await session.execute(
-        select(Customer).where(Customer.organization_id == organization_id, Customer.id.in_(ids))
+        select(Customer).where(tenant_condition(Customer, organization_id), Customer.id.in_(ids))
     )
     return {c.id: c for c in result.scalars()}
 
@@ -110,11 +111,11 @@ async def page(
 ) -> list[Customer]:
     """Profiles (merged identities appear once, as their root), by name. `q` matches a name prefix,
     an exact email, phone or buyer id of any identity of the profile."""
-    stmt = select(Customer).where(Customer.organization_id == organization_id, Customer.merged_into_id.is_(None))
+    stmt = select(Customer).where(tenant_condition(Customer, organization_id), Customer.merged_into_id.is_(None))
     if q:
         escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         matching = select(_root()).where(
-            Customer.organization_id == organization_id,
+            tenant_condition(Customer, organization_id),
             func.lower(Customer.display_name).like(escaped + "%", escape="\\")
             | (func.lower(Customer.email) == q.lower())
             | (Customer.phone == q)
@@ -132,7 +133,7 @@ async def page(
 async def root_id(session: AsyncSession, organization_id: uuid.UUID, customer_id: uuid.UUID) -> uuid.UUID:
     found = (
         await session.execute(
-            select(_root()).where(Customer.id == customer_id, Customer.organization_id == organization_id)
+            select(_root()).where(Customer.id == customer_id, tenant_condition(Customer, organization_id))
         )
     ).scalar_one_or_none()
     if found is None:
@@ -145,7 +146,7 @@ async def members(session: AsyncSession, organization_id: uuid.UUID, root: uuid.
     rows = await session.execute(
         select(Customer)
         .where(
-            Customer.organization_id == organization_id,
+            tenant_condition(Customer, organization_id),
             or_(Customer.id == root, Customer.merged_into_id == root),
         )
         .order_by(Customer.merged_into_id.is_not(None), Customer.created_at, Customer.id)
@@ -191,7 +192,7 @@ async def point_at(
     await session.execute(
         update(Customer)
         .where(
-            Customer.organization_id == organization_id,
+            tenant_condition(Customer, organization_id),
             or_(Customer.id.in_(roots), Customer.merged_into_id.in_(roots)),
         )
         .values(merged_into_id=target, auto_merge=True)
@@ -202,7 +203,7 @@ async def point_at(
 async def detach(session: AsyncSession, organization_id: uuid.UUID, customer_id: uuid.UUID) -> None:
     await session.execute(
         update(Customer)
-        .where(Customer.organization_id == organization_id, Customer.id == customer_id)
+        .where(tenant_condition(Customer, organization_id), Customer.id == customer_id)
         .values(merged_into_id=None, auto_merge=False)
         .execution_options(synchronize_session=False)
     )
@@ -212,7 +213,7 @@ async def order_facts(session: AsyncSession, organization_id: uuid.UUID, ids: li
     rows = await session.execute(
         select(
             func.coalesce(Order.placed_at, Order.created_at), Order.status, Order.currency, Order.total_amount
-        ).where(Order.organization_id == organization_id, Order.customer_id.in_(ids))
+        ).where(tenant_condition(Order, organization_id), Order.customer_id.in_(ids))
     )
     return [OrderFact(at, status, currency, amount) for at, status, currency, amount in rows]
 
@@ -224,7 +225,7 @@ async def last_complaint(session: AsyncSession, organization_id: uuid.UUID, ids:
     found: datetime | None = (
         await session.execute(
             select(func.max(Conversation.created_at)).where(
-                Conversation.organization_id == organization_id,
+                tenant_condition(Conversation, organization_id),
                 Conversation.customer_id.in_(ids),
                 Conversation.category.in_(COMPLAINT_CATEGORIES),
             )
@@ -239,7 +240,7 @@ async def write_tier(
     """The profile's tier on every identity of it: the SLA policy and automation read an identity's."""
     await session.execute(
         update(Customer)
-        .where(Customer.organization_id == organization_id, or_(Customer.id == root, Customer.merged_into_id == root))
+        .where(tenant_condition(Customer, organization_id), or_(Customer.id == root, Customer.merged_into_id == root))
         .values(tier=tier, tier_reason=reason, tier_source=source)
         .execution_options(synchronize_session=False)
     )
@@ -247,12 +248,10 @@ async def write_tier(
 
 async def stats(session: AsyncSession, organization_id: uuid.UUID, ids: list[uuid.UUID]) -> dict[str, Any]:
     """Lifetime value per currency (orders that stayed sold), order and conversation counts."""
-    from api.customer.tiers import VOID_STATUSES
-
     sold = func.lower(Order.status).not_in(VOID_STATUSES)
     value_rows = await session.execute(
         select(Order.currency, func.sum(Order.total_amount), func.count())
-        .where(Order.organization_id == organization_id, Order.customer_id.in_(ids), sold)
+        .where(tenant_condition(Order, organization_id), Order.customer_id.in_(ids), sold)
         .group_by(Order.currency)
     )
     values: list[dict[str, Any]] = []
@@ -265,10 +264,10 @@ async def stats(session: AsyncSession, organization_id: uuid.UUID, ids: list[uui
         await session.execute(
             select(
                 select(func.count())
-                .where(Order.organization_id == organization_id, Order.customer_id.in_(ids))
+                .where(tenant_condition(Order, organization_id), Order.customer_id.in_(ids))
                 .scalar_subquery(),
                 select(func.count())
-                .where(Conversation.organization_id == organization_id, Conversation.customer_id.in_(ids))
+                .where(tenant_condition(Conversation, organization_id), Conversation.customer_id.in_(ids))
                 .scalar_subquery(),
             )
         )
@@ -286,7 +285,7 @@ async def conversations_of(
 ) -> list[Conversation]:
     rows = await session.execute(
         select(Conversation)
-        .where(Conversation.organization_id == organization_id, Conversation.customer_id.in_(ids))
+        .where(tenant_condition(Conversation, organization_id), Conversation.customer_id.in_(ids))
         .order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
         .limit(limit)
     )
@@ -297,7 +296,7 @@ async def orders_of(session: AsyncSession, organization_id: uuid.UUID, ids: list
     at = func.coalesce(Order.placed_at, Order.created_at)
     rows = await session.execute(
         select(Order)
-        .where(Order.organization_id == organization_id, Order.customer_id.in_(ids))
+        .where(tenant_condition(Order, organization_id), Order.customer_id.in_(ids))
         .order_by(at.desc(), Order.id.desc())
         .limit(limit)
     )
@@ -307,7 +306,7 @@ async def orders_of(session: AsyncSession, organization_id: uuid.UUID, ids: list
 async def tier_rules(session: AsyncSession, organization_id: uuid.UUID) -> dict[str, Any] | None:
     found: dict[str, Any] | None = (
         await session.execute(
-            select(CustomerTierRules.rules).where(CustomerTierRules.organization_id == organization_id)
+            select(CustomerTierRules.rules).where(tenant_condition(CustomerTierRules, organization_id))
         )
     ).scalar_one_or_none()
     return found
@@ -325,7 +324,7 @@ async def save_tier_rules(session: AsyncSession, organization_id: uuid.UUID, rul
 async def roots_with_computed_tiers(session: AsyncSession, organization_id: uuid.UUID) -> list[uuid.UUID]:
     rows = await session.execute(
         select(Customer.id).where(
-            Customer.organization_id == organization_id,
+            tenant_condition(Customer, organization_id),
             Customer.merged_into_id.is_(None),
             Customer.tier_source == "computed",
         )

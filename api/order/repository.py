@@ -7,12 +7,13 @@ from sqlalchemy import delete, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.kit.errors import NotFound
+from api.kit.scoped import tenant_condition
 from api.models import Conversation, Order, OrderItem, Shipment
 
 
 async def by_external_id(session: AsyncSession, organization_id: uuid.UUID, external_id: str) -> Order | None:
     result = await session.execute(
-        select(Order).where(Order.organization_id == organization_id, Order.external_id == external_id)
+        select(Order).where(tenant_condition(Order, organization_id), Order.external_id == external_id)
     )
     return result.scalar_one_or_none()
 
@@ -25,7 +26,7 @@ async def get_by_external_id(session: AsyncSession, organization_id: uuid.UUID, 
 
 
 async def get(session: AsyncSession, organization_id: uuid.UUID, order_id: uuid.UUID) -> Order | None:
-    result = await session.execute(select(Order).where(Order.organization_id == organization_id, Order.id == order_id))
+    result = await session.execute(select(Order).where(tenant_condition(Order, organization_id), Order.id == order_id))
     return result.scalar_one_or_none()
 
 
@@ -59,7 +60,7 @@ async def link_conversations(session: AsyncSession, order: Order) -> None:
     await session.execute(
         update(Conversation)
         .where(
-            Conversation.organization_id == order.organization_id,
+            tenant_condition(Conversation, order.organization_id),
             Conversation.order_external_id == order.external_id,
             Conversation.order_id.is_(None),
         )
@@ -74,7 +75,7 @@ async def page(
     after: tuple[Any, uuid.UUID] | None,
     limit: int,
 ) -> list[Order]:
-    stmt = select(Order).where(Order.organization_id == organization_id)
+    stmt = select(Order).where(tenant_condition(Order, organization_id))
     if customer_id:
         stmt = stmt.where(Order.customer_id == customer_id)
     if after:

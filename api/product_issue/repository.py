@@ -10,14 +10,15 @@ from sqlalchemy import distinct, func, literal, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.models import Message, Order, OrderItem, ProductIssueMention
+from api.kit.scoped import tenant_condition
+from api.models import Conversation, Message, Order, OrderItem, ProductIssueMention
 from api.product_issue.reasons import REASONS
 
 
 async def order_items(session: AsyncSession, organization_id: uuid.UUID, order_id: uuid.UUID) -> list[OrderItem]:
     stmt = (
         select(OrderItem)
-        .where(OrderItem.organization_id == organization_id, OrderItem.order_id == order_id)
+        .where(tenant_condition(OrderItem, organization_id), OrderItem.order_id == order_id)
         .order_by(OrderItem.position)
     )
     return list((await session.execute(stmt)).scalars())
@@ -31,7 +32,7 @@ async def add_mentions(session: AsyncSession, rows: list[dict[str, Any]]) -> Non
 
 def _filtered(stmt: Any, organization_id: uuid.UUID, start: datetime, end: datetime, **filters: Any) -> Any:
     m = ProductIssueMention
-    stmt = stmt.where(m.organization_id == organization_id, m.sent_at >= start, m.sent_at < end)
+    stmt = stmt.where(tenant_condition(m, organization_id), m.sent_at >= start, m.sent_at < end)
     if filters.get("reason"):
         stmt = stmt.where(m.reason == filters["reason"])
     if filters.get("marketplace"):
@@ -68,8 +69,8 @@ async def units_per_sku(
         select(OrderItem.sku, func.sum(OrderItem.quantity).label("units"))
         .join(Order, Order.id == OrderItem.order_id)
         .where(
-            OrderItem.organization_id == organization_id,
-            Order.organization_id == organization_id,
+            tenant_condition(OrderItem, organization_id),
+            tenant_condition(Order, organization_id),
             OrderItem.sku.is_not(None),
             _order_time() >= start,
             _order_time() < end,
@@ -106,8 +107,8 @@ async def units_per_bucket(
         select(OrderItem.sku, b, func.sum(OrderItem.quantity).label("n"))
         .join(Order, Order.id == OrderItem.order_id)
         .where(
-            OrderItem.organization_id == organization_id,
-            Order.organization_id == organization_id,
+            tenant_condition(OrderItem, organization_id),
+            tenant_condition(Order, organization_id),
             OrderItem.sku.is_not(None),
             _order_time() >= start,
             _order_time() < end,
@@ -146,7 +147,7 @@ async def examples(
     q = (
         select(stmt, Message.body, Message.subject)
         .join(Message, Message.id == stmt.c.message_id)
-        .where(Message.organization_id == organization_id)
+        .where(tenant_condition(Message, organization_id))
         .order_by(stmt.c.sent_at.desc(), stmt.c.message_id.desc())
     )
     return [dict(r) for r in (await session.execute(q)).mappings()]
@@ -179,8 +180,8 @@ async def units_per_window(
         select(OrderItem.sku, w, func.sum(OrderItem.quantity).label("n"))
         .join(Order, Order.id == OrderItem.order_id)
         .where(
-            OrderItem.organization_id == organization_id,
-            Order.organization_id == organization_id,
+            tenant_condition(OrderItem, organization_id),
+            tenant_condition(Order, organization_id),
             OrderItem.sku.is_not(None),
             _order_time() >= start,
             _order_time() < end,
@@ -201,14 +202,12 @@ async def buyer_messages_after(
 ) -> list[tuple[Message, Any]]:
     """A page of the organization's buyer messages sent since `since`, in (sent_at, id) order, each
     with its conversation (for the rebuild of the table)."""
-    from api.models import Conversation
-
     stmt = (
         select(Message, Conversation)
         .join(Conversation, Conversation.id == Message.conversation_id)
         .where(
-            Message.organization_id == organization_id,
-            Conversation.organization_id == organization_id,
+            tenant_condition(Message, organization_id),
+            tenant_condition(Conversation, organization_id),
             Message.direction == "inbound",
             Message.author_kind == "buyer",
             Message.sent_at >= since,

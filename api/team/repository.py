@@ -6,14 +6,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.kit.errors import InvalidInput, NotFound, field_error
-from api.kit.scoped import Tenant, get_scoped, readable_columns, scoped_delete
+from api.kit.scoped import Tenant, get_scoped, readable_columns, scoped_delete, tenant_condition
 from api.models import BusinessCalendar, Team, TeamMember
 
 
 async def get(
     session: AsyncSession, organization_id: uuid.UUID, team_id: uuid.UUID, *, field: str | None = None
 ) -> Team:
-    result = await session.execute(select(Team).where(Team.id == team_id, Team.organization_id == organization_id))
+    result = await session.execute(select(Team).where(Team.id == team_id, tenant_condition(Team, organization_id)))
     team = result.scalar_one_or_none()
     if team is None:
         if field:  # a reference in a request body: the request is invalid, not the URL
@@ -23,7 +23,7 @@ async def get(
 
 
 async def list_all(session: AsyncSession, organization_id: uuid.UUID) -> list[Team]:
-    result = await session.execute(select(Team).where(Team.organization_id == organization_id).order_by(Team.name))
+    result = await session.execute(select(Team).where(tenant_condition(Team, organization_id)).order_by(Team.name))
     return list(result.scalars())
 
 
@@ -32,7 +32,7 @@ async def members(
 ) -> dict[uuid.UUID, list[uuid.UUID]]:
     result = await session.execute(
         select(TeamMember.team_id, TeamMember.user_id).where(
-            TeamMember.organization_id == organization_id, TeamMember.team_id.in_(team_ids)
+            tenant_condition(TeamMember, organization_id), TeamMember.team_id.in_(team_ids)
         )
     )
     out: dict[uuid.UUID, list[uuid.UUID]] = {t: [] for t in team_ids}

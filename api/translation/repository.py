@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.kit.errors import NotFound
+from api.kit.scoped import tenant_condition
 from api.models import (
     GlossaryTerm,
     Template,
@@ -27,21 +28,21 @@ async def get_settings(session: AsyncSession, org: uuid.UUID) -> TranslationSett
 
 async def glossary(session: AsyncSession, org: uuid.UUID) -> list[GlossaryTerm]:
     rows = await session.execute(
-        select(GlossaryTerm).where(GlossaryTerm.organization_id == org).order_by(func.lower(GlossaryTerm.term))
+        select(GlossaryTerm).where(tenant_condition(GlossaryTerm, org)).order_by(func.lower(GlossaryTerm.term))
     )
     return list(rows.scalars())
 
 
 async def term_exists(session: AsyncSession, org: uuid.UUID, term: str) -> bool:
     query = select(GlossaryTerm.id).where(
-        GlossaryTerm.organization_id == org, func.lower(GlossaryTerm.term) == term.lower()
+        tenant_condition(GlossaryTerm, org), func.lower(GlossaryTerm.term) == term.lower()
     )
     return (await session.execute(query)).first() is not None
 
 
 async def delete_term(session: AsyncSession, org: uuid.UUID, term_id: uuid.UUID) -> None:
     result = await session.execute(
-        delete(GlossaryTerm).where(GlossaryTerm.organization_id == org, GlossaryTerm.id == term_id)
+        delete(GlossaryTerm).where(tenant_condition(GlossaryTerm, org), GlossaryTerm.id == term_id)
     )
     if not result.rowcount:  # type: ignore[attr-defined]
         raise NotFound("No such glossary term.")
@@ -51,7 +52,7 @@ async def cached(
     session: AsyncSession, org: uuid.UUID, provider: str, source: str, target: str, text_hash: str
 ) -> TranslationCacheEntry | None:
     query = select(TranslationCacheEntry).where(
-        TranslationCacheEntry.organization_id == org,
+        tenant_condition(TranslationCacheEntry, org),
         TranslationCacheEntry.provider == provider,
         TranslationCacheEntry.source_language == source,
         TranslationCacheEntry.target_language == target,
@@ -63,7 +64,7 @@ async def cached(
 async def count_hit(session: AsyncSession, org: uuid.UUID, entry_id: uuid.UUID, month: date) -> None:
     await session.execute(
         update(TranslationCacheEntry)
-        .where(TranslationCacheEntry.organization_id == org, TranslationCacheEntry.id == entry_id)
+        .where(tenant_condition(TranslationCacheEntry, org), TranslationCacheEntry.id == entry_id)
         .values(hits=TranslationCacheEntry.hits + 1)
     )
     await _add_usage(session, org, month, characters=0, requests=0, hits=1)
@@ -97,7 +98,7 @@ async def store(
 
 
 async def usage(session: AsyncSession, org: uuid.UUID, month: date) -> TranslationUsage | None:
-    query = select(TranslationUsage).where(TranslationUsage.organization_id == org, TranslationUsage.month == month)
+    query = select(TranslationUsage).where(tenant_condition(TranslationUsage, org), TranslationUsage.month == month)
     return (await session.execute(query.execution_options(populate_existing=True))).scalar_one_or_none()
 
 
@@ -125,14 +126,14 @@ async def _add_usage(
 
 async def preference(session: AsyncSession, org: uuid.UUID, user_id: uuid.UUID) -> TranslationPreference | None:
     query = select(TranslationPreference).where(
-        TranslationPreference.organization_id == org, TranslationPreference.user_id == user_id
+        tenant_condition(TranslationPreference, org), TranslationPreference.user_id == user_id
     )
     return (await session.execute(query)).scalar_one_or_none()
 
 
 async def template_named(session: AsyncSession, org: uuid.UUID, name: str, language: str) -> bool:
     query = select(Template.id).where(
-        Template.organization_id == org, Template.name == name, Template.language == language
+        tenant_condition(Template, org), Template.name == name, Template.language == language
     )
     return (await session.execute(query)).first() is not None
 
@@ -146,7 +147,7 @@ async def pending_retry(
     session: AsyncSession, org: uuid.UUID, message_id: uuid.UUID, target: str
 ) -> TranslationRetry | None:
     query = select(TranslationRetry).where(
-        TranslationRetry.organization_id == org,
+        tenant_condition(TranslationRetry, org),
         TranslationRetry.message_id == message_id,
         TranslationRetry.target_language == target,
     )
@@ -193,7 +194,7 @@ async def next_retry(session: AsyncSession) -> datetime | None:
 
 async def drop_retry(session: AsyncSession, org: uuid.UUID, retry_id: uuid.UUID) -> None:
     await session.execute(
-        delete(TranslationRetry).where(TranslationRetry.organization_id == org, TranslationRetry.id == retry_id)
+        delete(TranslationRetry).where(tenant_condition(TranslationRetry, org), TranslationRetry.id == retry_id)
     )
 
 
@@ -201,7 +202,7 @@ async def retry_now(session: AsyncSession, org: uuid.UUID, now: datetime) -> Non
     """The settings changed (a new key, another provider): what waits is worth trying at once."""
     await session.execute(
         update(TranslationRetry)
-        .where(TranslationRetry.organization_id == org, TranslationRetry.next_attempt_at > now)
+        .where(tenant_condition(TranslationRetry, org), TranslationRetry.next_attempt_at > now)
         .values(next_attempt_at=now)
     )
     await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": RETRY_CHANNEL})

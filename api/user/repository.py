@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.kit.errors import InvalidInput, NotFound, field_error
+from api.kit.scoped import tenant_condition
 from api.models import User
 
 
@@ -13,7 +14,7 @@ async def get(
     session: AsyncSession, organization_id: uuid.UUID, user_id: uuid.UUID, *, field: str | None = None
 ) -> User:
     user = (
-        await session.execute(select(User).where(User.id == user_id, User.organization_id == organization_id))
+        await session.execute(select(User).where(User.id == user_id, tenant_condition(User, organization_id)))
     ).scalar_one_or_none()
     if user is None:
         if field:
@@ -24,6 +25,6 @@ async def get(
 
 async def list_all(session: AsyncSession, organization_id: uuid.UUID) -> list[User]:
     result = await session.execute(
-        select(User).where(User.organization_id == organization_id).order_by(User.name, User.id)
+        select(User).where(tenant_condition(User, organization_id)).order_by(User.name, User.id)
     )
     return list(result.scalars())

@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from api.channel.connectors.base import AuthError, HostRefused, Permanent, RateLimited, Transient
+from api.channel.connectors.errors import AuthError, HostRefused, Permanent, RateLimited, Transient
 from api.kit.outbound import OutboundRefused, is_tls_failure
 
 # Extracts (code, message) from a marketplace error body.
