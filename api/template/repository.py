@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.audit import escape_like
+from api.kit.scoped import readable_columns
 from api.kit.time import utc_now
 from api.models import (
     AutoReplyRule,
@@ -135,13 +136,11 @@ async def conversation_facts(session: AsyncSession, conversation: Conversation) 
     """The store, the buyer's name, the order, its first item and latest shipment, in one statement
     (templates are rendered on the hot paths: auto-replies and the composer's suggestions)."""
     org = conversation.organization_id
-    store = select(Channel.name).where(Channel.id == conversation.channel_id, Channel.organization_id == org)
-    buyer = select(Customer.display_name).where(
-        Customer.id == conversation.customer_id, Customer.organization_id == org
-    )
+    store = readable_columns(Channel, org, Channel.name).where(Channel.id == conversation.channel_id)
+    buyer = readable_columns(Customer, org, Customer.display_name).where(Customer.id == conversation.customer_id)
     order = (
-        select(Order.id, Order.status, Order.estimated_delivery)
-        .where(Order.id == conversation.order_id, Order.organization_id == org)
+        readable_columns(Order, org, Order.id, Order.status, Order.estimated_delivery)
+        .where(Order.id == conversation.order_id)
         .subquery()
     )
     item = (
