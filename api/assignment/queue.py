@@ -13,14 +13,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import ColumnElement
-
 from api import audit
+from api.assignment import repository
 from api.assignment.selectors import available, distribute
 from api.assignment.service import candidates
-from api.models import Conversation, Team
+from api.db import Session
 from api.notification import service as notifications
 from api.outbox import events
 from api.outbox.events import PendingEvent
@@ -34,43 +31,18 @@ class Distributed:
     left_queued: int
 
 
-def _queued(team_id: uuid.UUID) -> tuple[ColumnElement[bool], ...]:
-    return (
-        Conversation.team_id == team_id,
-        Conversation.assignee_id.is_(None),
-        Conversation.status != "resolved",
-        Conversation.spam_reason.is_(None),
-    )
+async def teams_with_queue(session: Session) -> list[uuid.UUID]:
+    """The teams, of every organization, with conversations waiting in their queue."""
+    return await repository.teams_with_queue_of_every_organization(session)
 
 
-async def teams_with_queue(session: AsyncSession) -> list[uuid.UUID]:
-    rows = await session.execute(
-        select(Conversation.team_id)
-        .where(Conversation.team_id.is_not(None), Conversation.assignee_id.is_(None))
-        .where(Conversation.status != "resolved", Conversation.spam_reason.is_(None))
-        .group_by(Conversation.team_id)
-    )
-    return [r[0] for r in rows if r[0] is not None]
-
-
-async def distribute_team(session: AsyncSession, team_id: uuid.UUID, now: datetime) -> Distributed:
-    team = (await session.execute(select(Team).where(Team.id == team_id).with_for_update())).scalar_one()
+async def distribute_team(session: Session, team_id: uuid.UUID, now: datetime) -> Distributed:
+    team = await repository.lock_team_of_any_organization(session, team_id)
     pool = available(await candidates(session, team_id, now))
     free = sum(c.capacity - c.open_count for c in pool)
     if free <= 0:
-        waiting = (await session.execute(select(func.count()).where(*_queued(team_id)))).scalar_one()
-        return Distributed(team_id, 0, int(waiting))
-    queued = list(
-        (
-            await session.execute(
-                select(Conversation)
-                .where(*_queued(team_id))
-                .order_by(Conversation.waiting_since.asc().nulls_last(), Conversation.last_message_at, Conversation.id)
-                .limit(free)
-                .with_for_update(skip_locked=True)
-            )
-        ).scalars()
-    )
+        return Distributed(team_id, 0, await repository.queued_count(session, team))
+    queued = await repository.lock_oldest_queued(session, team, free)
     owners = distribute(pool, len(queued), team.assignment_strategy, team.last_assigned_user_id)
     chosen = list(zip(queued, owners, strict=False))
     if chosen:
@@ -94,5 +66,4 @@ async def distribute_team(session: AsyncSession, team_id: uuid.UUID, now: dateti
             pending.append(PendingEvent(c.organization_id, "conversation.assigned", ConversationData.of(c), c.id))
             notifications.notify_assignment(session, c, None, by="routing", by_name=team.name)
         await events.emit_many(session, pending)
-    waiting = (await session.execute(select(func.count()).where(*_queued(team_id)))).scalar_one()
-    return Distributed(team_id, len(chosen), int(waiting))
+    return Distributed(team_id, len(chosen), await repository.queued_count(session, team))

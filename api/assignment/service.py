@@ -13,13 +13,13 @@ import uuid
 from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import and_, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from api import audit
+from api.assignment import repository
 from api.assignment.selectors import OFF_SHIFT, Candidate, pick_least_loaded, pick_round_robin, sticky
+from api.customer import repository as customer_repository
+from api.db import Session
 from api.kit.time import utc_now
-from api.models import AssignmentRule, Conversation, Customer, Team, TeamMember, User
+from api.models import Conversation
 from api.notification import service as notifications
 from api.outbox import events
 from api.rules.conditions import ASSIGNMENT_RULE, Facts, Held, match
@@ -43,49 +43,30 @@ def routing_reason(held: list[Held]) -> str:
     return ", ".join(_ROUTING_WORDS[h.name].format(h.value) for h in named) or "catch-all rule"
 
 
-async def candidates(session: AsyncSession, team_id: uuid.UUID, at: datetime | None = None) -> list[Candidate]:
+async def candidates(session: Session, team_id: uuid.UUID, at: datetime | None = None) -> list[Candidate]:
     """The team's active members with their open load. An agent with a roster who is off shift, or
     in the closing handover window of their shift, is never routable: routing waits for their next
     shift (the queue is distributed when a shift starts, api/assignment/queue.py)."""
-    open_count = (
-        select(func.count())
-        .select_from(Conversation)
-        .where(and_(Conversation.assignee_id == User.id, Conversation.status != "resolved"))
-        .scalar_subquery()
-    )
-    rows = await session.execute(
-        select(User.id, User.status, User.capacity, open_count)
-        .join(TeamMember, TeamMember.user_id == User.id)
-        .where(TeamMember.team_id == team_id, User.is_active.is_(True))
-    )
-    found = [Candidate(user_id=r[0], status=r[1], capacity=r[2], open_count=int(r[3])) for r in rows]
+    found = [
+        Candidate(user_id=user_id, status=status, capacity=capacity, open_count=open_count)
+        for user_id, status, capacity, open_count in await repository.member_loads(session, team_id)
+    ]
     view = await on_shift_view(session, None, [candidate.user_id for candidate in found], at or utc_now())
     return [
         candidate if view.routable(candidate.user_id) else replace(candidate, status=OFF_SHIFT) for candidate in found
     ]
 
 
-async def _previous_agent(session: AsyncSession, conversation: Conversation) -> uuid.UUID | None:
+async def _previous_agent(session: Session, conversation: Conversation) -> uuid.UUID | None:
     if conversation.customer_id is None:
         return None
-    return (
-        await session.execute(
-            select(Conversation.assignee_id)
-            .where(
-                Conversation.customer_id == conversation.customer_id,
-                Conversation.id != conversation.id,
-                Conversation.assignee_id.is_not(None),
-            )
-            .order_by(Conversation.last_message_at.desc())
-            .limit(1)
-        )
-    ).scalar_one_or_none()
+    return await repository.previous_assignee(session, conversation)
 
 
 async def assign_in_team(
-    session: AsyncSession, conversation: Conversation, team_id: uuid.UUID
+    session: Session, conversation: Conversation, team_id: uuid.UUID
 ) -> tuple[uuid.UUID | None, str]:
-    team = (await session.execute(select(Team).where(Team.id == team_id).with_for_update())).scalar_one()
+    team = await repository.lock_team(session, conversation.organization_id, team_id)
     pool = await candidates(session, team_id)
     chosen = sticky(pool, await _previous_agent(session, conversation))
     how = "same buyer's previous agent"
@@ -104,7 +85,7 @@ async def assign_in_team(
     return chosen.user_id, f"team {team.name}: {how}"
 
 
-async def route(session: AsyncSession, conversation: Conversation, text: str, *, tier: str | None = None) -> str | None:
+async def route(session: Session, conversation: Conversation, text: str, *, tier: str | None = None) -> str | None:
     """Apply the first matching assignment rule (else the channel's default team). `c` is locked.
     `tier`: the customer's tier as ingest decided it, when the caller has it."""
     if conversation.assignee_id is not None:
@@ -112,16 +93,8 @@ async def route(session: AsyncSession, conversation: Conversation, text: str, *,
     if tier is None:
         tier = "standard"
         if conversation.customer_id:
-            tier = (
-                await session.execute(select(Customer.tier).where(Customer.id == conversation.customer_id))
-            ).scalar_one()
-    rules = (
-        await session.execute(
-            select(AssignmentRule)
-            .where(AssignmentRule.organization_id == conversation.organization_id, AssignmentRule.is_active.is_(True))
-            .order_by(AssignmentRule.position)
-        )
-    ).scalars()
+            tier = await customer_repository.tier(session, conversation.customer_id)
+    rules = await repository.active_rules(session, conversation.organization_id)
     # A conversation whose language was not detected is routed as English.
     facts = Facts(
         category=conversation.category,
@@ -139,7 +112,7 @@ async def route(session: AsyncSession, conversation: Conversation, text: str, *,
             continue
         why = routing_reason(held)
         if rule.user_id is not None:
-            user = await session.get(User, rule.user_id)
+            user = await repository.user(session, conversation.organization_id, rule.user_id)
             # A rostered agent off shift is skipped like an inactive one: never loaded while away.
             if (
                 user is not None
@@ -159,7 +132,7 @@ async def route(session: AsyncSession, conversation: Conversation, text: str, *,
     if reason is None and conversation.team_id is not None:
         _, how = await assign_in_team(session, conversation, conversation.team_id)
         reason = f"channel's default team -> {how}"
-        via = (await session.execute(select(Team.name).where(Team.id == conversation.team_id))).scalar_one()
+        via = await repository.team_name(session, conversation.organization_id, conversation.team_id)
     if reason is None:
         return None
     await session.flush()

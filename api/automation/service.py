@@ -14,12 +14,9 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import exists, select
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from api import audit
 from api.assignment import service as assignment
+from api.automation import repository
 from api.automation.classify import PRIORITY_RANK
 from api.automation.explain import Part, action_english, blocked_english, run_detail, run_reason
 from api.automation.matcher import MessageContext, evaluate
@@ -29,9 +26,11 @@ from api.case.schemas import CaseCreate
 from api.compliance import service as compliance
 from api.compliance.rules import has_blocking
 from api.csat import service as csat
+from api.customer import repository as customer_repository
+from api.db import Session
 from api.kit.time import utc_now
 from api.message.outbound import queue_reply
-from api.models import AutomationRun, AutoReplyRule, Conversation, Customer, Message, Reminder, Team, User
+from api.models import AutoReplyRule, Conversation, Message, Reminder
 from api.notification import service as notifications
 from api.outbox import events
 from api.product_issue import service as product_issues
@@ -48,13 +47,11 @@ log = logging.getLogger(__name__)
 STALE_AFTER = timedelta(hours=24)
 
 
-async def process_message(session: AsyncSession, message: Message) -> None:
+async def process_message(session: Session, message: Message) -> None:
     """Route and run rules for one inbound message, then mark it processed. What the ingest pipeline
     decided for the message (api/message/pipeline.py: the customer's tier, whether it opened its
     conversation) is read from the message, not derived again."""
-    conversation = (
-        await session.execute(select(Conversation).where(Conversation.id == message.conversation_id).with_for_update())
-    ).scalar_one()
+    conversation = await repository.lock_conversation(session, message)
     # Before the CSAT check: a rating gives no reason, and every buyer message is classified once here.
     await product_issues.record(session, conversation, message)
     if await csat.take_answer(session, conversation, message) is not None:
@@ -76,7 +73,7 @@ async def process_message(session: AsyncSession, message: Message) -> None:
 
 
 async def _follow_classification(
-    session: AsyncSession, conversation: Conversation, message: Message, classified: dict[str, Any]
+    session: Session, conversation: Conversation, message: Message, classified: dict[str, Any]
 ) -> None:
     """What ingest classified that outlives the conversation's first message: a risk in a later
     message (a threat, a safety hazard) raises the conversation's priority, and an automatic
@@ -125,16 +122,14 @@ async def _follow_classification(
     await sla_service.reconcile(session, conversation)  # a priority may select another policy
 
 
-async def _tier(session: AsyncSession, conversation: Conversation) -> str:
+async def _tier(session: Session, conversation: Conversation) -> str:
     """Messages stored before the pipeline kept its decision on them."""
     if not conversation.customer_id:
         return "standard"
-    return str(
-        (await session.execute(select(Customer.tier).where(Customer.id == conversation.customer_id))).scalar_one()
-    )
+    return await customer_repository.tier(session, conversation.customer_id)
 
 
-async def _calendar(session: AsyncSession, conversation: Conversation) -> Calendar | None:
+async def _calendar(session: Session, conversation: Conversation) -> Calendar | None:
     """The business calendar the SLA engine chose for the conversation, as its open internal clocks
     recorded it; chosen afresh only when no such clock runs (a policy without internal targets)."""
     for clock in await sla_repository.open_clocks(session, conversation.id, lock=False):
@@ -146,25 +141,14 @@ async def _calendar(session: AsyncSession, conversation: Conversation) -> Calend
     return sla_service.calendar_from_row(row) if row is not None else None
 
 
-async def _first_message(session: AsyncSession, conversation: Conversation, message: Message) -> bool:
+async def _first_message(session: Session, conversation: Conversation, message: Message) -> bool:
     decided = message.ingest_decision
     if decided is not None and "first_message" in decided:
         return bool(decided["first_message"])
-    return not (
-        await session.execute(
-            select(
-                exists().where(
-                    Message.conversation_id == conversation.id,
-                    Message.direction == "inbound",
-                    Message.id != message.id,
-                    Message.sent_at <= message.sent_at,
-                )
-            )
-        )
-    ).scalar()
+    return not await repository.earlier_inbound(session, conversation, message)
 
 
-async def _context(session: AsyncSession, conversation: Conversation, message: Message, tier: str) -> MessageContext:
+async def _context(session: Session, conversation: Conversation, message: Message, tier: str) -> MessageContext:
     calendar = await _calendar(session, conversation)
     first = await _first_message(session, conversation, message)
     return MessageContext(
@@ -181,7 +165,7 @@ async def _context(session: AsyncSession, conversation: Conversation, message: M
 
 
 async def _suppression(
-    session: AsyncSession, rule: AutoReplyRule, conversation: Conversation, message: Message
+    session: Session, rule: AutoReplyRule, conversation: Conversation, message: Message
 ) -> Part | None:
     now = utc_now()
     if message.author_kind != "buyer":  # marketplace system mail is never answered
@@ -198,40 +182,16 @@ async def _suppression(
     if now - message.sent_at > STALE_AFTER:
         return Part("stale")
     quiet = timedelta(minutes=rule.quiet_after_agent_minutes)
-    agent_recent = (
-        await session.execute(
-            select(
-                exists().where(
-                    Message.conversation_id == conversation.id,
-                    Message.direction == "outbound",
-                    Message.author_kind == "human",
-                    Message.created_at > now - quiet,
-                )
-            )
-        )
-    ).scalar()
-    if agent_recent:
+    if await repository.person_replied_since(session, conversation, now - quiet):
         return Part("agent_recent", {"minutes": rule.quiet_after_agent_minutes})
     cooldown = timedelta(minutes=rule.cooldown_minutes)
-    fired_recently = (
-        await session.execute(
-            select(
-                exists().where(
-                    AutomationRun.rule_id == rule.id,
-                    AutomationRun.conversation_id == conversation.id,
-                    AutomationRun.outcome == "fired",
-                    AutomationRun.created_at > now - cooldown,
-                )
-            )
-        )
-    ).scalar()
-    if fired_recently:
+    if await repository.fired_since(session, rule, conversation, now - cooldown):
         return Part("cooldown", {"minutes": rule.cooldown_minutes})
     return None
 
 
 async def _record(
-    session: AsyncSession,
+    session: Session,
     rule: AutoReplyRule,
     conversation: Conversation,
     message: Message,
@@ -243,23 +203,16 @@ async def _record(
     """Insert the run; False when this rule already handled this message (a repeated job)."""
     reason = run_reason(matched, blocked)
     done = [action_english(a) for a in actions]
-    row = (
-        await session.execute(
-            insert(AutomationRun)
-            .values(
-                organization_id=conversation.organization_id,
-                rule_id=rule.id,
-                conversation_id=conversation.id,
-                message_id=message.id,
-                outcome=outcome,
-                reason=reason[:2000],
-                reason_detail=run_detail(matched, blocked, actions),
-                actions_done=done,
-            )
-            .on_conflict_do_nothing(index_elements=[AutomationRun.rule_id, AutomationRun.message_id])
-            .returning(AutomationRun.id)
-        )
-    ).scalar_one_or_none()
+    row = await repository.insert_run(
+        session,
+        conversation,
+        rule_id=rule.id,
+        message_id=message.id,
+        outcome=outcome,
+        reason=reason[:2000],
+        reason_detail=run_detail(matched, blocked, actions),
+        actions_done=done,
+    )
     if row is not None:
         audit.record(
             session,
@@ -281,34 +234,14 @@ async def _record(
     return row is not None
 
 
-async def _already_ran(session: AsyncSession, rule: AutoReplyRule, message: Message) -> bool:
-    return bool(
-        (
-            await session.execute(
-                select(exists().where(AutomationRun.rule_id == rule.id, AutomationRun.message_id == message.id))
-            )
-        ).scalar()
-    )
-
-
-async def run_rules(
-    session: AsyncSession, conversation: Conversation, message: Message, tier: str | None = None
-) -> None:
-    rules = list(
-        (
-            await session.execute(
-                select(AutoReplyRule)
-                .where(AutoReplyRule.organization_id == conversation.organization_id, AutoReplyRule.is_active.is_(True))
-                .order_by(AutoReplyRule.position)
-            )
-        ).scalars()
-    )
+async def run_rules(session: Session, conversation: Conversation, message: Message, tier: str | None = None) -> None:
+    rules = await repository.active_rules(session, conversation.organization_id)
     if not rules:
         return
     ctx = await _context(session, conversation, message, tier or await _tier(session, conversation))
     for rule in rules:
         matched, why = evaluate(rule.conditions, ctx)
-        if not matched or await _already_ran(session, rule, message):
+        if not matched or await repository.already_ran(session, rule, message):
             continue
         blocked = await _suppression(session, rule, conversation, message)
         if blocked:
@@ -344,7 +277,7 @@ def _classified(message: Message, conversation: Conversation) -> dict[str, Any]:
 
 
 async def _apply_actions(
-    session: AsyncSession, rule: AutoReplyRule, conversation: Conversation, message: Message
+    session: Session, rule: AutoReplyRule, conversation: Conversation, message: Message
 ) -> list[Part]:
     """Render and lint before changing anything, so a refused text suppresses the whole rule.
     A template goes out in the buyer's language when the library has that variant of it."""
@@ -440,9 +373,7 @@ async def _apply_actions(
     return done
 
 
-def _audit_changes(
-    session: AsyncSession, rule: AutoReplyRule, conversation: Conversation, before: dict[str, Any]
-) -> None:
+def _audit_changes(session: Session, rule: AutoReplyRule, conversation: Conversation, before: dict[str, Any]) -> None:
     """The fields the rule changed, in the activity log's format of a person's change
     (`{field: {from, to}}`), with the rule that did it."""
     after = ConversationData.of(conversation).model_dump(mode="json")
@@ -461,9 +392,7 @@ def _audit_changes(
         )
 
 
-async def _open_case(
-    session: AsyncSession, rule: AutoReplyRule, conversation: Conversation, action: dict[str, Any]
-) -> Part:
+async def _open_case(session: Session, rule: AutoReplyRule, conversation: Conversation, action: dict[str, Any]) -> Part:
     kind = str(action["kind"])
     existing = await case_repository.open_of_kind(session, conversation.organization_id, conversation.id, kind)
     if existing is not None:
@@ -479,17 +408,15 @@ async def _open_case(
     return Part("case_opened", {"kind": kind, "case_id": str(case.id)})
 
 
-async def _assign(
-    session: AsyncSession, rule: AutoReplyRule, conversation: Conversation, action: dict[str, Any]
-) -> None:
+async def _assign(session: Session, rule: AutoReplyRule, conversation: Conversation, action: dict[str, Any]) -> None:
     previous = conversation.assignee_id
     if action.get("user_id"):
-        user = await session.get(User, uuid.UUID(str(action["user_id"])))
-        if user is not None and user.organization_id == conversation.organization_id and user.is_active:
+        user = await repository.user(session, conversation.organization_id, uuid.UUID(str(action["user_id"])))
+        if user is not None and user.is_active:
             conversation.assignee_id = user.id
     elif action.get("team_id"):
-        team = await session.get(Team, uuid.UUID(str(action["team_id"])))
-        if team is not None and team.organization_id == conversation.organization_id:
+        team = await repository.team(session, conversation.organization_id, uuid.UUID(str(action["team_id"])))
+        if team is not None:
             conversation.assignee_id = None
             await assignment.assign_in_team(session, conversation, team.id)
     await session.flush()

@@ -15,11 +15,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from api import audit
 from api.auth.principal import Principal
+from api.db import ConstraintViolation, Session
 from api.kit.errors import Conflict, NotFound, field_error
 from api.kit.usage import Usage, refuse_if_used
 from api.rules.repository import Scoped
@@ -59,13 +57,13 @@ class Kind(Generic[Row]):
 class OrderedRules(Generic[Row]):
     """One kind of rule of the caller's organization."""
 
-    def __init__(self, kind: Kind[Row], session: AsyncSession, principal: Principal) -> None:
+    def __init__(self, kind: Kind[Row], session: Session, principal: Principal) -> None:
         self.kind = kind
         self.principal = principal
         self.rows: Scoped[Row] = Scoped(session, kind.model, principal.organization_id)
 
     @property
-    def session(self) -> AsyncSession:
+    def session(self) -> Session:
         return self.rows.session
 
     async def all(self) -> list[Row]:
@@ -85,7 +83,7 @@ class OrderedRules(Generic[Row]):
             try:
                 async with self.session.begin_nested():
                     await self.session.flush()
-            except IntegrityError as exc:
+            except ConstraintViolation as exc:
                 dup = self.kind.duplicate
                 raise Conflict(dup.detail, errors=field_error(dup.field, dup.reason)) from exc
         await self._written(row, "created", details(row) if details else None)

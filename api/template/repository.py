@@ -1,16 +1,20 @@
-"""SQL of the template library: its rows by filter, what uses a template, and the facts a conversation
-gives its templates' variables."""
+"""SQL of the template library: its rows by id, starter key, language and filter, the starters and
+usage counts written, what uses a template, and the facts a conversation gives its templates' variables."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import literal, or_, select, true
+from sqlalchemy import literal, or_, select, true, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.audit import escape_like
+from api.kit.scoped import readable_columns
+from api.kit.time import utc_now
 from api.models import (
     AutoReplyRule,
     CaseSettings,
@@ -23,6 +27,53 @@ from api.models import (
     Template,
 )
 from api.rules.repository import Scoped
+
+
+async def get(session: AsyncSession, organization_id: uuid.UUID, template_id: uuid.UUID) -> Template | None:
+    """The organization's template with this id (None for another organization's)."""
+    return await Scoped(session, Template, organization_id).get(template_id)
+
+
+async def by_starter(session: AsyncSession, organization_id: uuid.UUID, starter_key: str) -> Template | None:
+    """The organization's copy of a starter template."""
+    templates = Scoped(session, Template, organization_id)
+    stmt = templates.select().where(Template.starter_key == starter_key)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def active_variant(session: AsyncSession, template: Template, language: str) -> Template | None:
+    """The active template of the same organization and name in another language."""
+    templates = Scoped(session, Template, template.organization_id)
+    stmt = templates.select().where(
+        Template.name == template.name, Template.language == language, Template.is_active.is_(True)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def has_any(session: AsyncSession, organization_id: uuid.UUID) -> bool:
+    """Whether the organization's library holds any template."""
+    stmt = Scoped(session, Template, organization_id).select(Template.id).limit(1)
+    return (await session.execute(stmt)).scalar_one_or_none() is not None
+
+
+async def add_missing(session: AsyncSession, organization_id: uuid.UUID, rows: list[dict[str, Any]]) -> None:
+    """Insert templates into the organization's library in one statement, skipping any whose name and
+    language it already holds (two first requests racing)."""
+    await session.execute(
+        insert(Template)
+        .values([{"id": uuid.uuid4(), "organization_id": organization_id, **row} for row in rows])
+        .on_conflict_do_nothing(index_elements=[Template.organization_id, Template.name, Template.language])
+    )
+
+
+async def count_use(session: AsyncSession, template_id: uuid.UUID) -> None:
+    """One more use of the template, now. By its id alone: the callers send a template they read for
+    the organization."""
+    await session.execute(
+        update(Template)
+        .where(Template.id == template_id)
+        .values(usage_count=Template.usage_count + 1, last_used_at=utc_now())
+    )
 
 
 async def library(
@@ -85,13 +136,11 @@ async def conversation_facts(session: AsyncSession, conversation: Conversation) 
     """The store, the buyer's name, the order, its first item and latest shipment, in one statement
     (templates are rendered on the hot paths: auto-replies and the composer's suggestions)."""
     org = conversation.organization_id
-    store = select(Channel.name).where(Channel.id == conversation.channel_id, Channel.organization_id == org)
-    buyer = select(Customer.display_name).where(
-        Customer.id == conversation.customer_id, Customer.organization_id == org
-    )
+    store = readable_columns(Channel, org, Channel.name).where(Channel.id == conversation.channel_id)
+    buyer = readable_columns(Customer, org, Customer.display_name).where(Customer.id == conversation.customer_id)
     order = (
-        select(Order.id, Order.status, Order.estimated_delivery)
-        .where(Order.id == conversation.order_id, Order.organization_id == org)
+        readable_columns(Order, org, Order.id, Order.status, Order.estimated_delivery)
+        .where(Order.id == conversation.order_id)
         .subquery()
     )
     item = (

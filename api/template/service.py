@@ -5,12 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
-
+from api.db import Session
 from api.kit.errors import InvalidInput, NotFound, field_error
-from api.kit.time import utc_now
 from api.models import Conversation, Template, User
 from api.template import pool, repository
 from api.template.render import Rendered, TemplateError
@@ -27,29 +23,16 @@ MARKETPLACE_NAMES = {
 }
 
 
-async def ensure_starters(session: AsyncSession, organization_id: uuid.UUID) -> None:
-    exists = (
-        await session.execute(select(Template.id).where(Template.organization_id == organization_id).limit(1))
-    ).scalar_one_or_none()
-    if exists is not None:
+async def ensure_starters(session: Session, organization_id: uuid.UUID) -> None:
+    if await repository.has_any(session, organization_id):
         return
-    await session.execute(
-        insert(Template)
-        .values(
-            [
-                {
-                    "id": uuid.uuid4(),
-                    "organization_id": organization_id,
-                    "name": name,
-                    "category": category,
-                    "language": "en",
-                    "body": body,
-                    "starter_key": key,
-                }
-                for key, name, category, body in STARTERS
-            ]
-        )
-        .on_conflict_do_nothing(index_elements=[Template.organization_id, Template.name, Template.language])
+    await repository.add_missing(
+        session,
+        organization_id,
+        [
+            {"name": name, "category": category, "language": "en", "body": body, "starter_key": key}
+            for key, name, category, body in STARTERS
+        ],
     )
 
 
@@ -74,20 +57,14 @@ async def render(source: str, values: dict[str, str | None], field: str = "templ
         raise InvalidInput(str(exc), errors=field_error(field, str(exc))) from exc
 
 
-async def get(session: AsyncSession, organization_id: uuid.UUID, template_id: uuid.UUID) -> Template:
-    row = (
-        await session.execute(
-            select(Template).where(Template.id == template_id, Template.organization_id == organization_id)
-        )
-    ).scalar_one_or_none()
+async def get(session: Session, organization_id: uuid.UUID, template_id: uuid.UUID) -> Template:
+    row = await repository.get(session, organization_id, template_id)
     if row is None:
         raise NotFound(f"No template {template_id}.")
     return row
 
 
-async def values_for(
-    session: AsyncSession, conversation: Conversation, agent: User | None = None
-) -> dict[str, str | None]:
+async def values_for(session: Session, conversation: Conversation, agent: User | None = None) -> dict[str, str | None]:
     """The template variables a conversation provides (strings only, so templates reach no objects)."""
     values: dict[str, str | None] = {
         "marketplace": MARKETPLACE_NAMES.get(conversation.marketplace),
@@ -107,12 +84,8 @@ async def values_for(
     return values
 
 
-async def count_use(session: AsyncSession, template_id: uuid.UUID) -> None:
-    await session.execute(
-        update(Template)
-        .where(Template.id == template_id)
-        .values(usage_count=Template.usage_count + 1, last_used_at=utc_now())
-    )
+async def count_use(session: Session, template_id: uuid.UUID) -> None:
+    await repository.count_use(session, template_id)
 
 
 def to_dict(t: Template) -> dict[str, Any]:
@@ -134,30 +107,16 @@ def to_dict(t: Template) -> dict[str, Any]:
     }
 
 
-async def get_by_starter(session: AsyncSession, organization_id: uuid.UUID, starter_key: str) -> Template:
-    row = (
-        await session.execute(
-            select(Template).where(Template.organization_id == organization_id, Template.starter_key == starter_key)
-        )
-    ).scalar_one_or_none()
+async def get_by_starter(session: Session, organization_id: uuid.UUID, starter_key: str) -> Template:
+    row = await repository.by_starter(session, organization_id, starter_key)
     if row is None:
         raise NotFound(f"No starter template {starter_key!r}.")
     return row
 
 
-async def variant_for(session: AsyncSession, template: Template, language: str | None) -> Template:
+async def variant_for(session: Session, template: Template, language: str | None) -> Template:
     """The same template (same name) in the buyer's language, if the library has an active one;
     else the template itself. Variants are the library's rows that share a name (one per language)."""
     if not language or language == template.language:
         return template
-    row = (
-        await session.execute(
-            select(Template).where(
-                Template.organization_id == template.organization_id,
-                Template.name == template.name,
-                Template.language == language,
-                Template.is_active.is_(True),
-            )
-        )
-    ).scalar_one_or_none()
-    return row or template
+    return await repository.active_variant(session, template, language) or template
