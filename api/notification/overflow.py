@@ -19,14 +19,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import and_, func, select, text, update
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from api import audit
 from api.auth.principal import Principal
-from api.conversation.views import VIEWS
-from api.models import Conversation, Organization, OverflowAlert, OverflowSettings, User
+from api.db import Session, Sessionmaker
+from api.models import OverflowAlert
+from api.notification import repository
 from api.notification import service as notifications
 from api.notification.schemas import OverflowSettingsRead, OverflowSettingsUpdate, OverflowStatus
 from api.outbox import events
@@ -62,23 +59,17 @@ def decide(load: Load, cfg: OverflowSettingsRead, active: bool, last_raised: dat
     return "raised"
 
 
-async def read_settings(session: AsyncSession, organization_id: uuid.UUID) -> OverflowSettingsRead:
-    row = await session.get(OverflowSettings, organization_id)
+async def read_settings(session: Session, organization_id: uuid.UUID) -> OverflowSettingsRead:
+    row = await repository.overflow_settings(session, organization_id)
     if row is None:
         return DEFAULTS
     return OverflowSettingsRead(enabled=row.enabled, threshold=row.threshold, cooldown_minutes=row.cooldown_minutes)
 
 
-async def update_settings(
-    session: AsyncSession, principal: Principal, body: OverflowSettingsUpdate
-) -> OverflowSettingsRead:
+async def update_settings(session: Session, principal: Principal, body: OverflowSettingsUpdate) -> OverflowSettingsRead:
     org = principal.organization_id
     before = (await read_settings(session, org)).model_dump()
-    await session.execute(
-        insert(OverflowSettings)
-        .values(organization_id=org, **body.model_dump())
-        .on_conflict_do_update(index_elements=[OverflowSettings.organization_id], set_=body.model_dump())
-    )
+    await repository.save_overflow_settings(session, org, body.model_dump())
     after = await read_settings(session, org)
     changed = {k: {"from": before[k], "to": v} for k, v in after.model_dump().items() if before[k] != v}
     if changed:
@@ -86,52 +77,23 @@ async def update_settings(
     return after
 
 
-async def measure(session: AsyncSession, organization_id: uuid.UUID, now: datetime) -> Load:
-    backlog = (
-        await session.execute(
-            select(func.count())
-            .select_from(Conversation)
-            .where(
-                Conversation.organization_id == organization_id,
-                Conversation.assignee_id.is_(None),
-                Conversation.status != "resolved",
-                VIEWS["response_needed"],
-            )
-        )
-    ).scalar_one()
-    open_count = (
-        select(func.count())
-        .select_from(Conversation)
-        .where(and_(Conversation.assignee_id == User.id, Conversation.status != "resolved"))
-        .scalar_subquery()
-    )
-    rows = (
-        await session.execute(
-            select(User.id, User.capacity, open_count).where(
-                User.organization_id == organization_id,
-                User.is_active.is_(True),
-                User.role == "agent",
-                User.status == "online",
-            )
-        )
-    ).all()
-    view = await on_shift_view(session, organization_id, [r[0] for r in rows], now)
-    available = [r for r in rows if view.routable(r[0])]
+async def measure(session: Session, organization_id: uuid.UUID, now: datetime) -> Load:
+    backlog = await repository.unassigned_backlog(session, organization_id)
+    agents = await repository.online_agents_load(session, organization_id)  # (id, capacity, open)
+    view = await on_shift_view(session, organization_id, [a[0] for a in agents], now)
+    available = [a for a in agents if view.routable(a[0])]
     return Load(
-        backlog=int(backlog),
+        backlog=backlog,
         available=len(available),
-        with_room=sum(1 for r in available if int(r[2]) < int(r[1])),
+        with_room=sum(1 for _, capacity, open_count in available if open_count < capacity),
     )
 
 
-async def active_alert(session: AsyncSession, organization_id: uuid.UUID) -> OverflowAlert | None:
-    q = select(OverflowAlert).where(
-        OverflowAlert.organization_id == organization_id, OverflowAlert.cleared_at.is_(None)
-    )
-    return (await session.execute(q)).scalar_one_or_none()
+async def active_alert(session: Session, organization_id: uuid.UUID) -> OverflowAlert | None:
+    return await repository.active_overflow_alert(session, organization_id)
 
 
-async def status(session: AsyncSession, organization_id: uuid.UUID) -> OverflowStatus:
+async def status(session: Session, organization_id: uuid.UUID) -> OverflowStatus:
     alert = await active_alert(session, organization_id)
     return OverflowStatus(
         active=alert is not None,
@@ -153,60 +115,30 @@ def _data(alert: OverflowAlert) -> OverflowData:
     )
 
 
-async def check(session: AsyncSession, organization_id: uuid.UUID, now: datetime) -> Outcome:
+async def check(session: Session, organization_id: uuid.UUID, now: datetime) -> Outcome:
     """One organization's check, in the caller's transaction (commit it to release the lock)."""
-    await session.execute(
-        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": f"overflow:{organization_id}"}
-    )
+    await repository.lock_overflow_check(session, organization_id)
     cfg = await read_settings(session, organization_id)
     active = await active_alert(session, organization_id)
-    last_raised = (
-        await session.execute(
-            select(func.max(OverflowAlert.raised_at)).where(OverflowAlert.organization_id == organization_id)
-        )
-    ).scalar_one()
+    last_raised = await repository.last_overflow_raised(session, organization_id)
     load = await measure(session, organization_id, now)
     outcome = decide(load, cfg, active is not None, last_raised, now)
     if outcome == "cleared" and active is not None:
-        await session.execute(update(OverflowAlert).where(OverflowAlert.id == active.id).values(cleared_at=now))
-        await session.refresh(active)
+        await repository.clear_overflow_alert(session, active, now)
         events.emit(session, organization_id, "overflow.cleared", _data(active))
     elif outcome == "raised":
-        alert_id = (
-            await session.execute(
-                insert(OverflowAlert)
-                .values(
-                    organization_id=organization_id,
-                    raised_at=now,
-                    backlog=load.backlog,
-                    threshold=cfg.threshold,
-                    available_agents=load.available,
-                )
-                .on_conflict_do_nothing(
-                    index_elements=[OverflowAlert.organization_id], index_where=OverflowAlert.cleared_at.is_(None)
-                )
-                .returning(OverflowAlert.id)
-            )
-        ).scalar_one_or_none()
-        if alert_id is None:  # raised by a concurrent check after all
+        alert = await repository.raise_overflow_alert(
+            session, organization_id, now, load.backlog, cfg.threshold, load.available
+        )
+        if alert is None:  # raised by a concurrent check after all
             return "active"
-        alert = await session.get(OverflowAlert, alert_id)
-        assert alert is not None
         events.emit(session, organization_id, "overflow.raised", _data(alert))
         await _notify_supervisors(session, organization_id, alert)
     return outcome
 
 
-async def _notify_supervisors(session: AsyncSession, organization_id: uuid.UUID, alert: OverflowAlert) -> None:
-    who = (
-        await session.execute(
-            select(User.id).where(
-                User.organization_id == organization_id,
-                User.is_active.is_(True),
-                User.role.in_(SUPERVISING_ROLES),
-            )
-        )
-    ).scalars()
+async def _notify_supervisors(session: Session, organization_id: uuid.UUID, alert: OverflowAlert) -> None:
+    who = await repository.active_user_ids_with_roles(session, organization_id, SUPERVISING_ROLES)
     agents = f"all {alert.available_agents} available agent(s) are at capacity"
     for user_id in who:
         notifications.add(
@@ -226,10 +158,10 @@ async def _notify_supervisors(session: AsyncSession, organization_id: uuid.UUID,
         )
 
 
-async def check_all(sessionmaker: async_sessionmaker[AsyncSession], now: datetime) -> dict[str, int]:
+async def check_all(sessionmaker: Sessionmaker, now: datetime) -> dict[str, int]:
     """Check every organization, each in its own transaction; the outcomes counted."""
     async with sessionmaker() as session:
-        orgs = list((await session.execute(select(Organization.id).order_by(Organization.id))).scalars())
+        orgs = await repository.every_organization_id(session)
     counts: dict[str, int] = {}
     for org in orgs:
         async with sessionmaker.begin() as session:

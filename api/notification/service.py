@@ -11,12 +11,11 @@ from __future__ import annotations
 import uuid
 from typing import Any, Literal
 
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
-
+from api.db import Session
 from api.kit.ids import uuid7
 from api.kit.time import utc_now
-from api.models import Conversation, Note, Notification, User
+from api.models import Conversation, Note, Notification
+from api.notification import repository
 from api.notification.mentions import Mention, Person, find_mentions
 from api.outbox import events
 
@@ -29,7 +28,7 @@ def reference(conversation: Conversation) -> str:
 
 
 def add(
-    session: AsyncSession,
+    session: Session,
     organization_id: uuid.UUID,
     user_id: uuid.UUID,
     kind: str,
@@ -49,7 +48,7 @@ def add(
         body=body,
         data=data,
     )
-    session.add(note)
+    repository.add(session, note)
     events.emit(
         session,
         organization_id,
@@ -69,7 +68,7 @@ def add(
 
 
 def notify_assignment(
-    session: AsyncSession,
+    session: Session,
     conversation: Conversation,
     previous_assignee: uuid.UUID | None,
     *,
@@ -96,21 +95,19 @@ def notify_assignment(
     )
 
 
-async def people(session: AsyncSession, organization_id: uuid.UUID) -> list[Person]:
-    rows = await session.execute(
-        select(User.id, User.name, User.email).where(User.organization_id == organization_id, User.is_active.is_(True))
-    )
-    return [Person(user_id=r[0], name=r[1], email=r[2]) for r in rows]
+async def people(session: Session, organization_id: uuid.UUID) -> list[Person]:
+    rows = await repository.active_people(session, organization_id)
+    return [Person(user_id=user_id, name=name, email=email) for user_id, name, email in rows]
 
 
-async def mentions_in(session: AsyncSession, organization_id: uuid.UUID, body: str) -> list[Mention]:
+async def mentions_in(session: Session, organization_id: uuid.UUID, body: str) -> list[Mention]:
     if "@" not in body:
         return []
     return find_mentions(body, await people(session, organization_id))
 
 
 def notify_mentions(
-    session: AsyncSession, conversation: Conversation, note: Note, mentions: list[Mention], author: str | None
+    session: Session, conversation: Conversation, note: Note, mentions: list[Mention], author: str | None
 ) -> list[Notification]:
     """One notification per colleague mentioned (however many times), never to the author."""
     ref = reference(conversation)
@@ -137,16 +134,6 @@ def notify_mentions(
     return sent
 
 
-async def read_all(session: AsyncSession, organization_id: uuid.UUID, user_id: uuid.UUID) -> int:
+async def read_all(session: Session, organization_id: uuid.UUID, user_id: uuid.UUID) -> int:
     """Mark every unread notification of the user read; how many were."""
-    result = await session.execute(
-        update(Notification)
-        .where(
-            Notification.organization_id == organization_id,
-            Notification.user_id == user_id,
-            Notification.read_at.is_(None),
-        )
-        .values(read_at=utc_now())
-        .execution_options(synchronize_session=False)
-    )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return await repository.mark_all_read(session, organization_id, user_id, utc_now())

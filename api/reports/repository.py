@@ -1,4 +1,8 @@
-"""All SQL of the reports: reads of the rollup rows (never of raw messages) and the drill-down."""
+"""All SQL of the reports: reads of the rollup rows (never of raw messages) and the drill-down.
+
+Each statement carries the organization through api/kit/scoped.py (`tenant_condition` inside the
+unions and joins, where the statement does not start from one table).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from sqlalchemy import case, func, literal, literal_column, select, text, union_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from api.kit.scoped import readable_columns, tenant_condition
 from api.models import Conversation, Message, Organization, SlaClock, User
 from api.models.metrics import ConversationResolution, MetricRollup, MetricRollupDay, MetricRollupMarketplaceDay
 from api.reports import buckets
@@ -105,7 +110,7 @@ def _rows(
     """The rollup rows covering [start, end): the day rows of the whole local days inside it (unless the
     series is by hour) and the hour rows of the rest, with a `period` column, as one subquery."""
     hour_where = [
-        MetricRollup.organization_id == organization_id,
+        tenant_condition(MetricRollup, organization_id),
         MetricRollup.bucket >= start,
         MetricRollup.bucket < end,
         *filters.predicates(MetricRollup),
@@ -125,7 +130,7 @@ def _rows(
         hour_rows.where(*hour_where, MetricRollup.bucket < buckets.first_hour(first)),
         hour_rows.where(*hour_where, MetricRollup.bucket >= buckets.first_hour(after)),
         select(*day_period, *(getattr(D, c) for c in columns)).where(
-            D.organization_id == organization_id, D.zone == zone, D.day >= first, D.day < after, *filters.predicates(D)
+            tenant_condition(D, organization_id), D.zone == zone, D.day >= first, D.day < after, *filters.predicates(D)
         ),
     ).subquery("r")
 
@@ -194,13 +199,13 @@ async def backlog_before(
     day_keys = [getattr(D, g).label(g) for g in group_by]
     parts = union_all(
         select(*hour_keys, MetricRollup.backlog_delta).where(
-            MetricRollup.organization_id == organization_id,
+            tenant_condition(MetricRollup, organization_id),
             MetricRollup.bucket >= buckets.first_hour(day),
             MetricRollup.bucket < start,
             *filters.predicates(MetricRollup),
         ),
         select(*day_keys, D.backlog_delta).where(
-            D.organization_id == organization_id, D.zone == zone, D.day < day, *filters.predicates(D)
+            tenant_condition(D, organization_id), D.zone == zone, D.day < day, *filters.predicates(D)
         ),
     ).subquery("b")
     keys = [parts.c[g] for g in group_by]
@@ -209,7 +214,7 @@ async def backlog_before(
 
 
 async def agent_names(session: AsyncSession, organization_id: uuid.UUID) -> dict[uuid.UUID, tuple[str, str]]:
-    rows = await session.execute(select(User.id, User.name, User.role).where(User.organization_id == organization_id))
+    rows = await session.execute(readable_columns(User, organization_id, User.id, User.name, User.role))
     return {r[0]: (r[1], r[2]) for r in rows}
 
 
@@ -240,11 +245,11 @@ async def conversations_behind(
 ) -> list[Conversation]:
     """The conversations a measure counted over [start, end), attributed by the same rules as the
     fold (api/reports/facts.py): most recent event first."""
-    cond: list[Any] = [Conversation.organization_id == organization_id, *_conversation_filters(filters)]
+    cond: list[Any] = [tenant_condition(Conversation, organization_id), *_conversation_filters(filters)]
     if measure == "replies":
         at: Any = func.coalesce(Message.delivered_at, Message.sent_at)
         cond += [
-            Message.organization_id == organization_id,
+            tenant_condition(Message, organization_id),
             Message.direction == "outbound",
             Message.delivery_status == "sent",
             at >= start,
@@ -259,7 +264,7 @@ async def conversations_behind(
         )
     elif measure in ("resolutions", "reopened"):
         at = ConversationResolution.resolved_at
-        cond += [ConversationResolution.organization_id == organization_id, at >= start, at < end]
+        cond += [tenant_condition(ConversationResolution, organization_id), at >= start, at < end]
         if measure == "reopened":
             cond.append(ConversationResolution.reopened_at.is_not(None))
         if filters.agent_id:
@@ -271,7 +276,7 @@ async def conversations_behind(
         stop = aliased(Message)
         kinds = ("marketplace_first_response",) if measure == "first_responses" else MARKETPLACE_KINDS
         at = SlaClock.breached_at if measure == "sla_breached" else SlaClock.stopped_at
-        cond += [SlaClock.organization_id == organization_id, SlaClock.kind.in_(kinds), at >= start, at < end]
+        cond += [tenant_condition(SlaClock, organization_id), SlaClock.kind.in_(kinds), at >= start, at < end]
         human_responder = case((stop.author_kind == "human", stop.author_user_id), else_=None)
         if measure == "first_responses":
             cond.append(SlaClock.stop_reason == "reply")
@@ -296,7 +301,7 @@ async def conversations_behind(
     stmt = (
         select(Conversation)
         .join(latest, latest.c.cid == Conversation.id)
-        .where(Conversation.organization_id == organization_id)
+        .where(tenant_condition(Conversation, organization_id))
         .order_by(latest.c.at.desc(), Conversation.id)
         .limit(limit)
     )

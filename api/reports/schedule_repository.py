@@ -11,29 +11,41 @@ from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.kit.errors import NotFound
+from api.kit.scoped import readable, readable_columns
 from api.models import Organization, OutboundEmail, OutboundEmailAttachment, ReportDelivery, ReportSchedule, User
 
 
 async def list_for(session: AsyncSession, organization_id: uuid.UUID) -> list[ReportSchedule]:
     rows = await session.execute(
-        select(ReportSchedule)
-        .where(ReportSchedule.organization_id == organization_id)
-        .order_by(ReportSchedule.name, ReportSchedule.id)
+        readable(ReportSchedule, organization_id).order_by(ReportSchedule.name, ReportSchedule.id)
     )
     return list(rows.scalars())
 
 
 async def get(session: AsyncSession, organization_id: uuid.UUID, schedule_id: uuid.UUID) -> ReportSchedule:
     row = (
-        await session.execute(
-            select(ReportSchedule).where(
-                ReportSchedule.organization_id == organization_id, ReportSchedule.id == schedule_id
-            )
-        )
+        await session.execute(readable(ReportSchedule, organization_id).where(ReportSchedule.id == schedule_id))
     ).scalar_one_or_none()
     if row is None:
         raise NotFound(f"No report schedule {schedule_id}.")
     return row
+
+
+async def add(session: AsyncSession, schedule: ReportSchedule) -> None:
+    """Store a new schedule and flush it: the insert runs (and any constraint fails) now, not at commit."""
+    session.add(schedule)
+    await session.flush()
+
+
+async def save(session: AsyncSession, schedule: ReportSchedule) -> None:
+    """Write the schedule's changed fields and reload it, so it carries what the database stored."""
+    await session.flush()
+    await session.refresh(schedule)
+
+
+async def delete(session: AsyncSession, schedule: ReportSchedule) -> None:
+    """Delete the schedule (its deliveries go with it, by the foreign key)."""
+    await session.delete(schedule)
 
 
 async def last_deliveries(
@@ -43,8 +55,8 @@ async def last_deliveries(
     if not ids:
         return {}
     rows = await session.execute(
-        select(ReportDelivery)
-        .where(ReportDelivery.organization_id == organization_id, ReportDelivery.schedule_id.in_(ids))
+        readable(ReportDelivery, organization_id)
+        .where(ReportDelivery.schedule_id.in_(ids))
         .ext(distinct_on(ReportDelivery.schedule_id))
         .order_by(ReportDelivery.schedule_id, ReportDelivery.period_start.desc())
     )
@@ -59,7 +71,7 @@ async def active_users(
     if not ids:
         return {}
     rows = await session.execute(
-        select(User.id, User.email).where(User.organization_id == organization_id, User.id.in_(ids), User.is_active)
+        readable_columns(User, organization_id, User.id, User.email).where(User.id.in_(ids), User.is_active)
     )
     return {r.id: r.email for r in rows}
 
@@ -103,7 +115,7 @@ async def claim_delivery(
 
 
 async def claim_unsent_mail(session: AsyncSession, max_attempts: int, limit: int) -> list[OutboundEmail]:
-    """Unsent mail with attempts left, oldest first, locked (SKIP LOCKED) for sending."""
+    """Every organization's unsent mail with attempts left, oldest first, locked (SKIP LOCKED) for sending."""
     stmt = (
         select(OutboundEmail)
         .where(OutboundEmail.sent_at.is_(None), OutboundEmail.attempts < max_attempts)

@@ -7,10 +7,9 @@ import logging
 import uuid
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from api import audit
 from api.auth.principal import Principal
+from api.db import Session
 from api.kit.errors import Forbidden, InvalidInput, field_error
 from api.kit.time import utc_now
 from api.models import ReportSchedule
@@ -47,7 +46,7 @@ def check_supervises(principal: Principal) -> None:
 
 
 async def _check_recipients(
-    session: AsyncSession, organization_id: uuid.UUID, user_ids: list[uuid.UUID], addresses: list[str]
+    session: Session, organization_id: uuid.UUID, user_ids: list[uuid.UUID], addresses: list[str]
 ) -> list[uuid.UUID]:
     user_ids = list(dict.fromkeys(user_ids))
     known = await repository.active_users(session, organization_id, user_ids)
@@ -66,9 +65,7 @@ async def _check_recipients(
     return user_ids
 
 
-async def read(
-    session: AsyncSession, organization_id: uuid.UUID, rows: list[ReportSchedule]
-) -> list[ReportScheduleRead]:
+async def read(session: Session, organization_id: uuid.UUID, rows: list[ReportSchedule]) -> list[ReportScheduleRead]:
     if not rows:
         return []
     org_zone = await report_repository.time_zone(session, organization_id)
@@ -91,7 +88,7 @@ async def read(
     return out
 
 
-async def create(session: AsyncSession, principal: Principal, data: ReportScheduleCreate) -> ReportSchedule:
+async def create(session: Session, principal: Principal, data: ReportScheduleCreate) -> ReportSchedule:
     check_supervises(principal)
     org = principal.organization_id
     user_ids = await _check_recipients(session, org, data.recipient_user_ids, data.recipient_addresses)
@@ -110,14 +107,13 @@ async def create(session: AsyncSession, principal: Principal, data: ReportSchedu
         created_by_user_id=principal.user_id,
         created_at=utc_now(),
     )
-    session.add(row)
-    await session.flush()
+    await repository.add(session, row)
     audit.record(session, principal, org, "report_schedule.created", "report_schedule", row.id, {"name": row.name})
     return row
 
 
 async def update(
-    session: AsyncSession, principal: Principal, schedule_id: uuid.UUID, data: ReportScheduleUpdate
+    session: Session, principal: Principal, schedule_id: uuid.UUID, data: ReportScheduleUpdate
 ) -> ReportSchedule:
     check_supervises(principal)
     org = principal.organization_id
@@ -130,18 +126,17 @@ async def update(
         changes["recipient_addresses"] = list(dict.fromkeys(addresses))
     for key, value in changes.items():
         setattr(row, key, value)
-    await session.flush()
-    await session.refresh(row)
+    await repository.save(session, row)
     audit.record(
         session, principal, org, "report_schedule.updated", "report_schedule", row.id, {"fields": sorted(changes)}
     )
     return row
 
 
-async def delete(session: AsyncSession, principal: Principal, schedule_id: uuid.UUID) -> None:
+async def delete(session: Session, principal: Principal, schedule_id: uuid.UUID) -> None:
     check_supervises(principal)
     row = await repository.get(session, principal.organization_id, schedule_id)
-    await session.delete(row)
+    await repository.delete(session, row)
     audit.record(
         session,
         principal,
@@ -157,7 +152,7 @@ def _subject(table: periodic_render.ReportTable) -> str:
     return f"{table.title} · {table.subtitle.split(' (')[0]}"
 
 
-async def _send_one(session: AsyncSession, schedule: ReportSchedule, org_zone: str, now: datetime) -> int:
+async def _send_one(session: Session, schedule: ReportSchedule, org_zone: str, now: datetime) -> int:
     due = due_period(schedule.period, schedule.hour, schedule.time_zone, org_zone, now, schedule.created_at)
     if due is None:
         return 0
@@ -199,7 +194,7 @@ async def _send_one(session: AsyncSession, schedule: ReportSchedule, org_zone: s
     return len(addresses)
 
 
-async def send_due(session: AsyncSession, now: datetime) -> int:
+async def send_due(session: Session, now: datetime) -> int:
     """Queue the due period's report of every enabled schedule (the cron job's body): returns the
     number of mails queued. Each schedule runs in a savepoint, so one that fails (and is retried on
     the next tick, its claim rolled back) does not hold back the others."""

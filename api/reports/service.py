@@ -7,9 +7,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from api.auth.principal import Principal
+from api.db import Session
 from api.kit.errors import Forbidden, InvalidInput, NotFound, field_error
 from api.kit.time import utc_now
 from api.models import Conversation
@@ -125,7 +124,7 @@ def _periods(start: datetime, end: datetime, granularity: str, zone: str) -> lis
 
 
 async def _collect(
-    session: AsyncSession,
+    session: Session,
     org: uuid.UUID,
     start: datetime,
     end: datetime,
@@ -194,7 +193,7 @@ def _over_periods(rows: list[dict[str, Any]], group_by: tuple[str, ...]) -> list
 
 
 async def metrics(
-    session: AsyncSession,
+    session: Session,
     principal: Principal,
     start: datetime,
     end: datetime,
@@ -229,7 +228,7 @@ async def metrics(
 
 
 async def leaderboard(
-    session: AsyncSession, principal: Principal, start: datetime, end: datetime, filters: MetricFilters
+    session: Session, principal: Principal, start: datetime, end: datetime, filters: MetricFilters
 ) -> Leaderboard:
     check_range(start, end, "day")
     if not supervises(principal):
@@ -253,7 +252,7 @@ async def leaderboard(
 
 
 async def agent_report(
-    session: AsyncSession,
+    session: Session,
     principal: Principal,
     agent_id: uuid.UUID,
     start: datetime,
@@ -289,7 +288,7 @@ async def agent_report(
 
 
 async def drill_down(
-    session: AsyncSession,
+    session: Session,
     principal: Principal,
     measure: str,
     start: datetime,
@@ -307,7 +306,7 @@ async def drill_down(
 
 
 async def periodic(
-    session: AsyncSession, principal: Principal, period: str, day: date | None, filters: MetricFilters
+    session: Session, principal: Principal, period: str, day: date | None, filters: MetricFilters
 ) -> PeriodicReport:
     """The weekly or monthly report: the period containing `day` (default: the last complete one)."""
     if not supervises(principal):

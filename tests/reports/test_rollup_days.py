@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 
 from api.models import Organization
 from api.models.metrics import MetricRollup, MetricRollupDay
-from api.reports import buckets, repository, rollup
+from api.reports import buckets, repository, rollup, rollup_repository
 from api.reports.repository import HIST_KEYS, MetricFilters
 from tests.helpers import make_channel
 from tests.reports.test_reports_api import _answer, _fold
@@ -119,5 +119,5 @@ async def test_day_rows_equal_the_hours_summed_and_rebuild_equals_the_fold(tenan
 
 
 def test_the_one_statement_hour_insert_names_every_column_of_the_hour_rows():
-    names = set(rollup._HOUR_NAMES.split(", "))
+    names = set(rollup_repository._HOUR_NAMES.split(", "))
     assert names == {c.name for c in MetricRollup.__table__.columns} - {"id"}
