@@ -1339,6 +1339,8 @@ export const en = {
     add: 'Add',
     done: 'Done',
     active: 'Active',
+    moveUp: 'Move up',
+    moveDown: 'Move down',
     none: 'none',
     unit: 'Unit',
     units: {

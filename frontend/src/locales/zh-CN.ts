@@ -1339,6 +1339,8 @@ export const zhCN: Messages = {
     add: '添加',
     done: '完成',
     active: '启用',
+    moveUp: '上移',
+    moveDown: '下移',
     none: '无',
     unit: '单位',
     units: {

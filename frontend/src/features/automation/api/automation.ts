@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { components } from '@/api/schema';
 import { useLive } from '@/hooks/use-realtime-state';
+import { useReorder } from '@/hooks/use-reorder';
 import { api, unwrap } from '@/lib/api-client';
 import { queryKeys } from '@/lib/query-keys';
 
@@ -35,6 +36,13 @@ export function useToggleAutoReplyRule() {
   });
 }
 
+export function useReorderAutoReplyRules() {
+  return useReorder(
+    (id, position) => unwrap(api.PATCH('/v1/automation/rules/{rule_id}', { params: { path: { rule_id: id } }, body: { position } })),
+    queryKeys.automation.rules,
+  );
+}
+
 /** Fired and suppressed runs with their reasons, newest first. */
 export function useAutomationRuns(ruleId: string | null) {
   const live = useLive();
@@ -67,6 +75,13 @@ export function useToggleAssignmentRule() {
       unwrap(api.PATCH('/v1/assignment/rules/{rule_id}', { params: { path: { rule_id: id } }, body: { is_active: isActive } })),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.assignment.rules }),
   });
+}
+
+export function useReorderAssignmentRules() {
+  return useReorder(
+    (id, position) => unwrap(api.PATCH('/v1/assignment/rules/{rule_id}', { params: { path: { rule_id: id } }, body: { position } })),
+    queryKeys.assignment.rules,
+  );
 }
 
 export function useUpdateTeam() {

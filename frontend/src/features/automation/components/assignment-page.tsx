@@ -10,6 +10,7 @@ import {
   useAssignmentRules,
   useCalendarOptions,
   useCreateTeam,
+  useReorderAssignmentRules,
   useSaveAssignmentRule,
   useToggleAssignmentRule,
   useUpdateTeam,
@@ -26,6 +27,7 @@ export function AssignmentPage({ canEdit }: { canEdit: boolean }) {
   const { t } = useTranslation();
   const rules = useAssignmentRules();
   const toggle = useToggleAssignmentRule();
+  const reorder = useReorderAssignmentRules();
   const users = useUsers();
   const teams = useTeams();
   const [editing, setEditing] = useState<AssignmentRule | 'new' | null>(null);
@@ -47,6 +49,7 @@ export function AssignmentPage({ canEdit }: { canEdit: boolean }) {
       </header>
       {rules.error ? <ErrorNotice error={rules.error} /> : null}
       {toggle.error ? <ErrorNotice error={toggle.error} /> : null}
+      {reorder.error ? <ErrorNotice error={reorder.error} /> : null}
       {rules.isLoading ? (
         <Spinner />
       ) : list.length === 0 ? (
@@ -58,6 +61,7 @@ export function AssignmentPage({ canEdit }: { canEdit: boolean }) {
           rowTestId="assignment-rule-row"
           onToggle={(r, v) => toggle.mutate({ id: r.id, isActive: v })}
           onEdit={setEditing}
+          onMove={(moves) => reorder.mutate(moves)}
           columns={[
             { header: t('settings.name'), cell: (r) => <strong>{r.name}</strong> },
             { header: t('rules.when'), cell: (r) => <ConditionSummary conditions={r.conditions} /> },

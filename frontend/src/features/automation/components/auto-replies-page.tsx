@@ -8,7 +8,7 @@ import { MarketplaceBadge } from '@/components/marketplace-badge';
 import { useServerNow } from '@/hooks/use-server-now';
 import { useTeams, useUsers } from '@/hooks/use-directory';
 import { formatRelative } from '@/lib/format';
-import { useActionTemplates, useAutomationRuns, useAutoReplyRules, useToggleAutoReplyRule, type AutoReplyRule } from '../api/automation';
+import { useActionTemplates, useAutomationRuns, useAutoReplyRules, useReorderAutoReplyRules, useToggleAutoReplyRule, type AutoReplyRule } from '../api/automation';
 import { actionToDraft } from '../lib/actions';
 import { AutoReplyDialog } from './auto-reply-dialog';
 import { runActions, runReason, templateName } from '@/lib/explain-wording';
@@ -18,6 +18,7 @@ export function AutoRepliesPage({ canEdit }: { canEdit: boolean }) {
   const { t } = useTranslation();
   const rules = useAutoReplyRules();
   const toggle = useToggleAutoReplyRule();
+  const reorder = useReorderAutoReplyRules();
   const [editing, setEditing] = useState<AutoReplyRule | 'new' | null>(null);
   const list = [...(rules.data ?? [])].sort((a, b) => a.position - b.position);
   const nextPosition = list.length ? Math.min(100000, Math.max(...list.map((r) => r.position)) + 10) : 10;
@@ -36,6 +37,7 @@ export function AutoRepliesPage({ canEdit }: { canEdit: boolean }) {
       </header>
       {rules.error ? <ErrorNotice error={rules.error} /> : null}
       {toggle.error ? <ErrorNotice error={toggle.error} /> : null}
+      {reorder.error ? <ErrorNotice error={reorder.error} /> : null}
       {rules.isLoading ? (
         <Spinner />
       ) : list.length === 0 ? (
@@ -48,6 +50,7 @@ export function AutoRepliesPage({ canEdit }: { canEdit: boolean }) {
           rowAttributes={(r) => ({ 'data-rule-id': r.id })}
           onToggle={(r, v) => toggle.mutate({ id: r.id, isActive: v })}
           onEdit={setEditing}
+          onMove={(moves) => reorder.mutate(moves)}
           deletion={{ kind: 'rule', invalidate: queryKeys.automation.rules, testId: 'delete-rule' }}
           columns={[
             {

@@ -1,5 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { components } from '@/api/schema';
+import { useReorder } from '@/hooks/use-reorder';
 import { api, unwrap } from '@/lib/api-client';
 import { queryKeys } from '@/lib/query-keys';
 
@@ -36,6 +37,14 @@ export function useTogglePolicy() {
       unwrap(api.PATCH('/v1/sla/policies/{policy_id}', { params: { path: { policy_id: id } }, body: { is_active: isActive } })),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.sla.policies }),
   });
+}
+
+/** A policy's position is part of its definition: each move makes a new version, as an edit does. */
+export function useReorderPolicies() {
+  return useReorder(
+    (id, position) => unwrap(api.PATCH('/v1/sla/policies/{policy_id}', { params: { path: { policy_id: id } }, body: { position } })),
+    queryKeys.sla.policies,
+  );
 }
 
 export function useSaveCalendar() {

@@ -1,6 +1,7 @@
 import { useMemo, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorNotice, Spinner } from '@/components/feedback';
+import { OrderedRulesTable } from '@/components/ordered-rules-table';
 import { ChipsInput, Dialog, Field, FormProblem, Toggle } from '@/components/form';
 import { errorsAt, fieldErrorsOf } from '@/lib/field-errors';
 import { useCalendars, useSaveCalendar, type Calendar, type CalendarCreate } from '../api/sla';
@@ -30,55 +31,55 @@ export function CalendarsPage({ canEdit }: { canEdit: boolean }) {
       ) : (calendars.data ?? []).length === 0 ? (
         <p className="muted">{t('calendars.none')}</p>
       ) : (
-        <table className="table">
-          <thead>
-            <tr>
-              <th>{t('settings.name')}</th>
-              <th>{t('calendars.timeZone')}</th>
-              <th>{t('calendars.hours')}</th>
-              <th>{t('calendars.holidays')}</th>
-              {canEdit ? <th /> : null}
-            </tr>
-          </thead>
-          <tbody>
-            {(calendars.data ?? []).map((c) => {
-              const week = readWeek(c.intervals);
-              return (
-                <tr key={c.id} data-testid="calendar-row">
-                  <td>
-                    <strong>{c.name}</strong> {c.is_default ? <span className="tag tag--ok">{t('calendars.default')}</span> : null}
-                  </td>
-                  <td className="mono">{c.time_zone}</td>
-                  <td>
-                    <div className="week-summary">
-                      {WEEKDAYS.map((d) => (
-                        <span key={d} className={week[d].length ? 'is-on' : ''} title={week[d].map((i) => `${i.start}–${i.end}`).join(', ')}>
-                          {t(`calendars.day.${d}`)}
-                        </span>
-                      ))}
-                    </div>
-                    <div className="cell-sub muted">{t('calendars.weekly', { hours: weeklyHours(week) })}</div>
-                  </td>
-                  <td>
-                    {[c.country_holidays ? `${c.country_holidays}${c.subdivision ? `-${c.subdivision}` : ''}` : null, c.holidays.length ? t('calendars.dates', { count: c.holidays.length }) : null, c.recurring_holidays.length ? t('calendars.yearly', { count: c.recurring_holidays.length }) : null]
-                      .filter(Boolean)
-                      .join(' · ') || '—'}
-                  </td>
-                  {canEdit ? (
-                    <td className="row-actions">
-                      <button type="button" className="btn btn--sm" onClick={() => setEditing(c)}>
-                        {t('form.edit')}
-                      </button>
-                    </td>
-                  ) : null}
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+        <OrderedRulesTable
+          rows={calendars.data ?? []}
+          canEdit={canEdit}
+          rowTestId="calendar-row"
+          onEdit={setEditing}
+          columns={[
+            {
+              header: t('settings.name'),
+              cell: (c) => (
+                <>
+                  <strong>{c.name}</strong> {c.is_default ? <span className="tag tag--ok">{t('calendars.default')}</span> : null}
+                </>
+              ),
+            },
+            { header: t('calendars.timeZone'), className: 'mono', cell: (c) => c.time_zone },
+            { header: t('calendars.hours'), cell: (c) => <WeekSummary calendar={c} /> },
+            {
+              header: t('calendars.holidays'),
+              cell: (c) =>
+                [
+                  c.country_holidays ? `${c.country_holidays}${c.subdivision ? `-${c.subdivision}` : ''}` : null,
+                  c.holidays.length ? t('calendars.dates', { count: c.holidays.length }) : null,
+                  c.recurring_holidays.length ? t('calendars.yearly', { count: c.recurring_holidays.length }) : null,
+                ]
+                  .filter(Boolean)
+                  .join(' · ') || '—',
+            },
+          ]}
+        />
       )}
       {editing ? <CalendarDialog calendar={editing === 'new' ? null : editing} onClose={() => setEditing(null)} /> : null}
     </section>
+  );
+}
+
+function WeekSummary({ calendar }: { calendar: Calendar }) {
+  const { t } = useTranslation();
+  const week = readWeek(calendar.intervals);
+  return (
+    <>
+      <div className="week-summary">
+        {WEEKDAYS.map((d) => (
+          <span key={d} className={week[d].length ? 'is-on' : ''} title={week[d].map((i) => `${i.start}–${i.end}`).join(', ')}>
+            {t(`calendars.day.${d}`)}
+          </span>
+        ))}
+      </div>
+      <div className="cell-sub muted">{t('calendars.weekly', { hours: weeklyHours(week) })}</div>
+    </>
   );
 }
 

@@ -6,7 +6,7 @@ import { queryKeys } from '@/lib/query-keys';
 import { MarketplaceBadge } from '@/components/marketplace-badge';
 import { useChannelNames } from '@/hooks/use-directory';
 import { formatDuration } from '@/lib/duration';
-import { usePolicies, useTogglePolicy, type Policy } from '../api/sla';
+import { usePolicies, useReorderPolicies, useTogglePolicy, type Policy } from '../api/sla';
 import { firesAfterSeconds, tierToDraft } from '../lib/tiers';
 import { PolicyDialog } from './policy-dialog';
 import { policyName, policySource } from '@/lib/explain-wording';
@@ -16,6 +16,7 @@ export function PoliciesPage({ canEdit }: { canEdit: boolean }) {
   const { t } = useTranslation();
   const policies = usePolicies();
   const toggle = useTogglePolicy();
+  const reorder = useReorderPolicies();
   const [editing, setEditing] = useState<Policy | 'new' | null>(null);
   const rows = [...(policies.data ?? [])].sort((a, b) => a.position - b.position);
   const firstPosition = rows.length ? Math.max(0, Math.min(...rows.map((p) => p.position)) - 1) : 1;
@@ -34,6 +35,7 @@ export function PoliciesPage({ canEdit }: { canEdit: boolean }) {
       </header>
       {policies.error ? <ErrorNotice error={policies.error} /> : null}
       {toggle.error ? <ErrorNotice error={toggle.error} /> : null}
+      {reorder.error ? <ErrorNotice error={reorder.error} /> : null}
       {policies.isLoading ? (
         <Spinner />
       ) : (
@@ -45,6 +47,7 @@ export function PoliciesPage({ canEdit }: { canEdit: boolean }) {
           onToggle={(p, v) => toggle.mutate({ id: p.id, isActive: v })}
           toggleLocked={(p) => p.builtin_key === 'default'}
           onEdit={setEditing}
+          onMove={(moves) => reorder.mutate(moves)}
           deletion={{ kind: 'policy', invalidate: queryKeys.sla.policies, testId: 'delete-policy' }}
           columns={[
             {

@@ -36,6 +36,15 @@ export function useSaveTemplate() {
   });
 }
 
+export function useToggleTemplate() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, isActive }: { id: string; isActive: boolean }) =>
+      unwrap(api.PATCH('/v1/templates/{template_id}', { params: { path: { template_id: id } }, body: { is_active: isActive } })),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.templates.all }),
+  });
+}
+
 /** The server's rendering of a saved template with a real conversation, and the compliance verdict. */
 export function useServerPreview(templateId: string | null, conversationId: string | null, version: string) {
   return useQuery({

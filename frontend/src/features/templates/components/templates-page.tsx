@@ -2,9 +2,10 @@ import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { EmptyState, ErrorNotice, Spinner } from '@/components/feedback';
 import { ConfirmDelete } from '@/components/confirm-delete';
+import { OrderedRulesTable } from '@/components/ordered-rules-table';
 import { Toggle } from '@/components/form';
 import { queryKeys } from '@/lib/query-keys';
-import { useTemplateLibrary, type Template } from '../api/templates';
+import { useTemplateLibrary, useToggleTemplate, type Template } from '../api/templates';
 import { TEMPLATE_LANGUAGES } from '../lib/languages';
 import { TemplateEditor } from './template-editor';
 import { templateName } from '@/lib/explain-wording';
@@ -13,6 +14,7 @@ import { templateName } from '@/lib/explain-wording';
 export function TemplatesPage({ canEdit }: { canEdit: boolean }) {
   const { t } = useTranslation();
   const library = useTemplateLibrary();
+  const toggle = useToggleTemplate();
   const [q, setQ] = useState('');
   const [language, setLanguage] = useState('');
   const [showInactive, setShowInactive] = useState(false);
@@ -38,6 +40,8 @@ export function TemplatesPage({ canEdit }: { canEdit: boolean }) {
     for (const x of shown) byCategory.set(x.category, [...(byCategory.get(x.category) ?? []), x]);
     return [...byCategory.entries()].sort(([a], [b]) => a.localeCompare(b));
   }, [templates, q, language, showInactive]);
+  // The most used first, as the library comes from the server; then by the name shown.
+  const byUse = (a: Template, b: Template) => b.usage_count - a.usage_count || templateName(t, a).localeCompare(templateName(t, b));
   const current = selected === 'new' ? null : (templates.find((x) => x.id === selected) ?? null);
   const categories = [...new Set(templates.map((x) => x.category))].sort();
 
@@ -55,6 +59,7 @@ export function TemplatesPage({ canEdit }: { canEdit: boolean }) {
         ) : null}
       </header>
       {library.error ? <ErrorNotice error={library.error} /> : null}
+      {toggle.error ? <ErrorNotice error={toggle.error} /> : null}
       <div className="split">
         <aside className="split__list">
           <div className="split__filters">
@@ -79,21 +84,35 @@ export function TemplatesPage({ canEdit }: { canEdit: boolean }) {
               {groups.map(([category, items]) => (
                 <div key={category} className="split__group">
                   <div className="split__group-title">{t(`category.${category}`, { defaultValue: category })}</div>
-                  {items.map((x) => (
-                    <button
-                      key={x.id}
-                      type="button"
-                      className={`split__item${x.id === selected ? ' is-active' : ''}${x.is_active ? '' : ' is-inactive'}`}
-                      onClick={() => pick(x.id)}
-                      data-testid="template-item"
-                    >
-                      <span className="split__item-name">{templateName(t, x)}</span>
-                      <span className="split__item-meta">
-                        <span className="tag tag--muted">{x.language}</span>
-                        <span title={t('templates.usage')}>{t('templates.uses', { count: x.usage_count })}</span>
-                      </span>
-                    </button>
-                  ))}
+                  <OrderedRulesTable
+                    rows={items}
+                    canEdit={canEdit}
+                    rowTestId="template-row"
+                    rowAttributes={(x) => ({ 'data-template-id': x.id })}
+                    compare={byUse}
+                    onToggle={(x, v) => toggle.mutate({ id: x.id, isActive: v })}
+                    // The open template's Active box is the editor's: two of them would overwrite each other.
+                    toggleLocked={(x) => x.id === selected}
+                    columns={[
+                      {
+                        header: t('settings.name'),
+                        cell: (x) => (
+                          <button
+                            type="button"
+                            className={`split__item${x.id === selected ? ' is-active' : ''}${x.is_active ? '' : ' is-inactive'}`}
+                            onClick={() => pick(x.id)}
+                            data-testid="template-item"
+                          >
+                            <span className="split__item-name">{templateName(t, x)}</span>
+                            <span className="split__item-meta">
+                              <span className="tag tag--muted">{x.language}</span>
+                              <span title={t('templates.usage')}>{t('templates.uses', { count: x.usage_count })}</span>
+                            </span>
+                          </button>
+                        ),
+                      },
+                    ]}
+                  />
                 </div>
               ))}
             </div>
