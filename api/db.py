@@ -24,6 +24,8 @@ Connection: TypeAlias = AsyncConnection
 # (a duplicate, a foreign key to a row that is gone), or the database layer failed in any way.
 ConstraintViolation: TypeAlias = IntegrityError
 DatabaseError: TypeAlias = SQLAlchemyError
+# An error the driver raised for a statement (its `orig` is asyncpg's): the API maps refusals to 4xx.
+DriverError: TypeAlias = DBAPIError
 
 # A database that cannot answer right now (restarting, in recovery, a dropped connection, the network
 # to it down): loops and handshakes outside the repositories retry or refuse on these.

@@ -14,7 +14,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from redis.asyncio import Redis
-from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.attachment import service as attachment_service
@@ -33,7 +32,7 @@ from api.conversation.endpoints import router as conversation_router
 from api.csat.endpoints import router as csat_router
 from api.csat.public import router as csat_public_router
 from api.customer.endpoints import router as customer_router
-from api.db import create_engine, create_sessionmaker
+from api.db import DriverError, create_engine, create_sessionmaker
 from api.draft_lock.endpoints import router as draft_lock_router
 from api.export.endpoints import router as export_router
 from api.kit.crypto import CredentialCipher
@@ -140,8 +139,8 @@ def install_error_handlers(app: FastAPI) -> None:
             getattr(exc, "headers", None),
         )
 
-    @app.exception_handler(DBAPIError)
-    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+    @app.exception_handler(DriverError)
+    async def _database(request: Request, exc: DriverError) -> JSONResponse:
         refusal = database_refusal(exc)
         if refusal is None:
             return await _unexpected(request, exc)

@@ -14,10 +14,9 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from api.attachment import repository
 from api.attachment.store import FileStore
+from api.db import Sessionmaker
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +39,7 @@ class Swept:
 
 
 async def sweep(
-    sessionmaker: async_sessionmaker[AsyncSession],
+    sessionmaker: Sessionmaker,
     store: FileStore,
     grace: timedelta,
     now: datetime,

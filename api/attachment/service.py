@@ -12,7 +12,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.attachment import links, repository
 from api.attachment.rules import POLICIES, Outgoing, refusal
@@ -21,6 +20,7 @@ from api.attachment.store import Empty, FileStore, TooLarge
 from api.auth.principal import Principal
 from api.channel.connectors.base import OutgoingFile
 from api.config import Settings, get_settings
+from api.db import Session, Sessionmaker
 from api.kit.errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType, field_error
 from api.kit.outbound import OutboundRefused
 from api.kit.time import utc_now
@@ -75,7 +75,7 @@ def _mark_failed(row: Attachment, reason: str) -> None:
 
 
 async def register_inbound(
-    session: AsyncSession,
+    session: Session,
     organization_id: uuid.UUID,
     message_id: uuid.UUID,
     raw: list[dict[str, Any]],
@@ -177,7 +177,7 @@ class _Retry(Exception):
 
 
 async def fetch_pending(
-    sessionmaker: async_sessionmaker[AsyncSession], client: httpx.AsyncClient, store: FileStore, max_bytes: int
+    sessionmaker: Sessionmaker, client: httpx.AsyncClient, store: FileStore, max_bytes: int
 ) -> bool:
     """Fetch one pending file (claimed with SKIP LOCKED: workers share the queue). Returns whether
     one was found."""
@@ -200,7 +200,7 @@ async def fetch_pending(
 
 
 async def upload(
-    session: AsyncSession,
+    session: Session,
     principal: Principal,
     filename: str,
     declared_type: str | None,
@@ -253,9 +253,7 @@ class ReplyFiles:
     rows: list[Attachment]
 
 
-async def for_reply(
-    session: AsyncSession, organization_id: uuid.UUID, marketplace: str, ids: list[uuid.UUID]
-) -> ReplyFiles:
+async def for_reply(session: Session, organization_id: uuid.UUID, marketplace: str, ids: list[uuid.UUID]) -> ReplyFiles:
     """The attachments a reply names, checked against what the marketplace takes: 422 naming the
     field and why (another organization's id reads as unknown)."""
     if not ids:
@@ -299,7 +297,7 @@ def policy_view() -> dict[str, Any]:
     }
 
 
-async def outgoing(session: AsyncSession, organization_id: uuid.UUID, refs: list[dict[str, Any]]) -> list[OutgoingFile]:
+async def outgoing(session: Session, organization_id: uuid.UUID, refs: list[dict[str, Any]]) -> list[OutgoingFile]:
     """A queued reply's files, read from the store for its connector (their sizes are bounded by the
     marketplace's policy, checked when the reply was queued), each with a signed link for
     marketplaces that fetch files themselves."""

@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from api.compliance.rules import Violation, check_message, check_proactive, has_blocking
+from api.db import Session
 from api.kit.errors import FieldError, HourglassError
 from api.models import Conversation
 from api.order import repository as order_repository
@@ -23,7 +22,7 @@ def violation_dicts(violations: list[Violation]) -> list[dict[str, Any]]:
     return [asdict(v) for v in violations]
 
 
-async def lint_for_conversation(session: AsyncSession, conversation: Conversation, text: str) -> list[Violation]:
+async def lint_for_conversation(session: Session, conversation: Conversation, text: str) -> list[Violation]:
     """Check a draft against the conversation's marketplace, with the order's country and locale."""
     country = locale = None
     if conversation.order_id:
@@ -33,7 +32,7 @@ async def lint_for_conversation(session: AsyncSession, conversation: Conversatio
     return check_message(text, conversation.marketplace, order_locale=locale, order_country=country)
 
 
-async def lint_proactive(session: AsyncSession, conversation: Conversation, text: str) -> list[Violation]:
+async def lint_proactive(session: Session, conversation: Conversation, text: str) -> list[Violation]:
     """As `lint_for_conversation`, for a message the seller starts (a follow-up after a case)."""
     country = locale = None
     if conversation.order_id:

@@ -16,24 +16,23 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from api import audit
 from api.auth.principal import Principal
 from api.customer import repository
 from api.customer.tiers import TierDecision, TierRules, decide
+from api.db import Session
 from api.kit.errors import Conflict, InvalidInput, NotFound, field_error
 from api.kit.time import utc_now
 from api.models import Customer
 
 
-async def rules_for(session: AsyncSession, organization_id: uuid.UUID) -> TierRules:
+async def rules_for(session: Session, organization_id: uuid.UUID) -> TierRules:
     stored = await repository.tier_rules(session, organization_id)
     return TierRules.model_validate(stored) if stored else TierRules()
 
 
 async def recompute_tier(
-    session: AsyncSession, organization_id: uuid.UUID, customer_id: uuid.UUID, now: datetime | None = None
+    session: Session, organization_id: uuid.UUID, customer_id: uuid.UUID, now: datetime | None = None
 ) -> TierDecision | None:
     """Recompute the tier of the profile `customer_id` belongs to (None when it is set by hand)."""
     root = await repository.root_id(session, organization_id, customer_id)
@@ -57,7 +56,7 @@ async def recompute_tier(
     return decision
 
 
-async def auto_merge(session: AsyncSession, organization_id: uuid.UUID, customer_id: uuid.UUID) -> uuid.UUID | None:
+async def auto_merge(session: Session, organization_id: uuid.UUID, customer_id: uuid.UUID) -> uuid.UUID | None:
     """Merge this identity into the profile of another with the same email or phone, if any (only an
     identity that is still a profile of its own). Returns the profile it joined."""
     found = await repository.auto_merge_target(session, organization_id, customer_id)
@@ -79,7 +78,7 @@ async def auto_merge(session: AsyncSession, organization_id: uuid.UUID, customer
 
 
 async def after_new_conversation(
-    session: AsyncSession,
+    session: Session,
     organization_id: uuid.UUID,
     customer_id: uuid.UUID,
     *,
@@ -100,7 +99,7 @@ async def after_new_conversation(
 
 
 async def after_order(
-    session: AsyncSession, organization_id: uuid.UUID, customer_id: uuid.UUID, phone: str | None = None
+    session: Session, organization_id: uuid.UUID, customer_id: uuid.UUID, phone: str | None = None
 ) -> None:
     """An order arrived or changed for this identity: learn its phone, merge, recompute the tier."""
     if phone:
@@ -111,9 +110,7 @@ async def after_order(
     await recompute_tier(session, organization_id, customer_id)
 
 
-async def merge(
-    session: AsyncSession, principal: Principal, customer_id: uuid.UUID, others: list[uuid.UUID]
-) -> uuid.UUID:
+async def merge(session: Session, principal: Principal, customer_id: uuid.UUID, others: list[uuid.UUID]) -> uuid.UUID:
     """Merge the profiles of `others` (any identity of each names its profile) into the profile of
     `customer_id`. Tags are united; notes appended."""
     org = principal.organization_id
@@ -146,7 +143,7 @@ async def merge(
     return root
 
 
-async def unmerge(session: AsyncSession, principal: Principal, customer_id: uuid.UUID) -> uuid.UUID:
+async def unmerge(session: Session, principal: Principal, customer_id: uuid.UUID) -> uuid.UUID:
     """Split one identity off its profile; it becomes a profile of its own and is never merged
     automatically again. Its conversations and orders go with it."""
     org = principal.organization_id
@@ -167,7 +164,7 @@ async def unmerge(session: AsyncSession, principal: Principal, customer_id: uuid
 
 
 async def update_profile(
-    session: AsyncSession, principal: Principal, customer_id: uuid.UUID, changes: dict[str, object]
+    session: Session, principal: Principal, customer_id: uuid.UUID, changes: dict[str, object]
 ) -> uuid.UUID:
     org = principal.organization_id
     identity = await repository.get(session, org, customer_id)
@@ -192,7 +189,7 @@ async def update_profile(
     return identity.id
 
 
-async def set_rules(session: AsyncSession, principal: Principal, rules: TierRules) -> TierRules:
+async def set_rules(session: Session, principal: Principal, rules: TierRules) -> TierRules:
     """Save an organization's tier rules and recompute every computed tier with them."""
     org = principal.organization_id
     await repository.save_tier_rules(session, org, rules.model_dump(mode="json"))

@@ -16,11 +16,11 @@ from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import audit
 from api.auth.principal import Principal
 from api.conversation import repository as conversations
+from api.db import Session
 from api.draft_lock import repository, store
 from api.draft_lock.schemas import DraftLockRead, DraftLockSettingsRead, DraftLockSettingsUpdate, LockHolder
 from api.kit.errors import Conflict, Forbidden, Locked, ServiceUnavailable, field_error
@@ -33,7 +33,7 @@ DEFAULT_TTL_SECONDS = 120
 SUPERVISING_ROLES = ("supervisor", "admin")
 
 
-async def read_settings(session: AsyncSession, organization_id: uuid.UUID) -> DraftLockSettingsRead:
+async def read_settings(session: Session, organization_id: uuid.UUID) -> DraftLockSettingsRead:
     row = await repository.settings(session, organization_id)
     return DraftLockSettingsRead(
         enabled=row.enabled if row else False, ttl_seconds=row.ttl_seconds if row else DEFAULT_TTL_SECONDS
@@ -41,7 +41,7 @@ async def read_settings(session: AsyncSession, organization_id: uuid.UUID) -> Dr
 
 
 async def update_settings(
-    session: AsyncSession, principal: Principal, body: DraftLockSettingsUpdate
+    session: Session, principal: Principal, body: DraftLockSettingsUpdate
 ) -> DraftLockSettingsRead:
     org = principal.organization_id
     row = await repository.settings(session, org)
@@ -129,7 +129,7 @@ def _held_by(h: store.Holder | None) -> str:
     return h.name if h and h.name else "A colleague"
 
 
-async def get(session: AsyncSession, redis: Redis, principal: Principal, conversation_id: uuid.UUID) -> DraftLockRead:
+async def get(session: Session, redis: Redis, principal: Principal, conversation_id: uuid.UUID) -> DraftLockRead:
     org = principal.organization_id
     await conversations.get(session, org, conversation_id)  # 404 for another organization's
     settings = await read_settings(session, org)
@@ -140,7 +140,7 @@ async def get(session: AsyncSession, redis: Redis, principal: Principal, convers
     return _read(conversation_id, settings, h, principal)
 
 
-async def _enabled(session: AsyncSession, org: uuid.UUID) -> DraftLockSettingsRead:
+async def _enabled(session: Session, org: uuid.UUID) -> DraftLockSettingsRead:
     settings = await read_settings(session, org)
     if not settings.enabled:
         raise Conflict(
@@ -150,7 +150,7 @@ async def _enabled(session: AsyncSession, org: uuid.UUID) -> DraftLockSettingsRe
     return settings
 
 
-async def take(session: AsyncSession, redis: Redis, principal: Principal, conversation_id: uuid.UUID) -> DraftLockRead:
+async def take(session: Session, redis: Redis, principal: Principal, conversation_id: uuid.UUID) -> DraftLockRead:
     """Take the lock, or renew it when the caller already holds it; 409 naming the holder otherwise."""
     org = principal.organization_id
     user = _person(principal)
@@ -172,7 +172,7 @@ async def take(session: AsyncSession, redis: Redis, principal: Principal, conver
     return _read(conversation_id, settings, outcome.holder, principal)
 
 
-async def renew(session: AsyncSession, redis: Redis, principal: Principal, conversation_id: uuid.UUID) -> DraftLockRead:
+async def renew(session: Session, redis: Redis, principal: Principal, conversation_id: uuid.UUID) -> DraftLockRead:
     """Extend one's own lock; 409 when it expired or was taken over (the SPA then shows who has it)."""
     org = principal.organization_id
     user = _person(principal)
@@ -193,7 +193,7 @@ async def renew(session: AsyncSession, redis: Redis, principal: Principal, conve
     return _read(conversation_id, settings, outcome.holder, principal)
 
 
-async def release(session: AsyncSession, redis: Redis, principal: Principal, conversation_id: uuid.UUID) -> None:
+async def release(session: Session, redis: Redis, principal: Principal, conversation_id: uuid.UUID) -> None:
     """Let go of one's own lock; releasing a lock one does not hold changes nothing."""
     org = principal.organization_id
     user = _person(principal)
@@ -206,9 +206,7 @@ async def release(session: AsyncSession, redis: Redis, principal: Principal, con
         await _broadcast(redis, org, lock_message(str(conversation_id), None))
 
 
-async def take_over(
-    session: AsyncSession, redis: Redis, principal: Principal, conversation_id: uuid.UUID
-) -> DraftLockRead:
+async def take_over(session: Session, redis: Redis, principal: Principal, conversation_id: uuid.UUID) -> DraftLockRead:
     """A supervisor takes the lock from whoever holds it (they went to lunch mid-draft). Audited."""
     org = principal.organization_id
     user = _person(principal)
@@ -237,7 +235,7 @@ async def take_over(
 
 
 async def refuse_if_held_by_other(
-    session: AsyncSession, redis: Redis, principal: Principal, conversation_id: uuid.UUID
+    session: Session, redis: Redis, principal: Principal, conversation_id: uuid.UUID
 ) -> bool:
     """Before a person's reply: 423 naming the holder when a colleague holds the lock. Returns whether
     locks are on (so the caller releases the sender's own lock after sending). Integrations (API keys)

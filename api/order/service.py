@@ -5,22 +5,19 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from api import audit
 from api.auth.principal import Principal
 from api.channel import repository as channel_repository
 from api.customer import repository as customer_repository
 from api.customer import service as customer_service
+from api.db import Session
 from api.kit.errors import InvalidInput, field_error
 from api.models import Order, OrderItem, Shipment
 from api.order import repository
 from api.order.schemas import OrderItemRead, OrderRead, OrderUpsert, ShipmentRead
 
 
-async def upsert(
-    session: AsyncSession, principal: Principal, external_id: str, data: OrderUpsert
-) -> tuple[Order, bool]:
+async def upsert(session: Session, principal: Principal, external_id: str, data: OrderUpsert) -> tuple[Order, bool]:
     org = principal.organization_id
     marketplace: str | None = data.marketplace
     if data.channel_id:
@@ -113,7 +110,7 @@ async def upsert(
     return order, created
 
 
-async def read_many(session: AsyncSession, orders: list[Order]) -> list[OrderRead]:
+async def read_many(session: Session, orders: list[Order]) -> list[OrderRead]:
     items, shipments = await repository.lines(session, [o.id for o in orders])
     return [
         OrderRead.model_validate(
@@ -146,7 +143,7 @@ async def read_many(session: AsyncSession, orders: list[Order]) -> list[OrderRea
     ]
 
 
-async def read_one(session: AsyncSession, order: Order) -> OrderRead:
+async def read_one(session: Session, order: Order) -> OrderRead:
     return (await read_many(session, [order]))[0]
 
 

@@ -13,9 +13,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from api.automation.text import normalise
+from api.db import Session
 from api.kit.errors import InvalidInput, field_error
 from api.kit.time import utc_now
 from api.message.content import preview
@@ -52,7 +51,7 @@ def attribute(items: list[OrderItem], text: str, item_external_id: str | None) -
     return items[:1] if len(items) == 1 else []
 
 
-async def record(session: AsyncSession, conversation: Conversation, message: Message) -> int:
+async def record(session: Session, conversation: Conversation, message: Message) -> int:
     """Store the product-issue reasons of a buyer message; returns how many rows it gave."""
     if message.direction != "inbound" or message.author_kind != "buyer":
         return 0
@@ -121,7 +120,7 @@ def _naive(value: datetime) -> datetime:
 
 
 async def report(
-    session: AsyncSession,
+    session: Session,
     organization_id: uuid.UUID,
     start: datetime | None,
     end: datetime | None,
@@ -173,7 +172,7 @@ async def report(
 
 
 async def trend(
-    session: AsyncSession,
+    session: Session,
     organization_id: uuid.UUID,
     sku: str,
     bucket: str,
@@ -204,7 +203,7 @@ async def trend(
 
 
 async def examples(
-    session: AsyncSession,
+    session: Session,
     organization_id: uuid.UUID,
     start: datetime | None,
     end: datetime | None,
@@ -233,7 +232,7 @@ async def examples(
     ]
 
 
-async def rebuild(session: AsyncSession, organization_id: uuid.UUID, since: datetime, batch: int = 1000) -> int:
+async def rebuild(session: Session, organization_id: uuid.UUID, since: datetime, batch: int = 1000) -> int:
     """Classify again every buyer message sent since `since` (messages stored before this table
     existed, or after the classifier changed); idempotent, in pages of `batch`. Returns how many
     messages were read. In the caller's transaction."""

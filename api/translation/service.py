@@ -10,13 +10,13 @@ import uuid
 from dataclasses import dataclass
 
 import httpx
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import audit
 from api.auth.principal import Principal
 from api.automation.language import detect_language
 from api.compliance import service as compliance
 from api.compliance.rules import Violation
+from api.db import Session
 from api.kit.crypto import CredentialCipher
 from api.kit.errors import Conflict, InvalidInput, field_error
 from api.kit.time import utc_now
@@ -84,7 +84,7 @@ def _config(settings: TranslationSettings, cipher: CredentialCipher) -> Provider
 
 
 async def translate(
-    session: AsyncSession,
+    session: Session,
     org: uuid.UUID,
     text: str,
     target: str,
@@ -146,7 +146,7 @@ async def translate(
 
 
 async def translate_message(
-    session: AsyncSession,
+    session: Session,
     message: Message,
     target: str,
     *,
@@ -178,7 +178,7 @@ async def translate_message(
     return outcome
 
 
-async def _after_attempt(session: AsyncSession, retry: TranslationRetry, outcome: Outcome) -> float | None:
+async def _after_attempt(session: Session, retry: TranslationRetry, outcome: Outcome) -> float | None:
     """Book one more attempt of a scheduled retry: dropped once it succeeded or waiting cannot help
     (quota, key, budget) or it was tried often enough; else rescheduled with back-off. Returns the
     seconds until the next attempt, None when there is none."""
@@ -193,7 +193,7 @@ async def _after_attempt(session: AsyncSession, retry: TranslationRetry, outcome
     return delay
 
 
-async def retry_due(session: AsyncSession, limit: int, *, client: httpx.AsyncClient, cipher: CredentialCipher) -> int:
+async def retry_due(session: Session, limit: int, *, client: httpx.AsyncClient, cipher: CredentialCipher) -> int:
     """The retry loop's step: try the due retries again. A success fills the cache (the agent's next
     read, which the SPA makes at `retry_after_seconds`, is a hit and the notice goes); a failure that
     time can still fix is rescheduled with back-off; anything else (quota, key, budget) is dropped,
@@ -213,7 +213,7 @@ async def retry_due(session: AsyncSession, limit: int, *, client: httpx.AsyncCli
 
 
 async def configure(
-    session: AsyncSession, principal: Principal, body: SettingsUpdate, cipher: CredentialCipher
+    session: Session, principal: Principal, body: SettingsUpdate, cipher: CredentialCipher
 ) -> TranslationSettings:
     org = principal.organization_id
     settings = await repository.get_settings(session, org)
@@ -255,7 +255,7 @@ async def configure(
     return settings
 
 
-async def add_term(session: AsyncSession, principal: Principal, body: GlossaryTermCreate) -> GlossaryTerm:
+async def add_term(session: Session, principal: Principal, body: GlossaryTermCreate) -> GlossaryTerm:
     org = principal.organization_id
     if await repository.term_exists(session, org, body.term):
         raise Conflict("That term is already in the glossary.", errors=field_error("body.term", "already exists"))
@@ -267,7 +267,7 @@ async def add_term(session: AsyncSession, principal: Principal, body: GlossaryTe
     return term
 
 
-async def remove_term(session: AsyncSession, principal: Principal, term_id: uuid.UUID) -> None:
+async def remove_term(session: Session, principal: Principal, term_id: uuid.UUID) -> None:
     await repository.delete_term(session, principal.organization_id, term_id)
     audit.record(
         session, principal, principal.organization_id, "translation.glossary_removed", "glossary_term", term_id, {}
@@ -280,14 +280,14 @@ def _user(principal: Principal) -> uuid.UUID:
     return principal.user_id
 
 
-async def preference(session: AsyncSession, principal: Principal) -> tuple[str, bool]:
+async def preference(session: Session, principal: Principal) -> tuple[str, bool]:
     if principal.user_id is None:
         return DEFAULT_READING_LANGUAGE, False
     row = await repository.preference(session, principal.organization_id, principal.user_id)
     return (row.language, row.auto_translate) if row else (DEFAULT_READING_LANGUAGE, False)
 
 
-async def set_preference(session: AsyncSession, principal: Principal, body: PreferenceUpdate) -> TranslationPreference:
+async def set_preference(session: Session, principal: Principal, body: PreferenceUpdate) -> TranslationPreference:
     user_id = _user(principal)
     row = await repository.preference(session, principal.organization_id, user_id)
     if row is None:
@@ -302,7 +302,7 @@ async def set_preference(session: AsyncSession, principal: Principal, body: Pref
 # -- what gets translated ---------------------------------------------------------------------------
 
 
-async def buyer_language(session: AsyncSession, conversation: Conversation) -> str:
+async def buyer_language(session: Session, conversation: Conversation) -> str:
     locale = None
     if conversation.order_id:
         order = await order_repository.get(session, conversation.organization_id, conversation.order_id)
@@ -312,7 +312,7 @@ async def buyer_language(session: AsyncSession, conversation: Conversation) -> s
 
 
 async def translate_draft(
-    session: AsyncSession,
+    session: Session,
     conversation: Conversation,
     text: str,
     target: str | None,
@@ -328,7 +328,7 @@ async def translate_draft(
 
 
 async def translate_template(
-    session: AsyncSession,
+    session: Session,
     principal: Principal,
     template_id: uuid.UUID,
     target: str,
@@ -379,7 +379,7 @@ async def translate_template(
 
 
 async def translate_article(
-    session: AsyncSession,
+    session: Session,
     principal: Principal,
     article_id: uuid.UUID,
     target: str,
