@@ -24,12 +24,12 @@ from urllib.parse import urlencode
 
 import httpx
 from redis.asyncio import Redis
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import audit
 from api.auth.principal import ROLE_SCOPES, Principal
 from api.channel import authorize, repository
 from api.channel.authorize import ConnectState, StateError
+from api.db import Session
 from api.kit.crypto import CredentialCipher
 from api.kit.errors import HourglassError, InvalidInput, field_error
 from api.kit.outbound import OutboundPolicy, OutboundRefused, outbound_client
@@ -121,7 +121,7 @@ async def start(
 
 
 async def callback(
-    session: AsyncSession,
+    session: Session,
     redis: Redis,
     marketplace: str,
     query: Mapping[str, str],
@@ -162,7 +162,7 @@ async def callback(
     return await _save(session, principal, marketplace, exchanged.settings, checked, str(account or ""), cipher)
 
 
-async def _principal(session: AsyncSession, state: ConnectState) -> Principal:
+async def _principal(session: Session, state: ConnectState) -> Principal:
     try:
         user = await user_repository.get(session, state.organization_id, state.user_id)
     except HourglassError:
@@ -339,7 +339,7 @@ async def _amazon(
 
 
 async def _authorize_channel(
-    session: AsyncSession,
+    session: Session,
     principal: Principal,
     channel_id: uuid.UUID,
     marketplace: str,
@@ -396,7 +396,7 @@ def _identities(channel: Channel, cipher: CredentialCipher) -> set[str]:
 
 
 async def _save(
-    session: AsyncSession,
+    session: Session,
     principal: Principal,
     marketplace: str,
     settings: dict[str, Any],

@@ -1,19 +1,19 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.kit.errors import NotFound
-from api.models import Channel
+from api.kit.scoped import Tenant, readable, readable_columns
+from api.models import Channel, Conversation
 from api.sync.leases import lock_key
 
 
 async def get(session: AsyncSession, organization_id: uuid.UUID, channel_id: uuid.UUID) -> Channel:
-    result = await session.execute(
-        select(Channel).where(Channel.id == channel_id, Channel.organization_id == organization_id)
-    )
+    result = await session.execute(readable(Channel, organization_id).where(Channel.id == channel_id))
     channel = result.scalar_one_or_none()
     if channel is None:
         raise NotFound(f"No channel {channel_id}.")
@@ -21,9 +21,7 @@ async def get(session: AsyncSession, organization_id: uuid.UUID, channel_id: uui
 
 
 async def list_all(session: AsyncSession, organization_id: uuid.UUID) -> list[Channel]:
-    result = await session.execute(
-        select(Channel).where(Channel.organization_id == organization_id).order_by(Channel.created_at, Channel.id)
-    )
+    result = await session.execute(readable(Channel, organization_id).order_by(Channel.created_at, Channel.id))
     return list(result.scalars())
 
 
@@ -45,3 +43,24 @@ async def lock_credentials(session: AsyncSession, channel_id: uuid.UUID) -> byte
         await session.execute(select(Channel.credentials_encrypted).where(Channel.id == channel_id))
     ).scalar_one_or_none()
     return stored
+
+
+async def conversation_count(session: AsyncSession, tenant: Tenant, channel_id: uuid.UUID) -> int:
+    """How many of the tenant's conversations came through this channel."""
+    count = await session.scalar(
+        readable_columns(Conversation, tenant, func.count()).where(Conversation.channel_id == channel_id)
+    )
+    return int(count or 0)
+
+
+async def rules_whose_conditions_contain(
+    session: AsyncSession, tenant: Tenant, model: Any, conditions: dict[str, Any]
+) -> list[tuple[uuid.UUID, str]]:
+    """(id, name) of the tenant's rules or policies of `model` (a table with `conditions` JSONB and
+    a `name`) whose conditions contain `conditions` (JSONB @>), by name."""
+    rows = await session.execute(
+        readable_columns(model, tenant, model.id, model.name)
+        .where(model.conditions.contains(conditions))
+        .order_by(model.name)
+    )
+    return [(row_id, name) for row_id, name in rows]

@@ -5,19 +5,17 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from api import audit
 from api.auth.principal import Principal
 from api.channel import repository
 from api.channel.schemas import ChannelCreate, ChannelRead, ChannelUpdate, SyncStatus
+from api.db import Session
 from api.kit.crypto import CredentialCipher
 from api.kit.errors import Conflict, InvalidInput, field_error
 from api.kit.outbound import OutboundPolicy
 from api.kit.time import utc_now
 from api.kit.usage import Usage, UsedBy, refuse_if_used, usage
-from api.models import AssignmentRule, AutoReplyRule, Channel, Conversation, SlaPolicy
+from api.models import AssignmentRule, AutoReplyRule, Channel, SlaPolicy
 from api.sync import onboarding
 from api.sync import state as sync_state
 from api.team import repository as team_repository
@@ -50,7 +48,7 @@ def to_read(channel: Channel, backlog: dict[str, int] | None = None, public_url:
 
 
 async def create(
-    session: AsyncSession,
+    session: Session,
     principal: Principal,
     data: ChannelCreate,
     cipher: CredentialCipher,
@@ -94,7 +92,7 @@ async def create(
 
 
 async def update(
-    session: AsyncSession,
+    session: Session,
     principal: Principal,
     channel_id: uuid.UUID,
     data: ChannelUpdate,
@@ -159,7 +157,7 @@ def set_status(channel: Channel, status: str) -> None:
     channel.disabled_at = utc_now() if status == "disabled" else None
 
 
-async def disable(session: AsyncSession, principal: Principal, channel_id: uuid.UUID) -> Channel:
+async def disable(session: Session, principal: Principal, channel_id: uuid.UUID) -> Channel:
     channel = await repository.get(session, principal.organization_id, channel_id)
     if channel.status != "disabled":
         set_status(channel, "disabled")
@@ -169,7 +167,7 @@ async def disable(session: AsyncSession, principal: Principal, channel_id: uuid.
     return channel
 
 
-async def request_sync(session: AsyncSession, principal: Principal, channel_id: uuid.UUID) -> Channel:
+async def request_sync(session: Session, principal: Principal, channel_id: uuid.UUID) -> Channel:
     """Make the channel due for a poll now; a worker picks it up within a second."""
     channel = await repository.get(session, principal.organization_id, channel_id)
     if not onboarding.has_connector(channel):
@@ -191,14 +189,12 @@ def delivered_by_erp(channel: Channel) -> bool:
     return channel.marketplace == "api" or not channel.credentials_encrypted
 
 
-async def channel_usage(session: AsyncSession, channel: Channel) -> Usage:
+async def channel_usage(session: Session, channel: Channel) -> Usage:
     """What uses a store: its conversations (a store with conversations is disabled, never deleted:
     their history and clocks stay), and the rules and policies whose conditions name it."""
     org = channel.organization_id
     found: list[UsedBy] = []
-    conversations = await session.scalar(
-        select(func.count()).where(Conversation.organization_id == org, Conversation.channel_id == channel.id)
-    )
+    conversations = await repository.conversation_count(session, org, channel.id)
     if conversations:
         found.append(UsedBy(kind="conversations", name="conversations", count=int(conversations)))
     named = {"channel_ids": [str(channel.id)]}
@@ -207,19 +203,15 @@ async def channel_usage(session: AsyncSession, channel: Channel) -> Usage:
         ("assignment_rule", AssignmentRule),
         ("sla_policy", SlaPolicy),
     ):
-        rows = await session.execute(
-            select(model.id, model.name)  # type: ignore[attr-defined]
-            .where(model.organization_id == org, model.conditions.contains(named))  # type: ignore[attr-defined]
-            .order_by(model.name)  # type: ignore[attr-defined]
-        )
-        found += [UsedBy(kind=kind, id=str(i), name=n) for i, n in rows]  # type: ignore[arg-type]
+        rows = await repository.rules_whose_conditions_contain(session, org, model, named)
+        found += [UsedBy(kind=kind, id=str(i), name=n) for i, n in rows]
     hint = "Disable the store instead: its conversations stay and syncing stops." if conversations else None
     if found and not conversations:
         hint = "Remove the store from these rules' and policies' conditions first."
     return usage(found, hint)
 
 
-async def delete(session: AsyncSession, principal: Principal, channel_id: uuid.UUID) -> None:
+async def delete(session: Session, principal: Principal, channel_id: uuid.UUID) -> None:
     channel = await repository.get(session, principal.organization_id, channel_id)
     refuse_if_used("The store", await channel_usage(session, channel))
     details = {"marketplace": channel.marketplace, "name": channel.name}

@@ -22,8 +22,6 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
-from sqlalchemy import select
-
 from api import audit
 from api.case import marketplace
 from api.case import repository as case_repository
@@ -34,7 +32,7 @@ from api.channel.connectors.walmart import WalmartConnector
 from api.channel.connectors.window import parse_time
 from api.kit.time import utc_now
 from api.models import Channel
-from api.sync import state
+from api.sync import repository, state
 from api.sync.inbound import ingest_batch
 from api.sync.runtime import SyncRuntime
 
@@ -87,7 +85,7 @@ async def refresh(rt: SyncRuntime, channel: Channel, connector: Connector, *, fo
     tally["records"] = len(records)
     pending: list[tuple[MarketCase, str, Decimal | None]] = []
     async with rt.sessionmaker.begin() as session:
-        bound = (await session.execute(select(Channel).where(Channel.id == channel.id))).scalar_one()
+        bound = await repository.channel_of(session, channel.organization_id, channel.id)
         org = bound.organization_id
         fresh = []
         for record in records:

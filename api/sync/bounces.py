@@ -10,19 +10,18 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from api.channel.connectors.base import Bounce
+from api.db import Session
 from api.message import repository as message_repository
 from api.message.inbound import InboundMessage
 from api.message.outbound import record_bounce
-from api.models import Channel, Conversation
+from api.models import Channel
+from api.sync import repository
 
 log = logging.getLogger(__name__)
 
 
-async def apply_bounces(session: AsyncSession, channel: Channel, bounces: list[Bounce]) -> list[InboundMessage]:
+async def apply_bounces(session: Session, channel: Channel, bounces: list[Bounce]) -> list[InboundMessage]:
     """Fail the replies the bounces name; returns the mail to ingest instead (bounces of nothing of ours)."""
     unmatched: list[InboundMessage] = []
     for bounce in bounces:
@@ -38,16 +37,9 @@ async def apply_bounces(session: AsyncSession, channel: Channel, bounces: list[B
         if not bounce.failed:
             log.info("reply %s: delivery report without a failure (%s)", reply.id, bounce.status)
             continue
-        conversation = (
-            await session.execute(
-                select(Conversation)
-                .where(
-                    Conversation.organization_id == channel.organization_id,
-                    Conversation.id == reply.conversation_id,
-                )
-                .with_for_update()
-            )
-        ).scalar_one()
+        conversation = await repository.conversation_of(
+            session, channel.organization_id, reply.conversation_id, lock=True
+        )
         changed = await record_bounce(
             session,
             reply,

@@ -9,8 +9,6 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
-
 from api import audit
 from api.channel.connectors.base import Connector
 from api.channel.connectors.walmart import WalmartConnector, order_upsert
@@ -18,9 +16,9 @@ from api.channel.connectors.window import parse_time
 from api.customer import repository as customer_repository
 from api.customer import service as customer_service
 from api.kit.time import utc_now
-from api.models import Channel, Order, OrderItem, Shipment, SlaClock
+from api.models import Channel, Order, OrderItem, Shipment
 from api.order import repository as order_repository
-from api.sync import state
+from api.sync import repository, state
 from api.sync.runtime import SyncRuntime
 
 ORDERS_EVERY = timedelta(minutes=10)
@@ -47,7 +45,7 @@ async def refresh(rt: SyncRuntime, channel: Channel, connector: Connector) -> No
     if metrics_at is None or now - metrics_at >= METRICS_EVERY:
         payload = await connector.response_rate(RATE_WINDOW_DAYS)
         async with rt.sessionmaker.begin() as session:
-            ours = await our_rate(session, channel.id, RATE_WINDOW_DAYS)
+            ours = await our_rate(session, channel, RATE_WINDOW_DAYS)
             done["metrics_at"] = state.iso(now)
             await state.patch(
                 session,
@@ -72,24 +70,13 @@ def reconcile(payload: dict[str, Any] | None, ours: dict[str, Any], days: int, a
     return {"window_days": days, "fetched_at": at, "marketplace": theirs, "ours": ours, "gap_points": gap}
 
 
-async def our_rate(session: Any, channel_id: uuid.UUID, days: int) -> dict[str, Any]:
-    """The SLA engine's reading for this channel: marketplace clocks met vs missed in the window."""
+async def our_rate(session: Any, channel: Channel, days: int) -> dict[str, Any]:
+    """The SLA engine's reading for this channel: marketplace clocks met vs missed in the window (a
+    running clock past its due time counts as missed)."""
     now = utc_now()
-    met = func.count().filter(SlaClock.state == "met")
-    missed = func.count().filter(
-        or_(SlaClock.state == "breached", and_(SlaClock.state == "running", SlaClock.due_at <= now))
-    )
-    row = (
-        await session.execute(
-            select(met, missed).where(
-                SlaClock.channel_id == channel_id,
-                SlaClock.kind.in_(MARKETPLACE_CLOCKS),
-                SlaClock.started_at >= now - timedelta(days=days),
-            )
-        )
-    ).one()
-    total = int(row[0]) + int(row[1])
-    return {"rate": round(int(row[0]) / total, 4) if total else None, "met": int(row[0]), "missed": int(row[1])}
+    met, missed = await repository.clock_outcomes(session, channel, MARKETPLACE_CLOCKS, now - timedelta(days=days), now)
+    total = met + missed
+    return {"rate": round(met / total, 4) if total else None, "met": met, "missed": missed}
 
 
 async def upsert_order(session: Any, channel: Channel, fields: dict[str, Any]) -> Order:

@@ -26,19 +26,17 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import DateTime, cast, exists, func, select, text, tuple_, update
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
-
 from api.attachment import service as attachment_service
 from api.channel.connectors.base import ConnectorError, Permanent, SentReply, Transient, within
 from api.channel.connectors.registry import CONNECTORS
 from api.channel.connectors.window import parse_time
+from api.db import Session
 from api.kit.time import utc_now
 from api.message import repository as message_repository
 from api.message.outbound import confirm_accepted as confirm_reply
 from api.message.outbound import record_acceptance, record_delivery
-from api.models import Channel, Conversation, Message
+from api.models import Channel
+from api.sync import repository
 from api.sync.runtime import SyncRuntime
 from api.sync.targets import reply_target
 
@@ -58,12 +56,6 @@ def retry_delay(attempt: int, retry_after: float | None, base: float = BACKOFF_B
     return max(delay, retry_after or 0.0)
 
 
-def _next_attempt() -> Any:
-    return func.coalesce(
-        cast(Message.meta["next_attempt_at"].astext, DateTime(timezone=True)), text("'-infinity'::timestamptz")
-    )
-
-
 @dataclass
 class Outcome:
     message_id: uuid.UUID
@@ -71,33 +63,11 @@ class Outcome:
     detail: str = ""
 
 
-def _first_in_conversation() -> Any:
-    """Replies in one conversation leave in the order they were written: only the oldest reply not
-    yet delivered (queued or sending) of its conversation may be claimed."""
-    earlier = aliased(Message)
-    return ~exists().where(
-        earlier.organization_id == Message.organization_id,
-        earlier.conversation_id == Message.conversation_id,
-        earlier.direction == "outbound",
-        earlier.delivery_status.in_(("queued", "sending")),
-        tuple_(earlier.created_at, earlier.id) < tuple_(Message.created_at, Message.id),
-    )
-
-
-async def _organizations(session: AsyncSession) -> list[uuid.UUID]:
+async def _organizations(session: Session) -> list[uuid.UUID]:
     """Organizations with a connector channel. Queries below go per organization so they run on the
     outbound-queue index (organization_id, delivery_status, created_at): an index range over the
     queued replies, however many replies were ever sent."""
-    rows = await session.execute(
-        select(Channel.organization_id)
-        .where(
-            Channel.status == "active",
-            Channel.credentials_encrypted.is_not(None),
-            Channel.marketplace.in_(list(CONNECTORS)),
-        )
-        .distinct()
-    )
-    return list(rows.scalars())
+    return await repository.organizations_with_connectors(session, CONNECTORS)
 
 
 async def claim(rt: SyncRuntime, limit: int) -> list[uuid.UUID]:
@@ -109,25 +79,7 @@ async def claim(rt: SyncRuntime, limit: int) -> list[uuid.UUID]:
         for organization_id in await _organizations(session):
             if len(claimed) >= limit:
                 break
-            rows = (
-                await session.execute(
-                    select(Message)
-                    .join(Channel, Channel.id == Message.channel_id)
-                    .where(
-                        Message.organization_id == organization_id,
-                        Message.direction == "outbound",
-                        Message.delivery_status == "queued",
-                        Channel.status == "active",
-                        Channel.credentials_encrypted.is_not(None),
-                        Channel.marketplace.in_(list(CONNECTORS)),
-                        _next_attempt() <= func.now(),
-                        _first_in_conversation(),
-                    )
-                    .order_by(Message.created_at)
-                    .limit(limit - len(claimed))
-                    .with_for_update(of=Message, skip_locked=True)
-                )
-            ).scalars()
+            rows = await repository.lock_due_replies(session, organization_id, CONNECTORS, limit - len(claimed))
             now = utc_now().isoformat()
             for message in rows:
                 # The lease before the commit: the recovery sweep must never see it `sending` unleased.
@@ -149,11 +101,9 @@ async def deliver(rt: SyncRuntime, message_id: uuid.UUID) -> Outcome:
 
 async def _deliver(rt: SyncRuntime, message_id: uuid.UUID) -> Outcome:
     async with rt.sessionmaker() as session:
-        message = (await session.execute(select(Message).where(Message.id == message_id))).scalar_one()
-        conversation = (
-            await session.execute(select(Conversation).where(Conversation.id == message.conversation_id))
-        ).scalar_one()
-        channel = (await session.execute(select(Channel).where(Channel.id == message.channel_id))).scalar_one()
+        message = await repository.reply_by_id(session, message_id)
+        conversation = await repository.conversation_of(session, message.organization_id, message.conversation_id)
+        channel = await repository.channel_of(session, message.organization_id, message.channel_id)
         target = await reply_target(session, conversation, message.id, message.author_kind)
         files_missing: str | None = None
         if message.attachments:
@@ -231,20 +181,16 @@ async def confirm_accepted(rt: SyncRuntime, limit: int = 200) -> int:
                 continue
             channels = {
                 c.id: c
-                for c in (
-                    await session.execute(select(Channel).where(Channel.id.in_({m.channel_id for m in replies})))
-                ).scalars()
+                for c in await repository.channels_by_ids(session, organization_id, {m.channel_id for m in replies})
             }
             for message in replies:
                 channel = channels[message.channel_id]
                 read_at = parse_time(((channel.sync_cursor or {}).get("last_poll") or {}).get("at"))
                 if message.confirm_after is None or read_at is None or read_at < message.confirm_after:
                     continue
-                conversation = (
-                    await session.execute(
-                        select(Conversation).where(Conversation.id == message.conversation_id).with_for_update()
-                    )
-                ).scalar_one()
+                conversation = await repository.conversation_of(
+                    session, organization_id, message.conversation_id, lock=True
+                )
                 await confirm_reply(session, message, conversation, channel)
                 confirmed += 1
     return confirmed
@@ -255,15 +201,7 @@ async def _mark_accepted(rt: SyncRuntime, message_id: uuid.UUID, external_id: st
     clocks, events) is recorded: it shrinks the window in which a crash could make us send twice to
     the time between the marketplace's answer and this commit (mail relays cannot be asked)."""
     async with rt.sessionmaker.begin() as session:
-        await session.execute(
-            update(Message)
-            .where(Message.id == message_id)
-            .values(
-                meta=func.coalesce(Message.meta, text("'{}'::jsonb")).op("||")(
-                    func.jsonb_build_object("accepted_as", external_id, "accepted_at", utc_now().isoformat())
-                )
-            )
-        )
+        await repository.mark_reply_accepted(session, message_id, external_id, utc_now().isoformat())
 
 
 async def _unclaimed(rt: SyncRuntime, channel_id: uuid.UUID, external_id: str, message_id: uuid.UUID) -> bool:
@@ -285,15 +223,10 @@ async def _record(
     max_attempts = int(settings.get("delivery_max_attempts", MAX_ATTEMPTS))
     base = float(settings.get("delivery_backoff_seconds", BACKOFF_BASE))
     async with rt.sessionmaker.begin() as session:
-        message = (
-            await session.execute(select(Message).where(Message.id == message_id).with_for_update())
-        ).scalar_one()
-        conversation = (
-            await session.execute(
-                select(Conversation).where(Conversation.id == message.conversation_id).with_for_update()
-            )
-        ).scalar_one()
-        channel = (await session.execute(select(Channel).where(Channel.id == message.channel_id))).scalar_one()
+        message = await repository.reply_by_id(session, message_id, lock=True)
+        organization_id = message.organization_id
+        conversation = await repository.conversation_of(session, organization_id, message.conversation_id, lock=True)
+        channel = await repository.channel_of(session, organization_id, message.channel_id)
         meta = {k: v for k, v in (message.meta or {}).items() if k != "sending_since"}
         if sent is not None:
             meta = {
@@ -359,18 +292,7 @@ async def recover_orphans(rt: SyncRuntime, limit: int = 100) -> int:
     recovered = 0
     async with rt.sessionmaker.begin() as session:
         for organization_id in await _organizations(session):
-            rows = (
-                await session.execute(
-                    select(Message)
-                    .where(
-                        Message.organization_id == organization_id,
-                        Message.direction == "outbound",
-                        Message.delivery_status == "sending",
-                    )
-                    .limit(limit)
-                    .with_for_update(skip_locked=True)
-                )
-            ).scalars()
+            rows = await repository.lock_sending_replies(session, organization_id, limit)
             for message in rows:
                 if rt.leases.holds(LEASE, message.id) or not await rt.leases.acquire(LEASE, message.id):
                     continue  # alive: someone is sending it
@@ -392,24 +314,14 @@ async def recover_orphans(rt: SyncRuntime, limit: int = 100) -> int:
 
 
 async def backlog(
-    session: AsyncSession, organization_id: uuid.UUID, channel_ids: list[uuid.UUID]
+    session: Session, organization_id: uuid.UUID, channel_ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, dict[str, int]]:
     """Outbound replies per channel and status (queued / sending / failed)."""
     out: dict[uuid.UUID, dict[str, int]] = {c: {} for c in channel_ids}
     if not channel_ids:
         return out
-    rows = await session.execute(
-        select(Message.channel_id, Message.delivery_status, func.count())
-        .where(
-            Message.organization_id == organization_id,
-            Message.channel_id.in_(channel_ids),
-            Message.direction == "outbound",
-            Message.delivery_status.in_(("queued", "sending", "failed")),
-        )
-        .group_by(Message.channel_id, Message.delivery_status)
-    )
-    for channel_id, status, count in rows:
-        out[channel_id][str(status)] = int(count)
+    for channel_id, status, count in await repository.reply_backlog(session, organization_id, channel_ids):
+        out[channel_id][status] = count
     return out
 
 

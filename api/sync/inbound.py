@@ -11,14 +11,11 @@ import logging
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.attributes import set_committed_value
-
+from api.db import Session
 from api.message.inbound import InboundMessage
 from api.message.pipeline import Decision, receive_many
-from api.models import Channel, Conversation, Order, OrderItem
+from api.models import Channel, Conversation
+from api.sync import repository
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +53,7 @@ def fit(message: InboundMessage) -> InboundMessage:
 
 
 async def _account(
-    session: AsyncSession, channel: Channel, decision: Decision, item_id: str | None, tally: IngestTally
+    session: Session, channel: Channel, decision: Decision, item_id: str | None, tally: IngestTally
 ) -> None:
     if not decision.created:
         tally.duplicates += 1
@@ -69,7 +66,7 @@ async def _account(
 
 
 async def ingest_batch(
-    session: AsyncSession, channel: Channel, messages: list[InboundMessage], *, isolate: bool = False
+    session: Session, channel: Channel, messages: list[InboundMessage], *, isolate: bool = False
 ) -> IngestTally:
     """Ingest in order: the whole batch in one pass of the pipeline (`receive_many`). With `isolate`,
     the batch goes in a savepoint, and if the database refuses it each message is retried alone in a
@@ -81,7 +78,7 @@ async def ingest_batch(
         try:
             async with session.begin_nested():
                 return await ingest_batch(session, channel, fitted)
-        except (IntegrityError, DBAPIError):
+        except repository.STATEMENT_FAILED:
             log.warning("batch of channel %s refused; retrying message by message", channel.id)
     else:
         for message, decision in zip(fitted, await receive_many(session, channel, fitted), strict=True):
@@ -92,36 +89,18 @@ async def ingest_batch(
             async with session.begin_nested():
                 [decision] = await receive_many(session, channel, [message])
                 await _account(session, channel, decision, message.item_id, tally)
-        except (IntegrityError, DBAPIError) as exc:
+        except repository.STATEMENT_FAILED as exc:
             log.warning("message %s of channel %s refused: %s", message.external_message_id, channel.id, exc)
             reason = str(getattr(exc, "orig", exc)).splitlines()[0][:300]
             tally.refused.append((message.external_message_id, f"{type(exc).__name__}: {reason}"))
     return tally
 
 
-async def link_listing_order(session: AsyncSession, conversation: Conversation, item_id: str) -> None:
+async def link_listing_order(session: Session, conversation: Conversation, item_id: str) -> None:
     """eBay conversations name a listing, never an order: the buyer's latest order of that item
     (pushed by the ERP) is the best guess, and only fills an empty order."""
     if conversation.order_id is not None or conversation.customer_id is None:
         return
-    found = (
-        await session.execute(
-            select(Order.id, Order.external_id)
-            .join(OrderItem, OrderItem.order_id == Order.id)
-            .where(
-                Order.organization_id == conversation.organization_id,
-                Order.customer_id == conversation.customer_id,
-                OrderItem.item_external_id == item_id,
-            )
-            .order_by(Order.placed_at.desc().nulls_last())
-            .limit(1)
-        )
-    ).first()
+    found = await repository.latest_order_with_item(session, conversation, item_id)
     if found is not None:
-        await session.execute(
-            update(Conversation)
-            .where(Conversation.id == conversation.id, Conversation.order_id.is_(None))
-            .values(order_id=found.id, order_external_id=found.external_id)
-        )
-        set_committed_value(conversation, "order_id", found.id)
-        set_committed_value(conversation, "order_external_id", found.external_id)
+        await repository.fill_conversation_order(session, conversation, found.id, found.external_id)

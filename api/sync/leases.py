@@ -9,12 +9,11 @@ import contextlib
 import hashlib
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from api.db import DATABASE_UNAVAILABLE, Connection, Engine
+from api.sync import repository
 
 log = logging.getLogger(__name__)
 
@@ -26,25 +25,24 @@ def lock_key(kind: str, ident: uuid.UUID | str) -> int:
 
 
 class Leases:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._conn: AsyncConnection | None = None
+        self._conn: Connection | None = None
         self._guard = asyncio.Lock()
         self._held: set[int] = set()
 
-    async def _connection(self) -> AsyncConnection:
+    async def _connection(self) -> Connection:
         if self._conn is None or self._conn.closed:
-            conn = await self._engine.connect()
-            self._conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            self._conn = await repository.open_lease_connection(self._engine)
             self._held.clear()
         return self._conn
 
-    async def _run(self, sql: str, key: int) -> bool:
+    async def _run(self, statement: Callable[[Connection, int], Awaitable[bool]], key: int) -> bool:
         async with self._guard:
             try:
                 conn = await self._connection()
-                return bool((await conn.execute(text(sql), {"k": key})).scalar())
-            except (OperationalError, DBAPIError, OSError):
+                return await statement(conn, key)
+            except DATABASE_UNAVAILABLE:
                 # The connection died, and every lock it held with it: start afresh next time.
                 await self._reset()
                 raise
@@ -63,7 +61,7 @@ class Leases:
         key = lock_key(kind, ident)
         if key in self._held:
             return False  # this process already works on it
-        got = await self._run("SELECT pg_try_advisory_lock(:k)", key)
+        got = await self._run(repository.try_advisory_lock, key)
         if got:
             self._held.add(key)
         return got
@@ -74,8 +72,8 @@ class Leases:
             return
         self._held.discard(key)
         # If the connection is gone, the lock went with it.
-        with contextlib.suppress(OperationalError, DBAPIError, OSError):
-            await self._run("SELECT pg_advisory_unlock(:k)", key)
+        with contextlib.suppress(*DATABASE_UNAVAILABLE):
+            await self._run(repository.advisory_unlock, key)
 
     def holds(self, kind: str, ident: uuid.UUID | str) -> bool:
         return lock_key(kind, ident) in self._held

@@ -7,17 +7,15 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from api.channel.connectors.base import AuthError, ConnectorError, HostRefused, Permanent, in_our_words
 from api.channel.connectors.registry import build, connector_class
 from api.channel.connectors.window import parse_time
+from api.db import Session
 from api.kit.errors import FieldError, InvalidInput
 from api.kit.outbound import OutboundPolicy
 from api.kit.time import utc_now
-from api.models import Channel, InboundPush
-from api.sync import delivery
+from api.models import Channel
+from api.sync import delivery, repository
 
 NAMES = {"ebay": "eBay", "shopee": "Shopee", "tiktok": "TikTok Shop", "amazon": "Amazon", "walmart": "Walmart"}
 CHECK_TIMEOUT = 15.0
@@ -88,19 +86,14 @@ def has_connector(channel: Channel) -> bool:
     return connector_class(channel.marketplace) is not None and bool(channel.credentials_encrypted)
 
 
-async def backlogs(session: AsyncSession, channels: list[Channel]) -> dict[uuid.UUID, dict[str, int]]:
+async def backlogs(session: Session, channels: list[Channel]) -> dict[uuid.UUID, dict[str, int]]:
     ids = [c.id for c in channels if has_connector(c)]
     if not ids:
         return {}
-    counts = await delivery.backlog(session, channels[0].organization_id, ids)
-    if ids:
-        rows = await session.execute(
-            select(InboundPush.channel_id, func.count())
-            .where(InboundPush.channel_id.in_(ids), InboundPush.status == "pending")
-            .group_by(InboundPush.channel_id)
-        )
-        for channel_id, count in rows:
-            counts[channel_id]["pending"] = int(count)
+    organization_id = channels[0].organization_id
+    counts = await delivery.backlog(session, organization_id, ids)
+    for channel_id, count in await repository.pending_pushes_by_channel(session, organization_id, ids):
+        counts[channel_id]["pending"] = count
     return counts
 
 

@@ -16,14 +16,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from api.channel.connectors.base import Connector, ConnectorError, FetchResult, Transient, within
+from api.db import Session
 from api.kit.time import utc_now
 from api.models import Channel
-from api.sync import aftersales, context, reads, state
+from api.sync import aftersales, context, reads, repository, state
 from api.sync.bounces import apply_bounces
 from api.sync.inbound import IngestTally, ingest_batch
 from api.sync.onboarding import NAMES
@@ -33,6 +30,8 @@ log = logging.getLogger(__name__)
 
 MAX_PAGES_PER_RUN = 20
 MAX_REFUSALS = 5
+# What may keep `defer` from writing (best effort): the database refusing, or not answering at all.
+DEFER_FAILED: tuple[type[Exception], ...] = (*repository.STATEMENT_FAILED, OSError)
 
 
 @dataclass
@@ -54,7 +53,7 @@ async def poll_channel(rt: SyncRuntime, channel_id: uuid.UUID) -> PollOutcome:
             outcome.skipped = True
             return outcome
         async with rt.sessionmaker() as session:
-            channel = (await session.execute(select(Channel).where(Channel.id == channel_id))).scalar_one_or_none()
+            channel = await repository.find_channel(session, channel_id)
         if channel is None or not syncable(channel):
             outcome.skipped = True
             return outcome
@@ -86,7 +85,7 @@ async def _poll(rt: SyncRuntime, channel: Channel, connector: Connector, outcome
         outcome.error = exc.describe()
         await _record_failure(rt, channel, connector, sync_state, exc)
         return
-    except (IntegrityError, DBAPIError):
+    except repository.STATEMENT_FAILED:
         raise  # the database is the problem, not the marketplace: the scheduler retries
     except Exception as exc:
         # A payload we could not read (a marketplace changed a field?): back off like any failure,
@@ -136,7 +135,7 @@ async def _commit_page(rt: SyncRuntime, channel: Channel, result: FetchResult) -
     for isolate in (False, True):
         try:
             async with rt.sessionmaker.begin() as session:
-                bound = (await session.execute(select(Channel).where(Channel.id == channel.id))).scalar_one()
+                bound = await repository.channel_of(session, channel.organization_id, channel.id)
                 # Bounces of our replies (mail relays) fail those replies; the rest is mail to ingest.
                 others = await apply_bounces(session, bound, result.bounces) if result.bounces else []
                 tally = await ingest_batch(session, bound, result.messages + others, isolate=isolate)
@@ -144,16 +143,14 @@ async def _commit_page(rt: SyncRuntime, channel: Channel, result: FetchResult) -
             if held:
                 raise PageIncomplete(f"{len(held)} message(s) refused by the database, retrying: {held[0]}")
             return tally
-        except (IntegrityError, DBAPIError) as exc:
+        except repository.STATEMENT_FAILED as exc:
             if isolate:
                 raise
             log.warning("channel %s: page refused (%s); retrying message by message", channel.id, type(exc).__name__)
     raise AssertionError("unreachable")
 
 
-async def _account_refusals(
-    session: AsyncSession, channel: Channel, result: FetchResult, tally: IngestTally
-) -> list[str]:
+async def _account_refusals(session: Session, channel: Channel, result: FetchResult, tally: IngestTally) -> list[str]:
     """Write the cursor unless a refused message still deserves another try; returns those held."""
     state_now: dict[str, Any] = dict(channel.sync_cursor or {})
     previous: dict[str, Any] = dict(state_now.get("refused") or {})
@@ -185,7 +182,7 @@ async def defer(rt: SyncRuntime, channel_id: uuid.UUID, seconds: float) -> None:
     try:
         async with rt.sessionmaker.begin() as session:
             await state.patch(session, channel_id, {"next_poll_at": state.iso(utc_now() + timedelta(seconds=seconds))})
-    except (IntegrityError, DBAPIError, OSError):
+    except DEFER_FAILED:
         log.debug("could not defer channel %s", channel_id, exc_info=True)
 
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from api import audit
 from api.auth.principal import Principal
 from api.channel.connectors.amazon import AmazonConnector
@@ -19,6 +17,7 @@ from api.channel.connectors.base import ConnectorError, Permanent, in_our_words
 from api.channel.connectors.registry import build
 from api.compliance import service as compliance
 from api.compliance.rules import check_message
+from api.db import Session
 from api.kit.crypto import CredentialCipher
 from api.kit.errors import Conflict, HourglassError, InvalidInput, NotFound, field_error
 from api.kit.outbound import OutboundPolicy
@@ -58,7 +57,7 @@ async def message_types(
 
 
 async def send(
-    session: AsyncSession,
+    session: Session,
     principal: Principal,
     channel: Channel,
     cipher: CredentialCipher,

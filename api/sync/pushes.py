@@ -12,82 +12,41 @@ import hashlib
 import logging
 import uuid
 from datetime import timedelta
-from typing import Any
-
-from sqlalchemy import and_, delete, func, or_, select, text, update
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.channel.connectors.base import Connector, ConnectorError, Transient
+from api.db import Session
 from api.kit.time import utc_now
-from api.models import Channel, InboundPush
+from api.models import Channel
+from api.sync import repository
 from api.sync.inbound import ingest_batch
 from api.sync.runtime import SyncRuntime, syncable
 
 log = logging.getLogger(__name__)
 
-NOTIFY_CHANNEL = "hourglass_sync"
+NOTIFY_CHANNEL = repository.NOTIFY_CHANNEL  # the workers LISTEN on it
 MAX_ATTEMPTS = 5
 # Headers worth keeping with the body (signatures, content type); the rest is transport noise.
 KEPT_HEADERS = ("content-type", "authorization", "x-ebay-signature", "user-agent")
 
 
-async def store(
-    session: AsyncSession, channel: Channel, connector: Connector, headers: dict[str, str], body: bytes
-) -> bool:
+async def store(session: Session, channel: Channel, connector: Connector, headers: dict[str, str], body: bytes) -> bool:
     """Store a verified push; False when this notification was already stored."""
     key = connector.push_dedupe_key(body) or "sha256:" + hashlib.sha256(body).hexdigest()
     kept = {k: v for k, v in headers.items() if k.lower() in KEPT_HEADERS}
-    inserted = (
-        await session.execute(
-            insert(InboundPush)
-            .values(
-                id=uuid.uuid4(),
-                organization_id=channel.organization_id,
-                channel_id=channel.id,
-                marketplace=channel.marketplace,
-                dedupe_key=key[:300],
-                headers=kept,
-                body=body,
-            )
-            .on_conflict_do_nothing(index_elements=[InboundPush.channel_id, InboundPush.dedupe_key])
-            .returning(InboundPush.id)
-        )
-    ).scalar_one_or_none()
+    inserted = await repository.insert_push(session, channel, dedupe_key=key[:300], headers=kept, body=body)
     if inserted is not None:
-        await session.execute(text("SELECT pg_notify(:c, :p)"), {"c": NOTIFY_CHANNEL, "p": f"push:{channel.id}"})
+        await repository.notify_push(session, channel.id)
     return inserted is not None
-
-
-def _due() -> Any:
-    """Pending, and for a push that failed before, its backoff since receipt has passed
-    (2 s, 4 s, 8 s, 16 s: no extra column needed, the schedule is anchored at `received_at`)."""
-    return and_(
-        InboundPush.status == "pending",
-        or_(
-            InboundPush.attempts == 0,
-            InboundPush.received_at + func.make_interval(0, 0, 0, 0, 0, 0, func.power(2, InboundPush.attempts))
-            <= func.now(),
-        ),
-    )
 
 
 async def process_next(rt: SyncRuntime) -> uuid.UUID | None:
     """Claim one pending push (SKIP LOCKED), ingest what it carries, mark it; the push's channel, or
     None when no push is due."""
     async with rt.sessionmaker.begin() as session:
-        push = (
-            await session.execute(
-                select(InboundPush)
-                .where(_due())
-                .order_by(InboundPush.received_at)
-                .limit(1)
-                .with_for_update(skip_locked=True)
-            )
-        ).scalar_one_or_none()
+        push = await repository.lock_next_due_push(session)
         if push is None:
             return None
-        channel = (await session.execute(select(Channel).where(Channel.id == push.channel_id))).scalar_one()
+        channel = await repository.channel_of(session, push.organization_id, push.channel_id)
         now = utc_now()
         if not syncable(channel):
             push.status, push.error, push.processed_at = "failed", "channel disabled or without credentials", now
@@ -135,30 +94,15 @@ async def mark_synced(rt: SyncRuntime, channel_ids: set[uuid.UUID]) -> None:
     if not channel_ids:
         return
     async with rt.sessionmaker.begin() as session:
-        await session.execute(
-            update(Channel)
-            .where(Channel.id.in_(channel_ids))
-            .values(last_sync_at=func.now(), updated_at=Channel.updated_at)
-        )
+        await repository.mark_channels_synced(session, channel_ids)
 
 
-async def pending_count(session: AsyncSession, channel_id: uuid.UUID) -> int:
-    return int(
-        (
-            await session.execute(
-                select(func.count())
-                .select_from(InboundPush)
-                .where(InboundPush.channel_id == channel_id, InboundPush.status == "pending")
-            )
-        ).scalar_one()
-    )
+async def pending_count(session: Session, channel_id: uuid.UUID) -> int:
+    return await repository.pending_push_count(session, channel_id)
 
 
 RETENTION = timedelta(days=30)
 
 
-async def purge_processed(session: AsyncSession) -> int:
-    result = await session.execute(
-        delete(InboundPush).where(InboundPush.status != "pending", InboundPush.received_at < utc_now() - RETENTION)
-    )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+async def purge_processed(session: Session) -> int:
+    return await repository.purge_pushes_received_before(session, utc_now() - RETENTION)

@@ -4,13 +4,11 @@ the marketplace calls are idempotent, so a repeat costs a call, never a wrong st
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from api.channel.connectors.base import Connector
 from api.channel.connectors.window import parse_time
 from api.kit.time import utc_now
-from api.models import Channel, Conversation
-from api.sync import state
+from api.models import Channel
+from api.sync import repository, state
 from api.sync.runtime import SyncRuntime
 from api.sync.targets import reply_target
 
@@ -21,7 +19,7 @@ async def push_read_marks(rt: SyncRuntime, channel: Channel, connector: Connecto
     if type(connector).mark_read is Connector.mark_read:
         return  # the marketplace has no read call
     async with rt.sessionmaker() as session:
-        current = (await session.execute(select(Channel.sync_cursor).where(Channel.id == channel.id))).scalar_one()
+        current = await repository.sync_cursor_of(session, channel.id)
     watermark = parse_time((current or {}).get("read_watermark"))
     if watermark is None:
         # Start from now: marks made before the channel synced are not replayed.
@@ -29,20 +27,7 @@ async def push_read_marks(rt: SyncRuntime, channel: Channel, connector: Connecto
             await state.patch(session, channel.id, {"read_watermark": state.iso(utc_now())})
         return
     async with rt.sessionmaker() as session:
-        rows = list(
-            (
-                await session.execute(
-                    select(Conversation)
-                    .where(
-                        Conversation.channel_id == channel.id,
-                        Conversation.unread.is_(False),
-                        Conversation.updated_at > watermark,
-                    )
-                    .order_by(Conversation.updated_at)
-                    .limit(BATCH)
-                )
-            ).scalars()
-        )
+        rows = await repository.conversations_read_since(session, channel, watermark, BATCH)
         targets = [(c.updated_at, await reply_target(session, c, c.id)) for c in rows]
     reached = watermark
     try:

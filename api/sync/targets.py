@@ -4,39 +4,20 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from api.channel.connectors.base import ReplyTarget
-from api.models import Conversation, Customer, Message
+from api.db import Session
+from api.models import Conversation
+from api.sync import repository
 
 
 async def reply_target(
-    session: AsyncSession, conversation: Conversation, message_id: uuid.UUID, author_kind: str = "human"
+    session: Session, conversation: Conversation, message_id: uuid.UUID, author_kind: str = "human"
 ) -> ReplyTarget:
-    last = (
-        await session.execute(
-            select(Message)
-            .where(Message.conversation_id == conversation.id, Message.direction == "inbound")
-            .order_by(Message.sent_at.desc(), Message.id.desc())
-            .limit(1)
-        )
-    ).scalar_one_or_none()
+    last = await repository.last_inbound(session, conversation)
     # Mail threads: the ids of the thread's messages, oldest first (References).
-    thread_ids = (
-        await session.execute(
-            select(Message.external_id)
-            .where(Message.conversation_id == conversation.id, Message.external_id.is_not(None))
-            .order_by(Message.sent_at.desc())
-            .limit(20)
-        )
-    ).scalars()
+    thread_ids = await repository.latest_external_ids(session, conversation, 20)
     references = tuple(reversed([i for i in thread_ids if i and i.startswith("<")]))
-    customer = None
-    if conversation.customer_id is not None:
-        customer = (
-            await session.execute(select(Customer).where(Customer.id == conversation.customer_id))
-        ).scalar_one_or_none()
+    customer = await repository.customer_of(session, conversation)
     meta = dict(last.meta or {}) if last is not None else {}
     return ReplyTarget(
         message_id=message_id,
