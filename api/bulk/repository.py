@@ -63,6 +63,14 @@ async def case_ids_matching(
     return list((await session.execute(stmt)).scalars())
 
 
+async def add_with_items(session: AsyncSession, job: BulkJob, target_ids: list[uuid.UUID]) -> None:
+    """Insert the new job and its items, and read back what the database filled in."""
+    session.add(job)
+    await session.flush()
+    await add_items(session, job, target_ids)
+    await session.refresh(job)
+
+
 async def add_items(session: AsyncSession, job: BulkJob, target_ids: list[uuid.UUID]) -> None:
     # One multi-row INSERT per 5,000 (asyncpg's 32,767 bind parameters, four per row).
     for start in range(0, len(target_ids), 5_000):

@@ -11,7 +11,8 @@ from sqlalchemy import Select, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.kit.errors import NotFound
-from api.models import Conversation, CsatSettings, CsatSurvey, User
+from api.kit.scoped import get_scoped
+from api.models import Channel, Conversation, CsatSettings, CsatSurvey, User
 from api.models.csat import ASKED_STATES
 
 
@@ -118,6 +119,17 @@ async def conversation_exists(session: AsyncSession, organization_id: uuid.UUID,
     )
     if (await session.execute(stmt)).scalar_one_or_none() is None:
         raise NotFound("Conversation not found.")
+
+
+async def channel(session: AsyncSession, organization_id: uuid.UUID, channel_id: uuid.UUID) -> Channel | None:
+    """The organization's channel with this id (the one a survey's conversation goes out through)."""
+    return await get_scoped(session, Channel, channel_id, organization_id)
+
+
+async def add(session: AsyncSession, survey: CsatSurvey) -> None:
+    """Insert the new survey."""
+    session.add(survey)
+    await session.flush()
 
 
 GROUPS: dict[str, Any] = {

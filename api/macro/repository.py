@@ -49,3 +49,21 @@ async def is_member(session: AsyncSession, organization_id: uuid.UUID, team_id: 
         )
     )
     return row.first() is not None
+
+
+async def add(session: AsyncSession, macro: Macro) -> None:
+    """Insert the new macro and read back what the database filled in."""
+    session.add(macro)
+    await session.flush()
+    await session.refresh(macro)
+
+
+async def save(session: AsyncSession, macro: Macro) -> None:
+    """Write the macro's changes and read it back as stored."""
+    await session.flush()
+    await session.refresh(macro)
+
+
+async def remove(session: AsyncSession, macro: Macro) -> None:
+    """Delete the macro (when the caller's transaction flushes)."""
+    await session.delete(macro)

@@ -43,3 +43,15 @@ async def get(session: AsyncSession, organization_id: uuid.UUID, view_id: uuid.U
     if row is None:
         raise NotFound(f"No saved view {view_id}.")
     return row
+
+
+async def add(session: AsyncSession, view: SavedView) -> None:
+    """Insert the new view and read back what the database filled in."""
+    session.add(view)
+    await session.flush()
+    await session.refresh(view)
+
+
+async def remove(session: AsyncSession, view: SavedView) -> None:
+    """Delete the view (when the caller's transaction flushes)."""
+    await session.delete(view)
