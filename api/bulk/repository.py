@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.conversation.views import VIEWS, ConversationFilters
 from api.kit.errors import NotFound
+from api.kit.scoped import readable, readable_columns
 from api.models import BulkJob, BulkJobItem, Case, Conversation, OutboxEvent
 
 
@@ -18,8 +19,8 @@ async def conversation_ids_matching(
 ) -> list[uuid.UUID]:
     """The conversations a filter matches now, in inbox order, at most `limit`."""
     stmt = (
-        select(Conversation.id)
-        .where(Conversation.organization_id == organization_id, VIEWS[view], *filters.predicates())
+        readable_columns(Conversation, organization_id, Conversation.id)
+        .where(VIEWS[view], *filters.predicates())
         .order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
         .limit(limit)
     )
@@ -30,7 +31,7 @@ async def own_conversation_ids(
     session: AsyncSession, organization_id: uuid.UUID, ids: list[uuid.UUID]
 ) -> set[uuid.UUID]:
     rows = await session.execute(
-        select(Conversation.id).where(Conversation.organization_id == organization_id, Conversation.id.in_(ids))
+        readable_columns(Conversation, organization_id, Conversation.id).where(Conversation.id.in_(ids))
     )
     return set(rows.scalars())
 
@@ -38,7 +39,7 @@ async def own_conversation_ids(
 async def own_case_ids(session: AsyncSession, organization_id: uuid.UUID, ids: list[uuid.UUID]) -> set[uuid.UUID]:
     found: set[uuid.UUID] = set()
     for start in range(0, len(ids), 5_000):
-        stmt = select(Case.id).where(Case.organization_id == organization_id, Case.id.in_(ids[start : start + 5_000]))
+        stmt = readable_columns(Case, organization_id, Case.id).where(Case.id.in_(ids[start : start + 5_000]))
         found |= set((await session.execute(stmt)).scalars())
     return found
 
@@ -52,7 +53,7 @@ async def case_ids_matching(
     limit: int,
 ) -> list[uuid.UUID]:
     """Cases the filter matches now, oldest first (the order the queue works them)."""
-    stmt = select(Case.id).where(Case.organization_id == organization_id)
+    stmt = readable_columns(Case, organization_id, Case.id)
     if states:
         stmt = stmt.where(Case.state.in_(states))
     if kind:
@@ -61,6 +62,14 @@ async def case_ids_matching(
         stmt = stmt.where(Case.marketplace == marketplace)
     stmt = stmt.order_by(Case.created_at, Case.id).limit(limit)
     return list((await session.execute(stmt)).scalars())
+
+
+async def add_with_items(session: AsyncSession, job: BulkJob, target_ids: list[uuid.UUID]) -> None:
+    """Insert the new job and its items, and read back what the database filled in."""
+    session.add(job)
+    await session.flush()
+    await add_items(session, job, target_ids)
+    await session.refresh(job)
 
 
 async def add_items(session: AsyncSession, job: BulkJob, target_ids: list[uuid.UUID]) -> None:
@@ -77,9 +86,7 @@ async def add_items(session: AsyncSession, job: BulkJob, target_ids: list[uuid.U
 
 
 async def get(session: AsyncSession, organization_id: uuid.UUID, job_id: uuid.UUID) -> BulkJob:
-    job = (
-        await session.execute(select(BulkJob).where(BulkJob.id == job_id, BulkJob.organization_id == organization_id))
-    ).scalar_one_or_none()
+    job = (await session.execute(readable(BulkJob, organization_id).where(BulkJob.id == job_id))).scalar_one_or_none()
     if job is None:
         raise NotFound(f"No bulk job {job_id}.")
     return job
@@ -94,12 +101,8 @@ async def claim_pending(session: AsyncSession, job: BulkJob, limit: int) -> list
     return list(
         (
             await session.execute(
-                select(BulkJobItem)
-                .where(
-                    BulkJobItem.job_id == job.id,
-                    BulkJobItem.organization_id == job.organization_id,
-                    BulkJobItem.status == "pending",
-                )
+                readable(BulkJobItem, job.organization_id)
+                .where(BulkJobItem.job_id == job.id, BulkJobItem.status == "pending")
                 .order_by(BulkJobItem.position)
                 .limit(limit)
                 .with_for_update(skip_locked=True)
@@ -114,12 +117,8 @@ async def failures(
     return list(
         (
             await session.execute(
-                select(BulkJobItem)
-                .where(
-                    BulkJobItem.job_id == job_id,
-                    BulkJobItem.organization_id == organization_id,
-                    BulkJobItem.status == "failed",
-                )
+                readable(BulkJobItem, organization_id)
+                .where(BulkJobItem.job_id == job_id, BulkJobItem.status == "failed")
                 .order_by(BulkJobItem.position)
                 .limit(limit)
             )

@@ -19,8 +19,6 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from api.auth.principal import Principal
 from api.bulk import repository
 from api.case import repository as case_repository
@@ -29,6 +27,7 @@ from api.case.schemas import CaseCreate, CaseUpdate
 from api.conversation import repository as conversation_repository
 from api.conversation import service as conversation_service
 from api.conversation.schemas import ConversationUpdate
+from api.db import Session
 from api.kit.errors import Conflict, HourglassError
 from api.kit.time import utc_now
 from api.macro import service as macros
@@ -40,18 +39,14 @@ from api.template import service as templates
 from api.user import repository as user_repository
 from api.webhook.payloads import BulkJobData
 
-ItemEffect = Callable[[AsyncSession, Principal, dict[str, Any], uuid.UUID], Awaitable[uuid.UUID | None]]
+ItemEffect = Callable[[Session, Principal, dict[str, Any], uuid.UUID], Awaitable[uuid.UUID | None]]
 
 
-async def _update(
-    session: AsyncSession, principal: Principal, conversation_id: uuid.UUID, fields: dict[str, Any]
-) -> None:
+async def _update(session: Session, principal: Principal, conversation_id: uuid.UUID, fields: dict[str, Any]) -> None:
     await conversation_service.update(session, principal, conversation_id, ConversationUpdate.model_validate(fields))
 
 
-async def _assign(
-    session: AsyncSession, principal: Principal, action: dict[str, Any], conversation_id: uuid.UUID
-) -> None:
+async def _assign(session: Session, principal: Principal, action: dict[str, Any], conversation_id: uuid.UUID) -> None:
     fields = {"assignee_id": action.get("assignee_id")}
     if action.get("team_id"):
         fields["team_id"] = action["team_id"]
@@ -59,19 +54,19 @@ async def _assign(
 
 
 async def _set_status(
-    session: AsyncSession, principal: Principal, action: dict[str, Any], conversation_id: uuid.UUID
+    session: Session, principal: Principal, action: dict[str, Any], conversation_id: uuid.UUID
 ) -> None:
     await _update(session, principal, conversation_id, {"status": action["status"]})
 
 
 async def _set_priority(
-    session: AsyncSession, principal: Principal, action: dict[str, Any], conversation_id: uuid.UUID
+    session: Session, principal: Principal, action: dict[str, Any], conversation_id: uuid.UUID
 ) -> None:
     await _update(session, principal, conversation_id, {"priority": action["priority"]})
 
 
 async def _add_labels(
-    session: AsyncSession, principal: Principal, action: dict[str, Any], conversation_id: uuid.UUID
+    session: Session, principal: Principal, action: dict[str, Any], conversation_id: uuid.UUID
 ) -> None:
     conversation = await conversation_repository.get(session, principal.organization_id, conversation_id)
     labels = list(dict.fromkeys([*(conversation.labels or []), *action["labels"]]))
@@ -82,7 +77,7 @@ async def _add_labels(
 
 
 async def _remove_labels(
-    session: AsyncSession, principal: Principal, action: dict[str, Any], conversation_id: uuid.UUID
+    session: Session, principal: Principal, action: dict[str, Any], conversation_id: uuid.UUID
 ) -> None:
     conversation = await conversation_repository.get(session, principal.organization_id, conversation_id)
     labels = [label for label in (conversation.labels or []) if label not in set(action["labels"])]
@@ -91,13 +86,13 @@ async def _remove_labels(
 
 
 async def _flag_spam(
-    session: AsyncSession, principal: Principal, action: dict[str, Any], conversation_id: uuid.UUID
+    session: Session, principal: Principal, action: dict[str, Any], conversation_id: uuid.UUID
 ) -> None:
     await conversation_service.flag_spam(session, principal, conversation_id, action["reason"])
 
 
 async def _send_template(
-    session: AsyncSession, principal: Principal, action: dict[str, Any], conversation_id: uuid.UUID
+    session: Session, principal: Principal, action: dict[str, Any], conversation_id: uuid.UUID
 ) -> uuid.UUID:
     template_id = uuid.UUID(str(action["template_id"]))
     template = await templates.get(session, principal.organization_id, template_id)
@@ -117,7 +112,7 @@ async def _send_template(
 
 
 async def _retry_failed(
-    session: AsyncSession, principal: Principal, action: dict[str, Any], conversation_id: uuid.UUID
+    session: Session, principal: Principal, action: dict[str, Any], conversation_id: uuid.UUID
 ) -> uuid.UUID:
     """Every failed reply of the conversation back to `queued`, oldest first (the order they were
     written in); the item's result is the newest one retried."""
@@ -131,7 +126,7 @@ async def _retry_failed(
 
 
 async def _open_case(
-    session: AsyncSession, principal: Principal, action: dict[str, Any], conversation_id: uuid.UUID
+    session: Session, principal: Principal, action: dict[str, Any], conversation_id: uuid.UUID
 ) -> uuid.UUID:
     existing = await case_repository.open_of_kind(
         session, principal.organization_id, conversation_id, action["case_kind"]
@@ -149,7 +144,7 @@ async def _open_case(
 
 
 async def _transition_case(
-    session: AsyncSession, principal: Principal, action: dict[str, Any], conversation_id: uuid.UUID
+    session: Session, principal: Principal, action: dict[str, Any], conversation_id: uuid.UUID
 ) -> uuid.UUID:
     case = await case_service.transition_case(
         session,
@@ -163,7 +158,7 @@ async def _transition_case(
 
 
 async def _assign_case(
-    session: AsyncSession, principal: Principal, action: dict[str, Any], conversation_id: uuid.UUID
+    session: Session, principal: Principal, action: dict[str, Any], conversation_id: uuid.UUID
 ) -> uuid.UUID:
     case = await case_service.update_case(
         session,
@@ -176,7 +171,7 @@ async def _assign_case(
 
 
 async def _apply_macro(
-    session: AsyncSession, principal: Principal, action: dict[str, Any], conversation_id: uuid.UUID
+    session: Session, principal: Principal, action: dict[str, Any], conversation_id: uuid.UUID
 ) -> uuid.UUID | None:
     """All or nothing per conversation: the item's savepoint discards what a refused macro had done."""
     applied = await macros.apply(session, principal, conversation_id, uuid.UUID(str(action["macro_id"])))
@@ -219,7 +214,7 @@ def _reason(exc: HourglassError) -> str:
     return (exc.detail or exc.title)[:1000]
 
 
-async def run_chunk(session: AsyncSession, job_id: uuid.UUID, now: datetime | None = None) -> bool:
+async def run_chunk(session: Session, job_id: uuid.UUID, now: datetime | None = None) -> bool:
     """Advance the job by one chunk inside the caller's transaction; True while items remain."""
     job = await repository.lock_for_run(session, job_id)
     if job is None or job.status == "completed":

@@ -5,8 +5,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from api import audit
 from api.auth.principal import Principal
 from api.bulk import repository
@@ -25,6 +23,7 @@ from api.bulk.schemas import (
     SendTemplateAction,
 )
 from api.conversation.views import ConversationFilters
+from api.db import Session
 from api.kit.errors import Conflict, Forbidden, InvalidInput, NotFound, field_error
 from api.macro import repository as macro_repository
 from api.models import BulkJob
@@ -71,7 +70,7 @@ def _filters(principal: Principal, f: BulkFilter) -> ConversationFilters:
     )
 
 
-async def _check_action(session: AsyncSession, principal: Principal, action: BulkAction) -> None:
+async def _check_action(session: Session, principal: Principal, action: BulkAction) -> None:
     if isinstance(action, OpenCaseAction) and not principal.has("cases:write"):
         raise Forbidden("Opening cases needs the cases:write scope.")
     """Refuse up front what would fail every item: another organization's (or an inactive) user,
@@ -107,7 +106,7 @@ async def _check_action(session: AsyncSession, principal: Principal, action: Bul
 
 
 async def _new_job(
-    session: AsyncSession, principal: Principal, target: str, action: dict[str, Any], targets: list[uuid.UUID]
+    session: Session, principal: Principal, target: str, action: dict[str, Any], targets: list[uuid.UUID]
 ) -> BulkJob:
     org = principal.organization_id
     job = BulkJob(
@@ -124,10 +123,7 @@ async def _new_job(
         created_by_api_key_id=principal.api_key_id,
         actor_scopes=sorted(principal.scopes),
     )
-    session.add(job)
-    await session.flush()
-    await repository.add_items(session, job, targets)
-    await session.refresh(job)
+    await repository.add_with_items(session, job, targets)
     audit.record(
         session,
         principal,
@@ -143,7 +139,7 @@ async def _new_job(
     return job
 
 
-async def create_for_cases(session: AsyncSession, principal: Principal, data: CaseBulkCreate) -> BulkJob:
+async def create_for_cases(session: Session, principal: Principal, data: CaseBulkCreate) -> BulkJob:
     """A job over cases: the same runner, limit and progress as conversations'."""
     org = principal.organization_id
     action = data.action
@@ -183,7 +179,7 @@ async def create_for_cases(session: AsyncSession, principal: Principal, data: Ca
     return await _new_job(session, principal, "cases", action.model_dump(mode="json"), targets)
 
 
-async def read_for_cases(session: AsyncSession, organization_id: uuid.UUID, job_id: uuid.UUID) -> CaseBulkJobRead:
+async def read_for_cases(session: Session, organization_id: uuid.UUID, job_id: uuid.UUID) -> CaseBulkJobRead:
     job = await repository.get(session, organization_id, job_id)
     if job.target != "cases":
         raise NotFound("No such bulk job of cases.")
@@ -202,7 +198,7 @@ async def read_for_cases(session: AsyncSession, organization_id: uuid.UUID, job_
     )
 
 
-async def create(session: AsyncSession, principal: Principal, data: BulkCreate) -> BulkJob:
+async def create(session: Session, principal: Principal, data: BulkCreate) -> BulkJob:
     org = principal.organization_id
     await _check_action(session, principal, data.action)
     action = data.action.model_dump(mode="json")
@@ -235,7 +231,7 @@ async def create(session: AsyncSession, principal: Principal, data: BulkCreate) 
     return await _new_job(session, principal, "conversations", action, targets)
 
 
-async def read(session: AsyncSession, organization_id: uuid.UUID, job_id: uuid.UUID) -> BulkJobRead:
+async def read(session: Session, organization_id: uuid.UUID, job_id: uuid.UUID) -> BulkJobRead:
     job = await repository.get(session, organization_id, job_id)
     if job.target != "conversations":
         raise NotFound("No such bulk job of conversations.")

@@ -11,12 +11,13 @@ from sqlalchemy import Select, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.kit.errors import NotFound
-from api.models import Conversation, CsatSettings, CsatSurvey, User
+from api.kit.scoped import get_scoped, readable, readable_columns, tenant_condition
+from api.models import Channel, Conversation, CsatSettings, CsatSurvey, User
 from api.models.csat import ASKED_STATES
 
 
 async def settings(session: AsyncSession, organization_id: uuid.UUID) -> CsatSettings | None:
-    return await session.get(CsatSettings, organization_id)
+    return await get_scoped(session, CsatSettings, organization_id, organization_id)
 
 
 async def settings_for_update(session: AsyncSession, organization_id: uuid.UUID) -> CsatSettings:
@@ -30,7 +31,7 @@ async def settings_for_update(session: AsyncSession, organization_id: uuid.UUID)
 
 async def asked_in_conversation(session: AsyncSession, organization_id: uuid.UUID, conversation_id: uuid.UUID) -> bool:
     stmt = exists().where(
-        CsatSurvey.organization_id == organization_id,
+        tenant_condition(CsatSurvey, organization_id),
         CsatSurvey.conversation_id == conversation_id,
         CsatSurvey.state.in_(ASKED_STATES),
     )
@@ -43,7 +44,7 @@ async def asked_for_order(
     if not order_external_id:
         return False
     stmt = exists().where(
-        CsatSurvey.organization_id == organization_id,
+        tenant_condition(CsatSurvey, organization_id),
         CsatSurvey.channel_id == channel_id,
         CsatSurvey.order_external_id == order_external_id,
         CsatSurvey.state.in_(ASKED_STATES),
@@ -55,8 +56,8 @@ async def for_conversation(
     session: AsyncSession, organization_id: uuid.UUID, conversation_id: uuid.UUID
 ) -> list[CsatSurvey]:
     stmt = (
-        select(CsatSurvey)
-        .where(CsatSurvey.organization_id == organization_id, CsatSurvey.conversation_id == conversation_id)
+        readable(CsatSurvey, organization_id)
+        .where(CsatSurvey.conversation_id == conversation_id)
         .order_by(CsatSurvey.created_at.desc(), CsatSurvey.id.desc())
     )
     return list((await session.execute(stmt)).scalars())
@@ -67,12 +68,8 @@ async def awaiting_answer(
 ) -> CsatSurvey | None:
     """The conversation's sent, unanswered survey (the latest), locked."""
     stmt = (
-        select(CsatSurvey)
-        .where(
-            CsatSurvey.organization_id == organization_id,
-            CsatSurvey.conversation_id == conversation_id,
-            CsatSurvey.state == "sent",
-        )
+        readable(CsatSurvey, organization_id)
+        .where(CsatSurvey.conversation_id == conversation_id, CsatSurvey.state == "sent")
         .order_by(CsatSurvey.sent_at.desc())
         .limit(1)
         .with_for_update()
@@ -101,11 +98,7 @@ async def due(session: AsyncSession, now: datetime, limit: int) -> list[CsatSurv
 
 
 async def conversation(session: AsyncSession, organization_id: uuid.UUID, conversation_id: uuid.UUID) -> Conversation:
-    stmt = (
-        select(Conversation)
-        .where(Conversation.organization_id == organization_id, Conversation.id == conversation_id)
-        .with_for_update()
-    )
+    stmt = readable(Conversation, organization_id).where(Conversation.id == conversation_id).with_for_update()
     found = (await session.execute(stmt)).scalar_one_or_none()
     if found is None:
         raise NotFound("Conversation not found.")
@@ -113,11 +106,20 @@ async def conversation(session: AsyncSession, organization_id: uuid.UUID, conver
 
 
 async def conversation_exists(session: AsyncSession, organization_id: uuid.UUID, conversation_id: uuid.UUID) -> None:
-    stmt = select(Conversation.id).where(
-        Conversation.organization_id == organization_id, Conversation.id == conversation_id
-    )
+    stmt = readable_columns(Conversation, organization_id, Conversation.id).where(Conversation.id == conversation_id)
     if (await session.execute(stmt)).scalar_one_or_none() is None:
         raise NotFound("Conversation not found.")
+
+
+async def channel(session: AsyncSession, organization_id: uuid.UUID, channel_id: uuid.UUID) -> Channel | None:
+    """The organization's channel with this id (the one a survey's conversation goes out through)."""
+    return await get_scoped(session, Channel, channel_id, organization_id)
+
+
+async def add(session: AsyncSession, survey: CsatSurvey) -> None:
+    """Insert the new survey."""
+    session.add(survey)
+    await session.flush()
 
 
 GROUPS: dict[str, Any] = {
@@ -130,7 +132,7 @@ GROUPS: dict[str, Any] = {
 def _ranged(organization_id: uuid.UUID, start: datetime, end: datetime) -> Select[Any]:
     # The period is when the question was sent: a rating belongs to the work it rates.
     return select().where(
-        CsatSurvey.organization_id == organization_id,
+        tenant_condition(CsatSurvey, organization_id),
         CsatSurvey.sent_at >= start,
         CsatSurvey.sent_at < end,
         CsatSurvey.state.in_(("sent", "answered")),
@@ -168,7 +170,7 @@ async def results(
 async def user_names(session: AsyncSession, organization_id: uuid.UUID, ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
     if not ids:
         return {}
-    stmt = select(User.id, User.name).where(User.organization_id == organization_id, User.id.in_(ids))
+    stmt = readable_columns(User, organization_id, User.id, User.name).where(User.id.in_(ids))
     return {row.id: row.name for row in (await session.execute(stmt)).all()}
 
 
@@ -183,9 +185,8 @@ async def answered(
 ) -> list[CsatSurvey]:
     """The latest answered surveys of the period (the ratings behind the figures)."""
     stmt = (
-        select(CsatSurvey)
+        readable(CsatSurvey, organization_id)
         .where(
-            CsatSurvey.organization_id == organization_id,
             CsatSurvey.sent_at >= start,
             CsatSurvey.sent_at < end,
             CsatSurvey.state == "answered",

@@ -21,8 +21,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from api import audit
 from api.auth.principal import Principal
 from api.compliance import service as compliance
@@ -31,11 +29,12 @@ from api.compliance.rules import MARKETPLACE_NAMES, MARKETPLACES, check_proactiv
 from api.csat import repository
 from api.csat.parser import parse_score
 from api.csat.schemas import CsatGroupRead, CsatResults, CsatSettingsRead, CsatSettingsUpdate, CsatSurveyRead
+from api.db import Session
 from api.kit.crypto import token_digest
 from api.kit.errors import FieldError, InvalidInput, field_error
 from api.kit.time import utc_now
 from api.message.outbound import queue_reply, recompute_waiting
-from api.models import Channel, Conversation, CsatSettings, CsatSurvey, Message
+from api.models import Conversation, CsatSettings, CsatSurvey, Message
 from api.outbox import events
 from api.sla import service as sla_service
 from api.webhook.payloads import ConversationUpdatedData, CsatReceivedData
@@ -84,7 +83,7 @@ def compose(settings: CsatSettings | None, language: str, form: str, url: str | 
 
 
 async def _decide(
-    session: AsyncSession,
+    session: Session,
     settings: CsatSettings | None,
     conversation: Conversation,
     *,
@@ -121,7 +120,7 @@ async def _decide(
 
 
 async def on_resolved(
-    session: AsyncSession, conversation: Conversation, resolved_at: datetime | None = None
+    session: Session, conversation: Conversation, resolved_at: datetime | None = None
 ) -> CsatSurvey | None:
     """Store the CSAT decision for a conversation that was just resolved (in the caller's
     transaction). Nothing is stored while CSAT is switched off: there is nothing to explain."""
@@ -149,8 +148,7 @@ async def on_resolved(
         due_at=at + timedelta(minutes=settings.delay_minutes) if decision.allowed else None,
         details={},
     )
-    session.add(survey)
-    await session.flush()
+    await repository.add(session, survey)
     audit.record(
         session,
         None,
@@ -170,13 +168,13 @@ def _cancel(survey: CsatSurvey, reason: str) -> None:
     survey.due_at = None
 
 
-async def send_due(session: AsyncSession, now: datetime, public_url: str, limit: int = 100) -> int:
+async def send_due(session: Session, now: datetime, public_url: str, limit: int = 100) -> int:
     """Send (or cancel) the CSAT questions that fell due, in the caller's transaction. Returns how
     many surveys were settled."""
     surveys = await repository.due(session, now, limit)
     for survey in surveys:
         conversation = await repository.conversation(session, survey.organization_id, survey.conversation_id)
-        channel = await session.get(Channel, conversation.channel_id)
+        channel = await repository.channel(session, survey.organization_id, conversation.channel_id)
         if conversation.status != "resolved":
             _cancel(survey, "cancelled: the conversation was reopened before the question went out")
         elif conversation.last_inbound_at is not None and conversation.last_inbound_at > survey.resolved_at:
@@ -218,9 +216,7 @@ class Answer:
     score: int
 
 
-async def _record(
-    session: AsyncSession, survey: CsatSurvey, score: int, via: str, message: Message | None
-) -> CsatSurvey:
+async def _record(session: Session, survey: CsatSurvey, score: int, via: str, message: Message | None) -> CsatSurvey:
     survey.state = "answered"
     survey.score = score
     survey.answered_at = utc_now()
@@ -247,7 +243,7 @@ async def _record(
     return survey
 
 
-async def take_answer(session: AsyncSession, conversation: Conversation, message: Message) -> Answer | None:
+async def take_answer(session: Session, conversation: Conversation, message: Message) -> Answer | None:
     """If this buyer message answers the conversation's sent CSAT question with a score, record it
     (once per survey) and take the message out of the wait. None when it is not a rating."""
     if message.direction != "inbound" or message.author_kind != "buyer":
@@ -280,7 +276,7 @@ async def take_answer(session: AsyncSession, conversation: Conversation, message
     return Answer(survey, score)
 
 
-async def answer_by_link(session: AsyncSession, token: str, score: int) -> CsatSurvey | None:
+async def answer_by_link(session: Session, token: str, score: int) -> CsatSurvey | None:
     """Record a score from the public survey page. None when the token is unknown; an already
     answered survey keeps its first answer (returned unchanged)."""
     survey = await repository.by_token_digest(session, token_digest(token), lock=True)
@@ -291,12 +287,12 @@ async def answer_by_link(session: AsyncSession, token: str, score: int) -> CsatS
     return await _record(session, survey, score, "link", None)
 
 
-async def survey_for_token(session: AsyncSession, token: str) -> CsatSurvey | None:
+async def survey_for_token(session: Session, token: str) -> CsatSurvey | None:
     return await repository.by_token_digest(session, token_digest(token))
 
 
 async def agent_averages(
-    session: AsyncSession, organization_id: uuid.UUID, start: datetime, end: datetime
+    session: Session, organization_id: uuid.UUID, start: datetime, end: datetime
 ) -> dict[uuid.UUID, tuple[float, int]]:
     """Per agent: (average score, number of ratings) for questions sent in [start, end). For the
     agent-performance page to join on the agent's id; agents with no rating are absent."""
@@ -329,11 +325,11 @@ def settings_view(row: CsatSettings | None) -> CsatSettingsRead:
     )
 
 
-async def read_settings(session: AsyncSession, organization_id: uuid.UUID) -> CsatSettingsRead:
+async def read_settings(session: Session, organization_id: uuid.UUID) -> CsatSettingsRead:
     return settings_view(await repository.settings(session, organization_id))
 
 
-async def update_settings(session: AsyncSession, principal: Principal, body: CsatSettingsUpdate) -> CsatSettingsRead:
+async def update_settings(session: Session, principal: Principal, body: CsatSettingsUpdate) -> CsatSettingsRead:
     """Validate everything before writing: a form a marketplace forbids and a question that breaks
     any marketplace's rules are refused with the field and the reason."""
     errors = []
@@ -408,7 +404,7 @@ def sees_only_own(principal: Principal) -> bool:
 
 
 async def results(
-    session: AsyncSession,
+    session: Session,
     principal: Principal,
     group_by: str,
     start: datetime | None,
@@ -484,14 +480,14 @@ def survey_read(s: CsatSurvey) -> CsatSurveyRead:
 
 
 async def for_conversation(
-    session: AsyncSession, organization_id: uuid.UUID, conversation_id: uuid.UUID
+    session: Session, organization_id: uuid.UUID, conversation_id: uuid.UUID
 ) -> list[CsatSurveyRead]:
     await repository.conversation_exists(session, organization_id, conversation_id)
     return [survey_read(s) for s in await repository.for_conversation(session, organization_id, conversation_id)]
 
 
 async def responses(
-    session: AsyncSession, principal: Principal, start: datetime | None, end: datetime | None, limit: int
+    session: Session, principal: Principal, start: datetime | None, end: datetime | None, limit: int
 ) -> list[CsatSurveyRead]:
     start, end = check_range(start, end)
     own = principal.user_id if sees_only_own(principal) else None

@@ -9,13 +9,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from api import audit
 from api.auth.principal import Principal
 from api.config import Settings
-from api.export import files
+from api.db import Session
+from api.export import files, repository
 from api.export.schemas import ExportCreate, ExportJobPage, ExportJobRead
 from api.export.writer import SUPERVISING_ROLES
 from api.kit.errors import Conflict, Forbidden, Gone, InvalidInput, NotFound, field_error
@@ -68,10 +66,9 @@ def _check_assignee(principal: Principal, data: ExportCreate) -> None:
         ) from exc
 
 
-async def _check_own_ids(session: AsyncSession, principal: Principal, data: ExportCreate) -> None:
+async def _check_own_ids(session: Session, principal: Principal, data: ExportCreate) -> None:
     """Ids in the filters must be the organization's: another organization's are a 422, as ids that
     do not exist (never an export that silently matches nothing)."""
-    org = principal.organization_id
     wanted: list[tuple[str, Any, uuid.UUID | None]] = []
     if data.filter:
         wanted += [
@@ -86,8 +83,7 @@ async def _check_own_ids(session: AsyncSession, principal: Principal, data: Expo
     for field, model, ident in wanted:
         if ident is None:
             continue
-        found = (await session.execute(select(model.id).where(model.id == ident, model.organization_id == org))).first()
-        if found is None:
+        if not await repository.owns(session, principal, model, ident):
             raise InvalidInput("No such id in this organization.", errors=field_error(field, "not found"))
 
 
@@ -137,7 +133,7 @@ def to_read(job: ExportJob) -> ExportJobRead:
     )
 
 
-async def create(session: AsyncSession, principal: Principal, data: ExportCreate) -> ExportJob:
+async def create(session: Session, principal: Principal, data: ExportCreate) -> ExportJob:
     check_kind_allowed(principal, data)
     _check_assignee(principal, data)
     await _check_own_ids(session, principal, data)
@@ -158,9 +154,7 @@ async def create(session: AsyncSession, principal: Principal, data: ExportCreate
         actor_role=principal.role,
         actor_scopes=sorted(principal.scopes),
     )
-    session.add(job)
-    await session.flush()
-    await session.refresh(job)
+    await repository.add(session, job)
     audit.record(
         session,
         principal,
@@ -181,44 +175,38 @@ async def create(session: AsyncSession, principal: Principal, data: ExportCreate
     return job
 
 
-def _visible(principal: Principal) -> list[Any]:
-    p: list[Any] = [ExportJob.organization_id == principal.organization_id]
-    if not sees_everything(principal):
-        p.append(ExportJob.created_by_user_id == principal.user_id)
-    return p
+def _only_created_by(principal: Principal) -> uuid.UUID | None:
+    """Whose exports the caller sees: an agent their own, the others (None) the organization's."""
+    return None if sees_everything(principal) else principal.user_id
 
 
-async def get(session: AsyncSession, principal: Principal, export_id: uuid.UUID) -> ExportJob:
-    job = (await session.execute(select(ExportJob).where(ExportJob.id == export_id, *_visible(principal)))).scalar()
+async def get(session: Session, principal: Principal, export_id: uuid.UUID) -> ExportJob:
+    job = await repository.visible(session, principal, export_id, created_by=_only_created_by(principal))
     if job is None:
         raise NotFound("No such export.")
     return job
 
 
 async def page(
-    session: AsyncSession,
+    session: Session,
     principal: Principal,
     kind: str | None,
     status: str | None,
     cursor: str | None,
     limit: int,
 ) -> ExportJobPage:
-    stmt: Select[Any] = select(ExportJob).where(*_visible(principal))
-    if kind:
-        stmt = stmt.where(ExportJob.kind == kind)
-    if status:
-        stmt = stmt.where(ExportJob.status == status)
     scope = CursorScope(
         "exports:created_desc",
         {"org": principal.organization_id, "user": principal.user_id, "kind": kind, "status": status},
     )
-    if after := scope.read(cursor):
-        at, after_id = after
-        stmt = stmt.where(or_(ExportJob.created_at < at, and_(ExportJob.created_at == at, ExportJob.id < after_id)))
-    rows = list(
-        (
-            await session.execute(stmt.order_by(ExportJob.created_at.desc(), ExportJob.id.desc()).limit(limit + 1))
-        ).scalars()
+    rows = await repository.page(
+        session,
+        principal,
+        created_by=_only_created_by(principal),
+        kind=kind,
+        status=status,
+        after=scope.read(cursor),
+        limit=limit + 1,
     )
     more = len(rows) > limit
     rows = rows[:limit]

@@ -12,12 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from api.config import Settings
-from api.export import files
-from api.models import ExportJob
+from api.db import Sessionmaker
+from api.export import files, repository
 
 log = logging.getLogger(__name__)
 
@@ -31,22 +28,14 @@ class SweepResult:
     orphans: int = 0
 
 
-async def sweep(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, now: datetime) -> SweepResult:
+async def sweep(sessionmaker: Sessionmaker, settings: Settings, now: datetime) -> SweepResult:
     result = SweepResult()
     async with sessionmaker.begin() as session:
-        due = (
-            await session.execute(
-                select(ExportJob.id, ExportJob.organization_id, ExportJob.format)
-                .where(ExportJob.status == "done", ExportJob.expires_at <= now)
-                .with_for_update(skip_locked=True)
-            )
-        ).all()
+        due = await repository.lock_expired(session, now)
         for export_id, org_id, fmt in due:
             files.final_path(settings, org_id, export_id, fmt).unlink(missing_ok=True)
         if due:
-            await session.execute(
-                update(ExportJob).where(ExportJob.id.in_([d[0] for d in due])).values(status="expired")
-            )
+            await repository.mark_expired(session, [d[0] for d in due])
         result.expired = len(due)
     root = files.root(settings)
     if not root.is_dir():
@@ -62,9 +51,7 @@ async def sweep(sessionmaker: async_sessionmaker[AsyncSession], settings: Settin
     if not found:
         return result
     async with sessionmaker() as session:
-        statuses = dict(
-            (await session.execute(select(ExportJob.id, ExportJob.status).where(ExportJob.id.in_(list(found))))).all()
-        )
+        statuses = await repository.statuses(session, list(found))
     cutoff = time.time() - GRACE.total_seconds()
     for export_id, paths in found.items():
         status = statuses.get(export_id)

@@ -16,15 +16,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, text, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from api.config import Settings
-from api.export import files
+from api.db import Session, Sessionmaker
+from api.export import files, repository
 from api.export.formats import encoder_for, masked_rows
 from api.export.sources import Requester, source_for
 from api.kit.time import utc_now
-from api.models import ExportJob, PrivacySettings
+from api.models import ExportJob
 from api.privacy.policy import MASKABLE_ROLES
 
 log = logging.getLogger(__name__)
@@ -36,15 +34,9 @@ SUPERVISING_ROLES = ("supervisor", "admin")
 MAX_ATTEMPTS = 3
 
 
-async def _claim(sessionmaker: async_sessionmaker[AsyncSession], job_id: uuid.UUID) -> ExportJob | None:
+async def _claim(sessionmaker: Sessionmaker, job_id: uuid.UUID) -> ExportJob | None:
     async with sessionmaker.begin() as session:
-        job = (
-            await session.execute(
-                select(ExportJob)
-                .where(ExportJob.id == job_id, ExportJob.status.in_(("queued", "running")))
-                .with_for_update(skip_locked=True)
-            )
-        ).scalar_one_or_none()
+        job = await repository.lock_runnable(session, job_id)
         if job is None:
             return None
         now = utc_now()
@@ -64,18 +56,17 @@ async def _claim(sessionmaker: async_sessionmaker[AsyncSession], job_id: uuid.UU
         return job
 
 
-async def masks_for(session: AsyncSession, job: ExportJob) -> bool:
+async def masks_for(session: Session, job: ExportJob) -> bool:
     """Buyer contact data is masked when the requester's role is one the organization masks (read
     fresh, not from the per-process cache); API keys and admins are never masked."""
     if job.created_by_user_id is None or job.actor_role not in MASKABLE_ROLES:
         return False
-    row = await session.get(PrivacySettings, job.organization_id)
-    return bool(row and job.actor_role in (row.masked_roles or ()))
+    return job.actor_role in await repository.masked_roles(session, job.organization_id)
 
 
-async def _progress(sessionmaker: async_sessionmaker[AsyncSession], job_id: uuid.UUID, **values: Any) -> None:
+async def _progress(sessionmaker: Sessionmaker, job_id: uuid.UUID, **values: Any) -> None:
     async with sessionmaker.begin() as session:
-        await session.execute(update(ExportJob).where(ExportJob.id == job_id).values(heartbeat_at=utc_now(), **values))
+        await repository.record_progress(session, job_id, heartbeat_at=utc_now(), **values)
 
 
 def _open(path: Path) -> Any:
@@ -96,7 +87,7 @@ def _finish_file(handle: Any, part: Path, final: Path) -> int:
     return final.stat().st_size
 
 
-async def run(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, job_id: uuid.UUID) -> str | None:
+async def run(sessionmaker: Sessionmaker, settings: Settings, job_id: uuid.UUID) -> str | None:
     """Write the export; returns its final status (None when another runner has it or it is finished)."""
     job = await _claim(sessionmaker, job_id)
     if job is None:
@@ -131,9 +122,7 @@ async def run(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings
     return "done"
 
 
-async def _stream(
-    sessionmaker: async_sessionmaker[AsyncSession], job: ExportJob, part: Path, final: Path
-) -> tuple[int, int, bool]:
+async def _stream(sessionmaker: Sessionmaker, job: ExportJob, part: Path, final: Path) -> tuple[int, int, bool]:
     requester = Requester(
         organization_id=job.organization_id,
         user_id=job.created_by_user_id,
@@ -144,24 +133,18 @@ async def _stream(
     loop = asyncio.get_running_loop()
     async with sessionmaker() as session:
         # One snapshot for the count and the rows; read only, so it never blocks writers.
-        await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-        await session.execute(select(func.now()))  # begins the transaction at this isolation
-        # A cursor is planned for its first 10% of rows by default (nested loops over the joins); an
-        # export reads every row, so plan it as a whole query (hash joins), as COPY would be.
-        await session.execute(text("SET LOCAL cursor_tuple_fraction = 1.0"))
+        await repository.begin_snapshot(session)
         masked = await masks_for(session, job)
         maskers = source.maskers() if masked else {}
-        total = (
-            await session.execute(select(func.count()).select_from(source.statement.order_by(None).subquery()))
-        ).scalar_one()
+        total = await repository.count_rows(session, source.statement)
         await _progress(sessionmaker, job.id, rows_total=total, masked=masked)
         written = 0
         last_report = time.monotonic()
         handle = await loop.run_in_executor(None, _open, part)
         try:
             await loop.run_in_executor(None, _write, handle, encoder.header())
-            result = await session.stream(source.statement.execution_options(yield_per=BATCH_ROWS))
-            async for rows in result.partitions(BATCH_ROWS):
+            batches = await repository.stream_batches(session, source.statement, BATCH_ROWS)
+            async for rows in batches:
                 data = encoder.rows(masked_rows(rows, maskers))
                 await loop.run_in_executor(None, _write, handle, data)
                 written += len(rows)

@@ -13,8 +13,6 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from api import audit
 from api.auth.principal import Principal
 from api.channel import repository as channel_repository
@@ -25,6 +23,7 @@ from api.conversation import repository as conversation_repository
 from api.conversation import service as conversation_service
 from api.conversation import snooze as snoozes
 from api.conversation.schemas import ConversationUpdate, NoteCreate
+from api.db import Session
 from api.kit.errors import FieldError, Forbidden, HourglassError, InvalidInput, NotFound, field_error
 from api.kit.time import utc_now
 from api.macro import plan as plans
@@ -84,7 +83,7 @@ def read(principal: Principal, macro: Macro) -> MacroRead:
     )
 
 
-async def _check_actions(session: AsyncSession, organization_id: uuid.UUID, actions: MacroActions) -> None:
+async def _check_actions(session: Session, organization_id: uuid.UUID, actions: MacroActions) -> None:
     """Refuse, when a macro is saved, what could never apply: naming the field of each mistake."""
     at = "body.actions"
     if actions.model_dump(exclude_defaults=True) == {}:
@@ -130,9 +129,7 @@ async def _check_actions(session: AsyncSession, organization_id: uuid.UUID, acti
             await templates.ensure_usable(reply.text, field=f"{at}.reply.text")
 
 
-async def _check_sharing(
-    session: AsyncSession, principal: Principal, visibility: str, team_id: uuid.UUID | None
-) -> None:
+async def _check_sharing(session: Session, principal: Principal, visibility: str, team_id: uuid.UUID | None) -> None:
     org = principal.organization_id
     if visibility == "team":
         if team_id is None:
@@ -158,7 +155,7 @@ async def _check_sharing(
         )
 
 
-async def create(session: AsyncSession, principal: Principal, data: MacroCreate) -> Macro:
+async def create(session: Session, principal: Principal, data: MacroCreate) -> Macro:
     user_id = person(principal)
     org = principal.organization_id
     await _check_sharing(session, principal, data.visibility, data.team_id)
@@ -173,9 +170,7 @@ async def create(session: AsyncSession, principal: Principal, data: MacroCreate)
         visibility=data.visibility,
         actions=data.actions.model_dump(mode="json", exclude_defaults=True),
     )
-    session.add(macro)
-    await session.flush()
-    await session.refresh(macro)
+    await repository.add(session, macro)
     audit.record(
         session,
         principal,
@@ -188,14 +183,14 @@ async def create(session: AsyncSession, principal: Principal, data: MacroCreate)
     return macro
 
 
-async def _editable(session: AsyncSession, principal: Principal, macro_id: uuid.UUID) -> Macro:
+async def _editable(session: Session, principal: Principal, macro_id: uuid.UUID) -> Macro:
     macro = await repository.get_visible(session, principal.organization_id, person(principal), macro_id, lock=True)
     if not can_edit(principal, macro):
         raise Forbidden("Only the person who created this macro (or a supervisor, for shared ones) can change it.")
     return macro
 
 
-async def update(session: AsyncSession, principal: Principal, macro_id: uuid.UUID, data: MacroUpdate) -> Macro:
+async def update(session: Session, principal: Principal, macro_id: uuid.UUID, data: MacroUpdate) -> Macro:
     macro = await _editable(session, principal, macro_id)
     changes = data.model_dump(exclude_unset=True)
     visibility = changes.get("visibility", macro.visibility)
@@ -221,8 +216,7 @@ async def update(session: AsyncSession, principal: Principal, macro_id: uuid.UUI
     macro.team_id = team_id
     if data.actions is not None:
         macro.actions = data.actions.model_dump(mode="json", exclude_defaults=True)
-    await session.flush()
-    await session.refresh(macro)
+    await repository.save(session, macro)
     after = {
         "name": macro.name,
         "description": macro.description,
@@ -236,9 +230,9 @@ async def update(session: AsyncSession, principal: Principal, macro_id: uuid.UUI
     return macro
 
 
-async def delete(session: AsyncSession, principal: Principal, macro_id: uuid.UUID) -> None:
+async def delete(session: Session, principal: Principal, macro_id: uuid.UUID) -> None:
     macro = await _editable(session, principal, macro_id)
-    await session.delete(macro)
+    await repository.remove(session, macro)
     audit.record(
         session, principal, principal.organization_id, "macro.deleted", "macro", macro.id, {"name": macro.name}
     )
@@ -254,7 +248,7 @@ class _Prepared:
 
 
 async def _prepare(
-    session: AsyncSession, principal: Principal, conversation: Conversation, macro: Macro, now: datetime
+    session: Session, principal: Principal, conversation: Conversation, macro: Macro, now: datetime
 ) -> _Prepared:
     """The plan for this conversation and everything that would refuse it, without changing anything."""
     org = principal.organization_id
@@ -316,9 +310,7 @@ async def _prepare(
     return prepared
 
 
-async def _describe(
-    session: AsyncSession, organization_id: uuid.UUID, changes: list[plans.Change]
-) -> list[FieldChange]:
+async def _describe(session: Session, organization_id: uuid.UUID, changes: list[plans.Change]) -> list[FieldChange]:
     names = {u.id: u.name for u in await user_repository.list_all(session, organization_id)}
 
     def text(change: plans.Change, value: str | None) -> str | None:
@@ -349,7 +341,7 @@ async def _describe(
 
 
 async def preview(
-    session: AsyncSession, principal: Principal, conversation_id: uuid.UUID, macro_id: uuid.UUID
+    session: Session, principal: Principal, conversation_id: uuid.UUID, macro_id: uuid.UUID
 ) -> MacroPreview:
     org = principal.organization_id
     user_id = person(principal)
@@ -377,7 +369,7 @@ async def preview(
 
 
 async def apply(
-    session: AsyncSession, principal: Principal, conversation_id: uuid.UUID, macro_id: uuid.UUID
+    session: Session, principal: Principal, conversation_id: uuid.UUID, macro_id: uuid.UUID
 ) -> MacroApplied:
     """Everything or nothing: a refusal raises `MacroNotApplied` (422) and the caller's transaction
     (or savepoint) discards what was already done."""

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from api import audit
 from api.auth.principal import Principal
 from api.channel import repository as channel_repository
+from api.db import Session
 from api.kit.errors import Forbidden, InvalidInput, NotFound, field_error
 from api.models import SavedView
 from api.saved_view import repository
@@ -22,7 +21,7 @@ def person(principal: Principal) -> uuid.UUID:
     return principal.user_id
 
 
-async def create(session: AsyncSession, principal: Principal, data: SavedViewCreate) -> SavedView:
+async def create(session: Session, principal: Principal, data: SavedViewCreate) -> SavedView:
     """Members share with their own teams; supervisors and admins (settings:write) with any team."""
     user_id = person(principal)
     org = principal.organization_id
@@ -50,14 +49,12 @@ async def create(session: AsyncSession, principal: Principal, data: SavedViewCre
         name=data.name.strip() or data.name,
         query=data.query.model_dump(mode="json", exclude_none=True),
     )
-    session.add(row)
-    await session.flush()
-    await session.refresh(row)
+    await repository.add(session, row)
     audit.record(session, principal, org, "saved_view.created", "saved_view", row.id, {"name": row.name})
     return row
 
 
-async def delete(session: AsyncSession, principal: Principal, view_id: uuid.UUID) -> None:
+async def delete(session: Session, principal: Principal, view_id: uuid.UUID) -> None:
     """Only the owner deletes; a view the caller cannot see is not found."""
     user_id = person(principal)
     row = await repository.get(session, principal.organization_id, view_id)
@@ -66,7 +63,7 @@ async def delete(session: AsyncSession, principal: Principal, view_id: uuid.UUID
         if row.id not in visible:
             raise NotFound(f"No saved view {view_id}.")
         raise Forbidden("Only the person who saved this view can delete it.")
-    await session.delete(row)
+    await repository.remove(session, row)
     audit.record(
         session, principal, principal.organization_id, "saved_view.deleted", "saved_view", row.id, {"name": row.name}
     )
