@@ -4,18 +4,15 @@ kept at least a year, as sellers' compliance needs."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from api.auth.principal import Principal
+from api.db import Session
 from api.models import AuditEntry
 
 
 def record(
-    session: AsyncSession,
+    session: Session,
     actor: Principal | None,
     organization_id: uuid.UUID,
     action: str,
@@ -40,37 +37,6 @@ def record(
 
 def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def predicates(
-    organization_id: uuid.UUID,
-    *,
-    actor_type: str | None = None,
-    actor_id: str | None = None,
-    action: str | None = None,
-    entity_type: str | None = None,
-    entity_id: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-) -> list[ColumnElement[bool]]:
-    """The audit log's filters (GET /v1/audit and the audit export): `action` matches itself and, as a
-    prefix, every action under it (`case` → `case.created`, `case.transitioned`)."""
-    p: list[ColumnElement[bool]] = [AuditEntry.organization_id == organization_id]
-    if actor_type:
-        p.append(AuditEntry.actor_type == actor_type)
-    if actor_id:
-        p.append(AuditEntry.actor_id == actor_id)
-    if action:
-        p.append(AuditEntry.action.like(escape_like(action) + "%", escape="\\"))
-    if entity_type:
-        p.append(AuditEntry.entity_type == entity_type)
-    if entity_id:
-        p.append(AuditEntry.entity_id == entity_id)
-    if since:
-        p.append(AuditEntry.created_at >= since)
-    if until:
-        p.append(AuditEntry.created_at < until)
-    return p
 
 
 def split_target(target: str | None) -> tuple[str | None, str | None]:

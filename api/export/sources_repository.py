@@ -15,10 +15,10 @@ from typing import Any, TypeAlias
 from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import aliased
 
-from api import audit
 from api.conversation.views import VIEWS, ConversationFilters
 from api.kit.scoped import readable_columns
 from api.models import AuditEntry, Case, Conversation, Customer, Message, MetricRollup, User
+from api.ops import audit_repository
 
 # What the writer streams: an export's SELECT (the service layer holds it without naming SQLAlchemy).
 ExportStatement: TypeAlias = Select[Any]
@@ -231,7 +231,7 @@ def audit_log(
     entity_id: str | None,
 ) -> ExportQuery:
     """The organization's audit entries in [start, end) with the audit log's filters
-    (`api.audit.predicates`, which carry the organization), by id."""
+    (`api.ops.audit_repository.predicates`, which carry the organization), by id."""
     cols: list[Any] = [
         AuditEntry.id.label("id"),
         AuditEntry.created_at.label("created_at"),
@@ -245,7 +245,7 @@ def audit_log(
     stmt = (
         select(*cols)
         .where(
-            *audit.predicates(
+            *audit_repository.predicates(
                 organization_id,
                 actor_type=actor_type,
                 actor_id=actor_id,
