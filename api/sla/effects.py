@@ -273,39 +273,47 @@ class _Batch:
         self.out.reassigned[conversation.id] = supervisor.id
         return moved
 
+    def title_ref(self, conversation: Conversation) -> str:
+        return conversation.order_external_id or conversation.subject or self.text[conversation.id][:8]
+
+    def breach(self, conversation: Conversation, clock: Clock, data: dict[str, Any]) -> None:
+        """The deadline passed: the clock ends overdue (once, however many of its breach timers the batch
+        holds), `sla.overdue`, the assignee's notification, then `sla.updated`. Titles are formatted only
+        when a notification is written (most breaches of a burst have nobody to notify)."""
+        state = self.clock_states.get(clock.id, clock.state)
+        if state == "running":
+            state = "breached"
+            self.clock_states[clock.id] = state
+            assert clock.due_at is not None  # a running clock with a breach timer has a deadline
+            self.out.breached_clocks[clock.id] = clock.due_at
+        self.emit(conversation, "sla.overdue", data)
+        if conversation.assignee_id:
+            what = KIND_LABELS.get(clock.kind, clock.kind)
+            title, body = f"Overdue: {self.title_ref(conversation)}", f"The {what} deadline passed without a reply."
+            self.notify(conversation, conversation.assignee_id, "sla.overdue", title, body, data)
+        # The deadline itself does not move (the clock stays open until answered); clients learn
+        # that the state is now overdue without another query.
+        deadline, due_soon = conversation.sla_deadline, conversation.sla_due_soon_at
+        self.emit(
+            conversation,
+            "sla.updated",
+            {
+                "conversation_id": self.text[conversation.id],
+                "sla_deadline": deadline.isoformat() if deadline else None,
+                "sla_due_soon_at": due_soon.isoformat() if due_soon else None,
+                "sla_state": "overdue",
+                "changed_clock": {"id": self.text[clock.id], "kind": clock.kind, "state": state},
+            },
+        )
+
     def apply(self, timer: DueTimer, clock: Clock) -> None:
         conversation = self.conversations[clock.conversation_id]
         data = timer_event_data(conversation, clock, timer, self.text)
-        what = KIND_LABELS.get(clock.kind, clock.kind)
-        title_ref = conversation.order_external_id or conversation.subject or self.text[conversation.id][:8]
         if timer.action == "breach":
-            state = self.clock_states.get(clock.id, clock.state)
-            if state == "running":
-                state = "breached"
-                self.clock_states[clock.id] = state
-                assert clock.due_at is not None  # a running clock with a breach timer has a deadline
-                self.out.breached_clocks[clock.id] = clock.due_at
-            self.emit(conversation, "sla.overdue", data)
-            if conversation.assignee_id:
-                title, body = f"Overdue: {title_ref}", f"The {what} deadline passed without a reply."
-                self.notify(conversation, conversation.assignee_id, "sla.overdue", title, body, data)
-            # The deadline itself does not move (the clock stays open until answered); clients learn
-            # that the state is now overdue without another query.
-            self.emit(
-                conversation,
-                "sla.updated",
-                {
-                    "conversation_id": self.text[conversation.id],
-                    "sla_deadline": conversation.sla_deadline.isoformat() if conversation.sla_deadline else None,
-                    "sla_due_soon_at": conversation.sla_due_soon_at.isoformat()
-                    if conversation.sla_due_soon_at
-                    else None,
-                    "sla_state": "overdue",
-                    "changed_clock": {"id": self.text[clock.id], "kind": clock.kind, "state": state},
-                },
-            )
+            self.breach(conversation, clock, data)
             return
-
+        what = KIND_LABELS.get(clock.kind, clock.kind)
+        title_ref = self.title_ref(conversation)
         self.emit(conversation, "sla.warning", data)
         if timer.action == "email_assignee" and conversation.assignee_id:
             recipients, _ = self.on_shift_recipients(conversation, assignee_first=True)

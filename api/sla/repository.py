@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import DateTime, Integer, String, Text, and_, bindparam, exists, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from api.models import BusinessCalendar, Conversation, Message, SlaClock, SlaPolicy, SlaTimer, Team
 from api.rules.repository import Scoped
@@ -211,6 +212,24 @@ async def insert_clocks(
         "planned": [len(planned) for _, planned, _, _ in batch],
     }
     return set((await session.execute(_INSERT_CLOCKS, params)).scalars())
+
+
+def deadline_written(conversation: Conversation, deadline: datetime | None, due_soon_at: datetime | None) -> None:
+    """The conversation's deadline columns as a statement has just written them (`insert_clocks` updates
+    the row in SQL): set as loaded, not as changes, so the next flush does not write them again."""
+    set_committed_value(conversation, "sla_deadline", deadline)
+    set_committed_value(conversation, "sla_due_soon_at", due_soon_at)
+
+
+async def last_stopped_at(session: AsyncSession, conversation_id: uuid.UUID, kind: str) -> datetime | None:
+    """When the conversation's last clock of `kind` stopped (None: it never had one that stopped)."""
+    return (
+        await session.execute(
+            select(func.max(SlaClock.stopped_at)).where(
+                SlaClock.conversation_id == conversation_id, SlaClock.kind == kind
+            )
+        )
+    ).scalar_one_or_none()
 
 
 async def schedule_timers(session: AsyncSession, clock: SlaClock, timers: list[tuple[int, datetime, str]]) -> None:

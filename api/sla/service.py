@@ -18,11 +18,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.attributes import set_committed_value
-
 from api.customer import repository as customer_repository
+from api.db import Session
 from api.kit.time import utc_now
 from api.models import Conversation, SlaClock, SlaPolicy
 from api.models.sla import BREACH_TIER
@@ -74,7 +71,7 @@ def plan_deadline(clock: SlaClock) -> tuple[datetime | None, datetime | None]:
     return due, soon
 
 
-async def _context(session: AsyncSession, conversation: Conversation, tier: str | None) -> PolicyContext:
+async def _context(session: Session, conversation: Conversation, tier: str | None) -> PolicyContext:
     if tier is None:
         tier = (
             await customer_repository.tier(session, conversation.customer_id)
@@ -102,7 +99,7 @@ class SlaChoice:
 
 
 async def choose_policy(
-    session: AsyncSession, conversation: Conversation, *, tier: str | None = None
+    session: Session, conversation: Conversation, *, tier: str | None = None
 ) -> tuple[SlaPolicy, PolicyChoice]:
     """The conversation's policy. `tier`: the customer's tier when the caller knows it (ingest does)."""
     hit, policies = cache.get(("policies", conversation.organization_id))
@@ -119,7 +116,7 @@ async def choose_policy(
 
 
 async def calendar_for(
-    session: AsyncSession, organization_id: uuid.UUID, policy: SlaPolicy, team_id: uuid.UUID | None
+    session: Session, organization_id: uuid.UUID, policy: SlaPolicy, team_id: uuid.UUID | None
 ) -> Any | None:
     key = ("calendar", organization_id, policy.id, policy.calendar_id, team_id)
     hit, row = cache.get(key)
@@ -191,7 +188,7 @@ def _plan(
     return clock, _timers(clock, now)
 
 
-async def _schedule(session: AsyncSession, clock: SlaClock, now: datetime) -> None:
+async def _schedule(session: Session, clock: SlaClock, now: datetime) -> None:
     """Timers for the breach and (marketplace clocks) the escalation ladder. Tiers already past when
     the clock is planned (a message synced late) are skipped: only the breach still fires."""
     if clock.due_at is None:
@@ -234,7 +231,7 @@ _UNKNOWN: Any = object()
 
 
 async def reply_counts(
-    session: AsyncSession, conversation: Conversation, author_kind: str, *, clocks: list[SlaClock] | None = None
+    session: Session, conversation: Conversation, author_kind: str, *, clocks: list[SlaClock] | None = None
 ) -> bool:
     """Whether a delivered reply of this author answers the buyer: a person's always, an automatic
     one as the policy that times the wait says (`automation_counts`). The running clocks' snapshot is
@@ -256,7 +253,7 @@ async def reply_counts(
 
 
 async def reconcile(
-    session: AsyncSession,
+    session: Session,
     conversation: Conversation,
     *,
     stop_reason: str = "reply",
@@ -352,13 +349,7 @@ async def reconcile(
         and conversation.first_inbound_at is not None
     ):
         if resolution_stopped_at is _UNKNOWN:
-            resolution_stopped_at = (
-                await session.execute(
-                    select(func.max(SlaClock.stopped_at)).where(
-                        SlaClock.conversation_id == conversation.id, SlaClock.kind == "internal_resolution"
-                    )
-                )
-            ).scalar_one_or_none()
+            resolution_stopped_at = await repository.last_stopped_at(session, conversation.id, "internal_resolution")
         start = (
             conversation.first_inbound_at
             if resolution_stopped_at is None
@@ -390,8 +381,7 @@ async def reconcile(
         else:
             inserted = await repository.insert_clocks(session, [(conversation, planned, deadline, soon)])
         if len(inserted) == len(planned):
-            set_committed_value(conversation, "sla_deadline", deadline)
-            set_committed_value(conversation, "sla_due_soon_at", soon)
+            repository.deadline_written(conversation, deadline, soon)
         else:
             open_clocks_known = False
         for clock in clocks:
@@ -434,7 +424,7 @@ class Deferred:
     events: list[PendingEvent] = field(default_factory=list)
 
 
-async def start_planned(session: AsyncSession, deferred: Deferred) -> None:
+async def start_planned(session: Session, deferred: Deferred) -> None:
     """Insert the clocks deferred by reconcile() for many conversations in one statement. A clock
     that did not go in (one of its kind opened concurrently) leaves its conversation's deadline as
     stored; that conversation is refreshed from the clocks that are open (and tells its listeners
@@ -449,8 +439,7 @@ async def start_planned(session: AsyncSession, deferred: Deferred) -> None:
         if all(clock.id in inserted for clock, _ in plan.clocks):
             continue
         conversation = plan.conversation
-        set_committed_value(conversation, "sla_deadline", plan.before[0])
-        set_committed_value(conversation, "sla_due_soon_at", plan.before[1])
+        repository.deadline_written(conversation, *plan.before)
         await refresh_conversation(session, conversation, emit=True, pending=deferred.events)
 
 
@@ -460,7 +449,7 @@ def _earliest(clocks: list[SlaClock]) -> tuple[datetime | None, datetime | None]
     return deadline, soon
 
 
-async def _apply_pause(session: AsyncSession, conversation: Conversation, now: datetime) -> bool:
+async def _apply_pause(session: Session, conversation: Conversation, now: datetime) -> bool:
     """Internal clocks of pausing policies stop counting while the conversation is pending."""
     changed = False
     for clock in await repository.open_clocks(session, conversation.id):
@@ -482,7 +471,7 @@ async def _apply_pause(session: AsyncSession, conversation: Conversation, now: d
 
 
 async def refresh_conversation(
-    session: AsyncSession,
+    session: Session,
     conversation: Conversation,
     *,
     emit: bool,

@@ -17,6 +17,11 @@ from workers.loops import MORE, TIMERS, Loop, LoopRunner, StepResult
 # Timers claimed per transaction. A batch costs the same few statements whatever its size (see
 # api.sla.timers), so a burst drains in large batches; 1,000 keeps each transaction short.
 BATCH = 1000
+# While a backlog lasts (each batch came back full), the next batch doubles, up to MAX_BATCH: the
+# per-batch costs (commit, statement round trips, the sort and set-up of the plan) are spread over more
+# timers. It falls back to BATCH as soon as a batch is not full, so steady traffic keeps short
+# transactions (a claimed conversation stays locked until its batch commits).
+MAX_BATCH = 4000
 # The longest sleep: a timer scheduled earlier than the next due one notifies hourglass_timers at
 # commit and wakes the loop, so this is only the safety net for a lost notification.
 MAX_SLEEP = timedelta(seconds=30)
@@ -24,13 +29,23 @@ MAX_SLEEP = timedelta(seconds=30)
 RECHECK = timedelta(milliseconds=50)
 
 
+def next_batch(size: int, fired: int) -> int:
+    """The size of the next claim after one of `size` fired `fired` timers."""
+    return min(MAX_BATCH, size * 2) if fired >= size else BATCH
+
+
 def timer_step(sessionmaker: Sessionmaker) -> Any:
+    size = BATCH
+
     async def step() -> StepResult:
         """Claim and fire due timers; then sleep until the next due time (at most MAX_SLEEP). Nothing
         was fired unless it committed, so a database error only delays the firing (the runner retries)."""
+        nonlocal size
+        claimed = size
         async with sessionmaker.begin() as session:
-            fired = await fire_due(session, utc_now(), BATCH)
-        if len(fired) == BATCH:
+            fired = await fire_due(session, utc_now(), claimed)
+        size = next_batch(claimed, len(fired))
+        if len(fired) == claimed:
             return MORE
         async with sessionmaker() as session:
             upcoming = await next_due(session)
