@@ -93,7 +93,7 @@ async def route(session: Session, conversation: Conversation, text: str, *, tier
     if tier is None:
         tier = "standard"
         if conversation.customer_id:
-            tier = await customer_repository.tier(session, conversation.customer_id)
+            tier = await customer_repository.tier(session, conversation.organization_id, conversation.customer_id)
     rules = await repository.active_rules(session, conversation.organization_id)
     # A conversation whose language was not detected is routed as English.
     facts = Facts(

@@ -126,7 +126,7 @@ async def _tier(session: Session, conversation: Conversation) -> str:
     """Messages stored before the pipeline kept its decision on them."""
     if not conversation.customer_id:
         return "standard"
-    return await customer_repository.tier(session, conversation.customer_id)
+    return await customer_repository.tier(session, conversation.organization_id, conversation.customer_id)
 
 
 async def _calendar(session: Session, conversation: Conversation) -> Calendar | None:

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from api.case import followup_rules, repository
 from api.compliance import service as compliance
 from api.compliance.rules import proactive_contact
+from api.db import Session
 from api.message.outbound import queue_reply
 from api.models import Case, Conversation
 from api.outbox import events
@@ -24,7 +23,7 @@ from api.template.render import TemplateError
 from api.webhook.payloads import CaseData, CaseUpdatedData
 
 
-async def _render(session: AsyncSession, case: Case, conversation: Conversation) -> tuple[str | None, str | None]:
+async def _render(session: Session, case: Case, conversation: Conversation) -> tuple[str | None, str | None]:
     """(text, None) or (None, why not)."""
     if case.followup_template_id is None:
         return None, "no follow-up template"
@@ -36,7 +35,7 @@ async def _render(session: AsyncSession, case: Case, conversation: Conversation)
     return rendered.text, None
 
 
-async def decide_on_close(session: AsyncSession, case: Case, closed_at: datetime) -> None:
+async def decide_on_close(session: Session, case: Case, closed_at: datetime) -> None:
     """Store the follow-up decision on a case that is closing (in the closing transaction)."""
     settings = await repository.settings(session, case.organization_id)
     enabled = bool(settings and settings.followup_enabled)
@@ -65,7 +64,7 @@ async def decide_on_close(session: AsyncSession, case: Case, closed_at: datetime
     case.followup_state, case.followup_due_at, case.followup_reason = decision.state, decision.due_at, decision.reason
 
 
-async def send_due(session: AsyncSession, now: datetime, limit: int = 100) -> int:
+async def send_due(session: Session, now: datetime, limit: int = 100) -> int:
     """Send (or cancel) the follow-ups that fell due; in the caller's transaction. Returns how many
     cases were settled."""
     cases = await repository.due_followups(session, now, limit)

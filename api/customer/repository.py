@@ -12,7 +12,7 @@ from sqlalchemy.sql.elements import ColumnClause
 
 from api.customer.tiers import VOID_STATUSES, OrderFact
 from api.kit.errors import NotFound
-from api.kit.scoped import tenant_condition
+from api.kit.scoped import readable_columns, tenant_condition
 from api.models import Conversation, Customer, CustomerTierRules, Order
 
 # `insert().excluded` builds an alias of the whole table on every call; naming the two columns we
@@ -70,12 +70,13 @@ async def upsert(
 TIER_MEMO = "customer_tier"
 
 
-async def tier(session: AsyncSession, customer_id: uuid.UUID) -> str:
+async def tier(session: AsyncSession, organization_id: uuid.UUID, customer_id: uuid.UUID) -> str:
     """The buyer's tier, from this transaction's upsert when it just happened."""
     known = session.info.get(TIER_MEMO, {}).get(customer_id)
     if known is not None:
         return str(known)
-    return str((await session.execute(select(Customer.tier).where(Customer.id == customer_id))).scalar_one())
+    stmt = readable_columns(Customer, organization_id, Customer.tier).where(Customer.id == customer_id)
+    return str((await session.execute(stmt)).scalar_one())
 
 
 async def get(session: AsyncSession, organization_id: uuid.UUID, customer_id: uuid.UUID) -> Customer:

@@ -11,13 +11,12 @@ import asyncio
 import uuid
 from typing import Protocol
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from api import audit
 from api.auth.principal import Principal
 from api.compliance.rules import check_message, has_blocking
 from api.compliance.schemas import ViolationRead
 from api.conversation import repository as conversation_repository
+from api.db import Session
 from api.kit.errors import InvalidInput
 from api.knowledge import markdown, ranking, repository
 from api.knowledge.ranking import Candidate, Context, Scored
@@ -34,7 +33,7 @@ ARTICLE_CANDIDATES = 60
 
 class Ranker(Protocol):
     async def rank(
-        self, session: AsyncSession, organization_id: uuid.UUID, context: Context, limit: int
+        self, session: Session, organization_id: uuid.UUID, context: Context, limit: int
     ) -> list[Scored]: ...
 
 
@@ -47,9 +46,7 @@ class LexicalRanker:
         self.with_templates = with_templates
         self.variants: dict[uuid.UUID, KnowledgeVariant] = {}
 
-    async def rank(
-        self, session: AsyncSession, organization_id: uuid.UUID, context: Context, limit: int
-    ) -> list[Scored]:
+    async def rank(self, session: Session, organization_id: uuid.UUID, context: Context, limit: int) -> list[Scored]:
         weights = ranking.query_weights(context.text)
         counts, documents = await term_stats.counts(session, organization_id, list(weights))
         terms = ranking.candidate_terms(weights, counts, documents)
@@ -120,7 +117,7 @@ class LexicalRanker:
         return ranking.rank(context, candidates, limit)
 
 
-async def context_for(session: AsyncSession, conversation: Conversation) -> Context:
+async def context_for(session: Session, conversation: Conversation) -> Context:
     org = conversation.organization_id
     texts = await repository.recent_buyer_text(session, org, conversation.id)
     skus = await repository.order_skus(session, org, conversation.order_id) if conversation.order_id else []
@@ -135,7 +132,7 @@ async def context_for(session: AsyncSession, conversation: Conversation) -> Cont
 
 
 async def suggestions(
-    session: AsyncSession, principal: Principal, conversation_id: uuid.UUID, limit: int, ranker: Ranker | None = None
+    session: Session, principal: Principal, conversation_id: uuid.UUID, limit: int, ranker: Ranker | None = None
 ) -> list[SuggestionRead]:
     """The best articles and templates for the conversation, each rendered for it and linted."""
     org = principal.organization_id
@@ -202,9 +199,7 @@ async def _render(source: str, values: dict[str, str | None]) -> tuple[str, list
     return rendered.text, rendered.warnings
 
 
-async def record_use(
-    session: AsyncSession, principal: Principal, conversation_id: uuid.UUID, body: SuggestionUse
-) -> None:
+async def record_use(session: Session, principal: Principal, conversation_id: uuid.UUID, body: SuggestionUse) -> None:
     """Count an insertion or an accepted reply for the article (ranking reads the totals); a template
     sent counts as a use of the template, as when an agent picks it from the library."""
     org = principal.organization_id

@@ -14,8 +14,7 @@ import time
 import uuid
 from collections.abc import Callable
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
+from api.db import Session
 from api.knowledge import repository
 
 TTL_SECONDS = 300.0
@@ -29,7 +28,7 @@ class TermStats:
         self._totals: dict[uuid.UUID, tuple[float, int]] = {}
 
     async def counts(
-        self, session: AsyncSession, organization_id: uuid.UUID, terms: list[str]
+        self, session: Session, organization_id: uuid.UUID, terms: list[str]
     ) -> tuple[dict[str, int], int]:
         """Variants holding each term and the organization's variant count; one statement for the
         terms not known (or expired) here, none when all are."""

@@ -21,10 +21,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import get_args
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from api import audit
 from api.auth.principal import Principal
+from api.db import Session
 from api.kit.errors import Conflict, InvalidInput, NotFound, field_error
 from api.knowledge import clustering, repository, service
 from api.knowledge.clustering import Cluster, Question
@@ -89,7 +88,7 @@ def check_period(start: datetime | None, end: datetime | None, now: datetime) ->
     return start, end
 
 
-async def _clusters(session: AsyncSession, organization_id: uuid.UUID, period: Period) -> _Computed:
+async def _clusters(session: Session, organization_id: uuid.UUID, period: Period) -> _Computed:
     key = (organization_id, period)
     hit = _cache.get(key)
     if hit is not None and time.monotonic() - hit.at < CACHE_SECONDS:
@@ -119,7 +118,7 @@ def _counts(pairs: list[tuple[str, int]]) -> list[TopQuestionCount]:
     return [TopQuestionCount(value=v, count=n) for v, n in pairs[:10]]
 
 
-async def _covered_by(session: AsyncSession, organization_id: uuid.UUID, group: Cluster) -> list[CoveredBy]:
+async def _covered_by(session: Session, organization_id: uuid.UUID, group: Cluster) -> list[CoveredBy]:
     """What the composer would suggest for the group's questions, kept if it answers them."""
     ranker = LexicalRanker()
     text = "\n".join([group.label, *(q.text for q in group.examples(3))])
@@ -145,7 +144,7 @@ async def _covered_by(session: AsyncSession, organization_id: uuid.UUID, group: 
     return out
 
 
-async def top_questions(session: AsyncSession, principal: Principal, period: Period, limit: int) -> TopQuestionsRead:
+async def top_questions(session: Session, principal: Principal, period: Period, limit: int) -> TopQuestionsRead:
     org = principal.organization_id
     computed = await _clusters(session, org, period)
     # As the composer's suggestions do: a new organization's first look creates the starter templates.
@@ -189,7 +188,7 @@ async def top_questions(session: AsyncSession, principal: Principal, period: Per
     )
 
 
-async def _group(session: AsyncSession, organization_id: uuid.UUID, period: Period, key: str) -> Cluster:
+async def _group(session: Session, organization_id: uuid.UUID, period: Period, key: str) -> Cluster:
     computed = await _clusters(session, organization_id, period)
     for group in computed.clusters:
         if group.key == key:
@@ -209,7 +208,7 @@ _HEADINGS = {
 }
 
 
-async def draft_article(session: AsyncSession, principal: Principal, period: Period, key: str) -> KnowledgeArticle:
+async def draft_article(session: Session, principal: Principal, period: Period, key: str) -> KnowledgeArticle:
     """A draft article for the group, in its buyers' language, quoting their questions; scoped to the
     period's marketplace and product when the report was, and tagged so drafts are easy to find.
     Drafting the same group twice is refused (the article's key is the group's)."""
@@ -249,7 +248,7 @@ async def draft_article(session: AsyncSession, principal: Principal, period: Per
     return article
 
 
-async def draft_template(session: AsyncSession, principal: Principal, period: Period, key: str) -> Template:
+async def draft_template(session: Session, principal: Principal, period: Period, key: str) -> Template:
     """An inactive template for the group (a draft: not offered to agents until activated), with the
     buyers' questions in a template comment, which is never sent."""
     group = await _group(session, principal.organization_id, period, key)

@@ -33,13 +33,13 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import nh3
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.attachment import repository as attachment_repository
 from api.attachment import service as attachment_service
 from api.automation.classify import DEFAULT_CLASSIFIER, ORDER_STATUSES_THAT_MATTER, ClassificationInput
 from api.automation.language import detect_language
 from api.customer import service as customer_service
+from api.db import Session
 from api.kit.errors import Conflict, field_error
 from api.kit.rows import attached, detached, timestamp
 from api.kit.search import index_document
@@ -73,7 +73,7 @@ class Decision:
     sla: SlaChoice | None = None
 
 
-async def receive(session: AsyncSession, channel: Channel, inbound: InboundMessage) -> Decision:
+async def receive(session: Session, channel: Channel, inbound: InboundMessage) -> Decision:
     """One message: the batch of one. A replay with other content than the stored message is refused."""
     decision = (await receive_many(session, channel, [inbound]))[0]
     if decision.conflicting:
@@ -84,7 +84,7 @@ async def receive(session: AsyncSession, channel: Channel, inbound: InboundMessa
     return decision
 
 
-async def receive_many(session: AsyncSession, channel: Channel, inbounds: Sequence[InboundMessage]) -> list[Decision]:
+async def receive_many(session: Session, channel: Channel, inbounds: Sequence[InboundMessage]) -> list[Decision]:
     """Messages of one channel (a poll page, a pushed batch), decided as if they came one by one in
     this order, in one round trip for the store, one for the SLA clocks they start and one for the
     outbox. Returns one Decision per message, in order; a copy of a message earlier in the batch is a
@@ -200,7 +200,7 @@ async def receive_many(session: AsyncSession, channel: Channel, inbounds: Sequen
 
 
 async def _register_attachments(
-    session: AsyncSession, channel: Channel, inbounds: Sequence[InboundMessage], messages: dict[str, Message]
+    session: Session, channel: Channel, inbounds: Sequence[InboundMessage], messages: dict[str, Message]
 ) -> None:
     """A new message's files become attachments (stored now for mail parts, fetched by the worker for
     marketplace URLs); the message then lists them. A file that cannot be had never loses the message."""

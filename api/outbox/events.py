@@ -11,8 +11,8 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.db import Session
 from api.kit.time import utc_now
 from api.outbox import repository
 
@@ -59,7 +59,7 @@ class PendingEvent:
 
 
 def emit(
-    session: AsyncSession,
+    session: Session,
     organization_id: uuid.UUID,
     event_type: str,
     payload: BaseModel | dict[str, Any],
@@ -93,7 +93,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-async def emit_many(session: AsyncSession, pending: Sequence[PendingEvent]) -> None:
+async def emit_many(session: Session, pending: Sequence[PendingEvent]) -> None:
     """Write many events with one statement (set-based paths such as the timer batch), with the
     same envelope as `emit`. Flushes first, so events added with `emit` keep their place in order."""
     if not pending:

@@ -15,11 +15,11 @@ from typing import Any
 
 from fastapi import WebSocket
 from redis.exceptions import RedisError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.types import Send
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from api.auth.principal import Principal
+from api.db import Sessionmaker
 from api.kit.time import utc_now
 from api.realtime import limits, presence, typing_indicator
 from api.realtime.catchup import catch_up
@@ -42,7 +42,7 @@ class SocketSession:
         self,
         websocket: WebSocket,
         hub: RealtimeHub,
-        sessionmaker: async_sessionmaker[AsyncSession],
+        sessionmaker: Sessionmaker,
         principal: Principal,
         send: Send | None = None,
     ) -> None:

@@ -10,8 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
+from api.db import Session
 from api.kit.ids import uuid7
 from api.models import Conversation, Notification
 from api.outbox import events
@@ -19,7 +18,7 @@ from api.sla.effects import notification_event_data
 
 
 def notify(
-    session: AsyncSession,
+    session: Session,
     conversation: Conversation,
     user_id: uuid.UUID,
     kind: str,

@@ -74,7 +74,7 @@ def plan_deadline(clock: SlaClock) -> tuple[datetime | None, datetime | None]:
 async def _context(session: Session, conversation: Conversation, tier: str | None) -> PolicyContext:
     if tier is None:
         tier = (
-            await customer_repository.tier(session, conversation.customer_id)
+            await customer_repository.tier(session, conversation.organization_id, conversation.customer_id)
             if conversation.customer_id
             else "standard"
         )
