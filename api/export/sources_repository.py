@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import aliased
 
 from api.conversation.views import VIEWS, ConversationFilters
-from api.kit.scoped import readable_columns
+from api.kit.scoped import readable_columns, tenant_condition
 from api.models import AuditEntry, Case, Conversation, Customer, Message, MetricRollup, User
 from api.ops import audit_repository
 
@@ -55,7 +55,7 @@ def _view_predicates(chosen: ConversationFilter) -> list[ColumnElement[bool]]:
 
 
 def _conversation_predicates(organization_id: uuid.UUID, chosen: ConversationFilter) -> list[ColumnElement[bool]]:
-    return [Conversation.organization_id == organization_id, *_view_predicates(chosen)]
+    return [tenant_condition(Conversation, organization_id), *_view_predicates(chosen)]
 
 
 def conversations(

@@ -14,6 +14,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
+from api.kit.scoped import tenant_condition
 from api.models import BusinessCalendar, Conversation, Message, SlaClock, SlaPolicy, SlaTimer, Team
 from api.rules.repository import Scoped
 from api.sla.catalog import BUILTINS
@@ -24,7 +25,7 @@ async def policies(session: AsyncSession, organization_id: uuid.UUID) -> list[Sl
     return list(
         (
             await session.execute(
-                select(SlaPolicy).where(SlaPolicy.organization_id == organization_id).order_by(SlaPolicy.position)
+                select(SlaPolicy).where(tenant_condition(SlaPolicy, organization_id)).order_by(SlaPolicy.position)
             )
         ).scalars()
     )
@@ -65,10 +66,10 @@ async def calendar_for(
     if calendar_id is None and team_id is not None:
         calendar_id = (
             await session.execute(
-                select(Team.calendar_id).where(Team.id == team_id, Team.organization_id == organization_id)
+                select(Team.calendar_id).where(Team.id == team_id, tenant_condition(Team, organization_id))
             )
         ).scalar_one_or_none()
-    stmt = select(BusinessCalendar).where(BusinessCalendar.organization_id == organization_id)
+    stmt = select(BusinessCalendar).where(tenant_condition(BusinessCalendar, organization_id))
     if calendar_id is not None:
         stmt = stmt.where(BusinessCalendar.id == calendar_id)
     else:
@@ -88,7 +89,7 @@ async def clocks_of(session: AsyncSession, organization_id: uuid.UUID, conversat
         (
             await session.execute(
                 select(SlaClock)
-                .where(SlaClock.organization_id == organization_id, SlaClock.conversation_id == conversation_id)
+                .where(tenant_condition(SlaClock, organization_id), SlaClock.conversation_id == conversation_id)
                 .order_by(SlaClock.started_at, SlaClock.kind)
             )
         ).scalars()
