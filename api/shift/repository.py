@@ -12,7 +12,19 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.kit.errors import NotFound
-from api.models import Conversation, Message, Note, Shift, ShiftHandover, SlaClock, User, UserSession
+from api.kit.scoped import Tenant, get_scoped, readable_columns
+from api.models import (
+    Conversation,
+    Message,
+    Note,
+    Organization,
+    Shift,
+    ShiftHandover,
+    SlaClock,
+    TeamMember,
+    User,
+    UserSession,
+)
 from api.shift.roster import Line
 
 
@@ -218,3 +230,21 @@ async def handover_context(
         [(str(k), d) for k, d in clocks if d is not None],
         [n for (n,) in notes],
     )
+
+
+async def is_team_member(session: AsyncSession, tenant: Tenant, team_id: uuid.UUID, user_id: uuid.UUID) -> bool:
+    """Whether the user belongs to the team (only a team's members are rostered on it)."""
+    stmt = readable_columns(TeamMember, tenant, TeamMember.user_id).where(
+        TeamMember.team_id == team_id, TeamMember.user_id == user_id
+    )
+    return (await session.execute(stmt)).scalar_one_or_none() is not None
+
+
+async def organization(session: AsyncSession, organization_id: uuid.UUID) -> Organization | None:
+    """The organization's own row (its time zone frames the coverage week)."""
+    return await session.get(Organization, organization_id)
+
+
+async def user(session: AsyncSession, tenant: Tenant, user_id: uuid.UUID) -> User | None:
+    """The tenant's user with this id (the people a handover names)."""
+    return await get_scoped(session, User, user_id, tenant)
