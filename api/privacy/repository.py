@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import case, func, select, text, update
+from sqlalchemy import case, event, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.models import Conversation, Customer, Message, PrivacySettings
@@ -61,6 +62,11 @@ async def configured(session: AsyncSession) -> list[tuple[uuid.UUID, int]]:
 
 async def settings(session: AsyncSession, organization_id: uuid.UUID) -> PrivacySettings | None:
     return await session.get(PrivacySettings, organization_id)
+
+
+async def settings_locked(session: AsyncSession, organization_id: uuid.UUID) -> PrivacySettings | None:
+    """The organization's privacy settings locked FOR UPDATE, or None (nothing is created)."""
+    return await session.get(PrivacySettings, organization_id, with_for_update=True)
 
 
 async def settings_for_update(session: AsyncSession, organization_id: uuid.UUID) -> PrivacySettings:
@@ -202,3 +208,14 @@ async def erase_conversation_text(
         )
         .execution_options(synchronize_session=False)
     )
+
+
+async def wait_for_rollup_folds(session: AsyncSession, lock_key: int) -> None:
+    """Take the rollups' fold lock (`api.reports.rollup.FOLD_LOCK`) until the transaction ends:
+    the retention job's refold and freeze take turns with the folds and rebuilds."""
+    await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_key})
+
+
+def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
+    """Call `callback` once, when the session's transaction commits (not on a rollback)."""
+    event.listen(session.sync_session, "after_commit", lambda _s: callback(), once=True)
