@@ -7,12 +7,12 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, exists, func, select
+from sqlalchemy import and_, exists, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.kit.errors import NotFound
-from api.kit.scoped import Tenant, get_scoped, readable_columns
+from api.kit.scoped import Tenant, get_scoped, readable, readable_columns, scoped_delete
 from api.models import (
     Conversation,
     Message,
@@ -44,7 +44,7 @@ def line(row: Shift) -> Line:
 
 
 async def list_all(session: AsyncSession, organization_id: uuid.UUID, team_id: uuid.UUID | None = None) -> list[Shift]:
-    q = select(Shift).where(Shift.organization_id == organization_id)
+    q = readable(Shift, organization_id)
     if team_id is not None:
         q = q.where(Shift.team_id == team_id)
     q = q.order_by(Shift.user_id, Shift.on_date.nulls_first(), Shift.weekday, Shift.start_time)
@@ -52,16 +52,14 @@ async def list_all(session: AsyncSession, organization_id: uuid.UUID, team_id: u
 
 
 async def get(session: AsyncSession, organization_id: uuid.UUID, shift_id: uuid.UUID) -> Shift:
-    row = (
-        await session.execute(select(Shift).where(Shift.id == shift_id, Shift.organization_id == organization_id))
-    ).scalar_one_or_none()
+    row = (await session.execute(readable(Shift, organization_id).where(Shift.id == shift_id))).scalar_one_or_none()
     if row is None:
         raise NotFound(f"No shift {shift_id}.")
     return row
 
 
 async def delete_one(session: AsyncSession, organization_id: uuid.UUID, shift_id: uuid.UUID) -> None:
-    await session.execute(delete(Shift).where(Shift.id == shift_id, Shift.organization_id == organization_id))
+    await session.execute(scoped_delete(Shift, organization_id).where(Shift.id == shift_id))
 
 
 async def lines_of_users(
@@ -80,9 +78,7 @@ async def lines_of_users(
 async def lock_user_lines(session: AsyncSession, organization_id: uuid.UUID, user_id: uuid.UUID) -> list[Line]:
     """An agent's lines, with their user row locked so two roster edits cannot both pass the overlap
     check."""
-    await session.execute(
-        select(User.id).where(User.id == user_id, User.organization_id == organization_id).with_for_update()
-    )
+    await session.execute(readable_columns(User, organization_id, User.id).where(User.id == user_id).with_for_update())
     return await lines_of_users(session, organization_id, [user_id])
 
 
@@ -169,9 +165,7 @@ async def supervisors(session: AsyncSession, organization_id: uuid.UUID) -> list
         .scalar_subquery()
     )
     rows = await session.execute(
-        select(User, load).where(
-            User.organization_id == organization_id, User.role == "supervisor", User.is_active.is_(True)
-        )
+        readable_columns(User, organization_id, User, load).where(User.role == "supervisor", User.is_active.is_(True))
     )
     return [(u, int(n)) for u, n in rows]
 
