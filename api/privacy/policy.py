@@ -17,7 +17,7 @@ import uuid
 from contextvars import ContextVar
 
 from api.auth.principal import Principal
-from api.db import Session
+from api.db import Session, after_commit
 from api.privacy import repository
 
 TTL_SECONDS = 5.0
@@ -43,7 +43,7 @@ def forget_after_commit(session: Session, organization_id: uuid.UUID) -> None:
     """Forget now and again once the change commits: a request reading the old row between the two
     would otherwise cache it for a whole TTL."""
     forget(organization_id)
-    repository.after_commit(session, lambda: forget(organization_id))
+    after_commit(session, lambda: forget(organization_id))
 
 
 async def masked_roles(session: Session, organization_id: uuid.UUID) -> frozenset[str]:

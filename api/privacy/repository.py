@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import case, event, func, select, text
+from sqlalchemy import case, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.kit.scoped import readable_columns, scoped_update
@@ -209,8 +208,3 @@ async def wait_for_rollup_folds(session: AsyncSession, lock_key: int) -> None:
     """Take the rollups' fold lock (`api.reports.rollup.FOLD_LOCK`) until the transaction ends:
     the retention job's refold and freeze take turns with the folds and rebuilds."""
     await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_key})
-
-
-def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
-    """Call `callback` once, when the session's transaction commits (not on a rollback)."""
-    event.listen(session.sync_session, "after_commit", lambda _s: callback(), once=True)
