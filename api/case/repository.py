@@ -11,7 +11,8 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.kit.errors import NotFound
-from api.models import Case, CaseSettings, CaseTransition, Conversation
+from api.kit.scoped import Tenant, get_scoped
+from api.models import Case, CaseSettings, CaseTransition, Conversation, User
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,11 @@ async def conversation(session: AsyncSession, organization_id: uuid.UUID, conver
     if found is None:
         raise NotFound("No such conversation.")
     return found
+
+
+async def user(session: AsyncSession, tenant: Tenant, user_id: uuid.UUID) -> User | None:
+    """The tenant's user with this id, or None (a case's assignee must be one of its people)."""
+    return await get_scoped(session, User, user_id, tenant)
 
 
 async def existing_conversation_ids(

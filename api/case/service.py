@@ -13,8 +13,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from api import audit
 from api.attachment import repository as attachments
 from api.auth.principal import Principal
@@ -30,10 +28,11 @@ from api.case.schemas import (
     CaseUpdate,
 )
 from api.channel.connectors.aftersales import MarketCase
+from api.db import Session
 from api.kit.errors import Conflict, FieldError, InvalidInput, field_error
 from api.kit.ids import uuid7
 from api.kit.time import utc_now
-from api.models import Attachment, Case, CaseTransition, Conversation, Message, Order, User
+from api.models import Attachment, Case, CaseTransition, Conversation, Message, Order
 from api.order import repository as order_repository
 from api.outbox import events
 from api.webhook.payloads import CaseData, CaseUpdatedData, ConversationUpdatedData
@@ -83,7 +82,7 @@ def _check_currency(order: Order | None, currency: str | None, amount: Decimal |
 
 
 async def _check_items(
-    session: AsyncSession, order: Order | None, items: list[CaseItem], field: str
+    session: Session, order: Order | None, items: list[CaseItem], field: str
 ) -> list[dict[str, Any]]:
     """Case lines must be lines of the order (by SKU or item id) in at most the ordered quantity."""
     out = [i.model_dump(exclude_none=True) for i in items]
@@ -115,7 +114,7 @@ async def _check_items(
     return out
 
 
-async def _linked(session: AsyncSession, org: uuid.UUID, ids: list[uuid.UUID], field: str) -> list[uuid.UUID]:
+async def _linked(session: Session, org: uuid.UUID, ids: list[uuid.UUID], field: str) -> list[uuid.UUID]:
     found = await repository.existing_conversation_ids(session, org, ids)
     missing = [str(i) for i in ids if i not in found]
     if missing:
@@ -124,7 +123,7 @@ async def _linked(session: AsyncSession, org: uuid.UUID, ids: list[uuid.UUID], f
 
 
 async def _attachment_ids(
-    session: AsyncSession,
+    session: Session,
     organization_id: uuid.UUID,
     conversation_id: uuid.UUID,
     ids: list[uuid.UUID],
@@ -154,14 +153,14 @@ async def _attachment_ids(
     return wanted
 
 
-async def _order_of(session: AsyncSession, conversation: Conversation) -> Order | None:
+async def _order_of(session: Session, conversation: Conversation) -> Order | None:
     if conversation.order_id is None:
         return None
     return await order_repository.get(session, conversation.organization_id, conversation.order_id)
 
 
 async def open_case(
-    session: AsyncSession, actor: Actor, organization_id: uuid.UUID, data: CaseCreate, *, source: str
+    session: Session, actor: Actor, organization_id: uuid.UUID, data: CaseCreate, *, source: str
 ) -> tuple[Case, bool]:
     """Open a case (or return the one already opened for this marketplace case id); (case, created)."""
     conversation = await repository.conversation(session, organization_id, data.conversation_id)
@@ -233,7 +232,7 @@ async def open_case(
 
 
 def _history(
-    session: AsyncSession, case: Case, from_state: str | None, to_state: str, actor: Actor, reason: str, now: datetime
+    session: Session, case: Case, from_state: str | None, to_state: str, actor: Actor, reason: str, now: datetime
 ) -> None:
     session.add(
         CaseTransition(
@@ -251,7 +250,7 @@ def _history(
 
 
 async def transition_case(
-    session: AsyncSession,
+    session: Session,
     actor: Actor,
     organization_id: uuid.UUID,
     case_id: uuid.UUID,
@@ -328,7 +327,7 @@ async def transition_case(
 
 
 async def update_case(
-    session: AsyncSession, actor: Actor, organization_id: uuid.UUID, case_id: uuid.UUID, data: CaseUpdate
+    session: Session, actor: Actor, organization_id: uuid.UUID, case_id: uuid.UUID, data: CaseUpdate
 ) -> Case:
     """Change details, then (if asked) transition; one transaction."""
     case = await repository.get(session, organization_id, case_id, lock=True)
@@ -398,7 +397,7 @@ async def update_case(
 
 
 async def _update_attachments(
-    session: AsyncSession, actor: Actor, case: Case, data: CaseUpdate
+    session: Session, actor: Actor, case: Case, data: CaseUpdate
 ) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
     """Apply `attachment_ids` (the whole list) and `attach_conversation_images`; (added, removed)."""
     replace = "attachment_ids" in data.model_fields_set and data.attachment_ids is not None
@@ -434,13 +433,13 @@ def _attachment_change(added: list[uuid.UUID], removed: list[uuid.UUID]) -> dict
     return out
 
 
-async def _check_user(session: AsyncSession, organization_id: uuid.UUID, user_id: uuid.UUID) -> None:
-    user = await session.get(User, user_id)
-    if user is None or user.organization_id != organization_id or not user.is_active:
+async def _check_user(session: Session, organization_id: uuid.UUID, user_id: uuid.UUID) -> None:
+    user = await repository.user(session, organization_id, user_id)
+    if user is None or not user.is_active:
         raise InvalidInput("No such user.", errors=field_error("body.assignee_id", "no active user with this id"))
 
 
-async def _reschedule_deadline(session: AsyncSession, case: Case) -> None:
+async def _reschedule_deadline(session: Session, case: Case) -> None:
     """A moved marketplace deadline moves its timers (the same rows, see clocks.SCHEDULE_SQL)."""
     deadline_tiers = [clock_rules.TIER_DEADLINE_DUE_SOON, clock_rules.TIER_DEADLINE_OVERDUE]
     await clocks.stop(session, case.id, deadline_tiers)
@@ -451,7 +450,7 @@ async def _reschedule_deadline(session: AsyncSession, case: Case) -> None:
 
 
 async def _open_marketplace_case(
-    session: AsyncSession, conversation: Conversation, found: notices.NoticeCase, record: MarketCase | None
+    session: Session, conversation: Conversation, found: notices.NoticeCase, record: MarketCase | None
 ) -> tuple[Case, bool]:
     """The case with the record's amount and order lines where they agree with the order on file
     (a marketplace's record is never refused: what does not match is left out, the case opens)."""
@@ -479,7 +478,7 @@ async def _open_marketplace_case(
     raise AssertionError("unreachable: a case without amount or items is always valid")
 
 
-async def sync_marketplace_case(session: AsyncSession, case: Case, record: MarketCase) -> list[str]:
+async def sync_marketplace_case(session: Session, case: Case, record: MarketCase) -> list[str]:
     """Bring the case up to what the marketplace says: its deadline (while the case waits on the
     seller) and the steps its status implies (api/case/marketplace.py). Returns the states entered."""
     if case.state == states.INITIAL and record.deadline and record.deadline != case.marketplace_deadline:
@@ -510,12 +509,12 @@ def read(case: Case, files: list[Attachment]) -> CaseRead:
     return out
 
 
-async def read_many(session: AsyncSession, organization_id: uuid.UUID, cases: list[Case]) -> list[CaseRead]:
+async def read_many(session: Session, organization_id: uuid.UUID, cases: list[Case]) -> list[CaseRead]:
     files = await attachments.of_cases(session, organization_id, [c.id for c in cases])
     return [read(c, files[c.id]) for c in cases]
 
 
-async def detail(session: AsyncSession, case: Case) -> CaseDetail:
+async def detail(session: Session, case: Case) -> CaseDetail:
     rows = await repository.history(session, case.organization_id, case.id)
     files = await attachments.of_case(session, case.organization_id, case.id)
     return CaseDetail(
@@ -524,7 +523,7 @@ async def detail(session: AsyncSession, case: Case) -> CaseDetail:
     )
 
 
-async def open_from_notice(session: AsyncSession, conversation: Conversation, message: Message) -> Case | None:
+async def open_from_notice(session: Session, conversation: Conversation, message: Message) -> Case | None:
     """A marketplace notice that opens a case (api/case/notices.py) becomes one, with the marketplace's
     deadline on its clock; its conversation then waits on the seller like a buyer message (Response
     Needed, high priority, return/refund) instead of being filed as a low-priority notice. Returns

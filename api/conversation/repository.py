@@ -4,10 +4,12 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Executable, RowMapping, Select, and_, case, select, text, tuple_, union_all
+from sqlalchemy import Executable, RowMapping, Select, and_, case, select, text, tuple_, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.conversation.views import VIEWS, ConversationFilters, counts_columns, search_predicate
+from api.conversation import views
+from api.conversation.views import ConversationFilters
+from api.conversation.views_repository import VIEWS, counts_columns, predicates, search_predicate
 from api.kit import changefeed
 from api.kit.errors import NotFound
 from api.kit.scoped import Tenant, get_scoped
@@ -93,7 +95,7 @@ async def page(
     deadline first, overdue on top, then the conversations with no running clock, newest first.
 
     Rows of LIST_COLUMNS plus the customer summary, in one statement (see _with_customers)."""
-    base = [Conversation.organization_id == organization_id, VIEWS[view], *filters.predicates(with_search=False)]
+    base = [Conversation.organization_id == organization_id, VIEWS[view], *predicates(filters, with_search=False)]
     if sort == "deadline":
         return await _deadline_page(session, organization_id, base, filters, after, limit)
     conditions = list(base)
@@ -221,7 +223,7 @@ async def changed_since(
 
 
 async def counts(session: AsyncSession, organization_id: uuid.UUID, filters: ConversationFilters) -> dict[str, int]:
-    stmt = select(*counts_columns(organization_id, filters.predicates()))
+    stmt = select(*counts_columns(organization_id, predicates(filters), views.COUNT_CAP))
     return dict((await _fetch(session, stmt))[0])
 
 
@@ -285,3 +287,56 @@ async def _search_page(
         .limit(limit)
     )
     return await _fetch(session, _with_customers(full, organization_id, _inbox_order))
+
+
+# Snoozes (api/conversation/snooze.py decides when; these run the statements).
+
+
+async def notify_snooze_loop(session: AsyncSession, channel: str) -> None:
+    """NOTIFY the snooze loop (delivered at commit), so it re-reads the soonest wake-up."""
+    await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": channel})
+
+
+async def wake_due_snoozes(session: AsyncSession, now: datetime, limit: int) -> list[Conversation]:
+    """Clear the snoozes due at `now`, at most `limit`, across every organization (the snooze loop's
+    sweep), and return the woken conversations as they are now. Rows another worker holds are
+    skipped (it wakes them); a woken row no longer matches, so a second run finds nothing to do."""
+    due = (
+        select(Conversation.id)
+        .where(Conversation.snoozed_at.is_not(None), Conversation.snoozed_until <= now)
+        .order_by(Conversation.snoozed_until)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    woken = list(
+        (
+            await session.execute(
+                update(Conversation)
+                .where(Conversation.id.in_(due.scalar_subquery()), Conversation.snoozed_at.is_not(None))
+                .values(snoozed_at=None, snoozed_until=None, snoozed_by_id=None)
+                .returning(Conversation.id)
+                .execution_options(synchronize_session=False)
+            )
+        ).scalars()
+    )
+    if not woken:
+        return []
+    return list(
+        (
+            await session.execute(
+                select(Conversation).where(Conversation.id.in_(woken)).execution_options(populate_existing=True)
+            )
+        ).scalars()
+    )
+
+
+async def next_snooze_wake(session: AsyncSession) -> datetime | None:
+    """The soonest timed wake-up of any organization's snooze (the loop sleeps until then)."""
+    return (
+        await session.execute(
+            select(Conversation.snoozed_until)
+            .where(Conversation.snoozed_at.is_not(None), Conversation.snoozed_until.is_not(None))
+            .order_by(Conversation.snoozed_until)
+            .limit(1)
+        )
+    ).scalar()

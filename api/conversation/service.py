@@ -5,9 +5,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import exists, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from api import audit
 from api.attachment import service as attachment_service
 from api.auth.principal import Principal
@@ -24,6 +21,7 @@ from api.conversation.schemas import (
 from api.csat import service as csat
 from api.customer import repository as customer_repository
 from api.customer.schemas import CustomerRead, CustomerSummary
+from api.db import Session
 from api.kit.errors import Conflict, InvalidInput, NotFound, field_error
 from api.kit.time import utc_now
 from api.message import repository as message_repository
@@ -90,9 +88,7 @@ def _read(c: Conversation, customer: CustomerSummary | None) -> dict[str, Any]:
     }
 
 
-async def read_many(
-    session: AsyncSession, organization_id: uuid.UUID, items: list[Conversation]
-) -> list[ConversationRead]:
+async def read_many(session: Session, organization_id: uuid.UUID, items: list[Conversation]) -> list[ConversationRead]:
     customers = await customer_repository.get_many(
         session, organization_id, {c.customer_id for c in items if c.customer_id}
     )
@@ -104,7 +100,7 @@ async def read_many(
     ]
 
 
-async def detail(session: AsyncSession, organization_id: uuid.UUID, conversation_id: uuid.UUID) -> ConversationDetail:
+async def detail(session: Session, organization_id: uuid.UUID, conversation_id: uuid.UUID) -> ConversationDetail:
     c = await repository.get(session, organization_id, conversation_id)
     messages = await message_repository.for_conversation(session, organization_id, c.id, DETAIL_MESSAGE_LIMIT + 1)
     truncated = len(messages) > DETAIL_MESSAGE_LIMIT
@@ -131,7 +127,7 @@ async def detail(session: AsyncSession, organization_id: uuid.UUID, conversation
 
 
 async def update(
-    session: AsyncSession,
+    session: Session,
     principal: Principal,
     conversation_id: uuid.UUID,
     data: ConversationUpdate,
@@ -194,7 +190,7 @@ async def update(
     return c
 
 
-async def set_read(session: AsyncSession, principal: Principal, conversation_id: uuid.UUID, read: bool) -> Conversation:
+async def set_read(session: Session, principal: Principal, conversation_id: uuid.UUID, read: bool) -> Conversation:
     c = await repository.get(session, principal.organization_id, conversation_id, lock=True)
     if c.unread == (not read):
         return c
@@ -207,7 +203,7 @@ async def set_read(session: AsyncSession, principal: Principal, conversation_id:
     return c
 
 
-async def add_note(session: AsyncSession, principal: Principal, conversation_id: uuid.UUID, data: NoteCreate) -> Note:
+async def add_note(session: Session, principal: Principal, conversation_id: uuid.UUID, data: NoteCreate) -> Note:
     c = await repository.get(session, principal.organization_id, conversation_id)
     note = Note(
         id=uuid.uuid4(),
@@ -243,9 +239,7 @@ async def add_note(session: AsyncSession, principal: Principal, conversation_id:
     return note
 
 
-async def flag_spam(
-    session: AsyncSession, principal: Principal, conversation_id: uuid.UUID, reason: str
-) -> Conversation:
+async def flag_spam(session: Session, principal: Principal, conversation_id: uuid.UUID, reason: str) -> Conversation:
     """Only unreplied pre-sale conversations can be flagged as spam: order threads must be answered."""
     c = await repository.get(session, principal.organization_id, conversation_id, lock=True)
     if c.order_external_id or c.order_id:
@@ -276,7 +270,7 @@ async def flag_spam(
     return c
 
 
-async def unflag_spam(session: AsyncSession, principal: Principal, conversation_id: uuid.UUID) -> Conversation:
+async def unflag_spam(session: Session, principal: Principal, conversation_id: uuid.UUID) -> Conversation:
     c = await repository.get(session, principal.organization_id, conversation_id, lock=True)
     if c.spam_reason is not None:
         c.spam_reason = None
@@ -295,26 +289,20 @@ async def unflag_spam(session: AsyncSession, principal: Principal, conversation_
     return c
 
 
-async def _only_notices(session: AsyncSession, c: Conversation) -> bool:
+async def _only_notices(session: Session, c: Conversation) -> bool:
     """Marketplace system mail (FROM_EBAY, Amazon and Walmart notices) cannot be answered: a reply
     would fail at the marketplace or go to a no-reply address. Refused here, before it is queued."""
-    inbound = (Message.conversation_id == c.id) & (Message.direction == "inbound")
-    notices = exists().where(inbound, Message.author_kind == "system")
-    buyers = exists().where(inbound, Message.author_kind == "buyer")
-    return bool((await session.execute(select(notices & ~buyers))).scalar())
+    return await message_repository.has_only_notices(session, c.id)
 
 
-async def _has_outbound(session: AsyncSession, c: Conversation) -> bool:
+async def _has_outbound(session: Session, c: Conversation) -> bool:
     """Whether a person (or the ERP) has answered. An automatic acknowledgement is not an answer:
     out-of-hours spam gets one too, and the agent must still be able to flag it in the morning."""
-    answered = exists().where(
-        Message.conversation_id == c.id, Message.direction == "outbound", Message.author_kind != "auto"
-    )
-    return bool((await session.execute(select(answered))).scalar())
+    return await message_repository.has_answer(session, c.id)
 
 
 async def _refuse_collision(
-    session: AsyncSession, principal: Principal, c: Conversation, based_on: uuid.UUID, confirm: bool
+    session: Session, principal: Principal, c: Conversation, based_on: uuid.UUID, confirm: bool
 ) -> None:
     try:
         seen: Message | None = await message_repository.get(session, principal.organization_id, based_on)
@@ -336,7 +324,7 @@ async def _refuse_collision(
 
 
 async def reply(
-    session: AsyncSession,
+    session: Session,
     principal: Principal,
     conversation_id: uuid.UUID,
     body: str,
@@ -390,7 +378,7 @@ async def reply(
     return message
 
 
-async def _after_reply(session: AsyncSession, principal: Principal, c: Conversation, *, resolve: bool) -> None:
+async def _after_reply(session: Session, principal: Principal, c: Conversation, *, resolve: bool) -> None:
     """Replying moves work on: "assign to me on reply" (the person's preference) takes an unassigned
     conversation, and "send and resolve" closes it. Both go through `update`, as if the person had
     set them: audited, in the activity log, sticky against rules, with their events."""

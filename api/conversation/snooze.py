@@ -13,13 +13,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, text, update
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from api import audit
 from api.auth.principal import Principal
 from api.conversation import repository
 from api.conversation.service import payload
+from api.db import Session
 from api.kit.errors import InvalidInput, field_error
 from api.kit.time import utc_now
 from api.models import AuditEntry, Conversation
@@ -46,7 +44,7 @@ def check_until(until: datetime | None, now: datetime) -> None:
 
 
 async def snooze(
-    session: AsyncSession, principal: Principal, conversation_id: uuid.UUID, until: datetime | None
+    session: Session, principal: Principal, conversation_id: uuid.UUID, until: datetime | None
 ) -> Conversation:
     now = utc_now()
     check_until(until, now)
@@ -56,7 +54,7 @@ async def snooze(
     c.snoozed_by_id = principal.user_id
     await session.flush()
     # Wakes the snooze loop at commit, so it sleeps until this wake-up if it is the soonest.
-    await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+    await repository.notify_snooze_loop(session, NOTIFY_CHANNEL)
     await session.refresh(c)
     audit.record(
         session,
@@ -73,7 +71,7 @@ async def snooze(
     return c
 
 
-async def unsnooze(session: AsyncSession, principal: Principal, conversation_id: uuid.UUID) -> Conversation:
+async def unsnooze(session: Session, principal: Principal, conversation_id: uuid.UUID) -> Conversation:
     """A person brings it back early; nothing happens when it is not snoozed."""
     c = await repository.get(session, principal.organization_id, conversation_id, lock=True)
     if c.snoozed_at is None:
@@ -92,36 +90,10 @@ async def unsnooze(session: AsyncSession, principal: Principal, conversation_id:
     return c
 
 
-async def wake_due(session: AsyncSession, now: datetime, limit: int) -> int:
+async def wake_due(session: Session, now: datetime, limit: int) -> int:
     """Wake the snoozes due at `now`, at most `limit`. Rows another worker holds are skipped (it wakes
     them); a woken row no longer matches, so a second run, or a second worker, finds nothing to do."""
-    due = (
-        select(Conversation.id)
-        .where(Conversation.snoozed_at.is_not(None), Conversation.snoozed_until <= now)
-        .order_by(Conversation.snoozed_until)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    woken = list(
-        (
-            await session.execute(
-                update(Conversation)
-                .where(Conversation.id.in_(due.scalar_subquery()), Conversation.snoozed_at.is_not(None))
-                .values(snoozed_at=None, snoozed_until=None, snoozed_by_id=None)
-                .returning(Conversation.id)
-                .execution_options(synchronize_session=False)
-            )
-        ).scalars()
-    )
-    if not woken:
-        return 0
-    rows = list(
-        (
-            await session.execute(
-                select(Conversation).where(Conversation.id.in_(woken)).execution_options(populate_existing=True)
-            )
-        ).scalars()
-    )
+    rows = await repository.wake_due_snoozes(session, now, limit)
     for c in rows:
         session.add(
             AuditEntry(
@@ -143,12 +115,5 @@ async def wake_due(session: AsyncSession, now: datetime, limit: int) -> int:
     return len(rows)
 
 
-async def next_wake(session: AsyncSession) -> datetime | None:
-    return (
-        await session.execute(
-            select(Conversation.snoozed_until)
-            .where(Conversation.snoozed_at.is_not(None), Conversation.snoozed_until.is_not(None))
-            .order_by(Conversation.snoozed_until)
-            .limit(1)
-        )
-    ).scalar()
+async def next_wake(session: Session) -> datetime | None:
+    return await repository.next_snooze_wake(session)

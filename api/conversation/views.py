@@ -1,4 +1,8 @@
-"""The inbox views (modelled on Walmart's Message Center filters) and list filters, as SQL predicates."""
+"""The inbox views (modelled on Walmart's Message Center filters) and the list filters.
+
+What a view or filter selects is written as SQL conditions in api/conversation/views_repository.py;
+this module holds the names and limits the endpoints and services work with.
+"""
 
 from __future__ import annotations
 
@@ -6,44 +10,14 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, func, literal_column, or_
+from api.conversation import views_repository
 
-from api.kit.search import query_terms, to_tsquery_text
-from api.models import Conversation
-
-# Written to match the partial indexes' predicates exactly (bare booleans, a literal category):
-# `unread IS true` or a bound parameter would keep PostgreSQL from using them (measured at 1M
-# conversations: the failed view went from a 418 ms sequential scan to 0.2 ms).
-# A snoozed conversation leaves every list but "snoozed" until it wakes (the extra condition still
-# implies each partial index's predicate, so the plans stay index range scans).
-_AWAKE = Conversation.snoozed_at.is_(None)
-VIEWS: dict[str, ColumnElement[bool]] = {
-    "all": and_(Conversation.spam_reason.is_(None), _AWAKE),
-    "unread": and_(Conversation.unread, Conversation.spam_reason.is_(None), _AWAKE),
-    "response_needed": and_(Conversation.waiting_since.is_not(None), Conversation.spam_reason.is_(None), _AWAKE),
-    "customer_care": and_(
-        Conversation.category == literal_column("'walmart_customer_care'"), Conversation.spam_reason.is_(None), _AWAKE
-    ),
-    "failed": and_(Conversation.has_failed_delivery, _AWAKE),
-    "spam": and_(Conversation.spam_reason.is_not(None), _AWAKE),
-    "snoozed": Conversation.snoozed_at.is_not(None),
-}
+# Re-exported for the modules that choose conversations by view (bulk actions, exports, overflow
+# notices): the conditions themselves live in the repository.
+VIEWS = views_repository.VIEWS
 # Counts stop at this many per view (the inbox shows "10,000+"): exact counts over a million rows
 # cost a full scan per request, capped ones are index-only scans.
 COUNT_CAP = 10_000
-
-
-_now = func.now()
-# Evaluated in the database at query time, matching sla.service.state_at.
-SLA_STATES: dict[str, ColumnElement[bool]] = {
-    "none": Conversation.sla_deadline.is_(None),
-    "ok": and_(
-        Conversation.sla_deadline > _now,
-        or_(Conversation.sla_due_soon_at.is_(None), Conversation.sla_due_soon_at > _now),
-    ),
-    "due_soon": and_(Conversation.sla_due_soon_at <= _now, Conversation.sla_deadline > _now),
-    "overdue": Conversation.sla_deadline <= _now,
-}
 
 
 @dataclass(frozen=True)
@@ -61,66 +35,6 @@ class ConversationFilters:
     sla_state: str | None = None
     q: str | None = None
 
-    def predicates(self, *, with_search: bool = True) -> list[ColumnElement[bool]]:
-        p: list[ColumnElement[bool]] = []
-        if self.channel_id:
-            p.append(Conversation.channel_id == self.channel_id)
-        if self.marketplace:
-            p.append(Conversation.marketplace == self.marketplace)
-        if self.unassigned:
-            p.append(Conversation.assignee_id.is_(None))
-        elif self.assignee_id:
-            p.append(Conversation.assignee_id == self.assignee_id)
-        if self.team_id:
-            p.append(Conversation.team_id == self.team_id)
-        if self.status:
-            p.append(Conversation.status == self.status)
-        if self.category:
-            p.append(Conversation.category == self.category)
-        if self.priority:
-            p.append(Conversation.priority == self.priority)
-        if self.label:
-            p.append(Conversation.labels.contains([self.label]))
-        if self.customer_id:
-            p.append(Conversation.customer_id == self.customer_id)
-        if self.sla_state:
-            p.append(SLA_STATES[self.sla_state])
-        if self.q and with_search:
-            p.append(search_predicate(self.q))
-        return p
-
-
-def search_predicate(q: str) -> ColumnElement[bool]:
-    """Order id prefix, or every query token in the conversation's index (subject, buyer, bodies).
-
-    A query with no searchable token (`!!!`, `--`, spaces) matches no text: an empty AND of terms
-    would otherwise be true and list every conversation. It is answered with no rows rather than a
-    422 because it is still a valid order-id prefix (checked below), and because the inbox searches
-    as the user types, where a first `#` or `-` must not flash an error.
-    """
-    terms = query_terms(q)
-    text_match: ColumnElement[bool] = (
-        Conversation.search_vector.op("@@")(func.to_tsquery("simple", to_tsquery_text(terms))) if terms else false()
-    )
-    stripped = q.strip()
-    if stripped and " " not in stripped:
-        escaped = stripped.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        return or_(Conversation.order_external_id.like(escaped + "%", escape="\\"), text_match)
-    return text_match
-
-
-def counts_columns(organization_id: Any, predicates: list[ColumnElement[bool]]) -> list[Any]:
-    """One capped, index-friendly scalar subquery per view."""
-    from sqlalchemy import select
-
-    columns = []
-    for name, view in VIEWS.items():
-        capped = (
-            select(literal_column("1"))
-            .select_from(Conversation)
-            .where(Conversation.organization_id == organization_id, view, *predicates)
-            .limit(COUNT_CAP + 1)
-            .subquery()
-        )
-        columns.append(select(func.count()).select_from(capped).scalar_subquery().label(name))
-    return columns
+    def predicates(self, *, with_search: bool = True) -> list[Any]:
+        """The filters as SQL conditions on Conversation (built by the repository)."""
+        return views_repository.predicates(self, with_search=with_search)

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.db import Session
 from api.kit.crypto import token_digest
 from api.kit.time import utc_now
 from api.knowledge import markdown, repository
@@ -132,7 +132,7 @@ async def _render(body: str, site: HelpSite, store: Channel, image_hosts: frozen
 
 
 async def search(
-    session: AsyncSession,
+    session: Session,
     site: HelpSite,
     store: Channel,
     query: str,
@@ -168,7 +168,7 @@ async def _shown(
 
 
 async def article(
-    session: AsyncSession,
+    session: Session,
     site: HelpSite,
     store: Channel,
     article_id: uuid.UUID,
@@ -193,7 +193,7 @@ async def article(
 
 
 async def record(
-    session: AsyncSession,
+    session: Session,
     site: HelpSite,
     kind: str,
     article_ids: list[uuid.UUID],
@@ -218,7 +218,7 @@ def question_problem(question: str, email: str, name: str) -> str | None:
 
 
 async def send_question(
-    session: AsyncSession,
+    session: Session,
     site: HelpSite,
     question: str,
     email: str,

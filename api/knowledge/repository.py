@@ -10,6 +10,7 @@ from sqlalchemy import and_, func, literal_column, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.kit.errors import NotFound
+from api.kit.scoped import readable
 from api.kit.search import index_document, to_tsquery_text
 from api.knowledge.markdown import searchable_text
 from api.models import (
@@ -40,11 +41,7 @@ def search_document(title: str, tags: list[str], body: str) -> str:
 
 async def get_article(session: AsyncSession, organization_id: uuid.UUID, article_id: uuid.UUID) -> KnowledgeArticle:
     row = (
-        await session.execute(
-            select(KnowledgeArticle).where(
-                KnowledgeArticle.id == article_id, KnowledgeArticle.organization_id == organization_id
-            )
-        )
+        await session.execute(readable(KnowledgeArticle, organization_id).where(KnowledgeArticle.id == article_id))
     ).scalar_one_or_none()
     if row is None:
         raise NotFound(f"No article {article_id}.")
@@ -53,11 +50,7 @@ async def get_article(session: AsyncSession, organization_id: uuid.UUID, article
 
 async def article_by_key(session: AsyncSession, organization_id: uuid.UUID, key: str) -> KnowledgeArticle | None:
     return (
-        await session.execute(
-            select(KnowledgeArticle).where(
-                KnowledgeArticle.organization_id == organization_id, KnowledgeArticle.key == key
-            )
-        )
+        await session.execute(readable(KnowledgeArticle, organization_id).where(KnowledgeArticle.key == key))
     ).scalar_one_or_none()
 
 
@@ -391,17 +384,13 @@ async def deflection(
 
 
 async def help_sites(session: AsyncSession, organization_id: uuid.UUID) -> list[HelpSite]:
-    rows = await session.execute(
-        select(HelpSite).where(HelpSite.organization_id == organization_id).order_by(HelpSite.created_at)
-    )
+    rows = await session.execute(readable(HelpSite, organization_id).order_by(HelpSite.created_at))
     return list(rows.scalars())
 
 
 async def help_site(session: AsyncSession, organization_id: uuid.UUID, site_id: uuid.UUID) -> HelpSite:
     row = (
-        await session.execute(
-            select(HelpSite).where(HelpSite.id == site_id, HelpSite.organization_id == organization_id)
-        )
+        await session.execute(readable(HelpSite, organization_id).where(HelpSite.id == site_id))
     ).scalar_one_or_none()
     if row is None:
         raise NotFound(f"No help site {site_id}.")
@@ -424,9 +413,7 @@ async def public_site(session: AsyncSession, slug: str) -> tuple[HelpSite, Chann
 
 async def channel(session: AsyncSession, organization_id: uuid.UUID, channel_id: uuid.UUID) -> Channel | None:
     return (
-        await session.execute(
-            select(Channel).where(Channel.id == channel_id, Channel.organization_id == organization_id)
-        )
+        await session.execute(readable(Channel, organization_id).where(Channel.id == channel_id))
     ).scalar_one_or_none()
 
 

@@ -7,11 +7,9 @@ import re
 import uuid
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from api import audit
 from api.auth.principal import Principal
+from api.db import ConstraintViolation, Session
 from api.kit.errors import Conflict, FieldError, InvalidInput, field_error
 from api.kit.search import query_terms
 from api.kit.tenancy import require_own
@@ -53,19 +51,19 @@ def _set_status(article: KnowledgeArticle, status: str) -> None:
     article.status = status
 
 
-async def _check_scope(session: AsyncSession, organization_id: uuid.UUID, channel_ids: list[uuid.UUID]) -> None:
+async def _check_scope(session: Session, organization_id: uuid.UUID, channel_ids: list[uuid.UUID]) -> None:
     await require_own(session, Channel, organization_id, channel_ids, "body.channel_ids", "channel")
 
 
-async def flush_unique(session: AsyncSession, message: str, field: str) -> None:
+async def flush_unique(session: Session, message: str, field: str) -> None:
     try:
         async with session.begin_nested():
             await session.flush()
-    except IntegrityError as exc:
+    except ConstraintViolation as exc:
         raise Conflict(message, errors=field_error(field, "already used")) from exc
 
 
-async def create_article(session: AsyncSession, principal: Principal, body: ArticleCreate) -> KnowledgeArticle:
+async def create_article(session: Session, principal: Principal, body: ArticleCreate) -> KnowledgeArticle:
     org = principal.organization_id
     for index, v in enumerate(body.variants):
         await ensure_usable(v.body, f"body.variants.{index}.body")
@@ -95,7 +93,7 @@ async def create_article(session: AsyncSession, principal: Principal, body: Arti
 
 
 async def _write_variant(
-    session: AsyncSession, principal: Principal, article: KnowledgeArticle, language: str, body: VariantWrite
+    session: Session, principal: Principal, article: KnowledgeArticle, language: str, body: VariantWrite
 ) -> tuple[KnowledgeVariant, bool]:
     """Create or change a variant; a changed text is a new version with its author. Returns
     (variant, changed)."""
@@ -126,7 +124,7 @@ async def _write_variant(
 
 
 async def put_variant(
-    session: AsyncSession, principal: Principal, article: KnowledgeArticle, language: str, body: VariantWrite
+    session: Session, principal: Principal, article: KnowledgeArticle, language: str, body: VariantWrite
 ) -> None:
     await ensure_usable(body.body, "body.body")
     _, changed = await _write_variant(session, principal, article, language, body)
@@ -143,7 +141,7 @@ async def put_variant(
         )
 
 
-async def delete_variant(session: AsyncSession, principal: Principal, article: KnowledgeArticle, language: str) -> None:
+async def delete_variant(session: Session, principal: Principal, article: KnowledgeArticle, language: str) -> None:
     if language == article.default_language:
         raise InvalidInput(
             "The default language's variant cannot be removed; change the default language first.",
@@ -166,7 +164,7 @@ async def delete_variant(session: AsyncSession, principal: Principal, article: K
 
 
 async def update_article(
-    session: AsyncSession, principal: Principal, article: KnowledgeArticle, body: ArticleUpdate
+    session: Session, principal: Principal, article: KnowledgeArticle, body: ArticleUpdate
 ) -> None:
     org = principal.organization_id
     changes = body.model_dump(exclude_unset=True)
@@ -207,7 +205,7 @@ async def update_article(
 
 
 async def add_draft_variant(
-    session: AsyncSession, principal: Principal, article: KnowledgeArticle, language: str, title: str, body: str
+    session: Session, principal: Principal, article: KnowledgeArticle, language: str, title: str, body: str
 ) -> KnowledgeVariant:
     """A machine-translated variant for review (api/translation/service.py): saved as version 1 with
     its author, but a draft until a person publishes it."""
@@ -224,9 +222,7 @@ async def add_draft_variant(
     return variant
 
 
-async def publish_variant(
-    session: AsyncSession, principal: Principal, article: KnowledgeArticle, language: str
-) -> None:
+async def publish_variant(session: Session, principal: Principal, article: KnowledgeArticle, language: str) -> None:
     """A person reviewed the (machine-translated) variant: from now on it is shown like any other."""
     variant = await repository.variant(session, principal.organization_id, article.id, language)
     if variant is None:
@@ -247,7 +243,7 @@ async def publish_variant(
     )
 
 
-async def read(session: AsyncSession, organization_id: uuid.UUID, article: KnowledgeArticle) -> ArticleRead:
+async def read(session: Session, organization_id: uuid.UUID, article: KnowledgeArticle) -> ArticleRead:
     variants = await repository.variants_of(session, organization_id, [article.id], drafts=True)
     return ArticleRead.model_validate(
         {
@@ -264,7 +260,7 @@ def pick_variant(variants: list[KnowledgeVariant], wanted: str | None, default: 
 
 
 async def summaries(
-    session: AsyncSession,
+    session: Session,
     organization_id: uuid.UUID,
     *,
     q: str | None,
@@ -324,7 +320,7 @@ def _file_name(key: str, language: str) -> str:
 
 
 async def export_files(
-    session: AsyncSession, organization_id: uuid.UUID, articles: list[KnowledgeArticle]
+    session: Session, organization_id: uuid.UUID, articles: list[KnowledgeArticle]
 ) -> list[MarkdownFileRead]:
     files = []
     by_article: dict[uuid.UUID, list[KnowledgeVariant]] = {}
@@ -375,7 +371,7 @@ def _parse_all(files: list[MarkdownFile]) -> list[markdown.ArticleFile]:
     return parsed
 
 
-async def import_files(session: AsyncSession, principal: Principal, files: list[MarkdownFile]) -> ImportResult:
+async def import_files(session: Session, principal: Principal, files: list[MarkdownFile]) -> ImportResult:
     """Create or update articles from Markdown files, matched by `key`; one file per language. Front
     matter fields given replace the article's; a changed text is a new version."""
     org = principal.organization_id
@@ -443,7 +439,7 @@ async def import_files(session: AsyncSession, principal: Principal, files: list[
     return ImportResult(created=created, updated=updated, unchanged=unchanged)
 
 
-async def ensure_starter_articles(session: AsyncSession, principal: Principal) -> int:
+async def ensure_starter_articles(session: Session, principal: Principal) -> int:
     """The starter articles (api/knowledge/starter.py), published; those whose key exists are left
     as they are. Returns how many were added."""
     from api.knowledge.starter import STARTER_ARTICLES
@@ -471,7 +467,7 @@ async def ensure_starter_articles(session: AsyncSession, principal: Principal) -
 
 
 async def seed_demo_knowledge(
-    session: AsyncSession, organization_id: uuid.UUID, author: Any, store: Channel, slug: str
+    session: Session, organization_id: uuid.UUID, author: Any, store: Channel, slug: str
 ) -> None:
     """The demo's starter articles (published, English and Chinese) and a public help page for
     `store` at /help/{slug}, its questions arriving on the store itself (an `api` channel)."""

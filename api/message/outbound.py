@@ -21,11 +21,9 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from api import audit
 from api.auth.principal import Principal
+from api.db import Session
 from api.kit.errors import Conflict, InvalidInput, field_error
 from api.kit.time import utc_now
 from api.message import repository
@@ -38,7 +36,7 @@ from api.webhook.payloads import ConversationUpdatedData, MessageData
 
 
 async def queue_reply(
-    session: AsyncSession,
+    session: Session,
     principal: Principal | None,
     conversation: Conversation,
     body: str,
@@ -96,21 +94,15 @@ async def queue_reply(
     return message
 
 
-async def recompute_waiting(session: AsyncSession, conversation: Conversation) -> None:
+async def recompute_waiting(session: Session, conversation: Conversation) -> None:
     """waiting_since = oldest buyer message newer than the latest delivered qualifying reply."""
-    pending = select(func.min(Message.sent_at)).where(
-        Message.conversation_id == conversation.id,
-        Message.direction == "inbound",
-        Message.author_kind == "buyer",
-        Message.no_response_needed.is_(False),
+    conversation.waiting_since = await repository.oldest_unanswered_buyer_at(
+        session, conversation.id, conversation.last_response_at
     )
-    if conversation.last_response_at is not None:
-        pending = pending.where(Message.sent_at > conversation.last_response_at)
-    conversation.waiting_since = (await session.execute(pending)).scalar_one_or_none()
 
 
 async def record_delivery(
-    session: AsyncSession,
+    session: Session,
     actor: Principal | None,
     message: Message,
     conversation: Conversation,
@@ -195,7 +187,7 @@ async def record_delivery(
 
 
 async def record_acceptance(
-    session: AsyncSession,
+    session: Session,
     message: Message,
     conversation: Conversation,
     *,
@@ -232,9 +224,7 @@ async def record_acceptance(
     return message
 
 
-async def confirm_accepted(
-    session: AsyncSession, message: Message, conversation: Conversation, channel: Channel
-) -> Message:
+async def confirm_accepted(session: Session, message: Message, conversation: Conversation, channel: Channel) -> Message:
     """No bounce within the window (and the mailbox was read after it): the reply counts as delivered."""
     if message.delivery_status != "accepted":
         return message
@@ -243,7 +233,7 @@ async def confirm_accepted(
 
 
 async def record_bounce(
-    session: AsyncSession,
+    session: Session,
     message: Message,
     conversation: Conversation,
     channel: Channel,
@@ -281,35 +271,23 @@ async def record_bounce(
 
 
 async def _reopen_wait(
-    session: AsyncSession, message: Message, conversation: Conversation, channel: Channel, now: datetime
+    session: Session, message: Message, conversation: Conversation, channel: Channel, now: datetime
 ) -> None:
     """The buyer is waiting again: the clocks this reply stopped did not end with a reply, and the
     wait runs from the oldest buyer message not answered by another delivered reply."""
-    clocks = (
-        (
-            await session.execute(
-                select(SlaClock).where(
-                    SlaClock.organization_id == conversation.organization_id,
-                    SlaClock.conversation_id == conversation.id,
-                    SlaClock.stop_message_id == message.id,
-                )
-            )
-        )
-        .scalars()
-        .all()
-    )
+    clocks = await repository.clocks_stopped_by(session, conversation.organization_id, conversation.id, message.id)
     for clock in clocks:
         clock.state = "stopped"
         clock.stop_reason = "bounced"
     conversation.last_response_at = await repository.last_response_at(
-        session, conversation.id, await _counting_authors(session, conversation, list(clocks)), exclude=message.id
+        session, conversation.id, await _counting_authors(session, conversation, clocks), exclude=message.id
     )
     await session.flush()
     await recompute_waiting(session, conversation)
     await sla_service.reconcile(session, conversation, at=now)
 
 
-async def _counting_authors(session: AsyncSession, conversation: Conversation, clocks: list[SlaClock]) -> list[str]:
+async def _counting_authors(session: Session, conversation: Conversation, clocks: list[SlaClock]) -> list[str]:
     """The authors whose replies answered the buyer under the policy of the clocks a reply stopped."""
     return [
         kind for kind in ("human", "auto") if await sla_service.reply_counts(session, conversation, kind, clocks=clocks)
@@ -317,7 +295,7 @@ async def _counting_authors(session: AsyncSession, conversation: Conversation, c
 
 
 async def mark_no_response_needed(
-    session: AsyncSession,
+    session: Session,
     actor: Principal,
     message: Message,
     conversation: Conversation,
@@ -357,7 +335,7 @@ async def mark_no_response_needed(
 
 
 async def undo_no_response_needed(
-    session: AsyncSession, actor: Principal, message: Message, conversation: Conversation
+    session: Session, actor: Principal, message: Message, conversation: Conversation
 ) -> Message:
     """The message needs an answer after all: it waits again from when the buyer sent it, so the
     clock that starts again keeps the deadline it had (and the message counts in the rate again)."""
@@ -379,7 +357,7 @@ async def undo_no_response_needed(
     return message
 
 
-async def _rewait(session: AsyncSession, conversation: Conversation, message_id: uuid.UUID) -> None:
+async def _rewait(session: Session, conversation: Conversation, message_id: uuid.UUID) -> None:
     await session.flush()
     await recompute_waiting(session, conversation)
     await sla_service.reconcile(session, conversation, stop_reason="no_response_needed", stop_message_id=message_id)
@@ -397,7 +375,7 @@ async def _rewait(session: AsyncSession, conversation: Conversation, message_id:
 
 
 async def mark_response_needed(
-    session: AsyncSession, actor: Principal, message: Message, conversation: Conversation
+    session: Session, actor: Principal, message: Message, conversation: Conversation
 ) -> Message:
     """Undo "no response needed" (Hourglass's automatic decision or a person's): the buyer's message
     waits for an answer again and its clocks start from when it was sent."""
@@ -434,13 +412,13 @@ async def mark_response_needed(
     return message
 
 
-async def _refresh_failed(session: AsyncSession, conversation: Conversation) -> None:
+async def _refresh_failed(session: Session, conversation: Conversation) -> None:
     """The conversation's failed-reply flag and the newest failure's error, from its messages."""
     conversation.last_delivery_error = await repository.latest_failed_error(session, conversation.id)
     conversation.has_failed_delivery = conversation.last_delivery_error is not None
 
 
-async def retry(session: AsyncSession, actor: Principal, message: Message, conversation: Conversation) -> Message:
+async def retry(session: Session, actor: Principal, message: Message, conversation: Conversation) -> Message:
     if message.direction != "outbound" or message.delivery_status != "failed":
         raise Conflict("Only a failed outbound message can be retried.")
     message.delivery_status = "queued"

@@ -4,13 +4,14 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, and_, bindparam, cast, column, func, select, text, tuple_, update
+from sqlalchemy import DateTime, and_, bindparam, cast, column, exists, func, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.kit import changefeed
 from api.kit.errors import NotFound
-from api.models import Message
+from api.kit.scoped import Tenant, readable
+from api.models import Message, SlaClock
 
 
 async def get(
@@ -290,3 +291,49 @@ async def newer_than(
     if author_user_id is not None:
         q = q.where(Message.author_user_id.is_distinct_from(author_user_id))
     return (await session.execute(q)).scalar_one_or_none()
+
+
+async def oldest_unanswered_buyer_at(
+    session: AsyncSession, conversation_id: uuid.UUID, answered_at: datetime | None
+) -> datetime | None:
+    """When the oldest buyer message that needs a response and is newer than `answered_at` (the
+    latest delivered qualifying reply, None when there is none) was sent: what `waiting_since` holds.
+    By the conversation's id alone: the caller holds the organization's conversation."""
+    pending = select(func.min(Message.sent_at)).where(
+        Message.conversation_id == conversation_id,
+        Message.direction == "inbound",
+        Message.author_kind == "buyer",
+        Message.no_response_needed.is_(False),
+    )
+    if answered_at is not None:
+        pending = pending.where(Message.sent_at > answered_at)
+    return (await session.execute(pending)).scalar_one_or_none()
+
+
+async def clocks_stopped_by(
+    session: AsyncSession, tenant: Tenant, conversation_id: uuid.UUID, message_id: uuid.UUID
+) -> list[SlaClock]:
+    """The conversation's SLA clocks that this reply stopped (a bounce reopens them)."""
+    stmt = readable(SlaClock, tenant).where(
+        SlaClock.conversation_id == conversation_id, SlaClock.stop_message_id == message_id
+    )
+    return list((await session.execute(stmt)).scalars().all())
+
+
+async def has_only_notices(session: AsyncSession, conversation_id: uuid.UUID) -> bool:
+    """Whether the conversation's inbound messages are all marketplace system mail (at least one
+    notice, no buyer's message). By the conversation's id alone: the caller holds the
+    organization's conversation."""
+    inbound = (Message.conversation_id == conversation_id) & (Message.direction == "inbound")
+    notices = exists().where(inbound, Message.author_kind == "system")
+    buyers = exists().where(inbound, Message.author_kind == "buyer")
+    return bool((await session.execute(select(notices & ~buyers))).scalar())
+
+
+async def has_answer(session: AsyncSession, conversation_id: uuid.UUID) -> bool:
+    """Whether the conversation has an outbound message other than an automatic one. By the
+    conversation's id alone: the caller holds the organization's conversation."""
+    answered = exists().where(
+        Message.conversation_id == conversation_id, Message.direction == "outbound", Message.author_kind != "auto"
+    )
+    return bool((await session.execute(select(answered))).scalar())

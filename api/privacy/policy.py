@@ -16,11 +16,9 @@ import time
 import uuid
 from contextvars import ContextVar
 
-from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from api.auth.principal import Principal
-from api.models import PrivacySettings
+from api.db import Session, after_commit
+from api.privacy import repository
 
 TTL_SECONDS = 5.0
 MASKABLE_ROLES = ("agent", "supervisor")
@@ -41,19 +39,19 @@ def forget(organization_id: uuid.UUID) -> None:
     _roles.pop(organization_id, None)
 
 
-def forget_after_commit(session: AsyncSession, organization_id: uuid.UUID) -> None:
+def forget_after_commit(session: Session, organization_id: uuid.UUID) -> None:
     """Forget now and again once the change commits: a request reading the old row between the two
     would otherwise cache it for a whole TTL."""
     forget(organization_id)
-    event.listen(session.sync_session, "after_commit", lambda _s: forget(organization_id), once=True)
+    after_commit(session, lambda: forget(organization_id))
 
 
-async def masked_roles(session: AsyncSession, organization_id: uuid.UUID) -> frozenset[str]:
+async def masked_roles(session: Session, organization_id: uuid.UUID) -> frozenset[str]:
     cached = _roles.get(organization_id)
     now = time.monotonic()
     if cached is not None and cached[1] > now:
         return cached[0]
-    row = await session.get(PrivacySettings, organization_id)
+    row = await repository.settings(session, organization_id)
     roles = frozenset(row.masked_roles or ()) if row else frozenset()
     if len(_roles) > 10_000:
         _roles.clear()
@@ -61,7 +59,7 @@ async def masked_roles(session: AsyncSession, organization_id: uuid.UUID) -> fro
     return roles
 
 
-async def decide(session: AsyncSession, principal: Principal) -> bool:
+async def decide(session: Session, principal: Principal) -> bool:
     """Set (and return) this request's masking flag. Always set, never left over from another request."""
     on = principal.role in MASKABLE_ROLES and principal.role in await masked_roles(session, principal.organization_id)
     set_masking(on)

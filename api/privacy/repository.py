@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import case, func, select, text, update
+from sqlalchemy import case, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.kit.scoped import readable_columns, scoped_update
 from api.models import Conversation, Customer, Message, PrivacySettings
 
 TOMBSTONE = "[erased]"
@@ -63,6 +64,11 @@ async def settings(session: AsyncSession, organization_id: uuid.UUID) -> Privacy
     return await session.get(PrivacySettings, organization_id)
 
 
+async def settings_locked(session: AsyncSession, organization_id: uuid.UUID) -> PrivacySettings | None:
+    """The organization's privacy settings locked FOR UPDATE, or None (nothing is created)."""
+    return await session.get(PrivacySettings, organization_id, with_for_update=True)
+
+
 async def settings_for_update(session: AsyncSession, organization_id: uuid.UUID) -> PrivacySettings:
     row = await session.get(PrivacySettings, organization_id, with_for_update=True)
     if row is None:
@@ -86,9 +92,7 @@ async def delete_conversations(session: AsyncSession, organization_id: uuid.UUID
     with them by their foreign keys (ON DELETE CASCADE). Returns how many messages went."""
     messages = (
         await session.execute(
-            select(func.count())
-            .select_from(Message)
-            .where(Message.organization_id == organization_id, Message.conversation_id.in_(ids))
+            readable_columns(Message, organization_id, func.count()).where(Message.conversation_id.in_(ids))
         )
     ).scalar_one()
     await session.execute(
@@ -114,8 +118,8 @@ async def conversation_ids_of(
     session: AsyncSession, organization_id: uuid.UUID, customer_ids: list[uuid.UUID]
 ) -> list[uuid.UUID]:
     rows = await session.execute(
-        select(Conversation.id)
-        .where(Conversation.organization_id == organization_id, Conversation.customer_id.in_(customer_ids))
+        readable_columns(Conversation, organization_id, Conversation.id)
+        .where(Conversation.customer_id.in_(customer_ids))
         .order_by(Conversation.id)
         .with_for_update()
     )
@@ -148,8 +152,8 @@ async def erase_customers(session: AsyncSession, organization_id: uuid.UUID, cus
     The buyer id becomes a unique tombstone (the key is unique per marketplace), and automatic merging
     stops, so no new identity is ever merged into an erased profile."""
     await session.execute(
-        update(Customer)
-        .where(Customer.organization_id == organization_id, Customer.id.in_(customer_ids))
+        scoped_update(Customer, organization_id)
+        .where(Customer.id.in_(customer_ids))
         .values(
             display_name=TOMBSTONE,
             external_buyer_id=func.concat(TOMBSTONE, ":", Customer.id),
@@ -168,12 +172,8 @@ async def erase_buyer_messages(
     """The buyer's own messages keep their timestamps and counts; their text, HTML, attachments and the
     marketplace metadata (reply-to addresses, buyer ids) are replaced."""
     result = await session.execute(
-        update(Message)
-        .where(
-            Message.organization_id == organization_id,
-            Message.conversation_id.in_(conversation_ids),
-            Message.author_kind == "buyer",
-        )
+        scoped_update(Message, organization_id)
+        .where(Message.conversation_id.in_(conversation_ids), Message.author_kind == "buyer")
         .values(
             body=TOMBSTONE,
             body_html=None,
@@ -193,8 +193,8 @@ async def erase_conversation_text(
     """The copies of buyer text on the conversation: subject, preview, and the search index built from
     the messages."""
     await session.execute(
-        update(Conversation)
-        .where(Conversation.organization_id == organization_id, Conversation.id.in_(conversation_ids))
+        scoped_update(Conversation, organization_id)
+        .where(Conversation.id.in_(conversation_ids))
         .values(
             subject=TOMBSTONE,
             last_message_preview=TOMBSTONE,
@@ -202,3 +202,9 @@ async def erase_conversation_text(
         )
         .execution_options(synchronize_session=False)
     )
+
+
+async def wait_for_rollup_folds(session: AsyncSession, lock_key: int) -> None:
+    """Take the rollups' fold lock (`api.reports.rollup.FOLD_LOCK`) until the transaction ends:
+    the retention job's refold and freeze take turns with the folds and rebuilds."""
+    await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_key})

@@ -18,11 +18,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from api import audit
-from api.models import PrivacySettings
+from api.db import Session, Sessionmaker
 from api.privacy import repository
 from api.reports import buckets, rollup
 
@@ -48,11 +45,11 @@ def cutoff_for(now: datetime, retention_days: int) -> datetime:
     return buckets.hour_floor(now - timedelta(days=retention_days))
 
 
-async def freeze_rollups(session: AsyncSession, organization_id: uuid.UUID, cutoff: datetime) -> None:
+async def freeze_rollups(session: Session, organization_id: uuid.UUID, cutoff: datetime) -> None:
     """Refold the hours before the cutoff still waiting for a fold, then move the freeze line there
     (never back: what was deleted before an earlier, later line is gone)."""
-    await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": rollup.FOLD_LOCK})
-    row = await session.get(PrivacySettings, organization_id, with_for_update=True)
+    await repository.wait_for_rollup_folds(session, rollup.FOLD_LOCK)
+    row = await repository.settings_locked(session, organization_id)
     if row is None:
         return
     pending = await repository.pending_hours_before(session, organization_id, cutoff)
@@ -64,7 +61,7 @@ async def freeze_rollups(session: AsyncSession, organization_id: uuid.UUID, cuto
 
 
 async def apply(
-    sessionmaker: async_sessionmaker[AsyncSession],
+    sessionmaker: Sessionmaker,
     organization_id: uuid.UUID,
     retention_days: int,
     now: datetime,
@@ -107,7 +104,7 @@ async def apply(
     return RetentionRun(organization_id, retention_days, cutoff, conversations, messages, kept, complete)
 
 
-async def run(sessionmaker: async_sessionmaker[AsyncSession], now: datetime) -> list[RetentionRun]:
+async def run(sessionmaker: Sessionmaker, now: datetime) -> list[RetentionRun]:
     """Apply every organization's retention period (organizations without one keep everything)."""
     async with sessionmaker() as session:
         orgs = await repository.configured(session)

@@ -5,13 +5,12 @@ from __future__ import annotations
 import asyncio
 import uuid
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from api import audit
 from api.attachment import repository as attachment_repository
 from api.attachment import service as attachment_service
 from api.auth.principal import Principal
 from api.customer import repository as customer_repository
+from api.db import Session
 from api.kit.errors import Conflict
 from api.kit.time import utc_now
 from api.models import PrivacySettings
@@ -40,13 +39,11 @@ def settings_view(row: PrivacySettings | None) -> PrivacySettingsRead:
     )
 
 
-async def read_settings(session: AsyncSession, organization_id: uuid.UUID) -> PrivacySettingsRead:
+async def read_settings(session: Session, organization_id: uuid.UUID) -> PrivacySettingsRead:
     return settings_view(await repository.settings(session, organization_id))
 
 
-async def update_settings(
-    session: AsyncSession, principal: Principal, body: PrivacySettingsUpdate
-) -> PrivacySettingsRead:
+async def update_settings(session: Session, principal: Principal, body: PrivacySettingsUpdate) -> PrivacySettingsRead:
     row = await repository.settings_for_update(session, principal.organization_id)
     before = settings_view(row).model_dump(mode="json")
     row.retention_days = body.retention_days
@@ -62,7 +59,7 @@ async def update_settings(
     return after
 
 
-async def _erase_buyer_files(session: AsyncSession, org: uuid.UUID, conversation_ids: list[uuid.UUID]) -> None:
+async def _erase_buyer_files(session: Session, org: uuid.UUID, conversation_ids: list[uuid.UUID]) -> None:
     """The buyer's photos and files go too (and so their links to cases), with their bytes unless
     another row holds the same content. The bytes go before the commit: an erasure that then fails
     leaves rows whose file reads as missing, never a file kept after its erasure was confirmed."""
@@ -74,7 +71,7 @@ async def _erase_buyer_files(session: AsyncSession, org: uuid.UUID, conversation
 
 
 async def erase_customer(
-    session: AsyncSession, principal: Principal, customer_id: uuid.UUID, force: bool
+    session: Session, principal: Principal, customer_id: uuid.UUID, force: bool
 ) -> CustomerErasureResult:
     """Erase the whole profile the customer belongs to: every identity is the same person."""
     org = principal.organization_id

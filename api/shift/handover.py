@@ -13,13 +13,12 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from api import audit
 from api.assignment.selectors import available, pick_least_loaded
 from api.assignment.service import candidates
+from api.db import Session
 from api.kit.time import utc_now
-from api.models import Conversation, Note, ShiftHandover, User
+from api.models import Conversation, Note, ShiftHandover
 from api.outbox import events
 from api.shift import handover_note, repository, roster
 from api.shift.service import OnShift, on_shift_view
@@ -29,7 +28,7 @@ from api.webhook.payloads import ConversationData, HandoverData, NoteCreatedData
 
 
 async def _target(
-    session: AsyncSession, conversation: Conversation, team_id: uuid.UUID | None, from_user: uuid.UUID, now: datetime
+    session: Session, conversation: Conversation, team_id: uuid.UUID | None, from_user: uuid.UUID, now: datetime
 ) -> uuid.UUID | None:
     if team_id is not None:
         pool = [x for x in available(await candidates(session, team_id, now)) if x.user_id != from_user]
@@ -47,7 +46,7 @@ async def _target(
     return best.id if best else None
 
 
-async def hand_over_due(session: AsyncSession, now: datetime | None = None) -> int:
+async def hand_over_due(session: Session, now: datetime | None = None) -> int:
     """Hand over what falls due while its assignee is away; returns how many were handed over."""
     now = now or utc_now()
     view = OnShift(await repository.all_lines(session), now)
@@ -78,7 +77,7 @@ async def hand_over_due(session: AsyncSession, now: datetime | None = None) -> i
 
 
 async def _write(
-    session: AsyncSession,
+    session: Session,
     conversation: Conversation,
     row: ShiftHandover,
     from_user: uuid.UUID,
@@ -87,7 +86,8 @@ async def _write(
     back: datetime | None,
     due_at: datetime,
 ) -> None:
-    giver, taker = await session.get(User, from_user), await session.get(User, to_user)
+    org = conversation.organization_id
+    giver, taker = await repository.user(session, org, from_user), await repository.user(session, org, to_user)
     assert giver is not None and taker is not None
     last_reply, clocks, notes = await repository.handover_context(session, conversation.id)
     body = handover_note.compose(

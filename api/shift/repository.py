@@ -7,12 +7,24 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, exists, func, select
+from sqlalchemy import and_, exists, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.kit.errors import NotFound
-from api.models import Conversation, Message, Note, Shift, ShiftHandover, SlaClock, User, UserSession
+from api.kit.scoped import Tenant, get_scoped, readable, readable_columns, scoped_delete
+from api.models import (
+    Conversation,
+    Message,
+    Note,
+    Organization,
+    Shift,
+    ShiftHandover,
+    SlaClock,
+    TeamMember,
+    User,
+    UserSession,
+)
 from api.shift.roster import Line
 
 
@@ -32,7 +44,7 @@ def line(row: Shift) -> Line:
 
 
 async def list_all(session: AsyncSession, organization_id: uuid.UUID, team_id: uuid.UUID | None = None) -> list[Shift]:
-    q = select(Shift).where(Shift.organization_id == organization_id)
+    q = readable(Shift, organization_id)
     if team_id is not None:
         q = q.where(Shift.team_id == team_id)
     q = q.order_by(Shift.user_id, Shift.on_date.nulls_first(), Shift.weekday, Shift.start_time)
@@ -40,16 +52,14 @@ async def list_all(session: AsyncSession, organization_id: uuid.UUID, team_id: u
 
 
 async def get(session: AsyncSession, organization_id: uuid.UUID, shift_id: uuid.UUID) -> Shift:
-    row = (
-        await session.execute(select(Shift).where(Shift.id == shift_id, Shift.organization_id == organization_id))
-    ).scalar_one_or_none()
+    row = (await session.execute(readable(Shift, organization_id).where(Shift.id == shift_id))).scalar_one_or_none()
     if row is None:
         raise NotFound(f"No shift {shift_id}.")
     return row
 
 
 async def delete_one(session: AsyncSession, organization_id: uuid.UUID, shift_id: uuid.UUID) -> None:
-    await session.execute(delete(Shift).where(Shift.id == shift_id, Shift.organization_id == organization_id))
+    await session.execute(scoped_delete(Shift, organization_id).where(Shift.id == shift_id))
 
 
 async def lines_of_users(
@@ -68,9 +78,7 @@ async def lines_of_users(
 async def lock_user_lines(session: AsyncSession, organization_id: uuid.UUID, user_id: uuid.UUID) -> list[Line]:
     """An agent's lines, with their user row locked so two roster edits cannot both pass the overlap
     check."""
-    await session.execute(
-        select(User.id).where(User.id == user_id, User.organization_id == organization_id).with_for_update()
-    )
+    await session.execute(readable_columns(User, organization_id, User.id).where(User.id == user_id).with_for_update())
     return await lines_of_users(session, organization_id, [user_id])
 
 
@@ -157,9 +165,7 @@ async def supervisors(session: AsyncSession, organization_id: uuid.UUID) -> list
         .scalar_subquery()
     )
     rows = await session.execute(
-        select(User, load).where(
-            User.organization_id == organization_id, User.role == "supervisor", User.is_active.is_(True)
-        )
+        readable_columns(User, organization_id, User, load).where(User.role == "supervisor", User.is_active.is_(True))
     )
     return [(u, int(n)) for u, n in rows]
 
@@ -218,3 +224,21 @@ async def handover_context(
         [(str(k), d) for k, d in clocks if d is not None],
         [n for (n,) in notes],
     )
+
+
+async def is_team_member(session: AsyncSession, tenant: Tenant, team_id: uuid.UUID, user_id: uuid.UUID) -> bool:
+    """Whether the user belongs to the team (only a team's members are rostered on it)."""
+    stmt = readable_columns(TeamMember, tenant, TeamMember.user_id).where(
+        TeamMember.team_id == team_id, TeamMember.user_id == user_id
+    )
+    return (await session.execute(stmt)).scalar_one_or_none() is not None
+
+
+async def organization(session: AsyncSession, organization_id: uuid.UUID) -> Organization | None:
+    """The organization's own row (its time zone frames the coverage week)."""
+    return await session.get(Organization, organization_id)
+
+
+async def user(session: AsyncSession, tenant: Tenant, user_id: uuid.UUID) -> User | None:
+    """The tenant's user with this id (the people a handover names)."""
+    return await get_scoped(session, User, user_id, tenant)

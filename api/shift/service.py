@@ -7,15 +7,13 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from api import audit
 from api.auth.principal import Principal
+from api.db import Session
 from api.kit.errors import FieldError, InvalidInput, field_error
 from api.kit.ids import uuid7
 from api.kit.time import utc_now
-from api.models import Organization, Shift, TeamMember
+from api.models import Shift
 from api.shift import repository, roster
 from api.shift.schemas import CoverageHour, CoverageRead, OnShiftRead, ShiftCreate, ShiftSpan
 from api.team import repository as team_repository
@@ -30,19 +28,10 @@ def _describe(ln: roster.Line) -> str:
     return f"{when} {ln.start_time:%H:%M} for {ln.duration_minutes} min ({ln.time_zone})"
 
 
-async def create(session: AsyncSession, principal: Principal, body: ShiftCreate) -> Shift:
+async def create(session: Session, principal: Principal, body: ShiftCreate) -> Shift:
     await team_repository.get(session, principal.organization_id, body.team_id, field="body.team_id")
     await user_repository.get(session, principal.organization_id, body.user_id, field="body.user_id")
-    member = (
-        await session.execute(
-            select(TeamMember.user_id).where(
-                TeamMember.organization_id == principal.organization_id,
-                TeamMember.team_id == body.team_id,
-                TeamMember.user_id == body.user_id,
-            )
-        )
-    ).scalar_one_or_none()
-    if member is None:
+    if not await repository.is_team_member(session, principal, body.team_id, body.user_id):
         raise InvalidInput(
             "The agent is not a member of this team.", errors=field_error("body.user_id", "not in the team")
         )
@@ -70,7 +59,7 @@ async def create(session: AsyncSession, principal: Principal, body: ShiftCreate)
     return row
 
 
-async def delete(session: AsyncSession, principal: Principal, shift_id: uuid.UUID) -> None:
+async def delete(session: Session, principal: Principal, shift_id: uuid.UUID) -> None:
     row = await repository.get(session, principal.organization_id, shift_id)
     await repository.delete_one(session, principal.organization_id, shift_id)
     audit.record(
@@ -106,7 +95,7 @@ class OnShift:
 
 
 async def on_shift_view(
-    session: AsyncSession, organization_id: uuid.UUID | None, user_ids: Iterable[uuid.UUID], at: datetime
+    session: Session, organization_id: uuid.UUID | None, user_ids: Iterable[uuid.UUID], at: datetime
 ) -> OnShift:
     """`organization_id` None: callers whose user ids come from rows they already read scoped (routing
     reads a team's members, the timer batch its conversations' people)."""
@@ -119,7 +108,7 @@ def _span(i: roster.Interval | None) -> ShiftSpan | None:
     )
 
 
-async def board(session: AsyncSession, organization_id: uuid.UUID) -> list[OnShiftRead]:
+async def board(session: Session, organization_id: uuid.UUID) -> list[OnShiftRead]:
     """Everyone with a roster: on shift now, and their current and next shift."""
     now = utc_now()
     users = await user_repository.list_all(session, organization_id)
@@ -144,12 +133,10 @@ async def board(session: AsyncSession, organization_id: uuid.UUID) -> list[OnShi
     return out
 
 
-async def coverage(
-    session: AsyncSession, organization_id: uuid.UUID, team_id: uuid.UUID | None, weeks: int
-) -> CoverageRead:
+async def coverage(session: Session, organization_id: uuid.UUID, team_id: uuid.UUID | None, weeks: int) -> CoverageRead:
     """The coming 168 hours in the organization's zone: agents on shift against the average inbound
     traffic of the same hour of the week over the last `weeks` weeks."""
-    org = await session.get(Organization, organization_id)
+    org = await repository.organization(session, organization_id)
     tz_name = org.time_zone if org is not None and roster.zone(org.time_zone) else "UTC"
     tz = roster.zone(tz_name)
     assert tz is not None
