@@ -6,17 +6,16 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from api import audit
 from api.config import get_settings
+from api.db import Session
 from api.kit.time import utc_now
 from api.shift import availability, repository
 from api.shift.service import OnShift
 from api.user import repository as user_repository
 
 
-async def touch(session: AsyncSession, organization_id: uuid.UUID, user_id: uuid.UUID) -> None:
+async def touch(session: Session, organization_id: uuid.UUID, user_id: uuid.UUID) -> None:
     """Record activity; an agent the rule had set away (or offline) is back online at once if on shift."""
     user = await user_repository.get(session, organization_id, user_id)
     now = utc_now()
@@ -37,7 +36,7 @@ async def touch(session: AsyncSession, organization_id: uuid.UUID, user_id: uuid
             )
 
 
-async def sweep(session: AsyncSession, now: datetime | None = None) -> int:
+async def sweep(session: Session, now: datetime | None = None) -> int:
     """Apply the availability rule to every rostered agent; returns how many changed."""
     now = now or utc_now()
     idle = timedelta(minutes=get_settings().shift_idle_minutes)
