@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, select, text
+from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.kit.scoped import Tenant, readable_columns
@@ -117,7 +117,7 @@ async def published_between(
     event_types: Sequence[str],
     *,
     limit: int,
-) -> list[Row[Any]]:
+) -> list[Any]:
     """(id, event_type, payload) of the tenant's published events of these types created in
     [since, until), in id order, at most `limit` (a webhook range replay)."""
     stmt = (

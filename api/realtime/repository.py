@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, text
+from sqlalchemy import func, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.kit.scoped import Tenant, readable_columns
@@ -38,7 +38,7 @@ async def published_at_of(session: AsyncSession, tenant: Tenant, seq: int) -> da
     return published_at
 
 
-async def published_after(session: AsyncSession, tenant: Tenant, since: int, limit: int) -> list[Row[Any]]:
+async def published_after(session: AsyncSession, tenant: Tenant, since: int, limit: int) -> list[Any]:
     """The tenant's events numbered after `since`, oldest first, at most `limit`: (seq, id,
     event_type, conversation_id, payload, published_at)."""
     stmt = (

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, bindparam, func, select, text, tuple_, update
+from sqlalchemy import Table, bindparam, func, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -124,7 +124,7 @@ async def requeue(session: AsyncSession, delivery_ids: list[uuid.UUID], now: dat
 
 async def deliveries_of_events(
     session: AsyncSession, organization_id: uuid.UUID, endpoint_id: uuid.UUID, event_ids: Sequence[int]
-) -> list[Row[Any]]:
+) -> list[Any]:
     """(id, event_id, status) of the endpoint's deliveries of these events."""
     stmt = readable_columns(
         WebhookDelivery, organization_id, WebhookDelivery.id, WebhookDelivery.event_id, WebhookDelivery.status
@@ -149,7 +149,7 @@ async def insert_deliveries(session: AsyncSession, rows: Sequence[Mapping[str, A
 # --- The relay's fan-out (fanout.py) ---------------------------------------------------------------
 
 
-async def active_subscriptions(session: AsyncSession, organization_ids: Iterable[uuid.UUID]) -> list[Row[Any]]:
+async def active_subscriptions(session: AsyncSession, organization_ids: Iterable[uuid.UUID]) -> list[Any]:
     """(id, organization_id, event_types) of the active endpoints of these organizations: the relay's
     batch spans organizations, so this reads every organization the batch names, in one statement."""
     stmt = select(WebhookEndpoint.id, WebhookEndpoint.organization_id, WebhookEndpoint.event_types).where(
@@ -247,7 +247,7 @@ async def claim_due_deliveries(
     per_endpoint: int,
     limit: int,
     scan: int,
-) -> list[Row[Any]]:
+) -> list[Any]:
     """Lease due deliveries of every organization until `until`: (id, organization_id, endpoint_id,
     payload, attempts). Endpoints in `busy` are passed over; an endpoint in `flying` has its count
     from `flying_n` taken off its `per_endpoint` room; `scan` due rows are looked at for `limit`."""
