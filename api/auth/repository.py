@@ -17,9 +17,7 @@ MAX_LOGIN_CANDIDATES = 10
 
 async def user_by_email(session: AsyncSession, organization_id: uuid.UUID, email: str) -> User | None:
     """The user with this address in one organization (addresses are unique per organization)."""
-    result = await session.execute(
-        select(User).where(User.organization_id == organization_id, func.lower(User.email) == email.lower())
-    )
+    result = await session.execute(readable(User, organization_id).where(func.lower(User.email) == email.lower()))
     return result.scalar_one_or_none()
 
 

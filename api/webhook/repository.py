@@ -18,16 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.kit.errors import NotFound
 from api.kit.pagination import CursorScope
-from api.kit.scoped import readable_columns
+from api.kit.scoped import readable, readable_columns
 from api.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 
 async def get_endpoint(
     session: AsyncSession, organization_id: uuid.UUID, endpoint_id: uuid.UUID, *, lock: bool = False
 ) -> WebhookEndpoint:
-    stmt = select(WebhookEndpoint).where(
-        WebhookEndpoint.id == endpoint_id, WebhookEndpoint.organization_id == organization_id
-    )
+    stmt = readable(WebhookEndpoint, organization_id).where(WebhookEndpoint.id == endpoint_id)
     endpoint = (await session.execute(stmt.with_for_update() if lock else stmt)).scalar_one_or_none()
     if endpoint is None:
         raise NotFound(f"No webhook endpoint {endpoint_id}.")
@@ -36,15 +34,13 @@ async def get_endpoint(
 
 async def list_endpoints(session: AsyncSession, organization_id: uuid.UUID) -> list[WebhookEndpoint]:
     rows = await session.execute(
-        select(WebhookEndpoint)
-        .where(WebhookEndpoint.organization_id == organization_id)
-        .order_by(WebhookEndpoint.created_at, WebhookEndpoint.id)
+        readable(WebhookEndpoint, organization_id).order_by(WebhookEndpoint.created_at, WebhookEndpoint.id)
     )
     return list(rows.scalars())
 
 
 async def count_endpoints(session: AsyncSession, organization_id: uuid.UUID) -> int:
-    stmt = select(func.count()).select_from(WebhookEndpoint).where(WebhookEndpoint.organization_id == organization_id)
+    stmt = readable_columns(WebhookEndpoint, organization_id, func.count())
     return int((await session.execute(stmt)).scalar_one())
 
 
@@ -53,10 +49,8 @@ async def get_delivery(
 ) -> WebhookDelivery:
     delivery = (
         await session.execute(
-            select(WebhookDelivery).where(
-                WebhookDelivery.id == delivery_id,
-                WebhookDelivery.endpoint_id == endpoint_id,
-                WebhookDelivery.organization_id == organization_id,
+            readable(WebhookDelivery, organization_id).where(
+                WebhookDelivery.id == delivery_id, WebhookDelivery.endpoint_id == endpoint_id
             )
         )
     ).scalar_one_or_none()
@@ -75,9 +69,7 @@ async def list_deliveries(
     limit: int,
 ) -> tuple[list[WebhookDelivery], str | None]:
     """Newest first, keyset-paginated on (created_at, id) (the endpoint's index)."""
-    stmt = select(WebhookDelivery).where(
-        WebhookDelivery.organization_id == organization_id, WebhookDelivery.endpoint_id == endpoint_id
-    )
+    stmt = readable(WebhookDelivery, organization_id).where(WebhookDelivery.endpoint_id == endpoint_id)
     if status:
         stmt = stmt.where(WebhookDelivery.status == status)
     scope = CursorScope(
