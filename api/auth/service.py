@@ -7,15 +7,12 @@ import re
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from api import audit
 from api.auth import cache as auth_cache
 from api.auth import repository
 from api.auth.passwords import password_weakness, user_inputs
 from api.auth.principal import Principal
+from api.db import ConstraintViolation, Session
 from api.kit.crypto import (
     DUMMY_PASSWORD_HASH,
     hash_password,
@@ -33,21 +30,21 @@ from api.sla import repository as sla_repository
 LOGIN_VERIFICATIONS = 2
 
 
-async def create_organization(session: AsyncSession, name: str, slug: str | None = None) -> Organization:
+async def create_organization(session: Session, name: str, slug: str | None = None) -> Organization:
     slug = slug or re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "org"
     org = Organization(id=uuid.uuid4(), name=name, slug=slug)
     session.add(org)
     try:
         async with session.begin_nested():
             await session.flush()
-    except IntegrityError as exc:
+    except ConstraintViolation as exc:
         raise Conflict(f"An organization with slug {slug!r} exists.") from exc
     await sla_repository.seed_builtins(session, org.id)
     return org
 
 
 async def create_user(
-    session: AsyncSession,
+    session: Session,
     organization_id: uuid.UUID,
     *,
     email: str,
@@ -82,7 +79,7 @@ async def create_user(
     try:
         async with session.begin_nested():
             await session.flush()
-    except IntegrityError as exc:  # a concurrent create of the same address in this organization
+    except ConstraintViolation as exc:  # a concurrent create of the same address in this organization
         raise Conflict(
             "A user with this email exists in your organization.",
             errors=field_error("body.email", "already registered in this organization"),
@@ -98,20 +95,17 @@ def require_strong_password(password: str, *, email: str, name: str, field: str 
 
 
 async def set_password(
-    session: AsyncSession, user: User, password: str, *, keep_session_id: uuid.UUID | None, field: str
+    session: Session, user: User, password: str, *, keep_session_id: uuid.UUID | None, field: str
 ) -> int:
     """Change a user's password and end every other session of theirs (all but `keep_session_id`, the
     session making the change, if it is theirs): whoever held the old password loses access now.
     Returns how many sessions were revoked."""
     require_strong_password(password, email=user.email, name=user.name, field=field)
     user.password_hash = hash_password(password)
-    stmt = update(UserSession).where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
-    if keep_session_id is not None:
-        stmt = stmt.where(UserSession.id != keep_session_id)
-    result = await session.execute(stmt.values(revoked_at=utc_now()))
+    revoked = await repository.revoke_sessions_of(session, user, utc_now(), keep_session_id=keep_session_id)
     # Cached sessions of this user go too (the kept one is simply read again): revoked on the next request.
     auth_cache.forget(session, user_id=user.id)
-    return int(getattr(result, "rowcount", 0) or 0)
+    return revoked
 
 
 def _verify_padded(hashes: list[str], password: str) -> list[bool]:
@@ -126,7 +120,7 @@ def _verify_padded(hashes: list[str], password: str) -> list[bool]:
 
 
 async def login(
-    session: AsyncSession, email: str, password: str, ttl: timedelta, organization: str | None = None
+    session: Session, email: str, password: str, ttl: timedelta, organization: str | None = None
 ) -> tuple[str, datetime, User]:
     """An address may belong to users in several organizations: the password tells them apart, and
     if it opens more than one account the caller must name the organization (its slug)."""
@@ -158,13 +152,13 @@ async def login(
     return token, expires_at, user
 
 
-async def logout(session: AsyncSession, token: str) -> None:
+async def logout(session: Session, token: str) -> None:
     digest = token_digest(token)
-    await session.execute(update(UserSession).where(UserSession.token_digest == digest).values(revoked_at=utc_now()))
+    await repository.revoke_session_by_digest(session, digest, utc_now())
     auth_cache.forget(session, digest=digest)
 
 
-async def revoke_api_key(session: AsyncSession, key: ApiKey, principal: Principal) -> None:
+async def revoke_api_key(session: Session, key: ApiKey, principal: Principal) -> None:
     """Revoke a key; this process refuses it from the next request on (see api/auth/cache.py)."""
     if key.revoked_at is None:
         key.revoked_at = utc_now()
@@ -173,13 +167,13 @@ async def revoke_api_key(session: AsyncSession, key: ApiKey, principal: Principa
     auth_cache.forget(session, api_key_id=key.id)
 
 
-def user_changed(session: AsyncSession, user_id: uuid.UUID) -> None:
+def user_changed(session: Session, user_id: uuid.UUID) -> None:
     """A user's role or active flag may have changed: their cached sessions are read again."""
     auth_cache.forget(session, user_id=user_id)
 
 
 async def create_api_key(
-    session: AsyncSession,
+    session: Session,
     organization_id: uuid.UUID,
     name: str,
     scopes: list[str],

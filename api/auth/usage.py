@@ -16,22 +16,13 @@ import logging
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from api.auth import repository
+from api.db import DatabaseError, Sessionmaker
 
 log = logging.getLogger(__name__)
 
 RESOLUTION = timedelta(minutes=1)
 MAX_KNOWN = 10_000
-
-# unnest of two arrays: one statement, two parameters, however many keys were used.
-FLUSH_SQL = """
-    UPDATE api_keys AS k SET last_used_at = v.used_at
-    FROM unnest(CAST(:ids AS uuid[]), CAST(:used_at AS timestamptz[])) AS v(id, used_at)
-    WHERE k.id = v.id AND (k.last_used_at IS NULL OR k.last_used_at < v.used_at)
-    """
-_FLUSH = text(FLUSH_SQL)
 
 
 class UsageStamps:
@@ -55,15 +46,16 @@ class UsageStamps:
     def pending(self) -> dict[uuid.UUID, datetime]:
         return dict(self._pending)
 
-    async def flush(self, sessionmaker: async_sessionmaker[AsyncSession]) -> int:
+    async def flush(self, sessionmaker: Sessionmaker) -> int:
         """Write the queued stamps in one statement and transaction; returns how many keys were queued."""
         batch, self._pending = self._pending, {}
         if not batch:
             return 0
         try:
             async with sessionmaker.begin() as session:
-                await session.execute(_FLUSH, {"ids": list(batch), "used_at": list(batch.values())})
-        except (SQLAlchemyError, OSError):
+                # One statement however many keys were used (repository.USAGE_FLUSH_SQL).
+                await repository.stamp_api_keys_used(session, batch)
+        except (DatabaseError, OSError):
             # Put them back (newer notes win) and try at the next flush: a stamp is never worth an error.
             for key_id, used_at in batch.items():
                 self._pending.setdefault(key_id, used_at)
@@ -80,14 +72,12 @@ class UsageStamps:
 stamps = UsageStamps()
 
 
-async def flush_periodically(
-    sessionmaker: async_sessionmaker[AsyncSession], interval_seconds: float, stop: asyncio.Event
-) -> None:
+async def flush_periodically(sessionmaker: Sessionmaker, interval_seconds: float, stop: asyncio.Event) -> None:
     """The API process's flusher: every `interval_seconds`, and once more on the way out."""
     while not stop.is_set():
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=interval_seconds)
         try:
             await stamps.flush(sessionmaker)
-        except (SQLAlchemyError, OSError) as exc:
+        except (DatabaseError, OSError) as exc:
             log.warning("could not write API key usage stamps, retrying at the next flush: %s", exc)

@@ -23,20 +23,19 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
-from sqlalchemy import delete, select, update
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.db import Sessionmaker
 from api.kit.crypto import CredentialCipher
 from api.kit.errors import PROBLEM_MEDIA_TYPE, Conflict, HourglassError, InvalidInput, PayloadTooLarge, field_error
 from api.kit.time import utc_now
 from api.models import IdempotencyRecord
+from api.ops import idempotency_repository as repository
 
 STALE_AFTER = timedelta(seconds=60)
 NOT_STORED = {401, 429}
@@ -91,7 +90,7 @@ class _Pending:
     """What the middleware and the gate share for one request (kept in the ASGI scope)."""
 
     key: str
-    maker: async_sessionmaker[AsyncSession]
+    maker: Sessionmaker
     cipher: CredentialCipher
     record_id: Any = None  # set by the gate once it has claimed the key for this request
     captured_start: Message | None = None
@@ -113,7 +112,7 @@ class IdempotencyMiddleware:
         self,
         app: ASGIApp,
         cipher: CredentialCipher,
-        sessionmaker: async_sessionmaker[AsyncSession] | None = None,
+        sessionmaker: Sessionmaker | None = None,
     ) -> None:
         self.app = app
         self._cipher = cipher
@@ -127,7 +126,7 @@ class IdempotencyMiddleware:
         if key is None:
             await self.app(scope, receive, send)
             return
-        maker: async_sessionmaker[AsyncSession] = self._sessionmaker or scope["app"].state.sessionmaker
+        maker: Sessionmaker = self._sessionmaker or scope["app"].state.sessionmaker
         pending = _Pending(key=key, maker=maker, cipher=self._cipher)
         scope[SCOPE_KEY] = pending
 
@@ -189,24 +188,12 @@ async def idempotency_gate(request: Request, principal: Any) -> None:
     pending.record_id = outcome
 
 
-async def _claim(maker: async_sessionmaker[AsyncSession], principal: str, key: str, path: str, digest: str) -> Any:
+async def _claim(maker: Sessionmaker, principal: str, key: str, path: str, digest: str) -> Any:
     async with maker.begin() as session:
-        stmt = (
-            insert(IdempotencyRecord)
-            .values(principal=principal, key=key, method="POST", path=path, request_digest=digest)
-            .on_conflict_do_nothing(index_elements=["principal", "key"])
-            .returning(IdempotencyRecord.id)
-        )
-        new_id = (await session.execute(stmt)).scalar_one_or_none()
+        new_id = await repository.insert_if_new(session, principal, key, "POST", path, digest)
         if new_id is not None:
             return new_id
-        record = (
-            await session.execute(
-                select(IdempotencyRecord)
-                .where(IdempotencyRecord.principal == principal, IdempotencyRecord.key == key)
-                .with_for_update()
-            )
-        ).scalar_one()
+        record = await repository.lock_record(session, principal, key)
         if record.request_digest != digest:
             return InvalidInput(
                 "This Idempotency-Key was used for a different request.",
@@ -233,23 +220,21 @@ async def _finish(pending: _Pending) -> None:
     status = start["status"]
     async with pending.maker.begin() as session:
         if not is_stored(status):
-            await session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == pending.record_id))
+            await repository.delete_record(session, pending.record_id)
             return
         headers = {
             k.decode("latin-1"): v.decode("latin-1")
             for k, v in start.get("headers", [])
             if k.decode("latin-1").lower() in REPLAYED_HEADERS
         }
-        await session.execute(
-            update(IdempotencyRecord)
-            .where(IdempotencyRecord.id == pending.record_id)
-            .values(
-                response_status=status,
-                response_headers=headers,
-                # Encrypted: some responses carry secrets shown once (API keys, webhook secrets).
-                response_body=pending.cipher.encrypt_bytes(b"".join(pending.captured_body)),
-                completed_at=utc_now(),
-            )
+        await repository.store_response(
+            session,
+            pending.record_id,
+            status=status,
+            headers=headers,
+            # Encrypted: some responses carry secrets shown once (API keys, webhook secrets).
+            body=pending.cipher.encrypt_bytes(b"".join(pending.captured_body)),
+            completed_at=utc_now(),
         )
 
 
@@ -267,9 +252,3 @@ async def _replay_response(request: Request, exc: Exception) -> Response:
 def install_idempotency(app: FastAPI) -> None:
     """Answer a replay signalled by the gate with the stored response."""
     app.add_exception_handler(IdempotentReplay, _replay_response)
-
-
-async def purge_before(session: AsyncSession, cutoff: datetime) -> int:
-    """Delete the records made before `cutoff` (every organization's); how many went."""
-    result = await session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < cutoff))
-    return result.rowcount or 0  # type: ignore[attr-defined]

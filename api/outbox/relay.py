@@ -35,8 +35,8 @@ from typing import Any, Protocol
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.db import Session
 from api.kit.time import utc_now
 from api.outbox import repository
 from api.realtime.frames import CONTROL_CHANNEL, event_message, org_channel
@@ -83,7 +83,7 @@ class JobQueue(Protocol):
 
 
 async def relay_once(
-    session: AsyncSession,
+    session: Session,
     redis: Redis,
     *,
     now: datetime | None = None,

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.kit.scoped import Tenant, readable_columns
 from api.models import OutboxEvent
 
 # pg_advisory_xact_lock key: the relay holds it exclusively, catch-up shares it (api/realtime/catchup.py).
@@ -106,6 +107,31 @@ async def payload_of(session: AsyncSession, outbox_id: int) -> dict[str, Any] | 
         await session.execute(select(OutboxEvent.payload).where(OutboxEvent.id == outbox_id))
     ).scalar()
     return payload
+
+
+async def published_between(
+    session: AsyncSession,
+    tenant: Tenant,
+    since: datetime,
+    until: datetime,
+    event_types: Sequence[str],
+    *,
+    limit: int,
+) -> list[Any]:
+    """(id, event_type, payload) of the tenant's published events of these types created in
+    [since, until), in id order, at most `limit` (a webhook range replay)."""
+    stmt = (
+        readable_columns(OutboxEvent, tenant, OutboxEvent.id, OutboxEvent.event_type, OutboxEvent.payload)
+        .where(
+            OutboxEvent.created_at >= since,
+            OutboxEvent.created_at < until,
+            OutboxEvent.published_at.is_not(None),
+            OutboxEvent.event_type.in_(event_types),
+        )
+        .order_by(OutboxEvent.id)
+        .limit(limit)
+    )
+    return list((await session.execute(stmt)).all())
 
 
 async def purge_published_before(session: AsyncSession, cutoff: datetime, limit: int) -> int:

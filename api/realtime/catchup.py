@@ -15,10 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from api.outbox.repository import PUBLISH_LOCK
+from api.db import Session
+from api.realtime import repository
 from api.realtime.frames import event_message
 
 
@@ -30,7 +28,7 @@ class CatchUp:
 
 
 async def catch_up(
-    session: AsyncSession,
+    session: Session,
     organization_id: uuid.UUID,
     since: int | None,
     *,
@@ -39,39 +37,18 @@ async def catch_up(
     max_age: timedelta,
 ) -> CatchUp:
     # A relay stuck mid-batch must not hang every reconnecting socket: give up (the client retries).
-    await session.execute(text("SET LOCAL lock_timeout = '5s'"))
-    await session.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": PUBLISH_LOCK})
-    latest = (
-        await session.execute(
-            text("SELECT coalesce(max(seq), 0) FROM outbox_events WHERE organization_id = :org AND seq IS NOT NULL"),
-            {"org": organization_id},
-        )
-    ).scalar_one()
+    await repository.wait_for_publishing(session)
+    latest = await repository.latest_seq(session, organization_id)
     if since is None or since == latest:
         return CatchUp(start_seq=latest)
     if since > latest:  # a seq this organization never had (another database, a restore)
         return CatchUp(start_seq=latest, resync=True)
     if since > 0:
         # The resume point must be one of ours and recent: an unknown or purged seq cannot anchor.
-        anchor = (
-            await session.execute(
-                text("SELECT published_at FROM outbox_events WHERE organization_id = :org AND seq = :seq"),
-                {"org": organization_id, "seq": since},
-            )
-        ).scalar_one_or_none()
+        anchor = await repository.published_at_of(session, organization_id, since)
         if anchor is None or anchor < now - max_age:
             return CatchUp(start_seq=latest, resync=True)
-    rows = (
-        await session.execute(
-            text(
-                """
-                SELECT seq, id, event_type, conversation_id, payload, published_at FROM outbox_events
-                WHERE organization_id = :org AND seq > :since ORDER BY seq LIMIT :limit
-                """
-            ),
-            {"org": organization_id, "since": since, "limit": limit + 1},
-        )
-    ).all()
+    rows = await repository.published_after(session, organization_id, since, limit + 1)
     if len(rows) > limit or (rows and rows[0].published_at < now - max_age):
         return CatchUp(start_seq=latest, resync=True)
     return CatchUp(

@@ -9,11 +9,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import AsyncSession
-
+from api.db import Session
 from api.kit.ids import uuid7
-from api.models import WebhookEndpoint
+from api.webhook import repository
 from api.webhook.payloads import WEBHOOK_EVENT_TYPES, build_payload
 
 
@@ -28,33 +26,13 @@ class RelayedEvent(Protocol):
     def payload(self) -> dict[str, Any]: ...
 
 
-# One statement for a whole relayed batch, whatever its size: a column per array parameter (no
-# per-row parameters, no statement compiled per batch size).
-_INSERT = text(
-    """
-    INSERT INTO webhook_deliveries
-        (id, organization_id, endpoint_id, event_id, event_type, payload, status, next_attempt_at)
-    SELECT v.id, v.org, v.endpoint_id, v.event_id, v.event_type, CAST(v.payload AS jsonb), 'pending', :now
-    FROM unnest(
-        CAST(:ids AS uuid[]), CAST(:orgs AS uuid[]), CAST(:endpoints AS uuid[]),
-        CAST(:events AS bigint[]), CAST(:types AS text[]), CAST(:payloads AS text[])
-    ) AS v(id, org, endpoint_id, event_id, event_type, payload)
-    ON CONFLICT (endpoint_id, event_id) DO NOTHING
-    """
-)
-
-
-async def create_deliveries(session: AsyncSession, events: Sequence[RelayedEvent], now: datetime) -> int:
+async def create_deliveries(session: Session, events: Sequence[RelayedEvent], now: datetime) -> int:
     """Insert the deliveries of a relayed batch; (endpoint, event) is unique, so a re-run adds none."""
     orgs = {e.organization_id for e in events if e.event_type in WEBHOOK_EVENT_TYPES}
     if not orgs:
         return 0
     endpoints: dict[uuid.UUID, list[tuple[uuid.UUID, set[str]]]] = defaultdict(list)
-    for endpoint_id, org_id, subscribed in await session.execute(
-        select(WebhookEndpoint.id, WebhookEndpoint.organization_id, WebhookEndpoint.event_types).where(
-            WebhookEndpoint.organization_id.in_(orgs), WebhookEndpoint.is_active.is_(True)
-        )
-    ):
+    for endpoint_id, org_id, subscribed in await repository.active_subscriptions(session, orgs):
         endpoints[org_id].append((endpoint_id, set(subscribed)))
     columns: dict[str, list[Any]] = {k: [] for k in ("ids", "orgs", "endpoints", "events", "types", "payloads")}
     for event in events:
@@ -71,7 +49,8 @@ async def create_deliveries(session: AsyncSession, events: Sequence[RelayedEvent
             columns["types"].append(event.event_type)
             columns["payloads"].append(body)
     if columns["ids"]:
-        await session.execute(_INSERT, {"now": now, **columns})
+        # One statement for the whole batch, whatever its size (repository.insert_fanned_out).
+        await repository.insert_fanned_out(session, now, **columns)
     return len(columns["ids"])
 
 

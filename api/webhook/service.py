@@ -9,18 +9,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from api import audit
+from api.auth import repository as auth_repository
 from api.auth.principal import Principal
+from api.db import Session
 from api.kit.crypto import CredentialCipher
 from api.kit.errors import Conflict, InvalidInput, field_error
 from api.kit.outbound import OutboundPolicy, OutboundRefused
 from api.kit.time import utc_now
-from api.models import Notification, OutboxEvent, User, WebhookDelivery, WebhookEndpoint
+from api.models import Notification, WebhookDelivery, WebhookEndpoint
 from api.outbox import events
+from api.outbox import repository as outbox_repository
 from api.webhook import repository
 from api.webhook.fanout import delivery_row
 from api.webhook.payloads import API_VERSION, TEST_EVENT_TYPE
@@ -54,7 +53,7 @@ async def _checked_url(guard: OutboundPolicy, url: str) -> str:
 
 
 async def create(
-    session: AsyncSession,
+    session: Session,
     principal: Principal,
     body: WebhookEndpointCreate,
     cipher: CredentialCipher,
@@ -88,7 +87,7 @@ async def create(
 
 
 async def update(
-    session: AsyncSession,
+    session: Session,
     principal: Principal,
     endpoint_id: uuid.UUID,
     body: WebhookEndpointUpdate,
@@ -122,7 +121,7 @@ async def update(
 
 
 async def rotate_secret(
-    session: AsyncSession, principal: Principal, endpoint_id: uuid.UUID, cipher: CredentialCipher
+    session: Session, principal: Principal, endpoint_id: uuid.UUID, cipher: CredentialCipher
 ) -> tuple[WebhookEndpoint, str]:
     endpoint = await repository.get_endpoint(session, principal.organization_id, endpoint_id, lock=True)
     secret = new_secret()
@@ -137,7 +136,7 @@ async def rotate_secret(
     return endpoint, secret
 
 
-async def delete(session: AsyncSession, principal: Principal, endpoint_id: uuid.UUID) -> None:
+async def delete(session: Session, principal: Principal, endpoint_id: uuid.UUID) -> None:
     endpoint = await repository.get_endpoint(session, principal.organization_id, endpoint_id, lock=True)
     await session.delete(endpoint)
     audit.record(
@@ -152,7 +151,7 @@ async def delete(session: AsyncSession, principal: Principal, endpoint_id: uuid.
 
 
 async def disable(
-    session: AsyncSession, endpoint: WebhookEndpoint, reason: str, now: datetime, actor: Principal | None = None
+    session: Session, endpoint: WebhookEndpoint, reason: str, now: datetime, actor: Principal | None = None
 ) -> None:
     """Stop delivering to an endpoint; its pending deliveries fail (a range replay brings them back).
     Disabled by the system (410 Gone, days of failures), every admin of the organization is told."""
@@ -174,15 +173,11 @@ async def disable(
         await _notify_admins(session, endpoint, reason)
 
 
-async def _notify_admins(session: AsyncSession, endpoint: WebhookEndpoint, reason: str) -> None:
-    admins = await session.execute(
-        select(User.id).where(
-            User.organization_id == endpoint.organization_id, User.role == "admin", User.is_active.is_(True)
-        )
-    )
+async def _notify_admins(session: Session, endpoint: WebhookEndpoint, reason: str) -> None:
+    admins = await auth_repository.active_admin_ids(session, endpoint.organization_id)
     title = "Webhook endpoint disabled"
     body = f"{endpoint.url} was disabled: {reason}. Fix the receiver, re-enable it, then replay what it missed."
-    for (user_id,) in admins:
+    for user_id in admins:
         note = Notification(
             id=uuid.uuid4(),
             organization_id=endpoint.organization_id,
@@ -210,7 +205,7 @@ async def _notify_admins(session: AsyncSession, endpoint: WebhookEndpoint, reaso
 
 
 async def replay_delivery(
-    session: AsyncSession, principal: Principal, endpoint_id: uuid.UUID, delivery_id: uuid.UUID
+    session: Session, principal: Principal, endpoint_id: uuid.UUID, delivery_id: uuid.UUID
 ) -> WebhookDelivery:
     """Queue one delivery again, now, with its original `webhook-id` (receivers deduplicate on it)."""
     endpoint = await repository.get_endpoint(session, principal.organization_id, endpoint_id)
@@ -223,7 +218,7 @@ async def replay_delivery(
 
 
 async def replay_range(
-    session: AsyncSession, principal: Principal, endpoint_id: uuid.UUID, body: ReplayRange
+    session: Session, principal: Principal, endpoint_id: uuid.UUID, body: ReplayRange
 ) -> tuple[int, int]:
     """Redeliver the events of a time range: failed deliveries are queued again, and events the
     endpoint never got (it was disabled or not subscribed then) get new deliveries."""
@@ -233,20 +228,9 @@ async def replay_range(
     until = body.until or now
     if until <= body.since:
         raise InvalidInput("`until` must be after `since`.", errors=field_error("body.until", "not after since"))
-    found = (
-        await session.execute(
-            select(OutboxEvent.id, OutboxEvent.event_type, OutboxEvent.payload)
-            .where(
-                OutboxEvent.organization_id == principal.organization_id,
-                OutboxEvent.created_at >= body.since,
-                OutboxEvent.created_at < until,
-                OutboxEvent.published_at.is_not(None),
-                OutboxEvent.event_type.in_(endpoint.event_types),
-            )
-            .order_by(OutboxEvent.id)
-            .limit(MAX_REPLAY_EVENTS + 1)
-        )
-    ).all()
+    found = await outbox_repository.published_between(
+        session, principal, body.since, until, endpoint.event_types, limit=MAX_REPLAY_EVENTS + 1
+    )
     if len(found) > MAX_REPLAY_EVENTS:
         raise InvalidInput(
             f"The range holds more than {MAX_REPLAY_EVENTS} events; replay it in smaller pieces.",
@@ -255,10 +239,8 @@ async def replay_range(
     event_ids = [row.id for row in found]
     existing = {
         event_id: (delivery_id, status)
-        for delivery_id, event_id, status in await session.execute(
-            select(WebhookDelivery.id, WebhookDelivery.event_id, WebhookDelivery.status).where(
-                WebhookDelivery.endpoint_id == endpoint.id, WebhookDelivery.event_id.in_(event_ids)
-            )
+        for delivery_id, event_id, status in await repository.deliveries_of_events(
+            session, principal.organization_id, endpoint.id, event_ids
         )
     }
     redo = {"failed"} if body.status == "failed" else {"failed", "succeeded"}
@@ -269,12 +251,7 @@ async def replay_range(
         for row in found
         if row.id not in existing
     ]
-    for start in range(0, len(new_rows), 1000):
-        await session.execute(
-            insert(WebhookDelivery)
-            .values(new_rows[start : start + 1000])
-            .on_conflict_do_nothing(index_elements=["endpoint_id", "event_id"])
-        )
+    await repository.insert_deliveries(session, new_rows)
     audit.record(
         session,
         principal,

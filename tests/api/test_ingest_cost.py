@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from api.auth import usage
+from api.auth import repository as auth_repository
 from tests.helpers import inbound, make_channel, push
 
 BUYER = {"external_id": "cost-buyer", "name": "Ann"}
@@ -20,7 +20,7 @@ def statements() -> Iterator[list[str]]:
     seen: list[str] = []
 
     def record(conn, cursor, statement, params, context, executemany):  # type: ignore[no-untyped-def]
-        if usage.FLUSH_SQL.split("FROM")[0].strip() in statement:
+        if auth_repository.USAGE_FLUSH_SQL.split("FROM")[0].strip() in statement:
             # The API process's key-usage flusher runs every few seconds in a transaction of its own
             # (api/auth/usage.py), whenever a test's app has used a key: not part of any request.
             return
