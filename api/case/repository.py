@@ -11,7 +11,7 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.kit.errors import NotFound
-from api.kit.scoped import Tenant, get_scoped
+from api.kit.scoped import Tenant, get_scoped, tenant_condition
 from api.models import Case, CaseSettings, CaseTransition, Conversation, User
 
 
@@ -29,7 +29,7 @@ class CaseFilters:
 
 
 async def get(session: AsyncSession, organization_id: uuid.UUID, case_id: uuid.UUID, *, lock: bool = False) -> Case:
-    stmt = select(Case).where(Case.organization_id == organization_id, Case.id == case_id)
+    stmt = select(Case).where(tenant_condition(Case, organization_id), Case.id == case_id)
     if lock:
         stmt = stmt.with_for_update()
     found = (await session.execute(stmt)).scalar_one_or_none()
@@ -42,7 +42,7 @@ async def by_marketplace_id(
     session: AsyncSession, organization_id: uuid.UUID, marketplace: str, marketplace_case_id: str
 ) -> Case | None:
     stmt = select(Case).where(
-        Case.organization_id == organization_id,
+        tenant_condition(Case, organization_id),
         Case.marketplace == marketplace,
         Case.marketplace_case_id == marketplace_case_id,
     )
@@ -51,7 +51,7 @@ async def by_marketplace_id(
 
 async def conversation(session: AsyncSession, organization_id: uuid.UUID, conversation_id: uuid.UUID) -> Conversation:
     stmt = select(Conversation).where(
-        Conversation.organization_id == organization_id, Conversation.id == conversation_id
+        tenant_condition(Conversation, organization_id), Conversation.id == conversation_id
     )
     found = (await session.execute(stmt)).scalar_one_or_none()
     if found is None:
@@ -69,7 +69,7 @@ async def existing_conversation_ids(
 ) -> set[uuid.UUID]:
     if not ids:
         return set()
-    stmt = select(Conversation.id).where(Conversation.organization_id == organization_id, Conversation.id.in_(ids))
+    stmt = select(Conversation.id).where(tenant_condition(Conversation, organization_id), Conversation.id.in_(ids))
     return set((await session.execute(stmt)).scalars())
 
 
@@ -80,7 +80,7 @@ async def open_of_kind(
     stmt = (
         select(Case)
         .where(
-            Case.organization_id == organization_id,
+            tenant_condition(Case, organization_id),
             Case.conversation_id == conversation_id,
             Case.kind == kind,
             Case.state != "closed",
@@ -93,7 +93,7 @@ async def open_of_kind(
 async def history(session: AsyncSession, organization_id: uuid.UUID, case_id: uuid.UUID) -> list[CaseTransition]:
     stmt = (
         select(CaseTransition)
-        .where(CaseTransition.organization_id == organization_id, CaseTransition.case_id == case_id)
+        .where(tenant_condition(CaseTransition, organization_id), CaseTransition.case_id == case_id)
         .order_by(CaseTransition.id)
     )
     return list((await session.execute(stmt)).scalars())
@@ -107,7 +107,7 @@ async def page(
     after: tuple[Any, uuid.UUID] | None,
     limit: int,
 ) -> list[Case]:
-    stmt = select(Case).where(Case.organization_id == organization_id)
+    stmt = select(Case).where(tenant_condition(Case, organization_id))
     if filters.states:
         stmt = stmt.where(Case.state.in_(filters.states))
     if filters.kind:

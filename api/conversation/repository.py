@@ -12,7 +12,7 @@ from api.conversation.views import ConversationFilters
 from api.conversation.views_repository import VIEWS, counts_columns, predicates, search_predicate
 from api.kit import changefeed
 from api.kit.errors import NotFound
-from api.kit.scoped import Tenant, get_scoped
+from api.kit.scoped import Tenant, get_scoped, tenant_condition
 from api.models import Conversation, Customer, Note, Reminder
 
 # What a list item (`ConversationRead`, built by api/conversation/rows.py) needs and nothing more:
@@ -54,7 +54,7 @@ async def get(
     session: AsyncSession, organization_id: uuid.UUID, conversation_id: uuid.UUID, *, lock: bool = False
 ) -> Conversation:
     stmt = select(Conversation).where(
-        Conversation.id == conversation_id, Conversation.organization_id == organization_id
+        Conversation.id == conversation_id, tenant_condition(Conversation, organization_id)
     )
     if lock:
         stmt = stmt.with_for_update()
@@ -95,7 +95,7 @@ async def page(
     deadline first, overdue on top, then the conversations with no running clock, newest first.
 
     Rows of LIST_COLUMNS plus the customer summary, in one statement (see _with_customers)."""
-    base = [Conversation.organization_id == organization_id, VIEWS[view], *predicates(filters, with_search=False)]
+    base = [tenant_condition(Conversation, organization_id), VIEWS[view], *predicates(filters, with_search=False)]
     if sort == "deadline":
         return await _deadline_page(session, organization_id, base, filters, after, limit)
     conditions = list(base)
@@ -172,7 +172,7 @@ def _with_customers(page_ids: Select[*tuple[Any, ...]], organization_id: uuid.UU
     return (
         select(*LIST_COLUMNS, *_CUSTOMER_COLUMNS)
         .join_from(Conversation, p, Conversation.id == p.c.id)
-        .outerjoin(Customer, and_(Customer.id == Conversation.customer_id, Customer.organization_id == organization_id))
+        .outerjoin(Customer, and_(Customer.id == Conversation.customer_id, tenant_condition(Customer, organization_id)))
         .order_by(*order(Conversation))
     )
 
@@ -199,7 +199,7 @@ async def customer_summaries(
     """`CustomerSummary` columns of these customers of the organization, by id."""
     if not ids:
         return {}
-    stmt = select(*_CUSTOMER_COLUMNS).where(Customer.organization_id == organization_id, Customer.id.in_(ids))
+    stmt = select(*_CUSTOMER_COLUMNS).where(tenant_condition(Customer, organization_id), Customer.id.in_(ids))
     return {r["customer_found"]: r for r in await _fetch(session, stmt)}
 
 
@@ -214,7 +214,7 @@ async def changed_since(
     """The organization's conversations in change order after `after` (see api/kit/changefeed.py),
     and where to resume, as rows of LIST_COLUMNS and `change_xid` (customers: customer_summaries).
     `updated_since` only narrows the first page of a new sync."""
-    conditions = [Conversation.organization_id == organization_id]
+    conditions = [tenant_condition(Conversation, organization_id)]
     if after is None and updated_since is not None:
         conditions.append(Conversation.updated_at >= updated_since)
     return await changefeed.changed_since(
@@ -230,7 +230,7 @@ async def counts(session: AsyncSession, organization_id: uuid.UUID, filters: Con
 async def notes(session: AsyncSession, organization_id: uuid.UUID, conversation_id: uuid.UUID) -> list[Note]:
     result = await session.execute(
         select(Note)
-        .where(Note.organization_id == organization_id, Note.conversation_id == conversation_id)
+        .where(tenant_condition(Note, organization_id), Note.conversation_id == conversation_id)
         .order_by(Note.created_at, Note.id)
     )
     return list(result.scalars())
@@ -241,7 +241,7 @@ async def for_customer(
 ) -> list[Conversation]:
     result = await session.execute(
         select(Conversation)
-        .where(Conversation.organization_id == organization_id, Conversation.customer_id == customer_id)
+        .where(tenant_condition(Conversation, organization_id), Conversation.customer_id == customer_id)
         .order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
         .limit(limit)
     )

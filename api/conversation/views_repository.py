@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, and_, false, func, literal_column, or_, select
 
+from api.kit.scoped import tenant_condition
 from api.kit.search import query_terms, to_tsquery_text
 from api.models import Conversation
 
@@ -104,7 +105,7 @@ def counts_columns(organization_id: Any, predicates: list[ColumnElement[bool]], 
         capped = (
             select(literal_column("1"))
             .select_from(Conversation)
-            .where(Conversation.organization_id == organization_id, view, *predicates)
+            .where(tenant_condition(Conversation, organization_id), view, *predicates)
             .limit(cap + 1)
             .subquery()
         )

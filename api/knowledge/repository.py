@@ -10,7 +10,7 @@ from sqlalchemy import and_, func, literal_column, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.kit.errors import NotFound
-from api.kit.scoped import readable
+from api.kit.scoped import readable, tenant_condition
 from api.kit.search import index_document, to_tsquery_text
 from api.knowledge.markdown import searchable_text
 from api.models import (
@@ -62,7 +62,7 @@ async def variants_of(
     if not article_ids:
         return []
     stmt = select(KnowledgeVariant).where(
-        KnowledgeVariant.organization_id == organization_id, KnowledgeVariant.article_id.in_(article_ids)
+        tenant_condition(KnowledgeVariant, organization_id), KnowledgeVariant.article_id.in_(article_ids)
     )
     if not drafts:
         stmt = stmt.where(KnowledgeVariant.draft.is_(False))
@@ -76,7 +76,7 @@ async def variant(
     return (
         await session.execute(
             select(KnowledgeVariant).where(
-                KnowledgeVariant.organization_id == organization_id,
+                tenant_condition(KnowledgeVariant, organization_id),
                 KnowledgeVariant.article_id == article_id,
                 KnowledgeVariant.language == language,
             )
@@ -89,7 +89,7 @@ async def refresh_search(session: AsyncSession, organization_id: uuid.UUID, arti
     for v in await variants_of(session, organization_id, [article.id], drafts=True):
         await session.execute(
             update(KnowledgeVariant)
-            .where(KnowledgeVariant.id == v.id, KnowledgeVariant.organization_id == organization_id)
+            .where(KnowledgeVariant.id == v.id, tenant_condition(KnowledgeVariant, organization_id))
             .values(search_vector=func.to_tsvector("simple", search_document(v.title, article.tags, v.body)))
         )
 
@@ -119,7 +119,7 @@ async def versions(
     session: AsyncSession, organization_id: uuid.UUID, article_id: uuid.UUID, language: str | None
 ) -> list[KnowledgeVersion]:
     stmt = select(KnowledgeVersion).where(
-        KnowledgeVersion.organization_id == organization_id, KnowledgeVersion.article_id == article_id
+        tenant_condition(KnowledgeVersion, organization_id), KnowledgeVersion.article_id == article_id
     )
     if language:
         stmt = stmt.where(KnowledgeVersion.language == language)
@@ -136,7 +136,7 @@ def _filters(
     tag: str | None,
     category: str | None,
 ) -> list[Any]:
-    where: list[Any] = [KnowledgeArticle.organization_id == organization_id]
+    where: list[Any] = [tenant_condition(KnowledgeArticle, organization_id)]
     if status:
         where.append(KnowledgeArticle.status == status)
     if tag:
@@ -213,11 +213,11 @@ async def search(
         .join(
             KnowledgeArticle,
             and_(
-                KnowledgeArticle.id == KnowledgeVariant.article_id, KnowledgeArticle.organization_id == organization_id
+                KnowledgeArticle.id == KnowledgeVariant.article_id, tenant_condition(KnowledgeArticle, organization_id)
             ),
         )
         .where(
-            KnowledgeVariant.organization_id == organization_id,
+            tenant_condition(KnowledgeVariant, organization_id),
             KnowledgeVariant.draft.is_(False),
             KnowledgeVariant.search_vector.op("@@")(tsquery),
             *_filters(organization_id, status=status, tag=tag, category=category),
@@ -239,7 +239,7 @@ async def term_document_counts(
         select(func.count())
         .select_from(KnowledgeVariant)
         .where(
-            KnowledgeVariant.organization_id == organization_id,
+            tenant_condition(KnowledgeVariant, organization_id),
             KnowledgeVariant.search_vector.op("@@")(func.to_tsquery("simple", to_tsquery_text([term]))),
         )
         .scalar_subquery()
@@ -249,7 +249,7 @@ async def term_document_counts(
     total = (
         select(func.count())
         .select_from(KnowledgeVariant)
-        .where(KnowledgeVariant.organization_id == organization_id)
+        .where(tenant_condition(KnowledgeVariant, organization_id))
         .scalar_subquery()
     )
     row = (await session.execute(select(total.label("total"), *holding))).one()
@@ -277,7 +277,7 @@ async def facts_matches(
     stmt = (
         select(KnowledgeArticle.id)
         .where(
-            KnowledgeArticle.organization_id == organization_id,
+            tenant_condition(KnowledgeArticle, organization_id),
             KnowledgeArticle.status == "published",
             or_(*facts),
             *_scope(marketplace, channel_id),
@@ -295,7 +295,7 @@ async def articles_by_ids(
         return []
     rows = await session.execute(
         select(KnowledgeArticle).where(
-            KnowledgeArticle.organization_id == organization_id, KnowledgeArticle.id.in_(ids)
+            tenant_condition(KnowledgeArticle, organization_id), KnowledgeArticle.id.in_(ids)
         )
     )
     return list(rows.scalars())
@@ -307,7 +307,7 @@ async def templates_for(
     rows = await session.execute(
         select(Template)
         .where(
-            Template.organization_id == organization_id,
+            tenant_condition(Template, organization_id),
             Template.is_active.is_(True),
             Template.language.in_(languages),
         )
@@ -342,7 +342,7 @@ async def count_event(
         counter = COUNTERS[kind]
         await session.execute(
             update(KnowledgeArticle)
-            .where(KnowledgeArticle.organization_id == organization_id, KnowledgeArticle.id.in_(article_ids))
+            .where(tenant_condition(KnowledgeArticle, organization_id), KnowledgeArticle.id.in_(article_ids))
             .values({counter.key: counter + 1})
             .execution_options(synchronize_session=False)
         )
@@ -356,7 +356,7 @@ async def deflection(
         row.kind: int(row.n)
         for row in await session.execute(
             select(KnowledgeEvent.kind, func.count().label("n"))
-            .where(KnowledgeEvent.organization_id == organization_id, KnowledgeEvent.created_at >= since)
+            .where(tenant_condition(KnowledgeEvent, organization_id), KnowledgeEvent.created_at >= since)
             .group_by(KnowledgeEvent.kind)
         )
     }
@@ -368,7 +368,7 @@ async def deflection(
             KnowledgeEvent.article_id, views.label("views"), answered.label("answered"), questions.label("questions")
         )
         .where(
-            KnowledgeEvent.organization_id == organization_id,
+            tenant_condition(KnowledgeEvent, organization_id),
             KnowledgeEvent.created_at >= since,
             KnowledgeEvent.article_id.is_not(None),
             KnowledgeEvent.kind.in_(("view", "answered", "question_sent")),
@@ -427,7 +427,7 @@ async def recent_buyer_text(
     rows = await session.execute(
         select(func.left(Message.body, 2000))
         .where(
-            Message.organization_id == organization_id,
+            tenant_condition(Message, organization_id),
             Message.conversation_id == conversation_id,
             Message.direction == "inbound",
         )
@@ -440,7 +440,7 @@ async def recent_buyer_text(
 async def order_skus(session: AsyncSession, organization_id: uuid.UUID, order_id: uuid.UUID) -> list[str]:
     rows = await session.execute(
         select(OrderItem.sku).where(
-            OrderItem.organization_id == organization_id, OrderItem.order_id == order_id, OrderItem.sku.is_not(None)
+            tenant_condition(OrderItem, organization_id), OrderItem.order_id == order_id, OrderItem.sku.is_not(None)
         )
     )
     return [s for s in rows.scalars() if s]
@@ -465,7 +465,7 @@ async def buyer_questions(
     first_sku = (
         select(OrderItem.sku)
         .where(
-            OrderItem.organization_id == organization_id,
+            tenant_condition(OrderItem, organization_id),
             OrderItem.order_id == Conversation.order_id,
             OrderItem.sku.is_not(None),
         )
@@ -486,10 +486,10 @@ async def buyer_questions(
         )
         .join(
             Conversation,
-            and_(Conversation.id == Message.conversation_id, Conversation.organization_id == organization_id),
+            and_(Conversation.id == Message.conversation_id, tenant_condition(Conversation, organization_id)),
         )
         .where(
-            Message.organization_id == organization_id,
+            tenant_condition(Message, organization_id),
             Message.direction == "inbound",
             Message.author_kind == "buyer",
             Message.no_response_needed.is_(False),
@@ -507,7 +507,7 @@ async def buyer_questions(
         stmt = stmt.where(
             select(OrderItem.id)
             .where(
-                OrderItem.organization_id == organization_id,
+                tenant_condition(OrderItem, organization_id),
                 OrderItem.order_id == Conversation.order_id,
                 OrderItem.sku == sku,
             )

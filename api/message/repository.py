@@ -10,14 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.kit import changefeed
 from api.kit.errors import NotFound
-from api.kit.scoped import Tenant, readable
+from api.kit.scoped import Tenant, readable, tenant_condition
 from api.models import Message, SlaClock
 
 
 async def get(
     session: AsyncSession, organization_id: uuid.UUID, message_id: uuid.UUID, *, lock: bool = False
 ) -> Message:
-    stmt = select(Message).where(Message.id == message_id, Message.organization_id == organization_id)
+    stmt = select(Message).where(Message.id == message_id, tenant_condition(Message, organization_id))
     if lock:
         stmt = stmt.with_for_update()
     message = (await session.execute(stmt)).scalar_one_or_none()
@@ -94,7 +94,7 @@ async def for_conversation(
     before: tuple[Any, uuid.UUID] | None = None,
 ) -> list[Message]:
     """The latest `limit` messages (older than `before`), returned oldest first."""
-    stmt = select(Message).where(Message.organization_id == organization_id, Message.conversation_id == conversation_id)
+    stmt = select(Message).where(tenant_condition(Message, organization_id), Message.conversation_id == conversation_id)
     if before:
         stmt = stmt.where(tuple_(Message.sent_at, Message.id) < tuple_(before[0], before[1]))
     stmt = stmt.order_by(Message.sent_at.desc(), Message.id.desc()).limit(limit)
@@ -113,7 +113,7 @@ async def page(
     limit: int,
 ) -> list[Message]:
     """Messages oldest first (FIFO for ERPs collecting queued replies)."""
-    conditions = [Message.organization_id == organization_id]
+    conditions = [tenant_condition(Message, organization_id)]
     if direction:
         conditions.append(Message.direction == direction)
     if delivery_status:
@@ -139,7 +139,7 @@ async def changed_since(
 ) -> tuple[list[Message], tuple[int, uuid.UUID]]:
     """The organization's messages in change order after `after` (see api/kit/changefeed.py). Only
     filters on what never changes, so a message cannot leave the feed by changing."""
-    conditions = [Message.organization_id == organization_id]
+    conditions = [tenant_condition(Message, organization_id)]
     if direction:
         conditions.append(Message.direction == direction)
     if channel_id:
@@ -154,7 +154,7 @@ async def failed_replies(
     result = await session.execute(
         select(Message)
         .where(
-            Message.organization_id == organization_id,
+            tenant_condition(Message, organization_id),
             Message.conversation_id == conversation_id,
             Message.direction == "outbound",
             Message.delivery_status == "failed",
@@ -219,7 +219,7 @@ async def outbound_by_mail_ids(
     rows = await session.execute(
         select(Message)
         .where(
-            Message.organization_id == organization_id,
+            tenant_condition(Message, organization_id),
             Message.channel_id == channel_id,
             Message.direction == "outbound",
             Message.external_id.in_(mail_ids),
@@ -235,7 +235,7 @@ async def accepted_replies(session: AsyncSession, organization_id: uuid.UUID, li
     rows = await session.execute(
         select(Message)
         .where(
-            Message.organization_id == organization_id,
+            tenant_condition(Message, organization_id),
             Message.direction == "outbound",
             Message.delivery_status == "accepted",
             due <= func.now(),
@@ -255,7 +255,7 @@ async def latest_buyer_body(
         await session.execute(
             select(Message.body)
             .where(
-                Message.organization_id == organization_id,
+                tenant_condition(Message, organization_id),
                 Message.conversation_id == conversation_id,
                 Message.direction == "inbound",
                 Message.author_kind == "buyer",
@@ -280,7 +280,7 @@ async def newer_than(
     q = (
         select(Message)
         .where(
-            Message.organization_id == organization_id,
+            tenant_condition(Message, organization_id),
             Message.conversation_id == conversation_id,
             tuple_(Message.created_at, Message.id) > tuple_(seen.created_at, seen.id),
             Message.author_kind != "auto",

@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.kit.errors import NotFound
-from api.kit.scoped import Tenant, get_scoped, readable, readable_columns, scoped_delete
+from api.kit.scoped import Tenant, get_scoped, readable, readable_columns, scoped_delete, tenant_condition
 from api.models import (
     Conversation,
     Message,
@@ -71,7 +71,7 @@ async def lines_of_users(
         return []
     q = select(Shift).where(Shift.user_id.in_(ids))
     if organization_id is not None:
-        q = q.where(Shift.organization_id == organization_id)
+        q = q.where(tenant_condition(Shift, organization_id))
     return [line(r) for r in (await session.execute(q)).scalars()]
 
 
@@ -106,7 +106,7 @@ async def inbound_per_hour(
         select(dow, hour, func.count())
         .where(
             and_(
-                Message.organization_id == organization_id,
+                tenant_condition(Message, organization_id),
                 Message.direction == "inbound",
                 Message.created_at >= since,
             )
