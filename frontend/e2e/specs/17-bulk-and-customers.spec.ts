@@ -41,7 +41,10 @@ test('one buyer across eBay and Shopee: one profile with both conversations and 
   test.setTimeout(120_000);
   await page.getByTestId('nav-customers').click();
   await page.getByTestId('customer-search').fill('emily.chen88@example.com');
-  await page.getByTestId('customer-item').first().click();
+  // The list keeps showing the previous results while the search runs: click once the match is listed.
+  const match = page.getByTestId('customer-item').first();
+  await expect(match).toContainText('emily.chen88', { timeout: 30_000 });
+  await match.click();
   const profile = page.getByTestId('customer-profile');
   // eBay names buyers by their user name: the first sighting names the profile.
   await expect(profile).toContainText('emily.chen88');
