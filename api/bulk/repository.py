@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.conversation.views import VIEWS, ConversationFilters
+from api.conversation.views import ConversationFilters
+from api.conversation.views_repository import VIEWS, predicates
 from api.kit.errors import NotFound
 from api.kit.scoped import readable, readable_columns
 from api.models import BulkJob, BulkJobItem, Case, Conversation, OutboxEvent
@@ -20,7 +21,7 @@ async def conversation_ids_matching(
     """The conversations a filter matches now, in inbox order, at most `limit`."""
     stmt = (
         readable_columns(Conversation, organization_id, Conversation.id)
-        .where(VIEWS[view], *filters.predicates())
+        .where(VIEWS[view], *predicates(filters))
         .order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
         .limit(limit)
     )

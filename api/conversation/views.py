@@ -8,13 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
 
-from api.conversation import views_repository
-
-# Re-exported for the modules that choose conversations by view (bulk actions, exports, overflow
-# notices): the conditions themselves live in the repository.
-VIEWS = views_repository.VIEWS
 # Counts stop at this many per view (the inbox shows "10,000+"): exact counts over a million rows
 # cost a full scan per request, capped ones are index-only scans.
 COUNT_CAP = 10_000
@@ -34,7 +28,3 @@ class ConversationFilters:
     customer_id: uuid.UUID | None = None
     sla_state: str | None = None
     q: str | None = None
-
-    def predicates(self, *, with_search: bool = True) -> list[Any]:
-        """The filters as SQL conditions on Conversation (built by the repository)."""
-        return views_repository.predicates(self, with_search=with_search)

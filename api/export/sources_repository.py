@@ -15,7 +15,8 @@ from typing import Any, TypeAlias
 from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import aliased
 
-from api.conversation.views import VIEWS, ConversationFilters
+from api.conversation.views import ConversationFilters
+from api.conversation.views_repository import VIEWS, predicates
 from api.kit.scoped import readable_columns, tenant_condition
 from api.models import AuditEntry, Case, Conversation, Customer, Message, MetricRollup, User
 from api.ops import audit_repository
@@ -51,7 +52,7 @@ def _between(column: Any, start: datetime | None, end: datetime | None) -> list[
 
 def _view_predicates(chosen: ConversationFilter) -> list[ColumnElement[bool]]:
     view, filters = chosen
-    return [VIEWS[view], *filters.predicates()]
+    return [VIEWS[view], *predicates(filters)]
 
 
 def _conversation_predicates(organization_id: uuid.UUID, chosen: ConversationFilter) -> list[ColumnElement[bool]]:

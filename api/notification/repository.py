@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth.principal import Principal
-from api.conversation.views import VIEWS
+from api.conversation.views_repository import VIEWS
 from api.kit.scoped import get_scoped, readable, readable_columns, scoped_update
 from api.models import Conversation, Notification, Organization, OverflowAlert, OverflowSettings, User
 
