@@ -13,8 +13,11 @@ test('j/k move through the list, Enter opens, / focuses search', async ({ inbox:
       }),
     );
   }
-  const newest = pushed[2]!.conversation_id;
-  await expect(row(page, newest)).toBeVisible({ timeout: 20_000 });
+  // Every pushed conversation must be listed before the order is read: a row arriving
+  // later over the live feed would shift the list under the cursor.
+  for (const p of pushed) {
+    await expect(row(page, p.conversation_id)).toBeVisible({ timeout: 20_000 });
+  }
 
   await page.keyboard.press('/');
   await expect(page.getByTestId('search')).toBeFocused();
