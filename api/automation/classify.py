@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Protocol
 
 from api.automation.risk import Risk, detect_risks
@@ -866,9 +867,12 @@ _NEVER_NO_RESPONSE = ("spam_likely", "walmart_customer_care", "platform_notice")
 _THREATS = ("bbb", "attorney_general", "legal", "dispute", "negative_review")
 
 
-def _score(text: str, item: ClassificationInput) -> dict[str, list[tuple[str, int]]]:
-    """Per category, the evidence that counted and its weight."""
-    evidence: dict[str, list[tuple[str, int]]] = {}
+@lru_cache(maxsize=512)
+def _keyword_hits(text: str) -> tuple[tuple[str, str, int], ...]:
+    """(category, keyword, weight) for each keyword the text shows, in the order of FEATURES.
+
+    Cached: ingest classifies a message once per order status that matters, on the same words."""
+    hits: list[tuple[str, str, int]] = []
     for category, weight, pattern in FEATURES:
         # Each distinct keyword counts, at most twice per feature group: two cues beat one, but a
         # long message cannot pile up a score from one group's synonyms.
@@ -877,9 +881,22 @@ def _score(text: str, item: ClassificationInput) -> dict[str, list[tuple[str, in
             word = match.group(0).strip()
             if word not in seen:
                 seen.append(word)
-                evidence.setdefault(category, []).append((f"'{word}'", weight))
+                hits.append((category, f"'{word}'", weight))
             if len(seen) == 2:
                 break
+    return tuple(hits)
+
+
+@lru_cache(maxsize=512)
+def _risks(text: str) -> tuple[Risk, ...]:
+    return tuple(detect_risks(text))
+
+
+def _score(text: str, item: ClassificationInput) -> dict[str, list[tuple[str, int]]]:
+    """Per category, the evidence that counted and its weight."""
+    evidence: dict[str, list[tuple[str, int]]] = {}
+    for category, word, weight in _keyword_hits(text):
+        evidence.setdefault(category, []).append((word, weight))
     if "walmart" not in text and "沃尔玛" not in text and item.marketplace not in ("walmart", "api", "email"):
         evidence.pop("walmart_customer_care", None)
     # A product question from someone without the product is asked before buying.
@@ -923,7 +940,7 @@ class RuleClassifier:
     def classify(self, item: ClassificationInput) -> Classification:
         words = buyer_words(item.body)
         text = normalise(f"{item.subject}\n{words}")
-        risks = detect_risks(f"{item.subject}\n{words}")
+        risks = list(_risks(f"{item.subject}\n{words}"))
         labels = set(item.labels & set(MARKETPLACE_LABELS))
         for risk in risks:
             labels.update(risk.labels)
