@@ -19,6 +19,8 @@ UserKind = Literal[
     "sla_policy",
     "case_settings",
     "builtin",
+    "team",
+    "default_calendar",
 ]
 
 
@@ -26,7 +28,8 @@ class UsedBy(ResponseModel):
     kind: UserKind = Field(
         description="`conversations` (a store's), `open_clocks` (running SLA clocks under a policy), "
         "`automation_rule`, `assignment_rule`, `sla_policy`, `case_settings` (the after-sales "
-        "follow-up template), `builtin` (a built-in policy)"
+        "follow-up template), `builtin` (a built-in policy), `team` (a team's business hours), "
+        "`default_calendar` (the organization's default business hours)"
     )
     id: str | None = Field(None, description="The user's id when it is one thing (a rule, a policy)")
     name: str = Field(description="What the user is called, or what is counted")

@@ -194,6 +194,37 @@ async def update_calendar(
     return CalendarRead.model_validate(await calendars.update(calendar, data))
 
 
+async def _calendar_usage(session: SessionDep, calendar: BusinessCalendar) -> Usage:
+    policies, teams = await repository.calendar_users(session, calendar.organization_id, calendar.id)
+    found = [UsedBy(kind="sla_policy", id=str(i), name=name) for i, name in policies]
+    found += [UsedBy(kind="team", id=str(i), name=name) for i, name in teams]
+    if calendar.is_default:
+        found.append(UsedBy(kind="default_calendar", name="the default calendar"))
+    # Deleting a calendar in use would silently move those clocks to other hours (or to 24/7).
+    hint = "Give those policies and teams another calendar first, and make another calendar the default."
+    return usage(found, hint)
+
+
+@router.get("/v1/sla/calendars/{calendar_id}/usage", response_model=Usage, responses=problem_responses(404))
+async def calendar_usage(calendar_id: uuid.UUID, session: SessionDep, principal: SettingsReader) -> Usage:
+    """What uses the calendar: SLA policies and teams counting business time on it, or it is the
+    organization's default."""
+    return await _calendar_usage(session, await OrderedRules(CALENDARS, session, principal).get(calendar_id))
+
+
+@router.delete(
+    "/v1/sla/calendars/{calendar_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(404, 409)
+)
+async def delete_calendar(calendar_id: uuid.UUID, session: SessionDep, principal: SettingsWriter) -> None:
+    """Delete a calendar nothing uses (audited). Running clocks keep the hours they started with
+    (their snapshot). A calendar an SLA policy or a team uses, or the default: 409 problem+json with
+    `used_by`."""
+    calendars = OrderedRules(CALENDARS, session, principal)
+    calendar = await calendars.get(calendar_id)
+    found = await _calendar_usage(session, calendar)
+    await calendars.delete(calendar, "The calendar", found, {"name": calendar.name})
+
+
 WINDOWS = (7, 14, 30, 60, 90)
 
 

@@ -274,6 +274,23 @@ async def running_clocks(session: AsyncSession, organization_id: uuid.UUID, poli
     return int((await session.execute(stmt)).scalar_one())
 
 
+async def calendar_users(
+    session: AsyncSession, organization_id: uuid.UUID, calendar_id: uuid.UUID
+) -> tuple[list[tuple[uuid.UUID, str]], list[tuple[uuid.UUID, str]]]:
+    """(id, name) of the SLA policies and of the teams whose hours are this calendar."""
+    policies = await session.execute(
+        select(SlaPolicy.id, SlaPolicy.name)
+        .where(tenant_condition(SlaPolicy, organization_id), SlaPolicy.calendar_id == calendar_id)
+        .order_by(SlaPolicy.name)
+    )
+    teams = await session.execute(
+        select(Team.id, Team.name)
+        .where(tenant_condition(Team, organization_id), Team.calendar_id == calendar_id)
+        .order_by(Team.name)
+    )
+    return [(r.id, r.name) for r in policies], [(r.id, r.name) for r in teams]
+
+
 async def keep_one_default(calendars: Scoped[BusinessCalendar], calendar: BusinessCalendar) -> None:
     """A calendar written as the default takes that place from the organization's other calendars."""
     if calendar.is_default:

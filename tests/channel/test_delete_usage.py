@@ -136,3 +136,56 @@ async def test_policies_with_running_clocks_or_built_in_are_refused(tenant, othe
     assert (await tenant.admin.delete(f"/v1/sla/policies/{spare['id']}")).status_code == 204
     assert spare["id"] not in [p["id"] for p in (await tenant.admin.get("/v1/sla/policies")).json()]
     assert "sla_policy.deleted" in await audited(sessionmaker, spare["id"])
+
+
+async def test_calendars_in_use_or_default_are_refused_until_let_go(tenant, other_tenant, sessionmaker):
+    async def calendar(name: str, **fields: Any) -> dict[str, Any]:
+        body = {"name": name, "time_zone": "Asia/Shanghai", "intervals": {"mon": ["09:00-18:00"]}, **fields}
+        r = await tenant.admin.post("/v1/sla/calendars", json=body)
+        assert r.status_code == 201, r.text
+        return dict(r.json())
+
+    office = await calendar("Shanghai office", is_default=True)
+    night = await calendar("Night desk")
+    r = await tenant.admin.post(
+        "/v1/sla/policies",
+        json={"name": "Office hours", "position": 50, "first_response_seconds": 7200, "calendar_id": night["id"]},
+    )
+    assert r.status_code == 201, r.text
+    policy = r.json()
+    team = (await tenant.admin.post("/v1/teams", json={"name": "Night team"})).json()
+    r = await tenant.admin.patch(f"/v1/teams/{team['id']}", json={"calendar_id": night["id"]})
+    assert r.status_code == 200, r.text
+
+    used = (await tenant.admin.get(f"/v1/sla/calendars/{night['id']}/usage")).json()
+    assert used["deletable"] is False
+    assert used["used_by"] == [
+        {"kind": "sla_policy", "id": policy["id"], "name": "Office hours", "count": 1},
+        {"kind": "team", "id": team["id"], "name": "Night team", "count": 1},
+    ]
+    r = await tenant.admin.delete(f"/v1/sla/calendars/{night['id']}")
+    assert r.status_code == 409 and r.headers["content-type"].startswith("application/problem+json")
+    assert r.json()["used_by"] == used["used_by"] and "another calendar" in r.json()["hint"]
+
+    # The default calendar is what internal clocks fall back on: it goes only once another is the default.
+    r = await tenant.admin.delete(f"/v1/sla/calendars/{office['id']}")
+    assert r.status_code == 409 and r.json()["used_by"][0]["kind"] == "default_calendar"
+
+    # Another organization cannot see or delete it; an agent may not.
+    assert (await other_tenant.admin.get(f"/v1/sla/calendars/{night['id']}/usage")).status_code == 404
+    assert (await other_tenant.admin.delete(f"/v1/sla/calendars/{night['id']}")).status_code == 404
+    assert (await tenant.agent.delete(f"/v1/sla/calendars/{night['id']}")).status_code == 403
+
+    # Let go: the policy and the team take other hours, another calendar becomes the default.
+    await tenant.admin.patch(f"/v1/sla/policies/{policy['id']}", json={"calendar_id": office["id"]})
+    await tenant.admin.patch(f"/v1/teams/{team['id']}", json={"calendar_id": None})
+    assert (await tenant.admin.get(f"/v1/sla/calendars/{night['id']}/usage")).json()["deletable"] is True
+    assert (await tenant.admin.delete(f"/v1/sla/calendars/{night['id']}")).status_code == 204
+    assert (await tenant.admin.delete(f"/v1/sla/calendars/{night['id']}")).status_code == 404
+    assert "calendar.deleted" in await audited(sessionmaker, night["id"])
+
+    await tenant.admin.patch(f"/v1/sla/policies/{policy['id']}", json={"calendar_id": None})
+    r = await tenant.admin.patch(f"/v1/sla/calendars/{office['id']}", json={"is_default": False})
+    assert r.status_code == 200, r.text
+    assert (await tenant.admin.delete(f"/v1/sla/calendars/{office['id']}")).status_code == 204
+    assert (await tenant.admin.get("/v1/sla/calendars")).json() == []

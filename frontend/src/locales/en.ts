@@ -1727,12 +1727,14 @@ export const en = {
       template: 'No rule or setting uses this template. Messages already sent with it keep their text. This cannot be undone.',
       rule: 'Deleting the rule also removes its entries in the auto-reply log. To keep them, deactivate the rule instead. This cannot be undone.',
       policy: 'No clock runs under this policy. Finished clocks keep their targets. This cannot be undone.',
+      calendar: 'No policy or team counts business time on this calendar. Running clocks keep the hours they started with. This cannot be undone.',
     },
     instead: {
       channel: 'Disable the store instead: its conversations stay and syncing stops. Or remove it from those rules and policies first.',
       template: 'Switch those rules and settings to another template first, or deactivate this template.',
       rule: 'Deactivate the rule instead.',
       policy: 'Deactivate the policy instead: running clocks finish under it and no new one starts.',
+      calendar: 'Give those policies and teams another calendar first, and make another calendar the default.',
     },
     kind: {
       conversations_one: '{{count}} conversation',
@@ -1744,6 +1746,8 @@ export const en = {
       sla_policy: 'SLA policy “{{name}}”',
       case_settings: 'The after-sales follow-up setting',
       builtin: 'It is a built-in policy (a marketplace’s own rule)',
+      team: 'Team “{{name}}”',
+      default_calendar: 'It is the default calendar (internal clocks fall back on it)',
     },
   },
   people: {

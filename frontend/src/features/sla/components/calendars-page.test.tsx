@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { cleanup, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { mockApi, resetApi } from '@/test/api';
 import { directory, renderApp } from '@/test/render';
 import { CalendarsPage } from './calendars-page';
@@ -48,5 +48,39 @@ describe('calendars page', () => {
     await renderApp(<CalendarsPage canEdit={false} />);
     await screen.findByTestId('calendar-row');
     expect(screen.queryByRole('button', { name: 'Edit' })).toBeNull();
+  });
+
+  it('deletes a calendar nothing uses, and lists the policy and team that keep another one', async () => {
+    const api = mockApi({
+      ...directory,
+      'GET /v1/sla/calendars': [calendar('c1', 'Office hours', { is_default: true }), calendar('c2', 'Weekend desk')],
+      'GET /v1/sla/calendars/c1/usage': {
+        used_by: [
+          { kind: 'sla_policy', id: 'p1', name: 'Office SLA', count: 1 },
+          { kind: 'team', id: 't1', name: 'Night team', count: 1 },
+          { kind: 'default_calendar', id: null, name: 'the default calendar', count: 1 },
+        ],
+        deletable: false,
+        hint: 'Give those policies and teams another calendar first.',
+      },
+      'GET /v1/sla/calendars/c2/usage': { used_by: [], deletable: true, hint: null },
+      'DELETE /v1/sla/calendars/:id': null,
+    });
+    await renderApp(<CalendarsPage canEdit />);
+    const rows = await screen.findAllByTestId('calendar-row');
+    await userEvent.click(within(rows[0]!).getByTestId('delete-calendar'));
+    const users = await screen.findAllByTestId('confirm-delete-user');
+    expect(users.map((u) => u.textContent)).toEqual([
+      'SLA policy “Office SLA”',
+      'Team “Night team”',
+      'It is the default calendar (internal clocks fall back on it)',
+    ]);
+    expect(screen.getByTestId('confirm-delete-button')).toBeDisabled();
+    await userEvent.click(screen.getByRole('button', { name: 'Cancel' }));
+
+    await userEvent.click(within(rows[1]!).getByTestId('delete-calendar'));
+    expect(await screen.findByTestId('confirm-delete-free')).toHaveTextContent('Running clocks keep the hours they started with');
+    await userEvent.click(screen.getByTestId('confirm-delete-button'));
+    await vi.waitFor(() => expect(api.calls.some((c) => c.method === 'DELETE' && c.path === '/v1/sla/calendars/c2')).toBe(true));
   });
 });

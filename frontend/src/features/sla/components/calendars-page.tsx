@@ -2,6 +2,7 @@ import { useMemo, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorNotice, Spinner } from '@/components/feedback';
 import { OrderedRulesTable } from '@/components/ordered-rules-table';
+import { queryKeys } from '@/lib/query-keys';
 import { ChipsInput, Dialog, Field, FormProblem, Toggle } from '@/components/form';
 import { errorsAt, fieldErrorsOf } from '@/lib/field-errors';
 import { useCalendars, useSaveCalendar, type Calendar, type CalendarCreate } from '../api/sla';
@@ -36,6 +37,7 @@ export function CalendarsPage({ canEdit }: { canEdit: boolean }) {
           canEdit={canEdit}
           rowTestId="calendar-row"
           onEdit={setEditing}
+          deletion={{ kind: 'calendar', invalidate: queryKeys.sla.calendars, testId: 'delete-calendar' }}
           columns={[
             {
               header: t('settings.name'),
