@@ -155,7 +155,7 @@ async def get_webhook_delivery(
     """One delivery with its payload and every attempt: request and response excerpts (2 KB each),
     status, duration and error."""
     delivery = await repository.get_delivery(session, principal.organization_id, endpoint_id, delivery_id)
-    attempts = await repository.attempts_of(session, delivery.id)
+    attempts = await repository.attempts_of(session, principal.organization_id, delivery.id)
     return WebhookDeliveryDetail.model_validate(
         {
             **WebhookDeliveryRead.model_validate(delivery).model_dump(),

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.kit.errors import NotFound
 from api.kit.pagination import CursorScope
-from api.kit.scoped import readable, readable_columns
+from api.kit.scoped import readable, readable_columns, scoped_update
 from api.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 
@@ -84,9 +84,11 @@ async def list_deliveries(
     return rows[:limit], next_cursor
 
 
-async def attempts_of(session: AsyncSession, delivery_id: uuid.UUID, limit: int = 50) -> list[WebhookAttempt]:
+async def attempts_of(
+    session: AsyncSession, organization_id: uuid.UUID, delivery_id: uuid.UUID, limit: int = 50
+) -> list[WebhookAttempt]:
     rows = await session.execute(
-        select(WebhookAttempt)
+        readable(WebhookAttempt, organization_id)
         .where(WebhookAttempt.delivery_id == delivery_id)
         .order_by(WebhookAttempt.attempted_at.desc(), WebhookAttempt.id.desc())
         .limit(limit)
@@ -94,20 +96,22 @@ async def attempts_of(session: AsyncSession, delivery_id: uuid.UUID, limit: int 
     return list(rows.scalars())
 
 
-async def fail_pending(session: AsyncSession, endpoint_id: uuid.UUID, reason: str) -> int:
+async def fail_pending(session: AsyncSession, organization_id: uuid.UUID, endpoint_id: uuid.UUID, reason: str) -> int:
     result = await session.execute(
-        update(WebhookDelivery)
+        scoped_update(WebhookDelivery, organization_id)
         .where(WebhookDelivery.endpoint_id == endpoint_id, WebhookDelivery.status == "pending")
         .values(status="failed", next_attempt_at=None, last_error=reason[:2000])
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-async def requeue(session: AsyncSession, delivery_ids: list[uuid.UUID], now: datetime) -> int:
+async def requeue(
+    session: AsyncSession, organization_id: uuid.UUID, delivery_ids: list[uuid.UUID], now: datetime
+) -> int:
     if not delivery_ids:
         return 0
     result = await session.execute(
-        update(WebhookDelivery)
+        scoped_update(WebhookDelivery, organization_id)
         .where(WebhookDelivery.id.in_(delivery_ids))
         .values(status="pending", attempts=0, next_attempt_at=now)
     )

@@ -158,7 +158,7 @@ async def disable(
     endpoint.is_active = False
     endpoint.disabled_at = now
     endpoint.disabled_reason = reason[:200]
-    await repository.fail_pending(session, endpoint.id, f"endpoint disabled: {reason}")
+    await repository.fail_pending(session, endpoint.organization_id, endpoint.id, f"endpoint disabled: {reason}")
     audit.record(
         session,
         actor,
@@ -211,7 +211,7 @@ async def replay_delivery(
     endpoint = await repository.get_endpoint(session, principal.organization_id, endpoint_id)
     delivery = await repository.get_delivery(session, principal.organization_id, endpoint_id, delivery_id)
     _require_active(endpoint)
-    await repository.requeue(session, [delivery.id], utc_now())
+    await repository.requeue(session, principal.organization_id, [delivery.id], utc_now())
     await session.refresh(delivery)
     audit.record(session, principal, principal.organization_id, "webhook.replayed", "webhook_delivery", delivery.id)
     return delivery
@@ -245,7 +245,7 @@ async def replay_range(
     }
     redo = {"failed"} if body.status == "failed" else {"failed", "succeeded"}
     requeue_ids = [delivery_id for delivery_id, status in existing.values() if status in redo]
-    requeued = await repository.requeue(session, requeue_ids, now)
+    requeued = await repository.requeue(session, principal.organization_id, requeue_ids, now)
     new_rows = [
         delivery_row(endpoint.id, _Event(row.id, endpoint.organization_id, row.event_type, row.payload), now)
         for row in found
