@@ -58,6 +58,7 @@ test-frontend: $(STAMP) $(FRONTEND_STAMP)
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy api workers sandbox hourglass
 	$(VENV)/bin/lint-imports
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import any_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.kit.errors import NotFound
@@ -117,7 +117,7 @@ async def page(
     if filters.conversation_id:
         stmt = stmt.where(
             (Case.conversation_id == filters.conversation_id)
-            | Case.linked_conversation_ids.any(filters.conversation_id)  # type: ignore[arg-type]
+            | (any_(Case.linked_conversation_ids) == filters.conversation_id)
         )
     if filters.customer_id:
         stmt = stmt.where(Case.customer_id == filters.customer_id)

@@ -107,7 +107,6 @@ class ClockRead(ResponseModel):
     reason_detail: ClockReasonDetail = Field(description="The same reason as data, for wording it in any language")
 
 
-
 class ConversationPage(ResponseModel):
     items: list[ConversationRead]
     next_cursor: str | None

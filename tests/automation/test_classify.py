@@ -44,8 +44,11 @@ def item(body: str, **kw) -> ClassificationInput:
         ("The mug arrived cracked", True, "damaged"),
         ("I'd like to return it for a refund, too small", True, "return_refund"),
         ("Worst seller ever, nobody answers my messages", True, "complaint"),
-        ("Hello Seller, this is Walmart Customer Care writing on behalf of the customer.", True,
-         "walmart_customer_care"),
+        (
+            "Hello Seller, this is Walmart Customer Care writing on behalf of the customer.",
+            True,
+            "walmart_customer_care",
+        ),
         ("This is an automated message. Do not reply. Your listing was suppressed.", False, "platform_notice"),
         ("Boost your ranking! SEO backlinks cheap, whatsapp me", False, "spam_likely"),
         ("Thanks, got it, everything is fine!", True, "no_response_needed"),

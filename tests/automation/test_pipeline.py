@@ -123,9 +123,7 @@ async def test_return_request_is_categorised_prioritised_and_routed_to_superviso
         await s.execute(update(User).values(status="online"))
     channel = await make_channel(tenant.api, marketplace="amazon")
     zh = await push(tenant.api, channel["id"], body="你好，我想退货，尺码不合适", order_id="111-0000001-0000001")
-    en = await push(
-        tenant.api, channel["id"], body="I want a refund, it doesn't fit", order_id="111-0000001-0000002"
-    )
+    en = await push(tenant.api, channel["id"], body="I want a refund, it doesn't fit", order_id="111-0000001-0000002")
     await drain(sessionmaker)
     for m in (zh, en):
         conv = (await tenant.api.get(f"/v1/conversations/{m['conversation_id']}")).json()

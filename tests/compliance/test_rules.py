@@ -677,9 +677,7 @@ def test_first_non_english_run_is_reported() -> None:
 def test_small_foreign_fragment_is_a_mixed_language_warning() -> None:
     text = "Hello John, thank you for your order, it has shipped today. 谢谢"
     vs = check_message(text, "walmart")
-    assert [(v.code, v.severity, text[v.start : v.end]) for v in vs] == [
-        ("mixed_language", "warning", "谢谢")
-    ]
+    assert [(v.code, v.severity, text[v.start : v.end]) for v in vs] == [("mixed_language", "warning", "谢谢")]
     assert not has_blocking(vs)
 
 
@@ -749,9 +747,7 @@ def test_no_language_rule_elsewhere(marketplace: str) -> None:
 
 
 def test_mixed_chinese_english_offsets() -> None:
-    text = (
-        "您好 John，请访问www.example.com购买，用优惠券 SAVE10，或致电555-123-4567，邮箱a@b.com。<b>谢谢</b>"
-    )
+    text = "您好 John，请访问www.example.com购买，用优惠券 SAVE10，或致电555-123-4567，邮箱a@b.com。<b>谢谢</b>"
     vs = check_message(text, "walmart")
     got = [(v.code, text[v.start : v.end]) for v in vs]
     assert got == [
