@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 from pathlib import Path
@@ -82,6 +83,12 @@ async def startup(ctx: dict[str, Any]) -> None:
     runner.add(translation_retry_loop(ctx["sessionmaker"], settings))
     # Marketplace sync: the poll scheduler, the push processor and reply delivery (state in Postgres).
     sync.start(runner, ctx)
+    # As in the API (api/main.py): what start-up built lives as long as the process, so it is frozen out
+    # of the collector's reach and full collections, which a timer batch's thousands of objects trigger,
+    # do not walk it again. Once per process, after a collection, so that nothing dead is frozen.
+    if gc.get_freeze_count() == 0:
+        gc.collect()
+        gc.freeze()
     runner.start()
     ctx["loops"] = runner
     if settings.worker_metrics_port:
