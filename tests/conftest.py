@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
@@ -24,6 +25,7 @@ from api.auth import service as auth_service
 from api.auth.principal import SCOPES
 from api.config import Settings, normalise_database_url
 from api.db import create_engine, create_sessionmaker
+from api.kit import crypto
 from api.main import create_app
 from api.models import Base
 from api.ops.migrations import upgrade
@@ -31,6 +33,42 @@ from hourglass.embedded import start_embedded_postgres, start_embedded_redis
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DATA_DIR = ROOT / ".hourglass-test"
+
+
+class MemoHasher:
+    """The real argon2 hasher, computing each distinct hash and each distinct verification once per test
+    process. Argon2 is slow on purpose (0.25 s per operation on CI's machine) and every tenant fixture
+    hashes two passwords and logs in twice, each login padded to two verifications: six operations,
+    about 1.5 s of a test's set-up, which was most of the suite's time. Results are argon2's own: a
+    password is hashed once (so two users with one password share a salt here, never in the product)
+    and a wrong password is still refused by a real verification. Processes the tests start (the API,
+    the worker, the demo) hash for real."""
+
+    def __init__(self, real: PasswordHasher) -> None:
+        self._real = real
+        self._hashes: dict[str, str] = {}
+        self._verified: dict[tuple[str, str], Exception | None] = {}
+
+    def hash(self, password: str) -> str:
+        if password not in self._hashes:
+            self._hashes[password] = self._real.hash(password)
+        return self._hashes[password]
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        key = (password_hash, password)
+        if key not in self._verified:
+            try:
+                self._real.verify(password_hash, password)
+                self._verified[key] = None
+            except Exception as exc:  # VerificationError, InvalidHashError: raised again on each call
+                self._verified[key] = exc
+        refused = self._verified[key]
+        if refused is not None:
+            raise type(refused)(*refused.args)
+        return True
+
+
+crypto._hasher = MemoHasher(crypto._hasher)  # type: ignore[assignment]
 
 
 def _server_urls() -> tuple[str, str]:
