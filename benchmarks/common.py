@@ -104,7 +104,7 @@ def free_port() -> int:
 class ApiProcess:
     """`hourglass serve` on a free loopback port against the given database."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, workers: int = 1) -> None:
         self.port = free_port()
         env = {
             **os.environ,
@@ -115,7 +115,9 @@ class ApiProcess:
             "HOURGLASS_OUTBOUND_ALLOWED": "127.0.0.0/8",  # the sandbox and receivers run on loopback
         }
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "hourglass", "serve", "--port", str(self.port)], cwd=ROOT, env=env
+            [sys.executable, "-m", "hourglass", "serve", "--port", str(self.port), "--workers", str(workers)],
+            cwd=ROOT,
+            env=env,
         )
         self.url = f"http://127.0.0.1:{self.port}"
 

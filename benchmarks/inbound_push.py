@@ -1,5 +1,6 @@
 """Inbound push: messages/s through POST /v1/channels/{id}/messages at 32 concurrent clients, beside raw
-asyncpg single-row INSERTs into the messages table at the same concurrency, in the same run."""
+asyncpg single-row INSERTs into the messages table at the same concurrency, in the same run: first with
+one API process, then with one per core (BENCH_API_WORKERS, default the machine's cores)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from benchmarks.common import ApiProcess, figure, fresh_database, save
 
 CONCURRENCY = int(__import__("os").environ.get("BENCH_CONCURRENCY", "32"))
 DURATION_S = float(__import__("os").environ.get("BENCH_DURATION_S", "10"))
+WORKERS = int(__import__("os").environ.get("BENCH_API_WORKERS", str(__import__("os").cpu_count() or 1)))
 
 
 async def _seed(url: str) -> tuple[str, str, uuid.UUID, uuid.UUID]:
@@ -36,7 +38,7 @@ async def _seed(url: str) -> tuple[str, str, uuid.UUID, uuid.UUID]:
     return key, str(channel_id), org_id, channel_id
 
 
-async def api_rate(api_url: str, key: str, channel_id: str) -> tuple[float, int]:
+async def api_rate(api_url: str, key: str, channel_id: str, prefix: str = "c") -> tuple[float, int]:
     done = 0
     errors = 0
     stop_at = time.monotonic() + DURATION_S
@@ -53,8 +55,8 @@ async def api_rate(api_url: str, key: str, channel_id: str) -> tuple[float, int]
                 r = await c.post(
                     f"/v1/channels/{channel_id}/messages",
                     json={
-                        "external_message_id": f"c{n}-{i}",
-                        "external_thread_id": f"t{n}-{i % 50}",
+                        "external_message_id": f"{prefix}{n}-{i}",
+                        "external_thread_id": f"{prefix}t{n}-{i % 50}",
                         "buyer": {"external_id": f"b{n}-{i % 50}", "name": "Bench Buyer"},
                         "subject": "Where is my order?",
                         "body": "Hello, when will my order ship? 请尽快发货，谢谢。",
@@ -105,21 +107,36 @@ async def raw_rate(url: str, org_id: uuid.UUID, channel_id: uuid.UUID) -> float:
 async def main() -> None:
     url = await fresh_database("hourglass_bench_push")
     key, channel_str, org_id, channel_id = await _seed(url)
-    api = ApiProcess(url.replace("postgresql://", "postgresql+asyncpg://"))
+    database = url.replace("postgresql://", "postgresql+asyncpg://")
+    api = ApiProcess(database)
     try:
         await api.wait_ready()
         ours, errors = await api_rate(api.url, key, channel_str)
     finally:
         api.stop()
+    # The same load on one API process per core (`hourglass serve --workers N`), as a deployment would
+    # run it: the figure above is one Python process, this one what the machine's cores give.
+    api = ApiProcess(database, workers=WORKERS)
+    try:
+        await api.wait_ready()
+        scaled, scaled_errors = await api_rate(api.url, key, channel_str, prefix="w")
+    finally:
+        api.stop()
     raw = await raw_rate(url, org_id, channel_id)
+    name = "POST /v1/channels/{id}/messages"
+    limit_name = "raw asyncpg single-row INSERT, same table"
     save(
         "inbound_push",
         [
-            figure(
-                "POST /v1/channels/{id}/messages", ours, "messages/s", raw, "raw asyncpg single-row INSERT, same table"
-            ),
+            figure(name, ours, "messages/s", raw, limit_name),
+            figure(f"{name}, {WORKERS} API processes", scaled, "messages/s", raw, limit_name),
         ],
-        {"concurrency": CONCURRENCY, "duration_s": DURATION_S, "api_workers": 1, "errors": errors},
+        {
+            "concurrency": CONCURRENCY,
+            "duration_s": DURATION_S,
+            "api_workers": [1, WORKERS],
+            "errors": errors + scaled_errors,
+        },
     )
 
 
