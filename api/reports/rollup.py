@@ -9,6 +9,7 @@ Their SQL is in api/reports/rollup_repository.py.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
@@ -45,7 +46,10 @@ async def recompute(session: Session, organization_id: uuid.UUID, hours: Iterabl
     replies = await rollup_repository.reply_facts(session, organization_id, wanted)
     clocks = await rollup_repository.clock_facts(session, organization_id, wanted)
     resolutions = await rollup_repository.resolution_facts(session, organization_id, wanted)
-    rows = facts.rows_of(replies, clocks, resolutions, await business_clock(session, organization_id), set(wanted))
+    business = await business_clock(session, organization_id)
+    # Pure and CPU-bound (an hour of a busy organization holds tens of thousands of facts): in a thread,
+    # so that the worker's event loop, which also fires SLA timers, gets its turn meanwhile.
+    rows = await asyncio.to_thread(facts.rows_of, replies, clocks, resolutions, business, set(wanted))
     await rollup_repository.replace_hours(session, organization_id, wanted, rows)
     zone = await repository.time_zone(session, organization_id)
     await refresh_days(session, organization_id, zone, {buckets.day_of(h, zone) for h in wanted})

@@ -12,6 +12,7 @@ and the list of organizations span every organization, and say so.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import Iterable
@@ -134,6 +135,13 @@ async def reply_facts(session: AsyncSession, organization_id: uuid.UUID, hours: 
 
 async def clock_facts(session: AsyncSession, organization_id: uuid.UUID, hours: list[datetime]) -> list[ClockFact]:
     """The marketplace clocks started, stopped or breached in these hours (sorted, not empty)."""
+    result = await session.execute(CLOCKS, _hours_params(organization_id, hours))
+    # The rows are all fetched; turning tens of thousands of them into facts is CPU work that would hold
+    # the worker's event loop (and its SLA timers) for seconds, so it runs in a thread.
+    return await asyncio.to_thread(_clock_facts, result)
+
+
+def _clock_facts(rows: Iterable[Any]) -> list[ClockFact]:
     return [
         ClockFact(
             r.kind,
@@ -146,7 +154,7 @@ async def clock_facts(session: AsyncSession, organization_id: uuid.UUID, hours: 
             r.stop_author_user_id,
             _where(r),
         )
-        for r in await session.execute(CLOCKS, _hours_params(organization_id, hours))
+        for r in rows
     ]
 
 
@@ -154,10 +162,12 @@ async def resolution_facts(
     session: AsyncSession, organization_id: uuid.UUID, hours: list[datetime]
 ) -> list[ResolutionFact]:
     """The resolutions of these hours (sorted, not empty)."""
-    return [
-        ResolutionFact(r.opened_at, r.resolved_at, bool(r.reopened), _where(r))
-        for r in await session.execute(RESOLUTIONS, _hours_params(organization_id, hours))
-    ]
+    result = await session.execute(RESOLUTIONS, _hours_params(organization_id, hours))
+    return await asyncio.to_thread(_resolution_facts, result)  # as clock_facts
+
+
+def _resolution_facts(rows: Iterable[Any]) -> list[ResolutionFact]:
+    return [ResolutionFact(r.opened_at, r.resolved_at, bool(r.reopened), _where(r)) for r in rows]
 
 
 async def default_calendar(session: AsyncSession, organization_id: uuid.UUID) -> BusinessCalendar | None:
