@@ -1,7 +1,7 @@
 /**
  * Amazon without IT: the mail relay with its guided form (Test connection names what failed), then
  * SP-API through Seller Central's consent page (the sandbox's, with Login with Amazon behind it);
- * and housekeeping: a template is deleted only after a confirmation that says what uses it.
+ * and housekeeping: a template or a calendar is deleted only after a confirmation that says what uses it.
  * Each dialog passes axe-core (no serious or critical violation).
  */
 import { expectNoSeriousA11yViolations } from '../support/a11y';
@@ -154,4 +154,35 @@ test.describe('at phone width (390 px)', () => {
     await page.getByTestId('confirm-delete-button').click();
     await expect(page.getByTestId('template-item').filter({ hasText: spare.name })).toHaveCount(0);
   });
+});
+
+test('a calendar an SLA policy counts on cannot be deleted; a spare one is, after the confirmation', async ({ inbox: page, api }) => {
+  const stamp = Date.now();
+  const hours = { time_zone: 'Asia/Shanghai', intervals: { mon: ['09:00-18:00'], tue: ['09:00-18:00'] } };
+  const used = await api.request<{ id: string; name: string }>('POST', '/v1/sla/calendars', { name: `Office ${stamp}`, ...hours });
+  const policy = await api.request<{ id: string; name: string }>('POST', '/v1/sla/policies', {
+    name: `Office SLA ${stamp}`,
+    position: 90,
+    is_active: false,
+    first_response_seconds: 7200,
+    calendar_id: used.id,
+  });
+  const spare = await api.request<{ id: string; name: string }>('POST', '/v1/sla/calendars', { name: `Spare ${stamp}`, ...hours });
+
+  await page.goto('/settings/calendars');
+  const row = (name: string) => page.getByTestId('calendar-row').filter({ hasText: name });
+  await row(used.name).getByTestId('delete-calendar').click();
+  const dialog = page.getByTestId('confirm-delete');
+  await expect(dialog.getByTestId('confirm-delete-user')).toHaveText(`SLA policy “${policy.name}”`);
+  await expect(dialog.getByTestId('confirm-delete-button')).toBeDisabled();
+  await expectNoSeriousA11yViolations(page, 'delete calendar: in use');
+  await page.keyboard.press('Escape');
+  await expect(dialog).toHaveCount(0);
+
+  await row(spare.name).getByTestId('delete-calendar').click();
+  await expect(dialog.getByTestId('confirm-delete-free')).toContainText('Running clocks keep the hours they started with');
+  await dialog.getByTestId('confirm-delete-button').click();
+  await expect(dialog).toHaveCount(0);
+  await expect(row(spare.name)).toHaveCount(0);
+  await expect(row(used.name)).toHaveCount(1);
 });
