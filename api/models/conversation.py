@@ -57,22 +57,39 @@ class Conversation(IdMixin, TenantMixin, TimestampMixin, Base):
         CheckConstraint(enum_check("priority", PRIORITIES), name="priority"),
         CheckConstraint(enum_check("category", CATEGORIES), name="category"),
         CheckConstraint(f"spam_reason IS NULL OR {enum_check('spam_reason', SPAM_REASONS)}", name="spam_reason"),
-        # One partial index per view, each in inbox order, so listing is an index range scan.
-        Index("ix_conv_view_all", "organization_id", *_INBOX_ORDER, postgresql_where=text("spam_reason IS NULL")),
+        # One partial index per view, each in inbox order, so listing is an index range scan and a capped
+        # count an index-only scan. Their predicates are the views' (snoozed conversations are in none but
+        # "snoozed"), so that no candidate row has to be read from the table to be checked.
+        Index(
+            "ix_conv_view_all",
+            "organization_id",
+            *_INBOX_ORDER,
+            postgresql_where=text("spam_reason IS NULL AND snoozed_at IS NULL"),
+        ),
         Index(
             "ix_conv_view_unread",
             "organization_id",
             *_INBOX_ORDER,
-            postgresql_where=text("unread AND spam_reason IS NULL"),
+            postgresql_where=text("unread AND spam_reason IS NULL AND snoozed_at IS NULL"),
         ),
         Index(
             "ix_conv_view_response_needed",
             "organization_id",
             *_INBOX_ORDER,
-            postgresql_where=text("waiting_since IS NOT NULL AND spam_reason IS NULL"),
+            postgresql_where=text("waiting_since IS NOT NULL AND spam_reason IS NULL AND snoozed_at IS NULL"),
         ),
-        Index("ix_conv_view_failed", "organization_id", *_INBOX_ORDER, postgresql_where=text("has_failed_delivery")),
-        Index("ix_conv_view_spam", "organization_id", *_INBOX_ORDER, postgresql_where=text("spam_reason IS NOT NULL")),
+        Index(
+            "ix_conv_view_failed",
+            "organization_id",
+            *_INBOX_ORDER,
+            postgresql_where=text("has_failed_delivery AND snoozed_at IS NULL"),
+        ),
+        Index(
+            "ix_conv_view_spam",
+            "organization_id",
+            *_INBOX_ORDER,
+            postgresql_where=text("spam_reason IS NOT NULL AND snoozed_at IS NULL"),
+        ),
         Index("ix_conv_org_category", "organization_id", "category", *_INBOX_ORDER),
         Index("ix_conv_org_assignee", "organization_id", "assignee_id", *_INBOX_ORDER),
         Index("ix_conv_org_channel", "organization_id", "channel_id", *_INBOX_ORDER),
