@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -37,6 +36,7 @@ from api.draft_lock.endpoints import router as draft_lock_router
 from api.export.endpoints import router as export_router
 from api.kit.crypto import CredentialCipher
 from api.kit.errors import PROBLEM_BASE, PROBLEM_MEDIA_TYPE, HourglassError, database_refusal, document_problems
+from api.kit.heap import freeze_start_up_heap
 from api.kit.pagination import configure_cursor_key
 from api.kit.params_guard import UnstorableParamsMiddleware
 from api.knowledge.endpoints import router as knowledge_router
@@ -186,14 +186,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         usage_flusher = asyncio.create_task(
             auth_usage.flush_periodically(app.state.sessionmaker, settings.auth_usage_flush_seconds, usage_stop)
         )
-        # Everything built so far (routes, models, compiled schemas, the engine) lives as long as the
-        # process. Frozen out of the collector's reach, it is not walked again by each full collection:
-        # those took ~0.2 s of a request's time every few hundred list requests (the inbox's p99).
-        # Once per process, after a collection, so that nothing already dead is frozen, and so that
-        # processes building many apps (the tests) do not pin each one's cycles for good.
-        if gc.get_freeze_count() == 0:
-            gc.collect()
-            gc.freeze()
+        freeze_start_up_heap()
         try:
             yield
         finally:

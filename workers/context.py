@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import time
 from pathlib import Path
@@ -16,6 +15,7 @@ from prometheus_client import start_http_server
 from api.attachment import service as attachment_service
 from api.config import get_settings, service_urls
 from api.db import DATABASE_UNAVAILABLE, Engine, create_engine, create_sessionmaker, schema_revision
+from api.kit.heap import freeze_start_up_heap
 from workers.loops import Listener, LoopRunner, asyncpg_connect
 from workers.tasks import sync
 from workers.tasks.attachments import attachment_loop, upload_cleanup_loop
@@ -83,12 +83,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     runner.add(translation_retry_loop(ctx["sessionmaker"], settings))
     # Marketplace sync: the poll scheduler, the push processor and reply delivery (state in Postgres).
     sync.start(runner, ctx)
-    # As in the API (api/main.py): what start-up built lives as long as the process, so it is frozen out
-    # of the collector's reach and full collections, which a timer batch's thousands of objects trigger,
-    # do not walk it again. Once per process, after a collection, so that nothing dead is frozen.
-    if gc.get_freeze_count() == 0:
-        gc.collect()
-        gc.freeze()
+    freeze_start_up_heap()
     runner.start()
     ctx["loops"] = runner
     if settings.worker_metrics_port:
