@@ -21,6 +21,7 @@ from workers.tasks import sync
 from workers.tasks.attachments import attachment_loop, upload_cleanup_loop
 from workers.tasks.automation import automation_loop
 from workers.tasks.cases import case_timer_loop
+from workers.tasks.metrics import FoldProcess
 from workers.tasks.outbox import Relay, relay_loop
 from workers.tasks.overflow import overflow_loop
 from workers.tasks.sla_timers import timer_loop
@@ -68,6 +69,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     attachment_service.configure(settings)
     ctx["engine"] = engine
     ctx["sessionmaker"] = create_sessionmaker(engine)
+    ctx["fold"] = FoldProcess(urls.database_url)
     # The loops beside the arq jobs (their work is rows in Postgres), in one runner woken by NOTIFY.
     runner = LoopRunner(Listener(asyncpg_connect(engine)))
     for n in range(settings.sla_timer_loops):
@@ -97,6 +99,9 @@ async def shutdown(ctx: dict[str, Any]) -> None:
     if runner is not None:
         await runner.stop(grace=30)
         await sync.stop(ctx)
+    fold = ctx.pop("fold", None)
+    if fold is not None:
+        fold.close()
     engine = ctx.get("engine")
     if engine is not None:
         await engine.dispose()

@@ -27,6 +27,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from api.db import DATABASE_UNAVAILABLE
@@ -64,6 +65,26 @@ class Loop:
 def backoff(failures: int, rng: random.Random, *, base: float = 0.5, cap: float = 30.0) -> float:
     """Full jitter: workers that lost the database together do not come back in lockstep."""
     return rng.uniform(base / 2, min(cap, base * 2 ** min(failures - 1, 16)))
+
+
+def until_due(
+    upcoming: datetime | None,
+    now: datetime,
+    *,
+    recheck: timedelta,
+    cap: timedelta,
+    resolution: timedelta = timedelta(0),
+) -> StepResult:
+    """What a step that fires due rows returns after firing what was due: sleep until `upcoming` (the
+    next row's due time), at least `resolution`, at most `cap`; `recheck` when it is already due but was
+    not taken (another worker holds it); idle (`None`) when nothing is scheduled. SLA timers sleep to the
+    millisecond (resolution 0): rounding the wait up to `recheck` made a steady stream of them fire half a
+    `recheck` late on average. Loops whose work can wait a little (snoozes, retries) keep a coarser
+    resolution and wake less often."""
+    if upcoming is None:
+        return None
+    wait = upcoming - now
+    return min(cap, max(resolution, wait if wait > timedelta(0) else recheck)).total_seconds()
 
 
 Connect = Callable[[], Awaitable[Any]]

@@ -223,6 +223,12 @@ async def wait_fold_lock(session: AsyncSession) -> None:
     await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": FOLD_LOCK})
 
 
+async def any_dirty_hours(session: AsyncSession) -> bool:
+    """Whether any hour is marked for folding, in any organization (spans all: the fold serves them all)."""
+    marked: bool = (await session.execute(text("SELECT EXISTS (SELECT 1 FROM metric_dirty_hours)"))).scalar_one()
+    return marked
+
+
 async def take_dirty_hours(session: AsyncSession, batch: int) -> Iterable[tuple[uuid.UUID, datetime]]:
     """Delete the oldest `batch` hour marks the triggers left, of every organization, and return their
     (organization, hour). Deleted with RETURNING: a mark committed after this statement stays for the

@@ -11,7 +11,7 @@ from api.case import clocks, followup
 from api.db import Sessionmaker
 from api.kit.time import utc_now
 from api.sla.timers import next_due
-from workers.loops import MORE, TIMERS, Loop, StepResult
+from workers.loops import MORE, TIMERS, Loop, StepResult, until_due
 
 BATCH = 500
 MAX_SLEEP = timedelta(seconds=30)
@@ -27,9 +27,7 @@ def case_timer_step(sessionmaker: Sessionmaker) -> Any:
             return MORE
         async with sessionmaker() as session:
             upcoming = await next_due(session)
-        if upcoming is None:
-            return None
-        return min(MAX_SLEEP, max(RECHECK, upcoming - utc_now())).total_seconds()
+        return until_due(upcoming, utc_now(), recheck=RECHECK, cap=MAX_SLEEP, resolution=RECHECK)
 
     return step
 

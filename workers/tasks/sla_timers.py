@@ -12,7 +12,7 @@ from api.kit.time import utc_now
 from api.sla import repository as sla_repository
 from api.sla import service as sla_service
 from api.sla.timers import fire_due, next_due
-from workers.loops import MORE, TIMERS, Loop, LoopRunner, StepResult
+from workers.loops import MORE, TIMERS, Loop, LoopRunner, StepResult, until_due
 
 # Timers claimed per transaction. A batch costs the same few statements whatever its size (see
 # api.sla.timers), so a burst drains in large batches; 1,000 keeps each transaction short.
@@ -49,9 +49,9 @@ def timer_step(sessionmaker: Sessionmaker) -> Any:
             return MORE
         async with sessionmaker() as session:
             upcoming = await next_due(session)
-        if upcoming is None:
-            return None
-        return min(MAX_SLEEP, max(RECHECK, upcoming - utc_now())).total_seconds()
+        # A timer that fell due while this batch ran is claimed at once; one that was due before it and
+        # was not claimed is held by another worker: look again after RECHECK.
+        return until_due(upcoming, utc_now(), recheck=RECHECK if not fired else timedelta(0), cap=MAX_SLEEP)
 
     return step
 

@@ -8,7 +8,7 @@ from typing import Any
 from api.conversation.snooze import NOTIFY_CHANNEL, next_wake, wake_due
 from api.db import Sessionmaker
 from api.kit.time import utc_now
-from workers.loops import MORE, Loop, StepResult
+from workers.loops import MORE, Loop, StepResult, until_due
 
 BATCH = 500
 # A new snooze notifies NOTIFY_CHANNEL at commit; this is the safety net for a lost notification.
@@ -26,9 +26,7 @@ def snooze_step(sessionmaker: Sessionmaker) -> Any:
             return MORE
         async with sessionmaker() as session:
             upcoming = await next_wake(session)
-        if upcoming is None:
-            return None
-        return min(MAX_SLEEP, max(RECHECK, upcoming - utc_now())).total_seconds()
+        return until_due(upcoming, utc_now(), recheck=RECHECK, cap=MAX_SLEEP, resolution=RECHECK)
 
     return step
 

@@ -13,7 +13,7 @@ from api.kit.crypto import CredentialCipher
 from api.kit.outbound import outbound_client, policy_for
 from api.kit.time import utc_now
 from api.translation import repository, service
-from workers.loops import MORE, Loop, StepResult
+from workers.loops import MORE, Loop, StepResult, until_due
 
 # Small batches: each retry may wait up to the provider timeout while its row is locked.
 BATCH = 20
@@ -38,9 +38,7 @@ def translation_retry_step(sessionmaker: Sessionmaker, settings: Settings) -> An
             return MORE
         async with sessionmaker() as session:
             upcoming = await repository.next_retry(session)
-        if upcoming is None:
-            return None
-        return min(MAX_SLEEP, max(RECHECK, upcoming - utc_now())).total_seconds()
+        return until_due(upcoming, utc_now(), recheck=RECHECK, cap=MAX_SLEEP, resolution=RECHECK)
 
     return step
 
