@@ -2,17 +2,40 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Executable, RowMapping, Select, and_, case, select, text, tuple_, union_all, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Executable,
+    RowMapping,
+    Select,
+    and_,
+    bindparam,
+    case,
+    select,
+    text,
+    tuple_,
+    union_all,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.conversation import views
 from api.conversation.views import ConversationFilters
-from api.conversation.views_repository import VIEWS, counts_columns, predicates, search_predicate
+from api.conversation.views_repository import (
+    COUNT_LIMIT,
+    VIEWS,
+    FilterShape,
+    counts_columns,
+    search_predicate,
+    shape_predicates,
+    shaped,
+)
 from api.kit import changefeed
 from api.kit.errors import NotFound
-from api.kit.scoped import Tenant, get_scoped, tenant_condition
+from api.kit.scoped import TENANT_PARAMETER, Tenant, get_scoped, tenant_condition, tenant_parameter
 from api.models import Conversation, Customer, Note, Reminder
 
 # What a list item (`ConversationRead`, built by api/conversation/rows.py) needs and nothing more:
@@ -94,43 +117,72 @@ async def page(
     """Keyset-paginated (stable under inserts): newest activity first, or (`deadline`) the soonest
     deadline first, overdue on top, then the conversations with no running clock, newest first.
 
-    Rows of LIST_COLUMNS plus the customer summary, in one statement (see _with_customers)."""
-    base = [tenant_condition(Conversation, organization_id), VIEWS[view], *predicates(filters, with_search=False)]
-    if sort == "deadline":
-        return await _deadline_page(session, organization_id, base, filters, after, limit)
-    conditions = list(base)
-    if after:
-        conditions.append(tuple_(Conversation.last_message_at, Conversation.id) < tuple_(after[0], after[1]))
-    if filters.q:
-        return await _search_page(session, organization_id, conditions, filters, limit)
-    page_ids = select(Conversation.id).where(and_(*conditions)).order_by(*_inbox_order(Conversation)).limit(limit)
-    return await _fetch(session, _with_customers(page_ids, organization_id, _inbox_order))
-
-
-async def _deadline_page(
-    session: AsyncSession,
-    organization_id: uuid.UUID,
-    base: list[Any],
-    filters: ConversationFilters,
-    after: tuple[Any, ...] | None,
-    limit: int,
-) -> list[RowMapping]:
-    """Two ranges, each an index range scan, in one statement: conversations with a running clock
-    by (deadline, id), then those without by inbox order. `after` is (`"deadline"`, deadline, id)
-    inside the first, (`"activity"`, last_message_at, id) inside the second."""
-    search = [search_predicate(filters.q)] if filters.q else []
-    untimed = [*base, Conversation.sla_deadline.is_(None), *search]
-    if after is not None and after[0] == "activity":
-        untimed.append(tuple_(Conversation.last_message_at, Conversation.id) < tuple_(after[1], after[2]))
-        page_ids = select(Conversation.id).where(and_(*untimed)).order_by(*_inbox_order(Conversation)).limit(limit)
-        return await _fetch(session, _with_customers(page_ids, organization_id, _inbox_order))
-    timed = [*base, Conversation.sla_deadline.is_not(None), *search]
+    Rows of LIST_COLUMNS plus the customer summary, in one statement (see _with_customers). Without a
+    search, the statement is built once per shape (view, sort, which filters, which cursor) and then
+    only executed with new parameters: building it, and matching its result columns to a cached
+    compilation of an equal but new statement, cost more CPU than the rest of the request's SQL work."""
+    shape, params = shaped(filters)
+    cursor = None if after is None else ("activity" if sort != "deadline" else after[0])
+    params.update({TENANT_PARAMETER: organization_id, "page_limit": limit})
     if after is not None:
-        timed.append(tuple_(Conversation.sla_deadline, Conversation.id) > tuple_(after[1], after[2]))
-    first = select(Conversation.id).where(and_(*timed)).order_by(*_deadline_order(Conversation)).limit(limit)
-    then = select(Conversation.id).where(and_(*untimed)).order_by(*_inbox_order(Conversation)).limit(limit)
+        params.update({"after_at": after[-2], "after_id": after[-1]})
+    if filters.q and sort != "deadline":
+        return await _search_page(session, view, shape, cursor, filters.q, params, limit)
+    if filters.q:
+        stmt = _page_statement(view, sort, shape, cursor, search_predicate(filters.q))
+    else:
+        stmt = _shape_statement(view, sort, shape, cursor)
+    return (await _fetch(session, stmt, params))[:limit]
+
+
+@lru_cache(maxsize=512)
+def _shape_statement(view: str, sort: str, shape: FilterShape, cursor: str | None) -> Executable:
+    return _page_statement(view, sort, shape, cursor, None)
+
+
+def _page_statement(
+    view: str, sort: str, shape: FilterShape, cursor: str | None, search: ColumnElement[bool] | None
+) -> Executable:
+    """The page's statement, its values bound parameters: the organization (`tenant_parameter`), the
+    filters (`shape_predicates`), `page_limit` and, after a cursor, `after_at` and `after_id`. `cursor`
+    is None (first page), "activity" (after a (last_message_at, id)) or "deadline" (after an
+    (sla_deadline, id))."""
+    base = [*_conditions(view, shape), *([search] if search is not None else [])]
+    if sort == "deadline":
+        return _deadline_page(base, cursor)
+    conditions = [*base, *_after_activity(cursor)]
+    page_ids = select(Conversation.id).where(and_(*conditions)).order_by(*_inbox_order(Conversation)).limit(_LIMIT)
+    return _with_customers(page_ids, _inbox_order)
+
+
+def _conditions(view: str, shape: FilterShape) -> list[ColumnElement[bool]]:
+    return [tenant_parameter(Conversation), VIEWS[view], *shape_predicates(shape)]
+
+
+_AFTER = tuple_(bindparam("after_at", required=True), bindparam("after_id", required=True))
+_LIMIT: BindParameter[int] = bindparam("page_limit", required=True)
+
+
+def _after_activity(cursor: str | None) -> list[ColumnElement[bool]]:
+    return [tuple_(Conversation.last_message_at, Conversation.id) < _AFTER] if cursor else []
+
+
+def _deadline_page(base: list[Any], cursor: str | None) -> Executable:
+    """Two ranges, each an index range scan, in one statement: conversations with a running clock
+    by (deadline, id), then those without by inbox order. After a "deadline" cursor the first range
+    starts after it; after an "activity" cursor only the second range is left."""
+    untimed = [*base, Conversation.sla_deadline.is_(None)]
+    if cursor == "activity":
+        untimed += _after_activity(cursor)
+        page_ids = select(Conversation.id).where(and_(*untimed)).order_by(*_inbox_order(Conversation)).limit(_LIMIT)
+        return _with_customers(page_ids, _inbox_order)
+    timed = [*base, Conversation.sla_deadline.is_not(None)]
+    if cursor == "deadline":
+        timed.append(tuple_(Conversation.sla_deadline, Conversation.id) > _AFTER)
+    first = select(Conversation.id).where(and_(*timed)).order_by(*_deadline_order(Conversation)).limit(_LIMIT)
+    then = select(Conversation.id).where(and_(*untimed)).order_by(*_inbox_order(Conversation)).limit(_LIMIT)
     both = select(union_all(first.subquery().select(), then.subquery().select()).subquery().c.id)
-    return (await _fetch(session, _with_customers(both, organization_id, _deadline_then_activity)))[:limit]
+    return _with_customers(both, _deadline_then_activity)
 
 
 def _deadline_then_activity(t: Any) -> tuple[Any, ...]:
@@ -160,24 +212,24 @@ _CUSTOMER_COLUMNS = (
 )
 
 
-def _with_customers(page_ids: Select[*tuple[Any, ...]], organization_id: uuid.UUID, order: Any) -> Executable:
+def _with_customers(page_ids: Select[*tuple[Any, ...]], order: Any) -> Executable:
     """The list columns and customer summaries of the rows `page_ids` chooses, in one statement.
 
     The page is chosen by id alone (index order and LIMIT inside), then joined to its rows and
     their customers: ~50 key lookups whatever plan the page takes, no second round trip. Choosing
     ids rather than all LIST_COLUMNS in the subquery also keeps building the statement cheap:
     SQLAlchemy copies every column a subquery exposes, per request (0.85 ms of CPU for 26, 0.35 ms
-    for the whole statement like this)."""
+    for the whole statement like this). The organization is the statement's `tenant_parameter`."""
     p = page_ids.subquery("page")
     return (
         select(*LIST_COLUMNS, *_CUSTOMER_COLUMNS)
         .join_from(Conversation, p, Conversation.id == p.c.id)
-        .outerjoin(Customer, and_(Customer.id == Conversation.customer_id, tenant_condition(Customer, organization_id)))
+        .outerjoin(Customer, and_(Customer.id == Conversation.customer_id, tenant_parameter(Customer)))
         .order_by(*order(Conversation))
     )
 
 
-async def _fetch(session: AsyncSession, stmt: Executable) -> list[RowMapping]:
+async def _fetch(session: AsyncSession, stmt: Executable, params: dict[str, Any] | None = None) -> list[RowMapping]:
     """One read statement on the session's connection, through Core rather than the ORM.
 
     The list and the counts are one statement each, so they need no transaction of their own: when
@@ -190,7 +242,7 @@ async def _fetch(session: AsyncSession, stmt: Executable) -> list[RowMapping]:
         connection = await session.connection()
     else:
         connection = await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    return list((await connection.execute(stmt)).mappings())
+    return list((await connection.execute(stmt, params)).mappings())
 
 
 async def customer_summaries(
@@ -223,8 +275,21 @@ async def changed_since(
 
 
 async def counts(session: AsyncSession, organization_id: uuid.UUID, filters: ConversationFilters) -> dict[str, int]:
-    stmt = select(*counts_columns(organization_id, predicates(filters), views.COUNT_CAP))
-    return dict((await _fetch(session, stmt))[0])
+    """Capped counts of every view; like the list, one statement per shape of filters, built once."""
+    shape, params = shaped(filters)
+    params.update({TENANT_PARAMETER: organization_id, COUNT_LIMIT: views.COUNT_CAP + 1})
+    stmt = _counts_statement(shape, search_predicate(filters.q)) if filters.q else _shape_counts_statement(shape)
+    return dict((await _fetch(session, stmt, params))[0])
+
+
+@lru_cache(maxsize=256)
+def _shape_counts_statement(shape: FilterShape) -> Executable:
+    return _counts_statement(shape, None)
+
+
+def _counts_statement(shape: FilterShape, search: ColumnElement[bool] | None) -> Executable:
+    extra = [*shape_predicates(shape), *([search] if search is not None else [])]
+    return select(*counts_columns(tenant_parameter(Conversation), extra))
 
 
 async def notes(session: AsyncSession, organization_id: uuid.UUID, conversation_id: uuid.UUID) -> list[Note]:
@@ -253,7 +318,13 @@ SEARCH_WINDOW = 10_000
 
 
 async def _search_page(
-    session: AsyncSession, organization_id: uuid.UUID, conditions: list[Any], filters: ConversationFilters, limit: int
+    session: AsyncSession,
+    view: str,
+    shape: FilterShape,
+    cursor: str | None,
+    q: str,
+    params: dict[str, Any],
+    limit: int,
 ) -> list[RowMapping]:
     """Search in two steps, because the planner misjudges multi-word searches whose words are each
     common but rarely together: walking the inbox-order index then took a second at 1M rows.
@@ -263,8 +334,8 @@ async def _search_page(
     2. Otherwise run the full search with the ordering hidden behind an expression, which steers
        PostgreSQL to the full-text index instead of the ordered scan.
     """
-    without_q = [c for c in conditions if c is not None]
-    text_match = search_predicate(filters.q or "")
+    without_q = [*_conditions(view, shape), *_after_activity(cursor)]
+    text_match = search_predicate(q)
     newest = (
         select(Conversation.id)
         .where(and_(*without_q))
@@ -275,18 +346,18 @@ async def _search_page(
         select(Conversation.id)
         .where(Conversation.id.in_(newest), text_match)
         .order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
-        .limit(limit)
+        .limit(_LIMIT)
     )
-    rows = await _fetch(session, _with_customers(first, organization_id, _inbox_order))
+    rows = await _fetch(session, _with_customers(first, _inbox_order), params)
     if len(rows) == limit:
         return rows
     full = (
         select(Conversation.id)
         .where(and_(*without_q), text_match)
         .order_by((Conversation.last_message_at + text("interval '0 s'")).desc(), Conversation.id.desc())
-        .limit(limit)
+        .limit(_LIMIT)
     )
-    return await _fetch(session, _with_customers(full, organization_id, _inbox_order))
+    return await _fetch(session, _with_customers(full, _inbox_order), params)
 
 
 # Snoozes (api/conversation/snooze.py decides when; these run the statements).

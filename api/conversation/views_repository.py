@@ -6,11 +6,12 @@ and filter means is named in api/conversation/views.py, the conditions that impl
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, and_, false, func, literal_column, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, false, func, literal_column, or_, select
 
-from api.kit.scoped import tenant_condition
 from api.kit.search import query_terms, to_tsquery_text
 from api.models import Conversation
 
@@ -49,33 +50,67 @@ SLA_STATES: dict[str, ColumnElement[bool]] = {
 }
 
 
+# Each valued filter's condition, from its value: a literal (`predicates`) or a bound parameter of a
+# statement built once per shape of filters (`shape_predicates`, the inbox list and counts).
+_CONDITIONS: dict[str, Callable[[Any], ColumnElement[bool]]] = {
+    "channel_id": lambda v: Conversation.channel_id == v,
+    "marketplace": lambda v: Conversation.marketplace == v,
+    "assignee_id": lambda v: Conversation.assignee_id == v,
+    "team_id": lambda v: Conversation.team_id == v,
+    "status": lambda v: Conversation.status == v,
+    "category": lambda v: Conversation.category == v,
+    "priority": lambda v: Conversation.priority == v,
+    "label": lambda v: Conversation.labels.contains(v),  # v: a one-element array
+    "customer_id": lambda v: Conversation.customer_id == v,
+}
+
+
+@dataclass(frozen=True)
+class FilterShape:
+    """Which filters are set, without their values: the statements of one shape differ only in their
+    parameters, so each shape's statement is built once (see api/conversation/repository.py)."""
+
+    valued: tuple[str, ...] = ()
+    unassigned: bool = False
+    sla_state: str | None = None
+
+
+def _values(filters: ConversationFilters) -> dict[str, Any]:
+    """The valued filters that are set, as their conditions compare them."""
+    values = {name: getattr(filters, name) for name in _CONDITIONS if getattr(filters, name)}
+    if filters.unassigned:
+        values.pop("assignee_id", None)  # "unassigned" wins over an assignee
+    if "label" in values:
+        values["label"] = [values["label"]]
+    return values
+
+
 def predicates(filters: ConversationFilters, *, with_search: bool = True) -> list[ColumnElement[bool]]:
     """The filters' conditions on Conversation (the view and the organization are the caller's)."""
-    p: list[ColumnElement[bool]] = []
-    if filters.channel_id:
-        p.append(Conversation.channel_id == filters.channel_id)
-    if filters.marketplace:
-        p.append(Conversation.marketplace == filters.marketplace)
+    p = [_CONDITIONS[name](value) for name, value in _values(filters).items()]
     if filters.unassigned:
         p.append(Conversation.assignee_id.is_(None))
-    elif filters.assignee_id:
-        p.append(Conversation.assignee_id == filters.assignee_id)
-    if filters.team_id:
-        p.append(Conversation.team_id == filters.team_id)
-    if filters.status:
-        p.append(Conversation.status == filters.status)
-    if filters.category:
-        p.append(Conversation.category == filters.category)
-    if filters.priority:
-        p.append(Conversation.priority == filters.priority)
-    if filters.label:
-        p.append(Conversation.labels.contains([filters.label]))
-    if filters.customer_id:
-        p.append(Conversation.customer_id == filters.customer_id)
     if filters.sla_state:
         p.append(SLA_STATES[filters.sla_state])
     if filters.q and with_search:
         p.append(search_predicate(filters.q))
+    return p
+
+
+def shaped(filters: ConversationFilters) -> tuple[FilterShape, dict[str, Any]]:
+    """The filters (search aside) as a shape and the parameters its statement is executed with."""
+    values = _values(filters)
+    shape = FilterShape(tuple(values), filters.unassigned, filters.sla_state or None)
+    return shape, {f"filter_{name}": value for name, value in values.items()}
+
+
+def shape_predicates(shape: FilterShape) -> list[ColumnElement[bool]]:
+    """The conditions of a shape, each valued filter a bound parameter named `filter_<name>`."""
+    p = [_CONDITIONS[name](bindparam(f"filter_{name}", required=True)) for name in shape.valued]
+    if shape.unassigned:
+        p.append(Conversation.assignee_id.is_(None))
+    if shape.sla_state:
+        p.append(SLA_STATES[shape.sla_state])
     return p
 
 
@@ -98,15 +133,20 @@ def search_predicate(q: str) -> ColumnElement[bool]:
     return text_match
 
 
-def counts_columns(organization_id: Any, predicates: list[ColumnElement[bool]], cap: int) -> list[Any]:
-    """One capped (at `cap` + 1, "more than cap"), index-friendly scalar subquery per view."""
+# The bound parameter of the counts' cap: executed with the cap + 1 ("more than cap").
+COUNT_LIMIT = "count_limit"
+
+
+def counts_columns(scope: ColumnElement[bool], predicates: list[ColumnElement[bool]]) -> list[Any]:
+    """One capped, index-friendly scalar subquery per view, each stopping after `:count_limit` rows;
+    `scope` is the organization's condition (`tenant_condition` or `tenant_parameter`)."""
     columns = []
     for name, view in VIEWS.items():
         capped = (
             select(literal_column("1"))
             .select_from(Conversation)
-            .where(tenant_condition(Conversation, organization_id), view, *predicates)
-            .limit(cap + 1)
+            .where(scope, view, *predicates)
+            .limit(bindparam(COUNT_LIMIT, required=True))
             .subquery()
         )
         columns.append(select(func.count()).select_from(capped).scalar_subquery().label(name))

@@ -18,7 +18,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, TypeVar
 
-from sqlalchemy import Delete, Select, Update, delete, select, update
+from sqlalchemy import Delete, Select, Update, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import ColumnElement
@@ -49,6 +49,22 @@ def tenant_condition(model: Any, tenant: Tenant) -> ColumnElement[bool]:
     if not isinstance(column, QueryableAttribute):
         raise UnscopedModel(f"{getattr(model, '__name__', model)!r} has no organization_id to scope a statement by.")
     condition: ColumnElement[bool] = column == organization_of(tenant)
+    return condition
+
+
+# The bound parameter `tenant_parameter` compares with: a statement built once and reused (the inbox list)
+# is executed with the organization's id under this name.
+TENANT_PARAMETER = "tenant_organization_id"
+
+
+def tenant_parameter(model: Any) -> ColumnElement[bool]:
+    """`model.organization_id == :tenant_organization_id`, for statements built once and executed many
+    times: the parameter has no value, so executing the statement without the organization's id fails
+    instead of reading every tenant's rows."""
+    column = getattr(model, "organization_id", None)
+    if not isinstance(column, QueryableAttribute):
+        raise UnscopedModel(f"{getattr(model, '__name__', model)!r} has no organization_id to scope a statement by.")
+    condition: ColumnElement[bool] = column == bindparam(TENANT_PARAMETER, required=True)
     return condition
 
 
