@@ -8,9 +8,12 @@ import uuid
 from typing import Any
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import InvalidRequestError
 
 from api.auth.principal import Principal
 from api.kit.scoped import (
+    TENANT_PARAMETER,
     UnscopedModel,
     get_scoped,
     organization_of,
@@ -18,6 +21,7 @@ from api.kit.scoped import (
     readable_columns,
     scoped_delete,
     scoped_update,
+    tenant_parameter,
 )
 from api.models import ApiKey, IdempotencyRecord, Notification, Organization, TeamMember
 
@@ -130,3 +134,16 @@ async def test_a_repository_built_on_the_base_refuses_a_call_without_an_organiza
     with pytest.raises(TypeError):
         await notification_repository.list_for(session, None, uuid.uuid4(), unread=False, limit=5)  # type: ignore[arg-type]
     assert session.asked == []
+
+
+def test_a_parameter_scoped_statement_cannot_run_without_the_organization() -> None:
+    """`tenant_parameter`: statements built once (the inbox list) name the organization as a required
+    bound parameter; compiling them for execution without it fails instead of reading every tenant."""
+    stmt = select(Notification.id).where(tenant_parameter(Notification))
+    sql = str(stmt.compile())
+    assert f"notifications.organization_id = :{TENANT_PARAMETER}" in sql
+    assert stmt.compile(column_keys=[]).construct_params({TENANT_PARAMETER: ORG})[TENANT_PARAMETER] == ORG
+    with pytest.raises(InvalidRequestError, match=TENANT_PARAMETER):
+        stmt.compile().construct_params({})
+    with pytest.raises(UnscopedModel):
+        tenant_parameter(Organization)
