@@ -34,10 +34,26 @@ TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system time of a process, all its threads included (fields 14 and 15 of /proc/<pid>/stat)."""
-    stat = Path(f"/proc/{pid}/stat").read_text()
+    """User + system time of a process, all its threads included (fields 14 and 15 of /proc/<pid>/stat),
+    with its children's: the live ones (the worker's metric fold process) and those it has waited for
+    (fields 16 and 17)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:  # a child that ended meanwhile: its time is in its parent's fields 16-17
+        return 0.0
     fields = stat[stat.rindex(")") + 2 :].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
+    own = sum(int(fields[i]) for i in (11, 12, 13, 14)) / TICKS
+    return own + sum(cpu_seconds(child) for child in children(pid))
+
+
+def children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(c) for c in (task / "children").read_text().split()]
+        except FileNotFoundError:
+            continue
+    return found
 
 
 class WorkerProcess:
@@ -52,7 +68,7 @@ class WorkerProcess:
 
 
 async def measure(pid: int, seconds: float) -> float:
-    """Percent of one core used by `pid` over the next `seconds`."""
+    """Percent of one core used by `pid` and its children over the next `seconds`."""
     cpu0, wall0 = cpu_seconds(pid), time.monotonic()
     await asyncio.sleep(seconds)
     return 100 * (cpu_seconds(pid) - cpu0) / (time.monotonic() - wall0)

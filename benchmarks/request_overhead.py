@@ -10,18 +10,23 @@ app's CPU alone), one request at a time, against a small inbox loaded like bench
 - a request session (pool checkout with its pre-ping, BEGIN ... COMMIT) with nothing in it,
 - the API-key lookup of the auth dependency (a SELECT, inside a session),
 - the Redis rate limit (a pipelined INCR + EXPIRE),
-- whole requests: `GET /v1/conversations/counts`, `GET /v1/conversations?limit=50`.
+- whole requests: `GET /v1/conversations/counts`, `GET /v1/conversations?limit=50`, and
+  `POST /v1/channels/{id}/messages` (a new buyer message on one of 50 threads, as benchmarks/inbound_push.py
+  sends them: the API's CPU per pushed message).
 
 BENCH_CALLS per case (300). BENCH_PROFILE=1 also prints where a list request's CPU goes (cProfile,
-top functions by own time). Nothing is written to benchmarks/results: the figures are printed.
+top functions by own time; BENCH_PROFILE=push: a pushed message's). Nothing is written to benchmarks/results: the figures are printed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
+import json
 import os
 import time
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 os.environ.setdefault("BENCH_CONVERSATIONS", "20000")
@@ -36,14 +41,24 @@ DB_NAME = os.environ.get("BENCH_OVERHEAD_DB", "hourglass_bench_overhead")
 
 async def asgi_get(app: Any, path: str, query: str = "", token: str | None = None) -> tuple[int, bytes]:
     """One GET through `app` as an ASGI server would call it."""
+    return await asgi_request(app, "GET", path, query, token)
+
+
+async def asgi_request(
+    app: Any, method: str, path: str, query: str = "", token: str | None = None, json_body: Any = None
+) -> tuple[int, bytes]:
+    """One request through `app` as an ASGI server would call it."""
     headers = [(b"host", b"bench")]
+    payload = b"" if json_body is None else json.dumps(json_body).encode()
+    if json_body is not None:
+        headers += [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
     if token:
         headers.append((b"authorization", f"Bearer {token}".encode()))
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
-        "method": "GET",
+        "method": method,
         "scheme": "http",
         "path": path,
         "raw_path": path.encode(),
@@ -58,7 +73,7 @@ async def asgi_get(app: Any, path: str, query: str = "", token: str | None = Non
     body = bytearray()
 
     async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
+        return {"type": "http.request", "body": payload, "more_body": False}
 
     async def send(message: dict[str, Any]) -> None:
         nonlocal status
@@ -138,6 +153,28 @@ async def main() -> None:
             async def page() -> None:
                 await ok(await asgi_get(app, "/v1/conversations", "limit=50", token=world.key))
 
+            channel = next(iter(world.channels.values()))[0]
+            pushed = itertools.count()
+
+            async def push() -> None:
+                n = next(pushed)
+                status, body = await asgi_request(
+                    app,
+                    "POST",
+                    f"/v1/channels/{channel}/messages",
+                    token=world.key,
+                    json_body={
+                        "external_message_id": f"overhead-{n}",
+                        "external_thread_id": f"overhead-t{n % 50}",
+                        "buyer": {"external_id": f"overhead-b{n % 50}", "name": "Bench Buyer"},
+                        "subject": "Where is my order?",
+                        "body": "Hello, when will my order ship? 请尽快发货，谢谢。",
+                        "sent_at": datetime.now(UTC).isoformat(),
+                    },
+                )
+                if status != 201:
+                    raise RuntimeError((status, body))
+
             cases: list[tuple[str, Callable[[], Awaitable[Any]]]] = [
                 ("GET /healthz through the app (middleware + routing + endpoint)", through_app),
                 ("request session: checkout (pre-ping) + SELECT 1 + COMMIT", empty_session),
@@ -145,6 +182,7 @@ async def main() -> None:
                 ("auth: rate limit (Redis INCR + EXPIRE pipeline)", rate_limit),
                 ("GET /v1/conversations/counts (whole request)", counts),
                 ("GET /v1/conversations?limit=50 (whole request)", page),
+                ("POST /v1/channels/{id}/messages, a new message (whole request)", push),
             ]
             results = {}
             for name, op in cases:
@@ -153,6 +191,8 @@ async def main() -> None:
                 print(f"request_overhead: {name}: cpu {cpu_ms:.2f} ms, wall {wall_ms:.2f} ms per call", flush=True)
             if os.environ.get("BENCH_PROFILE") == "1":
                 await profile(page)
+            elif os.environ.get("BENCH_PROFILE") == "push":
+                await profile(push)
     finally:
         await drop_database()
 
