@@ -15,7 +15,8 @@ app's CPU alone), one request at a time, against a small inbox loaded like bench
   sends them: the API's CPU per pushed message).
 
 BENCH_CALLS per case (300). BENCH_PROFILE=1 also prints where a list request's CPU goes (cProfile,
-top functions by own time; BENCH_PROFILE=push: a pushed message's). Nothing is written to benchmarks/results: the figures are printed.
+top functions by own time; BENCH_PROFILE=push: a pushed message's). Nothing is written to
+benchmarks/results: the figures are printed.
 """
 
 from __future__ import annotations
