@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -60,12 +61,48 @@ async def principal_for_token(session: SessionDep, token: str) -> Principal | No
     now = utc_now()
     principal = cache.principals.get(digest, now)
     if principal is None:
-        principal = await _read_principal(session, token, digest, now)
+        principal = await _read_once(session, token, digest, now)
         if principal is None:
             return None
     if principal.api_key_id is not None:
         usage.stamps.record(principal.api_key_id, now)
     return principal
+
+
+class _LeaderFailed(Exception):
+    """The shared read failed or was cancelled: each waiting request reads for itself."""
+
+
+# Reads of a credential in flight in this process, by token digest (see _read_once).
+_reads: dict[str, asyncio.Future[Principal | None]] = {}
+
+
+async def _read_once(session: SessionDep, token: str, digest: str, now: datetime) -> Principal | None:
+    """One read of a credential at a time per process. Under load, every request of a busy API key
+    missed the cache in the same moment its entry went stale, and each read the row (32 concurrent
+    lookups of one key); now the first one reads and the others wait for its answer. When that read
+    fails (the database, or its request cancelled), the others read for themselves, so one request's
+    failure is never another's."""
+    shared = _reads.get(digest)
+    if shared is not None:
+        try:
+            return await asyncio.shield(shared)
+        except _LeaderFailed:
+            return await _read_principal(session, token, digest, now)
+    future: asyncio.Future[Principal | None] = asyncio.get_running_loop().create_future()
+    _reads[digest] = future
+    try:
+        principal = await _read_principal(session, token, digest, now)
+    except BaseException:
+        future.set_exception(_LeaderFailed())
+        future.exception()  # retrieved: nobody may be waiting, and that is not worth a warning
+        raise
+    else:
+        future.set_result(principal)
+        return principal
+    finally:
+        if _reads.get(digest) is future:
+            del _reads[digest]
 
 
 async def _read_principal(session: SessionDep, token: str, digest: str, now: datetime) -> Principal | None:

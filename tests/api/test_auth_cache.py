@@ -6,6 +6,7 @@ Time is a fake monotonic clock the tests move: outcomes are asserted, never dura
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from datetime import timedelta
@@ -207,3 +208,54 @@ async def test_a_lookup_racing_an_uncommitted_revocation_is_forgotten_at_commit(
         await session.commit()
     # ... the commit forgets it once more.
     assert principals.get("racing-digest", utc_now()) is None
+
+
+async def _resolve_together(sessionmaker, token: str, n: int, gate: asyncio.Event) -> list:  # type: ignore[no-untyped-def]
+    """`n` concurrent resolutions of one uncached token; the first read waits at `gate` until every
+    other request is waiting too, then the gate opens."""
+
+    async def one() -> Principal | None:
+        async with sessionmaker() as s:
+            return await dependencies.principal_for_token(s, token)
+
+    tasks = [asyncio.create_task(one()) for _ in range(n)]
+    for _ in range(10):  # let every task run up to its first wait
+        await asyncio.sleep(0)
+    gate.set()
+    return await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def test_requests_that_miss_together_read_the_credential_once(tenant, sessionmaker, monkeypatch):
+    principals.clear()
+    gate, reads = asyncio.Event(), []
+    real = dependencies.repository.live_api_key
+
+    async def read(session, digest):  # type: ignore[no-untyped-def]
+        reads.append(digest)
+        await gate.wait()
+        return await real(session, digest)
+
+    monkeypatch.setattr(dependencies.repository, "live_api_key", read)
+    found = await _resolve_together(sessionmaker, tenant.api_key, 32, gate)
+    assert len(reads) == 1
+    assert all(isinstance(p, Principal) and p.organization_id == tenant.org_id for p in found)
+    assert dependencies._reads == {}
+
+
+async def test_when_the_shared_read_fails_the_others_read_for_themselves(tenant, sessionmaker, monkeypatch):
+    principals.clear()
+    gate, reads = asyncio.Event(), []
+    real = dependencies.repository.live_api_key
+
+    async def read(session, digest):  # type: ignore[no-untyped-def]
+        reads.append(digest)
+        if len(reads) == 1:
+            await gate.wait()
+            raise ConnectionResetError("the database went away")
+        return await real(session, digest)
+
+    monkeypatch.setattr(dependencies.repository, "live_api_key", read)
+    found = await _resolve_together(sessionmaker, tenant.api_key, 8, gate)
+    assert isinstance(found[0], ConnectionResetError)
+    assert all(isinstance(p, Principal) for p in found[1:])
+    assert len(reads) >= 2 and dependencies._reads == {}
