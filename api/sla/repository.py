@@ -97,10 +97,25 @@ async def clocks_of(session: AsyncSession, organization_id: uuid.UUID, conversat
 
 
 async def claim_waiting_without_clock(
-    session: AsyncSession, clock_kinds: Sequence[str], limit: int
-) -> list[Conversation]:
-    """Conversations waiting on a reply with no open clock of `clock_kinds`, locked (SKIP LOCKED) for
-    the sweep that gives them one. Every organization's: the sweep serves them all."""
+    session: AsyncSession, clock_kinds: Sequence[str], after: uuid.UUID | None, chunk: int, limit: int
+) -> tuple[list[Conversation], uuid.UUID | None]:
+    """Among the next `chunk` conversations by id after `after` (from the first when None), those
+    waiting on a reply with no open clock of `clock_kinds`, at most `limit`, in id order, locked (SKIP
+    LOCKED) for the sweep that gives them one; and where the next sweep starts (None: from the first
+    again). Every organization's: the sweep serves them all.
+
+    A slice at a time, because the whole question (every waiting conversation anti-joined with its
+    clocks) took 1.4 s at 1M conversations, every minute, growing with the table; a slice of ids is a
+    primary-key range and one clock probe per waiting row, whatever the table's size."""
+    in_slice = [Conversation.id > after] if after is not None else []
+    # The slice's last id, when the slice is full (else it runs to the end of the table).
+    end = (
+        await session.execute(
+            select(Conversation.id).where(*in_slice).order_by(Conversation.id).offset(chunk - 1).limit(1)
+        )
+    ).scalar_one_or_none()
+    if end is not None:
+        in_slice.append(Conversation.id <= end)
     open_clock = exists().where(
         and_(
             SlaClock.conversation_id == Conversation.id,
@@ -110,11 +125,15 @@ async def claim_waiting_without_clock(
     )
     stmt = (
         select(Conversation)
-        .where(Conversation.waiting_since.is_not(None), ~open_clock)
+        .where(*in_slice, Conversation.waiting_since.is_not(None), ~open_clock)
+        .order_by(Conversation.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    return list((await session.execute(stmt)).scalars())
+    found = list((await session.execute(stmt)).scalars())
+    if len(found) == limit:
+        return found, found[-1].id  # the rest of the slice next time
+    return found, end
 
 
 # One statement for the clocks reconcile() starts (of one conversation, or of every conversation of

@@ -9,10 +9,11 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import func, select, update
 
 from api.config import Settings
-from api.models import OutboxEvent, SlaClock, SlaTimer
+from api.models import Conversation, OutboxEvent, SlaClock, SlaTimer
 from tests.helpers import make_channel, push
+from workers.tasks import sla_timers
 from workers.tasks.mail import send_pending
-from workers.tasks.sla_timers import reconcile_missing_clocks, run_timer_loop
+from workers.tasks.sla_timers import SWEEP_CURSOR, reconcile_missing_clocks, run_timer_loop, sla_sweep_job
 
 
 def iso(dt: datetime) -> str:
@@ -181,11 +182,60 @@ async def test_sweep_gives_clocks_to_waiting_conversations(tenant, sessionmaker)
     async with sessionmaker.begin() as s:  # as if ingested before the SLA engine existed
         await s.execute(SlaClock.__table__.delete())
     async with sessionmaker.begin() as s:
-        assert await reconcile_missing_clocks(s) == 1
+        assert await reconcile_missing_clocks(s) == (1, None)
     async with sessionmaker.begin() as s:
-        assert await reconcile_missing_clocks(s) == 0
+        assert await reconcile_missing_clocks(s) == (0, None)
     clocks = (await tenant.api.get(f"/v1/conversations/{msg['conversation_id']}")).json()["clocks"]
     assert [c["kind"] for c in clocks] == ["marketplace_first_response"]
+
+
+async def test_the_sweep_goes_through_the_conversations_a_slice_at_a_time(tenant, sessionmaker):
+    """A sweep examines `chunk` conversations after its cursor; sweeps one after another reach every
+    conversation (also when one slice holds more than `limit` to fix) and then start over."""
+    channel = await make_channel(tenant.api, marketplace="walmart")
+    conversations = {(await push(tenant.api, channel["id"]))["conversation_id"] for _ in range(5)}
+    async with sessionmaker.begin() as s:
+        await s.execute(SlaClock.__table__.delete())
+    given, after, sweeps = 0, None, 0
+    while True:
+        async with sessionmaker.begin() as s:
+            n, after = await reconcile_missing_clocks(s, after, chunk=2, limit=1)
+        given, sweeps = given + n, sweeps + 1
+        assert n <= 1 and sweeps < 20
+        if after is None:
+            break
+    assert given == 5
+    for conversation in conversations:
+        clocks = (await tenant.api.get(f"/v1/conversations/{conversation}")).json()["clocks"]
+        assert [c["kind"] for c in clocks] == ["marketplace_first_response"]
+    async with sessionmaker.begin() as s:
+        assert await reconcile_missing_clocks(s, None, chunk=2, limit=1) == (0, (await _second_id(s)))
+
+
+async def _second_id(session):  # type: ignore[no-untyped-def]
+    """Where a sweep of 2 from the start leaves off: the second conversation id in order."""
+    return (await session.execute(select(Conversation.id).order_by(Conversation.id).offset(1).limit(1))).scalar_one()
+
+
+async def test_the_sweep_job_resumes_where_the_last_one_stopped(tenant, sessionmaker, redis, monkeypatch):
+    """Each run spends its budget (here: one slice of 2), keeps its place in Redis and the next run
+    continues from there; once every conversation was examined the place is forgotten (start over)."""
+    channel = await make_channel(tenant.api, marketplace="walmart")
+    for _ in range(3):
+        await push(tenant.api, channel["id"])
+    async with sessionmaker.begin() as s:
+        await s.execute(SlaClock.__table__.delete())
+    monkeypatch.setattr(sla_timers, "SWEEP_CHUNK", 2)
+    monkeypatch.setattr(sla_timers, "SWEEP_BUDGET_SECONDS", -1.0)  # one slice per run
+    await redis.delete(SWEEP_CURSOR)
+    ctx = {"redis": redis, "sessionmaker": sessionmaker}
+    assert await sla_sweep_job(ctx) == 2
+    async with sessionmaker() as s:
+        assert (await redis.get(SWEEP_CURSOR)).decode() == str(await _second_id(s))
+    assert await sla_sweep_job(ctx) == 1
+    assert await redis.get(SWEEP_CURSOR) is None
+    async with sessionmaker() as s:
+        assert (await s.execute(select(func.count()).select_from(SlaClock))).scalar_one() == 3
 
 
 class _Inbox:
