@@ -8,7 +8,11 @@ hour is marked and hands the fold to one long-lived child process: spawned (a cl
 fork of a process with an event loop, threads and open sockets), started on the first fold that has
 work, reused after, restarted if it dies, and niced so that on a busy machine the timers' process is
 scheduled first. The child's fold holds the same advisory lock as before, so folds of several workers
-still take turns, and a child killed mid-fold only rolls its transaction back (the marks stay).
+still take turns, and a child killed mid-fold only rolls its transaction back (the marks stay). A child
+whose worker died (even of SIGKILL) sees its pipe close and exits.
+
+Spawning re-imports the parent's main module in the child (as `__mp_main__`): every way of starting a
+worker guards its `main()` (`hourglass worker`'s console script, `python -m hourglass`).
 """
 
 from __future__ import annotations
