@@ -225,24 +225,8 @@ async def _resolve_together(sessionmaker, token: str, n: int, gate: asyncio.Even
     return await asyncio.gather(*tasks, return_exceptions=True)
 
 
-async def test_requests_that_miss_together_read_the_credential_once(tenant, sessionmaker, monkeypatch):
-    principals.clear()
-    gate, reads = asyncio.Event(), []
-    real = dependencies.repository.live_api_key
-
-    async def read(session, digest):  # type: ignore[no-untyped-def]
-        reads.append(digest)
-        await gate.wait()
-        return await real(session, digest)
-
-    monkeypatch.setattr(dependencies.repository, "live_api_key", read)
-    found = await _resolve_together(sessionmaker, tenant.api_key, 32, gate)
-    assert len(reads) == 1
-    assert all(isinstance(p, Principal) and p.organization_id == tenant.org_id for p in found)
-    assert dependencies._reads == {}
-
-
-async def test_when_the_shared_read_fails_the_others_read_for_themselves(tenant, sessionmaker, monkeypatch):
+def _gated_key_reads(monkeypatch, *, first_fails: bool) -> tuple[asyncio.Event, list]:  # type: ignore[no-untyped-def]
+    """API-key reads that are counted; the first waits at the returned gate (then fails, if asked)."""
     principals.clear()
     gate, reads = asyncio.Event(), []
     real = dependencies.repository.live_api_key
@@ -251,10 +235,24 @@ async def test_when_the_shared_read_fails_the_others_read_for_themselves(tenant,
         reads.append(digest)
         if len(reads) == 1:
             await gate.wait()
-            raise ConnectionResetError("the database went away")
+            if first_fails:
+                raise ConnectionResetError("the database went away")
         return await real(session, digest)
 
     monkeypatch.setattr(dependencies.repository, "live_api_key", read)
+    return gate, reads
+
+
+async def test_requests_that_miss_together_read_the_credential_once(tenant, sessionmaker, monkeypatch):
+    gate, reads = _gated_key_reads(monkeypatch, first_fails=False)
+    found = await _resolve_together(sessionmaker, tenant.api_key, 32, gate)
+    assert len(reads) == 1
+    assert all(isinstance(p, Principal) and p.organization_id == tenant.org_id for p in found)
+    assert dependencies._reads == {}
+
+
+async def test_when_the_shared_read_fails_the_others_read_for_themselves(tenant, sessionmaker, monkeypatch):
+    gate, reads = _gated_key_reads(monkeypatch, first_fails=True)
     found = await _resolve_together(sessionmaker, tenant.api_key, 8, gate)
     assert isinstance(found[0], ConnectionResetError)
     assert all(isinstance(p, Principal) for p in found[1:])
