@@ -87,26 +87,32 @@ def _values(filters: ConversationFilters) -> dict[str, Any]:
 
 def predicates(filters: ConversationFilters, *, with_search: bool = True) -> list[ColumnElement[bool]]:
     """The filters' conditions on Conversation (the view and the organization are the caller's)."""
-    p = [_CONDITIONS[name](value) for name, value in _values(filters).items()]
-    if filters.unassigned:
-        p.append(Conversation.assignee_id.is_(None))
-    if filters.sla_state:
-        p.append(SLA_STATES[filters.sla_state])
+    shape, params = shaped(filters)
+    p = _shape_conditions(shape, lambda name: params[parameter_name(name)])
     if filters.q and with_search:
         p.append(search_predicate(filters.q))
     return p
+
+
+def parameter_name(filter_name: str) -> str:
+    return f"filter_{filter_name}"
 
 
 def shaped(filters: ConversationFilters) -> tuple[FilterShape, dict[str, Any]]:
     """The filters (search aside) as a shape and the parameters its statement is executed with."""
     values = _values(filters)
     shape = FilterShape(tuple(values), filters.unassigned, filters.sla_state or None)
-    return shape, {f"filter_{name}": value for name, value in values.items()}
+    return shape, {parameter_name(name): value for name, value in values.items()}
 
 
 def shape_predicates(shape: FilterShape) -> list[ColumnElement[bool]]:
     """The conditions of a shape, each valued filter a bound parameter named `filter_<name>`."""
-    p = [_CONDITIONS[name](bindparam(f"filter_{name}", required=True)) for name in shape.valued]
+    return _shape_conditions(shape, lambda name: bindparam(parameter_name(name), required=True))
+
+
+def _shape_conditions(shape: FilterShape, value: Callable[[str], Any]) -> list[ColumnElement[bool]]:
+    """A shape's conditions, each valued filter compared with `value(name)` (a literal or a parameter)."""
+    p = [_CONDITIONS[name](value(name)) for name in shape.valued]
     if shape.unassigned:
         p.append(Conversation.assignee_id.is_(None))
     if shape.sla_state:

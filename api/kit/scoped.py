@@ -43,12 +43,17 @@ def organization_of(tenant: Tenant) -> uuid.UUID:
     raise TypeError(f"A statement needs the caller's Principal or an organization id, not {tenant!r}.")
 
 
-def tenant_condition(model: Any, tenant: Tenant) -> ColumnElement[bool]:
-    """`model.organization_id == <the tenant's id>`, refusing a model that has no such column."""
+def _tenant_column(model: Any) -> QueryableAttribute[Any]:
+    """`model.organization_id`, refusing a model that has no such column."""
     column = getattr(model, "organization_id", None)
     if not isinstance(column, QueryableAttribute):
         raise UnscopedModel(f"{getattr(model, '__name__', model)!r} has no organization_id to scope a statement by.")
-    condition: ColumnElement[bool] = column == organization_of(tenant)
+    return column
+
+
+def tenant_condition(model: Any, tenant: Tenant) -> ColumnElement[bool]:
+    """`model.organization_id == <the tenant's id>`, refusing a model that has no such column."""
+    condition: ColumnElement[bool] = _tenant_column(model) == organization_of(tenant)
     return condition
 
 
@@ -61,10 +66,7 @@ def tenant_parameter(model: Any) -> ColumnElement[bool]:
     """`model.organization_id == :tenant_organization_id`, for statements built once and executed many
     times: the parameter has no value, so executing the statement without the organization's id fails
     instead of reading every tenant's rows."""
-    column = getattr(model, "organization_id", None)
-    if not isinstance(column, QueryableAttribute):
-        raise UnscopedModel(f"{getattr(model, '__name__', model)!r} has no organization_id to scope a statement by.")
-    condition: ColumnElement[bool] = column == bindparam(TENANT_PARAMETER, required=True)
+    condition: ColumnElement[bool] = _tenant_column(model) == bindparam(TENANT_PARAMETER, required=True)
     return condition
 
 
