@@ -1,0 +1,91 @@
+"""The metric triggers that join a statement's old and new rows plan that join on each call (0018):
+a connection whose first clock update touched two rows marks the hours of a later 300-row update
+exactly, and no trigger function keeps a transition-table join in a plan cached for the connection
+(a nested loop planned for two rows once made a batch of 4,000 breaches spend 1.7 s in the trigger)."""
+
+import re
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import text
+
+from tests.helpers import make_channel
+
+BUCKET = datetime(2026, 3, 2, 10, tzinfo=UTC)
+
+
+async def test_no_trigger_function_caches_a_transition_table_join(sessionmaker):
+    async with sessionmaker() as s:
+        sources = (
+            await s.execute(
+                text(
+                    "SELECT proname, prosrc FROM pg_proc "
+                    "WHERE prolang = (SELECT oid FROM pg_language WHERE lanname = 'plpgsql')"
+                )
+            )
+        ).all()
+    joining = {name: src for name, src in sources if re.search(r"JOIN\s+(old|new)_rows", src)}
+    assert {
+        "hourglass_metric_dirty_clocks",
+        "hourglass_metric_dirty_messages",
+        "hourglass_metric_conversations",
+    } <= set(joining)
+    for name, src in joining.items():
+        # What lies outside the EXECUTE $q$ ... $q$ blocks is planned once per connection.
+        static = re.sub(r"EXECUTE \$q\$.*?\$q\$", "", src, flags=re.S)
+        assert not re.search(r"JOIN\s+(old|new)_rows", static), name
+
+
+async def test_a_batch_after_a_small_update_on_the_same_connection_marks_its_hours(tenant, sessionmaker):
+    channel = await make_channel(tenant.api)
+    n = 302
+    conversations = [uuid.uuid4() for _ in range(n)]
+    clocks = [uuid.uuid4() for _ in range(n)]
+    async with sessionmaker.begin() as s:
+        await s.execute(
+            text(
+                "INSERT INTO conversations (id, organization_id, channel_id, marketplace, thread_key, last_message_at) "
+                "SELECT c, :org, :channel, 'api', 't:' || c, :at FROM unnest(CAST(:ids AS uuid[])) AS c"
+            ),
+            {"org": tenant.org_id, "channel": uuid.UUID(channel["id"]), "ids": conversations, "at": BUCKET},
+        )
+        await s.execute(
+            text(
+                "INSERT INTO sla_clocks (id, organization_id, conversation_id, kind, policy_snapshot, reason, "
+                "marketplace, channel_id, started_at, due_at) "
+                "SELECT k, :org, c, 'marketplace_first_response', '{}'::jsonb, 'test', 'api', :channel, :at, :due "
+                "FROM unnest(CAST(:clocks AS uuid[]), CAST(:ids AS uuid[])) AS x(k, c)"
+            ),
+            {
+                "org": tenant.org_id,
+                "channel": uuid.UUID(channel["id"]),
+                "clocks": clocks,
+                "ids": conversations,
+                "at": BUCKET,
+                "due": BUCKET + timedelta(hours=1),
+            },
+        )
+    breach = text("UPDATE sla_clocks SET state = 'breached', breached_at = :at WHERE id = ANY(CAST(:ids AS uuid[]))")
+    async with sessionmaker() as s:
+        for _ in range(6):  # PL/pgSQL settles on a cached plan after a few calls
+            async with s.begin():
+                await s.execute(text("DELETE FROM metric_dirty_hours"))
+                await s.execute(breach, {"ids": clocks[:2], "at": BUCKET + timedelta(hours=2)})
+                await s.execute(
+                    text(
+                        "UPDATE sla_clocks SET state = 'running', breached_at = NULL "
+                        "WHERE id = ANY(CAST(:ids AS uuid[]))"
+                    ),
+                    {"ids": clocks[:2]},
+                )
+        async with s.begin():
+            await s.execute(text("DELETE FROM metric_dirty_hours"))
+            await s.execute(breach, {"ids": clocks[2:], "at": BUCKET + timedelta(hours=5)})
+            hours = (
+                await s.execute(
+                    text("SELECT DISTINCT bucket FROM metric_dirty_hours WHERE organization_id = :org ORDER BY 1"),
+                    {"org": tenant.org_id},
+                )
+            ).scalars()
+            # The clocks' start hour (rows changed) and the breach hour; the two clocks left alone add nothing.
+            assert list(hours) == [BUCKET, BUCKET + timedelta(hours=5)]
