@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 from sqlalchemy.orm import Session as SyncSession
 
 from api.config import Settings
+from api.kit import jsontext
 
 # The names the rest of the code types its sessions with: endpoints and workers hold sessions and pass
 # them to repositories, but import no SQLAlchemy themselves (an import-linter contract checks it).
@@ -43,6 +44,9 @@ def create_engine(database_url: str, settings: Settings, *, pool_size: int | Non
         # and SQLAlchemy discards the dead connection from the pool either way. pool_recycle retires
         # connections before server- or proxy-side idle timeouts can cut them.
         pool_recycle=1800,
+        # JSON and JSONB parameters (outbox payloads, snapshots) written by orjson; read back by the
+        # standard library (see api.kit.jsontext).
+        json_serializer=jsontext.dumps,
         # asyncpg caches prepared statements per connection; keep the cache bounded.
         connect_args={"server_settings": {"application_name": "hourglass", "timezone": "UTC"}},
     )

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from api.db import Session
+from api.kit import jsontext
 from api.kit.time import utc_now
 from api.outbox import repository
 
@@ -100,7 +100,7 @@ async def emit_many(session: Session, pending: Sequence[PendingEvent]) -> None:
         return
     occurred_at = utc_now().isoformat()
     # Built before the flush, so an unknown event type raises before anything is written.
-    payloads = [json.dumps(envelope(e.event_type, e.data, occurred_at)) for e in pending]
+    payloads = [jsontext.dumps(envelope(e.event_type, e.data, occurred_at)) for e in pending]
     await session.flush()
     await repository.insert_many(
         session,

@@ -37,6 +37,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from api.db import Session
+from api.kit import jsontext
 from api.kit.time import utc_now
 from api.outbox import repository
 from api.realtime.frames import CONTROL_CHANNEL, event_message, org_channel
@@ -121,7 +122,7 @@ async def publish(redis: Redis, rows: Sequence[OutboxRow], seqs: Sequence[int]) 
     pipe = redis.pipeline(transaction=False)
     for row, seq in zip(rows, seqs, strict=True):
         message = event_message(row.event_type, seq, row.id, row.conversation_id, row.payload)
-        pipe.publish(org_channel(row.organization_id), json.dumps(message, separators=(",", ":")))
+        pipe.publish(org_channel(row.organization_id), jsontext.dumps(message))
     await pipe.execute()
 
 
