@@ -52,8 +52,15 @@ class Settings(BaseSettings):
     realtime_max_sockets_per_credential: int = Field(default=20, ge=1)
     realtime_catch_ups_per_minute: int = Field(default=30, ge=1)
 
-    db_pool_size: int = 20
-    db_max_overflow: int = 20
+    # Connections an API process keeps, and how many more it may open under a burst. A request holds
+    # its connection from its first statement to its commit, so concurrent requests need as many; the
+    # overflow ones are closed as soon as they are returned, and PostgreSQL pays a new backend (fork,
+    # cold catalog and plan caches) for each one opened again: at 32 concurrent pushes with 20 kept,
+    # a tenth of the connections were new and the machine spent 15 % more CPU per message
+    # (benchmarks/inbound_push.py, 2026-12-07). Two API processes and two workers (10 + 20 each)
+    # stay under PostgreSQL's default 100 connections until a burst uses every overflow.
+    db_pool_size: int = Field(default=32, ge=1)
+    db_max_overflow: int = Field(default=8, ge=0)
 
     # Export files (api/export): written by workers, downloaded through the API, so both must see the
     # same directory (a shared volume when they run on different hosts). Default: data_dir/exports.
