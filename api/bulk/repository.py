@@ -12,7 +12,7 @@ from api.conversation.views import ConversationFilters
 from api.conversation.views_repository import VIEWS, predicates
 from api.kit.errors import NotFound
 from api.kit.scoped import readable, readable_columns
-from api.models import BulkJob, BulkJobItem, Case, Conversation, OutboxEvent
+from api.models import BulkJob, BulkJobItem, Case, Conversation
 
 
 async def conversation_ids_matching(
@@ -136,10 +136,3 @@ async def stale_unfinished(session: AsyncSession, older_than: datetime) -> list[
         .limit(100)
     )
     return list(rows.scalars())
-
-
-async def job_of_event(session: AsyncSession, outbox_id: int) -> uuid.UUID | None:
-    payload = (await session.execute(select(OutboxEvent.payload).where(OutboxEvent.id == outbox_id))).scalar()
-    if not payload:
-        return None
-    return uuid.UUID(payload["data"]["id"])

@@ -31,6 +31,7 @@ from api.message.content import contains_question
 from api.models import Channel, Conversation, Message, SlaClock
 from api.outbox import events
 from api.sla import escalation
+from api.sla import repository as sla_repository
 from api.sla import service as sla_service
 from api.webhook.payloads import ConversationUpdatedData, MessageData
 
@@ -275,7 +276,7 @@ async def _reopen_wait(
 ) -> None:
     """The buyer is waiting again: the clocks this reply stopped did not end with a reply, and the
     wait runs from the oldest buyer message not answered by another delivered reply."""
-    clocks = await repository.clocks_stopped_by(session, conversation.organization_id, conversation.id, message.id)
+    clocks = await sla_repository.clocks_stopped_by(session, conversation.organization_id, conversation.id, message.id)
     for clock in clocks:
         clock.state = "stopped"
         clock.stop_reason = "bounced"

@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.kit import changefeed
 from api.kit.errors import NotFound
-from api.kit.scoped import Tenant, readable, tenant_condition
-from api.models import Message, SlaClock
+from api.kit.scoped import tenant_condition
+from api.models import Message
 
 
 async def get(
@@ -308,16 +308,6 @@ async def oldest_unanswered_buyer_at(
     if answered_at is not None:
         pending = pending.where(Message.sent_at > answered_at)
     return (await session.execute(pending)).scalar_one_or_none()
-
-
-async def clocks_stopped_by(
-    session: AsyncSession, tenant: Tenant, conversation_id: uuid.UUID, message_id: uuid.UUID
-) -> list[SlaClock]:
-    """The conversation's SLA clocks that this reply stopped (a bounce reopens them)."""
-    stmt = readable(SlaClock, tenant).where(
-        SlaClock.conversation_id == conversation_id, SlaClock.stop_message_id == message_id
-    )
-    return list((await session.execute(stmt)).scalars().all())
 
 
 async def has_only_notices(session: AsyncSession, conversation_id: uuid.UUID) -> bool:

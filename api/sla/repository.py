@@ -96,6 +96,18 @@ async def clocks_of(session: AsyncSession, organization_id: uuid.UUID, conversat
     )
 
 
+async def clocks_stopped_by(
+    session: AsyncSession, organization_id: uuid.UUID, conversation_id: uuid.UUID, message_id: uuid.UUID
+) -> list[SlaClock]:
+    """The conversation's clocks that a reply stopped (a bounce of that reply reopens them)."""
+    stmt = select(SlaClock).where(
+        tenant_condition(SlaClock, organization_id),
+        SlaClock.conversation_id == conversation_id,
+        SlaClock.stop_message_id == message_id,
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
 async def claim_waiting_without_clock(
     session: AsyncSession, clock_kinds: Sequence[str], after: uuid.UUID | None, chunk: int, limit: int
 ) -> tuple[list[Conversation], uuid.UUID | None]:

@@ -8,11 +8,13 @@ make a second runner, or a re-run, harmless."""
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import timedelta
 from typing import Any
 
 from api.bulk import repository, runner
 from api.kit.time import utc_now
+from api.outbox import repository as outbox_repository
 
 log = logging.getLogger(__name__)
 
@@ -23,9 +25,10 @@ JOB_TIMEOUT_SECONDS = 3600
 
 async def bulk_job_created_job(ctx: dict[str, Any], outbox_id: int) -> str | None:
     async with ctx["sessionmaker"].begin() as session:
-        job_id = await repository.job_of_event(session, outbox_id)
-    if job_id is None:
+        payload = await outbox_repository.payload_of(session, outbox_id)
+    if not payload:
         return None
+    job_id = uuid.UUID(payload["data"]["id"])
     await runner.run(ctx["sessionmaker"], job_id)
     return str(job_id)
 
