@@ -118,7 +118,8 @@ async def test_only_a_change_the_metrics_read_marks_hours(tenant, sessionmaker):
         await s.execute(
             text(
                 "INSERT INTO messages (id, organization_id, conversation_id, channel_id, direction, author_kind, "
-                "body, sent_at, delivery_status) VALUES (:m, :org, :c, :channel, 'outbound', 'human', 'hi', :at, 'queued')"
+                "body, sent_at, delivery_status) "
+                "VALUES (:m, :org, :c, :channel, 'outbound', 'human', 'hi', :at, 'queued')"
             ),
             {**params, "m": message},
         )
