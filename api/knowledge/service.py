@@ -27,7 +27,8 @@ from api.knowledge.schemas import (
     VariantRead,
     VariantWrite,
 )
-from api.models import Channel, KnowledgeArticle, KnowledgeVariant
+from api.knowledge.starter import STARTER_ARTICLES
+from api.models import Channel, HelpSite, KnowledgeArticle, KnowledgeVariant
 from api.template import service as template_service
 
 LANGUAGES = ("en", "zh", "es", "de", "fr", "ja", "ko")
@@ -442,8 +443,6 @@ async def import_files(session: Session, principal: Principal, files: list[Markd
 async def ensure_starter_articles(session: Session, principal: Principal) -> int:
     """The starter articles (api/knowledge/starter.py), published; those whose key exists are left
     as they are. Returns how many were added."""
-    from api.knowledge.starter import STARTER_ARTICLES
-
     added = 0
     for key, categories, tags, variants in STARTER_ARTICLES:
         if await repository.article_by_key(session, principal.organization_id, key) is not None:
@@ -471,8 +470,6 @@ async def seed_demo_knowledge(
 ) -> None:
     """The demo's starter articles (published, English and Chinese) and a public help page for
     `store` at /help/{slug}, its questions arriving on the store itself (an `api` channel)."""
-    from api.models import HelpSite
-
     principal = Principal(
         organization_id=organization_id, scopes=frozenset(), user_id=author.id, role=author.role, name=author.name
     )

@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.models.base import Base
+from api.models.sla import SlaClock
 
 
 class MetricRollup(Base):
@@ -158,16 +159,10 @@ class ConversationResolution(Base):
 
 # The fold reads clocks by the hour they stopped or breached in (ix_sla_clocks_org_started covers
 # the start); declared here, beside the reader, rather than in the SLA model.
-def _clock_indexes() -> None:
-    from api.models.sla import SlaClock
-
-    Index("ix_sla_clocks_org_stopped", SlaClock.organization_id, SlaClock.stopped_at)
-    Index(
-        "ix_sla_clocks_org_breached",
-        SlaClock.organization_id,
-        SlaClock.breached_at,
-        postgresql_where=SlaClock.breached_at.is_not(None),
-    )
-
-
-_clock_indexes()
+Index("ix_sla_clocks_org_stopped", SlaClock.organization_id, SlaClock.stopped_at)
+Index(
+    "ix_sla_clocks_org_breached",
+    SlaClock.organization_id,
+    SlaClock.breached_at,
+    postgresql_where=SlaClock.breached_at.is_not(None),
+)
