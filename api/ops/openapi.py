@@ -8,13 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from api.config import Settings
+from api.main import create_app
 
 SPEC_PATH = Path(__file__).resolve().parents[2] / "openapi" / "openapi.json"
 
 
 def build_spec() -> dict[str, Any]:
-    from api.main import create_app
-
     # Building the schema needs no database: the lifespan is never entered.
     return create_app(Settings(database_url="postgresql+asyncpg://unused/unused", redis_url="redis://unused")).openapi()
 

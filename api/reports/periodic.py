@@ -129,6 +129,8 @@ def cjk_font() -> Path | None:
 def to_pdf(table: ReportTable) -> bytes:
     """A4 landscape. With no CJK font on the system, characters outside Latin-1 print as '?' (said on
     the first line of the page) rather than failing the download."""
+    # Imported on the first PDF, not with the module: fpdf takes 0.3 s to import, which every API and
+    # worker process would otherwise pay at start for a report format few ask for.
     from fpdf import FPDF
 
     pdf = FPDF(orientation="L", format="A4")
