@@ -69,6 +69,7 @@ async def _poll(rt: SyncRuntime, channel: Channel, connector: Connector, outcome
     sync_state: dict[str, Any] = dict(channel.sync_cursor or {})
     cursor: dict[str, Any] = dict(sync_state.get("poll") or {})
     started = time.monotonic()
+    began = utc_now()
     more = False
     try:
         while outcome.pages < MAX_PAGES_PER_RUN:
@@ -95,13 +96,12 @@ async def _poll(rt: SyncRuntime, channel: Channel, connector: Connector, outcome
         await _record_failure(rt, channel, connector, sync_state, Transient(outcome.error, status="bug"))
         return
     now = utc_now()
-    delay = timedelta(0) if more else timedelta(seconds=connector.interval)
     async with rt.sessionmaker.begin() as session:
         await state.patch(
             session,
             channel.id,
             {
-                "next_poll_at": state.iso(now + delay),
+                "next_poll_at": state.iso(state.next_poll(began, now, connector.interval, more)),
                 "failures": 0,
                 "last_poll": {
                     "at": state.iso(now),

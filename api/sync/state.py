@@ -47,6 +47,16 @@ async def seconds_to_next_poll(session: Session) -> float | None:
     return await repository.seconds_to_next_poll(session, CONNECTORS)
 
 
+def next_poll(started: datetime, finished: datetime, interval: float, more: bool) -> datetime:
+    """When a channel is polled next after a successful poll that began at `started` and ended at
+    `finished`: at once while the marketplace has more pages; else at a fixed rate, one interval
+    after the last poll began (not after it ended: a message that arrived just after a page was read
+    waits one interval, not one interval plus the poll's own time), and never in the past."""
+    if more:
+        return finished
+    return max(started + timedelta(seconds=interval), finished)
+
+
 def backoff(interval: float, failures: int, retry_after: float | None) -> timedelta:
     delay = min(timedelta(seconds=interval * 2 ** min(failures, 12)), MAX_BACKOFF)
     if retry_after is not None:

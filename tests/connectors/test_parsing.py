@@ -17,7 +17,7 @@ from api.channel.connectors.walmart import order_upsert, relay_alias
 from api.channel.connectors.walmart import parse_relay_mail as walmart_mail
 from api.channel.connectors.window import PollWindow
 from api.sync.delivery import retry_delay
-from api.sync.state import backoff
+from api.sync.state import backoff, next_poll
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -412,6 +412,15 @@ def test_retry_after_and_backoff():
     assert backoff(10, 1, None) == timedelta(seconds=20)
     assert backoff(10, 30, None) == timedelta(minutes=15)
     assert backoff(10, 0, 120) == timedelta(seconds=120)
+
+
+def test_polls_keep_their_interval_from_start_to_start():
+    # A 2 s channel whose poll took 300 ms is polled again 2 s after the last one began, not 2.3 s.
+    assert next_poll(NOW, NOW + timedelta(milliseconds=300), 2.0, more=False) == NOW + timedelta(seconds=2)
+    # A poll longer than the interval does not schedule the next one in the past...
+    assert next_poll(NOW, NOW + timedelta(seconds=5), 2.0, more=False) == NOW + timedelta(seconds=5)
+    # ...and while the marketplace has more pages, the next page is read at once.
+    assert next_poll(NOW, NOW + timedelta(seconds=1), 60.0, more=True) == NOW + timedelta(seconds=1)
 
 
 async def test_a_whole_connector_call_is_bounded_not_just_each_phase():
