@@ -9,6 +9,7 @@ inquiries are read into cases (see `aftersales`).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
@@ -67,21 +68,29 @@ async def poll_channel(rt: SyncRuntime, channel_id: uuid.UUID) -> PollOutcome:
 
 async def _poll(rt: SyncRuntime, channel: Channel, connector: Connector, outcome: PollOutcome) -> None:
     sync_state: dict[str, Any] = dict(channel.sync_cursor or {})
-    cursor: dict[str, Any] = dict(sync_state.get("poll") or {})
     started = time.monotonic()
     began = utc_now()
     more = False
+
+    def fetch(after: dict[str, Any]) -> asyncio.Task[FetchResult]:
+        return asyncio.create_task(within(max(60.0, connector.timeout * 6), connector.fetch(after), "one page"))
+
+    # The next page is read while this one is stored: a fetch only reads, and the cursor persisted
+    # is still the one of the last stored page, so a page that is not stored (refused, a failure, a
+    # killed worker) takes the page read ahead with it and the next poll reads both again.
+    ahead: asyncio.Task[FetchResult] | None = fetch(dict(sync_state.get("poll") or {}))
     try:
-        while outcome.pages < MAX_PAGES_PER_RUN:
-            result = await within(max(60.0, connector.timeout * 6), connector.fetch(cursor), "one page")
+        while ahead is not None:
+            result = await ahead
+            ahead = None
             outcome.pages += 1
             outcome.fetched += len(result.messages)
+            if result.more and outcome.pages < MAX_PAGES_PER_RUN:
+                ahead = fetch(dict(result.cursor))
             tally = await _commit_page(rt, channel, result)
             outcome.created += tally.created
             outcome.duplicates += tally.duplicates
-            cursor, more = result.cursor, result.more
-            if not more:
-                break
+            more = result.more
     except ConnectorError as exc:
         outcome.error = exc.describe()
         await _record_failure(rt, channel, connector, sync_state, exc)
@@ -95,6 +104,10 @@ async def _poll(rt: SyncRuntime, channel: Channel, connector: Connector, outcome
         outcome.error = f"unexpected {type(exc).__name__}: {exc}"
         await _record_failure(rt, channel, connector, sync_state, Transient(outcome.error, status="bug"))
         return
+    finally:
+        if ahead is not None:
+            ahead.cancel()
+            await asyncio.gather(ahead, return_exceptions=True)
     now = utc_now()
     async with rt.sessionmaker.begin() as session:
         await state.patch(
