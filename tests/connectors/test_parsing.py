@@ -366,6 +366,41 @@ def test_hostile_headers_never_stop_parsing_and_never_break_a_reply():
     assert "\n" not in parsed.subject and "\r" not in parsed.subject and parsed.date is None
 
 
+def test_a_header_read_again_is_parsed_once_and_reads_as_the_standard_library_reads_it():
+    from email import policy
+    from email.parser import BytesParser
+
+    from api.channel.connectors.mail import parse as mail_parse
+
+    msg = EmailMessage()
+    msg["From"] = "=?utf-8?b?5Lmw5a62?= <buyer@relay.example>"
+    msg["To"] = "seller@shop.example"
+    msg["Subject"] = "=?utf-8?q?Where_is_my_order=3F?="
+    msg["Message-ID"] = "<p1@relay.example>"
+    msg["Date"] = "Mon, 07 Dec 2026 10:00:00 +0000"
+    msg.set_content("where is it?")
+    # A Content-Type longer than any header kept for reuse: parsed each time, still a structured header.
+    long_params = {f"x{i}": "y" * 20 for i in range(60)}
+    msg.add_attachment(b"%PDF-1.4", maintype="application", subtype="pdf", filename="label.pdf", params=long_params)
+    raw = msg.as_bytes()
+
+    mail_parse._parsed_header.cache_clear()
+    first = parse_mail(raw)
+    reused = mail_parse._parsed_header.cache_info().hits
+    assert reused > 0  # Content-Type and friends, read many times within one mail
+    assert parse_mail(raw) == first
+    assert mail_parse._parsed_header.cache_info().hits > reused  # and across mails
+    assert first.from_name == "买家" and first.subject == "Where is my order?"
+    assert [(a.filename, a.declared_type) for a in first.attachments] == [("label.pdf", "application/pdf")]
+
+    ours = BytesParser(policy=mail_parse._READING).parsebytes(raw)
+    standard = BytesParser(policy=policy.default).parsebytes(raw)
+    for name in ("From", "To", "Subject", "Date", "Message-ID", "Content-Type"):
+        assert str(ours[name]) == str(standard[name])
+    ours_parts = [(p.get_content_type(), p.get_filename()) for p in ours.walk()]
+    assert ours_parts == [(p.get_content_type(), p.get_filename()) for p in standard.walk()]
+
+
 def test_a_mail_that_cannot_be_read_is_kept_as_a_placeholder():
     from api.channel.connectors.mail.connector import unreadable
 
