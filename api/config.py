@@ -57,8 +57,10 @@ class Settings(BaseSettings):
     # overflow ones are closed as soon as they are returned, and PostgreSQL pays a new backend (fork,
     # cold catalog and plan caches) for each one opened again: at 32 concurrent pushes with 20 kept,
     # a tenth of the connections were new and the machine spent 15 % more CPU per message
-    # (benchmarks/inbound_push.py, 2026-12-07). Two API processes and two workers (10 + 20 each)
-    # stay under PostgreSQL's default 100 connections until a burst uses every overflow.
+    # (benchmarks/inbound_push.py, 2026-12-07). Two API processes (32 kept each) and two workers (10
+    # each, workers/context.py) keep 84 of PostgreSQL's default 100 connections; the overflow of
+    # all four at once (8 each) would need 116. A deployment with more processes raises
+    # max_connections or lowers these (HOURGLASS_DB_POOL_SIZE, HOURGLASS_DB_MAX_OVERFLOW).
     db_pool_size: int = Field(default=32, ge=1)
     db_max_overflow: int = Field(default=8, ge=0)
 
