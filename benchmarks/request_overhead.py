@@ -7,7 +7,7 @@ app's CPU alone), one request at a time, against a small inbox loaded like bench
 
 - the middleware stack and routing (`/healthz` through the app: an upper bound, it includes a
   trivial endpoint),
-- a request session (pool checkout with its pre-ping, BEGIN ... COMMIT) with nothing in it,
+- a request session (pool checkout, BEGIN ... COMMIT) with nothing in it,
 - the API-key lookup of the auth dependency (a SELECT, inside a session),
 - the Redis rate limit (a pipelined INCR + EXPIRE),
 - whole requests: `GET /v1/conversations/counts`, `GET /v1/conversations?limit=50`, and
@@ -178,7 +178,7 @@ async def main() -> None:
 
             cases: list[tuple[str, Callable[[], Awaitable[Any]]]] = [
                 ("GET /healthz through the app (middleware + routing + endpoint)", through_app),
-                ("request session: checkout (pre-ping) + SELECT 1 + COMMIT", empty_session),
+                ("request session: checkout + SELECT 1 + COMMIT", empty_session),
                 ("auth: API-key lookup in its own session", key_lookup),
                 ("auth: rate limit (Redis INCR + EXPIRE pipeline)", rate_limit),
                 ("GET /v1/conversations/counts (whole request)", counts),
