@@ -101,12 +101,13 @@ async def stamp_published(session: AsyncSession, ids: Sequence[int], seqs: Seque
     await session.execute(_STAMP, {"now": now, "ids": list(ids), "seqs": list(seqs)})
 
 
-async def payload_of(session: AsyncSession, outbox_id: int) -> dict[str, Any] | None:
-    """The envelope an outbox row carries (jobs started by the relay read their event's data here)."""
+async def subject_of(session: AsyncSession, outbox_id: int) -> uuid.UUID | None:
+    """The id of what an outbox event is about (`data.id` of its envelope): the jobs the relay starts
+    for an event (a bulk job, an export) read it here. None when the row is gone."""
     payload: dict[str, Any] | None = (
         await session.execute(select(OutboxEvent.payload).where(OutboxEvent.id == outbox_id))
     ).scalar()
-    return payload
+    return uuid.UUID(payload["data"]["id"]) if payload else None
 
 
 async def published_between(

@@ -56,19 +56,12 @@ BEGIN
     ELSE
         -- An outbound message whose delivery, time or author changed: the hours of both versions.
         INSERT INTO metric_dirty_hours (organization_id, bucket)
-        SELECT DISTINCT c.organization_id, date_trunc('hour', coalesce(c.delivered_at, c.sent_at)) FROM (
-            (SELECT id, organization_id, delivery_status, delivered_at, sent_at, author_kind, author_user_id
-               FROM new_rows WHERE direction = 'outbound'
-             EXCEPT
-             SELECT id, organization_id, delivery_status, delivered_at, sent_at, author_kind, author_user_id
-               FROM old_rows)
-            UNION ALL
-            (SELECT id, organization_id, delivery_status, delivered_at, sent_at, author_kind, author_user_id
-               FROM old_rows WHERE direction = 'outbound'
-             EXCEPT
-             SELECT id, organization_id, delivery_status, delivered_at, sent_at, author_kind, author_user_id
-               FROM new_rows)
-        ) c;
+        WITH n AS (SELECT id, organization_id, delivery_status, delivered_at, sent_at, author_kind, author_user_id
+                     FROM new_rows WHERE direction = 'outbound'),
+             o AS (SELECT id, organization_id, delivery_status, delivered_at, sent_at, author_kind, author_user_id
+                     FROM old_rows WHERE direction = 'outbound')
+        SELECT DISTINCT c.organization_id, date_trunc('hour', coalesce(c.delivered_at, c.sent_at))
+        FROM ((TABLE n EXCEPT TABLE o) UNION ALL (TABLE o EXCEPT TABLE n)) c;
     END IF;
     RETURN NULL;
 END $$
@@ -88,19 +81,12 @@ BEGIN
         -- A clock whose state, times, stop or pauses changed (a new deadline alone is no fact of the
         -- metrics): the hours of both versions.
         INSERT INTO metric_dirty_hours (organization_id, bucket)
-        SELECT DISTINCT c.organization_id, date_trunc('hour', t) FROM (
-            (SELECT id, organization_id, state, started_at, stopped_at, breached_at, stop_message_id, stop_reason,
-                    pauses FROM new_rows
-             EXCEPT
-             SELECT id, organization_id, state, started_at, stopped_at, breached_at, stop_message_id, stop_reason,
-                    pauses FROM old_rows)
-            UNION ALL
-            (SELECT id, organization_id, state, started_at, stopped_at, breached_at, stop_message_id, stop_reason,
-                    pauses FROM old_rows
-             EXCEPT
-             SELECT id, organization_id, state, started_at, stopped_at, breached_at, stop_message_id, stop_reason,
-                    pauses FROM new_rows)
-        ) c
+        WITH n AS (SELECT id, organization_id, state, started_at, stopped_at, breached_at, stop_message_id,
+                          stop_reason, pauses FROM new_rows),
+             o AS (SELECT id, organization_id, state, started_at, stopped_at, breached_at, stop_message_id,
+                          stop_reason, pauses FROM old_rows)
+        SELECT DISTINCT c.organization_id, date_trunc('hour', t)
+        FROM ((TABLE n EXCEPT TABLE o) UNION ALL (TABLE o EXCEPT TABLE n)) c
         CROSS JOIN LATERAL (VALUES (c.started_at), (c.stopped_at), (c.breached_at)) v(t)
         WHERE t IS NOT NULL;
     END IF;

@@ -8,7 +8,6 @@ make a second runner, or a re-run, harmless."""
 from __future__ import annotations
 
 import logging
-import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -25,10 +24,9 @@ JOB_TIMEOUT_SECONDS = 3600
 
 async def bulk_job_created_job(ctx: dict[str, Any], outbox_id: int) -> str | None:
     async with ctx["sessionmaker"].begin() as session:
-        payload = await outbox_repository.payload_of(session, outbox_id)
-    if not payload:
+        job_id = await outbox_repository.subject_of(session, outbox_id)
+    if job_id is None:
         return None
-    job_id = uuid.UUID(payload["data"]["id"])
     await runner.run(ctx["sessionmaker"], job_id)
     return str(job_id)
 

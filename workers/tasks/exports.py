@@ -8,7 +8,6 @@ again by the resume sweep once its heartbeat is `STALE_AFTER` old. The expiry sw
 from __future__ import annotations
 
 import logging
-import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -30,10 +29,10 @@ def _settings(ctx: dict[str, Any]) -> Any:
 
 async def export_created_job(ctx: dict[str, Any], outbox_id: int) -> str | None:
     async with ctx["sessionmaker"]() as session:
-        payload = await outbox_repository.payload_of(session, outbox_id)
-    if not payload:
+        export_id = await outbox_repository.subject_of(session, outbox_id)
+    if export_id is None:
         return None
-    return await writer.run(ctx["sessionmaker"], _settings(ctx), uuid.UUID(payload["data"]["id"]))
+    return await writer.run(ctx["sessionmaker"], _settings(ctx), export_id)
 
 
 async def resume_exports(sessionmaker: Any, settings: Any) -> int:
