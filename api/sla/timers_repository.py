@@ -23,6 +23,10 @@ LABELS_INDEX = CONVERSATION_COLUMNS.index("labels")
 # The claim returns what the effects read: the clock and the conversation, the latter as locked
 # (FOR UPDATE re-reads a row changed since the statement's snapshot before locking it). `fired` marks
 # the locked timers by primary key (a join on `due` was planned as a hash over every timer row).
+# Each due timer reads its clock by primary key: the LATERAL subquery with OFFSET 0 is not flattened
+# into a join, so the planner cannot choose a hash join over a sequential scan of every clock. It did
+# for batches of 4,000 at 100k clocks (124 ms a batch, 43 of them the scan, against 67 ms this way),
+# and the nested loop keeps the due index's order, so no sort before the LIMIT either.
 CLAIM_SQL = text(
     """
     WITH due AS (
@@ -32,10 +36,15 @@ CLAIM_SQL = text(
     + ", ".join(f"v.{name}" for name in CONVERSATION_COLUMNS)
     + """
         FROM sla_timers t
-        JOIN sla_clocks c ON c.id = t.clock_id
+        CROSS JOIN LATERAL (
+            SELECT c.id, c.kind, c.marketplace, c.channel_id, c.started_at, c.due_at, c.state, c.policy_snapshot,
+                   c.conversation_id
+            FROM sla_clocks c
+            WHERE c.id = t.clock_id AND (c.stopped_at IS NULL OR t.due_at < c.stopped_at)
+            OFFSET 0
+        ) c
         JOIN conversations v ON v.id = c.conversation_id
         WHERE t.fired_at IS NULL AND t.cancelled_at IS NULL AND t.due_at <= :now
-          AND (c.stopped_at IS NULL OR t.due_at < c.stopped_at)
         ORDER BY t.due_at
         LIMIT :limit
         FOR UPDATE OF t, v SKIP LOCKED
