@@ -46,6 +46,7 @@ from api.macro.endpoints import conversation_router as macro_conversation_router
 from api.macro.endpoints import router as macro_router
 from api.marketplace_push.endpoints import router as marketplace_push_router
 from api.message.endpoints import router as message_router
+from api.message.push_batches import PushBatcher
 from api.notification.endpoints import router as notification_router
 from api.ops.audit_endpoints import activity_router
 from api.ops.audit_endpoints import router as audit_router
@@ -171,6 +172,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         urls = service_urls(settings)
         app.state.engine = create_engine(urls.database_url, settings)
         app.state.sessionmaker = create_sessionmaker(app.state.engine)
+        app.state.push_batcher = PushBatcher(app.state.sessionmaker)
         app.state.redis = Redis.from_url(urls.redis_url, decode_responses=False)
         # Fan-out of live events to this process's WebSockets (connects in the background).
         app.state.realtime = RealtimeHub(
@@ -192,6 +194,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             usage_stop.set()
             await usage_flusher  # writes the last stamps before the engine goes
+            await app.state.push_batcher.close()
             await app.state.realtime.stop()
             await app.state.redis.aclose()
             await app.state.engine.dispose()

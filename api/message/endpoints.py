@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from api.auth.dependencies import require
 from api.auth.principal import Principal
@@ -15,7 +15,8 @@ from api.kit.errors import Conflict, problem_responses
 from api.kit.pagination import CursorScope
 from api.message import outbound, repository
 from api.message.inbound import InboundMessage
-from api.message.pipeline import receive
+from api.message.pipeline import refuse_conflicting
+from api.message.push_batches import PushBatcher
 from api.message.schemas import (
     DeliveryReport,
     InboundMessageCreate,
@@ -42,7 +43,7 @@ Writer = Annotated[Principal, Depends(require("conversations:write"))]
     },
 )
 async def push_inbound_message(
-    channel_id: uuid.UUID, body: InboundMessageCreate, response: Response, session: SessionDep, principal: Pusher
+    channel_id: uuid.UUID, body: InboundMessageCreate, request: Request, response: Response, principal: Pusher
 ) -> MessageRead:
     """An ERP pushes a buyer message into one of its channels.
 
@@ -50,11 +51,13 @@ async def push_inbound_message(
     (200); reusing the id for different content is a 409. The message joins the conversation of
     its `external_thread_id`, else of the same order and buyer, else starts a new one.
     """
-    channel = await channel_repository.get(session, principal.organization_id, channel_id)
     author_kind, category, labels = body.marketplace_metadata()
-    result = await receive(
-        session,
-        channel,
+    batcher: PushBatcher = request.app.state.push_batcher
+    # Stored with the pushes to this channel that arrive meanwhile, in one transaction (see
+    # api/message/push_batches.py); the answer comes after the commit.
+    result = await batcher.receive(
+        principal.organization_id,
+        channel_id,
         InboundMessage(
             external_message_id=body.external_message_id,
             external_thread_id=body.external_thread_id,
@@ -73,6 +76,7 @@ async def push_inbound_message(
             auto_submitted=author_kind == "system" and body.sender == "marketplace",
         ),
     )
+    refuse_conflicting(result)
     if not result.created:
         response.status_code = status.HTTP_200_OK
     return MessageRead.model_validate(result.message)

@@ -75,7 +75,11 @@ class Decision:
 
 async def receive(session: Session, channel: Channel, inbound: InboundMessage) -> Decision:
     """One message: the batch of one. A replay with other content than the stored message is refused."""
-    decision = (await receive_many(session, channel, [inbound]))[0]
+    return refuse_conflicting((await receive_many(session, channel, [inbound]))[0])
+
+
+def refuse_conflicting(decision: Decision) -> Decision:
+    """A pushed replay whose content differs from the stored message is a 409 (the first copy stands)."""
     if decision.conflicting:
         raise Conflict(
             f"Message {decision.message.external_id!r} was already received with different content.",
@@ -84,13 +88,17 @@ async def receive(session: Session, channel: Channel, inbound: InboundMessage) -
     return decision
 
 
+def ensure_active(channel: Channel) -> None:
+    if channel.status != "active":
+        raise Conflict(f"Channel {channel.id} is disabled; enable it before pushing messages.")
+
+
 async def receive_many(session: Session, channel: Channel, inbounds: Sequence[InboundMessage]) -> list[Decision]:
     """Messages of one channel (a poll page, a pushed batch), decided as if they came one by one in
     this order, in one round trip for the store, one for the SLA clocks they start and one for the
     outbox. Returns one Decision per message, in order; a copy of a message earlier in the batch is a
     replay of it."""
-    if channel.status != "active":
-        raise Conflict(f"Channel {channel.id} is disabled; enable it before pushing messages.")
+    ensure_active(channel)
     if not inbounds:
         return []
     # The digest is of what the marketplace sent, before the classifier's labels join it.

@@ -19,6 +19,12 @@ LATENCY = Histogram(
 LOOP_ITERATIONS = Counter("hourglass_worker_loop_iterations_total", "Steps run by a worker loop", ["loop"])
 LOOP_ERRORS = Counter("hourglass_worker_loop_errors_total", "Steps of a worker loop that raised", ["loop"])
 LOOP_BUSY = Counter("hourglass_worker_loop_busy_seconds_total", "Seconds spent in a worker loop's steps", ["loop"])
+# ERP pushes stored per transaction (api/message/push_batches.py): 1 when pushes come one at a time.
+PUSH_BATCH_SIZE = Histogram(
+    "hourglass_push_batch_size",
+    "Pushed messages stored in one transaction",
+    buckets=(1, 2, 4, 8, 16, 32, 64, 100),
+)
 
 
 class MetricsMiddleware:
