@@ -24,6 +24,7 @@ organization, disabled) is the same answer for every push of the batch and is gi
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import uuid
 from collections.abc import Sequence
@@ -83,7 +84,11 @@ class PushBatcher:
             queue.append(push)
         else:
             self._queues[key] = [push]
-            task = asyncio.create_task(self._drain(key), name=f"push-batches-{channel_id}")
+            # A context of its own: the batch serves several requests and must not carry the first one's
+            # context variables (e.g. its buyer-data masking flag) into the others' work.
+            task = asyncio.create_task(
+                self._drain(key), name=f"push-batches-{channel_id}", context=contextvars.Context()
+            )
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         # Shielded: a request cancelled while it waits must not cancel the batch's result for others.
