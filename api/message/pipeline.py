@@ -1,8 +1,9 @@
 """The life of an inbound message, in one place: classify -> store -> SLA -> events.
 
 Both ways a buyer message comes in go through `receive_many()`: the ERP push endpoint
-(`POST /v1/channels/{id}/messages`, through `receive()`, the batch of one) and the marketplace
-connectors (api/sync/inbound.py: a poll page or a pushed batch at once). It returns a `Decision` per
+(`POST /v1/channels/{id}/messages`, with the pushes to its channel that arrive meanwhile:
+api/message/push_batches.py) and the marketplace connectors (api/sync/inbound.py: a poll page or a
+pushed batch at once); `receive()` is the batch of one (the help-center form). It returns a `Decision` per
 message, everything decided on the way, and keeps the part the automation pass
 (api/automation/service.py, run later by a worker) needs on the message row (`ingest_decision`:
 customer tier, first message of its conversation, classification); the SLA policy and calendar it
