@@ -39,7 +39,8 @@ async def _stored(sessionmaker, channel_id: str) -> list[tuple[str, int]]:  # ty
     async with sessionmaker() as session:
         rows = await session.execute(
             text(
-                "SELECT m.external_id, c.message_count FROM messages m JOIN conversations c ON c.id = m.conversation_id "
+                "SELECT m.external_id, c.message_count FROM messages m "
+                "JOIN conversations c ON c.id = m.conversation_id "
                 "WHERE m.channel_id = :channel ORDER BY m.created_at, m.id"
             ),
             {"channel": uuid.UUID(channel_id)},
