@@ -2,14 +2,17 @@
 (0018, 0019): a connection whose first clock update touched two rows marks the hours of a later
 300-row update exactly, an update of nothing the metrics read marks nothing, and no trigger function
 keeps a transition-table join in a plan cached for the connection (a nested loop planned for two rows
-once made a batch of 4,000 breaches spend 1.7 s in the trigger)."""
+once made a batch of 4,000 breaches spend 1.7 s in the trigger). A clock marks only the hours whose
+facts changed (0020), and folding those alone gives what a rebuild from raw rows gives."""
 
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 
+from api.models.metrics import MetricRollup
+from api.reports import rollup
 from tests.helpers import make_channel
 
 BUCKET = datetime(2026, 3, 2, 10, tzinfo=UTC)
@@ -89,13 +92,13 @@ async def test_a_batch_after_a_small_update_on_the_same_connection_marks_its_hou
                     {"org": tenant.org_id},
                 )
             ).scalars()
-            # The clocks' start hour (rows changed) and the breach hour; the two clocks left alone add nothing.
-            assert list(hours) == [BUCKET, BUCKET + timedelta(hours=5)]
+            # The breach hour only (the start hour's facts did not change); the two clocks left alone add nothing.
+            assert list(hours) == [BUCKET + timedelta(hours=5)]
 
 
 async def test_only_a_change_the_metrics_read_marks_hours(tenant, sessionmaker):
-    """A new deadline, a tag or a preview is no fact of the metrics; a breach, a category or a
-    delivery is, and marks the hours of both the old and the new version of the row."""
+    """A new deadline, a tag or a preview is no fact of the metrics; a breach marks its own hour (0020);
+    a category or a delivery marks the hours of both the old and the new version of the row."""
     channel = await make_channel(tenant.api)
     conversation, clock, message = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     params = {"org": tenant.org_id, "channel": uuid.UUID(channel["id"]), "c": conversation, "at": BUCKET}
@@ -142,8 +145,7 @@ async def test_only_a_change_the_metrics_read_marks_hours(tenant, sessionmaker):
     assert await marked("UPDATE conversations SET labels = '{vip}', unread = true WHERE id = :c") == []
     assert await marked("UPDATE messages SET body = 'hello' WHERE id = :m") == []
     assert await marked("UPDATE sla_clocks SET state = 'breached', breached_at = :t WHERE id = :k", t=later) == [
-        BUCKET,
-        later,
+        later
     ]
     # The conversation's facts: its clock (started and breached) and nothing else yet.
     assert await marked("UPDATE conversations SET category = 'shipping' WHERE id = :c") == [BUCKET, later]
@@ -151,3 +153,75 @@ async def test_only_a_change_the_metrics_read_marks_hours(tenant, sessionmaker):
     assert await marked(
         "UPDATE messages SET delivery_status = 'sent', delivered_at = :t WHERE id = :m", t=delivered
     ) == [BUCKET, delivered]
+
+
+async def _rollup_rows(sessionmaker, org_id) -> list[tuple]:  # type: ignore[no-untyped-def]
+    async with sessionmaker() as s:
+        found = (await s.execute(select(MetricRollup).where(MetricRollup.organization_id == org_id))).scalars()
+        cols = [c.name for c in MetricRollup.__table__.columns if c.name != "id"]
+        return sorted(tuple(str(getattr(r, c)) for c in cols) for r in found)
+
+
+async def test_folding_only_the_hours_a_clock_change_marks_equals_a_rebuild(tenant, sessionmaker):
+    """Start, breach, then a late reply, each in its own hour: each change marks the hour of the fact it
+    changed, and the rollups folded from those marks are those a rebuild computes from raw rows."""
+    channel = await make_channel(tenant.api, marketplace="walmart")
+    conversation, clock, other = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    params = {"org": tenant.org_id, "channel": uuid.UUID(channel["id"]), "at": BUCKET}
+
+    async def change(statement: str, **values: object) -> list[datetime]:
+        """Run the statement, fold, and return the hours it had marked."""
+        async with sessionmaker.begin() as s:
+            await s.execute(text("DELETE FROM metric_dirty_hours"))
+            await s.execute(text(statement), {**params, "c": conversation, "k": clock, "o": other, **values})
+            hours = list(
+                (
+                    await s.execute(
+                        text("SELECT DISTINCT bucket FROM metric_dirty_hours WHERE organization_id = :org ORDER BY 1"),
+                        {"org": tenant.org_id},
+                    )
+                ).scalars()
+            )
+        async with sessionmaker.begin() as s:
+            await rollup.fold(s)
+        return hours
+
+    clock_columns = (
+        "INSERT INTO sla_clocks (id, organization_id, conversation_id, kind, policy_snapshot, reason, "
+        "marketplace, channel_id, started_at, due_at) VALUES "
+    )
+    async with sessionmaker.begin() as s:
+        await s.execute(
+            text(
+                "INSERT INTO conversations (id, organization_id, channel_id, marketplace, thread_key, last_message_at) "
+                "VALUES (:c, :org, :channel, 'walmart', 't:fold', :at)"
+            ),
+            {**params, "c": conversation},
+        )
+    started = await change(
+        clock_columns
+        + "(:k, :org, :c, 'marketplace_first_response', '{}'::jsonb, 'test', 'walmart', :channel, :at, :due), "
+        "(:o, :org, :c, 'marketplace_next_response', '{}'::jsonb, 'test', 'walmart', :channel, :at, :due)",
+        due=BUCKET + timedelta(hours=1),
+    )
+    assert started == [BUCKET]
+    breach_at, reply_at, met_at = (BUCKET + timedelta(hours=h, minutes=5) for h in (2, 4, 3))
+    assert await change(
+        "UPDATE sla_clocks SET state = 'breached', breached_at = :t WHERE id = :k", t=breach_at
+    ) == [breach_at.replace(minute=0)]
+    assert await change(
+        "UPDATE sla_clocks SET stopped_at = :t, stop_reason = 'reply' WHERE id = :k", t=reply_at
+    ) == [reply_at.replace(minute=0)]
+    assert await change(
+        "UPDATE sla_clocks SET state = 'met', stopped_at = :t, stop_reason = 'reply' WHERE id = :o", t=met_at
+    ) == [met_at.replace(minute=0)]
+    # A later start moves the wait's beginning: both start hours.
+    assert await change(
+        "UPDATE sla_clocks SET started_at = :t WHERE id = :o", t=BUCKET + timedelta(hours=1)
+    ) == [BUCKET, BUCKET + timedelta(hours=1), met_at.replace(minute=0)]
+
+    folded = await _rollup_rows(sessionmaker, tenant.org_id)
+    assert folded  # the facts are there: starts, a breach, a late first response, a met reply
+    async with sessionmaker.begin() as s:
+        await rollup.rebuild(s, BUCKET - timedelta(hours=1), BUCKET + timedelta(hours=6), tenant.org_id)
+    assert await _rollup_rows(sessionmaker, tenant.org_id) == folded
