@@ -144,9 +144,7 @@ async def test_only_a_change_the_metrics_read_marks_hours(tenant, sessionmaker):
     assert await marked("UPDATE sla_clocks SET due_at = :t WHERE id = :k", t=later) == []
     assert await marked("UPDATE conversations SET labels = '{vip}', unread = true WHERE id = :c") == []
     assert await marked("UPDATE messages SET body = 'hello' WHERE id = :m") == []
-    assert await marked("UPDATE sla_clocks SET state = 'breached', breached_at = :t WHERE id = :k", t=later) == [
-        later
-    ]
+    assert await marked("UPDATE sla_clocks SET state = 'breached', breached_at = :t WHERE id = :k", t=later) == [later]
     # The conversation's facts: its clock (started and breached) and nothing else yet.
     assert await marked("UPDATE conversations SET category = 'shipping' WHERE id = :c") == [BUCKET, later]
     delivered = BUCKET + timedelta(hours=6)
@@ -206,19 +204,21 @@ async def test_folding_only_the_hours_a_clock_change_marks_equals_a_rebuild(tena
     )
     assert started == [BUCKET]
     breach_at, reply_at, met_at = (BUCKET + timedelta(hours=h, minutes=5) for h in (2, 4, 3))
-    assert await change(
-        "UPDATE sla_clocks SET state = 'breached', breached_at = :t WHERE id = :k", t=breach_at
-    ) == [breach_at.replace(minute=0)]
-    assert await change(
-        "UPDATE sla_clocks SET stopped_at = :t, stop_reason = 'reply' WHERE id = :k", t=reply_at
-    ) == [reply_at.replace(minute=0)]
+    assert await change("UPDATE sla_clocks SET state = 'breached', breached_at = :t WHERE id = :k", t=breach_at) == [
+        breach_at.replace(minute=0)
+    ]
+    assert await change("UPDATE sla_clocks SET stopped_at = :t, stop_reason = 'reply' WHERE id = :k", t=reply_at) == [
+        reply_at.replace(minute=0)
+    ]
     assert await change(
         "UPDATE sla_clocks SET state = 'met', stopped_at = :t, stop_reason = 'reply' WHERE id = :o", t=met_at
     ) == [met_at.replace(minute=0)]
     # A later start moves the wait's beginning: both start hours.
-    assert await change(
-        "UPDATE sla_clocks SET started_at = :t WHERE id = :o", t=BUCKET + timedelta(hours=1)
-    ) == [BUCKET, BUCKET + timedelta(hours=1), met_at.replace(minute=0)]
+    assert await change("UPDATE sla_clocks SET started_at = :t WHERE id = :o", t=BUCKET + timedelta(hours=1)) == [
+        BUCKET,
+        BUCKET + timedelta(hours=1),
+        met_at.replace(minute=0),
+    ]
 
     folded = await _rollup_rows(sessionmaker, tenant.org_id)
     assert folded  # the facts are there: starts, a breach, a late first response, a met reply
