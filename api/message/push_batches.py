@@ -92,7 +92,13 @@ class PushBatcher:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         # Shielded: a request cancelled while it waits must not cancel the batch's result for others.
-        return await asyncio.shield(push.done)
+        try:
+            return await asyncio.shield(push.done)
+        except asyncio.CancelledError:
+            # Nobody reads this push's outcome now: take it when it comes, so a failure is not reported
+            # as an exception never retrieved.
+            push.done.add_done_callback(lambda done: done.cancelled() or done.exception())
+            raise
 
     async def close(self) -> None:
         """Let the batches in flight finish (the requests waiting on them are answered)."""

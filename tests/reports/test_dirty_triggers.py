@@ -9,11 +9,11 @@ import re
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 
-from api.models.metrics import MetricRollup
 from api.reports import rollup
 from tests.helpers import make_channel
+from tests.reports.test_reports_api import _rows
 
 BUCKET = datetime(2026, 3, 2, 10, tzinfo=UTC)
 
@@ -153,13 +153,6 @@ async def test_only_a_change_the_metrics_read_marks_hours(tenant, sessionmaker):
     ) == [BUCKET, delivered]
 
 
-async def _rollup_rows(sessionmaker, org_id) -> list[tuple]:  # type: ignore[no-untyped-def]
-    async with sessionmaker() as s:
-        found = (await s.execute(select(MetricRollup).where(MetricRollup.organization_id == org_id))).scalars()
-        cols = [c.name for c in MetricRollup.__table__.columns if c.name != "id"]
-        return sorted(tuple(str(getattr(r, c)) for c in cols) for r in found)
-
-
 async def test_folding_only_the_hours_a_clock_change_marks_equals_a_rebuild(tenant, sessionmaker):
     """Start, breach, then a late reply, each in its own hour: each change marks the hour of the fact it
     changed, and the rollups folded from those marks are those a rebuild computes from raw rows."""
@@ -220,8 +213,8 @@ async def test_folding_only_the_hours_a_clock_change_marks_equals_a_rebuild(tena
         met_at.replace(minute=0),
     ]
 
-    folded = await _rollup_rows(sessionmaker, tenant.org_id)
+    folded = await _rows(sessionmaker, tenant.org_id)
     assert folded  # the facts are there: starts, a breach, a late first response, a met reply
     async with sessionmaker.begin() as s:
         await rollup.rebuild(s, BUCKET - timedelta(hours=1), BUCKET + timedelta(hours=6), tenant.org_id)
-    assert await _rollup_rows(sessionmaker, tenant.org_id) == folded
+    assert await _rows(sessionmaker, tenant.org_id) == folded
