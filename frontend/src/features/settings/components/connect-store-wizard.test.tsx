@@ -14,11 +14,18 @@ afterEach(() => {
 
 const options = { 'GET /v1/channels/connect': { consent: ['ebay', 'shopee', 'tiktok'] } };
 
+/** A marketplace choice, once the connect options have loaded (until then the choices are disabled). */
+async function enabled(testId: string): Promise<HTMLElement> {
+  const button = await screen.findByTestId(testId);
+  await vi.waitFor(() => expect(button).toBeEnabled());
+  return button;
+}
+
 describe('connect store wizard', () => {
   it('guides a mail relay: defaults filled, help per field, Connect disabled with the reason, field problems named', async () => {
     mockApi({ ...directory, ...options });
     await renderApp(<ConnectStoreWizard onClose={() => {}} />);
-    await userEvent.click(await screen.findByTestId('connect-choose-walmart'));
+    await userEvent.click(await enabled('connect-choose-walmart'));
     expect(screen.getByTestId('connect-step-authorize')).toHaveTextContent('Fill in the details');
     expect(screen.getByTestId('channel-settings.imap_port')).toHaveValue('993');
     expect(screen.getByTestId('channel-settings.smtp_security')).toHaveValue('starttls');
@@ -42,20 +49,27 @@ describe('connect store wizard', () => {
       'POST /v1/channels/connect/:m/start': { marketplace: 'ebay', authorize_url: 'https://auth.example/consent', expires_in: 600 },
     });
     await renderApp(<ConnectStoreWizard onClose={() => {}} />);
-    await userEvent.click(await screen.findByTestId('connect-choose-ebay'));
+    await userEvent.click(await enabled('connect-choose-ebay'));
     expect(screen.getByTestId('connect-authorize-step')).toHaveTextContent('Press Allow');
     await userEvent.click(screen.getByTestId('connect-authorize'));
     await vi.waitFor(() => expect(assign).toHaveBeenCalledWith('https://auth.example/consent'));
     expect(api.calls.some((c) => c.path === '/v1/channels/connect/ebay/start')).toBe(true);
   });
 
-  it('says in Chinese why the consent failed, with a way to retry', async () => {
-    mockApi({ ...directory, ...options });
+  it('says in Chinese why the consent failed, with a way to retry once it knows where retry goes', async () => {
+    // The page has just come back from the marketplace: the connect options are still loading.
+    let release = () => {};
+    const loaded = new Promise<void>((resolve) => (release = resolve));
+    mockApi({ ...directory, 'GET /v1/channels/connect': async () => (await loaded, options['GET /v1/channels/connect']) });
     await renderApp(
       <ConnectStoreWizard onClose={() => {}} outcome={{ marketplace: 'tiktok', channelId: null, reason: 'denied', code: null }} />,
       { language: 'zh-CN' },
     );
     expect(await screen.findByTestId('connect-failed-reason')).toHaveTextContent('点击了“拒绝”');
+    // Retry before the options arrive would open the form instead of TikTok Shop's consent page.
+    expect(screen.getByTestId('connect-retry')).toBeDisabled();
+    release();
+    await vi.waitFor(() => expect(screen.getByTestId('connect-retry')).toBeEnabled());
     await userEvent.click(screen.getByTestId('connect-retry'));
     expect(await screen.findByTestId('connect-authorize-step')).toBeInTheDocument();
   });
@@ -75,7 +89,7 @@ describe('test connection', () => {
       },
     });
     await renderApp(<ConnectStoreWizard onClose={() => {}} />, { language: 'zh-CN' });
-    await userEvent.click(await screen.findByTestId('connect-choose-walmart'));
+    await userEvent.click(await enabled('connect-choose-walmart'));
     await userEvent.click(screen.getByTestId('connect-test'));
     expect(await screen.findByTestId('check-imap')).toHaveTextContent('imap.example.com:993 的服务器拒绝了用户名或密码');
     expect(screen.getByTestId('check-smtp')).toHaveTextContent('无法连接 smtp.example.com:587');

@@ -53,6 +53,9 @@ export function ConnectStoreWizard({
   // Amazon: the relay channel is connected with the form first, then SP-API is authorized for it.
   const [boundChannel, setBoundChannel] = useState<Channel | null>(null);
   const consent = new Set<string>(options.data?.consent ?? []);
+  // Which marketplaces sign in at a consent page is known only once the options are loaded: a choice
+  // made before would open the form instead (a slow page after the marketplace's redirect did that).
+  const deciding = options.isPending;
   const viaConsent = (m: string) => isConsentMarketplace(m) && consent.has(m);
   const name = marketplace ? t(`marketplace.${marketplace}`) : '';
   const current = stepIndex(step);
@@ -90,7 +93,15 @@ export function ConnectStoreWizard({
       {step === 'choose' ? (
         <div className="connect-choices" role="list">
           {MARKETPLACES.map((m) => (
-            <button key={m} type="button" role="listitem" className="connect-choice" onClick={() => choose(m)} data-testid={`connect-choose-${m}`}>
+            <button
+              key={m}
+              type="button"
+              role="listitem"
+              className="connect-choice"
+              onClick={() => choose(m)}
+              disabled={deciding}
+              data-testid={`connect-choose-${m}`}
+            >
               <MarketplaceBadge marketplace={m} /> <strong>{t(`marketplace.${m}`)}</strong>
               <span className="muted">{viaConsent(m) && !isChannelBound(m) ? t('connect.viaConsent') : t(`connect.how.${m}`)}</span>
             </button>
@@ -178,7 +189,11 @@ export function ConnectStoreWizard({
             <button type="button" className="btn btn--sm" onClick={onClose}>
               {t('form.cancel')}
             </button>
-            <button type="button" className="btn btn--primary btn--sm" onClick={() => {
+            <button
+              type="button"
+              className="btn btn--primary btn--sm"
+              disabled={deciding}
+              onClick={() => {
                 if (bound) {
                   // Amazon: the relay channel exists; authorize it again from its row (Authorize SP-API).
                   onClose();
