@@ -41,16 +41,28 @@ DUE_PROBE = (
 
 
 async def _load(conn: asyncpg.Connection, n: int) -> tuple[uuid.UUID, list[uuid.UUID]]:
-    """COPY n conversations with one open clock and one breach timer each, all due tomorrow or
-    later; returns the stream's clock ids (scheduled later by _schedule_stream, once the worker is
-    up: the load of 1M rows takes minutes, and a stream planned before it would start in the past)."""
+    """COPY n conversations with one open Walmart clock (48 h) and one breach timer each, due between
+    24 and 48 hours from now, hence started over the last 24 hours as live traffic starts them;
+    returns the stream's clock ids (scheduled later by _schedule_stream, once the worker is up: the
+    load of 1M rows takes minutes, and a stream planned before it would start in the past)."""
     org = uuid.uuid4()
     channel = uuid.uuid4()
     await conn.execute("INSERT INTO organizations (id, name, slug) VALUES ($1, 'Bench', 'bench')", org)
     await conn.execute(
-        "INSERT INTO channels (id, organization_id, marketplace, name) VALUES ($1, $2, 'shopee', 's')", channel, org
+        "INSERT INTO channels (id, organization_id, marketplace, name) VALUES ($1, $2, 'walmart', 'w')", channel, org
     )
     now = datetime.now(UTC)
+    target = timedelta(hours=48)
+    snapshot = json.dumps({"name": "Walmart (48 h)", "target_seconds": int(target.total_seconds()), "tiers": []})
+    # Spread over a day, not stamped at one instant: the reports' hourly fold re-reads the clocks that
+    # started in an hour a breach or a stop marks, and a million starts in the current hour (what this
+    # loader wrote until stop 32) made every refold of that hour read them all, which no live
+    # organization's hour holds (1M open Walmart deadlines start about 21k clocks an hour).
+    step = 86400 / max(n, 1)
+
+    def due(i: int) -> datetime:
+        return now + timedelta(days=1, seconds=i * step)
+
     # Time-ordered ids, as the product makes them (api.kit.ids): random ones put every clock and
     # conversation written by a batch on a different leaf of its primary-key index, which production
     # never does, and a third of the burst's WAL was full-page images of those leaves.
@@ -67,12 +79,10 @@ async def _load(conn: asyncpg.Connection, n: int) -> tuple[uuid.UUID, list[uuid.
             "last_message_at",
             "waiting_since",
         ],
-        records=((c, org, channel, "shopee", f"t:{i}", now, now) for i, c in enumerate(conv_ids)),
+        records=(
+            (c, org, channel, "walmart", f"t:{i}", due(i) - target, due(i) - target) for i, c in enumerate(conv_ids)
+        ),
     )
-    snapshot = json.dumps({"name": "Shopee (12 h)", "target_seconds": 43200, "tiers": []})
-
-    def due(i: int) -> datetime:
-        return now + timedelta(days=1, seconds=i)
 
     await conn.copy_records_to_table(
         "sla_clocks",
@@ -97,9 +107,9 @@ async def _load(conn: asyncpg.Connection, n: int) -> tuple[uuid.UUID, list[uuid.
                 "marketplace_first_response",
                 snapshot,
                 "bench",
-                "shopee",
+                "walmart",
                 channel,
-                now,
+                due(i) - target,
                 due(i),
                 due(i),
             )
