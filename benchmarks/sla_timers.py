@@ -56,8 +56,9 @@ async def _load(conn: asyncpg.Connection, n: int) -> tuple[uuid.UUID, list[uuid.
     snapshot = json.dumps({"name": "Walmart (48 h)", "target_seconds": int(target.total_seconds()), "tiers": []})
     # Spread over a day, not stamped at one instant: the reports' hourly fold re-reads the clocks that
     # started in an hour a breach or a stop marks, and a million starts in the current hour (what this
-    # loader wrote until stop 32) made every refold of that hour read them all, which no live
-    # organization's hour holds (1M open Walmart deadlines start about 21k clocks an hour).
+    # loader wrote before 2026-12-07) made every refold of that hour read them all. Here an hour holds
+    # about n/24 starts (42k at 1M), twice what 1M open 48-hour deadlines started evenly over 48 hours
+    # would put in it: on the heavy side of live traffic.
     step = 86400 / max(n, 1)
 
     def due(i: int) -> datetime:
@@ -146,7 +147,10 @@ async def _fold_loaded_hours(url: str) -> None:
             async with create_sessionmaker(engine)() as session:
                 if not await any_dirty_hours(session):
                     return
-            await fold_batches(engine)
+            if not await fold_batches(engine):
+                # Marks left and nothing folded: another fold holds the lock (nothing else runs on this
+                # fresh database), so stop rather than spin.
+                raise RuntimeError("the loaded hours could not be folded: the fold lock is held elsewhere")
     finally:
         await engine.dispose()
 

@@ -18,7 +18,6 @@ Create Date: 2026-12-07 19:30:00.000000
 import importlib.util
 from collections.abc import Sequence
 from pathlib import Path
-from types import ModuleType
 
 from alembic import op
 
@@ -27,41 +26,60 @@ down_revision: str | None = "0020_clock_hours_by_fact"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-UNFILTERED = """             stopped AS (SELECT id, organization_id, kind, started_at, stopped_at, state, stop_reason,
-                                stop_message_id, pauses FROM n),
-             stopped_before AS (SELECT id, organization_id, kind, started_at, stopped_at, state, stop_reason,
-                                       stop_message_id, pauses FROM o),
-             breached AS (SELECT id, organization_id, kind, breached_at FROM n),
-             breached_before AS (SELECT id, organization_id, kind, breached_at FROM o)"""
-FILTERED = """             stopped AS (SELECT id, organization_id, kind, started_at, stopped_at, state, stop_reason,
+FUNCTION = r"""
+CREATE OR REPLACE FUNCTION hourglass_metric_dirty_clocks() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO metric_dirty_hours (organization_id, bucket)
+        SELECT DISTINCT n.organization_id, date_trunc('hour', t) FROM new_rows n
+        CROSS JOIN LATERAL (VALUES (n.started_at), (n.stopped_at), (n.breached_at)) v(t) WHERE t IS NOT NULL;
+    ELSIF TG_OP = 'DELETE' THEN
+        INSERT INTO metric_dirty_hours (organization_id, bucket)
+        SELECT DISTINCT o.organization_id, date_trunc('hour', t) FROM old_rows o
+        CROSS JOIN LATERAL (VALUES (o.started_at), (o.stopped_at), (o.breached_at)) v(t) WHERE t IS NOT NULL;
+    ELSE
+        -- Each hour a clock has facts in is marked when the fields of those facts changed, for the old
+        -- and the new version (a new deadline alone is no fact of the metrics).
+        INSERT INTO metric_dirty_hours (organization_id, bucket)
+        WITH n AS (SELECT id, organization_id, kind, state, started_at, stopped_at, breached_at, stop_message_id,
+                          stop_reason, pauses FROM new_rows),
+             o AS (SELECT id, organization_id, kind, state, started_at, stopped_at, breached_at, stop_message_id,
+                          stop_reason, pauses FROM old_rows),
+             started AS (SELECT id, organization_id, kind, started_at FROM n),
+             started_before AS (SELECT id, organization_id, kind, started_at FROM o),
+             stopped AS (SELECT id, organization_id, kind, started_at, stopped_at, state, stop_reason,
                                 stop_message_id, pauses FROM n WHERE stopped_at IS NOT NULL),
              stopped_before AS (SELECT id, organization_id, kind, started_at, stopped_at, state, stop_reason,
                                        stop_message_id, pauses FROM o WHERE stopped_at IS NOT NULL),
              breached AS (SELECT id, organization_id, kind, breached_at FROM n WHERE breached_at IS NOT NULL),
              breached_before AS (SELECT id, organization_id, kind, breached_at FROM o
-                                 WHERE breached_at IS NOT NULL)"""
+                                 WHERE breached_at IS NOT NULL)
+        SELECT DISTINCT c.organization_id, date_trunc('hour', c.t) FROM (
+            SELECT organization_id, started_at FROM ((TABLE started EXCEPT TABLE started_before)
+                                                     UNION ALL (TABLE started_before EXCEPT TABLE started)) s
+            UNION ALL
+            SELECT organization_id, stopped_at FROM ((TABLE stopped EXCEPT TABLE stopped_before)
+                                                     UNION ALL (TABLE stopped_before EXCEPT TABLE stopped)) e
+            UNION ALL
+            SELECT organization_id, breached_at FROM ((TABLE breached EXCEPT TABLE breached_before)
+                                                      UNION ALL (TABLE breached_before EXCEPT TABLE breached)) b
+        ) c(organization_id, t)
+        WHERE c.t IS NOT NULL;
+    END IF;
+    RETURN NULL;
+END $$
+"""
 
 
-def _previous() -> ModuleType:
+def upgrade() -> None:
+    op.execute(FUNCTION)
+
+
+def downgrade() -> None:
+    """The function as 0020 made it."""
     path = Path(__file__).with_name("20261207_0020_clock_hours_by_fact.py")
     spec = importlib.util.spec_from_file_location("hourglass_migration_0020", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module
-
-
-def function() -> str:
-    """0020's function with the stop and breach groups filtered (its text otherwise unchanged)."""
-    previous = str(_previous().FUNCTION)
-    if UNFILTERED not in previous:
-        raise RuntimeError("0021: the fact groups of 0020's function were not found")
-    return previous.replace(UNFILTERED, FILTERED)
-
-
-def upgrade() -> None:
-    op.execute(function())
-
-
-def downgrade() -> None:
-    op.execute(str(_previous().FUNCTION))
+    op.execute(module.FUNCTION)

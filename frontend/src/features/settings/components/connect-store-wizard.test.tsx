@@ -2,7 +2,7 @@
 import { cleanup, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { mockApi, resetApi } from '@/test/api';
+import { mockApi, problem, resetApi } from '@/test/api';
 import { directory, renderApp } from '@/test/render';
 import { ConnectStoreWizard } from './connect-store-wizard';
 
@@ -55,6 +55,24 @@ describe('connect store wizard', () => {
     await vi.waitFor(() => expect(assign).toHaveBeenCalledWith('https://auth.example/consent'));
     expect(api.calls.some((c) => c.path === '/v1/channels/connect/ebay/start')).toBe(true);
   });
+
+  it('says when the connect options could not be loaded, keeps the consent choices waiting, and asks again', async () => {
+    let failing = true;
+    mockApi({
+      ...directory,
+      'GET /v1/channels/connect': () => (failing ? problem(500, 'The server had a problem.') : options['GET /v1/channels/connect']),
+    });
+    await renderApp(<ConnectStoreWizard onClose={() => {}} />);
+    // The app asks again twice after a 5xx (src/lib/react-query.ts) before it gives up.
+    expect(await screen.findByTestId('connect-options-failed', {}, { timeout: 10_000 })).toHaveTextContent('The server had a problem.');
+    // eBay without the options would open the form instead of eBay's consent page; a mailbox form needs none.
+    expect(screen.getByTestId('connect-choose-ebay')).toBeDisabled();
+    expect(screen.getByTestId('connect-choose-walmart')).toBeEnabled();
+    failing = false;
+    await userEvent.click(screen.getByTestId('connect-options-retry'));
+    await userEvent.click(await enabled('connect-choose-ebay'));
+    expect(screen.getByTestId('connect-authorize-step')).toHaveTextContent('Press Allow');
+  }, 30_000);
 
   it('says in Chinese why the consent failed, with a way to retry once it knows where retry goes', async () => {
     // The page has just come back from the marketplace: the connect options are still loading.

@@ -53,9 +53,11 @@ export function ConnectStoreWizard({
   // Amazon: the relay channel is connected with the form first, then SP-API is authorized for it.
   const [boundChannel, setBoundChannel] = useState<Channel | null>(null);
   const consent = new Set<string>(options.data?.consent ?? []);
-  // Which marketplaces sign in at a consent page is known only once the options are loaded: a choice
-  // made before would open the form instead (a slow page after the marketplace's redirect did that).
-  const deciding = options.isPending;
+  // Which marketplaces sign in at a consent page is known only from the options: a choice made
+  // without them would open the form instead (a slow page after the marketplace's redirect did that,
+  // and so would a failed request). Until they are loaded those choices, and Retry, wait.
+  const known = options.isSuccess;
+  const waitsForOptions = (m: string) => !known && (isConsentMarketplace(m) || isChannelBound(m));
   const viaConsent = (m: string) => isConsentMarketplace(m) && consent.has(m);
   const name = marketplace ? t(`marketplace.${marketplace}`) : '';
   const current = stepIndex(step);
@@ -91,22 +93,25 @@ export function ConnectStoreWizard({
       </ol>
 
       {step === 'choose' ? (
-        <div className="connect-choices" role="list">
-          {MARKETPLACES.map((m) => (
-            <button
-              key={m}
-              type="button"
-              role="listitem"
-              className="connect-choice"
-              onClick={() => choose(m)}
-              disabled={deciding}
-              data-testid={`connect-choose-${m}`}
-            >
-              <MarketplaceBadge marketplace={m} /> <strong>{t(`marketplace.${m}`)}</strong>
-              <span className="muted">{viaConsent(m) && !isChannelBound(m) ? t('connect.viaConsent') : t(`connect.how.${m}`)}</span>
-            </button>
-          ))}
-        </div>
+        <>
+          <ConnectOptionsStatus options={options} />
+          <ul className="connect-choices" aria-busy={options.isPending}>
+            {MARKETPLACES.map((m) => (
+              <li key={m}>
+                <button
+                  type="button"
+                  className="connect-choice"
+                  onClick={() => choose(m)}
+                  disabled={waitsForOptions(m)}
+                  data-testid={`connect-choose-${m}`}
+                >
+                  <MarketplaceBadge marketplace={m} /> <strong>{t(`marketplace.${m}`)}</strong>
+                  <span className="muted">{viaConsent(m) && !isChannelBound(m) ? t('connect.viaConsent') : t(`connect.how.${m}`)}</span>
+                </button>
+              </li>
+            ))}
+          </ul>
+        </>
       ) : null}
 
       {step === 'authorize' && marketplace ? (
@@ -185,6 +190,7 @@ export function ConnectStoreWizard({
         <div className="notice notice--error" role="alert" data-testid="connect-failed">
           <p data-testid="connect-failed-reason">{t(`connect.failure.${connectFailure(outcome?.reason ?? null)}`, { name })}</p>
           {outcome?.code ? <p className="muted">{t('connect.failureCode', { name, code: outcome.code })}</p> : null}
+          <ConnectOptionsStatus options={options} />
           <div className="form__actions">
             <button type="button" className="btn btn--sm" onClick={onClose}>
               {t('form.cancel')}
@@ -192,7 +198,7 @@ export function ConnectStoreWizard({
             <button
               type="button"
               className="btn btn--primary btn--sm"
-              disabled={deciding}
+              disabled={waitsForOptions(marketplace)}
               onClick={() => {
                 if (bound) {
                   // Amazon: the relay channel exists; authorize it again from its row (Authorize SP-API).
@@ -208,5 +214,26 @@ export function ConnectStoreWizard({
         </div>
       ) : null}
     </Dialog>
+  );
+}
+
+/** While the connect options load, say so; if they could not be loaded, say that with a way to ask again. */
+function ConnectOptionsStatus({ options }: { options: ReturnType<typeof useConnectOptions> }) {
+  const { t } = useTranslation();
+  if (options.isPending) {
+    return (
+      <p className="muted" role="status" data-testid="connect-options-loading">
+        {t('common.loading')}
+      </p>
+    );
+  }
+  if (!options.isError) return null;
+  return (
+    <div data-testid="connect-options-failed">
+      <FormProblem error={options.error} />
+      <button type="button" className="btn btn--sm" onClick={() => void options.refetch()} data-testid="connect-options-retry">
+        {t('common.retry')}
+      </button>
+    </div>
   );
 }
