@@ -64,6 +64,9 @@ async def _load(conn: asyncpg.Connection, n: int) -> tuple[uuid.UUID, list[uuid.
     def due(i: int) -> datetime:
         return now + timedelta(days=1, seconds=i * step)
 
+    def started(i: int) -> datetime:
+        return due(i) - target
+
     # Time-ordered ids, as the product makes them (api.kit.ids): random ones put every clock and
     # conversation written by a batch on a different leaf of its primary-key index, which production
     # never does, and a third of the burst's WAL was full-page images of those leaves.
@@ -80,9 +83,7 @@ async def _load(conn: asyncpg.Connection, n: int) -> tuple[uuid.UUID, list[uuid.
             "last_message_at",
             "waiting_since",
         ],
-        records=(
-            (c, org, channel, "walmart", f"t:{i}", due(i) - target, due(i) - target) for i, c in enumerate(conv_ids)
-        ),
+        records=((c, org, channel, "walmart", f"t:{i}", started(i), started(i)) for i, c in enumerate(conv_ids)),
     )
 
     await conn.copy_records_to_table(
@@ -110,7 +111,7 @@ async def _load(conn: asyncpg.Connection, n: int) -> tuple[uuid.UUID, list[uuid.
                 "bench",
                 "walmart",
                 channel,
-                due(i) - target,
+                started(i),
                 due(i),
                 due(i),
             )
@@ -143,13 +144,12 @@ async def _fold_loaded_hours(url: str) -> None:
 
     engine = create_engine(url.replace("postgresql://", "postgresql+asyncpg://"), Settings(), pool_size=1)
     try:
-        while True:
-            async with create_sessionmaker(engine)() as session:
-                if not await any_dirty_hours(session):
-                    return
-            if not await fold_batches(engine):
-                # Marks left and nothing folded: another fold holds the lock (nothing else runs on this
-                # fresh database), so stop rather than spin.
+        while await fold_batches(engine):
+            pass
+        # Nothing folded with marks left: another fold holds the lock (nothing else runs on this fresh
+        # database); stop rather than measure with them.
+        async with create_sessionmaker(engine)() as session:
+            if await any_dirty_hours(session):
                 raise RuntimeError("the loaded hours could not be folded: the fold lock is held elsewhere")
     finally:
         await engine.dispose()

@@ -56,8 +56,7 @@ export function ConnectStoreWizard({
   // Which marketplaces sign in at a consent page is known only from the options: a choice made
   // without them would open the form instead (a slow page after the marketplace's redirect did that,
   // and so would a failed request). Until they are loaded those choices, and Retry, wait.
-  const known = options.isSuccess;
-  const waitsForOptions = (m: string) => !known && (isConsentMarketplace(m) || isChannelBound(m));
+  const waitsForOptions = (m: string) => !options.isSuccess && (isConsentMarketplace(m) || isChannelBound(m));
   const viaConsent = (m: string) => isConsentMarketplace(m) && consent.has(m);
   const name = marketplace ? t(`marketplace.${marketplace}`) : '';
   const current = stepIndex(step);
