@@ -158,14 +158,22 @@ class KeepAliveConnection:
 
     async def post_json(self, path: str, body: Any) -> tuple[int, bytes]:
         payload = json.dumps(body).encode()
-        head = (
+        return await self.request(
             f"POST {path} HTTP/1.1\r\n{self.fixed}Content-Type: application/json\r\n"
-            f"Content-Length: {len(payload)}\r\n\r\n"
+            f"Content-Length: {len(payload)}\r\n\r\n".encode()
+            + payload
         )
+
+    async def get(self, path_and_query: str) -> tuple[int, bytes]:
+        """`path_and_query` must be URL-encoded already."""
+        return await self.request(f"GET {path_and_query} HTTP/1.1\r\n{self.fixed}\r\n".encode())
+
+    async def request(self, raw: bytes) -> tuple[int, bytes]:
+        """Send one whole request (head and body) and read its response: (status, body)."""
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         assert self.reader is not None
-        self.writer.write(head.encode() + payload)
+        self.writer.write(raw)
         status_line, _, rest = (await self.reader.readuntil(b"\r\n\r\n")).partition(b"\r\n")
         length = 0
         closing = False

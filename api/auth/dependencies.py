@@ -13,7 +13,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from redis.exceptions import RedisError
 
-from api.auth import cache, repository, usage
+from api.auth import cache, rate_limit, repository, usage
 from api.auth.principal import ROLE_SCOPES, Principal
 from api.config import Settings
 from api.db import SessionDep
@@ -137,32 +137,24 @@ async def _read_principal(session: SessionDep, token: str, digest: str, now: dat
 
 
 async def enforce_rate_limit(request: Request, principal: Principal) -> None:
-    """Fixed one-minute window per API key in Redis; fails open if Redis is unreachable."""
+    """One request of the API key's minute (api/auth/rate_limit.py); fails open if Redis is unreachable."""
     settings: Settings = request.app.state.settings
     limit = principal.rate_limit_per_minute or settings.api_rate_limit_per_minute
-    now = time.time()
-    window = int(now // 60)
-    key = f"hg:rl:{principal.api_key_id}:{window}"
+    assert principal.api_key_id is not None
     try:
-        redis = request.app.state.redis
-        pipe = redis.pipeline(transaction=False)
-        pipe.incr(key)
-        pipe.expire(key, 61)
-        count, _ = await pipe.execute()
+        verdict = await rate_limit.limiter.take(request.app.state.redis, principal.api_key_id, limit, time.time())
     except (RedisError, OSError) as exc:
         log.warning("rate limiter unavailable, letting request through: %s", exc)
         return
-    remaining = max(0, limit - int(count))
     request.state.rate_limit_headers = {
-        "RateLimit-Limit": str(limit),
-        "RateLimit-Remaining": str(remaining),
-        "RateLimit-Reset": str(int((window + 1) * 60 - now) + 1),
+        "RateLimit-Limit": str(verdict.limit),
+        "RateLimit-Remaining": str(verdict.remaining),
+        "RateLimit-Reset": str(verdict.reset_seconds),
     }
-    if int(count) > limit:
-        retry_after = int((window + 1) * 60 - now) + 1
+    if not verdict.allowed:
         raise TooManyRequests(
             f"This API key is limited to {limit} requests per minute.",
-            headers={"Retry-After": str(retry_after), **request.state.rate_limit_headers},
+            headers={"Retry-After": str(verdict.reset_seconds), **request.state.rate_limit_headers},
         )
 
 
