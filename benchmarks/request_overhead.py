@@ -9,14 +9,14 @@ app's CPU alone), one request at a time, against a small inbox loaded like bench
   trivial endpoint),
 - a request session (pool checkout, BEGIN ... COMMIT) with nothing in it,
 - the API-key lookup of the auth dependency (a SELECT, inside a session),
-- the Redis rate limit (a pipelined INCR + EXPIRE),
+- the rate limit (a request spent from the process's lease of the key's minute, Redis once per lease),
 - whole requests: `GET /v1/conversations/counts`, `GET /v1/conversations?limit=50`, and
   `POST /v1/channels/{id}/messages` (a new buyer message on one of 50 threads, as benchmarks/inbound_push.py
   sends them: the API's CPU per pushed message).
 
 BENCH_CALLS per case (300). BENCH_PROFILE=1 also prints where a list request's CPU goes (cProfile,
-top functions by own time; BENCH_PROFILE=push: a pushed message's). Nothing is written to
-benchmarks/results: the figures are printed.
+top functions by own time, or by BENCH_PROFILE_SORT such as cumulative; BENCH_PROFILE=push: a pushed
+message's). Nothing is written to benchmarks/results: the figures are printed.
 """
 
 from __future__ import annotations
@@ -180,7 +180,7 @@ async def main() -> None:
                 ("GET /healthz through the app (middleware + routing + endpoint)", through_app),
                 ("request session: checkout + SELECT 1 + COMMIT", empty_session),
                 ("auth: API-key lookup in its own session", key_lookup),
-                ("auth: rate limit (Redis INCR + EXPIRE pipeline)", rate_limit),
+                ("auth: rate limit (spent from this process's lease; Redis once per lease)", rate_limit),
                 ("GET /v1/conversations/counts (whole request)", counts),
                 ("GET /v1/conversations?limit=50 (whole request)", page),
                 ("POST /v1/channels/{id}/messages, a new message (whole request)", push),
@@ -207,7 +207,7 @@ async def profile(op: Callable[[], Awaitable[Any]]) -> None:
     for _ in range(CALLS):
         await op()
     profiler.disable()
-    pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
+    pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_PROFILE_SORT", "tottime")).print_stats(40)
 
 
 async def drop_database() -> None:
