@@ -331,29 +331,30 @@ async def _search_page(
 
     1. Look for matches among the newest SEARCH_WINDOW conversations of the view. If that fills the
        page, these are the newest matches overall, since everything outside the window is older.
+       The window is read in inbox order and matched as it is read, so the scan stops at the page's
+       last match: at 1M conversations a 1 % word takes 2 ms, and a word found nowhere in the window
+       3.5 ms. (As `id IN (window)`, it took 12-13 ms whatever the word: PostgreSQL hashed the
+       window's ids, then looked up each of the 10,000 conversations again by primary key.)
     2. Otherwise run the full search with the ordering hidden behind an expression, which steers
        PostgreSQL to the full-text index instead of the ordered scan.
     """
     without_q = [*_conditions(view, shape), *_after_activity(cursor)]
-    text_match = search_predicate(q)
     newest = (
-        select(Conversation.id)
+        select(
+            Conversation.id, Conversation.last_message_at, Conversation.order_external_id, Conversation.search_vector
+        )
         .where(and_(*without_q))
-        .order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
+        .order_by(*_inbox_order(Conversation))
         .limit(SEARCH_WINDOW)
+        .subquery("recent")
     )
-    first = (
-        select(Conversation.id)
-        .where(Conversation.id.in_(newest), text_match)
-        .order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
-        .limit(_LIMIT)
-    )
+    first = select(newest.c.id).where(search_predicate(q, newest.c)).order_by(*_inbox_order(newest.c)).limit(_LIMIT)
     rows = await _fetch(session, _with_customers(first, _inbox_order), params)
     if len(rows) == limit:
         return rows
     full = (
         select(Conversation.id)
-        .where(and_(*without_q), text_match)
+        .where(and_(*without_q), search_predicate(q))
         .order_by((Conversation.last_message_at + text("interval '0 s'")).desc(), Conversation.id.desc())
         .limit(_LIMIT)
     )

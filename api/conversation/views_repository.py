@@ -120,22 +120,24 @@ def _shape_conditions(shape: FilterShape, value: Callable[[str], Any]) -> list[C
     return p
 
 
-def search_predicate(q: str) -> ColumnElement[bool]:
+def search_predicate(q: str, t: Any = Conversation) -> ColumnElement[bool]:
     """Order id prefix, or every query token in the conversation's index (subject, buyer, bodies).
 
     A query with no searchable token (`!!!`, `--`, spaces) matches no text: an empty AND of terms
     would otherwise be true and list every conversation. It is answered with no rows rather than a
     422 because it is still a valid order-id prefix (checked below), and because the inbox searches
     as the user types, where a first `#` or `-` must not flash an error.
+
+    `t` is the conversations table or a subquery exposing `search_vector` and `order_external_id`.
     """
     terms = query_terms(q)
     text_match: ColumnElement[bool] = (
-        Conversation.search_vector.op("@@")(func.to_tsquery("simple", to_tsquery_text(terms))) if terms else false()
+        t.search_vector.op("@@")(func.to_tsquery("simple", to_tsquery_text(terms))) if terms else false()
     )
     stripped = q.strip()
     if stripped and " " not in stripped:
         escaped = stripped.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        return or_(Conversation.order_external_id.like(escaped + "%", escape="\\"), text_match)
+        return or_(t.order_external_id.like(escaped + "%", escape="\\"), text_match)
     return text_match
 
 

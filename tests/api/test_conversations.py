@@ -234,3 +234,27 @@ async def test_search_falls_back_beyond_the_newest_window(tenant, monkeypatch):
         await push(tenant.api, channel["id"], body=f"newer message {i}", sent_at=f"2026-06-0{i + 1}T00:00:00+00:00")
     r = await tenant.api.get("/v1/conversations", params={"q": "vase cracked"})
     assert [c["id"] for c in r.json()["items"]] == [old["conversation_id"]]
+
+
+async def test_search_pages_through_the_newest_window_in_inbox_order(tenant, monkeypatch):
+    """The window step (matches among the newest SEARCH_WINDOW conversations, read in inbox order) and
+    the full search behind it give every match once, newest first, page after page."""
+    import api.conversation.repository as repository
+
+    monkeypatch.setattr(repository, "SEARCH_WINDOW", 4)
+    channel = await make_channel(tenant.api)
+    matching = []
+    for day in range(1, 10):
+        body = "the vase arrived cracked" if day % 3 else "a lamp, all fine"
+        pushed = await push(tenant.api, channel["id"], body=body, sent_at=f"2026-06-{day:02d}T00:00:00+00:00")
+        if day % 3:
+            matching.append(pushed["conversation_id"])
+    seen: list[str] = []
+    params: dict[str, str | int] = {"q": "vase", "limit": 2}
+    for _ in range(10):
+        page = (await tenant.api.get("/v1/conversations", params=params)).json()
+        seen += [c["id"] for c in page["items"]]
+        if not page["next_cursor"]:
+            break
+        params["cursor"] = page["next_cursor"]
+    assert seen == list(reversed(matching))
