@@ -169,7 +169,22 @@ class KeepAliveConnection:
         return await self.request(f"GET {path_and_query} HTTP/1.1\r\n{self.fixed}\r\n".encode())
 
     async def request(self, raw: bytes) -> tuple[int, bytes]:
-        """Send one whole request (head and body) and read its response: (status, body)."""
+        """Send one whole request (head and body) and read its response: (status, body). A kept-alive
+        connection the server closed meanwhile (its idle timeout) is reopened and the request sent again
+        once; any other failure closes the connection, so the next request starts on a fresh one."""
+        reused = self.writer is not None
+        try:
+            return await self._exchange(raw)
+        except (asyncio.IncompleteReadError, ConnectionError) as exc:
+            await self.close()
+            if not reused or (isinstance(exc, asyncio.IncompleteReadError) and exc.partial):
+                raise
+        except BaseException:
+            await self.close()
+            raise
+        return await self._exchange(raw)
+
+    async def _exchange(self, raw: bytes) -> tuple[int, bytes]:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         assert self.reader is not None

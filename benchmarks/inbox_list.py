@@ -1036,8 +1036,8 @@ async def measure_api(conns: list[KeepAliveConnection], case: Case, pid: int) ->
         try:
             body = json.loads(await op(0))
             items = len(body["items"]) if "items" in body else len(body)
-        except RuntimeError as exc:
-            print(f"inbox_list: {case.name}: warm-up error {exc}", flush=True)
+        except Exception as exc:  # reported; the timed calls count their errors
+            print(f"inbox_list: {case.name}: warm-up error {exc!r}", flush=True)
     cpu_before = process_cpu_s(pid)
     timing = await _drive(op, REQUESTS)
     cpu_ms = (process_cpu_s(pid) - cpu_before) * 1000 / max(1, len(timing.latencies_ms) + timing.errors)

@@ -11,10 +11,12 @@ What this keeps:
   of up to 127 requests a minute takes one request per round trip.
 
 What it costs: requests leased and not spent by the end of the minute (or by a process that stops)
-are lost for that minute, so a key spread over P processes can be refused up to `P * lease` requests
-early: with LEASE_SHARE 64, at most 1/64 of the limit per process, never more than the limit.
-`RateLimit-Remaining` is exact for a key used from one process, and an estimate (this process's view
-of Redis, less its unspent lease) otherwise.
+are lost for that minute. A process has at most one refill of a key in flight (the key's other
+requests wait for it, then spend from it), so it holds at most one lease of unspent requests, and
+a key spread over P processes can be refused up to `P * lease` requests early: with LEASE_SHARE 64,
+at most 1/64 of the limit per process. `RateLimit-Remaining` is exact for a key used from one
+process, and an estimate (this process's view of Redis, less its unspent lease) otherwise. Once Redis
+has counted the whole minute, the process refuses the key's requests without asking it again.
 
 If Redis is unreachable the limit fails open (the request goes through, a warning is logged), as it
 did before leases; a lease already taken is still spent.
@@ -22,6 +24,7 @@ did before leases; a lease already taken is still spent.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 
@@ -45,6 +48,7 @@ class _Lease:
     window: int
     unspent: int  # requests leased from Redis and not yet spent here
     counted: int  # the key's count in Redis after this process's last lease (all processes)
+    exhausted: bool = False  # Redis counted the whole minute: nothing more can be leased in it
 
 
 def lease_size(limit: int) -> int:
@@ -63,11 +67,13 @@ def remaining(limit: int, counted: int, unspent: int) -> int:
 
 
 class RateLimiter:
-    """One per process. Keys are API key ids; a key's lease is replaced when its window moves on, so
-    this holds one small entry per key used from this process."""
+    """One per process. Keys are API key ids; leases of ended minutes are dropped when a new minute
+    is first seen, so this holds an entry per key used in the current minute."""
 
     def __init__(self) -> None:
         self._leases: dict[uuid.UUID, _Lease] = {}
+        self._refills: dict[uuid.UUID, asyncio.Lock] = {}
+        self._window = 0
 
     def _spend(self, key_id: uuid.UUID, window: int) -> _Lease | None:
         lease = self._leases.get(key_id)
@@ -76,31 +82,54 @@ class RateLimiter:
         lease.unspent -= 1
         return lease
 
+    def _forget_ended(self, window: int) -> None:
+        if window > self._window:
+            self._window = window
+            self._leases = {k: lease for k, lease in self._leases.items() if lease.window >= window}
+            self._refills = {k: lock for k, lock in self._refills.items() if lock.locked()}
+
     async def take(self, redis: Redis, key_id: uuid.UUID, limit: int, now: float) -> Verdict:
         """Spend one request of `key_id`'s minute. Raises RedisError/OSError when Redis must be asked
         and cannot be (the caller fails open)."""
         window = int(now // WINDOW_SECONDS)
         reset = int((window + 1) * WINDOW_SECONDS - now) + 1
+        self._forget_ended(window)
         lease = self._spend(key_id, window)
         if lease is None:
-            size = lease_size(limit)
-            redis_key = f"hg:rl:{key_id}:{window}"
-            pipe = redis.pipeline(transaction=False)
-            pipe.incrby(redis_key, size)
-            pipe.expire(redis_key, WINDOW_SECONDS + 1)
-            count, _ = await pipe.execute()
-            count = int(count)
-            got = granted(size, count, limit)
-            # Another request of this process may have leased (or the window moved) while this one
-            # waited on Redis: merge into the current lease rather than drop its unspent requests.
-            lease = self._leases.get(key_id)
-            if lease is None or lease.window != window:
-                lease = self._leases[key_id] = _Lease(window, 0, count)
-            lease.counted = max(lease.counted, count)
-            lease.unspent += got
-            if self._spend(key_id, window) is None:
-                return Verdict(False, limit, 0, reset)
+            refill = self._refills.setdefault(key_id, asyncio.Lock())
+            async with refill:
+                # Another request of this key may have refilled while this one waited.
+                lease = self._spend(key_id, window)
+                if lease is None:
+                    return await self._refill(redis, key_id, limit, window, reset)
         return Verdict(True, limit, remaining(limit, lease.counted, lease.unspent), reset)
+
+    async def _refill(self, redis: Redis, key_id: uuid.UUID, limit: int, window: int, reset: int) -> Verdict:
+        current = self._leases.get(key_id)
+        if current is not None and current.window == window and current.exhausted:
+            return Verdict(False, limit, 0, reset)
+        size = lease_size(limit)
+        redis_key = f"hg:rl:{key_id}:{window}"
+        pipe = redis.pipeline(transaction=False)
+        pipe.incrby(redis_key, size)
+        pipe.expire(redis_key, WINDOW_SECONDS + 1)
+        count, _ = await pipe.execute()
+        count = int(count)
+        got = granted(size, count, limit)
+        current = self._leases.get(key_id)
+        if current is not None and current.window > window:
+            # A request of the next minute leased while this one, of the minute before, was answered:
+            # keep the newer lease; this request spends from what it was granted, the rest is lost.
+            allowed = got > 0
+            return Verdict(allowed, limit, remaining(limit, count, got - 1) if allowed else 0, reset)
+        if current is None or current.window < window:
+            current = self._leases[key_id] = _Lease(window, 0, count)
+        current.counted = max(current.counted, count)
+        current.unspent += got
+        current.exhausted = count >= limit
+        if self._spend(key_id, window) is None:
+            return Verdict(False, limit, 0, reset)
+        return Verdict(True, limit, remaining(limit, current.counted, current.unspent), reset)
 
 
 limiter = RateLimiter()

@@ -237,24 +237,38 @@ async def test_search_falls_back_beyond_the_newest_window(tenant, monkeypatch):
 
 
 async def test_search_pages_through_the_newest_window_in_inbox_order(tenant, monkeypatch):
-    """The window step (matches among the newest SEARCH_WINDOW conversations, read in inbox order) and
-    the full search behind it give every match once, newest first, page after page."""
+    """The window step (matches among the newest SEARCH_WINDOW conversations, read in inbox order)
+    answers each page it can fill, the full search the rest: every match once, newest first, page
+    after page, and each page from the step expected of it."""
     import api.conversation.repository as repository
 
     monkeypatch.setattr(repository, "SEARCH_WINDOW", 4)
+    statements: list[int] = []
+    fetch = repository._fetch
+
+    async def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        statements[-1] += 1
+        return await fetch(*args, **kwargs)
+
+    monkeypatch.setattr(repository, "_fetch", counted)
     channel = await make_channel(tenant.api)
     matching = []
     for day in range(1, 10):
-        body = "the vase arrived cracked" if day % 3 else "a lamp, all fine"
+        body = "a lamp, all fine" if day in (3, 7) else "the vase arrived cracked"
         pushed = await push(tenant.api, channel["id"], body=body, sent_at=f"2026-06-{day:02d}T00:00:00+00:00")
-        if day % 3:
+        if day not in (3, 7):
             matching.append(pushed["conversation_id"])
     seen: list[str] = []
     params: dict[str, str | int] = {"q": "vase", "limit": 2}
     for _ in range(10):
+        statements.append(0)
         page = (await tenant.api.get("/v1/conversations", params=params)).json()
         seen += [c["id"] for c in page["items"]]
         if not page["next_cursor"]:
             break
         params["cursor"] = page["next_cursor"]
-    assert seen == list(reversed(matching))
+    assert seen == list(reversed(matching))  # days 9, 8, 6, 5, 4, 2, 1
+    # Each page's window (the 4 newest after its cursor: days 9-6, 7-4, 4-1) holds the 3 matches a page of
+    # 2 reads (2, and one more to know there is a next page); the last one's (day 1 alone) does not, and
+    # the full search answers it.
+    assert statements == [1, 1, 1, 2]

@@ -1,19 +1,41 @@
 """Per-key rate limit from leases (api/auth/rate_limit.py), against the real Redis.
 
 Each RateLimiter stands for one API process. Asserted: the limit is never exceeded across processes,
-a process asks Redis once per lease and not once per request, a small limit is exact, concurrent
-requests in one process lose no leased request, and the minute's window restarts the count."""
+a process asks Redis once per lease and not once per request (also with many requests in flight),
+a process holds at most one lease unspent, a small limit is exact, a spent minute is refused without
+asking Redis again, a late answer for the minute before keeps the new minute's lease, and the
+minute's window restarts the count."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import pytest
 
 from api.auth.rate_limit import RateLimiter, granted, lease_size, remaining
 
 NOW = 1_800_000_000.0  # the start of a window: 1_800_000_000 is a multiple of 60
+
+
+@contextmanager
+def counting_round_trips(redis: Any) -> Iterator[list[int]]:
+    """Counts the pipelines the limiter sends (one per lease asked for)."""
+    calls = [0]
+    original = redis.pipeline
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls[0] += 1
+        return original(*args, **kwargs)
+
+    redis.pipeline = counting
+    try:
+        yield calls
+    finally:
+        del redis.pipeline
 
 
 def test_lease_is_a_share_of_the_limit_and_at_least_one() -> None:
@@ -40,25 +62,15 @@ async def test_the_limit_holds_across_processes_and_each_asks_once_per_lease(red
     key = uuid.uuid4()
     limit = 640  # lease 10
     processes = [RateLimiter() for _ in range(3)]
-    calls = 0
-    original = redis.pipeline
-
-    def counting_pipeline(*args, **kwargs):  # type: ignore[no-untyped-def]
-        nonlocal calls
-        calls += 1
-        return original(*args, **kwargs)
-
     allowed = 0
-    try:
-        redis.pipeline = counting_pipeline
+    with counting_round_trips(redis) as calls:
         for i in range(900):
             verdict = await processes[i % 3].take(redis, key, limit, NOW + 1)
             allowed += verdict.allowed
-    finally:
-        del redis.pipeline
     assert allowed == limit  # every leased request was spent: round-robin leaves nothing unspent at the end
-    # 64 leases of 10 granted, then each process is refused by Redis on every further try.
-    assert calls == 64 + (900 - limit)
+    # 64 leases of 10 granted (the last one counts the whole minute for its process), then each of the
+    # two others learns once that the minute is spent, and refuses the rest without asking again.
+    assert calls[0] == 64 + 2
 
 
 async def test_a_small_limit_is_exact_and_its_headers_count_down(redis) -> None:  # type: ignore[no-untyped-def]
@@ -70,24 +82,39 @@ async def test_a_small_limit_is_exact_and_its_headers_count_down(redis) -> None:
     assert verdicts[-1].reset_seconds == 56
 
 
-async def test_unspent_leases_refuse_early_by_at_most_one_lease_per_process(redis) -> None:  # type: ignore[no-untyped-def]
-    key = uuid.uuid4()
-    limit = 6400  # lease 100
-    a, b = RateLimiter(), RateLimiter()
-    assert (await a.take(redis, key, limit, NOW)).allowed  # a holds 99 unspent
-    allowed = 1
-    while (await b.take(redis, key, limit, NOW)).allowed:
-        allowed += 1
-    assert limit - lease_size(limit) <= allowed < limit
-
-
-async def test_concurrent_requests_in_one_process_lose_no_leased_request(redis) -> None:  # type: ignore[no-untyped-def]
+async def test_many_requests_in_flight_take_one_lease_at_a_time(redis) -> None:  # type: ignore[no-untyped-def]
     key = uuid.uuid4()
     limit = 1280  # lease 20
     limiter = RateLimiter()
-    verdicts = await asyncio.gather(*(limiter.take(redis, key, limit, NOW + 2) for _ in range(1500)))
+    with counting_round_trips(redis) as calls:
+        verdicts = await asyncio.gather(*(limiter.take(redis, key, limit, NOW + 2) for _ in range(1500)))
     assert sum(v.allowed for v in verdicts) == limit
-    assert int(await redis.get(f"hg:rl:{key}:{int(NOW // 60)}")) >= limit
+    assert calls[0] == limit // 20  # no lease asked for while another was on its way
+    assert int(await redis.get(f"hg:rl:{key}:{int(NOW // 60)}")) == limit
+
+
+async def test_a_process_with_requests_in_flight_holds_at_most_one_lease(redis) -> None:  # type: ignore[no-untyped-def]
+    key = uuid.uuid4()
+    limit = 6400  # lease 100
+    a, b = RateLimiter(), RateLimiter()
+    spent_by_a = await asyncio.gather(*(a.take(redis, key, limit, NOW) for _ in range(32)))
+    assert all(v.allowed for v in spent_by_a)  # a spent 32 of one lease and holds 68
+    allowed_b = 0
+    while (await b.take(redis, key, limit, NOW)).allowed:
+        allowed_b += 1
+    assert allowed_b == limit - lease_size(limit)
+
+
+async def test_a_late_answer_for_the_minute_before_keeps_the_new_minutes_lease(redis) -> None:  # type: ignore[no-untyped-def]
+    key = uuid.uuid4()
+    limit = 6400  # lease 100
+    limiter = RateLimiter()
+    with counting_round_trips(redis) as calls:
+        assert (await limiter.take(redis, key, limit, NOW + 60)).allowed  # the new minute: a lease
+        assert (await limiter.take(redis, key, limit, NOW + 59.9)).allowed  # a request of the minute before
+        for _ in range(50):
+            assert (await limiter.take(redis, key, limit, NOW + 61)).allowed
+    assert calls[0] == 2  # the new minute's lease was kept: its 50 requests asked Redis nothing
 
 
 async def test_a_new_minute_starts_a_new_count(redis) -> None:  # type: ignore[no-untyped-def]
