@@ -16,10 +16,16 @@ external_buyer_id) of customers, (organization_id, external_id) of orders) and `
 probe per key. The LIMIT is what keeps it so: a plain LATERAL subquery is pulled up into a join, and
 the generic plan then hashed the whole channel again (30,000 rows for a page of 100). Same rows as
 before: the keys are the page's distinct keys, and the unique index lets a key match one row at most.
-The customers' lookup is also planned on each call (EXECUTE, about 0.1 ms a page): of the four
+The customers' lookup is also planned on each call (EXECUTE, about 0.1 ms a page): of the five
 indexes of customers that begin with organization_id, the generic plan made on a small table chose
-the primary-key one and filtered every customer of the organization (8,430 rows per key at 15,000
-customers). messages and orders each have one index on the lookup's leading column, the unique one.
+the (organization_id, id) one and filtered every customer of the organization (8,430 rows per key
+at 15,000 customers). messages and orders each have one index on the lookup's leading column, the
+unique one. So are the two reads of the open clocks and of the resolution clocks of the page's
+existing conversations (a review found their kept plans reading every open clock, or every clock,
+of every organization once the table had been small when they first ran).
+
+A plan made per call is only as good as the table's statistics: a table that grew since autovacuum
+last analyzed it can still be planned as small, until the next ANALYZE (within minutes of growth).
 
 The statements are swapped in the live function (as 0010_h16triage did): whatever else later
 revisions changed is kept, `pg_get_functiondef` carries 0019's `SET plan_cache_mode`, and a
@@ -57,7 +63,7 @@ SWAPS = (
     FROM customers c
     WHERE c.organization_id = v_org AND c.marketplace = v_marketplace
       AND c.external_buyer_id IN (SELECT e.buyer_external_id FROM hourglass_ingest_entries(v_new) e);""",
-        """    -- Planned on each call (EXECUTE): four indexes of customers start with organization_id, and a
+        """    -- Planned on each call (EXECUTE): five indexes of customers start with organization_id, and a
     -- generic plan made while the table was small chose one of the others (scanning the organization).
     EXECUTE $q$
         SELECT jsonb_object_agg(c.external_buyer_id, jsonb_build_object('id', c.id, 'tier', c.tier))
@@ -85,6 +91,28 @@ SWAPS = (
                       WHERE m.channel_id = v_channel AND m.external_id = e.external_message_id LIMIT 1) m ON true
         WHERE NOT v_messages ? e.external_message_id;""",
     ),
+    (
+        """        SELECT coalesce(jsonb_agg(to_jsonb(k)), '[]') INTO v_clocks
+        FROM (SELECT * FROM sla_clocks WHERE conversation_id = ANY(v_old) AND stopped_at IS NULL
+              ORDER BY id FOR UPDATE) k;
+        SELECT coalesce(jsonb_object_agg(r.conversation_id, r.stopped), '{}') INTO v_resolution
+        FROM (SELECT conversation_id, max(stopped_at) AS stopped FROM sla_clocks
+              WHERE conversation_id = ANY(v_old) AND kind = 'internal_resolution'
+              GROUP BY conversation_id) r;""",
+        """        -- Planned on each call (EXECUTE): these statements first run once the table holds clocks of
+        -- some conversations, and a plan kept from then read every open clock of every organization.
+        EXECUTE $q$
+            SELECT coalesce(jsonb_agg(to_jsonb(k)), '[]')
+            FROM (SELECT * FROM sla_clocks WHERE conversation_id = ANY($1) AND stopped_at IS NULL
+                  ORDER BY id FOR UPDATE) k
+        $q$ INTO v_clocks USING v_old;
+        EXECUTE $q$
+            SELECT coalesce(jsonb_object_agg(r.conversation_id, r.stopped), '{}')
+            FROM (SELECT conversation_id, max(stopped_at) AS stopped FROM sla_clocks
+                  WHERE conversation_id = ANY($1) AND kind = 'internal_resolution'
+                  GROUP BY conversation_id) r
+        $q$ INTO v_resolution USING v_old;""",
+    ),
 )
 
 
@@ -93,7 +121,9 @@ def _swap(pairs: Sequence[tuple[str, str]]) -> None:
     if an `old` is not found exactly once."""
     olds = [old for old, _ in pairs]
     news = [new for _, new in pairs]
-    op.execute(
+    # Rendered with the literals in place, then sent as is: passed through text() again, a `:word` in
+    # the statements would be taken for a bind parameter.
+    statement = (
         sa.text(
             """
 DO $do$
@@ -119,6 +149,7 @@ $do$;
         .compile(dialect=op.get_bind().dialect, compile_kwargs={"literal_binds": True})
         .string
     )
+    op.get_bind().exec_driver_sql(statement)
 
 
 def upgrade() -> None:
