@@ -147,7 +147,7 @@ async def enforce_rate_limit(request: Request, principal: Principal) -> None:
         log.warning("rate limiter unavailable, letting request through: %s", exc)
         return
     request.state.rate_limit_headers = {
-        "RateLimit-Limit": str(verdict.limit),
+        "RateLimit-Limit": str(limit),
         "RateLimit-Remaining": str(verdict.remaining),
         "RateLimit-Reset": str(verdict.reset_seconds),
     }

@@ -38,7 +38,6 @@ WINDOW_SECONDS = 60
 @dataclass
 class Verdict:
     allowed: bool
-    limit: int
     remaining: int
     reset_seconds: int  # until the window ends, rounded up (>= 1)
 
@@ -48,7 +47,6 @@ class _Lease:
     window: int
     unspent: int  # requests leased from Redis and not yet spent here
     counted: int  # the key's count in Redis after this process's last lease (all processes)
-    exhausted: bool = False  # Redis counted the whole minute: nothing more can be leased in it
 
 
 def lease_size(limit: int) -> int:
@@ -77,10 +75,7 @@ class RateLimiter:
 
     def _spend(self, key_id: uuid.UUID, window: int) -> _Lease | None:
         lease = self._leases.get(key_id)
-        if lease is None or lease.window != window or lease.unspent <= 0:
-            return None
-        lease.unspent -= 1
-        return lease
+        return _spend_one(lease) if lease is not None and lease.window == window else None
 
     def _forget_ended(self, window: int) -> None:
         if window > self._window:
@@ -96,18 +91,22 @@ class RateLimiter:
         self._forget_ended(window)
         lease = self._spend(key_id, window)
         if lease is None:
-            refill = self._refills.setdefault(key_id, asyncio.Lock())
-            async with refill:
+            async with self._refills.setdefault(key_id, asyncio.Lock()):
                 # Another request of this key may have refilled while this one waited.
                 lease = self._spend(key_id, window)
                 if lease is None:
-                    return await self._refill(redis, key_id, limit, window, reset)
-        return Verdict(True, limit, remaining(limit, lease.counted, lease.unspent), reset)
+                    lease = _spend_one(await self._refill(redis, key_id, limit, window))
+        if lease is None:
+            return Verdict(False, 0, reset)
+        return Verdict(True, remaining(limit, lease.counted, lease.unspent), reset)
 
-    async def _refill(self, redis: Redis, key_id: uuid.UUID, limit: int, window: int, reset: int) -> Verdict:
+    async def _refill(self, redis: Redis, key_id: uuid.UUID, limit: int, window: int) -> _Lease:
+        """Lease more of the key's minute; returns the lease this request spends from: the key's lease
+        for `window`, or, when a request of the next minute leased meanwhile, one of its own (the newer
+        lease is kept; what this late request does not spend of its grant is lost)."""
         current = self._leases.get(key_id)
-        if current is not None and current.window == window and current.exhausted:
-            return Verdict(False, limit, 0, reset)
+        if current is not None and current.window == window and current.counted >= limit:
+            return current  # Redis counted the whole minute: nothing more can be leased in it
         size = lease_size(limit)
         redis_key = f"hg:rl:{key_id}:{window}"
         pipe = redis.pipeline(transaction=False)
@@ -118,18 +117,20 @@ class RateLimiter:
         got = granted(size, count, limit)
         current = self._leases.get(key_id)
         if current is not None and current.window > window:
-            # A request of the next minute leased while this one, of the minute before, was answered:
-            # keep the newer lease; this request spends from what it was granted, the rest is lost.
-            allowed = got > 0
-            return Verdict(allowed, limit, remaining(limit, count, got - 1) if allowed else 0, reset)
+            return _Lease(window, got, count)
         if current is None or current.window < window:
             current = self._leases[key_id] = _Lease(window, 0, count)
         current.counted = max(current.counted, count)
         current.unspent += got
-        current.exhausted = count >= limit
-        if self._spend(key_id, window) is None:
-            return Verdict(False, limit, 0, reset)
-        return Verdict(True, limit, remaining(limit, current.counted, current.unspent), reset)
+        return current
+
+
+def _spend_one(lease: _Lease) -> _Lease | None:
+    """Spend one request of `lease`; None if nothing is left in it."""
+    if lease.unspent <= 0:
+        return None
+    lease.unspent -= 1
+    return lease
 
 
 limiter = RateLimiter()
