@@ -28,8 +28,10 @@ from api.conversation.views_repository import (
     COUNT_LIMIT,
     VIEWS,
     FilterShape,
+    SearchShape,
     counts_columns,
-    search_predicate,
+    search_condition,
+    search_shape,
     shape_predicates,
     shaped,
 )
@@ -126,18 +128,21 @@ async def page(
     params.update({TENANT_PARAMETER: organization_id, "page_limit": limit})
     if after is not None:
         params.update({"after_at": after[-2], "after_id": after[-1]})
-    if filters.q and sort != "deadline":
-        return await _search_page(session, view, shape, cursor, filters.q, params, limit)
-    if filters.q:
-        stmt = _page_statement(view, sort, shape, cursor, search_predicate(filters.q))
-    else:
-        stmt = _shape_statement(view, sort, shape, cursor)
-    return (await _fetch(session, stmt, params))[:limit]
+    if not filters.q:
+        return (await _fetch(session, _shape_statement(view, sort, shape, cursor), params))[:limit]
+    searched, search_params = search_shape(filters.q)
+    params.update(search_params)
+    if sort != "deadline":
+        return await _search_page(session, view, shape, cursor, searched, params, limit)
+    stmt = _shape_statement(view, sort, shape, cursor, searched)
+    return (await _fetch(session, stmt, params, search=True))[:limit]
 
 
 @lru_cache(maxsize=512)
-def _shape_statement(view: str, sort: str, shape: FilterShape, cursor: str | None) -> Executable:
-    return _page_statement(view, sort, shape, cursor, None)
+def _shape_statement(
+    view: str, sort: str, shape: FilterShape, cursor: str | None, searched: SearchShape | None = None
+) -> Executable:
+    return _page_statement(view, sort, shape, cursor, None if searched is None else search_condition(searched))
 
 
 def _page_statement(
@@ -229,7 +234,9 @@ def _with_customers(page_ids: Select[*tuple[Any, ...]], order: Any) -> Executabl
     )
 
 
-async def _fetch(session: AsyncSession, stmt: Executable, params: dict[str, Any] | None = None) -> list[RowMapping]:
+async def _fetch(
+    session: AsyncSession, stmt: Executable, params: dict[str, Any] | None = None, *, search: bool = False
+) -> list[RowMapping]:
     """One read statement on the session's connection, through Core rather than the ORM.
 
     The list and the counts are one statement each, so they need no transaction of their own: when
@@ -237,12 +244,30 @@ async def _fetch(session: AsyncSession, stmt: Executable, params: dict[str, Any]
     the connection is taken in autocommit and the statement runs alone, without the BEGIN and COMMIT
     round trips (two of the three per request before, each a send and a wake-up of the server).
     `Connection.execute` also skips the ORM's result loading, which these rows of plain columns do not
-    need. Inside a transaction already begun the statement simply joins it."""
-    if session.in_transaction():
+    need. Inside a transaction already begun the statement simply joins it.
+
+    A `search` is planned for its own words (PLAN_PER_CALL), which needs a transaction to scope the
+    setting: three round trips more, against searches that take milliseconds to tens of them."""
+    if search:
+        connection = await session.connection()
+        await connection.execute(PLAN_PER_CALL)
+    elif session.in_transaction():
         connection = await session.connection()
     else:
         connection = await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
     return list((await connection.execute(stmt, params)).mappings())
+
+
+# A search statement is planned for the values it runs with, every time. asyncpg prepares every statement,
+# and PostgreSQL moves a prepared statement to one generic plan after five runs when that plan's estimate
+# is no worse than the custom ones'; for a search the estimate is a guess (it cannot know how much a
+# LIKE prefix or a text query matches). At 200,000 conversations (benchmarks/inbox_list.py, 2026-12-08)
+# the searches had settled on generic plans: an order id prefix took 67 ms (p50, the SQL alone) against
+# 14.6 ms planned per call, a word matching 1 % 20 against 7.8 ms, one matching 0.01 % 37 against 17.
+# Only searches: the list views are planned per call already (PostgreSQL finds no generic plan as
+# cheap), and the other statements gain nothing from paying for their planning each time. LOCAL: the
+# setting ends with the transaction and never stays on the pooled connection.
+PLAN_PER_CALL = text("SET LOCAL plan_cache_mode = force_custom_plan")
 
 
 async def customer_summaries(
@@ -278,13 +303,17 @@ async def counts(session: AsyncSession, organization_id: uuid.UUID, filters: Con
     """Capped counts of every view; like the list, one statement per shape of filters, built once."""
     shape, params = shaped(filters)
     params.update({TENANT_PARAMETER: organization_id, COUNT_LIMIT: views.COUNT_CAP + 1})
-    stmt = _counts_statement(shape, search_predicate(filters.q)) if filters.q else _shape_counts_statement(shape)
-    return dict((await _fetch(session, stmt, params))[0])
+    searched = None
+    if filters.q:
+        searched, search_params = search_shape(filters.q)
+        params.update(search_params)
+    stmt = _shape_counts_statement(shape, searched)
+    return dict((await _fetch(session, stmt, params, search=searched is not None))[0])
 
 
 @lru_cache(maxsize=256)
-def _shape_counts_statement(shape: FilterShape) -> Executable:
-    return _counts_statement(shape, None)
+def _shape_counts_statement(shape: FilterShape, searched: SearchShape | None = None) -> Executable:
+    return _counts_statement(shape, None if searched is None else search_condition(searched))
 
 
 def _counts_statement(shape: FilterShape, search: ColumnElement[bool] | None) -> Executable:
@@ -322,7 +351,7 @@ async def _search_page(
     view: str,
     shape: FilterShape,
     cursor: str | None,
-    q: str,
+    searched: SearchShape,
     params: dict[str, Any],
     limit: int,
 ) -> list[RowMapping]:
@@ -338,6 +367,20 @@ async def _search_page(
     2. Otherwise run the full search with the ordering hidden behind an expression, which steers
        PostgreSQL to the full-text index instead of the ordered scan.
     """
+    first, full = _search_statements(view, shape, cursor, searched)
+    rows = await _fetch(session, first, params, search=True)
+    if len(rows) == limit:
+        return rows
+    return await _fetch(session, full, params, search=True)
+
+
+@lru_cache(maxsize=512)
+def _search_statements(
+    view: str, shape: FilterShape, cursor: str | None, searched: SearchShape
+) -> tuple[Executable, Executable]:
+    """The two statements of _search_page, built once per shape: their values (the organization, the
+    filters, the cursor, the words) are parameters. Building them per request took more CPU than the
+    rest of the request's Python work."""
     without_q = [*_conditions(view, shape), *_after_activity(cursor)]
     newest = (
         select(
@@ -348,17 +391,16 @@ async def _search_page(
         .limit(SEARCH_WINDOW)
         .subquery("recent")
     )
-    first = select(newest.c.id).where(search_predicate(q, newest.c)).order_by(*_inbox_order(newest.c)).limit(_LIMIT)
-    rows = await _fetch(session, _with_customers(first, _inbox_order), params)
-    if len(rows) == limit:
-        return rows
+    first = (
+        select(newest.c.id).where(search_condition(searched, newest.c)).order_by(*_inbox_order(newest.c)).limit(_LIMIT)
+    )
     full = (
         select(Conversation.id)
-        .where(and_(*without_q), search_predicate(q))
+        .where(and_(*without_q), search_condition(searched))
         .order_by((Conversation.last_message_at + text("interval '0 s'")).desc(), Conversation.id.desc())
         .limit(_LIMIT)
     )
-    return await _fetch(session, _with_customers(full, _inbox_order), params)
+    return _with_customers(first, _inbox_order), _with_customers(full, _inbox_order)
 
 
 # Snoozes (api/conversation/snooze.py decides when; these run the statements).

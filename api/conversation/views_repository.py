@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, false, func, literal_column, or_, select
+from sqlalchemy import ColumnElement, String, and_, bindparam, false, func, literal_column, or_, select
 
 from api.kit.search import query_terms, to_tsquery_text
 from api.models import Conversation
@@ -129,15 +129,51 @@ def search_predicate(q: str, t: Any = Conversation) -> ColumnElement[bool]:
     as the user types, where a first `#` or `-` must not flash an error.
 
     `t` is the conversations table or a subquery exposing `search_vector` and `order_external_id`.
+    The values are bound in the predicate; the inbox's own statements take them as parameters instead
+    (search_shape, search_condition), so that each shape of search is built once.
     """
+    shape, params = search_shape(q)
+    return search_condition(shape, t, lambda name: bindparam(None, params[name], type_=String))
+
+
+@dataclass(frozen=True)
+class SearchShape:
+    """What a search's statement depends on besides its values: whether the text has searchable
+    terms, and whether it could be an order id prefix (one token, no spaces)."""
+
+    terms: bool
+    prefix: bool
+
+
+# The parameters a search's statement is executed with: the tsquery text and the LIKE pattern.
+SEARCH_QUERY = "search_query"
+SEARCH_PREFIX = "search_prefix"
+
+
+def search_shape(q: str) -> tuple[SearchShape, dict[str, Any]]:
+    """The search's shape and the parameters (SEARCH_QUERY, SEARCH_PREFIX) its statement runs with."""
     terms = query_terms(q)
-    text_match: ColumnElement[bool] = (
-        t.search_vector.op("@@")(func.to_tsquery("simple", to_tsquery_text(terms))) if terms else false()
-    )
     stripped = q.strip()
-    if stripped and " " not in stripped:
-        escaped = stripped.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        return or_(t.order_external_id.like(escaped + "%", escape="\\"), text_match)
+    prefix = bool(stripped) and " " not in stripped
+    params: dict[str, Any] = {}
+    if terms:
+        params[SEARCH_QUERY] = to_tsquery_text(terms)
+    if prefix:
+        params[SEARCH_PREFIX] = stripped.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return SearchShape(bool(terms), prefix), params
+
+
+def search_condition(
+    shape: SearchShape, t: Any = Conversation, value: Callable[[str], Any] | None = None
+) -> ColumnElement[bool]:
+    """The condition of a search shape, its values the parameters SEARCH_QUERY and SEARCH_PREFIX (or
+    `value(name)`)."""
+    value = value or (lambda name: bindparam(name, type_=String, required=True))
+    text_match: ColumnElement[bool] = (
+        t.search_vector.op("@@")(func.to_tsquery("simple", value(SEARCH_QUERY))) if shape.terms else false()
+    )
+    if shape.prefix:
+        return or_(t.order_external_id.like(value(SEARCH_PREFIX), escape="\\"), text_match)
     return text_match
 
 
