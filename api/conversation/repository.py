@@ -247,9 +247,15 @@ async def _fetch(
     need. Inside a transaction already begun the statement simply joins it.
 
     A `search` is planned for its own words (PLAN_PER_CALL), which needs a transaction to scope the
-    setting: three round trips more, against searches that take milliseconds to tens of them."""
+    setting: three round trips more, against searches that take milliseconds to tens of them. The
+    setting then holds for the rest of that transaction (the request's, when one was begun already)."""
     if search:
         connection = await session.connection()
+        if connection.sync_connection is not None and (
+            connection.sync_connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+        ):
+            # SET LOCAL would only draw a warning there and the search would quietly be planned generically.
+            raise RuntimeError("a search cannot join an autocommit read of the same session; search first")
         await connection.execute(PLAN_PER_CALL)
     elif session.in_transaction():
         connection = await session.connection()
@@ -371,7 +377,8 @@ async def _search_page(
     rows = await _fetch(session, first, params, search=True)
     if len(rows) == limit:
         return rows
-    return await _fetch(session, full, params, search=True)
+    # The first statement began the transaction and set its plan mode: the second joins it.
+    return await _fetch(session, full, params)
 
 
 @lru_cache(maxsize=512)

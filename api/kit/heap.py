@@ -13,7 +13,8 @@ import gc
 # with gc.callbacks in the worker of benchmarks/sla_timers.py, 100k timers due at once: 1.7 s of full
 # collections in a 12 s drain; with 50,000 here, one full collection and 28 young ones in the whole
 # run, and the drain took 8.9-10.0 s instead of 11.0-13.9). The cost: garbage that only the collector
-# can free (reference cycles) waits for up to this many allocations, a few megabytes at most.
+# can free (reference cycles) waits for up to this many more allocations of containers; what it holds
+# meanwhile is whatever those cycles reference (an exception's traceback keeps its frames' locals).
 YOUNG_GENERATION_THRESHOLD = 50_000
 
 
