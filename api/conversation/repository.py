@@ -129,30 +129,24 @@ async def page(
     if after is not None:
         params.update({"after_at": after[-2], "after_id": after[-1]})
     if not filters.q:
-        return (await _fetch(session, _shape_statement(view, sort, shape, cursor), params))[:limit]
+        return (await _fetch(session, _page_statement(view, sort, shape, cursor), params))[:limit]
     searched, search_params = search_shape(filters.q)
     params.update(search_params)
     if sort != "deadline":
         return await _search_page(session, view, shape, cursor, searched, params, limit)
-    stmt = _shape_statement(view, sort, shape, cursor, searched)
+    stmt = _page_statement(view, sort, shape, cursor, searched)
     return (await _fetch(session, stmt, params, search=True))[:limit]
 
 
 @lru_cache(maxsize=512)
-def _shape_statement(
+def _page_statement(
     view: str, sort: str, shape: FilterShape, cursor: str | None, searched: SearchShape | None = None
 ) -> Executable:
-    return _page_statement(view, sort, shape, cursor, None if searched is None else search_condition(searched))
-
-
-def _page_statement(
-    view: str, sort: str, shape: FilterShape, cursor: str | None, search: ColumnElement[bool] | None
-) -> Executable:
-    """The page's statement, its values bound parameters: the organization (`tenant_parameter`), the
-    filters (`shape_predicates`), `page_limit` and, after a cursor, `after_at` and `after_id`. `cursor`
-    is None (first page), "activity" (after a (last_message_at, id)) or "deadline" (after an
-    (sla_deadline, id))."""
-    base = [*_conditions(view, shape), *([search] if search is not None else [])]
+    """The page's statement, built once per shape, its values bound parameters: the organization
+    (`tenant_parameter`), the filters (`shape_predicates`), the search's (`search_condition`),
+    `page_limit` and, after a cursor, `after_at` and `after_id`. `cursor` is None (first page),
+    "activity" (after a (last_message_at, id)) or "deadline" (after an (sla_deadline, id))."""
+    base = [*_conditions(view, shape), *([search_condition(searched)] if searched is not None else [])]
     if sort == "deadline":
         return _deadline_page(base, cursor)
     conditions = [*base, *_after_activity(cursor)]
@@ -313,17 +307,13 @@ async def counts(session: AsyncSession, organization_id: uuid.UUID, filters: Con
     if filters.q:
         searched, search_params = search_shape(filters.q)
         params.update(search_params)
-    stmt = _shape_counts_statement(shape, searched)
+    stmt = _counts_statement(shape, searched)
     return dict((await _fetch(session, stmt, params, search=searched is not None))[0])
 
 
 @lru_cache(maxsize=256)
-def _shape_counts_statement(shape: FilterShape, searched: SearchShape | None = None) -> Executable:
-    return _counts_statement(shape, None if searched is None else search_condition(searched))
-
-
-def _counts_statement(shape: FilterShape, search: ColumnElement[bool] | None) -> Executable:
-    extra = [*shape_predicates(shape), *([search] if search is not None else [])]
+def _counts_statement(shape: FilterShape, searched: SearchShape | None = None) -> Executable:
+    extra = [*shape_predicates(shape), *([search_condition(searched)] if searched is not None else [])]
     return select(*counts_columns(tenant_parameter(Conversation), extra))
 
 
